@@ -1,0 +1,181 @@
+"""PostgreSQL: one schema and one login role per service, migrations, pools and transactions.
+
+The admin DSN (a superuser, used by operators and tests) only bootstraps; a running service logs in as
+`mall_<service>`, which owns its schema and has no rights on any other.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+import orjson
+
+from shared.events.base import Event, EventData
+from shared.logging import correlation_id_var
+
+SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def role_name(service: str) -> str:
+    return f"mall_{service}"
+
+
+def service_dsn(admin_dsn: str, service: str, password: str | None = None) -> str:
+    """The admin DSN with the user (and password) replaced by the service's own role."""
+    parts = urlsplit(admin_dsn)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    secret = f":{quote(password or role_name(service), safe='')}"
+    return urlunsplit((parts.scheme, f"{role_name(service)}{secret}@{host}{port}", parts.path, parts.query, ""))
+
+
+def migrations_dir(service: str) -> Path:
+    return ROOT / "services" / service / "migrations"
+
+
+def service_extensions(service: str) -> Sequence[str]:
+    """Extensions a service needs (e.g. pg_trgm), declared as EXTENSIONS in services/<name>/__init__.py."""
+    try:
+        module = importlib.import_module(f"services.{service}")
+    except ModuleNotFoundError:
+        return ()
+    return tuple(getattr(module, "EXTENSIONS", ()))
+
+
+async def bootstrap(admin_dsn: str, service: str, password: str | None = None,
+                    directory: Path | None = None) -> None:
+    """Create the service's role and schema (idempotent), then run its migrations as that role."""
+    role = role_name(service)
+    secret = password or role
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        # Roles are cluster-wide: two bootstraps at once (parallel test runs) must not trip over each other.
+        await admin.execute("SELECT pg_advisory_lock(hashtext('mall.bootstrap'))")
+        try:
+            exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+            verb = "ALTER" if exists else "CREATE"
+            await admin.execute(f"{verb} ROLE {role} LOGIN PASSWORD {_literal(secret)}")
+            await admin.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
+            await admin.execute(f"REVOKE ALL ON SCHEMA {service} FROM PUBLIC")
+            await admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+            for ext in service_extensions(service):
+                await admin.execute(f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {service}")
+        finally:
+            await admin.execute("SELECT pg_advisory_unlock(hashtext('mall.bootstrap'))")
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(service_dsn(admin_dsn, service, password),
+                                 server_settings={"search_path": service})
+    try:
+        await migrate(conn, service, directory)
+    finally:
+        await conn.close()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def migrate(conn: asyncpg.Connection, service: str, directory: Path | None = None) -> list[str]:
+    """Apply shared then service migrations not yet applied, each in its own transaction.
+
+    An advisory lock makes concurrent starts of several replicas apply each file once.
+    """
+    files = [("shared", p) for p in sorted(SHARED_MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
+    own = directory or migrations_dir(service)
+    files += [(service, p) for p in sorted(own.glob("[0-9][0-9][0-9][0-9]_*.sql"))] if own.exists() else []
+    applied: list[str] = []
+    lock = f"mall.migrate.{service}"
+    await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for origin, path in files:
+            version = f"{origin}/{path.name}"
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(path.read_text())
+                await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+            applied.append(version)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock)
+    return applied
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, schema="pg_catalog", format="text",
+                                  encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads)
+
+
+async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection,
+        server_settings={"search_path": schema, "application_name": f"mall_{schema}"})
+    assert pool is not None
+    return pool
+
+
+class Tx:
+    """A connection inside a transaction that can also write events to the outbox.
+
+    Writing the event here, with the business rows, is what makes "nothing lost, nothing twice" possible.
+    """
+
+    def __init__(self, conn: asyncpg.Connection, producer: str, correlation_id: str | None = None):
+        self.conn = conn
+        self.producer = producer
+        self.correlation_id = correlation_id
+        self._notified = False
+
+    async def emit(self, data: EventData) -> Event[Any]:
+        correlation_id = self.correlation_id or correlation_id_var.get()
+        envelope = Event.wrap(data, producer=self.producer, correlation_id=correlation_id)
+        await self.conn.execute(
+            "INSERT INTO outbox (event_id, event_type, payload) VALUES ($1, $2, $3)",
+            envelope.id, envelope.type, envelope.to_json())
+        if not self._notified:  # NOTIFY is delivered at commit, so the relay never sees uncommitted rows
+            await self.conn.execute("SELECT pg_notify($1, '')", outbox_channel(self.producer))
+            self._notified = True
+        return envelope
+
+
+def outbox_channel(service: str) -> str:
+    return f"mall_outbox_{service}"
+
+
+class Database:
+    """A service's pool plus the one way to open a transaction."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str):
+        self.pool = pool
+        self.service = service
+
+    @asynccontextmanager
+    async def transaction(self, correlation_id: str | None = None) -> AsyncIterator[Tx]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield Tx(conn, self.service, correlation_id)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        return await self.pool.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        return await self.pool.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self.pool.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        return await self.pool.execute(query, *args)

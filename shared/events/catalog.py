@@ -1,0 +1,43 @@
+"""Events published by the catalog service."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events.base import EventData, event
+from shared.events.common import Fen
+
+
+@event("sku.changed")
+class SkuChanged(EventData):
+    """The whole sellable state of a SKU, so a consumer can keep a local copy from the latest one."""
+
+    sku_id: str
+    product_id: str
+    merchant_id: str
+    category_id: str | None
+    name: str
+    specs: dict[str, str]
+    price_fen: Fen
+    deposit_fen: Fen = 0
+    sellable: bool
+    revision: int  # grows with every change; a copy keeps the highest (events may arrive out of order)
+
+
+class ReservedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sku_id: str
+    qty: int
+
+
+@event("stock.reserved")
+class StockReserved(EventData):
+    order_id: str
+    lines: list[ReservedLine]
+
+
+@event("stock.rejected")
+class StockRejected(EventData):
+    order_id: str
+    reason: Literal["out_of_stock", "price_changed", "unknown_sku"]
+    sku_id: str | None = None

@@ -1,0 +1,18 @@
+"""Value objects that several events carry."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Fen = int  # integer fen; fields holding money end in `_fen`
+
+
+class Line(BaseModel):
+    """One order line as every consumer needs it: what, how many, at what unit price."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku_id: str
+    product_id: str
+    qty: int = Field(gt=0)
+    unit_price_fen: Fen = Field(ge=0)
+    category_id: str | None = None
+    name: str = ""

@@ -1,0 +1,65 @@
+"""Events published by the marketing service."""
+
+from shared.events.base import EventData, event
+from shared.events.common import Fen
+
+
+@event("coupon.claimed")
+class CouponClaimed(EventData):
+    coupon_id: str
+    template_id: str
+    campaign_id: str
+    user_id: str
+    merchant_id: str | None = None
+
+
+@event("promotion.locked")
+class PromotionLocked(EventData):
+    order_id: str
+    user_id: str
+    coupon_id: str | None = None
+    discount_fen: Fen
+    points: int = 0
+    points_fen: Fen = 0
+
+
+@event("promotion.rejected")
+class PromotionRejected(EventData):
+    order_id: str
+    user_id: str
+    reason: str  # coupon_not_found, coupon_expired, coupon_in_use, coupon_not_applicable, points_insufficient
+    coupon_id: str | None = None
+
+
+@event("coupon.redeemed")
+class CouponRedeemed(EventData):
+    coupon_id: str
+    template_id: str
+    campaign_id: str
+    order_id: str
+    user_id: str
+    merchant_id: str | None = None
+    discount_fen: Fen  # what the coupon cost the merchant
+
+
+@event("coupon.released")
+class CouponReleased(EventData):
+    coupon_id: str
+    order_id: str
+    user_id: str
+
+
+@event("points.earned")
+class PointsEarned(EventData):
+    user_id: str
+    order_id: str
+    merchant_id: str | None = None
+    points: int
+
+
+@event("member.level_changed")
+class MemberLevelChanged(EventData):
+    user_id: str
+    merchant_id: str
+    old_level: int
+    new_level: int

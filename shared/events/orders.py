@@ -1,0 +1,93 @@
+"""Events published by the orders service."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from shared.events.base import EventData, event
+from shared.events.common import Fen, Line
+
+# Where the buyer came from (Alipay `scene` mapped to our entry points); analytics reports by it.
+Entry = Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "other"]
+
+
+@event("order.placed")
+class OrderPlaced(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+    lines: list[Line] = Field(min_length=1)
+    subtotal_fen: Fen
+    coupon_id: str | None = None
+    points: int = Field(default=0, ge=0)  # points the buyer wants to spend (100 points = 1 yuan)
+    entry: Entry = "other"
+
+
+@event("order.confirmed")
+class OrderConfirmed(EventData):
+    """The saga's yes: stock and promotions are held; `payable_fen` is the only amount payments accepts."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    subject: str
+    subtotal_fen: Fen
+    discount_fen: Fen
+    points_fen: Fen
+    payable_fen: Fen
+    deposit_fen: Fen = 0  # rental deposit to waive or hold, beside the price
+    pay_by: datetime
+    entry: Entry = "other"
+
+
+@event("order.cancelled")
+class OrderCancelled(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+    reason: str  # out_of_stock, price_changed, unknown_sku, coupon_*, user_cancelled, payment_timeout, ...
+
+
+@event("order.paid")
+class OrderPaid(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+    payable_fen: Fen
+    method: str
+
+
+@event("order.shipped")
+class OrderShipped(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+
+
+@event("order.completed")
+class OrderCompleted(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+
+
+@event("order.refund_approved")
+class OrderRefundApproved(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str  # also Alipay's out_request_no: the idempotency key of the refund
+    amount_fen: Fen
+    reason: str
+
+
+@event("order.refunded")
+class OrderRefunded(EventData):
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str
+    amount_fen: Fen
+    restock: bool  # goods never left the shop, so catalog puts them back on sale
+    lines: list[Line]

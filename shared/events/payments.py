@@ -1,0 +1,43 @@
+"""Events published by the payments service."""
+
+from datetime import datetime
+from typing import Literal
+
+from shared.events.base import EventData, event
+from shared.events.common import Fen
+
+Method = Literal["alipay", "huabei", "balance", "pay_later"]
+
+
+@event("payment.confirmed")
+class PaymentConfirmed(EventData):
+    payment_id: str
+    order_id: str
+    user_id: str
+    merchant_id: str
+    method: Method
+    amount_fen: Fen
+    installments: int | None = None
+    fee_payer: Literal["buyer", "merchant"] | None = None
+    trade_no: str | None = None
+    paid_at: datetime
+
+
+@event("payment.failed")
+class PaymentFailed(EventData):
+    payment_id: str
+    order_id: str
+    user_id: str
+    reason: str
+
+
+@event("payment.refunded")
+class PaymentRefunded(EventData):
+    payment_id: str
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str
+    amount_fen: Fen
+    total_refunded_fen: Fen
+    full: bool

@@ -1,0 +1,297 @@
+"""HTTP pieces every service uses: problem+json errors, request ids, body parsing, idempotency, health.
+
+Errors are exceptions with a stable `code`; one middleware turns them (and validation errors, bad JSON,
+oversize bodies) into `application/problem+json`. Nothing else writes error responses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import orjson
+import pydantic
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from shared.db import Database, Tx
+from shared.logging import correlation_id_var, get_logger, request_id_var
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+PROBLEM = "application/problem+json"
+REQUEST_ID = "X-Request-Id"
+CORRELATION_ID = "X-Correlation-Id"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+class Problem(Exception):
+    """A refusal with a stable machine-readable code, rendered as a problem document."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None,
+                 title: str | None = None, errors: list[dict[str, str]] | None = None,
+                 headers: Mapping[str, str] | None = None, **extra: Any):
+        super().__init__(detail or title or self.title)
+        self.detail = detail
+        self.code = code or self.code
+        self.status = status or self.status
+        self.title = title or self.title
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"type": f"https://mpmall.dev/problems/{self.code}", "title": self.title,
+                               "status": self.status, "code": self.code}
+        if self.detail:
+            doc["detail"] = self.detail
+        if self.errors:
+            doc["errors"] = self.errors
+        doc.update(self.extra)
+        return doc
+
+
+class ValidationProblem(Problem):
+    status, code, title = 422, "validation_error", "Invalid request"
+
+
+class Unauthorized(Problem):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(Problem):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(Problem):
+    """A business refusal: the request was understood but the shop says no (out of stock, expired, ...)."""
+
+    status, code, title = 409, "conflict", "Refused"
+
+
+class Unprocessable(Problem):
+    status, code, title = 422, "unprocessable", "Cannot process this request"
+
+
+def problem_response(problem: Problem) -> web.Response:
+    return web.Response(body=orjson.dumps(problem.document()), status=problem.status,
+                        content_type=PROBLEM, headers=problem.headers)
+
+
+def validation_errors(exc: pydantic.ValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+            for err in exc.errors()]
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    if isinstance(data, pydantic.BaseModel):
+        data = data.model_dump(mode="json")
+    return web.Response(body=orjson.dumps(data, default=_default), status=status,
+                        content_type="application/json", headers=headers)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+async def read_json(request: web.Request) -> Any:
+    body = await request.read()  # raises 413 past client_max_size
+    if not body:
+        raise Problem("The request needs a JSON body", code="invalid_json", title="Invalid JSON")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Problem(f"Body is not valid JSON: {exc}", code="invalid_json", title="Invalid JSON") from exc
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    """The body validated against a pydantic model (extra fields refused); errors name the field."""
+    return parse(model, await read_json(request))
+
+
+def parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationProblem(errors=validation_errors(exc)) from exc
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    return parse(model, dict(request.query))
+
+
+class StrictModel(pydantic.BaseModel):
+    """Base for request bodies: unknown fields are an error, not silently ignored."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- middlewares -------------------------------------------------------------------------------------
+
+
+def request_context_middleware(service: str) -> Callable[..., Any]:
+    log = get_logger(service).bind(component="http")
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                         ) -> web.StreamResponse:
+        request_id = request.headers.get(REQUEST_ID) or uuid.uuid4().hex
+        correlation = request.headers.get(CORRELATION_ID) or request_id
+        t1 = request_id_var.set(request_id[:64])
+        t2 = correlation_id_var.set(correlation[:64])
+        try:
+            try:
+                response = await handler(request)
+            except Problem as problem:
+                response = problem_response(problem)
+            except web.HTTPException as exc:
+                if exc.status < 400:
+                    raise
+                response = problem_response(Problem(
+                    exc.text if exc.status != 413 else "The request body is too large",
+                    status=exc.status, code=_http_code(exc.status), title=exc.reason))
+            except Exception:
+                log.exception("unhandled error", path=request.path)
+                response = problem_response(Problem(status=500, code="internal_error", title="Internal error"))
+            response.headers[REQUEST_ID] = request_id
+            return response
+        finally:
+            request_id_var.reset(t1)
+            correlation_id_var.reset(t2)
+
+    return middleware
+
+
+def _http_code(status: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+            429: "rate_limited"}.get(status, f"http_{status}")
+
+
+class Metrics:
+    """Prometheus metrics of one service (its own registry, so several services can share a process)."""
+
+    def __init__(self, service: str):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("http_requests_total", "HTTP requests", ["service", "method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("http_request_seconds", "HTTP request latency", ["service", "route"],
+                                 registry=self.registry)
+        self.events = Counter("events_handled_total", "Events handled", ["service", "type"],
+                              registry=self.registry)
+        self.service = service
+
+    def middleware(self) -> Callable[..., Any]:
+        @web.middleware
+        async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                             ) -> web.StreamResponse:
+            started = time.perf_counter()
+            response = await handler(request)
+            route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+            self.requests.labels(self.service, request.method, route, str(response.status)).inc()
+            self.latency.labels(self.service, route).observe(time.perf_counter() - started)
+            return response
+
+        return middleware
+
+    async def handler(self, _: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# --- idempotency -------------------------------------------------------------------------------------
+
+Work = Callable[[Tx], Awaitable[tuple[int, Any]]]
+
+CLAIM_KEY = """
+INSERT INTO idempotency_keys (scope, key, fingerprint) VALUES ($1, $2, $3)
+ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+"""
+FIND_KEY = "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2"
+SAVE_KEY = "UPDATE idempotency_keys SET status = $3, body = $4 WHERE scope = $1 AND key = $2"
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    return hashlib.sha256(orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def idempotency_key(request: web.Request, *, required: bool = True) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        if required:
+            raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
+        return None
+    if not (1 <= len(key) <= 255) or not key.isprintable():
+        raise Problem("Idempotency-Key must be 1-255 printable characters", code="idempotency_key_invalid")
+    return key
+
+
+async def run_idempotent(db: Database, *, scope: str, key: str, fingerprint_: str, work: Work) -> tuple[int, Any]:
+    """Run `work` once per (scope, key): the same key and request again get the first answer back;
+    the same key with another request is refused with 422. The key and the answer are stored in the same
+    transaction as the work, so a crash leaves neither; a concurrent twin waits on the key's row lock.
+    Refusals (Problem) roll back and are not stored: a retry is evaluated again.
+    """
+    async with db.transaction() as tx:
+        claimed = await tx.conn.fetchval(CLAIM_KEY, scope, key, fingerprint_)
+        if not claimed:
+            row = await tx.conn.fetchrow(FIND_KEY, scope, key)
+            assert row is not None
+            if row["fingerprint"] != fingerprint_:
+                raise Unprocessable("This Idempotency-Key was used with another request",
+                                    code="idempotency_key_reused")
+            return row["status"], row["body"]
+        status, body = await work(tx)
+        await tx.conn.execute(SAVE_KEY, scope, key, status, body)
+        return status, body
+
+
+async def idempotent(request: web.Request, db: Database, scope: str, body: Any, work: Work) -> web.Response:
+    """The HTTP face of run_idempotent: key from the header, fingerprint from method, path and body."""
+    key = idempotency_key(request)
+    assert key is not None
+    status, answer = await run_idempotent(
+        db, scope=scope, key=key, fingerprint_=fingerprint(request.method, request.path, body), work=work)
+    return json_response(answer, status=status)
+
+
+# --- who is calling (set by the gateway, the only client of the services' internal APIs) ---------------
+
+USER_HEADER = "X-User-Id"
+MERCHANT_HEADER = "X-Merchant-Id"
+SCORE_HEADER = "X-User-Credit-Score"
+
+
+def current_user(request: web.Request) -> str:
+    """The authenticated user the gateway vouches for; every user-scoped query filters by it."""
+    user = request.headers.get(USER_HEADER)
+    if not user:
+        raise Unauthorized("No authenticated user")
+    return user
+
+
+def current_merchant(request: web.Request) -> str:
+    """The merchant a staff token is scoped to; merchant APIs only ever touch this merchant's data."""
+    merchant = request.headers.get(MERCHANT_HEADER)
+    if not merchant:
+        raise Forbidden("A merchant staff token is required", code="merchant_only")
+    return merchant
+
+
+def credit_score(request: web.Request) -> int | None:
+    """The user's Sesame score as the gateway learnt it from Alipay at login (None when unknown)."""
+    raw = request.headers.get(SCORE_HEADER)
+    return int(raw) if raw and raw.isdigit() else None

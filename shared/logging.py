@@ -1,0 +1,43 @@
+"""structlog JSON lines carrying `service`, `request_id`, `correlation_id` and `event_id` from contextvars."""
+
+import logging
+import sys
+from contextvars import ContextVar
+
+import orjson
+import structlog
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+event_id_var: ContextVar[str | None] = ContextVar("event_id", default=None)
+
+
+def _add_context(_: object, __: str, event_dict: dict) -> dict:
+    for name, var in (("request_id", request_id_var), ("correlation_id", correlation_id_var),
+                      ("event_id", event_id_var)):
+        value = var.get()
+        if value is not None:
+            event_dict.setdefault(name, value)
+    return event_dict
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Once per process. Services bind `service=` on their own loggers, so one process may host several."""
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            _add_context,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=lambda obj, **kw: orjson.dumps(obj, default=str).decode()),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(service: str) -> structlog.typing.FilteringBoundLogger:
+    return structlog.get_logger().bind(service=service)

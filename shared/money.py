@@ -1,0 +1,35 @@
+"""Money is integer fen inside the mall; yuan strings exist only at the Alipay boundary."""
+
+import re
+from decimal import Decimal
+
+# Alipay amounts: yuan with at most two decimals, no sign, no exponent (notes/alipay-domain.md §2).
+_YUAN = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
+ALIPAY_MIN_FEN = 1
+ALIPAY_MAX_FEN = 100_000_000 * 100
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be expressed exactly in fen."""
+
+
+def fen_to_yuan(fen: int) -> str:
+    """12345 -> "123.45"; exact, integer arithmetic only."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise MoneyError(f"fen must be an int, got {type(fen).__name__}")
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def yuan_to_fen(yuan: str) -> int:
+    """"123.45" -> 12345. Refuses anything that is not an exact, non-negative yuan amount."""
+    if not isinstance(yuan, str) or not _YUAN.match(yuan):
+        raise MoneyError(f"not a yuan amount with at most two decimals: {yuan!r}")
+    fen = Decimal(yuan) * 100
+    return int(fen)
+
+
+def percent_of(fen: int, basis_points: int) -> int:
+    """The share of an amount given in basis points (1/100 of a percent), rounded half up to a fen."""
+    return (fen * basis_points + 5_000) // 10_000
