@@ -8,17 +8,7 @@ import contextlib
 from shared.outbox import OutboxRelay
 from tests.conftest import remember_queues
 from tests.integration.probe import open_service, start_reader, write_note
-
-
-async def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):  # noqa: ANN001
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
-        await asyncio.sleep(interval)
+from tests.support import eventually
 
 
 async def test_event_written_with_row_reaches_other_service_once(database_url, amqp_url, bus_prefix):
@@ -30,7 +20,7 @@ async def test_event_written_with_row_reaches_other_service_once(database_url, a
     task = asyncio.create_task(relay.run())
     try:
         await write_note(writer_db, "你好")
-        rows = await wait_for(lambda: reader_db.fetch("SELECT body, count(*) n FROM effects GROUP BY body"))
+        rows = await eventually(lambda: reader_db.fetch("SELECT body, count(*) n FROM effects GROUP BY body"))
         assert [(r["body"], r["n"]) for r in rows] == [("你好", 1)]
     finally:
         task.cancel()
