@@ -41,3 +41,16 @@ class StockRejected(EventData):
     order_id: str
     reason: Literal["out_of_stock", "price_changed", "unknown_sku"]
     sku_id: str | None = None
+
+
+@event("store.changed")
+class StoreChanged(EventData):
+    """A physical store as other services need it (marketing finds coupons of nearby stores by it)."""
+
+    store_id: str
+    merchant_id: str
+    name: str
+    address: str
+    lat: float
+    lng: float
+    active: bool = True
