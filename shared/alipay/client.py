@@ -1,0 +1,232 @@
+"""An asyncio client of Alipay's `gateway.do`: signed requests, verified responses, typed results.
+
+`AlipayClient(gateway_url, app_id, app_private_key_pem, alipay_public_key_pem, session)` talks to the real
+Alipay (`https://openapi.alipay.com/gateway.do`) or to the sandbox by configuration only. Like the official
+SDK, common parameters go in the URL query and `biz_content` in the form body; both are signed together.
+Amounts are integer fen here and yuan strings on the wire (shared.money at this boundary only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from shared.alipay.signing import SignatureError, extract_response_content, sign_content, sign_rsa2, verify_rsa2
+from shared.money import fen_to_yuan, yuan_to_fen
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # Alipay timestamps are Beijing time
+SUCCESS = "10000"
+PRODUCTION_GATEWAY = "https://openapi.alipay.com/gateway.do"
+
+
+class AlipayError(Exception):
+    """Alipay answered, verifiably, with a business failure (`code` != 10000)."""
+
+    def __init__(self, method: str, code: str, msg: str, sub_code: str = "", sub_msg: str = ""):
+        super().__init__(f"{method}: {code} {msg} {sub_code} {sub_msg}".strip())
+        self.method, self.code, self.msg, self.sub_code, self.sub_msg = method, code, msg, sub_code, sub_msg
+
+
+class AlipayResponseError(Exception):
+    """No trustworthy answer: transport failure, HTTP error, unparseable body or a bad signature."""
+
+
+@dataclass(frozen=True)
+class OauthToken:
+    user_id: str
+    open_id: str | None
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    re_expires_in: int
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    nick_name: str | None
+    avatar: str | None
+
+
+@dataclass(frozen=True)
+class TradeQueryResult:
+    trade_no: str
+    out_trade_no: str
+    trade_status: str
+    total_fen: int
+    buyer_user_id: str | None = None
+    fund_channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    fund_change: bool  # False: this out_request_no had been refunded before (a retry)
+    refund_fee_fen: int  # cumulative refunded on the trade
+
+
+@dataclass(frozen=True)
+class RefundQueryResult:
+    out_request_no: str
+    refund_status: str  # "REFUND_SUCCESS", or "" when no such refund succeeded
+    refund_fen: int
+
+
+class AlipayClient:
+    def __init__(self, gateway_url: str, app_id: str, app_private_key_pem: str, alipay_public_key_pem: str,
+                 session: aiohttp.ClientSession, *, charset: str = "utf-8", timeout_s: float = 15.0):
+        self.gateway_url = gateway_url
+        self.app_id = app_id
+        self._private_key = app_private_key_pem
+        self._alipay_public_key = alipay_public_key_pem
+        self.session = session
+        self.charset = charset
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    # --- the protocol ---------------------------------------------------------------------------------
+
+    def build_request(self, method: str, biz_content: Mapping[str, Any] | None = None, *,
+                      notify_url: str | None = None, auth_token: str | None = None,
+                      extra: Mapping[str, str] | None = None, now: datetime | None = None
+                      ) -> tuple[dict[str, str], dict[str, str]]:
+        """(query params incl. sign, form body) of one signed gateway.do call."""
+        common: dict[str, str] = {
+            "app_id": self.app_id, "method": method, "format": "JSON", "charset": self.charset,
+            "sign_type": "RSA2", "version": "1.0",
+            "timestamp": (now or datetime.now(BEIJING)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if notify_url:
+            common["notify_url"] = notify_url
+        if auth_token:
+            common["auth_token"] = auth_token
+        body: dict[str, str] = dict(extra or {})
+        if biz_content is not None:
+            body["biz_content"] = json.dumps(dict(biz_content), ensure_ascii=False, separators=(",", ":"))
+        common["sign"] = sign_rsa2(sign_content({**body, **common}), self._private_key, self.charset)
+        return common, body
+
+    async def execute(self, method: str, biz_content: Mapping[str, Any] | None = None, *,
+                      notify_url: str | None = None, auth_token: str | None = None,
+                      extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Call `method`; the verified `<method>_response` object, or AlipayError / AlipayResponseError."""
+        query, body = self.build_request(method, biz_content, notify_url=notify_url, auth_token=auth_token,
+                                         extra=extra)
+        url = f"{self.gateway_url}?{urlencode(query)}"
+        try:
+            async with self.session.post(
+                    url, data=urlencode(body).encode(), timeout=self.timeout,
+                    headers={"Content-Type": f"application/x-www-form-urlencoded;charset={self.charset}"}) as resp:
+                raw = (await resp.read()).decode(self.charset, errors="replace")
+                if resp.status != 200:
+                    raise AlipayResponseError(f"{method}: HTTP {resp.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise AlipayResponseError(f"{method}: {type(exc).__name__}: {exc}") from exc
+        return self.parse_response(method, raw)
+
+    def parse_response(self, method: str, raw: str) -> dict[str, Any]:
+        response_key = method.replace(".", "_") + "_response"
+        try:
+            key = response_key if f'"{response_key}"' in raw else "error_response"
+            content, sign = extract_response_content(raw, key)
+            data = json.loads(content)
+        except (SignatureError, ValueError) as exc:
+            raise AlipayResponseError(f"{method}: unreadable response: {exc}") from exc
+        if not isinstance(data, dict):
+            raise AlipayResponseError(f"{method}: response is not an object")
+        signed = sign is not None and verify_rsa2(content, sign, self._alipay_public_key, self.charset)
+        code = str(data.get("code", ""))
+        if code == SUCCESS and not signed:
+            # A success we cannot attribute to Alipay is worth nothing: never act on it.
+            raise AlipayResponseError(f"{method}: response signature missing or invalid")
+        if sign is not None and not signed:
+            raise AlipayResponseError(f"{method}: response signature invalid")
+        if code != SUCCESS:
+            raise AlipayError(method, code, str(data.get("msg", "")), str(data.get("sub_code", "")),
+                              str(data.get("sub_msg", "")))
+        return data
+
+    # --- login and credit ------------------------------------------------------------------------------
+
+    async def oauth_token(self, code: str | None = None, *, refresh_token: str | None = None) -> OauthToken:
+        """`alipay.system.oauth.token`: an auth code (or a refresh token) for the user's ids and tokens."""
+        if refresh_token:
+            extra = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        else:
+            extra = {"grant_type": "authorization_code", "code": code or ""}
+        data = await self.execute("alipay.system.oauth.token", None, extra=extra)
+        return OauthToken(user_id=str(data.get("user_id") or data.get("alipay_user_id") or ""),
+                          open_id=data.get("open_id"), access_token=str(data["access_token"]),
+                          expires_in=int(data.get("expires_in", 0)), refresh_token=str(data.get("refresh_token", "")),
+                          re_expires_in=int(data.get("re_expires_in", 0)))
+
+    async def user_info(self, access_token: str) -> UserInfo:
+        """`alipay.user.info.share` (scope auth_user); nickname and avatar may be missing."""
+        data = await self.execute("alipay.user.info.share", None, auth_token=access_token)
+        return UserInfo(user_id=str(data.get("user_id", "")), nick_name=data.get("nick_name"),
+                        avatar=data.get("avatar"))
+
+    async def credit_score(self, access_token: str, transaction_id: str) -> int:
+        """The user's Sesame score via `zhima.credit.score.get` (scope auth_zhima, product w1010100100000000001).
+
+        The sandbox implements this method; against the real platform the app must hold the Zhima product.
+        """
+        data = await self.execute("zhima.credit.score.get", {
+            "transaction_id": transaction_id, "product_code": "w1010100100000000001"}, auth_token=access_token)
+        return int(data["zm_score"])
+
+    # --- trades -----------------------------------------------------------------------------------------
+
+    async def trade_create(self, *, out_trade_no: str, total_fen: int, subject: str, notify_url: str | None,
+                           buyer_id: str | None = None, buyer_open_id: str | None = None,
+                           hb_fq_num: int | None = None, hb_fq_seller_percent: int | None = None,
+                           timeout_express: str | None = None) -> str:
+        """`alipay.trade.create` (JSAPI_PAY) → Alipay's trade_no for `my.tradePay`."""
+        biz: dict[str, Any] = {"out_trade_no": out_trade_no, "total_amount": fen_to_yuan(total_fen),
+                               "subject": subject, "product_code": "JSAPI_PAY"}
+        if buyer_id:
+            biz["buyer_id"] = buyer_id
+        if buyer_open_id:
+            biz["buyer_open_id"] = buyer_open_id
+        if hb_fq_num is not None:
+            # Both or neither (notes §4): the term and who pays its fee.
+            biz["extend_params"] = {"hb_fq_num": str(hb_fq_num), "hb_fq_seller_percent": str(hb_fq_seller_percent or 0)}
+        if timeout_express:
+            biz["timeout_express"] = timeout_express
+        data = await self.execute("alipay.trade.create", biz, notify_url=notify_url)
+        return str(data["trade_no"])
+
+    async def trade_query(self, out_trade_no: str) -> TradeQueryResult:
+        data = await self.execute("alipay.trade.query", {"out_trade_no": out_trade_no,
+                                                          "query_options": ["fund_bill_list"]})
+        bills = data.get("fund_bill_list") or []
+        return TradeQueryResult(
+            trade_no=str(data.get("trade_no", "")), out_trade_no=str(data.get("out_trade_no", out_trade_no)),
+            trade_status=str(data.get("trade_status", "")), total_fen=yuan_to_fen(str(data.get("total_amount", "0"))),
+            buyer_user_id=data.get("buyer_user_id"),
+            fund_channels=[str(b.get("fund_channel", "")) for b in bills if isinstance(b, dict)])
+
+    async def trade_close(self, out_trade_no: str) -> None:
+        await self.execute("alipay.trade.close", {"out_trade_no": out_trade_no})
+
+    async def trade_refund(self, *, out_trade_no: str, refund_fen: int, out_request_no: str,
+                           reason: str = "") -> RefundResult:
+        """`alipay.trade.refund`; the same `out_request_no` again refunds nothing more (Alipay's idempotency)."""
+        biz: dict[str, Any] = {"out_trade_no": out_trade_no, "refund_amount": fen_to_yuan(refund_fen),
+                               "out_request_no": out_request_no}
+        if reason:
+            biz["refund_reason"] = reason[:256]
+        data = await self.execute("alipay.trade.refund", biz)
+        return RefundResult(fund_change=data.get("fund_change") == "Y",
+                            refund_fee_fen=yuan_to_fen(str(data.get("refund_fee", "0"))))
+
+    async def refund_query(self, *, out_trade_no: str, out_request_no: str) -> RefundQueryResult:
+        data = await self.execute("alipay.trade.fastpay.refund.query",
+                                  {"out_trade_no": out_trade_no, "out_request_no": out_request_no})
+        amount = data.get("refund_amount")
+        return RefundQueryResult(out_request_no=out_request_no, refund_status=str(data.get("refund_status", "")),
+                                 refund_fen=yuan_to_fen(str(amount)) if amount else 0)
