@@ -64,7 +64,7 @@ class Bus:
 
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(self.url, client_properties={
-            "connection_name": f"mall-{self.service}"})
+            "connection_name": f"mall-{self.prefix}{self.service}"})
         self._publish_channel = await self.connection.channel(publisher_confirms=True)  # type: ignore[assignment]
         self._exchange = await self._publish_channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)

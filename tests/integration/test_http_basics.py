@@ -1,0 +1,122 @@
+"""What every service's HTTP face guarantees: problem documents, request ids, idempotent writes, health."""
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from shared.db import bootstrap
+from shared.events.base import EventData, event
+from shared.http import Conflict, StrictModel, idempotent, json_response, parse_body
+from shared.service import DB, create_service_app
+from shared.settings import ServiceSettings
+
+
+@event("probe.order_made")
+class OrderMade(EventData):
+    item: str
+    qty: int
+
+
+class OrderBody(StrictModel):
+    item: str
+    qty: int
+
+
+class ProbeSettings(ServiceSettings):
+    service: str = "httpprobe"
+
+
+async def make_order(request: web.Request) -> web.Response:
+    body = await parse_body(request, OrderBody)
+    db = request.app[DB]
+
+    async def work(tx):  # noqa: ANN001, ANN202
+        await asyncio.sleep(0.05)  # widen the window for concurrent twins
+        if body.item == "sold-out":
+            await tx.emit(OrderMade(item="half-done", qty=0))
+            raise Conflict("Nothing left", code="out_of_stock")
+        emitted = await tx.emit(OrderMade(item=body.item, qty=body.qty))
+        return 201, {"order": str(emitted.id), "item": body.item}
+
+    return await idempotent(request, db, "user-1", body.model_dump(), work)
+
+
+@pytest.fixture
+async def client(database_url, settings_for, start_app):
+    await bootstrap(database_url, "httpprobe")
+    app = create_service_app(settings_for(ProbeSettings, max_body_bytes=1024))
+    app.router.add_post("/orders", make_order)
+    app.router.add_get("/boom", boom)
+    return await start_app(app)
+
+
+async def boom(_: web.Request) -> web.Response:
+    raise RuntimeError("bug")
+
+
+async def orders_made(client) -> int:  # noqa: ANN001
+    return await client.app[DB].fetchval("SELECT count(*) FROM outbox WHERE event_type = 'probe.order_made'")
+
+
+async def test_same_key_same_body_gives_first_answer_and_one_order(client):
+    headers = {"Idempotency-Key": "k-1"}
+    answers = await asyncio.gather(*(client.post("/orders", json={"item": "tea", "qty": 1}, headers=headers)
+                                     for _ in range(5)))
+    bodies = [await a.json() for a in answers]
+    assert {a.status for a in answers} == {201}
+    assert len({b["order"] for b in bodies}) == 1
+    assert await orders_made(client) == 1
+
+
+async def test_same_key_other_body_is_422(client):
+    headers = {"Idempotency-Key": "k-2"}
+    assert (await client.post("/orders", json={"item": "tea", "qty": 1}, headers=headers)).status == 201
+    again = await client.post("/orders", json={"item": "tea", "qty": 2}, headers=headers)
+    assert again.status == 422
+    assert (await again.json())["code"] == "idempotency_key_reused"
+    assert await orders_made(client) == 1
+
+
+async def test_missing_key_is_refused_and_refusals_are_not_stored(client):
+    missing = await client.post("/orders", json={"item": "tea", "qty": 1})
+    assert missing.status == 400 and (await missing.json())["code"] == "idempotency_key_missing"
+    refused = await client.post("/orders", json={"item": "sold-out", "qty": 1}, headers={"Idempotency-Key": "k-3"})
+    assert refused.status == 409
+    assert refused.content_type == "application/problem+json"
+    assert (await refused.json())["code"] == "out_of_stock"
+    retried = await client.post("/orders", json={"item": "sold-out", "qty": 1}, headers={"Idempotency-Key": "k-3"})
+    assert retried.status == 409, "a refusal is evaluated again, not replayed from the key store"
+    assert await orders_made(client) == 0, "the refused write left nothing behind"
+
+
+async def test_bad_input_gets_a_problem_never_a_500(client):
+    bad_json = await client.post("/orders", data=b"{nope", headers={"Idempotency-Key": "k-4"})
+    assert bad_json.status == 400 and (await bad_json.json())["code"] == "invalid_json"
+    invalid = await client.post("/orders", json={"item": "tea", "qty": "many", "extra": 1},
+                                headers={"Idempotency-Key": "k-5"})
+    doc = await invalid.json()
+    assert invalid.status == 422 and doc["code"] == "validation_error"
+    assert {e["field"] for e in doc["errors"]} == {"qty", "extra"}
+    too_big = await client.post("/orders", data=b"x" * 4096, headers={"Idempotency-Key": "k-6"})
+    assert too_big.status == 413 and (await too_big.json())["code"] == "body_too_large"
+    unknown = await client.get("/nowhere")
+    assert unknown.status == 404 and (await unknown.json())["code"] == "not_found"
+    bug = await client.get("/boom")
+    assert bug.status == 500 and (await bug.json())["code"] == "internal_error"
+
+
+async def test_request_id_is_echoed_and_becomes_the_events_correlation_id(client):
+    answer = await client.post("/orders", json={"item": "tea", "qty": 1},
+                               headers={"Idempotency-Key": "k-7", "X-Request-Id": "req-42"})
+    assert answer.headers["X-Request-Id"] == "req-42"
+    payload = await client.app[DB].fetchval("SELECT payload FROM outbox")
+    assert b'"correlation_id":"req-42"' in payload
+
+
+async def test_health_readiness_and_metrics(client):
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["checks"] == {"database": True, "broker": True}
+    metrics = await (await client.get("/metrics")).text()
+    assert "http_requests_total" in metrics

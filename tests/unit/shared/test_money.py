@@ -1,0 +1,49 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.money import MoneyError, fen_to_yuan, percent_of, yuan_to_fen
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_fen_to_yuan_and_back_is_exact(fen):
+    assert yuan_to_fen(fen_to_yuan(fen)) == fen
+
+
+@given(st.integers(min_value=-(10**13), max_value=10**13))
+def test_yuan_string_has_two_decimals_and_equals_the_decimal_value(fen):
+    text = fen_to_yuan(fen)
+    assert len(text.split(".")[1]) == 2
+    assert Decimal(text) * 100 == fen
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+def test_any_two_decimal_yuan_amount_converts_exactly(amount):
+    assert yuan_to_fen(f"{amount:.2f}") == int(amount * 100)
+
+
+@pytest.mark.parametrize("bad", ["1.234", "-1.00", "1e3", " 1.00", "01.00", "1.", "", "NaN", "１.00", "0.1.1"])
+def test_inexact_or_malformed_yuan_is_refused(bad):
+    with pytest.raises(MoneyError):
+        yuan_to_fen(bad)
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "100"])
+def test_fen_must_be_an_integer(bad):
+    with pytest.raises(MoneyError):
+        fen_to_yuan(bad)
+
+
+def test_examples():
+    assert fen_to_yuan(1) == "0.01"
+    assert fen_to_yuan(12345) == "123.45"
+    assert yuan_to_fen("0.1") == 10
+    assert percent_of(10_000, 230) == 230
+    assert percent_of(333, 5_000) == 167  # half up
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10_000))
+def test_percent_of_is_within_half_a_fen(fen, bp):
+    assert abs(Decimal(percent_of(fen, bp)) - Decimal(fen) * bp / 10_000) <= Decimal("0.5")
