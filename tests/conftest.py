@@ -4,8 +4,8 @@ gets a fresh copy of it and its own exchange and queue name prefix, and both are
 from __future__ import annotations
 
 import os
-import warnings
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack
 from pathlib import Path

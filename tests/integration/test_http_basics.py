@@ -7,7 +7,7 @@ from aiohttp import web
 
 from shared.db import bootstrap
 from shared.events.base import EventData, event
-from shared.http import Conflict, StrictModel, idempotent, json_response, parse_body
+from shared.http import Conflict, StrictModel, idempotent, parse_body
 from shared.service import DB, create_service_app
 from shared.settings import ServiceSettings
 
