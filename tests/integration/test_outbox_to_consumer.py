@@ -221,3 +221,30 @@ async def test_redelivered_event_is_handled_once(database_url, amqp_url, bus_pre
         assert await reader.effects() == {"twice": 1}
 
 
+
+
+async def test_operator_command_lists_and_replays_parked_messages(database_url, amqp_url, bus_prefix):
+    import os
+    import sys
+
+    from shared.bus import parked_messages
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader", max_attempts=1) as (reader,):
+        await reader.consume()
+        await reader.bus.publish(Noted.TYPE, b"not json", message_id="bad-1")
+        await eventually(lambda: parked_messages(reader.bus))
+        env = {**os.environ, "MALL_AMQP_URL": amqp_url, "MALL_BUS_PREFIX": bus_prefix}
+
+        async def run(*args: str) -> str:
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.parked", *args, env=env,
+                                                        stdout=asyncio.subprocess.PIPE)
+            out, _ = await proc.communicate()
+            assert proc.returncode == 0
+            return out.decode()
+
+        listed = await run("list", "reader")
+        assert '"message_id": "bad-1"' in listed and "undecodable" in listed
+        assert "replayed 1 message" in await run("replay", "reader", "--id", "bad-1")
+        # It is undecodable still, so it comes straight back: but it went through the queue again.
+        again = await eventually(lambda: parked_messages(reader.bus))
+        assert again[0]["message_id"] == "bad-1"
