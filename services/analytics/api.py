@@ -1,0 +1,65 @@
+"""HTTP routes of the analytics service (only the gateway calls them); see API.md."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+
+from services.analytics import domain, store
+from services.analytics.settings import AnalyticsSettings
+from shared.db import Database
+from shared.http import StrictModel, ValidationProblem, current_merchant, json_response, parse_query
+from shared.service import DB, SETTINGS
+
+
+class RangeQuery(StrictModel):
+    from_: date = Field(alias="from")
+    to: date
+
+
+class TopProductsQuery(RangeQuery):
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+def checked_range(query: RangeQuery) -> domain.DateRange:
+    try:
+        return domain.DateRange.checked(query.from_, query.to)
+    except domain.RangeError as exc:
+        raise ValidationProblem(exc.message, code="invalid_date_range",
+                                errors=[{"field": exc.field, "message": exc.message}]) from exc
+
+
+async def metrics(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    span = checked_range(parse_query(request, RangeQuery))
+    settings = request.app[SETTINGS]
+    limit = settings.top_products if isinstance(settings, AnalyticsSettings) else 10
+    return json_response(await merchant_report(request.app[DB], merchant, span, limit))
+
+
+async def top_products(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    query = parse_query(request, TopProductsQuery)
+    span = checked_range(query)
+    rows = await store.top_products(request.app[DB], merchant, span.first, span.last, query.limit)
+    return json_response({"merchant_id": merchant, "from": span.first.isoformat(), "to": span.last.isoformat(),
+                          "top_products": [domain.product_row(r) for r in rows]})
+
+
+async def merchant_report(db: Database, merchant: str, span: domain.DateRange, limit: int) -> dict[str, Any]:
+    args = (db, merchant, span.first, span.last)
+    return domain.build_report(
+        merchant_id=merchant, span=span,
+        paid=await store.paid_by_day_method(*args), orders=await store.orders_by_day_method(*args),
+        refunds=await store.refunds_by_day_method(*args), cost=await store.marketing_cost(*args),
+        coupons=await store.coupons(*args), retention=await store.retention(*args),
+        visitors=await store.visitors_by_entry(*args), entry_orders=await store.paid_orders_by_entry(*args),
+        top_products=await store.top_products(*args, limit))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/merchant/metrics", metrics)
+    app.router.add_get("/merchant/metrics/top-products", top_products)

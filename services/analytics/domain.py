@@ -1,0 +1,163 @@
+"""Pure metric math: date ranges, ratios, averages, and the report assembled from the store's aggregates.
+
+No I/O here. Definitions are in METRICS.md; this module is their executable form.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+MAX_RANGE_DAYS = 366
+# Entry points the console reports, in the order a merchant reads them (home/other follow if seen).
+ENTRIES = ("search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "other")
+HUABEI = "huabei"
+RETENTION_DAYS = 7
+
+
+class RangeError(ValueError):
+    """A refused date range; `field` names the query parameter at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DateRange:
+    first: date
+    last: date
+
+    @classmethod
+    def checked(cls, first: date, last: date) -> DateRange:
+        if first > last:
+            raise RangeError("to", "`to` must be on or after `from`")
+        if (last - first).days + 1 > MAX_RANGE_DAYS:
+            raise RangeError("to", f"the range may span at most {MAX_RANGE_DAYS} days")
+        return cls(first, last)
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """A share rounded to 4 decimals; None when there is nothing to divide by (not 0: unknown is not zero)."""
+    if denominator == 0:
+        return None
+    return round(numerator / denominator, 4)
+
+
+def average_fen(total_fen: int, count: int) -> int | None:
+    """An average in whole fen, halves rounded away from zero; None for no orders."""
+    if count == 0:
+        return None
+    quotient, remainder = divmod(abs(total_fen), count)
+    rounded = quotient + (1 if remainder * 2 >= count else 0)
+    return rounded if total_fen >= 0 else -rounded
+
+
+def method_group(method: str) -> str:
+    """Huabei instalments against every other way of paying."""
+    return HUABEI if method == HUABEI else "other"
+
+
+def _sum_by(rows: Iterable[Mapping[str, Any]], keys: tuple[str, ...], value: str) -> dict[Any, int]:
+    out: dict[Any, int] = defaultdict(int)
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        out[key[0] if len(key) == 1 else key] += int(row[value] or 0)
+    return out
+
+
+def _by_method(paid: dict[str, int], refunded: dict[str, int], orders: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for method in sorted(set(paid) | set(refunded) | set(orders)):
+        gmv = paid.get(method, 0) - refunded.get(method, 0)
+        n = orders.get(method, 0)
+        out.append({"method": method, "orders": n, "paid_fen": paid.get(method, 0),
+                    "refunded_fen": refunded.get(method, 0), "gmv_fen": gmv, "aov_fen": average_fen(gmv, n)})
+    return out
+
+
+def build_report(*, merchant_id: str, span: DateRange, paid: list[Mapping[str, Any]],
+                 orders: list[Mapping[str, Any]], refunds: list[Mapping[str, Any]], cost: Mapping[str, Any],
+                 coupons: Mapping[str, Any], retention: list[Mapping[str, Any]],
+                 visitors: list[Mapping[str, Any]], entry_orders: list[Mapping[str, Any]],
+                 top_products: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """One JSON-ready document with every metric of a merchant over a range (see METRICS.md)."""
+    paid_day = _sum_by(paid, ("day",), "paid_fen")
+    refunded_day = _sum_by(refunds, ("day",), "refunded_fen")
+    orders_day = _sum_by(orders, ("day",), "orders")
+    paid_method = _sum_by(paid, ("method",), "paid_fen")
+    refunded_method = _sum_by(refunds, ("method",), "refunded_fen")
+    orders_method = _sum_by(orders, ("method",), "orders")
+
+    daily = [{"day": d.isoformat(), "paid_fen": paid_day.get(d, 0), "refunded_fen": refunded_day.get(d, 0),
+              "gmv_fen": paid_day.get(d, 0) - refunded_day.get(d, 0), "orders": orders_day.get(d, 0)}
+             for d in span.days()]
+    paid_fen = sum(paid_method.values())
+    refunded_fen = sum(refunded_method.values())
+    gmv_fen = paid_fen - refunded_fen
+    order_count = sum(orders_method.values())
+
+    by_method = _by_method(paid_method, refunded_method, orders_method)
+    groups = {g: {"orders": 0, "gmv_fen": 0} for g in (HUABEI, "other")}
+    for row in by_method:
+        group = groups[method_group(row["method"])]
+        group["orders"] += row["orders"]
+        group["gmv_fen"] += row["gmv_fen"]
+    by_group = [{"group": g, **v, "aov_fen": average_fen(v["gmv_fen"], v["orders"])} for g, v in groups.items()]
+    mix = [{"method": r["method"], "orders": r["orders"], "paid_fen": r["paid_fen"],
+            "share_of_paid": ratio(r["paid_fen"], paid_fen), "share_of_orders": ratio(r["orders"], order_count)}
+           for r in by_method if r["orders"] or r["paid_fen"]]
+
+    discount_fen, points_fen = int(cost["discount_fen"]), int(cost["points_fen"])
+    claimed, redeemed = int(coupons["claimed"]), int(coupons["redeemed"])
+    return {
+        "merchant_id": merchant_id, "from": span.first.isoformat(), "to": span.last.isoformat(),
+        "kpis": {
+            "gmv_fen": gmv_fen, "paid_fen": paid_fen, "refunded_fen": refunded_fen, "orders": order_count,
+            "aov_fen": average_fen(gmv_fen, order_count),
+            "coupons_claimed": claimed, "coupons_redeemed": redeemed,
+            "coupon_redemption_rate": ratio(redeemed, claimed),
+            "discount_fen": discount_fen, "points_fen": points_fen,
+            "marketing_cost_fen": discount_fen + points_fen,
+            "marketing_cost_ratio": ratio(discount_fen + points_fen, gmv_fen) if gmv_fen > 0 else None,
+        },
+        "daily": daily,
+        "aov_by_method": by_method,
+        "aov_by_group": by_group,
+        "payment_mix": mix,
+        "retention": retention_series(span, retention),
+        "conversion_by_entry": conversion(visitors, entry_orders),
+        "top_products": [product_row(p) for p in top_products],
+    }
+
+
+def retention_series(span: DateRange, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Day-7 retention per first-visit cohort, one entry per day of the range (empty cohorts included)."""
+    found = {r["cohort_day"]: (int(r["users"]), int(r["retained"])) for r in rows}
+    out = []
+    for d in span.days():
+        users, retained = found.get(d, (0, 0))
+        out.append({"cohort_day": d.isoformat(), "users": users, "retained_d7": retained,
+                    "rate": ratio(retained, users)})
+    return out
+
+
+def conversion(visitors: list[Mapping[str, Any]], orders: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    seen = _sum_by(visitors, ("entry",), "visitors")
+    paid = _sum_by(orders, ("entry",), "orders")
+    names = [e for e in ENTRIES if e in ENTRIES[:6] or e in seen or e in paid]
+    names += sorted((set(seen) | set(paid)) - set(names))
+    return [{"entry": e, "visitors": seen.get(e, 0), "paid_orders": paid.get(e, 0),
+             "rate": ratio(paid.get(e, 0), seen.get(e, 0))} for e in names]
+
+
+def product_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"product_id": row["product_id"], "name": row["name"], "qty": int(row["qty"]),
+            "sales_fen": int(row["sales_fen"]), "orders": int(row["orders"])}

@@ -1,0 +1,204 @@
+"""All SQL of the analytics service: fact upserts (one per event) and the metric queries.
+
+Writes are keyed by the fact's natural key: a replayed fact under a new event id changes nothing
+(`DO NOTHING`), except orders, whose row is assembled from several events arriving in any order.
+Reads take ($1 merchant, $2 first day, $3 last day) and return small aggregates; domain.py does the math.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from shared.db import Database
+
+# --- facts --------------------------------------------------------------------------------------------
+
+
+async def log_event(conn: asyncpg.Connection, event_id: Any, event_type: str, occurred_at: datetime,
+                    merchant_id: str | None, data: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO event_log (event_id, event_type, occurred_at, merchant_id, data) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (event_id) DO NOTHING", event_id, event_type, occurred_at, merchant_id, data)
+
+
+async def upsert_order_placed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
+                              entry: str, subtotal_fen: int, coupon_id: str | None, day: date) -> None:
+    await conn.execute(
+        """INSERT INTO orders (order_id, merchant_id, user_id, entry, subtotal_fen, coupon_id, placed_day)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (order_id) DO UPDATE SET entry = EXCLUDED.entry, subtotal_fen = EXCLUDED.subtotal_fen,
+               coupon_id = EXCLUDED.coupon_id, placed_day = EXCLUDED.placed_day""",
+        order_id, merchant_id, user_id, entry, subtotal_fen, coupon_id, day)
+
+
+async def add_order_line(conn: asyncpg.Connection, *, order_id: str, sku_id: str, merchant_id: str,
+                         product_id: str, name: str, qty: int, unit_price_fen: int) -> None:
+    await conn.execute(
+        """INSERT INTO order_lines (order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, sku_id) DO NOTHING""",
+        order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen)
+
+
+async def upsert_order_confirmed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
+                                 entry: str, subtotal_fen: int, discount_fen: int, points_fen: int,
+                                 payable_fen: int) -> None:
+    # order.placed knows the entry first-hand; confirmed only fills it when placed has not arrived yet.
+    await conn.execute(
+        """INSERT INTO orders (order_id, merchant_id, user_id, entry, subtotal_fen, discount_fen, points_fen,
+                               payable_fen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (order_id) DO UPDATE SET discount_fen = EXCLUDED.discount_fen,
+               points_fen = EXCLUDED.points_fen, payable_fen = EXCLUDED.payable_fen,
+               entry = COALESCE(orders.entry, EXCLUDED.entry),
+               subtotal_fen = COALESCE(orders.subtotal_fen, EXCLUDED.subtotal_fen)""",
+        order_id, merchant_id, user_id, entry, subtotal_fen, discount_fen, points_fen, payable_fen)
+
+
+async def mark_order_cancelled(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
+                               day: date) -> None:
+    await conn.execute(
+        """INSERT INTO orders (order_id, merchant_id, user_id, cancelled_day) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (order_id) DO UPDATE
+               SET cancelled_day = COALESCE(orders.cancelled_day, EXCLUDED.cancelled_day)""",
+        order_id, merchant_id, user_id, day)
+
+
+async def add_payment(conn: asyncpg.Connection, *, payment_id: str, order_id: str, merchant_id: str,
+                      user_id: str, method: str, installments: int | None, amount_fen: int,
+                      occurred_at: datetime, day: date) -> None:
+    await conn.execute(
+        """INSERT INTO payments (payment_id, order_id, merchant_id, user_id, method, installments, amount_fen,
+                                 occurred_at, day)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (payment_id) DO NOTHING""",
+        payment_id, order_id, merchant_id, user_id, method, installments, amount_fen, occurred_at, day)
+
+
+async def add_refund(conn: asyncpg.Connection, *, refund_id: str, payment_id: str, order_id: str,
+                     merchant_id: str, amount_fen: int, day: date) -> None:
+    await conn.execute(
+        """INSERT INTO refunds (refund_id, payment_id, order_id, merchant_id, amount_fen, day)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (refund_id) DO NOTHING""",
+        refund_id, payment_id, order_id, merchant_id, amount_fen, day)
+
+
+async def add_coupon_claim(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None, user_id: str,
+                           template_id: str, campaign_id: str, day: date) -> None:
+    await conn.execute(
+        """INSERT INTO coupon_claims (coupon_id, merchant_id, user_id, template_id, campaign_id, day)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coupon_id) DO NOTHING""",
+        coupon_id, merchant_id, user_id, template_id, campaign_id, day)
+
+
+async def add_coupon_redemption(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None,
+                                order_id: str, discount_fen: int, day: date) -> None:
+    await conn.execute(
+        """INSERT INTO coupon_redemptions (coupon_id, merchant_id, order_id, discount_fen, day)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (coupon_id) DO NOTHING""",
+        coupon_id, merchant_id, order_id, discount_fen, day)
+
+
+async def add_visit(conn: asyncpg.Connection, *, user_id: str, day: date, entry: str,
+                    merchant_id: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO visits (user_id, day, entry, merchant_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        user_id, day, entry, merchant_id or "")
+
+
+# --- metric reads ---------------------------------------------------------------------------------------
+
+PAID_BY_DAY_METHOD = """
+SELECT day, method, sum(amount_fen)::bigint AS paid_fen
+FROM payments WHERE merchant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, method"""
+
+# An order counts once, on the day and with the method of its first confirmed payment.
+FIRST_PAYMENTS = """
+WITH first AS (
+    SELECT DISTINCT ON (order_id) order_id, day, method FROM payments WHERE merchant_id = $1
+    ORDER BY order_id, occurred_at, payment_id)"""
+
+ORDERS_BY_DAY_METHOD = FIRST_PAYMENTS + """
+SELECT day, method, count(*) AS orders FROM first WHERE day BETWEEN $2 AND $3 GROUP BY day, method"""
+
+REFUNDS_BY_DAY_METHOD = """
+SELECT r.day, COALESCE(p.method, 'unknown') AS method, sum(r.amount_fen)::bigint AS refunded_fen
+FROM refunds r LEFT JOIN payments p ON p.payment_id = r.payment_id
+WHERE r.merchant_id = $1 AND r.day BETWEEN $2 AND $3 GROUP BY r.day, COALESCE(p.method, 'unknown')"""
+
+MARKETING_COST = FIRST_PAYMENTS + """
+SELECT COALESCE(sum(o.discount_fen), 0)::bigint AS discount_fen, COALESCE(sum(o.points_fen), 0)::bigint AS points_fen
+FROM first f JOIN orders o ON o.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3"""
+
+PAID_ORDERS_BY_ENTRY = FIRST_PAYMENTS + """
+SELECT COALESCE(o.entry, 'other') AS entry, count(*) AS orders
+FROM first f LEFT JOIN orders o ON o.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3
+GROUP BY COALESCE(o.entry, 'other')"""
+
+# A visit without a merchant is a visit to the mall, and the mall's audience is every shop's audience.
+VISITORS_BY_ENTRY = """
+SELECT entry, count(DISTINCT user_id) AS visitors FROM visits
+WHERE merchant_id IN ($1, '') AND day BETWEEN $2 AND $3 GROUP BY entry"""
+
+RETENTION = """
+WITH v AS (SELECT DISTINCT user_id, day FROM visits WHERE merchant_id IN ($1, '')),
+     first AS (SELECT user_id, min(day) AS cohort_day FROM v GROUP BY user_id)
+SELECT f.cohort_day, count(*) AS users,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM v WHERE v.user_id = f.user_id AND v.day = f.cohort_day + 7)) AS retained
+FROM first f WHERE f.cohort_day BETWEEN $2 AND $3 GROUP BY f.cohort_day"""
+
+# Coupons claimed in the range, and which of them were redeemed (whenever): a rate that never passes 1.
+COUPONS = """
+SELECT count(*) AS claimed, count(r.coupon_id) AS redeemed
+FROM coupon_claims c LEFT JOIN coupon_redemptions r ON r.coupon_id = c.coupon_id
+WHERE COALESCE(c.merchant_id, r.merchant_id) = $1 AND c.day BETWEEN $2 AND $3"""
+
+TOP_PRODUCTS = FIRST_PAYMENTS + """
+SELECT l.product_id, max(l.name) AS name, sum(l.qty)::bigint AS qty,
+       sum(l.qty * l.unit_price_fen)::bigint AS sales_fen, count(DISTINCT l.order_id) AS orders
+FROM first f JOIN order_lines l ON l.order_id = f.order_id
+WHERE f.day BETWEEN $2 AND $3 AND l.merchant_id = $1
+GROUP BY l.product_id ORDER BY sales_fen DESC, qty DESC, l.product_id LIMIT $4"""
+
+
+async def _rows(db: Database, query: str, *args: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in await db.fetch(query, *args)]
+
+
+async def paid_by_day_method(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, PAID_BY_DAY_METHOD, merchant_id, first, last)
+
+
+async def orders_by_day_method(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, ORDERS_BY_DAY_METHOD, merchant_id, first, last)
+
+
+async def refunds_by_day_method(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, REFUNDS_BY_DAY_METHOD, merchant_id, first, last)
+
+
+async def marketing_cost(db: Database, merchant_id: str, first: date, last: date) -> dict[str, Any]:
+    return (await _rows(db, MARKETING_COST, merchant_id, first, last))[0]
+
+
+async def paid_orders_by_entry(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, PAID_ORDERS_BY_ENTRY, merchant_id, first, last)
+
+
+async def visitors_by_entry(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, VISITORS_BY_ENTRY, merchant_id, first, last)
+
+
+async def retention(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, RETENTION, merchant_id, first, last)
+
+
+async def coupons(db: Database, merchant_id: str, first: date, last: date) -> dict[str, Any]:
+    return (await _rows(db, COUPONS, merchant_id, first, last))[0]
+
+
+async def top_products(db: Database, merchant_id: str, first: date, last: date,
+                       limit: int) -> list[dict[str, Any]]:
+    return await _rows(db, TOP_PRODUCTS, merchant_id, first, last, limit)

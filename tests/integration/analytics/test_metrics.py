@@ -1,0 +1,163 @@
+"""Metric definitions (METRICS.md) against hand-computed answers for a fixed stream of events.
+
+The stream goes through the real bus into the real service. It holds an exact redelivery (same event id),
+replays of facts under new ids, events of another merchant, events outside the range, and late events
+(published after the rest was counted, with an earlier occurred_at) which must land on their own day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.analytics.app import create_app
+from services.analytics.settings import AnalyticsSettings
+from tests.integration.analytics.stream import (
+    active, at, cancelled, claimed, confirmed, envelope, line, open_bus, paid, placed, publish_all, redeemed,
+    refunded, wait_handled)
+
+M1, M2 = "m-1", "m-2"
+D = {n: date(2025, 3, n) for n in range(1, 10)}
+FEB27, FEB28 = date(2025, 2, 27), date(2025, 2, 28)
+
+
+def on_time_events():
+    visit_u1 = envelope(active("u1", D[1], "search", M1), at(D[1], 9))
+    pay1 = envelope(paid("pay1", "o1", "u1", M1, "alipay", 9_000), at(D[1], 11))
+    events = [
+        visit_u1, envelope(active("u1", D[8], "search", M1), at(D[8])),
+        envelope(active("u2", D[1], "scan", M1), at(D[1])), envelope(active("u2", D[5], "scan", M1), at(D[5])),
+        envelope(active("u3", D[1], "search", None), at(D[1])),  # a mall-wide visit counts for every shop
+        envelope(active("u4", D[2], "favorites", M1), at(D[2])),
+        envelope(active("u4", D[9], "favorites", M1), at(D[9])),
+        envelope(active("u5", FEB28, "search", M1), at(FEB28)), envelope(active("u5", D[3], "search", M1), at(D[3])),
+        envelope(active("u6", D[1], "search", M2), at(D[1])),
+        # o1: alipay, coupon c1 (redemption arrives before the claim: see late_events)
+        envelope(placed("o1", "u1", M1, "search", [line("P1", 2, 5_000)], coupon_id="c1"), at(D[1], 10)),
+        envelope(confirmed("o1", "u1", M1, "search", 10_000, discount_fen=1_000), at(D[1], 10)),
+        pay1,
+        envelope(redeemed("c1", "o1", "u1", M1, 1_000), at(D[1], 11)),
+        # o2: Huabei in 3, paid partly with points
+        envelope(placed("o2", "u2", M1, "scan", [line("P2", 1, 30_000)]), at(D[2])),
+        envelope(confirmed("o2", "u2", M1, "scan", 30_000, points_fen=500), at(D[2])),
+        envelope(paid("pay2", "o2", "u2", M1, "huabei", 29_500, installments=3), at(D[2], 13)),
+        # o3: balance, 20 yuan refunded the next day
+        envelope(placed("o3", "u3", M1, "search", [line("P1", 1, 5_000), line("P3", 1, 2_000)]), at(D[3])),
+        envelope(confirmed("o3", "u3", M1, "search", 7_000), at(D[3])),
+        envelope(paid("pay3", "o3", "u3", M1, "balance", 7_000), at(D[3], 13)),
+        envelope(refunded("ref1", "pay3", "o3", "u3", M1, 2_000), at(D[4])),
+        # o4 is placed now; its confirmation and payment come late
+        envelope(placed("o4", "u4", M1, "favorites", [line("P2", 1, 30_000)]), at(D[2], 14)),
+        # o5 cancelled: never paid, never counts
+        envelope(placed("o5", "u5", M1, "search", [line("P3", 1, 2_000)]), at(D[3])),
+        envelope(confirmed("o5", "u5", M1, "search", 2_000), at(D[3])),
+        envelope(cancelled("o5", "u5", M1), at(D[3], 15)),
+        # another merchant's sale, and our sale before the range
+        envelope(placed("o6", "u6", M2, "search", [line("P9", 1, 50_000)]), at(D[2])),
+        envelope(paid("pay6", "o6", "u6", M2, "alipay", 50_000), at(D[2])),
+        envelope(placed("o7", "u1", M1, "search", [line("P1", 1, 1_000)]), at(FEB28)),
+        envelope(paid("pay7", "o7", "u1", M1, "alipay", 1_000), at(FEB28)),
+        # coupons: c0 claimed before the range (its redemption in range does not count), c2, c3, others'
+        envelope(claimed("c0", "u1", M1), at(FEB27)), envelope(redeemed("c0", "o7", "u1", M1, 0), at(FEB28)),
+        envelope(claimed("c2", "u2", M1), at(D[1])), envelope(claimed("c3", "u3", M1), at(D[2])),
+        envelope(claimed("c5", "u6", M2), at(D[2])), envelope(claimed("c6", "u4", None), at(D[2])),
+    ]
+    return events, visit_u1, pay1
+
+
+def late_events(visit_u1, pay1):
+    return [
+        envelope(paid("pay4", "o4", "u4", M1, "huabei", 30_000, installments=6), at(D[2], 15)),
+        envelope(confirmed("o4", "u4", M1, "favorites", 30_000), at(D[2], 14)),  # after its payment
+        envelope(claimed("c1", "u1", M1), at(D[1], 8)),  # after its redemption
+        # duplicates: the same event again, and the same facts under new event ids
+        visit_u1, pay1,
+        envelope(active("u1", D[1], "search", M1), at(D[1], 9)),
+        envelope(paid("pay1", "o1", "u1", M1, "alipay", 9_000), at(D[1], 11)),
+        envelope(claimed("c2", "u2", M1), at(D[1])),
+    ]
+
+
+def blank_days(first: int, last: int, filled: dict[int, tuple[int, int, int]]):
+    out = []
+    for n in range(first, last + 1):
+        paid_fen, refunded_fen, orders = filled.get(n, (0, 0, 0))
+        out.append({"day": D[n].isoformat(), "paid_fen": paid_fen, "refunded_fen": refunded_fen,
+                    "gmv_fen": paid_fen - refunded_fen, "orders": orders})
+    return out
+
+
+EXPECTED_KPIS = {
+    "gmv_fen": 73_500, "paid_fen": 75_500, "refunded_fen": 2_000, "orders": 4,
+    "aov_fen": 18_375,  # 73 500 / 4
+    "coupons_claimed": 3, "coupons_redeemed": 1, "coupon_redemption_rate": 0.3333,  # c1, c2, c3; c1 redeemed
+    "discount_fen": 1_000, "points_fen": 500, "marketing_cost_fen": 1_500,
+    "marketing_cost_ratio": 0.0204,  # 1 500 / 73 500
+}
+
+
+async def test_metrics_match_hand_computed_answers(settings_for, start_app, database_url, amqp_url, bus_prefix):
+    client = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    try:
+        events, visit_u1, pay1 = on_time_events()
+        await publish_all(bus, events)
+        await wait_handled(database_url, len(events))
+        first = await (await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-08"},
+                                         headers={"X-Merchant-Id": M1})).json()
+        assert (first["kpis"]["orders"], first["kpis"]["gmv_fen"]) == (3, 43_500)
+        assert first["kpis"]["coupons_claimed"] == 2
+
+        late = late_events(visit_u1, pay1)
+        await publish_all(bus, late)
+        await wait_handled(database_url, len({e.id for e in events + late}))
+        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-08"},
+                                headers={"X-Merchant-Id": M1})
+        assert resp.status == 200
+        report = await resp.json()
+    finally:
+        await bus.close()
+
+    assert report["kpis"] == EXPECTED_KPIS
+    assert report["daily"] == blank_days(1, 8, {1: (9_000, 0, 1), 2: (59_500, 0, 2), 3: (7_000, 0, 1),
+                                                4: (0, 2_000, 0)})
+    assert report["aov_by_method"] == [
+        {"method": "alipay", "orders": 1, "paid_fen": 9_000, "refunded_fen": 0, "gmv_fen": 9_000, "aov_fen": 9_000},
+        {"method": "balance", "orders": 1, "paid_fen": 7_000, "refunded_fen": 2_000, "gmv_fen": 5_000,
+         "aov_fen": 5_000},
+        {"method": "huabei", "orders": 2, "paid_fen": 59_500, "refunded_fen": 0, "gmv_fen": 59_500,
+         "aov_fen": 29_750},
+    ]
+    assert report["aov_by_group"] == [
+        {"group": "huabei", "orders": 2, "gmv_fen": 59_500, "aov_fen": 29_750},
+        {"group": "other", "orders": 2, "gmv_fen": 14_000, "aov_fen": 7_000},
+    ]
+    assert report["payment_mix"] == [
+        {"method": "alipay", "orders": 1, "paid_fen": 9_000, "share_of_paid": 0.1192, "share_of_orders": 0.25},
+        {"method": "balance", "orders": 1, "paid_fen": 7_000, "share_of_paid": 0.0927, "share_of_orders": 0.25},
+        {"method": "huabei", "orders": 2, "paid_fen": 59_500, "share_of_paid": 0.7881, "share_of_orders": 0.5},
+    ]
+    retention = {r["cohort_day"]: (r["users"], r["retained_d7"], r["rate"]) for r in report["retention"]}
+    assert retention == {D[n].isoformat(): (0, 0, None) for n in range(1, 9)} | {
+        "2025-03-01": (3, 1, 0.3333),  # u1, u2, u3 (mall-wide); u1 back on 03-08
+        "2025-03-02": (1, 1, 1.0),  # u4, back on 03-09 (day 7 may fall after the range)
+    }
+    assert report["conversion_by_entry"] == [
+        {"entry": "search", "visitors": 3, "paid_orders": 2, "rate": 0.6667},  # u1, u3, u5; o1, o3
+        {"entry": "scan", "visitors": 1, "paid_orders": 1, "rate": 1.0},
+        {"entry": "favorites", "visitors": 1, "paid_orders": 1, "rate": 1.0},
+        {"entry": "member_card", "visitors": 0, "paid_orders": 0, "rate": None},
+        {"entry": "payment_success", "visitors": 0, "paid_orders": 0, "rate": None},
+        {"entry": "nearby", "visitors": 0, "paid_orders": 0, "rate": None},
+    ]
+    assert report["top_products"] == [
+        {"product_id": "P2", "name": "Product P2", "qty": 2, "sales_fen": 60_000, "orders": 2},
+        {"product_id": "P1", "name": "Product P1", "qty": 3, "sales_fen": 15_000, "orders": 2},
+        {"product_id": "P3", "name": "Product P3", "qty": 1, "sales_fen": 2_000, "orders": 1},
+    ]
+
+    top = await client.get("/merchant/metrics/top-products", params={"from": "2025-03-01", "to": "2025-03-08",
+                                                                      "limit": "1"}, headers={"X-Merchant-Id": M1})
+    assert [p["product_id"] for p in (await top.json())["top_products"]] == ["P2"]
+    other = await (await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-08"},
+                                    headers={"X-Merchant-Id": M2})).json()
+    assert (other["kpis"]["gmv_fen"], other["kpis"]["orders"]) == (50_000, 1)
