@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite on real PostgreSQL and RabbitMQ: installs what it needs, starts the servers if they
+# are missing or stopped, then runs pytest. Extra arguments go to pytest.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source deploy/python-env.sh test
+eval "$(bash deploy/ensure-servers.sh | sed 's/^/export /')"
+if [ ! -x /usr/bin/chromium ]; then  # the merchant console's browser test drives Debian's Chromium
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+fi
+mkdir -p test-output
+exec python -m pytest -q -p no:cacheprovider "$@"
