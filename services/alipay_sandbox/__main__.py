@@ -1,0 +1,13 @@
+"""python -m services.alipay_sandbox"""
+
+from aiohttp import web
+
+from services.alipay_sandbox.app import create_app
+from services.alipay_sandbox.settings import SandboxSettings
+from shared.logging import configure_logging
+
+if __name__ == "__main__":
+    settings = SandboxSettings()
+    configure_logging(settings.log_level)
+    web.run_app(create_app(settings), host=settings.http_host, port=settings.http_port, print=None,
+                access_log=None)

@@ -1,0 +1,140 @@
+"""The sandbox's HTTP face: `POST /gateway.do` (Alipay's wire format) and the `/sandbox/*` test endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+
+from services.alipay_sandbox.domain import Failure, Sandbox, invalid
+from services.alipay_sandbox.notifier import Notifier
+from services.alipay_sandbox.settings import SandboxSettings
+from shared.alipay.signing import signed_response, verify_request
+from shared.http import Conflict, NotFound, StrictModel, json_response, parse_body
+from shared.logging import get_logger
+
+SANDBOX = web.AppKey("sandbox", Sandbox)
+NOTIFIER = web.AppKey("notifier", Notifier)
+CONFIG = web.AppKey("config", SandboxSettings)
+log = get_logger("alipay_sandbox").bind(component="gateway")
+
+
+async def gateway(request: web.Request) -> web.Response:
+    """One `gateway.do` call: common params in the query, the rest in the form body, all signed together."""
+    settings = request.app[CONFIG]
+    params: dict[str, str] = dict(request.query)
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    method = params.get("method", "")
+    try:
+        body = _dispatch(request.app, settings, method, params)
+    except Failure as failure:
+        body = failure.body
+    code = body.setdefault("code", "10000")
+    if code == "10000":
+        body.setdefault("msg", "Success")
+    key_method = method if method and method.replace(".", "").replace("_", "").isalnum() else "error"
+    raw = signed_response(key_method, body, settings.private_key_pem)
+    return web.Response(text=raw, content_type="application/json", charset="utf-8")
+
+
+def _dispatch(app: web.Application, settings: SandboxSettings, method: str, params: dict[str, str]
+              ) -> dict[str, Any]:
+    if params.get("app_id") != settings.alipay_app_id:
+        raise invalid("isv.invalid-app-id", "无效的AppID参数")
+    if params.get("sign_type") != "RSA2":
+        raise invalid("isv.invalid-signature-type", "sign_type must be RSA2")
+    if not verify_request(params, settings.app_public_key_pem):
+        log.warning("request with a bad signature", method=method)
+        raise invalid("isv.invalid-signature", "验签出错")
+    try:
+        biz = json.loads(params.get("biz_content") or "{}")
+    except ValueError:
+        raise invalid("isv.invalid-parameter", "biz_content is not JSON") from None
+    if not isinstance(biz, dict):
+        raise invalid("isv.invalid-parameter", "biz_content is not an object")
+    sandbox = app[SANDBOX]
+    auth_token = params.get("auth_token")
+    match method:
+        case "alipay.system.oauth.token":
+            return sandbox.oauth_token(params)
+        case "alipay.user.info.share":
+            return sandbox.user_info(auth_token)
+        case "zhima.credit.score.get":
+            return sandbox.credit_score(auth_token, biz)
+        case "alipay.trade.create":
+            return sandbox.trade_create(biz, params.get("notify_url"))
+        case "alipay.trade.query":
+            return sandbox.trade_query(biz)
+        case "alipay.trade.close":
+            return sandbox.trade_close(biz)
+        case "alipay.trade.refund":
+            return sandbox.trade_refund(biz)
+        case "alipay.trade.fastpay.refund.query":
+            return sandbox.refund_query(biz)
+    raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
+
+
+class AuthCodeBody(StrictModel):
+    user_id: str | None = Field(default=None, pattern=r"^2088[0-9]{12}$")
+    nickname: str | None = Field(default=None, min_length=1, max_length=64)
+    credit_score: int | None = Field(default=None, ge=350, le=950)
+
+
+async def issue_auth_code(request: web.Request) -> web.Response:
+    body = await parse_body(request, AuthCodeBody)
+    code, user_id = request.app[SANDBOX].issue_auth_code(body.user_id, body.nickname, body.credit_score)
+    return json_response({"auth_code": code, "user_id": user_id}, status=201)
+
+
+class PayBody(StrictModel):
+    channel: str | None = Field(default=None, max_length=32)
+
+
+async def pay_trade(request: web.Request) -> web.Response:
+    """The buyer pays in the cashier; the signed notify goes to the trade's notify_url (retried)."""
+    body = await parse_body(request, PayBody) if request.can_read_body else PayBody()
+    sandbox = request.app[SANDBOX]
+    trade_no = request.match_info["trade_no"]
+    if trade_no not in sandbox.trades:
+        raise NotFound("No such trade", code="trade_not_found")
+    try:
+        trade = sandbox.pay(trade_no, body.channel)
+    except Failure as failure:
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    notify_id = None
+    if trade.notify_url:
+        params = sandbox.notify_params(trade, request.app[CONFIG].alipay_app_id)
+        notify_id = request.app[NOTIFIER].send(trade.notify_url, params).notify_id
+    return json_response({"trade_no": trade.trade_no, "trade_status": trade.status, "channel": trade.channel,
+                          "notify_id": notify_id})
+
+
+async def show_trade(request: web.Request) -> web.Response:
+    trade = request.app[SANDBOX].trades.get(request.match_info["trade_no"])
+    if trade is None:
+        raise NotFound("No such trade", code="trade_not_found")
+    return json_response({"trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
+                          "total_fen": trade.total_fen, "status": trade.status, "channel": trade.channel,
+                          "hb_fq_num": trade.hb_fq_num, "hb_fq_seller_percent": trade.hb_fq_seller_percent,
+                          "refunds": trade.refunds, "buyer_id": trade.buyer_id})
+
+
+async def list_notifies(request: web.Request) -> web.Response:
+    """Every notify sent, with its signed form and the merchant's answers (for tests and debugging)."""
+    trade_no = request.query.get("trade_no")
+    items = [{"notify_id": d.notify_id, "url": d.url, "form": d.form, "attempts": d.attempts,
+              "delivered": d.delivered}
+             for d in request.app[NOTIFIER].deliveries if trade_no in (None, d.form.get("trade_no"))]
+    return json_response({"items": items})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/gateway.do", gateway)
+    app.router.add_post("/sandbox/auth-codes", issue_auth_code)
+    app.router.add_post("/sandbox/trades/{trade_no}/pay", pay_trade)
+    app.router.add_get("/sandbox/trades/{trade_no}", show_trade)
+    app.router.add_get("/sandbox/notifies", list_notifies)
