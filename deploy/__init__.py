@@ -1,0 +1,1 @@
+"""Running the mall: the local runner (deploy/local.py), container files and scripts."""

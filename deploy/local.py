@@ -1,0 +1,218 @@
+"""The local runner: the whole mall on one machine, every service its own process.
+
+    python -m deploy.local up        # bootstrap, start every service and the Alipay sandbox, seed, serve
+
+Also the library the end-to-end tests use:
+
+    mall = LocalMall(admin_database_url, amqp_url, bus_prefix="t1.", env={"MALL_PAY_TIMEOUT_SECONDS": "3"})
+    await mall.prepare()     # database, roles, schemas, migrations, dev Alipay keys
+    await mall.start()       # every process, waiting until each answers /readyz
+    await mall.seed()        # demo data through each service's own role and outbox
+    mall.url("gateway")      # base URLs
+    await mall.stop()
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import asyncpg
+
+from services import PORTS
+from shared.alipay.keys import write_dev_keys
+from shared.db import Database, bootstrap, create_pool, service_dsn
+
+ROOT = Path(__file__).resolve().parent.parent
+# Start order: the sandbox first (the others call it), the gateway last (it calls everyone).
+SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "analytics", "gateway"]
+WITHOUT_DATABASE = {"alipay_sandbox"}
+SEEDED = ["catalog", "marketing", "payments", "gateway"]  # those with a seeds/<name>.py
+APP_ID = "2021000000000001"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+class LocalMall:
+    def __init__(self, database_url: str, amqp_url: str, *, bus_prefix: str = "", env: dict[str, str] | None = None,
+                 workdir: Path | None = None, fixed_ports: bool = False, log_level: str = "INFO"):
+        self.database_url = database_url
+        self.amqp_url = amqp_url
+        self.bus_prefix = bus_prefix
+        self.extra_env = dict(env or {})
+        self.workdir = workdir or ROOT / "run"
+        self.ports = dict(PORTS) if fixed_ports else {name: free_port() for name in SERVICES}
+        self.log_level = log_level
+        self.processes: dict[str, asyncio.subprocess.Process] = {}
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    async def prepare(self) -> None:
+        """Create the database if missing, each service's role, schema and migrations, and dev Alipay keys."""
+        name = urlsplit(self.database_url).path.lstrip("/")
+        admin = await asyncpg.connect(with_database(self.database_url, "postgres"))
+        try:
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        for service in SERVICES:
+            if service not in WITHOUT_DATABASE:
+                await bootstrap(self.database_url, service)
+        self.keys = write_dev_keys(self.workdir / "keys")
+
+    def env(self, service: str) -> dict[str, str]:
+        keys = self.keys
+        env = {
+            **os.environ,
+            "MALL_DATABASE_URL": self.database_url,
+            "MALL_AMQP_URL": self.amqp_url,
+            "MALL_BUS_PREFIX": self.bus_prefix,
+            "MALL_LOG_LEVEL": self.log_level,
+            "MALL_HTTP_HOST": "127.0.0.1",
+            "MALL_HTTP_PORT": str(self.ports[service]),
+            "MALL_ALIPAY_APP_ID": APP_ID,
+            "MALL_ALIPAY_GATEWAY_URL": f"{self.url('alipay_sandbox')}/gateway.do",
+            "MALL_ALIPAY_NOTIFY_URL": f"{self.url('gateway')}/api/alipay/notify",
+            "MALL_ALIPAY_APP_PRIVATE_KEY_FILE": str(keys["app_private"]),
+            "MALL_ALIPAY_APP_PUBLIC_KEY_FILE": str(keys["app_public"]),
+            "MALL_ALIPAY_PRIVATE_KEY_FILE": str(keys["alipay_private"]),
+            "MALL_ALIPAY_PUBLIC_KEY_FILE": str(keys["alipay_public"]),
+            "MALL_ALIPAY_SANDBOX_URL": self.url("alipay_sandbox"),
+            "MALL_PUBLIC_URL": self.url("gateway"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        for other in SERVICES:
+            env[f"MALL_{other.upper()}_URL"] = self.url(other)
+        env.update(self.extra_env)
+        return env
+
+    async def start(self, timeout: float = 60.0) -> None:
+        logs = self.workdir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:
+            log = open(logs / f"{service}.log", "ab")  # noqa: ASYNC230, SIM115 - handed to the child
+            self.processes[service] = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", f"services.{service}", cwd=ROOT, env=self.env(service),
+                stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+            log.close()
+        await asyncio.gather(*(self._wait_ready(service, timeout) for service in SERVICES))
+
+    async def _wait_ready(self, service: str, timeout: float) -> None:
+        path = "/healthz" if service in WITHOUT_DATABASE else "/readyz"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with aiohttp.ClientSession() as session:
+            while True:
+                process = self.processes[service]
+                if process.returncode is not None:
+                    raise RuntimeError(f"{service} exited with {process.returncode}; see {self.log_path(service)}")
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with session.get(self.url(service) + path) as answer:
+                        if answer.status == 200:
+                            return
+                if loop.time() > deadline:
+                    raise RuntimeError(f"{service} not ready after {timeout}s; see {self.log_path(service)}")
+                await asyncio.sleep(0.2)
+
+    def log_path(self, service: str) -> Path:
+        return self.workdir / "logs" / f"{service}.log"
+
+    async def seed(self) -> None:
+        """Demo data, written by each service's own role so its events go out through its outbox."""
+        for service in SEEDED:
+            try:
+                module = importlib.import_module(f"seeds.{service}")
+            except ModuleNotFoundError:
+                continue
+            pool = await create_pool(service_dsn(self.database_url, service), service, max_size=2)
+            try:
+                await module.seed(Database(pool, service))
+            finally:
+                await pool.close()
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM every process (graceful: in-flight messages and requests drain), SIGKILL stragglers."""
+        for process in self.processes.values():
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        self.processes.clear()
+
+
+def banner(mall: LocalMall) -> str:
+    gateway, sandbox = mall.url("gateway"), mall.url("alipay_sandbox")
+    return f"""
+mpmall is up.
+  gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json
+  merchant console:                 {gateway}/console/   (staff1 / mall-demo-1 for merchant mch_001)
+  Alipay sandbox:                   {sandbox}
+  logs:                             {mall.workdir / 'logs'}
+
+Log in as a demo user, as a mini-program would:
+  curl -s -XPOST {sandbox}/sandbox/auth-codes -H 'content-type: application/json' \\
+       -d '{{"nickname": "小明", "credit_score": 720}}'          # -> {{"auth_code": ...}}
+  curl -s -XPOST {gateway}/api/session -H 'content-type: application/json' -d '{{"auth_code": "<auth_code>"}}'
+  curl -s '{gateway}/api/search?q=shouji' -H "Authorization: Bearer <token>"
+Press Ctrl-C to stop.
+"""
+
+
+async def up(args: argparse.Namespace) -> None:
+    mall = LocalMall(args.database_url, args.amqp_url, fixed_ports=True)
+    await mall.prepare()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await mall.start()
+        if not args.no_seed:
+            await mall.seed()
+        print(banner(mall), flush=True)
+        await stop.wait()
+    finally:
+        print("stopping…", flush=True)
+        await mall.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("up", help="bootstrap, start everything, seed demo data, serve until Ctrl-C")
+    run.add_argument("--database-url", default=os.environ.get(
+        "MALL_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/mpmall"))
+    run.add_argument("--amqp-url", default=os.environ.get("MALL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    run.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(up(args))
+
+
+if __name__ == "__main__":
+    main()
