@@ -1,0 +1,1 @@
+"""Marketing: coupons, fission, store claim codes, nearby and credit-gated offers, points, member levels."""

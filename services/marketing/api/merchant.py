@@ -1,0 +1,171 @@
+"""Merchant staff: campaigns, coupon templates, store claim codes and stats — only their own."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from aiohttp import web
+from asyncpg import Connection, Record
+from pydantic import AwareDatetime, Field, model_validator
+
+from services.marketing.api.common import db, maybe_idempotent, now, path_id, settings
+from services.marketing.api.coupons import template_view
+from services.marketing.domain import qr
+from services.marketing.store import campaigns as campaigns_db
+from services.marketing.store import members as members_db
+from services.marketing.store import new_id
+from shared.db import Tx
+from shared.http import Conflict, NotFound, StrictModel, current_merchant, json_response, parse_body
+
+Id = Field(default=None, min_length=1, max_length=64)
+
+
+class CampaignBody(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["coupon", "fission"] = "coupon"
+    budget_fen: int | None = Field(default=None, gt=0, le=10_000_000_000)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    fission_needed: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def consistent(self) -> CampaignBody:
+        if (self.kind == "fission") != (self.fission_needed is not None):
+            raise ValueError("fission_needed is required for fission campaigns and only for them")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class TemplateBody(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    channel: Literal["public", "store_code", "fission_sharer", "fission_friend"] = "public"
+    kind: Literal["fixed", "percent"]
+    amount_fen: int | None = Field(default=None, gt=0, le=300_000)            # Alipay FIX: ≤ ¥3000
+    threshold_fen: int = Field(default=0, ge=0, le=5_000_000)                  # floor_amount ≤ ¥50000
+    percent_off_bp: int | None = Field(default=None, ge=1, le=9_999)
+    cap_fen: int | None = Field(default=None, gt=0, le=1_500_000)              # ceiling ≤ ¥15000
+    valid_until: AwareDatetime | None = None
+    valid_days: int | None = Field(default=None, ge=1, le=365)
+    total_qty: int = Field(gt=0, le=10_000_000)
+    per_user_limit: int = Field(default=1, ge=1, le=100)
+    store_id: str | None = Id
+    category_id: str | None = Id
+    min_credit_score: int | None = Field(default=None, ge=350, le=950)
+
+    @model_validator(mode="after")
+    def consistent(self) -> TemplateBody:
+        if self.kind == "fixed" and (self.amount_fen is None or self.percent_off_bp is not None):
+            raise ValueError("a fixed coupon needs amount_fen and no percent_off_bp")
+        if self.kind == "percent" and (self.percent_off_bp is None or self.cap_fen is None
+                                       or self.amount_fen is not None):
+            raise ValueError("a percent coupon needs percent_off_bp and cap_fen, and no amount_fen")
+        if (self.valid_until is None) == (self.valid_days is None):
+            raise ValueError("give exactly one of valid_until (absolute) and valid_days (relative to the claim)")
+        if self.channel == "store_code" and self.store_id is None:
+            raise ValueError("a store_code coupon needs store_id")
+        return self
+
+
+class StatusBody(StrictModel):
+    status: Literal["active", "paused", "ended"]
+
+
+class StoreCodeBody(StrictModel):
+    template_id: str = Field(min_length=1, max_length=64)
+    ttl_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 366)
+
+
+def campaign_view(row: Record) -> dict[str, Any]:
+    return {"id": row["id"], "merchant_id": row["merchant_id"], "name": row["name"], "kind": row["kind"],
+            "status": row["status"], "budget_fen": row["budget_fen"], "committed_fen": row["committed_fen"],
+            "redeemed_fen": row["redeemed_fen"], "fission_needed": row["fission_needed"],
+            "starts_at": row["starts_at"].isoformat(),
+            "ends_at": row["ends_at"].isoformat() if row["ends_at"] else None}
+
+
+async def own_campaign(conn: Connection, campaign_id: str, merchant: str) -> Record:
+    campaign = await campaigns_db.get_campaign(conn, campaign_id)
+    if campaign is None or campaign["merchant_id"] != merchant:  # another merchant's campaign does not exist
+        raise NotFound("No such campaign", code="campaign_not_found")
+    return campaign
+
+
+async def create_campaign(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    body = await parse_body(request, CampaignBody)
+    at = now(request)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        row = await campaigns_db.insert_campaign(tx.conn, {
+            "id": new_id("cmp"), "merchant_id": merchant, **body.model_dump(), "starts_at": body.starts_at or at})
+        return 201, campaign_view(row)
+
+    return await maybe_idempotent(request, f"campaign:{merchant}", body.model_dump(mode="json"), work)
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    async with db(request).pool.acquire() as conn:
+        items = []
+        for row in await campaigns_db.campaigns_of(conn, merchant):
+            templates = await campaigns_db.templates_of_campaign(conn, row["id"])
+            items.append({**campaign_view(row), "templates": [template_view(t) for t in templates]})
+    return json_response({"items": items})
+
+
+async def set_status(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    body = await parse_body(request, StatusBody)
+    row = await campaigns_db.set_campaign_status(db(request).pool, path_id(request, "campaign_id"), merchant,
+                                                 body.status)
+    if row is None:
+        raise NotFound("No such campaign", code="campaign_not_found")
+    return json_response(campaign_view(row))
+
+
+async def create_template(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    campaign_id = path_id(request, "campaign_id")
+    body = await parse_body(request, TemplateBody)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        campaign = await own_campaign(tx.conn, campaign_id, merchant)
+        fission_channel = body.channel.startswith("fission_")
+        if fission_channel != (campaign["kind"] == "fission"):
+            raise Conflict("fission_* channels belong to fission campaigns, the others to coupon campaigns",
+                           code="channel_mismatch")
+        if body.store_id is not None:
+            store = await members_db.get_store(tx.conn, body.store_id)
+            if store is None or store["merchant_id"] != merchant:
+                raise Conflict("No such store of this merchant", code="store_not_found")
+        row = await campaigns_db.insert_template(tx.conn, {
+            "id": new_id("tpl"), "campaign_id": campaign_id, "merchant_id": merchant, **body.model_dump()})
+        return 201, template_view(row)
+
+    return await maybe_idempotent(request, f"template:{merchant}", body.model_dump(mode="json"), work)
+
+
+async def mint_store_code(request: web.Request) -> web.Response:
+    """A signed, expiring code to print in a store; scanning it claims that store's coupon."""
+    merchant = current_merchant(request)
+    body = await parse_body(request, StoreCodeBody)
+    template = await campaigns_db.get_template(db(request).pool, body.template_id)
+    if template is None or template["merchant_id"] != merchant:
+        raise NotFound("No such coupon template", code="template_not_found")
+    if template["store_id"] is None or template["channel"] not in ("public", "store_code"):
+        raise Conflict("Only a store's own coupon can have a store code", code="not_a_store_coupon")
+    config = settings(request)
+    expires: datetime = now(request) + timedelta(minutes=body.ttl_minutes or config.store_code_ttl_minutes)
+    code = qr.mint(config.qr_secret, template["id"], template["store_id"], expires)
+    return json_response({"code": code, "template_id": template["id"], "store_id": template["store_id"],
+                          "expires_at": expires.isoformat()}, status=201)
+
+
+async def stats(request: web.Request) -> web.Response:
+    merchant = current_merchant(request)
+    async with db(request).pool.acquire() as conn:
+        campaign = await own_campaign(conn, path_id(request, "campaign_id"), merchant)
+        counts = await campaigns_db.campaign_stats(conn, campaign["id"], now(request))
+    return json_response({**campaign_view(campaign), **dict(counts)})

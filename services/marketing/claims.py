@@ -1,0 +1,62 @@
+"""Issuing a coupon to a user: every limit is a conditional write, so concurrent claims never overshoot.
+
+Used by the claim API, store claim codes and fission rewards. Runs inside the caller's transaction: any
+refusal raises a Conflict and the caller's transaction rolls back whatever was taken before it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asyncpg import Connection, Record
+
+from services.marketing.domain.coupons import credit_allows, expires_at
+from services.marketing.store import campaigns as campaigns_db
+from services.marketing.store import coupons as coupons_db
+from services.marketing.store import new_id
+from shared.http import Conflict
+
+
+def campaign_running(campaign: Record, now: datetime) -> bool:
+    return (campaign["status"] == "active" and campaign["starts_at"] <= now
+            and (campaign["ends_at"] is None or campaign["ends_at"] > now))
+
+
+async def issue_coupon(conn: Connection, template: Record, user_id: str, *, source: str, now: datetime,
+                       credit_score: int | None = None, check_credit: bool = True) -> Record:
+    campaign = await campaigns_db.get_campaign(conn, template["campaign_id"])
+    assert campaign is not None
+    if not campaign_running(campaign, now):
+        raise Conflict("The campaign is not running", code="campaign_not_running")
+    if template["valid_until"] is not None and template["valid_until"] <= now:
+        raise Conflict("The coupon's validity has ended", code="coupon_expired")
+    if check_credit and not credit_allows(template["min_credit_score"], credit_score):
+        raise Conflict("This offer needs a higher Sesame score", code="credit_too_low",
+                       min_credit_score=template["min_credit_score"])
+    # Template row first, then the user's row, then the campaign: one order everywhere, so no deadlocks.
+    if not await campaigns_db.take_template_stock(conn, template["id"]):
+        raise Conflict("All coupons of this offer have been claimed", code="coupon_sold_out")
+    if not await campaigns_db.take_user_allowance(conn, template["id"], user_id, template["per_user_limit"]):
+        raise Conflict("You already hold as many of these coupons as allowed", code="claim_limit_reached")
+    face_value = template["amount_fen"] if template["kind"] == "fixed" else template["cap_fen"]
+    if not await campaigns_db.commit_budget(conn, template["campaign_id"], face_value, now):
+        raise Conflict("The campaign's budget is spent", code="budget_exhausted")
+    return await coupons_db.insert_coupon(
+        conn, coupon_id=new_id("cpn"), template=template, user_id=user_id, source=source, claimed_at=now,
+        expires_at=expires_at(now, template["valid_until"], template["valid_days"]))
+
+
+def coupon_view(row: Record, now: datetime) -> dict[str, object]:
+    from services.marketing.domain.coupons import coupon_status
+
+    view: dict[str, object] = {
+        "id": row["id"], "template_id": row["template_id"], "campaign_id": row["campaign_id"],
+        "merchant_id": row["merchant_id"], "status": coupon_status(row["status"], row["expires_at"], now),
+        "source": row["source"], "claimed_at": row["claimed_at"].isoformat(),
+        "expires_at": row["expires_at"].isoformat()}
+    if "name" in row.keys():  # listed with its template
+        view.update({k: row[k] for k in ("name", "kind", "amount_fen", "threshold_fen", "percent_off_bp",
+                                         "cap_fen", "store_id", "category_id")})
+    if row["order_id"] is not None:
+        view["order_id"] = row["order_id"]
+    return view

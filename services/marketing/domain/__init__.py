@@ -1,0 +1,1 @@
+"""Pure marketing rules: no I/O, no asyncio. Split by topic."""

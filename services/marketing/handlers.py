@@ -1,0 +1,156 @@
+"""One function per consumed event. Each runs once per event id inside the inbox's transaction.
+
+Events may come late, twice (as distinct events) or out of order: every state change is conditional.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.marketing import pricing
+from services.marketing.domain.coupons import Cart, CartLine, Rejection
+from services.marketing.domain.levels import level_for
+from services.marketing.domain.points import clawback, points_earned
+from services.marketing.settings import MarketingSettings
+from services.marketing.store import campaigns as campaigns_db
+from services.marketing.store import coupons as coupons_db
+from services.marketing.store import members as members_db
+from services.marketing.store import orders as orders_db
+from services.marketing.store import points as points_db
+from shared.clock import Clock
+from shared.db import Tx
+from shared.events.base import Event, EventData
+from shared.events.catalog import StoreChanged
+from shared.events.marketing import (
+    CouponRedeemed,
+    CouponReleased,
+    MemberLevelChanged,
+    PointsEarned,
+    PromotionLocked,
+    PromotionRejected,
+)
+from shared.events.orders import OrderCancelled, OrderPlaced
+from shared.events.payments import PaymentConfirmed, PaymentRefunded
+from shared.inbox import Handler
+
+
+class NotYet(Exception):
+    """An event that depends on one not handled yet: raising retries it later."""
+
+
+def cart_of(placed: OrderPlaced) -> Cart:
+    return Cart(merchant_id=placed.merchant_id, subtotal_fen=placed.subtotal_fen, lines=[
+        CartLine(sku_id=x.sku_id, product_id=x.product_id, qty=x.qty, unit_price_fen=x.unit_price_fen,
+                 category_id=x.category_id) for x in placed.lines])
+
+
+def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventData], Handler]:
+    async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
+        d, now = event.data, clock.now()
+        if not d.coupon_id and d.points == 0:
+            return  # nothing to hold; orders does not wait for marketing
+        if await orders_db.get_order(tx.conn, d.order_id) is not None:
+            return  # already decided, or cancelled before it was placed
+        try:
+            async with tx.conn.transaction():  # a savepoint: a refusal leaves nothing held
+                priced = await pricing.lock(tx.conn, order_id=d.order_id, user_id=d.user_id, cart=cart_of(d),
+                                            coupon_id=d.coupon_id, points=d.points, now=now)
+        except Rejection as refusal:
+            await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                         status="rejected", coupon_id=d.coupon_id, discount_fen=0, points=0,
+                                         reason=refusal.code, now=now)
+            await tx.emit(PromotionRejected(order_id=d.order_id, user_id=d.user_id, reason=refusal.code,
+                                            coupon_id=d.coupon_id))
+            return
+        await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                     status="locked", coupon_id=d.coupon_id, discount_fen=priced.discount_fen,
+                                     points=priced.points, reason=None, now=now)
+        await tx.emit(PromotionLocked(order_id=d.order_id, user_id=d.user_id, coupon_id=d.coupon_id,
+                                      discount_fen=priced.discount_fen, points=priced.points,
+                                      points_fen=priced.points_fen))
+
+    async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
+        d, now = event.data, clock.now()
+        if await orders_db.get_order(tx.conn, d.order_id) is None:
+            # Cancelled before we saw it placed: a tombstone makes the late order.placed hold nothing.
+            await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                         status="released", coupon_id=None, discount_fen=0, points=0,
+                                         reason=d.reason, now=now)
+            return
+        held = await orders_db.move_order(tx.conn, d.order_id, "locked", "released", now)
+        if held is None:
+            return  # rejected, released or already paid: nothing held
+        released = await coupons_db.release_coupon(tx.conn, d.order_id)
+        if released is not None:
+            await tx.emit(CouponReleased(coupon_id=released["id"], order_id=d.order_id, user_id=released["user_id"]))
+        if held["points"]:
+            await points_db.unlock_points(tx.conn, held["user_id"], held["points"])
+
+    async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
+        d, now = event.data, clock.now()
+        held = await orders_db.move_order(tx.conn, d.order_id, "locked", "redeemed", now)
+        if held is not None:
+            coupon = await coupons_db.redeem_coupon(tx.conn, d.order_id, now)
+            if coupon is not None:
+                await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], coupon["discount_fen"])
+                await tx.emit(CouponRedeemed(
+                    coupon_id=coupon["id"], template_id=coupon["template_id"], campaign_id=coupon["campaign_id"],
+                    order_id=d.order_id, user_id=coupon["user_id"], merchant_id=coupon["merchant_id"],
+                    discount_fen=coupon["discount_fen"]))
+            if held["points"]:
+                await points_db.spend_locked(tx.conn, held["user_id"], held["points"])
+                await points_db.record(tx.conn, user_id=held["user_id"], kind="spend", delta=-held["points"],
+                                       ref=d.order_id, order_id=d.order_id, now=now)
+        earned = points_earned(d.amount_fen, settings.points_per_yuan)
+        first = await points_db.insert_paid_order(tx.conn, order_id=d.order_id, user_id=d.user_id,
+                                                  merchant_id=d.merchant_id, paid_fen=d.amount_fen, points=earned,
+                                                  paid_at=d.paid_at)
+        if not first:
+            return  # a second confirmation of the same order earns nothing
+        if earned:
+            await points_db.add_points(tx.conn, d.user_id, earned)
+            await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=earned, ref=d.order_id,
+                                   order_id=d.order_id, now=now)
+            await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
+                                       points=earned))
+        await update_level(tx, d.user_id, d.merchant_id, now)
+
+    async def on_payment_refunded(tx: Tx, event: Event[PaymentRefunded]) -> None:
+        d, now = event.data, clock.now()
+        paid = await points_db.paid_order(tx.conn, d.order_id)
+        if paid is None:
+            raise NotYet(f"refund of {d.order_id} before its payment was handled")
+        acct = await points_db.account(tx.conn, d.user_id, for_update=True)
+        spendable = 0 if acct is None else acct["balance"] - acct["locked"]
+        back = clawback(earned=paid["points_earned"], already_asked=paid["points_clawed"], paid_fen=paid["paid_fen"],
+                        total_refunded_fen=d.total_refunded_fen, full=d.full, spendable=spendable)
+        if not await points_db.record(tx.conn, user_id=d.user_id, kind="clawback", delta=-back.taken,
+                                      shortfall=back.shortfall, ref=d.refund_id, order_id=d.order_id, now=now):
+            return  # this refund was already accounted for
+        if back.taken:
+            await points_db.take_points(tx.conn, d.user_id, back.taken)
+        await points_db.record_refund(tx.conn, d.order_id, d.total_refunded_fen, back.asked)
+        await update_level(tx, d.user_id, paid["merchant_id"], now)
+
+    async def update_level(tx: Tx, user_id: str, merchant_id: str, now: datetime) -> None:
+        await members_db.ensure_member(tx.conn, user_id, merchant_id)
+        member = await members_db.member(tx.conn, user_id, merchant_id, for_update=True)
+        assert member is not None
+        since = now - timedelta(days=settings.level_window_days)
+        level = level_for(await members_db.spend_since(tx.conn, user_id, merchant_id, since),
+                          settings.level_thresholds_fen)
+        if level != member["level"]:
+            await members_db.set_level(tx.conn, user_id, merchant_id, level)
+            await tx.emit(MemberLevelChanged(user_id=user_id, merchant_id=merchant_id, old_level=member["level"],
+                                             new_level=level))
+
+    async def on_store_changed(tx: Tx, event: Event[StoreChanged]) -> None:
+        d = event.data
+        await members_db.upsert_store(tx.conn, store_id=d.store_id, merchant_id=d.merchant_id, name=d.name,
+                                      address=d.address, lat=d.lat, lng=d.lng, active=d.active)
+
+    handlers: dict[type[EventData], Any] = {
+        OrderPlaced: on_order_placed, OrderCancelled: on_order_cancelled, PaymentConfirmed: on_payment_confirmed,
+        PaymentRefunded: on_payment_refunded, StoreChanged: on_store_changed}
+    return handlers

@@ -1,0 +1,16 @@
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class MarketingSettings(ServiceSettings):
+    service: str = "marketing"
+    http_port: int = 8084
+    # HMAC key of store claim codes (MALL_QR_SECRET); rotate by restarting with a new one (old codes die).
+    qr_secret: str = "dev-only-store-code-secret"
+    store_code_ttl_minutes: int = 60 * 24 * 30
+    points_per_yuan: int = 1
+    level_window_days: int = 365
+    # Net spend at one merchant (fen) for levels 2, 3, 4, ...; level 1 is everyone.
+    level_thresholds_fen: list[int] = Field(default_factory=lambda: [50_000, 200_000, 1_000_000])
+    nearby_max_radius_m: int = 50_000

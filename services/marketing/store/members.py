@@ -1,0 +1,67 @@
+"""Members per merchant: level, member card, spend in the rolling window; the local copy of stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asyncpg import Connection, Record
+
+
+async def spend_since(conn: Connection, user_id: str, merchant_id: str, since: datetime) -> int:
+    return int(await conn.fetchval(
+        "SELECT COALESCE(sum(paid_fen - refunded_fen), 0) FROM paid_orders "
+        "WHERE user_id = $1 AND merchant_id = $2 AND paid_at > $3", user_id, merchant_id, since))
+
+
+async def member(conn: Connection, user_id: str, merchant_id: str, *, for_update: bool = False) -> Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(
+        f"SELECT * FROM members WHERE user_id = $1 AND merchant_id = $2{lock}", user_id, merchant_id)
+
+
+async def ensure_member(conn: Connection, user_id: str, merchant_id: str) -> None:
+    await conn.execute("INSERT INTO members (user_id, merchant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       user_id, merchant_id)
+
+
+async def set_level(conn: Connection, user_id: str, merchant_id: str, level: int) -> None:
+    await conn.execute("UPDATE members SET level = $3 WHERE user_id = $1 AND merchant_id = $2",
+                       user_id, merchant_id, level)
+
+
+async def open_card(conn: Connection, user_id: str, merchant_id: str, now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO members (user_id, merchant_id, card_opened_at) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id, merchant_id) DO UPDATE
+           SET card_opened_at = COALESCE(members.card_opened_at, EXCLUDED.card_opened_at)""",
+        user_id, merchant_id, now)
+
+
+async def cards(conn: Connection, user_id: str) -> list[Record]:
+    return await conn.fetch(
+        "SELECT * FROM members WHERE user_id = $1 AND card_opened_at IS NOT NULL ORDER BY card_opened_at",
+        user_id)
+
+
+async def merchant_known(conn: Connection, merchant_id: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM stores WHERE merchant_id = $1) "
+        "OR EXISTS (SELECT 1 FROM campaigns WHERE merchant_id = $1)", merchant_id))
+
+
+async def upsert_store(conn: Connection, *, store_id: str, merchant_id: str, name: str, address: str,
+                       lat: float, lng: float, active: bool) -> None:
+    await conn.execute(
+        """INSERT INTO stores (store_id, merchant_id, name, address, lat, lng, active)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (store_id) DO UPDATE SET merchant_id = $2, name = $3, address = $4, lat = $5, lng = $6,
+               active = $7""", store_id, merchant_id, name, address, lat, lng, active)
+
+
+async def get_store(conn: Connection, store_id: str) -> Record | None:
+    return await conn.fetchrow("SELECT * FROM stores WHERE store_id = $1", store_id)
+
+
+async def stores_in_box(conn: Connection, box: tuple[float, float, float, float]) -> list[Record]:
+    return await conn.fetch(
+        "SELECT * FROM stores WHERE active AND lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4 LIMIT 1000", *box)
