@@ -1,0 +1,95 @@
+"""Browse and enter: home (composed), search, products, stores, favourites (catalog)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+
+from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, SuggestOut
+from services.gateway.routes import Call, Operation, QueryModel, forward
+from shared.http import Problem, json_response
+from shared.logging import get_logger
+
+log = get_logger("gateway")
+
+
+class HomeQuery(QueryModel):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+
+class SearchQuery(QueryModel):
+    q: str = Field(min_length=1, max_length=100)
+    page: int = Field(default=1, ge=1, le=1000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class SuggestQuery(QueryModel):
+    q: str = Field(min_length=1, max_length=100)
+
+
+class NearbyQuery(QueryModel):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    radius_m: int = Field(default=3000, ge=1, le=50_000)
+
+
+async def _part(coro: Any, key: str) -> list[Any]:
+    """One part of the home page; a failing part is an empty list, not a failed page."""
+    try:
+        answer = await coro
+    except Problem as exc:
+        log.info("home part missing", part=key, code=exc.code)
+        return []
+    if isinstance(answer, dict):
+        answer = answer.get("items", answer.get(key, []))
+    return answer if isinstance(answer, list) else []
+
+
+async def home(call: Call) -> web.StreamResponse:
+    q: HomeQuery = call.query
+    parts = [_part(call.up.json(call.request, "catalog", "GET", "/categories"), "categories"),
+             _part(call.up.json(call.request, "catalog", "GET", "/products/recommended"), "recommended")]
+    if q.lat is not None and q.lng is not None:
+        parts.append(_part(call.up.json(call.request, "marketing", "GET", "/coupons/nearby",
+                                        query={"lat": q.lat, "lng": q.lng}), "nearby_coupons"))
+    categories, recommended, *nearby = await asyncio.gather(*parts)
+    return json_response({"categories": categories, "recommended": recommended,
+                          "nearby_coupons": nearby[0] if nearby else []})
+
+
+OPERATIONS = [
+    Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons", "browse",
+              query=HomeQuery, answer=HomeOut),
+    Operation("GET", "/api/search", forward("search", "catalog", "GET", "/search"),
+              "Search products (pinyin and initials too); records the query", "browse",
+              query=SearchQuery, answer=SearchOut),
+    Operation("GET", "/api/search/suggest", forward("search_suggest", "catalog", "GET", "/search/suggest"),
+              "Suggestions while typing", "browse", query=SuggestQuery, answer=SuggestOut),
+    Operation("GET", "/api/search/history", forward("search_history", "catalog", "GET", "/search/history"),
+              "The user's searches, newest first", "browse", answer=Items),
+    Operation("DELETE", "/api/search/history",
+              forward("clear_search_history", "catalog", "DELETE", "/search/history", status=204),
+              "Forget the user's searches", "browse", status=204),
+    Operation("GET", "/api/products/{id}", forward("product", "catalog", "GET", "/products/{id}"),
+              "A product with its SKUs", "browse", answer=ProductOut),
+    Operation("GET", "/api/stores/nearby", forward("stores_nearby", "catalog", "GET", "/stores/nearby"),
+              "Stores nearest first", "browse", query=NearbyQuery, answer=Items),
+    Operation("PUT", "/api/favorites/products/{id}",
+              forward("favorite_product", "catalog", "PUT", "/favorites/products/{id}", status=204),
+              "Favourite a product", "browse", status=204),
+    Operation("DELETE", "/api/favorites/products/{id}",
+              forward("unfavorite_product", "catalog", "DELETE", "/favorites/products/{id}", status=204),
+              "Un-favourite a product", "browse", status=204),
+    Operation("PUT", "/api/favorites/stores/{id}",
+              forward("favorite_store", "catalog", "PUT", "/favorites/stores/{id}", status=204),
+              "Favourite a store", "browse", status=204),
+    Operation("DELETE", "/api/favorites/stores/{id}",
+              forward("unfavorite_store", "catalog", "DELETE", "/favorites/stores/{id}", status=204),
+              "Un-favourite a store", "browse", status=204),
+    Operation("GET", "/api/favorites", forward("favorites", "catalog", "GET", "/favorites"),
+              "Favourite products and stores", "browse", answer=FavoritesOut),
+]

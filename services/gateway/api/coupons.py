@@ -1,0 +1,41 @@
+"""Coupons and fission groups (marketing)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.gateway.models import CouponOut, GroupOut, Items
+from services.gateway.routes import Operation, QueryModel, forward
+
+
+class AvailableQuery(QueryModel):
+    store_id: str | None = Field(default=None, max_length=64)
+
+
+class MineQuery(QueryModel):
+    status: str | None = Field(default=None, pattern="^(available|used|expired|locked)$")
+
+
+class NearbyCouponsQuery(QueryModel):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    radius_m: int | None = Field(default=None, ge=1, le=50_000)
+
+
+OPERATIONS = [
+    Operation("GET", "/api/coupons/available", forward("coupons_available", "marketing", "GET", "/coupons/available"),
+              "Coupon templates the user may claim", "coupons", query=AvailableQuery, answer=Items),
+    Operation("POST", "/api/coupons/{template_id}/claim",
+              forward("claim_coupon", "marketing", "POST", "/coupons/{template_id}/claim"),
+              "Claim a coupon", "coupons", answer=CouponOut, status=201, idempotent=True),
+    Operation("GET", "/api/coupons/mine", forward("my_coupons", "marketing", "GET", "/coupons/mine"),
+              "The user's coupons", "coupons", query=MineQuery, answer=Items),
+    Operation("GET", "/api/coupons/nearby", forward("coupons_nearby", "marketing", "GET", "/coupons/nearby"),
+              "Coupons of stores nearby", "coupons", query=NearbyCouponsQuery, answer=Items),
+    Operation("POST", "/api/fission/{campaign_id}", forward("open_share_group", "marketing", "POST",
+                                                            "/fission/{campaign_id}"),
+              "Open a share group", "coupons", answer=GroupOut),
+    Operation("POST", "/api/fission/groups/{group_id}/join",
+              forward("join_share_group", "marketing", "POST", "/fission/groups/{group_id}/join"),
+              "Join a friend's share group", "coupons", answer=GroupOut),
+]

@@ -1,0 +1,197 @@
+"""Sessions: mini-program login through Alipay, refresh, the user's own page; merchant staff login."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from services.gateway import store
+from services.gateway.auth import (
+    DUMMY_HASH,
+    Identity,
+    check_password,
+    hash_refresh_token,
+    issue_token,
+    new_refresh_token,
+)
+from services.gateway.models import (
+    CardOut,
+    Items,
+    LoginBody,
+    MeOut,
+    PointsOut,
+    RefreshBody,
+    SessionOut,
+    StaffLoginBody,
+    StaffSessionOut,
+)
+from services.gateway.routes import Call, Operation
+from services.gateway.upstream import path
+from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
+from shared.http import Problem, Unauthorized, json_response
+from shared.logging import get_logger
+
+ALIPAY = web.AppKey("alipay", AlipayClient)
+log = get_logger("gateway")
+
+
+class LoginFailed(Problem):
+    status, code, title = 401, "auth_code_invalid", "Login failed"
+
+
+def credit_tier(score: int | None) -> str | None:
+    """Sesame tiers (notes §5.1): [350,550) poor, [550,600) fair, [600,650) good, [650,700) very good."""
+    if score is None:
+        return None
+    if score < 550:
+        return "poor"
+    if score < 600:
+        return "fair"
+    if score < 650:
+        return "good"
+    if score < 700:
+        return "very_good"
+    return "excellent"
+
+
+async def _alipay_identity(call: Call, auth_code: str) -> tuple[str, str | None, str | None, int | None]:
+    """(open_id, 2088 user_id, nickname, Sesame score) for an auth code; the profile parts are optional."""
+    alipay: AlipayClient = call.request.app[ALIPAY]
+    try:
+        grant = await alipay.oauth_token(auth_code)
+    except AlipayError as exc:
+        raise LoginFailed("Alipay refused the auth code", detail_code=exc.sub_code or exc.code) from exc
+    except AlipayResponseError as exc:
+        log.warning("alipay unavailable at login", error=str(exc))
+        raise Problem("Alipay cannot be reached", status=503, code="service_unavailable",
+                      title="Service unavailable") from exc
+
+    async def nickname() -> str | None:
+        try:
+            return (await alipay.user_info(grant.access_token)).nick_name
+        except (AlipayError, AlipayResponseError):
+            return None
+
+    async def score() -> int | None:
+        try:
+            return await alipay.credit_score(grant.access_token, uuid.uuid4().hex)
+        except (AlipayError, AlipayResponseError, KeyError, ValueError):
+            return None
+
+    nick, sesame = await asyncio.gather(nickname(), score())
+    return grant.open_id or grant.user_id, grant.user_id or None, nick, sesame
+
+
+async def _session_answer(call: Call, user: Any) -> web.Response:
+    settings = call.settings
+    identity = Identity(kind="user", subject=user["id"], alipay_user_id=user["alipay_user_id"],
+                        credit_score=user["credit_score"])
+    token = issue_token(settings.token_secret, identity, settings.token_ttl_seconds)
+    refresh, refresh_hash = new_refresh_token()
+    await store.save_refresh_token(call.db, refresh_hash, user["id"],
+                                   datetime.now(UTC) + timedelta(seconds=settings.refresh_ttl_seconds))
+    return json_response({"token": token, "refresh_token": refresh, "expires_in": settings.token_ttl_seconds,
+                          "user": {"id": user["id"], "nickname": user["nickname"]}})
+
+
+async def login(call: Call) -> web.StreamResponse:
+    body: LoginBody = call.body
+    open_id, alipay_user_id, nick, score = await _alipay_identity(call, body.auth_code)
+    user = await store.upsert_user(call.db, app_id=call.settings.alipay_app_id, open_id=open_id,
+                                   alipay_user_id=alipay_user_id, nickname=nick or body.nickname or "",
+                                   credit_score=score)
+    return await _session_answer(call, user)
+
+
+async def refresh_session(call: Call) -> web.StreamResponse:
+    body: RefreshBody = call.body
+    async with call.db.transaction() as tx:
+        user_id = await store.use_refresh_token(tx, hash_refresh_token(body.refresh_token))
+    if user_id is None:
+        raise Unauthorized("The refresh token is invalid, used or expired", code="invalid_refresh_token")
+    user = await store.find_user(call.db, user_id)
+    if user is None:
+        raise Unauthorized("Unknown user", code="invalid_refresh_token")
+    return await _session_answer(call, user)
+
+
+async def _optional(coro: Any) -> Any:
+    """One part of a composed answer; a part whose service is down is left out rather than failing all."""
+    try:
+        return await coro
+    except Problem as exc:
+        log.info("part of a composition missing", code=exc.code, status=exc.status)
+        return None
+
+
+async def me(call: Call) -> web.StreamResponse:
+    user = await store.find_user(call.db, call.user_id)
+    if user is None:
+        raise Unauthorized("Unknown user", code="invalid_token")
+    member, balance = await asyncio.gather(
+        _optional(call.up.json(call.request, "marketing", "GET", "/me/membership")),
+        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+    member = member if isinstance(member, dict) else {}
+    balance = balance if isinstance(balance, dict) else {}
+    return json_response({
+        "user": {"id": user["id"], "nickname": user["nickname"]},
+        "level": member.get("level"), "points": member.get("points"),
+        "balance_fen": balance.get("balance_fen"), "credit_tier": credit_tier(user["credit_score"])})
+
+
+async def my_points(call: Call) -> web.StreamResponse:
+    return json_response(await call.up.json(call.request, "marketing", "GET", "/me/points"))
+
+
+async def _with_balance(call: Call, card: dict[str, Any], balance: Any) -> dict[str, Any]:
+    if isinstance(balance, dict) and card.get("balance_fen") is None:
+        card["balance_fen"] = balance.get("balance_fen")
+    return card
+
+
+async def open_card(call: Call) -> web.StreamResponse:
+    target = path("/merchants/{id}/card", id=call.param("id"))
+    card, balance = await asyncio.gather(
+        call.up.json(call.request, "marketing", "POST", target),
+        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+    return json_response(await _with_balance(call, card, balance))
+
+
+async def my_cards(call: Call) -> web.StreamResponse:
+    cards, balance = await asyncio.gather(
+        call.up.json(call.request, "marketing", "GET", "/me/cards"),
+        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+    items = cards.get("items", []) if isinstance(cards, dict) else []
+    return json_response({"items": [await _with_balance(call, c, balance) for c in items]})
+
+
+async def staff_login(call: Call) -> web.StreamResponse:
+    body: StaffLoginBody = call.body
+    staff = await store.find_staff(call.db, body.username)
+    stored = staff["password_hash"] if staff else DUMMY_HASH
+    ok = await asyncio.to_thread(check_password, body.password, stored)  # scrypt is deliberately slow
+    if staff is None or not ok:
+        raise Unauthorized("Wrong username or password", code="invalid_credentials")
+    identity = Identity(kind="staff", subject=staff["username"], merchant_id=staff["merchant_id"])
+    ttl = call.settings.staff_token_ttl_seconds
+    return json_response({"token": issue_token(call.settings.token_secret, identity, ttl),
+                          "merchant_id": staff["merchant_id"], "expires_in": ttl})
+
+
+OPERATIONS = [
+    Operation("POST", "/api/session", login, "Log in with an Alipay auth code", "session", auth="none",
+              body=LoginBody, answer=SessionOut),
+    Operation("POST", "/api/session/refresh", refresh_session, "A new token for a refresh token (rotated)",
+              "session", auth="none", body=RefreshBody, answer=SessionOut),
+    Operation("GET", "/api/me", me, "The user, level, points, balance and credit tier", "session", answer=MeOut),
+    Operation("GET", "/api/me/points", my_points, "Points balance and ledger", "coupons", answer=PointsOut),
+    Operation("POST", "/api/merchants/{id}/card", open_card, "Open (or get) a merchant's member card",
+              "coupons", answer=CardOut),
+    Operation("GET", "/api/me/cards", my_cards, "The user's member cards", "coupons", answer=Items),
+    Operation("POST", "/api/merchant/session", staff_login, "Merchant staff login", "merchant", auth="none",
+              body=StaffLoginBody, answer=StaffSessionOut),
+]

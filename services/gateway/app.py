@@ -1,0 +1,108 @@
+"""create_app(settings): the gateway's resources, middlewares and route table."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from services.gateway.api import browse, buy, coupons, merchant, scan, session
+from services.gateway.openapi import build_document
+from services.gateway.ratelimit import RateLimiter
+from services.gateway.routes import GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
+from services.gateway.settings import GatewaySettings
+from services.gateway.upstream import Upstream
+from shared.alipay import AlipayClient, load_pem
+from shared.http import json_response
+from shared.service import DB, create_service_app
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
+                               *coupons.OPERATIONS, *merchant.OPERATIONS]
+CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
+
+
+def cors_middleware(origins: list[str]) -> Callable[..., object]:
+    """CORS for local development (the console or a web build of the client on another port)."""
+    allowed = set(origins)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS" and origin and "Access-Control-Request-Method" in request.headers:
+            response: web.StreamResponse = web.Response(status=204)
+        else:
+            response = await handler(request)
+        if origin and ("*" in allowed or origin in allowed):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, Retry-After"
+            response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+    return middleware
+
+
+def create_app(settings: GatewaySettings) -> web.Application:
+    app = create_service_app(settings, jobs=[forget_old_rate_windows],
+                             middlewares=[cors_middleware(settings.cors_origins)])
+    app[GATEWAY_SETTINGS] = settings
+    app[VISITS] = set()
+    app.cleanup_ctx.append(_clients(settings))
+    add_routes(app, OPERATIONS)
+    document = build_document(OPERATIONS)
+
+    async def openapi(_: web.Request) -> web.Response:
+        return json_response(document)
+
+    app.router.add_get("/api/openapi.json", openapi)
+    console = Path(settings.console_dir)
+    if console.is_dir():
+        app.router.add_get("/console", _redirect_to_console)
+        app.router.add_get("/console/", _console_index(console))
+        app.router.add_static("/console/", console, show_index=False, append_version=False)
+    return app
+
+
+async def _redirect_to_console(_: web.Request) -> web.Response:
+    raise web.HTTPFound("/console/")
+
+
+def _console_index(folder: Path) -> Handler:
+    async def index(_: web.Request) -> web.StreamResponse:
+        page = folder / "index.html"
+        if not page.exists():
+            raise web.HTTPNotFound(text="The merchant console is not built yet")
+        return web.FileResponse(page)
+
+    return index
+
+
+def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def clients(app: web.Application) -> AsyncIterator[None]:
+        upstream = app[UPSTREAM] = Upstream(settings.base_urls(), settings.upstream_timeout_seconds)
+        await upstream.start()
+        assert upstream.session is not None
+        app[session.ALIPAY] = AlipayClient(
+            settings.alipay_gateway_url, settings.alipay_app_id,
+            load_pem(settings.alipay_app_private_key, settings.alipay_app_private_key_file),
+            load_pem(settings.alipay_public_key, settings.alipay_public_key_file), upstream.session)
+        app[LIMITER] = RateLimiter(app[DB], settings)
+        try:
+            yield
+        finally:
+            await upstream.close()
+
+    return clients
+
+
+async def forget_old_rate_windows(app: web.Application) -> None:
+    while True:
+        await asyncio.sleep(60)
+        with contextlib.suppress(Exception):
+            await app[LIMITER].forget_old()

@@ -1,0 +1,211 @@
+"""Models of the public contract: request bodies (strict) and answers (open: services may add fields)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.http import StrictModel
+
+Id = str
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ProblemDoc(Answer):
+    type: str | None = None
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# --- session ------------------------------------------------------------------------------------------
+
+class LoginBody(StrictModel):
+    auth_code: str = Field(min_length=1, max_length=256)
+    nickname: str | None = Field(default=None, max_length=64)
+
+
+class RefreshBody(StrictModel):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(Answer):
+    id: str
+    nickname: str
+
+
+class SessionOut(Answer):
+    token: str
+    refresh_token: str
+    expires_in: int
+    user: UserOut
+
+
+class MeOut(Answer):
+    user: UserOut
+    level: int | None
+    points: int | None
+    balance_fen: int | None
+    credit_tier: Literal["poor", "fair", "good", "very_good", "excellent"] | None
+
+
+class StaffLoginBody(StrictModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffSessionOut(Answer):
+    token: str
+    merchant_id: str
+    expires_in: int
+
+
+# --- browse -------------------------------------------------------------------------------------------
+
+class ProductCard(Answer):
+    id: str
+    name: str
+    price_fen: int
+
+
+class HomeOut(Answer):
+    categories: list[Any]
+    recommended: list[ProductCard]
+    nearby_coupons: list[Any]
+
+
+class Items(Answer):
+    items: list[Any]
+
+
+class SearchOut(Answer):
+    items: list[ProductCard]
+    total: int
+
+
+class SuggestOut(Answer):
+    suggestions: list[str]
+
+
+class SkuOut(Answer):
+    id: str
+    price_fen: int
+
+
+class ProductOut(Answer):
+    id: str
+    name: str
+    merchant_id: str
+    skus: list[SkuOut]
+
+
+class FavoritesOut(Answer):
+    products: list[Any]
+    stores: list[Any]
+
+
+class ScanBody(StrictModel):
+    code: str = Field(min_length=1, max_length=2048)
+
+
+class ScanOut(Answer):
+    kind: Literal["product", "store_coupon", "page", "unknown"]
+    target: dict[str, Any]
+
+
+# --- buy ----------------------------------------------------------------------------------------------
+
+class ItemIn(StrictModel):
+    sku_id: str = Field(min_length=1, max_length=64)
+    qty: int = Field(ge=1, le=99)
+
+
+class PreviewBody(StrictModel):
+    items: list[ItemIn] = Field(min_length=1, max_length=50)
+    coupon_id: str | None = Field(default=None, max_length=64)
+    points: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class PreviewOut(Answer):
+    subtotal_fen: int
+    discount_fen: int
+    points_fen: int
+    payable_fen: int
+    usable_coupons: list[Any]
+
+
+class OrderBody(PreviewBody):
+    entry: Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home",
+                   "other"] | None = None
+
+
+OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "COMPLETED", "CANCELLED",
+                      "REFUND_REQUESTED", "REFUNDED"]
+
+
+class PlacedOut(Answer):
+    id: str
+    status: OrderStatus
+    payable_fen: int | None = None
+    reason: str | None = None
+
+
+class OrderOut(Answer):
+    id: str
+    status: OrderStatus
+
+
+class PayBody(StrictModel):
+    method: Literal["alipay", "huabei", "balance", "pay_later"]
+    installments: Literal[3, 6, 12] | None = None
+    fee_payer: Literal["buyer", "merchant"] | None = None
+
+
+class PayOut(Answer):
+    payment_id: str
+    status: str
+
+
+class PlansOut(Answer):
+    plans: list[Any]
+
+
+class RefundBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+# --- coupons and cards ----------------------------------------------------------------------------------
+
+class CouponOut(Answer):
+    id: str
+    template_id: str
+    status: str
+
+
+class GroupOut(Answer):
+    id: str
+    joined: int
+    needed: int
+    unlocked: bool
+
+
+class PointsOut(Answer):
+    balance: int
+    entries: list[Any]
+
+
+class CardOut(Answer):
+    merchant_id: str
+    level: int | None = None
+    points: int | None = None
+    balance_fen: int | None = None
+
+
+class Anything(Answer):
+    """An answer the owning service defines (merchant APIs); documented in its API.md."""

@@ -1,0 +1,149 @@
+"""The route table: every public operation declared once, with who may call it and the models of its
+query, body and answer. The router, the guards (auth, rate limits, body size) and the OpenAPI document are
+all built from this table, so the document describes exactly what is served."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+import pydantic
+from aiohttp import web
+
+from services.gateway import store
+from services.gateway.auth import Identity, authenticate
+from services.gateway.ratelimit import RateLimiter
+from services.gateway.settings import GatewaySettings
+from services.gateway.upstream import Upstream
+from shared.db import Database
+from shared.events.gateway import UserActive
+from shared.events.orders import Entry
+from shared.http import Problem, parse, parse_body
+from shared.logging import get_logger
+from shared.service import DB
+
+Auth = Literal["none", "user", "staff"]
+Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+UPSTREAM = web.AppKey("upstream", Upstream)
+LIMITER = web.AppKey("limiter", RateLimiter)
+GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
+ENTRIES = set(get_args(Entry))
+log = get_logger("gateway")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    auth: Auth = "user"
+    body: type[pydantic.BaseModel] | None = None
+    query: type[pydantic.BaseModel] | None = None
+    answer: type[pydantic.BaseModel] | None = None
+    status: int = 200
+    idempotent: bool = False
+    raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
+    answer_text: bool = False
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it: parsed inputs, the caller, and the app's resources."""
+
+    request: web.Request
+    identity: Identity | None
+    body: Any
+    query: Any
+    up: Upstream
+    db: Database
+    settings: GatewaySettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    @property
+    def user_id(self) -> str:
+        assert self.identity is not None
+        return self.identity.subject
+
+
+class QueryModel(pydantic.BaseModel):
+    """Query strings: unknown parameters (such as `entry`) are ignored rather than refused."""
+
+    model_config = pydantic.ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler wrapped with the cross-cutting checks, in the order a client would want them reported."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        app = request.app
+        settings = app[GATEWAY_SETTINGS]
+        if request.content_length is not None and request.content_length > settings.max_body_bytes:
+            raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes,
+                                                actual_size=request.content_length)
+        identity = authenticate(request, settings.token_secret, op.auth) if op.auth != "none" else None
+        await app[LIMITER].check(request, identity.subject if identity else None)
+        if identity is not None and identity.kind == "user":
+            await note_visit(request, identity)
+        query = parse(op.query, dict(request.query)) if op.query else None
+        body = await parse_body(request, op.body) if op.body else None
+        if op.idempotent and not request.headers.get("Idempotency-Key"):
+            raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
+        call = Call(request, identity, body, query, app[UPSTREAM], app[DB], settings)
+        return await op.handler(call)
+
+    handle.__name__ = op.operation_id
+    return handle
+
+
+VISITS = web.AppKey("visits", set)
+
+
+async def note_visit(request: web.Request, identity: Identity) -> None:
+    """`user.active` once per user, day and entry point; a process-local memo spares the database."""
+    raw = request.headers.get("X-Entry") or request.query.get("entry") or "other"
+    entry = raw if raw in ENTRIES else "other"
+    day = datetime.now(UTC).date()
+    memo: set[tuple[str, Any, str]] = request.app[VISITS]
+    key = (identity.subject, day, entry)
+    if key in memo:
+        return
+    async with request.app[DB].transaction() as tx:
+        if await store.record_visit(tx, identity.subject, day, entry):
+            await tx.emit(UserActive(user_id=identity.subject, day=day, entry=entry))  # type: ignore[arg-type]
+    if len(memo) > 100_000:
+        memo.clear()
+    memo.add(key)
+
+
+def add_routes(app: web.Application, operations: list[Operation]) -> None:
+    for op in operations:
+        app.router.add_route(op.method, op.path, guarded(op), name=op.operation_id)
+
+
+def forward(name: str, service: str, method: str, template: str, *, status: int | None = None) -> Handler:
+    """A handler that passes the call to the owning service: path parameters quoted, the validated query
+    and body re-encoded (never the raw client bytes), and the service's answer relayed."""
+    from services.gateway.upstream import path, relay
+
+    async def handler(call: Call) -> web.StreamResponse:
+        target = path(template, **call.request.match_info)
+        query = call.query.model_dump(exclude_none=True) if call.query is not None else None
+        body = call.body.model_dump(exclude_none=True, mode="json") if call.body is not None else None
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = {}
+        reply = await call.up.call(call.request, service, method, target, json=body, query=query)
+        return relay(reply, status=status if reply.status < 300 else None)
+
+    handler.__name__ = name
+    return handler

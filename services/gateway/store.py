@@ -1,0 +1,91 @@
+"""All SQL of the gateway (schema `gateway`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import asyncpg
+
+from shared.db import Database, Tx
+
+UPSERT_USER = """
+INSERT INTO users (id, app_id, open_id, alipay_user_id, nickname, credit_score)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (app_id, open_id) DO UPDATE SET
+    alipay_user_id = COALESCE(EXCLUDED.alipay_user_id, users.alipay_user_id),
+    nickname = CASE WHEN EXCLUDED.nickname <> '' THEN EXCLUDED.nickname ELSE users.nickname END,
+    credit_score = COALESCE(EXCLUDED.credit_score, users.credit_score),
+    last_login_at = now()
+RETURNING id, app_id, open_id, alipay_user_id, nickname, credit_score
+"""
+
+
+async def upsert_user(db: Database, *, app_id: str, open_id: str, alipay_user_id: str | None,
+                      nickname: str, credit_score: int | None) -> asyncpg.Record:
+    row = await db.fetchrow(UPSERT_USER, f"u_{uuid.uuid4().hex}", app_id, open_id, alipay_user_id,
+                            nickname, credit_score)
+    assert row is not None
+    return row
+
+
+async def find_user(db: Database, user_id: str) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        "SELECT id, app_id, open_id, alipay_user_id, nickname, credit_score FROM users WHERE id = $1", user_id)
+
+
+async def save_refresh_token(db: Database, token_hash: str, user_id: str, expires_at: datetime) -> None:
+    await db.execute("INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+                     token_hash, user_id, expires_at)
+
+
+async def use_refresh_token(tx: Tx, token_hash: str) -> str | None:
+    """Revoke a live refresh token and give its user: each refresh token works once (rotation)."""
+    return await tx.conn.fetchval(
+        "UPDATE refresh_tokens SET revoked_at = now() "
+        "WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now() RETURNING user_id", token_hash)
+
+
+async def insert_refresh_token(tx: Tx, token_hash: str, user_id: str, expires_at: datetime) -> None:
+    await tx.conn.execute("INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+                          token_hash, user_id, expires_at)
+
+
+async def find_staff(db: Database, username: str) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        "SELECT username, merchant_id, password_hash, display_name FROM staff_accounts "
+        "WHERE username = $1 AND active", username)
+
+
+async def upsert_staff(db: Database, *, username: str, merchant_id: str, password_hash: str,
+                       display_name: str = "") -> None:
+    await db.execute(
+        "INSERT INTO staff_accounts (username, merchant_id, password_hash, display_name) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (username) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, "
+        "password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name, active = true",
+        username, merchant_id, password_hash, display_name)
+
+
+HIT = """
+INSERT INTO rate_limits (bucket, window_start, hits)
+SELECT b, $2, 1 FROM unnest($1::text[]) AS b ORDER BY b
+ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+RETURNING bucket, hits
+"""
+
+
+async def hit_rate_buckets(db: Database, buckets: list[str], window_start: datetime) -> dict[str, int]:
+    """Count one request in each bucket's current window (one round trip; rows locked in a fixed order)."""
+    rows = await db.fetch(HIT, sorted(buckets), window_start)
+    return {r["bucket"]: r["hits"] for r in rows}
+
+
+async def forget_old_windows(db: Database, before: datetime) -> None:
+    await db.execute("DELETE FROM rate_limits WHERE window_start < $1", before)
+
+
+async def record_visit(tx: Tx, user_id: str, day: date, entry: str) -> bool:
+    """True when this is the user's first visit of the day through this entry."""
+    return bool(await tx.conn.fetchval(
+        "INSERT INTO daily_visits (user_id, day, entry) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING 1", user_id, day, entry))

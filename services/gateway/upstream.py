@@ -1,0 +1,166 @@
+"""The forwarding client: one aiohttp ClientSession per app, who-is-calling headers, problems passed through.
+
+Services answer problem+json; their status and problem reach the client unchanged. A service that cannot be
+reached (or times out) is a 503 `service_unavailable`, and a service's own 5xx is a 502 `upstream_error`:
+the gateway itself never answers 500 for someone else's failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from services.gateway.auth import IDENTITY, Identity
+from shared.http import CORRELATION_ID, IDEMPOTENCY_KEY, PROBLEM, REQUEST_ID, Problem
+from shared.logging import get_logger, request_id_var
+
+log = get_logger("gateway").bind(component="upstream")
+
+
+class ServiceUnavailable(Problem):
+    status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+class UpstreamError(Problem):
+    status, code, title = 502, "upstream_error", "A service failed"
+
+
+class Passed(Problem):
+    """A service's own problem document, passed to the client as it came."""
+
+    def __init__(self, status: int, doc: Mapping[str, Any]):
+        extra = {k: v for k, v in doc.items() if k not in ("type", "title", "status", "code", "detail", "errors")}
+        super().__init__(doc.get("detail"), status=status, code=str(doc.get("code") or _code(status)),
+                         title=str(doc.get("title") or "Refused"), errors=doc.get("errors"), **extra)
+        if doc.get("type"):
+            self.extra["type"] = doc["type"]
+
+    def document(self) -> dict[str, Any]:
+        doc = super().document()
+        doc["type"] = self.extra.get("type", doc["type"])
+        return doc
+
+
+def _code(status: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+            422: "validation_error", 429: "rate_limited"}.get(status, f"http_{status}")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    text: str
+    content_type: str
+
+    def json(self) -> Any:
+        """The answer of a successful call; a refusal becomes the same problem for the client."""
+        if self.status >= 400:
+            raise self.problem()
+        return self.body
+
+    def problem(self) -> Problem:
+        if self.status >= 500:
+            if self.status == 503:
+                return ServiceUnavailable("A service is not ready")
+            return UpstreamError(f"A service answered {self.status}")
+        doc = self.body if isinstance(self.body, dict) else {}
+        return Passed(self.status, doc)
+
+
+def path(template: str, **params: str) -> str:
+    """An upstream path with client-supplied parts quoted, so `../` or `?` can never change the target."""
+    return template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+
+
+class Upstream:
+    def __init__(self, bases: Mapping[str, str], timeout_seconds: float):
+        self.bases = {name: url.rstrip("/") for name, url in bases.items()}
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(2.0, timeout_seconds))
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(
+            timeout=self.timeout, connector=aiohttp.TCPConnector(limit=200, limit_per_host=100),
+            json_serialize=lambda v: orjson.dumps(v).decode())
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    async def call(self, request: web.Request | None, service: str, method: str, target: str, *,
+                   json: Any = None, query: Mapping[str, Any] | None = None, data: bytes | None = None,
+                   headers: Mapping[str, str] | None = None, timeout: float | None = None) -> Reply:
+        assert self.session is not None, "upstream session not started"
+        sent = caller_headers(request)
+        sent.update(headers or {})
+        params = {k: str(v) for k, v in (query or {}).items() if v is not None}
+        kwargs: dict[str, Any] = {"headers": sent, "params": params}
+        if json is not None:
+            kwargs["json"] = json
+        elif data is not None:
+            kwargs["data"] = data
+        if timeout is not None:
+            kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout)
+        url = f"{self.bases[service]}{target}"
+        try:
+            async with self.session.request(method, url, **kwargs) as resp:
+                raw = await resp.read()
+                content_type = resp.content_type
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("service unreachable", service=service, target=target, error=repr(exc))
+            raise ServiceUnavailable(f"The {service} service is unavailable") from exc
+        text = raw.decode("utf-8", "replace")
+        body: Any = None
+        if raw and (content_type.endswith("json")):
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                body = None
+        if resp.status >= 500:
+            log.warning("service failed", service=service, target=target, status=resp.status)
+        return Reply(resp.status, body, text, content_type)
+
+    async def json(self, request: web.Request | None, service: str, method: str, target: str, **kw: Any) -> Any:
+        return (await self.call(request, service, method, target, **kw)).json()
+
+
+def caller_headers(request: web.Request | None) -> dict[str, str]:
+    """Who is calling and why, for the service: identity, idempotency key, request and correlation ids."""
+    headers: dict[str, str] = {}
+    request_id = request_id_var.get()
+    if request_id:
+        headers[REQUEST_ID] = request_id
+        headers[CORRELATION_ID] = request_id
+    if request is None:
+        return headers
+    identity: Identity | None = request.get(IDENTITY)
+    if identity is not None and identity.kind == "user":
+        headers["X-User-Id"] = identity.subject
+        if identity.alipay_user_id:
+            headers["X-Alipay-User-Id"] = identity.alipay_user_id
+        if identity.credit_score is not None:
+            headers["X-User-Credit-Score"] = str(identity.credit_score)
+    elif identity is not None and identity.kind == "staff":
+        headers["X-Merchant-Id"] = identity.merchant_id or ""
+        headers["X-Staff-User"] = identity.subject
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is not None:
+        headers[IDEMPOTENCY_KEY] = key
+    return headers
+
+
+def relay(reply: Reply, status: int | None = None) -> web.Response:
+    """The service's answer as the gateway's own (problems included, 5xx mapped)."""
+    if reply.status >= 500:
+        raise reply.problem()
+    if (status or reply.status) == 204 or reply.status == 204 or not reply.text:
+        return web.Response(status=status or reply.status)
+    content_type = PROBLEM if reply.status >= 400 and reply.content_type.endswith("json") else reply.content_type
+    return web.Response(body=reply.text.encode(), status=status or reply.status, content_type=content_type)

@@ -1,0 +1,44 @@
+"""Helpers of the gateway tests: a gateway on this test's servers, tokens, staff accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.gateway import store
+from services.gateway.app import create_app
+from services.gateway.auth import Identity, hash_password, issue_token
+from services.gateway.settings import GatewaySettings
+from shared.db import Database, create_pool
+
+# Nothing listens here: a service that is down.
+DOWN = "http://127.0.0.1:9"
+
+
+def gateway_settings(settings_for: Any, **overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {f"{name}_url": DOWN for name in ("catalog", "orders", "payments", "marketing",
+                                                               "analytics")}
+    values.update({"upstream_timeout_seconds": 2.0, "order_wait_ms": 1500})
+    values.update(overrides)
+    return settings_for(GatewaySettings, **values)
+
+
+def user_token(settings: GatewaySettings, user_id: str = "u_test", score: int | None = 700) -> str:
+    return issue_token(settings.token_secret, Identity(kind="user", subject=user_id, credit_score=score,
+                                                       alipay_user_id="2088000000000001"), 600)
+
+
+def staff_token(settings: GatewaySettings, merchant_id: str = "mch_001") -> str:
+    return issue_token(settings.token_secret, Identity(kind="staff", subject="staff1", merchant_id=merchant_id),
+                       600)
+
+
+async def add_staff(settings: GatewaySettings, username: str, password: str, merchant_id: str) -> None:
+    pool = await create_pool(settings.own_dsn, "gateway")
+    try:
+        await store.upsert_staff(Database(pool, "gateway"), username=username, merchant_id=merchant_id,
+                                 password_hash=hash_password(password))
+    finally:
+        await pool.close()
+
+
+__all__ = ["create_app", "gateway_settings", "user_token", "staff_token", "add_staff"]

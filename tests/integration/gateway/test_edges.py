@@ -1,0 +1,125 @@
+"""The gateway's own edges on real PostgreSQL and RabbitMQ: tokens, staff login, problems, limits, CORS."""
+
+import asyncpg
+
+from services.gateway.app import create_app
+from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
+from tests.support import eventually
+
+
+async def test_no_token_is_401_and_a_wrong_kind_of_token_is_403(settings_for, start_app):
+    settings = gateway_settings(settings_for)
+    client = await start_app(create_app(settings))
+    resp = await client.get("/api/me")
+    assert resp.status == 401
+    assert resp.content_type == "application/problem+json"
+    doc = await resp.json()
+    assert doc["status"] == 401 and doc["code"] == "unauthorized" and doc["title"]
+    resp = await client.get("/api/me", headers={"Authorization": "Bearer not.valid"})
+    assert resp.status == 401
+    resp = await client.get("/api/merchant/orders", headers={"Authorization": f"Bearer {user_token(settings)}"})
+    assert resp.status == 403 and (await resp.json())["code"] == "merchant_only"
+    resp = await client.get("/api/orders", headers={"Authorization": f"Bearer {staff_token(settings)}"})
+    assert resp.status == 403 and (await resp.json())["code"] == "user_only"
+
+
+async def test_staff_log_in_with_a_token_scoped_to_their_merchant(settings_for, start_app):
+    settings = gateway_settings(settings_for)
+    await add_staff(settings, "staff1", "correct horse", "mch_001")
+    client = await start_app(create_app(settings))
+    resp = await client.post("/api/merchant/session", json={"username": "staff1", "password": "wrong"})
+    assert resp.status == 401 and (await resp.json())["code"] == "invalid_credentials"
+    resp = await client.post("/api/merchant/session", json={"username": "nobody", "password": "x"})
+    assert resp.status == 401
+    resp = await client.post("/api/merchant/session", json={"username": "staff1", "password": "correct horse"})
+    assert resp.status == 200
+    session = await resp.json()
+    assert session["merchant_id"] == "mch_001"
+    # The staff token passes the gateway's checks; the analytics service is down here, hence 503.
+    resp = await client.get("/api/merchant/metrics", headers={"Authorization": f"Bearer {session['token']}"})
+    assert resp.status == 503
+    doc = await resp.json()
+    assert doc["code"] == "service_unavailable" and resp.content_type == "application/problem+json"
+
+
+async def test_bad_json_is_400_invalid_fields_422_and_oversize_413(settings_for, start_app):
+    settings = gateway_settings(settings_for, max_body_bytes=1024)
+    client = await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings)}", "Content-Type": "application/json"}
+    resp = await client.post("/api/checkout/preview", data=b"{not json", headers=auth)
+    assert resp.status == 400 and (await resp.json())["code"] == "invalid_json"
+    resp = await client.post("/api/checkout/preview", json={"items": [{"sku_id": "s", "qty": 0}]}, headers=auth)
+    assert resp.status == 422
+    doc = await resp.json()
+    assert doc["errors"][0]["field"] == "items.0.qty" and doc["errors"][0]["message"]
+    big = b'{"items": [' + b'{"sku_id": "x", "qty": 1},' * 200 + b'{"sku_id": "x", "qty": 1}]}'
+    resp = await client.post("/api/checkout/preview", data=big, headers=auth)
+    assert resp.status == 413 and (await resp.json())["status"] == 413
+    resp = await client.post("/api/orders", json={"items": [{"sku_id": "s", "qty": 1}]}, headers=auth)
+    assert resp.status == 400 and (await resp.json())["code"] == "idempotency_key_missing"
+
+
+async def test_too_fast_is_429_with_retry_after(settings_for, start_app):
+    settings = gateway_settings(settings_for, rate_user_limit=5, rate_ip_limit=1000)
+    client = await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings)}"}
+    statuses = [(await client.get("/api/search/history", headers=auth)).status for _ in range(5)]
+    assert 429 not in statuses
+    resp = await client.get("/api/search/history", headers=auth)
+    assert resp.status == 429
+    assert 1 <= int(resp.headers["Retry-After"]) <= settings.rate_window_seconds
+    assert (await resp.json())["code"] == "rate_limited"
+    # Another user from the same address is not slowed down by the first one's limit.
+    other = {"Authorization": f"Bearer {user_token(settings, 'u_other')}"}
+    assert (await client.get("/api/search/history", headers=other)).status != 429
+
+
+async def test_per_ip_limit_applies_without_a_token(settings_for, start_app):
+    settings = gateway_settings(settings_for, rate_ip_limit=3)
+    client = await start_app(create_app(settings))
+    for _ in range(3):
+        await client.post("/api/session/refresh", json={"refresh_token": "nope"})
+    resp = await client.post("/api/session/refresh", json={"refresh_token": "nope"})
+    assert resp.status == 429 and "Retry-After" in resp.headers
+
+
+async def test_request_ids_cors_and_the_openapi_document(settings_for, start_app):
+    settings = gateway_settings(settings_for)
+    client = await start_app(create_app(settings))
+    resp = await client.get("/api/openapi.json", headers={"X-Request-Id": "req-abc"})
+    assert resp.status == 200 and resp.headers["X-Request-Id"] == "req-abc"
+    doc = await resp.json()
+    assert doc["openapi"].startswith("3.1")
+    assert "post" in doc["paths"]["/api/orders"] and "get" in doc["paths"]["/api/home"]
+    resp = await client.options("/api/me", headers={"Origin": "http://localhost:5173",
+                                                    "Access-Control-Request-Method": "GET"})
+    assert resp.status == 204
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
+    resp = await client.options("/api/me", headers={"Origin": "http://evil.example",
+                                                    "Access-Control-Request-Method": "GET"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+async def test_a_users_first_visit_of_the_day_is_one_user_active_event(settings_for, start_app, database_url):
+    settings = gateway_settings(settings_for)
+    client = await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings, 'u_visitor')}", "X-Request-Id": "visit-1"}
+    for _ in range(3):
+        await client.get("/api/search/history", headers={**auth, "X-Entry": "scan"})
+    await client.get("/api/search/history", headers=auth)
+    conn = await asyncpg.connect(database_url)
+    try:
+        async def events():
+            rows = await conn.fetch("SELECT payload FROM gateway.outbox WHERE event_type = 'user.active'")
+            return rows if len(rows) >= 2 else None
+
+        rows = await eventually(events, timeout=5)
+    finally:
+        await conn.close()
+    import orjson
+
+    payloads = [orjson.loads(r["payload"]) if isinstance(r["payload"], str | bytes) else r["payload"]
+                for r in rows]
+    assert sorted(p["data"]["entry"] for p in payloads) == ["other", "scan"]
+    assert all(p["data"]["user_id"] == "u_visitor" and p["correlation_id"] == "visit-1" for p in payloads)
