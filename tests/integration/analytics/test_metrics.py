@@ -12,8 +12,21 @@ from datetime import date
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
 from tests.integration.analytics.stream import (
-    active, at, cancelled, claimed, confirmed, envelope, line, open_bus, paid, placed, publish_all, redeemed,
-    refunded, wait_handled)
+    active,
+    at,
+    cancelled,
+    claimed,
+    confirmed,
+    envelope,
+    line,
+    open_bus,
+    paid,
+    placed,
+    publish_all,
+    redeemed,
+    refunded,
+    wait_handled,
+)
 
 M1, M2 = "m-1", "m-2"
 D = {n: date(2025, 3, n) for n in range(1, 10)}

@@ -1,0 +1,193 @@
+"""The merchant console in a real browser, against the real analytics service fed by a purchase run.
+
+A tiny aiohttp app stands in for the gateway's two console calls (staff session, metrics proxy with
+X-Merchant-Id) and serves services/analytics/console at /console/, as the real gateway will.
+Playwright drives Debian's Chromium; the screenshot lands in test-output/console.png.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.analytics.app import create_app
+from services.analytics.settings import AnalyticsSettings
+from tests.integration.analytics.stream import (
+    active,
+    claimed,
+    confirmed,
+    envelope,
+    line,
+    open_bus,
+    paid,
+    placed,
+    publish_all,
+    redeemed,
+    wait_handled,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CONSOLE = Path(__file__).resolve().parents[3] / "services" / "analytics" / "console"
+SHOP_TZ = "Asia/Shanghai"
+MERCHANT = "m-tea"
+STAFF = ("staff", "s3cret-pass")
+CHARTS = ["chart-gmv", "chart-aov", "chart-payment-mix", "chart-retention", "chart-conversion",
+          "chart-top-products"]
+
+
+def purchase_run() -> list[Any]:
+    """Three buyers arrive by search, scan and member card and pay by Alipay, Huabei and balance."""
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(SHOP_TZ)).date()
+    tea, pot, cups = line("tea", 2, 8_800), line("teapot", 1, 39_900), line("cups", 1, 12_900)
+    events = [
+        active("u0", today - timedelta(days=8), "search", MERCHANT),  # a returning buyer for the 14-day view
+        active("u0", today - timedelta(days=1), "search", MERCHANT),
+        active("u1", today, "search", MERCHANT), active("u2", today, "scan", MERCHANT),
+        active("u3", today, "member_card", None),
+        claimed("c1", "u1", MERCHANT), claimed("c2", "u2", MERCHANT),
+        placed("o1", "u1", MERCHANT, "search", [tea], coupon_id="c1"),
+        confirmed("o1", "u1", MERCHANT, "search", 17_600, discount_fen=1_000),
+        paid("p1", "o1", "u1", MERCHANT, "alipay", 16_600), redeemed("c1", "o1", "u1", MERCHANT, 1_000),
+        placed("o2", "u2", MERCHANT, "scan", [pot]),
+        confirmed("o2", "u2", MERCHANT, "scan", 39_900, points_fen=500),
+        paid("p2", "o2", "u2", MERCHANT, "huabei", 39_400, installments=3),
+        placed("o3", "u3", MERCHANT, "member_card", [cups]),
+        confirmed("o3", "u3", MERCHANT, "member_card", 12_900),
+        paid("p3", "o3", "u3", MERCHANT, "balance", 12_900),
+    ]
+    return [envelope(data, now) for data in events]
+
+
+def gateway_stand_in(analytics: TestClient) -> web.Application:
+    """The gateway's two console calls, as specified for it, plus the console's static files."""
+    tokens: dict[str, str] = {}
+
+    async def session(request: web.Request) -> web.Response:
+        body = await request.json()
+        if (body.get("username"), body.get("password")) != STAFF:
+            return web.json_response({"title": "Wrong username or password", "code": "bad_credentials",
+                                      "status": 401}, status=401, content_type="application/problem+json")
+        token = secrets.token_urlsafe(16)
+        tokens[token] = MERCHANT
+        return web.json_response({"token": token, "merchant_id": MERCHANT})
+
+    async def metrics(request: web.Request) -> web.Response:
+        merchant = tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if merchant is None:
+            return web.json_response({"title": "Sign in", "code": "unauthorized", "status": 401}, status=401)
+        resp = await analytics.get("/merchant/metrics", params=dict(request.query),
+                                   headers={"X-Merchant-Id": merchant})
+        return web.Response(body=await resp.read(), status=resp.status, content_type=resp.content_type)
+
+    async def index(_: web.Request) -> web.FileResponse:
+        return web.FileResponse(CONSOLE / "index.html")
+
+    app = web.Application()
+    app.router.add_post("/api/merchant/session", session)
+    app.router.add_get("/api/merchant/metrics", metrics)
+    app.router.add_get("/console/", index)
+    app.router.add_static("/console/", CONSOLE)
+    return app
+
+
+def require_chromium() -> None:
+    """Fail loudly (never skip): a console nobody looked at is not done."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's Chromium is missing: run `apt-get update && apt-get install -y chromium` "
+                    "(the console test drives /usr/bin/chromium; `playwright install` is not used)")
+
+
+def yuan(fen: int) -> str:
+    return ("-" if fen < 0 else "") + f"¥{abs(fen) / 100:.2f}"
+
+
+async def test_staff_sees_charts_of_a_purchase_run(settings_for, start_app, database_url, amqp_url, bus_prefix,
+                                                   output_dir):
+    require_chromium()
+    from playwright.async_api import async_playwright
+
+    analytics = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    try:
+        run = purchase_run()
+        await publish_all(bus, run)
+        await wait_handled(database_url, len(run))
+    finally:
+        await bus.close()
+    gateway = await start_app(gateway_stand_in(analytics))
+    console_url = str(gateway.make_url("/console/"))
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 1100}, timezone_id=SHOP_TZ)
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(console_url)
+
+            await page.get_by_test_id("username").fill(STAFF[0])
+            await page.get_by_test_id("password").fill("wrong")
+            await page.get_by_test_id("login-submit").click()
+            await page.get_by_test_id("login-error").filter(has_text="Wrong username").wait_for()
+
+            await page.get_by_test_id("password").fill(STAFF[1])
+            await page.get_by_test_id("login-submit").click()
+            await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=15_000)
+
+            first = await page.get_by_test_id("range-from").input_value()
+            last = await page.get_by_test_id("range-to").input_value()
+            api = await (await analytics.get("/merchant/metrics", params={"from": first, "to": last},
+                                             headers={"X-Merchant-Id": MERCHANT})).json()
+            kpis = api["kpis"]
+            assert (kpis["gmv_fen"], kpis["orders"], kpis["aov_fen"]) == (68_900, 3, 22_967)
+            await _assert_kpi(page, "kpi-gmv", kpis["gmv_fen"], yuan(68_900))
+            await _assert_kpi(page, "kpi-orders", 3, "3")
+            await _assert_kpi(page, "kpi-aov", kpis["aov_fen"], yuan(22_967))
+            await _assert_kpi(page, "kpi-redemption", kpis["coupon_redemption_rate"], "50.0%")
+            await _assert_kpi(page, "kpi-cost-ratio", kpis["marketing_cost_ratio"], "2.2%")  # 1 500 / 68 900
+
+            drawn = await _chart_data(page)
+            assert sum(drawn["chart-gmv"]) == 689.0
+            assert sorted(drawn["chart-payment-mix"]) == [129.0, 166.0, 394.0]
+            assert drawn["chart-top-products"] == [399.0, 176.0, 129.0]
+            assert sum(1 for v in drawn["chart-conversion"] if v > 0) == 3  # search, scan, member card
+            assert max(drawn["chart-aov"]) > 0 and len(drawn["chart-retention"]) == 7
+
+            # The date picker: two weeks back reaches u0's cohort, whose day 7 was yesterday.
+            from_14 = (datetime.fromisoformat(last) - timedelta(days=13)).date().isoformat()
+            await page.get_by_test_id("range-from").fill(from_14)
+            await page.get_by_test_id("range-apply").click()
+            await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=15_000)
+            assert 100.0 in (await _chart_data(page))["chart-retention"]
+
+            await page.screenshot(path=str(output_dir / "console.png"), full_page=True)
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+async def _assert_kpi(page: Any, test_id: str, raw: Any, text: str) -> None:
+    tile = page.get_by_test_id(test_id)
+    assert await tile.get_attribute("data-value") == ("" if raw is None else str(raw))
+    assert (await tile.inner_text()).strip() == text
+
+
+async def _chart_data(page: Any) -> dict[str, list[float]]:
+    """The first dataset each Chart.js instance drew, by canvas id (fails if a chart is missing)."""
+    return await page.evaluate(
+        """(ids) => Object.fromEntries(ids.map((id) => {
+               const chart = window.Chart.getChart(document.getElementById(id));
+               if (!chart || !chart.canvas.width) throw new Error(`chart ${id} not drawn`);
+               return [id, chart.data.datasets[0].data.map(Number)];
+           }))""", CHARTS)
