@@ -1,0 +1,311 @@
+"""HTTP handlers of orders (the gateway is the only caller): parse, call domain/store/flows, answer.
+
+Every user-scoped query filters by the gateway's X-User-Id, so another user's order is simply not found
+(404, never 403: its existence is not revealed). Merchant calls filter by X-Merchant-Id the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, cast
+
+import asyncpg
+from aiohttp import web
+from pydantic import Field
+
+from services.orders import domain, flows, store
+from services.orders.deadlines import CLOCK
+from services.orders.domain import Status
+from services.orders.settings import OrdersSettings
+from shared.db import Tx
+from shared.events.common import Line
+from shared.events.orders import Entry, OrderPlaced
+from shared.http import (
+    Conflict,
+    NotFound,
+    Problem,
+    StrictModel,
+    Unprocessable,
+    current_merchant,
+    current_user,
+    idempotent,
+    json_response,
+    parse_body,
+    parse_query,
+)
+from shared.service import DB, SETTINGS
+
+routes = web.RouteTableDef()
+POLL_SECONDS = 0.05
+
+# --- bodies and queries -----------------------------------------------------------------------------
+
+SkuId = Field(min_length=1, max_length=64)
+
+
+class Item(StrictModel):
+    sku_id: str = SkuId
+    qty: int = Field(ge=1, le=domain.MAX_QTY)
+
+
+class PriceBody(StrictModel):
+    items: list[Item] = Field(min_length=1, max_length=50)
+
+
+class PlaceBody(PriceBody):
+    coupon_id: str | None = Field(default=None, min_length=1, max_length=64)
+    points: int = Field(default=0, ge=0, le=100_000_000)
+    entry: Entry = "other"
+
+
+class RefundBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class QtyBody(StrictModel):
+    qty: int = Field(ge=1, le=domain.MAX_QTY)
+
+
+class ListQuery(StrictModel):
+    status: Status | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class GetQuery(StrictModel):
+    wait_ms: int = Field(default=0, ge=0, le=60_000)
+
+
+@web.middleware
+async def refusals(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                   ) -> web.StreamResponse:
+    """Domain refusals become problem documents with their stable code."""
+    try:
+        return await handler(request)
+    except domain.Refusal as refusal:
+        kind: type[Problem] = Unprocessable if refusal.status == 422 else Conflict
+        raise kind(refusal.detail, code=refusal.code) from refusal
+
+
+def _settings(request: web.Request) -> OrdersSettings:
+    return cast(OrdersSettings, request.app[SETTINGS])
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: asyncpg.Record | None) -> dict[str, Any]:
+    payment = None
+    if order["payment_id"]:
+        payment = {"id": order["payment_id"], "method": order["payment_method"], "amount_fen": order["paid_fen"],
+                   "paid_at": order["paid_at"]}
+    return {
+        "id": order["id"], "status": order["status"], "user_id": order["user_id"],
+        "merchant_id": order["merchant_id"], "entry": order["entry"], "subject": order["subject"],
+        "lines": [{"sku_id": ln["sku_id"], "product_id": ln["product_id"], "name": ln["name"], "qty": ln["qty"],
+                   "unit_price_fen": ln["unit_price_fen"], "line_fen": ln["unit_price_fen"] * ln["qty"],
+                   "deposit_fen": ln["deposit_fen"]} for ln in lines],
+        "subtotal_fen": order["subtotal_fen"], "discount_fen": order["discount_fen"],
+        "points_fen": order["points_fen"], "payable_fen": order["payable_fen"], "deposit_fen": order["deposit_fen"],
+        "coupon_id": order["coupon_id"], "points": order["points"], "payment": payment,
+        "refund": None if refund is None else {
+            "id": refund["refund_id"], "status": refund["status"], "amount_fen": refund["amount_fen"],
+            "reason": refund["reason"]},
+        "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
+        "completed_at": order["completed_at"], "reason": order["reason"],
+    }
+
+
+async def views(conn: store.Conn, orders: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    ids = [o["id"] for o in orders]
+    lines, refunds = await store.lines_of(conn, ids), await store.latest_returns(conn, ids)
+    return [order_view(o, lines[o["id"]], refunds.get(o["id"])) for o in orders]
+
+
+async def fresh_view(conn: store.Conn, order_id: str) -> dict[str, Any]:
+    order = await store.lock_order(conn, order_id)
+    assert order is not None
+    return (await views(conn, [order]))[0]
+
+
+# --- pricing and placement --------------------------------------------------------------------------
+
+
+def priced_view(priced: domain.Priced) -> dict[str, Any]:
+    return {"merchant_id": priced.merchant_id, "subtotal_fen": priced.subtotal_fen,
+            "deposit_fen": priced.deposit_fen,
+            "lines": [{"sku_id": ln.sku_id, "product_id": ln.product_id, "name": ln.name, "qty": ln.qty,
+                       "unit_price_fen": ln.unit_price_fen, "line_fen": ln.line_fen,
+                       "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
+
+
+async def price(conn: store.Conn, items: list[Item]) -> domain.Priced:
+    skus = await store.skus_by_id(conn, {i.sku_id for i in items})
+    return domain.price_items(((i.sku_id, i.qty) for i in items), skus)
+
+
+@routes.post("/checkout/price")
+async def checkout_price(request: web.Request) -> web.Response:
+    current_user(request)
+    body = await parse_body(request, PriceBody)
+    async with request.app[DB].pool.acquire() as conn:
+        return json_response(priced_view(await price(conn, body.items)))
+
+
+@routes.post("/orders")
+async def place_order(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    body = await parse_body(request, PlaceBody)
+    settings, clock = _settings(request), request.app[CLOCK]
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        priced = await price(tx.conn, body.items)
+        order_id, now = str(uuid.uuid4()), clock.now()
+        pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
+        await store.insert_order(
+            tx.conn, order_id=order_id, user_id=user_id, priced=priced, entry=body.entry,
+            coupon_id=body.coupon_id, points=body.points, subject=domain.subject([ln.name for ln in priced.lines]),
+            promotion_status=domain.promotion_needed(body.coupon_id, body.points), pay_by=pay_by, now=now)
+        await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)  # also ends a saga that never answers
+        await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in priced.lines])
+        await tx.emit(OrderPlaced(
+            order_id=order_id, user_id=user_id, merchant_id=priced.merchant_id, subtotal_fen=priced.subtotal_fen,
+            coupon_id=body.coupon_id, points=body.points, entry=body.entry,
+            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
+                        category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
+        return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
+
+    return await idempotent(request, request.app[DB], user_id, body.model_dump(mode="json"), work)
+
+
+# --- the buyer's orders -----------------------------------------------------------------------------
+
+
+@routes.get("/orders")
+async def list_orders(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    query = parse_query(request, ListQuery)
+    async with request.app[DB].pool.acquire() as conn:
+        orders = await store.orders_of_user(conn, user_id, query.status, query.limit)
+        return json_response({"items": await views(conn, orders)})
+
+
+@routes.get("/orders/{order_id}")
+async def get_order(request: web.Request) -> web.Response:
+    """`?wait_ms=` waits (short polling) while the saga is still deciding, so the gateway can show the
+    outcome of a placement in one call."""
+    user_id, order_id = current_user(request), request.match_info["order_id"]
+    query = parse_query(request, GetQuery)
+    db = request.app[DB]
+    loop = asyncio.get_running_loop()
+    until = loop.time() + min(query.wait_ms, _settings(request).max_wait_ms) / 1000
+    while (await store.status_of_user_order(db.pool, order_id, user_id) == Status.PENDING
+           and loop.time() < until):
+        await asyncio.sleep(POLL_SECONDS)
+    async with db.pool.acquire() as conn:
+        order = await store.order_of_user(conn, order_id, user_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        return json_response((await views(conn, [order]))[0])
+
+
+Change = Callable[[Tx, asyncpg.Record], Awaitable[None]]
+
+
+async def change_user_order(request: web.Request, body: Any, change: Change) -> web.Response:
+    """A buyer's command on their order: idempotent, the order locked, the answer is the order after it."""
+    user_id, order_id = current_user(request), request.match_info["order_id"]
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        order = await store.lock_user_order(tx.conn, order_id, user_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        await change(tx, order)
+        return 200, await fresh_view(tx.conn, order_id)
+
+    return await idempotent(request, request.app[DB], user_id, body, work)
+
+
+@routes.post("/orders/{order_id}/cancel")
+async def cancel_order(request: web.Request) -> web.Response:
+    clock = request.app[CLOCK]
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.cancel(tx, order, "user_cancelled", clock.now())
+
+    return await change_user_order(request, None, change)
+
+
+@routes.post("/orders/{order_id}/confirm-receipt")
+async def confirm_receipt(request: web.Request) -> web.Response:
+    clock = request.app[CLOCK]
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.complete(tx, order, clock.now())
+
+    return await change_user_order(request, None, change)
+
+
+@routes.post("/orders/{order_id}/refund")
+async def request_refund(request: web.Request) -> web.Response:
+    body = await parse_body(request, RefundBody)
+    clock, window = request.app[CLOCK], timedelta(seconds=_settings(request).return_window_seconds)
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.request_return(tx, order, body.reason, clock.now(), window)
+
+    return await change_user_order(request, body.model_dump(), change)
+
+
+# --- merchant staff ---------------------------------------------------------------------------------
+
+
+@routes.get("/merchant/orders")
+async def merchant_orders(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    query = parse_query(request, ListQuery)
+    async with request.app[DB].pool.acquire() as conn:
+        orders = await store.orders_of_merchant(conn, merchant_id, query.status, query.limit)
+        return json_response({"items": await views(conn, orders)})
+
+
+async def change_merchant_order(request: web.Request, change: Change) -> web.Response:
+    merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
+    async with request.app[DB].transaction() as tx:
+        order = await store.lock_merchant_order(tx.conn, order_id, merchant_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        await change(tx, order)
+        return json_response(await fresh_view(tx.conn, order_id))
+
+
+@routes.post("/merchant/orders/{order_id}/ship")
+async def ship(request: web.Request) -> web.Response:
+    clock, settings = request.app[CLOCK], _settings(request)
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds))
+
+    return await change_merchant_order(request, change)
+
+
+@routes.post("/merchant/orders/{order_id}/refund/approve")
+async def approve_refund(request: web.Request) -> web.Response:
+    clock = request.app[CLOCK]
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.decide_return(tx, order, True, clock.now())
+
+    return await change_merchant_order(request, change)
+
+
+@routes.post("/merchant/orders/{order_id}/refund/reject")
+async def reject_refund(request: web.Request) -> web.Response:
+    clock = request.app[CLOCK]
+
+    async def change(tx: Tx, order: asyncpg.Record) -> None:
+        await flows.decide_return(tx, order, False, clock.now())
+
+    return await change_merchant_order(request, change)

@@ -1,0 +1,236 @@
+"""Pure rules of orders: pricing, the saga's decision, the state machine, refund policy. No I/O.
+
+Refusals are `Refusal` exceptions with a stable code; the API turns them into problem documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+MAX_QTY = 99  # per SKU in one order or cart
+MIN_PAYABLE_FEN = 1  # Alipay cannot charge 0.00 (trade amount range is 0.01-100000000)
+SUBJECT_MAX = 60
+
+
+class Refusal(Exception):
+    """A business refusal: `status` 409 (the shop says no) or 422 (the request cannot be served as asked)."""
+
+    def __init__(self, code: str, detail: str, status: int = 409):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    REFUND_REQUESTED = "REFUND_REQUESTED"
+    REFUNDED = "REFUNDED"
+
+
+S = Status
+ALLOWED: Mapping[Status, frozenset[Status]] = {
+    S.PENDING: frozenset({S.AWAITING_PAYMENT, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.REFUND_REQUESTED}),
+    S.SHIPPED: frozenset({S.COMPLETED, S.REFUND_REQUESTED}),
+    S.COMPLETED: frozenset({S.REFUND_REQUESTED}),
+    # a refund the merchant rejects returns the order to where it was (SHIPPED or COMPLETED)
+    S.REFUND_REQUESTED: frozenset({S.REFUNDED, S.SHIPPED, S.COMPLETED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+
+def can_move(current: Status | str, target: Status | str) -> bool:
+    return Status(target) in ALLOWED[Status(current)]
+
+
+def transition(current: Status | str, target: Status | str) -> Status:
+    """The new status, or `invalid_transition` (409)."""
+    if not can_move(current, target):
+        raise Refusal("invalid_transition", f"An order that is {current} cannot become {target}")
+    return Status(target)
+
+
+# --- pricing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sku:
+    """The local copy of a SKU as `sku.changed` described it last."""
+
+    sku_id: str
+    product_id: str
+    merchant_id: str
+    category_id: str | None
+    name: str
+    price_fen: int
+    deposit_fen: int
+    sellable: bool
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku_id: str
+    product_id: str
+    category_id: str | None
+    name: str
+    qty: int
+    unit_price_fen: int
+    deposit_fen: int  # per unit
+
+    @property
+    def line_fen(self) -> int:
+        return self.unit_price_fen * self.qty
+
+
+@dataclass(frozen=True)
+class Priced:
+    merchant_id: str
+    lines: tuple[PricedLine, ...]
+
+    @property
+    def subtotal_fen(self) -> int:
+        return sum(line.line_fen for line in self.lines)
+
+    @property
+    def deposit_fen(self) -> int:
+        return sum(line.deposit_fen * line.qty for line in self.lines)
+
+
+def merge_items(items: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Quantities per SKU (a SKU named twice counts once, with the quantities added), in first-seen order."""
+    merged: dict[str, int] = {}
+    for sku_id, qty in items:
+        if qty < 1:
+            raise Refusal("invalid_quantity", f"Quantity of {sku_id} must be at least 1", status=422)
+        merged[sku_id] = merged.get(sku_id, 0) + qty
+    for sku_id, qty in merged.items():
+        if qty > MAX_QTY:
+            raise Refusal("quantity_too_large", f"At most {MAX_QTY} of {sku_id} per order", status=422)
+    return merged
+
+
+def check_sellable(sku_id: str, sku: Sku | None) -> Sku:
+    if sku is None:
+        raise Refusal("unknown_sku", f"No such SKU: {sku_id}", status=422)
+    if not sku.sellable:
+        raise Refusal("sku_unavailable", f"SKU {sku_id} is not on sale", status=409)
+    return sku
+
+
+def price_items(items: Iterable[tuple[str, int]], skus: Mapping[str, Sku]) -> Priced:
+    """Lines priced from the server's SKU copy; the client never names a price. One merchant per order."""
+    merged = merge_items(items)
+    if not merged:
+        raise Refusal("empty_order", "An order needs at least one line", status=422)
+    lines: list[PricedLine] = []
+    merchants: set[str] = set()
+    for sku_id, qty in merged.items():
+        sku = check_sellable(sku_id, skus.get(sku_id))
+        merchants.add(sku.merchant_id)
+        lines.append(PricedLine(sku.sku_id, sku.product_id, sku.category_id, sku.name, qty,
+                                sku.price_fen, sku.deposit_fen))
+    if len(merchants) > 1:
+        raise Refusal("mixed_merchants", "An order holds the goods of one merchant; split the cart",
+                      status=422)
+    return Priced(merchants.pop(), tuple(lines))
+
+
+_NOT_IN_SUBJECT = re.compile(r"[/=&\x00-\x1f\x7f]")
+
+
+def subject(names: list[str]) -> str:
+    """Alipay's trade title: short, and without `/ = &` (they break some of Alipay's parameter handling)."""
+    first = " ".join(_NOT_IN_SUBJECT.sub(" ", names[0] if names else "").split())
+    suffix = f" 等{len(names)}件" if len(names) > 1 else ""
+    room = SUBJECT_MAX - len(suffix)
+    title = (first[: room - 1] + "…" if len(first) > room else first) + suffix
+    return title.strip() or "mpmall order"
+
+
+@dataclass(frozen=True)
+class Payable:
+    discount_fen: int
+    points_fen: int
+    payable_fen: int
+
+
+def payable(subtotal_fen: int, discount_fen: int, points_fen: int) -> Payable:
+    """What the buyer pays. Never below 1 fen: Alipay cannot charge 0, and (as on Taobao) a coupon worth
+    more than the goods leaves 0.01 yuan to pay. The excess is cut from the coupon first, then the points;
+    order.confirmed carries the amounts actually used."""
+    discount_fen, points_fen = max(discount_fen, 0), max(points_fen, 0)
+    room = max(subtotal_fen - MIN_PAYABLE_FEN, 0)
+    discount_fen = min(discount_fen, room)
+    points_fen = min(points_fen, room - discount_fen)
+    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen)
+
+
+# --- the placement saga -----------------------------------------------------------------------------
+
+StockState = Literal["waiting", "reserved", "rejected"]
+PromotionState = Literal["none", "waiting", "locked", "rejected"]
+
+
+@dataclass(frozen=True)
+class Confirm:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    reason: str
+
+
+Decision = Confirm | Cancel | None
+
+
+def promotion_needed(coupon_id: str | None, points: int) -> PromotionState:
+    return "waiting" if coupon_id or points > 0 else "none"
+
+
+def decide(stock: str, promotion: str, stock_reason: str | None = None,
+           promotion_reason: str | None = None) -> Decision:
+    """Confirm once every answer the order waits for is a yes; cancel at the first no; else keep waiting."""
+    if stock == "rejected":
+        return Cancel(stock_reason or "stock_rejected")
+    if promotion == "rejected":
+        return Cancel(promotion_reason or "promotion_rejected")
+    if stock == "reserved" and promotion in ("none", "locked"):
+        return Confirm()
+    return None
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+RefundRoute = Literal["approve_now", "ask_merchant"]
+
+
+def refund_route(status: Status | str, completed_at: datetime | None, now: datetime,
+                 return_window: timedelta) -> RefundRoute:
+    """Before shipping the money goes back at once; once shipped (or received, within the return window)
+    the merchant decides, because the goods have to come back."""
+    status = Status(status)
+    if status is S.PAID:
+        return "approve_now"
+    if status is S.SHIPPED:
+        return "ask_merchant"
+    if status is S.COMPLETED:
+        if completed_at is None or now > completed_at + return_window:
+            raise Refusal("return_window_closed", "The return window of this order has closed")
+        return "ask_merchant"
+    if status is S.REFUND_REQUESTED:
+        raise Refusal("refund_pending", "A refund of this order is already under way")
+    raise Refusal("invalid_transition", f"An order that is {status} cannot be refunded")

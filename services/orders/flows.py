@@ -1,0 +1,130 @@
+"""Changes of an order that several entry points share (API, event handlers, deadline job).
+
+Each takes the order row already locked by the caller's transaction, checks the state machine, writes the
+change and emits its event in that transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from services.orders import domain, store
+from services.orders.domain import Status
+from shared.db import Tx
+from shared.events.common import Line
+from shared.events.orders import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderRefundApproved,
+    OrderRefunded,
+    OrderShipped,
+)
+
+
+def _who(order: asyncpg.Record) -> dict[str, str]:
+    return {"order_id": order["id"], "user_id": order["user_id"], "merchant_id": order["merchant_id"]}
+
+
+async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
+    domain.transition(order["status"], Status.AWAITING_PAYMENT)
+    amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
+    await store.update_order(tx.conn, order["id"], now, status=Status.AWAITING_PAYMENT.value,
+                             discount_fen=amounts.discount_fen, points_fen=amounts.points_fen,
+                             payable_fen=amounts.payable_fen)
+    await tx.emit(OrderConfirmed(
+        **_who(order), subject=order["subject"], subtotal_fen=order["subtotal_fen"],
+        discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=amounts.payable_fen,
+        deposit_fen=order["deposit_fen"], pay_by=order["pay_by"], entry=order["entry"]))
+
+
+async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> None:
+    """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade."""
+    domain.transition(order["status"], Status.CANCELLED)
+    await store.update_order(tx.conn, order["id"], now, status=Status.CANCELLED.value, reason=reason,
+                             cancelled_at=now)
+    await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm")
+    await tx.emit(OrderCancelled(**_who(order), reason=reason))
+
+
+async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
+    domain.transition(order["status"], Status.COMPLETED)
+    await store.update_order(tx.conn, order["id"], now, status=Status.COMPLETED.value, completed_at=now)
+    await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
+    await tx.emit(OrderCompleted(**_who(order)))
+
+
+async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
+    domain.transition(order["status"], Status.SHIPPED)
+    auto_confirm_at = now + auto_confirm_after
+    await store.update_order(tx.conn, order["id"], now, status=Status.SHIPPED.value, shipped_at=now,
+                             auto_confirm_at=auto_confirm_at)
+    await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
+    await tx.emit(OrderShipped(**_who(order)))
+
+
+async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str, amount_fen: int,
+                                  reason: str, now: datetime) -> bool:
+    """Give back a payment the order cannot keep (it came after cancellation, or for a wrong amount).
+    The order itself does not change. Once per payment, however often it is reported."""
+    refund_id = str(uuid.uuid4())
+    created = await store.insert_unwanted_payment_refund(
+        tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=payment_id, amount_fen=amount_fen,
+        reason=reason, now=now)
+    if created:
+        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=amount_fen,
+                                          reason=reason))
+    return created
+
+
+async def request_return(tx: Tx, order: asyncpg.Record, reason: str, now: datetime,
+                         return_window: timedelta) -> None:
+    """Before shipping the refund is approved at once; afterwards the merchant decides. While a refund is
+    pending, auto-confirm is paused (a shipped order must not complete under the buyer's feet)."""
+    route = domain.refund_route(order["status"], order["completed_at"], now, return_window)
+    domain.transition(order["status"], Status.REFUND_REQUESTED)
+    refund_id = str(uuid.uuid4())
+    status = "approved" if route == "approve_now" else "requested"
+    await store.insert_return(tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=order["payment_id"],
+                              amount_fen=order["paid_fen"] or 0, reason=reason, status=status,
+                              previous_status=order["status"], now=now)
+    await store.update_order(tx.conn, order["id"], now, status=Status.REFUND_REQUESTED.value)
+    await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
+    if route == "approve_now":
+        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
+                                          reason=reason))
+
+
+async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datetime) -> None:
+    """The merchant's answer to a refund asked after shipping."""
+    refund = await store.open_return(tx.conn, order["id"])
+    if order["status"] != Status.REFUND_REQUESTED or refund is None or refund["status"] != "requested":
+        raise domain.Refusal("no_refund_to_decide", "This order has no refund waiting for the merchant")
+    if approve:
+        await store.set_refund_status(tx.conn, refund["refund_id"], "approved", now)
+        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund["refund_id"],
+                                          amount_fen=refund["amount_fen"], reason=refund["reason"]))
+        return
+    previous = Status(refund["previous_status"])
+    domain.transition(order["status"], previous)
+    await store.set_refund_status(tx.conn, refund["refund_id"], "rejected", now)
+    await store.update_order(tx.conn, order["id"], now, status=previous.value)
+    if previous is Status.SHIPPED:  # auto-confirm resumes where it stopped (or at once if it was due)
+        await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
+
+
+async def refunded(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, now: datetime) -> None:
+    """Money is back with the buyer: the order is REFUNDED; unshipped goods go back on sale."""
+    domain.transition(order["status"], Status.REFUNDED)
+    await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
+    await store.update_order(tx.conn, order["id"], now, status=Status.REFUNDED.value)
+    lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
+    await tx.emit(OrderRefunded(
+        **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],
+        restock=refund["previous_status"] == Status.PAID,
+        lines=[Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"],
+                    unit_price_fen=ln["unit_price_fen"], category_id=ln["category_id"], name=ln["name"])
+               for ln in lines]))

@@ -1,0 +1,131 @@
+"""One function per consumed event. Events may come late, twice (with new ids) or out of order: each
+handler locks the order and acts only when the state machine and the saga's recorded answers allow it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from services.orders import domain, flows, store
+from services.orders.domain import Status
+from shared.clock import Clock
+from shared.db import Tx
+from shared.events.base import Event, EventData
+from shared.events.catalog import SkuChanged, StockRejected, StockReserved
+from shared.events.marketing import PromotionLocked, PromotionRejected
+from shared.events.orders import OrderPaid
+from shared.events.payments import PaymentConfirmed, PaymentRefunded
+from shared.logging import get_logger
+
+log = get_logger("orders").bind(component="handlers")
+
+
+class OrderNotYetKnown(Exception):
+    """An answer about an order this service has not committed yet; raising makes the bus retry later."""
+
+
+async def _locked(tx: Tx, order_id: str) -> asyncpg.Record:
+    order = await store.lock_order(tx.conn, order_id)
+    if order is None:
+        raise OrderNotYetKnown(order_id)
+    return order
+
+
+async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: int = 0, points_fen: int = 0,
+                        **answer: str | None) -> None:
+    """Record one answer of the saga (first answer wins), then confirm or cancel if everything is known."""
+    order = await _locked(tx, order_id)
+    kind = "stock" if "stock_status" in answer else "promotion"
+    if order[f"{kind}_status"] != "waiting":
+        log.info("saga answer ignored", order_id=order_id, kind=kind, recorded=order[f"{kind}_status"])
+        return
+    now = clock.now()
+    changes: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
+    if answer.get("promotion_status") == "locked":
+        changes |= {"discount_fen": discount_fen, "points_fen": points_fen}
+    await store.update_order(tx.conn, order_id, now, **changes)
+    if order["status"] != Status.PENDING:  # decided already (say, cancelled by the buyer); keep the answer only
+        return
+    reason = answer.get("reason")
+    decision = domain.decide(answer.get("stock_status") or order["stock_status"],
+                             answer.get("promotion_status") or order["promotion_status"],
+                             stock_reason=reason, promotion_reason=reason)
+    if isinstance(decision, domain.Cancel):
+        await flows.cancel(tx, order, decision.reason, now)
+    elif isinstance(decision, domain.Confirm):
+        if kind == "stock":  # the promotion answered earlier: its amounts are on the row
+            discount_fen, points_fen = order["discount_fen"], order["points_fen"]
+        await flows.confirm(tx, order, discount_fen, points_fen, now)
+
+
+def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awaitable[None]]]:
+    async def on_sku_changed(tx: Tx, event: Event[SkuChanged]) -> None:
+        await store.upsert_sku(tx.conn, event.data)
+
+    async def on_stock_reserved(tx: Tx, event: Event[StockReserved]) -> None:
+        await _advance_saga(tx, event.data.order_id, clock, stock_status="reserved")
+
+    async def on_stock_rejected(tx: Tx, event: Event[StockRejected]) -> None:
+        await _advance_saga(tx, event.data.order_id, clock, stock_status="rejected", reason=event.data.reason)
+
+    async def on_promotion_locked(tx: Tx, event: Event[PromotionLocked]) -> None:
+        await _advance_saga(tx, event.data.order_id, clock, promotion_status="locked",
+                            discount_fen=event.data.discount_fen, points_fen=event.data.points_fen)
+
+    async def on_promotion_rejected(tx: Tx, event: Event[PromotionRejected]) -> None:
+        await _advance_saga(tx, event.data.order_id, clock, promotion_status="rejected",
+                            reason=event.data.reason)
+
+    async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
+        paid = event.data
+        order = await _locked(tx, paid.order_id)
+        now = clock.now()
+        if order["payment_id"] == paid.payment_id:
+            return  # the payment we already took, reported again
+        if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
+            await store.update_order(tx.conn, order["id"], now, status=Status.PAID.value,
+                                     payment_id=paid.payment_id, payment_method=paid.method,
+                                     paid_fen=paid.amount_fen, paid_at=paid.paid_at)
+            await store.drop_deadlines(tx.conn, order["id"], "pay_by")
+            await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
+                                    merchant_id=order["merchant_id"], payable_fen=paid.amount_fen,
+                                    method=paid.method))
+            return
+        # Nothing is kept that was not sold: late, second or wrong-amount payments go back.
+        if order["status"] == Status.AWAITING_PAYMENT:
+            reason = "amount_mismatch"
+        elif order["status"] == Status.CANCELLED:
+            reason = "late_payment"
+        elif order["status"] == Status.PENDING:  # payments cannot know the amount before order.confirmed
+            reason = "unexpected_payment"
+        else:
+            reason = "duplicate_payment"
+        log.warning("payment refused", order_id=order["id"], status=order["status"], reason=reason)
+        await flows.refund_unwanted_payment(tx, order, paid.payment_id, paid.amount_fen, reason, now)
+
+    async def on_payment_refunded(tx: Tx, event: Event[PaymentRefunded]) -> None:
+        refund = await store.lock_refund(tx.conn, event.data.refund_id)
+        if refund is None or refund["status"] == "refunded":
+            return  # not ours, or reported again
+        order = await _locked(tx, refund["order_id"])
+        now = clock.now()
+        if refund["kind"] == "unwanted_payment":  # the order never kept that money: nothing else changes
+            await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
+            return
+        if order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
+            await flows.refunded(tx, order, refund, now)
+        else:
+            log.warning("payment.refunded for a refund not approved", refund_id=refund["refund_id"],
+                        refund_status=refund["status"], order_status=order["status"])
+
+    return {
+        SkuChanged: on_sku_changed,
+        StockReserved: on_stock_reserved,
+        StockRejected: on_stock_rejected,
+        PromotionLocked: on_promotion_locked,
+        PromotionRejected: on_promotion_rejected,
+        PaymentConfirmed: on_payment_confirmed,
+        PaymentRefunded: on_payment_refunded,
+    }

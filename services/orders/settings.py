@@ -1,0 +1,18 @@
+"""Configuration of the orders service (`MALL_*` environment variables)."""
+
+from shared.settings import ServiceSettings
+
+
+class OrdersSettings(ServiceSettings):
+    service: str = "orders"
+    http_port: int = 8082
+    # Unpaid orders are cancelled this long after placement (Alipay mini-programs commonly use 30 min).
+    pay_timeout_seconds: int = 1800
+    # Shipped orders complete on their own after this (the buyer did not confirm receipt).
+    auto_confirm_seconds: int = 7 * 24 * 3600
+    # 七日无理由退货: a completed order may ask for a refund this long after completion.
+    return_window_seconds: int = 7 * 24 * 3600
+    deadline_poll_seconds: float = 1.0
+    deadline_batch: int = 100
+    # Upper bound of GET /orders/{id}?wait_ms= (the gateway waits ~1.5 s for the saga).
+    max_wait_ms: int = 5000

@@ -1,0 +1,246 @@
+"""All SQL of orders: SKU copy, carts, orders and lines, deadlines, refunds.
+
+Every function takes a connection (usually `tx.conn`), so the caller decides the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.orders.domain import Priced, Sku
+from shared.events.catalog import SkuChanged
+
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+# --- SKU copy ---------------------------------------------------------------------------------------
+
+
+async def upsert_sku(conn: Conn, sku: SkuChanged) -> None:
+    """Keep the highest revision: an older sku.changed arriving late changes nothing."""
+    await conn.execute(
+        """
+        INSERT INTO skus (sku_id, product_id, merchant_id, category_id, name, price_fen, deposit_fen,
+                          sellable, revision)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (sku_id) DO UPDATE SET
+            product_id = excluded.product_id, merchant_id = excluded.merchant_id,
+            category_id = excluded.category_id, name = excluded.name, price_fen = excluded.price_fen,
+            deposit_fen = excluded.deposit_fen, sellable = excluded.sellable, revision = excluded.revision
+        WHERE skus.revision < excluded.revision
+        """,
+        sku.sku_id, sku.product_id, sku.merchant_id, sku.category_id, sku.name, sku.price_fen,
+        sku.deposit_fen, sku.sellable, sku.revision)
+
+
+async def skus_by_id(conn: Conn, sku_ids: Iterable[str]) -> dict[str, Sku]:
+    rows = await conn.fetch(
+        "SELECT sku_id, product_id, merchant_id, category_id, name, price_fen, deposit_fen, sellable "
+        "FROM skus WHERE sku_id = ANY($1::text[])", list(sku_ids))
+    return {r["sku_id"]: Sku(**dict(r)) for r in rows}
+
+
+# --- carts ----------------------------------------------------------------------------------------
+
+
+async def set_cart_qty(conn: Conn, user_id: str, sku_id: str, qty: int, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO cart_items (user_id, sku_id, qty, added_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (user_id, sku_id) DO UPDATE SET qty = excluded.qty", user_id, sku_id, qty, now)
+
+
+async def remove_from_cart(conn: Conn, user_id: str, sku_ids: Sequence[str]) -> int:
+    done = await conn.execute("DELETE FROM cart_items WHERE user_id = $1 AND sku_id = ANY($2::text[])",
+                              user_id, list(sku_ids))
+    return int(done.split()[-1])
+
+
+async def count_cart_other(conn: Conn, user_id: str, sku_id: str) -> int:
+    """How many other SKUs the cart holds (a limit check; changing a quantity is never refused by it)."""
+    return await conn.fetchval("SELECT count(*) FROM cart_items WHERE user_id = $1 AND sku_id <> $2",
+                               user_id, sku_id)
+
+
+async def cart_of(conn: Conn, user_id: str) -> list[asyncpg.Record]:
+    """The cart with today's prices from the SKU copy (a SKU that vanished shows as not sellable)."""
+    return await conn.fetch(
+        """
+        SELECT c.sku_id, c.qty, c.added_at, s.merchant_id, s.product_id, s.name, s.price_fen, s.deposit_fen,
+               coalesce(s.sellable, false) AS sellable
+        FROM cart_items c LEFT JOIN skus s ON s.sku_id = c.sku_id
+        WHERE c.user_id = $1 ORDER BY c.added_at, c.sku_id
+        """, user_id)
+
+
+# --- orders -----------------------------------------------------------------------------------------
+
+ORDER_COLUMNS = """id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen, deposit_fen,
+    discount_fen, points_fen, payable_fen, stock_status, promotion_status, reason, pay_by, payment_id,
+    payment_method, paid_fen, paid_at, shipped_at, auto_confirm_at, completed_at, cancelled_at, created_at,
+    updated_at"""
+
+
+async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Priced, entry: str,
+                       coupon_id: str | None, points: int, subject: str, promotion_status: str,
+                       pay_by: datetime, now: datetime) -> None:
+    await conn.execute(
+        """
+        INSERT INTO orders (id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen,
+                            deposit_fen, promotion_status, pay_by, created_at, updated_at)
+        VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+        """,
+        order_id, user_id, priced.merchant_id, entry, coupon_id, points, subject, priced.subtotal_fen,
+        priced.deposit_fen, promotion_status, pay_by, now)
+    await conn.executemany(
+        """
+        INSERT INTO order_lines (order_id, line_no, sku_id, product_id, category_id, name, qty,
+                                 unit_price_fen, deposit_fen)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """,
+        [(order_id, no, ln.sku_id, ln.product_id, ln.category_id, ln.name, ln.qty, ln.unit_price_fen,
+          ln.deposit_fen) for no, ln in enumerate(priced.lines, start=1)])
+
+
+async def lock_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    """The order, locked for this transaction: every change of an order goes through here, so events
+    and requests about one order are applied one after another."""
+    return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE", order_id)
+
+
+async def lock_user_order(conn: Conn, order_id: str, user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", order_id, user_id)
+
+
+async def lock_merchant_order(conn: Conn, order_id: str, merchant_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND merchant_id = $2 FOR UPDATE",
+        order_id, merchant_id)
+
+
+_UPDATABLE = frozenset({
+    "status", "discount_fen", "points_fen", "payable_fen", "stock_status", "promotion_status", "reason",
+    "payment_id", "payment_method", "paid_fen", "paid_at", "shipped_at", "auto_confirm_at", "completed_at",
+    "cancelled_at"})
+
+
+async def update_order(conn: Conn, order_id: str, now: datetime, **changes: Any) -> None:
+    """Set the named columns (a fixed whitelist, so names never come from outside) and updated_at."""
+    unknown = set(changes) - _UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    names = sorted(changes)
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
+    await conn.execute(f"UPDATE orders SET {sets}, updated_at = $2 WHERE id = $1",
+                       order_id, now, *(changes[n] for n in names))
+
+
+async def order_of_user(conn: Conn, order_id: str, user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
+
+
+async def status_of_user_order(conn: Conn, order_id: str, user_id: str) -> str | None:
+    return await conn.fetchval("SELECT status FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
+
+
+async def orders_of_user(conn: Conn, user_id: str, status: str | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND ($2::text IS NULL OR status = $2) "
+        "ORDER BY created_at DESC, id LIMIT $3", user_id, status, limit)
+
+
+async def orders_of_merchant(conn: Conn, merchant_id: str, status: str | None, limit: int
+                             ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2) "
+        "ORDER BY created_at DESC, id LIMIT $3", merchant_id, status, limit)
+
+
+async def lines_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
+    rows = await conn.fetch(
+        "SELECT order_id, sku_id, product_id, category_id, name, qty, unit_price_fen, deposit_fen "
+        "FROM order_lines WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no", list(order_ids))
+    found: dict[str, list[asyncpg.Record]] = {oid: [] for oid in order_ids}
+    for row in rows:
+        found[row["order_id"]].append(row)
+    return found
+
+
+# --- deadlines --------------------------------------------------------------------------------------
+
+
+async def set_deadline(conn: Conn, order_id: str, kind: str, due_at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO deadlines (order_id, kind, due_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (order_id, kind) DO UPDATE SET due_at = excluded.due_at", order_id, kind, due_at)
+
+
+async def drop_deadlines(conn: Conn, order_id: str, *kinds: str) -> None:
+    await conn.execute("DELETE FROM deadlines WHERE order_id = $1 AND kind = ANY($2::text[])",
+                       order_id, list(kinds))
+
+
+async def claim_due_deadlines(conn: Conn, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Due deadlines no other replica holds; they stay locked until this transaction ends."""
+    return await conn.fetch(
+        "SELECT order_id, kind, due_at FROM deadlines WHERE due_at <= $1 "
+        "ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED", now, limit)
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+REFUND_COLUMNS = """refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status, created_at,
+    decided_at, refunded_at"""
+
+
+async def insert_unwanted_payment_refund(conn: Conn, *, refund_id: str, order_id: str, payment_id: str,
+                                         amount_fen: int, reason: str, now: datetime) -> bool:
+    """False when this payment already has its refund (the same payment reported twice)."""
+    inserted = await conn.fetchval(
+        """
+        INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, reason, status, created_at,
+                             decided_at)
+        VALUES ($1, $2, 'unwanted_payment', $3, $4, $5, 'approved', $6, $6)
+        ON CONFLICT (payment_id) WHERE kind = 'unwanted_payment' DO NOTHING RETURNING 1
+        """, refund_id, order_id, payment_id, amount_fen, reason, now)
+    return bool(inserted)
+
+
+async def insert_return(conn: Conn, *, refund_id: str, order_id: str, payment_id: str | None, amount_fen: int,
+                        reason: str, status: str, previous_status: str, now: datetime) -> None:
+    await conn.execute(
+        """
+        INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status,
+                             created_at, decided_at)
+        VALUES ($1, $2, 'return', $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'approved' THEN $8 END)
+        """, refund_id, order_id, payment_id, amount_fen, reason, status, previous_status, now)
+
+
+async def open_return(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' "
+        "AND status IN ('requested', 'approved') FOR UPDATE", order_id)
+
+
+async def lock_refund(conn: Conn, refund_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {REFUND_COLUMNS} FROM refunds WHERE refund_id = $1 FOR UPDATE", refund_id)
+
+
+async def set_refund_status(conn: Conn, refund_id: str, status: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE refunds SET status = $2, "
+        "decided_at = CASE WHEN $2 IN ('approved', 'rejected') THEN $3 ELSE decided_at END, "
+        "refunded_at = CASE WHEN $2 = 'refunded' THEN $3 ELSE refunded_at END WHERE refund_id = $1",
+        refund_id, status, now)
+
+
+async def latest_returns(conn: Conn, order_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
+    rows = await conn.fetch(
+        f"SELECT DISTINCT ON (order_id) {REFUND_COLUMNS} FROM refunds "
+        "WHERE order_id = ANY($1::text[]) AND kind = 'return' ORDER BY order_id, created_at DESC",
+        list(order_ids))
+    return {r["order_id"]: r for r in rows}
