@@ -1,0 +1,52 @@
+"""Operator steps around the services, for container platforms and scripts.
+
+    python -m deploy.admin bootstrap          # roles, schemas, migrations of every service (admin DSN)
+    python -m deploy.admin dev-keys DIR       # dev-only Alipay key pairs for the sandbox setup
+    python -m deploy.admin seed               # demo data (run once the services are up)
+
+Reads MALL_DATABASE_URL (a superuser DSN for bootstrap; the services log in with their own roles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from deploy.local import SEEDED, SERVICES, WITHOUT_DATABASE
+from shared.alipay.keys import write_dev_keys
+from shared.db import bootstrap
+
+
+async def bootstrap_all(database_url: str) -> None:
+    for service in SERVICES:
+        if service not in WITHOUT_DATABASE:
+            await bootstrap(database_url, service)
+            print(f"bootstrapped {service}")
+
+
+async def seed_all(database_url: str) -> None:
+    from deploy.local import LocalMall
+
+    mall = LocalMall(database_url, os.environ.get("MALL_AMQP_URL", ""))
+    await mall.seed()
+    print(f"seeded {', '.join(SEEDED)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m deploy.admin")
+    parser.add_argument("command", choices=["bootstrap", "dev-keys", "seed"])
+    parser.add_argument("folder", nargs="?", default="run/keys")
+    args = parser.parse_args()
+    database_url = os.environ.get("MALL_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/mpmall")
+    if args.command == "bootstrap":
+        asyncio.run(bootstrap_all(database_url))
+    elif args.command == "dev-keys":
+        for name, path in write_dev_keys(args.folder).items():
+            print(f"{name}: {path}")
+    else:
+        asyncio.run(seed_all(database_url))
+
+
+if __name__ == "__main__":
+    main()
