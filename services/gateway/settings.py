@@ -51,7 +51,7 @@ class GatewaySettings(ServiceSettings):
 
     # Alipay open platform (the sandbox locally): login (`alipay.system.oauth.token`) and the Sesame score.
     alipay_gateway_url: str = "http://127.0.0.1:8090/gateway.do"
-    alipay_app_id: str = "2021000000000000"
+    alipay_app_id: str = "2021000000000001"
     alipay_app_private_key: str = ""
     alipay_app_private_key_file: str = ""
     alipay_public_key: str = ""
