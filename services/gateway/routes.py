@@ -138,8 +138,8 @@ def forward(name: str, service: str, method: str, template: str, *, status: int 
 
     async def handler(call: Call) -> web.StreamResponse:
         target = path(template, **call.request.match_info)
-        query = call.query.model_dump(exclude_none=True) if call.query is not None else None
-        body = call.body.model_dump(exclude_none=True, mode="json") if call.body is not None else None
+        query = call.query.model_dump(exclude_none=True, by_alias=True, mode="json") if call.query is not None else None
+        body = call.body.model_dump(exclude_none=True, by_alias=True, mode="json") if call.body is not None else None
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = {}
         reply = await call.up.call(call.request, service, method, target, json=body, query=query)

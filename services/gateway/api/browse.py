@@ -24,7 +24,7 @@ class HomeQuery(QueryModel):
 class SearchQuery(QueryModel):
     q: str = Field(min_length=1, max_length=100)
     page: int = Field(default=1, ge=1, le=1000)
-    page_size: int = Field(default=20, ge=1, le=100)
+    page_size: int = Field(default=20, ge=1, le=50)
 
 
 class SuggestQuery(QueryModel):
@@ -52,7 +52,7 @@ async def _part(coro: Any, key: str) -> list[Any]:
 async def home(call: Call) -> web.StreamResponse:
     q: HomeQuery = call.query
     parts = [_part(call.up.json(call.request, "catalog", "GET", "/categories"), "categories"),
-             _part(call.up.json(call.request, "catalog", "GET", "/products/recommended"), "recommended")]
+             _part(call.up.json(call.request, "catalog", "GET", "/recommendations"), "recommended")]
     if q.lat is not None and q.lng is not None:
         parts.append(_part(call.up.json(call.request, "marketing", "GET", "/coupons/nearby",
                                         query={"lat": q.lat, "lng": q.lng}), "nearby_coupons"))

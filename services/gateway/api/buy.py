@@ -3,7 +3,6 @@ and Alipay's notify, passed to payments as it came."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +12,7 @@ from services.gateway.models import (
     Items,
     OrderBody,
     OrderOut,
+    OrderStatus,
     PayBody,
     PayOut,
     PlacedOut,
@@ -27,20 +27,25 @@ from shared.http import json_response
 
 
 class OrdersQuery(QueryModel):
-    status: str | None = Field(default=None, pattern="^[A-Z_]{1,20}$")
+    status: OrderStatus | None = None
+    limit: int | None = Field(default=None, ge=1, le=100)
 
 
 class PlansQuery(QueryModel):
     amount_fen: int = Field(ge=1, le=10_000_000_000)
 
 
+QUOTE_LINE = ("sku_id", "product_id", "category_id", "qty", "unit_price_fen")
+
+
 async def preview(call: Call) -> web.StreamResponse:
     body: PreviewBody = call.body
     items = [i.model_dump() for i in body.items]
     priced = await call.up.json(call.request, "orders", "POST", "/checkout/price", json={"items": items})
+    lines = [{k: line[k] for k in QUOTE_LINE if line.get(k) is not None} for line in priced["lines"]]
     quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
-        "items": priced.get("lines", items), "subtotal_fen": priced["subtotal_fen"],
-        "merchant_id": priced.get("merchant_id"), "coupon_id": body.coupon_id, "points": body.points or 0})
+        "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
+        "coupon_id": body.coupon_id, "points": body.points or 0})
     subtotal = int(priced["subtotal_fen"])
     discount = int(quote.get("discount_fen", 0))
     points_fen = int(quote.get("points_fen", 0))
@@ -66,14 +71,11 @@ async def place_order(call: Call) -> web.StreamResponse:
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + call.settings.order_wait_ms / 1000
-    target = path("/orders/{id}", id=order["id"])
-    delay = 0.05
-    while order.get("status") == "PENDING" and loop.time() < deadline:
-        await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
-        delay = min(delay * 1.5, 0.25)
-        order = await call.up.json(call.request, "orders", "GET", target)
+    if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
+        # orders holds the request open until the saga decides or the wait is over (one round trip).
+        order = await call.up.json(call.request, "orders", "GET", path("/orders/{id}", id=order["id"]),
+                                   query={"wait_ms": call.settings.order_wait_ms},
+                                   timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
     return json_response(_placed(order), status=201)
 
 

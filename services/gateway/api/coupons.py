@@ -10,10 +10,11 @@ from services.gateway.routes import Operation, QueryModel, forward
 
 class AvailableQuery(QueryModel):
     store_id: str | None = Field(default=None, max_length=64)
+    merchant_id: str | None = Field(default=None, max_length=64)
 
 
 class MineQuery(QueryModel):
-    status: str | None = Field(default=None, pattern="^(available|used|expired|locked)$")
+    status: str | None = Field(default=None, pattern="^(available|locked|used|expired)$")
 
 
 class NearbyCouponsQuery(QueryModel):

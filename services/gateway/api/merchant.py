@@ -1,70 +1,96 @@
-"""The merchant API for staff tokens: products and stock (catalog), orders (orders), campaigns and coupons
-(marketing), metrics (analytics). The token's merchant id goes to the service as `X-Merchant-Id`; the
-service only ever touches that merchant's data."""
+"""The merchant API for staff tokens: profile, stores, products, SKUs and stock (catalog), orders (orders),
+campaigns, coupon templates and store codes (marketing), metrics (analytics). The token's merchant id goes
+to the service as `X-Merchant-Id`; the service only ever touches that merchant's data and validates the
+bodies (their fields are in each service's API.md)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
-from services.gateway.models import Anything, Items
+from services.gateway.models import Anything, Items, OrderStatus
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
 
 class MerchantBody(StrictModel):
-    """A merchant write; its fields are the owning service's (see its API.md), which validates them."""
+    """A merchant write, validated by the owning service (which names any bad field in its 422)."""
 
     model_config = ConfigDict(extra="allow")
 
 
-class ListQuery(QueryModel):
-    status: str | None = Field(default=None, max_length=32)
+class PageQuery(QueryModel):
     page: int | None = Field(default=None, ge=1, le=1000)
-    page_size: int | None = Field(default=None, ge=1, le=100)
+    page_size: int | None = Field(default=None, ge=1, le=50)
 
 
-class MetricsQuery(QueryModel):
-    days: int | None = Field(default=None, ge=1, le=366)
+class OrdersQuery(QueryModel):
+    status: OrderStatus | None = None
+    limit: int | None = Field(default=None, ge=1, le=100)
 
 
-def _op(method: str, path: str, name: str, service: str, target: str, summary: str, *, body: bool = False,
+class RangeQuery(QueryModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+
+
+class TopQuery(RangeQuery):
+    limit: int | None = Field(default=None, ge=1, le=100)
+
+
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _op(method: Method, path: str, name: str, service: str, target: str, summary: str, *, body: bool = False,
         query: type[QueryModel] | None = None, answer: type = Anything, status: int = 200) -> Operation:
     return Operation(method, path, forward(name, service, method, target), summary, "merchant", auth="staff",
                      body=MerchantBody if body else None, query=query, answer=answer, status=status)
 
 
 OPERATIONS = [
+    _op("PUT", "/api/merchant/profile", "merchant_profile", "catalog", "/merchant/profile",
+        "Set the merchant's name", body=True),
+    _op("PUT", "/api/merchant/stores/{id}", "merchant_put_store", "catalog", "/merchant/stores/{id}",
+        "Create or change a store (name, address, lat/lng)", body=True),
     _op("GET", "/api/merchant/products", "merchant_products", "catalog", "/merchant/products",
-        "The merchant's products", query=ListQuery, answer=Items),
+        "The merchant's products", query=PageQuery, answer=Items),
     _op("POST", "/api/merchant/products", "merchant_create_product", "catalog", "/merchant/products",
-        "Create a product with its SKUs", body=True, status=201),
+        "Create a product with its SKUs and stock", body=True, status=201),
     _op("GET", "/api/merchant/products/{id}", "merchant_product", "catalog", "/merchant/products/{id}",
         "One of the merchant's products"),
-    _op("PATCH", "/api/merchant/products/{id}", "merchant_update_product", "catalog",
-        "/merchant/products/{id}", "Change a product", body=True),
+    _op("PUT", "/api/merchant/products/{id}", "merchant_replace_product", "catalog",
+        "/merchant/products/{id}", "Replace a product", body=True),
+    _op("POST", "/api/merchant/products/{id}/skus", "merchant_create_sku", "catalog",
+        "/merchant/products/{id}/skus", "Add a SKU", body=True, status=201),
     _op("PATCH", "/api/merchant/skus/{id}", "merchant_update_sku", "catalog", "/merchant/skus/{id}",
-        "Change a SKU (price, sellable)", body=True),
-    _op("PUT", "/api/merchant/skus/{id}/stock", "merchant_set_stock", "catalog", "/merchant/skus/{id}/stock",
-        "Set or adjust a SKU's stock", body=True),
+        "Change a SKU (price, deposit, sellable, specs)", body=True),
+    _op("POST", "/api/merchant/skus/{id}/stock", "merchant_adjust_stock", "catalog",
+        "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True),
     _op("GET", "/api/merchant/orders", "merchant_orders", "orders", "/merchant/orders",
-        "The merchant's orders", query=ListQuery, answer=Items),
-    _op("GET", "/api/merchant/orders/{id}", "merchant_order", "orders", "/merchant/orders/{id}",
-        "One of the merchant's orders"),
+        "The merchant's orders", query=OrdersQuery, answer=Items),
     _op("POST", "/api/merchant/orders/{id}/ship", "merchant_ship_order", "orders",
-        "/merchant/orders/{id}/ship", "Ship a paid order", body=True),
+        "/merchant/orders/{id}/ship", "Ship a paid order"),
     _op("POST", "/api/merchant/orders/{id}/refund/approve", "merchant_approve_refund", "orders",
-        "/merchant/orders/{id}/refund/approve", "Approve a refund request", body=True),
+        "/merchant/orders/{id}/refund/approve", "Approve a refund request"),
+    _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",
+        "/merchant/orders/{id}/refund/reject", "Reject a refund request"),
     _op("GET", "/api/merchant/campaigns", "merchant_campaigns", "marketing", "/merchant/campaigns",
-        "The merchant's campaigns", query=ListQuery, answer=Items),
+        "The merchant's campaigns", answer=Items),
     _op("POST", "/api/merchant/campaigns", "merchant_create_campaign", "marketing", "/merchant/campaigns",
         "Create a campaign", body=True, status=201),
+    _op("PATCH", "/api/merchant/campaigns/{id}", "merchant_campaign_status", "marketing",
+        "/merchant/campaigns/{id}", "Pause, resume or end a campaign", body=True),
     _op("POST", "/api/merchant/campaigns/{id}/templates", "merchant_create_template", "marketing",
         "/merchant/campaigns/{id}/templates", "Add a coupon template to a campaign", body=True, status=201),
-    _op("GET", "/api/merchant/coupon-templates", "merchant_coupon_templates", "marketing",
-        "/merchant/coupon-templates", "The merchant's coupon templates", query=ListQuery, answer=Items),
-    _op("POST", "/api/merchant/stores/{id}/claim-codes", "merchant_store_claim_code", "marketing",
-        "/merchant/stores/{id}/claim-codes", "A signed, expiring claim code for a store", body=True,
-        status=201),
+    _op("GET", "/api/merchant/campaigns/{id}/stats", "merchant_campaign_stats", "marketing",
+        "/merchant/campaigns/{id}/stats", "Claims, uses and spend of a campaign"),
+    _op("POST", "/api/merchant/store-codes", "merchant_store_code", "marketing", "/merchant/store-codes",
+        "A signed, expiring claim code for a store's coupon", body=True, status=201),
     _op("GET", "/api/merchant/metrics", "merchant_metrics", "analytics", "/merchant/metrics",
-        "Sales, conversion by entry point, coupon use", query=MetricsQuery),
+        "Sales, conversion by entry point, coupons, retention", query=RangeQuery),
+    _op("GET", "/api/merchant/metrics/top-products", "merchant_top_products", "analytics",
+        "/merchant/metrics/top-products", "Best sellers in a date range", query=TopQuery),
 ]

@@ -72,7 +72,7 @@ async def scan(call: Call) -> web.StreamResponse:
         return json_response({"kind": "store_coupon", "target": coupon})
     if scanned.kind == "barcode":
         reply = await call.up.call(call.request, "catalog", "GET",
-                                   path("/products/by-barcode/{code}", code=scanned.target["barcode"]))
+                                   path("/barcodes/{code}", code=scanned.target["barcode"]))
         if reply.status == 404:
             return json_response({"kind": "unknown", "target": {"code": scanned.target["barcode"]}})
         return json_response({"kind": "product", "target": reply.json()})

@@ -132,14 +132,17 @@ async def me(call: Call) -> web.StreamResponse:
     user = await store.find_user(call.db, call.user_id)
     if user is None:
         raise Unauthorized("Unknown user", code="invalid_token")
-    member, balance = await asyncio.gather(
-        _optional(call.up.json(call.request, "marketing", "GET", "/me/membership")),
+    points, cards, balance = await asyncio.gather(
+        _optional(call.up.json(call.request, "marketing", "GET", "/me/points")),
+        _optional(call.up.json(call.request, "marketing", "GET", "/me/cards")),
         _optional(call.up.json(call.request, "payments", "GET", "/balance")))
-    member = member if isinstance(member, dict) else {}
+    points = points if isinstance(points, dict) else {}
     balance = balance if isinstance(balance, dict) else {}
+    # Levels are per merchant (member cards); the user's page shows the highest one.
+    levels = [c.get("level") or 0 for c in cards.get("items", [])] if isinstance(cards, dict) else None
     return json_response({
         "user": {"id": user["id"], "nickname": user["nickname"]},
-        "level": member.get("level"), "points": member.get("points"),
+        "level": max(levels, default=0) if levels is not None else None, "points": points.get("balance"),
         "balance_fen": balance.get("balance_fen"), "credit_tier": credit_tier(user["credit_score"])})
 
 
