@@ -1,0 +1,78 @@
+"""Points earned, spent and clawed back add up; member levels follow spend; member cards."""
+
+from __future__ import annotations
+
+from shared.events.payments import PaymentRefunded
+from tests.integration.marketing.conftest import MERCHANT, make_campaign, outbox, user
+from tests.integration.marketing.test_orders import decision, paid, placed
+from tests.support import eventually
+
+
+async def points(market, user_id: str) -> dict:
+    return await (await market.get("/me/points", headers=user(user_id))).json()
+
+
+def refunded(order_id: str, refund_id: str, amount: int, total: int, full: bool) -> PaymentRefunded:
+    return PaymentRefunded(payment_id="pay", order_id=order_id, user_id="pia", merchant_id=MERCHANT,
+                           refund_id=refund_id, amount_fen=amount, total_refunded_fen=total, full=full)
+
+
+async def test_points_earned_spent_and_clawed_back_add_up_and_never_go_negative(market, sql, publish):
+    await publish.send(paid("ord_p1", "pia", 50_000))  # ¥500 → 500 points, level 2
+    await eventually(lambda: outbox(sql, "points.earned"))
+    assert (await points(market, "pia"))["balance"] == 500
+
+    await publish.send(placed("ord_p2", "pia", None, points=300))
+    locked = await decision(sql, "ord_p2")
+    assert (locked["points"], locked["points_fen"], locked["discount_fen"]) == (300, 300, 0)
+    assert (await points(market, "pia"))["available"] == 200
+    await publish.send(placed("ord_p9", "pia", None, points=300))  # only 200 left unheld
+    assert (await decision(sql, "ord_p9"))["reason"] == "points_insufficient"
+    await publish.send(placed("ord_pcap", "pia", None, subtotal_fen=150, points=200))  # capped: 1 fen left to pay
+    assert (await decision(sql, "ord_pcap"))["points"] == 149
+
+    from shared.events.orders import OrderCancelled
+    for order_id in ("ord_p2", "ord_pcap"):
+        await publish.send(OrderCancelled(order_id=order_id, user_id="pia", merchant_id=MERCHANT, reason="x"))
+    await eventually(lambda: sql.fetchval("SELECT locked = 0 FROM points_accounts WHERE user_id = 'pia'"))
+
+    await publish.send(placed("ord_p3", "pia", None, points=300))
+    assert (await decision(sql, "ord_p3"))["points"] == 300
+    await publish.send(paid("ord_p3", "pia", 9_700))  # spends 300, earns 97
+    await eventually(lambda: sql.fetchval("SELECT balance = 297 FROM points_accounts WHERE user_id = 'pia'"))
+
+    await publish.send(refunded("ord_p1", "rf_1", 25_000, 25_000, False))  # half of ¥500 → 250 back
+    await eventually(lambda: sql.fetchval("SELECT balance = 47 FROM points_accounts WHERE user_id = 'pia'"))
+    await publish.send(refunded("ord_p1", "rf_2", 25_000, 50_000, True))  # the other 250; only 47 are left
+    await eventually(lambda: sql.fetchval("SELECT balance = 0 FROM points_accounts WHERE user_id = 'pia'"))
+
+    mine = await points(market, "pia")
+    assert mine["balance"] == 0
+    assert sum(e["delta"] for e in mine["entries"]) == 0
+    assert [(e["kind"], e["delta"], e["shortfall"]) for e in reversed(mine["entries"])] == [
+        ("earn", 500, 0), ("spend", -300, 0), ("earn", 97, 0), ("clawback", -250, 0), ("clawback", -47, 203)]
+
+    # Levels: ¥500 paid reached level 2; refunds took the window's spend back under it.
+    changes = await eventually(lambda: _two(outbox(sql, "member.level_changed")))
+    assert [(c["old_level"], c["new_level"]) for c in changes] == [(1, 2), (2, 1)]
+    level = await (await market.get(f"/me/level?merchant_id={MERCHANT}", headers=user("pia"))).json()
+    assert (level["level"], level["spend_fen"], level["next_level_at_fen"]) == (1, 9_700, 50_000)
+
+
+async def _two(rows):
+    found = await rows
+    return found if len(found) >= 2 else None
+
+
+async def test_member_card_shows_level_points_and_store_page(market, sql, publish):
+    await make_campaign(market)  # makes the merchant known
+    await publish.send(paid("ord_m1", "mo", 60_000))
+    await eventually(lambda: outbox(sql, "member.level_changed"))
+    card = await (await market.post(f"/merchants/{MERCHANT}/card", headers=user("mo"))).json()
+    assert card == {**card, "merchant_id": MERCHANT, "level": 2, "points": 600, "balance_fen": None,
+                    "store_page": f"/pages/store/index?merchant_id={MERCHANT}"}
+    again = await (await market.post(f"/merchants/{MERCHANT}/card", headers=user("mo"))).json()
+    assert again["opened_at"] == card["opened_at"]
+    cards = await (await market.get("/me/cards", headers=user("mo"))).json()
+    assert [c["merchant_id"] for c in cards["items"]] == [MERCHANT]
+    assert (await market.post("/merchants/mch_nobody/card", headers=user("mo"))).status == 404
