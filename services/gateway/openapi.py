@@ -46,8 +46,8 @@ def _operation(op: Operation) -> dict[str, Any]:
               for name in PARAM.findall(op.path)]
     if op.query is not None:
         params += _query_parameters(op.query)
-    if op.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": True,
+    if op.idempotent or op.optional_key:
+        params.append({"name": "Idempotency-Key", "in": "header", "required": op.idempotent,
                        "schema": {"type": "string", "minLength": 1, "maxLength": 64,
                                   "pattern": "^[A-Za-z0-9_-]+$"}})
     if params:

@@ -45,7 +45,8 @@ class Operation:
     query: type[pydantic.BaseModel] | None = None
     answer: type[pydantic.BaseModel] | None = None
     status: int = 200
-    idempotent: bool = False
+    idempotent: bool = False  # an Idempotency-Key header is required
+    optional_key: bool = False  # an Idempotency-Key header is passed on when given
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
     answer_text: bool = False
 

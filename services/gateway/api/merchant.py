@@ -45,9 +45,12 @@ Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def _op(method: Method, path: str, name: str, service: str, target: str, summary: str, *, body: bool = False,
-        query: type[QueryModel] | None = None, answer: type = Anything, status: int = 200) -> Operation:
+        query: type[QueryModel] | None = None, answer: type = Anything, status: int = 200,
+        key: bool = False) -> Operation:
+    """`key`: the service requires an Idempotency-Key (creations a retry must not repeat)."""
     return Operation(method, path, forward(name, service, method, target), summary, "merchant", auth="staff",
-                     body=MerchantBody if body else None, query=query, answer=answer, status=status)
+                     body=MerchantBody if body else None, query=query, answer=answer, status=status,
+                     idempotent=key, optional_key=method != "GET" and not key)
 
 
 OPERATIONS = [
@@ -58,17 +61,17 @@ OPERATIONS = [
     _op("GET", "/api/merchant/products", "merchant_products", "catalog", "/merchant/products",
         "The merchant's products", query=PageQuery, answer=Items),
     _op("POST", "/api/merchant/products", "merchant_create_product", "catalog", "/merchant/products",
-        "Create a product with its SKUs and stock", body=True, status=201),
+        "Create a product with its SKUs and stock", body=True, status=201, key=True),
     _op("GET", "/api/merchant/products/{id}", "merchant_product", "catalog", "/merchant/products/{id}",
         "One of the merchant's products"),
     _op("PUT", "/api/merchant/products/{id}", "merchant_replace_product", "catalog",
         "/merchant/products/{id}", "Replace a product", body=True),
     _op("POST", "/api/merchant/products/{id}/skus", "merchant_create_sku", "catalog",
-        "/merchant/products/{id}/skus", "Add a SKU", body=True, status=201),
+        "/merchant/products/{id}/skus", "Add a SKU", body=True, status=201, key=True),
     _op("PATCH", "/api/merchant/skus/{id}", "merchant_update_sku", "catalog", "/merchant/skus/{id}",
         "Change a SKU (price, deposit, sellable, specs)", body=True),
     _op("POST", "/api/merchant/skus/{id}/stock", "merchant_adjust_stock", "catalog",
-        "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True),
+        "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True, key=True),
     _op("GET", "/api/merchant/orders", "merchant_orders", "orders", "/merchant/orders",
         "The merchant's orders", query=OrdersQuery, answer=Items),
     _op("POST", "/api/merchant/orders/{id}/ship", "merchant_ship_order", "orders",
