@@ -1,0 +1,277 @@
+"""The shopper-facing internal API (the gateway serves it under /api): browse, search, scan, favourites,
+nearby stores, recommendations. Parse, call the store, answer; no SQL and no rules here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from pydantic import Field, field_validator
+
+from services.catalog.domain import bounding_box, has_chinese, is_valid_ean13, like_escape, plan_search
+from services.catalog.settings import CatalogSettings
+from services.catalog.store import catalogue, people, search
+from shared.http import NotFound, StrictModel, Unprocessable, current_user, json_response, parse_query
+from shared.service import DB, SETTINGS
+
+routes = web.RouteTableDef()
+FUZZY_THRESHOLD = 0.4  # word similarity a typo still reaches (iphnoe ~ iphone 0.43, shouij ~ shou ji 0.57)
+
+
+class Page(StrictModel):
+    page: int = Field(1, ge=1, le=1000)
+    page_size: int = Field(20, ge=1, le=50)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+class SearchQuery(Page):
+    q: str = Field(min_length=1, max_length=100)
+
+
+class SuggestQuery(StrictModel):
+    q: str = Field(min_length=1, max_length=100)
+    limit: int = Field(10, ge=1, le=20)
+
+
+class NearbyQuery(StrictModel):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    radius_m: int = Field(3000, ge=1, le=50_000)
+    limit: int = Field(20, ge=1, le=50)
+
+
+class RecommendQuery(StrictModel):
+    sku_ids: list[str] = Field(default_factory=list, max_length=50)
+    product_id: str | None = Field(None, min_length=1, max_length=64)
+    limit: int = Field(10, ge=1, le=50)
+
+    @field_validator("sku_ids", mode="before")
+    @classmethod
+    def comma_separated(cls, value: Any) -> Any:
+        return [v for v in value.split(",") if v] if isinstance(value, str) else value
+
+
+def card(row: asyncpg.Record) -> dict[str, Any]:
+    return {"id": row["id"], "name": row["name"], "price_fen": row["price_fen"], "image": row["image"],
+            "sold": row["sold"]}
+
+
+def sku_view(row: asyncpg.Record) -> dict[str, Any]:
+    return {"id": row["id"], "specs": row["specs"], "price_fen": row["price_fen"],
+            "available": row["available"] if row["sellable"] else 0, "barcode": row["barcode"],
+            "deposit_fen": row["deposit_fen"], "sellable": row["sellable"]}
+
+
+async def product_detail(request: web.Request, product_id: str) -> dict[str, Any]:
+    db = request.app[DB]
+    product = await catalogue.get_product(db, product_id)
+    if product is None or not product["active"]:
+        raise NotFound("No such product", code="product_not_found")
+    skus = await catalogue.product_skus(db, product_id)
+    return {"id": product["id"], "name": product["name"], "merchant_id": product["merchant_id"],
+            "store_ids": list(product["store_ids"]), "category_id": product["category_id"],
+            "brand": product["brand"], "description": product["description"], "image": product["image"],
+            "sold": product["sold"], "skus": [sku_view(s) for s in skus]}
+
+
+def _user_or_none(request: web.Request) -> str | None:
+    return request.headers.get("X-User-Id") or None
+
+
+# --- browse -------------------------------------------------------------------------------------------
+
+
+@routes.get("/categories")
+async def categories(request: web.Request) -> web.Response:
+    rows = await catalogue.all_categories(request.app[DB])
+    nodes = {r["id"]: {"id": r["id"], "name": r["name"], "children": []} for r in rows}
+    roots = []
+    for r in rows:
+        parent = nodes.get(r["parent_id"]) if r["parent_id"] else None
+        (parent["children"] if parent else roots).append(nodes[r["id"]])
+    return json_response({"items": roots})
+
+
+@routes.get("/categories/{category_id}/products")
+async def category_products(request: web.Request) -> web.Response:
+    page = parse_query(request, Page)
+    db = request.app[DB]
+    category_id = request.match_info["category_id"]
+    if await catalogue.get_category(db, category_id) is None:
+        raise NotFound("No such category", code="category_not_found")
+    rows = await catalogue.products_in_category(db, category_id, page.page_size, page.offset)
+    return json_response({"items": [card(r) for r in rows], "total": rows[0]["total"] if rows else 0})
+
+
+@routes.get("/products/{product_id}")
+async def product(request: web.Request) -> web.Response:
+    return json_response(await product_detail(request, request.match_info["product_id"]))
+
+
+@routes.get("/barcodes/{code}")
+async def barcode(request: web.Request) -> web.Response:
+    code = request.match_info["code"].strip()
+    if not is_valid_ean13(code):
+        raise Unprocessable("Not a valid EAN-13 barcode (13 digits with a correct check digit)",
+                            code="invalid_barcode")
+    sku = await catalogue.sku_by_barcode(request.app[DB], code)
+    if sku is None:
+        raise NotFound("No product has this barcode", code="barcode_not_found")
+    return json_response({"sku_id": sku["id"], "product": await product_detail(request, sku["product_id"])})
+
+
+# --- search -------------------------------------------------------------------------------------------
+
+
+@routes.get("/search")
+async def search_products(request: web.Request) -> web.Response:
+    query = parse_query(request, SearchQuery)
+    plan = plan_search(query.q)
+    if not plan.text:
+        raise Unprocessable("The query is empty", code="empty_query", errors=[{"field": "q", "message": "empty"}])
+    user_id = _user_or_none(request)
+    settings = request.app[SETTINGS]
+    assert isinstance(settings, CatalogSettings)
+    async with request.app[DB].transaction() as tx:
+        rows = await search.search_products(
+            tx.conn, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%",
+            plan.initials, query.page_size, query.offset, FUZZY_THRESHOLD)
+        if rows and query.page == 1:
+            await search.count_query(tx.conn, plan.text, plan.pinyin)
+        if user_id:
+            await search.remember_search(tx.conn, user_id, plan.text)
+            await search.trim_history(tx.conn, user_id, settings.search_history_size)
+    return json_response({"items": [card(r) for r in rows], "total": rows[0]["total"] if rows else 0})
+
+
+@routes.get("/search/suggest")
+async def suggest(request: web.Request) -> web.Response:
+    query = parse_query(request, SuggestQuery)
+    plan = plan_search(query.q)
+    if not plan.text:
+        return json_response({"suggestions": []})
+    db = request.app[DB]
+    # Chinese is matched anywhere in the name; Latin letters as the start of a word, pinyin or initials.
+    text_like = f"%{like_escape(plan.text)}%" if has_chinese(plan.text) else f"{like_escape(plan.text)}%"
+    pinyin_prefix = like_escape(plan.pinyin)
+    popular = await search.popular_queries(db, f"{like_escape(plan.text)}%", pinyin_prefix, query.limit)
+    names = await search.suggest_names(db, text_like, pinyin_prefix,
+                                       like_escape(plan.initials) if plan.initials else None, query.limit)
+    suggestions = list(dict.fromkeys([*popular, *names]))[: query.limit]
+    return json_response({"suggestions": suggestions})
+
+
+@routes.get("/search/history")
+async def history(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    settings = request.app[SETTINGS]
+    assert isinstance(settings, CatalogSettings)
+    rows = await search.search_history(request.app[DB], user_id, settings.search_history_size)
+    return json_response({"items": [{"q": r["q"], "at": r["at"].isoformat()} for r in rows]})
+
+
+@routes.delete("/search/history")
+async def clear_history(request: web.Request) -> web.Response:
+    await search.clear_history(request.app[DB], current_user(request))
+    return web.Response(status=204)
+
+
+# --- favourites ---------------------------------------------------------------------------------------
+
+
+@routes.put("/favorites/products/{product_id}")
+async def favorite_product(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    db = request.app[DB]
+    product_id = request.match_info["product_id"]
+    found = await catalogue.get_product(db, product_id)
+    if found is None or not found["active"]:
+        raise NotFound("No such product", code="product_not_found")
+    await people.add_favorite_product(db, user_id, product_id)
+    return web.Response(status=204)
+
+
+@routes.delete("/favorites/products/{product_id}")
+async def unfavorite_product(request: web.Request) -> web.Response:
+    await people.remove_favorite_product(request.app[DB], current_user(request), request.match_info["product_id"])
+    return web.Response(status=204)
+
+
+@routes.put("/favorites/stores/{store_id}")
+async def favorite_store(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    db = request.app[DB]
+    store_id = request.match_info["store_id"]
+    if await catalogue.get_store(db, store_id) is None:
+        raise NotFound("No such store", code="store_not_found")
+    await people.add_favorite_store(db, user_id, store_id)
+    return web.Response(status=204)
+
+
+@routes.delete("/favorites/stores/{store_id}")
+async def unfavorite_store(request: web.Request) -> web.Response:
+    await people.remove_favorite_store(request.app[DB], current_user(request), request.match_info["store_id"])
+    return web.Response(status=204)
+
+
+@routes.get("/favorites")
+async def favorites(request: web.Request) -> web.Response:
+    user_id = current_user(request)
+    db = request.app[DB]
+    ids = await people.favorite_product_ids(db, user_id, 200)
+    cards = {r["id"]: card(r) for r in await catalogue.product_cards(db, ids)}
+    stores = await people.favorite_stores(db, user_id, 200)
+    return json_response({"products": [cards[i] for i in ids if i in cards],
+                          "stores": [store_view(s) for s in stores]})
+
+
+# --- stores and recommendations -----------------------------------------------------------------------
+
+
+def store_view(row: asyncpg.Record) -> dict[str, Any]:
+    view = {"id": row["id"], "merchant_id": row["merchant_id"], "name": row["name"], "address": row["address"],
+            "lat": row["lat"], "lng": row["lng"]}
+    if "distance_m" in row.keys():  # noqa: SIM118 - asyncpg records have keys(), not __contains__ on names
+        view["distance_m"] = round(row["distance_m"])
+    return view
+
+
+@routes.get("/stores/nearby")
+async def nearby(request: web.Request) -> web.Response:
+    query = parse_query(request, NearbyQuery)
+    rows = await catalogue.nearby_stores(request.app[DB], query.lat, query.lng, query.radius_m,
+                                         bounding_box(query.lat, query.lng, query.radius_m), query.limit)
+    return json_response({"items": [store_view(r) for r in rows]})
+
+
+@routes.get("/stores/{store_id}")
+async def store_detail(request: web.Request) -> web.Response:
+    row = await catalogue.get_store(request.app[DB], request.match_info["store_id"])
+    if row is None or not row["active"]:
+        raise NotFound("No such store", code="store_not_found")
+    return json_response(store_view(row))
+
+
+@routes.get("/recommendations")
+async def recommendations(request: web.Request) -> web.Response:
+    """Bought together with the given SKUs / product, then best sellers of their categories, then anywhere."""
+    query = parse_query(request, RecommendQuery)
+    db = request.app[DB]
+    seeds = await people.products_of_skus(db, query.sku_ids)
+    seed_ids = [r["id"] for r in seeds] + ([query.product_id] if query.product_id else [])
+    categories = sorted({r["category_id"] for r in seeds if r["category_id"]})
+    if query.product_id:
+        found = await catalogue.get_product(db, query.product_id)
+        if found is not None and found["category_id"]:
+            categories.append(found["category_id"])
+    picked = await people.bought_with(db, seed_ids, query.limit) if seed_ids else []
+    for scope in ([categories] if categories else []) + [None]:
+        if len(picked) < query.limit:
+            picked += await people.popular_products(db, scope, seed_ids + picked, query.limit - len(picked))
+    cards = {r["id"]: card(r) for r in await catalogue.product_cards(db, picked)}
+    return json_response({"items": [cards[i] for i in picked if i in cards]})
+

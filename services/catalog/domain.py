@@ -1,0 +1,178 @@
+"""Pure catalog rules: barcodes, search keys, distances, reservation plans. No I/O, no asyncio."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+# --- EAN-13 -------------------------------------------------------------------------------------------
+
+
+def ean13_check_digit(first12: str) -> int:
+    """Weights 1,3,1,3,... from the left over the 12 data digits; check = (10 - sum mod 10) mod 10."""
+    if len(first12) != 12 or not first12.isascii() or not first12.isdigit():
+        raise ValueError("an EAN-13 check digit needs exactly 12 digits")
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    return (10 - total % 10) % 10
+
+
+def is_valid_ean13(code: str) -> bool:
+    if len(code) != 13 or not code.isascii() or not code.isdigit():
+        return False
+    return ean13_check_digit(code[:12]) == int(code[12])
+
+
+def make_ean13(first12: str) -> str:
+    return first12 + str(ean13_check_digit(first12))
+
+
+# --- search keys --------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+MAX_QUERY_CHARS = 64
+
+
+def has_chinese(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def normalise_query(q: str) -> str:
+    """Lower case, single spaces, bounded length: what we match, count and keep in the history."""
+    return " ".join(q.lower().split())[:MAX_QUERY_CHARS]
+
+
+def full_pinyin(text: str) -> str:
+    """华为手机 Pro -> "huaweishoujipro": syllables joined so `shouji` and typos of it match by substring/trigram."""
+    return _NOT_WORD.sub("", "".join(lazy_pinyin(text.lower())))
+
+
+def pinyin_initials(text: str) -> str:
+    """华为手机 -> "hwsj"; Latin words keep their first letter, digits are dropped (initials are for hanzi)."""
+    letters = []
+    for part in lazy_pinyin(text.lower(), style=Style.FIRST_LETTER):
+        part = _NOT_WORD.sub("", part)
+        if part and part[0].isalpha():
+            letters.append(part[0])
+    return "".join(letters)
+
+
+@dataclass(frozen=True)
+class SearchKeys:
+    search_text: str
+    pinyin: str
+    initials: str
+
+
+def search_keys(name: str, brand: str = "", category: str = "") -> SearchKeys:
+    """Keys stored beside a product: its text (name, brand, category), full pinyin and initials of the name."""
+    text = normalise_query(" ".join(p for p in (name, brand, category) if p))
+    return SearchKeys(search_text=text, pinyin=pinyin_key(f"{name} {brand}"), initials=pinyin_initials(name))
+
+
+def pinyin_key(text: str) -> str:
+    """Compact pinyin (for substring matches: `shouji`) then the syllables spaced (for trigram matches: a typo
+    like `shouij` scores far better against the word `shou ji` than inside one long run of letters)."""
+    syllables = [_NOT_WORD.sub("", s) for s in lazy_pinyin(text.lower())]
+    spaced = " ".join(s for s in syllables if s)
+    return f"{spaced.replace(' ', '')} {spaced}"
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a query is matched: as text always; as pinyin (full or initials) when it is Latin letters,
+    and by the pinyin of its hanzi when it is Chinese (so a homophone typo, 手记 for 手机, still finds)."""
+
+    text: str
+    pinyin: str
+    initials: str | None
+
+
+def plan_search(q: str) -> SearchPlan:
+    text = normalise_query(q)
+    compact = _NOT_WORD.sub("", text)
+    if has_chinese(text):
+        return SearchPlan(text=text, pinyin=full_pinyin(text), initials=None)
+    letters_only = compact.isalpha() and compact.isascii()
+    return SearchPlan(text=text, pinyin=compact, initials=compact if letters_only and len(compact) <= 8 else None)
+
+
+def like_escape(text: str) -> str:
+    """Make user text literal inside LIKE: % and _ are matched as themselves (escape character is \\)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- search history -----------------------------------------------------------------------------------
+
+
+def history_after(history: list[str], q: str, cap: int) -> list[str]:
+    """Newest first, de-duplicated, at most `cap` entries (the rule the store applies in SQL)."""
+    return [q, *[h for h in history if h != q]][:cap]
+
+
+# --- distances ----------------------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lng, max_lng) around a point, for an index-friendly prefilter."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    coslat = max(math.cos(math.radians(lat)), 1e-6)
+    dlng = min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * coslat)))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+# --- reservations -------------------------------------------------------------------------------------
+
+
+class PriceMismatch(ValueError):
+    """Two lines of one order name the same SKU at different prices: the order cannot be right."""
+
+
+@dataclass(frozen=True)
+class Want:
+    sku_id: str
+    qty: int
+    unit_price_fen: int
+
+
+def reservation_plan(lines: Iterable[tuple[str, int, int]]) -> list[Want]:
+    """(sku_id, qty, unit_price_fen) lines merged per SKU and sorted by id.
+
+    Sorting makes every reservation lock SKUs in the same order, so two orders sharing SKUs never deadlock.
+    """
+    merged: dict[str, Want] = {}
+    for sku_id, qty, price in lines:
+        seen = merged.get(sku_id)
+        if seen is not None and seen.unit_price_fen != price:
+            raise PriceMismatch(sku_id)
+        merged[sku_id] = Want(sku_id, qty + (seen.qty if seen else 0), price)
+    return [merged[k] for k in sorted(merged)]
+
+
+def rejection_reason(*, exists: bool, sellable: bool, price_fen: int, available: int, want: Want) -> str:
+    """Why a conditional decrement found nothing to take, in the words stock.rejected uses."""
+    if not exists:
+        return "unknown_sku"
+    if price_fen != want.unit_price_fen:
+        return "price_changed"
+    return "out_of_stock"  # not enough left, or taken off sale (nothing to sell either way)
+
+
+def pairs(product_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """Ordered pairs of distinct products paid for together (both directions), for bought-together counts."""
+    ids = sorted(set(product_ids))
+    return [(a, b) for a in ids for b in ids if a != b]

@@ -1,0 +1,95 @@
+"""One function per consumed event. Each runs once per event id inside the inbox's transaction."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from services.catalog.domain import PriceMismatch, Want, pairs, rejection_reason, reservation_plan
+from services.catalog.store import stock
+from shared.db import Tx
+from shared.events.base import Event
+from shared.events.catalog import ReservedLine, StockRejected, StockReserved
+from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
+from shared.events.payments import PaymentConfirmed
+
+Reason = Literal["out_of_stock", "price_changed", "unknown_sku"]
+
+
+class _Short(Exception):
+    """One line could not be taken: roll back the lines already taken (the savepoint) and refuse."""
+
+    def __init__(self, want: Want):
+        super().__init__(want.sku_id)
+        self.want = want
+
+
+async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
+    """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction."""
+    order = event.data
+    if await stock.order_status(tx.conn, order.order_id) is not None:
+        return  # answered already (a re-sent placement), or cancelled before it reached us
+    try:
+        plan = reservation_plan((line.sku_id, line.qty, line.unit_price_fen) for line in order.lines)
+    except PriceMismatch as exc:
+        await _reject(tx, order, "price_changed", str(exc))
+        return
+    try:
+        async with tx.conn.transaction():  # a savepoint: a short line undoes the lines before it
+            for want in plan:
+                if not await stock.take_stock(tx.conn, want.sku_id, want.qty, want.unit_price_fen):
+                    raise _Short(want)
+                await stock.add_reservation(tx.conn, order.order_id, want.sku_id, want.qty)
+    except _Short as short:
+        state = await stock.sku_state(tx.conn, short.want.sku_id)
+        reason = rejection_reason(
+            exists=state is not None, sellable=bool(state and state["sellable"]),
+            price_fen=state["price_fen"] if state else -1, available=state["available"] if state else 0,
+            want=short.want)
+        await _reject(tx, order, reason, short.want.sku_id)  # type: ignore[arg-type]
+        return
+    await stock.set_order_status(tx.conn, order.order_id, "reserved", user_id=order.user_id)
+    await tx.emit(StockReserved(order_id=order.order_id,
+                                lines=[ReservedLine(sku_id=w.sku_id, qty=w.qty) for w in plan]))
+
+
+async def _reject(tx: Tx, order: OrderPlaced, reason: Reason, sku_id: str | None) -> None:
+    await stock.set_order_status(tx.conn, order.order_id, "rejected", user_id=order.user_id, reason=reason)
+    await tx.emit(StockRejected(order_id=order.order_id, reason=reason, sku_id=sku_id))
+
+
+async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
+    """Put held units back. A cancellation that overtakes its placement is remembered, so the late
+    placement reserves nothing."""
+    order_id = event.data.order_id
+    status = await stock.order_status(tx.conn, order_id)
+    if status is None:
+        await stock.set_order_status(tx.conn, order_id, "cancelled_early", user_id=event.data.user_id)
+    elif status == "reserved":
+        await stock.release_held(tx.conn, order_id)
+        await stock.set_order_status(tx.conn, order_id, "released")
+
+
+async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    """The held units are sold: sold counts grow, and so do the bought-together counts."""
+    order_id = event.data.order_id
+    if await stock.order_status(tx.conn, order_id) != "reserved":
+        return  # released already (payments refunds a late payment), or sold before
+    products = await stock.sell_held(tx.conn, order_id)
+    await stock.count_bought_together(tx.conn, pairs(products))
+    await stock.set_order_status(tx.conn, order_id, "sold")
+
+
+async def on_order_refunded(tx: Tx, event: Event[OrderRefunded]) -> None:
+    """Refunded goods that never left the shop go back on sale (at most what the order bought)."""
+    refund = event.data
+    if not refund.restock or await stock.order_status(tx.conn, refund.order_id) != "sold":
+        return
+    await stock.restock_sold(tx.conn, refund.order_id, [(line.sku_id, line.qty) for line in refund.lines])
+
+
+HANDLERS = {
+    OrderPlaced: on_order_placed,
+    OrderCancelled: on_order_cancelled,
+    PaymentConfirmed: on_payment_confirmed,
+    OrderRefunded: on_order_refunded,
+}

@@ -1,0 +1,120 @@
+"""Stock, reservations and what paid orders teach recommendations."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.catalog.store import Conn
+
+# The whole guard against oversell is this WHERE: the row lock serialises concurrent takers, and a taker
+# that finds too little (or another price, or nothing on sale) changes nothing.
+TAKE = """
+UPDATE skus s SET available = s.available - $2, reserved = s.reserved + $2
+FROM products p
+WHERE s.id = $1 AND p.id = s.product_id AND s.available >= $2 AND s.price_fen = $3 AND s.sellable AND p.active
+RETURNING s.id
+"""
+
+
+async def take_stock(conn: asyncpg.Connection, sku_id: str, qty: int, unit_price_fen: int) -> bool:
+    return await conn.fetchval(TAKE, sku_id, qty, unit_price_fen) is not None
+
+
+async def sku_state(conn: asyncpg.Connection, sku_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT s.price_fen, s.available, s.sellable AND p.active AS sellable FROM skus s "
+        "JOIN products p ON p.id = s.product_id WHERE s.id = $1", sku_id)
+
+
+async def add_reservation(conn: asyncpg.Connection, order_id: str, sku_id: str, qty: int) -> None:
+    await conn.execute("INSERT INTO reservations (order_id, sku_id, qty, status) VALUES ($1, $2, $3, 'held')",
+                       order_id, sku_id, qty)
+
+
+async def order_status(conn: asyncpg.Connection, order_id: str) -> str | None:
+    """The order's stock state, locked: the events of one order are handled one at a time."""
+    return await conn.fetchval("SELECT status FROM stock_orders WHERE order_id = $1 FOR UPDATE", order_id)
+
+
+async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str, *, user_id: str | None = None,
+                           reason: str | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO stock_orders (order_id, user_id, status, reason) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, "
+        "user_id = coalesce(EXCLUDED.user_id, stock_orders.user_id), updated_at = now()",
+        order_id, user_id, status, reason)
+
+
+RELEASE = """
+WITH released AS (
+    UPDATE reservations SET status = 'released' WHERE order_id = $1 AND status = 'held' RETURNING sku_id, qty
+)
+UPDATE skus s SET available = s.available + r.qty, reserved = s.reserved - r.qty
+FROM released r WHERE s.id = r.sku_id
+RETURNING s.id
+"""
+
+
+async def release_held(conn: asyncpg.Connection, order_id: str) -> int:
+    return len(await conn.fetch(RELEASE, order_id))
+
+
+SELL = """
+WITH sold AS (
+    UPDATE reservations SET status = 'sold' WHERE order_id = $1 AND status = 'held' RETURNING sku_id, qty
+), skus_sold AS (
+    UPDATE skus s SET reserved = s.reserved - r.qty, sold = s.sold + r.qty
+    FROM sold r WHERE s.id = r.sku_id
+    RETURNING s.id, s.product_id, r.qty
+), products_sold AS (
+    UPDATE products p SET sold = p.sold + t.qty
+    FROM (SELECT product_id, sum(qty) AS qty FROM skus_sold GROUP BY product_id) t WHERE p.id = t.product_id
+    RETURNING p.id
+)
+SELECT id AS product_id FROM products_sold
+"""
+
+
+async def sell_held(conn: asyncpg.Connection, order_id: str) -> list[str]:
+    """Held units become sold; returns the products sold (for bought-together counts)."""
+    return [r["product_id"] for r in await conn.fetch(SELL, order_id)]
+
+
+async def count_bought_together(conn: asyncpg.Connection, pairs: list[tuple[str, str]]) -> None:
+    if not pairs:
+        return
+    await conn.execute(
+        "INSERT INTO bought_together (product_id, other_id, times) "
+        "SELECT a, b, 1 FROM unnest($1::text[], $2::text[]) AS t(a, b) "
+        "ON CONFLICT (product_id, other_id) DO UPDATE SET times = bought_together.times + 1",
+        [a for a, _ in pairs], [b for _, b in pairs])
+
+
+RESTOCK = """
+WITH wanted AS (
+    SELECT r.sku_id, least(r.qty - r.restocked, w.qty) AS qty
+    FROM reservations r JOIN unnest($2::text[], $3::bigint[]) AS w(sku_id, qty) ON w.sku_id = r.sku_id
+    WHERE r.order_id = $1 AND r.status = 'sold' AND r.restocked < r.qty
+), marked AS (
+    UPDATE reservations r SET restocked = r.restocked + w.qty FROM wanted w
+    WHERE r.order_id = $1 AND r.sku_id = w.sku_id AND w.qty > 0
+    RETURNING r.sku_id, w.qty
+), skus_back AS (
+    UPDATE skus s SET available = s.available + m.qty, sold = s.sold - m.qty
+    FROM marked m WHERE s.id = m.sku_id
+    RETURNING s.product_id, m.qty
+)
+UPDATE products p SET sold = greatest(0, p.sold - t.qty)
+FROM (SELECT product_id, sum(qty) AS qty FROM skus_back GROUP BY product_id) t WHERE p.id = t.product_id
+RETURNING p.id
+"""
+
+
+async def restock_sold(conn: asyncpg.Connection, order_id: str, lines: list[tuple[str, int]]) -> int:
+    """Put refunded, never-shipped units back on sale (at most what this order bought of each SKU)."""
+    rows = await conn.fetch(RESTOCK, order_id, [s for s, _ in lines], [q for _, q in lines])
+    return len(rows)
+
+
+async def stock_of(conn: Conn, sku_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT available, reserved, sold FROM skus WHERE id = $1", sku_id)
