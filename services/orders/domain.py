@@ -38,29 +38,44 @@ class Status(StrEnum):
     REFUNDED = "REFUNDED"
 
 
-S = Status
-ALLOWED: Mapping[Status, frozenset[Status]] = {
-    S.PENDING: frozenset({S.AWAITING_PAYMENT, S.CANCELLED}),
-    S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.SHIPPED, S.REFUND_REQUESTED}),
-    S.SHIPPED: frozenset({S.COMPLETED, S.REFUND_REQUESTED}),
-    S.COMPLETED: frozenset({S.REFUND_REQUESTED}),
-    # a refund the merchant rejects returns the order to where it was (SHIPPED or COMPLETED)
-    S.REFUND_REQUESTED: frozenset({S.REFUNDED, S.SHIPPED, S.COMPLETED}),
-    S.CANCELLED: frozenset(),
-    S.REFUNDED: frozenset(),
+class Action(StrEnum):
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    PAY = "pay"
+    SHIP = "ship"
+    COMPLETE = "complete"
+    REQUEST_REFUND = "request_refund"
+    REJECT_REFUND = "reject_refund"
+    REFUND = "refund"
+
+
+S, A = Status, Action
+# Keyed by action, not only by target: "back to SHIPPED" after a rejected refund is not "ship".
+TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
+    (S.PENDING, A.CONFIRM): S.AWAITING_PAYMENT,
+    (S.PENDING, A.CANCEL): S.CANCELLED,
+    (S.AWAITING_PAYMENT, A.CANCEL): S.CANCELLED,
+    (S.AWAITING_PAYMENT, A.PAY): S.PAID,
+    (S.PAID, A.SHIP): S.SHIPPED,
+    (S.SHIPPED, A.COMPLETE): S.COMPLETED,
+    (S.PAID, A.REQUEST_REFUND): S.REFUND_REQUESTED,
+    (S.SHIPPED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
+    (S.COMPLETED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
+    (S.REFUND_REQUESTED, A.REFUND): S.REFUNDED,
 }
+# A refund the merchant rejects returns the order to where it was.
+REJECTABLE_FROM = frozenset({S.SHIPPED, S.COMPLETED})
 
 
-def can_move(current: Status | str, target: Status | str) -> bool:
-    return Status(target) in ALLOWED[Status(current)]
-
-
-def transition(current: Status | str, target: Status | str) -> Status:
-    """The new status, or `invalid_transition` (409)."""
-    if not can_move(current, target):
-        raise Refusal("invalid_transition", f"An order that is {current} cannot become {target}")
-    return Status(target)
+def transition(current: Status | str, action: Action, back_to: Status | str | None = None) -> Status:
+    """The status after `action`, or `invalid_transition` (409)."""
+    current = Status(current)
+    if action is A.REJECT_REFUND:
+        if current is S.REFUND_REQUESTED and back_to is not None and Status(back_to) in REJECTABLE_FROM:
+            return Status(back_to)
+    elif (current, action) in TRANSITIONS:
+        return TRANSITIONS[(current, action)]
+    raise Refusal("invalid_transition", f"An order that is {current} cannot {action.value.replace('_', ' ')}")
 
 
 # --- pricing ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from services.orders import domain, store
-from services.orders.domain import Status
+from services.orders.domain import Action, Status
 from shared.db import Tx
 from shared.events.common import Line
 from shared.events.orders import (
@@ -30,9 +30,9 @@ def _who(order: asyncpg.Record) -> dict[str, str]:
 
 
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
-    domain.transition(order["status"], Status.AWAITING_PAYMENT)
+    status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
-    await store.update_order(tx.conn, order["id"], now, status=Status.AWAITING_PAYMENT.value,
+    await store.update_order(tx.conn, order["id"], now, status=status.value,
                              discount_fen=amounts.discount_fen, points_fen=amounts.points_fen,
                              payable_fen=amounts.payable_fen)
     await tx.emit(OrderConfirmed(
@@ -43,24 +43,24 @@ async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: 
 
 async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> None:
     """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade."""
-    domain.transition(order["status"], Status.CANCELLED)
-    await store.update_order(tx.conn, order["id"], now, status=Status.CANCELLED.value, reason=reason,
+    status = domain.transition(order["status"], Action.CANCEL)
+    await store.update_order(tx.conn, order["id"], now, status=status.value, reason=reason,
                              cancelled_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm")
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
 
 async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
-    domain.transition(order["status"], Status.COMPLETED)
-    await store.update_order(tx.conn, order["id"], now, status=Status.COMPLETED.value, completed_at=now)
+    status = domain.transition(order["status"], Action.COMPLETE)
+    await store.update_order(tx.conn, order["id"], now, status=status.value, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))
 
 
 async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
-    domain.transition(order["status"], Status.SHIPPED)
+    status = domain.transition(order["status"], Action.SHIP)
     auto_confirm_at = now + auto_confirm_after
-    await store.update_order(tx.conn, order["id"], now, status=Status.SHIPPED.value, shipped_at=now,
+    await store.update_order(tx.conn, order["id"], now, status=status.value, shipped_at=now,
                              auto_confirm_at=auto_confirm_at)
     await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
     await tx.emit(OrderShipped(**_who(order)))
@@ -85,13 +85,13 @@ async def request_return(tx: Tx, order: asyncpg.Record, reason: str, now: dateti
     """Before shipping the refund is approved at once; afterwards the merchant decides. While a refund is
     pending, auto-confirm is paused (a shipped order must not complete under the buyer's feet)."""
     route = domain.refund_route(order["status"], order["completed_at"], now, return_window)
-    domain.transition(order["status"], Status.REFUND_REQUESTED)
+    new_status = domain.transition(order["status"], Action.REQUEST_REFUND)
     refund_id = str(uuid.uuid4())
     status = "approved" if route == "approve_now" else "requested"
     await store.insert_return(tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=order["payment_id"],
                               amount_fen=order["paid_fen"] or 0, reason=reason, status=status,
                               previous_status=order["status"], now=now)
-    await store.update_order(tx.conn, order["id"], now, status=Status.REFUND_REQUESTED.value)
+    await store.update_order(tx.conn, order["id"], now, status=new_status.value)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     if route == "approve_now":
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
@@ -108,8 +108,7 @@ async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datet
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund["refund_id"],
                                           amount_fen=refund["amount_fen"], reason=refund["reason"]))
         return
-    previous = Status(refund["previous_status"])
-    domain.transition(order["status"], previous)
+    previous = domain.transition(order["status"], Action.REJECT_REFUND, back_to=refund["previous_status"])
     await store.set_refund_status(tx.conn, refund["refund_id"], "rejected", now)
     await store.update_order(tx.conn, order["id"], now, status=previous.value)
     if previous is Status.SHIPPED:  # auto-confirm resumes where it stopped (or at once if it was due)
@@ -118,9 +117,9 @@ async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datet
 
 async def refunded(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, now: datetime) -> None:
     """Money is back with the buyer: the order is REFUNDED; unshipped goods go back on sale."""
-    domain.transition(order["status"], Status.REFUNDED)
+    status = domain.transition(order["status"], Action.REFUND)
     await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
-    await store.update_order(tx.conn, order["id"], now, status=Status.REFUNDED.value)
+    await store.update_order(tx.conn, order["id"], now, status=status.value)
     lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
     await tx.emit(OrderRefunded(
         **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],

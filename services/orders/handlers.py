@@ -85,7 +85,8 @@ def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awa
         if order["payment_id"] == paid.payment_id:
             return  # the payment we already took, reported again
         if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
-            await store.update_order(tx.conn, order["id"], now, status=Status.PAID.value,
+            status = domain.transition(order["status"], domain.Action.PAY)
+            await store.update_order(tx.conn, order["id"], now, status=status.value,
                                      payment_id=paid.payment_id, payment_method=paid.method,
                                      paid_fen=paid.amount_fen, paid_at=paid.paid_at)
             await store.drop_deadlines(tx.conn, order["id"], "pay_by")

@@ -216,7 +216,7 @@ async def insert_return(conn: Conn, *, refund_id: str, order_id: str, payment_id
         """
         INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status,
                              created_at, decided_at)
-        VALUES ($1, $2, 'return', $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'approved' THEN $8 END)
+        VALUES ($1, $2, 'return', $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'approved' THEN $8::timestamptz END)
         """, refund_id, order_id, payment_id, amount_fen, reason, status, previous_status, now)
 
 

@@ -1,0 +1,126 @@
+"""Payments and refunds: what is paid is kept only when the order can be sold; refunds go through
+order.refund_approved → payments → payment.refunded → REFUNDED."""
+
+from __future__ import annotations
+
+from services.orders.deadlines import run_due_deadlines
+from shared.events.payments import PaymentRefunded
+from tests.integration.orders.flow import awaiting_payment, paid, payment, shipped
+from tests.support import eventually
+
+
+def refunded(order: dict, refund: dict) -> PaymentRefunded:
+    return PaymentRefunded(payment_id="p", order_id=order["id"], user_id=order["user_id"],
+                           merchant_id=order["merchant_id"], refund_id=refund["refund_id"],
+                           amount_fen=refund["amount_fen"], total_refunded_fen=refund["amount_fen"], full=True)
+
+
+async def handled(mall, event_type: str, count: int) -> None:
+    await eventually(lambda: mall.db.fetchval("SELECT count(*) = $2 FROM inbox WHERE event_type = $1",
+                                              event_type, count))
+
+
+async def test_payment_makes_the_order_paid_once(mall):
+    order = await awaiting_payment(mall)
+    confirmed = payment(order, payment_id="pay-1")
+    await mall.publish(confirmed, times=2)
+    await mall.publish(confirmed)  # payments reporting the same payment again, with a new event id
+    order = await mall.status_becomes(order["id"], "PAID")
+    assert order["payment"]["id"] == "pay-1" and order["payment"]["amount_fen"] == 2000
+    await handled(mall, "payment.confirmed", 2)
+    assert len(await mall.emitted("order.paid", order["id"])) == 1
+    assert await mall.emitted("order.refund_approved", order["id"]) == []
+    mall.clock.advance(hours=1)  # pay-by no longer applies
+    assert await run_due_deadlines(mall.db, mall.clock) == 0
+
+
+async def test_late_payment_after_cancel_is_refunded_and_the_order_stays_cancelled(mall):
+    order = await awaiting_payment(mall)
+    mall.clock.advance(minutes=31)
+    await run_due_deadlines(mall.db, mall.clock)
+    late = payment(order, payment_id="pay-late")
+    await mall.publish(late)
+    await mall.publish(late)  # reported twice: refunded once
+    await handled(mall, "payment.confirmed", 2)
+    [approved] = await mall.emitted("order.refund_approved", order["id"])
+    assert (approved["amount_fen"], approved["reason"]) == (2000, "late_payment")
+    await mall.publish(refunded(order, approved))
+    await handled(mall, "payment.refunded", 1)
+    order = await mall.order(order["id"])
+    assert (order["status"], order["reason"], order["payment"]) == ("CANCELLED", "payment_timeout", None)
+    assert await mall.emitted("order.refunded") == []
+
+
+async def test_payment_of_a_wrong_amount_is_refunded_and_the_order_still_awaits_payment(mall):
+    order = await awaiting_payment(mall)
+    await mall.publish(payment(order, amount_fen=1))
+    await handled(mall, "payment.confirmed", 1)
+    [approved] = await mall.emitted("order.refund_approved", order["id"])
+    assert (approved["amount_fen"], approved["reason"]) == (1, "amount_mismatch")
+    assert (await mall.order(order["id"]))["status"] == "AWAITING_PAYMENT"
+
+
+async def test_refund_before_shipping_is_approved_at_once_and_restocks(mall):
+    order = await paid(mall)
+    status, after = await mall.call("POST", f"/orders/{order['id']}/refund", key="r", json={"reason": "changed mind"})
+    assert (status, after["status"], after["refund"]["status"]) == (200, "REFUND_REQUESTED", "approved")
+    again = await mall.call("POST", f"/orders/{order['id']}/refund", key="r", json={"reason": "changed mind"})
+    assert again == (status, after)
+    [approved] = await mall.emitted("order.refund_approved", order["id"])
+    assert (approved["amount_fen"], approved["refund_id"]) == (2000, after["refund"]["id"])
+    assert (await mall.call("POST", f"/merchant/orders/{order['id']}/ship", user=None, merchant="m1"))[1]["code"] \
+        == "invalid_transition"
+
+    await mall.publish(refunded(order, approved), times=2)
+    order = await mall.status_becomes(order["id"], "REFUNDED")
+    [done] = await mall.emitted("order.refunded", order["id"])
+    assert done["restock"] is True and done["lines"][0]["qty"] == 2 and done["amount_fen"] == 2000
+
+
+async def test_refund_after_receipt_needs_the_merchant_within_the_return_window(mall):
+    order = await shipped(mall)
+    oid = order["id"]
+    await mall.call("POST", f"/orders/{oid}/confirm-receipt", key="c")
+    mall.clock.advance(days=6)
+    status, after = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "broken"})
+    assert (status, after["status"], after["refund"]["status"]) == (200, "REFUND_REQUESTED", "requested")
+    assert await mall.emitted("order.refund_approved", oid) == []
+    assert (await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m2"))[0] == 404
+    status, after = await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m1")
+    assert (status, after["refund"]["status"]) == (200, "approved")
+    [approved] = await mall.emitted("order.refund_approved", oid)
+    await mall.publish(refunded(order, approved))
+    await mall.status_becomes(oid, "REFUNDED")
+    [done] = await mall.emitted("order.refunded", oid)
+    assert done["restock"] is False
+
+
+async def test_refund_is_refused_after_the_return_window_and_a_rejected_one_restores_the_order(mall):
+    order = await shipped(mall)
+    oid = order["id"]
+    status, after = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "late"})
+    assert after["status"] == "REFUND_REQUESTED"
+    mall.clock.advance(days=8)  # auto-confirm is paused while the merchant decides
+    assert await run_due_deadlines(mall.db, mall.clock) == 0
+    status, after = await mall.call("POST", f"/merchant/orders/{oid}/refund/reject", user=None, merchant="m1")
+    assert (status, after["status"], after["refund"]["status"]) == (200, "SHIPPED", "rejected")
+    assert await run_due_deadlines(mall.db, mall.clock) == 1  # it was overdue: completes now
+    assert (await mall.order(oid))["status"] == "COMPLETED"
+    mall.clock.advance(days=7, seconds=1)
+    status, problem = await mall.call("POST", f"/orders/{oid}/refund", key="r2", json={"reason": "late"})
+    assert (status, problem["code"]) == (409, "return_window_closed")
+
+
+async def test_user_cancel_and_invalid_transitions(mall):
+    order = await awaiting_payment(mall)
+    oid = order["id"]
+    status, problem = await mall.call("POST", f"/orders/{oid}/confirm-receipt", key="c1")
+    assert (status, problem["code"]) == (409, "invalid_transition")
+    status, problem = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "x"})
+    assert (status, problem["code"]) == (409, "invalid_transition")
+    assert (await mall.call("POST", f"/orders/{oid}/refund", key="r2", json={}))[0] == 422
+    status, after = await mall.call("POST", f"/orders/{oid}/cancel", key="x1")
+    assert (status, after["status"], after["reason"]) == (200, "CANCELLED", "user_cancelled")
+    assert (await mall.call("POST", f"/orders/{oid}/cancel", key="x1")) == (status, after)
+    assert (await mall.call("POST", f"/orders/{oid}/cancel", key="x2"))[1]["code"] == "invalid_transition"
+    assert len(await mall.emitted("order.cancelled", oid)) == 1

@@ -1,0 +1,75 @@
+"""The order state machine and the refund policy, as pure rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.orders.domain import TRANSITIONS, Action, Refusal, Status, refund_route, transition
+
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+HAPPY = [(Status.PENDING, Action.CONFIRM, Status.AWAITING_PAYMENT),
+         (Status.AWAITING_PAYMENT, Action.PAY, Status.PAID),
+         (Status.PAID, Action.SHIP, Status.SHIPPED),
+         (Status.SHIPPED, Action.COMPLETE, Status.COMPLETED),
+         (Status.COMPLETED, Action.REQUEST_REFUND, Status.REFUND_REQUESTED),
+         (Status.REFUND_REQUESTED, Action.REFUND, Status.REFUNDED)]
+
+
+@pytest.mark.parametrize(("current", "action", "target"), HAPPY)
+def test_an_order_walks_its_life_in_order(current, action, target):
+    assert transition(current, action) is target
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("action", [a for a in Action if a is not Action.REJECT_REFUND])
+def test_every_other_move_is_an_invalid_transition(status, action):
+    if (status, action) in TRANSITIONS:
+        return
+    with pytest.raises(Refusal) as refused:
+        transition(status, action)
+    assert refused.value.code == "invalid_transition" and refused.value.status == 409
+
+
+def test_cancelled_and_refunded_are_final():
+    for final in (Status.CANCELLED, Status.REFUNDED):
+        assert not [a for (s, a) in TRANSITIONS if s is final]
+
+
+def test_only_pending_and_unpaid_orders_can_be_cancelled():
+    assert {s for (s, a) in TRANSITIONS if a is Action.CANCEL} == {Status.PENDING, Status.AWAITING_PAYMENT}
+
+
+def test_rejected_refund_returns_to_where_the_order_was_but_never_pretends_to_ship():
+    assert transition(Status.REFUND_REQUESTED, Action.REJECT_REFUND, back_to="SHIPPED") is Status.SHIPPED
+    assert transition(Status.REFUND_REQUESTED, Action.REJECT_REFUND, back_to="COMPLETED") is Status.COMPLETED
+    for bad in ("PAID", None):
+        with pytest.raises(Refusal):
+            transition(Status.REFUND_REQUESTED, Action.REJECT_REFUND, back_to=bad)
+    with pytest.raises(Refusal):
+        transition(Status.REFUND_REQUESTED, Action.SHIP)
+    with pytest.raises(Refusal):
+        transition(Status.COMPLETED, Action.REJECT_REFUND, back_to="SHIPPED")
+
+
+def test_refund_before_shipping_is_approved_at_once_afterwards_the_merchant_decides():
+    assert refund_route(Status.PAID, None, NOW, WEEK) == "approve_now"
+    assert refund_route(Status.SHIPPED, None, NOW, WEEK) == "ask_merchant"
+    assert refund_route(Status.COMPLETED, NOW - WEEK, NOW, WEEK) == "ask_merchant"
+
+
+@pytest.mark.parametrize(("status", "completed_at", "code"), [
+    (Status.COMPLETED, NOW - WEEK - timedelta(seconds=1), "return_window_closed"),
+    (Status.REFUND_REQUESTED, None, "refund_pending"),
+    (Status.AWAITING_PAYMENT, None, "invalid_transition"),
+    (Status.PENDING, None, "invalid_transition"),
+    (Status.CANCELLED, None, "invalid_transition"),
+    (Status.REFUNDED, None, "invalid_transition"),
+])
+def test_refund_refusals(status, completed_at, code):
+    with pytest.raises(Refusal) as refused:
+        refund_route(status, completed_at, NOW, WEEK)
+    assert refused.value.code == code
