@@ -21,6 +21,7 @@ class PaymentConfirmed(EventData):
     fee_payer: Literal["buyer", "merchant"] | None = None
     trade_no: str | None = None
     paid_at: datetime
+    deposit_fen: Fen = 0  # a rental deposit collected with the payment (held, released later); not the price
 
 
 @event("payment.failed")
@@ -41,3 +42,15 @@ class PaymentRefunded(EventData):
     amount_fen: Fen
     total_refunded_fen: Fen
     full: bool
+
+
+@event("payment.refund_failed")
+class PaymentRefundFailed(EventData):
+    """An approved refund payments could not carry out (nothing paid, or more than what is left to refund)."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str
+    amount_fen: Fen
+    reason: str  # not_paid, refund_exceeds_paid, refund_invalid, alipay_refused

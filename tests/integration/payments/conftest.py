@@ -70,3 +70,115 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def alipay(sandbox: RunningSandbox, keys: Keys, http: aiohttp.ClientSession) -> AlipayClient:
     return AlipayClient(sandbox.gateway_url, APP_ID, keys.app.private_pem, keys.alipay.public_pem, http)
+
+
+# --- the payments service with the sandbox, driven by events as orders would --------------------------------
+
+import asyncio  # noqa: E402
+import socket  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+import asyncpg  # noqa: E402
+import orjson  # noqa: E402
+from aiohttp.test_utils import TestServer  # noqa: E402
+
+from services.payments.app import create_app as create_payments  # noqa: E402
+from services.payments.context import CONTEXT, Context  # noqa: E402
+from services.payments.settings import PaymentsSettings  # noqa: E402
+from shared.bus import Bus  # noqa: E402
+from shared.events.base import Event, EventData  # noqa: E402
+from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved  # noqa: E402
+from tests.support import eventually  # noqa: E402
+
+BUYER = "2088102116773037"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Mall:
+    """Payments on real servers, the sandbox beside it, and an "orders" that publishes events."""
+
+    client: TestClient
+    sandbox: RunningSandbox
+    bus: Bus
+    db: asyncpg.Connection
+    ctx: Context
+
+    async def publish(self, data: EventData) -> None:
+        await self.bus.publish_event(Event.wrap(data, producer="orders"))
+
+    async def confirm_order(self, user_id: str, payable_fen: int, *, deposit_fen: int = 0,
+                            order_id: str | None = None, minutes: int = 30) -> str:
+        order_id = order_id or f"o-{uuid.uuid4().hex[:10]}"
+        await self.publish(OrderConfirmed(
+            order_id=order_id, user_id=user_id, merchant_id="m1", subject="雨伞 umbrella", subtotal_fen=payable_fen,
+            discount_fen=0, points_fen=0, payable_fen=payable_fen, deposit_fen=deposit_fen,
+            pay_by=datetime.now(UTC) + timedelta(minutes=minutes)))
+        await eventually(lambda: self.db.fetchval("SELECT 1 FROM payable_orders WHERE order_id = $1", order_id))
+        return order_id
+
+    async def cancel_order(self, order_id: str, user_id: str) -> None:
+        await self.publish(OrderCancelled(order_id=order_id, user_id=user_id, merchant_id="m1",
+                                          reason="user_cancelled"))
+
+    async def approve_refund(self, order_id: str, user_id: str, refund_id: str, amount_fen: int) -> None:
+        await self.publish(OrderRefundApproved(order_id=order_id, user_id=user_id, merchant_id="m1",
+                                               refund_id=refund_id, amount_fen=amount_fen, reason="test"))
+
+    async def pay(self, order_id: str, user_id: str, *, score: int | None = 700, key: str | None = None,
+                  buyer: str | None = BUYER, **body: Any) -> aiohttp.ClientResponse:
+        headers = {"X-User-Id": user_id, "Idempotency-Key": key or uuid.uuid4().hex}
+        if score is not None:
+            headers["X-User-Credit-Score"] = str(score)
+        if buyer:
+            headers["X-Alipay-User-Id"] = buyer
+        return await self.client.post(f"/orders/{order_id}/pay", json=body, headers=headers)
+
+    async def top_up(self, user_id: str, amount_fen: int) -> dict[str, Any]:
+        resp = await self.client.post("/me/balance/top-ups", json={"amount_fen": amount_fen}, headers={
+            "X-User-Id": user_id, "Idempotency-Key": uuid.uuid4().hex, "X-Alipay-User-Id": BUYER})
+        assert resp.status == 201, await resp.text()
+        return await resp.json()
+
+    async def events(self, event_type: str) -> list[dict[str, Any]]:
+        rows = await self.db.fetch("SELECT payload FROM outbox WHERE event_type = $1 ORDER BY seq", event_type)
+        return [orjson.loads(r["payload"])["data"] for r in rows]
+
+    async def payment(self, payment_id: str) -> asyncpg.Record:
+        return await self.db.fetchrow("SELECT * FROM payments WHERE id = $1", payment_id)
+
+    async def wait_status(self, payment_id: str, status: str) -> None:
+        async def probe() -> bool:
+            row = await self.payment(payment_id)
+            return row is not None and row["status"] == status
+        await eventually(probe, timeout=10)
+
+
+@pytest.fixture
+async def mall(sandbox: RunningSandbox, keys: Keys, settings_for: Any, database_url: str, amqp_url: str,
+               bus_prefix: str) -> AsyncIterator[Mall]:
+    port = free_port()
+    settings = settings_for(
+        PaymentsSettings, alipay_gateway_url=sandbox.gateway_url, alipay_app_id=APP_ID,
+        alipay_app_private_key=keys.app.private_pem, alipay_public_key=keys.alipay.public_pem,
+        alipay_notify_url=f"http://127.0.0.1:{port}/alipay/notify", alipay_seller_id="2088000000000001",
+        reconcile_interval_s=3600, reconcile_after_s=0, db_pool_max=20)
+    app = create_payments(settings)
+    client = TestClient(TestServer(app, host="127.0.0.1", port=port))
+    await client.start_server()
+    bus = Bus(amqp_url, prefix=bus_prefix, service="orders_probe")
+    await bus.connect()
+    db = await asyncpg.connect(database_url, server_settings={"search_path": "payments"})
+    try:
+        yield Mall(client, sandbox, bus, db, app[CONTEXT])
+    finally:
+        await db.close()
+        await bus.close()
+        await client.close()
+        await asyncio.sleep(0)

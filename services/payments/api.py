@@ -1,0 +1,155 @@
+"""Internal HTTP API (the gateway is the only client). Parse, call a flow, answer; no SQL, no rules."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field, model_validator
+
+from services.payments import domain, notify, paying, refunding, store
+from services.payments.context import CONTEXT
+from shared.db import Tx
+from shared.http import (
+    NotFound,
+    StrictModel,
+    credit_score,
+    current_merchant,
+    current_user,
+    idempotent,
+    json_response,
+    parse_body,
+    parse_query,
+)
+from shared.money import ALIPAY_MAX_FEN
+
+ALIPAY_USER_HEADER = "X-Alipay-User-Id"
+MAX_ID = 128
+
+
+class PayBody(StrictModel):
+    method: domain.Method
+    installments: Literal[3, 6, 12] | None = None
+    fee_payer: domain.FeePayer | None = None
+
+    @model_validator(mode="after")
+    def huabei_terms_only_for_huabei(self) -> PayBody:
+        if self.method == "huabei" and self.installments is None:
+            raise ValueError("huabei needs installments (3, 6 or 12)")
+        if self.method != "huabei" and (self.installments is not None or self.fee_payer is not None):
+            raise ValueError("installments and fee_payer are for huabei only")
+        return self
+
+
+class TopUpBody(StrictModel):
+    amount_fen: int = Field(gt=0, le=ALIPAY_MAX_FEN)
+
+
+class PlansQuery(StrictModel):
+    amount_fen: int = Field(gt=0, le=ALIPAY_MAX_FEN)
+
+
+def _path_id(request: web.Request, name: str) -> str:
+    value = request.match_info[name]
+    if not 0 < len(value) <= MAX_ID:
+        raise NotFound("No such resource")
+    return value
+
+
+def _alipay_user(request: web.Request) -> str | None:
+    value = request.headers.get(ALIPAY_USER_HEADER, "").strip()
+    return value[:64] or None
+
+
+async def pay_order(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    user_id = current_user(request)
+    order_id = _path_id(request, "order_id")
+    body = await parse_body(request, PayBody)
+    score, buyer = credit_score(request), _alipay_user(request)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        return 200, await paying.pay_order(ctx, tx, order_id=order_id, user_id=user_id, score=score,
+                                           alipay_user_id=buyer, method=body.method,
+                                           installments=body.installments, fee_payer=body.fee_payer or "buyer")
+
+    return await idempotent(request, ctx.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
+
+
+async def installment_plans(request: web.Request) -> web.Response:
+    query = parse_query(request, PlansQuery)
+    rules = request.app[CONTEXT].settings.rules
+    plans = domain.available_plans(query.amount_fen, rules)
+    return json_response({"amount_fen": query.amount_fen, "minimum_fen": rules.huabei_min_fen,
+                          "plans": [{"installments": p.installments, "fee_payer": p.fee_payer, "fee_fen": p.fee_fen,
+                                     "per_period_fen": p.per_period_fen} for p in plans]})
+
+
+async def my_balance(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    user_id = current_user(request)
+    entries = await store.ledger_of(ctx.db, domain.user_account(user_id), 50)
+    return json_response({"balance_fen": await store.balance_of(ctx.db, user_id),
+                          "entries": [{"amount_fen": e["amount_fen"], "kind": e["kind"], "ref": e["ref"],
+                                       "at": e["created_at"].isoformat()} for e in entries]})
+
+
+async def top_up(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    user_id = current_user(request)
+    body = await parse_body(request, TopUpBody)
+    buyer = _alipay_user(request)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        return 201, await paying.top_up(ctx, tx, user_id=user_id, alipay_user_id=buyer, amount_fen=body.amount_fen)
+
+    return await idempotent(request, ctx.db, f"top_up:{user_id}", body.model_dump(mode="json"), work)
+
+
+async def get_payment(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    payment = await store.payment_of_user(ctx.db, _path_id(request, "payment_id"), current_user(request))
+    if payment is None:
+        raise NotFound("No such payment", code="payment_not_found")
+    return json_response(paying.payment_view(payment))
+
+
+async def my_deposits(request: web.Request) -> web.Response:
+    rows = await store.deposits_of(request.app[CONTEXT].db, current_user(request))
+    return json_response({"items": [_jsonable(r) for r in rows]})
+
+
+async def my_bills(request: web.Request) -> web.Response:
+    rows = await store.bills_of(request.app[CONTEXT].db, current_user(request))
+    return json_response({"items": [_jsonable(r) for r in rows]})
+
+
+async def release_deposit(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    merchant_id = current_merchant(request)
+    order_id = _path_id(request, "order_id")
+    async with ctx.db.transaction() as tx:
+        answer = await refunding.release_deposit(ctx, tx, order_id, merchant_id)
+    return json_response(answer)
+
+
+async def alipay_notify(request: web.Request) -> web.Response:
+    """Alipay's POST, forwarded raw by the gateway. The answer is exactly `success`, or not."""
+    ok = await notify.handle_notify(request.app[CONTEXT], await request.read())
+    return web.Response(text="success" if ok else "fail", status=200 if ok else 400, content_type="text/plain")
+
+
+def _jsonable(row: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/orders/{order_id}/pay", pay_order)
+    app.router.add_get("/installment-plans", installment_plans)
+    app.router.add_get("/me/balance", my_balance)
+    app.router.add_post("/me/balance/top-ups", top_up)
+    app.router.add_get("/me/deposits", my_deposits)
+    app.router.add_get("/me/bills", my_bills)
+    app.router.add_get("/payments/{payment_id}", get_payment)
+    app.router.add_post("/merchant/orders/{order_id}/deposit/release", release_deposit)
+    app.router.add_post("/alipay/notify", alipay_notify)

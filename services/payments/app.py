@@ -1,0 +1,39 @@
+"""create_app(settings): the shared service skeleton plus the Alipay client, routes, handlers, reconcile job."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from services.payments.api import add_routes
+from services.payments.context import CONTEXT, Context
+from services.payments.handlers import handlers
+from services.payments.reconcile import reconcile_job
+from services.payments.settings import PaymentsSettings
+from shared.alipay import AlipayClient
+from shared.clock import Clock
+from shared.service import create_service_app
+
+
+def create_app(settings: PaymentsSettings, *, clock: Clock | None = None) -> web.Application:
+    if not settings.app_private_key_pem or not settings.alipay_public_key_pem:
+        raise ValueError("payments needs MALL_ALIPAY_APP_PRIVATE_KEY(_FILE) and MALL_ALIPAY_PUBLIC_KEY(_FILE)")
+    app: web.Application
+    app = create_service_app(settings, handlers=handlers(lambda: app[CONTEXT]), jobs=[reconcile_job])
+    # First in line: the Alipay client exists before the skeleton starts consumers and jobs that use it.
+    app.cleanup_ctx.insert(0, _alipay(settings, clock or Clock()))
+    add_routes(app)
+    return app
+
+
+def _alipay(settings: PaymentsSettings, clock: Clock):  # noqa: ANN202 - a cleanup_ctx generator factory
+    async def alipay(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            client = AlipayClient(settings.alipay_gateway_url, settings.alipay_app_id, settings.app_private_key_pem,
+                                  settings.alipay_public_key_pem, session, timeout_s=settings.alipay_timeout_s)
+            app[CONTEXT] = Context(app, client, settings, clock)
+            yield
+
+    return alipay

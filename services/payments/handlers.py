@@ -1,0 +1,52 @@
+"""One function per consumed event. Events may come late, twice or out of order; each handler copes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.payments import refunding, store
+from services.payments.context import Context
+from shared.alipay import AlipayError
+from shared.db import Tx
+from shared.events.base import Event, EventData
+from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
+from shared.inbox import Handler
+from shared.logging import get_logger
+
+log = get_logger("payments").bind(component="handlers")
+
+
+def handlers(context: Callable[[], Context]) -> dict[type[EventData], Handler]:
+    """The handlers, reading the context (Alipay client, settings) lazily: it exists once the app runs."""
+
+    async def on_order_confirmed(tx: Tx, event: Event[OrderConfirmed]) -> None:
+        o = event.data
+        saved = await store.save_payable_order(
+            tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id, subject=o.subject,
+            payable_fen=o.payable_fen, deposit_fen=o.deposit_fen, pay_by=o.pay_by)
+        if not saved:
+            log.info("order.confirmed for a known order ignored", order_id=o.order_id)
+
+    async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
+        o = event.data
+        await store.cancel_order(tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id)
+        for pending in await store.pending_payments(tx.conn, o.order_id):
+            # Close the trade so the buyer can no longer pay it; if it was paid meanwhile, the notify makes
+            # a payment.confirmed and orders has it refunded.
+            await close_quietly(context(), pending["out_trade_no"])
+            await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
+
+    async def on_refund_approved(tx: Tx, event: Event[OrderRefundApproved]) -> None:
+        await refunding.refund_order(context(), tx, event.data)
+
+    return {OrderConfirmed: on_order_confirmed, OrderCancelled: on_order_cancelled,
+            OrderRefundApproved: on_refund_approved}
+
+
+async def close_quietly(ctx: Context, out_trade_no: str | None) -> None:
+    if not out_trade_no:
+        return
+    try:
+        await ctx.alipay.trade_close(out_trade_no)
+    except AlipayError as exc:  # paid already, or never opened: nothing to close; transport errors retry
+        log.info("trade not closed", out_trade_no=out_trade_no, sub_code=exc.sub_code)

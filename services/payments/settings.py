@@ -1,0 +1,49 @@
+"""Configuration of payments (`MALL_*`). Alipay keys are PEM text or files, never code."""
+
+from pydantic import Field
+
+from services.payments.domain import Rules
+from shared.alipay import load_pem
+from shared.settings import ServiceSettings
+
+
+class PaymentsSettings(ServiceSettings):
+    service: str = "payments"
+    http_port: int = 8083
+    # Alipay (the sandbox locally, https://openapi.alipay.com/gateway.do in production)
+    alipay_gateway_url: str = "http://127.0.0.1:8090/gateway.do"
+    alipay_app_id: str = "2021000000000001"
+    alipay_app_private_key: str = ""
+    alipay_app_private_key_file: str = ""
+    alipay_public_key: str = ""
+    alipay_public_key_file: str = ""
+    alipay_notify_url: str = "http://127.0.0.1:8080/api/alipay/notify"
+    alipay_seller_id: str = ""  # when set, notifies must name this seller
+    alipay_timeout_s: float = 15.0
+    trade_timeout_express: str = "30m"  # within the orders pay-by window (notes §11)
+    # Huabei: buyer fee for the whole term in basis points (unconfirmed public rates, so configuration)
+    huabei_rates_bp: dict[int, int] = Field(default_factory=lambda: {3: 230, 6: 450, 12: 750})
+    huabei_min_fen: int = 10_000
+    pay_later_min_score: int = 650
+    pay_later_days: int = 30
+    deposit_waiver_min_score: int = 650
+    # (minimum top-up, bonus) in fen: top up 100 get 10, top up 500 get 80
+    top_up_bonus: list[tuple[int, int]] = Field(default_factory=lambda: [(10_000, 1_000), (50_000, 8_000)])
+    top_up_max_fen: int = 5_000_000
+    reconcile_interval_s: float = 60.0
+    reconcile_after_s: float = 300.0  # a trade still waiting this long is queried
+
+    @property
+    def app_private_key_pem(self) -> str:
+        return load_pem(self.alipay_app_private_key, self.alipay_app_private_key_file)
+
+    @property
+    def alipay_public_key_pem(self) -> str:
+        return load_pem(self.alipay_public_key, self.alipay_public_key_file)
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(huabei_rates_bp=dict(self.huabei_rates_bp), huabei_min_fen=self.huabei_min_fen,
+                     pay_later_min_score=self.pay_later_min_score,
+                     deposit_waiver_min_score=self.deposit_waiver_min_score,
+                     top_up_bonus=list(self.top_up_bonus), top_up_max_fen=self.top_up_max_fen)
