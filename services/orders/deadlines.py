@@ -6,8 +6,10 @@ simply dropped."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import cast
 
+import asyncpg
 from aiohttp import web
 
 from services.orders import flows, store
@@ -28,20 +30,20 @@ async def run_due_deadlines(db: Database, clock: Clock, limit: int = 100) -> int
     async with db.transaction() as tx:
         now = clock.now()
         for due in await store.claim_due_deadlines(tx.conn, now, limit):
-            acted += await _act(tx, due["order_id"], due["kind"], clock)
-            await store.drop_deadlines(tx.conn, due["order_id"], due["kind"])
+            order = await store.lock_order_if_free(tx.conn, due["order_id"])
+            if order is None:
+                continue  # busy: the deadline stays and is seen again on the next pass
+            acted += await _act(tx, order, due["kind"], now)
+            await store.drop_deadlines(tx.conn, order["id"], due["kind"])
     return acted
 
 
-async def _act(tx: Tx, order_id: str, kind: str, clock: Clock) -> int:
-    order = await store.lock_order(tx.conn, order_id)
-    if order is None:
-        return 0
+async def _act(tx: Tx, order: asyncpg.Record, kind: str, now: datetime) -> int:
     if kind == "pay_by" and order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
-        await flows.cancel(tx, order, "payment_timeout", clock.now())
+        await flows.cancel(tx, order, "payment_timeout", now)
         return 1
     if kind == "auto_confirm" and order["status"] == Status.SHIPPED:
-        await flows.complete(tx, order, clock.now())
+        await flows.complete(tx, order, now)
         return 1
     return 0
 

@@ -110,6 +110,13 @@ async def lock_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE", order_id)
 
 
+async def lock_order_if_free(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    """The order locked, or None when another transaction holds it (the deadline job then tries later
+    instead of waiting: a handler holding the order may be waiting for the job's deadline row)."""
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED", order_id)
+
+
 async def lock_user_order(conn: Conn, order_id: str, user_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE", order_id, user_id)

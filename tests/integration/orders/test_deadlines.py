@@ -66,3 +66,13 @@ async def test_two_replicas_never_act_twice_on_one_deadline(make_mall):
     events = await one.emitted("order.cancelled")
     assert sorted(e["order_id"] for e in events) == sorted(o["id"] for o in orders)
     assert await two.db.fetchval("SELECT count(*) FROM orders WHERE status = 'CANCELLED'") == 30
+
+
+async def test_a_deadline_whose_order_is_busy_waits_for_the_next_pass(mall):
+    order = await awaiting_payment(mall)
+    mall.clock.advance(minutes=31)
+    async with mall.db.transaction() as busy:  # say, a payment.confirmed being handled right now
+        await busy.conn.execute("SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order["id"])
+        assert await asyncio.wait_for(run_due_deadlines(mall.db, mall.clock), 5) == 0
+    assert await run_due_deadlines(mall.db, mall.clock) == 1
+    assert (await mall.order(order["id"]))["status"] == "CANCELLED"
