@@ -107,7 +107,7 @@ class Mall:
     client: TestClient
     sandbox: RunningSandbox
     bus: Bus
-    db: asyncpg.Connection
+    db: asyncpg.Pool
     ctx: Context
 
     async def publish(self, data: EventData) -> None:
@@ -174,7 +174,7 @@ async def mall(sandbox: RunningSandbox, keys: Keys, settings_for: Any, database_
     await client.start_server()
     bus = Bus(amqp_url, prefix=bus_prefix, service="orders_probe")
     await bus.connect()
-    db = await asyncpg.connect(database_url, server_settings={"search_path": "payments"})
+    db = await asyncpg.create_pool(database_url, min_size=1, max_size=5, server_settings={"search_path": "payments"})
     try:
         yield Mall(client, sandbox, bus, db, app[CONTEXT])
     finally:

@@ -1,0 +1,53 @@
+"""Refunds through the original Alipay trade: partial, cumulative, idempotent, never a fen too many."""
+
+from __future__ import annotations
+
+from tests.support import eventually
+
+
+async def paid_by_alipay(mall, user_id: str, amount_fen: int) -> tuple[str, dict]:
+    order_id = await mall.confirm_order(user_id, amount_fen)
+    started = await (await mall.pay(order_id, user_id, method="alipay")).json()
+    await mall.sandbox.pay(started["trade_no"])
+    await mall.wait_status(started["payment_id"], "succeeded")
+    return order_id, started
+
+
+async def test_partial_refunds_up_to_the_paid_amount_and_not_one_fen_more(mall):
+    order_id, started = await paid_by_alipay(mall, "u1", 10_000)
+    await mall.approve_refund(order_id, "u1", "r1", 6_000)
+    await mall.approve_refund(order_id, "u1", "r2", 4_000)
+    refunded = await eventually(lambda: _count(mall, "payment.refunded", 2), timeout=10)
+    assert [(e["refund_id"], e["amount_fen"], e["total_refunded_fen"], e["full"]) for e in refunded] == [
+        ("r1", 6_000, 6_000, False), ("r2", 4_000, 10_000, True)]
+    await mall.approve_refund(order_id, "u1", "r3", 1)
+    [failed] = await eventually(lambda: mall.events("payment.refund_failed"), timeout=10)
+    assert (failed["refund_id"], failed["reason"]) == ("r3", "refund_exceeds_paid")
+    trade = await mall.sandbox.trade(started["trade_no"])
+    assert trade["refunds"] == {"r1": 6_000, "r2": 4_000} and trade["status"] == "TRADE_CLOSED"
+    assert (await mall.payment(started["payment_id"]))["refunded_fen"] == 10_000
+
+
+async def test_the_same_refund_twice_moves_money_once(mall):
+    order_id, started = await paid_by_alipay(mall, "u1", 5_000)
+    await mall.approve_refund(order_id, "u1", "r-same", 2_000)
+    await mall.approve_refund(order_id, "u1", "r-same", 2_000)  # another event, the same refund_id
+    await mall.approve_refund(order_id, "u1", "r-next", 1_000)
+    await eventually(lambda: _count(mall, "payment.refunded", 2), timeout=10)
+    await eventually(lambda: mall.db.fetchval("SELECT count(*) = 3 FROM inbox WHERE event_type = "
+                                              "'order.refund_approved'"), timeout=10)
+    assert [e["refund_id"] for e in await mall.events("payment.refunded")] == ["r-same", "r-next"]
+    assert (await mall.sandbox.trade(started["trade_no"]))["refunds"] == {"r-same": 2_000, "r-next": 1_000}
+    assert (await mall.payment(started["payment_id"]))["refunded_fen"] == 3_000
+
+
+async def test_refund_of_an_unpaid_order_is_refused(mall):
+    order_id = await mall.confirm_order("u1", 1_000)
+    await mall.approve_refund(order_id, "u1", "r-none", 1_000)
+    [failed] = await eventually(lambda: mall.events("payment.refund_failed"), timeout=10)
+    assert failed["reason"] == "not_paid"
+
+
+async def _count(mall, event_type: str, n: int) -> list | None:
+    events = await mall.events(event_type)
+    return events if len(events) >= n else None
