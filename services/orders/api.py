@@ -136,7 +136,8 @@ async def fresh_view(conn: store.Conn, order_id: str) -> dict[str, Any]:
 def priced_view(priced: domain.Priced) -> dict[str, Any]:
     return {"merchant_id": priced.merchant_id, "subtotal_fen": priced.subtotal_fen,
             "deposit_fen": priced.deposit_fen,
-            "lines": [{"sku_id": ln.sku_id, "product_id": ln.product_id, "name": ln.name, "qty": ln.qty,
+            "lines": [{"sku_id": ln.sku_id, "product_id": ln.product_id, "category_id": ln.category_id,
+                       "name": ln.name, "qty": ln.qty,
                        "unit_price_fen": ln.unit_price_fen, "line_fen": ln.line_fen,
                        "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
 
