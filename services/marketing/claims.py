@@ -24,7 +24,10 @@ def campaign_running(campaign: Record, now: datetime) -> bool:
 
 async def issue_coupon(conn: Connection, template: Record, user_id: str, *, source: str, now: datetime,
                        credit_score: int | None = None, check_credit: bool = True) -> Record:
-    campaign = await campaigns_db.get_campaign(conn, template["campaign_id"])
+    # The campaign row is locked first and held to commit: every issuing path (claim, store code, fission
+    # reward and friend gift) then takes campaign → template → user rows in that order, so two of them can
+    # never wait on each other (a fission join issues from two templates of one campaign).
+    campaign = await campaigns_db.get_campaign(conn, template["campaign_id"], for_update=True)
     assert campaign is not None
     if not campaign_running(campaign, now):
         raise Conflict("The campaign is not running", code="campaign_not_running")
@@ -33,7 +36,6 @@ async def issue_coupon(conn: Connection, template: Record, user_id: str, *, sour
     if check_credit and not credit_allows(template["min_credit_score"], credit_score):
         raise Conflict("This offer needs a higher Sesame score", code="credit_too_low",
                        min_credit_score=template["min_credit_score"])
-    # Template row first, then the user's row, then the campaign: one order everywhere, so no deadlocks.
     if not await campaigns_db.take_template_stock(conn, template["id"]):
         raise Conflict("All coupons of this offer have been claimed", code="coupon_sold_out")
     if not await campaigns_db.take_user_allowance(conn, template["id"], user_id, template["per_user_limit"]):

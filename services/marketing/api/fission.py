@@ -28,8 +28,8 @@ def group_view(group: Record, *, viewer: str | None = None, joined_by_viewer: bo
     return view
 
 
-async def running_fission_campaign(conn: Connection, campaign_id: str, at: Any) -> Record:
-    campaign = await campaigns_db.get_campaign(conn, campaign_id)
+async def running_fission_campaign(conn: Connection, campaign_id: str, at: Any, *, lock: bool = False) -> Record:
+    campaign = await campaigns_db.get_campaign(conn, campaign_id, for_update=lock)
     if campaign is None or campaign["kind"] != "fission":
         raise NotFound("No such fission campaign", code="campaign_not_found")
     if not campaign_running(campaign, at):
@@ -61,7 +61,8 @@ async def join(request: web.Request) -> web.Response:
             raise NotFound("No such share group", code="group_not_found")
         if group["sharer_id"] == user:
             raise Conflict("You cannot join your own share group", code="own_group")
-        await running_fission_campaign(tx.conn, group["campaign_id"], at)
+        # Campaign row first, as every coupon issue does: joins then take their locks in one order.
+        await running_fission_campaign(tx.conn, group["campaign_id"], at, lock=True)
         if not await fission_db.add_join(tx.conn, group_id, user, at):
             raise Conflict("You already joined this share group", code="already_joined")
         counted = await fission_db.count_join(tx.conn, group_id)

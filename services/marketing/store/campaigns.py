@@ -28,8 +28,9 @@ async def insert_campaign(conn: Connection, c: dict[str, Any]) -> Record:
         c["starts_at"], c.get("ends_at"))
 
 
-async def get_campaign(conn: Connection, campaign_id: str) -> Record | None:
-    return await conn.fetchrow("SELECT * FROM campaigns WHERE id = $1", campaign_id)
+async def get_campaign(conn: Connection, campaign_id: str, *, for_update: bool = False) -> Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM campaigns WHERE id = $1{lock}", campaign_id)
 
 
 async def campaigns_of(conn: Connection, merchant_id: str) -> list[Record]:
@@ -44,7 +45,7 @@ async def set_campaign_status(conn: Connection, campaign_id: str, merchant_id: s
 
 async def commit_budget(conn: Connection, campaign_id: str, cost_fen: int, now: datetime) -> bool:
     """Reserve a coupon's face value against the campaign budget, only while the campaign runs and the
-    budget has room; the row lock makes concurrent claims take turns, so the budget is never overspent."""
+    budget has room: a conditional update, so concurrent claims can never overspend it."""
     return bool(await conn.fetchval(
         """UPDATE campaigns SET committed_fen = committed_fen + $2
            WHERE id = $1 AND status = 'active' AND starts_at <= $3 AND (ends_at IS NULL OR ends_at > $3)
