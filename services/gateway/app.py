@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.gateway.api import browse, buy, coupons, merchant, scan, session
+from services.gateway.api import browse, buy, coupons, merchant, scan, session, wallet
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
@@ -21,7 +21,7 @@ from shared.service import DB, create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
-                               *coupons.OPERATIONS, *merchant.OPERATIONS]
+                               *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 
 

@@ -14,7 +14,7 @@ import pydantic
 from pydantic.json_schema import models_json_schema
 
 from services.gateway.models import ProblemDoc
-from services.gateway.routes import Operation
+from services.gateway.routes import PATH_ID, Operation
 
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"{(\w+)}")
@@ -42,7 +42,7 @@ def _query_parameters(model: type[pydantic.BaseModel]) -> list[dict[str, Any]]:
 def _operation(op: Operation) -> dict[str, Any]:
     doc: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
     params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_.:-]+$"}}
+               "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": PATH_ID.pattern}}
               for name in PARAM.findall(op.path)]
     if op.query is not None:
         params += _query_parameters(op.query)
@@ -58,11 +58,14 @@ def _operation(op: Operation) -> dict[str, Any]:
     elif op.raw_body is not None:
         doc["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": {"type": "object"}}}}
     success: dict[str, Any] = {"description": "OK"}
+    extra_text: dict[str, Any] = {}
     if op.answer_text:
         success["content"] = {"text/plain": {"schema": {"type": "string"}}}
+        extra_text["400"] = {"description": "Not accepted (Alipay retries)",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}}
     elif op.answer is not None:
         success["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.answer.__name__)}}}
-    responses: dict[str, Any] = {str(op.status): success}
+    responses: dict[str, Any] = {str(op.status): success, **extra_text}
     if op.body is not None:
         responses["400"] = _problem("Body is not valid JSON")
         responses["413"] = _problem("Body too large")

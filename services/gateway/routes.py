@@ -4,6 +4,7 @@ all built from this table, so the document describes exactly what is served."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from services.gateway.upstream import Upstream
 from shared.db import Database
 from shared.events.gateway import UserActive
 from shared.events.orders import Entry
-from shared.http import Problem, parse, parse_body
+from shared.http import NotFound, Problem, parse, parse_body
 from shared.logging import get_logger
 from shared.service import DB
 
@@ -30,6 +31,8 @@ UPSTREAM = web.AppKey("upstream", Upstream)
 LIMITER = web.AppKey("limiter", RateLimiter)
 GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
 ENTRIES = set(get_args(Entry))
+# Every id in a path: what the services generate (uuids, prefixed ids); anything else names nothing.
+PATH_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 log = get_logger("gateway")
 
 
@@ -93,6 +96,8 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
             raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes,
                                                 actual_size=request.content_length)
         identity = authenticate(request, settings.token_secret, op.auth) if op.auth != "none" else None
+        if not all(PATH_ID.match(value) for value in request.match_info.values()):
+            raise NotFound("No such resource")
         await app[LIMITER].check(request, identity.subject if identity else None)
         if identity is not None and identity.kind == "user":
             await note_visit(request, identity)

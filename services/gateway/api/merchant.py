@@ -80,6 +80,8 @@ OPERATIONS = [
         "/merchant/orders/{id}/refund/approve", "Approve a refund request"),
     _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",
         "/merchant/orders/{id}/refund/reject", "Reject a refund request"),
+    _op("POST", "/api/merchant/orders/{id}/deposit/release", "merchant_release_deposit", "payments",
+        "/merchant/orders/{id}/deposit/release", "Release a rental deposit when the rental ends"),
     _op("GET", "/api/merchant/campaigns", "merchant_campaigns", "marketing", "/merchant/campaigns",
         "The merchant's campaigns", answer=Items),
     _op("POST", "/api/merchant/campaigns", "merchant_create_campaign", "marketing", "/merchant/campaigns",

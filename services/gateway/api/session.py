@@ -135,7 +135,7 @@ async def me(call: Call) -> web.StreamResponse:
     points, cards, balance = await asyncio.gather(
         _optional(call.up.json(call.request, "marketing", "GET", "/me/points")),
         _optional(call.up.json(call.request, "marketing", "GET", "/me/cards")),
-        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+        _optional(call.up.json(call.request, "payments", "GET", "/me/balance")))
     points = points if isinstance(points, dict) else {}
     balance = balance if isinstance(balance, dict) else {}
     # Levels are per merchant (member cards); the user's page shows the highest one.
@@ -160,14 +160,14 @@ async def open_card(call: Call) -> web.StreamResponse:
     target = path("/merchants/{id}/card", id=call.param("id"))
     card, balance = await asyncio.gather(
         call.up.json(call.request, "marketing", "POST", target),
-        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+        _optional(call.up.json(call.request, "payments", "GET", "/me/balance")))
     return json_response(await _with_balance(call, card, balance))
 
 
 async def my_cards(call: Call) -> web.StreamResponse:
     cards, balance = await asyncio.gather(
         call.up.json(call.request, "marketing", "GET", "/me/cards"),
-        _optional(call.up.json(call.request, "payments", "GET", "/balance")))
+        _optional(call.up.json(call.request, "payments", "GET", "/me/balance")))
     items = cards.get("items", []) if isinstance(cards, dict) else []
     return json_response({"items": [await _with_balance(call, c, balance) for c in items]})
 

@@ -1,18 +1,25 @@
-"""The services the gateway routes to, run in-process on this test's database and bus (never mocked)."""
+"""The services the gateway routes to, run in-process on this test's database and bus (never mocked),
+with the Alipay sandbox for logins and payments."""
 
 from __future__ import annotations
 
 import importlib
+import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
+from services.alipay_sandbox.app import create_app as create_sandbox
+from services.alipay_sandbox.settings import SandboxSettings
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from shared.alipay import KeyPair, generate_key_pair
 from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
 
+APP_ID = "2021000000000001"
 SERVICES = {"catalog": "CatalogSettings", "orders": "OrdersSettings", "marketing": "MarketingSettings",
             "payments": "PaymentsSettings", "analytics": "AnalyticsSettings"}
 
@@ -22,6 +29,7 @@ class Mall:
     gateway: TestClient
     settings: GatewaySettings
     services: dict[str, TestClient] = field(default_factory=dict)
+    sandbox: TestClient | None = None
 
     def user(self, user_id: str = "u_alice", score: int | None = 700) -> dict[str, str]:
         return {"Authorization": f"Bearer {user_token(self.settings, user_id, score)}"}
@@ -30,9 +38,28 @@ class Mall:
         return {"Authorization": f"Bearer {staff_token(self.settings, merchant_id)}"}
 
 
+@pytest.fixture(scope="session")
+def alipay_keys() -> tuple[KeyPair, KeyPair]:
+    """(the mall's app key pair, the sandbox's key pair standing in for Alipay's)."""
+    return generate_key_pair(), generate_key_pair()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture
-async def mall(settings_for: Any, start_app: Any) -> Mall:
+async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, KeyPair]) -> AsyncIterator[Mall]:
     """Every service that exists in the tree, in-process, and a gateway routing to them."""
+    app_keys, sandbox_keys = alipay_keys
+    sandbox = await start_app(create_sandbox(SandboxSettings(
+        alipay_app_id=APP_ID, alipay_app_public_key=app_keys.public_pem, alipay_private_key=sandbox_keys.private_pem,
+        notify_retry_delays_s=[0.2, 0.5, 1.0])))
+    port = free_port()
+    alipay = {"alipay_gateway_url": str(sandbox.make_url("/gateway.do")), "alipay_app_id": APP_ID,
+              "alipay_app_private_key": app_keys.private_pem, "alipay_public_key": sandbox_keys.public_pem}
     urls: dict[str, str] = {}
     clients: dict[str, TestClient] = {}
     for name, settings_name in SERVICES.items():
@@ -41,10 +68,16 @@ async def mall(settings_for: Any, start_app: Any) -> Mall:
             settings_cls = getattr(importlib.import_module(f"services.{name}.settings"), settings_name)
         except (ModuleNotFoundError, AttributeError):
             continue
-        client = await start_app(app_module.create_app(settings_for(settings_cls)))
+        extra = {**alipay, "alipay_notify_url": f"http://127.0.0.1:{port}/api/alipay/notify"} \
+            if name == "payments" else {}
+        client = await start_app(app_module.create_app(settings_for(settings_cls, **extra)))
         clients[name] = client
         urls[f"{name}_url"] = str(client.make_url("")).rstrip("/")
-    settings = gateway_settings(settings_for, **urls)
+    settings = gateway_settings(settings_for, **urls, **alipay)
     await add_staff(settings, "staff1", "pw-staff-1", "mch_001")
-    gateway = await start_app(create_app(settings))
-    return Mall(gateway, settings, clients)
+    gateway = TestClient(TestServer(create_app(settings), port=port))
+    await gateway.start_server()
+    try:
+        yield Mall(gateway, settings, clients, sandbox)
+    finally:
+        await gateway.close()

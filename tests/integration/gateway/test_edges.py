@@ -36,7 +36,8 @@ async def test_staff_log_in_with_a_token_scoped_to_their_merchant(settings_for, 
     session = await resp.json()
     assert session["merchant_id"] == "mch_001"
     # The staff token passes the gateway's checks; the analytics service is down here, hence 503.
-    resp = await client.get("/api/merchant/metrics", headers={"Authorization": f"Bearer {session['token']}"})
+    resp = await client.get("/api/merchant/metrics?from=2026-01-01&to=2026-01-07",
+                            headers={"Authorization": f"Bearer {session['token']}"})
     assert resp.status == 503
     doc = await resp.json()
     assert doc["code"] == "service_unavailable" and resp.content_type == "application/problem+json"

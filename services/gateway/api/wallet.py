@@ -1,0 +1,37 @@
+"""The user's money at the mall (payments): stored-value balance and top-ups, deposits, pay-later bills."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.gateway.models import Answer, Items
+from services.gateway.routes import Operation, forward
+from shared.http import StrictModel
+
+
+class TopUpBody(StrictModel):
+    amount_fen: int = Field(gt=0, le=10_000_000_000)
+
+
+class BalanceOut(Answer):
+    balance_fen: int
+    entries: list[dict]
+
+
+class PaymentOut(Answer):
+    pass
+
+
+OPERATIONS = [
+    Operation("GET", "/api/me/balance", forward("my_balance", "payments", "GET", "/me/balance"),
+              "Stored-value balance and its ledger", "wallet", answer=BalanceOut),
+    Operation("POST", "/api/me/balance/top-ups", forward("top_up", "payments", "POST", "/me/balance/top-ups"),
+              "Top up the balance (paid through Alipay; bonus rules apply)", "wallet", body=TopUpBody,
+              answer=PaymentOut, status=201, idempotent=True),
+    Operation("GET", "/api/me/deposits", forward("my_deposits", "payments", "GET", "/me/deposits"),
+              "Rental deposits held or waived", "wallet", answer=Items),
+    Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
+              "Pay-later bills", "wallet", answer=Items),
+    Operation("GET", "/api/payments/{id}", forward("payment", "payments", "GET", "/payments/{id}"),
+              "One of the user's payments", "wallet", answer=PaymentOut),
+]
