@@ -202,7 +202,7 @@ async def parked_messages(bus: Bus, limit: int = 100) -> list[dict[str, Any]]:
     queue = await channel.declare_queue(bus.names["dead"], durable=True, arguments={"x-queue-type": "quorum"})
     seen: list[dict[str, Any]] = []
     held: list[AbstractIncomingMessage] = []
-    while len(seen) < limit:
+    for _ in range(min(limit, queue.declaration_result.message_count or 0)):
         message = await queue.get(no_ack=False, fail=False)
         if message is None:
             break
@@ -224,7 +224,10 @@ async def replay_parked(bus: Bus, message_ids: set[str] | None = None) -> int:
     queue = await channel.declare_queue(bus.names["dead"], durable=True, arguments={"x-queue-type": "quorum"})
     replayed = 0
     skipped: list[AbstractIncomingMessage] = []
-    while True:
+    # Only what was parked when we started: a replayed message that fails again is parked again, and
+    # must not be picked up by this same run (it would loop).
+    waiting = queue.declaration_result.message_count or 0
+    for _ in range(waiting):
         message = await queue.get(no_ack=False, fail=False)
         if message is None:
             break
