@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+import asyncpg
+import orjson
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
+from services.payments.app import create_app as create_payments
+from services.payments.context import CONTEXT, Context
+from services.payments.settings import PaymentsSettings
 from shared.alipay import AlipayClient, KeyPair, generate_key_pair
+from shared.bus import Bus
+from shared.events.base import Event, EventData
+from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
+from tests.support import eventually
 
 APP_ID = "2021000000000001"
 
@@ -74,22 +87,8 @@ def alipay(sandbox: RunningSandbox, keys: Keys, http: aiohttp.ClientSession) -> 
 
 # --- the payments service with the sandbox, driven by events as orders would --------------------------------
 
-import asyncio  # noqa: E402
-import socket  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
 
-import asyncpg  # noqa: E402
-import orjson  # noqa: E402
-from aiohttp.test_utils import TestServer  # noqa: E402
 
-from services.payments.app import create_app as create_payments  # noqa: E402
-from services.payments.context import CONTEXT, Context  # noqa: E402
-from services.payments.settings import PaymentsSettings  # noqa: E402
-from shared.bus import Bus  # noqa: E402
-from shared.events.base import Event, EventData  # noqa: E402
-from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved  # noqa: E402
-from tests.support import eventually  # noqa: E402
 
 BUYER = "2088102116773037"
 

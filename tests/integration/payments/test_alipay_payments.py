@@ -136,3 +136,20 @@ async def test_reconcile_finds_a_payment_whose_notify_was_lost(mall):
     assert (await mall.payment(started["payment_id"]))["status"] == "succeeded"
     assert len(await mall.events("payment.confirmed")) == 1
     assert await reconcile_once(mall.ctx) == 0  # nothing left waiting
+
+
+async def test_money_taken_after_cancellation_is_still_reported_so_orders_can_refund_it(mall, keys):
+    order_id = await mall.confirm_order("u1", 6_600)
+    started = await (await mall.pay(order_id, "u1", method="alipay")).json()
+    out_trade_no = (await mall.payment(started["payment_id"]))["out_trade_no"]
+    await mall.cancel_order(order_id, "u1")
+    await mall.wait_status(started["payment_id"], "closed")
+    # Alipay had taken the money just before our close reached it: its notify arrives afterwards
+    late = sign_notify({"notify_type": "trade_status_sync", "notify_id": "n-late", "app_id": APP_ID,
+                        "charset": "utf-8", "version": "1.0", "trade_no": started["trade_no"],
+                        "out_trade_no": out_trade_no, "seller_id": "2088000000000001",
+                        "trade_status": "TRADE_SUCCESS", "total_amount": "66.00"}, keys.alipay.private_pem)
+    assert await (await mall.client.post("/alipay/notify", data=late)).text() == "success"
+    [confirmed] = await mall.events("payment.confirmed")
+    assert confirmed["order_id"] == order_id  # orders answers a cancelled order's payment with a refund
+    assert await mall.db.fetchval("SELECT status FROM payable_orders WHERE order_id = $1", order_id) == "cancelled"
