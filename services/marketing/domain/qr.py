@@ -61,7 +61,7 @@ def read(secret: str, code: str, now: datetime) -> StoreCode:
         raise CodeRefused("store_code_invalid", "malformed store claim code")
     payload, signature = parts
     # Compare before decoding anything: a forged payload is never parsed.
-    if not hmac.compare_digest(_sign(secret, payload), signature):
+    if not hmac.compare_digest(_sign(secret, payload).encode(), signature.encode()):
         raise CodeRefused("store_code_invalid", "the store claim code's signature does not match")
     try:
         doc = orjson.loads(_unb64(payload))

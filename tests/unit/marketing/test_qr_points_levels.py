@@ -39,6 +39,13 @@ def test_any_tampered_code_is_refused(position: int, replacement: str, data: st.
     assert refused.value.code == "store_code_invalid"
 
 
+@given(text=st.text(max_size=80))
+def test_any_text_is_read_or_refused_never_an_error(text: str) -> None:
+    for candidate in (text, "MPSC." + text, "MPSC." + text.replace(".", "") + "." + text):
+        with pytest.raises(qr.CodeRefused):
+            qr.read("secret", candidate, NOW)
+
+
 def test_a_code_signed_with_another_secret_is_refused() -> None:
     code = qr.mint("other", "tpl_1", "sto_1", NOW + timedelta(days=1))
     with pytest.raises(qr.CodeRefused, match="signature"):
