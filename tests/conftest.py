@@ -3,6 +3,7 @@ gets a fresh copy of it and its own exchange and queue name prefix, and both are
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 import warnings
@@ -49,7 +50,7 @@ def amqp_url(servers: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def template_db(servers: tuple[str, str]) -> AsyncIterator[str]:
+async def template_db(servers: tuple[str, str], reaper: Reaper) -> AsyncIterator[str]:
     """A database with every service's role, schema and migrations: the mould each test is cast from."""
     admin_dsn = servers[0]
     name = f"mall_tpl_{RUN}"
@@ -68,17 +69,51 @@ async def template_db(servers: tuple[str, str]) -> AsyncIterator[str]:
         await admin.close()
 
 
+class Reaper:
+    """Drops the tests' databases in the background. A DROP DATABASE waits for a checkpoint; run several
+    at once and they share it, and no test waits for the one before it to be cleaned up."""
+
+    def __init__(self, admin_dsn: str, concurrency: int = 4):
+        self.admin_dsn = admin_dsn
+        self.limit = asyncio.Semaphore(concurrency)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def drop(self, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._drop(name))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _drop(self, name: str) -> None:
+        async with self.limit:
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            finally:
+                await conn.close()
+
+    async def finish(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+@pytest.fixture(scope="session")
+async def reaper(servers: tuple[str, str]) -> AsyncIterator[Reaper]:
+    reaper = Reaper(servers[0])
+    yield reaper
+    await reaper.finish()
+
+
 @pytest.fixture
-async def database_url(servers: tuple[str, str], template_db: str) -> AsyncIterator[str]:
+async def database_url(servers: tuple[str, str], template_db: str, reaper: Reaper) -> AsyncIterator[str]:
     """Admin DSN of a fresh database for this test, every service schema migrated and empty."""
     admin = await asyncpg.connect(servers[0])
     name = f"mall_t_{RUN}_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
     try:
-        yield with_database(servers[0], name)
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
     finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+    yield with_database(servers[0], name)
+    reaper.drop(name)
 
 
 @pytest.fixture
