@@ -209,3 +209,8 @@ class CardOut(Answer):
 
 class Anything(Answer):
     """An answer the owning service defines (merchant APIs); documented in its API.md."""
+
+
+class CartOut(Answer):
+    items: list[Any]
+    subtotal_fen: int

@@ -3,12 +3,14 @@ and Alipay's notify, passed to payments as it came."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
 from services.gateway.models import (
+    CartOut,
     Items,
     OrderBody,
     OrderOut,
@@ -23,7 +25,7 @@ from services.gateway.models import (
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from services.gateway.upstream import path, relay
-from shared.http import json_response
+from shared.http import StrictModel, json_response
 
 
 class OrdersQuery(QueryModel):
@@ -82,8 +84,17 @@ async def place_order(call: Call) -> web.StreamResponse:
 async def pay(call: Call) -> web.StreamResponse:
     body: PayBody = call.body
     target = path("/orders/{id}/pay", id=call.param("id"))
-    reply = await call.up.call(call.request, "payments", "POST", target, json=body.model_dump(exclude_none=True))
-    return relay(reply)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + call.settings.order_wait_ms / 1000
+    while True:
+        reply = await call.up.call(call.request, "payments", "POST", target,
+                                   json=body.model_dump(exclude_none=True))
+        # Payments learns the payable amount from order.confirmed, which may trail the order's status by a
+        # moment: a client that pays right after placing would otherwise see a spurious refusal.
+        not_ready = reply.status == 409 and isinstance(reply.body, dict) and reply.body.get("code") == "order_not_ready"
+        if not not_ready or loop.time() >= deadline:
+            return relay(reply)
+        await asyncio.sleep(0.1)
 
 
 async def recommendations(call: Call) -> web.StreamResponse:
@@ -132,4 +143,18 @@ OPERATIONS = [
               "Recommendations for the payment-success page", "buy", answer=Items),
     Operation("POST", "/api/alipay/notify", alipay_notify, "Alipay's asynchronous notify (signed form)",
               "alipay", auth="none", raw_body="application/x-www-form-urlencoded", answer_text=True),
+]
+
+
+class CartQty(StrictModel):
+    qty: int = Field(ge=1, le=99)
+
+
+OPERATIONS += [
+    Operation("GET", "/api/cart", forward("cart", "orders", "GET", "/cart"), "The cart", "buy", answer=CartOut),
+    Operation("PUT", "/api/cart/items/{sku_id}", forward("set_cart_item", "orders", "PUT", "/cart/items/{sku_id}"),
+              "Put a SKU in the cart with this quantity", "buy", body=CartQty, answer=CartOut),
+    Operation("DELETE", "/api/cart/items/{sku_id}",
+              forward("remove_cart_item", "orders", "DELETE", "/cart/items/{sku_id}"),
+              "Take a SKU out of the cart", "buy", answer=CartOut),
 ]

@@ -1,0 +1,234 @@
+"""The whole mall, every service its own process on real PostgreSQL and RabbitMQ, driven through the gateway
+only, as the mini-program would: log in, search in pinyin, claim a coupon, preview, order with the coupon and
+points, pay with Huabei in 3 instalments, the sandbox buyer pays, the notify arrives, the order is PAID, points
+are earned, the coupon is used, recommendations answer; a second order left unpaid is cancelled at its
+deadline and its stock comes back. Then the edges: ownership, 401, 400, 413, 429; and the merchant console in
+Chromium against the real gateway."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from deploy.local import SERVICES, LocalMall
+from shared.bus import queue_names
+from tests.conftest import remember_queues
+from tests.support import eventually
+
+pytestmark = pytest.mark.e2e
+PAY_TIMEOUT_SECONDS = 4
+USER_LIMIT = 100
+CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
+
+
+class Client:
+    """A mini-program's view of the mall: the gateway, and the sandbox standing in for the Alipay app."""
+
+    def __init__(self, session: aiohttp.ClientSession, gateway: str, sandbox: str):
+        self.session, self.gateway, self.sandbox = session, gateway, sandbox
+        self.token: str | None = None
+
+    def headers(self, key: bool = False, **extra: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if key:
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        return {**headers, **extra}
+
+    async def call(self, method: str, path: str, *, expect: int | None = 200, key: bool = False,
+                   **kwargs: Any) -> Any:
+        headers = {**self.headers(key), **kwargs.pop("headers", {})}
+        async with self.session.request(method, self.gateway + path, headers=headers, **kwargs) as resp:
+            body = await resp.json(content_type=None) if resp.status != 204 else None
+            if expect is not None:
+                assert resp.status == expect, f"{method} {path}: {resp.status} {body}"
+            return body
+
+    async def login(self, nickname: str, score: int) -> dict[str, Any]:
+        async with self.session.post(f"{self.sandbox}/sandbox/auth-codes",
+                                     json={"nickname": nickname, "credit_score": score}) as resp:
+            code = (await resp.json())["auth_code"]
+        session = await self.call("POST", "/api/session", json={"auth_code": code})
+        self.token = session["token"]
+        return session
+
+    async def buyer_pays(self, trade_no: str) -> None:
+        async with self.session.post(f"{self.sandbox}/sandbox/trades/{trade_no}/pay", json={}) as resp:
+            assert resp.status == 200, await resp.text()
+
+
+@pytest.fixture
+async def mall(database_url: str, amqp_url: str, bus_prefix: str, output_dir: Path) -> AsyncIterator[LocalMall]:
+    for service in SERVICES:
+        names = queue_names(bus_prefix, service, [1_000, 5_000, 30_000])
+        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+    mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix, workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
+                     env={"MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.3",
+                          "MALL_RATE_USER_LIMIT": str(USER_LIMIT), "MALL_RATE_IP_LIMIT": "100000",
+                          "MALL_OUTBOX_POLL_SECONDS": "0.2"})
+    await mall.prepare()
+    try:
+        await mall.start()
+        await mall.seed()
+        yield mall
+    finally:
+        await mall.stop()
+
+
+async def sku_of(client: Client, product_id: str) -> dict[str, Any]:
+    return (await client.call("GET", f"/api/products/{product_id}"))["skus"][0]
+
+
+async def wait_status(client: Client, order_id: str, status: str, timeout: float = 20) -> dict[str, Any]:
+    async def probe() -> Any:
+        order = await client.call("GET", f"/api/orders/{order_id}")
+        return order if order["status"] == status else None
+
+    return await eventually(probe, timeout=timeout, interval=0.3)
+
+
+async def buy(client: Client, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    placed = await client.call("POST", "/api/orders", expect=201, key=True,
+                               json={"items": items, "entry": "search", **extra})
+    assert placed["status"] == "AWAITING_PAYMENT", placed
+    return placed
+
+
+async def test_purchase_journey(mall: LocalMall, output_dir: Path):
+    async with aiohttp.ClientSession() as http:
+        alice = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+        session = await alice.login("小红", 720)
+        assert session["user"]["nickname"] == "小红"
+        me = await alice.call("GET", "/api/me")
+        assert me["credit_tier"] == "excellent" and me["points"] == 0 and me["balance_fen"] == 0
+
+        # Search in pinyin, as typed on a phone keyboard.
+        found = await alice.call("GET", "/api/search", params={"q": "huawei shouji"})
+        phones = [p for p in found["items"] if "手机" in p["name"]]
+        assert phones, found
+        phone = next(p for p in phones if p["price_fen"] >= 20_000)
+        assert (await alice.call("GET", "/api/search/history"))["items"][0]["q"] == "huawei shouji"
+        earphones = (await alice.call("GET", "/api/search", params={"q": "erji"}))["items"]
+        assert earphones
+
+        # A first, small purchase paid with Alipay earns the points spent below (1 point per yuan).
+        earphone_sku = (await sku_of(alice, earphones[0]["id"]))["id"]
+        first = await buy(alice, [{"sku_id": earphone_sku, "qty": 1}])
+        paying = await alice.call("POST", f"/api/orders/{first['id']}/pay", key=True, json={"method": "alipay"})
+        await alice.buyer_pays(paying["trade_no"])
+        await wait_status(alice, first["id"], "PAID")
+        points = await eventually(lambda: _points_at_least(alice, 100), timeout=20, interval=0.3)
+
+        # Claim the shop's 满100减20 coupon and preview the basket with it and 500 points.
+        offers = await alice.call("GET", "/api/coupons/available", params={"merchant_id": phone_merchant(phone)})
+        manjian = next(t for t in offers["items"] if t["name"] == "满100减20")
+        coupon = await alice.call("POST", f"/api/coupons/{manjian['id']}/claim", expect=201, key=True)
+        sku = await sku_of(alice, phone["id"])
+        basket = [{"sku_id": sku["id"], "qty": 1}]
+        preview = await alice.call("POST", "/api/checkout/preview",
+                                   json={"items": basket, "coupon_id": coupon["id"], "points": 500})
+        assert preview["discount_fen"] == 2_000 and preview["points_fen"] == 500
+        assert preview["payable_fen"] == sku["price_fen"] - 2_500
+        assert coupon["id"] in [c["id"] for c in preview["usable_coupons"]]
+
+        # Order with the coupon and the points; pay with Huabei in 3 instalments.
+        order = await buy(alice, basket, coupon_id=coupon["id"], points=500)
+        assert order["payable_fen"] == preview["payable_fen"]
+        plans = await alice.call("GET", "/api/installment-plans", params={"amount_fen": order["payable_fen"]})
+        assert 3 in [p["installments"] for p in plans["plans"]]
+        paying = await alice.call("POST", f"/api/orders/{order['id']}/pay", key=True,
+                                  json={"method": "huabei", "installments": 3, "fee_payer": "buyer"})
+        assert paying["trade_no"] and paying["plan"]["installments"] == 3
+        await alice.buyer_pays(paying["trade_no"])  # the sandbox sends the signed notify to the gateway
+        paid = await wait_status(alice, order["id"], "PAID")
+        assert paid["payment"]["method"] == "huabei" and paid["payable_fen"] == order["payable_fen"]
+
+        earned = await eventually(lambda: _points_at_least(alice, points - 500 + order["payable_fen"] // 100),
+                                  timeout=20, interval=0.3)
+        assert earned == points - 500 + order["payable_fen"] // 100
+        used = await alice.call("GET", "/api/coupons/mine", params={"status": "used"})
+        assert coupon["id"] in [c["id"] for c in used["items"]]
+        recommended = await alice.call("GET", f"/api/orders/{order['id']}/recommendations")
+        assert recommended["items"] and all({"id", "name", "price_fen"} <= set(p) for p in recommended["items"])
+
+        # A second order left unpaid is cancelled at its pay-by deadline; its stock comes back.
+        before = (await sku_of(alice, phone["id"]))["available"]
+        unpaid = await buy(alice, [{"sku_id": sku["id"], "qty": 2}])
+        assert (await sku_of(alice, phone["id"]))["available"] == before - 2
+        cancelled = await wait_status(alice, unpaid["id"], "CANCELLED", timeout=PAY_TIMEOUT_SECONDS + 15)
+        assert cancelled["reason"] == "payment_timeout"
+        await eventually(lambda: _available_is(alice, phone["id"], before), timeout=15, interval=0.3)
+
+        # Another user sees none of it.
+        bob = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+        await bob.login("小刚", 600)
+        bob_problem = await bob.call("GET", f"/api/orders/{order['id']}", expect=404)
+        assert bob_problem["status"] == 404 and bob_problem["code"] == "order_not_found"
+        await bob.call("GET", f"/api/coupons/{coupon['id']}", expect=404)
+        assert (await bob.call("GET", "/api/coupons/mine"))["items"] == []
+        assert (await bob.call("GET", "/api/orders"))["items"] == []
+
+        # Edges at the gateway.
+        anonymous = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+        assert (await anonymous.call("GET", "/api/me", expect=401))["code"] == "unauthorized"
+        bad = await bob.call("POST", "/api/checkout/preview", expect=400, data=b'{"items": [',
+                             headers={"Content-Type": "application/json"})
+        assert bad["code"] == "invalid_json" and bad["title"]
+        huge = b'{"items": [' + b'{"sku_id": "x", "qty": 1},' * 4000 + b'{"sku_id": "x", "qty": 1}]}'
+        assert (await bob.call("POST", "/api/checkout/preview", expect=413, data=huge,
+                               headers={"Content-Type": "application/json"}))["status"] == 413
+        statuses = []
+        for _ in range(USER_LIMIT + 1):
+            async with http.get(mall.url("gateway") + "/api/search/history", headers=bob.headers()) as resp:
+                statuses.append(resp.status)
+                if resp.status == 429:
+                    assert int(resp.headers["Retry-After"]) >= 1
+                    break
+        assert statuses[-1] == 429
+
+        await merchant_console(mall, output_dir, paid_fen=paid["payable_fen"] + first["payable_fen"])
+
+
+def phone_merchant(product: dict[str, Any]) -> str:
+    return product.get("merchant_id") or "mch_001"
+
+
+async def _points_at_least(client: Client, at_least: int) -> int | None:
+    balance = (await client.call("GET", "/api/me/points"))["balance"]
+    return balance if balance >= at_least else None
+
+
+async def _available_is(client: Client, product_id: str, expected: int) -> bool:
+    return (await sku_of(client, product_id))["available"] == expected
+
+
+async def merchant_console(mall: LocalMall, output_dir: Path, paid_fen: int) -> None:
+    """The merchant console (analytics' page) in Chromium against the real gateway after the purchases."""
+    from playwright.async_api import async_playwright
+
+    assert HAVE_CHROMIUM, "the console check drives Debian's /usr/bin/chromium"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
+                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1100})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(mall.url("gateway") + "/console/")
+            await page.get_by_test_id("username").fill("staff1")
+            await page.get_by_test_id("password").fill("mall-demo-1")
+            await page.get_by_test_id("login-submit").click()
+            await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=20_000)
+            orders = await page.get_by_test_id("kpi-orders").get_attribute("data-value")
+            await page.screenshot(path=str(output_dir / "e2e-console.png"), full_page=True)
+            assert errors == []
+            assert orders is not None and int(orders) >= 2, orders
+        finally:
+            await browser.close()
+
+
