@@ -92,3 +92,38 @@ async def test_a_refusal_of_a_service_reaches_the_client_as_its_problem(mall):
     assert resp.status == 404
     resp = await gw.post("/api/scan", json={"code": "4006381333931"}, headers=alice)  # valid EAN, unknown
     assert (await resp.json()) == {"kind": "unknown", "target": {"code": "4006381333931"}}
+
+
+async def test_a_scanned_store_code_claims_the_store_coupon_and_home_shows_it_nearby(mall):
+    gw, staff, alice = mall.gateway, mall.staff(), mall.user("u_alice")
+    assert (await gw.put("/api/merchant/profile", json={"name": "湖滨茶铺"}, headers=staff)).status == 200
+    resp = await gw.put("/api/merchant/stores/sto_lake", headers=staff, json={
+        "name": "湖滨店", "address": "上城区延安路1号", "lat": 30.2577, "lng": 120.1664})
+    assert resp.status == 200, await resp.text()
+    resp = await gw.post("/api/merchant/campaigns", json={"name": "开业", "kind": "coupon"}, headers=staff)
+    assert resp.status == 201, await resp.text()
+    campaign = await resp.json()
+
+    async def template():  # marketing learns the store from catalog's store.changed
+        resp = await gw.post(f"/api/merchant/campaigns/{campaign['id']}/templates", headers=staff, json={
+            "name": "到店满50减10", "kind": "fixed", "amount_fen": 1_000, "threshold_fen": 5_000, "valid_days": 7,
+            "total_qty": 100, "store_id": "sto_lake"})
+        return await resp.json() if resp.status == 201 else None
+
+    tpl = await eventually(template, timeout=15)
+    resp = await gw.post("/api/merchant/store-codes", json={"template_id": tpl["id"]}, headers=staff)
+    assert resp.status == 201, await resp.text()
+    code = (await resp.json())["code"]
+
+    home = await (await gw.get("/api/home", params={"lat": "30.2580", "lng": "120.1660"}, headers=alice)).json()
+    assert [c["id"] for c in home["nearby_coupons"]] == [tpl["id"]]
+
+    resp = await gw.post("/api/scan", json={"code": code}, headers={**alice, "X-Entry": "scan"})
+    assert resp.status == 200, await resp.text()
+    scanned = await resp.json()
+    assert scanned["kind"] == "store_coupon" and scanned["target"]["template_id"] == tpl["id"]
+    mine = await (await gw.get("/api/coupons/mine", headers=alice)).json()
+    assert [c["id"] for c in mine["items"]] == [scanned["target"]["id"]]
+    page = await (await gw.post("/api/scan", headers=alice, json={
+        "code": "alipays://platformapi/startapp?appId=2021000000000001&page=pages/store/index"})).json()
+    assert page == {"kind": "page", "target": {"page": "pages/store/index", "app_id": "2021000000000001"}}
