@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pydantic
 from aiohttp import web
 
 from services.marketing.settings import MarketingSettings
 from shared.clock import Clock
 from shared.db import Database
-from shared.http import NotFound, Work, fingerprint, idempotency_key, json_response, run_idempotent
+from shared.http import (
+    Forbidden,
+    NotFound,
+    StrictModel,
+    Unauthorized,
+    Work,
+    current_merchant,
+    current_user,
+    fingerprint,
+    idempotency_key,
+    json_response,
+    run_idempotent,
+)
 from shared.service import DB, SETTINGS
 
 CLOCK = web.AppKey("clock", Clock)
@@ -30,9 +43,56 @@ def settings(request: web.Request) -> MarketingSettings:
     return value
 
 
+def storable(text: str) -> bool:
+    """PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded: such input is refused
+    up front (a 4xx), never left to fail in the database (a 500)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str) and not storable(value):
+        raise ValueError("text may not contain NUL or unpaired surrogate characters")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+class Model(StrictModel):
+    """Request bodies and queries of this service: strict, and only text PostgreSQL can store."""
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def storable_text(cls, data: Any) -> Any:
+        _check_text(data)
+        return data
+
+
+def user_id(request: web.Request) -> str:
+    user = current_user(request)
+    if len(user) > 128 or not storable(user):
+        raise Unauthorized("Malformed user id", code="unauthorized")
+    return user
+
+
+def merchant_id(request: web.Request) -> str:
+    merchant = current_merchant(request)
+    if len(merchant) > 64 or not storable(merchant):
+        raise Forbidden("Malformed merchant id", code="merchant_only")
+    return merchant
+
+
 def path_id(request: web.Request, name: str) -> str:
     value = request.match_info[name]
-    if not (1 <= len(value) <= 64):
+    if not (1 <= len(value) <= 64) or not storable(value):
         raise NotFound()
     return value
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from asyncpg import Record
 from pydantic import Field
 
-from services.marketing.api.common import db, maybe_idempotent, now, path_id, settings
+from services.marketing.api.common import Model, db, maybe_idempotent, now, path_id, settings, user_id
 from services.marketing.claims import coupon_view, issue_coupon
 from services.marketing.domain import qr
 from services.marketing.domain.coupons import credit_allows
@@ -20,9 +20,7 @@ from shared.db import Tx
 from shared.http import (
     Conflict,
     NotFound,
-    StrictModel,
     credit_score,
-    current_user,
     idempotent,
     json_response,
     parse_body,
@@ -41,7 +39,7 @@ def template_view(row: Record) -> dict[str, Any]:
     return view
 
 
-class AvailableQuery(StrictModel):
+class AvailableQuery(Model):
     store_id: str | None = Field(default=None, max_length=64)
     merchant_id: str | None = Field(default=None, max_length=64)
 
@@ -56,7 +54,7 @@ async def available(request: web.Request) -> web.Response:
 
 
 async def claim(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     template_id = path_id(request, "template_id")
     score = credit_score(request)
     at = now(request)
@@ -71,13 +69,13 @@ async def claim(request: web.Request) -> web.Response:
     return await idempotent(request, db(request), f"claim:{user}", {"template_id": template_id}, work)
 
 
-class CodeClaim(StrictModel):
+class CodeClaim(Model):
     code: str = Field(min_length=1, max_length=qr.MAX_LENGTH)
 
 
 async def claim_by_code(request: web.Request) -> web.Response:
     """Scanning a store's printed code claims that store's coupon. Idempotency-Key optional."""
-    user = current_user(request)
+    user = user_id(request)
     body = await parse_body(request, CodeClaim)
     at = now(request)
     try:
@@ -97,12 +95,12 @@ async def claim_by_code(request: web.Request) -> web.Response:
     return await maybe_idempotent(request, f"store-code:{user}", body.code, work)
 
 
-class MineQuery(StrictModel):
+class MineQuery(Model):
     status: Literal["available", "locked", "used", "expired"] | None = None
 
 
 async def mine(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     query = parse_query(request, MineQuery)
     at = now(request)
     rows = await coupons_db.coupons_of_user(db(request).pool, user, query.status, at)
@@ -110,14 +108,14 @@ async def mine(request: web.Request) -> web.Response:
 
 
 async def get_coupon(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     row = await coupons_db.get_coupon_with_template(db(request).pool, path_id(request, "coupon_id"))
     if row is None or row["user_id"] != user:  # another user's coupon does not exist for this caller
         raise NotFound("No such coupon", code="coupon_not_found")
     return json_response(coupon_view(row, now(request)))
 
 
-class NearbyQuery(StrictModel):
+class NearbyQuery(Model):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
     radius_m: int = Field(default=3_000, gt=0)

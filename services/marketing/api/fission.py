@@ -7,12 +7,12 @@ from typing import Any
 from aiohttp import web
 from asyncpg import Connection, Record
 
-from services.marketing.api.common import db, now, path_id
+from services.marketing.api.common import db, now, path_id, user_id
 from services.marketing.claims import campaign_running, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id
-from shared.http import Conflict, NotFound, Problem, current_user, json_response
+from shared.http import Conflict, NotFound, Problem, json_response
 
 
 def group_view(group: Record, *, viewer: str | None = None, joined_by_viewer: bool | None = None) -> dict[str, Any]:
@@ -39,7 +39,7 @@ async def running_fission_campaign(conn: Connection, campaign_id: str, at: Any, 
 
 async def open_group(request: web.Request) -> web.Response:
     """The caller's share group for a campaign; opening it again answers the same group."""
-    user = current_user(request)
+    user = user_id(request)
     campaign_id, at = path_id(request, "campaign_id"), now(request)
     async with db(request).transaction() as tx:
         campaign = await running_fission_campaign(tx.conn, campaign_id, at)
@@ -53,7 +53,7 @@ async def open_group(request: web.Request) -> web.Response:
 async def join(request: web.Request) -> web.Response:
     """A friend joins. The group row's conditional update orders concurrent joins: exactly one of them
     makes the count reach N, and only that one unlocks the sharer's reward."""
-    user = current_user(request)
+    user = user_id(request)
     group_id, at = path_id(request, "group_id"), now(request)
     async with db(request).transaction() as tx:
         group = await fission_db.get_group(tx.conn, group_id)
@@ -98,7 +98,7 @@ async def gift_friend(conn: Connection, campaign_id: str, group_id: str, user: s
 
 
 async def get_group(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     pool = db(request).pool
     group = await fission_db.get_group(pool, path_id(request, "group_id"))
     if group is None:

@@ -9,16 +9,16 @@ from aiohttp import web
 from asyncpg import Connection
 from pydantic import Field
 
-from services.marketing.api.common import db, now, path_id, settings
+from services.marketing.api.common import Model, db, now, path_id, settings, user_id
 from services.marketing.domain.levels import level_for, store_page
 from services.marketing.domain.points import MIN_BALANCE_TO_SPEND
 from services.marketing.store import members as members_db
 from services.marketing.store import points as points_db
-from shared.http import NotFound, StrictModel, current_user, json_response, parse_query
+from shared.http import NotFound, json_response, parse_query
 
 
 async def my_points(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     pool = db(request).pool
     acct = await points_db.account(pool, user)
     balance, locked = (acct["balance"], acct["locked"]) if acct else (0, 0)
@@ -46,7 +46,7 @@ async def card_view(conn: Connection, request: web.Request, user: str, merchant_
 
 async def open_card(request: web.Request) -> web.Response:
     """Open (or show again) the caller's member card at a merchant."""
-    user = current_user(request)
+    user = user_id(request)
     merchant_id = path_id(request, "merchant_id")
     async with db(request).transaction() as tx:
         if not await members_db.merchant_known(tx.conn, merchant_id):
@@ -58,19 +58,19 @@ async def open_card(request: web.Request) -> web.Response:
 
 
 async def my_cards(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     async with db(request).pool.acquire() as conn:
         rows = await members_db.cards(conn, user)
         items = [await card_view(conn, request, user, r["merchant_id"], r["card_opened_at"]) for r in rows]
     return json_response({"items": items})
 
 
-class LevelQuery(StrictModel):
+class LevelQuery(Model):
     merchant_id: str = Field(min_length=1, max_length=64)
 
 
 async def my_level(request: web.Request) -> web.Response:
-    user = current_user(request)
+    user = user_id(request)
     query = parse_query(request, LevelQuery)
     config = settings(request)
     since = now(request) - timedelta(days=config.level_window_days)

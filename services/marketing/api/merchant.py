@@ -9,19 +9,19 @@ from aiohttp import web
 from asyncpg import Connection, Record
 from pydantic import AwareDatetime, Field, model_validator
 
-from services.marketing.api.common import db, maybe_idempotent, now, path_id, settings
+from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, settings
 from services.marketing.api.coupons import template_view
 from services.marketing.domain import qr
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
 from shared.db import Tx
-from shared.http import Conflict, NotFound, StrictModel, current_merchant, json_response, parse_body
+from shared.http import Conflict, NotFound, json_response, parse_body
 
 Id = Field(default=None, min_length=1, max_length=64)
 
 
-class CampaignBody(StrictModel):
+class CampaignBody(Model):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["coupon", "fission"] = "coupon"
     budget_fen: int | None = Field(default=None, gt=0, le=10_000_000_000)
@@ -38,7 +38,7 @@ class CampaignBody(StrictModel):
         return self
 
 
-class TemplateBody(StrictModel):
+class TemplateBody(Model):
     name: str = Field(min_length=1, max_length=100)
     channel: Literal["public", "store_code", "fission_sharer", "fission_friend"] = "public"
     kind: Literal["fixed", "percent"]
@@ -68,11 +68,11 @@ class TemplateBody(StrictModel):
         return self
 
 
-class StatusBody(StrictModel):
+class StatusBody(Model):
     status: Literal["active", "paused", "ended"]
 
 
-class StoreCodeBody(StrictModel):
+class StoreCodeBody(Model):
     template_id: str = Field(min_length=1, max_length=64)
     ttl_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 366)
 
@@ -93,7 +93,7 @@ async def own_campaign(conn: Connection, campaign_id: str, merchant: str) -> Rec
 
 
 async def create_campaign(request: web.Request) -> web.Response:
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     body = await parse_body(request, CampaignBody)
     at = now(request)
 
@@ -106,7 +106,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     async with db(request).pool.acquire() as conn:
         items = []
         for row in await campaigns_db.campaigns_of(conn, merchant):
@@ -116,7 +116,7 @@ async def list_campaigns(request: web.Request) -> web.Response:
 
 
 async def set_status(request: web.Request) -> web.Response:
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     body = await parse_body(request, StatusBody)
     row = await campaigns_db.set_campaign_status(db(request).pool, path_id(request, "campaign_id"), merchant,
                                                  body.status)
@@ -126,7 +126,7 @@ async def set_status(request: web.Request) -> web.Response:
 
 
 async def create_template(request: web.Request) -> web.Response:
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     campaign_id = path_id(request, "campaign_id")
     body = await parse_body(request, TemplateBody)
 
@@ -149,7 +149,7 @@ async def create_template(request: web.Request) -> web.Response:
 
 async def mint_store_code(request: web.Request) -> web.Response:
     """A signed, expiring code to print in a store; scanning it claims that store's coupon."""
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     body = await parse_body(request, StoreCodeBody)
     template = await campaigns_db.get_template(db(request).pool, body.template_id)
     if template is None or template["merchant_id"] != merchant:
@@ -164,7 +164,7 @@ async def mint_store_code(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
-    merchant = current_merchant(request)
+    merchant = merchant_id(request)
     async with db(request).pool.acquire() as conn:
         campaign = await own_campaign(conn, path_id(request, "campaign_id"), merchant)
         counts = await campaigns_db.campaign_stats(conn, campaign["id"], now(request))

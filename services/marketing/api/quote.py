@@ -6,14 +6,14 @@ from aiohttp import web
 from pydantic import Field
 
 from services.marketing import pricing
-from services.marketing.api.common import db, now
+from services.marketing.api.common import Model, db, now, user_id
 from services.marketing.claims import coupon_view
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
 from services.marketing.store import coupons as coupons_db
-from shared.http import Conflict, StrictModel, current_user, json_response, parse_body
+from shared.http import Conflict, json_response, parse_body
 
 
-class QuoteLine(StrictModel):
+class QuoteLine(Model):
     sku_id: str = Field(min_length=1, max_length=64)
     product_id: str = Field(min_length=1, max_length=64)
     category_id: str | None = Field(default=None, max_length=64)
@@ -21,7 +21,7 @@ class QuoteLine(StrictModel):
     unit_price_fen: int = Field(ge=0, le=10_000_000_000)
 
 
-class QuoteBody(StrictModel):
+class QuoteBody(Model):
     merchant_id: str = Field(min_length=1, max_length=64)
     lines: list[QuoteLine] = Field(min_length=1, max_length=200)
     subtotal_fen: int = Field(gt=0, le=10_000_000_000)
@@ -31,7 +31,7 @@ class QuoteBody(StrictModel):
 
 async def quote(request: web.Request) -> web.Response:
     """`discount_fen` is for the named coupon (0 without one); `best_coupon_id` is the one that takes most off."""
-    user = current_user(request)
+    user = user_id(request)
     body = await parse_body(request, QuoteBody)
     at = now(request)
     cart = Cart(merchant_id=body.merchant_id, subtotal_fen=body.subtotal_fen, lines=[

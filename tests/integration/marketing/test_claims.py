@@ -120,3 +120,18 @@ async def test_bad_templates_are_refused_with_the_field_and_merchants_only_touch
     assert no_staff.status == 403
     unknown = await market.post(f"/coupons/{uuid.uuid4().hex}/claim", headers=user("u"))
     assert unknown.status == 404
+
+
+async def test_text_the_database_cannot_store_is_refused_not_a_500(market):
+    campaign = await make_campaign(market)
+    nul = await market.post(f"/merchant/campaigns/{campaign['id']}/templates", headers=staff(),
+                            json={"name": "a\u0000b", "kind": "fixed", "amount_fen": 100, "total_qty": 1,
+                                  "valid_days": 1})
+    assert nul.status == 422
+    assert (await market.post("/store-codes/claim", json={"code": "MPSC.\u0000.x"}, headers=user("u"))).status == 422
+    assert (await market.get("/coupons/available?store_id=%00", headers=user("u"))).status == 422
+    assert (await market.post("/coupons/a%00b/claim", headers=user("u"))).status == 404
+    assert (await market.get("/fission/groups/%ED%A0%80", headers=user("u"))).status == 404
+    quote = {"merchant_id": "m", "subtotal_fen": 100, "coupon_id": "c\u0000",
+             "lines": [{"sku_id": "s", "product_id": "p", "qty": 1, "unit_price_fen": 100}]}
+    assert (await market.post("/quote", json=quote, headers=user("u"))).status == 422
