@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.domain.coupons import credit_allows, expires_at
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import new_id
+from shared.db import Tx
+from shared.events.marketing import CouponClaimed
 from shared.http import Conflict
 
 
@@ -22,8 +24,10 @@ def campaign_running(campaign: Record, now: datetime) -> bool:
             and (campaign["ends_at"] is None or campaign["ends_at"] > now))
 
 
-async def issue_coupon(conn: Connection, template: Record, user_id: str, *, source: str, now: datetime,
+async def issue_coupon(tx: Tx, template: Record, user_id: str, *, source: str, now: datetime,
                        credit_score: int | None = None, check_credit: bool = True) -> Record:
+    """The coupon, with `coupon.claimed` in the same transaction; a Conflict when any limit says no."""
+    conn = tx.conn
     # The campaign row is locked first and held to commit: every issuing path (claim, store code, fission
     # reward and friend gift) then takes campaign → template → user rows in that order, so two of them can
     # never wait on each other (a fission join issues from two templates of one campaign).
@@ -43,9 +47,13 @@ async def issue_coupon(conn: Connection, template: Record, user_id: str, *, sour
     face_value = template["amount_fen"] if template["kind"] == "fixed" else template["cap_fen"]
     if not await campaigns_db.commit_budget(conn, template["campaign_id"], face_value, now):
         raise Conflict("The campaign's budget is spent", code="budget_exhausted")
-    return await coupons_db.insert_coupon(
+    coupon = await coupons_db.insert_coupon(
         conn, coupon_id=new_id("cpn"), template=template, user_id=user_id, source=source, claimed_at=now,
         expires_at=expires_at(now, template["valid_until"], template["valid_days"]))
+    await tx.emit(CouponClaimed(coupon_id=coupon["id"], template_id=template["id"],
+                                campaign_id=template["campaign_id"], user_id=user_id,
+                                merchant_id=template["merchant_id"]))
+    return coupon
 
 
 def coupon_view(row: Record, now: datetime) -> dict[str, object]:

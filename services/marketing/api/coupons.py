@@ -63,7 +63,7 @@ async def claim(request: web.Request) -> web.Response:
         template = await campaigns_db.get_template(tx.conn, template_id)
         if template is None or template["channel"] != "public":
             raise NotFound("No such offer", code="template_not_found")
-        coupon = await issue_coupon(tx.conn, template, user, source="claim", now=at, credit_score=score)
+        coupon = await issue_coupon(tx, template, user, source="claim", now=at, credit_score=score)
         return 201, coupon_view(coupon, at)
 
     return await idempotent(request, db(request), f"claim:{user}", {"template_id": template_id}, work)
@@ -89,7 +89,7 @@ async def claim_by_code(request: web.Request) -> web.Response:
         if template is None or template["channel"] not in ("public", "store_code") \
                 or template["store_id"] != code.store_id:
             raise Conflict("This code no longer claims a coupon", code="store_code_invalid")
-        coupon = await issue_coupon(tx.conn, template, user, source="store_code", now=at, credit_score=score)
+        coupon = await issue_coupon(tx, template, user, source="store_code", now=at, credit_score=score)
         return 201, {**coupon_view(coupon, at), "store_id": code.store_id}
 
     return await maybe_idempotent(request, f"store-code:{user}", body.code, work)

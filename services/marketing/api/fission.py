@@ -12,6 +12,7 @@ from services.marketing.claims import campaign_running, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id
+from shared.db import Tx
 from shared.http import Conflict, NotFound, Problem, json_response
 
 
@@ -72,10 +73,10 @@ async def join(request: web.Request) -> web.Response:
         if unlocked is not None:
             reward = await campaigns_db.fission_template(tx.conn, group["campaign_id"], "fission_sharer")
             assert reward is not None  # a group opens only when the reward exists
-            coupon = await issue_coupon(tx.conn, reward, group["sharer_id"], source="fission", now=at,
+            coupon = await issue_coupon(tx, reward, group["sharer_id"], source="fission", now=at,
                                         check_credit=False)
             await fission_db.set_reward(tx.conn, group_id, coupon["id"])
-        friend_coupon = await gift_friend(tx.conn, group["campaign_id"], group_id, user, at)
+        friend_coupon = await gift_friend(tx, group["campaign_id"], group_id, user, at)
         final = await fission_db.get_group(tx.conn, group_id)
     assert final is not None
     answer = group_view(final, viewer=user, joined_by_viewer=True)
@@ -83,14 +84,15 @@ async def join(request: web.Request) -> web.Response:
     return json_response(answer)
 
 
-async def gift_friend(conn: Connection, campaign_id: str, group_id: str, user: str, at: Any) -> str | None:
+async def gift_friend(tx: Tx, campaign_id: str, group_id: str, user: str, at: Any) -> str | None:
     """The small coupon a helping friend may get; when there is none left for them, the join still counts."""
+    conn = tx.conn
     gift = await campaigns_db.fission_template(conn, campaign_id, "fission_friend")
     if gift is None:
         return None
     try:
         async with conn.transaction():  # savepoint: a refused gift rolls back only itself
-            coupon = await issue_coupon(conn, gift, user, source="fission", now=at, check_credit=False)
+            coupon = await issue_coupon(tx, gift, user, source="fission", now=at, check_credit=False)
     except Problem:
         return None
     await fission_db.set_friend_coupon(conn, group_id, user, coupon["id"])

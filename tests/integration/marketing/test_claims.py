@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tests.integration.marketing.conftest import make_campaign, make_template, staff, user
+from tests.integration.marketing.conftest import make_campaign, make_template, outbox, staff, user
 
 
 async def test_500_concurrent_claims_of_100_coupons_issue_exactly_100(market, sql):
@@ -21,6 +21,7 @@ async def test_500_concurrent_claims_of_100_coupons_issue_exactly_100(market, sq
     assert statuses.count(409) == 400
     assert await sql.fetchval("SELECT count(*) FROM coupons WHERE template_id = $1", template["id"]) == 100
     assert await sql.fetchval("SELECT issued_qty FROM coupon_templates WHERE id = $1", template["id"]) == 100
+    assert len(await outbox(sql, "coupon.claimed")) == 100  # analytics counts claims from these
     refused = await market.post(f"/coupons/{template['id']}/claim", headers=user("late"))
     assert (await refused.json())["code"] == "coupon_sold_out"
 
