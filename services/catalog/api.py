@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from services.catalog.domain import bounding_box, has_chinese, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
@@ -16,10 +16,39 @@ from shared.http import NotFound, StrictModel, Unprocessable, current_user, json
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
+MAX_ID = 64
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Model(StrictModel):
+    """Our requests: strict, and no NUL characters (PostgreSQL text cannot hold them; refuse, never a 500)."""
+
+    @model_validator(mode="after")
+    def no_nul(self) -> Model:
+        if _has_nul(self.model_dump()):
+            raise ValueError("text must not contain NUL characters")
+        return self
+
+
+def path_id(request: web.Request, name: str, not_found: str) -> str:
+    """An id from the path; one that cannot exist (too long, NUL) is simply not found."""
+    value = request.match_info[name]
+    if len(value) > MAX_ID or "\x00" in value:
+        raise NotFound(f"No such {name.removesuffix('_id')}", code=not_found)
+    return value
 FUZZY_THRESHOLD = 0.4  # word similarity a typo still reaches (iphnoe ~ iphone 0.43, shouij ~ shou ji 0.57)
 
 
-class Page(StrictModel):
+class Page(Model):
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=50)
 
@@ -32,19 +61,19 @@ class SearchQuery(Page):
     q: str = Field(min_length=1, max_length=100)
 
 
-class SuggestQuery(StrictModel):
+class SuggestQuery(Model):
     q: str = Field(min_length=1, max_length=100)
     limit: int = Field(10, ge=1, le=20)
 
 
-class NearbyQuery(StrictModel):
+class NearbyQuery(Model):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
     radius_m: int = Field(3000, ge=1, le=50_000)
     limit: int = Field(20, ge=1, le=50)
 
 
-class RecommendQuery(StrictModel):
+class RecommendQuery(Model):
     sku_ids: list[str] = Field(default_factory=list, max_length=50)
     product_id: str | None = Field(None, min_length=1, max_length=64)
     limit: int = Field(10, ge=1, le=50)
@@ -100,7 +129,7 @@ async def categories(request: web.Request) -> web.Response:
 async def category_products(request: web.Request) -> web.Response:
     page = parse_query(request, Page)
     db = request.app[DB]
-    category_id = request.match_info["category_id"]
+    category_id = path_id(request, "category_id", "category_not_found")
     if await catalogue.get_category(db, category_id) is None:
         raise NotFound("No such category", code="category_not_found")
     rows = await catalogue.products_in_category(db, category_id, page.page_size, page.offset)
@@ -109,7 +138,7 @@ async def category_products(request: web.Request) -> web.Response:
 
 @routes.get("/products/{product_id}")
 async def product(request: web.Request) -> web.Response:
-    return json_response(await product_detail(request, request.match_info["product_id"]))
+    return json_response(await product_detail(request, path_id(request, "product_id", "product_not_found")))
 
 
 @routes.get("/barcodes/{code}")
@@ -187,7 +216,7 @@ async def clear_history(request: web.Request) -> web.Response:
 async def favorite_product(request: web.Request) -> web.Response:
     user_id = current_user(request)
     db = request.app[DB]
-    product_id = request.match_info["product_id"]
+    product_id = path_id(request, "product_id", "product_not_found")
     found = await catalogue.get_product(db, product_id)
     if found is None or not found["active"]:
         raise NotFound("No such product", code="product_not_found")
@@ -197,7 +226,8 @@ async def favorite_product(request: web.Request) -> web.Response:
 
 @routes.delete("/favorites/products/{product_id}")
 async def unfavorite_product(request: web.Request) -> web.Response:
-    await people.remove_favorite_product(request.app[DB], current_user(request), request.match_info["product_id"])
+    user_id = current_user(request)
+    await people.remove_favorite_product(request.app[DB], user_id, path_id(request, "product_id", "product_not_found"))
     return web.Response(status=204)
 
 
@@ -205,7 +235,7 @@ async def unfavorite_product(request: web.Request) -> web.Response:
 async def favorite_store(request: web.Request) -> web.Response:
     user_id = current_user(request)
     db = request.app[DB]
-    store_id = request.match_info["store_id"]
+    store_id = path_id(request, "store_id", "store_not_found")
     if await catalogue.get_store(db, store_id) is None:
         raise NotFound("No such store", code="store_not_found")
     await people.add_favorite_store(db, user_id, store_id)
@@ -214,7 +244,8 @@ async def favorite_store(request: web.Request) -> web.Response:
 
 @routes.delete("/favorites/stores/{store_id}")
 async def unfavorite_store(request: web.Request) -> web.Response:
-    await people.remove_favorite_store(request.app[DB], current_user(request), request.match_info["store_id"])
+    user_id = current_user(request)
+    await people.remove_favorite_store(request.app[DB], user_id, path_id(request, "store_id", "store_not_found"))
     return web.Response(status=204)
 
 
@@ -250,7 +281,7 @@ async def nearby(request: web.Request) -> web.Response:
 
 @routes.get("/stores/{store_id}")
 async def store_detail(request: web.Request) -> web.Response:
-    row = await catalogue.get_store(request.app[DB], request.match_info["store_id"])
+    row = await catalogue.get_store(request.app[DB], path_id(request, "store_id", "store_not_found"))
     if row is None or not row["active"]:
         raise NotFound("No such store", code="store_not_found")
     return json_response(store_view(row))

@@ -12,11 +12,11 @@ from aiohttp import web
 from pydantic import Field
 
 from services.catalog import catalogue as commands
-from services.catalog.api import Page, store_view
+from services.catalog.api import Model, Page, path_id, store_view
 from services.catalog.catalogue import ProductDraft, SkuDraft
 from services.catalog.store import catalogue
 from shared.db import Tx
-from shared.http import StrictModel, current_merchant, idempotent, json_response, parse_body, parse_query
+from shared.http import current_merchant, idempotent, json_response, parse_body, parse_query
 from shared.service import DB
 
 routes = web.RouteTableDef()
@@ -24,11 +24,11 @@ MAX_FEN = 100_000_000_00  # Alipay's ceiling: 100 million yuan
 Specs = dict[str, str]
 
 
-class ProfileBody(StrictModel):
+class ProfileBody(Model):
     name: str = Field(min_length=1, max_length=100)
 
 
-class StoreBody(StrictModel):
+class StoreBody(Model):
     name: str = Field(min_length=1, max_length=100)
     address: str = Field(min_length=1, max_length=300)
     lat: float = Field(ge=-90, le=90)
@@ -36,7 +36,7 @@ class StoreBody(StrictModel):
     active: bool = True
 
 
-class SkuBody(StrictModel):
+class SkuBody(Model):
     id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     specs: Specs = Field(default_factory=dict, max_length=10)
     price_fen: int = Field(ge=0, le=MAX_FEN)
@@ -54,7 +54,7 @@ class SkuBody(StrictModel):
         return SkuDraft(**values)
 
 
-class ProductBody(StrictModel):
+class ProductBody(Model):
     name: str = Field(min_length=1, max_length=100)
     category_id: str | None = Field(None, max_length=64)
     brand: str = Field("", max_length=50)
@@ -65,14 +65,14 @@ class ProductBody(StrictModel):
     skus: list[SkuBody] = Field(min_length=1, max_length=50)
 
 
-class SkuPatch(StrictModel):
+class SkuPatch(Model):
     price_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     deposit_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     sellable: bool | None = None
     specs: Specs | None = Field(None, max_length=10)
 
 
-class StockBody(StrictModel):
+class StockBody(Model):
     delta: int = Field(ge=-10_000_000, le=10_000_000)
 
 
@@ -116,7 +116,7 @@ async def put_store(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
     body = await parse_body(request, StoreBody)
     async with request.app[DB].transaction() as tx:
-        row = await commands.save_store(tx, request.match_info["store_id"][:64], merchant_id, body.name,
+        row = await commands.save_store(tx, path_id(request, "store_id", "store_not_found"), merchant_id, body.name,
                                         body.address, body.lat, body.lng, body.active)
     return json_response(store_view(row))
 
@@ -134,8 +134,9 @@ async def list_products(request: web.Request) -> web.Response:
 @routes.get("/merchant/products/{product_id}")
 async def get_product(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
+    product_id = path_id(request, "product_id", "product_not_found")
     async with request.app[DB].transaction() as tx:
-        return json_response(await merchant_product(tx, merchant_id, request.match_info["product_id"]))
+        return json_response(await merchant_product(tx, merchant_id, product_id))
 
 
 @routes.post("/merchant/products")
@@ -157,7 +158,7 @@ async def replace_product(request: web.Request) -> web.Response:
     """Replace a product's fields and upsert its SKUs by id (stock of existing SKUs is not touched)."""
     merchant_id = current_merchant(request)
     body = await parse_body(request, ProductBody)
-    product_id = request.match_info["product_id"]
+    product_id = path_id(request, "product_id", "product_not_found")
     async with request.app[DB].transaction() as tx:
         await commands.owned_product(tx, merchant_id, product_id)
         await commands.save_product(tx, _draft(merchant_id, body, product_id))
@@ -168,7 +169,7 @@ async def replace_product(request: web.Request) -> web.Response:
 async def create_sku(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
     body = await parse_body(request, SkuBody)
-    product_id = request.match_info["product_id"]
+    product_id = path_id(request, "product_id", "product_not_found")
 
     async def work(tx: Tx) -> tuple[int, Any]:
         return 201, merchant_sku(await commands.add_sku(tx, merchant_id, product_id, body.draft()))
@@ -182,8 +183,9 @@ async def patch_sku(request: web.Request) -> web.Response:
     """Set price, deposit, on/off sale or specs (absolute values, so a retry is harmless)."""
     merchant_id = current_merchant(request)
     body = await parse_body(request, SkuPatch)
+    sku_id = path_id(request, "sku_id", "sku_not_found")
     async with request.app[DB].transaction() as tx:
-        row = await commands.change_sku(tx, merchant_id, request.match_info["sku_id"], price_fen=body.price_fen,
+        row = await commands.change_sku(tx, merchant_id, sku_id, price_fen=body.price_fen,
                                         deposit_fen=body.deposit_fen, sellable=body.sellable, specs=body.specs)
     return json_response(merchant_sku(row))
 
@@ -193,7 +195,7 @@ async def adjust_stock(request: web.Request) -> web.Response:
     """Add (delivery) or take away (shrinkage) available units; a relative change, so it needs a key."""
     merchant_id = current_merchant(request)
     body = await parse_body(request, StockBody)
-    sku_id = request.match_info["sku_id"]
+    sku_id = path_id(request, "sku_id", "sku_not_found")
 
     async def work(tx: Tx) -> tuple[int, Any]:
         return 200, merchant_sku(await commands.adjust_stock(tx, merchant_id, sku_id, body.delta))

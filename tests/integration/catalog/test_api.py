@@ -116,6 +116,15 @@ async def test_merchant_manages_own_products_and_every_change_is_published(catal
                await catalog.events("sku.changed")]
     assert changes == [(9900, True, 1, 300_000), (8900, True, 2, 300_000), (8900, False, 3, 300_000)]
 
+    # renaming the product changes what its SKUs are sold as: a new revision for each, stock untouched
+    renamed = {**body, "name": "佳能相机租赁", "skus": [{**body["skus"][0], "id": sku_id, "price_fen": 8900,
+                                                       "sellable": False, "stock": 999}]}
+    resp = await catalog.client.put(f"/merchant/products/{created['id']}", json=renamed, headers=STAFF)
+    assert resp.status == 200, await resp.text()
+    last = (await catalog.events("sku.changed"))[-1]
+    assert (last["name"], last["revision"]) == ("佳能相机租赁", 4)
+    assert (await resp.json())["skus"][0]["available"] == 3
+
     # another merchant can neither see nor change it
     other = {"X-Merchant-Id": "mch_t2"}
     assert (await catalog.client.patch(f"/merchant/skus/{sku_id}", json={"price_fen": 1}, headers=other)).status == 403
