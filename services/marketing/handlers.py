@@ -5,13 +5,12 @@ Events may come late, twice (as distinct events) or out of order: every state ch
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from services.marketing import pricing
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
-from services.marketing.domain.levels import level_for
 from services.marketing.domain.points import clawback, points_earned
+from services.marketing.levels import refresh_level
 from services.marketing.settings import MarketingSettings
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
@@ -25,7 +24,6 @@ from shared.events.catalog import StoreChanged
 from shared.events.marketing import (
     CouponRedeemed,
     CouponReleased,
-    MemberLevelChanged,
     PointsEarned,
     PromotionLocked,
     PromotionRejected,
@@ -114,7 +112,7 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
                                    order_id=d.order_id, now=now)
             await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
                                        points=earned))
-        await update_level(tx, d.user_id, d.merchant_id, now)
+        await refresh_level(tx, settings, d.user_id, d.merchant_id, now)
 
     async def on_payment_refunded(tx: Tx, event: Event[PaymentRefunded]) -> None:
         d, now = event.data, clock.now()
@@ -131,19 +129,7 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
         if back.taken:
             await points_db.take_points(tx.conn, d.user_id, back.taken)
         await points_db.record_refund(tx.conn, d.order_id, d.total_refunded_fen, back.asked)
-        await update_level(tx, d.user_id, paid["merchant_id"], now)
-
-    async def update_level(tx: Tx, user_id: str, merchant_id: str, now: datetime) -> None:
-        await members_db.ensure_member(tx.conn, user_id, merchant_id)
-        member = await members_db.member(tx.conn, user_id, merchant_id, for_update=True)
-        assert member is not None
-        since = now - timedelta(days=settings.level_window_days)
-        level = level_for(await members_db.spend_since(tx.conn, user_id, merchant_id, since),
-                          settings.level_thresholds_fen)
-        if level != member["level"]:
-            await members_db.set_level(tx.conn, user_id, merchant_id, level)
-            await tx.emit(MemberLevelChanged(user_id=user_id, merchant_id=merchant_id, old_level=member["level"],
-                                             new_level=level))
+        await refresh_level(tx, settings, d.user_id, paid["merchant_id"], now)
 
     async def on_store_changed(tx: Tx, event: Event[StoreChanged]) -> None:
         d = event.data

@@ -11,6 +11,7 @@ class MarketingSettings(ServiceSettings):
     store_code_ttl_minutes: int = 60 * 24 * 30
     points_per_yuan: int = 1
     level_window_days: int = 365
+    level_refresh_seconds: float = 3600.0  # how often levels whose spend left the window are lowered
     # Net spend at one merchant (fen) for levels 2, 3, 4, ...; level 1 is everyone.
     level_thresholds_fen: list[int] = Field(default_factory=lambda: [50_000, 200_000, 1_000_000])
     nearby_max_radius_m: int = 50_000

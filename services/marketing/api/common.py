@@ -38,7 +38,11 @@ def now(request: web.Request) -> datetime:
 
 
 def settings(request: web.Request) -> MarketingSettings:
-    value = request.app[SETTINGS]
+    return settings_of(request.app)
+
+
+def settings_of(app: web.Application) -> MarketingSettings:
+    value = app[SETTINGS]
     assert isinstance(value, MarketingSettings)
     return value
 

@@ -65,3 +65,16 @@ async def get_store(conn: Connection, store_id: str) -> Record | None:
 async def stores_in_box(conn: Connection, box: tuple[float, float, float, float]) -> list[Record]:
     return await conn.fetch(
         "SELECT * FROM stores WHERE active AND lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4 LIMIT 1000", *box)
+
+
+async def members_above(conn: Connection, since: datetime, thresholds_fen: list[int],
+                        limit: int = 500) -> list[Record]:
+    """Members whose stored level is higher than their spend in the window now earns."""
+    return await conn.fetch(
+        """SELECT m.user_id, m.merchant_id FROM members m
+           WHERE m.level > 1 + (
+               SELECT count(*) FROM unnest($2::bigint[]) AS t(threshold)
+               WHERE t.threshold <= (SELECT COALESCE(sum(p.paid_fen - p.refunded_fen), 0) FROM paid_orders p
+                                     WHERE p.user_id = m.user_id AND p.merchant_id = m.merchant_id
+                                       AND p.paid_at > $1))
+           LIMIT $3""", since, thresholds_fen, limit)

@@ -77,8 +77,13 @@ async def test_locked_coupon_cannot_be_used_by_another_order_released_on_cancel_
     assert await sql.fetchval("SELECT status FROM coupons WHERE id = $1", coupon["id"]) == "used"
 
 
-async def test_threshold_and_scope_refusals_and_a_cancel_before_the_placement(market, sql, publish):
+async def test_threshold_scope_and_expiry_refusals_and_a_cancel_before_the_placement(market, sql, publish, clock):
     campaign = await make_campaign(market)
+    short = await make_template(market, campaign["id"], valid_days=1)
+    c_short = await (await market.post(f"/coupons/{short['id']}/claim", headers=user("bob"))).json()
+    clock.advance(days=2)
+    await publish.send(placed("ord_0", "bob", c_short["id"]))
+    assert (await decision(sql, "ord_0"))["reason"] == "coupon_expired"
     big = await make_template(market, campaign["id"], amount_fen=2_000, threshold_fen=100_000)
     other_cat = await make_template(market, campaign["id"], amount_fen=500, category_id="cat_9")
     c_big = await (await market.post(f"/coupons/{big['id']}/claim", headers=user("bob"))).json()
@@ -91,7 +96,7 @@ async def test_threshold_and_scope_refusals_and_a_cancel_before_the_placement(ma
     await publish.send(OrderCancelled(order_id="ord_3", user_id="bob", merchant_id=MERCHANT, reason="timeout"))
     await eventually(lambda: sql.fetchval("SELECT 1 FROM order_promotions WHERE order_id = 'ord_3'"))
     await publish.send(placed("ord_3", "bob", c_big["id"], subtotal_fen=200_000))
-    await eventually(lambda: sql.fetchval("SELECT count(*) = 4 FROM inbox"))
+    await eventually(lambda: sql.fetchval("SELECT count(*) = 5 FROM inbox"))
     assert await sql.fetchval("SELECT status FROM coupons WHERE id = $1", c_big["id"]) == "available"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.events.payments import PaymentRefunded
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, outbox, user
 from tests.integration.marketing.test_orders import decision, paid, placed
@@ -76,3 +78,18 @@ async def test_member_card_shows_level_points_and_store_page(market, sql, publis
     cards = await (await market.get("/me/cards", headers=user("mo"))).json()
     assert [c["merchant_id"] for c in cards["items"]] == [MERCHANT]
     assert (await market.post("/merchants/mch_nobody/card", headers=user("mo"))).status == 404
+
+
+async def test_a_level_drops_when_its_spend_leaves_the_rolling_window(settings_for, start_app, clock, sql, publish):
+    from services.marketing.app import create_app
+    from services.marketing.settings import MarketingSettings
+
+    settings = settings_for(MarketingSettings, level_refresh_seconds=0.2, level_window_days=30)
+    await start_app(create_app(settings, clock))
+    await publish.send(paid("ord_w1", "wen", 60_000))
+    await eventually(lambda: outbox(sql, "member.level_changed"))
+    clock.advance(days=31)
+    changes = await eventually(lambda: _two(outbox(sql, "member.level_changed")))
+    assert [(c["old_level"], c["new_level"]) for c in changes] == [(1, 2), (2, 1)]
+    await asyncio.sleep(0.5)  # later rounds find nothing more to lower
+    assert len(await outbox(sql, "member.level_changed")) == 2
