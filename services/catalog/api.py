@@ -165,13 +165,17 @@ async def search_products(request: web.Request) -> web.Response:
     user_id = _user_or_none(request)
     settings = request.app[SETTINGS]
     assert isinstance(settings, CatalogSettings)
-    async with request.app[DB].transaction() as tx:
+    db = request.app[DB]
+    async with db.transaction() as tx:  # read-only; the transaction scopes the similarity threshold
         rows = await search.search_products(
             tx.conn, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%",
             plan.initials, query.page_size, query.offset, FUZZY_THRESHOLD)
-        if rows and query.page == 1:
-            await search.count_query(tx.conn, plan.text, plan.pinyin)
-        if user_id:
+    # Counted outside the search's transaction: thousands searching 手机 at once queue on that counter's row
+    # only for one short statement each, never for the whole search.
+    if rows and query.page == 1:
+        await search.count_query(db, plan.text, plan.pinyin)
+    if user_id:
+        async with db.transaction() as tx:
             await search.remember_search(tx.conn, user_id, plan.text)
             await search.trim_history(tx.conn, user_id, settings.search_history_size)
     return json_response({"items": [card(r) for r in rows], "total": rows[0]["total"] if rows else 0})
