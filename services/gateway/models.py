@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.http import StrictModel
 
-Id = str
+# What the services generate for ids (uuids, prefixed ids); checked here so nothing else reaches them.
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+RefId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+# Free text without NUL (PostgreSQL text cannot hold it) and without other control characters.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    return Field(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN)
 
 
 class Answer(BaseModel):
@@ -27,12 +35,12 @@ class ProblemDoc(Answer):
 # --- session ------------------------------------------------------------------------------------------
 
 class LoginBody(StrictModel):
-    auth_code: str = Field(min_length=1, max_length=256)
-    nickname: str | None = Field(default=None, max_length=64)
+    auth_code: str = text(256)
+    nickname: str | None = Field(default=None, max_length=64, pattern=TEXT_PATTERN)
 
 
 class RefreshBody(StrictModel):
-    refresh_token: str = Field(min_length=1, max_length=256)
+    refresh_token: str = text(256)
 
 
 class UserOut(Answer):
@@ -56,8 +64,8 @@ class MeOut(Answer):
 
 
 class StaffLoginBody(StrictModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: str = text(64)
+    password: str = text(256)
 
 
 class StaffSessionOut(Answer):
@@ -111,7 +119,7 @@ class FavoritesOut(Answer):
 
 
 class ScanBody(StrictModel):
-    code: str = Field(min_length=1, max_length=2048)
+    code: str = text(2048)
 
 
 class ScanOut(Answer):
@@ -122,13 +130,13 @@ class ScanOut(Answer):
 # --- buy ----------------------------------------------------------------------------------------------
 
 class ItemIn(StrictModel):
-    sku_id: str = Field(min_length=1, max_length=64)
+    sku_id: RefId
     qty: int = Field(ge=1, le=99)
 
 
 class PreviewBody(StrictModel):
     items: list[ItemIn] = Field(min_length=1, max_length=50)
-    coupon_id: str | None = Field(default=None, max_length=64)
+    coupon_id: RefId | None = None
     points: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
@@ -177,7 +185,7 @@ class PlansOut(Answer):
 
 
 class RefundBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = text(200)
 
 
 # --- coupons and cards ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pydantic
 from pydantic.json_schema import models_json_schema
 
 from services.gateway.models import ProblemDoc
-from services.gateway.routes import PATH_ID, Operation
+from services.gateway.routes import IDEMPOTENCY_KEY, PATH_ID, Operation
 
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"{(\w+)}")
@@ -48,8 +48,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         params += _query_parameters(op.query)
     if op.idempotent or op.optional_key:
         params.append({"name": "Idempotency-Key", "in": "header", "required": op.idempotent,
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 64,
-                                  "pattern": "^[A-Za-z0-9_-]+$"}})
+                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern}})
     if params:
         doc["parameters"] = params
     if op.body is not None:

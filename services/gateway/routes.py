@@ -33,6 +33,7 @@ GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
 ENTRIES = set(get_args(Entry))
 # Every id in a path: what the services generate (uuids, prefixed ids); anything else names nothing.
 PATH_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")  # visible ASCII, as header values travel
 log = get_logger("gateway")
 
 
@@ -103,8 +104,11 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
             await note_visit(request, identity)
         query = parse(op.query, dict(request.query)) if op.query else None
         body = await parse_body(request, op.body) if op.body else None
-        if op.idempotent and not request.headers.get("Idempotency-Key"):
+        key = request.headers.get("Idempotency-Key")
+        if op.idempotent and not key:
             raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise Problem("Idempotency-Key must be 1-255 visible ASCII characters", code="idempotency_key_invalid")
         call = Call(request, identity, body, query, app[UPSTREAM], app[DB], settings)
         return await op.handler(call)
 

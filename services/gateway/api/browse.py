@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, SuggestOut
+from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, SuggestOut, text
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from shared.http import Problem, json_response
 from shared.logging import get_logger
@@ -22,13 +22,13 @@ class HomeQuery(QueryModel):
 
 
 class SearchQuery(QueryModel):
-    q: str = Field(min_length=1, max_length=100)
+    q: str = text(100)
     page: int = Field(default=1, ge=1, le=1000)
     page_size: int = Field(default=20, ge=1, le=50)
 
 
 class SuggestQuery(QueryModel):
-    q: str = Field(min_length=1, max_length=100)
+    q: str = text(100)
 
 
 class NearbyQuery(QueryModel):

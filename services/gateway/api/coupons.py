@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.gateway.models import CouponOut, GroupOut, Items
+from services.gateway.models import CouponOut, GroupOut, Items, RefId
 from services.gateway.routes import Operation, QueryModel, forward
 
 
 class AvailableQuery(QueryModel):
-    store_id: str | None = Field(default=None, max_length=64)
-    merchant_id: str | None = Field(default=None, max_length=64)
+    store_id: RefId | None = None
+    merchant_id: RefId | None = None
 
 
 class MineQuery(QueryModel):

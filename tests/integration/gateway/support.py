@@ -24,7 +24,7 @@ def gateway_settings(settings_for: Any, **overrides: Any) -> GatewaySettings:
 
 def user_token(settings: GatewaySettings, user_id: str = "u_test", score: int | None = 700) -> str:
     return issue_token(settings.token_secret, Identity(kind="user", subject=user_id, credit_score=score,
-                                                       alipay_user_id="2088000000000001"), 600)
+                                                       alipay_user_id="2088000000000099"), 600)
 
 
 def staff_token(settings: GatewaySettings, merchant_id: str = "mch_001") -> str:
