@@ -169,7 +169,8 @@ async def search_products(request: web.Request) -> web.Response:
     async with db.transaction() as tx:  # read-only; the transaction scopes the similarity threshold
         rows = await search.search_products(
             tx.conn, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%",
-            plan.initials, query.page_size, query.offset, FUZZY_THRESHOLD)
+            plan.initials, query.page_size, query.offset, FUZZY_THRESHOLD,
+            [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words])
     # Counted outside the search's transaction: thousands searching 手机 at once queue on that counter's row
     # only for one short statement each, never for the whole search.
     if rows and query.page == 1:

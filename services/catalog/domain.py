@@ -90,15 +90,24 @@ class SearchPlan:
     text: str
     pinyin: str
     initials: str | None
+    words: tuple[tuple[str, str], ...] = ()  # (text, pinyin) of each word when the query has several
 
 
 def plan_search(q: str) -> SearchPlan:
+    """A query of several words (`huawei shouji`, `华为 手机`) also matches when every word is found, in any
+    order, as text or pinyin: product names rarely hold the words side by side."""
     text = normalise_query(q)
     compact = _NOT_WORD.sub("", text)
+    words = tuple((w, _word_pinyin(w)) for w in text.split(" ")) if " " in text else ()
     if has_chinese(text):
-        return SearchPlan(text=text, pinyin=full_pinyin(text), initials=None)
+        return SearchPlan(text=text, pinyin=full_pinyin(text), initials=None, words=words)
     letters_only = compact.isalpha() and compact.isascii()
-    return SearchPlan(text=text, pinyin=compact, initials=compact if letters_only and len(compact) <= 8 else None)
+    return SearchPlan(text=text, pinyin=compact, initials=compact if letters_only and len(compact) <= 8 else None,
+                      words=words)
+
+
+def _word_pinyin(word: str) -> str:
+    return full_pinyin(word) if has_chinese(word) else _NOT_WORD.sub("", word)
 
 
 def like_escape(text: str) -> str:

@@ -18,11 +18,17 @@ WITH hits AS (
             CASE WHEN $5::text IS NOT NULL AND p.initials LIKE $5 || '%' THEN 0.85
                  WHEN $5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%' THEN 0.8 ELSE 0 END,
             word_similarity($1, p.search_text) * 0.7,
-            word_similarity($3, p.pinyin) * 0.6
+            word_similarity($3, p.pinyin) * 0.6,
+            CASE WHEN cardinality($8::text[]) > 0 AND every_word.found THEN 0.95 ELSE 0 END
         ) AS score
     FROM products p
+    CROSS JOIN LATERAL (
+        SELECT coalesce(bool_and(p.search_text LIKE w.text_like
+                                 OR (w.pinyin_like <> '%%' AND p.pinyin LIKE w.pinyin_like)), false) AS found
+        FROM unnest($8::text[], $9::text[]) AS w(text_like, pinyin_like)
+    ) every_word
     WHERE p.active AND (
-        p.search_text LIKE $2 OR $1 <% p.search_text
+        p.search_text LIKE $2 OR $1 <% p.search_text OR every_word.found
         OR ($3 <> '' AND (p.pinyin LIKE $4 OR (length($3) >= 4 AND $3 <% p.pinyin)))
         OR ($5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%'))
 )
@@ -34,10 +40,13 @@ LIMIT $6 OFFSET $7
 
 
 async def search_products(conn: asyncpg.Connection, text: str, text_like: str, pinyin: str, pinyin_like: str,
-                          initials: str | None, limit: int, offset: int, threshold: float) -> list[asyncpg.Record]:
-    """Run inside a transaction: the similarity threshold is set for this transaction only."""
+                          initials: str | None, limit: int, offset: int, threshold: float,
+                          words: list[tuple[str, str]]) -> list[asyncpg.Record]:
+    """Run inside a transaction: the similarity threshold is set for this transaction only.
+    `words` are (text LIKE pattern, pinyin LIKE pattern) of each word of a several-word query."""
     await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    return await conn.fetch(SEARCH, text, text_like, pinyin, pinyin_like, initials, limit, offset)
+    return await conn.fetch(SEARCH, text, text_like, pinyin, pinyin_like, initials, limit, offset,
+                            [t for t, _ in words], [p for _, p in words])
 
 
 SUGGEST_NAMES = """

@@ -58,6 +58,13 @@ async def test_full_pinyin_and_initials_find_hanzi(catalog, shop):
     assert shop["cup"] in await found(catalog, "baowenbei")
 
 
+async def test_several_words_match_in_any_order(catalog, shop):
+    assert (await found(catalog, "huawei shouji"))[0] == shop["huawei"]
+    assert (await found(catalog, "华为 手机"))[0] == shop["huawei"]
+    assert (await found(catalog, "手机 apple"))[0] == shop["iphone"]
+    assert shop["rice"] not in await found(catalog, "huawei shouji")
+
+
 async def test_brand_finds_its_products(catalog, shop):
     assert (await found(catalog, "apple"))[0] == shop["iphone"]
     assert await found(catalog, "美的") == [shop["rice"]]
