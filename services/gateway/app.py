@@ -16,7 +16,7 @@ from services.gateway.routes import GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS,
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.alipay import AlipayClient, load_pem
-from shared.http import json_response
+from shared.http import Problem, json_response, problem_response
 from shared.service import DB, create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -35,7 +35,10 @@ def cors_middleware(origins: list[str]) -> Callable[..., object]:
         if request.method == "OPTIONS" and origin and "Access-Control-Request-Method" in request.headers:
             response: web.StreamResponse = web.Response(status=204)
         else:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except Problem as problem:  # refusals too must be readable by the page that asked
+                response = problem_response(problem)
         if origin and ("*" in allowed or origin in allowed):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"

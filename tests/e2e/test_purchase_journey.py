@@ -108,7 +108,8 @@ async def test_purchase_journey(mall: LocalMall, output_dir: Path):
         assert me["credit_tier"] == "excellent" and me["points"] == 0 and me["balance_fen"] == 0
 
         # Search in pinyin, as typed on a phone keyboard.
-        found = await alice.call("GET", "/api/search", params={"q": "huawei shouji"})
+        found = await alice.call("GET", "/api/search", params={"q": "huawei shouji"},
+                                 headers={"X-Entry": "search"})
         phones = [p for p in found["items"] if "手机" in p["name"]]
         assert phones, found
         phone = next(p for p in phones if p["price_fen"] >= 20_000)

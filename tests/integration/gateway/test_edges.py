@@ -97,6 +97,8 @@ async def test_request_ids_cors_and_the_openapi_document(settings_for, start_app
     assert resp.status == 204
     assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
+    resp = await client.get("/api/me", headers={"Origin": "http://localhost:5173"})
+    assert resp.status == 401 and resp.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     resp = await client.options("/api/me", headers={"Origin": "http://evil.example",
                                                     "Access-Control-Request-Method": "GET"})
     assert "Access-Control-Allow-Origin" not in resp.headers
