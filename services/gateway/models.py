@@ -113,6 +113,11 @@ class ProductOut(Answer):
     skus: list[SkuOut]
 
 
+class StoreOut(Answer):
+    id: str
+    name: str
+
+
 class FavoritesOut(Answer):
     products: list[Any]
     stores: list[Any]

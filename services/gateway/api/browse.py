@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, SuggestOut, text
+from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, StoreOut, SuggestOut, text
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from shared.http import Problem, json_response
 from shared.logging import get_logger
@@ -29,6 +29,16 @@ class SearchQuery(QueryModel):
 
 class SuggestQuery(QueryModel):
     q: str = text(100)
+    limit: int | None = Field(default=None, ge=1, le=20)
+
+
+class PageQuery(QueryModel):
+    page: int = Field(default=1, ge=1, le=1000)
+    page_size: int = Field(default=20, ge=1, le=50)
+
+
+class AlsoQuery(QueryModel):
+    limit: int | None = Field(default=None, ge=1, le=50)
 
 
 class NearbyQuery(QueryModel):
@@ -61,6 +71,13 @@ async def home(call: Call) -> web.StreamResponse:
                           "nearby_coupons": nearby[0] if nearby else []})
 
 
+async def product_recommendations(call: Call) -> web.StreamResponse:
+    q: AlsoQuery = call.query
+    answer = await call.up.json(call.request, "catalog", "GET", "/recommendations",
+                                query={"product_id": call.param("id"), "limit": q.limit})
+    return json_response(answer)
+
+
 OPERATIONS = [
     Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons", "browse",
               query=HomeQuery, answer=HomeOut),
@@ -76,8 +93,18 @@ OPERATIONS = [
               "Forget the user's searches", "browse", status=204),
     Operation("GET", "/api/products/{id}", forward("product", "catalog", "GET", "/products/{id}"),
               "A product with its SKUs", "browse", answer=ProductOut),
+    Operation("GET", "/api/categories", forward("categories", "catalog", "GET", "/categories"),
+              "The category tree", "browse", answer=Items),
+    Operation("GET", "/api/categories/{id}/products",
+              forward("category_products", "catalog", "GET", "/categories/{id}/products"),
+              "Best sellers of a category", "browse", query=PageQuery, answer=SearchOut),
+    Operation("GET", "/api/products/{id}/recommendations", product_recommendations,
+              "Bought together with this product", "browse", query=AlsoQuery, answer=Items),
     Operation("GET", "/api/stores/nearby", forward("stores_nearby", "catalog", "GET", "/stores/nearby"),
               "Stores nearest first", "browse", query=NearbyQuery, answer=Items),
+    # After /api/stores/nearby, which it would otherwise shadow.
+    Operation("GET", "/api/stores/{id}", forward("store", "catalog", "GET", "/stores/{id}"), "A store", "browse",
+              answer=StoreOut),
     Operation("PUT", "/api/favorites/products/{id}",
               forward("favorite_product", "catalog", "PUT", "/favorites/products/{id}", status=204),
               "Favourite a product", "browse", status=204),

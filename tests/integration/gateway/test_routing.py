@@ -127,3 +127,10 @@ async def test_a_scanned_store_code_claims_the_store_coupon_and_home_shows_it_ne
     page = await (await gw.post("/api/scan", headers=alice, json={
         "code": "alipays://platformapi/startapp?appId=2021000000000001&page=pages/store/index"})).json()
     assert page == {"kind": "page", "target": {"page": "pages/store/index", "app_id": "2021000000000001"}}
+
+
+async def test_stores_nearby_is_not_taken_for_a_store_id(mall):
+    resp = await mall.gateway.get("/api/stores/nearby", params={"lat": "30.25", "lng": "120.16"},
+                                  headers=mall.user())
+    assert resp.status == 200 and (await resp.json()) == {"items": []}
+    assert (await mall.gateway.get("/api/stores/sto_none", headers=mall.user())).status == 404
