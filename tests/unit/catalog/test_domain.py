@@ -94,3 +94,9 @@ def test_rejection_reasons():
 
 def test_bought_together_pairs_go_both_ways():
     assert pairs(["b", "a", "a"]) == [("a", "b"), ("b", "a")]
+
+
+def test_several_word_queries_keep_each_word_and_its_pinyin():
+    assert plan_search("华为 手机").words == (("华为", "huawei"), ("手机", "shouji"))
+    assert plan_search("Huawei  ShouJi").words == (("huawei", "huawei"), ("shouji", "shouji"))
+    assert plan_search("手机").words == ()
