@@ -28,7 +28,7 @@ class _Short(Exception):
 async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
     """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction."""
     order = event.data
-    if await stock.order_status(tx.conn, order.order_id) is not None:
+    if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
     try:
         plan = reservation_plan((line.sku_id, line.qty, line.unit_price_fen) for line in order.lines)
@@ -39,7 +39,6 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
         # Everything this order writes goes first and the conditional decrements last: the hot SKU's row lock
         # is then held only from its UPDATE to the commit, which is what bounds a flash sale's throughput.
         async with tx.conn.transaction():  # a savepoint: a short line undoes everything written before it
-            await stock.set_order_status(tx.conn, order.order_id, "reserved", user_id=order.user_id)
             for want in plan:
                 try:
                     await stock.add_reservation(tx.conn, order.order_id, want.sku_id, want.qty)
@@ -69,10 +68,9 @@ async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
     """Put held units back. A cancellation that overtakes its placement is remembered, so the late
     placement reserves nothing."""
     order_id = event.data.order_id
-    status = await stock.order_status(tx.conn, order_id)
-    if status is None:
-        await stock.set_order_status(tx.conn, order_id, "cancelled_early", user_id=event.data.user_id)
-    elif status == "reserved":
+    if await stock.claim_order(tx.conn, order_id, event.data.user_id, "cancelled_early"):
+        return  # nothing was reserved; the placement, if it comes, finds the order taken
+    if await stock.order_status(tx.conn, order_id) == "reserved":
         await stock.release_held(tx.conn, order_id)
         await stock.set_order_status(tx.conn, order_id, "released")
 

@@ -31,6 +31,14 @@ async def add_reservation(conn: asyncpg.Connection, order_id: str, sku_id: str, 
                        order_id, sku_id, qty)
 
 
+async def claim_order(conn: asyncpg.Connection, order_id: str, user_id: str, status: str = "reserved") -> bool:
+    """Make this transaction the one that decides the order; False when it was decided (or cancelled) before.
+    A concurrent twin waits here on the uncommitted row and then finds it, so an order is never reserved twice."""
+    return bool(await conn.fetchval(
+        "INSERT INTO stock_orders (order_id, user_id, status) VALUES ($1, $2, $3) "
+        "ON CONFLICT (order_id) DO NOTHING RETURNING true", order_id, user_id, status))
+
+
 async def order_status(conn: asyncpg.Connection, order_id: str) -> str | None:
     """The order's stock state, locked: the events of one order are handled one at a time."""
     return await conn.fetchval("SELECT status FROM stock_orders WHERE order_id = $1 FOR UPDATE", order_id)

@@ -147,3 +147,13 @@ async def test_paid_orders_count_bought_together_and_refund_restocks(catalog, or
     resp = await catalog.client.get("/recommendations", params={"sku_ids": a})
     assert resp.status == 200, await resp.text()
     assert [p["id"] for p in (await resp.json())["items"]][0] == pb
+
+
+async def test_placements_and_cancellations_racing_leave_nothing_held(catalog, orders_bus):
+    _, sku = await catalog.product("抢购耳机", price_fen=1000, stock=30)
+    orders = [placed(sku, 1, 1000) for _ in range(60)]
+    events = [o for order in orders for o in (order, cancelled(order.order_id))]
+    await asyncio.gather(*(publish(orders_bus, e) for e in events))
+    await eventually(lambda: catalog.db.fetchval("SELECT count(*) = 120 FROM inbox"), timeout=60)
+    assert await catalog.stock(sku) == {"available": 30, "reserved": 0, "sold": 0}
+    assert await catalog.db.fetchval("SELECT count(*) FROM reservations WHERE status = 'held'") == 0
