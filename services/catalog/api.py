@@ -133,6 +133,9 @@ async def category_products(request: web.Request) -> web.Response:
     if await catalogue.get_category(db, category_id) is None:
         raise NotFound("No such category", code="category_not_found")
     rows = await catalogue.products_in_category(db, category_id, page.page_size, page.offset)
+    if not rows and page.offset:  # past the last page: still say how many there are
+        first = await catalogue.products_in_category(db, category_id, 1, 0)
+        return json_response({"items": [], "total": first[0]["total"] if first else 0})
     return json_response({"items": [card(r) for r in rows], "total": rows[0]["total"] if rows else 0})
 
 
@@ -166,11 +169,14 @@ async def search_products(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     assert isinstance(settings, CatalogSettings)
     db = request.app[DB]
+    args = (plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%", plan.initials)
+    words = [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words]
     async with db.transaction() as tx:  # read-only; the transaction scopes the similarity threshold
-        rows = await search.search_products(
-            tx.conn, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%",
-            plan.initials, query.page_size, query.offset, FUZZY_THRESHOLD,
-            [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words])
+        rows = await search.search_products(tx.conn, *args, query.page_size, query.offset, FUZZY_THRESHOLD, words)
+        total = rows[0]["total"] if rows else 0
+        if not rows and query.offset:  # past the last page: still say how many there are
+            first = await search.search_products(tx.conn, *args, 1, 0, FUZZY_THRESHOLD, words)
+            total = first[0]["total"] if first else 0
     # Counted outside the search's transaction: thousands searching 手机 at once queue on that counter's row
     # only for one short statement each, never for the whole search.
     if rows and query.page == 1:
@@ -179,7 +185,7 @@ async def search_products(request: web.Request) -> web.Response:
         async with db.transaction() as tx:
             await search.remember_search(tx.conn, user_id, plan.text)
             await search.trim_history(tx.conn, user_id, settings.search_history_size)
-    return json_response({"items": [card(r) for r in rows], "total": rows[0]["total"] if rows else 0})
+    return json_response({"items": [card(r) for r in rows], "total": total})
 
 
 @routes.get("/search/suggest")
