@@ -78,6 +78,11 @@ async def test_staff_api_user_api_and_ownership_through_the_gateway(mall, databa
     resp = await gw.post(f"/api/orders/{placed['id']}/cancel", headers={**alice, "Idempotency-Key": "c1"})
     assert resp.status == 200 and (await resp.json())["status"] == "CANCELLED"
 
+    resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 6}]},
+                         headers={**alice, "Idempotency-Key": "order-too-many"})
+    refused = await resp.json()
+    assert resp.status == 201 and refused["status"] == "CANCELLED" and refused["reason"] == "out_of_stock"
+
     home = await (await gw.get("/api/home", params={"lat": "31.23", "lng": "121.47"}, headers=alice)).json()
     assert set(home) == {"categories", "recommended", "nearby_coupons"}
     assert [p["id"] for p in home["recommended"]] == [product["id"]]
