@@ -33,9 +33,21 @@ def paid(order_id: str) -> PaymentConfirmed:
 async def test_flash_sale_never_oversells(catalog, orders_bus):
     _, sku = await catalog.product("秒杀手机", price_fen=99_900, stock=50)
     orders = [placed(sku, 1, 99_900) for _ in range(300)]
-    await asyncio.gather(*(publish(orders_bus, o) for o in orders))
+    snapshots: list[dict[str, int]] = []
 
-    reserved, rejected = await decided(catalog, 300)
+    async def watch() -> None:  # every committed state on the way, not only the last one
+        while True:
+            snapshots.append(await catalog.stock(sku))
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(publish(orders_bus, o) for o in orders))
+    try:
+        reserved, rejected = await decided(catalog, 300)
+    finally:
+        watcher.cancel()
+    assert len(snapshots) > 10
+    assert all(s["available"] >= 0 and s["available"] + s["reserved"] + s["sold"] == 50 for s in snapshots)
     assert (len(reserved), len(rejected)) == (50, 250)
     assert {r["reason"] for r in rejected} == {"out_of_stock"}
     assert await catalog.stock(sku) == {"available": 0, "reserved": 50, "sold": 0}
