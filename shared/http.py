@@ -124,6 +124,11 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
 
 
 def parse(model: type[M], data: Any) -> M:
+    """Validate client input; text the database could not store is refused here, naming the field."""
+    bad = unstorable_fields(data)
+    if bad:
+        raise ValidationProblem(errors=[{"field": f, "message": "text may not contain NUL or unpaired surrogates"}
+                                        for f in bad])
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -134,8 +139,33 @@ def parse_query(request: web.Request, model: type[M]) -> M:
     return parse(model, dict(request.query))
 
 
+def storable(text: str) -> bool:
+    """PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded: such input must be refused
+    up front (a 4xx naming the field), never left to fail in the database (a 500)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_fields(value: Any, path: str = "") -> list[str]:
+    """Where in a JSON document text sits that PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return [] if storable(value) else [path or "body"]
+    if isinstance(value, dict):
+        return [f for key, item in value.items()
+                for f in ([f"{path}.{key}".lstrip(".")] if not storable(str(key)) else [])
+                + unstorable_fields(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list | tuple):
+        return [f for i, item in enumerate(value) for f in unstorable_fields(item, f"{path}.{i}".lstrip("."))]
+    return []
+
+
 class StrictModel(pydantic.BaseModel):
-    """Base for request bodies: unknown fields are an error, not silently ignored."""
+    """Base for request bodies and queries: unknown fields are an error, not silently ignored."""
 
     model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -155,6 +185,8 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
         t2 = correlation_id_var.set(correlation[:64])
         try:
             try:
+                if not storable(request.path):  # no id can contain such text: nothing is there
+                    raise NotFound("No such resource")
                 response = await handler(request)
             except Problem as problem:
                 response = problem_response(problem)

@@ -120,3 +120,14 @@ async def test_health_readiness_and_metrics(client):
     assert ready.status == 200 and (await ready.json())["checks"] == {"database": True, "broker": True}
     metrics = await (await client.get("/metrics")).text()
     assert "http_requests_total" in metrics
+
+
+async def test_text_the_database_cannot_store_is_refused_naming_the_field(client):
+    nul = await client.post("/orders", json={"item": "te\u0000a", "qty": 1}, headers={"Idempotency-Key": "k-8"})
+    doc = await nul.json()
+    assert nul.status == 422 and doc["errors"][0]["field"] == "item"
+    surrogate = await client.post("/orders", data=b'{"item": "\\udc80", "qty": 1}',
+                                  headers={"Idempotency-Key": "k-9", "Content-Type": "application/json"})
+    assert surrogate.status in (400, 422)
+    assert (await client.get("/orders/a%00b")).status == 404
+    assert await orders_made(client) == 0
