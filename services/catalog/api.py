@@ -118,7 +118,7 @@ def _user_or_none(request: web.Request) -> str | None:
 async def categories(request: web.Request) -> web.Response:
     rows = await catalogue.all_categories(request.app[DB])
     nodes = {r["id"]: {"id": r["id"], "name": r["name"], "children": []} for r in rows}
-    roots = []
+    roots: list[dict[str, Any]] = []
     for r in rows:
         parent = nodes.get(r["parent_id"]) if r["parent_id"] else None
         (parent["children"] if parent else roots).append(nodes[r["id"]])

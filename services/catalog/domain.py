@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from pypinyin import Style, lazy_pinyin
 
@@ -172,7 +173,10 @@ def reservation_plan(lines: Iterable[tuple[str, int, int]]) -> list[Want]:
     return [merged[k] for k in sorted(merged)]
 
 
-def rejection_reason(*, exists: bool, sellable: bool, price_fen: int, available: int, want: Want) -> str:
+Reason = Literal["out_of_stock", "price_changed", "unknown_sku"]
+
+
+def rejection_reason(*, exists: bool, sellable: bool, price_fen: int, available: int, want: Want) -> Reason:
     """Why a conditional decrement found nothing to take, in the words stock.rejected uses."""
     if not exists:
         return "unknown_sku"

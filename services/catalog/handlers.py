@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import asyncpg
 
-from services.catalog.domain import PriceMismatch, Want, pairs, rejection_reason, reservation_plan
+from services.catalog.domain import PriceMismatch, Reason, Want, pairs, rejection_reason, reservation_plan
 from services.catalog.store import stock
 from shared.db import Tx, outbox_channel
-from shared.events.base import Event
+from shared.events.base import Event, EventData
 from shared.events.catalog import ReservedLine, StockRejected, StockReserved
 from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed
-
-Reason = Literal["out_of_stock", "price_changed", "unknown_sku"]
+from shared.inbox import Handler
 
 
 class _Short(Exception):
@@ -56,7 +53,7 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
             exists=state is not None, sellable=bool(state and state["sellable"]),
             price_fen=state["price_fen"] if state else -1, available=state["available"] if state else 0,
             want=short.want)
-        await _reject(tx, order, reason, short.want.sku_id)  # type: ignore[arg-type]
+        await _reject(tx, order, reason, short.want.sku_id)
 
 
 async def _reject(tx: Tx, order: OrderPlaced, reason: Reason, sku_id: str | None) -> None:
@@ -93,7 +90,7 @@ async def on_order_refunded(tx: Tx, event: Event[OrderRefunded]) -> None:
     await stock.restock_sold(tx.conn, refund.order_id, [(line.sku_id, line.qty) for line in refund.lines])
 
 
-HANDLERS = {
+HANDLERS: dict[type[EventData], Handler] = {
     OrderPlaced: on_order_placed,
     OrderCancelled: on_order_cancelled,
     PaymentConfirmed: on_payment_confirmed,
