@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from services.catalog.domain import bounding_box, has_chinese, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
@@ -19,30 +19,14 @@ routes = web.RouteTableDef()
 MAX_ID = 64
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class Model(StrictModel):
-    """Our requests: strict, and no NUL characters (PostgreSQL text cannot hold them; refuse, never a 500)."""
-
-    @model_validator(mode="after")
-    def no_nul(self) -> Model:
-        if _has_nul(self.model_dump()):
-            raise ValueError("text must not contain NUL characters")
-        return self
+# Request models: strict; text PostgreSQL can't store is refused by shared.http.parse, never a 500.
+Model = StrictModel
 
 
 def path_id(request: web.Request, name: str, not_found: str) -> str:
     """An id from the path; one that cannot exist (too long, NUL) is simply not found."""
     value = request.match_info[name]
-    if len(value) > MAX_ID or "\x00" in value:
+    if len(value) > MAX_ID:
         raise NotFound(f"No such {name.removesuffix('_id')}", code=not_found)
     return value
 FUZZY_THRESHOLD = 0.4  # word similarity a typo still reaches (iphnoe ~ iphone 0.43, shouij ~ shou ji 0.57)

@@ -15,7 +15,6 @@ from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
-from shared.alipay import AlipayClient, load_pem
 from shared.http import Problem, json_response, problem_response
 from shared.service import DB, create_service_app
 
@@ -91,10 +90,7 @@ def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIter
         upstream = app[UPSTREAM] = Upstream(settings.base_urls(), settings.upstream_timeout_seconds)
         await upstream.start()
         assert upstream.session is not None
-        app[session.ALIPAY] = AlipayClient(
-            settings.alipay_gateway_url, settings.alipay_app_id,
-            load_pem(settings.alipay_app_private_key, settings.alipay_app_private_key_file),
-            load_pem(settings.alipay_public_key, settings.alipay_public_key_file), upstream.session)
+        app[session.ALIPAY] = settings.alipay_client(upstream.session)
         app[LIMITER] = RateLimiter(app[DB], settings)
         try:
             yield

@@ -4,12 +4,14 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.alipay.settings import AlipayAppSettings
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(AlipayAppSettings):
+    """The Alipay app settings (MALL_ALIPAY_*) serve login: `alipay.system.oauth.token` and the Sesame score."""
+
     service: str = "gateway"
     http_port: int = 8080
     # Client bodies are small JSON documents; anything bigger is refused with 413 before it is read.
@@ -48,11 +50,3 @@ class GatewaySettings(ServiceSettings):
     def base_urls(self) -> dict[str, str]:
         return {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,
                 "marketing": self.marketing_url, "analytics": self.analytics_url}
-
-    # Alipay open platform (the sandbox locally): login (`alipay.system.oauth.token`) and the Sesame score.
-    alipay_gateway_url: str = "http://127.0.0.1:8090/gateway.do"
-    alipay_app_id: str = "2021000000000001"
-    alipay_app_private_key: str = ""
-    alipay_app_private_key_file: str = ""
-    alipay_public_key: str = ""
-    alipay_public_key_file: str = ""

@@ -12,7 +12,6 @@ from services.payments.context import CONTEXT, Context
 from services.payments.handlers import handlers
 from services.payments.reconcile import reconcile_job
 from services.payments.settings import PaymentsSettings
-from shared.alipay import AlipayClient
 from shared.clock import Clock
 from shared.service import create_service_app
 
@@ -31,8 +30,7 @@ def create_app(settings: PaymentsSettings, *, clock: Clock | None = None) -> web
 def _alipay(settings: PaymentsSettings, clock: Clock):  # noqa: ANN202 - a cleanup_ctx generator factory
     async def alipay(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
-            client = AlipayClient(settings.alipay_gateway_url, settings.alipay_app_id, settings.app_private_key_pem,
-                                  settings.alipay_public_key_pem, session, timeout_s=settings.alipay_timeout_s)
+            client = settings.alipay_client(session)
             app[CONTEXT] = Context(app, client, settings, clock)
             yield
 

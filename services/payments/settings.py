@@ -3,23 +3,14 @@
 from pydantic import Field
 
 from services.payments.domain import Rules
-from shared.alipay import load_pem
-from shared.settings import ServiceSettings
+from shared.alipay.settings import AlipayAppSettings
 
 
-class PaymentsSettings(ServiceSettings):
+class PaymentsSettings(AlipayAppSettings):
     service: str = "payments"
     http_port: int = 8083
-    # Alipay (the sandbox locally, https://openapi.alipay.com/gateway.do in production)
-    alipay_gateway_url: str = "http://127.0.0.1:8090/gateway.do"
-    alipay_app_id: str = "2021000000000001"
-    alipay_app_private_key: str = ""
-    alipay_app_private_key_file: str = ""
-    alipay_public_key: str = ""
-    alipay_public_key_file: str = ""
     alipay_notify_url: str = "http://127.0.0.1:8080/api/alipay/notify"
     alipay_seller_id: str = ""  # when set, notifies must name this seller
-    alipay_timeout_s: float = 15.0
     trade_timeout_express: str = "30m"  # within the orders pay-by window (notes §11)
     # Huabei: buyer fee for the whole term in basis points (unconfirmed public rates, so configuration)
     huabei_rates_bp: dict[int, int] = Field(default_factory=lambda: {3: 230, 6: 450, 12: 750})
@@ -32,14 +23,6 @@ class PaymentsSettings(ServiceSettings):
     top_up_max_fen: int = 5_000_000
     reconcile_interval_s: float = 60.0
     reconcile_after_s: float = 300.0  # a trade still waiting this long is queried
-
-    @property
-    def app_private_key_pem(self) -> str:
-        return load_pem(self.alipay_app_private_key, self.alipay_app_private_key_file)
-
-    @property
-    def alipay_public_key_pem(self) -> str:
-        return load_pem(self.alipay_public_key, self.alipay_public_key_file)
 
     @property
     def rules(self) -> Rules:

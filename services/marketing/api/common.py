@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pydantic
 from aiohttp import web
 
 from services.marketing.settings import MarketingSettings
@@ -23,6 +22,7 @@ from shared.http import (
     idempotency_key,
     json_response,
     run_idempotent,
+    storable,
 )
 from shared.service import DB, SETTINGS
 
@@ -47,37 +47,8 @@ def settings_of(app: web.Application) -> MarketingSettings:
     return value
 
 
-def storable(text: str) -> bool:
-    """PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded: such input is refused
-    up front (a 4xx), never left to fail in the database (a 500)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _check_text(value: Any) -> None:
-    if isinstance(value, str) and not storable(value):
-        raise ValueError("text may not contain NUL or unpaired surrogate characters")
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item)
-
-
-class Model(StrictModel):
-    """Request bodies and queries of this service: strict, and only text PostgreSQL can store."""
-
-    @pydantic.model_validator(mode="before")
-    @classmethod
-    def storable_text(cls, data: Any) -> Any:
-        _check_text(data)
-        return data
+# Request models: strict; text PostgreSQL can't store is refused by shared.http.parse, never a 500.
+Model = StrictModel
 
 
 def user_id(request: web.Request) -> str:
