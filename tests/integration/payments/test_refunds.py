@@ -18,8 +18,11 @@ async def test_partial_refunds_up_to_the_paid_amount_and_not_one_fen_more(mall):
     await mall.approve_refund(order_id, "u1", "r1", 6_000)
     await mall.approve_refund(order_id, "u1", "r2", 4_000)
     refunded = await eventually(lambda: _count(mall, "payment.refunded", 2), timeout=10)
-    assert [(e["refund_id"], e["amount_fen"], e["total_refunded_fen"], e["full"]) for e in refunded] == [
-        ("r1", 6_000, 6_000, False), ("r2", 4_000, 10_000, True)]
+    # The two approvals are consumed concurrently, so either may be refunded first; the totals add up.
+    first, second = sorted(refunded, key=lambda e: e["total_refunded_fen"])
+    assert {(e["refund_id"], e["amount_fen"]) for e in refunded} == {("r1", 6_000), ("r2", 4_000)}
+    assert (first["total_refunded_fen"], first["full"]) == (first["amount_fen"], False)
+    assert (second["total_refunded_fen"], second["full"]) == (10_000, True)
     await mall.approve_refund(order_id, "u1", "r3", 1)
     [failed] = await eventually(lambda: mall.events("payment.refund_failed"), timeout=10)
     assert (failed["refund_id"], failed["reason"]) == ("r3", "refund_exceeds_paid")
