@@ -10,5 +10,9 @@ if [ ! -x /usr/bin/chromium ]; then  # the merchant console's browser test drive
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
 fi
+if [ -z "$(fc-list :lang=zh 2>/dev/null || true)" ]; then  # without a CJK font the console screenshot shows boxes
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null
+fi
 mkdir -p test-output
 exec python -m pytest -q -p no:cacheprovider "$@"
