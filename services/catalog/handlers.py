@@ -6,7 +6,7 @@ import asyncpg
 
 from services.catalog.domain import PriceMismatch, Reason, Want, pairs, rejection_reason, reservation_plan
 from services.catalog.store import stock
-from shared.db import Tx, outbox_channel
+from shared.db import Tx
 from shared.events.base import Event, EventData
 from shared.events.catalog import ReservedLine, StockRejected, StockReserved
 from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
@@ -47,7 +47,6 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
                 if not await stock.take_stock(tx.conn, want.sku_id, want.qty, want.unit_price_fen):
                     raise _Short(want)
     except _Short as short:
-        await tx.conn.execute("SELECT pg_notify($1, '')", outbox_channel(tx.producer))  # rolled back with the rest
         state = await stock.sku_state(tx.conn, short.want.sku_id)
         reason = rejection_reason(
             exists=state is not None, sellable=bool(state and state["sellable"]),

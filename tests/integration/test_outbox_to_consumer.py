@@ -248,3 +248,14 @@ async def test_operator_command_lists_and_replays_parked_messages(database_url, 
         # It is undecodable still, so it comes straight back: but it went through the queue again.
         again = await eventually(lambda: parked_messages(reader.bus))
         assert again[0]["message_id"] == "bad-1"
+
+
+async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amqp_url, bus_prefix):
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        writer.run_relay(poll_seconds=60)
+        await asyncio.sleep(0.5)  # the relay has found nothing and sleeps until woken
+        started = asyncio.get_running_loop().time()
+        await write_note(writer.db, "wake up")
+        assert await eventually(reader.effects, timeout=10) == {"wake up": 1}
+        assert asyncio.get_running_loop().time() - started < 10

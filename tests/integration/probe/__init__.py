@@ -50,7 +50,8 @@ class Probe:
         self.tasks: list[asyncio.Task[Any]] = []
 
     def run_relay(self, **options: Any) -> OutboxRelay:
-        relay = OutboxRelay(self.db.pool, self.bus, self.db.service, poll_seconds=0.2, **options)
+        options.setdefault("poll_seconds", 0.2)
+        relay = OutboxRelay(self.db.pool, self.bus, self.db.service, **options)
         self.tasks.append(asyncio.create_task(relay.run()))
         return relay
 
