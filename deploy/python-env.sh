@@ -27,7 +27,9 @@ stamp="$root/.venv/.installed-$(cat "$root/pyproject.toml" | sha256sum | cut -c1
 if [ ! -f "$stamp" ]; then
   target="$root"
   [ -n "$extras" ] && target="$root[$extras]"
-  "$root/.venv/bin/pip" install -q --disable-pip-version-check -e "$target" >&2
+  # (grep drops pip's warnings about find-links folders some machines configure but lack)
+  "$root/.venv/bin/pip" install -q --disable-pip-version-check -e "$target" 2>&1 \
+    | { grep -v "^WARNING: Location '" || true; } >&2
   touch "$stamp"
 fi
 # shellcheck disable=SC1091
