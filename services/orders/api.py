@@ -112,7 +112,7 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: async
         "coupon_id": order["coupon_id"], "points": order["points"], "payment": payment,
         "refund": None if refund is None else {
             "id": refund["refund_id"], "status": refund["status"], "amount_fen": refund["amount_fen"],
-            "reason": refund["reason"]},
+            "reason": refund["reason"], "failure_reason": refund["failure_reason"]},
         "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
         "completed_at": order["completed_at"], "reason": order["reason"],
     }

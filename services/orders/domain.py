@@ -46,6 +46,7 @@ class Action(StrEnum):
     COMPLETE = "complete"
     REQUEST_REFUND = "request_refund"
     REJECT_REFUND = "reject_refund"
+    FAIL_REFUND = "fail_refund"
     REFUND = "refund"
 
 
@@ -63,15 +64,20 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
     (S.COMPLETED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.REFUND_REQUESTED, A.REFUND): S.REFUNDED,
 }
-# A refund the merchant rejects returns the order to where it was.
+# A refund the merchant rejects returns the order to where it was; so does one payments could not make
+# (the money never moved, so the order is as it was before the request, and the buyer may ask again).
 REJECTABLE_FROM = frozenset({S.SHIPPED, S.COMPLETED})
+BACK_TO: Mapping[Action, frozenset[Status]] = {
+    A.REJECT_REFUND: REJECTABLE_FROM,
+    A.FAIL_REFUND: frozenset({S.PAID, S.SHIPPED, S.COMPLETED}),
+}
 
 
 def transition(current: Status | str, action: Action, back_to: Status | str | None = None) -> Status:
     """The status after `action`, or `invalid_transition` (409)."""
     current = Status(current)
-    if action is A.REJECT_REFUND:
-        if current is S.REFUND_REQUESTED and back_to is not None and Status(back_to) in REJECTABLE_FROM:
+    if action in BACK_TO:
+        if current is S.REFUND_REQUESTED and back_to is not None and Status(back_to) in BACK_TO[action]:
             return Status(back_to)
     elif (current, action) in TRANSITIONS:
         return TRANSITIONS[(current, action)]

@@ -127,3 +127,15 @@ async def refunded(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, now: d
         lines=[Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"],
                     unit_price_fen=ln["unit_price_fen"], category_id=ln["category_id"], name=ln["name"])
                for ln in lines]))
+
+
+async def refund_failed(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, failure_reason: str,
+                        now: datetime) -> None:
+    """Payments could not give the money back: the refund shows why, and the order returns to where it was
+    (the money never moved), so the merchant sees it and the buyer may ask again. A shipped order's
+    auto-confirm resumes, as after a rejection."""
+    previous = domain.transition(order["status"], Action.FAIL_REFUND, back_to=refund["previous_status"])
+    await store.fail_refund(tx.conn, refund["refund_id"], failure_reason)
+    await store.update_order(tx.conn, order["id"], now, status=previous.value)
+    if previous is Status.SHIPPED:
+        await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))

@@ -16,7 +16,7 @@ from shared.events.base import Event, EventData
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
-from shared.events.payments import PaymentConfirmed, PaymentRefunded
+from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
 from shared.logging import get_logger
 
 log = get_logger("orders").bind(component="handlers")
@@ -121,6 +121,19 @@ def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awa
             log.warning("payment.refunded for a refund not approved", refund_id=refund["refund_id"],
                         refund_status=refund["status"], order_status=order["status"])
 
+    async def on_payment_refund_failed(tx: Tx, event: Event[PaymentRefundFailed]) -> None:
+        failed = event.data
+        refund = await store.lock_refund(tx.conn, failed.refund_id)
+        if refund is None or refund["status"] in ("refunded", "failed"):
+            return  # not ours, settled, or reported again
+        order = await _locked(tx, refund["order_id"])
+        log.warning("refund failed", refund_id=refund["refund_id"], order_id=order["id"], kind=refund["kind"],
+                    reason=failed.reason)
+        if refund["kind"] == "unwanted_payment":  # the order never had that money: it stays as it is
+            await store.fail_refund(tx.conn, refund["refund_id"], failed.reason)
+        elif order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
+            await flows.refund_failed(tx, order, refund, failed.reason, clock.now())
+
     return {
         SkuChanged: on_sku_changed,
         StockReserved: on_stock_reserved,
@@ -129,4 +142,5 @@ def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awa
         PromotionRejected: on_promotion_rejected,
         PaymentConfirmed: on_payment_confirmed,
         PaymentRefunded: on_payment_refunded,
+        PaymentRefundFailed: on_payment_refund_failed,
     }

@@ -201,7 +201,7 @@ async def claim_due_deadlines(conn: Conn, now: datetime, limit: int) -> list[asy
 # --- refunds ----------------------------------------------------------------------------------------
 
 REFUND_COLUMNS = """refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status, created_at,
-    decided_at, refunded_at"""
+    decided_at, refunded_at, failure_reason"""
 
 
 async def insert_unwanted_payment_refund(conn: Conn, *, refund_id: str, order_id: str, payment_id: str,
@@ -245,9 +245,16 @@ async def set_refund_status(conn: Conn, refund_id: str, status: str, now: dateti
         refund_id, status, now)
 
 
+async def fail_refund(conn: Conn, refund_id: str, failure_reason: str) -> None:
+    await conn.execute("UPDATE refunds SET status = 'failed', failure_reason = $2 WHERE refund_id = $1",
+                       refund_id, failure_reason)
+
+
 async def latest_returns(conn: Conn, order_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
     rows = await conn.fetch(
         f"SELECT DISTINCT ON (order_id) {REFUND_COLUMNS} FROM refunds "
-        "WHERE order_id = ANY($1::text[]) AND kind = 'return' ORDER BY order_id, created_at DESC",
+        "WHERE order_id = ANY($1::text[]) AND kind = 'return' "
+        # the open one (there is at most one) is the newest, even when asked within the same instant
+        "ORDER BY order_id, status IN ('requested', 'approved') DESC, created_at DESC",
         list(order_ids))
     return {r["order_id"]: r for r in rows}

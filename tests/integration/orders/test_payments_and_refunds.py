@@ -4,7 +4,7 @@ order.refund_approved → payments → payment.refunded → REFUNDED."""
 from __future__ import annotations
 
 from services.orders.deadlines import run_due_deadlines
-from shared.events.payments import PaymentRefunded
+from shared.events.payments import PaymentRefunded, PaymentRefundFailed
 from tests.integration.orders.flow import awaiting_payment, paid, payment, shipped
 from tests.support import eventually
 
@@ -124,3 +124,57 @@ async def test_user_cancel_and_invalid_transitions(mall):
     assert (await mall.call("POST", f"/orders/{oid}/cancel", key="x1")) == (status, after)
     assert (await mall.call("POST", f"/orders/{oid}/cancel", key="x2"))[1]["code"] == "invalid_transition"
     assert len(await mall.emitted("order.cancelled", oid)) == 1
+
+
+def refund_failed(order: dict, approved: dict, reason: str = "refund_exceeds_paid") -> PaymentRefundFailed:
+    return PaymentRefundFailed(order_id=order["id"], user_id=order["user_id"], merchant_id=order["merchant_id"],
+                               refund_id=approved["refund_id"], amount_fen=approved["amount_fen"], reason=reason)
+
+
+async def test_a_refund_payments_cannot_make_fails_visibly_and_the_order_goes_back(mall):
+    order = await paid(mall)
+    oid = order["id"]
+    await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "changed mind"})
+    [approved] = await mall.emitted("order.refund_approved", oid)
+    await mall.publish(refund_failed(order, approved), times=2)
+    order = await mall.status_becomes(oid, "PAID")
+    assert (order["refund"]["status"], order["refund"]["failure_reason"]) == ("failed", "refund_exceeds_paid")
+    status, listed = await mall.call("GET", "/merchant/orders", user=None, merchant="m1")
+    [seen] = [o for o in listed["items"] if o["id"] == oid]
+    assert (seen["status"], seen["refund"]["status"], seen["refund"]["failure_reason"]) == \
+        ("PAID", "failed", "refund_exceeds_paid")
+    assert await mall.emitted("order.refunded", oid) == []
+
+    # The buyer may ask again; a late payment.refunded of the failed refund changes nothing.
+    await mall.publish(refunded(order, approved))
+    await handled(mall, "payment.refunded", 1)
+    assert (await mall.order(oid))["status"] == "PAID"
+    status, again = await mall.call("POST", f"/orders/{oid}/refund", key="r2", json={"reason": "still"})
+    assert (status, again["status"], again["refund"]["status"]) == (200, "REFUND_REQUESTED", "approved")
+    assert again["refund"]["id"] != approved["refund_id"]
+
+
+async def test_a_failed_refund_of_a_shipped_order_resumes_auto_confirm(mall):
+    order = await shipped(mall)
+    oid = order["id"]
+    await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "broken"})
+    await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m1")
+    [approved] = await mall.emitted("order.refund_approved", oid)
+    await mall.publish(refund_failed(order, approved, reason="alipay_refused"))
+    order = await mall.status_becomes(oid, "SHIPPED")
+    assert order["refund"]["failure_reason"] == "alipay_refused"
+    mall.clock.advance(days=8)
+    assert await run_due_deadlines(mall.db, mall.clock) == 1
+    assert (await mall.order(oid))["status"] == "COMPLETED"
+
+
+async def test_a_failed_refund_of_an_unwanted_payment_leaves_the_order_alone(mall):
+    order = await awaiting_payment(mall)
+    await mall.publish(payment(order, amount_fen=1))
+    await handled(mall, "payment.confirmed", 1)
+    [approved] = await mall.emitted("order.refund_approved", order["id"])
+    await mall.publish(refund_failed(order, approved, reason="alipay_refused"))
+    await handled(mall, "payment.refund_failed", 1)
+    assert await mall.db.fetchrow("SELECT status, failure_reason FROM refunds WHERE refund_id = $1",
+                                  approved["refund_id"]) == ("failed", "alipay_refused")
+    assert (await mall.order(order["id"]))["status"] == "AWAITING_PAYMENT"

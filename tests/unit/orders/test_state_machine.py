@@ -73,3 +73,15 @@ def test_refund_refusals(status, completed_at, code):
     with pytest.raises(Refusal) as refused:
         refund_route(status, completed_at, NOW, WEEK)
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize("previous", [Status.PAID, Status.SHIPPED, Status.COMPLETED])
+def test_a_failed_refund_puts_the_order_back_where_it_was(previous):
+    assert transition(Status.REFUND_REQUESTED, Action.FAIL_REFUND, back_to=previous) is previous
+
+
+def test_a_failed_refund_goes_back_only_from_refund_requested():
+    with pytest.raises(Refusal):
+        transition(Status.PAID, Action.FAIL_REFUND, back_to=Status.PAID)
+    with pytest.raises(Refusal):
+        transition(Status.REFUND_REQUESTED, Action.FAIL_REFUND, back_to=Status.CANCELLED)
