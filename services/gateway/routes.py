@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
+import orjson
 import pydantic
 from aiohttp import web
 
@@ -27,6 +28,8 @@ from shared.service import DB
 
 Auth = Literal["none", "user", "staff"]
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+# The one merchant a call is about (from its path, query or answer), or None when it cannot tell.
+VisitMerchant = Callable[["Call", web.StreamResponse], "str | None"]
 UPSTREAM = web.AppKey("upstream", Upstream)
 LIMITER = web.AppKey("limiter", RateLimiter)
 GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
@@ -53,6 +56,7 @@ class Operation:
     optional_key: bool = False  # an Idempotency-Key header is passed on when given
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
     answer_text: bool = False
+    visit_merchant: VisitMerchant | None = None  # the call is a visit to one merchant (user.active says which)
 
     @property
     def operation_id(self) -> str:
@@ -100,8 +104,9 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         if not all(PATH_ID.match(value) for value in request.match_info.values()):
             raise NotFound("No such resource")
         await app[LIMITER].check(request, identity.subject if identity else None)
-        if identity is not None and identity.kind == "user":
-            await note_visit(request, identity)
+        visitor = identity if identity is not None and identity.kind == "user" else None
+        if visitor is not None and op.visit_merchant is None:
+            await note_visit(request, visitor)
         query = parse(op.query, dict(request.query)) if op.query else None
         body = await parse_body(request, op.body) if op.body else None
         key = request.headers.get("Idempotency-Key")
@@ -110,7 +115,14 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         if key is not None and not IDEMPOTENCY_KEY.match(key):
             raise Problem("Idempotency-Key must be 1-255 visible ASCII characters", code="idempotency_key_invalid")
         call = Call(request, identity, body, query, app[UPSTREAM], app[DB], settings)
-        return await op.handler(call)
+        if visitor is None or op.visit_merchant is None:
+            return await op.handler(call)
+        response: web.StreamResponse | None = None
+        try:
+            response = await op.handler(call)
+            return response
+        finally:  # a call that failed is still a visit, though of no known merchant
+            await note_visit(request, visitor, op.visit_merchant(call, response) if response else None)
 
     handle.__name__ = op.operation_id
     return handle
@@ -119,21 +131,58 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
 VISITS = web.AppKey("visits", set)
 
 
-async def note_visit(request: web.Request, identity: Identity) -> None:
-    """`user.active` once per user, day and entry point; a process-local memo spares the database."""
+# Entry points that are always about one merchant: a visit through them counts only once the merchant is
+# known (a merchant-less one would count for every shop in analytics and inflate their conversion).
+MERCHANT_ENTRIES = frozenset({"member_card"})
+
+
+async def note_visit(request: web.Request, identity: Identity, merchant_id: str | None = None) -> None:
+    """`user.active` once per user, day, entry point and merchant (None: the mall as a whole); a
+    process-local memo spares the database."""
     raw = request.headers.get("X-Entry") or request.query.get("entry") or "other"
     entry = raw if raw in ENTRIES else "other"
+    if merchant_id is None and entry in MERCHANT_ENTRIES:
+        return
     day = datetime.now(UTC).date()
-    memo: set[tuple[str, Any, str]] = request.app[VISITS]
-    key = (identity.subject, day, entry)
+    memo: set[tuple[str, Any, str, str | None]] = request.app[VISITS]
+    key = (identity.subject, day, entry, merchant_id)
     if key in memo:
         return
     async with request.app[DB].transaction() as tx:
-        if await store.record_visit(tx, identity.subject, day, entry):
-            await tx.emit(UserActive(user_id=identity.subject, day=day, entry=entry))  # type: ignore[arg-type]
+        if await store.record_visit(tx, identity.subject, day, entry, merchant_id):
+            await tx.emit(UserActive(user_id=identity.subject, day=day, entry=entry,  # type: ignore[arg-type]
+                                     merchant_id=merchant_id))
     if len(memo) > 100_000:
         memo.clear()
     memo.add(key)
+
+
+def merchant_in_path(name: str = "id") -> VisitMerchant:
+    def merchant(call: Call, response: web.StreamResponse) -> str | None:
+        return call.param(name) if response.status < 300 else None
+
+    return merchant
+
+
+def merchant_in_query(call: Call, response: web.StreamResponse) -> str | None:
+    return getattr(call.query, "merchant_id", None)
+
+
+def merchant_in_answer(*path: str) -> VisitMerchant:
+    """The merchant id at `path` in a successful JSON answer, e.g. ("target", "merchant_id")."""
+
+    def merchant(call: Call, response: web.StreamResponse) -> str | None:
+        if response.status >= 300 or not isinstance(response, web.Response) or not response.body:
+            return None
+        try:
+            found: Any = orjson.loads(response.body)  # type: ignore[arg-type]
+        except orjson.JSONDecodeError:
+            return None
+        for key in path:
+            found = found.get(key) if isinstance(found, dict) else None
+        return found if isinstance(found, str) and PATH_ID.match(found) else None
+
+    return merchant
 
 
 def add_routes(app: web.Application, operations: list[Operation]) -> None:

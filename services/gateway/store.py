@@ -84,8 +84,9 @@ async def forget_old_windows(db: Database, before: datetime) -> None:
     await db.execute("DELETE FROM rate_limits WHERE window_start < $1", before)
 
 
-async def record_visit(tx: Tx, user_id: str, day: date, entry: str) -> bool:
-    """True when this is the user's first visit of the day through this entry."""
+async def record_visit(tx: Tx, user_id: str, day: date, entry: str, merchant_id: str | None) -> bool:
+    """True when this is the user's first visit of the day through this entry (to this merchant, or to the
+    mall when `merchant_id` is None)."""
     return bool(await tx.conn.fetchval(
-        "INSERT INTO daily_visits (user_id, day, entry) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING RETURNING 1", user_id, day, entry))
+        "INSERT INTO daily_visits (user_id, day, entry, merchant_id) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING RETURNING 1", user_id, day, entry, merchant_id or ""))

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field
 
 from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, StoreOut, SuggestOut, text
-from services.gateway.routes import Call, Operation, QueryModel, forward
+from services.gateway.routes import Call, Operation, QueryModel, forward, merchant_in_answer
 from shared.http import Problem, json_response
 from shared.logging import get_logger
 
@@ -92,7 +92,7 @@ OPERATIONS = [
               forward("clear_search_history", "catalog", "DELETE", "/search/history", status=204),
               "Forget the user's searches", "browse", status=204),
     Operation("GET", "/api/products/{id}", forward("product", "catalog", "GET", "/products/{id}"),
-              "A product with its SKUs", "browse", answer=ProductOut),
+              "A product with its SKUs", "browse", answer=ProductOut, visit_merchant=merchant_in_answer("merchant_id")),
     Operation("GET", "/api/categories", forward("categories", "catalog", "GET", "/categories"),
               "The category tree", "browse", answer=Items),
     Operation("GET", "/api/categories/{id}/products",
@@ -104,7 +104,7 @@ OPERATIONS = [
               "Stores nearest first", "browse", query=NearbyQuery, answer=Items),
     # After /api/stores/nearby, which it would otherwise shadow.
     Operation("GET", "/api/stores/{id}", forward("store", "catalog", "GET", "/stores/{id}"), "A store", "browse",
-              answer=StoreOut),
+              answer=StoreOut, visit_merchant=merchant_in_answer("merchant_id")),
     Operation("PUT", "/api/favorites/products/{id}",
               forward("favorite_product", "catalog", "PUT", "/favorites/products/{id}", status=204),
               "Favourite a product", "browse", status=204),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.gateway.models import CouponOut, GroupOut, Items, RefId
-from services.gateway.routes import Operation, QueryModel, forward
+from services.gateway.routes import Operation, QueryModel, forward, merchant_in_answer, merchant_in_query
 
 
 class AvailableQuery(QueryModel):
@@ -25,10 +25,12 @@ class NearbyCouponsQuery(QueryModel):
 
 OPERATIONS = [
     Operation("GET", "/api/coupons/available", forward("coupons_available", "marketing", "GET", "/coupons/available"),
-              "Coupon templates the user may claim", "coupons", query=AvailableQuery, answer=Items),
+              "Coupon templates the user may claim", "coupons", query=AvailableQuery, answer=Items,
+              visit_merchant=merchant_in_query),
     Operation("POST", "/api/coupons/{template_id}/claim",
               forward("claim_coupon", "marketing", "POST", "/coupons/{template_id}/claim"),
-              "Claim a coupon", "coupons", answer=CouponOut, status=201, idempotent=True),
+              "Claim a coupon", "coupons", answer=CouponOut, status=201, idempotent=True,
+              visit_merchant=merchant_in_answer("merchant_id")),
     Operation("GET", "/api/coupons/mine", forward("my_coupons", "marketing", "GET", "/coupons/mine"),
               "The user's coupons", "coupons", query=MineQuery, answer=Items),
     Operation("GET", "/api/coupons/nearby", forward("coupons_nearby", "marketing", "GET", "/coupons/nearby"),

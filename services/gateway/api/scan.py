@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from aiohttp import web
 
 from services.gateway.models import ScanBody, ScanOut
-from services.gateway.routes import Call, Operation
+from services.gateway.routes import Call, Operation, merchant_in_answer
 from services.gateway.upstream import path
 from shared.http import json_response
 
@@ -79,7 +79,16 @@ async def scan(call: Call) -> web.StreamResponse:
     return json_response({"kind": scanned.kind, "target": scanned.target})
 
 
+_STORE_COUPON_MERCHANT = merchant_in_answer("target", "merchant_id")
+_PRODUCT_MERCHANT = merchant_in_answer("target", "product", "merchant_id")
+
+
+def scanned_merchant(call: Call, response: web.StreamResponse) -> str | None:
+    """A store's claim code or a product's barcode is a visit to that merchant; a page code is not."""
+    return _STORE_COUPON_MERCHANT(call, response) or _PRODUCT_MERCHANT(call, response)
+
+
 OPERATIONS = [
     Operation("POST", "/api/scan", scan, "Resolve a scanned QR code or barcode", "browse",
-              body=ScanBody, answer=ScanOut),
+              body=ScanBody, answer=ScanOut, visit_merchant=scanned_merchant),
 ]

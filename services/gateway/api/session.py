@@ -29,7 +29,7 @@ from services.gateway.models import (
     StaffLoginBody,
     StaffSessionOut,
 )
-from services.gateway.routes import Call, Operation
+from services.gateway.routes import Call, Operation, merchant_in_path
 from services.gateway.upstream import path
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
 from shared.http import Problem, Unauthorized, json_response
@@ -193,7 +193,7 @@ OPERATIONS = [
     Operation("GET", "/api/me", me, "The user, level, points, balance and credit tier", "session", answer=MeOut),
     Operation("GET", "/api/me/points", my_points, "Points balance and ledger", "coupons", answer=PointsOut),
     Operation("POST", "/api/merchants/{id}/card", open_card, "Open (or get) a merchant's member card",
-              "coupons", answer=CardOut),
+              "coupons", answer=CardOut, visit_merchant=merchant_in_path("id")),
     Operation("GET", "/api/me/cards", my_cards, "The user's member cards", "coupons", answer=Items),
     Operation("POST", "/api/merchant/session", staff_login, "Merchant staff login", "merchant", auth="none",
               body=StaffLoginBody, answer=StaffSessionOut),
