@@ -226,9 +226,12 @@ async def merchant_console(mall: LocalMall, output_dir: Path, paid_fen: int) -> 
             await page.get_by_test_id("login-submit").click()
             await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=20_000)
             orders = await page.get_by_test_id("kpi-orders").get_attribute("data-value")
+            # The one coupon claimed in the journey was used: its claim reached analytics with the merchant.
+            redemption = await page.get_by_test_id("kpi-redemption").get_attribute("data-value")
             await page.screenshot(path=str(output_dir / "e2e-console.png"), full_page=True)
             assert errors == []
             assert orders is not None and int(orders) >= 2, orders
+            assert redemption == "1", redemption
         finally:
             await browser.close()
 
