@@ -29,6 +29,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
     outbox_poll_seconds: float = 1.0
+    # The mall's business day (visits, daily metrics): the merchants' local time, not UTC.
+    timezone: str = "Asia/Shanghai"
 
     @property
     def own_dsn(self) -> str:

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from services.gateway.api import browse, buy, coupons, merchant, scan, session, wallet
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
-from services.gateway.routes import GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
+from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.http import Problem, json_response, problem_response
@@ -55,6 +56,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
                              middlewares=[cors_middleware(settings.cors_origins)])
     app[GATEWAY_SETTINGS] = settings
     app[VISITS] = set()
+    app[BUSINESS_ZONE] = ZoneInfo(settings.timezone)
     app.cleanup_ctx.append(_clients(settings))
     add_routes(app, OPERATIONS)
     document = build_document(OPERATIONS)

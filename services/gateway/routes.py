@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 import orjson
 import pydantic
@@ -129,6 +130,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
 
 
 VISITS = web.AppKey("visits", set)
+BUSINESS_ZONE = web.AppKey("business_zone", ZoneInfo)
 
 
 # Entry points that are always about one merchant: a visit through them counts only once the merchant is
@@ -143,7 +145,7 @@ async def note_visit(request: web.Request, identity: Identity, merchant_id: str 
     entry = raw if raw in ENTRIES else "other"
     if merchant_id is None and entry in MERCHANT_ENTRIES:
         return
-    day = datetime.now(UTC).date()
+    day = datetime.now(request.app[BUSINESS_ZONE]).date()  # the shop's day, as analytics counts it
     memo: set[tuple[str, Any, str, str | None]] = request.app[VISITS]
     key = (identity.subject, day, entry, merchant_id)
     if key in memo:

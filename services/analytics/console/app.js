@@ -18,9 +18,15 @@
   const yuan = (fen) => (fen === null || fen === undefined) ? "–"
     : (fen < 0 ? "-" : "") + "¥" + (Math.abs(fen) / 100).toFixed(2);
   const percent = (rate) => (rate === null || rate === undefined) ? "–" : (rate * 100).toFixed(1) + "%";
-  const isoDay = (d) => {
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  // Metrics count by the shop's calendar (analytics' business time zone), not the browser's: a merchant
+  // travelling, or a browser on UTC, must still see the shop's "today".
+  const SHOP_TIME_ZONE = "Asia/Shanghai";
+  const shopDay = (d) => new Intl.DateTimeFormat("en-CA", {
+    timeZone: SHOP_TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit"}).format(d);
+  const daysBefore = (iso, days) => {
+    const d = new Date(`${iso}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() - days);
+    return d.toISOString().slice(0, 10);
   };
 
   // --- gateway calls ------------------------------------------------------------------------------------
@@ -70,11 +76,9 @@
     $("dashboard").hidden = false;
     $("merchant-name").textContent = sessionStorage.getItem(MERCHANT) || "";
     if (!$("range-from").value || !$("range-to").value) {
-      const to = new Date();
-      const from = new Date(to);
-      from.setDate(to.getDate() - 6); // the last 7 days, today included
-      $("range-from").value = isoDay(from);
-      $("range-to").value = isoDay(to);
+      const today = shopDay(new Date());
+      $("range-from").value = daysBefore(today, 6); // the last 7 days, today included
+      $("range-to").value = today;
     }
     refresh();
   }

@@ -8,7 +8,7 @@ Playwright drives Debian's Chromium; the screenshot lands in test-output/console
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,8 +130,16 @@ async def test_staff_sees_charts_of_a_purchase_run(settings_for, start_app, data
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 1100}, timezone_id=SHOP_TZ)
+            # A browser far from the shop (Honolulu is 18 h behind Shanghai): the console must still show
+            # the shop's days, not the browser's.
+            context = await browser.new_context(viewport={"width": 1280, "height": 1100},
+                                                timezone_id="Pacific/Honolulu")
             page = await context.new_page()
+            # Just after midnight in the shop: in Honolulu it is still yesterday, so a console that used the
+            # browser's calendar would leave out the shop's today (where the purchase run happened).
+            shop_midnight = datetime.combine(datetime.now(ZoneInfo(SHOP_TZ)).date(), time(0, 30),
+                                             tzinfo=ZoneInfo(SHOP_TZ))
+            await page.clock.set_fixed_time(shop_midnight)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             await page.goto(console_url)
