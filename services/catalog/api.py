@@ -9,9 +9,10 @@ import asyncpg
 from aiohttp import web
 from pydantic import Field, field_validator
 
-from services.catalog.domain import bounding_box, has_chinese, is_valid_ean13, like_escape, plan_search
+from services.catalog.domain import has_chinese, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
 from services.catalog.store import catalogue, people, search
+from shared.geo import bounding_box
 from shared.http import NotFound, StrictModel, Unprocessable, current_user, json_response, parse_query
 from shared.service import DB, SETTINGS
 

@@ -12,11 +12,11 @@ from services.marketing.api.common import Model, db, maybe_idempotent, now, path
 from services.marketing.claims import coupon_view, issue_coupon
 from services.marketing.domain import qr
 from services.marketing.domain.coupons import credit_allows
-from services.marketing.domain.geo import bounding_box, distance_m
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db
 from shared.db import Tx
+from shared.geo import bounding_box, distance_m
 from shared.http import (
     Conflict,
     NotFound,

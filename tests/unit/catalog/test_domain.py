@@ -1,4 +1,4 @@
-"""Pure catalog rules: EAN-13, search keys, distances, reservation plans."""
+"""Pure catalog rules: EAN-13, search keys, reservation plans."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import pytest
 from services.catalog.domain import (
     PriceMismatch,
     Want,
-    bounding_box,
-    distance_m,
     ean13_check_digit,
     full_pinyin,
     history_after,
@@ -67,14 +65,6 @@ def test_like_metacharacters_are_literal():
 def test_history_is_newest_first_deduplicated_and_capped():
     assert history_after(["a", "b", "c"], "b", 3) == ["b", "a", "c"]
     assert history_after(["a", "b", "c"], "d", 3) == ["d", "a", "b"]
-
-
-def test_distances_in_hangzhou():
-    west_lake, hangzhou_east = (30.2590, 120.1480), (30.2906, 120.2128)
-    assert 7_000 < distance_m(*west_lake, *hangzhou_east) < 7_300
-    lat_min, lat_max, lng_min, lng_max = bounding_box(*west_lake, 1000)
-    assert lat_min < west_lake[0] < lat_max and lng_min < west_lake[1] < lng_max
-    assert distance_m(west_lake[0], west_lake[1], lat_max, west_lake[1]) == pytest.approx(1000, rel=1e-3)
 
 
 def test_reservation_plan_merges_lines_and_sorts_skus():
