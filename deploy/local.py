@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -62,6 +63,7 @@ class LocalMall:
         self.ports = dict(PORTS) if fixed_ports else {name: free_port() for name in SERVICES}
         self.log_level = log_level
         self.processes: dict[str, asyncio.subprocess.Process] = {}
+        self.internal_token = secrets.token_urlsafe(24)  # only the gateway may call the services
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -99,6 +101,7 @@ class LocalMall:
             "MALL_ALIPAY_PUBLIC_KEY_FILE": str(keys["alipay_public"]),
             "MALL_ALIPAY_SANDBOX_URL": self.url("alipay_sandbox"),
             "MALL_PUBLIC_URL": self.url("gateway"),
+            "MALL_INTERNAL_TOKEN": self.internal_token,
             "PYTHONUNBUFFERED": "1",
         }
         for other in SERVICES:

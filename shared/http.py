@@ -7,6 +7,7 @@ oversize bodies) into `application/problem+json`. Nothing else writes error resp
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -301,6 +302,25 @@ async def idempotent(request: web.Request, db: Database, scope: str, body: Any, 
 
 
 # --- who is calling (set by the gateway, the only client of the services' internal APIs) ---------------
+
+INTERNAL_TOKEN = "X-Internal-Token"
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapers carry no token
+
+
+def internal_only_middleware(token: str) -> Callable[..., Any]:
+    """Refuse every caller but the gateway (which sends the shared token), except on probe paths."""
+    expected = token.encode()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                         ) -> web.StreamResponse:
+        given = request.headers.get(INTERNAL_TOKEN, "").encode()
+        if request.path not in OPEN_PATHS and not hmac.compare_digest(given, expected):
+            raise Unauthorized("Internal API: only the gateway may call it", code="internal_only")
+        return await handler(request)
+
+    return middleware
+
 
 USER_HEADER = "X-User-Id"
 MERCHANT_HEADER = "X-Merchant-Id"

@@ -17,7 +17,7 @@ from aiohttp import web
 from shared.bus import Bus
 from shared.db import Database, create_pool, migrate
 from shared.events.base import EventData
-from shared.http import Metrics, json_response, request_context_middleware
+from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
 from shared.inbox import Consumer, Handler
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
@@ -33,11 +33,15 @@ Job = Callable[[web.Application], Coroutine[Any, Any, None]]
 
 
 def create_service_app(settings: ServiceSettings, *, handlers: Mapping[type[EventData], Handler] | None = None,
-                       jobs: list[Job] | None = None, middlewares: list[Any] | None = None) -> web.Application:
+                       jobs: list[Job] | None = None, middlewares: list[Any] | None = None,
+                       public: bool = False) -> web.Application:
+    """`public`: the gateway's API faces clients; every other service's API takes only the gateway."""
     metrics = Metrics(settings.service)
+    guard = [internal_only_middleware(settings.internal_token)] if settings.internal_token and not public else []
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_context_middleware(settings.service), metrics.middleware(), *(middlewares or [])])
+        middlewares=[request_context_middleware(settings.service), metrics.middleware(), *guard,
+                     *(middlewares or [])])
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app.cleanup_ctx.append(_resources(settings, dict(handlers or {}), list(jobs or [])))

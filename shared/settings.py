@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
     outbox_poll_seconds: float = 1.0
+    # Shared secret the gateway sends in X-Internal-Token. When set, a service's internal API refuses every
+    # other caller (defence in depth: those APIs trust X-User-Id and must never be reachable from outside).
+    internal_token: str = ""
     # The mall's business day (visits, daily metrics): the merchants' local time, not UTC.
     timezone: str = "Asia/Shanghai"
 

@@ -52,7 +52,7 @@ def cors_middleware(origins: list[str]) -> Callable[..., object]:
 
 
 def create_app(settings: GatewaySettings) -> web.Application:
-    app = create_service_app(settings, jobs=[forget_old_rate_windows],
+    app = create_service_app(settings, jobs=[forget_old_rate_windows], public=True,
                              middlewares=[cors_middleware(settings.cors_origins)])
     app[GATEWAY_SETTINGS] = settings
     app[VISITS] = set()
@@ -89,7 +89,8 @@ def _console_index(folder: Path) -> Handler:
 
 def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def clients(app: web.Application) -> AsyncIterator[None]:
-        upstream = app[UPSTREAM] = Upstream(settings.base_urls(), settings.upstream_timeout_seconds)
+        upstream = app[UPSTREAM] = Upstream(settings.base_urls(), settings.upstream_timeout_seconds,
+                                            internal_token=settings.internal_token)
         await upstream.start()
         assert upstream.session is not None
         app[session.ALIPAY] = settings.alipay_client(upstream.session)

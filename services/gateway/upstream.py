@@ -17,7 +17,7 @@ import orjson
 from aiohttp import web
 
 from services.gateway.auth import IDENTITY, Identity
-from shared.http import CORRELATION_ID, IDEMPOTENCY_KEY, PROBLEM, REQUEST_ID, Problem
+from shared.http import CORRELATION_ID, IDEMPOTENCY_KEY, INTERNAL_TOKEN, PROBLEM, REQUEST_ID, Problem
 from shared.logging import get_logger, request_id_var
 
 log = get_logger("gateway").bind(component="upstream")
@@ -80,8 +80,10 @@ def path(template: str, **params: str) -> str:
 
 
 class Upstream:
-    def __init__(self, bases: Mapping[str, str], timeout_seconds: float):
+    def __init__(self, bases: Mapping[str, str], timeout_seconds: float, internal_token: str = ""):
         self.bases = {name: url.rstrip("/") for name, url in bases.items()}
+        # Sent per call, not as a session default: the session also carries requests to Alipay.
+        self.internal_token = internal_token
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(2.0, timeout_seconds))
         self.session: aiohttp.ClientSession | None = None
 
@@ -100,6 +102,8 @@ class Upstream:
         assert self.session is not None, "upstream session not started"
         sent = caller_headers(request)
         sent.update(headers or {})
+        if self.internal_token:
+            sent[INTERNAL_TOKEN] = self.internal_token
         params = {k: str(v) for k, v in (query or {}).items() if v is not None}
         kwargs: dict[str, Any] = {"headers": sent, "params": params}
         if json is not None:

@@ -131,3 +131,17 @@ async def test_text_the_database_cannot_store_is_refused_naming_the_field(client
     assert surrogate.status in (400, 422)
     assert (await client.get("/orders/a%00b")).status == 404
     assert await orders_made(client) == 0
+
+
+async def test_with_an_internal_token_only_the_gateway_gets_in(database_url, settings_for, start_app):
+    await bootstrap(database_url, "httpprobe")
+    app = create_service_app(settings_for(ProbeSettings, internal_token="s3cret"))
+    app.router.add_post("/orders", make_order)
+    client = await start_app(app)
+    body, key = {"item": "tea", "qty": 1}, {"Idempotency-Key": "k-10"}
+    for headers in ({}, {"X-Internal-Token": "guess"}):
+        refused = await client.post("/orders", json=body, headers={**key, **headers})
+        assert refused.status == 401 and (await refused.json())["code"] == "internal_only"
+    assert await orders_made(client) == 0
+    assert (await client.post("/orders", json=body, headers={**key, "X-Internal-Token": "s3cret"})).status == 201
+    assert (await client.get("/readyz")).status == 200  # probes need no token
