@@ -1,0 +1,172 @@
+"""What the gateway hop costs: the same reads through the gateway and from catalog directly, in one run.
+
+    python -m bench.gateway [--requests 2000] [--concurrency 50]
+
+Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates and drops its own database
+and bus prefix. Starts the whole mall with deploy.local.LocalMall (every service its own process, the
+gateway's rate limits raised out of the way), seeds the demo data and logs one demo user in, then measures
+with aiohttp at the same concurrency:
+  product  GET /api/products/{id} through the gateway (Bearer token) beside GET /products/{id} on catalog
+           with the headers the gateway would have sent (X-User-Id, and X-Internal-Token when the mall
+           has one);
+  search   GET /api/search?q=shouji through the gateway beside GET /search?q=shouji on catalog, also with
+           X-User-Id, so catalog does the same work (it records the user's search history) both ways.
+Each pair runs direct then gateway, after a warm-up of both; every answer must be 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+import aiohttp
+import asyncpg
+
+from deploy.local import SERVICES, LocalMall, with_database
+from shared.bus import EXCHANGE, queue_names
+from shared.settings import ServiceSettings
+
+PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+QUERY = "shouji"
+WARMUP = 200
+
+
+@dataclass
+class Figures:
+    rate: float  # requests per second
+    p50_ms: float
+    p99_ms: float
+
+
+async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], requests: int,
+                 concurrency: int) -> Figures:
+    """`requests` GETs of `url` from `concurrency` workers; every answer must be 200."""
+    latencies: list[float] = []
+    left = requests
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            started = time.perf_counter()
+            async with session.get(url, headers=headers) as resp:
+                body = await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"GET {url} answered {resp.status}: {body[:300]!r}")
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Figures(len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
+                   1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))])
+
+
+async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, str]:
+    """A demo user's bearer token and mall user id, the way a mini-program logs in."""
+    async with session.post(f"{mall.url('alipay_sandbox')}/sandbox/auth-codes",
+                            json={"nickname": "压测", "credit_score": 720}) as resp:
+        assert resp.status == 201, await resp.text()
+        code = (await resp.json())["auth_code"]
+    async with session.post(f"{mall.url('gateway')}/api/session", json={"auth_code": code}) as resp:
+        assert resp.status == 200, await resp.text()
+        answer = await resp.json()
+    return answer["token"], answer["user"]["id"]
+
+
+async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str, tuple[Figures, Figures]]:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        token, user_id = await log_in(session, mall)
+        gateway_headers = {"Authorization": f"Bearer {token}"}
+        catalog_headers = {"X-User-Id": user_id}
+        # Where the services admit only the gateway (a shared token), the direct calls carry it as it does.
+        internal_token = getattr(mall, "internal_token", "")
+        if internal_token:
+            catalog_headers["X-Internal-Token"] = internal_token
+        async with session.get(f"{mall.url('gateway')}/api/search", params={"q": QUERY},
+                               headers=gateway_headers) as resp:
+            assert resp.status == 200, await resp.text()
+            found = await resp.json()
+        assert found["items"], f"no product for q={QUERY}"
+        product_id = found["items"][0]["id"]
+        pairs = {
+            "product": (f"{mall.url('catalog')}/products/{product_id}",
+                        f"{mall.url('gateway')}/api/products/{product_id}"),
+            "search": (f"{mall.url('catalog')}/search?q={QUERY}", f"{mall.url('gateway')}/api/search?q={QUERY}"),
+        }
+        figures: dict[str, tuple[Figures, Figures]] = {}
+        for name, (direct_url, gateway_url) in pairs.items():
+            await hammer(session, direct_url, catalog_headers, WARMUP, concurrency)
+            await hammer(session, gateway_url, gateway_headers, WARMUP, concurrency)
+            direct = await hammer(session, direct_url, catalog_headers, requests, concurrency)
+            through = await hammer(session, gateway_url, gateway_headers, requests, concurrency)
+            figures[name] = (direct, through)
+        return figures
+
+
+async def delete_bus(prefix: str) -> None:
+    delays = ServiceSettings.model_fields["retry_delays_ms"].get_default(call_default_factory=True)
+    conn = await aio_pika.connect(AMQP)
+    try:
+        channel = await conn.channel()
+        for service in SERVICES:
+            names = queue_names(prefix, service, delays)
+            for queue in [names["main"], names["dead"], *names["retry"]]:
+                await channel.queue_delete(queue)
+        await channel.exchange_delete(f"{prefix}{EXCHANGE}")
+    finally:
+        await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    limit = str(100 * (args.requests + WARMUP) * 4)  # every request of the run fits in one window
+    admin = await asyncpg.connect(PG)
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-gateway-") as workdir:
+            mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
+                             log_level="WARNING", env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit})
+            try:
+                await mall.prepare()
+                await mall.start()
+                await mall.seed()
+                figures = await measure(mall, args.requests, args.concurrency)
+            except BaseException:
+                for service in SERVICES:  # the workdir goes with the run: show what the services said
+                    log = mall.log_path(service)
+                    if log.exists():
+                        print(f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
+                raise
+            finally:
+                await mall.stop()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+        await delete_bus(prefix)
+    print(f"requests: {args.requests} per figure, concurrency {args.concurrency}")
+    for label, (direct, through) in figures.items():
+        print(f"{label}:")
+        for who, f in (("catalog direct", direct), ("via gateway", through)):
+            print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms")
+        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate, "
+              f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
+
+if __name__ == "__main__":
+    asyncio.run(main())
