@@ -1,4 +1,4 @@
 """The gateway: the only public entry. Mini-program clients and merchant staff call it; it authenticates,
-rate-limits and routes each call of the contract (../shared/API-CONTRACT.md) to the owning service."""
+rate-limits and routes each call of the contract (docs/API-CONTRACT.md) to the owning service."""
 
 EXTENSIONS: tuple[str, ...] = ()

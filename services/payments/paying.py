@@ -244,7 +244,7 @@ async def apply_trade_status(ctx: Context, tx: Tx, trade: asyncpg.Record, status
 
 async def _payment_paid(ctx: Context, tx: Tx, payment_id: str, trade_no: str | None) -> None:
     """Money arrived. It is always reported: if the order no longer wants it (cancelled, paid another way),
-    orders answers with order.refund_approved and the money goes back (ARCHITECTURE §4, Timeouts)."""
+    orders answers with order.refund_approved and the money goes back (docs/ARCHITECTURE.md, Deadlines)."""
     payment = await store.lock_payment(tx.conn, payment_id)
     assert payment is not None
     order = await store.lock_order(tx.conn, payment["order_id"])
