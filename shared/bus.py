@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
@@ -66,7 +66,7 @@ class Bus:
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(self.url, client_properties={
             "connection_name": f"mall-{self.prefix}{self.service}"})
-        self._publish_channel = await self.connection.channel(publisher_confirms=True)  # type: ignore[assignment]
+        self._publish_channel = await self.connection.channel(publisher_confirms=True)
         self._exchange = await self._publish_channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
@@ -116,7 +116,7 @@ class Bus:
         Refusal: park now)."""
         assert self.connection is not None
         await self.declare_topology(routing_keys)
-        self._consume_channel = await self.connection.channel()  # type: ignore[assignment]
+        self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await self._consume_channel.declare_queue(
             self.names["main"], durable=True, arguments={"x-queue-type": "quorum"})
@@ -146,7 +146,7 @@ class Bus:
         await self._ack(message)
 
     async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> None:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        attempts = int(cast("int | str", (message.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
         code = exc.code if isinstance(exc, Refusal) else None  # the operator sees which "no" parked it
         error = f"{type(exc).__name__}{f' {code}' if code else ''}: {exc}"[:2000]
         headers = {ATTEMPTS_HEADER: attempts, ERROR_HEADER: error,

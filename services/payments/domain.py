@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shared.refusal import Refusal  # a payment rule's "no": 409 unless it says otherwise
+from shared.refusal import Refusal as Refusal  # a payment rule's "no": 409 unless it says otherwise
 
 Method = Literal["alipay", "huabei", "balance", "pay_later"]
 FeePayer = Literal["buyer", "merchant"]

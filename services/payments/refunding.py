@@ -32,7 +32,7 @@ async def refund_order(ctx: Context, tx: Tx, approved: OrderRefundApproved) -> N
     except Refusal as refusal:
         log.warning("refund refused", refund_id=approved.refund_id, order_id=approved.order_id,
                     reason=refusal.code)
-        await store.insert_refund(tx.conn, refund_id=approved.refund_id, payment_id=payment and payment["id"],
+        await store.insert_refund(tx.conn, refund_id=approved.refund_id, payment_id=payment["id"] if payment else None,
                                   order_id=approved.order_id, amount_fen=approved.amount_fen, status="rejected",
                                   reason=refusal.code)
         await tx.emit(PaymentRefundFailed(order_id=approved.order_id, user_id=approved.user_id,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.api.common import db, now, path_id, user_id
 from services.marketing.claims import campaign_running, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id
+from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx
 from shared.http import Conflict, NotFound, json_response
 from shared.refusal import Refusal
