@@ -101,7 +101,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         row = await campaigns_db.insert_campaign(tx.conn, {
             "id": new_id("cmp"), "merchant_id": merchant, **body.model_dump(), "starts_at": body.starts_at or at})
-        return 201, campaign_view(row)
+        return 201, campaign_view(returned(row))  # a fresh id: the insert always returns its row
 
     return await maybe_idempotent(request, f"campaign:{merchant}", body.model_dump(mode="json"), work)
 

@@ -22,12 +22,12 @@ def rule_of(row: Record) -> Rule:
                 category_id=row["category_id"])
 
 
-async def insert_campaign(conn: Connection, c: dict[str, Any]) -> Record:
-    return returned(await conn.fetchrow(
+async def insert_campaign(conn: Connection, c: dict[str, Any]) -> Record | None:
+    return await conn.fetchrow(
         """INSERT INTO campaigns (id, merchant_id, name, kind, budget_fen, fission_needed, starts_at, ends_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING *""",
         c["id"], c["merchant_id"], c["name"], c["kind"], c.get("budget_fen"), c.get("fission_needed"),
-        c["starts_at"], c.get("ends_at")))
+        c["starts_at"], c.get("ends_at"))
 
 
 async def get_campaign(conn: Connection, campaign_id: str, *, for_update: bool = False) -> Record | None:
