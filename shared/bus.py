@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 
 from shared.events.base import Event
 from shared.logging import get_logger
+from shared.refusal import Refusal
 
 EXCHANGE = "mall.events"
 ATTEMPTS_HEADER = "x-mall-attempts"
@@ -65,7 +66,7 @@ class Bus:
     async def connect(self) -> None:
         self.connection = await aio_pika.connect_robust(self.url, client_properties={
             "connection_name": f"mall-{self.prefix}{self.service}"})
-        self._publish_channel = await self.connection.channel(publisher_confirms=True)  # type: ignore[assignment]
+        self._publish_channel = await self.connection.channel(publisher_confirms=True)
         self._exchange = await self._publish_channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
@@ -111,10 +112,11 @@ class Bus:
         await channel.declare_queue(names["dead"], durable=True, arguments={"x-queue-type": "quorum"})
 
     async def consume(self, routing_keys: Iterable[str], deliver: Deliver) -> None:
-        """Start consuming the service's queue; `deliver` raising means "retry later" (or Poison: park now)."""
+        """Start consuming the service's queue; `deliver` raising means "retry later" (Poison or a business
+        Refusal: park now)."""
         assert self.connection is not None
         await self.declare_topology(routing_keys)
-        self._consume_channel = await self.connection.channel()  # type: ignore[assignment]
+        self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await self._consume_channel.declare_queue(
             self.names["main"], durable=True, arguments={"x-queue-type": "quorum"})
@@ -135,7 +137,7 @@ class Bus:
             await deliver(message.body)
         except asyncio.CancelledError:
             raise
-        except Poison as exc:
+        except (Poison, Refusal) as exc:  # a business "no" stays a no however often it is retried
             await self._settle_failure(message, exc, park=True)
             return
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
@@ -144,14 +146,16 @@ class Bus:
         await self._ack(message)
 
     async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> None:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        attempts = int(cast("int | str", (message.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
+        code = exc.code if isinstance(exc, Refusal) else None  # the operator sees which "no" parked it
+        error = f"{type(exc).__name__}{f' {code}' if code else ''}: {exc}"[:2000]
         headers = {ATTEMPTS_HEADER: attempts, ERROR_HEADER: error,
                    ROUTING_KEY_HEADER: message.routing_key or message.type or ""}
         names = self.names
         if park or attempts >= self.max_attempts or not names["retry"]:
             target = names["dead"]
-            self.log.error("message parked", message_id=message.message_id, attempts=attempts, error=error)
+            self.log.error("message parked", message_id=message.message_id, attempts=attempts, error=error,
+                           code=code)
         else:
             target = names["retry"][min(attempts, len(names["retry"])) - 1]
             self.log.warning("message retried", message_id=message.message_id, attempts=attempts,

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
@@ -21,6 +21,21 @@ from shared.events.base import Event, EventData
 from shared.logging import correlation_id_var
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+
+# What a store function may run its SQL on: a connection of its own, the one the pool lends (a proxy that
+# forwards every Connection method), or the pool itself for reads that need no transaction.
+Queryable = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy | asyncpg.Pool
+
+
+def lent(conn: asyncpg.pool.PoolConnectionProxy) -> asyncpg.Connection:
+    """A connection the pool lends, typed as the Connection whose every method its proxy forwards."""
+    return cast(asyncpg.Connection, conn)
+
+
+def returned(row: asyncpg.Record | None) -> asyncpg.Record:
+    """The row a statement always gives (an INSERT … RETURNING of a fresh id, an aggregate)."""
+    assert row is not None
+    return row
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -166,10 +181,10 @@ class Database:
     async def transaction(self, correlation_id: str | None = None) -> AsyncIterator[Tx]:
         async with self.pool.acquire() as conn:
             async with conn.transaction():
-                tx = Tx(conn, self.service, correlation_id)
+                tx = Tx(lent(conn), self.service, correlation_id)
                 yield tx
             if tx.emitted:
-                await self._wake_relay(conn)
+                await self._wake_relay(lent(conn))
 
     async def _wake_relay(self, conn: asyncpg.Connection) -> None:
         """Wake the outbox relay after the commit, in a transaction of its own.

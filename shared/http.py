@@ -1,7 +1,8 @@
 """HTTP pieces every service uses: problem+json errors, request ids, body parsing, idempotency, health.
 
-Errors are exceptions with a stable `code`; one middleware turns them (and validation errors, bad JSON,
-oversize bodies) into `application/problem+json`. Nothing else writes error responses.
+Errors are exceptions with a stable `code` (a business `shared.refusal.Refusal`, or a `Problem` raised by HTTP
+code); one middleware turns them (and validation errors, bad JSON, oversize bodies) into
+`application/problem+json`. Nothing else writes error responses.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 
 from shared.db import Database, Tx
 from shared.logging import correlation_id_var, get_logger, request_id_var
+from shared.refusal import Refusal
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 PROBLEM = "application/problem+json"
@@ -82,6 +84,17 @@ class Conflict(Problem):
 
 class Unprocessable(Problem):
     status, code, title = 422, "unprocessable", "Cannot process this request"
+
+
+REFUSAL_KINDS: dict[int, type[Problem]] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict,
+                                           422: Unprocessable}
+
+
+def refusal_problem(refusal: Refusal) -> Problem:
+    """A business refusal at the HTTP edge: the problem class of its status gives the default title."""
+    kind = REFUSAL_KINDS.get(refusal.status, Problem)
+    return kind(refusal.detail, code=refusal.code, status=refusal.status, title=refusal.title,
+                errors=refusal.errors, **refusal.extra)
 
 
 def problem_response(problem: Problem) -> web.Response:
@@ -191,6 +204,8 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
                 response = await handler(request)
             except Problem as problem:
                 response = problem_response(problem)
+            except Refusal as refusal:
+                response = problem_response(refusal_problem(refusal))
             except web.HTTPException as exc:
                 if exc.status < 400:
                     raise
@@ -276,7 +291,7 @@ async def run_idempotent(db: Database, *, scope: str, key: str, fingerprint_: st
     """Run `work` once per (scope, key): the same key and request again get the first answer back;
     the same key with another request is refused with 422. The key and the answer are stored in the same
     transaction as the work, so a crash leaves neither; a concurrent twin waits on the key's row lock.
-    Refusals (Problem) roll back and are not stored: a retry is evaluated again.
+    Refusals (Refusal, Problem) roll back and are not stored: a retry is evaluated again.
     """
     async with db.transaction() as tx:
         claimed = await tx.conn.fetchval(CLAIM_KEY, scope, key, fingerprint_)

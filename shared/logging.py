@@ -2,7 +2,9 @@
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
+from typing import Any
 
 import orjson
 import structlog
@@ -12,7 +14,7 @@ correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", defaul
 event_id_var: ContextVar[str | None] = ContextVar("event_id", default=None)
 
 
-def _add_context(_: object, __: str, event_dict: dict) -> dict:
+def _add_context(_: object, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for name, var in (("request_id", request_id_var), ("correlation_id", correlation_id_var),
                       ("event_id", event_id_var)):
         value = var.get()

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.bus import Bus
-from shared.db import Database, create_pool, migrate
+from shared.db import Database, create_pool, lent, migrate
 from shared.events.base import EventData
 from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
 from shared.inbox import Consumer, Handler
@@ -58,7 +58,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
         pool = await create_pool(settings.own_dsn, settings.service,
                                  min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         async with pool.acquire() as conn:
-            applied = await migrate(conn, settings.service)
+            applied = await migrate(lent(conn), settings.service)
         if applied:
             log.info("migrations applied", versions=applied)
         db = app[DB] = Database(pool, settings.service)

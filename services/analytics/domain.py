@@ -6,7 +6,7 @@ No I/O here. Definitions are in METRICS.md; this module is their executable form
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -83,11 +83,11 @@ def _by_method(paid: dict[str, int], refunded: dict[str, int], orders: dict[str,
     return out
 
 
-def build_report(*, merchant_id: str, span: DateRange, paid: list[Mapping[str, Any]],
-                 orders: list[Mapping[str, Any]], refunds: list[Mapping[str, Any]], cost: Mapping[str, Any],
-                 coupons: Mapping[str, Any], retention: list[Mapping[str, Any]],
-                 visitors: list[Mapping[str, Any]], entry_orders: list[Mapping[str, Any]],
-                 top_products: list[Mapping[str, Any]]) -> dict[str, Any]:
+def build_report(*, merchant_id: str, span: DateRange, paid: Sequence[Mapping[str, Any]],
+                 orders: Sequence[Mapping[str, Any]], refunds: Sequence[Mapping[str, Any]], cost: Mapping[str, Any],
+                 coupons: Mapping[str, Any], retention: Sequence[Mapping[str, Any]],
+                 visitors: Sequence[Mapping[str, Any]], entry_orders: Sequence[Mapping[str, Any]],
+                 top_products: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One JSON-ready document with every metric of a merchant over a range (see METRICS.md)."""
     paid_day = _sum_by(paid, ("day",), "paid_fen")
     refunded_day = _sum_by(refunds, ("day",), "refunded_fen")
@@ -138,7 +138,7 @@ def build_report(*, merchant_id: str, span: DateRange, paid: list[Mapping[str, A
     }
 
 
-def retention_series(span: DateRange, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def retention_series(span: DateRange, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Day-7 retention per first-visit cohort, one entry per day of the range (empty cohorts included)."""
     found = {r["cohort_day"]: (int(r["users"]), int(r["retained"])) for r in rows}
     out = []
@@ -149,7 +149,7 @@ def retention_series(span: DateRange, rows: list[Mapping[str, Any]]) -> list[dic
     return out
 
 
-def conversion(visitors: list[Mapping[str, Any]], orders: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def conversion(visitors: Sequence[Mapping[str, Any]], orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     seen = _sum_by(visitors, ("entry",), "visitors")
     paid = _sum_by(orders, ("entry",), "orders")
     names = [e for e in ENTRIES if e in ENTRIES[:6] or e in seen or e in paid]

@@ -15,7 +15,7 @@ from services.catalog.domain import is_valid_ean13, search_keys
 from services.catalog.store import catalogue as store
 from shared.db import Tx
 from shared.events.catalog import SkuChanged, StoreChanged
-from shared.http import Conflict, Forbidden, NotFound, Unprocessable
+from shared.refusal import Refusal
 
 
 @dataclass
@@ -58,7 +58,7 @@ async def save_store(tx: Tx, store_id: str, merchant_id: str, name: str, address
     await _known_merchant(tx, merchant_id)
     existing = await store.get_store(tx.conn, store_id)
     if existing is not None and existing["merchant_id"] != merchant_id:
-        raise Forbidden("This store belongs to another merchant", code="store_not_yours")
+        raise Refusal("store_not_yours", "This store belongs to another merchant", 403)
     saved = await store.upsert_store(tx.conn, store_id, merchant_id, name, address, lat, lng, active)
     if saved is None:
         assert existing is not None
@@ -75,11 +75,11 @@ async def save_product(tx: Tx, draft: ProductDraft) -> None:
     await _known_merchant(tx, draft.merchant_id)
     old = await store.get_product(tx.conn, draft.id, for_update=True)
     if old is not None and old["merchant_id"] != draft.merchant_id:
-        raise Forbidden("This product belongs to another merchant", code="product_not_yours")
+        raise Refusal("product_not_yours", "This product belongs to another merchant", 403)
     category_name = await _category_name(tx, draft.category_id)
     store_ids = sorted(set(draft.store_ids))
     if store_ids and len(await store.merchant_store_ids(tx.conn, draft.merchant_id, store_ids)) != len(store_ids):
-        raise Unprocessable("A store is not one of this merchant's", code="unknown_store")
+        raise Refusal("unknown_store", "A store is not one of this merchant's", 422)
     keys = search_keys(draft.name, draft.brand, category_name)
     await store.save_product(tx.conn, draft.id, draft.merchant_id, draft.category_id, draft.name, draft.brand,
                              draft.description, draft.image, draft.active, keys)
@@ -96,7 +96,7 @@ async def save_product(tx: Tx, draft: ProductDraft) -> None:
 async def add_sku(tx: Tx, merchant_id: str, product_id: str, sku: SkuDraft) -> asyncpg.Record:
     await owned_product(tx, merchant_id, product_id)
     if await store.get_sku(tx.conn, sku.id) is not None:
-        raise Conflict("A SKU with this id exists", code="sku_exists")
+        raise Refusal("sku_exists", "A SKU with this id exists")
     await _save_sku(tx, product_id, sku)
     await emit_sku_changes(tx, [sku.id])
     row = await store.get_sku(tx.conn, sku.id)
@@ -120,23 +120,23 @@ async def adjust_stock(tx: Tx, merchant_id: str, sku_id: str, delta: int) -> asy
     await owned_sku(tx, merchant_id, sku_id)
     row = await store.adjust_stock(tx.conn, sku_id, delta)
     if row is None:
-        raise Conflict("Not that many units are available to take away", code="stock_negative")
+        raise Refusal("stock_negative", "Not that many units are available to take away")
     return row
 
 
 async def owned_product(tx: Tx, merchant_id: str, product_id: str) -> asyncpg.Record:
     product = await store.get_product(tx.conn, product_id, for_update=True)
     if product is None:
-        raise NotFound("No such product", code="product_not_found")
+        raise Refusal("product_not_found", "No such product", 404)
     if product["merchant_id"] != merchant_id:
-        raise Forbidden("This product belongs to another merchant", code="product_not_yours")
+        raise Refusal("product_not_yours", "This product belongs to another merchant", 403)
     return product
 
 
 async def owned_sku(tx: Tx, merchant_id: str, sku_id: str) -> asyncpg.Record:
     sku = await store.get_sku(tx.conn, sku_id)
     if sku is None:
-        raise NotFound("No such SKU", code="sku_not_found")
+        raise Refusal("sku_not_found", "No such SKU", 404)
     await owned_product(tx, merchant_id, sku["product_id"])
     return sku
 
@@ -152,13 +152,13 @@ async def emit_sku_changes(tx: Tx, sku_ids: list[str]) -> None:
 async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:
     if sku.barcode is not None:
         if not is_valid_ean13(sku.barcode):
-            raise Unprocessable("Not a valid EAN-13 barcode", code="invalid_barcode", field="barcode")
+            raise Refusal("invalid_barcode", "Not a valid EAN-13 barcode", 422, field="barcode")
         owner = await store.barcode_owner(tx.conn, sku.barcode)
         if owner is not None and owner != sku.id:
-            raise Conflict("Another SKU has this barcode", code="barcode_taken")
+            raise Refusal("barcode_taken", "Another SKU has this barcode")
     existing = await store.get_sku(tx.conn, sku.id)
     if existing is not None and existing["product_id"] != product_id:
-        raise Conflict("This SKU id belongs to another product", code="sku_exists")
+        raise Refusal("sku_exists", "This SKU id belongs to another product")
     saved = await store.upsert_sku(tx.conn, sku.id, product_id, sku.specs, sku.price_fen, sku.deposit_fen,
                                    sku.barcode, sku.sellable, sku.stock)
     return saved is not None
@@ -166,7 +166,7 @@ async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:
 
 async def _known_merchant(tx: Tx, merchant_id: str) -> None:
     if not await store.merchant_exists(tx.conn, merchant_id):
-        raise NotFound("No such merchant; create its profile first", code="merchant_not_found")
+        raise Refusal("merchant_not_found", "No such merchant; create its profile first", 404)
 
 
 async def _category_name(tx: Tx, category_id: str | None) -> str:
@@ -174,7 +174,7 @@ async def _category_name(tx: Tx, category_id: str | None) -> str:
         return ""
     category = await store.get_category(tx.conn, category_id)
     if category is None:
-        raise Unprocessable("No such category", code="unknown_category", field="category_id")
+        raise Refusal("unknown_category", "No such category", 422, field="category_id")
     return str(category["name"])
 
 

@@ -82,7 +82,7 @@ def _operation(op: Operation) -> dict[str, Any]:
 
 
 def build_document(operations: list[Operation], server_url: str = "/") -> dict[str, Any]:
-    models = {ProblemDoc}
+    models: set[type[pydantic.BaseModel]] = {ProblemDoc}
     for op in operations:
         models.update(m for m in (op.body, op.answer) if m is not None)
     _, schemas = models_json_schema([(m, "validation" if m is op_body_kind(operations, m) else "serialization")

@@ -15,7 +15,7 @@ from shared.service import create_service_app
 
 def create_app(settings: MarketingSettings, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = create_service_app(settings, handlers=make_handlers(settings, clock), jobs=[level_job])
+    app = create_service_app(settings, handlers=make_handlers(settings, clock), jobs=[level_job(settings, clock)])
     app[CLOCK] = clock
     add_routes(app)
     return app

@@ -1,7 +1,7 @@
 """Issuing a coupon to a user: every limit is a conditional write, so concurrent claims never overshoot.
 
 Used by the claim API, store claim codes and fission rewards. Runs inside the caller's transaction: any
-refusal raises a Conflict and the caller's transaction rolls back whatever was taken before it.
+refusal raises a Refusal and the caller's transaction rolls back whatever was taken before it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from services.marketing.store import coupons as coupons_db
 from services.marketing.store import new_id
 from shared.db import Tx
 from shared.events.marketing import CouponClaimed
-from shared.http import Conflict
+from shared.refusal import Refusal
 
 
 def campaign_running(campaign: Record, now: datetime) -> bool:
@@ -26,7 +26,7 @@ def campaign_running(campaign: Record, now: datetime) -> bool:
 
 async def issue_coupon(tx: Tx, template: Record, user_id: str, *, source: str, now: datetime,
                        credit_score: int | None = None, check_credit: bool = True) -> Record:
-    """The coupon, with `coupon.claimed` in the same transaction; a Conflict when any limit says no."""
+    """The coupon, with `coupon.claimed` in the same transaction; a Refusal when any limit says no."""
     conn = tx.conn
     # The campaign row is locked first and held to commit: every issuing path (claim, store code, fission
     # reward and friend gift) then takes campaign → template → user rows in that order, so two of them can
@@ -34,19 +34,19 @@ async def issue_coupon(tx: Tx, template: Record, user_id: str, *, source: str, n
     campaign = await campaigns_db.get_campaign(conn, template["campaign_id"], for_update=True)
     assert campaign is not None
     if not campaign_running(campaign, now):
-        raise Conflict("The campaign is not running", code="campaign_not_running")
+        raise Refusal("campaign_not_running", "The campaign is not running")
     if template["valid_until"] is not None and template["valid_until"] <= now:
-        raise Conflict("The coupon's validity has ended", code="coupon_expired")
+        raise Refusal("coupon_expired", "The coupon's validity has ended")
     if check_credit and not credit_allows(template["min_credit_score"], credit_score):
-        raise Conflict("This offer needs a higher Sesame score", code="credit_too_low",
+        raise Refusal("credit_too_low", "This offer needs a higher Sesame score",
                        min_credit_score=template["min_credit_score"])
     if not await campaigns_db.take_template_stock(conn, template["id"]):
-        raise Conflict("All coupons of this offer have been claimed", code="coupon_sold_out")
+        raise Refusal("coupon_sold_out", "All coupons of this offer have been claimed")
     if not await campaigns_db.take_user_allowance(conn, template["id"], user_id, template["per_user_limit"]):
-        raise Conflict("You already hold as many of these coupons as allowed", code="claim_limit_reached")
+        raise Refusal("claim_limit_reached", "You already hold as many of these coupons as allowed")
     face_value = template["amount_fen"] if template["kind"] == "fixed" else template["cap_fen"]
     if not await campaigns_db.commit_budget(conn, template["campaign_id"], face_value, now):
-        raise Conflict("The campaign's budget is spent", code="budget_exhausted")
+        raise Refusal("budget_exhausted", "The campaign's budget is spent")
     coupon = await coupons_db.insert_coupon(
         conn, coupon_id=new_id("cpn"), template=template, user_id=user_id, source=source, claimed_at=now,
         expires_at=expires_at(now, template["valid_until"], template["valid_days"]))

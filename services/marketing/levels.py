@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from services.marketing.api.common import CLOCK, settings_of
 from services.marketing.domain.levels import level_for
 from services.marketing.settings import MarketingSettings
 from services.marketing.store import members as members_db
-from shared.db import Tx
+from shared.clock import Clock
+from shared.db import Database, Tx
 from shared.events.marketing import MemberLevelChanged
 from shared.logging import get_logger
-from shared.service import DB
+from shared.service import DB, Job
 
 
 async def refresh_level(tx: Tx, settings: MarketingSettings, user_id: str, merchant_id: str, now: datetime) -> None:
@@ -32,20 +32,22 @@ async def refresh_level(tx: Tx, settings: MarketingSettings, user_id: str, merch
                                          new_level=level))
 
 
-async def level_job(app: web.Application) -> None:
+def level_job(settings: MarketingSettings, clock: Clock) -> Job:
     """Every `level_refresh_seconds`, lower the levels whose spend has left the rolling window."""
-    settings = settings_of(app)
-    log = get_logger(settings.service).bind(component="levels")
-    while True:
-        await asyncio.sleep(settings.level_refresh_seconds)
-        try:
-            await refresh_stale_levels(app, settings)
-        except Exception:  # the job must outlive a database hiccup; the next round tries again
-            log.exception("level refresh failed")
+
+    async def level_job(app: web.Application) -> None:
+        log = get_logger(settings.service).bind(component="levels")
+        while True:
+            await asyncio.sleep(settings.level_refresh_seconds)
+            try:
+                await refresh_stale_levels(app[DB], settings, clock.now())
+            except Exception:  # the job must outlive a database hiccup; the next round tries again
+                log.exception("level refresh failed")
+
+    return level_job
 
 
-async def refresh_stale_levels(app: web.Application, settings: MarketingSettings) -> int:
-    db, now = app[DB], app[CLOCK].now()
+async def refresh_stale_levels(db: Database, settings: MarketingSettings, now: datetime) -> int:
     since = now - timedelta(days=settings.level_window_days)
     stale = await members_db.members_above(db.pool, since, settings.level_thresholds_fen)
     for row in stale:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.domain.coupons import Cart, Rejection, check_usable, discount_fen
 from services.marketing.domain.points import POINT_FEN, points_to_spend
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import points as points_db
 from services.marketing.store.campaigns import rule_of
+from shared.db import Queryable as Connection  # reads may run on the pool
 
 
 @dataclass(frozen=True)

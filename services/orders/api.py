@@ -24,11 +24,8 @@ from shared.db import Tx
 from shared.events.common import Line
 from shared.events.orders import Entry, OrderPlaced
 from shared.http import (
-    Conflict,
     NotFound,
-    Problem,
     StrictModel,
-    Unprocessable,
     current_merchant,
     current_user,
     idempotent,
@@ -76,17 +73,6 @@ class ListQuery(StrictModel):
 
 class GetQuery(StrictModel):
     wait_ms: int = Field(default=0, ge=0, le=60_000)
-
-
-@web.middleware
-async def refusals(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                   ) -> web.StreamResponse:
-    """Domain refusals become problem documents with their stable code."""
-    try:
-        return await handler(request)
-    except domain.Refusal as refusal:
-        kind: type[Problem] = Unprocessable if refusal.status == 422 else Conflict
-        raise kind(refusal.detail, code=refusal.code) from refusal
 
 
 def _settings(request: web.Request) -> OrdersSettings:

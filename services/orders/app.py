@@ -15,8 +15,7 @@ from shared.service import create_service_app
 def create_app(settings: OrdersSettings, clock: Clock | None = None) -> web.Application:
     """`clock` is injectable so tests can move time for deadlines (ManualClock)."""
     clock = clock or Clock()
-    app = create_service_app(settings, handlers=make_handlers(clock), jobs=[deadline_job],
-                             middlewares=[api.refusals])
+    app = create_service_app(settings, handlers=make_handlers(clock), jobs=[deadline_job])
     app[CLOCK] = clock
     app.router.add_routes(api.routes)
     app.router.add_routes(cart.routes)

@@ -1,6 +1,7 @@
 """Pure rules of orders: pricing, the saga's decision, the state machine, refund policy. No I/O.
 
-Refusals are `Refusal` exceptions with a stable code; the API turns them into problem documents.
+Refusals are `shared.refusal.Refusal` exceptions with a stable code; the shared HTTP middleware turns them
+into problem documents.
 """
 
 from __future__ import annotations
@@ -12,19 +13,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from shared.refusal import Refusal as Refusal  # 409 (the shop says no) or 422 (cannot be served as asked)
+
 MAX_QTY = 99  # per SKU in one order or cart
 MIN_PAYABLE_FEN = 1  # Alipay cannot charge 0.00 (trade amount range is 0.01-100000000)
 SUBJECT_MAX = 60
-
-
-class Refusal(Exception):
-    """A business refusal: `status` 409 (the shop says no) or 422 (the request cannot be served as asked)."""
-
-    def __init__(self, code: str, detail: str, status: int = 409):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.status = status
 
 
 class Status(StrEnum):

@@ -14,7 +14,7 @@ import asyncpg
 from services.orders.domain import Priced, Sku
 from shared.events.catalog import SkuChanged
 
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy | asyncpg.Pool
 
 # --- SKU copy ---------------------------------------------------------------------------------------
 

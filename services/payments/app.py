@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +27,7 @@ def create_app(settings: PaymentsSettings, *, clock: Clock | None = None) -> web
     return app
 
 
-def _alipay(settings: PaymentsSettings, clock: Clock):  # noqa: ANN202 - a cleanup_ctx generator factory
+def _alipay(settings: PaymentsSettings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def alipay(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
             client = settings.alipay_client(session)

@@ -10,19 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.refusal import Refusal as Refusal  # a payment rule's "no": 409 unless it says otherwise
+
 Method = Literal["alipay", "huabei", "balance", "pay_later"]
 FeePayer = Literal["buyer", "merchant"]
 TERMS = (3, 6, 12)  # the only Huabei terms Alipay accepts (notes §4)
 PAID_STATUSES = ("TRADE_SUCCESS", "TRADE_FINISHED")
-
-
-class Refusal(Exception):
-    """A business "no" with a stable code (rendered as 409 by the API)."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from services.payments.domain import FeePayer, Method, PayDecision, Refusal
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
-from shared.http import Conflict, NotFound, Problem, Unprocessable
+from shared.http import Problem
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="paying")
@@ -47,20 +47,20 @@ async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score:
                     fee_payer: FeePayer) -> dict[str, Any]:
     order = await store.lock_order(tx.conn, order_id)
     if order is None:  # order.confirmed may still be on its way
-        raise Conflict("The order is not ready for payment yet; retry shortly", code="order_not_ready")
+        raise Refusal("order_not_ready", "The order is not ready for payment yet; retry shortly")
     if order["user_id"] != user_id:
-        raise NotFound("No such order", code="order_not_found")
+        raise Refusal("order_not_found", "No such order", 404)
     if order["status"] == "paid":
-        raise Conflict("The order is paid already", code="order_already_paid")
+        raise Refusal("order_already_paid", "The order is paid already")
     if order["status"] != "payable" or order["pay_by"] <= ctx.clock.now():
-        raise Conflict("The order can no longer be paid", code="order_not_payable")
+        raise Refusal("order_not_payable", "The order can no longer be paid")
     try:
         decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
                                          ctx.settings.rules, installments=installments, fee_payer=fee_payer)
     except Refusal as refusal:
-        raise Conflict(refusal.detail, code=refusal.code) from None
+        raise Refusal(refusal.code, refusal.detail) from None
     if method in ("alipay", "huabei") and not alipay_user_id:
-        raise Unprocessable("Paying through Alipay needs the buyer's Alipay user id", code="alipay_user_required")
+        raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
     for pending in await store.pending_payments(tx.conn, order_id):
         if _same_terms(pending, decision):
             return payment_view(pending)  # the trade the client already has
@@ -96,10 +96,9 @@ async def _close_trade(ctx: Context, out_trade_no: str | None) -> None:
         await ctx.alipay.trade_close(out_trade_no)
     except AlipayError as exc:
         if exc.sub_code == "ACQ.TRADE_HAS_SUCCESS":
-            raise Conflict("A payment for this order is being completed", code="payment_in_progress") from None
+            raise Refusal("payment_in_progress", "A payment for this order is being completed") from None
         if exc.sub_code != "ACQ.TRADE_NOT_EXIST":  # never opened in the cashier: nothing to close
-            raise Conflict(f"Alipay refused to close the earlier trade: {exc.sub_code}",
-                           code="alipay_refused") from None
+            raise Refusal("alipay_refused", f"Alipay refused to close the earlier trade: {exc.sub_code}") from None
     except AlipayResponseError as exc:
         raise AlipayUnavailable(str(exc)) from None
 
@@ -107,7 +106,7 @@ async def _close_trade(ctx: Context, out_trade_no: str | None) -> None:
 async def _pay_from_balance(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str,
                             decision: PayDecision) -> None:
     if await store.debit_balance(tx.conn, order["user_id"], decision.charge_fen) is None:
-        raise Conflict("The balance does not cover this order", code="insufficient_balance")
+        raise Refusal("insufficient_balance", "The balance does not cover this order")
     await store.insert_movement(tx.conn, domain.movement(domain.user_account(order["user_id"]), "sales",
                                                          decision.charge_fen), kind="order_payment", ref=payment_id)
     await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=ctx.clock.now())
@@ -149,7 +148,7 @@ async def create_trade(ctx: Context, *, out_trade_no: str, total_fen: int, subje
             hb_fq_seller_percent=hb_fq_seller_percent, timeout_express=ctx.settings.trade_timeout_express)
     except AlipayError as exc:
         log.warning("trade.create refused", out_trade_no=out_trade_no, code=exc.code, sub_code=exc.sub_code)
-        raise Conflict(f"Alipay refused the trade: {exc.sub_msg or exc.sub_code}", code="alipay_refused") from None
+        raise Refusal("alipay_refused", f"Alipay refused the trade: {exc.sub_msg or exc.sub_code}") from None
     except AlipayResponseError as exc:
         raise AlipayUnavailable(str(exc)) from None
 
@@ -193,9 +192,9 @@ async def top_up(ctx: Context, tx: Tx, *, user_id: str, alipay_user_id: str | No
                  ) -> dict[str, Any]:
     rules = ctx.settings.rules
     if amount_fen > rules.top_up_max_fen:
-        raise Conflict(f"A top-up is at most {rules.top_up_max_fen} fen", code="top_up_too_large")
+        raise Refusal("top_up_too_large", f"A top-up is at most {rules.top_up_max_fen} fen")
     if not alipay_user_id:
-        raise Unprocessable("Paying through Alipay needs the buyer's Alipay user id", code="alipay_user_required")
+        raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
     top_up_id = str(uuid.uuid4())
     bonus = domain.top_up_bonus(amount_fen, rules)
     out_trade_no = domain.out_trade_no("t", top_up_id)

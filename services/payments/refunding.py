@@ -15,7 +15,6 @@ from shared.alipay import AlipayError
 from shared.db import Tx
 from shared.events.orders import OrderRefundApproved
 from shared.events.payments import PaymentRefunded, PaymentRefundFailed
-from shared.http import Conflict, NotFound
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="refunds")
@@ -33,7 +32,7 @@ async def refund_order(ctx: Context, tx: Tx, approved: OrderRefundApproved) -> N
     except Refusal as refusal:
         log.warning("refund refused", refund_id=approved.refund_id, order_id=approved.order_id,
                     reason=refusal.code)
-        await store.insert_refund(tx.conn, refund_id=approved.refund_id, payment_id=payment and payment["id"],
+        await store.insert_refund(tx.conn, refund_id=approved.refund_id, payment_id=payment["id"] if payment else None,
                                   order_id=approved.order_id, amount_fen=approved.amount_fen, status="rejected",
                                   reason=refusal.code)
         await tx.emit(PaymentRefundFailed(order_id=approved.order_id, user_id=approved.user_id,
@@ -92,14 +91,14 @@ async def release_deposit(ctx: Context, tx: Tx, order_id: str, merchant_id: str)
     """The merchant ends a rental: the held deposit goes back (waived ones had nothing to give back)."""
     order = await store.lock_order(tx.conn, order_id)
     if order is None or order["merchant_id"] != merchant_id:
-        raise NotFound("No such order", code="order_not_found")
+        raise Refusal("order_not_found", "No such order", 404)
     deposit = await store.lock_deposit(tx.conn, order_id)
     if deposit is None:
-        raise NotFound("This order has no deposit", code="deposit_not_found")
+        raise Refusal("deposit_not_found", "This order has no deposit", 404)
     if deposit["status"] == "pending":
-        raise Conflict("The deposit has not been paid", code="deposit_not_held")
+        raise Refusal("deposit_not_held", "The deposit has not been paid")
     try:
         status = await release_deposit_of(ctx, tx, order_id)
     except Refusal as refusal:
-        raise Conflict(refusal.detail, code=refusal.code) from None
+        raise Refusal(refusal.code, refusal.detail) from None
     return {"order_id": order_id, "amount_fen": deposit["amount_fen"], "status": status}

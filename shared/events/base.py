@@ -7,6 +7,7 @@ against the model registered for `(type, version)`, so a handler receives a type
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -26,7 +27,7 @@ D = TypeVar("D", bound=EventData)
 _REGISTRY: dict[tuple[str, int], type[EventData]] = {}
 
 
-def event(type_: str, version: int = 1):  # noqa: ANN201 - a class decorator
+def event(type_: str, version: int = 1) -> Callable[[type[D]], type[D]]:
     """Register an event model: `@event("order.placed")`."""
 
     def register(cls: type[D]) -> type[D]:

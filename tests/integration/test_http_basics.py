@@ -8,6 +8,7 @@ from aiohttp import web
 from shared.db import bootstrap
 from shared.events.base import EventData, event
 from shared.http import Conflict, StrictModel, idempotent, parse_body
+from shared.refusal import Refusal
 from shared.service import DB, create_service_app
 from shared.settings import ServiceSettings
 
@@ -36,6 +37,11 @@ async def make_order(request: web.Request) -> web.Response:
         if body.item == "sold-out":
             await tx.emit(OrderMade(item="half-done", qty=0))
             raise Conflict("Nothing left", code="out_of_stock")
+        if body.item == "not-yours":  # a business refusal from a flow: no HTTP class in sight
+            await tx.emit(OrderMade(item="half-done", qty=0))
+            raise Refusal("sku_not_yours", "This SKU belongs to another merchant", 403, field="item")
+        if body.item == "too-many":
+            raise Refusal("quantity_too_large", "At most 99 per order", 422)
         emitted = await tx.emit(OrderMade(item=body.item, qty=body.qty))
         return 201, {"order": str(emitted.id), "item": body.item}
 
@@ -88,6 +94,24 @@ async def test_missing_key_is_refused_and_refusals_are_not_stored(client):
     retried = await client.post("/orders", json={"item": "sold-out", "qty": 1}, headers={"Idempotency-Key": "k-3"})
     assert retried.status == 409, "a refusal is evaluated again, not replayed from the key store"
     assert await orders_made(client) == 0, "the refused write left nothing behind"
+
+
+async def test_business_refusal_is_the_same_problem_document_as_the_http_classes_and_is_not_stored(client):
+    headers = {"Idempotency-Key": "k-11"}
+    refused = await client.post("/orders", json={"item": "not-yours", "qty": 1}, headers=headers)
+    assert refused.status == 403 and refused.content_type == "application/problem+json"
+    assert await refused.json() == {
+        "type": "https://mpmall.dev/problems/sku_not_yours", "title": "Not allowed", "status": 403,
+        "code": "sku_not_yours", "detail": "This SKU belongs to another merchant", "field": "item"}
+    assert refused.headers["X-Request-Id"]
+    assert (await client.post("/orders", json={"item": "not-yours", "qty": 1}, headers=headers)).status == 403
+    assert await orders_made(client) == 0, "the refused write left nothing behind"
+    unprocessable = await client.post("/orders", json={"item": "too-many", "qty": 1},
+                                      headers={"Idempotency-Key": "k-12"})
+    assert unprocessable.status == 422
+    assert (await unprocessable.json())["title"] == "Cannot process this request"
+    default = await client.post("/orders", json={"item": "sold-out", "qty": 1}, headers={"Idempotency-Key": "k-13"})
+    assert (await default.json())["title"] == "Refused"  # Conflict's title, the one Refusal's 409 gets too
 
 
 async def test_bad_input_gets_a_problem_never_a_500(client):

@@ -211,6 +211,28 @@ async def test_undecodable_message_is_parked_at_once(database_url, amqp_url, bus
         assert "undecodable" in parked[0]["error"]
 
 
+async def test_handler_refusal_is_parked_at_once_with_its_code_and_leaves_nothing(database_url, amqp_url, bus_prefix):
+    from shared.bus import parked_messages
+    from shared.refusal import Refusal
+
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader", max_attempts=5) as (writer, reader):
+        calls: list[str] = []
+
+        async def refusing(tx, event: Event[Noted]) -> None:  # noqa: ANN001
+            calls.append(event.data.body)
+            await tx.conn.execute("INSERT INTO effects (note_event, body) VALUES ($1, $2)", event.id, event.data.body)
+            raise Refusal("sku_unavailable", "SKU s-1 is not on sale")
+
+        await reader.consume(refusing)
+        writer.run_relay()
+        await write_note(writer.db, "refused")
+        parked = await eventually(lambda: parked_messages(reader.bus), timeout=20)
+        assert parked[0]["attempts"] == 1, "a business refusal is not retried"
+        assert parked[0]["error"] == "Refusal sku_unavailable: SKU s-1 is not on sale"
+        assert calls == ["refused"]
+        assert await reader.effects() == {}, "the handler's transaction rolled back"
+
+
 async def test_redelivered_event_is_handled_once(database_url, amqp_url, bus_prefix):
     async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
         await reader.consume()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from services.gateway.models import Answer, Items
@@ -15,7 +17,7 @@ class TopUpBody(StrictModel):
 
 class BalanceOut(Answer):
     balance_fen: int
-    entries: list[dict]
+    entries: list[dict[str, Any]]
 
 
 class PaymentOut(Answer):

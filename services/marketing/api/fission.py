@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.api.common import db, now, path_id, user_id
 from services.marketing.claims import campaign_running, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id
+from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx
-from shared.http import Conflict, NotFound, Problem, json_response
+from shared.http import Conflict, NotFound, json_response
+from shared.refusal import Refusal
 
 
 def group_view(group: Record, *, viewer: str | None = None, joined_by_viewer: bool | None = None) -> dict[str, Any]:
@@ -93,7 +95,7 @@ async def gift_friend(tx: Tx, campaign_id: str, group_id: str, user: str, at: An
     try:
         async with conn.transaction():  # savepoint: a refused gift rolls back only itself
             coupon = await issue_coupon(tx, gift, user, source="fission", now=at, check_credit=False)
-    except Problem:
+    except Refusal:  # issue_coupon's refusals (sold out, limit reached, ...)
         return None
     await fission_db.set_friend_coupon(conn, group_id, user, coupon["id"])
     return str(coupon["id"])

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from asyncpg import Connection
 from pydantic import Field
 
 from services.marketing.api.common import Model, db, now, path_id, settings, user_id
@@ -14,6 +13,7 @@ from services.marketing.domain.levels import level_for, store_page
 from services.marketing.domain.points import MIN_BALANCE_TO_SPEND
 from services.marketing.store import members as members_db
 from services.marketing.store import points as points_db
+from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.http import NotFound, json_response, parse_query
 
 

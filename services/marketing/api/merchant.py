@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
-from asyncpg import Connection, Record
+from asyncpg import Record
 from pydantic import AwareDatetime, Field, model_validator
 
 from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, settings
@@ -15,7 +15,8 @@ from services.marketing.domain import qr
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
-from shared.db import Tx
+from shared.db import Queryable as Connection  # reads may run on the pool
+from shared.db import Tx, returned
 from shared.http import Conflict, NotFound, json_response, parse_body
 
 Id = Field(default=None, min_length=1, max_length=64)
@@ -100,7 +101,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         row = await campaigns_db.insert_campaign(tx.conn, {
             "id": new_id("cmp"), "merchant_id": merchant, **body.model_dump(), "starts_at": body.starts_at or at})
-        return 201, campaign_view(row)
+        return 201, campaign_view(returned(row))  # a fresh id: the insert always returns its row
 
     return await maybe_idempotent(request, f"campaign:{merchant}", body.model_dump(mode="json"), work)
 
@@ -142,7 +143,7 @@ async def create_template(request: web.Request) -> web.Response:
                 raise Conflict("No such store of this merchant", code="store_not_found")
         row = await campaigns_db.insert_template(tx.conn, {
             "id": new_id("tpl"), "campaign_id": campaign_id, "merchant_id": merchant, **body.model_dump()})
-        return 201, template_view(row)
+        return 201, template_view(returned(row))  # a fresh id: the insert always returns its row
 
     return await maybe_idempotent(request, f"template:{merchant}", body.model_dump(mode="json"), work)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.domain.coupons import Rule
+from shared.db import Queryable as Connection  # reads may run on the pool
+from shared.db import returned
 
 TEMPLATE_COLUMNS = """t.id, t.campaign_id, t.merchant_id, t.name, t.channel, t.kind, t.amount_fen, t.threshold_fen,
     t.percent_off_bp, t.cap_fen, t.valid_until, t.valid_days, t.total_qty, t.issued_qty, t.per_user_limit,
@@ -20,7 +22,7 @@ def rule_of(row: Record) -> Rule:
                 category_id=row["category_id"])
 
 
-async def insert_campaign(conn: Connection, c: dict[str, Any]) -> Record:
+async def insert_campaign(conn: Connection, c: dict[str, Any]) -> Record | None:
     return await conn.fetchrow(
         """INSERT INTO campaigns (id, merchant_id, name, kind, budget_fen, fission_needed, starts_at, ends_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING *""",
@@ -121,7 +123,7 @@ async def take_user_allowance(conn: Connection, template_id: str, user_id: str, 
 
 
 async def campaign_stats(conn: Connection, campaign_id: str, now: datetime) -> Record:
-    return await conn.fetchrow(
+    return returned(await conn.fetchrow(
         """SELECT count(*) AS issued,
                   count(*) FILTER (WHERE status = 'used') AS used,
                   count(*) FILTER (WHERE status = 'locked') AS locked,
@@ -129,4 +131,4 @@ async def campaign_stats(conn: Connection, campaign_id: str, now: datetime) -> R
                   (SELECT count(*) FROM fission_groups g WHERE g.campaign_id = $1) AS groups,
                   (SELECT count(*) FROM fission_groups g WHERE g.campaign_id = $1 AND unlocked_at IS NOT NULL)
                       AS unlocked_groups
-           FROM coupons WHERE campaign_id = $1""", campaign_id, now)
+           FROM coupons WHERE campaign_id = $1""", campaign_id, now))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asyncpg import Connection, Record
+from asyncpg import Record
 
 from services.marketing.store.campaigns import TEMPLATE_COLUMNS
+from shared.db import Queryable as Connection  # reads may run on the pool
+from shared.db import returned
 
 COUPON_COLUMNS = """k.id, k.template_id, k.campaign_id, k.merchant_id, k.user_id, k.status, k.source, k.claimed_at,
     k.expires_at, k.order_id, k.discount_fen, k.used_at"""
@@ -14,12 +16,12 @@ COUPON_COLUMNS = """k.id, k.template_id, k.campaign_id, k.merchant_id, k.user_id
 
 async def insert_coupon(conn: Connection, *, coupon_id: str, template: Record, user_id: str, source: str,
                         claimed_at: datetime, expires_at: datetime) -> Record:
-    return await conn.fetchrow(
+    return returned(await conn.fetchrow(
         f"""INSERT INTO coupons AS k (id, template_id, campaign_id, merchant_id, user_id, source, claimed_at,
                                       expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COUPON_COLUMNS}""",
         coupon_id, template["id"], template["campaign_id"], template["merchant_id"], user_id, source,
-        claimed_at, expires_at)
+        claimed_at, expires_at))
 
 
 async def coupons_of_user(conn: Connection, user_id: str, status: str | None, now: datetime) -> list[Record]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asyncpg import Connection, Record
+from asyncpg import Record
+
+from shared.db import Queryable as Connection  # reads may run on the pool
+from shared.db import returned
 
 
 async def open_group(conn: Connection, *, group_id: str, campaign_id: str, sharer_id: str, needed: int,
@@ -16,8 +19,8 @@ async def open_group(conn: Connection, *, group_id: str, campaign_id: str, share
         group_id, campaign_id, sharer_id, needed, now)
     if created is not None:
         return created
-    return await conn.fetchrow("SELECT * FROM fission_groups WHERE campaign_id = $1 AND sharer_id = $2",
-                               campaign_id, sharer_id)
+    return returned(await conn.fetchrow("SELECT * FROM fission_groups WHERE campaign_id = $1 AND sharer_id = $2",
+                                        campaign_id, sharer_id))
 
 
 async def get_group(conn: Connection, group_id: str) -> Record | None:

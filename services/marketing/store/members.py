@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asyncpg import Connection, Record
+from asyncpg import Record
+
+from shared.db import Queryable as Connection  # reads may run on the pool
 
 
 async def spend_since(conn: Connection, user_id: str, merchant_id: str, since: datetime) -> int:
