@@ -19,7 +19,7 @@ async def lock_credit_line(conn: Conn, user_id: str) -> None:
                        "ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id", user_id)
 
 
-async def outstanding_bills(conn: Conn, user_id: str) -> list[Row]:
+async def outstanding_bills(conn: Conn | Database, user_id: str) -> list[Row]:
     return await conn.fetch("SELECT amount_fen, refunded_fen, status, due_at FROM pay_later_bills "
                             "WHERE user_id = $1 AND status IN ('open', 'overdue')", user_id)
 

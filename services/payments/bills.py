@@ -44,10 +44,11 @@ async def reserve(ctx: Context, tx: Tx, *, user_id: str, score: int | None, amou
 
 
 async def my_bills(ctx: Context, *, user_id: str, score: int | None) -> dict[str, Any]:
-    rows = await bill_store.bills_of(ctx.db, user_id)
+    rows = await bill_store.bills_of(ctx.db, user_id)  # the latest 100; the credit counts every unpaid one
+    unpaid = await bill_store.outstanding_bills(ctx.db, user_id)
     now = ctx.clock.now()
     line = credit.CreditLine(credit.limit_for(score, ctx.settings.pay_later_limits_fen),
-                             credit.used_fen(_bill(r) for r in rows))
+                             credit.used_fen(_bill(r) for r in unpaid))
     items = [{"id": r["id"], "order_id": r["order_id"], "amount_fen": r["amount_fen"],
               "refunded_fen": r["refunded_fen"], "due_fen": _bill(r).due_fen, "due_at": r["due_at"].isoformat(),
               "status": credit.shown_status(r["status"], r["due_at"], now), "paid_fen": r["paid_fen"],
