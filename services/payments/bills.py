@@ -24,7 +24,7 @@ log = get_logger("payments").bind(component="bills")
 
 
 class RepaymentInFlight(Exception):
-    """A refund met a repayment trade Alipay will not close (paid, its notify not here yet): retry later."""
+    """A refund met a repayment trade Alipay would neither close nor report paid: the event is retried."""
 
 
 def _bill(row: asyncpg.Record) -> credit.Bill:
@@ -119,6 +119,9 @@ async def refund(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: int,
     bill = await bill_store.lock_bill_of_payment(tx.conn, payment["id"])
     if bill is None:
         raise Refusal("not_paid", "The pay-later payment has no bill")
+    if bill["status"] != "paid" and bill["out_trade_no"] and await _close_or_settle(ctx, tx, bill["out_trade_no"]):
+        bill = await bill_store.lock_bill_of_payment(tx.conn, payment["id"])  # repaid after all: read it again
+        assert bill is not None
     after = credit.after_refund(_bill(bill), amount_fen)
     if bill["status"] == "paid":
         try:
@@ -126,19 +129,32 @@ async def refund(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: int,
                                           out_request_no=request_no, reason=reason)
         except AlipayError as exc:
             raise Refusal("alipay_refused", f"{exc.sub_code}: {exc.sub_msg}") from None
-    elif bill["out_trade_no"]:
-        await _close_repayment(ctx, tx, bill["out_trade_no"])
     await bill_store.set_bill_refunded(tx.conn, bill["id"], after.refunded_fen, after.status)
 
 
-async def _close_repayment(ctx: Context, tx: Tx, out_trade_no: str) -> None:
+async def _close_or_settle(ctx: Context, tx: Tx, out_trade_no: str) -> bool:
+    """Close a waiting repayment trade. If Alipay will not, because the buyer paid it and its notify is not
+    here yet, learn that now (trade query) and settle the bill: True. Anything unclear is retried."""
     trade = await store.lock_trade(tx.conn, out_trade_no)
     if trade is None or trade["status"] != "WAIT_BUYER_PAY":
-        return
+        return False
     try:
         await ctx.alipay.trade_close(out_trade_no)
     except AlipayError as exc:
         if exc.sub_code != "ACQ.TRADE_NOT_EXIST":  # never opened in the cashier: nothing to close
-            raise RepaymentInFlight(f"{out_trade_no}: {exc.sub_code}") from None
+            return await _settle_from_query(ctx, tx, trade)
     await store.set_trade_status(tx.conn, out_trade_no, "TRADE_CLOSED", trade_no=None, fund_channel=None,
                                  paid=False)
+    return False
+
+
+async def _settle_from_query(ctx: Context, tx: Tx, trade: asyncpg.Record) -> bool:
+    try:
+        result = await ctx.alipay.trade_query(trade["out_trade_no"])
+    except AlipayError as exc:
+        raise RepaymentInFlight(f"{trade['out_trade_no']}: {exc.sub_code}") from None
+    if result.trade_status not in domain.PAID_STATUSES or result.total_fen != trade["amount_fen"]:
+        raise RepaymentInFlight(f"{trade['out_trade_no']}: {result.trade_status}")
+    await paying.apply_trade_status(ctx, tx, trade, result.trade_status, trade_no=result.trade_no or None,
+                                    fund_channel=result.fund_channels[0] if result.fund_channels else None)
+    return True

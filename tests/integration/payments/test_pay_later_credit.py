@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.payments.bill_jobs import run_bills_once
+from services.payments.reconcile import reconcile_once
 from shared.clock import ManualClock
 from tests.integration.payments.conftest import BUYER
 from tests.support import eventually
@@ -186,3 +187,32 @@ async def test_merchant_sees_its_pay_later_exposure(mall, clock):
     assert sorted(i["due_fen"] for i in exposure["items"]) == [1_000, 3_000, 7_000]
     other = await (await mall.client.get("/merchant/pay-later", headers={"X-Merchant-Id": "m9"})).json()
     assert (other["outstanding_fen"], other["items"]) == (0, [])
+
+
+async def test_a_repayment_whose_notify_is_lost_is_found_by_reconciliation(mall):
+    await bought_on_credit(mall, "u1", 8_000)
+    [bill] = (await bills_of(mall, "u1"))["items"]
+    mall.ctx.settings.alipay_notify_url = "http://127.0.0.1:9/lost"  # Alipay's notify never arrives
+    trade = await (await pay_bill(mall, bill["id"], "u1")).json()
+    await mall.sandbox.pay(trade["trade_no"])
+    assert (await bills_of(mall, "u1"))["items"][0]["status"] == "open"
+    assert await reconcile_once(mall.ctx) == 1  # alipay.trade.query: paid
+    assert (await bills_of(mall, "u1"))["items"][0]["status"] == "paid"
+    assert [e["bill_id"] for e in await mall.events("bill.paid")] == [bill["id"]]
+
+
+async def test_a_refund_meeting_a_paid_but_unannounced_repayment_goes_back_through_it(mall):
+    order_id = await bought_on_credit(mall, "u1", 8_000)
+    [bill] = (await bills_of(mall, "u1"))["items"]
+    mall.ctx.settings.alipay_notify_url = "http://127.0.0.1:9/lost"
+    trade = await (await pay_bill(mall, bill["id"], "u1")).json()
+    await mall.sandbox.pay(trade["trade_no"])
+    # Shrinking the bill would leave the buyer's 8 000 fen paid for a bill of 5 000: Alipay will not close
+    # the paid trade, so payments asks it, settles the bill, and refunds through the repayment trade.
+    await mall.approve_refund(order_id, "u1", "r-late", 3_000)
+    await eventually(lambda: mall.events("payment.refunded"))
+    after = await bills_of(mall, "u1")
+    assert (after["items"][0]["status"], after["items"][0]["refunded_fen"], after["credit"]["used_fen"]) == \
+        ("paid", 3_000, 0)
+    assert (await mall.sandbox.trade(trade["trade_no"]))["refunds"] == {"r-late": 3_000}
+    assert [e["bill_id"] for e in await mall.events("bill.paid")] == [bill["id"]]
