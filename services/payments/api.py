@@ -119,11 +119,6 @@ async def my_deposits(request: web.Request) -> web.Response:
     return json_response({"items": [_jsonable(r) for r in rows]})
 
 
-async def my_bills(request: web.Request) -> web.Response:
-    rows = await store.bills_of(request.app[CONTEXT].db, current_user(request))
-    return json_response({"items": [_jsonable(r) for r in rows]})
-
-
 async def release_deposit(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     merchant_id = current_merchant(request)
@@ -149,7 +144,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/me/balance", my_balance)
     app.router.add_post("/me/balance/top-ups", top_up)
     app.router.add_get("/me/deposits", my_deposits)
-    app.router.add_get("/me/bills", my_bills)
     app.router.add_get("/payments/{payment_id}", get_payment)
     app.router.add_post("/merchant/orders/{order_id}/deposit/release", release_deposit)
     app.router.add_post("/alipay/notify", alipay_notify)

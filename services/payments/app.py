@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
+from services.payments import bills_api
 from services.payments.api import add_routes
+from services.payments.bill_jobs import bills_job
 from services.payments.context import CONTEXT, Context
 from services.payments.handlers import handlers
 from services.payments.reconcile import reconcile_job
@@ -20,10 +22,11 @@ def create_app(settings: PaymentsSettings, *, clock: Clock | None = None) -> web
     if not settings.app_private_key_pem or not settings.alipay_public_key_pem:
         raise ValueError("payments needs MALL_ALIPAY_APP_PRIVATE_KEY(_FILE) and MALL_ALIPAY_PUBLIC_KEY(_FILE)")
     app: web.Application
-    app = create_service_app(settings, handlers=handlers(lambda: app[CONTEXT]), jobs=[reconcile_job])
+    app = create_service_app(settings, handlers=handlers(lambda: app[CONTEXT]), jobs=[reconcile_job, bills_job])
     # First in line: the Alipay client exists before the skeleton starts consumers and jobs that use it.
     app.cleanup_ctx.insert(0, _alipay(settings, clock or Clock()))
     add_routes(app)
+    bills_api.add_routes(app)
     return app
 
 

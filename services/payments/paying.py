@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import domain, store
+from services.payments import bills, domain, store
 from services.payments.context import Context
 from services.payments.domain import FeePayer, Method, PayDecision, Refusal
 from shared.alipay import AlipayError, AlipayResponseError
@@ -70,7 +70,7 @@ async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score:
     if method == "balance":
         await _pay_from_balance(ctx, tx, order, payment_id, decision)
     elif method == "pay_later":
-        await _pay_later(ctx, tx, order, payment_id, decision)
+        await _pay_later(ctx, tx, order, payment_id, decision, score)
     else:
         await _open_trade(ctx, tx, order, payment_id, decision, str(alipay_user_id))
     await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
@@ -113,7 +113,9 @@ async def _pay_from_balance(ctx: Context, tx: Tx, order: asyncpg.Record, payment
     await _confirmed(ctx, tx, order, payment_id, decision, trade_no=None)
 
 
-async def _pay_later(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision) -> None:
+async def _pay_later(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+                     score: int | None) -> None:
+    await bills.reserve(ctx, tx, user_id=order["user_id"], score=score, amount_fen=decision.amount_fen)
     await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=ctx.clock.now())
     await store.insert_bill(tx.conn, bill_id=str(uuid.uuid4()), payment_id=payment_id, order_id=order["order_id"],
                             user_id=order["user_id"], amount_fen=decision.amount_fen,
@@ -223,6 +225,8 @@ async def apply_trade_status(ctx: Context, tx: Tx, trade: asyncpg.Record, status
                                      fund_channel=fund_channel, paid=True)
         if trade["purpose"] == "top_up":
             await _credit_top_up(tx, trade["ref_id"], trade_no)
+        elif trade["purpose"] == "bill":
+            await bills.repaid(ctx, tx, trade, trade_no)
         else:
             await _payment_paid(ctx, tx, trade["ref_id"], trade_no)
         return "paid"
@@ -231,6 +235,8 @@ async def apply_trade_status(ctx: Context, tx: Tx, trade: asyncpg.Record, status
                                      fund_channel=None, paid=False)
         if trade["purpose"] == "top_up":
             await store.set_top_up_status(tx.conn, trade["ref_id"], "failed")
+            return "closed"
+        if trade["purpose"] == "bill":  # the bill stays owed; the buyer can open another repayment trade
             return "closed"
         payment = await store.lock_payment(tx.conn, trade["ref_id"])
         if payment is not None and payment["status"] == "pending":

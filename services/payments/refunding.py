@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.payments import domain, store
+from services.payments import bills, domain, store
 from services.payments.context import Context
 from services.payments.domain import Refusal
 from shared.alipay import AlipayError
@@ -71,8 +71,8 @@ async def refund_leg(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: 
         await store.credit_balance(tx.conn, payment["user_id"], amount_fen)
         await store.insert_movement(tx.conn, domain.movement("sales", account, amount_fen), kind="refund",
                                     ref=request_no)
-    else:  # pay_later: nothing was paid yet, the bill shrinks
-        await store.refund_bill(tx.conn, payment["id"], amount_fen)
+    else:  # pay_later: an unpaid bill shrinks; a repaid one gives the money back through its trade
+        await bills.refund(ctx, tx, payment, amount_fen, request_no, reason)
 
 
 async def release_deposit_of(ctx: Context, tx: Tx, order_id: str) -> str | None:

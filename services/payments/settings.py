@@ -1,7 +1,8 @@
 """Configuration of payments (`MALL_*`). Alipay keys are PEM text or files, never code."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from services.payments.credit import TIERS
 from services.payments.domain import Rules
 from shared.alipay.settings import AlipayAppSettings
 
@@ -17,12 +18,25 @@ class PaymentsSettings(AlipayAppSettings):
     huabei_min_fen: int = 10_000
     pay_later_min_score: int = 650
     pay_later_days: int = 30
+    # Pay-later credit limit per Sesame tier (unpaid bills count against it); a tier not listed gets none.
+    pay_later_limits_fen: dict[str, int] = Field(default_factory=lambda: {
+        "poor": 0, "fair": 50_000, "good": 100_000, "very_good": 200_000, "excellent": 500_000})
+    pay_later_remind_days: int = 3  # bill.due_soon this long before a bill falls due
+    bill_job_interval_s: float = 300.0
     deposit_waiver_min_score: int = 650
     # (minimum top-up, bonus) in fen: top up 100 get 10, top up 500 get 80
     top_up_bonus: list[tuple[int, int]] = Field(default_factory=lambda: [(10_000, 1_000), (50_000, 8_000)])
     top_up_max_fen: int = 5_000_000
     reconcile_interval_s: float = 60.0
     reconcile_after_s: float = 300.0  # a trade still waiting this long is queried
+
+    @field_validator("pay_later_limits_fen")
+    @classmethod
+    def known_tiers(cls, limits: dict[str, int]) -> dict[str, int]:
+        unknown = set(limits) - set(TIERS)
+        if unknown or any(v < 0 for v in limits.values()):
+            raise ValueError(f"pay_later_limits_fen: tiers are {TIERS}, limits fen >= 0 (got {limits})")
+        return limits
 
     @property
     def rules(self) -> Rules:

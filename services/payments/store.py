@@ -235,15 +235,3 @@ async def insert_bill(conn: Conn, *, bill_id: str, payment_id: str, order_id: st
                       due_at: datetime) -> None:
     await conn.execute("INSERT INTO pay_later_bills (id, payment_id, order_id, user_id, amount_fen, due_at) "
                        "VALUES ($1, $2, $3, $4, $5, $6)", bill_id, payment_id, order_id, user_id, amount_fen, due_at)
-
-
-async def refund_bill(conn: Conn, payment_id: str, amount_fen: int) -> None:
-    await conn.execute("UPDATE pay_later_bills SET refunded_fen = refunded_fen + $2, "
-                       "status = CASE WHEN refunded_fen + $2 = amount_fen THEN 'settled' ELSE status END "
-                       "WHERE payment_id = $1", payment_id, amount_fen)
-
-
-async def bills_of(db: Database, user_id: str) -> list[Row]:
-    return await db.fetch("SELECT id, order_id, amount_fen, refunded_fen, amount_fen - refunded_fen AS due_fen, "
-                          "due_at, status, created_at FROM pay_later_bills WHERE user_id = $1 "
-                          "ORDER BY created_at DESC LIMIT 100", user_id)

@@ -54,3 +54,40 @@ class PaymentRefundFailed(EventData):
     refund_id: str
     amount_fen: Fen
     reason: str  # not_paid, refund_exceeds_paid, refund_invalid, alipay_refused
+
+
+# --- pay-later bills (for a messaging service to tell the buyer) ------------------------------------------
+
+
+@event("bill.due_soon", version=1)
+class BillDueSoon(EventData):
+    """A pay-later bill falls due within `pay_later_remind_days`."""
+
+    bill_id: str
+    order_id: str
+    user_id: str
+    due_fen: Fen
+    due_at: datetime
+
+
+@event("bill.overdue", version=1)
+class BillOverdue(EventData):
+    """A pay-later bill passed its due date unpaid: the buyer cannot buy on credit until it is repaid."""
+
+    bill_id: str
+    order_id: str
+    user_id: str
+    due_fen: Fen
+    due_at: datetime
+
+
+@event("bill.paid", version=1)
+class BillPaid(EventData):
+    """The buyer repaid a bill through its Alipay trade; its credit is free again."""
+
+    bill_id: str
+    order_id: str
+    user_id: str
+    amount_fen: Fen
+    trade_no: str | None = None
+    paid_at: datetime

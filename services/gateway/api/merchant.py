@@ -82,6 +82,8 @@ OPERATIONS = [
         "/merchant/orders/{id}/refund/reject", "Reject a refund request"),
     _op("POST", "/api/merchant/orders/{id}/deposit/release", "merchant_release_deposit", "payments",
         "/merchant/orders/{id}/deposit/release", "Release a rental deposit when the rental ends"),
+    _op("GET", "/api/merchant/pay-later", "merchant_pay_later", "payments", "/merchant/pay-later",
+        "What buyers still owe on the merchant's pay-later orders (open and overdue)"),
     _op("GET", "/api/merchant/campaigns", "merchant_campaigns", "marketing", "/merchant/campaigns",
         "The merchant's campaigns", answer=Items),
     _op("POST", "/api/merchant/campaigns", "merchant_create_campaign", "marketing", "/merchant/campaigns",

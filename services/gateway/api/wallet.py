@@ -24,6 +24,23 @@ class PaymentOut(Answer):
     pass
 
 
+class CreditOut(Answer):
+    limit_fen: int
+    used_fen: int
+    available_fen: int
+
+
+class BillsOut(Answer):
+    items: list[dict[str, Any]]
+    credit: CreditOut
+
+
+class BillTradeOut(Answer):
+    bill_id: str
+    amount_fen: int
+    trade_no: str
+
+
 OPERATIONS = [
     Operation("GET", "/api/me/balance", forward("my_balance", "payments", "GET", "/me/balance"),
               "Stored-value balance and its ledger", "wallet", answer=BalanceOut),
@@ -33,7 +50,10 @@ OPERATIONS = [
     Operation("GET", "/api/me/deposits", forward("my_deposits", "payments", "GET", "/me/deposits"),
               "Rental deposits held or waived", "wallet", answer=Items),
     Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
-              "Pay-later bills", "wallet", answer=Items),
+              "Pay-later bills and the credit line (limit, used, available)", "wallet", answer=BillsOut),
+    Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),
+              "Repay a pay-later bill: an Alipay trade for what it owes, for my.tradePay", "wallet",
+              answer=BillTradeOut, idempotent=True),
     Operation("GET", "/api/payments/{id}", forward("payment", "payments", "GET", "/payments/{id}"),
               "One of the user's payments", "wallet", answer=PaymentOut),
 ]

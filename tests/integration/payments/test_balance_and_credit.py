@@ -71,7 +71,7 @@ async def test_pay_later_needs_the_score_and_makes_a_bill(mall):
     await mall.approve_refund(order_id, "u1", "r-pl", 8_800)
     await eventually(lambda: mall.events("payment.refunded"))
     bills = await (await mall.client.get("/me/bills", headers={"X-User-Id": "u1"})).json()
-    assert (bills["items"][0]["due_fen"], bills["items"][0]["status"]) == (0, "settled")
+    assert (bills["items"][0]["due_fen"], bills["items"][0]["status"]) == (0, "cancelled")
 
 
 async def test_deposit_waived_by_score_or_held_and_released(mall):

@@ -1,0 +1,64 @@
+"""Internal HTTP API of pay-later credit: the buyer's bills and credit line, repaying a bill, and a
+merchant's exposure on its pay-later orders. Parse, call a flow in bills, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from services.payments import bill_store, bills, credit
+from services.payments.api import _alipay_user, _path_id
+from services.payments.context import CONTEXT
+from shared.db import Tx
+from shared.http import (
+    Unprocessable,
+    credit_score,
+    current_merchant,
+    current_user,
+    idempotent,
+    json_response,
+)
+
+MERCHANT_ITEMS = 100
+
+
+async def my_bills(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    return json_response(await bills.my_bills(ctx, user_id=current_user(request), score=credit_score(request)))
+
+
+async def pay_bill(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT]
+    user_id = current_user(request)
+    bill_id = _path_id(request, "bill_id")
+    buyer = _alipay_user(request)
+    if not buyer:
+        raise Unprocessable("Paying through Alipay needs the buyer's Alipay user id", code="alipay_user_required")
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        return 200, await bills.pay_bill(ctx, tx, bill_id=bill_id, user_id=user_id, alipay_user_id=buyer)
+
+    return await idempotent(request, ctx.db, f"bill:{user_id}", {"bill_id": bill_id}, work)
+
+
+async def merchant_pay_later(request: web.Request) -> web.Response:
+    """What buyers still owe the mall on this merchant's pay-later orders (the mall's exposure)."""
+    ctx = request.app[CONTEXT]
+    rows = await bill_store.merchant_exposure(ctx.db, current_merchant(request))
+    now = ctx.clock.now()
+    shown = [(r, credit.shown_status(r["status"], r["due_at"], now)) for r in rows]
+    totals: dict[str, int] = {"open_fen": 0, "open_count": 0, "overdue_fen": 0, "overdue_count": 0}
+    for row, status in shown:
+        totals[f"{status}_fen"] += row["due_fen"]
+        totals[f"{status}_count"] += 1
+    items = [{"bill_id": r["id"], "order_id": r["order_id"], "due_fen": r["due_fen"],
+              "due_at": r["due_at"].isoformat(), "status": status} for r, status in shown[:MERCHANT_ITEMS]]
+    return json_response({**totals, "outstanding_fen": totals["open_fen"] + totals["overdue_fen"],
+                          "items": items})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/me/bills", my_bills)
+    app.router.add_post("/me/bills/{bill_id}/pay", pay_bill)
+    app.router.add_get("/merchant/pay-later", merchant_pay_later)
