@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import domain, store
+from services.payments import domain, huabei, store
 from services.payments.context import Context
-from services.payments.domain import FeePayer, Method, PayDecision, Refusal
+from services.payments.domain import Method, PayDecision, Refusal
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
@@ -43,8 +43,7 @@ def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
 
 
 async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score: int | None,
-                    alipay_user_id: str | None, method: Method, installments: int | None,
-                    fee_payer: FeePayer) -> dict[str, Any]:
+                    alipay_user_id: str | None, method: Method, installments: int | None) -> dict[str, Any]:
     order = await store.lock_order(tx.conn, order_id)
     if order is None:  # order.confirmed may still be on its way
         raise Conflict("The order is not ready for payment yet; retry shortly", code="order_not_ready")
@@ -54,9 +53,11 @@ async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score:
         raise Conflict("The order is paid already", code="order_already_paid")
     if order["status"] != "payable" or order["pay_by"] <= ctx.clock.now():
         raise Conflict("The order can no longer be paid", code="order_not_payable")
+    # The fee payer is the order's merchant's setting, never the buyer's choice.
+    offers = await huabei.offers_for(tx.conn, order["merchant_id"], ctx.settings.rules) if method == "huabei" else []
     try:
         decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
-                                         ctx.settings.rules, installments=installments, fee_payer=fee_payer)
+                                         ctx.settings.rules, installments=installments, offers=offers)
     except Refusal as refusal:
         raise Conflict(refusal.detail, code=refusal.code) from None
     if method in ("alipay", "huabei") and not alipay_user_id:
