@@ -175,9 +175,10 @@ class OrderOut(Answer):
 
 
 class PayBody(StrictModel):
+    """No `fee_payer`: who pays a Huabei fee is the merchant's setting, so a client that sends one gets 422."""
+
     method: Literal["alipay", "huabei", "balance", "pay_later"]
     installments: Literal[3, 6, 12] | None = None
-    fee_payer: Literal["buyer", "merchant"] | None = None
 
 
 class PayOut(Answer):

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from services.payments import domain, notify, paying, refunding, store
+from services.payments import domain, huabei, notify, paying, refunding, store
+from services.payments.api_huabei import add_huabei_routes
 from services.payments.context import CONTEXT
 from shared.db import Tx
 from shared.http import (
@@ -28,16 +29,17 @@ MAX_ID = 128
 
 
 class PayBody(StrictModel):
+    """No `fee_payer`: who pays a Huabei fee is the merchant's setting; a client that sends one is refused."""
+
     method: domain.Method
     installments: Literal[3, 6, 12] | None = None
-    fee_payer: domain.FeePayer | None = None
 
     @model_validator(mode="after")
     def huabei_terms_only_for_huabei(self) -> PayBody:
         if self.method == "huabei" and self.installments is None:
             raise ValueError("huabei needs installments (3, 6 or 12)")
-        if self.method != "huabei" and (self.installments is not None or self.fee_payer is not None):
-            raise ValueError("installments and fee_payer are for huabei only")
+        if self.method != "huabei" and self.installments is not None:
+            raise ValueError("installments are for huabei only")
         return self
 
 
@@ -47,6 +49,7 @@ class TopUpBody(StrictModel):
 
 class PlansQuery(StrictModel):
     amount_fen: int = Field(gt=0, le=ALIPAY_MAX_FEN)
+    merchant_id: str = Field(min_length=1, max_length=MAX_ID)
 
 
 def _path_id(request: web.Request, name: str) -> str:
@@ -71,18 +74,15 @@ async def pay_order(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         return 200, await paying.pay_order(ctx, tx, order_id=order_id, user_id=user_id, score=score,
                                            alipay_user_id=buyer, method=body.method,
-                                           installments=body.installments, fee_payer=body.fee_payer or "buyer")
+                                           installments=body.installments)
 
     return await idempotent(request, ctx.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
 
 
 async def installment_plans(request: web.Request) -> web.Response:
     query = parse_query(request, PlansQuery)
-    rules = request.app[CONTEXT].settings.rules
-    plans = domain.available_plans(query.amount_fen, rules)
-    return json_response({"amount_fen": query.amount_fen, "minimum_fen": rules.huabei_min_fen,
-                          "plans": [{"installments": p.installments, "fee_payer": p.fee_payer, "fee_fen": p.fee_fen,
-                                     "per_period_fen": p.per_period_fen} for p in plans]})
+    ctx = request.app[CONTEXT]
+    return json_response(await huabei.plans_for(ctx.db, query.merchant_id, query.amount_fen, ctx.settings.rules))
 
 
 async def my_balance(request: web.Request) -> web.Response:
@@ -146,4 +146,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/me/deposits", my_deposits)
     app.router.add_get("/payments/{payment_id}", get_payment)
     app.router.add_post("/merchant/orders/{order_id}/deposit/release", release_deposit)
+    add_huabei_routes(app)
     app.router.add_post("/alipay/notify", alipay_notify)

@@ -67,16 +67,46 @@ def installment_plan(principal_fen: int, installments: int, fee_payer: FeePayer,
                                                                                    strict=True)])
 
 
-def available_plans(amount_fen: int, rules: Rules) -> list[InstallmentPlan]:
-    if amount_fen < rules.huabei_min_fen:
-        return []
-    return [installment_plan(amount_fen, n, payer, rules.huabei_rates_bp[n])
-            for n in TERMS if n in rules.huabei_rates_bp for payer in ("buyer", "merchant")]
-
-
 def seller_percent(fee_payer: FeePayer) -> int:
     """Alipay's `hb_fq_seller_percent`: 100 = the merchant pays the fee, 0 = the buyer; no split exists."""
     return 100 if fee_payer == "merchant" else 0
+
+
+@dataclass(frozen=True)
+class HuabeiOffer:
+    """One instalment count a merchant offers: who pays the fee, from which order amount. Alipay's 花呗分期免息
+    is the seller's decision, so the fee payer comes from here and never from the buyer."""
+
+    installments: int
+    fee_payer: FeePayer
+    min_amount_fen: int
+
+
+def default_offers(rules: Rules) -> list[HuabeiOffer]:
+    """A merchant that set nothing: every configured term, the buyer pays, from the mall's minimum."""
+    return [HuabeiOffer(n, "buyer", rules.huabei_min_fen) for n in TERMS if n in rules.huabei_rates_bp]
+
+
+def offer_for(amount_fen: int, installments: int, offers: Sequence[HuabeiOffer], rules: Rules) -> HuabeiOffer | None:
+    """The merchant's offer of this count at this amount; the mall's minimum is a floor under every offer."""
+    for offer in offers:
+        if (offer.installments == installments and installments in rules.huabei_rates_bp
+                and amount_fen >= max(offer.min_amount_fen, rules.huabei_min_fen)):
+            return offer
+    return None
+
+
+def offered_plans(amount_fen: int, offers: Sequence[HuabeiOffer], rules: Rules) -> list[InstallmentPlan]:
+    """The plans a buyer may choose for this amount, fewest instalments first."""
+    found = (offer_for(amount_fen, n, offers, rules) for n in TERMS)
+    return [installment_plan(amount_fen, o.installments, o.fee_payer, rules.huabei_rates_bp[o.installments])
+            for o in found if o is not None]
+
+
+def lowest_offered_fen(offers: Sequence[HuabeiOffer], rules: Rules) -> int | None:
+    """From which amount the merchant offers any plan (None: no Huabei instalments at all)."""
+    amounts = [max(o.min_amount_fen, rules.huabei_min_fen) for o in offers if o.installments in rules.huabei_rates_bp]
+    return min(amounts, default=None)
 
 
 # --- deciding how an order may be paid --------------------------------------------------------------------
@@ -103,7 +133,7 @@ def deposit_decision(deposit_fen: int, score: int | None, rules: Rules) -> Liter
 
 
 def decide_payment(method: Method, payable_fen: int, deposit_fen: int, score: int | None, rules: Rules, *,
-                   installments: int | None = None, fee_payer: FeePayer = "buyer") -> PayDecision:
+                   installments: int | None = None, offers: Sequence[HuabeiOffer] = ()) -> PayDecision:
     deposit = deposit_decision(deposit_fen, score, rules)
     held = deposit_fen if deposit == "held" else 0
     charge = payable_fen + held
@@ -118,7 +148,11 @@ def decide_payment(method: Method, payable_fen: int, deposit_fen: int, score: in
             raise Refusal("installments_unavailable", f"Huabei offers {sorted(rules.huabei_rates_bp)} instalments")
         if charge < rules.huabei_min_fen:
             raise Refusal("huabei_minimum", f"Huabei instalments start at {rules.huabei_min_fen} fen")
-        plan = installment_plan(charge, installments, fee_payer, rules.huabei_rates_bp[installments])
+        offer = offer_for(charge, installments, offers, rules)
+        if offer is None:
+            raise Refusal("installments_not_offered", f"The merchant does not offer {installments} instalments "
+                                                      f"on {charge} fen")
+        plan = installment_plan(charge, installments, offer.fee_payer, rules.huabei_rates_bp[installments])
         return PayDecision(method, payable_fen, deposit, held, plan)
     if payable_fen + held <= 0 and method == "alipay":
         raise Refusal("nothing_to_pay", "Alipay cannot take a zero amount")

@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import bills, domain, store
+from services.payments import bills, domain, huabei, store
 from services.payments.context import Context
-from services.payments.domain import FeePayer, Method, PayDecision, Refusal
+from services.payments.domain import Method, PayDecision, Refusal
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
@@ -43,8 +43,7 @@ def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
 
 
 async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score: int | None,
-                    alipay_user_id: str | None, method: Method, installments: int | None,
-                    fee_payer: FeePayer) -> dict[str, Any]:
+                    alipay_user_id: str | None, method: Method, installments: int | None) -> dict[str, Any]:
     order = await store.lock_order(tx.conn, order_id)
     if order is None:  # order.confirmed may still be on its way
         raise Refusal("order_not_ready", "The order is not ready for payment yet; retry shortly")
@@ -54,11 +53,10 @@ async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score:
         raise Refusal("order_already_paid", "The order is paid already")
     if order["status"] != "payable" or order["pay_by"] <= ctx.clock.now():
         raise Refusal("order_not_payable", "The order can no longer be paid")
-    try:
-        decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
-                                         ctx.settings.rules, installments=installments, fee_payer=fee_payer)
-    except Refusal as refusal:
-        raise Refusal(refusal.code, refusal.detail) from None
+    # The fee payer is the order's merchant's setting, never the buyer's choice.
+    offers = await huabei.offers_for(tx.conn, order["merchant_id"], ctx.settings.rules) if method == "huabei" else []
+    decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
+                                     ctx.settings.rules, installments=installments, offers=offers)
     if method in ("alipay", "huabei") and not alipay_user_id:
         raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
     for pending in await store.pending_payments(tx.conn, order_id):

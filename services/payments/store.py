@@ -94,6 +94,40 @@ async def payment_of_user(db: Database, payment_id: str, user_id: str) -> Row | 
 
 
 
+# --- Huabei offers (the merchant's 花呗分期 settings) ---------------------------------------------------------
+
+
+async def huabei_offers(db: Conn | Database, merchant_id: str) -> list[Row]:
+    """[] when the merchant never chose (the mall's default applies); one row of NULLs when it chose none."""
+    return await db.fetch(
+        "SELECT o.installments, o.fee_payer, o.min_amount_fen, s.updated_at FROM huabei_settings s "
+        "LEFT JOIN huabei_offers o USING (merchant_id) WHERE s.merchant_id = $1 ORDER BY o.installments",
+        merchant_id)
+
+
+async def lock_huabei_settings(conn: Conn, merchant_id: str) -> datetime:
+    """Create or touch the merchant's settings row; the row lock serialises concurrent replacements."""
+    return await conn.fetchval(
+        "INSERT INTO huabei_settings (merchant_id) VALUES ($1) "
+        "ON CONFLICT (merchant_id) DO UPDATE SET updated_at = now() RETURNING updated_at", merchant_id)
+
+
+async def delete_huabei_offers(conn: Conn, merchant_id: str) -> None:
+    await conn.execute("DELETE FROM huabei_offers WHERE merchant_id = $1", merchant_id)
+
+
+async def delete_huabei_settings(conn: Conn, merchant_id: str) -> None:
+    await conn.execute("DELETE FROM huabei_settings WHERE merchant_id = $1", merchant_id)  # offers cascade
+
+
+async def insert_huabei_offers(conn: Conn, merchant_id: str, offers: list[tuple[int, str, int]]) -> None:
+    """`offers`: (installments, fee_payer, min_amount_fen) rows."""
+    await conn.execute(
+        "INSERT INTO huabei_offers (merchant_id, installments, fee_payer, min_amount_fen) "
+        "SELECT $1, * FROM unnest($2::int[], $3::text[], $4::bigint[])",
+        merchant_id, [o[0] for o in offers], [o[1] for o in offers], [o[2] for o in offers])
+
+
 # --- Alipay trades and notifies ----------------------------------------------------------------------
 
 

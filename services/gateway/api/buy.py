@@ -35,6 +35,7 @@ class OrdersQuery(QueryModel):
 
 class PlansQuery(QueryModel):
     amount_fen: int = Field(ge=1, le=10_000_000_000)
+    merchant_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")  # plans are the merchant's offers
 
 
 QUOTE_LINE = ("sku_id", "product_id", "category_id", "qty", "unit_price_fen")
@@ -131,7 +132,7 @@ OPERATIONS = [
               idempotent=True),
     Operation("GET", "/api/installment-plans",
               forward("installment_plans", "payments", "GET", "/installment-plans"),
-              "Huabei instalment plans for an amount", "buy", query=PlansQuery, answer=PlansOut),
+              "Huabei instalment plans a merchant offers for an amount", "buy", query=PlansQuery, answer=PlansOut),
     Operation("POST", "/api/orders/{id}/cancel", forward("cancel_order", "orders", "POST", "/orders/{id}/cancel"),
               "Cancel an unpaid order", "buy", answer=OrderOut, idempotent=True),
     Operation("POST", "/api/orders/{id}/confirm-receipt",

@@ -1,7 +1,7 @@
 """The merchant API for staff tokens: profile, stores, products, SKUs and stock (catalog), orders (orders),
-campaigns, coupon templates and store codes (marketing), metrics (analytics). The token's merchant id goes
-to the service as `X-Merchant-Id`; the service only ever touches that merchant's data and validates the
-bodies (their fields are in each service's API.md)."""
+campaigns, coupon templates and store codes (marketing), Huabei offers and deposits (payments), metrics
+(analytics). The token's merchant id goes to the service as `X-Merchant-Id`; the service only ever touches
+that merchant's data and validates the bodies (their fields are in each service's API.md)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,12 @@ OPERATIONS = [
         "/merchant/orders/{id}/deposit/release", "Release a rental deposit when the rental ends"),
     _op("GET", "/api/merchant/pay-later", "merchant_pay_later", "payments", "/merchant/pay-later",
         "What buyers still owe on the merchant's pay-later orders (open and overdue)"),
+    _op("GET", "/api/merchant/huabei-offers", "merchant_huabei_offers", "payments", "/merchant/huabei-offers",
+        "The Huabei instalments the merchant offers (who pays the fee, from which amount)"),
+    _op("PUT", "/api/merchant/huabei-offers", "merchant_set_huabei_offers", "payments", "/merchant/huabei-offers",
+        "Replace the merchant's Huabei offers", body=True),
+    _op("DELETE", "/api/merchant/huabei-offers", "merchant_reset_huabei_offers", "payments",
+        "/merchant/huabei-offers", "Back to the mall's default Huabei offers"),
     _op("GET", "/api/merchant/campaigns", "merchant_campaigns", "marketing", "/merchant/campaigns",
         "The merchant's campaigns", answer=Items),
     _op("POST", "/api/merchant/campaigns", "merchant_create_campaign", "marketing", "/merchant/campaigns",

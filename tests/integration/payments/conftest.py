@@ -113,11 +113,11 @@ class Mall:
         await self.bus.publish_event(Event.wrap(data, producer="orders"))
 
     async def confirm_order(self, user_id: str, payable_fen: int, *, deposit_fen: int = 0,
-                            order_id: str | None = None, minutes: int = 30) -> str:
+                            order_id: str | None = None, minutes: int = 30, merchant_id: str = "m1") -> str:
         order_id = order_id or f"o-{uuid.uuid4().hex[:10]}"
         await self.publish(OrderConfirmed(
-            order_id=order_id, user_id=user_id, merchant_id="m1", subject="雨伞 umbrella", subtotal_fen=payable_fen,
-            discount_fen=0, points_fen=0, payable_fen=payable_fen, deposit_fen=deposit_fen,
+            order_id=order_id, user_id=user_id, merchant_id=merchant_id, subject="雨伞 umbrella",
+            subtotal_fen=payable_fen, discount_fen=0, points_fen=0, payable_fen=payable_fen, deposit_fen=deposit_fen,
             pay_by=datetime.now(UTC) + timedelta(minutes=minutes)))
         await eventually(lambda: self.db.fetchval("SELECT 1 FROM payable_orders WHERE order_id = $1", order_id))
         return order_id
@@ -138,6 +138,11 @@ class Mall:
         if buyer:
             headers["X-Alipay-User-Id"] = buyer
         return await self.client.post(f"/orders/{order_id}/pay", json=body, headers=headers)
+
+    async def set_offers(self, merchant_id: str, offers: list[dict[str, Any]]) -> aiohttp.ClientResponse:
+        """The merchant's Huabei offers, as its staff sets them (the gateway sends `X-Merchant-Id`)."""
+        return await self.client.put("/merchant/huabei-offers", json={"offers": offers},
+                                     headers={"X-Merchant-Id": merchant_id})
 
     async def top_up(self, user_id: str, amount_fen: int) -> dict[str, Any]:
         resp = await self.client.post("/me/balance/top-ups", json={"amount_fen": amount_fen}, headers={

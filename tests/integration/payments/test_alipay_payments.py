@@ -70,15 +70,18 @@ async def test_tampered_unsigned_or_mismatching_notify_changes_nothing(mall, key
 
 
 async def test_huabei_terms_reach_alipay_and_the_plan_is_shown(mall):
+    offered = await mall.set_offers("m1", [{"installments": 3, "fee_payer": "buyer", "min_amount_fen": 0},
+                                           {"installments": 12, "fee_payer": "merchant", "min_amount_fen": 0}])
+    assert offered.status == 200, await offered.text()
     order_id = await mall.confirm_order("u1", 100_000)
-    resp = await mall.pay(order_id, "u1", method="huabei", installments=3, fee_payer="buyer")
+    resp = await mall.pay(order_id, "u1", method="huabei", installments=3)
     started = await resp.json()
     assert started["plan"] == {"installments": 3, "fee_payer": "buyer", "fee_fen": 2_300,
                                "per_period_fen": [34_102, 34_099, 34_099]}
     trade = await mall.sandbox.trade(started["trade_no"])
     assert (trade["hb_fq_num"], trade["hb_fq_seller_percent"], trade["total_fen"]) == (3, 0, 100_000)
     # other terms: a new trade, the old one closed (Alipay wants a new out_trade_no, notes §4)
-    switched = await (await mall.pay(order_id, "u1", method="huabei", installments=12, fee_payer="merchant")).json()
+    switched = await (await mall.pay(order_id, "u1", method="huabei", installments=12)).json()
     assert switched["trade_no"] != started["trade_no"] and switched["plan"]["fee_fen"] == 0
     assert (await mall.sandbox.trade(started["trade_no"]))["status"] == "TRADE_CLOSED"
     await mall.sandbox.pay(switched["trade_no"], "PCREDIT")
@@ -89,9 +92,10 @@ async def test_huabei_terms_reach_alipay_and_the_plan_is_shown(mall):
     small = await mall.confirm_order("u1", 9_999)
     refused = await mall.pay(small, "u1", method="huabei", installments=3)
     assert (refused.status, (await refused.json())["code"]) == (409, "huabei_minimum")
-    plans = await (await mall.client.get("/installment-plans", params={"amount_fen": "100000"})).json()
-    assert len(plans["plans"]) == 6 and plans["plans"][0]["per_period_fen"] == [34_102, 34_099, 34_099]
-    assert (await mall.client.get("/installment-plans", params={"amount_fen": "x"})).status == 422
+    plans = await (await mall.client.get("/installment-plans", params={"amount_fen": "100000",
+                                                                         "merchant_id": "m1"})).json()
+    assert len(plans["plans"]) == 2 and plans["plans"][0]["per_period_fen"] == [34_102, 34_099, 34_099]
+    assert (await mall.client.get("/installment-plans", params={"amount_fen": "x", "merchant_id": "m1"})).status == 422
 
 
 async def test_orders_not_ready_foreign_or_cancelled_are_refused(mall):

@@ -1,11 +1,22 @@
-"""Huabei instalment plans: exact in fen, remainder first, merchant-paid costs the buyer nothing."""
+"""Huabei instalment plans: exact in fen, remainder first, merchant-paid costs the buyer nothing, and only the
+plans the merchant offers at the amount."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.payments.domain import TERMS, Rules, available_plans, huabei_fee, installment_plan, split_evenly
+from services.payments.domain import (
+    TERMS,
+    HuabeiOffer,
+    Rules,
+    default_offers,
+    huabei_fee,
+    installment_plan,
+    lowest_offered_fen,
+    offered_plans,
+    split_evenly,
+)
 
 RATES = {3: 230, 6: 450, 12: 750}
 amounts = st.integers(min_value=1, max_value=10_000_000_000)
@@ -54,10 +65,46 @@ def test_fee_rounds_half_to_even():
     assert huabei_fee(151, 100) == 2
 
 
-def test_no_plans_below_the_minimum():
-    rules = Rules(huabei_rates_bp=RATES, huabei_min_fen=10_000, pay_later_min_score=650,
+RULES = Rules(huabei_rates_bp=RATES, huabei_min_fen=10_000, pay_later_min_score=650, deposit_waiver_min_score=650)
+
+
+def test_remainders_of_principal_and_fee_go_on_the_first_period():
+    # ¥1000.01 over 3 at 2.3%: fee 2300.023 -> 2300 fen; principal 33335 + 33333 + 33333, fee 768 + 766 + 766
+    plan = installment_plan(100_001, 3, "buyer", 230)
+    assert (plan.fee_fen, plan.per_period_fen) == (2_300, [34_103, 34_099, 34_099])
+    free = installment_plan(100_001, 3, "merchant", 230)
+    assert (free.fee_fen, free.merchant_fee_fen, free.per_period_fen) == (0, 2_300, [33_335, 33_333, 33_333])
+
+
+def test_the_default_offer_is_every_term_buyer_paid_from_the_mall_minimum():
+    assert offered_plans(9_999, default_offers(RULES), RULES) == []
+    plans = offered_plans(10_000, default_offers(RULES), RULES)
+    assert [(p.installments, p.fee_payer, p.fee_fen) for p in plans] == [
+        (3, "buyer", 230), (6, "buyer", 450), (12, "buyer", 750)]
+    assert lowest_offered_fen(default_offers(RULES), RULES) == 10_000
+
+
+def test_plans_follow_the_merchants_offers_and_the_amount():
+    # "interest-free 3 instalments from ¥100; 6 from ¥300 with the buyer paying"; no 12
+    offers = [HuabeiOffer(6, "buyer", 30_000), HuabeiOffer(3, "merchant", 10_000)]
+    assert offered_plans(9_999, offers, RULES) == []
+    [three] = offered_plans(29_999, offers, RULES)
+    assert (three.installments, three.fee_payer, three.fee_fen, sum(three.per_period_fen)) == (3, "merchant", 0,
+                                                                                                  29_999)
+    plans = offered_plans(30_000, offers, RULES)
+    assert [(p.installments, p.fee_payer, p.fee_fen) for p in plans] == [(3, "merchant", 0), (6, "buyer", 1_350)]
+    assert lowest_offered_fen(offers, RULES) == 10_000 and lowest_offered_fen([], RULES) is None
+
+
+def test_the_mall_minimum_is_a_floor_under_a_merchants_offer():
+    offers = [HuabeiOffer(3, "buyer", 0)]
+    assert offered_plans(9_999, offers, RULES) == [] and lowest_offered_fen(offers, RULES) == 10_000
+    assert len(offered_plans(10_000, offers, RULES)) == 1
+
+
+def test_a_term_the_mall_does_not_configure_is_never_offered():
+    rules = Rules(huabei_rates_bp={3: 230}, huabei_min_fen=10_000, pay_later_min_score=650,
                   deposit_waiver_min_score=650)
-    assert available_plans(9_999, rules) == []
-    plans = available_plans(10_000, rules)
-    assert [(p.installments, p.fee_payer) for p in plans] == [
-        (3, "buyer"), (3, "merchant"), (6, "buyer"), (6, "merchant"), (12, "buyer"), (12, "merchant")]
+    assert [p.installments for p in offered_plans(50_000, [HuabeiOffer(12, "buyer", 0), HuabeiOffer(3, "buyer", 0)],
+                                                  rules)] == [3]
+    assert [o.installments for o in default_offers(rules)] == [3]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from services.payments.domain import (
+    HuabeiOffer,
     Refusal,
     Rules,
     check_refund,
     decide_payment,
+    default_offers,
     movement,
     out_trade_no,
     sesame_tier,
@@ -33,10 +35,26 @@ def test_pay_later_needs_the_score():
 
 
 def test_huabei_minimum_and_terms():
-    refused("huabei_minimum", "huabei", 9_999, 0, 700, RULES, installments=3)
-    refused("installments_unavailable", "huabei", 20_000, 0, 700, RULES, installments=4)
-    decision = decide_payment("huabei", 20_000, 0, 700, RULES, installments=6, fee_payer="merchant")
-    assert decision.plan is not None and decision.plan.fee_fen == 0 and decision.plan.merchant_fee_fen == 900
+    offers = default_offers(RULES)
+    refused("huabei_minimum", "huabei", 9_999, 0, 700, RULES, installments=3, offers=offers)
+    refused("installments_unavailable", "huabei", 20_000, 0, 700, RULES, installments=4, offers=offers)
+    decision = decide_payment("huabei", 20_000, 0, 700, RULES, installments=6, offers=offers)
+    assert decision.plan is not None and decision.plan.fee_payer == "buyer" and decision.plan.fee_fen == 900
+
+
+def test_huabei_fee_payer_and_counts_are_the_merchants():
+    offers = [HuabeiOffer(3, "merchant", 10_000), HuabeiOffer(6, "buyer", 50_000)]
+    three = decide_payment("huabei", 20_000, 0, 700, RULES, installments=3, offers=offers)
+    assert three.plan is not None and (three.plan.fee_payer, three.plan.fee_fen, three.plan.merchant_fee_fen) == (
+        "merchant", 0, 460)
+    refused("installments_not_offered", "huabei", 20_000, 0, 700, RULES, installments=6, offers=offers)  # < ¥500
+    refused("installments_not_offered", "huabei", 60_000, 0, 700, RULES, installments=12, offers=offers)
+    refused("installments_not_offered", "huabei", 60_000, 0, 700, RULES, installments=3, offers=[])
+    six = decide_payment("huabei", 50_000, 0, 700, RULES, installments=6, offers=offers)
+    assert six.plan is not None and (six.plan.fee_payer, six.plan.fee_fen) == ("buyer", 2_250)
+    # the amount that must reach the offer's minimum is the charge: price + a held deposit
+    held = decide_payment("huabei", 40_000, 10_000, 600, RULES, installments=6, offers=offers)
+    assert held.charge_fen == 50_000 and held.plan is not None and held.plan.installments == 6
 
 
 def test_deposit_waived_by_a_good_score_or_held_with_the_payment():
