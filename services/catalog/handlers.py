@@ -31,6 +31,11 @@ class _Short(Exception):
         self.want = want
 
 
+class _OverLimit(_Short):
+    """Every line could be taken, but one takes the buyer past the per-buyer cap (the stock refusals, which
+    say more, win when both apply)."""
+
+
 async def on_order_placed(tx: Tx, event: Event[OrderPlaced], max_units_per_sku: int | None = None) -> None:
     """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
     With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it."""
@@ -42,11 +47,7 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced], max_units_per_sku: 
     except PriceMismatch as exc:
         await _reject(tx, order, "price_changed", str(exc))
         return
-    if max_units_per_sku is not None:
-        over = await _over_limit(tx, order.user_id, plan, max_units_per_sku)
-        if over is not None:
-            await _reject(tx, order, "purchase_limit", over.sku_id)
-            return
+    over = None if max_units_per_sku is None else await _over_limit(tx, order.user_id, plan, max_units_per_sku)
     try:
         # Everything this order writes goes first and the conditional decrements last: the hot SKU's row lock
         # is then held only from its UPDATE to the commit, which is what bounds a flash sale's throughput.
@@ -61,6 +62,10 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced], max_units_per_sku: 
             for want in plan:
                 if not await stock.take_stock(tx.conn, want.sku_id, want.qty, want.unit_price_fen):
                     raise _Short(want)
+            if over is not None:  # there is stock, but more than this buyer may hold: undo and refuse
+                raise _OverLimit(over)
+    except _OverLimit as limit:
+        await _reject(tx, order, "purchase_limit", limit.want.sku_id)
     except _Short as short:
         state = await stock.sku_state(tx.conn, short.want.sku_id)
         reason = rejection_reason(
