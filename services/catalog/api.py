@@ -162,14 +162,15 @@ async def search_products(request: web.Request) -> web.Response:
         if not rows and query.offset:  # past the last page: still say how many there are
             first = await search.search_products(tx.conn, *args, 1, 0, FUZZY_THRESHOLD, words)
             total = first[0]["total"] if first else 0
-    # Counted outside the search's transaction: thousands searching 手机 at once queue on that counter's row
-    # only for one short statement each, never for the whole search.
-    if rows and query.page == 1:
-        await search.count_query(db, plan.text, plan.pinyin)
     if user_id:
         async with db.transaction() as tx:
             await search.remember_search(tx.conn, user_id, plan.text)
             await search.trim_history(tx.conn, user_id, settings.search_history_size)
+            # Towards popular queries once per signed-in buyer (one buyer repeating spam makes no suggestion);
+            # the shared counter row is touched only by a buyer's first search of the query.
+            if rows and query.page == 1 and await search.first_search_by(tx.conn, plan.text, user_id):
+                await search.count_query(tx.conn, plan.text, plan.pinyin)
+                await search.note_query_merchants(tx.conn, plan.text, [r["id"] for r in rows])
     return json_response({"items": [card(r) for r in rows], "total": total})
 
 
@@ -183,7 +184,10 @@ async def suggest(request: web.Request) -> web.Response:
     # Chinese is matched anywhere in the name; Latin letters as the start of a word, pinyin or initials.
     text_like = f"%{like_escape(plan.text)}%" if has_chinese(plan.text) else f"{like_escape(plan.text)}%"
     pinyin_prefix = like_escape(plan.pinyin)
-    popular = await search.popular_queries(db, f"{like_escape(plan.text)}%", pinyin_prefix, query.limit)
+    settings = request.app[SETTINGS]
+    assert isinstance(settings, CatalogSettings)
+    popular = await search.popular_queries(db, f"{like_escape(plan.text)}%", pinyin_prefix, query.limit,
+                                           settings.suggest_min_buyers)
     names = await search.suggest_names(db, text_like, pinyin_prefix,
                                        like_escape(plan.initials) if plan.initials else None, query.limit)
     suggestions = list(dict.fromkeys([*popular, *names]))[: query.limit]

@@ -151,7 +151,13 @@ def reservation_plan(lines: Iterable[tuple[str, int, int]]) -> list[Want]:
     return [merged[k] for k in sorted(merged)]
 
 
-Reason = Literal["out_of_stock", "price_changed", "unknown_sku"]
+Reason = Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit"]
+
+
+def over_purchase_limit(held: int, want: int, cap: int) -> bool:
+    """A buyer may hold at most `cap` unpaid units of one SKU (a flash-sale per-buyer limit): one buyer must
+    not take a whole stock out of sale for the pay-by window with orders they never pay."""
+    return held + want > cap
 
 
 def rejection_reason(*, exists: bool, sellable: bool, price_fen: int, available: int, want: Want) -> Reason:

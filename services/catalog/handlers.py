@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.catalog.domain import PriceMismatch, Reason, Want, pairs, rejection_reason, reservation_plan
+from services.catalog.domain import (
+    PriceMismatch,
+    Reason,
+    Want,
+    over_purchase_limit,
+    pairs,
+    rejection_reason,
+    reservation_plan,
+)
+from services.catalog.settings import CatalogSettings
 from services.catalog.store import stock
 from shared.db import Tx
 from shared.events.base import Event, EventData
@@ -22,8 +31,14 @@ class _Short(Exception):
         self.want = want
 
 
-async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
-    """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction."""
+class _OverLimit(_Short):
+    """Every line could be taken, but one takes the buyer past the per-buyer cap (the stock refusals, which
+    say more, win when both apply)."""
+
+
+async def on_order_placed(tx: Tx, event: Event[OrderPlaced], max_units_per_sku: int | None = None) -> None:
+    """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
+    With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it."""
     order = event.data
     if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
@@ -32,13 +47,14 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
     except PriceMismatch as exc:
         await _reject(tx, order, "price_changed", str(exc))
         return
+    over = None if max_units_per_sku is None else await _over_limit(tx, order.user_id, plan, max_units_per_sku)
     try:
         # Everything this order writes goes first and the conditional decrements last: the hot SKU's row lock
         # is then held only from its UPDATE to the commit, which is what bounds a flash sale's throughput.
         async with tx.conn.transaction():  # a savepoint: a short line undoes everything written before it
             for want in plan:
                 try:
-                    await stock.add_reservation(tx.conn, order.order_id, want.sku_id, want.qty)
+                    await stock.add_reservation(tx.conn, order.order_id, want.sku_id, want.qty, order.user_id)
                 except asyncpg.ForeignKeyViolationError:
                     raise _Short(want) from None  # no such SKU
             await tx.emit(StockReserved(order_id=order.order_id,
@@ -46,6 +62,10 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
             for want in plan:
                 if not await stock.take_stock(tx.conn, want.sku_id, want.qty, want.unit_price_fen):
                     raise _Short(want)
+            if over is not None:  # there is stock, but more than this buyer may hold: undo and refuse
+                raise _OverLimit(over)
+    except _OverLimit as limit:
+        await _reject(tx, order, "purchase_limit", limit.want.sku_id)
     except _Short as short:
         state = await stock.sku_state(tx.conn, short.want.sku_id)
         reason = rejection_reason(
@@ -53,6 +73,17 @@ async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
             price_fen=state["price_fen"] if state else -1, available=state["available"] if state else 0,
             want=short.want)
         await _reject(tx, order, reason, short.want.sku_id)
+
+
+async def _over_limit(tx: Tx, user_id: str, plan: list[Want], cap: int) -> Want | None:
+    """The first line that would take the buyer over the cap. The per buyer+SKU advisory locks (taken in the
+    plan's SKU order, so never deadlocking) hold until commit: a concurrent order of the same buyer waits here
+    and then counts this order's reservation, so two orders can never both pass the cap."""
+    for want in plan:
+        await stock.lock_buyer_sku(tx.conn, user_id, want.sku_id)
+        if over_purchase_limit(await stock.held_by_buyer(tx.conn, user_id, want.sku_id), want.qty, cap):
+            return want
+    return None
 
 
 async def _reject(tx: Tx, order: OrderPlaced, reason: Reason, sku_id: str | None) -> None:
@@ -89,9 +120,15 @@ async def on_order_refunded(tx: Tx, event: Event[OrderRefunded]) -> None:
     await stock.restock_sold(tx.conn, refund.order_id, [(line.sku_id, line.qty) for line in refund.lines])
 
 
-HANDLERS: dict[type[EventData], Handler] = {
-    OrderPlaced: on_order_placed,
-    OrderCancelled: on_order_cancelled,
-    PaymentConfirmed: on_payment_confirmed,
-    OrderRefunded: on_order_refunded,
-}
+def make_handlers(settings: CatalogSettings) -> dict[type[EventData], Handler]:
+    cap = settings.max_unpaid_units_per_sku
+
+    async def order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
+        await on_order_placed(tx, event, cap)
+
+    return {
+        OrderPlaced: order_placed,
+        OrderCancelled: on_order_cancelled,
+        PaymentConfirmed: on_payment_confirmed,
+        OrderRefunded: on_order_refunded,
+    }

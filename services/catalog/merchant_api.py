@@ -5,6 +5,7 @@ Every call is scoped to `current_merchant(request)`: a merchant only ever sees a
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
@@ -14,13 +15,15 @@ from pydantic import Field
 from services.catalog import catalogue as commands
 from services.catalog.api import Model, Page, path_id, store_view
 from services.catalog.catalogue import ProductDraft, SkuDraft
-from services.catalog.store import catalogue
+from services.catalog.domain import normalise_query
+from services.catalog.store import catalogue, search
 from shared.db import Tx
-from shared.http import current_merchant, idempotent, json_response, parse_body, parse_query
+from shared.http import NotFound, Unprocessable, current_merchant, idempotent, json_response, parse_body, parse_query
 from shared.service import DB
 
 routes = web.RouteTableDef()
 MAX_FEN = 100_000_000_00  # Alipay's ceiling: 100 million yuan
+MIN_PRICE_FEN = 1  # a free SKU makes a 0-fen order, which no payment method can take
 Specs = dict[str, str]
 
 
@@ -39,7 +42,7 @@ class StoreBody(Model):
 class SkuBody(Model):
     id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     specs: Specs = Field(default_factory=dict, max_length=10)
-    price_fen: int = Field(ge=0, le=MAX_FEN)
+    price_fen: int = Field(ge=MIN_PRICE_FEN, le=MAX_FEN)
     deposit_fen: int = Field(0, ge=0, le=MAX_FEN)  # rentable SKUs: held or waived (Sesame) at payment
     barcode: str | None = Field(None, max_length=13)
     sellable: bool = True
@@ -66,7 +69,7 @@ class ProductBody(Model):
 
 
 class SkuPatch(Model):
-    price_fen: int | None = Field(None, ge=0, le=MAX_FEN)
+    price_fen: int | None = Field(None, ge=MIN_PRICE_FEN, le=MAX_FEN)
     deposit_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     sellable: bool | None = None
     specs: Specs | None = Field(None, max_length=10)
@@ -203,3 +206,45 @@ async def adjust_stock(request: web.Request) -> web.Response:
     return await idempotent(request, request.app[DB], f"catalog.stock:{merchant_id}", body.model_dump(mode="json"),
                             work)
 
+
+
+# --- blocked suggestion terms -------------------------------------------------------------------------
+
+
+class BlockedTermBody(Model):
+    term: str = Field(min_length=1, max_length=50)
+
+
+def blocked_term_view(row: asyncpg.Record) -> dict[str, Any]:
+    return {"id": row["id"], "term": row["term"], "created_at": row["created_at"].isoformat()}
+
+
+@routes.get("/merchant/blocked-terms")
+async def list_blocked_terms(request: web.Request) -> web.Response:
+    rows = await search.blocked_terms(request.app[DB], current_merchant(request))
+    return json_response({"items": [blocked_term_view(r) for r in rows]})
+
+
+@routes.post("/merchant/blocked-terms")
+async def block_term(request: web.Request) -> web.Response:
+    """Never suggest this term with the merchant's products (a set: blocking it again answers the same row)."""
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, BlockedTermBody)
+    term = normalise_query(body.term)
+    if not term:
+        raise Unprocessable("The term is empty", code="validation_error",
+                            errors=[{"field": "term", "message": "empty"}])
+    async with request.app[DB].transaction() as tx:
+        if not await catalogue.merchant_exists(tx.conn, merchant_id):
+            raise NotFound("No such merchant; create its profile first", code="merchant_not_found")
+        row = await search.add_blocked_term(tx.conn, f"bt_{uuid.uuid4().hex[:16]}", merchant_id, term)
+    return json_response(blocked_term_view(row), status=201)
+
+
+@routes.delete("/merchant/blocked-terms/{term_id}")
+async def unblock_term(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    term_id = path_id(request, "term_id", "blocked_term_not_found")
+    if not await search.remove_blocked_term(request.app[DB], merchant_id, term_id):
+        raise NotFound("No such blocked term", code="blocked_term_not_found")
+    return web.Response(status=204)

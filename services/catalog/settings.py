@@ -1,5 +1,7 @@
 """Configuration of the catalog service (env MALL_*)."""
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -8,3 +10,8 @@ class CatalogSettings(ServiceSettings):
     http_port: int = 8081
     search_history_size: int = 20  # entries kept per user, newest first
     nearby_max_radius_m: int = 50_000
+    # Unpaid units of one SKU one buyer may hold at once (MALL_MAX_UNPAID_UNITS_PER_SKU); more is refused
+    # with stock.rejected{reason: purchase_limit}.
+    max_unpaid_units_per_sku: int = Field(default=5, ge=1)
+    # Distinct signed-in buyers who must search a query (with hits) before it is suggested to others.
+    suggest_min_buyers: int = Field(default=3, ge=1)

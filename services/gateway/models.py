@@ -202,8 +202,16 @@ class CouponOut(Answer):
     status: str
 
 
+class SharerOut(Answer):
+    nickname: str | None = None
+
+
 class GroupOut(Answer):
+    """A share group names no user id: the sharer shows by nickname."""
+
     id: str
+    sharer: SharerOut | None = None
+    is_sharer: bool | None = None
     joined: int
     needed: int
     unlocked: bool

@@ -149,6 +149,7 @@ async def place_order(request: web.Request) -> web.Response:
 
     async def work(tx: Tx) -> tuple[int, Any]:
         priced = await price(tx.conn, body.items)
+        await flows.check_unpaid_limit(tx, user_id, settings.max_unpaid_orders)
         order_id, now = str(uuid.uuid4()), clock.now()
         pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
         await store.insert_order(

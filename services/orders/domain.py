@@ -141,7 +141,16 @@ def check_sellable(sku_id: str, sku: Sku | None) -> Sku:
         raise Refusal("unknown_sku", f"No such SKU: {sku_id}", status=422)
     if not sku.sellable:
         raise Refusal("sku_unavailable", f"SKU {sku_id} is not on sale", status=409)
+    if sku.price_fen < MIN_PAYABLE_FEN:  # a free SKU (catalog refuses new ones) would make a 0-fen order
+        raise Refusal("sku_unavailable", f"SKU {sku_id} has no price", status=409)
     return sku
+
+
+def check_unpaid_orders(unpaid: int, limit: int) -> None:
+    """A buyer with `limit` orders still unpaid places no more: unpaid orders hold stock for the pay-by window."""
+    if unpaid >= limit:
+        raise Refusal("too_many_unpaid_orders",
+                      f"You have {unpaid} unpaid orders; pay or cancel one before placing another", status=409)
 
 
 def price_items(items: Iterable[tuple[str, int]], skus: Mapping[str, Sku]) -> Priced:

@@ -29,6 +29,13 @@ def _who(order: asyncpg.Record) -> dict[str, str]:
     return {"order_id": order["id"], "user_id": order["user_id"], "merchant_id": order["merchant_id"]}
 
 
+async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
+    """Refuse a placement past the buyer's unpaid-orders limit; the lock serialises the buyer's placements
+    until this transaction commits, so two concurrent ones cannot both see room for one more."""
+    await store.lock_buyer_placements(tx.conn, user_id)
+    domain.check_unpaid_orders(await store.count_unpaid_orders(tx.conn, user_id), limit)
+
+
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)

@@ -1,5 +1,7 @@
 """Configuration of the orders service (`MALL_*` environment variables)."""
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -8,6 +10,9 @@ class OrdersSettings(ServiceSettings):
     http_port: int = 8082
     # Unpaid orders are cancelled this long after placement (Alipay mini-programs commonly use 30 min).
     pay_timeout_seconds: int = 1800
+    # Orders one buyer may have PENDING or AWAITING_PAYMENT at once (MALL_MAX_UNPAID_ORDERS): each holds
+    # stock for the pay-by window, so more are refused with 409 too_many_unpaid_orders.
+    max_unpaid_orders: int = Field(default=5, ge=1)
     # Shipped orders complete on their own after this (the buyer did not confirm receipt).
     auto_confirm_seconds: int = 7 * 24 * 3600
     # 七日无理由退货: a completed order may ask for a refund this long after completion.

@@ -104,6 +104,16 @@ async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Price
           ln.deposit_fen) for no, ln in enumerate(priced.lines, start=1)])
 
 
+async def lock_buyer_placements(conn: Conn, user_id: str) -> None:
+    """One placement of a buyer at a time until commit, so concurrent placements count each other."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('orders.placement'), hashtext($1))", user_id)
+
+
+async def count_unpaid_orders(conn: Conn, user_id: str) -> int:
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM orders WHERE user_id = $1 AND status IN ('PENDING', 'AWAITING_PAYMENT')", user_id))
+
+
 async def lock_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
     """The order, locked for this transaction: every change of an order goes through here, so events
     and requests about one order are applied one after another."""

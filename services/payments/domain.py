@@ -137,6 +137,8 @@ def decide_payment(method: Method, payable_fen: int, deposit_fen: int, score: in
     deposit = deposit_decision(deposit_fen, score, rules)
     held = deposit_fen if deposit == "held" else 0
     charge = payable_fen + held
+    if charge <= 0:  # Alipay cannot take 0, a 0 debit or bill moves nothing (orders never asks 0 any more)
+        raise Refusal("nothing_to_pay", "There is nothing to pay for this order")
     if method == "pay_later":
         if score is None or score < rules.pay_later_min_score:
             raise Refusal("credit_too_low", f"Pay later needs a Sesame score of {rules.pay_later_min_score}")
@@ -154,8 +156,6 @@ def decide_payment(method: Method, payable_fen: int, deposit_fen: int, score: in
                                                       f"on {charge} fen")
         plan = installment_plan(charge, installments, offer.fee_payer, rules.huabei_rates_bp[installments])
         return PayDecision(method, payable_fen, deposit, held, plan)
-    if payable_fen + held <= 0 and method == "alipay":
-        raise Refusal("nothing_to_pay", "Alipay cannot take a zero amount")
     return PayDecision(method, payable_fen, deposit, held)
 
 

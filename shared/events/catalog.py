@@ -39,7 +39,7 @@ class StockReserved(EventData):
 @event("stock.rejected")
 class StockRejected(EventData):
     order_id: str
-    reason: Literal["out_of_stock", "price_changed", "unknown_sku"]
+    reason: Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit"]
     sku_id: str | None = None
 
 

@@ -50,10 +50,24 @@ async def search_products(conn: asyncpg.Connection, text: str, text_like: str, p
 
 
 SUGGEST_NAMES = """
-SELECT name FROM products
+SELECT name FROM products p
 WHERE active AND (search_text LIKE $1 OR ($2 <> '' AND pinyin LIKE $2 || '%')
                   OR ($3::text IS NOT NULL AND initials LIKE $3 || '%'))
+  AND NOT EXISTS (SELECT 1 FROM blocked_terms b WHERE strpos(lower(p.name), b.term) > 0
+                  AND (b.merchant_id IS NULL OR b.merchant_id = p.merchant_id))
 ORDER BY sold DESC, id LIMIT $4
+"""
+
+# A popular query is offered once enough distinct buyers searched it, unless it holds a term the platform
+# blocked, or one blocked by a merchant whose products the query found.
+POPULAR = """
+SELECT q FROM search_queries sq
+WHERE (q LIKE $1 OR ($2 <> '' AND pinyin LIKE $2 || '%')) AND buyers >= $4
+  AND NOT EXISTS (
+      SELECT 1 FROM blocked_terms b WHERE strpos(sq.q, b.term) > 0
+      AND (b.merchant_id IS NULL OR EXISTS (
+          SELECT 1 FROM search_query_merchants m WHERE m.q = sq.q AND m.merchant_id = b.merchant_id)))
+ORDER BY buyers DESC, last_at DESC LIMIT $3
 """
 
 
@@ -62,17 +76,68 @@ async def suggest_names(conn: Conn, text_like: str, pinyin_prefix: str, initials
     return [r["name"] for r in await conn.fetch(SUGGEST_NAMES, text_like, pinyin_prefix, initials, limit)]
 
 
-async def popular_queries(conn: Conn, prefix_like: str, pinyin_prefix: str, limit: int) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT q FROM search_queries WHERE q LIKE $1 OR ($2 <> '' AND pinyin LIKE $2 || '%') "
-        "ORDER BY times DESC, last_at DESC LIMIT $3", prefix_like, pinyin_prefix, limit)
+async def popular_queries(conn: Conn, prefix_like: str, pinyin_prefix: str, limit: int,
+                          min_buyers: int) -> list[str]:
+    rows = await conn.fetch(POPULAR, prefix_like, pinyin_prefix, limit, min_buyers)
     return [r["q"] for r in rows]
 
 
-async def count_query(conn: Conn, q: str, pinyin: str) -> None:
+async def first_search_by(conn: asyncpg.Connection, q: str, user_id: str) -> bool:
+    """True the first time this buyer searches q (with hits); a query counts once per buyer."""
+    return bool(await conn.fetchval(
+        "INSERT INTO search_query_buyers (q, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+        q, user_id))
+
+
+async def count_query(conn: asyncpg.Connection, q: str, pinyin: str) -> None:
+    """One more distinct buyer searched q."""
     await conn.execute(
-        "INSERT INTO search_queries (q, pinyin, times) VALUES ($1, $2, 1) "
-        "ON CONFLICT (q) DO UPDATE SET times = search_queries.times + 1, last_at = now()", q, pinyin)
+        "INSERT INTO search_queries (q, pinyin, times, buyers) VALUES ($1, $2, 1, 1) "
+        "ON CONFLICT (q) DO UPDATE SET times = search_queries.times + 1, buyers = search_queries.buyers + 1, "
+        "last_at = now()", q, pinyin)
+
+
+async def note_query_merchants(conn: asyncpg.Connection, q: str, product_ids: list[str]) -> None:
+    """The merchants whose products q found (their blocked terms then apply to q)."""
+    await conn.execute(
+        "INSERT INTO search_query_merchants (q, merchant_id) "
+        "SELECT DISTINCT $1, merchant_id FROM products WHERE id = ANY($2::text[]) ON CONFLICT DO NOTHING",
+        q, product_ids)
+
+
+# --- blocked terms (merchant_id None: the platform's) -------------------------------------------------
+
+
+async def add_blocked_term(conn: Conn, term_id: str, merchant_id: str | None, term: str) -> asyncpg.Record:
+    """Blocking a term again answers the row there is."""
+    row = await conn.fetchrow(
+        "INSERT INTO blocked_terms (id, merchant_id, term) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING "
+        "RETURNING id, merchant_id, term, created_at", term_id, merchant_id, term)
+    if row is not None:
+        return row
+    found = await conn.fetchrow(
+        "SELECT id, merchant_id, term, created_at FROM blocked_terms "
+        "WHERE merchant_id IS NOT DISTINCT FROM $1 AND term = $2", merchant_id, term)
+    assert found is not None
+    return found
+
+
+async def blocked_terms(conn: Conn, merchant_id: str | None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, merchant_id, term, created_at FROM blocked_terms WHERE merchant_id IS NOT DISTINCT FROM $1 "
+        "ORDER BY created_at DESC, id", merchant_id)
+
+
+async def remove_blocked_term(conn: Conn, merchant_id: str | None, term_id: str) -> bool:
+    return bool(await conn.fetchval(
+        "DELETE FROM blocked_terms WHERE id = $1 AND merchant_id IS NOT DISTINCT FROM $2 RETURNING true",
+        term_id, merchant_id))
+
+
+async def remove_blocked_term_text(conn: Conn, merchant_id: str | None, term: str) -> bool:
+    return bool(await conn.fetchval(
+        "DELETE FROM blocked_terms WHERE term = $1 AND merchant_id IS NOT DISTINCT FROM $2 RETURNING true",
+        term, merchant_id))
 
 
 async def remember_search(conn: asyncpg.Connection, user_id: str, q: str) -> None:

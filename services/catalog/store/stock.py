@@ -26,9 +26,25 @@ async def sku_state(conn: asyncpg.Connection, sku_id: str) -> asyncpg.Record | N
         "JOIN products p ON p.id = s.product_id WHERE s.id = $1", sku_id)
 
 
-async def add_reservation(conn: asyncpg.Connection, order_id: str, sku_id: str, qty: int) -> None:
-    await conn.execute("INSERT INTO reservations (order_id, sku_id, qty, status) VALUES ($1, $2, $3, 'held')",
-                       order_id, sku_id, qty)
+async def add_reservation(conn: asyncpg.Connection, order_id: str, sku_id: str, qty: int,
+                          user_id: str | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO reservations (order_id, sku_id, qty, status, user_id) VALUES ($1, $2, $3, 'held', $4)",
+        order_id, sku_id, qty, user_id)
+
+
+async def lock_buyer_sku(conn: asyncpg.Connection, user_id: str, sku_id: str) -> None:
+    """Serialise one buyer's reservations of one SKU until this transaction ends, so two of their orders
+    cannot both pass the cap. A hash collision only makes two unrelated pairs wait for each other."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalog.buyer_sku'), hashtext($1 || '/' || $2))",
+                       user_id, sku_id)
+
+
+async def held_by_buyer(conn: asyncpg.Connection, user_id: str, sku_id: str) -> int:
+    """Units of the SKU the buyer holds now in unpaid orders."""
+    return int(await conn.fetchval(
+        "SELECT coalesce(sum(qty), 0) FROM reservations WHERE user_id = $1 AND sku_id = $2 AND status = 'held'",
+        user_id, sku_id))
 
 
 async def claim_order(conn: asyncpg.Connection, order_id: str, user_id: str, status: str = "reserved") -> bool:

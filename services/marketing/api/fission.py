@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from asyncpg import Record
@@ -14,13 +15,25 @@ from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id
 from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx
-from shared.http import Conflict, NotFound, json_response
+from shared.http import Conflict, NotFound, json_response, storable
 from shared.refusal import Refusal
+
+NICKNAME = "X-User-Nickname"  # the caller's nickname, percent-encoded UTF-8 (the gateway sends it)
+MAX_NICKNAME = 64
+
+
+def caller_nickname(request: web.Request) -> str:
+    """The nickname the gateway passed, or '' (text PostgreSQL cannot store is dropped, never a 500)."""
+    nickname = unquote(request.headers.get(NICKNAME, ""), errors="replace").strip()[:MAX_NICKNAME]
+    return nickname if storable(nickname) else ""
 
 
 def group_view(group: Record, *, viewer: str | None = None, joined_by_viewer: bool | None = None) -> dict[str, Any]:
+    """What anyone holding the shared link sees: the sharer's nickname, never a user id (a friend must not
+    learn the sharer's account id, nor the sharer the friends')."""
     view: dict[str, Any] = {
-        "id": group["id"], "campaign_id": group["campaign_id"], "sharer_id": group["sharer_id"],
+        "id": group["id"], "campaign_id": group["campaign_id"],
+        "sharer": {"nickname": group["sharer_nickname"] or None}, "is_sharer": viewer == group["sharer_id"],
         "joined": group["joined"], "needed": group["needed"], "unlocked": group["unlocked_at"] is not None,
         "unlocked_at": group["unlocked_at"].isoformat() if group["unlocked_at"] else None,
         "created_at": group["created_at"].isoformat()}
@@ -49,7 +62,8 @@ async def open_group(request: web.Request) -> web.Response:
         if await campaigns_db.fission_template(tx.conn, campaign_id, "fission_sharer") is None:
             raise Conflict("The campaign has no reward yet", code="campaign_not_running")
         group = await fission_db.open_group(tx.conn, group_id=new_id("grp"), campaign_id=campaign_id,
-                                            sharer_id=user, needed=campaign["fission_needed"], now=at)
+                                            sharer_id=user, needed=campaign["fission_needed"], now=at,
+                                            nickname=caller_nickname(request))
     return json_response(group_view(group, viewer=user), status=201)
 
 

@@ -11,16 +11,17 @@ from shared.db import returned
 
 
 async def open_group(conn: Connection, *, group_id: str, campaign_id: str, sharer_id: str, needed: int,
-                     now: datetime) -> Record:
-    """The sharer's group for a campaign, created once (a second open answers the same group)."""
-    created = await conn.fetchrow(
-        """INSERT INTO fission_groups (id, campaign_id, sharer_id, needed, created_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (campaign_id, sharer_id) DO NOTHING RETURNING *""",
-        group_id, campaign_id, sharer_id, needed, now)
-    if created is not None:
-        return created
-    return returned(await conn.fetchrow("SELECT * FROM fission_groups WHERE campaign_id = $1 AND sharer_id = $2",
-                                        campaign_id, sharer_id))
+                     now: datetime, nickname: str = "") -> Record:
+    """The sharer's group for a campaign, created once (a second open answers the same group, with the
+    sharer's newest nickname when one is known)."""
+    return returned(await conn.fetchrow(
+        """INSERT INTO fission_groups (id, campaign_id, sharer_id, needed, created_at, sharer_nickname)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (campaign_id, sharer_id) DO UPDATE SET sharer_nickname = CASE
+               WHEN EXCLUDED.sharer_nickname <> '' THEN EXCLUDED.sharer_nickname
+               ELSE fission_groups.sharer_nickname END
+           RETURNING *""",
+        group_id, campaign_id, sharer_id, needed, now, nickname))
 
 
 async def get_group(conn: Connection, group_id: str) -> Record | None:

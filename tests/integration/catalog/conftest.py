@@ -83,9 +83,11 @@ async def publish(bus: Bus, data: EventData, producer: str = "orders") -> Event[
 
 
 def placed(sku_id: str, qty: int = 1, price_fen: int = 1000, *, order_id: str | None = None,
-           more: list[tuple[str, int, int]] | None = None) -> OrderPlaced:
+           more: list[tuple[str, int, int]] | None = None, user_id: str | None = None) -> OrderPlaced:
+    """An order of a buyer of its own unless `user_id` names one (a buyer's unpaid units of a SKU are capped)."""
     lines = [(sku_id, qty, price_fen), *(more or [])]
     return OrderPlaced(
-        order_id=order_id or f"ord_{uuid.uuid4().hex[:12]}", user_id="u1", merchant_id=MERCHANT,
+        order_id=order_id or f"ord_{uuid.uuid4().hex[:12]}", user_id=user_id or f"u_{uuid.uuid4().hex[:8]}",
+        merchant_id=MERCHANT,
         lines=[Line(sku_id=s, product_id="p", qty=q, unit_price_fen=p) for s, q, p in lines],
         subtotal_fen=sum(q * p for _, q, p in lines))

@@ -26,8 +26,8 @@ async def shop(catalog: Catalog) -> dict[str, str]:
     return ids
 
 
-async def found(catalog: Catalog, q: str, **params) -> list[str]:
-    resp = await catalog.client.get("/search", params={"q": q, **params}, headers=USER)
+async def found(catalog: Catalog, q: str, user: str = "u_search", **params) -> list[str]:
+    resp = await catalog.client.get("/search", params={"q": q, **params}, headers={"X-User-Id": user})
     assert resp.status == 200, await resp.text()
     body = await resp.json()
     assert body["total"] >= len(body["items"])
@@ -116,8 +116,8 @@ async def test_history_is_newest_first_deduplicated_capped_and_clearable(catalog
 
 
 async def test_suggestions_from_names_and_popular_queries(catalog, shop):
-    for _ in range(3):
-        await found(catalog, "华为 mate60")
+    for buyer in ("b1", "b2", "b3"):  # a query is suggested once several buyers searched it
+        await found(catalog, "华为 mate60", user=buyer)
     resp = await catalog.client.get("/search/suggest", params={"q": "华为"})
     suggestions = (await resp.json())["suggestions"]
     assert suggestions[0] == "华为 mate60"

@@ -58,7 +58,8 @@ async def test_two_replicas_never_act_twice_on_one_deadline(make_mall):
     one = await make_mall(pay_timeout_seconds=60)
     two = await make_mall(pay_timeout_seconds=60)
     await one.add_sku("s1")
-    orders = [await one.place(key=f"k{i}") for i in range(30)]
+    # 30 buyers: one buyer may hold only 5 unpaid orders
+    orders = [await one.place(user=f"u{i}", key=f"k{i}") for i in range(30)]
     one.clock.advance(minutes=2)
     acted = await asyncio.gather(*(run_due_deadlines(m.db, m.clock, limit=7) for m in (one, two, one, two)
                                    for _ in range(3)))
