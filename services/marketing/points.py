@@ -54,8 +54,7 @@ async def release_order(tx: Tx, paid: Record, now: datetime) -> None:
     user_id, order_id = paid["user_id"], paid["order_id"]
     acct = account_of(await points_db.account(tx.conn, user_id, for_update=True))
     _, _, done = rules.release(acct, order_of(paid))
-    await points_db.mark_released(tx.conn, order_id, now)
-    if done.points == 0:
+    if not await points_db.mark_released(tx.conn, order_id, now) or done.points == 0:
         return
     await points_db.change(tx.conn, user_id, balance=done.points - done.repaid, debt=-done.repaid)
     await points_db.record(tx.conn, user_id=user_id, kind="release", delta=done.points, pending=-done.points,

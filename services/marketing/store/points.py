@@ -31,10 +31,10 @@ async def spend_locked(conn: Connection, user_id: str, points: int) -> None:
 
 async def change(conn: Connection, user_id: str, *, balance: int, debt: int) -> None:
     """Add to balance and debt (negative takes away); the caller holds the account row locked."""
-    await conn.execute(
-        """INSERT INTO points_accounts (user_id, balance, debt) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id) DO UPDATE SET balance = points_accounts.balance + $2,
-                                               debt = points_accounts.debt + $3""", user_id, balance, debt)
+    # Two statements: an INSERT ... ON CONFLICT checks the row it would insert, negative amounts included.
+    await conn.execute("INSERT INTO points_accounts (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING", user_id)
+    await conn.execute("UPDATE points_accounts SET balance = balance + $2, debt = debt + $3 WHERE user_id = $1",
+                       user_id, balance, debt)
 
 
 async def record(conn: Connection, *, user_id: str, kind: str, delta: int, ref: str, order_id: str | None,
@@ -87,9 +87,11 @@ async def due_releases(conn: Connection, now: datetime, limit: int) -> list[Reco
            ORDER BY release_at LIMIT $2 FOR UPDATE SKIP LOCKED""", now, limit)
 
 
-async def mark_released(conn: Connection, order_id: str, now: datetime) -> None:
-    await conn.execute("UPDATE paid_orders SET points_state = 'released', released_at = $2 WHERE order_id = $1",
-                       order_id, now)
+async def mark_released(conn: Connection, order_id: str, now: datetime) -> bool:
+    """Conditional: False when the order's points are no longer pending (released or cancelled meanwhile)."""
+    return bool(await conn.fetchval(
+        "UPDATE paid_orders SET points_state = 'released', released_at = $2 "
+        "WHERE order_id = $1 AND points_state = 'pending' RETURNING 1", order_id, now))
 
 
 async def pending(conn: Connection, user_id: str) -> list[Record]:
