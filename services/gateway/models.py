@@ -218,7 +218,8 @@ class GroupOut(Answer):
 
 
 class PointsOut(Answer):
-    balance: int
+    balance: int  # spendable (released) points; points of orders that can still be refunded are in `pending`
+    pending: int = 0
     entries: list[Any]
 
 

@@ -8,6 +8,7 @@ from services.marketing.api import add_routes
 from services.marketing.api.common import CLOCK
 from services.marketing.handlers import make_handlers
 from services.marketing.levels import level_job
+from services.marketing.points import release_job
 from services.marketing.settings import MarketingSettings
 from shared.clock import Clock
 from shared.service import create_service_app
@@ -15,7 +16,8 @@ from shared.service import create_service_app
 
 def create_app(settings: MarketingSettings, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = create_service_app(settings, handlers=make_handlers(settings, clock), jobs=[level_job(settings, clock)])
+    app = create_service_app(settings, handlers=make_handlers(settings, clock),
+                             jobs=[level_job(settings, clock), release_job])
     app[CLOCK] = clock
     add_routes(app)
     return app

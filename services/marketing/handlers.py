@@ -9,8 +9,9 @@ from typing import Any
 
 from services.marketing import pricing
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
-from services.marketing.domain.points import clawback, points_earned
+from services.marketing.domain.points import points_earned, release_at
 from services.marketing.levels import refresh_level
+from services.marketing.points import refund_order, repay_debt
 from services.marketing.settings import MarketingSettings
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
@@ -28,7 +29,7 @@ from shared.events.marketing import (
     PromotionLocked,
     PromotionRejected,
 )
-from shared.events.orders import OrderCancelled, OrderPlaced
+from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from shared.inbox import Handler
 
@@ -84,6 +85,7 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
             await tx.emit(CouponReleased(coupon_id=released["id"], order_id=d.order_id, user_id=released["user_id"]))
         if held["points"]:
             await points_db.unlock_points(tx.conn, held["user_id"], held["points"])
+            await repay_debt(tx, held["user_id"], d.order_id, now)
 
     async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
         d, now = event.data, clock.now()
@@ -106,10 +108,9 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
                                                   paid_at=d.paid_at)
         if not first:
             return  # a second confirmation of the same order earns nothing
-        if earned:
-            await points_db.add_points(tx.conn, d.user_id, earned)
-            await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=earned, ref=d.order_id,
-                                   order_id=d.order_id, now=now)
+        if earned:  # pending: spendable only once the order can no longer be refunded (order.completed + window)
+            await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=0, pending=earned,
+                                   ref=d.order_id, order_id=d.order_id, now=now)
             await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
                                        points=earned))
         await refresh_level(tx, settings, d.user_id, d.merchant_id, now)
@@ -119,17 +120,15 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
         paid = await points_db.paid_order(tx.conn, d.order_id)
         if paid is None:
             raise NotYet(f"refund of {d.order_id} before its payment was handled")
-        acct = await points_db.account(tx.conn, d.user_id, for_update=True)
-        spendable = 0 if acct is None else acct["balance"] - acct["locked"]
-        back = clawback(earned=paid["points_earned"], already_asked=paid["points_clawed"], paid_fen=paid["paid_fen"],
-                        total_refunded_fen=d.total_refunded_fen, full=d.full, spendable=spendable)
-        if not await points_db.record(tx.conn, user_id=d.user_id, kind="clawback", delta=-back.taken,
-                                      shortfall=back.shortfall, ref=d.refund_id, order_id=d.order_id, now=now):
-            return  # this refund was already accounted for
-        if back.taken:
-            await points_db.take_points(tx.conn, d.user_id, back.taken)
-        await points_db.record_refund(tx.conn, d.order_id, d.total_refunded_fen, back.asked)
+        await refund_order(tx, paid, refund_id=d.refund_id, total_refunded_fen=d.total_refunded_fen, full=d.full,
+                           now=now)
         await refresh_level(tx, settings, d.user_id, paid["merchant_id"], now)
+
+    async def on_order_completed(tx: Tx, event: Event[OrderCompleted]) -> None:
+        d, now = event.data, clock.now()
+        if await points_db.paid_order(tx.conn, d.order_id) is None:
+            raise NotYet(f"completion of {d.order_id} before its payment was handled")
+        await points_db.set_release_at(tx.conn, d.order_id, release_at(now, settings.points_release_days))
 
     async def on_store_changed(tx: Tx, event: Event[StoreChanged]) -> None:
         d = event.data
@@ -138,5 +137,5 @@ def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventD
 
     handlers: dict[type[EventData], Any] = {
         OrderPlaced: on_order_placed, OrderCancelled: on_order_cancelled, PaymentConfirmed: on_payment_confirmed,
-        PaymentRefunded: on_payment_refunded, StoreChanged: on_store_changed}
+        PaymentRefunded: on_payment_refunded, OrderCompleted: on_order_completed, StoreChanged: on_store_changed}
     return handlers

@@ -10,6 +10,10 @@ class MarketingSettings(ServiceSettings):
     qr_secret: str = "dev-only-store-code-secret"
     store_code_ttl_minutes: int = 60 * 24 * 30
     points_per_yuan: int = 1
+    # Points earned on an order stay pending this long after it completes (no-reason return window, keep it
+    # at least MALL_RETURN_WINDOW_SECONDS of orders), so they can't be spent and kept through a refund.
+    points_release_days: int = Field(default=7, ge=0)
+    points_release_seconds: float = 60.0  # how often the release job looks for due points
     level_window_days: int = 365
     level_refresh_seconds: float = 3600.0  # how often levels whose spend left the window are lowered
     # Net spend at one merchant (fen) for levels 2, 3, 4, ...; level 1 is everyone.

@@ -51,10 +51,24 @@ class CouponReleased(EventData):
 
 @event("points.earned")
 class PointsEarned(EventData):
+    """Points earned by a payment: pending (not spendable) until `points.released` for the same order."""
+
     user_id: str
     order_id: str
     merchant_id: str | None = None
     points: int
+
+
+@event("points.released")
+class PointsReleased(EventData):
+    """An order's pending points became spendable (its return window closed); what refunds cancelled
+    before is not in `points`; `repaid` of them paid a debt left by a late refund."""
+
+    user_id: str
+    order_id: str
+    merchant_id: str | None = None
+    points: int
+    repaid: int = 0
 
 
 @event("member.level_changed")

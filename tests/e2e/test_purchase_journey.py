@@ -70,7 +70,9 @@ async def mall(database_url: str, amqp_url: str, bus_prefix: str, output_dir: Pa
     mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix, workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
                      env={"MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.3",
                           "MALL_RATE_USER_LIMIT": str(USER_LIMIT), "MALL_RATE_IP_LIMIT": "100000",
-                          "MALL_OUTBOX_POLL_SECONDS": "0.2"})
+                          "MALL_OUTBOX_POLL_SECONDS": "0.2",
+                          # Points release as soon as an order is received (production: 7 days after).
+                          "MALL_POINTS_RELEASE_DAYS": "0", "MALL_POINTS_RELEASE_SECONDS": "0.3"})
     await mall.prepare()
     try:
         await mall.start()
@@ -117,13 +119,19 @@ async def test_purchase_journey(mall: LocalMall, output_dir: Path):
         earphones = (await alice.call("GET", "/api/search", params={"q": "erji"}))["items"]
         assert earphones
 
-        # A first, small purchase paid with Alipay earns the points spent below (1 point per yuan).
+        # A first, small purchase paid with Alipay earns the points spent below (1 point per yuan): pending
+        # until the order is received and its return window (0 days here) has passed.
         earphone_sku = (await sku_of(alice, earphones[0]["id"]))["id"]
         first = await buy(alice, [{"sku_id": earphone_sku, "qty": 1}])
         paying = await alice.call("POST", f"/api/orders/{first['id']}/pay", key=True, json={"method": "alipay"})
         await alice.buyer_pays(paying["trade_no"])
-        await wait_status(alice, first["id"], "PAID")
-        points = await eventually(lambda: _points_at_least(alice, 100), timeout=20, interval=0.3)
+        first_paid = await wait_status(alice, first["id"], "PAID")
+        pending = await eventually(lambda: _pending_at_least(alice, 100), timeout=20, interval=0.3)
+        assert (await alice.call("GET", "/api/me/points"))["balance"] == 0  # not spendable yet
+        await ship(http, mall, first_paid)
+        await alice.call("POST", f"/api/orders/{first['id']}/confirm-receipt", key=True)
+        points = await eventually(lambda: _points_at_least(alice, pending), timeout=20, interval=0.3)
+        assert (await alice.call("GET", "/api/me"))["points"] == points
 
         # Claim the shop's 满100减20 coupon and preview the basket with it and 500 points.
         offers = await alice.call("GET", "/api/coupons/available", params={"merchant_id": phone_merchant(phone)})
@@ -150,9 +158,10 @@ async def test_purchase_journey(mall: LocalMall, output_dir: Path):
         paid = await wait_status(alice, order["id"], "PAID")
         assert paid["payment"]["method"] == "huabei" and paid["payable_fen"] == order["payable_fen"]
 
-        earned = await eventually(lambda: _points_at_least(alice, points - 500 + order["payable_fen"] // 100),
+        earned = await eventually(lambda: _pending_at_least(alice, order["payable_fen"] // 100),
                                   timeout=20, interval=0.3)
-        assert earned == points - 500 + order["payable_fen"] // 100
+        assert earned == order["payable_fen"] // 100  # pending until this order too is received
+        assert (await alice.call("GET", "/api/me/points"))["balance"] == points - 500
         used = await alice.call("GET", "/api/coupons/mine", params={"status": "used"})
         assert coupon["id"] in [c["id"] for c in used["items"]]
         recommended = await alice.call("GET", f"/api/orders/{order['id']}/recommendations")
@@ -198,6 +207,21 @@ async def test_purchase_journey(mall: LocalMall, output_dir: Path):
 
 def phone_merchant(product: dict[str, Any]) -> str:
     return product.get("merchant_id") or "mch_001"
+
+
+async def ship(http: aiohttp.ClientSession, mall: LocalMall, order: dict[str, Any]) -> None:
+    """The order's merchant ships it from the merchant API (the seeded staff of mch_00N is staffN)."""
+    n = int(order["merchant_id"].rsplit("_", 1)[1])
+    staff = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+    session = await staff.call("POST", "/api/merchant/session",
+                               json={"username": f"staff{n}", "password": f"mall-demo-{n}"})
+    staff.token = session["token"]
+    await staff.call("POST", f"/api/merchant/orders/{order['id']}/ship", key=True)
+
+
+async def _pending_at_least(client: Client, at_least: int) -> int | None:
+    pending = (await client.call("GET", "/api/me/points"))["pending"]
+    return pending if pending >= at_least else None
 
 
 async def _points_at_least(client: Client, at_least: int) -> int | None:

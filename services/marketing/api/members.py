@@ -18,14 +18,23 @@ from shared.http import NotFound, json_response, parse_query
 
 
 async def my_points(request: web.Request) -> web.Response:
+    """Spendable points (`balance`, of which `locked` held by unpaid orders) and, apart, the points still
+    pending on orders that can be refunded, with when they release."""
     user = user_id(request)
-    pool = db(request).pool
-    acct = await points_db.account(pool, user)
-    balance, locked = (acct["balance"], acct["locked"]) if acct else (0, 0)
-    entries = [{"kind": e["kind"], "delta": e["delta"], "shortfall": e["shortfall"], "order_id": e["order_id"],
-                "ref": e["ref"], "at": e["created_at"].isoformat()} for e in await points_db.ledger(pool, user)]
+    async with db(request).pool.acquire() as conn:
+        acct = await points_db.account(conn, user)
+        balance, locked, debt = (acct["balance"], acct["locked"], acct["debt"]) if acct else (0, 0, 0)
+        entries = [{"kind": e["kind"], "delta": e["delta"], "shortfall": e["shortfall"], "pending": e["pending"],
+                    "order_id": e["order_id"], "ref": e["ref"], "at": e["created_at"].isoformat()}
+                   for e in await points_db.ledger(conn, user)]
+        pending = [{"order_id": p["order_id"], "merchant_id": p["merchant_id"], "points": p["points"],
+                    "paid_at": p["paid_at"].isoformat(),
+                    "release_at": p["release_at"].isoformat() if p["release_at"] else None}
+                   for p in await points_db.pending(conn, user)]
+        pending_total = await points_db.pending_total(conn, user)
     return json_response({"balance": balance, "locked": locked, "available": balance - locked,
-                          "usable": balance - locked >= MIN_BALANCE_TO_SPEND, "entries": entries})
+                          "usable": balance - locked >= MIN_BALANCE_TO_SPEND, "debt": debt,
+                          "pending": pending_total, "pending_orders": pending, "entries": entries})
 
 
 async def current_level(conn: Connection, request: web.Request, user: str, merchant_id: str) -> int:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from services.marketing.points import release_due
+from services.marketing.settings import MarketingSettings
+from shared.events.orders import OrderCancelled, OrderCompleted
 from shared.events.payments import PaymentRefunded
+from shared.service import SETTINGS
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, outbox, user
 from tests.integration.marketing.test_orders import decision, paid, placed
 from tests.support import eventually
@@ -14,14 +18,35 @@ async def points(market, user_id: str) -> dict:
     return await (await market.get("/me/points", headers=user(user_id))).json()
 
 
-def refunded(order_id: str, refund_id: str, amount: int, total: int, full: bool) -> PaymentRefunded:
-    return PaymentRefunded(payment_id="pay", order_id=order_id, user_id="pia", merchant_id=MERCHANT,
+def refunded(order_id: str, refund_id: str, amount: int, total: int, full: bool,
+             user_id: str = "pia") -> PaymentRefunded:
+    return PaymentRefunded(payment_id="pay", order_id=order_id, user_id=user_id, merchant_id=MERCHANT,
                            refund_id=refund_id, amount_fen=amount, total_refunded_fen=total, full=full)
 
 
-async def test_points_earned_spent_and_clawed_back_add_up_and_never_go_negative(market, sql, publish):
-    await publish.send(paid("ord_p1", "pia", 50_000))  # ¥500 → 500 points, level 2
+def completed(order_id: str, user_id: str) -> OrderCompleted:
+    return OrderCompleted(order_id=order_id, user_id=user_id, merchant_id=MERCHANT)
+
+
+def settings_of(market) -> MarketingSettings:
+    value = market.app[SETTINGS]
+    assert isinstance(value, MarketingSettings)
+    return value
+
+
+async def release(market, publish, sql, clock, order_id: str, user_id: str) -> None:
+    """The order is received, its return window passes, the release job runs (once, here)."""
+    await publish.send(completed(order_id, user_id))
+    await eventually(lambda: sql.fetchval("SELECT release_at FROM paid_orders WHERE order_id = $1", order_id))
+    clock.advance(days=settings_of(market).points_release_days, seconds=1)
+    await release_due(market.app, settings_of(market))
+
+
+async def test_points_earned_spent_and_clawed_back_add_up_and_never_go_negative(market, sql, publish, clock):
+    await publish.send(paid("ord_p1", "pia", 50_000))  # ¥500 → 500 points (pending), level 2
     await eventually(lambda: outbox(sql, "points.earned"))
+    assert ((await points(market, "pia"))["balance"], (await points(market, "pia"))["pending"]) == (0, 500)
+    await release(market, publish, sql, clock, "ord_p1", "pia")
     assert (await points(market, "pia"))["balance"] == 500
 
     await publish.send(placed("ord_p2", "pia", None, points=300))
@@ -33,26 +58,29 @@ async def test_points_earned_spent_and_clawed_back_add_up_and_never_go_negative(
     await publish.send(placed("ord_pcap", "pia", None, subtotal_fen=150, points=200))  # capped: 1 fen left to pay
     assert (await decision(sql, "ord_pcap"))["points"] == 149
 
-    from shared.events.orders import OrderCancelled
     for order_id in ("ord_p2", "ord_pcap"):
         await publish.send(OrderCancelled(order_id=order_id, user_id="pia", merchant_id=MERCHANT, reason="x"))
     await eventually(lambda: sql.fetchval("SELECT locked = 0 FROM points_accounts WHERE user_id = 'pia'"))
 
     await publish.send(placed("ord_p3", "pia", None, points=300))
     assert (await decision(sql, "ord_p3"))["points"] == 300
-    await publish.send(paid("ord_p3", "pia", 9_700))  # spends 300, earns 97
-    await eventually(lambda: sql.fetchval("SELECT balance = 297 FROM points_accounts WHERE user_id = 'pia'"))
+    await publish.send(paid("ord_p3", "pia", 9_700))  # spends 300, earns 97 (pending)
+    await eventually(lambda: sql.fetchval("SELECT balance = 200 FROM points_accounts WHERE user_id = 'pia'"))
 
-    await publish.send(refunded("ord_p1", "rf_1", 25_000, 25_000, False))  # half of ¥500 → 250 back
-    await eventually(lambda: sql.fetchval("SELECT balance = 47 FROM points_accounts WHERE user_id = 'pia'"))
-    await publish.send(refunded("ord_p1", "rf_2", 25_000, 50_000, True))  # the other 250; only 47 are left
-    await eventually(lambda: sql.fetchval("SELECT balance = 0 FROM points_accounts WHERE user_id = 'pia'"))
+    # A merchant refunds ord_p1 after its window: half of ¥500 → 250 back, only 200 there: 50 owed.
+    await publish.send(refunded("ord_p1", "rf_1", 25_000, 25_000, False))
+    await eventually(lambda: sql.fetchval("SELECT balance = 0 AND debt = 50 FROM points_accounts "
+                                          "WHERE user_id = 'pia'"))
+    await publish.send(refunded("ord_p1", "rf_2", 25_000, 50_000, True))  # the other 250, all owed
+    await eventually(lambda: sql.fetchval("SELECT debt = 300 FROM points_accounts WHERE user_id = 'pia'"))
+    await release(market, publish, sql, clock, "ord_p3", "pia")  # ord_p3's 97 points pay the debt first
 
     mine = await points(market, "pia")
-    assert mine["balance"] == 0
+    assert (mine["balance"], mine["debt"], mine["pending"]) == (0, 203, 0)
     assert sum(e["delta"] for e in mine["entries"]) == 0
     assert [(e["kind"], e["delta"], e["shortfall"]) for e in reversed(mine["entries"])] == [
-        ("earn", 500, 0), ("spend", -300, 0), ("earn", 97, 0), ("clawback", -250, 0), ("clawback", -47, 203)]
+        ("earn", 0, 0), ("release", 500, 0), ("spend", -300, 0), ("earn", 0, 0), ("clawback", -200, 50),
+        ("clawback", 0, 250), ("release", 97, 0), ("repay", -97, 0)]
 
     # Levels: ¥500 paid reached level 2; refunds took the window's spend back under it.
     changes = await eventually(lambda: _two(outbox(sql, "member.level_changed")))
@@ -66,10 +94,13 @@ async def _two(rows):
     return found if len(found) >= 2 else None
 
 
-async def test_member_card_shows_level_points_and_store_page(market, sql, publish):
+async def test_member_card_shows_level_points_and_store_page(market, sql, publish, clock):
     await make_campaign(market)  # makes the merchant known
     await publish.send(paid("ord_m1", "mo", 60_000))
     await eventually(lambda: outbox(sql, "member.level_changed"))
+    card = await (await market.post(f"/merchants/{MERCHANT}/card", headers=user("mo"))).json()
+    assert (card["level"], card["points"]) == (2, 0)  # the card shows spendable points: 600 still pending
+    await release(market, publish, sql, clock, "ord_m1", "mo")
     card = await (await market.post(f"/merchants/{MERCHANT}/card", headers=user("mo"))).json()
     assert card == {**card, "merchant_id": MERCHANT, "level": 2, "points": 600, "balance_fen": None,
                     "store_page": f"/pages/store/index?merchant_id={MERCHANT}"}
