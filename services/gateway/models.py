@@ -11,8 +11,9 @@ from shared.http import StrictModel
 # What the services generate for ids (uuids, prefixed ids); checked here so nothing else reaches them.
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 RefId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
-# Free text without NUL (PostgreSQL text cannot hold it) and without other control characters.
-TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+# Free text without NUL (PostgreSQL text cannot hold it) and without other control characters. Models strip
+# surrounding whitespace before checking, so the pattern (which the OpenAPI document shows) allows it there.
+TEXT_PATTERN = r"^[\t\n\v\f\r ]*[^\x00-\x1f\x7f]*[\t\n\v\f\r ]*$"
 
 
 def text(max_length: int, min_length: int = 1) -> Any:

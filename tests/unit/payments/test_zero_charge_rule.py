@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.payments.domain import Refusal, Rules, decide_payment
+from services.payments.domain import Refusal, Rules, decide_payment, default_offers
 
 RULES = Rules(huabei_rates_bp={3: 230}, huabei_min_fen=0, pay_later_min_score=650, deposit_waiver_min_score=650,
               top_up_bonus=[])
@@ -13,6 +13,6 @@ RULES = Rules(huabei_rates_bp={3: 230}, huabei_min_fen=0, pay_later_min_score=65
 @pytest.mark.parametrize("method", ["alipay", "balance", "pay_later", "huabei"])
 def test_a_zero_charge_is_nothing_to_pay(method):
     with pytest.raises(Refusal) as refused:
-        decide_payment(method, 0, 0, 800, RULES, installments=3)
+        decide_payment(method, 0, 0, 800, RULES, installments=3, offers=default_offers(RULES))
     assert refused.value.code == "nothing_to_pay"
-    assert decide_payment(method, 1, 0, 800, RULES, installments=3).amount_fen == 1
+    assert decide_payment(method, 1, 0, 800, RULES, installments=3, offers=default_offers(RULES)).amount_fen == 1
