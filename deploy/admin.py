@@ -63,6 +63,9 @@ def main() -> None:
         if not asyncio.run(set_staff_active(database_url, args.folder, active)):
             raise SystemExit(f"no staff account {args.folder!r}")
         print(f"{args.folder}: {'active' if active else 'deactivated; its tokens are refused from now on'}")
+    elif os.environ.get("MALL_ENV") != "development":  # the demo staff passwords are in the repository
+        raise SystemExit("seed refuses to run: the demo data has staff accounts with public passwords; "
+                         "set MALL_ENV=development for a local or demo mall.")
     else:
         asyncio.run(seed_all(database_url))
 

@@ -133,3 +133,16 @@ async def ready(url: str, process: Any, timeout: float = 60) -> int:
                         return answer.status
             await asyncio.sleep(0.2)
     raise AssertionError("not ready in time")
+
+
+async def test_the_demo_seed_refuses_to_run_outside_development():
+    code, err = await run_to_exit_args(["deploy.admin", "seed"], process_env())
+    assert code != 0 and "public passwords" in err
+
+
+async def run_to_exit_args(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode or 0, err.decode()

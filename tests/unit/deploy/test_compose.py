@@ -94,14 +94,15 @@ def test_env_example_lists_every_required_variable_and_env_is_not_committed():
     assert ".env" in (ROOT / ".gitignore").read_text().split()
 
 
-def test_the_alipay_sandbox_runs_and_publishes_only_in_the_dev_profile():
+def test_the_alipay_sandbox_and_the_demo_seed_run_and_publish_only_in_the_dev_profile():
     services = compose()["services"]
     sandbox = services["alipay_sandbox"]
-    assert sandbox["profiles"] == ["dev"]
-    assert sandbox["environment"]["MALL_ENV"] == "development"
     assert all(p.startswith("127.0.0.1:") for p in sandbox["ports"])
+    for dev_only in ("alipay_sandbox", "seed"):  # a fake Alipay; staff accounts with public passwords
+        assert services[dev_only]["profiles"] == ["dev"]
+        assert services[dev_only]["environment"]["MALL_ENV"] == "development"
     for name, spec in services.items():
-        if name != "alipay_sandbox":
+        if name not in ("alipay_sandbox", "seed"):
             assert "profiles" not in spec and "alipay_sandbox" not in spec.get("depends_on", {}), name
             assert (spec.get("environment") or {}).get("MALL_ENV") != "development", name
             assert all(p == "8080:8080" or p.startswith("127.0.0.1:") for p in spec.get("ports", [])), name
