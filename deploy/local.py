@@ -63,7 +63,11 @@ class LocalMall:
         self.ports = dict(PORTS) if fixed_ports else {name: free_port() for name in SERVICES}
         self.log_level = log_level
         self.processes: dict[str, asyncio.subprocess.Process] = {}
-        self.internal_token = secrets.token_urlsafe(24)  # only the gateway may call the services
+        # Fresh random secrets at every start: the services run as in production (no MALL_ENV=development),
+        # so a missing secret fails here as it would there. Tokens and printed codes die with the run.
+        self.internal_token = secrets.token_urlsafe(32)  # only the gateway may call the services
+        self.token_secret = secrets.token_urlsafe(32)  # signs buyers' and staff's access tokens
+        self.qr_secret = secrets.token_urlsafe(32)  # signs store claim codes
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -102,8 +106,12 @@ class LocalMall:
             "MALL_ALIPAY_SANDBOX_URL": self.url("alipay_sandbox"),
             "MALL_PUBLIC_URL": self.url("gateway"),
             "MALL_INTERNAL_TOKEN": self.internal_token,
+            "MALL_TOKEN_SECRET": self.token_secret,
+            "MALL_QR_SECRET": self.qr_secret,
             "PYTHONUNBUFFERED": "1",
         }
+        if service == "alipay_sandbox":  # a stand-in for Alipay: it refuses to run anywhere but development
+            env["MALL_ENV"] = "development"
         for other in SERVICES:
             env[f"MALL_{other.upper()}_URL"] = self.url(other)
         env.update(self.extra_env)

@@ -21,7 +21,7 @@ from shared.http import Metrics, internal_only_middleware, json_response, reques
 from shared.inbox import Consumer, Handler
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.settings import ServiceSettings
+from shared.settings import InsecureSettings, ServiceSettings
 
 DB = web.AppKey("db", Database)
 BUS = web.AppKey("bus", Bus)
@@ -35,7 +35,9 @@ Job = Callable[[web.Application], Coroutine[Any, Any, None]]
 def create_service_app(settings: ServiceSettings, *, handlers: Mapping[type[EventData], Handler] | None = None,
                        jobs: list[Job] | None = None, middlewares: list[Any] | None = None,
                        public: bool = False) -> web.Application:
-    """`public`: the gateway's API faces clients; every other service's API takes only the gateway."""
+    """`public`: the gateway's API faces clients; every other service's API takes only the gateway.
+    Raises InsecureSettings when a secret is empty or a known default outside development."""
+    settings.check_secrets()
     metrics = Metrics(settings.service)
     guard = [internal_only_middleware(settings.internal_token)] if settings.internal_token and not public else []
     app = web.Application(
@@ -114,10 +116,15 @@ async def _readyz(request: web.Request) -> web.Response:
 
 
 def run_service(app_factory: Callable[[Any], web.Application], settings: ServiceSettings) -> None:
-    """Entry point of `python -m services.<name>`: JSON logs, uvloop, graceful shutdown."""
+    """Entry point of `python -m services.<name>`: JSON logs, uvloop, graceful shutdown. Exits with a message
+    naming the variables to set when a secret is missing or a known default (see check_secrets)."""
     import uvloop
 
     configure_logging(settings.log_level)
+    try:
+        app = app_factory(settings)
+    except InsecureSettings as refused:
+        raise SystemExit(str(refused)) from None
     uvloop.install()
-    web.run_app(app_factory(settings), host=settings.http_host, port=settings.http_port,
+    web.run_app(app, host=settings.http_host, port=settings.http_port,
                 shutdown_timeout=15, print=None, access_log=None)

@@ -5,6 +5,31 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.db import service_dsn
 
+DEVELOPMENT = "development"
+# Values that were ever written in this repository as defaults or examples: a secret equal to one of them
+# (or containing a placeholder word) is as good as public.
+KNOWN_DEFAULT_SECRETS = frozenset({
+    "mpmall-local-dev-secret-change-me", "dev-only-store-code-secret", "dev-internal-token-change-me",
+    "secret", "changeme", "change-me", "test-secret", "s3cret", "password", "postgres", "guest"})
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "example")
+MIN_SECRET_LENGTH = 24
+
+
+class InsecureSettings(RuntimeError):
+    """A service was asked to start outside development with a secret that is empty or well known."""
+
+
+def secret_problem(value: str) -> str | None:
+    """Why `value` cannot be a production secret, or None when it can."""
+    if not value:
+        return "is empty"
+    lowered = value.lower()
+    if lowered in KNOWN_DEFAULT_SECRETS or any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "is a known default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
 
 class ServiceSettings(BaseSettings):
     """What every service reads. A service subclasses it with its own fields and `service` default."""
@@ -12,6 +37,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MALL_", extra="ignore")
 
     service: str
+    # MALL_ENV: "development" lets a service start with empty or default secrets (local runs, tests); any
+    # other value (the default) makes it refuse to start until every secret it uses is set (check_secrets).
+    env: str = "production"
     # The database every service lives in; each service logs in with its own role (see shared.db).
     database_url: str = "postgresql://postgres@127.0.0.1:5432/mpmall"
     # Password of the service's own role; empty means "same as the role name" (local trust setups).
@@ -34,6 +62,22 @@ class ServiceSettings(BaseSettings):
     internal_token: str = ""
     # The mall's business day (visits, daily metrics): the merchants' local time, not UTC.
     timezone: str = "Asia/Shanghai"
+
+    def secrets_in_use(self) -> dict[str, str]:
+        """The secrets this service relies on, by environment variable; subclasses add their own."""
+        return {"MALL_INTERNAL_TOKEN": self.internal_token}
+
+    def check_secrets(self) -> None:
+        """Raise InsecureSettings naming every empty or well-known secret, unless MALL_ENV=development."""
+        if self.env == DEVELOPMENT:
+            return
+        problems = [f"{name} {why}" for name, value in self.secrets_in_use().items()
+                    if (why := secret_problem(value))]
+        if problems:
+            raise InsecureSettings(
+                f"{self.service} refuses to start: {'; '.join(problems)}. Set each to a random value (e.g. "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), or MALL_ENV=development "
+                "for a local run.")
 
     @property
     def own_dsn(self) -> str:

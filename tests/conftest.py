@@ -149,8 +149,11 @@ def settings_for(database_url: str, amqp_url: str, bus_prefix: str) -> Callable[
     """settings_for(CatalogSettings, max_attempts=2) -> settings pointing at this test's servers."""
 
     def make(settings_cls: type, **overrides: Any) -> Any:
+        # Development: tests call the services directly, without the internal token; the token and QR
+        # secrets are then random per settings object (tests/integration/gateway/test_secrets.py covers the
+        # production checks).
         values: dict[str, Any] = {"database_url": database_url, "amqp_url": amqp_url, "bus_prefix": bus_prefix,
-                                  "outbox_poll_seconds": 0.2, "retry_delays_ms": [200, 400]}
+                                  "outbox_poll_seconds": 0.2, "retry_delays_ms": [200, 400], "env": "development"}
         values.update(overrides)
         settings = settings_cls(**values)
         from shared.bus import queue_names

@@ -14,6 +14,7 @@ from services.gateway.api import browse, buy, coupons, merchant, scan, session, 
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
+from services.gateway.sessions import KEYRING, forget_old_revocations, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.http import Problem, json_response, problem_response
@@ -52,9 +53,10 @@ def cors_middleware(origins: list[str]) -> Callable[..., object]:
 
 
 def create_app(settings: GatewaySettings) -> web.Application:
-    app = create_service_app(settings, jobs=[forget_old_rate_windows], public=True,
+    app = create_service_app(settings, jobs=[forget_old_rate_windows, forget_old_revocations], public=True,
                              middlewares=[cors_middleware(settings.cors_origins)])
     app[GATEWAY_SETTINGS] = settings
+    app[KEYRING] = keyring(settings)
     app[VISITS] = set()
     app[BUSINESS_ZONE] = ZoneInfo(settings.timezone)
     app.cleanup_ctx.append(_clients(settings))

@@ -1,7 +1,10 @@
-"""Who is calling: HMAC-signed compact tokens, refresh tokens, staff passwords.
+"""Who is calling: signed access tokens (JWT, HS256), refresh tokens, staff passwords.
 
-A token is `base64url(claims).base64url(HMAC-SHA256(secret, claims))`; claims carry `kind` ("user" or
-"staff"), so a user token can never call a merchant API and a staff token never acts as a buyer.
+An access token is a JWT signed with MALL_TOKEN_SECRET. Its header names the key (`kid`, derived from the
+key itself), so during a rotation MALL_TOKEN_SECRET_PREVIOUS still verifies the tokens it signed. Claims:
+`iss`/`aud` (this mall's gateway), `iat`, `exp`, `sub`, `k` ("user" or "staff": a user token can never call
+a merchant API and a staff token never acts as a buyer), `sid` (the login session: logout and refresh-token
+reuse revoke it), and `mid` (staff's merchant), `aid` (2088 id), `sc` (Sesame score) when known.
 """
 
 from __future__ import annotations
@@ -11,15 +14,21 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Literal
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
-import orjson
+import jwt
 from aiohttp import web
 
 from shared.http import Forbidden, Unauthorized
 
 Kind = Literal["user", "staff"]
+ISSUER = "mpmall-gateway"
+AUDIENCE = "mpmall-api"
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30  # clock skew between gateway replicas
+REQUIRED_CLAIMS = ["iss", "aud", "iat", "exp", "sub", "k", "sid"]
 
 
 @dataclass(frozen=True)
@@ -29,9 +38,30 @@ class Identity:
     merchant_id: str | None = None
     alipay_user_id: str | None = None
     credit_score: int | None = None
+    session_id: str | None = None  # the login session (`sid`); a new one is made when a token is issued without
 
 
 IDENTITY = web.RequestKey("identity", Identity)
+
+
+def key_id(secret: str) -> str:
+    """A key's public name: a truncated hash, so a kid says which key without saying anything about it."""
+    return hashlib.sha256(b"mpmall-token-kid:" + secret.encode()).hexdigest()[:16]
+
+
+class Keyring:
+    """The key that signs, and every key that verifies (the signing key and, during a rotation, the previous)."""
+
+    def __init__(self, current: str, previous: str = ""):
+        if not current:
+            raise ValueError("a token signing key is required")
+        self.current = current
+        self.kid = key_id(current)
+        self.verifying = {key_id(key): key for key in (previous, current) if key}
+
+    @classmethod
+    def of(cls, keys: str | Keyring) -> Keyring:
+        return keys if isinstance(keys, Keyring) else cls(keys)
 
 
 def _b64(raw: bytes) -> str:
@@ -42,39 +72,68 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue_token(secret: str, identity: Identity, ttl_seconds: int, now: float | None = None) -> str:
-    claims = {"k": identity.kind, "sub": identity.subject, "exp": int((now or time.time()) + ttl_seconds)}
+def new_session_id() -> str:
+    return f"s_{uuid.uuid4().hex}"
+
+
+def issue_token(keys: str | Keyring, identity: Identity, ttl_seconds: int, now: float | None = None) -> str:
+    ring = Keyring.of(keys)
+    issued = int(time.time() if now is None else now)
+    claims: dict[str, Any] = {"iss": ISSUER, "aud": AUDIENCE, "iat": issued, "exp": issued + ttl_seconds,
+                              "sub": identity.subject, "k": identity.kind,
+                              "sid": identity.session_id or new_session_id()}
     if identity.merchant_id:
         claims["mid"] = identity.merchant_id
     if identity.alipay_user_id:
         claims["aid"] = identity.alipay_user_id
     if identity.credit_score is not None:
         claims["sc"] = identity.credit_score
-    body = _b64(orjson.dumps(claims))
-    return f"{body}.{_sign(secret, body)}"
+    return jwt.encode(claims, ring.current, algorithm=ALGORITHM, headers={"kid": ring.kid})
 
 
-def _sign(secret: str, body: str) -> str:
-    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+def _invalid() -> Unauthorized:
+    return Unauthorized("Invalid token", code="invalid_token")
 
 
-def read_token(secret: str, token: str, now: float | None = None) -> Identity:
+def read_token(keys: str | Keyring, token: str) -> Identity:
     """The identity in a valid, unexpired token; Unauthorized otherwise (never says which check failed)."""
-    body, _, signature = token.partition(".")
-    if not body or not signature or not hmac.compare_digest(_sign(secret, body), signature):
-        raise Unauthorized("Invalid token", code="invalid_token")
+    ring = Keyring.of(keys)
     try:
-        claims = orjson.loads(_unb64(body))
-        kind, subject, exp = claims["k"], str(claims["sub"]), int(claims["exp"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Unauthorized("Invalid token", code="invalid_token") from exc
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = ring.verifying.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise _invalid()
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                            leeway=LEEWAY_SECONDS, options={"require": REQUIRED_CLAIMS})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The token has expired", code="token_expired") from exc
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
+        raise _invalid() from exc
+    return _identity(claims)
+
+
+def _text(value: Any, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise _invalid()
+    return value
+
+
+def _identity(claims: dict[str, Any]) -> Identity:
+    """The claims as an Identity, each of the type it must have (a signed token is still checked: a key
+    shared by mistake or a bug in an issuer must give 401, never a 500 further on)."""
+    kind, score = claims["k"], claims.get("sc")
     if kind not in ("user", "staff"):
-        raise Unauthorized("Invalid token", code="invalid_token")
-    if exp <= (now or time.time()):
-        raise Unauthorized("The token has expired", code="token_expired")
-    score = claims.get("sc")
-    return Identity(kind=kind, subject=subject, merchant_id=claims.get("mid"),
-                    alipay_user_id=claims.get("aid"), credit_score=int(score) if score is not None else None)
+        raise _invalid()
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 1000):
+        raise _invalid()
+    identity = Identity(kind=kind, subject=_text(claims["sub"]) or "", merchant_id=_text(claims.get("mid"), True),
+                        alipay_user_id=_text(claims.get("aid"), True), credit_score=score,
+                        session_id=_text(claims["sid"]))
+    if kind == "staff" and identity.merchant_id is None:
+        raise _invalid()
+    return identity
 
 
 def bearer(request: web.Request) -> str | None:
@@ -85,12 +144,14 @@ def bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
-def authenticate(request: web.Request, secret: str, kind: Kind) -> Identity:
+def authenticate(request: web.Request, keys: str | Keyring, kind: Kind) -> Identity:
+    """The caller's identity from a valid token of the right kind. Whether its session is still live is the
+    next check (sessions.ensure_live), which needs the database."""
     token = bearer(request)
     if token is None:
         raise Unauthorized("A bearer token is required", code="unauthorized",
                            headers={"WWW-Authenticate": "Bearer"})
-    identity = read_token(secret, token)
+    identity = read_token(keys, token)
     if identity.kind != kind:
         raise Forbidden("This token cannot call this API",
                         code="merchant_only" if kind == "staff" else "user_only")
@@ -103,6 +164,10 @@ def identity_of(request: web.Request) -> Identity:
     if identity is None:
         raise Unauthorized("A bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     return identity
+
+
+def with_session(identity: Identity, session_id: str) -> Identity:
+    return replace(identity, session_id=session_id)
 
 
 # --- refresh tokens ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from aiohttp import web
 from services.gateway import store
 from services.gateway.auth import Identity, authenticate
 from services.gateway.ratelimit import RateLimiter
+from services.gateway.sessions import KEYRING, ensure_live
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.db import Database
@@ -101,7 +102,9 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         if request.content_length is not None and request.content_length > settings.max_body_bytes:
             raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes,
                                                 actual_size=request.content_length)
-        identity = authenticate(request, settings.token_secret, op.auth) if op.auth != "none" else None
+        identity = authenticate(request, app[KEYRING], op.auth) if op.auth != "none" else None
+        if identity is not None:
+            await ensure_live(app[DB], identity)  # logged out, refresh reused, staff deactivated
         if not all(PATH_ID.match(value) for value in request.match_info.values()):
             raise NotFound("No such resource")
         await app[LIMITER].check(request, identity.subject if identity else None)

@@ -1,10 +1,13 @@
 """Gateway configuration (env `MALL_*`)."""
 
+import secrets
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.alipay.settings import AlipayAppSettings
+from shared.settings import DEVELOPMENT
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
 
@@ -25,8 +28,11 @@ class GatewaySettings(AlipayAppSettings):
     alipay_sandbox_url: str = "http://127.0.0.1:8090"
     upstream_timeout_seconds: float = 5.0
 
-    # Signing key of access tokens. The default is for local development only.
-    token_secret: str = "mpmall-local-dev-secret-change-me"
+    # HS256 key that signs access tokens (MALL_TOKEN_SECRET; required outside development, where an empty one
+    # becomes a random key per process). To rotate, move the old key to MALL_TOKEN_SECRET_PREVIOUS: tokens it
+    # signed are still accepted until they expire (token_ttl_seconds), then drop it.
+    token_secret: str = ""
+    token_secret_previous: str = ""
     token_ttl_seconds: int = 2 * 3600
     refresh_ttl_seconds: int = 30 * 24 * 3600
     staff_token_ttl_seconds: int = 8 * 3600
@@ -46,6 +52,18 @@ class GatewaySettings(AlipayAppSettings):
         "http://localhost:8080", "http://127.0.0.1:8080"])
     console_dir: str = str(CONSOLE_DIR)
     public_url: str = "http://127.0.0.1:8080"
+
+    @model_validator(mode="after")
+    def _development_key(self) -> Self:
+        if not self.token_secret and self.env == DEVELOPMENT:
+            self.token_secret = secrets.token_urlsafe(32)
+        return self
+
+    def secrets_in_use(self) -> dict[str, str]:
+        used = {**super().secrets_in_use(), "MALL_TOKEN_SECRET": self.token_secret}
+        if self.token_secret_previous:
+            used["MALL_TOKEN_SECRET_PREVIOUS"] = self.token_secret_previous
+        return used
 
     def base_urls(self) -> dict[str, str]:
         return {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,

@@ -34,21 +34,55 @@ async def find_user(db: Database, user_id: str) -> asyncpg.Record | None:
         "SELECT id, app_id, open_id, alipay_user_id, nickname, credit_score FROM users WHERE id = $1", user_id)
 
 
-async def save_refresh_token(db: Database, token_hash: str, user_id: str, expires_at: datetime) -> None:
-    await db.execute("INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-                     token_hash, user_id, expires_at)
+async def save_refresh_token(db: Database | Tx, token_hash: str, user_id: str, family_id: str,
+                             expires_at: datetime) -> None:
+    conn = db.conn if isinstance(db, Tx) else db
+    await conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at) VALUES ($1, $2, $3, $4)",
+        token_hash, user_id, family_id, expires_at)
 
 
-async def use_refresh_token(tx: Tx, token_hash: str) -> str | None:
-    """Revoke a live refresh token and give its user: each refresh token works once (rotation)."""
-    return await tx.conn.fetchval(
-        "UPDATE refresh_tokens SET revoked_at = now() "
-        "WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now() RETURNING user_id", token_hash)
+async def lock_refresh_token(tx: Tx, token_hash: str) -> asyncpg.Record | None:
+    """The refresh token's row, locked: two refreshes with one token are decided one after the other."""
+    return await tx.conn.fetchrow(
+        "SELECT user_id, family_id, revoked_at, expires_at > now() AS live FROM refresh_tokens "
+        "WHERE token_hash = $1 FOR UPDATE", token_hash)
 
 
-async def insert_refresh_token(tx: Tx, token_hash: str, user_id: str, expires_at: datetime) -> None:
-    await tx.conn.execute("INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-                          token_hash, user_id, expires_at)
+async def spend_refresh_token(tx: Tx, token_hash: str) -> None:
+    await tx.conn.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE token_hash = $1", token_hash)
+
+
+async def revoke_session(tx: Tx, sid: str, reason: str, forget_after: datetime) -> None:
+    """Refuse the session's access tokens and end every refresh token of its family."""
+    await tx.conn.execute(
+        "INSERT INTO revoked_sessions (sid, reason, forget_after) VALUES ($1, $2, $3) ON CONFLICT (sid) DO NOTHING",
+        sid, reason, forget_after)
+    await tx.conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL", sid)
+
+
+SESSION_LIVE = """
+SELECT NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = $1)
+   AND NOT EXISTS (SELECT 1 FROM staff_accounts
+                   WHERE $2::text IS NOT NULL AND username = $2 AND (NOT active OR merchant_id <> $3))
+"""
+
+
+async def session_live(db: Database, sid: str, staff_username: str | None, merchant_id: str | None) -> bool:
+    """False when the session was revoked, or (staff) the account is deactivated or moved to another merchant.
+    One primary-key probe per table, one round trip."""
+    return bool(await db.fetchval(SESSION_LIVE, sid, staff_username, merchant_id))
+
+
+async def forget_revocations(db: Database) -> None:
+    await db.execute("DELETE FROM revoked_sessions WHERE forget_after < now()")
+
+
+async def set_staff_active(db: Database, username: str, active: bool) -> bool:
+    """Activate or deactivate a staff account; False when there is no such account."""
+    return await db.fetchval(
+        "UPDATE staff_accounts SET active = $2 WHERE username = $1 RETURNING true", username, active) is not None
 
 
 async def find_staff(db: Database, username: str) -> asyncpg.Record | None:

@@ -1,13 +1,19 @@
-from pydantic import Field
+import secrets
+from typing import Self
 
-from shared.settings import ServiceSettings
+from pydantic import Field, model_validator
+
+from shared.settings import DEVELOPMENT, ServiceSettings
 
 
 class MarketingSettings(ServiceSettings):
     service: str = "marketing"
     http_port: int = 8084
-    # HMAC key of store claim codes (MALL_QR_SECRET); rotate by restarting with a new one (old codes die).
-    qr_secret: str = "dev-only-store-code-secret"
+    # HMAC key of store claim codes (MALL_QR_SECRET; required outside development, where an empty one becomes a
+    # random key per process). To rotate, move the old key to MALL_QR_SECRET_PREVIOUS: codes printed under it
+    # still claim until they expire or it is removed; new codes are signed with MALL_QR_SECRET.
+    qr_secret: str = ""
+    qr_secret_previous: str = ""
     store_code_ttl_minutes: int = 60 * 24 * 30
     points_per_yuan: int = 1
     # Points earned on an order stay pending this long after it completes (no-reason return window, keep it
@@ -19,3 +25,20 @@ class MarketingSettings(ServiceSettings):
     # Net spend at one merchant (fen) for levels 2, 3, 4, ...; level 1 is everyone.
     level_thresholds_fen: list[int] = Field(default_factory=lambda: [50_000, 200_000, 1_000_000])
     nearby_max_radius_m: int = 50_000
+
+    @model_validator(mode="after")
+    def _development_key(self) -> Self:
+        if not self.qr_secret and self.env == DEVELOPMENT:
+            self.qr_secret = secrets.token_urlsafe(32)
+        return self
+
+    def secrets_in_use(self) -> dict[str, str]:
+        used = {**super().secrets_in_use(), "MALL_QR_SECRET": self.qr_secret}
+        if self.qr_secret_previous:
+            used["MALL_QR_SECRET_PREVIOUS"] = self.qr_secret_previous
+        return used
+
+    @property
+    def qr_keys(self) -> list[str]:
+        """Keys a claim code may be signed with: the current one first."""
+        return [k for k in (self.qr_secret, self.qr_secret_previous) if k]

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from services.gateway import store
-from services.gateway.auth import (
-    DUMMY_HASH,
-    Identity,
-    check_password,
-    hash_refresh_token,
-    issue_token,
-    new_refresh_token,
-)
+from services.gateway.auth import DUMMY_HASH, Identity, check_password, issue_token, new_session_id
 from services.gateway.models import (
     CardOut,
     Items,
@@ -30,6 +22,7 @@ from services.gateway.models import (
     StaffSessionOut,
 )
 from services.gateway.routes import Call, Operation, merchant_in_path
+from services.gateway.sessions import KEYRING, end_session, open_user_session, rotate_refresh_token
 from services.gateway.upstream import path
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
 from shared.http import Problem, Unauthorized, json_response
@@ -37,6 +30,8 @@ from shared.logging import get_logger
 
 ALIPAY = web.AppKey("alipay", AlipayClient)
 log = get_logger("gateway")
+# Answers that carry tokens must never be stored by a browser, WebView or proxy cache.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class LoginFailed(Problem):
@@ -86,16 +81,14 @@ async def _alipay_identity(call: Call, auth_code: str) -> tuple[str, str | None,
     return grant.open_id or grant.user_id, grant.user_id or None, nick, sesame
 
 
-async def _session_answer(call: Call, user: Any) -> web.Response:
+async def _session_answer(call: Call, user: Any, session_id: str | None = None) -> web.Response:
     settings = call.settings
     identity = Identity(kind="user", subject=user["id"], alipay_user_id=user["alipay_user_id"],
                         credit_score=user["credit_score"])
-    token = issue_token(settings.token_secret, identity, settings.token_ttl_seconds)
-    refresh, refresh_hash = new_refresh_token()
-    await store.save_refresh_token(call.db, refresh_hash, user["id"],
-                                   datetime.now(UTC) + timedelta(seconds=settings.refresh_ttl_seconds))
-    return json_response({"token": token, "refresh_token": refresh, "expires_in": settings.token_ttl_seconds,
-                          "user": {"id": user["id"], "nickname": user["nickname"]}})
+    tokens = await open_user_session(call.db, call.request.app[KEYRING], settings, identity, session_id)
+    return json_response({"token": tokens.access, "refresh_token": tokens.refresh,
+                          "expires_in": settings.token_ttl_seconds,
+                          "user": {"id": user["id"], "nickname": user["nickname"]}}, headers=NO_STORE)
 
 
 async def login(call: Call) -> web.StreamResponse:
@@ -108,15 +101,21 @@ async def login(call: Call) -> web.StreamResponse:
 
 
 async def refresh_session(call: Call) -> web.StreamResponse:
+    """Rotation: the refresh token is spent and a new one of the same session given; a spent one presented
+    again revokes the session (see sessions.rotate_refresh_token)."""
     body: RefreshBody = call.body
-    async with call.db.transaction() as tx:
-        user_id = await store.use_refresh_token(tx, hash_refresh_token(body.refresh_token))
-    if user_id is None:
-        raise Unauthorized("The refresh token is invalid, used or expired", code="invalid_refresh_token")
+    user_id, session_id = await rotate_refresh_token(call.db, call.settings, body.refresh_token)
     user = await store.find_user(call.db, user_id)
     if user is None:
         raise Unauthorized("Unknown user", code="invalid_refresh_token")
-    return await _session_answer(call, user)
+    return await _session_answer(call, user, session_id)
+
+
+async def logout(call: Call) -> web.StreamResponse:
+    """The session ends: its access tokens are refused from the next request and its refresh tokens die."""
+    assert call.identity is not None
+    await end_session(call.db, call.settings, call.identity)
+    return web.Response(status=204, headers=NO_STORE)
 
 
 async def _optional(coro: Any) -> Any:
@@ -179,10 +178,15 @@ async def staff_login(call: Call) -> web.StreamResponse:
     ok = await asyncio.to_thread(check_password, body.password, stored)  # scrypt is deliberately slow
     if staff is None or not ok:
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
-    identity = Identity(kind="staff", subject=staff["username"], merchant_id=staff["merchant_id"])
+    identity = Identity(kind="staff", subject=staff["username"], merchant_id=staff["merchant_id"],
+                        session_id=new_session_id())
     ttl = call.settings.staff_token_ttl_seconds
-    return json_response({"token": issue_token(call.settings.token_secret, identity, ttl),
-                          "merchant_id": staff["merchant_id"], "expires_in": ttl})
+    return json_response({"token": issue_token(call.request.app[KEYRING], identity, ttl),
+                          "merchant_id": staff["merchant_id"], "expires_in": ttl}, headers=NO_STORE)
+
+
+async def staff_logout(call: Call) -> web.StreamResponse:
+    return await logout(call)
 
 
 OPERATIONS = [
@@ -190,6 +194,8 @@ OPERATIONS = [
               body=LoginBody, answer=SessionOut),
     Operation("POST", "/api/session/refresh", refresh_session, "A new token for a refresh token (rotated)",
               "session", auth="none", body=RefreshBody, answer=SessionOut),
+    Operation("DELETE", "/api/session", logout, "Log out: this session's access and refresh tokens stop working",
+              "session", status=204),
     Operation("GET", "/api/me", me, "The user, level, points, balance and credit tier", "session", answer=MeOut),
     Operation("GET", "/api/me/points", my_points, "Points balance and ledger", "coupons", answer=PointsOut),
     Operation("POST", "/api/merchants/{id}/card", open_card, "Open (or get) a merchant's member card",
@@ -197,4 +203,6 @@ OPERATIONS = [
     Operation("GET", "/api/me/cards", my_cards, "The user's member cards", "coupons", answer=Items),
     Operation("POST", "/api/merchant/session", staff_login, "Merchant staff login", "merchant", auth="none",
               body=StaffLoginBody, answer=StaffSessionOut),
+    Operation("DELETE", "/api/merchant/session", staff_logout, "Merchant staff log out", "merchant", auth="staff",
+              status=204),
 ]

@@ -79,7 +79,7 @@ async def claim_by_code(request: web.Request) -> web.Response:
     body = await parse_body(request, CodeClaim)
     at = now(request)
     try:
-        code = qr.read(settings(request).qr_secret, body.code, at)
+        code = qr.read(settings(request).qr_keys, body.code, at)
     except qr.CodeRefused as refused:
         raise Conflict(refused.detail, code=refused.code) from None
     score = credit_score(request)

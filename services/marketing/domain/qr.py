@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -52,8 +53,10 @@ def mint(secret: str, template_id: str, store_id: str, expires_at: datetime) -> 
     return f"{PREFIX}{payload}.{_sign(secret, payload)}"
 
 
-def read(secret: str, code: str, now: datetime) -> StoreCode:
-    """The code's content if its signature holds and it has not expired; CodeRefused otherwise."""
+def read(keys: str | Sequence[str], code: str, now: datetime) -> StoreCode:
+    """The code's content if its signature holds under one of `keys` (the current secret, then a previous one
+    during a rotation) and it has not expired; CodeRefused otherwise."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
     if not code.startswith(PREFIX) or len(code) > MAX_LENGTH:
         raise CodeRefused("store_code_invalid", "not a store claim code")
     parts = code[len(PREFIX):].split(".")
@@ -61,13 +64,13 @@ def read(secret: str, code: str, now: datetime) -> StoreCode:
         raise CodeRefused("store_code_invalid", "malformed store claim code")
     payload, signature = parts
     # Compare before decoding anything: a forged payload is never parsed.
-    if not hmac.compare_digest(_sign(secret, payload).encode(), signature.encode()):
+    if not any(hmac.compare_digest(_sign(key, payload).encode(), signature.encode()) for key in keys if key):
         raise CodeRefused("store_code_invalid", "the store claim code's signature does not match")
     try:
         doc = orjson.loads(_unb64(payload))
         found = StoreCode(template_id=str(doc["t"]), store_id=str(doc["s"]),
                           expires_at=datetime.fromtimestamp(int(doc["e"]), UTC))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:  # e.g. an expiry out of range
         raise CodeRefused("store_code_invalid", "unreadable store claim code") from exc
     if found.expires_at <= now:
         raise CodeRefused("store_code_expired", "the store claim code has expired")

@@ -28,7 +28,10 @@ def user_token(settings: GatewaySettings, user_id: str = "u_test", score: int | 
 
 
 def staff_token(settings: GatewaySettings, merchant_id: str = "mch_001") -> str:
-    return issue_token(settings.token_secret, Identity(kind="staff", subject="staff1", merchant_id=merchant_id),
+    """A staff token of `merchant_id`. The gateway refuses a token naming an existing account of another
+    merchant, so only mch_001's is `staff1` (the account the gateway conftest creates)."""
+    username = "staff1" if merchant_id == "mch_001" else f"staff_{merchant_id}"
+    return issue_token(settings.token_secret, Identity(kind="staff", subject=username, merchant_id=merchant_id),
                        600)
 
 

@@ -54,7 +54,8 @@ async def run_schemathesis(base: str, token: str, tag_regex: str, report: Path, 
 async def test_the_document_matches_what_is_served(fuzz_gateway: Mall, output_dir: Path):
     base = str(fuzz_gateway.gateway.make_url("")).rstrip("/")
     settings = fuzz_gateway.settings
-    skip = [] if "payments" in fuzz_gateway.services else NEEDS_PAYMENTS
+    skip = [] if "payments" in fuzz_gateway.services else list(NEEDS_PAYMENTS)
+    skip += ["logout", "staff_logout"]  # they would end the one session each run's token belongs to
     buyer = run_schemathesis(base, user_token(settings, "u_fuzz"), "^merchant$", output_dir / "fuzz-buyer.xml",
                              exclude=True, skip=skip)
     staff = run_schemathesis(base, staff_token(settings), "^merchant$", output_dir / "fuzz-merchant.xml",

@@ -50,3 +50,59 @@ def test_every_url_and_key_variable_points_at_a_compose_service():
 def test_dockerfile_copies_what_exists():
     copied = re.findall(r"^COPY (\S+)", (ROOT / "deploy" / "Dockerfile").read_text(), flags=re.M)
     assert copied and all((ROOT / path).exists() for path in copied)
+
+
+SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASS|PASSWORD|PRIVATE_KEY)(_PREVIOUS)?$")
+INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+
+
+def secret_settings() -> list[tuple[str, str, str]]:
+    """(where, variable, value) of every environment entry that is a secret, in every service."""
+    spec = compose()
+    found = []
+    for name, service in [("x-service", spec["x-service"]), *spec["services"].items()]:
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_NAME.search(key):
+                found.append((name, key, str(value)))
+    return found
+
+
+def test_no_secret_has_a_default_value():
+    settings = secret_settings()
+    assert {key for _, key, _ in settings} >= {"MALL_TOKEN_SECRET", "MALL_QR_SECRET", "MALL_INTERNAL_TOKEN",
+                                               "POSTGRES_PASSWORD", "RABBITMQ_DEFAULT_PASS"}
+    for where, key, value in settings:
+        used = INTERPOLATION.fullmatch(value)
+        assert used, f"{where}.{key} is written in the file: {value!r}"
+        variable, operator, default = used.groups()
+        if variable.endswith("_PREVIOUS"):  # optional during a rotation, and then only from .env
+            assert operator in (":-", "-") and default == "", f"{where}.{key} has a default"
+        else:
+            assert operator == ":?", f"{where}.{key} must fail when unset, not fall back to {default!r}"
+    # Secrets inside other values (the connection URLs) too.
+    for match in INTERPOLATION.finditer((ROOT / "docker-compose.yml").read_text()):
+        variable, operator, default = match.groups()
+        if SECRET_NAME.search(variable) and not variable.endswith("_PREVIOUS"):
+            assert operator == ":?", f"${{{variable}}} has a default {default!r}"
+
+
+def test_env_example_lists_every_required_variable_and_env_is_not_committed():
+    required = {m.group(1) for m in INTERPOLATION.finditer((ROOT / "docker-compose.yml").read_text())
+                if m.group(2) == ":?"}
+    example = (ROOT / ".env.example").read_text()
+    assert all(re.search(rf"^{name}=", example, flags=re.M) for name in required), required
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_the_alipay_sandbox_and_the_demo_seed_run_and_publish_only_in_the_dev_profile():
+    services = compose()["services"]
+    sandbox = services["alipay_sandbox"]
+    assert all(p.startswith("127.0.0.1:") for p in sandbox["ports"])
+    for dev_only in ("alipay_sandbox", "seed"):  # a fake Alipay; staff accounts with public passwords
+        assert services[dev_only]["profiles"] == ["dev"]
+        assert services[dev_only]["environment"]["MALL_ENV"] == "development"
+    for name, spec in services.items():
+        if name not in ("alipay_sandbox", "seed"):
+            assert "profiles" not in spec and "alipay_sandbox" not in spec.get("depends_on", {}), name
+            assert (spec.get("environment") or {}).get("MALL_ENV") != "development", name
+            assert all(p == "8080:8080" or p.startswith("127.0.0.1:") for p in spec.get("ports", [])), name

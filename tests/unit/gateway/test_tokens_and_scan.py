@@ -1,37 +1,76 @@
+import secrets
 import time
 
+import jwt
 import pytest
 
 from services.gateway.api.scan import classify, ean13_valid
 from services.gateway.api.session import credit_tier
-from services.gateway.auth import Identity, check_password, hash_password, issue_token, read_token
+from services.gateway.auth import (
+    AUDIENCE,
+    ISSUER,
+    Identity,
+    Keyring,
+    check_password,
+    hash_password,
+    issue_token,
+    key_id,
+    read_token,
+)
 from shared.http import Unauthorized
 
-SECRET = "test-secret"
+SECRET = secrets.token_urlsafe(32)
+OTHER = secrets.token_urlsafe(32)
 
 
 def test_a_token_carries_who_the_caller_is():
-    who = Identity(kind="staff", subject="staff1", merchant_id="mch_001")
+    who = Identity(kind="staff", subject="staff1", merchant_id="mch_001", session_id="s_1")
     assert read_token(SECRET, issue_token(SECRET, who, 60)) == who
+
+
+def test_a_token_without_a_session_gets_a_new_one():
+    first = read_token(SECRET, issue_token(SECRET, Identity(kind="user", subject="u_1"), 60))
+    second = read_token(SECRET, issue_token(SECRET, Identity(kind="user", subject="u_1"), 60))
+    assert first.session_id and second.session_id and first.session_id != second.session_id
 
 
 def test_a_tampered_token_is_refused():
     token = issue_token(SECRET, Identity(kind="user", subject="u_1"), 60)
-    body, sig = token.split(".")
-    forged = issue_token(SECRET, Identity(kind="staff", subject="u_1", merchant_id="mch_001"), 60).split(".")[0]
+    header, _, sig = token.split(".")
+    forged = issue_token(SECRET, Identity(kind="staff", subject="u_1", merchant_id="mch_001"), 60).split(".")[1]
     with pytest.raises(Unauthorized):
-        read_token(SECRET, f"{forged}.{sig}")
+        read_token(SECRET, f"{header}.{forged}.{sig}")
     with pytest.raises(Unauthorized):
-        read_token("another-secret", token)
+        read_token(OTHER, token)
     with pytest.raises(Unauthorized):
         read_token(SECRET, "garbage")
 
 
 def test_an_expired_token_is_refused():
-    token = issue_token(SECRET, Identity(kind="user", subject="u_1"), 10, now=time.time() - 20)
+    token = issue_token(SECRET, Identity(kind="user", subject="u_1"), 10, now=time.time() - 60)
     with pytest.raises(Unauthorized) as info:
         read_token(SECRET, token)
     assert info.value.code == "token_expired"
+
+
+def test_the_previous_key_verifies_only_while_configured():
+    old = issue_token(OTHER, Identity(kind="user", subject="u_1"), 60)
+    assert read_token(Keyring(SECRET, previous=OTHER), old).subject == "u_1"
+    with pytest.raises(Unauthorized):
+        read_token(Keyring(SECRET), old)
+    assert jwt.get_unverified_header(issue_token(Keyring(SECRET, previous=OTHER), Identity("user", "u"), 60))[
+        "kid"] == key_id(SECRET)
+
+
+def test_unsigned_and_other_algorithms_are_refused():
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": int(time.time()), "exp": int(time.time()) + 60,
+              "sub": "u_1", "k": "user", "sid": "s_1"}
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": key_id(SECRET)})
+    with pytest.raises(Unauthorized):
+        read_token(SECRET, unsigned)
+    hs512 = jwt.encode(claims, SECRET, algorithm="HS512", headers={"kid": key_id(SECRET)})
+    with pytest.raises(Unauthorized):
+        read_token(SECRET, hs512)
 
 
 def test_staff_passwords_are_salted_scrypt_hashes():

@@ -1,0 +1,104 @@
+"""Session lifecycle (flows): a login opens a session (`sid`), refreshes rotate its refresh token, logout or
+the reuse of a spent refresh token revokes it, and every authenticated request checks it is still live.
+
+Revocation is a deny-list keyed by `sid` (plus the staff account's `active` flag), read on every
+authenticated request: one indexed round trip, so a logout or a staff deactivation takes effect on the next
+request, whichever gateway replica serves it. Tokens are short-lived, so a deny-list row is kept only until
+every token of its session has expired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from services.gateway import store
+from services.gateway.auth import (
+    LEEWAY_SECONDS,
+    Identity,
+    Keyring,
+    hash_refresh_token,
+    issue_token,
+    new_refresh_token,
+    new_session_id,
+    with_session,
+)
+from services.gateway.settings import GatewaySettings
+from shared.db import Database
+from shared.http import Unauthorized
+from shared.logging import get_logger
+from shared.service import DB
+
+KEYRING = web.AppKey("keyring", Keyring)
+log = get_logger("gateway")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access: str
+    refresh: str
+
+
+def keyring(settings: GatewaySettings) -> Keyring:
+    return Keyring(settings.token_secret, settings.token_secret_previous)
+
+
+def _forget_after(settings: GatewaySettings) -> datetime:
+    """When no token of a session revoked now can still be unexpired."""
+    longest = max(settings.token_ttl_seconds, settings.staff_token_ttl_seconds) + LEEWAY_SECONDS
+    return datetime.now(UTC) + timedelta(seconds=longest)
+
+
+async def ensure_live(db: Database, identity: Identity) -> None:
+    assert identity.session_id is not None  # read_token requires `sid`
+    staff = identity.subject if identity.kind == "staff" else None
+    if not await store.session_live(db, identity.session_id, staff, identity.merchant_id):
+        raise Unauthorized("This session has ended; log in again", code="session_revoked")
+
+
+async def open_user_session(db: Database, ring: Keyring, settings: GatewaySettings, identity: Identity,
+                            session_id: str | None = None) -> Tokens:
+    """An access token and a new refresh token of the session `session_id` (a new session when None)."""
+    sid = session_id or new_session_id()
+    refresh, refresh_hash = new_refresh_token()
+    await store.save_refresh_token(db, refresh_hash, identity.subject, sid,
+                                   datetime.now(UTC) + timedelta(seconds=settings.refresh_ttl_seconds))
+    access = issue_token(ring, with_session(identity, sid), settings.token_ttl_seconds)
+    return Tokens(access, refresh)
+
+
+async def rotate_refresh_token(db: Database, settings: GatewaySettings, refresh_token: str) -> tuple[str, str]:
+    """(user id, session id) of a live refresh token, which is spent by this call. A token that was already
+    spent (stolen and used by someone else, or replayed) revokes its whole session: every refresh token of
+    the family and the access tokens bound to it."""
+    token_hash = hash_refresh_token(refresh_token)
+    reused_family = None
+    async with db.transaction() as tx:
+        row = await store.lock_refresh_token(tx, token_hash)
+        if row is not None and row["revoked_at"] is not None:
+            reused_family = row["family_id"]
+            await store.revoke_session(tx, reused_family, "refresh_reuse", _forget_after(settings))
+        elif row is not None and row["live"]:
+            await store.spend_refresh_token(tx, token_hash)
+            return row["user_id"], row["family_id"]
+    if reused_family is not None:
+        log.warning("spent refresh token presented again; session revoked", sid=reused_family)
+    raise Unauthorized("The refresh token is invalid, used or expired", code="invalid_refresh_token")
+
+
+async def end_session(db: Database, settings: GatewaySettings, identity: Identity) -> None:
+    assert identity.session_id is not None
+    async with db.transaction() as tx:
+        await store.revoke_session(tx, identity.session_id, "logout", _forget_after(settings))
+
+
+async def forget_old_revocations(app: web.Application) -> None:
+    """Job: drop deny-list rows whose tokens have all expired (any replica may do it; the DELETE is idempotent)."""
+    while True:
+        await asyncio.sleep(300)
+        with contextlib.suppress(Exception):
+            await store.forget_revocations(app[DB])
