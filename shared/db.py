@@ -167,6 +167,10 @@ _UNAVAILABLE_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECO
 # What asyncpg says when it finds its connection gone (the server closed it under a pool connection).
 _UNAVAILABLE_INTERFACE_TEXT = ("connection is closed", "released back to the pool", "pool is closing",
                                "underlying connection is closed")
+# An idle pooled connection whose server sent its FATAL "terminating connection" before asyncpg saw the socket
+# close: the next query finds the protocol out of step ("cannot switch to state 15; another operation (2) is
+# in progress"). The connection is dead; a fresh one works.
+_UNAVAILABLE_CLIENT_TEXT = ("cannot switch to state", "not connected")
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -180,6 +184,9 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(current, asyncpg.InterfaceError) and any(
                 text in str(current) for text in _UNAVAILABLE_INTERFACE_TEXT):
+            return True
+        if isinstance(current, asyncpg.InternalClientError) and any(
+                text in str(current) for text in _UNAVAILABLE_CLIENT_TEXT):
             return True
         # Connecting to several addresses (localhost: ::1 and 127.0.0.1) fails with a bare OSError.
         if type(current) is OSError and (current.errno in _UNAVAILABLE_ERRNOS or current.errno is None):
