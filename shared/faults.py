@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from shared.db import database_unavailable
 
@@ -63,3 +64,13 @@ def client_gone(request: web.Request) -> bool:
     """The client closed its connection (reading its body then fails with ConnectionResetError)."""
     transport = request.transport
     return transport is None or transport.is_closing()
+
+
+# What reading from a client that went away raises; anything else stays a bug even if the client left too.
+_CLIENT_LEFT = (ConnectionError, ClientPayloadError, HttpProcessingError)
+
+
+def client_left(request: web.Request, exc: BaseException) -> bool:
+    """`exc` is the client's leaving (not ours to log as an error): the connection is gone and the handler
+    failed on it."""
+    return isinstance(exc, _CLIENT_LEFT) and client_gone(request)

@@ -20,7 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from shared.db import Database, Tx, database_unavailable
-from shared.faults import client_gone, mark_replay_safe, once_more_if_safe
+from shared.faults import client_gone, client_left, mark_replay_safe, once_more_if_safe
 from shared.logging import correlation_id_var, get_logger, request_id_var
 
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -229,7 +229,7 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
 
 def _failure_response(request: web.Request, exc: Exception, log: Any) -> web.Response:
     """An exception no handler turned into a problem: the client left, the database is away, or a bug."""
-    if client_gone(request):  # nobody reads this answer; not an error of ours
+    if client_left(request, exc):  # nobody reads this answer; not an error of ours
         log.info("client disconnected", path=request.path, error=repr(exc))
         return problem_response(Problem(status=400, code="client_disconnected", title="Client disconnected"))
     if database_unavailable(exc):

@@ -118,10 +118,13 @@ class OutboxRelay:
         def wake(*_: object) -> None:
             self._wake.set()
 
+        def terminated(_: object) -> None:
+            closed.set()
+
         async with self.pool.acquire() as conn:
             # Once the server closes it, asyncpg detaches the pooled connection: every call on it (even
             # is_closed()) raises "released back to the pool". Termination is learnt from this callback.
-            conn.add_termination_listener(lambda _conn: closed.set())
+            conn.add_termination_listener(terminated)
             await conn.add_listener(channel, wake)
             self.listening = True
             if after_outage:
@@ -132,4 +135,5 @@ class OutboxRelay:
             finally:
                 if not closed.is_set():  # cancelled (shutdown): give the pool a clean connection back
                     with contextlib.suppress(Exception):
+                        conn.remove_termination_listener(terminated)
                         await conn.remove_listener(channel, wake)
