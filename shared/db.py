@@ -7,6 +7,7 @@ The admin DSN (a superuser, used by operators and tests) only bootstraps; a runn
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ import asyncpg
 import orjson
 
 from shared.events.base import Event, EventData
-from shared.logging import correlation_id_var
+from shared.logging import correlation_id_var, get_logger
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -36,6 +37,8 @@ def returned(row: asyncpg.Record | None) -> asyncpg.Record:
     """The row a statement always gives (an INSERT … RETURNING of a fresh id, an aggregate)."""
     assert row is not None
     return row
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -166,8 +169,54 @@ class Tx:
         return envelope
 
 
+# --- the database is away: one classification for every caller ---------------------------------------
+
+_UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, and "connection was closed in the middle of operation"
+    asyncpg.AdminShutdownError,  # 57P01: pg_terminate_backend, "terminating connection due to administrator command"
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.CannotConnectNowError,  # 57P03: the server is starting up or shutting down
+    asyncpg.TooManyConnectionsError,  # 53300: max_connections or a role's or database's CONNECTION LIMIT
+    ConnectionError,  # reset, refused, aborted, broken pipe on the socket
+)
+_UNAVAILABLE_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE,
+                                 errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})
+# What asyncpg says when it finds its connection gone (the server closed it under a pool connection).
+_UNAVAILABLE_INTERFACE_TEXT = ("connection is closed", "released back to the pool", "pool is closing",
+                               "underlying connection is closed")
+# An idle pooled connection whose server sent its FATAL "terminating connection" before asyncpg saw the socket
+# close: the next query finds the protocol out of step ("cannot switch to state 15; another operation (2) is
+# in progress"). The connection is dead; a fresh one works.
+_UNAVAILABLE_CLIENT_TEXT = ("cannot switch to state", "not connected")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what it was raised from) means the database was out of reach, not that a query
+    was wrong: the connection was dropped or terminated, or a new one was refused. Such a failure is
+    transient: callers answer 503 and may retry where that is safe; anything else is a bug (a 500)."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 4:
+        if isinstance(current, _UNAVAILABLE_TYPES):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and any(
+                text in str(current) for text in _UNAVAILABLE_INTERFACE_TEXT):
+            return True
+        if isinstance(current, asyncpg.InternalClientError) and any(
+                text in str(current) for text in _UNAVAILABLE_CLIENT_TEXT):
+            return True
+        # Connecting to several addresses (localhost: ::1 and 127.0.0.1) fails with a bare OSError.
+        if type(current) is OSError and (current.errno in _UNAVAILABLE_ERRNOS or current.errno is None):
+            return True
+        current, seen = current.__cause__, seen + 1
+    return False
+
+
 def outbox_channel(service: str) -> str:
     return f"mall_outbox_{service}"
+
+
+_log = get_logger("mall").bind(component="db")
 
 
 class Database:
@@ -179,12 +228,44 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, correlation_id: str | None = None) -> AsyncIterator[Tx]:
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                tx = Tx(lent(conn), self.service, correlation_id)
+        conn, xact = await self._begin()
+        try:
+            tx = Tx(conn, self.service, correlation_id)
+            try:
                 yield tx
+            except BaseException:
+                # A connection that died took its transaction with it (the server rolls it back): the error
+                # that killed the work is the one to raise, not the ROLLBACK's "connection is closed".
+                with contextlib.suppress(Exception):
+                    await xact.rollback()
+                raise
+            await xact.commit()
             if tx.emitted:
-                await self._wake_relay(lent(conn))
+                await self._wake_relay(conn)
+        finally:
+            await self.pool.release(conn)
+
+    async def _begin(self) -> tuple[Any, Any]:
+        """A pooled connection inside BEGIN. A connection that is gone before BEGIN went through (killed while
+        idle in the pool, or refused) is replaced once: nothing ran on it, so trying again is always safe.
+        A failure after BEGIN is for the caller to judge (`database_unavailable`; shared.http retries reads
+        and keyed writes)."""
+        for attempt in (1, 2):
+            conn: Any = None
+            try:
+                conn = await self.pool.acquire()
+                xact = conn.transaction()
+                await xact.start()
+                return conn, xact
+            except BaseException as exc:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await self.pool.release(conn)
+                if attempt == 2 or not isinstance(exc, Exception) or not database_unavailable(exc):
+                    raise
+                _log.info("database connection lost before BEGIN; retrying", service=self.service,
+                          error=repr(exc))
+        raise AssertionError("unreachable")
 
     async def _wake_relay(self, conn: asyncpg.Connection) -> None:
         """Wake the outbox relay after the commit, in a transaction of its own.

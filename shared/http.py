@@ -7,6 +7,7 @@ code); one middleware turns them (and validation errors, bad JSON, oversize bodi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -19,7 +20,8 @@ import pydantic
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from shared.db import Database, Tx
+from shared.db import Database, Tx, database_unavailable
+from shared.faults import client_gone, client_left, mark_replay_safe, once_more_if_safe
 from shared.logging import correlation_id_var, get_logger, request_id_var
 from shared.refusal import Refusal
 
@@ -95,6 +97,19 @@ def refusal_problem(refusal: Refusal) -> Problem:
     kind = REFUSAL_KINDS.get(refusal.status, Problem)
     return kind(refusal.detail, code=refusal.code, status=refusal.status, title=refusal.title,
                 errors=refusal.errors, **refusal.extra)
+
+
+RETRY_AFTER_SECONDS = 1
+
+
+class TemporarilyUnavailable(Problem):
+    """A transient outage (the database dropped or refused the connection): try again shortly."""
+
+    status, code, title = 503, "temporarily_unavailable", "Temporarily unavailable"
+
+    def __init__(self, detail: str | None = None, **kw: Any):
+        kw.setdefault("headers", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(detail, **kw)
 
 
 def problem_response(problem: Problem) -> web.Response:
@@ -201,7 +216,7 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
             try:
                 if not storable(request.path):  # no id can contain such text: nothing is there
                     raise NotFound("No such resource")
-                response = await handler(request)
+                response = await once_more_if_safe(request, handler, log)
             except Problem as problem:
                 response = problem_response(problem)
             except Refusal as refusal:
@@ -212,9 +227,12 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
                 response = problem_response(Problem(
                     exc.text if exc.status != 413 else "The request body is too large",
                     status=exc.status, code=_http_code(exc.status), title=exc.reason))
-            except Exception:
-                log.exception("unhandled error", path=request.path)
-                response = problem_response(Problem(status=500, code="internal_error", title="Internal error"))
+            except asyncio.CancelledError:
+                if client_gone(request):  # only with handler_cancellation on; else a shutdown
+                    log.info("client disconnected", path=request.path)
+                raise
+            except Exception as exc:
+                response = _failure_response(request, exc, log)
             response.headers[REQUEST_ID] = request_id
             return response
         finally:
@@ -222,6 +240,18 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
             correlation_id_var.reset(t2)
 
     return middleware
+
+
+def _failure_response(request: web.Request, exc: Exception, log: Any) -> web.Response:
+    """An exception no handler turned into a problem: the client left, the database is away, or a bug."""
+    if client_left(request, exc):  # nobody reads this answer; not an error of ours
+        log.info("client disconnected", path=request.path, error=repr(exc))
+        return problem_response(Problem(status=400, code="client_disconnected", title="Client disconnected"))
+    if database_unavailable(exc):
+        log.warning("database unavailable", path=request.path, error=repr(exc))
+        return problem_response(TemporarilyUnavailable("The database is unavailable; try again shortly"))
+    log.exception("unhandled error", path=request.path)
+    return problem_response(Problem(status=500, code="internal_error", title="Internal error"))
 
 
 def _http_code(status: int) -> str:
@@ -293,6 +323,7 @@ async def run_idempotent(db: Database, *, scope: str, key: str, fingerprint_: st
     transaction as the work, so a crash leaves neither; a concurrent twin waits on the key's row lock.
     Refusals (Refusal, Problem) roll back and are not stored: a retry is evaluated again.
     """
+    mark_replay_safe()  # a dropped connection may replay this request: the stored key makes that safe
     async with db.transaction() as tx:
         claimed = await tx.conn.fetchval(CLAIM_KEY, scope, key, fingerprint_)
         if not claimed:

@@ -23,6 +23,7 @@ WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])"
 PURGE = "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)"
+LISTEN_BACKOFF_SECONDS = (0.5, 30.0)  # first and longest wait before reconnecting a lost LISTEN connection
 
 
 class OutboxRelay:
@@ -37,6 +38,7 @@ class OutboxRelay:
         self.log = get_logger(service).bind(component="outbox")
         self._wake = asyncio.Event()
         self.published = 0
+        self.listening = False  # whether a LISTEN connection is up (polling carries on either way)
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent events; returns how many were published."""
@@ -86,23 +88,52 @@ class OutboxRelay:
             await self.pool.execute(PURGE, self.keep_sent_hours)
 
     async def _listen(self) -> None:
-        """Hold a LISTEN connection; if it breaks, polling carries on until it is back."""
-        channel = outbox_channel(self.service)
+        """Hold a LISTEN connection for prompt wake-ups. When the server drops it (restart, failover,
+        pg_terminate_backend) or refuses a new one, say so once per outage at warning, poll meanwhile (the
+        relay's loop), and reconnect with backoff."""
+        first, longest = LISTEN_BACKOFF_SECONDS
+        backoff, down = first, False
         while True:
             try:
-                async with self.pool.acquire() as conn:
-                    def wake(*_: object) -> None:
-                        self._wake.set()
-
-                    await conn.add_listener(channel, wake)
-                    try:
-                        while not conn.is_closed():
-                            await asyncio.sleep(self.poll_seconds)
-                    finally:
-                        with contextlib.suppress(Exception):
-                            await conn.remove_listener(channel, wake)
+                await self._hold_listener(after_outage=down)
+                error = "the server closed the connection"
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001
-                self.log.warning("outbox listener lost", error=repr(exc))
-                await asyncio.sleep(self.poll_seconds)
+            except Exception as exc:  # noqa: BLE001 - the database is away; polling covers the gap
+                error = repr(exc)
+            if self.listening or not down:  # it was up (or never came up): a new outage
+                self.log.warning("outbox listener lost; polling until it is back", error=error)
+                self.listening, down, backoff = False, True, first
+            else:
+                self.log.debug("outbox listener still away", error=error)
+            self._wake.set()  # the relay polls now, not after its next timeout
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, longest)
+
+    async def _hold_listener(self, *, after_outage: bool) -> None:
+        """LISTEN on a pooled connection until the server closes it."""
+        channel = outbox_channel(self.service)
+        closed = asyncio.Event()
+
+        def wake(*_: object) -> None:
+            self._wake.set()
+
+        def terminated(_: object) -> None:
+            closed.set()
+
+        async with self.pool.acquire() as conn:
+            # Once the server closes it, asyncpg detaches the pooled connection: every call on it (even
+            # is_closed()) raises "released back to the pool". Termination is learnt from this callback.
+            conn.add_termination_listener(terminated)
+            await conn.add_listener(channel, wake)
+            self.listening = True
+            if after_outage:
+                self.log.info("outbox listener back")
+                self._wake.set()  # what was committed while nobody listened
+            try:
+                await closed.wait()
+            finally:
+                if not closed.is_set():  # cancelled (shutdown): give the pool a clean connection back
+                    with contextlib.suppress(Exception):
+                        conn.remove_termination_listener(terminated)
+                        await conn.remove_listener(channel, wake)

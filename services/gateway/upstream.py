@@ -1,8 +1,10 @@
 """The forwarding client: one aiohttp ClientSession per app, who-is-calling headers, problems passed through.
 
-Services answer problem+json; their status and problem reach the client unchanged. A service that cannot be
-reached (or times out) is a 503 `service_unavailable`, and a service's own 5xx is a 502 `upstream_error`:
-the gateway itself never answers 500 for someone else's failure.
+Services answer problem+json; their status and problem reach the client unchanged. A transient outage is a
+503 with `Retry-After`, whoever had it: a service that cannot be reached (refused, reset, timed out) is 503
+`service_unavailable`, and a service's own 503 (e.g. `temporarily_unavailable`: its database dropped the
+connection) passes through as it came. Only a service's other 5xx, a failure the buyer cannot wait out, is a
+502 `upstream_error`. The gateway itself never answers 500 for someone else's failure.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ import orjson
 from aiohttp import web
 
 from services.gateway.auth import IDENTITY, Identity
-from shared.http import CORRELATION_ID, IDEMPOTENCY_KEY, INTERNAL_TOKEN, PROBLEM, REQUEST_ID, Problem
+from shared.http import (
+    CORRELATION_ID,
+    IDEMPOTENCY_KEY,
+    INTERNAL_TOKEN,
+    PROBLEM,
+    REQUEST_ID,
+    RETRY_AFTER_SECONDS,
+    Problem,
+)
 from shared.logging import get_logger, request_id_var
 
 log = get_logger("gateway").bind(component="upstream")
@@ -25,6 +35,10 @@ log = get_logger("gateway").bind(component="upstream")
 
 class ServiceUnavailable(Problem):
     status, code, title = 503, "service_unavailable", "Service unavailable"
+
+    def __init__(self, detail: str | None = None, **kw: Any):
+        kw.setdefault("headers", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(detail, **kw)
 
 
 class UpstreamError(Problem):
@@ -34,10 +48,11 @@ class UpstreamError(Problem):
 class Passed(Problem):
     """A service's own problem document, passed to the client as it came."""
 
-    def __init__(self, status: int, doc: Mapping[str, Any]):
+    def __init__(self, status: int, doc: Mapping[str, Any], headers: Mapping[str, str] | None = None):
         extra = {k: v for k, v in doc.items() if k not in ("type", "title", "status", "code", "detail", "errors")}
         super().__init__(doc.get("detail"), status=status, code=str(doc.get("code") or _code(status)),
-                         title=str(doc.get("title") or "Refused"), errors=doc.get("errors"), **extra)
+                         title=str(doc.get("title") or "Refused"), errors=doc.get("errors"), headers=headers,
+                         **extra)
         if doc.get("type"):
             self.extra["type"] = doc["type"]
 
@@ -58,6 +73,7 @@ class Reply:
     body: Any
     text: str
     content_type: str
+    retry_after: str | None = None
 
     def json(self) -> Any:
         """The answer of a successful call; a refusal becomes the same problem for the client."""
@@ -66,12 +82,22 @@ class Reply:
         return self.body
 
     def problem(self) -> Problem:
+        if self.status == 503:  # transient: the client may try again, after the service's own Retry-After
+            wait = {"Retry-After": _seconds(self.retry_after)}
+            if isinstance(self.body, dict) and self.body.get("code"):
+                return Passed(503, self.body, headers=wait)
+            return ServiceUnavailable("A service is not ready", headers=wait)
         if self.status >= 500:
-            if self.status == 503:
-                return ServiceUnavailable("A service is not ready")
             return UpstreamError(f"A service answered {self.status}")
         doc = self.body if isinstance(self.body, dict) else {}
         return Passed(self.status, doc)
+
+
+def _seconds(retry_after: str | None) -> str:
+    """A service's Retry-After in seconds (bounded), or ours: never an arbitrary header passed to clients."""
+    if retry_after and retry_after.isdigit():
+        return str(min(int(retry_after), 60))
+    return str(RETRY_AFTER_SECONDS)
 
 
 def path(template: str, **params: str) -> str:
@@ -117,6 +143,7 @@ class Upstream:
             async with self.session.request(method, url, **kwargs) as resp:
                 raw = await resp.read()
                 content_type = resp.content_type
+                retry_after = resp.headers.get("Retry-After")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("service unreachable", service=service, target=target, error=repr(exc))
             raise ServiceUnavailable(f"The {service} service is unavailable") from exc
@@ -129,7 +156,7 @@ class Upstream:
                 body = None
         if resp.status >= 500:
             log.warning("service failed", service=service, target=target, status=resp.status)
-        return Reply(resp.status, body, text, content_type)
+        return Reply(resp.status, body, text, content_type, retry_after)
 
     async def json(self, request: web.Request | None, service: str, method: str, target: str, **kw: Any) -> Any:
         return (await self.call(request, service, method, target, **kw)).json()
