@@ -137,10 +137,10 @@ async def read_json_bytes(request: web.Request) -> bytes:
 async def parse_body(request: web.Request, model: type[M]) -> M:
     """The body validated strictly against a pydantic model: JSON types must match (`"2"` or `true` is no
     integer), extra fields are refused; errors name the field."""
-    raw = await read_json_bytes(request)
-    refuse_unstorable(orjson.loads(raw))
-    try:
-        return model.model_validate_json(raw, strict=True)
+    data = orjson.loads(await read_json_bytes(request))
+    refuse_unstorable(data)
+    try:  # re-encoded: what passes is what orjson can write again (no integer past 64 bits, say)
+        return model.model_validate_json(orjson.dumps(data), strict=True)
     except pydantic.ValidationError as exc:
         raise ValidationProblem(errors=validation_errors(exc)) from exc
 

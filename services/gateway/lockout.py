@@ -2,7 +2,9 @@
 are produced (token checks, staff login) and to staff logins, so the auth code itself stays unaware.
 
 - A staff login for a locked account (or from a locked address) is refused with 429 before its password is
-  even checked; a wrong password counts against the account and the address; a success clears the account.
+  even checked. Each login counts against its account before the check (so parallel guesses get no more
+  than the threshold evaluated) and a success clears that count again; a wrong password also counts
+  against the address.
 - Any other 401 (missing, invalid or revoked token) counts against the address. An expired token does not:
   every client meets one routinely and answers with a refresh, which is not guessing.
 - When a failure locks the address, that very answer already becomes the 429.
@@ -30,8 +32,10 @@ def lockout_middleware() -> Callable[..., Any]:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         limiter = request.app[LIMITER]
         username = await staff_username(request)
+        account_lock = 0.0
         if username is not None:
             await limiter.refuse_if_locked([account_key(username), limiter.ip_key(request)])
+            account_lock = await limiter.attempt(username)
         code: str | None = None
         try:
             response = await handler(request)
@@ -40,7 +44,7 @@ def lockout_middleware() -> Callable[..., Any]:
                 raise
             code, response = problem.code, problem_response(problem)
         if response.status == 401 and code not in NOT_GUESSING:
-            locked = await limiter.failed(request, username)
+            locked = max(await limiter.failed(request), account_lock)
             if locked > 0:
                 return problem_response(locked_out(locked))
         elif username is not None and response.status < 300:

@@ -85,22 +85,37 @@ class RateLimiter:
         if locked > 0:
             raise locked_out(locked)
 
-    async def failed(self, request: web.Request, username: str | None = None) -> float:
-        """Count a failure of this address (and of the account tried); the seconds of lock-out it caused."""
+    async def attempt(self, username: str) -> float:
+        """Count a staff login for its account before the password is checked (a success clears it again),
+        so a burst of parallel guesses gets no more evaluated than the threshold. Raises TooManyAttempts
+        when the account is past it; else the seconds of lock-out this attempt sets should it fail."""
+        seconds, locked = await self._count({account_key(username): self.settings.login_account_failures})
+        if locked:
+            raise locked_out(seconds)
+        return seconds
+
+    async def failed(self, request: web.Request) -> float:
+        """Count a failure of this address; the seconds of lock-out it caused (0: none)."""
+        seconds, _ = await self._count({self.ip_key(request): self.settings.login_ip_failures})
+        return seconds
+
+    async def _count(self, thresholds: dict[str, int]) -> tuple[float, bool]:
+        """One more failure for each key, locking those at or past their threshold; (the longest lock-out
+        set, whether a key was locked already: a parallel attempt locked it after this one checked)."""
         s = self.settings
-        thresholds = {self.ip_key(request): s.login_ip_failures}
-        if username is not None:
-            thresholds[account_key(username)] = s.login_account_failures
-        longest = 0.0
+        longest, was_locked = 0.0, False
         async with self.db.transaction() as tx:
             counts = await store.count_failures(tx, list(thresholds), s.login_failure_window_seconds)
-            for key, failures in counts.items():
+            for key, (failures, locked_for) in counts.items():
                 beyond = failures - thresholds[key]
-                if beyond >= 0:
+                if locked_for > 0:
+                    was_locked = True
+                    longest = max(longest, locked_for)
+                elif beyond >= 0:
                     seconds = min(s.login_lock_max_seconds, s.login_lock_seconds * 2 ** min(beyond, 30))
                     await store.lock(tx, key, seconds)
                     longest = max(longest, seconds)
-        return longest
+        return longest, was_locked
 
     async def succeeded(self, username: str) -> None:
         await store.clear_failures(self.db, account_key(username))

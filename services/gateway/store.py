@@ -102,14 +102,15 @@ ON CONFLICT (key) DO UPDATE SET
     failures = CASE WHEN now() > GREATEST(f.locked_until, f.last_failure_at) + make_interval(secs => $2)
                     THEN 1 ELSE f.failures + 1 END,
     last_failure_at = now()
-RETURNING key, failures
+RETURNING key, failures, GREATEST(COALESCE(EXTRACT(EPOCH FROM locked_until - now()), 0), 0)::float8 AS locked_for
 """
 
 
-async def count_failures(tx: Tx, keys: list[str], window_seconds: float) -> dict[str, int]:
-    """One more failure for each key (a count idle for the window starts again at 1); the new counts."""
+async def count_failures(tx: Tx, keys: list[str], window_seconds: float) -> dict[str, tuple[int, float]]:
+    """One more failure for each key (a count idle for the window starts again at 1); per key the new count
+    and the seconds left on a lock it already had (a parallel request set it since this one checked)."""
     rows = await tx.conn.fetch(COUNT_FAILURE, sorted(keys), window_seconds)
-    return {r["key"]: r["failures"] for r in rows}
+    return {r["key"]: (r["failures"], r["locked_for"]) for r in rows}
 
 
 async def lock(tx: Tx, key: str, seconds: float) -> None:

@@ -56,6 +56,16 @@ async def test_wrong_passwords_lock_the_account_even_against_the_right_one(setti
     assert (await login(client, "correct horse")).status == 200
 
 
+async def test_a_burst_of_parallel_guesses_gets_no_more_than_the_threshold_checked(settings_for, start_app):
+    settings = gateway_settings(settings_for, login_account_failures=5)
+    await add_staff(settings, "staff1", "correct horse", "mch_001")
+    client = await start_app(create_app(settings))
+    answers = await asyncio.gather(*(login(client, f"guess-{i}") for i in range(20)))
+    statuses = sorted(a.status for a in answers)
+    assert statuses.count(401) <= 4 and set(statuses) <= {401, 429}, statuses
+    assert (await login(client, "correct horse")).status == 429
+
+
 async def test_an_unknown_account_is_locked_like_a_real_one(settings_for, start_app):
     settings = gateway_settings(settings_for, login_account_failures=2)
     client = await start_app(create_app(settings))
