@@ -71,14 +71,13 @@ class ProblemRequestHandler(web_protocol.RequestHandler):
 
     def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
-        plain = super().handle_error(request, status, exc, message)  # logs; raises if already answering
+        super().handle_error(request, status, exc, message)  # logs; raises if an answer is already going out
         status, code, title, detail = parser_problem(exc, status)
         doc = {"type": f"https://mpmall.dev/problems/{code}", "title": title, "status": status, "code": code,
                "detail": detail}
         resp = web.Response(body=orjson.dumps(doc), status=status, content_type=PROBLEM,
                             headers=security_headers())
-        if plain.keep_alive is False:
-            resp.force_close()
+        resp.force_close()  # as aiohttp's own: after a parser error the connection's state is unknown
         return resp
 
 

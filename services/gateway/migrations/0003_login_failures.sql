@@ -6,4 +6,3 @@ CREATE TABLE login_failures (
     last_failure_at  timestamptz NOT NULL DEFAULT now(),
     locked_until     timestamptz
 );
-CREATE INDEX login_failures_last ON login_failures (last_failure_at);
