@@ -16,6 +16,7 @@ from aiohttp import web
 
 from shared.bus import Bus
 from shared.db import Database, create_pool, lent, migrate
+from shared.edge import add_security_headers, install_problem_parser_errors
 from shared.events.base import EventData
 from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
 from shared.inbox import Consumer, Handler
@@ -46,6 +47,8 @@ def create_service_app(settings: ServiceSettings, *, handlers: Mapping[type[Even
                      *(middlewares or [])])
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    install_problem_parser_errors()
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_resources(settings, dict(handlers or {}), list(jobs or [])))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
