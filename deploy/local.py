@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
+import orjson
 
 from services import PORTS
 from shared.alipay.keys import write_dev_keys
@@ -39,6 +40,8 @@ SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "ana
 WITHOUT_DATABASE = {"alipay_sandbox"}
 SEEDED = ["catalog", "marketing", "payments", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
+# Dev servers of a web build of the client (Vite, CRA): the only origins the local gateway allows (CORS).
+DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173"]
 
 
 def free_port() -> int:
@@ -108,6 +111,8 @@ class LocalMall:
             "MALL_INTERNAL_TOKEN": self.internal_token,
             "MALL_TOKEN_SECRET": self.token_secret,
             "MALL_QR_SECRET": self.qr_secret,
+            # A web build of the client or console on a dev server's port may call the gateway (CORS).
+            "MALL_CORS_ORIGINS": orjson.dumps(DEV_ORIGINS).decode(),
             "PYTHONUNBUFFERED": "1",
         }
         if service == "alipay_sandbox":  # a stand-in for Alipay: it refuses to run anywhere but development
@@ -138,7 +143,8 @@ class LocalMall:
                 if process.returncode is not None:
                     raise RuntimeError(f"{service} exited with {process.returncode}; see {self.log_path(service)}")
                 with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with session.get(self.url(service) + path) as answer:
+                    async with session.get(self.url(service) + path,  # the gateway's /readyz wants it
+                                           headers={"X-Internal-Token": self.internal_token}) as answer:
                         if answer.status == 200:
                             return
                 if loop.time() > deadline:

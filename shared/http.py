@@ -8,9 +8,13 @@ code); one middleware turns them (and validation errors, bad JSON, oversize bodi
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
+import re
 import time
+import types
+import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -138,34 +142,78 @@ def _default(value: Any) -> Any:
 
 
 async def read_json(request: web.Request) -> Any:
+    return orjson.loads(await read_json_bytes(request))
+
+
+async def read_json_bytes(request: web.Request) -> bytes:
+    """The raw body of a JSON request: present, declared as JSON (a text/plain or form body is what a
+    cross-site form can send without a CORS preflight: refused), and well-formed."""
     body = await request.read()  # raises 413 past client_max_size
     if not body:
         raise Problem("The request needs a JSON body", code="invalid_json", title="Invalid JSON")
+    media = request.content_type
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise Problem(f"The body must be sent as application/json, not {media}", status=415,
+                      code="unsupported_media_type", title="Unsupported media type")
     try:
-        return orjson.loads(body)
+        orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Problem(f"Body is not valid JSON: {exc}", code="invalid_json", title="Invalid JSON") from exc
+    return body
 
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
-    """The body validated against a pydantic model (extra fields refused); errors name the field."""
-    return parse(model, await read_json(request))
+    """The body validated strictly against a pydantic model: JSON types must match (`"2"` or `true` is no
+    integer), extra fields are refused; errors name the field."""
+    data = orjson.loads(await read_json_bytes(request))
+    refuse_unstorable(data)
+    try:  # re-encoded: what passes is what orjson can write again (no integer past 64 bits, say)
+        return model.model_validate_json(orjson.dumps(data), strict=True)
+    except pydantic.ValidationError as exc:
+        raise ValidationProblem(errors=validation_errors(exc)) from exc
 
 
 def parse(model: type[M], data: Any) -> M:
     """Validate client input; text the database could not store is refused here, naming the field."""
-    bad = unstorable_fields(data)
-    if bad:
-        raise ValidationProblem(errors=[{"field": f, "message": "text may not contain NUL or unpaired surrogates"}
-                                        for f in bad])
+    refuse_unstorable(data)
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ValidationProblem(errors=validation_errors(exc)) from exc
 
 
+def refuse_unstorable(data: Any) -> None:
+    bad = unstorable_fields(data)
+    if bad:
+        raise ValidationProblem(errors=[{"field": f, "message": "text may not contain NUL or unpaired surrogates"}
+                                        for f in bad])
+
+
+INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
+
+
 def parse_query(request: web.Request, model: type[M]) -> M:
-    return parse(model, dict(request.query))
+    """Query parameters arrive as text, so they are parsed leniently, except that an integer must be
+    written as one (`1.0`, `1e3` or `1_000` are refused)."""
+    data = dict(request.query)
+    bad = [name for name in integer_fields(model) if isinstance(data.get(name), str) and
+           not INTEGER.match(data[name])]
+    if bad:
+        raise ValidationProblem(errors=[{"field": f, "message": "Input should be a valid integer"} for f in bad])
+    return parse(model, data)
+
+
+@functools.cache
+def integer_fields(model: type[pydantic.BaseModel]) -> tuple[str, ...]:
+    """The names (aliases where set) under which `model` takes an int (or an optional one)."""
+    names = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        options = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) \
+            else (annotation,)
+        if int in options:
+            names.append(info.alias or name)
+    return tuple(names)
 
 
 def storable(text: str) -> bool:

@@ -20,6 +20,7 @@ from aiohttp import web
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.db import Database, Tx, create_pool, database_unavailable, lent, migrate
+from shared.edge import add_security_headers, install_problem_parser_errors
 from shared.events.base import Event, EventData
 from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
 from shared.inbox import Consumer, Handler
@@ -101,6 +102,8 @@ def create_service_app(settings: ServiceSettings, *, clock: Clock | None = None,
                      *(middlewares or [])])
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    install_problem_parser_errors()
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_resources(settings, clock or Clock(), handlers or Handlers(), list(jobs),
                                       build_deps or _as_is))
     app.router.add_get("/healthz", _healthz)

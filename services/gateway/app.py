@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,23 +12,27 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from services.gateway.api import browse, buy, coupons, merchant, scan, session, wallet
+from services.gateway.lockout import lockout_middleware
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
 from services.gateway.sessions import KEYRING, forget_old_revocations, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
-from shared.http import Problem, json_response, problem_response
+from shared.http import INTERNAL_TOKEN, Problem, Unauthorized, json_response, problem_response
 from shared.service import DB, create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
+# Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
+# the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
+OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
 
 
 def cors_middleware(origins: list[str]) -> Callable[..., object]:
-    """CORS for local development (the console or a web build of the client on another port)."""
+    """CORS for the configured origins only (none by default: the console is served from the gateway)."""
     allowed = set(origins)
 
     @web.middleware
@@ -52,9 +57,27 @@ def cors_middleware(origins: list[str]) -> Callable[..., object]:
     return middleware
 
 
+def operator_only_middleware(token: str) -> Callable[..., object]:
+    """With MALL_INTERNAL_TOKEN set, /readyz and /metrics need it in X-Internal-Token (development without
+    a token leaves them open, like the services' internal APIs)."""
+    expected = token.encode()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if token and request.path in OPERATOR_PATHS:
+            given = request.headers.get(INTERNAL_TOKEN, "").encode()
+            if not hmac.compare_digest(given, expected):
+                raise Unauthorized("For operators: send the internal token in X-Internal-Token",
+                                   code="internal_only")
+        return await handler(request)
+
+    return middleware
+
+
 def create_app(settings: GatewaySettings) -> web.Application:
     app = create_service_app(settings, jobs=[forget_old_rate_windows, forget_old_revocations], public=True,
-                             middlewares=[cors_middleware(settings.cors_origins)])
+                             middlewares=[cors_middleware(settings.cors_origins), lockout_middleware(),
+                                          operator_only_middleware(settings.internal_token)])
     app[GATEWAY_SETTINGS] = settings
     app[KEYRING] = keyring(settings)
     app[VISITS] = set()

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated from the route table and its pydantic models.
 
 Every operation documents its success answer, and every problem it can give (a `default` problem+json
-answer covers the rest: 400 bad JSON, 401, 403, 404, 409, 413, 422, 429 with Retry-After, 503 when an
+answer covers the rest: 400 bad JSON, 401, 403, 404, 409, 413, 415, 422, 429 with Retry-After, 503 when an
 owning service is down).
 """
 
@@ -68,12 +68,13 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body is not None:
         responses["400"] = _problem("Body is not valid JSON")
         responses["413"] = _problem("Body too large")
+        responses["415"] = _problem("Body not sent as application/json")
         responses["422"] = _problem("Invalid request (`errors` names each field)")
     if op.auth != "none":
         doc["security"] = [{"bearer": []}]
         responses["401"] = _problem("No or invalid token")
         responses["403"] = _problem("This kind of token cannot call this API")
-    responses["429"] = _problem("Too many requests", {"Retry-After": {
+    responses["429"] = _problem("Too many requests, or too many failed attempts (locked out)", {"Retry-After": {
         "description": "Seconds to wait", "schema": {"type": "string"}}})
     responses["503"] = _problem("An owning service is unavailable")
     responses["default"] = _problem("A refusal (problem document)")

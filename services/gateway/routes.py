@@ -24,7 +24,7 @@ from services.gateway.upstream import Upstream
 from shared.db import Database
 from shared.events.gateway import UserActive
 from shared.events.orders import Entry
-from shared.http import NotFound, Problem, parse, parse_body
+from shared.http import NotFound, Problem, parse_body, parse_query
 from shared.logging import get_logger
 from shared.service import DB
 
@@ -111,7 +111,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         visitor = identity if identity is not None and identity.kind == "user" else None
         if visitor is not None and op.visit_merchant is None:
             await note_visit(request, visitor)
-        query = parse(op.query, dict(request.query)) if op.query else None
+        query = parse_query(request, op.query) if op.query else None
         body = await parse_body(request, op.body) if op.body else None
         key = request.headers.get("Idempotency-Key")
         if op.idempotent and not key:

@@ -44,12 +44,24 @@ class GatewaySettings(AlipayAppSettings):
     rate_window_seconds: int = 60
     rate_user_limit: int = 300
     rate_ip_limit: int = 600
-    # Behind a trusted proxy the client address is the first X-Forwarded-For hop.
+    # Behind a trusted proxy the client address is the LAST X-Forwarded-For entry: the one that proxy
+    # appended. Earlier entries are whatever the client sent and must never be trusted.
     trust_forwarded_for: bool = False
 
-    cors_origins: list[str] = Field(default_factory=lambda: [
-        "http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173",
-        "http://localhost:8080", "http://127.0.0.1:8080"])
+    # Password guessing: after `login_account_failures` wrong passwords for one staff account, or
+    # `login_ip_failures` failures from one address (wrong passwords on any account, 401 answers), logins
+    # (and, for an address, every API call) are refused with 429 for `login_lock_seconds`, doubling with each
+    # further failure up to `login_lock_max_seconds`. Counts are forgotten after `login_failure_window_seconds`
+    # without failures (measured from the end of the last lock-out).
+    login_account_failures: int = 5
+    login_ip_failures: int = 30
+    login_lock_seconds: int = 60
+    login_lock_max_seconds: int = 3600
+    login_failure_window_seconds: int = 900
+
+    # Origins allowed to call the API from a browser (CORS). None unless configured: the console is served
+    # by the gateway itself (same origin). Development: e.g. MALL_CORS_ORIGINS='["http://localhost:5173"]'.
+    cors_origins: list[str] = Field(default_factory=list)
     console_dir: str = str(CONSOLE_DIR)
     public_url: str = "http://127.0.0.1:8080"
 

@@ -101,17 +101,65 @@ async def upsert_staff(db: Database, *, username: str, merchant_id: str, passwor
 
 
 HIT = """
-INSERT INTO rate_limits (bucket, window_start, hits)
-SELECT b, $2, 1 FROM unnest($1::text[]) AS b ORDER BY b
-ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-RETURNING bucket, hits
+WITH hit AS (
+    INSERT INTO rate_limits (bucket, window_start, hits)
+    SELECT b, $2, 1 FROM unnest($1::text[]) AS b ORDER BY b
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+    RETURNING bucket, hits
+)
+SELECT bucket, hits, NULL::float8 AS locked_for FROM hit
+UNION ALL
+SELECT key, 0, EXTRACT(EPOCH FROM locked_until - now())::float8 FROM login_failures
+WHERE key = ANY($3::text[]) AND locked_until > now()
 """
 
 
-async def hit_rate_buckets(db: Database, buckets: list[str], window_start: datetime) -> dict[str, int]:
-    """Count one request in each bucket's current window (one round trip; rows locked in a fixed order)."""
-    rows = await db.fetch(HIT, sorted(buckets), window_start)
-    return {r["bucket"]: r["hits"] for r in rows}
+async def hit_rate_buckets(db: Database, buckets: list[str], window_start: datetime,
+                           locks: list[str] | None = None) -> tuple[dict[str, int], float]:
+    """Count one request in each bucket's current window (one round trip; rows locked in a fixed order), and
+    the seconds left on the longest lock-out among `locks` (0 when none is locked)."""
+    rows = await db.fetch(HIT, sorted(buckets), window_start, locks or [])
+    hits = {r["bucket"]: r["hits"] for r in rows if r["locked_for"] is None}
+    return hits, max((r["locked_for"] for r in rows if r["locked_for"] is not None), default=0.0)
+
+
+async def locked_for(db: Database, keys: list[str]) -> float:
+    """Seconds left on the longest lock-out among `keys` (0 when none is locked)."""
+    return float(await db.fetchval(
+        "SELECT COALESCE(max(EXTRACT(EPOCH FROM locked_until - now())), 0)::float8 FROM login_failures "
+        "WHERE key = ANY($1::text[]) AND locked_until > now()", keys))
+
+
+COUNT_FAILURE = """
+INSERT INTO login_failures AS f (key, failures) SELECT k, 1 FROM unnest($1::text[]) AS k ORDER BY k
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN now() > GREATEST(f.locked_until, f.last_failure_at) + make_interval(secs => $2)
+                    THEN 1 ELSE f.failures + 1 END,
+    last_failure_at = now()
+RETURNING key, failures, GREATEST(COALESCE(EXTRACT(EPOCH FROM locked_until - now()), 0), 0)::float8 AS locked_for
+"""
+
+
+async def count_failures(tx: Tx, keys: list[str], window_seconds: float) -> dict[str, tuple[int, float]]:
+    """One more failure for each key (a count idle for the window starts again at 1); per key the new count
+    and the seconds left on a lock it already had (a parallel request set it since this one checked)."""
+    rows = await tx.conn.fetch(COUNT_FAILURE, sorted(keys), window_seconds)
+    return {r["key"]: (r["failures"], r["locked_for"]) for r in rows}
+
+
+async def lock(tx: Tx, key: str, seconds: float) -> None:
+    await tx.conn.execute(
+        "UPDATE login_failures SET locked_until = now() + make_interval(secs => $2) WHERE key = $1", key, seconds)
+
+
+async def clear_failures(db: Database, key: str) -> None:
+    await db.execute("DELETE FROM login_failures WHERE key = $1", key)
+
+
+async def forget_old_failures(db: Database, idle_seconds: float) -> None:
+    await db.execute(
+        "DELETE FROM login_failures WHERE GREATEST(locked_until, last_failure_at) < now() - make_interval(secs => $1)",
+        idle_seconds)
 
 
 async def forget_old_windows(db: Database, before: datetime) -> None:

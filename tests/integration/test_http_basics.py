@@ -115,7 +115,8 @@ async def test_business_refusal_is_the_same_problem_document_as_the_http_classes
 
 
 async def test_bad_input_gets_a_problem_never_a_500(client):
-    bad_json = await client.post("/orders", data=b"{nope", headers={"Idempotency-Key": "k-4"})
+    bad_json = await client.post("/orders", data=b"{nope", headers={"Idempotency-Key": "k-4",
+                                                                    "Content-Type": "application/json"})
     assert bad_json.status == 400 and (await bad_json.json())["code"] == "invalid_json"
     invalid = await client.post("/orders", json={"item": "tea", "qty": "many", "extra": 1},
                                 headers={"Idempotency-Key": "k-5"})
@@ -169,3 +170,28 @@ async def test_with_an_internal_token_only_the_gateway_gets_in(database_url, set
     assert await orders_made(client) == 0
     assert (await client.post("/orders", json=body, headers={**key, "X-Internal-Token": "s3cret"})).status == 201
     assert (await client.get("/readyz")).status == 200  # probes need no token
+
+
+async def test_bodies_are_typed_json_and_nothing_else(client):
+    for qty in ("1", True, 1.0):
+        resp = await client.post("/orders", json={"item": "tea", "qty": qty}, headers={"Idempotency-Key": "k-11"})
+        assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "qty", qty
+    for media in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Idempotency-Key": "k-12", **({"Content-Type": media} if media else {})}
+        resp = await client.post("/orders", data=b'{"item": "tea", "qty": 1}', headers=headers)
+        assert resp.status == 415 and (await resp.json())["code"] == "unsupported_media_type", media
+    assert await orders_made(client) == 0
+
+
+async def test_every_service_answers_with_security_headers_even_when_the_parser_refuses(client):
+    resp = await client.get("/healthz")
+    assert resp.headers["Server"] == "mpmall" and resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431") or head.startswith(b"HTTP/1.0 431")
+    assert b"Content-Type: application/problem+json" in head and b"Server: mpmall\r\n" in head + b"\r\n"
+    assert b'"code":"header_too_large"' in body

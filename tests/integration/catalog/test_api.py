@@ -148,7 +148,8 @@ async def test_merchant_bad_input_is_refused_with_codes(catalog: Catalog):
                  {"name": "x", "skus": [{"price_fen": 1}], "extra": 1}, {"name": "x", "skus": [{"price_fen": 1.5}]}):
         resp = await catalog.client.post("/merchant/products", json=body, headers=headers)
         assert resp.status == 422, body
-    resp = await catalog.client.post("/merchant/products", data=b"{not json", headers=headers)
+    resp = await catalog.client.post("/merchant/products", data=b"{not json",
+                                     headers={**headers, "Content-Type": "application/json"})
     assert resp.status == 400
     resp = await catalog.client.post("/merchant/products", json={"name": "x", "skus": [{"price_fen": 1}]},
                                      headers=STAFF)

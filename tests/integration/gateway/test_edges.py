@@ -85,7 +85,7 @@ async def test_per_ip_limit_applies_without_a_token(settings_for, start_app):
 
 
 async def test_request_ids_cors_and_the_openapi_document(settings_for, start_app):
-    settings = gateway_settings(settings_for)
+    settings = gateway_settings(settings_for, cors_origins=["http://localhost:5173"])
     client = await start_app(create_app(settings))
     resp = await client.get("/api/openapi.json", headers={"X-Request-Id": "req-abc"})
     assert resp.status == 200 and resp.headers["X-Request-Id"] == "req-abc"

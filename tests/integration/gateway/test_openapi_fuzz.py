@@ -25,7 +25,8 @@ MAX_SECONDS = int(os.environ.get("MALL_FUZZ_SECONDS", "35"))
 @pytest.fixture
 async def fuzz_gateway(mall: Mall, start_app: Any) -> Mall:
     """A second gateway on the same services with limits that fuzzing won't hit."""
-    settings = mall.settings.model_copy(update={"rate_user_limit": 1_000_000, "rate_ip_limit": 1_000_000})
+    settings = mall.settings.model_copy(update={"rate_user_limit": 1_000_000, "rate_ip_limit": 1_000_000,
+                                                "login_ip_failures": 1_000_000})
     gateway = await start_app(create_app(settings))
     return Mall(gateway, settings, mall.services, mall.sandbox)
 

@@ -110,7 +110,8 @@ async def test_bad_templates_are_refused_with_the_field_and_merchants_only_touch
         json={"name": "x", "kind": "fixed", "amount_fen": 100, "total_qty": 10, "valid_days": 1,
               "valid_until": "2030-01-01T00:00:00Z"})
     assert both_validities.status == 422
-    not_json = await market.post("/merchant/campaigns", data=b"{", headers=staff())
+    not_json = await market.post("/merchant/campaigns", data=b"{",
+                                 headers={**staff(), "Content-Type": "application/json"})
     assert not_json.status == 400
     foreign = await market.post(f"/merchant/campaigns/{campaign['id']}/templates", headers=staff("mch_other"),
                                 json={"name": "x", "kind": "fixed", "amount_fen": 100, "total_qty": 10,

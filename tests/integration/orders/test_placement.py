@@ -38,7 +38,8 @@ async def test_refusals_have_stable_codes_and_write_nothing(mall):
         assert (got[0], got[1]["code"]) == (status, code), body
         got = await mall.call("POST", "/checkout/price", json=body)
         assert (got[0], got[1]["code"]) == (status, code), body
-    resp = await mall.client.post("/orders", data=b"{not json", headers={"X-User-Id": "u1", "Idempotency-Key": "x"})
+    resp = await mall.client.post("/orders", data=b"{not json", headers={"X-User-Id": "u1", "Idempotency-Key": "x",
+                                                                         "Content-Type": "application/json"})
     assert resp.status == 400 and (await resp.json())["code"] == "invalid_json"
     assert await mall.db.fetchval("SELECT count(*) FROM orders") == 0
     assert await mall.emitted("order.placed") == []
