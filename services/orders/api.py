@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import Field
 
 from services.orders import domain, flows, store
-from services.orders.deadlines import CLOCK
+from services.orders.deps import deps_of
 from services.orders.domain import Status
 from services.orders.settings import OrdersSettings
 from shared.db import Tx
@@ -145,7 +145,7 @@ async def checkout_price(request: web.Request) -> web.Response:
 async def place_order(request: web.Request) -> web.Response:
     user_id = current_user(request)
     body = await parse_body(request, PlaceBody)
-    settings, clock = _settings(request), request.app[CLOCK]
+    settings, clock = _settings(request), deps_of(request.app).clock
 
     async def work(tx: Tx) -> tuple[int, Any]:
         priced = await price(tx.conn, body.items)
@@ -218,7 +218,7 @@ async def change_user_order(request: web.Request, body: Any, change: Change) -> 
 
 @routes.post("/orders/{order_id}/cancel")
 async def cancel_order(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.cancel(tx, order, "user_cancelled", clock.now())
@@ -228,7 +228,7 @@ async def cancel_order(request: web.Request) -> web.Response:
 
 @routes.post("/orders/{order_id}/confirm-receipt")
 async def confirm_receipt(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.complete(tx, order, clock.now())
@@ -239,7 +239,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
 @routes.post("/orders/{order_id}/refund")
 async def request_refund(request: web.Request) -> web.Response:
     body = await parse_body(request, RefundBody)
-    clock, window = request.app[CLOCK], timedelta(seconds=_settings(request).return_window_seconds)
+    clock, window = deps_of(request.app).clock, timedelta(seconds=_settings(request).return_window_seconds)
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.request_return(tx, order, body.reason, clock.now(), window)
@@ -271,7 +271,7 @@ async def change_merchant_order(request: web.Request, change: Change) -> web.Res
 
 @routes.post("/merchant/orders/{order_id}/ship")
 async def ship(request: web.Request) -> web.Response:
-    clock, settings = request.app[CLOCK], _settings(request)
+    clock, settings = deps_of(request.app).clock, _settings(request)
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds))
@@ -281,7 +281,7 @@ async def ship(request: web.Request) -> web.Response:
 
 @routes.post("/merchant/orders/{order_id}/refund/approve")
 async def approve_refund(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.decide_return(tx, order, True, clock.now())
@@ -291,7 +291,7 @@ async def approve_refund(request: web.Request) -> web.Response:
 
 @routes.post("/merchant/orders/{order_id}/refund/reject")
 async def reject_refund(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.decide_return(tx, order, False, clock.now())
