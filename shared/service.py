@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.bus import Bus
+from shared.changes import Changes
 from shared.db import Database, create_pool, lent, migrate
 from shared.events.base import EventData
 from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
@@ -28,6 +29,7 @@ BUS = web.AppKey("bus", Bus)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 METRICS = web.AppKey("metrics", Metrics)
 RELAY = web.AppKey("relay", OutboxRelay)
+CHANGES = web.AppKey("changes", Changes)  # waiting for another transaction's commit (shared.changes)
 
 Job = Callable[[web.Application], Coroutine[Any, Any, None]]
 
@@ -62,6 +64,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
         if applied:
             log.info("migrations applied", versions=applied)
         db = app[DB] = Database(pool, settings.service)
+        changes = app[CHANGES] = Changes(pool, settings.service)
         bus = app[BUS] = Bus(settings.amqp_url, prefix=settings.bus_prefix, service=settings.service,
                              prefetch=settings.prefetch, retry_delays_ms=settings.retry_delays_ms,
                              max_attempts=settings.max_attempts)
@@ -85,6 +88,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await bus.close()
+            await changes.close()
             await pool.close()
             log.info("service stopped")
 
