@@ -37,6 +37,8 @@ class Changes:
 
     async def wait(self, key: str, ready: Callable[[], Awaitable[bool]], timeout: float) -> bool:
         """Until `ready()` is true (True) or `timeout` seconds have passed (False, after a last read)."""
+        if timeout <= 0:
+            return await ready()
         woken = asyncio.Event()
         waiters = self._waiters.setdefault(key, set())
         waiters.add(woken)  # before the first read: an announcement from here on is not missed
