@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.bus import Bus
+from shared.changes import Changes
 from shared.db import Database, create_pool, lent, migrate
 from shared.edge import add_security_headers, install_problem_parser_errors
 from shared.events.base import EventData
@@ -29,6 +30,7 @@ BUS = web.AppKey("bus", Bus)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 METRICS = web.AppKey("metrics", Metrics)
 RELAY = web.AppKey("relay", OutboxRelay)
+CHANGES = web.AppKey("changes", Changes)  # waiting for another transaction's commit (shared.changes)
 
 Job = Callable[[web.Application], Coroutine[Any, Any, None]]
 
@@ -67,6 +69,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
         if applied:
             log.info("migrations applied", versions=applied)
         db = app[DB] = Database(pool, settings.service)
+        changes = app[CHANGES] = Changes(pool, settings.service)
         bus = app[BUS] = Bus(settings.amqp_url, prefix=settings.bus_prefix, service=settings.service,
                              prefetch=settings.prefetch, retry_delays_ms=settings.retry_delays_ms,
                              max_attempts=settings.max_attempts)
@@ -90,6 +93,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await bus.close()
+            await changes.close()
             await pool.close()
             log.info("service stopped")
 
