@@ -74,6 +74,11 @@ class Bus:
     def is_connected(self) -> bool:
         return self.connection is not None and not self.connection.is_closed
 
+    @property
+    def handling(self) -> int:
+        """Messages taken from the queue whose handling has not finished (up to `prefetch` at once)."""
+        return len(self._in_flight)
+
     async def publish(self, routing_key: str, body: bytes, *, message_id: str,
                       correlation_id: str | None = None, producer: str | None = None) -> None:
         """Publish one event and wait for the broker's confirm (raises if the broker refuses or is gone)."""

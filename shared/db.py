@@ -104,6 +104,16 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def changes_channel(service: str) -> str:
+    """Where `Tx.changed` keys are announced after commit (shared.changes listens)."""
+    return f"mall_changes_{service}"
+
+
+def _escaped_literal(text: str) -> str:
+    """A string constant that means `text` whatever standard_conforming_strings says (NOTIFY takes no $1)."""
+    return "E" + _literal(text.replace("\\", "\\\\"))
+
+
 async def migrate(conn: asyncpg.Connection, service: str, directory: Path | None = None) -> list[str]:
     """Apply shared then service migrations not yet applied, each in its own transaction.
 
@@ -158,6 +168,11 @@ class Tx:
         self.producer = producer
         self.correlation_id = correlation_id
         self.emitted = 0
+        self.changes: set[str] = set()
+
+    def changed(self, key: str) -> None:
+        """Wake whoever waits for `key` (shared.changes.Changes.wait), in any replica, once this commits."""
+        self.changes.add(key)
 
     async def emit(self, data: EventData) -> Event[Any]:
         correlation_id = self.correlation_id or correlation_id_var.get()
@@ -240,8 +255,8 @@ class Database:
                     await xact.rollback()
                 raise
             await xact.commit()
-            if tx.emitted:
-                await self._wake_relay(conn)
+            if tx.emitted or tx.changes:
+                await self._wake_relay(conn, tx)
         finally:
             await self.pool.release(conn)
 
@@ -267,18 +282,21 @@ class Database:
                           error=repr(exc))
         raise AssertionError("unreachable")
 
-    async def _wake_relay(self, conn: asyncpg.Connection) -> None:
-        """Wake the outbox relay after the commit, in a transaction of its own.
+    async def _wake_relay(self, conn: asyncpg.Connection, tx: Tx) -> None:
+        """Wake the outbox relay (and the waiters of `tx.changed` keys) after the commit, in a transaction of
+        its own.
 
         A transaction that NOTIFYs holds a database-wide lock from its commit until its WAL is flushed, so
         NOTIFY inside the business transaction would make every emitting commit wait for the one before it
         (no group commit: a hot SKU's reservations ran at a fifth of the bare UPDATE rate). Here the business
-        commit is already done, and the wake-up needn't be durable: a lost one is covered by polling.
+        commit is already done, and the wake-up needn't be durable: a lost one is covered by polling (a waiter's
+        by its last read at its deadline).
         """
+        notices = [f"NOTIFY {outbox_channel(self.service)}"] if tx.emitted else []
+        notices += [f"NOTIFY {changes_channel(self.service)}, {_escaped_literal(key)}" for key in sorted(tx.changes)]
         try:
-            await conn.execute(f"BEGIN; SET LOCAL synchronous_commit TO off; "
-                               f"NOTIFY {outbox_channel(self.service)}; COMMIT")
-        except Exception:  # noqa: BLE001 - the events are committed; the relay's polling will find them
+            await conn.execute(f"BEGIN; SET LOCAL synchronous_commit TO off; {'; '.join(notices)}; COMMIT")
+        except Exception:  # noqa: BLE001 - committed; the relay polls, a waiter reads again at its deadline
             with contextlib.suppress(Exception):
                 await conn.execute("ROLLBACK")
 

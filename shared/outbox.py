@@ -61,6 +61,9 @@ class OutboxRelay:
         rounds = 0
         try:
             while True:
+                # Cleared before the round, not after: a commit announced while the round runs may hold rows
+                # the round did not see, and must wake the next round rather than wait for the poll.
+                self._wake.clear()
                 try:
                     count = await self.relay_once()
                     backoff = 0.1
@@ -75,7 +78,6 @@ class OutboxRelay:
                 if rounds % 1000 == 0:
                     await self._purge()
                 if count < self.batch_size:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
         finally:

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from shared.bus import Bus
+from shared.changes import Changes
 from shared.clock import Clock
 from shared.db import Database, Tx, create_pool, database_unavailable, lent, migrate
 from shared.edge import add_security_headers, install_problem_parser_errors
@@ -42,6 +43,7 @@ class Deps(Generic[S]):
     bus: Bus
     clock: Clock
     http: aiohttp.ClientSession  # calls to the outside world; closed with the app
+    changes: Changes  # waiting for another transaction's commit (shared.changes)
 
 
 DepsT = TypeVar("DepsT", bound=Deps[Any])
@@ -127,6 +129,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         if applied:
             log.info("migrations applied", versions=applied)
         db = app[DB] = Database(pool, settings.service)
+        changes = Changes(pool, settings.service)
         bus = app[BUS] = Bus(settings.amqp_url, prefix=settings.bus_prefix, service=settings.service,
                              prefetch=settings.prefetch, retry_delays_ms=settings.retry_delays_ms,
                              max_attempts=settings.max_attempts)
@@ -134,7 +137,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds)
         http = aiohttp.ClientSession()
         # Built before any consumer or job starts, so both always find every dependency in place.
-        deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http))
+        deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http, changes))
         tasks = [asyncio.create_task(relay.run(), name=f"{settings.service}-outbox")]
         tasks += [asyncio.create_task(_every(job, deps), name=f"{settings.service}-{job.name}") for job in jobs]
         if handlers.table:
@@ -154,6 +157,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
                     await task
             await bus.close()
             await http.close()
+            await changes.close()
             await pool.close()
             log.info("service stopped")
 

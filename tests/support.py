@@ -1,4 +1,4 @@
-"""Helpers every test uses: waiting for an eventual effect of events."""
+"""Helpers every test uses: waiting for an eventual effect of events, and for proof that nothing else came."""
 
 from __future__ import annotations
 
@@ -18,3 +18,27 @@ async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 20.0,
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
+
+
+async def handled_up_to(marker: Callable[[], Awaitable[Any]], seen: Callable[[], Awaitable[Any]],
+                        bus: Any = None, timeout: float = 20.0) -> None:
+    """Before asserting that nothing else happened: publish `marker` after the events under test, wait until
+    the consumer has handled it (`seen()`), then, when `bus` (the consumer's shared.bus.Bus) is given, until
+    none of the messages it took is still being handled. One queue delivers in order, so by then every
+    message published before the marker is done, and "nothing else" is final rather than "not yet"."""
+    await marker()
+    await eventually(seen, timeout)
+    if bus is not None:
+        await eventually(lambda: _true(bus.handling == 0), timeout)
+
+
+async def listening(conn: Any, channel: str, timeout: float = 20.0) -> None:
+    """Until a session of this database, idle, last ran `LISTEN` on `channel` (asyncpg's add_listener): from
+    then on a NOTIFY on it is heard. `conn`: a connection or pool of the same role, or a superuser's."""
+    await eventually(lambda: conn.fetchval(
+        "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle' "
+        "AND query = $1", f'LISTEN "{channel}"'), timeout)
+
+
+async def _true(value: bool) -> bool:
+    return value

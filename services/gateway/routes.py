@@ -24,7 +24,7 @@ from services.gateway.upstream import Upstream
 from shared.db import Database
 from shared.events.gateway import UserActive
 from shared.events.orders import Entry
-from shared.http import NotFound, Problem, parse_body, parse_query
+from shared.http import NotFound, Problem, parse_body, parse_query, within_raw_max_length
 from shared.logging import get_logger
 from shared.service import DB
 
@@ -91,6 +91,11 @@ class QueryModel(pydantic.BaseModel):
     """Query strings: unknown parameters (such as `entry`) are ignored rather than refused."""
 
     model_config = pydantic.ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _raw_max_length(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        return within_raw_max_length(cls, info.field_name, value)
 
 
 def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

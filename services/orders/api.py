@@ -6,7 +6,6 @@ Every user-scoped query filters by the gateway's X-User-Id, so another user's or
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -36,7 +35,6 @@ from shared.http import (
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
-POLL_SECONDS = 0.05
 
 # --- bodies and queries -----------------------------------------------------------------------------
 
@@ -182,16 +180,14 @@ async def list_orders(request: web.Request) -> web.Response:
 
 @routes.get("/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
-    """`?wait_ms=` waits (short polling) while the saga is still deciding, so the gateway can show the
-    outcome of a placement in one call."""
+    """`?wait_ms=` waits while the saga is still deciding (woken by the decision's commit, no polling), so
+    the gateway can show the outcome of a placement in one call."""
     user_id, order_id = current_user(request), request.match_info["order_id"]
     query = parse_query(request, GetQuery)
     db = request.app[DB]
-    loop = asyncio.get_running_loop()
-    until = loop.time() + min(query.wait_ms, _settings(request).max_wait_ms) / 1000
-    while (await store.status_of_user_order(db.pool, order_id, user_id) == Status.PENDING
-           and loop.time() < until):
-        await asyncio.sleep(POLL_SECONDS)
+    wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
+    if wait_ms > 0:
+        await flows.wait_while_pending(db, deps_of(request.app).changes, order_id, user_id, wait_ms / 1000)
     async with db.pool.acquire() as conn:
         order = await store.order_of_user(conn, order_id, user_id)
         if order is None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
 from services.orders import domain, store
 from services.orders.domain import Action, Status
+from shared.changes import Changes
 from shared.clock import Clock
 from shared.db import Database, Tx
 from shared.events.common import Line
@@ -40,9 +42,8 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
-    await store.update_order(tx.conn, order["id"], now, status=status.value,
-                             discount_fen=amounts.discount_fen, points_fen=amounts.points_fen,
-                             payable_fen=amounts.payable_fen)
+    await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
+                     points_fen=amounts.points_fen, payable_fen=amounts.payable_fen)
     await tx.emit(OrderConfirmed(
         **_who(order), subject=order["subject"], subtotal_fen=order["subtotal_fen"],
         discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=amounts.payable_fen,
@@ -52,15 +53,14 @@ async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: 
 async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> None:
     """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade."""
     status = domain.transition(order["status"], Action.CANCEL)
-    await store.update_order(tx.conn, order["id"], now, status=status.value, reason=reason,
-                             cancelled_at=now)
+    await set_status(tx, order["id"], now, status, reason=reason, cancelled_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm")
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
 
 async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
     status = domain.transition(order["status"], Action.COMPLETE)
-    await store.update_order(tx.conn, order["id"], now, status=status.value, completed_at=now)
+    await set_status(tx, order["id"], now, status, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))
 
@@ -68,8 +68,7 @@ async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
 async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
     status = domain.transition(order["status"], Action.SHIP)
     auto_confirm_at = now + auto_confirm_after
-    await store.update_order(tx.conn, order["id"], now, status=status.value, shipped_at=now,
-                             auto_confirm_at=auto_confirm_at)
+    await set_status(tx, order["id"], now, status, shipped_at=now, auto_confirm_at=auto_confirm_at)
     await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
     await tx.emit(OrderShipped(**_who(order)))
 
@@ -99,7 +98,7 @@ async def request_return(tx: Tx, order: asyncpg.Record, reason: str, now: dateti
     await store.insert_return(tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=order["payment_id"],
                               amount_fen=order["paid_fen"] or 0, reason=reason, status=status,
                               previous_status=order["status"], now=now)
-    await store.update_order(tx.conn, order["id"], now, status=new_status.value)
+    await set_status(tx, order["id"], now, new_status)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     if route == "approve_now":
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
@@ -118,7 +117,7 @@ async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datet
         return
     previous = domain.transition(order["status"], Action.REJECT_REFUND, back_to=refund["previous_status"])
     await store.set_refund_status(tx.conn, refund["refund_id"], "rejected", now)
-    await store.update_order(tx.conn, order["id"], now, status=previous.value)
+    await set_status(tx, order["id"], now, previous)
     if previous is Status.SHIPPED:  # auto-confirm resumes where it stopped (or at once if it was due)
         await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
 
@@ -127,7 +126,7 @@ async def refunded(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, now: d
     """Money is back with the buyer: the order is REFUNDED; unshipped goods go back on sale."""
     status = domain.transition(order["status"], Action.REFUND)
     await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
-    await store.update_order(tx.conn, order["id"], now, status=status.value)
+    await set_status(tx, order["id"], now, status)
     lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
     await tx.emit(OrderRefunded(
         **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],
@@ -144,9 +143,23 @@ async def refund_failed(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, f
     auto-confirm resumes, as after a rejection."""
     previous = domain.transition(order["status"], Action.FAIL_REFUND, back_to=refund["previous_status"])
     await store.fail_refund(tx.conn, refund["refund_id"], failure_reason)
-    await store.update_order(tx.conn, order["id"], now, status=previous.value)
+    await set_status(tx, order["id"], now, previous)
     if previous is Status.SHIPPED:
         await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
+
+
+async def set_status(tx: Tx, order_id: str, now: datetime, status: Status, **changes: Any) -> None:
+    """Write the order's new status (and other columns); its waiters (`wait_while_pending`) wake at commit."""
+    await store.update_order(tx.conn, order_id, now, status=status.value, **changes)
+    tx.changed(order_id)
+
+
+async def wait_while_pending(db: Database, changes: Changes, order_id: str, user_id: str, seconds: float) -> None:
+    """Hold until the saga has decided the buyer's order (it leaves PENDING) or `seconds` have passed."""
+    async def decided() -> bool:
+        return await store.status_of_user_order(db.pool, order_id, user_id) != Status.PENDING
+
+    await changes.wait(order_id, decided, seconds)
 
 
 # Deadlines kept in the database: unpaid orders are cancelled at pay-by, shipped orders complete after the

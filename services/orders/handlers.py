@@ -89,9 +89,8 @@ async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentCon
         return  # the payment we already took, reported again
     if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
         status = domain.transition(order["status"], domain.Action.PAY)
-        await store.update_order(tx.conn, order["id"], now, status=status.value,
-                                 payment_id=paid.payment_id, payment_method=paid.method,
-                                 paid_fen=paid.amount_fen, paid_at=paid.paid_at)
+        await flows.set_status(tx, order["id"], now, status, payment_id=paid.payment_id,
+                               payment_method=paid.method, paid_fen=paid.amount_fen, paid_at=paid.paid_at)
         await store.drop_deadlines(tx.conn, order["id"], "pay_by")
         await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
                                 merchant_id=order["merchant_id"], payable_fen=paid.amount_fen,

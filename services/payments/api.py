@@ -70,6 +70,7 @@ async def pay_order(request: web.Request) -> web.Response:
     order_id = _path_id(request, "order_id")
     body = await parse_body(request, PayBody)
     score, buyer = credit_score(request), _alipay_user(request)
+    await paying.wait_until_known(ctx, order_id)
 
     async def work(tx: Tx) -> tuple[int, Any]:
         return 200, await paying.pay_order(ctx, tx, order_id=order_id, user_id=user_id, score=score,

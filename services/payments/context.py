@@ -8,9 +8,10 @@ from aiohttp import web
 
 from services.payments.settings import PaymentsSettings
 from shared.alipay import AlipayClient
+from shared.changes import Changes
 from shared.clock import Clock
 from shared.db import Database
-from shared.service import DB
+from shared.service import CHANGES, DB
 
 
 @dataclass
@@ -24,6 +25,10 @@ class Context:
     def db(self) -> Database:
         # The pool is opened by the service skeleton, after the Alipay client; read it when used.
         return self.app[DB]
+
+    @property
+    def changes(self) -> Changes:
+        return self.app[CHANGES]
 
 
 CONTEXT = web.AppKey("payments_context", Context)

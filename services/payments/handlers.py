@@ -26,10 +26,12 @@ def handlers(context: Callable[[], Context]) -> dict[type[EventData], Handler]:
             payable_fen=o.payable_fen, deposit_fen=o.deposit_fen, pay_by=o.pay_by)
         if not saved:
             log.info("order.confirmed for a known order ignored", order_id=o.order_id)
+        tx.changed(o.order_id)  # a pay request may be waiting for it (paying.wait_until_known)
 
     async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
         o = event.data
         await store.cancel_order(tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id)
+        tx.changed(o.order_id)
         for pending in await store.pending_payments(tx.conn, o.order_id):
             # Close the trade so the buyer can no longer pay it; if it was paid meanwhile, the notify makes
             # a payment.confirmed and orders has it refunded.

@@ -29,6 +29,16 @@ class AlipayUnavailable(Problem):
     status, code, title = 502, "alipay_unavailable", "Alipay did not answer"
 
 
+async def wait_until_known(ctx: Context, order_id: str) -> None:
+    """Payments learns an order from order.confirmed, which may trail the order's status by a moment: a buyer
+    who pays right after placing waits (at most MALL_ORDER_WAIT_MS, woken by that event's commit) rather
+    than being refused with order_not_ready."""
+    async def known() -> bool:
+        return await store.order_known(ctx.db, order_id)
+
+    await ctx.changes.wait(order_id, known, ctx.settings.order_wait_ms / 1000)
+
+
 def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
     view: dict[str, Any] = {
         "payment_id": payment["id"], "order_id": payment["order_id"], "method": payment["method"],

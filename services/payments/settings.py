@@ -29,6 +29,9 @@ class PaymentsSettings(AlipayAppSettings):
     top_up_max_fen: int = 5_000_000
     reconcile_interval_s: float = 60.0
     reconcile_after_s: float = 300.0  # a trade still waiting this long is queried
+    # A pay request for an order whose order.confirmed has not arrived yet waits this long for it before
+    # answering 409 order_not_ready (the gateway's MALL_ORDER_WAIT_MS, same variable).
+    order_wait_ms: int = Field(default=1500, ge=0, le=60_000)
 
     @field_validator("pay_later_limits_fen")
     @classmethod

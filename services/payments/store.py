@@ -39,6 +39,11 @@ async def lock_order(conn: Conn, order_id: str) -> Row | None:
     return await conn.fetchrow("SELECT * FROM payable_orders WHERE order_id = $1 FOR UPDATE", order_id)
 
 
+async def order_known(db: Database, order_id: str) -> bool:
+    """Whether order.confirmed (or order.cancelled) has told us about the order."""
+    return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM payable_orders WHERE order_id = $1)", order_id))
+
+
 async def mark_order_paid(conn: Conn, order_id: str) -> None:
     await conn.execute("UPDATE payable_orders SET status = 'paid', updated_at = now() WHERE order_id = $1", order_id)
 

@@ -104,105 +104,142 @@ async def buy(client: Client, items: list[dict[str, Any]], **extra: Any) -> dict
 async def test_purchase_journey(mall: LocalMall, output_dir: Path):
     async with aiohttp.ClientSession() as http:
         alice = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
-        session = await alice.login("小红", 720)
-        assert session["user"]["nickname"] == "小红"
-        me = await alice.call("GET", "/api/me")
-        assert me["credit_tier"] == "excellent" and me["points"] == 0 and me["balance_fen"] == 0
-
-        # Search in pinyin, as typed on a phone keyboard.
-        found = await alice.call("GET", "/api/search", params={"q": "huawei shouji"},
-                                 headers={"X-Entry": "search"})
-        phones = [p for p in found["items"] if "手机" in p["name"]]
-        assert phones, found
-        phone = next(p for p in phones if p["price_fen"] >= 20_000)
-        assert (await alice.call("GET", "/api/search/history"))["items"][0]["q"] == "huawei shouji"
-        earphones = (await alice.call("GET", "/api/search", params={"q": "erji"}))["items"]
-        assert earphones
-
-        # A first, small purchase paid with Alipay earns the points spent below (1 point per yuan): pending
-        # until the order is received and its return window (0 days here) has passed.
-        earphone_sku = (await sku_of(alice, earphones[0]["id"]))["id"]
-        first = await buy(alice, [{"sku_id": earphone_sku, "qty": 1}])
-        paying = await alice.call("POST", f"/api/orders/{first['id']}/pay", key=True, json={"method": "alipay"})
-        await alice.buyer_pays(paying["trade_no"])
-        first_paid = await wait_status(alice, first["id"], "PAID")
-        pending = await eventually(lambda: _pending_at_least(alice, 100), timeout=20, interval=0.3)
-        assert (await alice.call("GET", "/api/me/points"))["balance"] == 0  # not spendable yet
-        await ship(http, mall, first_paid)
-        await alice.call("POST", f"/api/orders/{first['id']}/confirm-receipt", key=True)
-        points = await eventually(lambda: _points_at_least(alice, pending), timeout=20, interval=0.3)
-        assert (await alice.call("GET", "/api/me"))["points"] == points
-
-        # Claim the shop's 满100减20 coupon and preview the basket with it and 500 points.
-        offers = await alice.call("GET", "/api/coupons/available", params={"merchant_id": phone_merchant(phone)})
-        manjian = next(t for t in offers["items"] if t["name"] == "满100减20")
-        coupon = await alice.call("POST", f"/api/coupons/{manjian['id']}/claim", expect=201, key=True)
-        sku = await sku_of(alice, phone["id"])
-        basket = [{"sku_id": sku["id"], "qty": 1}]
-        preview = await alice.call("POST", "/api/checkout/preview",
-                                   json={"items": basket, "coupon_id": coupon["id"], "points": 500})
-        assert preview["discount_fen"] == 2_000 and preview["points_fen"] == 500
-        assert preview["payable_fen"] == sku["price_fen"] - 2_500
-        assert coupon["id"] in [c["id"] for c in preview["usable_coupons"]]
-
-        # Order with the coupon and the points; pay with Huabei in 3 instalments.
-        order = await buy(alice, basket, coupon_id=coupon["id"], points=500)
-        assert order["payable_fen"] == preview["payable_fen"]
-        plans = await alice.call("GET", "/api/installment-plans", params={"amount_fen": order["payable_fen"],
-                                                                          "merchant_id": phone_merchant(phone)})
-        [three] = [p for p in plans["plans"] if p["installments"] == 3]
-        paying = await alice.call("POST", f"/api/orders/{order['id']}/pay", key=True,
-                                  json={"method": "huabei", "installments": 3})
-        assert paying["trade_no"] and paying["plan"] == three  # the fee payer is the merchant's, as listed
-        await alice.buyer_pays(paying["trade_no"])  # the sandbox sends the signed notify to the gateway
-        paid = await wait_status(alice, order["id"], "PAID")
-        assert paid["payment"]["method"] == "huabei" and paid["payable_fen"] == order["payable_fen"]
-
-        earned = await eventually(lambda: _pending_at_least(alice, order["payable_fen"] // 100),
-                                  timeout=20, interval=0.3)
-        assert earned == order["payable_fen"] // 100  # pending until this order too is received
-        assert (await alice.call("GET", "/api/me/points"))["balance"] == points - 500
-        used = await alice.call("GET", "/api/coupons/mine", params={"status": "used"})
-        assert coupon["id"] in [c["id"] for c in used["items"]]
-        recommended = await alice.call("GET", f"/api/orders/{order['id']}/recommendations")
-        assert recommended["items"] and all({"id", "name", "price_fen"} <= set(p) for p in recommended["items"])
-
-        # A second order left unpaid is cancelled at its pay-by deadline; its stock comes back.
-        before = (await sku_of(alice, phone["id"]))["available"]
-        unpaid = await buy(alice, [{"sku_id": sku["id"], "qty": 2}])
-        assert (await sku_of(alice, phone["id"]))["available"] == before - 2
-        cancelled = await wait_status(alice, unpaid["id"], "CANCELLED", timeout=PAY_TIMEOUT_SECONDS + 15)
-        assert cancelled["reason"] == "payment_timeout"
-        await eventually(lambda: _available_is(alice, phone["id"], before), timeout=15, interval=0.3)
-
-        # Another user sees none of it.
-        bob = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
-        await bob.login("小刚", 600)
-        bob_problem = await bob.call("GET", f"/api/orders/{order['id']}", expect=404)
-        assert bob_problem["status"] == 404 and bob_problem["code"] == "order_not_found"
-        await bob.call("GET", f"/api/coupons/{coupon['id']}", expect=404)
-        assert (await bob.call("GET", "/api/coupons/mine"))["items"] == []
-        assert (await bob.call("GET", "/api/orders"))["items"] == []
-
-        # Edges at the gateway.
-        anonymous = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
-        assert (await anonymous.call("GET", "/api/me", expect=401))["code"] == "unauthorized"
-        bad = await bob.call("POST", "/api/checkout/preview", expect=400, data=b'{"items": [',
-                             headers={"Content-Type": "application/json"})
-        assert bad["code"] == "invalid_json" and bad["title"]
-        huge = b'{"items": [' + b'{"sku_id": "x", "qty": 1},' * 4000 + b'{"sku_id": "x", "qty": 1}]}'
-        assert (await bob.call("POST", "/api/checkout/preview", expect=413, data=huge,
-                               headers={"Content-Type": "application/json"}))["status"] == 413
-        statuses = []
-        for _ in range(USER_LIMIT + 1):
-            async with http.get(mall.url("gateway") + "/api/search/history", headers=bob.headers()) as resp:
-                statuses.append(resp.status)
-                if resp.status == 429:
-                    assert int(resp.headers["Retry-After"]) >= 1
-                    break
-        assert statuses[-1] == 429
-
+        await alice_logs_in(alice)
+        phone, earphones = await alice_searches_in_pinyin(alice)
+        first, points = await alice_buys_earphones_with_alipay_and_receives_them(http, mall, alice, earphones)
+        coupon, basket, preview = await alice_claims_a_coupon_and_previews_the_phone(alice, phone)
+        order, paid = await alice_orders_and_pays_with_huabei(alice, phone, basket, coupon, preview)
+        await alice_earns_pending_points_uses_the_coupon_and_gets_recommendations(alice, order, coupon, points)
+        await an_unpaid_order_is_cancelled_at_its_deadline(alice, phone, basket[0]["sku_id"])
+        bob = await bob_sees_none_of_it(http, mall, order, coupon)
+        await the_gateway_refuses_bad_calls(http, mall, bob)
         await merchant_console(mall, output_dir, paid_fen=paid["payable_fen"] + first["payable_fen"])
+
+
+async def alice_logs_in(alice: Client) -> None:
+    session = await alice.login("小红", 720)
+    assert session["user"]["nickname"] == "小红"
+    me = await alice.call("GET", "/api/me")
+    assert me["credit_tier"] == "excellent" and me["points"] == 0 and me["balance_fen"] == 0
+
+
+async def alice_searches_in_pinyin(alice: Client) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """As typed on a phone keyboard; returns a phone of at least ¥200 and the earphones found."""
+    found = await alice.call("GET", "/api/search", params={"q": "huawei shouji"}, headers={"X-Entry": "search"})
+    phones = [p for p in found["items"] if "手机" in p["name"]]
+    assert phones, found
+    phone = next(p for p in phones if p["price_fen"] >= 20_000)
+    assert (await alice.call("GET", "/api/search/history"))["items"][0]["q"] == "huawei shouji"
+    earphones = (await alice.call("GET", "/api/search", params={"q": "erji"}))["items"]
+    assert earphones
+    return phone, earphones
+
+
+async def alice_buys_earphones_with_alipay_and_receives_them(
+        http: aiohttp.ClientSession, mall: LocalMall, alice: Client, earphones: list[dict[str, Any]]
+) -> tuple[dict[str, Any], int]:
+    """A first, small purchase paid with Alipay earns the points spent below (1 point per yuan): pending
+    until the order is received and its return window (0 days here) has passed."""
+    earphone_sku = (await sku_of(alice, earphones[0]["id"]))["id"]
+    first = await buy(alice, [{"sku_id": earphone_sku, "qty": 1}])
+    paying = await alice.call("POST", f"/api/orders/{first['id']}/pay", key=True, json={"method": "alipay"})
+    await alice.buyer_pays(paying["trade_no"])
+    first_paid = await wait_status(alice, first["id"], "PAID")
+    pending = await eventually(lambda: _pending_at_least(alice, 100), timeout=20, interval=0.3)
+    assert (await alice.call("GET", "/api/me/points"))["balance"] == 0  # not spendable yet
+    await ship(http, mall, first_paid)
+    await alice.call("POST", f"/api/orders/{first['id']}/confirm-receipt", key=True)
+    points = await eventually(lambda: _points_at_least(alice, pending), timeout=20, interval=0.3)
+    assert (await alice.call("GET", "/api/me"))["points"] == points
+    return first, points
+
+
+async def alice_claims_a_coupon_and_previews_the_phone(alice: Client, phone: dict[str, Any]
+                                                       ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """The shop's 满100减20 coupon, and the basket previewed with it and 500 points."""
+    offers = await alice.call("GET", "/api/coupons/available", params={"merchant_id": phone_merchant(phone)})
+    manjian = next(t for t in offers["items"] if t["name"] == "满100减20")
+    coupon = await alice.call("POST", f"/api/coupons/{manjian['id']}/claim", expect=201, key=True)
+    sku = await sku_of(alice, phone["id"])
+    basket = [{"sku_id": sku["id"], "qty": 1}]
+    preview = await alice.call("POST", "/api/checkout/preview",
+                               json={"items": basket, "coupon_id": coupon["id"], "points": 500})
+    assert preview["discount_fen"] == 2_000 and preview["points_fen"] == 500
+    assert preview["payable_fen"] == sku["price_fen"] - 2_500
+    assert coupon["id"] in [c["id"] for c in preview["usable_coupons"]]
+    return coupon, basket, preview
+
+
+async def alice_orders_and_pays_with_huabei(alice: Client, phone: dict[str, Any], basket: list[dict[str, Any]],
+                                            coupon: dict[str, Any], preview: dict[str, Any]
+                                            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order with the coupon and the points, paid with Huabei in 3 instalments; the sandbox buyer pays."""
+    order = await buy(alice, basket, coupon_id=coupon["id"], points=500)
+    assert order["payable_fen"] == preview["payable_fen"]
+    plans = await alice.call("GET", "/api/installment-plans", params={"amount_fen": order["payable_fen"],
+                                                                      "merchant_id": phone_merchant(phone)})
+    [three] = [p for p in plans["plans"] if p["installments"] == 3]
+    paying = await alice.call("POST", f"/api/orders/{order['id']}/pay", key=True,
+                              json={"method": "huabei", "installments": 3})
+    assert paying["trade_no"] and paying["plan"] == three  # the fee payer is the merchant's, as listed
+    await alice.buyer_pays(paying["trade_no"])  # the sandbox sends the signed notify to the gateway
+    paid = await wait_status(alice, order["id"], "PAID")
+    assert paid["payment"]["method"] == "huabei" and paid["payable_fen"] == order["payable_fen"]
+    return order, paid
+
+
+async def alice_earns_pending_points_uses_the_coupon_and_gets_recommendations(
+        alice: Client, order: dict[str, Any], coupon: dict[str, Any], points: int) -> None:
+    earned = await eventually(lambda: _pending_at_least(alice, order["payable_fen"] // 100),
+                              timeout=20, interval=0.3)
+    assert earned == order["payable_fen"] // 100  # pending until this order too is received
+    assert (await alice.call("GET", "/api/me/points"))["balance"] == points - 500
+    used = await alice.call("GET", "/api/coupons/mine", params={"status": "used"})
+    assert coupon["id"] in [c["id"] for c in used["items"]]
+    recommended = await alice.call("GET", f"/api/orders/{order['id']}/recommendations")
+    assert recommended["items"] and all({"id", "name", "price_fen"} <= set(p) for p in recommended["items"])
+
+
+async def an_unpaid_order_is_cancelled_at_its_deadline(alice: Client, phone: dict[str, Any], sku_id: str) -> None:
+    """A second order left unpaid is cancelled at its pay-by deadline; its stock comes back."""
+    before = (await sku_of(alice, phone["id"]))["available"]
+    unpaid = await buy(alice, [{"sku_id": sku_id, "qty": 2}])
+    assert (await sku_of(alice, phone["id"]))["available"] == before - 2
+    cancelled = await wait_status(alice, unpaid["id"], "CANCELLED", timeout=PAY_TIMEOUT_SECONDS + 15)
+    assert cancelled["reason"] == "payment_timeout"
+    await eventually(lambda: _available_is(alice, phone["id"], before), timeout=15, interval=0.3)
+
+
+async def bob_sees_none_of_it(http: aiohttp.ClientSession, mall: LocalMall, order: dict[str, Any],
+                              coupon: dict[str, Any]) -> Client:
+    bob = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+    await bob.login("小刚", 600)
+    bob_problem = await bob.call("GET", f"/api/orders/{order['id']}", expect=404)
+    assert bob_problem["status"] == 404 and bob_problem["code"] == "order_not_found"
+    await bob.call("GET", f"/api/coupons/{coupon['id']}", expect=404)
+    assert (await bob.call("GET", "/api/coupons/mine"))["items"] == []
+    assert (await bob.call("GET", "/api/orders"))["items"] == []
+    return bob
+
+
+async def the_gateway_refuses_bad_calls(http: aiohttp.ClientSession, mall: LocalMall, bob: Client) -> None:
+    """401 without a session, 400 for broken JSON, 413 for a huge body, 429 past the per-user rate."""
+    anonymous = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+    assert (await anonymous.call("GET", "/api/me", expect=401))["code"] == "unauthorized"
+    bad = await bob.call("POST", "/api/checkout/preview", expect=400, data=b'{"items": [',
+                         headers={"Content-Type": "application/json"})
+    assert bad["code"] == "invalid_json" and bad["title"]
+    huge = b'{"items": [' + b'{"sku_id": "x", "qty": 1},' * 4000 + b'{"sku_id": "x", "qty": 1}]}'
+    assert (await bob.call("POST", "/api/checkout/preview", expect=413, data=huge,
+                           headers={"Content-Type": "application/json"}))["status"] == 413
+    statuses = []
+    for _ in range(USER_LIMIT + 1):
+        async with http.get(mall.url("gateway") + "/api/search/history", headers=bob.headers()) as resp:
+            statuses.append(resp.status)
+            if resp.status == 429:
+                assert int(resp.headers["Retry-After"]) >= 1
+                break
+    assert statuses[-1] == 429
 
 
 def phone_merchant(product: dict[str, Any]) -> str:

@@ -10,9 +10,14 @@ import aio_pika
 import pytest
 
 from shared.bus import EXCHANGE
+from shared.db import outbox_channel
 from shared.events.base import Event
-from tests.integration.probe import Noted, probes, write_note, write_notes
-from tests.support import eventually
+from tests.integration.probe import Noted, Probe, probes, write_note, write_notes
+from tests.support import eventually, handled_up_to, listening
+
+
+async def _has(probe: Probe, body: str) -> int | None:
+    return (await probe.effects()).get(body)
 
 
 async def test_event_written_with_row_reaches_other_service_once(database_url, amqp_url, bus_prefix):
@@ -21,8 +26,9 @@ async def test_event_written_with_row_reaches_other_service_once(database_url, a
         writer.run_relay()
         await write_note(writer.db, "你好")
         assert await eventually(reader.effects) == {"你好": 1}
-        await asyncio.sleep(0.5)  # nothing else arrives later
-        assert await reader.effects() == {"你好": 1}
+        # Nothing else arrives later: not even before a marker written after it through the same path.
+        await handled_up_to(lambda: write_note(writer.db, "marker"), lambda: _has(reader, "marker"), reader.bus)
+        assert await reader.effects() == {"你好": 1, "marker": 1}
 
 
 async def test_rolled_back_business_write_publishes_nothing(database_url, amqp_url, bus_prefix):
@@ -70,8 +76,13 @@ async def test_relay_killed_between_publish_and_mark_sent_delivers_again_and_inb
         # Delivered twice on the wire, handled once.
         assert await eventually(reader.effects) == {"crash": 1}
         await eventually(lambda: reader.db.fetchval("SELECT count(*) = 1 FROM inbox"))
-        await asyncio.sleep(0.5)
-        assert await reader.effects() == {"crash": 1}
+
+        async def marker() -> None:  # queued behind both copies of "crash"
+            await write_note(writer.db, "marker")
+            assert await restarted.relay_once() == 1
+
+        await handled_up_to(marker, lambda: _has(reader, "marker"), reader.bus)
+        assert await reader.effects() == {"crash": 1, "marker": 1}
         assert await writer.db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
 
 
@@ -108,8 +119,12 @@ async def test_two_relays_publish_every_row_once(database_url, amqp_url, bus_pre
                 b = OutboxRelay(writer.db.pool, second, "writer", batch_size=100, poll_seconds=0.2)
                 writer.tasks.append(asyncio.create_task(b.run()))
                 await eventually(lambda: _true(len(counts) == 5_000), timeout=60)
-                await asyncio.sleep(0.5)
-                assert sum(counts.values()) == 5_000, "a row was published twice"
+                # A row is marked sent after its publish is confirmed, in the claim's transaction: once none is
+                # left unsent, every publish there will be is queued. A marker queued now is counted last.
+                await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+                await second.publish(Noted.TYPE, b"{}", message_id="marker")
+                await eventually(lambda: _true("marker" in counts))
+                assert sum(counts.values()) == 5_001, "a row was published twice"
                 assert a.published > 0 and b.published > 0, "both relays took part"
                 assert a.published + b.published == 5_000
             finally:
@@ -239,8 +254,9 @@ async def test_redelivered_event_is_handled_once(database_url, amqp_url, bus_pre
         event = Event.wrap(Noted(body="twice"), producer="writer")
         await asyncio.gather(*(reader.bus.publish_event(event) for _ in range(5)))
         assert await eventually(reader.effects) == {"twice": 1}
-        await asyncio.sleep(0.5)
-        assert await reader.effects() == {"twice": 1}
+        marker = Event.wrap(Noted(body="marker"), producer="writer")  # queued behind the five copies
+        await handled_up_to(lambda: reader.bus.publish_event(marker), lambda: _has(reader, "marker"), reader.bus)
+        assert await reader.effects() == {"twice": 1, "marker": 1}
 
 
 
@@ -275,9 +291,12 @@ async def test_operator_command_lists_and_replays_parked_messages(database_url, 
 async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amqp_url, bus_prefix):
     async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
         await reader.consume()
+        await write_note(writer.db, "first round")
         writer.run_relay(poll_seconds=60)
-        await asyncio.sleep(0.5)  # the relay has found nothing and sleeps until woken
+        # The relay has done its first round (it published the note) and sleeps until woken, LISTENing.
+        await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+        await listening(writer.db, outbox_channel("writer"))
         started = asyncio.get_running_loop().time()
         await write_note(writer.db, "wake up")
-        assert await eventually(reader.effects, timeout=10) == {"wake up": 1}
+        assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
         assert asyncio.get_running_loop().time() - started < 10

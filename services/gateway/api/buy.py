@@ -3,7 +3,6 @@ and Alipay's notify, passed to payments as it came."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -85,17 +84,11 @@ async def place_order(call: Call) -> web.StreamResponse:
 async def pay(call: Call) -> web.StreamResponse:
     body: PayBody = call.body
     target = path("/orders/{id}/pay", id=call.param("id"))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + call.settings.order_wait_ms / 1000
-    while True:
-        reply = await call.up.call(call.request, "payments", "POST", target,
-                                   json=body.model_dump(exclude_none=True))
-        # Payments learns the payable amount from order.confirmed, which may trail the order's status by a
-        # moment: a client that pays right after placing would otherwise see a spurious refusal.
-        not_ready = reply.status == 409 and isinstance(reply.body, dict) and reply.body.get("code") == "order_not_ready"
-        if not not_ready or loop.time() >= deadline:
-            return relay(reply)
-        await asyncio.sleep(0.1)
+    # Payments learns the payable amount from order.confirmed, which may trail the order's status by a
+    # moment: payments itself holds the request until it has the order (up to the same MALL_ORDER_WAIT_MS).
+    reply = await call.up.call(call.request, "payments", "POST", target, json=body.model_dump(exclude_none=True),
+                               timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
+    return relay(reply)
 
 
 async def recommendations(call: Call) -> web.StreamResponse:

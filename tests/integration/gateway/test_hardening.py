@@ -4,6 +4,7 @@ trusted proxy's address, security headers, operator-only probes, parser errors, 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import asyncpg
@@ -99,7 +100,8 @@ async def test_an_expired_token_is_not_counted_as_guessing(settings_for, start_a
 
     settings = gateway_settings(settings_for, login_ip_failures=2)
     client = await start_app(create_app(settings))
-    expired = issue_token(settings.token_secret, Identity(kind="user", subject="u_1"), -10)
+    # issued an hour ago for ten minutes: past its expiry and past the clock-skew leeway
+    expired = issue_token(settings.token_secret, Identity(kind="user", subject="u_1"), 600, now=time.time() - 3600)
     for _ in range(3):
         resp = await client.get("/api/me", headers={"Authorization": f"Bearer {expired}"})
         assert resp.status == 401 and (await resp.json())["code"] == "token_expired"

@@ -1,0 +1,36 @@
+"""GET /orders/{id}?wait_ms=: held until the saga decides, woken by the decision's commit through one shared
+LISTEN connection (shared.changes), not by polling the database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.orders.deps import deps_of
+from shared.db import changes_channel
+from shared.events.catalog import ReservedLine, StockRejected, StockReserved
+from tests.support import eventually
+
+
+async def test_waiting_gets_answer_at_the_decision_through_one_listener(mall):
+    changes = deps_of(mall.client.server.app).changes
+    placed = [await mall.place(user=f"u{i}") for i in range(3)]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    gets = [asyncio.create_task(mall.order(p["id"], user=f"u{i}", wait_ms=5000)) for i, p in enumerate(placed)]
+    await eventually(lambda: _true(changes.listening and changes.waiting == 3))
+    assert await mall.db.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1",
+        f'LISTEN "{changes_channel("orders")}"') == 1, "one LISTEN connection for every waiting request"
+
+    await mall.publish(StockReserved(order_id=placed[0]["id"], lines=[ReservedLine(sku_id="s1", qty=2)]))
+    await mall.publish(StockRejected(order_id=placed[1]["id"], reason="out_of_stock", sku_id="s1"))
+    first, second = await gets[0], await gets[1]
+    assert (first["status"], second["status"], second["reason"]) == ("AWAITING_PAYMENT", "CANCELLED", "out_of_stock")
+    assert loop.time() - started < 4, "answered at the decision, not at the deadline"
+    assert (await gets[2])["status"] == "PENDING"  # nothing decided it: the answer at the deadline
+    assert loop.time() - started >= 5
+    assert changes.waiting == 0
+
+
+async def _true(value: bool) -> bool:
+    return value
