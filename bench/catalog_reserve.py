@@ -26,13 +26,13 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.catalog import catalogue as commands  # noqa: E402
 from services.catalog.app import create_app  # noqa: E402
-from services.catalog.catalogue import ProductDraft, SkuDraft  # noqa: E402
-from services.catalog.handlers import on_order_placed  # noqa: E402
+from services.catalog.flows import catalogue as commands  # noqa: E402
+from services.catalog.flows.catalogue import ProductDraft, SkuDraft  # noqa: E402
+from services.catalog.flows.stock import reserve_order  # noqa: E402
 from services.catalog.settings import CatalogSettings  # noqa: E402
 from shared.bus import Bus  # noqa: E402
-from shared.db import Database, bootstrap, create_pool, service_dsn  # noqa: E402
+from shared.db import Database, Tx, bootstrap, create_pool, service_dsn  # noqa: E402
 from shared.events.base import Event  # noqa: E402
 from shared.events.common import Line  # noqa: E402
 from shared.events.orders import OrderPlaced  # noqa: E402
@@ -83,8 +83,11 @@ async def bench_handler(db: Database, orders: int, concurrency: int) -> float:
     sku_id = await hot_sku(db, orders)
     consumer = Consumer(db, bus=None)  # type: ignore[arg-type]  # handle() never touches the bus
 
+    async def reserve_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
+        await reserve_order(tx, event.data, None)  # the handler's work without the per-buyer cap
+
     async def reserve() -> None:
-        await consumer.handle(order(sku_id), on_order_placed)
+        await consumer.handle(order(sku_id), reserve_placed)
 
     seconds = await run_concurrently(orders, concurrency, reserve)
     assert await db.fetchval("SELECT reserved FROM skus WHERE id = $1", sku_id) == orders

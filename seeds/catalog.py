@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.catalog import catalogue as commands
-from services.catalog.catalogue import ProductDraft, SkuDraft
 from services.catalog.domain import make_ean13
+from services.catalog.flows import catalogue as commands
+from services.catalog.flows.catalogue import ProductDraft, SkuDraft
 from shared.db import Database
 
 MERCHANTS: list[dict[str, str]] = [

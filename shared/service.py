@@ -1,45 +1,100 @@
 """The skeleton every service shares: resources in cleanup_ctx, consumers, outbox relay, jobs, health.
 
-A service's create_app(settings) calls `create_service_app` with its handlers and background jobs, then
-adds its routes. Nothing global: the app object owns every resource, so tests can host several services
-in one process and build each with test settings.
+A service's `create_app(settings, *, clock=None)` calls `create_service_app` with its handler table
+(`Handlers`), its periodic `Job`s and, when it has outside clients, how to build its `Deps`; then it adds its
+routes. Nothing global: the app object owns every resource, so tests can host several services in one process
+and build each with test settings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 from shared.bus import Bus
 from shared.changes import Changes
-from shared.db import Database, create_pool, lent, migrate
+from shared.clock import Clock
+from shared.db import Database, Tx, create_pool, database_unavailable, lent, migrate
 from shared.edge import add_security_headers, install_problem_parser_errors
-from shared.events.base import EventData
+from shared.events.base import Event, EventData
 from shared.http import Metrics, internal_only_middleware, json_response, request_context_middleware
 from shared.inbox import Consumer, Handler
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import InsecureSettings, ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
+E = TypeVar("E", bound=EventData)
+
+
+@dataclass(frozen=True)
+class Deps(Generic[S]):
+    """What a service's handlers, flows and jobs are given, built by the skeleton once its resources are open.
+    A service with outside clients (payments' Alipay) subclasses it and passes `build_deps`."""
+
+    settings: S
+    db: Database
+    bus: Bus
+    clock: Clock
+    http: aiohttp.ClientSession  # calls to the outside world; closed with the app
+    changes: Changes  # waiting for another transaction's commit (shared.changes)
+
+
+DepsT = TypeVar("DepsT", bound=Deps[Any])
+AnyHandler = Callable[[Any, Tx, Event[Any]], Awaitable[None]]
+
+
+class Handlers(Generic[DepsT]):
+    """A service's event handlers: `HANDLERS = Handlers[CatalogDeps]().on(OrderPlaced, on_order_placed)`.
+    `on` is typed so that a handler must take the very event it is registered for."""
+
+    def __init__(self) -> None:
+        self.table: dict[type[EventData], AnyHandler] = {}
+
+    def on(self, model: type[E], handler: Callable[[DepsT, Tx, Event[E]], Awaitable[None]]) -> Handlers[DepsT]:
+        if model in self.table:
+            raise ValueError(f"{model.TYPE} has a handler already")
+        self.table[model] = handler
+        return self
+
+
+@dataclass(frozen=True)
+class Job(Generic[DepsT]):
+    """Periodic work: `run(deps)` every `every(deps)` seconds (at once at start when `at_start`). It must be
+    safe with several replicas (claim rows with FOR UPDATE SKIP LOCKED). A failing round is logged and the
+    next one tries again, so a database outage never ends a job."""
+
+    run: Callable[[DepsT], Awaitable[object]]
+    every: Callable[[DepsT], float]
+    at_start: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.run, "__name__", "job"))
+
+
 DB = web.AppKey("db", Database)
 BUS = web.AppKey("bus", Bus)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 METRICS = web.AppKey("metrics", Metrics)
 RELAY = web.AppKey("relay", OutboxRelay)
-CHANGES = web.AppKey("changes", Changes)  # waiting for another transaction's commit (shared.changes)
+DEPS = web.AppKey("deps", Deps)  # each service reads it through its own typed `deps_of(app)`
+BuildDeps = Callable[[Deps[Any]], Deps[Any]]
 
-Job = Callable[[web.Application], Coroutine[Any, Any, None]]
 
-
-def create_service_app(settings: ServiceSettings, *, handlers: Mapping[type[EventData], Handler] | None = None,
-                       jobs: list[Job] | None = None, middlewares: list[Any] | None = None,
+def create_service_app(settings: ServiceSettings, *, clock: Clock | None = None,
+                       handlers: Handlers[Any] | None = None, jobs: Sequence[Job[Any]] = (),
+                       build_deps: BuildDeps | None = None, middlewares: list[Any] | None = None,
                        public: bool = False) -> web.Application:
-    """`public`: the gateway's API faces clients; every other service's API takes only the gateway.
-    Raises InsecureSettings when a secret is empty or a known default outside development."""
+    """`clock`: tests pass a ManualClock to move time. `public`: the gateway's API faces clients; every other
+    service's API takes only the gateway. Raises InsecureSettings when a secret is empty or a known default
+    outside development."""
     settings.check_secrets()
     metrics = Metrics(settings.service)
     guard = [internal_only_middleware(settings.internal_token)] if settings.internal_token and not public else []
@@ -51,15 +106,20 @@ def create_service_app(settings: ServiceSettings, *, handlers: Mapping[type[Even
     app[METRICS] = metrics
     install_problem_parser_errors()
     app.on_response_prepare.append(add_security_headers)
-    app.cleanup_ctx.append(_resources(settings, dict(handlers or {}), list(jobs or [])))
+    app.cleanup_ctx.append(_resources(settings, clock or Clock(), handlers or Handlers(), list(jobs),
+                                      build_deps or _as_is))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", metrics.handler)
     return app
 
 
-def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handler], jobs: list[Job]
-               ) -> Callable[[web.Application], AsyncIterator[None]]:
+def _as_is(deps: Deps[Any]) -> Deps[Any]:
+    return deps
+
+
+def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any], jobs: list[Job[Any]],
+               build_deps: BuildDeps) -> Callable[[web.Application], AsyncIterator[None]]:
     async def resources(app: web.Application) -> AsyncIterator[None]:
         log = get_logger(settings.service)
         pool = await create_pool(settings.own_dsn, settings.service,
@@ -69,18 +129,21 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
         if applied:
             log.info("migrations applied", versions=applied)
         db = app[DB] = Database(pool, settings.service)
-        changes = app[CHANGES] = Changes(pool, settings.service)
+        changes = Changes(pool, settings.service)
         bus = app[BUS] = Bus(settings.amqp_url, prefix=settings.bus_prefix, service=settings.service,
                              prefetch=settings.prefetch, retry_delays_ms=settings.retry_delays_ms,
                              max_attempts=settings.max_attempts)
         await bus.connect()
         relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds)
+        http = aiohttp.ClientSession()
+        # Built before any consumer or job starts, so both always find every dependency in place.
+        deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http, changes))
         tasks = [asyncio.create_task(relay.run(), name=f"{settings.service}-outbox")]
-        tasks += [asyncio.create_task(job(app), name=f"{settings.service}-{job.__name__}") for job in jobs]
-        if handlers:
+        tasks += [asyncio.create_task(_every(job, deps), name=f"{settings.service}-{job.name}") for job in jobs]
+        if handlers.table:
             consumer = Consumer(db, bus)
-            for model, handler in handlers.items():
-                consumer.on(model, _counted(handler, app[METRICS], model.TYPE))
+            for model, handler in handlers.table.items():
+                consumer.on(model, _counted(deps, handler, app[METRICS], model.TYPE))
             await consumer.start()
         log.info("service started")
         try:
@@ -93,6 +156,7 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await bus.close()
+            await http.close()
             await changes.close()
             await pool.close()
             log.info("service stopped")
@@ -100,12 +164,27 @@ def _resources(settings: ServiceSettings, handlers: dict[type[EventData], Handle
     return resources
 
 
-def _counted(handler: Handler, metrics: Metrics, event_type: str) -> Handler:
-    async def counted(tx: Any, event: Any) -> None:
-        await handler(tx, event)
+def _counted(deps: Deps[Any], handler: AnyHandler, metrics: Metrics, event_type: str) -> Handler:
+    async def counted(tx: Tx, event: Event[Any]) -> None:
+        await handler(deps, tx, event)
         metrics.events.labels(metrics.service, event_type).inc()
 
     return counted
+
+
+async def _every(job: Job[Any], deps: Deps[Any]) -> None:
+    log = get_logger(deps.settings.service).bind(job=job.name)
+    if not job.at_start:
+        await asyncio.sleep(job.every(deps))
+    while True:
+        try:
+            await job.run(deps)
+        except Exception as exc:  # the job outlives a failing round; the next one tries again
+            if database_unavailable(exc):
+                log.warning("job round skipped: database unavailable", error=repr(exc))
+            else:
+                log.exception("job round failed")
+        await asyncio.sleep(job.every(deps))
 
 
 async def _healthz(_: web.Request) -> web.Response:

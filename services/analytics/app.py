@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.analytics.api import add_routes
-from services.analytics.handlers import Facts
+from services.analytics.handlers import HANDLERS
 from services.analytics.settings import AnalyticsSettings
+from shared.clock import Clock
 from shared.service import create_service_app
 
 
-def create_app(settings: AnalyticsSettings) -> web.Application:
-    app = create_service_app(settings, handlers=Facts(settings.timezone).handlers())
+def create_app(settings: AnalyticsSettings, *, clock: Clock | None = None) -> web.Application:
+    app = create_service_app(settings, clock=clock, handlers=HANDLERS)
     add_routes(app)
     return app

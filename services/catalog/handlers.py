@@ -1,134 +1,35 @@
-"""One function per consumed event. Each runs once per event id inside the inbox's transaction."""
+"""One function per consumed event, each calling a stock flow; the inbox runs each once per event id inside
+its transaction."""
 
 from __future__ import annotations
 
-import asyncpg
-
-from services.catalog.domain import (
-    PriceMismatch,
-    Reason,
-    Want,
-    over_purchase_limit,
-    pairs,
-    rejection_reason,
-    reservation_plan,
-)
-from services.catalog.settings import CatalogSettings
-from services.catalog.store import stock
+from services.catalog.deps import CatalogDeps
+from services.catalog.flows import stock
 from shared.db import Tx
-from shared.events.base import Event, EventData
-from shared.events.catalog import ReservedLine, StockRejected, StockReserved
+from shared.events.base import Event
 from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed
-from shared.inbox import Handler
+from shared.service import Handlers
 
 
-class _Short(Exception):
-    """One line could not be taken: roll back the lines already taken (the savepoint) and refuse."""
-
-    def __init__(self, want: Want):
-        super().__init__(want.sku_id)
-        self.want = want
+async def on_order_placed(deps: CatalogDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
+    await stock.reserve_order(tx, event.data, deps.settings.max_unpaid_units_per_sku)
 
 
-class _OverLimit(_Short):
-    """Every line could be taken, but one takes the buyer past the per-buyer cap (the stock refusals, which
-    say more, win when both apply)."""
+async def on_order_cancelled(deps: CatalogDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
+    await stock.release_order(tx, event.data.order_id, event.data.user_id)
 
 
-async def on_order_placed(tx: Tx, event: Event[OrderPlaced], max_units_per_sku: int | None = None) -> None:
-    """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
-    With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it."""
-    order = event.data
-    if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
-        return  # answered already (a re-sent placement), or cancelled before it reached us
-    try:
-        plan = reservation_plan((line.sku_id, line.qty, line.unit_price_fen) for line in order.lines)
-    except PriceMismatch as exc:
-        await _reject(tx, order, "price_changed", str(exc))
-        return
-    over = None if max_units_per_sku is None else await _over_limit(tx, order.user_id, plan, max_units_per_sku)
-    try:
-        # Everything this order writes goes first and the conditional decrements last: the hot SKU's row lock
-        # is then held only from its UPDATE to the commit, which is what bounds a flash sale's throughput.
-        async with tx.conn.transaction():  # a savepoint: a short line undoes everything written before it
-            for want in plan:
-                try:
-                    await stock.add_reservation(tx.conn, order.order_id, want.sku_id, want.qty, order.user_id)
-                except asyncpg.ForeignKeyViolationError:
-                    raise _Short(want) from None  # no such SKU
-            await tx.emit(StockReserved(order_id=order.order_id,
-                                        lines=[ReservedLine(sku_id=w.sku_id, qty=w.qty) for w in plan]))
-            for want in plan:
-                if not await stock.take_stock(tx.conn, want.sku_id, want.qty, want.unit_price_fen):
-                    raise _Short(want)
-            if over is not None:  # there is stock, but more than this buyer may hold: undo and refuse
-                raise _OverLimit(over)
-    except _OverLimit as limit:
-        await _reject(tx, order, "purchase_limit", limit.want.sku_id)
-    except _Short as short:
-        state = await stock.sku_state(tx.conn, short.want.sku_id)
-        reason = rejection_reason(
-            exists=state is not None, sellable=bool(state and state["sellable"]),
-            price_fen=state["price_fen"] if state else -1, available=state["available"] if state else 0,
-            want=short.want)
-        await _reject(tx, order, reason, short.want.sku_id)
+async def on_payment_confirmed(deps: CatalogDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    await stock.sell_order(tx, event.data.order_id)
 
 
-async def _over_limit(tx: Tx, user_id: str, plan: list[Want], cap: int) -> Want | None:
-    """The first line that would take the buyer over the cap. The per buyer+SKU advisory locks (taken in the
-    plan's SKU order, so never deadlocking) hold until commit: a concurrent order of the same buyer waits here
-    and then counts this order's reservation, so two orders can never both pass the cap."""
-    for want in plan:
-        await stock.lock_buyer_sku(tx.conn, user_id, want.sku_id)
-        if over_purchase_limit(await stock.held_by_buyer(tx.conn, user_id, want.sku_id), want.qty, cap):
-            return want
-    return None
+async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunded]) -> None:
+    await stock.restock_refund(tx, event.data)
 
 
-async def _reject(tx: Tx, order: OrderPlaced, reason: Reason, sku_id: str | None) -> None:
-    await stock.set_order_status(tx.conn, order.order_id, "rejected", user_id=order.user_id, reason=reason)
-    await tx.emit(StockRejected(order_id=order.order_id, reason=reason, sku_id=sku_id))
-
-
-async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
-    """Put held units back. A cancellation that overtakes its placement is remembered, so the late
-    placement reserves nothing."""
-    order_id = event.data.order_id
-    if await stock.claim_order(tx.conn, order_id, event.data.user_id, "cancelled_early"):
-        return  # nothing was reserved; the placement, if it comes, finds the order taken
-    if await stock.order_status(tx.conn, order_id) == "reserved":
-        await stock.release_held(tx.conn, order_id)
-        await stock.set_order_status(tx.conn, order_id, "released")
-
-
-async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
-    """The held units are sold: sold counts grow, and so do the bought-together counts."""
-    order_id = event.data.order_id
-    if await stock.order_status(tx.conn, order_id) != "reserved":
-        return  # released already (payments refunds a late payment), or sold before
-    products = await stock.sell_held(tx.conn, order_id)
-    await stock.count_bought_together(tx.conn, pairs(products))
-    await stock.set_order_status(tx.conn, order_id, "sold")
-
-
-async def on_order_refunded(tx: Tx, event: Event[OrderRefunded]) -> None:
-    """Refunded goods that never left the shop go back on sale (at most what the order bought)."""
-    refund = event.data
-    if not refund.restock or await stock.order_status(tx.conn, refund.order_id) != "sold":
-        return
-    await stock.restock_sold(tx.conn, refund.order_id, [(line.sku_id, line.qty) for line in refund.lines])
-
-
-def make_handlers(settings: CatalogSettings) -> dict[type[EventData], Handler]:
-    cap = settings.max_unpaid_units_per_sku
-
-    async def order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
-        await on_order_placed(tx, event, cap)
-
-    return {
-        OrderPlaced: order_placed,
-        OrderCancelled: on_order_cancelled,
-        PaymentConfirmed: on_payment_confirmed,
-        OrderRefunded: on_order_refunded,
-    }
+HANDLERS = (Handlers[CatalogDeps]()
+            .on(OrderPlaced, on_order_placed)
+            .on(OrderCancelled, on_order_cancelled)
+            .on(PaymentConfirmed, on_payment_confirmed)
+            .on(OrderRefunded, on_order_refunded))

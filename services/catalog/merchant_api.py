@@ -12,10 +12,10 @@ import asyncpg
 from aiohttp import web
 from pydantic import Field
 
-from services.catalog import catalogue as commands
 from services.catalog.api import Model, Page, path_id, store_view
-from services.catalog.catalogue import ProductDraft, SkuDraft
 from services.catalog.domain import normalise_query
+from services.catalog.flows import catalogue as commands
+from services.catalog.flows.catalogue import ProductDraft, SkuDraft
 from services.catalog.store import catalogue, search
 from shared.db import Tx
 from shared.http import NotFound, Unprocessable, current_merchant, idempotent, json_response, parse_body, parse_query

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -12,13 +10,15 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from services.gateway.api import browse, buy, coupons, merchant, scan, session, wallet
+from services.gateway.jobs import JOBS
 from services.gateway.lockout import lockout_middleware
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
-from services.gateway.sessions import KEYRING, forget_old_revocations, keyring
+from services.gateway.sessions import KEYRING, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
+from shared.clock import Clock
 from shared.http import INTERNAL_TOKEN, Problem, Unauthorized, json_response, problem_response
 from shared.service import DB, create_service_app
 
@@ -74,8 +74,8 @@ def operator_only_middleware(token: str) -> Callable[..., object]:
     return middleware
 
 
-def create_app(settings: GatewaySettings) -> web.Application:
-    app = create_service_app(settings, jobs=[forget_old_rate_windows, forget_old_revocations], public=True,
+def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.Application:
+    app = create_service_app(settings, clock=clock, jobs=JOBS, public=True,
                              middlewares=[cors_middleware(settings.cors_origins), lockout_middleware(),
                                           operator_only_middleware(settings.internal_token)])
     app[GATEWAY_SETTINGS] = settings
@@ -126,10 +126,3 @@ def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIter
             await upstream.close()
 
     return clients
-
-
-async def forget_old_rate_windows(app: web.Application) -> None:
-    while True:
-        await asyncio.sleep(60)
-        with contextlib.suppress(Exception):
-            await app[LIMITER].forget_old()

@@ -74,10 +74,6 @@ class RateLimiter:
                 raise RateLimited(f"Slow down: at most {limit} requests per {self.window} s",
                                   headers={"Retry-After": str(retry_after)})
 
-    async def forget_old(self) -> None:
-        await store.forget_old_windows(self.db, datetime.fromtimestamp(time.time() - 2 * self.window, UTC))
-        await store.forget_old_failures(self.db, self.settings.login_failure_window_seconds)
-
     # --- lock-outs -------------------------------------------------------------------------------------
 
     async def refuse_if_locked(self, keys: list[str]) -> None:

@@ -9,8 +9,6 @@ every token of its session has expired.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +29,6 @@ from services.gateway.settings import GatewaySettings
 from shared.db import Database
 from shared.http import Unauthorized
 from shared.logging import get_logger
-from shared.service import DB
 
 KEYRING = web.AppKey("keyring", Keyring)
 log = get_logger("gateway")
@@ -94,11 +91,3 @@ async def end_session(db: Database, settings: GatewaySettings, identity: Identit
     assert identity.session_id is not None
     async with db.transaction() as tx:
         await store.revoke_session(tx, identity.session_id, "logout", _forget_after(settings))
-
-
-async def forget_old_revocations(app: web.Application) -> None:
-    """Job: drop deny-list rows whose tokens have all expired (any replica may do it; the DELETE is idempotent)."""
-    while True:
-        await asyncio.sleep(300)
-        with contextlib.suppress(Exception):
-            await store.forget_revocations(app[DB])

@@ -5,22 +5,19 @@ Events may come late, twice (as distinct events) or out of order: every state ch
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.marketing import pricing
+from services.marketing.deps import MarketingDeps
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
 from services.marketing.domain.points import points_earned, release_at
 from services.marketing.levels import refresh_level
 from services.marketing.points import refund_order, repay_debt
-from services.marketing.settings import MarketingSettings
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db
 from services.marketing.store import orders as orders_db
 from services.marketing.store import points as points_db
-from shared.clock import Clock
 from shared.db import Tx
-from shared.events.base import Event, EventData
+from shared.events.base import Event
 from shared.events.catalog import StoreChanged
 from shared.events.marketing import (
     CouponRedeemed,
@@ -31,7 +28,7 @@ from shared.events.marketing import (
 )
 from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
-from shared.inbox import Handler
+from shared.service import Handlers
 
 
 class NotYet(Exception):
@@ -44,98 +41,106 @@ def cart_of(placed: OrderPlaced) -> Cart:
                  category_id=x.category_id) for x in placed.lines])
 
 
-def make_handlers(settings: MarketingSettings, clock: Clock) -> dict[type[EventData], Handler]:
-    async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
-        d, now = event.data, clock.now()
-        if not d.coupon_id and d.points == 0:
-            return  # nothing to hold; orders does not wait for marketing
-        if await orders_db.get_order(tx.conn, d.order_id) is not None:
-            return  # already decided, or cancelled before it was placed
-        try:
-            async with tx.conn.transaction():  # a savepoint: a refusal leaves nothing held
-                priced = await pricing.lock(tx.conn, order_id=d.order_id, user_id=d.user_id, cart=cart_of(d),
-                                            coupon_id=d.coupon_id, points=d.points, now=now)
-        except Rejection as refusal:
-            await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
-                                         status="rejected", coupon_id=d.coupon_id, discount_fen=0, points=0,
-                                         reason=refusal.code, now=now)
-            await tx.emit(PromotionRejected(order_id=d.order_id, user_id=d.user_id, reason=refusal.code,
-                                            coupon_id=d.coupon_id))
-            return
+async def on_order_placed(deps: MarketingDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
+    d, now = event.data, deps.clock.now()
+    if not d.coupon_id and d.points == 0:
+        return  # nothing to hold; orders does not wait for marketing
+    if await orders_db.get_order(tx.conn, d.order_id) is not None:
+        return  # already decided, or cancelled before it was placed
+    try:
+        async with tx.conn.transaction():  # a savepoint: a refusal leaves nothing held
+            priced = await pricing.lock(tx.conn, order_id=d.order_id, user_id=d.user_id, cart=cart_of(d),
+                                        coupon_id=d.coupon_id, points=d.points, now=now)
+    except Rejection as refusal:
         await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
-                                     status="locked", coupon_id=d.coupon_id, discount_fen=priced.discount_fen,
-                                     points=priced.points, reason=None, now=now)
-        await tx.emit(PromotionLocked(order_id=d.order_id, user_id=d.user_id, coupon_id=d.coupon_id,
-                                      discount_fen=priced.discount_fen, points=priced.points,
-                                      points_fen=priced.points_fen))
+                                     status="rejected", coupon_id=d.coupon_id, discount_fen=0, points=0,
+                                     reason=refusal.code, now=now)
+        await tx.emit(PromotionRejected(order_id=d.order_id, user_id=d.user_id, reason=refusal.code,
+                                        coupon_id=d.coupon_id))
+        return
+    await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                 status="locked", coupon_id=d.coupon_id, discount_fen=priced.discount_fen,
+                                 points=priced.points, reason=None, now=now)
+    await tx.emit(PromotionLocked(order_id=d.order_id, user_id=d.user_id, coupon_id=d.coupon_id,
+                                  discount_fen=priced.discount_fen, points=priced.points,
+                                  points_fen=priced.points_fen))
 
-    async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
-        d, now = event.data, clock.now()
-        if await orders_db.get_order(tx.conn, d.order_id) is None:
-            # Cancelled before we saw it placed: a tombstone makes the late order.placed hold nothing.
-            await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
-                                         status="released", coupon_id=None, discount_fen=0, points=0,
-                                         reason=d.reason, now=now)
-            return
-        held = await orders_db.move_order(tx.conn, d.order_id, "locked", "released", now)
-        if held is None:
-            return  # rejected, released or already paid: nothing held
-        released = await coupons_db.release_coupon(tx.conn, d.order_id)
-        if released is not None:
-            await tx.emit(CouponReleased(coupon_id=released["id"], order_id=d.order_id, user_id=released["user_id"]))
+
+async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
+    d, now = event.data, deps.clock.now()
+    if await orders_db.get_order(tx.conn, d.order_id) is None:
+        # Cancelled before we saw it placed: a tombstone makes the late order.placed hold nothing.
+        await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                     status="released", coupon_id=None, discount_fen=0, points=0,
+                                     reason=d.reason, now=now)
+        return
+    held = await orders_db.move_order(tx.conn, d.order_id, "locked", "released", now)
+    if held is None:
+        return  # rejected, released or already paid: nothing held
+    released = await coupons_db.release_coupon(tx.conn, d.order_id)
+    if released is not None:
+        await tx.emit(CouponReleased(coupon_id=released["id"], order_id=d.order_id, user_id=released["user_id"]))
+    if held["points"]:
+        await points_db.unlock_points(tx.conn, held["user_id"], held["points"])
+        await repay_debt(tx, held["user_id"], d.order_id, now)
+
+
+async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    d, now = event.data, deps.clock.now()
+    held = await orders_db.move_order(tx.conn, d.order_id, "locked", "redeemed", now)
+    if held is not None:
+        coupon = await coupons_db.redeem_coupon(tx.conn, d.order_id, now)
+        if coupon is not None:
+            await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], coupon["discount_fen"])
+            await tx.emit(CouponRedeemed(
+                coupon_id=coupon["id"], template_id=coupon["template_id"], campaign_id=coupon["campaign_id"],
+                order_id=d.order_id, user_id=coupon["user_id"], merchant_id=coupon["merchant_id"],
+                discount_fen=coupon["discount_fen"]))
         if held["points"]:
-            await points_db.unlock_points(tx.conn, held["user_id"], held["points"])
-            await repay_debt(tx, held["user_id"], d.order_id, now)
-
-    async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
-        d, now = event.data, clock.now()
-        held = await orders_db.move_order(tx.conn, d.order_id, "locked", "redeemed", now)
-        if held is not None:
-            coupon = await coupons_db.redeem_coupon(tx.conn, d.order_id, now)
-            if coupon is not None:
-                await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], coupon["discount_fen"])
-                await tx.emit(CouponRedeemed(
-                    coupon_id=coupon["id"], template_id=coupon["template_id"], campaign_id=coupon["campaign_id"],
-                    order_id=d.order_id, user_id=coupon["user_id"], merchant_id=coupon["merchant_id"],
-                    discount_fen=coupon["discount_fen"]))
-            if held["points"]:
-                await points_db.spend_locked(tx.conn, held["user_id"], held["points"])
-                await points_db.record(tx.conn, user_id=held["user_id"], kind="spend", delta=-held["points"],
-                                       ref=d.order_id, order_id=d.order_id, now=now)
-        earned = points_earned(d.amount_fen, settings.points_per_yuan)
-        first = await points_db.insert_paid_order(tx.conn, order_id=d.order_id, user_id=d.user_id,
-                                                  merchant_id=d.merchant_id, paid_fen=d.amount_fen, points=earned,
-                                                  paid_at=d.paid_at)
-        if not first:
-            return  # a second confirmation of the same order earns nothing
-        if earned:  # pending: spendable only once the order can no longer be refunded (order.completed + window)
-            await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=0, pending=earned,
+            await points_db.spend_locked(tx.conn, held["user_id"], held["points"])
+            await points_db.record(tx.conn, user_id=held["user_id"], kind="spend", delta=-held["points"],
                                    ref=d.order_id, order_id=d.order_id, now=now)
-            await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
-                                       points=earned))
-        await refresh_level(tx, settings, d.user_id, d.merchant_id, now)
+    earned = points_earned(d.amount_fen, deps.settings.points_per_yuan)
+    first = await points_db.insert_paid_order(tx.conn, order_id=d.order_id, user_id=d.user_id,
+                                              merchant_id=d.merchant_id, paid_fen=d.amount_fen, points=earned,
+                                              paid_at=d.paid_at)
+    if not first:
+        return  # a second confirmation of the same order earns nothing
+    if earned:  # pending: spendable only once the order can no longer be refunded (order.completed + window)
+        await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=0, pending=earned,
+                               ref=d.order_id, order_id=d.order_id, now=now)
+        await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
+                                   points=earned))
+    await refresh_level(tx, deps.settings, d.user_id, d.merchant_id, now)
 
-    async def on_payment_refunded(tx: Tx, event: Event[PaymentRefunded]) -> None:
-        d, now = event.data, clock.now()
-        paid = await points_db.paid_order(tx.conn, d.order_id)
-        if paid is None:
-            raise NotYet(f"refund of {d.order_id} before its payment was handled")
-        await refund_order(tx, paid, refund_id=d.refund_id, total_refunded_fen=d.total_refunded_fen, full=d.full,
-                           now=now)
-        await refresh_level(tx, settings, d.user_id, paid["merchant_id"], now)
 
-    async def on_order_completed(tx: Tx, event: Event[OrderCompleted]) -> None:
-        d, now = event.data, clock.now()
-        if await points_db.paid_order(tx.conn, d.order_id) is None:
-            raise NotYet(f"completion of {d.order_id} before its payment was handled")
-        await points_db.set_release_at(tx.conn, d.order_id, release_at(now, settings.points_release_days))
+async def on_payment_refunded(deps: MarketingDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
+    d, now = event.data, deps.clock.now()
+    paid = await points_db.paid_order(tx.conn, d.order_id)
+    if paid is None:
+        raise NotYet(f"refund of {d.order_id} before its payment was handled")
+    await refund_order(tx, paid, refund_id=d.refund_id, total_refunded_fen=d.total_refunded_fen, full=d.full,
+                       now=now)
+    await refresh_level(tx, deps.settings, d.user_id, paid["merchant_id"], now)
 
-    async def on_store_changed(tx: Tx, event: Event[StoreChanged]) -> None:
-        d = event.data
-        await members_db.upsert_store(tx.conn, store_id=d.store_id, merchant_id=d.merchant_id, name=d.name,
-                                      address=d.address, lat=d.lat, lng=d.lng, active=d.active)
 
-    handlers: dict[type[EventData], Any] = {
-        OrderPlaced: on_order_placed, OrderCancelled: on_order_cancelled, PaymentConfirmed: on_payment_confirmed,
-        PaymentRefunded: on_payment_refunded, OrderCompleted: on_order_completed, StoreChanged: on_store_changed}
-    return handlers
+async def on_order_completed(deps: MarketingDeps, tx: Tx, event: Event[OrderCompleted]) -> None:
+    d, now = event.data, deps.clock.now()
+    if await points_db.paid_order(tx.conn, d.order_id) is None:
+        raise NotYet(f"completion of {d.order_id} before its payment was handled")
+    await points_db.set_release_at(tx.conn, d.order_id, release_at(now, deps.settings.points_release_days))
+
+
+async def on_store_changed(deps: MarketingDeps, tx: Tx, event: Event[StoreChanged]) -> None:
+    d = event.data
+    await members_db.upsert_store(tx.conn, store_id=d.store_id, merchant_id=d.merchant_id, name=d.name,
+                                  address=d.address, lat=d.lat, lng=d.lng, active=d.active)
+
+
+HANDLERS = (Handlers[MarketingDeps]()
+            .on(OrderPlaced, on_order_placed)
+            .on(OrderCancelled, on_order_cancelled)
+            .on(PaymentConfirmed, on_payment_confirmed)
+            .on(PaymentRefunded, on_payment_refunded)
+            .on(OrderCompleted, on_order_completed)
+            .on(StoreChanged, on_store_changed))

@@ -9,20 +9,14 @@ back from the balance and what is not there becomes debt, paid first out of the 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
-from aiohttp import web
 from asyncpg import Record
 
-from services.marketing.api.common import CLOCK, settings_of
 from services.marketing.domain import points as rules
-from services.marketing.settings import MarketingSettings
 from services.marketing.store import points as points_db
 from shared.db import Tx
 from shared.events.marketing import PointsReleased
-from shared.logging import get_logger
-from shared.service import DB
 
 
 def account_of(row: Record | None) -> rules.Account:
@@ -73,30 +67,3 @@ async def repay_debt(tx: Tx, user_id: str, ref: str, now: datetime) -> None:
     if repaid and await points_db.record(tx.conn, user_id=user_id, kind="repay", delta=-repaid, ref=ref,
                                          order_id=ref, now=now):
         await points_db.change(tx.conn, user_id, balance=-repaid, debt=-repaid)
-
-
-async def release_job(app: web.Application) -> None:
-    """Every `points_release_seconds`, release the pending points whose return window has closed."""
-    settings = settings_of(app)
-    log = get_logger(settings.service).bind(component="points")
-    while True:
-        await asyncio.sleep(settings.points_release_seconds)
-        try:
-            await release_due(app, settings)
-        except Exception:  # the job must outlive a database hiccup; the next round tries again
-            log.exception("points release failed")
-
-
-async def release_due(app: web.Application, settings: MarketingSettings, batch: int = 100) -> int:
-    """Release due orders in batches; SKIP LOCKED lets several replicas share the work, and a row a refund
-    holds waits for the next round (then it is cancelled or still due). Accounts are locked in user order,
-    so two replicas never wait on each other."""
-    db, released = app[DB], 0
-    while True:
-        async with db.transaction() as tx:
-            due = await points_db.due_releases(tx.conn, app[CLOCK].now(), batch)
-            for row in sorted(due, key=lambda r: r["user_id"]):
-                await release_order(tx, row, app[CLOCK].now())
-        released += len(due)
-        if len(due) < batch:
-            return released

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import Field
 
 from services.orders import domain, flows, store
-from services.orders.deadlines import CLOCK
+from services.orders.deps import deps_of
 from services.orders.domain import Status
 from services.orders.settings import OrdersSettings
 from shared.db import Tx
@@ -32,7 +32,7 @@ from shared.http import (
     parse_body,
     parse_query,
 )
-from shared.service import CHANGES, DB, SETTINGS
+from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -143,7 +143,7 @@ async def checkout_price(request: web.Request) -> web.Response:
 async def place_order(request: web.Request) -> web.Response:
     user_id = current_user(request)
     body = await parse_body(request, PlaceBody)
-    settings, clock = _settings(request), request.app[CLOCK]
+    settings, clock = _settings(request), deps_of(request.app).clock
 
     async def work(tx: Tx) -> tuple[int, Any]:
         priced = await price(tx.conn, body.items)
@@ -187,7 +187,7 @@ async def get_order(request: web.Request) -> web.Response:
     db = request.app[DB]
     wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
     if wait_ms > 0:
-        await flows.wait_while_pending(db, request.app[CHANGES], order_id, user_id, wait_ms / 1000)
+        await flows.wait_while_pending(db, deps_of(request.app).changes, order_id, user_id, wait_ms / 1000)
     async with db.pool.acquire() as conn:
         order = await store.order_of_user(conn, order_id, user_id)
         if order is None:
@@ -214,7 +214,7 @@ async def change_user_order(request: web.Request, body: Any, change: Change) -> 
 
 @routes.post("/orders/{order_id}/cancel")
 async def cancel_order(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.cancel(tx, order, "user_cancelled", clock.now())
@@ -224,7 +224,7 @@ async def cancel_order(request: web.Request) -> web.Response:
 
 @routes.post("/orders/{order_id}/confirm-receipt")
 async def confirm_receipt(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.complete(tx, order, clock.now())
@@ -235,7 +235,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
 @routes.post("/orders/{order_id}/refund")
 async def request_refund(request: web.Request) -> web.Response:
     body = await parse_body(request, RefundBody)
-    clock, window = request.app[CLOCK], timedelta(seconds=_settings(request).return_window_seconds)
+    clock, window = deps_of(request.app).clock, timedelta(seconds=_settings(request).return_window_seconds)
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.request_return(tx, order, body.reason, clock.now(), window)
@@ -267,7 +267,7 @@ async def change_merchant_order(request: web.Request, change: Change) -> web.Res
 
 @routes.post("/merchant/orders/{order_id}/ship")
 async def ship(request: web.Request) -> web.Response:
-    clock, settings = request.app[CLOCK], _settings(request)
+    clock, settings = deps_of(request.app).clock, _settings(request)
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds))
@@ -277,7 +277,7 @@ async def ship(request: web.Request) -> web.Response:
 
 @routes.post("/merchant/orders/{order_id}/refund/approve")
 async def approve_refund(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.decide_return(tx, order, True, clock.now())
@@ -287,7 +287,7 @@ async def approve_refund(request: web.Request) -> web.Response:
 
 @routes.post("/merchant/orders/{order_id}/refund/reject")
 async def reject_refund(request: web.Request) -> web.Response:
-    clock = request.app[CLOCK]
+    clock = deps_of(request.app).clock
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
         await flows.decide_return(tx, order, False, clock.now())

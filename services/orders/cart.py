@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.orders import domain, store
 from services.orders.api import QtyBody
-from services.orders.deadlines import CLOCK
+from services.orders.deps import deps_of
 from shared.http import Conflict, current_user, json_response, parse_body
 from shared.service import DB
 
@@ -40,7 +40,7 @@ async def put_cart_item(request: web.Request) -> web.Response:
         domain.check_sellable(sku_id, (await store.skus_by_id(tx.conn, [sku_id])).get(sku_id))
         if await store.count_cart_other(tx.conn, user_id, sku_id) >= MAX_CART_ITEMS:
             raise Conflict(f"A cart holds at most {MAX_CART_ITEMS} different items", code="cart_full")
-        await store.set_cart_qty(tx.conn, user_id, sku_id, body.qty, request.app[CLOCK].now())
+        await store.set_cart_qty(tx.conn, user_id, sku_id, body.qty, deps_of(request.app).clock.now())
         return await cart_response(tx.conn, user_id)
 
 

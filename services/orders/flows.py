@@ -1,7 +1,7 @@
 """Changes of an order that several entry points share (API, event handlers, deadline job).
 
 Each takes the order row already locked by the caller's transaction, checks the state machine, writes the
-change and emits its event in that transaction.
+change and emits its event in that transaction; `run_due_deadlines` is the deadline job's use case.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncpg
 from services.orders import domain, store
 from services.orders.domain import Action, Status
 from shared.changes import Changes
+from shared.clock import Clock
 from shared.db import Database, Tx
 from shared.events.common import Line
 from shared.events.orders import (
@@ -159,3 +160,33 @@ async def wait_while_pending(db: Database, changes: Changes, order_id: str, user
         return await store.status_of_user_order(db.pool, order_id, user_id) != Status.PENDING
 
     await changes.wait(order_id, decided, seconds)
+
+
+# Deadlines kept in the database: unpaid orders are cancelled at pay-by, shipped orders complete after the
+# auto-confirm period. Due rows are claimed with FOR UPDATE SKIP LOCKED, so any number of replicas can run
+# the job and each deadline is acted on once; a deadline that no longer applies (the order moved on) is
+# simply dropped.
+
+
+async def run_due_deadlines(db: Database, clock: Clock, limit: int = 100) -> int:
+    """One pass: act on up to `limit` due deadlines in one transaction; returns how many were acted on."""
+    acted = 0
+    async with db.transaction() as tx:
+        now = clock.now()
+        for due in await store.claim_due_deadlines(tx.conn, now, limit):
+            order = await store.lock_order_if_free(tx.conn, due["order_id"])
+            if order is None:
+                continue  # busy: the deadline stays and is seen again on the next pass
+            acted += await _act_on_deadline(tx, order, due["kind"], now)
+            await store.drop_deadlines(tx.conn, order["id"], due["kind"])
+    return acted
+
+
+async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, now: datetime) -> int:
+    if kind == "pay_by" and order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
+        await cancel(tx, order, "payment_timeout", now)
+        return 1
+    if kind == "auto_confirm" and order["status"] == Status.SHIPPED:
+        await complete(tx, order, now)
+        return 1
+    return 0

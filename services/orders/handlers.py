@@ -3,21 +3,20 @@ handler locks the order and acts only when the state machine and the saga's reco
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import asyncpg
 
 from services.orders import domain, flows, store
+from services.orders.deps import OrdersDeps
 from services.orders.domain import Status
 from shared.clock import Clock
 from shared.db import Tx
-from shared.events.base import Event, EventData
+from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
 from shared.logging import get_logger
+from shared.service import Handlers
 
 log = get_logger("orders").bind(component="handlers")
 
@@ -60,86 +59,94 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
         await flows.confirm(tx, order, discount_fen, points_fen, now)
 
 
-def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awaitable[None]]]:
-    async def on_sku_changed(tx: Tx, event: Event[SkuChanged]) -> None:
-        await store.upsert_sku(tx.conn, event.data)
+async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
+    await store.upsert_sku(tx.conn, event.data)
 
-    async def on_stock_reserved(tx: Tx, event: Event[StockReserved]) -> None:
-        await _advance_saga(tx, event.data.order_id, clock, stock_status="reserved")
 
-    async def on_stock_rejected(tx: Tx, event: Event[StockRejected]) -> None:
-        await _advance_saga(tx, event.data.order_id, clock, stock_status="rejected", reason=event.data.reason)
+async def on_stock_reserved(deps: OrdersDeps, tx: Tx, event: Event[StockReserved]) -> None:
+    await _advance_saga(tx, event.data.order_id, deps.clock, stock_status="reserved")
 
-    async def on_promotion_locked(tx: Tx, event: Event[PromotionLocked]) -> None:
-        await _advance_saga(tx, event.data.order_id, clock, promotion_status="locked",
-                            discount_fen=event.data.discount_fen, points_fen=event.data.points_fen)
 
-    async def on_promotion_rejected(tx: Tx, event: Event[PromotionRejected]) -> None:
-        await _advance_saga(tx, event.data.order_id, clock, promotion_status="rejected",
-                            reason=event.data.reason)
+async def on_stock_rejected(deps: OrdersDeps, tx: Tx, event: Event[StockRejected]) -> None:
+    await _advance_saga(tx, event.data.order_id, deps.clock, stock_status="rejected", reason=event.data.reason)
 
-    async def on_payment_confirmed(tx: Tx, event: Event[PaymentConfirmed]) -> None:
-        paid = event.data
-        order = await _locked(tx, paid.order_id)
-        now = clock.now()
-        if order["payment_id"] == paid.payment_id:
-            return  # the payment we already took, reported again
-        if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
-            status = domain.transition(order["status"], domain.Action.PAY)
-            await flows.set_status(tx, order["id"], now, status, payment_id=paid.payment_id,
-                                   payment_method=paid.method, paid_fen=paid.amount_fen, paid_at=paid.paid_at)
-            await store.drop_deadlines(tx.conn, order["id"], "pay_by")
-            await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
-                                    merchant_id=order["merchant_id"], payable_fen=paid.amount_fen,
-                                    method=paid.method))
-            return
-        # Nothing is kept that was not sold: late, second or wrong-amount payments go back.
-        if order["status"] == Status.AWAITING_PAYMENT:
-            reason = "amount_mismatch"
-        elif order["status"] == Status.CANCELLED:
-            reason = "late_payment"
-        elif order["status"] == Status.PENDING:  # payments cannot know the amount before order.confirmed
-            reason = "unexpected_payment"
-        else:
-            reason = "duplicate_payment"
-        log.warning("payment refused", order_id=order["id"], status=order["status"], reason=reason)
-        await flows.refund_unwanted_payment(tx, order, paid.payment_id, paid.amount_fen, reason, now)
 
-    async def on_payment_refunded(tx: Tx, event: Event[PaymentRefunded]) -> None:
-        refund = await store.lock_refund(tx.conn, event.data.refund_id)
-        if refund is None or refund["status"] == "refunded":
-            return  # not ours, or reported again
-        order = await _locked(tx, refund["order_id"])
-        now = clock.now()
-        if refund["kind"] == "unwanted_payment":  # the order never kept that money: nothing else changes
-            await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
-            return
-        if order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
-            await flows.refunded(tx, order, refund, now)
-        else:
-            log.warning("payment.refunded for a refund not approved", refund_id=refund["refund_id"],
-                        refund_status=refund["status"], order_status=order["status"])
+async def on_promotion_locked(deps: OrdersDeps, tx: Tx, event: Event[PromotionLocked]) -> None:
+    await _advance_saga(tx, event.data.order_id, deps.clock, promotion_status="locked",
+                        discount_fen=event.data.discount_fen, points_fen=event.data.points_fen)
 
-    async def on_payment_refund_failed(tx: Tx, event: Event[PaymentRefundFailed]) -> None:
-        failed = event.data
-        refund = await store.lock_refund(tx.conn, failed.refund_id)
-        if refund is None or refund["status"] in ("refunded", "failed"):
-            return  # not ours, settled, or reported again
-        order = await _locked(tx, refund["order_id"])
-        log.warning("refund failed", refund_id=refund["refund_id"], order_id=order["id"], kind=refund["kind"],
-                    reason=failed.reason)
-        if refund["kind"] == "unwanted_payment":  # the order never had that money: it stays as it is
-            await store.fail_refund(tx.conn, refund["refund_id"], failed.reason)
-        elif order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
-            await flows.refund_failed(tx, order, refund, failed.reason, clock.now())
 
-    return {
-        SkuChanged: on_sku_changed,
-        StockReserved: on_stock_reserved,
-        StockRejected: on_stock_rejected,
-        PromotionLocked: on_promotion_locked,
-        PromotionRejected: on_promotion_rejected,
-        PaymentConfirmed: on_payment_confirmed,
-        PaymentRefunded: on_payment_refunded,
-        PaymentRefundFailed: on_payment_refund_failed,
-    }
+async def on_promotion_rejected(deps: OrdersDeps, tx: Tx, event: Event[PromotionRejected]) -> None:
+    await _advance_saga(tx, event.data.order_id, deps.clock, promotion_status="rejected",
+                        reason=event.data.reason)
+
+
+async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    paid = event.data
+    order = await _locked(tx, paid.order_id)
+    now = deps.clock.now()
+    if order["payment_id"] == paid.payment_id:
+        return  # the payment we already took, reported again
+    if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
+        status = domain.transition(order["status"], domain.Action.PAY)
+        await flows.set_status(tx, order["id"], now, status, payment_id=paid.payment_id,
+                               payment_method=paid.method, paid_fen=paid.amount_fen, paid_at=paid.paid_at)
+        await store.drop_deadlines(tx.conn, order["id"], "pay_by")
+        await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
+                                merchant_id=order["merchant_id"], payable_fen=paid.amount_fen,
+                                method=paid.method))
+        return
+    # Nothing is kept that was not sold: late, second or wrong-amount payments go back.
+    if order["status"] == Status.AWAITING_PAYMENT:
+        reason = "amount_mismatch"
+    elif order["status"] == Status.CANCELLED:
+        reason = "late_payment"
+    elif order["status"] == Status.PENDING:  # payments cannot know the amount before order.confirmed
+        reason = "unexpected_payment"
+    else:
+        reason = "duplicate_payment"
+    log.warning("payment refused", order_id=order["id"], status=order["status"], reason=reason)
+    await flows.refund_unwanted_payment(tx, order, paid.payment_id, paid.amount_fen, reason, now)
+
+
+async def on_payment_refunded(deps: OrdersDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
+    refund = await store.lock_refund(tx.conn, event.data.refund_id)
+    if refund is None or refund["status"] == "refunded":
+        return  # not ours, or reported again
+    order = await _locked(tx, refund["order_id"])
+    now = deps.clock.now()
+    if refund["kind"] == "unwanted_payment":  # the order never kept that money: nothing else changes
+        await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
+        return
+    if order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
+        await flows.refunded(tx, order, refund, now)
+    else:
+        log.warning("payment.refunded for a refund not approved", refund_id=refund["refund_id"],
+                    refund_status=refund["status"], order_status=order["status"])
+
+
+async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[PaymentRefundFailed]) -> None:
+    failed = event.data
+    refund = await store.lock_refund(tx.conn, failed.refund_id)
+    if refund is None or refund["status"] in ("refunded", "failed"):
+        return  # not ours, settled, or reported again
+    order = await _locked(tx, refund["order_id"])
+    log.warning("refund failed", refund_id=refund["refund_id"], order_id=order["id"], kind=refund["kind"],
+                reason=failed.reason)
+    if refund["kind"] == "unwanted_payment":  # the order never had that money: it stays as it is
+        await store.fail_refund(tx.conn, refund["refund_id"], failed.reason)
+    elif order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
+        await flows.refund_failed(tx, order, refund, failed.reason, deps.clock.now())
+
+
+HANDLERS = (
+    Handlers[OrdersDeps]()
+    .on(SkuChanged, on_sku_changed)
+    .on(StockReserved, on_stock_reserved)
+    .on(StockRejected, on_stock_rejected)
+    .on(PromotionLocked, on_promotion_locked)
+    .on(PromotionRejected, on_promotion_rejected)
+    .on(PaymentConfirmed, on_payment_confirmed)
+    .on(PaymentRefunded, on_payment_refunded)
+    .on(PaymentRefundFailed, on_payment_refund_failed)
+)

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from services.payments import domain, huabei, notify, paying, refunding, store
 from services.payments.api_huabei import add_huabei_routes
-from services.payments.context import CONTEXT
+from services.payments.deps import deps_of
 from shared.db import Tx
 from shared.http import (
     NotFound,
@@ -65,7 +65,7 @@ def _alipay_user(request: web.Request) -> str | None:
 
 
 async def pay_order(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     user_id = current_user(request)
     order_id = _path_id(request, "order_id")
     body = await parse_body(request, PayBody)
@@ -82,12 +82,12 @@ async def pay_order(request: web.Request) -> web.Response:
 
 async def installment_plans(request: web.Request) -> web.Response:
     query = parse_query(request, PlansQuery)
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     return json_response(await huabei.plans_for(ctx.db, query.merchant_id, query.amount_fen, ctx.settings.rules))
 
 
 async def my_balance(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     user_id = current_user(request)
     entries = await store.ledger_of(ctx.db, domain.user_account(user_id), 50)
     return json_response({"balance_fen": await store.balance_of(ctx.db, user_id),
@@ -96,7 +96,7 @@ async def my_balance(request: web.Request) -> web.Response:
 
 
 async def top_up(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     user_id = current_user(request)
     body = await parse_body(request, TopUpBody)
     buyer = _alipay_user(request)
@@ -108,7 +108,7 @@ async def top_up(request: web.Request) -> web.Response:
 
 
 async def get_payment(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     payment = await store.payment_of_user(ctx.db, _path_id(request, "payment_id"), current_user(request))
     if payment is None:
         raise NotFound("No such payment", code="payment_not_found")
@@ -116,12 +116,12 @@ async def get_payment(request: web.Request) -> web.Response:
 
 
 async def my_deposits(request: web.Request) -> web.Response:
-    rows = await store.deposits_of(request.app[CONTEXT].db, current_user(request))
+    rows = await store.deposits_of(deps_of(request.app).db, current_user(request))
     return json_response({"items": [_jsonable(r) for r in rows]})
 
 
 async def release_deposit(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     merchant_id = current_merchant(request)
     order_id = _path_id(request, "order_id")
     async with ctx.db.transaction() as tx:
@@ -131,7 +131,7 @@ async def release_deposit(request: web.Request) -> web.Response:
 
 async def alipay_notify(request: web.Request) -> web.Response:
     """Alipay's POST, forwarded raw by the gateway. The answer is exactly `success`, or not."""
-    ok = await notify.handle_notify(request.app[CONTEXT], await request.read())
+    ok = await notify.handle_notify(deps_of(request.app), await request.read())
     return web.Response(text="success" if ok else "fail", status=200 if ok else 400, content_type="text/plain")
 
 

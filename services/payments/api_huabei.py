@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field, StrictInt, field_validator
 
 from services.payments import huabei
-from services.payments.context import CONTEXT
+from services.payments.deps import deps_of
 from services.payments.domain import HuabeiOffer, Refusal
 from shared.http import Conflict, StrictModel, current_merchant, json_response, parse_body
 from shared.money import ALIPAY_MAX_FEN
@@ -40,13 +40,13 @@ class OffersBody(StrictModel):
 
 
 async def get_offers(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     return json_response(await huabei.merchant_settings(ctx.db, current_merchant(request), ctx.settings.rules))
 
 
 async def put_offers(request: web.Request) -> web.Response:
     """Replace the merchant's offers (PUT: the same body again changes nothing more)."""
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     merchant_id = current_merchant(request)
     body = await parse_body(request, OffersBody)
     offers = [HuabeiOffer(o.installments, o.fee_payer, o.min_amount_fen) for o in body.offers]  # type: ignore[arg-type]
@@ -60,7 +60,7 @@ async def put_offers(request: web.Request) -> web.Response:
 
 async def delete_offers(request: web.Request) -> web.Response:
     """Back to the mall's default."""
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     merchant_id = current_merchant(request)
     async with ctx.db.transaction() as tx:
         return json_response(await huabei.reset_offers(tx, merchant_id, ctx.settings.rules))

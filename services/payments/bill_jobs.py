@@ -7,30 +7,17 @@ Time comes from the context's clock (tests move it instead of waiting days).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from aiohttp import web
-
 from services.payments import bill_store
-from services.payments.context import CONTEXT, Context
+from services.payments.deps import PaymentsDeps
 from shared.events.payments import BillDueSoon, BillOverdue
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="bills_job")
 
 
-async def bills_job(app: web.Application) -> None:
-    ctx = app[CONTEXT]
-    while True:
-        await asyncio.sleep(ctx.settings.bill_job_interval_s)
-        try:
-            await run_bills_once(ctx)
-        except Exception:  # noqa: BLE001 - the job must outlive one bad round
-            log.exception("bills round failed")
-
-
-async def run_bills_once(ctx: Context, limit: int = 200) -> tuple[int, int]:
+async def run_bills_once(ctx: PaymentsDeps, limit: int = 200) -> tuple[int, int]:
     """One round; returns (reminded, marked overdue)."""
     now = ctx.clock.now()
     horizon = now + timedelta(days=ctx.settings.pay_later_remind_days)

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from services.payments import bill_store, credit, domain, paying, store
-from services.payments.context import Context
+from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
 from shared.alipay import AlipayError
 from shared.db import Tx
@@ -31,7 +31,7 @@ def _bill(row: asyncpg.Record) -> credit.Bill:
     return credit.Bill(row["amount_fen"], row["refunded_fen"], row["status"])
 
 
-async def reserve(ctx: Context, tx: Tx, *, user_id: str, score: int | None, amount_fen: int) -> None:
+async def reserve(ctx: PaymentsDeps, tx: Tx, *, user_id: str, score: int | None, amount_fen: int) -> None:
     """Refuse a pay-later payment the buyer's credit does not cover. Runs under the buyer's credit-line lock,
     held until the bill is committed, so concurrent payments cannot together pass the limit."""
     await bill_store.lock_credit_line(tx.conn, user_id)
@@ -43,7 +43,7 @@ async def reserve(ctx: Context, tx: Tx, *, user_id: str, score: int | None, amou
                                                          for r in rows))
 
 
-async def my_bills(ctx: Context, *, user_id: str, score: int | None) -> dict[str, Any]:
+async def my_bills(ctx: PaymentsDeps, *, user_id: str, score: int | None) -> dict[str, Any]:
     rows = await bill_store.bills_of(ctx.db, user_id)  # the latest 100; the credit counts every unpaid one
     unpaid = await bill_store.outstanding_bills(ctx.db, user_id)
     now = ctx.clock.now()
@@ -56,7 +56,7 @@ async def my_bills(ctx: Context, *, user_id: str, score: int | None) -> dict[str
     return {"items": items, "credit": line.view()}
 
 
-async def pay_bill(ctx: Context, tx: Tx, *, bill_id: str, user_id: str, alipay_user_id: str) -> dict[str, Any]:
+async def pay_bill(ctx: PaymentsDeps, tx: Tx, *, bill_id: str, user_id: str, alipay_user_id: str) -> dict[str, Any]:
     """An Alipay trade for what the bill owes now (never an amount from the client); asking again while that
     trade still waits answers the same trade."""
     bill = await bill_store.lock_bill_of_user(tx.conn, bill_id, user_id)
@@ -83,7 +83,7 @@ async def pay_bill(ctx: Context, tx: Tx, *, bill_id: str, user_id: str, alipay_u
     return {**answer, "trade_no": trade_no}
 
 
-async def repaid(ctx: Context, tx: Tx, trade: asyncpg.Record, trade_no: str | None) -> None:
+async def repaid(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, trade_no: str | None) -> None:
     """A repayment trade was paid (verified notify or trade query). It settles the bill only if it is the
     bill's current trade for what the bill owes; money nobody owed goes straight back."""
     bill = await bill_store.lock_bill(tx.conn, trade["ref_id"])
@@ -103,7 +103,7 @@ async def repaid(ctx: Context, tx: Tx, trade: asyncpg.Record, trade_no: str | No
                            amount_fen=trade["amount_fen"], trade_no=trade_no, paid_at=now))
 
 
-async def _give_back(ctx: Context, trade: asyncpg.Record) -> None:
+async def _give_back(ctx: PaymentsDeps, trade: asyncpg.Record) -> None:
     try:
         await ctx.alipay.trade_refund(out_trade_no=trade["out_trade_no"], refund_fen=trade["amount_fen"],
                                       out_request_no=domain.out_trade_no("back", trade["out_trade_no"]),
@@ -112,7 +112,7 @@ async def _give_back(ctx: Context, trade: asyncpg.Record) -> None:
         log.error("repayment not given back", out_trade_no=trade["out_trade_no"], sub_code=exc.sub_code)
 
 
-async def refund(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
+async def refund(ctx: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
                  reason: str) -> None:
     """The refund leg of a pay-later payment: an unpaid bill shrinks (its waiting repayment trade is closed,
     since it asks for the old amount); a repaid bill gives the money back through its repayment trade."""
@@ -132,7 +132,7 @@ async def refund(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: int,
     await bill_store.set_bill_refunded(tx.conn, bill["id"], after.refunded_fen, after.status)
 
 
-async def _close_or_settle(ctx: Context, tx: Tx, out_trade_no: str) -> bool:
+async def _close_or_settle(ctx: PaymentsDeps, tx: Tx, out_trade_no: str) -> bool:
     """Close a waiting repayment trade. If Alipay will not, because the buyer paid it and its notify is not
     here yet, learn that now (trade query) and settle the bill: True. Anything unclear is retried."""
     trade = await store.lock_trade(tx.conn, out_trade_no)
@@ -148,7 +148,7 @@ async def _close_or_settle(ctx: Context, tx: Tx, out_trade_no: str) -> bool:
     return False
 
 
-async def _settle_from_query(ctx: Context, tx: Tx, trade: asyncpg.Record) -> bool:
+async def _settle_from_query(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record) -> bool:
     try:
         result = await ctx.alipay.trade_query(trade["out_trade_no"])
     except AlipayError as exc:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.payments import bill_store, bills, credit
 from services.payments.api import _alipay_user, _path_id
-from services.payments.context import CONTEXT
+from services.payments.deps import deps_of
 from shared.db import Tx
 from shared.http import (
     Unprocessable,
@@ -24,12 +24,12 @@ MERCHANT_ITEMS = 100
 
 
 async def my_bills(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     return json_response(await bills.my_bills(ctx, user_id=current_user(request), score=credit_score(request)))
 
 
 async def pay_bill(request: web.Request) -> web.Response:
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     user_id = current_user(request)
     bill_id = _path_id(request, "bill_id")
     buyer = _alipay_user(request)
@@ -44,7 +44,7 @@ async def pay_bill(request: web.Request) -> web.Response:
 
 async def merchant_pay_later(request: web.Request) -> web.Response:
     """What buyers still owe the mall on this merchant's pay-later orders (the mall's exposure)."""
-    ctx = request.app[CONTEXT]
+    ctx = deps_of(request.app)
     rows = await bill_store.merchant_exposure(ctx.db, current_merchant(request))
     now = ctx.clock.now()
     shown = [(r, credit.shown_status(r["status"], r["due_at"], now)) for r in rows]

@@ -2,50 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from services.payments import refunding, store
-from services.payments.context import Context
+from services.payments.deps import PaymentsDeps
 from shared.alipay import AlipayError
 from shared.db import Tx
-from shared.events.base import Event, EventData
+from shared.events.base import Event
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
-from shared.inbox import Handler
 from shared.logging import get_logger
+from shared.service import Handlers
 
 log = get_logger("payments").bind(component="handlers")
 
 
-def handlers(context: Callable[[], Context]) -> dict[type[EventData], Handler]:
-    """The handlers, reading the context (Alipay client, settings) lazily: it exists once the app runs."""
-
-    async def on_order_confirmed(tx: Tx, event: Event[OrderConfirmed]) -> None:
-        o = event.data
-        saved = await store.save_payable_order(
-            tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id, subject=o.subject,
-            payable_fen=o.payable_fen, deposit_fen=o.deposit_fen, pay_by=o.pay_by)
-        if not saved:
-            log.info("order.confirmed for a known order ignored", order_id=o.order_id)
-        tx.changed(o.order_id)  # a pay request may be waiting for it (paying.wait_until_known)
-
-    async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled]) -> None:
-        o = event.data
-        await store.cancel_order(tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id)
-        tx.changed(o.order_id)
-        for pending in await store.pending_payments(tx.conn, o.order_id):
-            # Close the trade so the buyer can no longer pay it; if it was paid meanwhile, the notify makes
-            # a payment.confirmed and orders has it refunded.
-            await close_quietly(context(), pending["out_trade_no"])
-            await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
-
-    async def on_refund_approved(tx: Tx, event: Event[OrderRefundApproved]) -> None:
-        await refunding.refund_order(context(), tx, event.data)
-
-    return {OrderConfirmed: on_order_confirmed, OrderCancelled: on_order_cancelled,
-            OrderRefundApproved: on_refund_approved}
+async def on_order_confirmed(deps: PaymentsDeps, tx: Tx, event: Event[OrderConfirmed]) -> None:
+    o = event.data
+    saved = await store.save_payable_order(
+        tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id, subject=o.subject,
+        payable_fen=o.payable_fen, deposit_fen=o.deposit_fen, pay_by=o.pay_by)
+    if not saved:
+        log.info("order.confirmed for a known order ignored", order_id=o.order_id)
+    tx.changed(o.order_id)  # a pay request may be waiting for it (paying.wait_until_known)
 
 
-async def close_quietly(ctx: Context, out_trade_no: str | None) -> None:
+async def on_order_cancelled(deps: PaymentsDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
+    o = event.data
+    await store.cancel_order(tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id)
+    tx.changed(o.order_id)
+    for pending in await store.pending_payments(tx.conn, o.order_id):
+        # Close the trade so the buyer can no longer pay it; if it was paid meanwhile, the notify makes
+        # a payment.confirmed and orders has it refunded.
+        await close_quietly(deps, pending["out_trade_no"])
+        await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
+
+
+async def on_refund_approved(deps: PaymentsDeps, tx: Tx, event: Event[OrderRefundApproved]) -> None:
+    await refunding.refund_order(deps, tx, event.data)
+
+
+HANDLERS = (Handlers[PaymentsDeps]()
+            .on(OrderConfirmed, on_order_confirmed)
+            .on(OrderCancelled, on_order_cancelled)
+            .on(OrderRefundApproved, on_refund_approved))
+
+
+async def close_quietly(ctx: PaymentsDeps, out_trade_no: str | None) -> None:
     if not out_trade_no:
         return
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from services.payments import paying, store
-from services.payments.context import Context
+from services.payments.deps import PaymentsDeps
 from shared.alipay import verify_notify
 from shared.logging import get_logger
 from shared.money import MoneyError, yuan_to_fen
@@ -29,7 +29,7 @@ def parse_form(raw: bytes, charset: str = "utf-8") -> dict[str, str] | None:
     return params if len(params) == len(pairs) else None  # a repeated field is not something Alipay sends
 
 
-async def handle_notify(ctx: Context, raw: bytes) -> bool:
+async def handle_notify(ctx: PaymentsDeps, raw: bytes) -> bool:
     """True when the notify is ours and applied (now or before): answer `success`."""
     params = parse_form(raw)
     if params is None:
@@ -68,7 +68,7 @@ async def handle_notify(ctx: Context, raw: bytes) -> bool:
     return True
 
 
-def _mismatch(ctx: Context, params: dict[str, str]) -> str | None:
+def _mismatch(ctx: PaymentsDeps, params: dict[str, str]) -> str | None:
     for field in ("notify_id", "out_trade_no", "trade_status", "total_amount"):
         if not params.get(field):
             return f"missing_{field}"

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from services.payments import bills, domain, huabei, store
-from services.payments.context import Context
+from services.payments.deps import PaymentsDeps
 from services.payments.domain import Method, PayDecision, Refusal
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
@@ -29,7 +29,7 @@ class AlipayUnavailable(Problem):
     status, code, title = 502, "alipay_unavailable", "Alipay did not answer"
 
 
-async def wait_until_known(ctx: Context, order_id: str) -> None:
+async def wait_until_known(ctx: PaymentsDeps, order_id: str) -> None:
     """Payments learns an order from order.confirmed, which may trail the order's status by a moment: a buyer
     who pays right after placing waits (at most MALL_ORDER_WAIT_MS, woken by that event's commit) rather
     than being refused with order_not_ready."""
@@ -52,7 +52,7 @@ def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
     return view
 
 
-async def pay_order(ctx: Context, tx: Tx, *, order_id: str, user_id: str, score: int | None,
+async def pay_order(ctx: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, score: int | None,
                     alipay_user_id: str | None, method: Method, installments: int | None) -> dict[str, Any]:
     order = await store.lock_order(tx.conn, order_id)
     if order is None:  # order.confirmed may still be on its way
@@ -95,7 +95,7 @@ def _same_terms(payment: asyncpg.Record, decision: PayDecision) -> bool:
             and payment["fee_payer"] == (plan.fee_payer if plan else None))
 
 
-async def _close_trade(ctx: Context, out_trade_no: str | None) -> None:
+async def _close_trade(ctx: PaymentsDeps, out_trade_no: str | None) -> None:
     """Close a trade we no longer want, so the buyer cannot pay it. If it was paid meanwhile, its notify
     is on its way: refuse the new attempt rather than take the money twice."""
     if not out_trade_no:
@@ -111,7 +111,7 @@ async def _close_trade(ctx: Context, out_trade_no: str | None) -> None:
         raise AlipayUnavailable(str(exc)) from None
 
 
-async def _pay_from_balance(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str,
+async def _pay_from_balance(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
                             decision: PayDecision) -> None:
     if await store.debit_balance(tx.conn, order["user_id"], decision.charge_fen) is None:
         raise Refusal("insufficient_balance", "The balance does not cover this order")
@@ -121,7 +121,7 @@ async def _pay_from_balance(ctx: Context, tx: Tx, order: asyncpg.Record, payment
     await _confirmed(ctx, tx, order, payment_id, decision, trade_no=None)
 
 
-async def _pay_later(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+async def _pay_later(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                      score: int | None) -> None:
     await bills.reserve(ctx, tx, user_id=order["user_id"], score=score, amount_fen=decision.amount_fen)
     await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=ctx.clock.now())
@@ -131,7 +131,7 @@ async def _pay_later(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: st
     await _confirmed(ctx, tx, order, payment_id, decision, trade_no=None)
 
 
-async def _open_trade(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+async def _open_trade(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                       alipay_user_id: str) -> None:
     out_trade_no = domain.out_trade_no("p", payment_id)
     await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no)
@@ -146,7 +146,7 @@ async def _open_trade(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: s
     await store.set_payment_trade_no(tx.conn, payment_id, trade_no)
 
 
-async def create_trade(ctx: Context, *, out_trade_no: str, total_fen: int, subject: str, buyer_id: str,
+async def create_trade(ctx: PaymentsDeps, *, out_trade_no: str, total_fen: int, subject: str, buyer_id: str,
                        hb_fq_num: int | None = None, hb_fq_seller_percent: int | None = None) -> str:
     # A 2088… id is a legacy user_id; anything else is an app-scoped open_id (notes §1.2).
     by_user_id = buyer_id.startswith("2088") and len(buyer_id) == 16 and buyer_id.isdigit()
@@ -184,7 +184,7 @@ async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
                              amount_fen=order["deposit_fen"], credit_score=score, status=status)
 
 
-async def _confirmed(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
+async def _confirmed(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
                      trade_no: str | None) -> None:
     await store.mark_order_paid(tx.conn, order["order_id"])
     plan = decision.plan
@@ -198,7 +198,7 @@ async def _confirmed(ctx: Context, tx: Tx, order: asyncpg.Record, payment_id: st
 # --- top-ups -----------------------------------------------------------------------------------------------
 
 
-async def top_up(ctx: Context, tx: Tx, *, user_id: str, alipay_user_id: str | None, amount_fen: int
+async def top_up(ctx: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: str | None, amount_fen: int
                  ) -> dict[str, Any]:
     rules = ctx.settings.rules
     if amount_fen > rules.top_up_max_fen:
@@ -223,7 +223,7 @@ async def top_up(ctx: Context, tx: Tx, *, user_id: str, alipay_user_id: str | No
 # --- a trade's outcome (from a verified notify or from alipay.trade.query) -----------------------------------
 
 
-async def apply_trade_status(ctx: Context, tx: Tx, trade: asyncpg.Record, status: str, *, trade_no: str | None,
+async def apply_trade_status(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, status: str, *, trade_no: str | None,
                              fund_channel: str | None) -> str:
     """Move our copy of a (locked) trade to Alipay's status once; returns what happened, for the log."""
     if status in domain.PAID_STATUSES:
@@ -255,7 +255,7 @@ async def apply_trade_status(ctx: Context, tx: Tx, trade: asyncpg.Record, status
     return "ignored"
 
 
-async def _payment_paid(ctx: Context, tx: Tx, payment_id: str, trade_no: str | None) -> None:
+async def _payment_paid(ctx: PaymentsDeps, tx: Tx, payment_id: str, trade_no: str | None) -> None:
     """Money arrived. It is always reported: if the order no longer wants it (cancelled, paid another way),
     orders answers with order.refund_approved and the money goes back (docs/ARCHITECTURE.md, Deadlines)."""
     payment = await store.lock_payment(tx.conn, payment_id)

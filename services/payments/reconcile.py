@@ -3,29 +3,15 @@ lost notify never leaves a paid order unpaid. Safe with several replicas (rows c
 
 from __future__ import annotations
 
-import asyncio
-
-from aiohttp import web
-
 from services.payments import paying, store
-from services.payments.context import CONTEXT, Context
+from services.payments.deps import PaymentsDeps
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="reconcile")
 
 
-async def reconcile_job(app: web.Application) -> None:
-    ctx = app[CONTEXT]
-    while True:
-        await asyncio.sleep(ctx.settings.reconcile_interval_s)
-        try:
-            await reconcile_once(ctx)
-        except Exception:  # noqa: BLE001 - the job must outlive one bad round
-            log.exception("reconcile round failed")
-
-
-async def reconcile_once(ctx: Context, limit: int = 50) -> int:
+async def reconcile_once(ctx: PaymentsDeps, limit: int = 50) -> int:
     """Query the waiting trades once; returns how many changed."""
     async with ctx.db.transaction() as tx:
         waiting = await store.claim_waiting_trades(tx.conn, ctx.settings.reconcile_after_s, limit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.payments import bills, domain, store
-from services.payments.context import Context
+from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
 from shared.alipay import AlipayError
 from shared.db import Tx
@@ -20,7 +20,7 @@ from shared.logging import get_logger
 log = get_logger("payments").bind(component="refunds")
 
 
-async def refund_order(ctx: Context, tx: Tx, approved: OrderRefundApproved) -> None:
+async def refund_order(ctx: PaymentsDeps, tx: Tx, approved: OrderRefundApproved) -> None:
     if await store.find_refund(tx.conn, approved.refund_id) is not None:
         return  # this refund_id was settled already (either way)
     payment = await store.refundable_payment(tx.conn, approved.order_id, approved.amount_fen)
@@ -55,7 +55,7 @@ async def refund_order(ctx: Context, tx: Tx, approved: OrderRefundApproved) -> N
             log.error("deposit not released after a full refund", order_id=approved.order_id, reason=refusal.detail)
 
 
-async def refund_leg(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
+async def refund_leg(ctx: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
                      reason: str) -> None:
     """Give `amount_fen` back the way it came. Raises Refusal for a refusal by Alipay; transport errors
     propagate (the event is retried; the same out_request_no makes the retry safe)."""
@@ -75,7 +75,7 @@ async def refund_leg(ctx: Context, tx: Tx, payment: asyncpg.Record, amount_fen: 
         await bills.refund(ctx, tx, payment, amount_fen, request_no, reason)
 
 
-async def release_deposit_of(ctx: Context, tx: Tx, order_id: str) -> str | None:
+async def release_deposit_of(ctx: PaymentsDeps, tx: Tx, order_id: str) -> str | None:
     """Give a held rental deposit back through the payment that collected it; the deposit's status after."""
     deposit = await store.lock_deposit(tx.conn, order_id)
     if deposit is None or deposit["status"] != "held":
@@ -87,7 +87,7 @@ async def release_deposit_of(ctx: Context, tx: Tx, order_id: str) -> str | None:
     return "released"
 
 
-async def release_deposit(ctx: Context, tx: Tx, order_id: str, merchant_id: str) -> dict[str, object]:
+async def release_deposit(ctx: PaymentsDeps, tx: Tx, order_id: str, merchant_id: str) -> dict[str, object]:
     """The merchant ends a rental: the held deposit goes back (waived ones had nothing to give back)."""
     order = await store.lock_order(tx.conn, order_id)
     if order is None or order["merchant_id"] != merchant_id:

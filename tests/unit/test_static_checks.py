@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # Modules that hold business rules, use cases, SQL or event handling: no HTTP package may be imported there.
 BUSINESS = [
     *ROOT.glob("services/*/domain.py"), *ROOT.glob("services/*/domain/*.py"),
-    *ROOT.glob("services/*/flows.py"), *ROOT.glob("services/*/handlers.py"),
+    *ROOT.glob("services/*/flows.py"), *ROOT.glob("services/*/flows/*.py"), *ROOT.glob("services/*/handlers.py"),
+    *ROOT.glob("services/*/jobs.py"),
     *ROOT.glob("services/*/store.py"), *ROOT.glob("services/*/store/*.py"),
-    *(ROOT / p for p in ["services/catalog/catalogue.py", "services/marketing/claims.py",
+    *(ROOT / p for p in ["services/marketing/claims.py",
                          "services/marketing/levels.py", "services/payments/refunding.py", "shared/refusal.py"]),
 ]
 HTTP_MODULES = ("shared.http", "aiohttp.web_exceptions")

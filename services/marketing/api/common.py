@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from services.marketing.deps import deps_of
 from services.marketing.settings import MarketingSettings
-from shared.clock import Clock
 from shared.db import Database
 from shared.http import (
     Forbidden,
@@ -24,9 +24,7 @@ from shared.http import (
     run_idempotent,
     storable,
 )
-from shared.service import DB, SETTINGS
-
-CLOCK = web.AppKey("clock", Clock)
+from shared.service import DB
 
 
 def db(request: web.Request) -> Database:
@@ -34,17 +32,11 @@ def db(request: web.Request) -> Database:
 
 
 def now(request: web.Request) -> datetime:
-    return request.app[CLOCK].now()
+    return deps_of(request.app).clock.now()
 
 
 def settings(request: web.Request) -> MarketingSettings:
-    return settings_of(request.app)
-
-
-def settings_of(app: web.Application) -> MarketingSettings:
-    value = app[SETTINGS]
-    assert isinstance(value, MarketingSettings)
-    return value
+    return deps_of(request.app).settings
 
 
 # Request models: strict; text PostgreSQL can't store is refused by shared.http.parse, never a 500.

@@ -11,9 +11,9 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.catalog import catalogue as commands
 from services.catalog.app import create_app
-from services.catalog.catalogue import ProductDraft, SkuDraft
+from services.catalog.flows import catalogue as commands
+from services.catalog.flows.catalogue import ProductDraft, SkuDraft
 from services.catalog.settings import CatalogSettings
 from shared.bus import Bus
 from shared.db import Database

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.catalog import catalogue as commands
 from services.catalog.domain import make_ean13
+from services.catalog.flows import catalogue as commands
 from tests.integration.catalog.conftest import MERCHANT, Catalog
 
 STAFF = {"X-Merchant-Id": MERCHANT}

@@ -59,9 +59,9 @@ async def test_concurrent_orders_of_one_buyer_never_pass_the_cap_together(catalo
 
 
 async def test_the_cap_is_configurable(settings_for, start_app, orders_bus):
-    from services.catalog import catalogue as commands
     from services.catalog.app import create_app
-    from services.catalog.catalogue import ProductDraft, SkuDraft
+    from services.catalog.flows import catalogue as commands
+    from services.catalog.flows.catalogue import ProductDraft, SkuDraft
     from services.catalog.settings import CatalogSettings
     from shared.service import DB
 

@@ -48,9 +48,9 @@ async def test_one_buyer_repeating_a_query_never_makes_it_a_suggestion(catalog):
 
 
 async def test_min_buyers_is_configurable(settings_for, start_app):
-    from services.catalog import catalogue as commands
     from services.catalog.app import create_app
-    from services.catalog.catalogue import ProductDraft, SkuDraft
+    from services.catalog.flows import catalogue as commands
+    from services.catalog.flows.catalogue import ProductDraft, SkuDraft
     from services.catalog.settings import CatalogSettings
     from shared.service import DB
 

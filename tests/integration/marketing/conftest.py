@@ -28,7 +28,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def market(settings_for: Any, start_app: Any, clock: ManualClock) -> TestClient:
     settings = settings_for(MarketingSettings, qr_secret="test-secret", db_pool_max=12)
-    return await start_app(create_app(settings, clock))
+    return await start_app(create_app(settings, clock=clock))
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 
 from services.marketing.app import create_app
-from services.marketing.points import release_due
+from services.marketing.deps import deps_of
+from services.marketing.jobs import release_due
 from services.marketing.settings import MarketingSettings
 from shared.events.orders import OrderCancelled
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, outbox, user
 from tests.integration.marketing.test_orders import decision, paid, placed
-from tests.integration.marketing.test_points_levels import completed, points, refunded, settings_of
+from tests.integration.marketing.test_points_levels import completed, points, refunded
 from tests.support import eventually
 
 
@@ -36,7 +37,7 @@ async def test_points_of_a_refunded_order_are_never_spent_nor_kept(market, sql, 
     await publish.send(completed("ord_a", "fa"))
     await eventually(lambda: release_at_of(sql, "ord_a"))
     clock.advance(days=6)
-    assert await release_due(market.app, settings_of(market)) == 0
+    assert await release_due(deps_of(market.app)) == 0
     assert (await points(market, "fa"))["pending_orders"][0]["release_at"] is not None
 
     # A is refunded inside the window: the pending points are cancelled, nothing was spent, nothing is owed.
@@ -44,7 +45,7 @@ async def test_points_of_a_refunded_order_are_never_spent_nor_kept(market, sql, 
     await eventually(lambda: sql.fetchval("SELECT points_state = 'cancelled' FROM paid_orders "
                                           "WHERE order_id = 'ord_a'"))
     clock.advance(days=30)
-    assert await release_due(market.app, settings_of(market)) == 0
+    assert await release_due(deps_of(market.app)) == 0
     mine = await points(market, "fa")
     assert (mine["balance"], mine["pending"], mine["debt"], mine["pending_orders"]) == (0, 0, 0, [])
     assert [(e["kind"], e["delta"], e["pending"], e["shortfall"]) for e in reversed(mine["entries"])] == [
@@ -54,7 +55,7 @@ async def test_points_of_a_refunded_order_are_never_spent_nor_kept(market, sql, 
 
 async def test_released_points_are_spendable_and_a_late_refund_is_repaid_by_the_next_earnings(
         settings_for, start_app, sql, publish, clock):
-    market = await start_app(create_app(settings_for(MarketingSettings, points_release_seconds=0.2), clock))
+    market = await start_app(create_app(settings_for(MarketingSettings, points_release_seconds=0.2), clock=clock))
     await publish.send(paid("ord_r1", "lu", 50_000))  # 500 points, pending
     await publish.send(completed("ord_r1", "lu"))
     await eventually(lambda: release_at_of(sql, "ord_r1"))
@@ -104,15 +105,15 @@ async def _count(rows, n: int):
 
 async def test_two_replicas_release_each_order_once(settings_for, start_app, sql, publish, clock):
     settings = settings_for(MarketingSettings)
-    one = await start_app(create_app(settings, clock))
-    two = await start_app(create_app(settings, clock))
+    one = await start_app(create_app(settings, clock=clock))
+    two = await start_app(create_app(settings, clock=clock))
     users = [f"u{i % 4}" for i in range(24)]
     for i, buyer in enumerate(users):
         await publish.send(paid(f"ord_x{i}", buyer, 10_000 + 100 * i))
         await publish.send(completed(f"ord_x{i}", buyer))
     await eventually(lambda: sql.fetchval("SELECT count(*) = 24 FROM paid_orders WHERE release_at IS NOT NULL"))
     clock.advance(days=8)
-    counts = await asyncio.gather(*(release_due(app.app, settings, batch=5) for app in (one, two, one, two)))
+    counts = await asyncio.gather(*(release_due(deps_of(app.app), batch=5) for app in (one, two, one, two)))
     assert sum(counts) == 24
     expected = {u: sum(100 + i for i, b in enumerate(users) if b == u) for u in set(users)}
     rows = await sql.fetch("SELECT user_id, balance FROM points_accounts")

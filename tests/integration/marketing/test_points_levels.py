@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.marketing.points import release_due
+from services.marketing.deps import deps_of
+from services.marketing.jobs import release_due
 from services.marketing.settings import MarketingSettings
 from shared.events.orders import OrderCancelled, OrderCompleted
 from shared.events.payments import PaymentRefunded
-from shared.service import SETTINGS
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, outbox, user
 from tests.integration.marketing.test_orders import decision, paid, placed
 from tests.support import eventually
@@ -26,18 +26,12 @@ def completed(order_id: str, user_id: str) -> OrderCompleted:
     return OrderCompleted(order_id=order_id, user_id=user_id, merchant_id=MERCHANT)
 
 
-def settings_of(market) -> MarketingSettings:
-    value = market.app[SETTINGS]
-    assert isinstance(value, MarketingSettings)
-    return value
-
-
 async def release(market, publish, sql, clock, order_id: str, user_id: str) -> None:
     """The order is received, its return window passes, the release job runs (once, here)."""
     await publish.send(completed(order_id, user_id))
     await eventually(lambda: sql.fetchval("SELECT release_at FROM paid_orders WHERE order_id = $1", order_id))
-    clock.advance(days=settings_of(market).points_release_days, seconds=1)
-    await release_due(market.app, settings_of(market))
+    clock.advance(days=deps_of(market.app).settings.points_release_days, seconds=1)
+    await release_due(deps_of(market.app))
 
 
 async def test_points_earned_spent_and_clawed_back_add_up_and_never_go_negative(market, sql, publish, clock):
@@ -111,10 +105,9 @@ async def test_member_card_shows_level_points_and_store_page(market, sql, publis
 
 async def test_a_level_drops_when_its_spend_leaves_the_rolling_window(settings_for, start_app, clock, sql, publish):
     from services.marketing.app import create_app
-    from services.marketing.settings import MarketingSettings
 
     settings = settings_for(MarketingSettings, level_refresh_seconds=0.2, level_window_days=30)
-    await start_app(create_app(settings, clock))
+    await start_app(create_app(settings, clock=clock))
     await publish.send(paid("ord_w1", "wen", 60_000))
     await eventually(lambda: outbox(sql, "member.level_changed"))
     clock.advance(days=31)

@@ -17,7 +17,7 @@ from tests.integration.marketing.test_stores import add_stores
 
 
 async def marketing(settings_for: Any, start_app: Any, clock: Any, **keys: str) -> Any:
-    return await start_app(create_app(settings_for(MarketingSettings, **keys), clock))
+    return await start_app(create_app(settings_for(MarketingSettings, **keys), clock=clock))
 
 
 async def test_a_code_of_the_previous_key_claims_only_while_that_key_is_configured(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from services.orders.deadlines import run_due_deadlines
+from services.orders.deps import deps_of
+from services.orders.flows import run_due_deadlines
+from services.orders.jobs import deadline_round
 from tests.integration.orders.flow import awaiting_payment, payment, shipped
 
 
@@ -77,3 +79,20 @@ async def test_a_deadline_whose_order_is_busy_waits_for_the_next_pass(mall):
         assert await asyncio.wait_for(run_due_deadlines(mall.db, mall.clock), 5) == 0
     assert await run_due_deadlines(mall.db, mall.clock) == 1
     assert (await mall.order(order["id"]))["status"] == "CANCELLED"
+
+
+async def test_a_deadline_round_goes_on_while_batches_come_back_full(make_mall):
+    mall = await make_mall(deadline_batch=2)
+    await mall.add_sku("s1")
+    orders = [await awaiting_payment(mall) for _ in range(5)]  # a buyer may hold 5 unpaid orders
+    mall.clock.advance(minutes=31)
+    assert await deadline_round(deps_of(mall.client.server.app)) == 5
+    assert {(await mall.order(o["id"]))["status"] for o in orders} == {"CANCELLED"}
+
+
+async def test_the_service_runs_the_deadline_job_itself(make_mall):
+    mall = await make_mall(deadline_poll_seconds=0.05)
+    await mall.add_sku("s1")
+    order = await awaiting_payment(mall)
+    mall.clock.advance(minutes=31)
+    assert (await mall.status_becomes(order["id"], "CANCELLED"))["reason"] == "payment_timeout"

@@ -3,7 +3,7 @@ order.refund_approved → payments → payment.refunded → REFUNDED."""
 
 from __future__ import annotations
 
-from services.orders.deadlines import run_due_deadlines
+from services.orders.flows import run_due_deadlines
 from shared.events.payments import PaymentRefunded, PaymentRefundFailed
 from tests.integration.orders.flow import awaiting_payment, paid, payment, shipped
 from tests.support import eventually

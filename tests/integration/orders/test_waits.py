@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+from services.orders.deps import deps_of
 from shared.db import changes_channel
 from shared.events.catalog import ReservedLine, StockRejected, StockReserved
-from shared.service import CHANGES
 from tests.support import eventually
 
 
 async def test_waiting_gets_answer_at_the_decision_through_one_listener(mall):
-    changes = mall.client.server.app[CHANGES]
+    changes = deps_of(mall.client.server.app).changes
     placed = [await mall.place(user=f"u{i}") for i in range(3)]
     loop = asyncio.get_running_loop()
     started = loop.time()

@@ -19,10 +19,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
 from services.payments.app import create_app as create_payments
-from services.payments.context import CONTEXT, Context
+from services.payments.deps import PaymentsDeps, deps_of
 from services.payments.settings import PaymentsSettings
 from shared.alipay import AlipayClient, KeyPair, generate_key_pair
 from shared.bus import Bus
+from shared.clock import Clock
 from shared.events.base import Event, EventData
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
 from tests.support import eventually
@@ -107,7 +108,7 @@ class Mall:
     sandbox: RunningSandbox
     bus: Bus
     db: asyncpg.Pool
-    ctx: Context
+    ctx: PaymentsDeps
 
     async def publish(self, data: EventData) -> None:
         await self.bus.publish_event(Event.wrap(data, producer="orders"))
@@ -165,22 +166,28 @@ class Mall:
 
 
 @pytest.fixture
+def payments_clock() -> Clock | None:
+    """The clock payments runs on: the real one, unless a test module overrides this fixture."""
+    return None
+
+
+@pytest.fixture
 async def mall(sandbox: RunningSandbox, keys: Keys, settings_for: Any, database_url: str, amqp_url: str,
-               bus_prefix: str) -> AsyncIterator[Mall]:
+               bus_prefix: str, payments_clock: Clock | None) -> AsyncIterator[Mall]:
     port = free_port()
     settings = settings_for(
         PaymentsSettings, alipay_gateway_url=sandbox.gateway_url, alipay_app_id=APP_ID,
         alipay_app_private_key=keys.app.private_pem, alipay_public_key=keys.alipay.public_pem,
         alipay_notify_url=f"http://127.0.0.1:{port}/alipay/notify", alipay_seller_id="2088000000000001",
         reconcile_interval_s=3600, reconcile_after_s=0, db_pool_max=20)
-    app = create_payments(settings)
+    app = create_payments(settings, clock=payments_clock)
     client = TestClient(TestServer(app, host="127.0.0.1", port=port))
     await client.start_server()
     bus = Bus(amqp_url, prefix=bus_prefix, service="orders_probe")
     await bus.connect()
     db = await asyncpg.create_pool(database_url, min_size=1, max_size=5, server_settings={"search_path": "payments"})
     try:
-        yield Mall(client, sandbox, bus, db, app[CONTEXT])
+        yield Mall(client, sandbox, bus, db, deps_of(app))
     finally:
         await db.close()
         await bus.close()

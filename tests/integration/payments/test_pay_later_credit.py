@@ -20,11 +20,14 @@ DAY_MINUTES = 24 * 60
 
 
 @pytest.fixture
-def clock(mall) -> ManualClock:
+def payments_clock() -> ManualClock:
     """The service's clock, moved by the test (the bills job and due dates read it)."""
-    manual = ManualClock()
-    mall.ctx.clock = manual
-    return manual
+    return ManualClock()
+
+
+@pytest.fixture
+def clock(payments_clock: ManualClock) -> ManualClock:
+    return payments_clock
 
 
 async def bills_of(mall, user_id: str, score: int | None = 700) -> dict[str, Any]:

@@ -1,0 +1,28 @@
+"""What payments' handlers, flows and jobs are given: the shared Deps plus the Alipay client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, cast
+
+from aiohttp import web
+
+from services.payments.settings import PaymentsSettings
+from shared.alipay import AlipayClient
+from shared.service import DEPS, Deps
+
+
+@dataclass(frozen=True)
+class PaymentsDeps(Deps[PaymentsSettings]):
+    alipay: AlipayClient
+
+
+def build_deps(base: Deps[Any]) -> PaymentsDeps:
+    """The skeleton's Deps with an Alipay client on its HTTP session (built before consumers and jobs start)."""
+    settings = cast(PaymentsSettings, base.settings)
+    shared = {f.name: getattr(base, f.name) for f in fields(base)}
+    return PaymentsDeps(**shared, alipay=settings.alipay_client(base.http))
+
+
+def deps_of(app: web.Application) -> PaymentsDeps:
+    return cast(PaymentsDeps, app[DEPS])
