@@ -7,10 +7,8 @@ import time
 from datetime import UTC, datetime
 
 from services.gateway import store
-from services.gateway.settings import GatewaySettings
-from shared.service import Deps, Job
-
-GatewayDeps = Deps[GatewaySettings]
+from services.gateway.deps import GatewayDeps
+from shared.service import Job
 
 
 async def forget_old_rate_windows(deps: GatewayDeps) -> None:
