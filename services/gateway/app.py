@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.gateway.api import browse, buy, coupons, merchant, scan, session, wallet
+from services.gateway.api import browse, buy, coupons, delivery, merchant, scan, session, wallet
 from services.gateway.openapi import build_document
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
@@ -21,7 +21,8 @@ from shared.service import DB, create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
-                               *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS]
+                               *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
+                               *delivery.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 
 

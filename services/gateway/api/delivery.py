@@ -1,0 +1,75 @@
+"""Delivery (fulfilment): the buyer's address book; freight and pickup join checkout and orders in buy.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from services.gateway.models import TEXT_PATTERN, Answer
+from services.gateway.routes import Operation, forward
+from shared.http import StrictModel
+
+
+def _text(max_length: int) -> Any:
+    return Field(default=None, max_length=max_length, pattern=TEXT_PATTERN)
+
+
+class AlipayAddress(StrictModel):
+    """What `my.getAddress` returns; fulfilment maps these fields onto the address book's."""
+
+    fullname: str | None = _text(50)
+    mobilePhone: str | None = _text(20)  # noqa: N815 - Alipay's field names
+    prov: str | None = _text(30)
+    city: str | None = _text(30)
+    area: str | None = _text(30)
+    street: str | None = _text(100)
+    address: str | None = _text(200)
+    divisionCode: str | None = _text(12)  # noqa: N815
+    areaCode: str | None = _text(12)  # noqa: N815
+
+
+class AddressBody(StrictModel):
+    """The fields, or `alipay_address`. Phone: a mainland mobile; region_code: GB/T 2260, six digits, in the
+    province named."""
+
+    name: str | None = _text(50)
+    phone: str | None = _text(20)
+    province: str | None = _text(30)
+    city: str | None = _text(30)
+    district: str | None = _text(30)
+    detail: str | None = _text(200)
+    region_code: str | None = _text(12)
+    is_default: bool | None = None
+    alipay_address: AlipayAddress | None = None
+
+
+class AddressOut(Answer):
+    id: str
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    region_code: str
+    is_default: bool
+
+
+class AddressesOut(Answer):
+    items: list[AddressOut]
+
+
+OPERATIONS = [
+    Operation("GET", "/api/me/addresses", forward("my_addresses", "fulfilment", "GET", "/me/addresses"),
+              "The buyer's addresses, the default first", "delivery", answer=AddressesOut),
+    Operation("POST", "/api/me/addresses", forward("add_address", "fulfilment", "POST", "/me/addresses"),
+              "Add an address (or one my.getAddress returned); the first one is the default", "delivery",
+              body=AddressBody, answer=AddressOut, status=201, idempotent=True),
+    Operation("PUT", "/api/me/addresses/{id}", forward("change_address", "fulfilment", "PUT", "/me/addresses/{id}"),
+              "Change one of the buyer's addresses (is_default: true makes it the default)", "delivery",
+              body=AddressBody, answer=AddressOut),
+    Operation("DELETE", "/api/me/addresses/{id}",
+              forward("remove_address", "fulfilment", "DELETE", "/me/addresses/{id}", status=204),
+              "Delete an address (the newest other one becomes the default)", "delivery", status=204),
+]
