@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Start order: the sandbox first (the others call it), the gateway last (it calls everyone).
 SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "analytics", "fulfilment", "gateway"]
 WITHOUT_DATABASE = {"alipay_sandbox"}
-SEEDED = ["catalog", "marketing", "payments", "gateway"]  # those with a seeds/<name>.py
+SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
 
 

@@ -5,7 +5,7 @@ address or another merchant's order is simply not found (404: its existence is n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
@@ -13,7 +13,7 @@ from pydantic import Field
 from services.fulfilment import domain, flows, store
 from services.fulfilment.settings import FulfilmentSettings
 from shared.db import Tx
-from shared.http import StrictModel, current_user, idempotent, json_response, parse_body
+from shared.http import NotFound, StrictModel, current_merchant, current_user, idempotent, json_response, parse_body
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
@@ -79,3 +79,122 @@ async def remove_address(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as tx:
         await flows.remove_address(tx, user_id, request.match_info["address_id"])
     return web.Response(status=204)
+
+
+# --- freight: checkout asks, merchants set their template -------------------------------------------------------
+
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+OptionalId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class Choice(StrictModel):
+    method: Literal["express", "pickup"]
+    address_id: str | None = OptionalId
+    store_id: str | None = OptionalId
+
+
+class QuoteLine(StrictModel):
+    sku_id: str = Id
+    qty: int = Field(ge=1, le=10_000)
+    weight_g: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class QuoteBody(StrictModel):
+    merchant_id: str = Id
+    goods_fen: int = Field(ge=0, le=10_000_000_000)
+    lines: list[QuoteLine] = Field(min_length=1, max_length=50)
+    delivery: Choice | None = None
+
+
+@routes.post("/delivery/quote")
+async def quote(request: web.Request) -> web.Response:
+    """The delivery options and, for the buyer's choice, its freight and the snapshot orders keeps."""
+    user_id = current_user(request)
+    body = await parse_body(request, QuoteBody)
+    parcels = [domain.Parcel(ln.qty, ln.weight_g) for ln in body.lines]
+    choice = body.delivery.model_dump() if body.delivery else None
+    async with request.app[DB].pool.acquire() as conn:
+        answer = await flows.quote(conn, user_id, body.merchant_id, parcels, body.goods_fen, choice)
+    return json_response(answer)
+
+
+class RuleBody(StrictModel):
+    provinces: list[str] = Field(min_length=1, max_length=40)
+    first_units: int = Field(ge=1, le=1000)
+    first_fen: int = Field(ge=0, le=10_000_000)
+    extra_units: int = Field(ge=1, le=1000)
+    extra_fen: int = Field(ge=0, le=10_000_000)
+
+
+class TemplateBody(StrictModel):
+    """Provinces are the first two digits of their GB/T 2260 codes ("33" Zhejiang); those in no rule are not
+    delivered to."""
+
+    basis: Literal["piece", "weight"] = "piece"
+    free_above_fen: int | None = Field(default=None, ge=0, le=10_000_000_000)
+    default_item_weight_g: int = Field(default=500, ge=1, le=1_000_000)
+    rules: list[RuleBody] = Field(min_length=1, max_length=40)
+
+
+@routes.get("/merchant/freight-template")
+async def get_template(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    found = await store.get_template(request.app[DB].pool, merchant_id)
+    if found is None:
+        raise NotFound("No freight template: the merchant does not deliver by express yet",
+                       code="freight_template_not_found")
+    return json_response(found)
+
+
+@routes.put("/merchant/freight-template")
+async def put_template(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, TemplateBody)
+    async with request.app[DB].transaction() as tx:
+        saved = await flows.set_template(tx, merchant_id, body.basis, body.free_above_fen, body.default_item_weight_g,
+                                         [r.model_dump() for r in body.rules])
+    return json_response(saved)
+
+
+@routes.get("/merchant/pickup-stores")
+async def pickup_stores(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    return json_response({"items": await store.pickup_stores(request.app[DB].pool, merchant_id)})
+
+
+# --- an order's delivery and pickup ------------------------------------------------------------------------------
+
+@routes.get("/orders/{order_id}/delivery")
+async def order_delivery(request: web.Request) -> web.Response:
+    """The buyer's view of one order's delivery (the gateway adds `pickup` to the order from it)."""
+    user_id = current_user(request)
+    found = await store.user_delivery(request.app[DB].pool, user_id, request.match_info["order_id"])
+    if found is None:
+        raise NotFound("This order has no delivery here", code="delivery_not_found")
+    return json_response({"method": found["method"], "state": found["state"], "store_id": found["store_id"],
+                          "pickup": flows.pickup_view(found)})
+
+
+@routes.post("/merchant/orders/{order_id}/ready")
+async def mark_ready(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    async with request.app[DB].transaction() as tx:
+        return json_response(await flows.mark_ready(tx, merchant_id, request.match_info["order_id"]))
+
+
+class VerifyBody(StrictModel):
+    """The code as typed, or the QR text as scanned (`mpmall:pickup:<code>`)."""
+
+    code: str = Field(min_length=1, max_length=40)
+    store_id: str = Id
+
+
+@routes.post("/merchant/pickups/verify")
+async def verify_pickup(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, VerifyBody)
+    code = body.code.strip().removeprefix(domain.QR_PREFIX)
+    async with request.app[DB].transaction() as tx:
+        return json_response(await flows.verify_pickup(tx, merchant_id, body.store_id, code))

@@ -137,11 +137,18 @@ def freight_fen(template: FreightTemplate, region_code: str, parcels: list[Parce
     return rule.first_fen + math.ceil(further / rule.extra_units) * rule.extra_fen
 
 
-def pickup_code(number: int, digits: int) -> str:
+# Short enough to type at the counter; 10^8 codes per merchant, of which only the live ones are valid.
+PICKUP_CODE_DIGITS = 8
+
+
+def pickup_code(number: int, digits: int = PICKUP_CODE_DIGITS) -> str:
     """The code shown to the buyer, zero-padded to a fixed length (the caller draws `number` at random)."""
     return str(number % 10**digits).zfill(digits)
 
 
+QR_PREFIX = "mpmall:pickup:"
+
+
 def qr_text(code: str) -> str:
-    """What the QR code encodes: staff scan it, and the counter sends the code it carries."""
-    return f"mpmall:pickup:{code}"
+    """What the QR code encodes: staff scan it, and the counter sends it (or the code it carries)."""
+    return QR_PREFIX + code

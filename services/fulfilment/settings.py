@@ -10,5 +10,3 @@ class FulfilmentSettings(ServiceSettings):
     http_port: int = 8086
     # Addresses one buyer may keep (MALL_MAX_ADDRESSES_PER_BUYER); more is refused with address_book_full.
     max_addresses_per_buyer: int = Field(default=20, ge=1, le=200)
-    # Digits of a pickup code (MALL_PICKUP_CODE_DIGITS): short enough to type at the counter.
-    pickup_code_digits: int = Field(default=8, ge=6, le=12)

@@ -170,6 +170,14 @@ async def set_paid(conn: Queryable, order_id: str, code: str | None) -> None:
     await conn.execute("UPDATE deliveries SET state = 'paid', pickup_code = $2 WHERE order_id = $1", order_id, code)
 
 
+async def note_early_payment(conn: Queryable, order_id: str) -> None:
+    await conn.execute("INSERT INTO early_payments (order_id) VALUES ($1) ON CONFLICT DO NOTHING", order_id)
+
+
+async def take_early_payment(conn: Queryable, order_id: str) -> bool:
+    return bool(await conn.fetchval("DELETE FROM early_payments WHERE order_id = $1 RETURNING true", order_id))
+
+
 async def set_state(conn: Queryable, order_id: str, state: str) -> None:
     stamp = {"ready": ", ready_at = now()", "picked_up": ", picked_up_at = now()"}.get(state, "")
     await conn.execute(f"UPDATE deliveries SET state = $2{stamp} WHERE order_id = $1", order_id, state)

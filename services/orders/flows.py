@@ -39,12 +39,13 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
+    payable_fen = amounts.payable_fen + order["freight_fen"]  # coupons and points apply to goods, not freight
     await store.update_order(tx.conn, order["id"], now, status=status.value,
                              discount_fen=amounts.discount_fen, points_fen=amounts.points_fen,
-                             payable_fen=amounts.payable_fen)
+                             payable_fen=payable_fen)
     await tx.emit(OrderConfirmed(
         **_who(order), subject=order["subject"], subtotal_fen=order["subtotal_fen"],
-        discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=amounts.payable_fen,
+        discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=payable_fen,
         deposit_fen=order["deposit_fen"], pay_by=order["pay_by"], entry=order["entry"]))
 
 
@@ -57,8 +58,8 @@ async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> N
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
 
-async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
-    status = domain.transition(order["status"], Action.COMPLETE)
+async def complete(tx: Tx, order: asyncpg.Record, now: datetime, action: Action = Action.COMPLETE) -> None:
+    status = domain.transition(order["status"], action)
     await store.update_order(tx.conn, order["id"], now, status=status.value, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))

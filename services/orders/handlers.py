@@ -14,6 +14,7 @@ from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event, EventData
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
+from shared.events.fulfilment import PickupVerified
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
@@ -134,7 +135,16 @@ def make_handlers(clock: Clock) -> dict[type[EventData], Callable[[Tx, Any], Awa
         elif order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
             await flows.refund_failed(tx, order, refund, failed.reason, clock.now())
 
+    async def on_pickup_verified(tx: Tx, event: Event[PickupVerified]) -> None:
+        """The buyer took the goods at the store: the order is complete (a repeat or a refunded order: no-op)."""
+        order = await _locked(tx, event.data.order_id)
+        if order["status"] == Status.PAID:
+            await flows.complete(tx, order, clock.now(), domain.Action.PICK_UP)
+        else:
+            log.warning("pickup.verified for an order not PAID", order_id=order["id"], status=order["status"])
+
     return {
+        PickupVerified: on_pickup_verified,
         SkuChanged: on_sku_changed,
         StockReserved: on_stock_reserved,
         StockRejected: on_stock_rejected,

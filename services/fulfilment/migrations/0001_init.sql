@@ -67,3 +67,10 @@ CREATE TABLE deliveries (
 -- A live code names one order of one merchant: unique per merchant while it can still be used.
 CREATE UNIQUE INDEX deliveries_live_code ON deliveries (merchant_id, pickup_code)
     WHERE pickup_code IS NOT NULL AND state IN ('paid', 'ready');
+
+-- order.paid for an order whose delivery is not known (yet): an order without delivery, or order.paid
+-- overtaking order.placed, which then applies it. Rows of orders without delivery are a few bytes each.
+CREATE TABLE early_payments (
+    order_id    text PRIMARY KEY,
+    noted_at    timestamptz NOT NULL DEFAULT now()
+);

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from services.gateway.models import (
     CartOut,
+    DeliveryChoice,
     Items,
     OrderBody,
     OrderOut,
@@ -49,12 +50,25 @@ async def preview(call: Call) -> web.StreamResponse:
     quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
         "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
         "coupon_id": body.coupon_id, "points": body.points or 0})
+    delivery = await delivery_quote(call, priced, body.delivery)
     subtotal = int(priced["subtotal_fen"])
     discount = int(quote.get("discount_fen", 0))
     points_fen = int(quote.get("points_fen", 0))
+    freight = int(delivery["freight_fen"])  # coupons and points apply to the goods, never to freight
     return json_response({"subtotal_fen": subtotal, "discount_fen": discount, "points_fen": points_fen,
-                          "payable_fen": max(0, subtotal - discount - points_fen),
-                          "usable_coupons": quote.get("usable_coupons", [])})
+                          "payable_fen": max(0, subtotal - discount - points_fen) + freight,
+                          "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
+                          "delivery_options": delivery["delivery_options"]})
+
+
+async def delivery_quote(call: Call, priced: dict[str, Any], choice: DeliveryChoice | None) -> dict[str, Any]:
+    """fulfilment's options for this basket and, for the buyer's choice, its freight and snapshot (free
+    delivery is judged on the goods' subtotal)."""
+    answer: dict[str, Any] = await call.up.json(call.request, "fulfilment", "POST", "/delivery/quote", json={
+        "merchant_id": priced["merchant_id"], "goods_fen": priced["subtotal_fen"],
+        "lines": [{"sku_id": ln["sku_id"], "qty": ln["qty"]} for ln in priced["lines"]],
+        "delivery": choice.model_dump(exclude_none=True) if choice else None})
+    return answer
 
 
 def _placed(order: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +86,10 @@ async def place_order(call: Call) -> web.StreamResponse:
     body: OrderBody = call.body
     payload = body.model_dump(exclude_none=True)
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
+    if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
+        priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
+                                    json={"items": [i.model_dump() for i in body.items]})
+        payload["delivery"] = (await delivery_quote(call, priced, body.delivery))["delivery"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()
     if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
@@ -80,6 +98,20 @@ async def place_order(call: Call) -> web.StreamResponse:
                                    query={"wait_ms": call.settings.order_wait_ms},
                                    timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
     return json_response(_placed(order), status=201)
+
+
+async def order(call: Call) -> web.StreamResponse:
+    """The order from orders; fulfilment adds the pickup code (the buyer's own: both filter by the buyer)."""
+    reply = await call.up.call(call.request, "orders", "GET", path("/orders/{id}", id=call.param("id")))
+    if reply.status != 200 or not isinstance(reply.body, dict):
+        return relay(reply)
+    found = dict(reply.body)
+    if found.get("delivery"):
+        delivery = await call.up.call(call.request, "fulfilment", "GET",
+                                      path("/orders/{id}/delivery", id=call.param("id")))
+        if delivery.status == 200 and isinstance(delivery.body, dict) and delivery.body.get("pickup"):
+            found["pickup"] = delivery.body["pickup"]
+    return json_response(found)
 
 
 async def pay(call: Call) -> web.StreamResponse:
@@ -126,7 +158,7 @@ OPERATIONS = [
               body=OrderBody, answer=PlacedOut, status=201, idempotent=True),
     Operation("GET", "/api/orders", forward("orders", "orders", "GET", "/orders"), "The user's orders", "buy",
               query=OrdersQuery, answer=Items),
-    Operation("GET", "/api/orders/{id}", forward("order", "orders", "GET", "/orders/{id}"), "One order", "buy",
+    Operation("GET", "/api/orders/{id}", order, "One order (with its pickup code once a pickup order is paid)", "buy",
               answer=OrderOut),
     Operation("POST", "/api/orders/{id}/pay", pay, "Pay an order", "buy", body=PayBody, answer=PayOut,
               idempotent=True),

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from services.gateway.models import TEXT_PATTERN, Answer
+from services.gateway.api.merchant import _op
+from services.gateway.models import TEXT_PATTERN, Answer, Items
 from services.gateway.routes import Operation, forward
 from shared.http import StrictModel
 
@@ -72,4 +73,21 @@ OPERATIONS = [
     Operation("DELETE", "/api/me/addresses/{id}",
               forward("remove_address", "fulfilment", "DELETE", "/me/addresses/{id}", status=204),
               "Delete an address (the newest other one becomes the default)", "delivery", status=204),
+]
+
+
+OPERATIONS += [
+    _op("GET", "/api/merchant/freight-template", "merchant_freight_template", "fulfilment",
+        "/merchant/freight-template", "The merchant's express freight template"),
+    _op("PUT", "/api/merchant/freight-template", "merchant_set_freight_template", "fulfilment",
+        "/merchant/freight-template", "Replace the freight template: basis (piece or weight), free_above_fen, "
+        "rules per province (first units and fee, each further units and fee); other provinces are not delivered to",
+        body=True),
+    _op("POST", "/api/merchant/orders/{id}/ready", "merchant_pickup_ready", "fulfilment",
+        "/merchant/orders/{id}/ready", "A paid pickup order is ready at the store (the buyer is told)"),
+    _op("POST", "/api/merchant/pickups/verify", "merchant_verify_pickup", "fulfilment", "/merchant/pickups/verify",
+        "Verify a buyer's pickup code (typed, or the scanned QR text) at one of the merchant's stores: once "
+        "only; 404 for a code not of this merchant or store, 409 when already used", body=True),
+    _op("GET", "/api/merchant/pickup-stores", "merchant_pickup_stores", "fulfilment", "/merchant/pickup-stores",
+        "The merchant's stores that offer pickup", answer=Items),
 ]
