@@ -166,6 +166,7 @@ async def record_delivery(tx: Tx, order_id: str, user_id: str, merchant_id: str,
 
 async def mark_paid(tx: Tx, order_id: str) -> None:
     """A paid pickup order gets its code: random, and not live for another order of the same merchant."""
+    await store.lock_order(tx.conn, order_id)
     delivery = await store.delivery_for_update(tx.conn, order_id)
     if delivery is None:  # an order without delivery, or order.paid overtook order.placed: keep a note
         await store.note_early_payment(tx.conn, order_id)

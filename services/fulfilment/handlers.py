@@ -20,6 +20,7 @@ async def on_store_changed(tx: Tx, event: Event[StoreChanged]) -> None:
 async def on_order_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
     """Remember the order's delivery as orders took it (a redelivered event changes nothing)."""
     placed = event.data
+    await store.lock_order(tx.conn, placed.order_id)
     if placed.delivery is not None:
         await flows.record_delivery(tx, placed.order_id, placed.user_id, placed.merchant_id,
                                     placed.delivery.model_dump(mode="json"))

@@ -137,6 +137,11 @@ def _delivery(row: asyncpg.Record | None) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+async def lock_order(conn: Queryable, order_id: str) -> None:
+    """Serialise the handlers of one order's events: order.paid may arrive while order.placed is being handled."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('fulfilment.order'), hashtext($1))", order_id)
+
+
 async def insert_delivery(conn: Queryable, order_id: str, user_id: str, merchant_id: str, method: str,
                           store_id: str | None, address: dict[str, Any] | None, freight_fen: int) -> bool:
     """False when the order's delivery is already known (a redelivered order.placed)."""
