@@ -120,3 +120,28 @@ async def test_merchant_template_is_validated_and_its_own(mall: Mall) -> None:
     other = await gw.get("/api/merchant/freight-template", headers=mall.staff("mch_002"))
     assert (other.status, (await other.json())["code"]) == (404, "freight_template_not_found")
     assert (await gw.get("/api/merchant/freight-template", headers=mall.user())).status in (401, 403)
+
+
+async def test_coupons_take_off_the_goods_never_the_freight(mall: Mall) -> None:
+    home = (await setup(mall))["home"]
+    gw, staff = mall.gateway, mall.staff()
+    resp = await gw.post("/api/merchant/campaigns", json={"name": "开业", "kind": "coupon"}, headers=staff)
+    assert resp.status == 201, await resp.text()
+    campaign = await resp.json()
+    resp = await gw.post(f"/api/merchant/campaigns/{campaign['id']}/templates", headers=staff, json={
+        "name": "满100减20", "kind": "fixed", "amount_fen": 2_000, "threshold_fen": 10_000, "valid_days": 7,
+        "total_qty": 100})
+    assert resp.status == 201, await resp.text()
+    template = await resp.json()
+    resp = await gw.post(f"/api/coupons/{template['id']}/claim",
+                         headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+    coupon = await resp.json()
+    express = {"method": "express", "address_id": home["id"]}
+    body = {"items": [{"sku_id": "sku_tea", "qty": 3}], "coupon_id": coupon["id"], "delivery": express}
+    quoted = await (await gw.post("/api/checkout/preview", json=body, headers=mall.user())).json()
+    assert (quoted["subtotal_fen"], quoted["discount_fen"], quoted["freight_fen"]) == (15_000, 2_000, 1_200)
+    assert quoted["payable_fen"] == 15_000 - 2_000 + 1_200
+    resp = await gw.post("/api/orders", json=body, headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["payable_fen"] == 14_200
