@@ -174,7 +174,36 @@ async def order_delivery(request: web.Request) -> web.Response:
     if found is None:
         raise NotFound("This order has no delivery here", code="delivery_not_found")
     return json_response({"method": found["method"], "state": found["state"], "store_id": found["store_id"],
-                          "pickup": flows.pickup_view(found)})
+                          "pickup": flows.pickup_view(found), "shipment": flows.shipment_view(found)})
+
+
+@routes.get("/orders/{order_id}/tracking")
+async def tracking(request: web.Request) -> web.Response:
+    """Newest first. Only what the mall itself knows until the logistics client pushes carriers' updates."""
+    user_id = current_user(request)
+    db = request.app[DB].pool
+    found = await store.user_delivery(db, user_id, request.match_info["order_id"])
+    if found is None or found["carrier"] is None:
+        raise NotFound("This order has not been shipped with a tracking number", code="tracking_not_found")
+    events = await store.tracking_events(db, found["order_id"])
+    return json_response({"carrier": found["carrier"], "tracking_no": found["tracking_no"],
+                          "state": events[0]["state"] if events else "shipped",
+                          "events": [{"at": e["at"], "text": e["text"]} for e in events]})
+
+
+class WaybillBody(StrictModel):
+    carrier: str = Field(min_length=1, max_length=32)
+    tracking_no: str = Field(min_length=1, max_length=40)
+
+
+@routes.post("/merchant/orders/{order_id}/shipment-check")
+async def check_shipment(request: web.Request) -> web.Response:
+    """The gateway asks before orders ships: answers the normalised waybill or refuses (nothing is written)."""
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, WaybillBody)
+    answer = await flows.check_shipment(request.app[DB].pool, merchant_id, request.match_info["order_id"],
+                                        body.carrier, body.tracking_no)
+    return json_response(answer)
 
 
 @routes.post("/merchant/orders/{order_id}/ready")

@@ -137,6 +137,31 @@ def freight_fen(template: FreightTemplate, region_code: str, parcels: list[Parce
     return rule.first_fen + math.ceil(further / rule.extra_units) * rule.extra_fen
 
 
+# Carriers by their 快递100 company code (the aggregator the tracking client will speak to), with the shape of
+# their waybill numbers as the carriers publish them (approximations: a number that passes may still be unknown).
+CARRIERS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "shunfeng": ("顺丰速运", re.compile(r"^SF\d{12,13}$")),
+    "zhongtong": ("中通快递", re.compile(r"^(7[0-9]|75)\d{10,13}$")),
+    "yuantong": ("圆通速递", re.compile(r"^YT\d{13,15}$")),
+    "yunda": ("韵达快递", re.compile(r"^\d{13,15}$")),
+    "shentong": ("申通快递", re.compile(r"^(77|88|55|66)\d{11,13}$")),
+    "jd": ("京东物流", re.compile(r"^JD[A-Z0-9]{13,16}$")),
+    "ems": ("EMS", re.compile(r"^([A-Z]{2}\d{9}[A-Z]{2}|1\d{12})$")),
+}
+
+
+def check_waybill(carrier: str, tracking_no: str) -> str:
+    """The tracking number, upper-cased, if it has the carrier's shape."""
+    if carrier not in CARRIERS:
+        raise Refusal("unknown_carrier", f"Unknown carrier {carrier!r}", 422, field="carrier",
+                      carriers=sorted(CARRIERS))
+    number = tracking_no.strip().upper()
+    if not CARRIERS[carrier][1].match(number):
+        raise Refusal("invalid_tracking_no", f"Not a {CARRIERS[carrier][0]} tracking number", 422,
+                      field="tracking_no")
+    return number
+
+
 # Short enough to type at the counter; 10^8 codes per merchant, of which only the live ones are valid.
 PICKUP_CODE_DIGITS = 8
 

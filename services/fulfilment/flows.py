@@ -231,3 +231,35 @@ async def verify_pickup(tx: Tx, merchant_id: str, store_id: str, code: str) -> d
     await tx.emit(PickupVerified(order_id=delivery["order_id"], user_id=delivery["user_id"],
                                  merchant_id=merchant_id, store_id=store_id))
     return {"order_id": delivery["order_id"], "state": "picked_up"}
+
+
+# --- shipping ------------------------------------------------------------------------------------------------
+
+async def check_shipment(conn: Queryable, merchant_id: str, order_id: str, carrier: str,
+                         tracking_no: str) -> dict[str, Any]:
+    """Before orders ships: the waybill has the carrier's shape and the order is this merchant's express order."""
+    number = domain.check_waybill(carrier, tracking_no)
+    delivery = await store.merchant_delivery(conn, merchant_id, order_id)
+    if delivery is None:
+        raise Refusal(*ORDER_NOT_FOUND, 404)
+    if delivery["method"] != "express":
+        raise Refusal("pickup_order", "A pickup order is handed over at the store, not shipped", 409)
+    return {"carrier": carrier, "tracking_no": number}
+
+
+async def record_shipment(tx: Tx, order_id: str, carrier: str | None, tracking_no: str | None, at: Any) -> None:
+    """order.shipped with a waybill: the shipment and its first tracking line (a repeat changes nothing)."""
+    await store.lock_order(tx.conn, order_id)
+    delivery = await store.delivery_for_update(tx.conn, order_id)
+    if delivery is None or carrier is None or tracking_no is None or delivery["state"] == "shipped":
+        return
+    await store.set_shipped(tx.conn, order_id, carrier, tracking_no, at)
+    name = domain.CARRIERS[carrier][0] if carrier in domain.CARRIERS else carrier
+    await store.add_tracking_event(tx.conn, order_id, at, "shipped", f"商家已发货，{name} {tracking_no}")
+
+
+def shipment_view(delivery: dict[str, Any]) -> dict[str, Any] | None:
+    if delivery["carrier"] is None:
+        return None
+    return {"carrier": delivery["carrier"], "tracking_no": delivery["tracking_no"],
+            "shipped_at": delivery["shipped_at"]}

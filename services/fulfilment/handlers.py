@@ -7,7 +7,7 @@ from services.fulfilment import flows, store
 from shared.db import Tx
 from shared.events.base import Event, EventData
 from shared.events.catalog import StoreChanged
-from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRefundApproved
+from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRefundApproved, OrderShipped
 from shared.inbox import Handler
 
 
@@ -32,6 +32,11 @@ async def on_order_paid(tx: Tx, event: Event[OrderPaid]) -> None:
     await flows.mark_paid(tx, event.data.order_id)
 
 
+async def on_order_shipped(tx: Tx, event: Event[OrderShipped]) -> None:
+    shipped = event.data
+    await flows.record_shipment(tx, shipped.order_id, shipped.carrier, shipped.tracking_no, event.occurred_at)
+
+
 async def on_order_cancelled(tx: Tx, event: Event[OrderCancelled | OrderRefundApproved]) -> None:
     await flows.mark_cancelled(tx, event.data.order_id)
 
@@ -42,4 +47,5 @@ HANDLERS: dict[type[EventData], Handler] = {
     OrderPaid: on_order_paid,
     OrderCancelled: on_order_cancelled,
     OrderRefundApproved: on_order_cancelled,
+    OrderShipped: on_order_shipped,
 }

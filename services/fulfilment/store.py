@@ -130,7 +130,7 @@ async def pickup_store(conn: Queryable, merchant_id: str, store_id: str) -> dict
 # --- deliveries --------------------------------------------------------------------------------------------
 
 DELIVERY_COLUMNS = ("order_id, user_id, merchant_id, method, store_id, address, freight_fen, state, pickup_code, "
-                    "ready_at, picked_up_at")
+                    "ready_at, picked_up_at, carrier, tracking_no, shipped_at")
 
 
 def _delivery(row: asyncpg.Record | None) -> dict[str, Any] | None:
@@ -195,3 +195,26 @@ async def code_at_merchant_for_update(conn: Queryable, merchant_id: str, code: s
             WHERE merchant_id = $1 AND pickup_code = $2 AND state IN ('paid', 'ready', 'picked_up')
             ORDER BY (state <> 'picked_up') DESC, picked_up_at DESC NULLS LAST LIMIT 1 FOR UPDATE""",
         merchant_id, code))
+
+
+# --- shipments -----------------------------------------------------------------------------------------------
+
+async def merchant_delivery(conn: Queryable, merchant_id: str, order_id: str) -> dict[str, Any] | None:
+    return _delivery(await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1 "
+                                         "AND merchant_id = $2", order_id, merchant_id))
+
+
+async def set_shipped(conn: Queryable, order_id: str, carrier: str, tracking_no: str, at: Any) -> None:
+    await conn.execute("UPDATE deliveries SET state = 'shipped', carrier = $2, tracking_no = $3, shipped_at = $4 "
+                       "WHERE order_id = $1", order_id, carrier, tracking_no, at)
+
+
+async def add_tracking_event(conn: Queryable, order_id: str, at: Any, state: str, text: str) -> None:
+    await conn.execute("INSERT INTO tracking_events (order_id, at, state, text) VALUES ($1, $2, $3, $4)",
+                       order_id, at, state, text)
+
+
+async def tracking_events(conn: Queryable, order_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT at, state, text FROM tracking_events WHERE order_id = $1 "
+                            "ORDER BY at DESC, seq DESC", order_id)
+    return [dict(r) for r in rows]

@@ -272,12 +272,21 @@ async def change_merchant_order(request: web.Request, change: Change) -> web.Res
         return json_response(await fresh_view(tx.conn, order_id))
 
 
+class ShipBody(StrictModel):
+    """The waybill, as fulfilment checked it for the gateway (both or neither)."""
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=32)
+    tracking_no: str | None = Field(default=None, min_length=1, max_length=40)
+
+
 @routes.post("/merchant/orders/{order_id}/ship")
 async def ship(request: web.Request) -> web.Response:
     clock, settings = request.app[CLOCK], _settings(request)
+    body = await parse_body(request, ShipBody) if request.can_read_body else ShipBody()
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
-        await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds))
+        await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds),
+                         body.carrier, body.tracking_no)
 
     return await change_merchant_order(request, change)
 

@@ -65,13 +65,16 @@ async def complete(tx: Tx, order: asyncpg.Record, now: datetime, action: Action 
     await tx.emit(OrderCompleted(**_who(order)))
 
 
-async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
+async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta,
+               carrier: str | None = None, tracking_no: str | None = None) -> None:
+    if (order["delivery"] or {}).get("method") == "pickup":
+        raise domain.Refusal("pickup_order", "A pickup order is handed over at the store, not shipped")
     status = domain.transition(order["status"], Action.SHIP)
     auto_confirm_at = now + auto_confirm_after
     await store.update_order(tx.conn, order["id"], now, status=status.value, shipped_at=now,
                              auto_confirm_at=auto_confirm_at)
     await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
-    await tx.emit(OrderShipped(**_who(order)))
+    await tx.emit(OrderShipped(**_who(order), carrier=carrier, tracking_no=tracking_no))
 
 
 async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str, amount_fen: int,

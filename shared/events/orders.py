@@ -89,6 +89,8 @@ class OrderShipped(EventData):
     order_id: str
     user_id: str
     merchant_id: str
+    carrier: str | None = None  # 快递100 company code, checked by fulfilment before the gateway ships
+    tracking_no: str | None = None
 
 
 @event("order.completed")

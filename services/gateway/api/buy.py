@@ -109,8 +109,10 @@ async def order(call: Call) -> web.StreamResponse:
     if found.get("delivery"):
         delivery = await call.up.call(call.request, "fulfilment", "GET",
                                       path("/orders/{id}/delivery", id=call.param("id")))
-        if delivery.status == 200 and isinstance(delivery.body, dict) and delivery.body.get("pickup"):
-            found["pickup"] = delivery.body["pickup"]
+        if delivery.status == 200 and isinstance(delivery.body, dict):
+            for part in ("pickup", "shipment"):
+                if delivery.body.get(part):
+                    found[part] = delivery.body[part]
     return json_response(found)
 
 

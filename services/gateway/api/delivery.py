@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from pydantic import Field
 
 from services.gateway.api.merchant import _op
 from services.gateway.models import TEXT_PATTERN, Answer, Items
-from services.gateway.routes import Operation, forward
-from shared.http import StrictModel
+from services.gateway.routes import Call, Operation, forward
+from services.gateway.upstream import path, relay
+from shared.http import StrictModel, Unprocessable
 
 
 def _text(max_length: int) -> Any:
@@ -61,6 +63,36 @@ class AddressesOut(Answer):
     items: list[AddressOut]
 
 
+class ShipBody(StrictModel):
+    """The carrier (快递100 company code: shunfeng, zhongtong, yuantong, yunda, shentong, jd, ems) and its
+    waybill number, checked per carrier by fulfilment. Both, or neither (a shipment without tracking)."""
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    tracking_no: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class TrackingOut(Answer):
+    carrier: str
+    tracking_no: str
+    state: str
+    events: list[dict[str, Any]]
+
+
+async def ship_order(call: Call) -> web.StreamResponse:
+    """fulfilment checks the waybill and that this is the merchant's express order; then orders ships, and
+    order.shipped carries the waybill back to fulfilment."""
+    body: ShipBody = call.body or ShipBody()
+    waybill: dict[str, Any] = {}
+    if body.carrier is not None or body.tracking_no is not None:
+        if body.carrier is None or body.tracking_no is None:
+            raise Unprocessable("carrier and tracking_no go together", code="waybill_incomplete")
+        waybill = await call.up.json(call.request, "fulfilment", "POST", path(
+            "/merchant/orders/{id}/shipment-check", id=call.param("id")), json=body.model_dump())
+    target = path("/merchant/orders/{id}/ship", id=call.param("id"))
+    reply = await call.up.call(call.request, "orders", "POST", target, json=waybill)
+    return relay(reply)
+
+
 OPERATIONS = [
     Operation("GET", "/api/me/addresses", forward("my_addresses", "fulfilment", "GET", "/me/addresses"),
               "The buyer's addresses, the default first", "delivery", answer=AddressesOut),
@@ -77,6 +109,13 @@ OPERATIONS = [
 
 
 OPERATIONS += [
+    Operation("GET", "/api/orders/{id}/tracking",
+              forward("order_tracking", "fulfilment", "GET", "/orders/{id}/tracking"),
+              "Where a shipped order is: carrier, tracking number, state and events (newest first)", "delivery",
+              answer=TrackingOut),
+    Operation("POST", "/api/merchant/orders/{id}/ship", ship_order, "Ship a paid express order with its carrier and "
+              "tracking number (checked per carrier)", "merchant", auth="staff", body=ShipBody, optional_key=True,
+              optional_body=True),
     _op("GET", "/api/merchant/freight-template", "merchant_freight_template", "fulfilment",
         "/merchant/freight-template", "The merchant's express freight template"),
     _op("PUT", "/api/merchant/freight-template", "merchant_set_freight_template", "fulfilment",

@@ -13,15 +13,24 @@ from tests.support import eventually
 
 async def paid_pickup_order(mall: Mall) -> dict[str, Any]:
     await setup(mall)
-    gw, alice = mall.gateway, mall.user()
-    resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_tea", "qty": 2}],
-                                              "delivery": {"method": "pickup", "store_id": "sto_lake"}},
-                         headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
-    assert resp.status == 201, await resp.text()
-    placed = await resp.json()
+    placed = await place(mall, {"method": "pickup", "store_id": "sto_lake"})
     assert (placed["status"], placed["payable_fen"]) == ("AWAITING_PAYMENT", 10_000)  # no freight for pickup
-    order = await (await gw.get(f"/api/orders/{placed['id']}", headers=alice)).json()
+    order = await (await mall.gateway.get(f"/api/orders/{placed['id']}", headers=mall.user())).json()
     assert "pickup" not in order  # no code before it is paid
+    return await pay(mall, placed, lambda found: bool(found.get("pickup")))
+
+
+async def place(mall: Mall, delivery: dict[str, Any]) -> dict[str, Any]:
+    resp = await mall.gateway.post("/api/orders", json={"items": [{"sku_id": "sku_tea", "qty": 2}],
+                                                        "delivery": delivery},
+                                   headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+    return dict(await resp.json())
+
+
+async def pay(mall: Mall, placed: dict[str, Any], done: Any) -> dict[str, Any]:
+    """Pay through the Alipay sandbox; the order once PAID and `done(order)`."""
+    gw, alice = mall.gateway, mall.user()
     resp = await gw.post(f"/api/orders/{placed['id']}/pay", json={"method": "alipay"},
                          headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
     assert resp.status in (200, 201), await resp.text()
@@ -31,7 +40,7 @@ async def paid_pickup_order(mall: Mall) -> dict[str, Any]:
 
     async def with_code() -> dict[str, Any] | None:
         found = await (await gw.get(f"/api/orders/{placed['id']}", headers=alice)).json()
-        return found if found["status"] == "PAID" and found.get("pickup") else None
+        return found if found["status"] == "PAID" and done(found) else None
 
     return await eventually(with_code, timeout=20)
 

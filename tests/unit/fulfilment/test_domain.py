@@ -9,6 +9,7 @@ from services.fulfilment.domain import (
     FreightTemplate,
     Parcel,
     check_region,
+    check_waybill,
     freight_fen,
     from_alipay,
     normalise_phone,
@@ -91,3 +92,19 @@ def test_regions_not_delivered_to_are_refused_even_when_free() -> None:
 def test_pickup_codes_have_a_fixed_length() -> None:
     assert pickup_code(42, 8) == "00000042"
     assert len(pickup_code(10**8 - 1, 8)) == 8
+
+
+@pytest.mark.parametrize(("carrier", "number"), [("shunfeng", "SF1234567890123"), ("shunfeng", "sf123456789012"),
+                                                 ("zhongtong", "731234567890"), ("yuantong", "YT1234567890123"),
+                                                 ("jd", "JDVA12345678901"), ("ems", "EA123456789CN")])
+def test_waybills_of_the_carriers_shape_pass(carrier: str, number: str) -> None:
+    assert check_waybill(carrier, number) == number.upper()
+
+
+def test_other_waybills_are_refused() -> None:
+    for carrier, number, code in [("shunfeng", "1234567890123", "invalid_tracking_no"),
+                                  ("ems", "EA12345678CN", "invalid_tracking_no"),
+                                  ("dhl", "1234567890", "unknown_carrier")]:
+        with pytest.raises(Refusal) as refused:
+            check_waybill(carrier, number)
+        assert refused.value.code == code
