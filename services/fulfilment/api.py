@@ -14,6 +14,7 @@ from services.fulfilment import domain, flows, store
 from services.fulfilment.settings import FulfilmentSettings
 from shared.db import Tx
 from shared.http import NotFound, StrictModel, current_merchant, current_user, idempotent, json_response, parse_body
+from shared.refusal import Refusal
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
@@ -225,5 +226,15 @@ async def verify_pickup(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
     body = await parse_body(request, VerifyBody)
     code = body.code.strip().removeprefix(domain.QR_PREFIX)
-    async with request.app[DB].transaction() as tx:
-        return json_response(await flows.verify_pickup(tx, merchant_id, body.store_id, code))
+    settings, db = settings_of(request), request.app[DB]
+    counter = f"{merchant_id}/{body.store_id}"
+    await flows.check_guessing(db.pool, counter, settings.pickup_misses_per_window,
+                               settings.pickup_miss_window_seconds)
+    try:
+        async with db.transaction() as tx:
+            return json_response(await flows.verify_pickup(tx, merchant_id, body.store_id, code))
+    except Refusal as refused:
+        if refused.code == "pickup_not_found":  # counted apart: the refusal rolled its own transaction back
+            async with db.transaction() as tx:
+                await store.add_pickup_miss(tx.conn, counter, settings.pickup_miss_window_seconds)
+        raise

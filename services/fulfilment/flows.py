@@ -263,3 +263,11 @@ def shipment_view(delivery: dict[str, Any]) -> dict[str, Any] | None:
         return None
     return {"carrier": delivery["carrier"], "tracking_no": delivery["tracking_no"],
             "shipped_at": delivery["shipped_at"]}
+
+
+async def check_guessing(conn: Queryable, counter: str, limit: int, window_seconds: int) -> None:
+    """Refuse verification at a merchant's store that typed `limit` wrong codes in this window (no code is
+    even looked at), so guessing live codes is too slow to pay off."""
+    if await store.pickup_misses(conn, counter, window_seconds) >= limit:
+        raise Refusal("too_many_wrong_codes", "Too many wrong pickup codes at this store; try again later", 429,
+                      title="Too many requests", retry_after_seconds=window_seconds)

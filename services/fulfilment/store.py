@@ -218,3 +218,19 @@ async def tracking_events(conn: Queryable, order_id: str) -> list[dict[str, Any]
     rows = await conn.fetch("SELECT at, state, text FROM tracking_events WHERE order_id = $1 "
                             "ORDER BY at DESC, seq DESC", order_id)
     return [dict(r) for r in rows]
+
+
+# --- wrong pickup codes ----------------------------------------------------------------------------------------
+
+WINDOW = "to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"
+
+
+async def pickup_misses(conn: Queryable, counter: str, window_seconds: int) -> int:
+    return int(await conn.fetchval(f"SELECT coalesce(max(misses), 0) FROM pickup_misses WHERE counter = $1 "
+                                   f"AND window_start = {WINDOW}", counter, window_seconds))
+
+
+async def add_pickup_miss(conn: Queryable, counter: str, window_seconds: int) -> None:
+    await conn.execute(f"""INSERT INTO pickup_misses (counter, window_start, misses) VALUES ($1, {WINDOW}, 1)
+                           ON CONFLICT (counter, window_start) DO UPDATE SET misses = pickup_misses.misses + 1""",
+                       counter, window_seconds)

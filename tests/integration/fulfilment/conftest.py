@@ -43,7 +43,9 @@ class Fulfilment:
 
 @pytest.fixture
 async def fulfilment(settings_for: Any, start_app: Any, amqp_url: str, bus_prefix: str) -> AsyncIterator[Fulfilment]:
-    client = await start_app(create_app(settings_for(FulfilmentSettings)))
+    # Three wrong pickup codes per store and hour, so the guessing limit is quick to reach.
+    client = await start_app(create_app(settings_for(FulfilmentSettings, pickup_misses_per_window=3,
+                                                     pickup_miss_window_seconds=3600)))
     bus = Bus(amqp_url, prefix=bus_prefix, service="test-publisher")
     await bus.connect()
     try:

@@ -89,3 +89,25 @@ async def test_the_demo_seed_gives_templates_and_pickup_stores_once(fulfilment: 
         "name": "王五", "phone": "13700000000", "province": "新疆维吾尔自治区", "city": "乌鲁木齐市",
         "district": "天山区", "detail": "1号", "region_code": "650102"})
     assert status == 400  # no Idempotency-Key
+
+
+async def test_guessing_codes_at_a_store_is_stopped_after_a_few_misses(fulfilment: Fulfilment) -> None:
+    await fulfilment.publish(placed("o4"))
+    await fulfilment.publish(paid("o4"))
+    code = (await eventually(lambda: pickup_of(fulfilment, "o4")))["code"]
+    wrong = [c for c in ("00000001", "00000002", "00000003", "00000004") if c != code][:3]
+
+    async def verify(code: str, merchant: str = "m1", store_id: str = "st1") -> tuple[int, Any]:
+        return await fulfilment.call("POST", "/merchant/pickups/verify", merchant=merchant,
+                                     json={"code": code, "store_id": store_id})
+
+    for guess in wrong:
+        status, body = await verify(guess)
+        assert (status, body["code"]) == (404, "pickup_not_found")
+    # Another merchant trying codes at this store id counts on its own counter, not on m1's.
+    assert (await verify("00000009", merchant="m2"))[0] == 404
+    status, body = await verify(code)  # even the right code waits now: nothing is looked up
+    assert (status, body["code"]) == (429, "too_many_wrong_codes")
+    assert (await pickup_of(fulfilment, "o4") or {}).get("state") == "paid"
+    status, _ = await verify("00000009", store_id="st2")  # the merchant's other counters still work
+    assert status == 404
