@@ -25,7 +25,7 @@ from services.gateway.models import (
     RefundBody,
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
-from services.gateway.upstream import path, relay
+from services.gateway.upstream import ServiceUnavailable, UpstreamError, path, relay
 from shared.http import StrictModel, json_response
 
 
@@ -50,7 +50,12 @@ async def preview(call: Call) -> web.StreamResponse:
     quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
         "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
         "coupon_id": body.coupon_id, "points": body.points or 0})
-    delivery = await delivery_quote(call, priced, body.delivery)
+    try:
+        delivery = await delivery_quote(call, priced, body.delivery)
+    except (ServiceUnavailable, UpstreamError):
+        if body.delivery is not None:
+            raise  # a chosen delivery's freight must be known
+        delivery = {"freight_fen": 0, "delivery_options": []}  # prices without options beat no preview
     subtotal = int(priced["subtotal_fen"])
     discount = int(quote.get("discount_fen", 0))
     points_fen = int(quote.get("points_fen", 0))
@@ -107,8 +112,11 @@ async def order(call: Call) -> web.StreamResponse:
         return relay(reply)
     found = dict(reply.body)
     if found.get("delivery"):
-        delivery = await call.up.call(call.request, "fulfilment", "GET",
-                                      path("/orders/{id}/delivery", id=call.param("id")))
+        try:
+            delivery = await call.up.call(call.request, "fulfilment", "GET",
+                                          path("/orders/{id}/delivery", id=call.param("id")))
+        except ServiceUnavailable:  # the order without its pickup code until fulfilment is back
+            return json_response(found)
         if delivery.status == 200 and isinstance(delivery.body, dict):
             for part in ("pickup", "shipment"):
                 if delivery.body.get(part):

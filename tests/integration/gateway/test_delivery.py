@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from tests.integration.gateway.conftest import Mall
+from tests.integration.gateway.support import DOWN, create_app, gateway_settings
 from tests.integration.gateway.test_addresses import HOME, add
 from tests.integration.gateway.test_routing import create_product
 from tests.support import eventually
@@ -145,3 +146,18 @@ async def test_coupons_take_off_the_goods_never_the_freight(mall: Mall) -> None:
     resp = await gw.post("/api/orders", json=body, headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
     assert resp.status == 201, await resp.text()
     assert (await resp.json())["payable_fen"] == 14_200
+
+
+async def test_without_fulfilment_preview_still_prices_the_goods_but_not_a_chosen_delivery(
+        mall: Mall, settings_for: Any, start_app: Any) -> None:
+    home = (await setup(mall))["home"]
+    urls = {f"{name}_url": str(client.make_url("")).rstrip("/") for name, client in mall.services.items()}
+    settings = gateway_settings(settings_for, **{**urls, "fulfilment_url": DOWN})
+    gateway = await start_app(create_app(settings))
+    body: dict[str, Any] = {"items": [{"sku_id": "sku_tea", "qty": 1}]}
+    resp = await gateway.post("/api/checkout/preview", json=body, headers=mall.user())
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["payable_fen"] == 5_000 and (await resp.json())["delivery_options"] == []
+    body["delivery"] = {"method": "express", "address_id": home["id"]}
+    resp = await gateway.post("/api/checkout/preview", json=body, headers=mall.user())
+    assert (resp.status, (await resp.json())["code"]) == (503, "service_unavailable")
