@@ -36,9 +36,9 @@ from shared.db import Database, bootstrap, create_pool, service_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 # Start order: the sandbox first (the others call it), the gateway last (it calls everyone).
-SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "analytics", "gateway"]
+SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "analytics", "fulfilment", "gateway"]
 WITHOUT_DATABASE = {"alipay_sandbox"}
-SEEDED = ["catalog", "marketing", "payments", "gateway"]  # those with a seeds/<name>.py
+SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
 # Dev servers of a web build of the client (Vite, CRA): the only origins the local gateway allows (CORS).
 DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173"]

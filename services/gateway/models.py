@@ -140,18 +140,29 @@ class ItemIn(StrictModel):
     qty: int = Field(ge=1, le=99)
 
 
+class DeliveryChoice(StrictModel):
+    """Express to one of the buyer's addresses, or pickup at one of the merchant's stores."""
+
+    method: Literal["express", "pickup"]
+    address_id: RefId | None = None
+    store_id: RefId | None = None
+
+
 class PreviewBody(StrictModel):
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     coupon_id: RefId | None = None
     points: int | None = Field(default=None, ge=0, le=10_000_000)
+    delivery: DeliveryChoice | None = None
 
 
 class PreviewOut(Answer):
     subtotal_fen: int
     discount_fen: int
     points_fen: int
-    payable_fen: int
+    payable_fen: int  # goods after coupon and points, plus freight
     usable_coupons: list[Any]
+    freight_fen: int = 0
+    delivery_options: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class OrderBody(PreviewBody):

@@ -52,7 +52,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     if params:
         doc["parameters"] = params
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
+        doc["requestBody"] = {"required": not op.optional_body, "content": {
             "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}}}
     elif op.raw_body is not None:
         doc["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": {"type": "object"}}}}

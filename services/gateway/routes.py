@@ -56,6 +56,7 @@ class Operation:
     status: int = 200
     idempotent: bool = False  # an Idempotency-Key header is required
     optional_key: bool = False  # an Idempotency-Key header is passed on when given
+    optional_body: bool = False  # `body` may be left out altogether (the handler then gets None)
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
     answer_text: bool = False
     visit_merchant: VisitMerchant | None = None  # the call is a visit to one merchant (user.active says which)
@@ -117,7 +118,8 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         if visitor is not None and op.visit_merchant is None:
             await note_visit(request, visitor)
         query = parse_query(request, op.query) if op.query else None
-        body = await parse_body(request, op.body) if op.body else None
+        wants_body = op.body is not None and (not op.optional_body or request.can_read_body)
+        body = await parse_body(request, op.body) if op.body and wants_body else None
         key = request.headers.get("Idempotency-Key")
         if op.idempotent and not key:
             raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")

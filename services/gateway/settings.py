@@ -25,6 +25,7 @@ class GatewaySettings(AlipayAppSettings):
     payments_url: str = "http://127.0.0.1:8083"
     marketing_url: str = "http://127.0.0.1:8084"
     analytics_url: str = "http://127.0.0.1:8085"
+    fulfilment_url: str = "http://127.0.0.1:8086"
     alipay_sandbox_url: str = "http://127.0.0.1:8090"
     upstream_timeout_seconds: float = 5.0
 
@@ -79,4 +80,5 @@ class GatewaySettings(AlipayAppSettings):
 
     def base_urls(self) -> dict[str, str]:
         return {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,
-                "marketing": self.marketing_url, "analytics": self.analytics_url}
+                "marketing": self.marketing_url, "analytics": self.analytics_url,
+                "fulfilment": self.fulfilment_url}

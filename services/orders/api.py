@@ -21,7 +21,7 @@ from services.orders.domain import Status
 from services.orders.settings import OrdersSettings
 from shared.db import Tx
 from shared.events.common import Line
-from shared.events.orders import Entry, OrderPlaced
+from shared.events.orders import Delivery, Entry, OrderPlaced
 from shared.http import (
     NotFound,
     StrictModel,
@@ -54,6 +54,7 @@ class PlaceBody(PriceBody):
     coupon_id: str | None = Field(default=None, min_length=1, max_length=64)
     points: int = Field(default=0, ge=0, le=100_000_000)
     entry: Entry = "other"
+    delivery: Delivery | None = None  # as fulfilment quoted it; the gateway passes it on
 
 
 class RefundBody(StrictModel):
@@ -99,6 +100,7 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: async
             "reason": refund["reason"], "failure_reason": refund["failure_reason"]},
         "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
         "completed_at": order["completed_at"], "reason": order["reason"],
+        "freight_fen": order["freight_fen"], "delivery": order["delivery"],
     }
 
 
@@ -153,12 +155,13 @@ async def place_order(request: web.Request) -> web.Response:
         await store.insert_order(
             tx.conn, order_id=order_id, user_id=user_id, priced=priced, entry=body.entry,
             coupon_id=body.coupon_id, points=body.points, subject=domain.subject([ln.name for ln in priced.lines]),
-            promotion_status=domain.promotion_needed(body.coupon_id, body.points), pay_by=pay_by, now=now)
+            promotion_status=domain.promotion_needed(body.coupon_id, body.points), pay_by=pay_by, now=now,
+            delivery=body.delivery.model_dump(mode="json") if body.delivery else None)
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)  # also ends a saga that never answers
         await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in priced.lines])
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=priced.merchant_id, subtotal_fen=priced.subtotal_fen,
-            coupon_id=body.coupon_id, points=body.points, entry=body.entry,
+            coupon_id=body.coupon_id, points=body.points, entry=body.entry, delivery=body.delivery,
             lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
                         category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
@@ -265,12 +268,21 @@ async def change_merchant_order(request: web.Request, change: Change) -> web.Res
         return json_response(await fresh_view(tx.conn, order_id))
 
 
+class ShipBody(StrictModel):
+    """The waybill, as fulfilment checked it for the gateway (both or neither)."""
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=32)
+    tracking_no: str | None = Field(default=None, min_length=1, max_length=40)
+
+
 @routes.post("/merchant/orders/{order_id}/ship")
 async def ship(request: web.Request) -> web.Response:
     clock, settings = deps_of(request.app).clock, _settings(request)
+    body = await parse_body(request, ShipBody) if request.can_read_body else ShipBody()
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
-        await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds))
+        await flows.ship(tx, order, clock.now(), timedelta(seconds=settings.auto_confirm_seconds),
+                         body.carrier, body.tracking_no)
 
     return await change_merchant_order(request, change)
 

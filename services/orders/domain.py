@@ -37,6 +37,7 @@ class Action(StrEnum):
     PAY = "pay"
     SHIP = "ship"
     COMPLETE = "complete"
+    PICK_UP = "pick_up"  # fulfilment verified the pickup code: the buyer has the goods
     REQUEST_REFUND = "request_refund"
     REJECT_REFUND = "reject_refund"
     FAIL_REFUND = "fail_refund"
@@ -52,6 +53,7 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
     (S.AWAITING_PAYMENT, A.PAY): S.PAID,
     (S.PAID, A.SHIP): S.SHIPPED,
     (S.SHIPPED, A.COMPLETE): S.COMPLETED,
+    (S.PAID, A.PICK_UP): S.COMPLETED,
     (S.PAID, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.SHIPPED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.COMPLETED, A.REQUEST_REFUND): S.REFUND_REQUESTED,

@@ -42,11 +42,12 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
+    payable_fen = amounts.payable_fen + order["freight_fen"]  # coupons and points apply to goods, not freight
     await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
-                     points_fen=amounts.points_fen, payable_fen=amounts.payable_fen)
+                     points_fen=amounts.points_fen, payable_fen=payable_fen)
     await tx.emit(OrderConfirmed(
         **_who(order), subject=order["subject"], subtotal_fen=order["subtotal_fen"],
-        discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=amounts.payable_fen,
+        discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=payable_fen,
         deposit_fen=order["deposit_fen"], pay_by=order["pay_by"], entry=order["entry"]))
 
 
@@ -58,19 +59,22 @@ async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> N
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
 
-async def complete(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
-    status = domain.transition(order["status"], Action.COMPLETE)
+async def complete(tx: Tx, order: asyncpg.Record, now: datetime, action: Action = Action.COMPLETE) -> None:
+    status = domain.transition(order["status"], action)
     await set_status(tx, order["id"], now, status, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))
 
 
-async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
+async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta,
+               carrier: str | None = None, tracking_no: str | None = None) -> None:
+    if (order["delivery"] or {}).get("method") == "pickup":
+        raise domain.Refusal("pickup_order", "A pickup order is handed over at the store, not shipped")
     status = domain.transition(order["status"], Action.SHIP)
     auto_confirm_at = now + auto_confirm_after
     await set_status(tx, order["id"], now, status, shipped_at=now, auto_confirm_at=auto_confirm_at)
     await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
-    await tx.emit(OrderShipped(**_who(order)))
+    await tx.emit(OrderShipped(**_who(order), carrier=carrier, tracking_no=tracking_no))
 
 
 async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str, amount_fen: int,

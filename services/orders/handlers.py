@@ -12,6 +12,7 @@ from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
+from shared.events.fulfilment import PickupVerified
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
@@ -139,8 +140,18 @@ async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[Paymen
         await flows.refund_failed(tx, order, refund, failed.reason, deps.clock.now())
 
 
+async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerified]) -> None:
+    """The buyer took the goods at the store: the order is complete (a repeat or a refunded order: no-op)."""
+    order = await _locked(tx, event.data.order_id)
+    if order["status"] == Status.PAID:
+        await flows.complete(tx, order, deps.clock.now(), domain.Action.PICK_UP)
+    else:
+        log.warning("pickup.verified for an order not PAID", order_id=order["id"], status=order["status"])
+
+
 HANDLERS = (
     Handlers[OrdersDeps]()
+    .on(PickupVerified, on_pickup_verified)
     .on(SkuChanged, on_sku_changed)
     .on(StockReserved, on_stock_reserved)
     .on(StockRejected, on_stock_rejected)

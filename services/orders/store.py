@@ -80,20 +80,20 @@ async def cart_of(conn: Conn, user_id: str) -> list[asyncpg.Record]:
 ORDER_COLUMNS = """id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen, deposit_fen,
     discount_fen, points_fen, payable_fen, stock_status, promotion_status, reason, pay_by, payment_id,
     payment_method, paid_fen, paid_at, shipped_at, auto_confirm_at, completed_at, cancelled_at, created_at,
-    updated_at"""
+    updated_at, freight_fen, delivery"""
 
 
 async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Priced, entry: str,
                        coupon_id: str | None, points: int, subject: str, promotion_status: str,
-                       pay_by: datetime, now: datetime) -> None:
+                       pay_by: datetime, now: datetime, delivery: dict[str, Any] | None = None) -> None:
     await conn.execute(
         """
         INSERT INTO orders (id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen,
-                            deposit_fen, promotion_status, pay_by, created_at, updated_at)
-        VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                            deposit_fen, promotion_status, pay_by, created_at, updated_at, delivery, freight_fen)
+        VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
         """,
         order_id, user_id, priced.merchant_id, entry, coupon_id, points, subject, priced.subtotal_fen,
-        priced.deposit_fen, promotion_status, pay_by, now)
+        priced.deposit_fen, promotion_status, pay_by, now, delivery, (delivery or {}).get("freight_fen", 0))
     await conn.executemany(
         """
         INSERT INTO order_lines (order_id, line_no, sku_id, product_id, category_id, name, qty,

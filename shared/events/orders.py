@@ -3,13 +3,38 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import EventData, event
 from shared.events.common import Fen, Line
 
 # Where the buyer came from (Alipay `scene` mapped to our entry points); analytics reports by it.
 Entry = Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "other"]
+
+
+class DeliveryAddress(BaseModel):
+    """The address as it was when the order was placed (editing the address book later changes no order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    region_code: str
+
+
+class Delivery(BaseModel):
+    """How the order reaches the buyer, as fulfilment quoted it: express to an address, or pickup at a store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["express", "pickup"]
+    freight_fen: Fen = Field(default=0, ge=0)
+    store_id: str | None = None
+    address: DeliveryAddress | None = None
 
 
 @event("order.placed")
@@ -22,6 +47,7 @@ class OrderPlaced(EventData):
     coupon_id: str | None = None
     points: int = Field(default=0, ge=0)  # points the buyer wants to spend (100 points = 1 yuan)
     entry: Entry = "other"
+    delivery: Delivery | None = None  # None: goods that need no delivery (or an order from before fulfilment)
 
 
 @event("order.confirmed")
@@ -63,6 +89,8 @@ class OrderShipped(EventData):
     order_id: str
     user_id: str
     merchant_id: str
+    carrier: str | None = None  # 快递100 company code, checked by fulfilment before the gateway ships
+    tracking_no: str | None = None
 
 
 @event("order.completed")

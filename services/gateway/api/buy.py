@@ -10,6 +10,7 @@ from pydantic import Field
 
 from services.gateway.models import (
     CartOut,
+    DeliveryChoice,
     Items,
     OrderBody,
     OrderOut,
@@ -23,7 +24,7 @@ from services.gateway.models import (
     RefundBody,
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
-from services.gateway.upstream import path, relay
+from services.gateway.upstream import ServiceUnavailable, UpstreamError, path, relay
 from shared.http import StrictModel, json_response
 
 
@@ -48,12 +49,30 @@ async def preview(call: Call) -> web.StreamResponse:
     quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
         "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
         "coupon_id": body.coupon_id, "points": body.points or 0})
+    try:
+        delivery = await delivery_quote(call, priced, body.delivery)
+    except (ServiceUnavailable, UpstreamError):
+        if body.delivery is not None:
+            raise  # a chosen delivery's freight must be known
+        delivery = {"freight_fen": 0, "delivery_options": []}  # prices without options beat no preview
     subtotal = int(priced["subtotal_fen"])
     discount = int(quote.get("discount_fen", 0))
     points_fen = int(quote.get("points_fen", 0))
+    freight = int(delivery["freight_fen"])  # coupons and points apply to the goods, never to freight
     return json_response({"subtotal_fen": subtotal, "discount_fen": discount, "points_fen": points_fen,
-                          "payable_fen": max(0, subtotal - discount - points_fen),
-                          "usable_coupons": quote.get("usable_coupons", [])})
+                          "payable_fen": max(0, subtotal - discount - points_fen) + freight,
+                          "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
+                          "delivery_options": delivery["delivery_options"]})
+
+
+async def delivery_quote(call: Call, priced: dict[str, Any], choice: DeliveryChoice | None) -> dict[str, Any]:
+    """fulfilment's options for this basket and, for the buyer's choice, its freight and snapshot (free
+    delivery is judged on the goods' subtotal)."""
+    answer: dict[str, Any] = await call.up.json(call.request, "fulfilment", "POST", "/delivery/quote", json={
+        "merchant_id": priced["merchant_id"], "goods_fen": priced["subtotal_fen"],
+        "lines": [{"sku_id": ln["sku_id"], "qty": ln["qty"]} for ln in priced["lines"]],
+        "delivery": choice.model_dump(exclude_none=True) if choice else None})
+    return answer
 
 
 def _placed(order: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +90,10 @@ async def place_order(call: Call) -> web.StreamResponse:
     body: OrderBody = call.body
     payload = body.model_dump(exclude_none=True)
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
+    if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
+        priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
+                                    json={"items": [i.model_dump() for i in body.items]})
+        payload["delivery"] = (await delivery_quote(call, priced, body.delivery))["delivery"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()
     if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
@@ -79,6 +102,25 @@ async def place_order(call: Call) -> web.StreamResponse:
                                    query={"wait_ms": call.settings.order_wait_ms},
                                    timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
     return json_response(_placed(order), status=201)
+
+
+async def order(call: Call) -> web.StreamResponse:
+    """The order from orders; fulfilment adds the pickup code (the buyer's own: both filter by the buyer)."""
+    reply = await call.up.call(call.request, "orders", "GET", path("/orders/{id}", id=call.param("id")))
+    if reply.status != 200 or not isinstance(reply.body, dict):
+        return relay(reply)
+    found = dict(reply.body)
+    if found.get("delivery"):
+        try:
+            delivery = await call.up.call(call.request, "fulfilment", "GET",
+                                          path("/orders/{id}/delivery", id=call.param("id")))
+        except ServiceUnavailable:  # the order without its pickup code until fulfilment is back
+            return json_response(found)
+        if delivery.status == 200 and isinstance(delivery.body, dict):
+            for part in ("pickup", "shipment"):
+                if delivery.body.get(part):
+                    found[part] = delivery.body[part]
+    return json_response(found)
 
 
 async def pay(call: Call) -> web.StreamResponse:
@@ -119,7 +161,7 @@ OPERATIONS = [
               body=OrderBody, answer=PlacedOut, status=201, idempotent=True),
     Operation("GET", "/api/orders", forward("orders", "orders", "GET", "/orders"), "The user's orders", "buy",
               query=OrdersQuery, answer=Items),
-    Operation("GET", "/api/orders/{id}", forward("order", "orders", "GET", "/orders/{id}"), "One order", "buy",
+    Operation("GET", "/api/orders/{id}", order, "One order (with its pickup code once a pickup order is paid)", "buy",
               answer=OrderOut),
     Operation("POST", "/api/orders/{id}/pay", pay, "Pay an order", "buy", body=PayBody, answer=PayOut,
               idempotent=True),

@@ -80,8 +80,6 @@ OPERATIONS = [
         "/merchant/blocked-terms/{id}", "Unblock a search-suggestion term", status=204),
     _op("GET", "/api/merchant/orders", "merchant_orders", "orders", "/merchant/orders",
         "The merchant's orders", query=OrdersQuery, answer=Items),
-    _op("POST", "/api/merchant/orders/{id}/ship", "merchant_ship_order", "orders",
-        "/merchant/orders/{id}/ship", "Ship a paid order"),
     _op("POST", "/api/merchant/orders/{id}/refund/approve", "merchant_approve_refund", "orders",
         "/merchant/orders/{id}/refund/approve", "Approve a refund request"),
     _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",

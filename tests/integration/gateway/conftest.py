@@ -21,7 +21,8 @@ from tests.integration.gateway.support import add_staff, gateway_settings, staff
 
 APP_ID = "2021000000000001"
 SERVICES = {"catalog": "CatalogSettings", "orders": "OrdersSettings", "marketing": "MarketingSettings",
-            "payments": "PaymentsSettings", "analytics": "AnalyticsSettings"}
+            "payments": "PaymentsSettings", "analytics": "AnalyticsSettings",
+            "fulfilment": "FulfilmentSettings"}
 
 
 @dataclass

@@ -1,0 +1,56 @@
+"""One function per consumed event, each run once per event id inside the inbox's transaction; the table
+HANDLERS is what app.py hands to the service skeleton."""
+
+from __future__ import annotations
+
+from services.fulfilment import flows, store
+from services.fulfilment.deps import FulfilmentDeps
+from shared.db import Tx
+from shared.events.base import Event
+from shared.events.catalog import StoreChanged
+from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRefundApproved, OrderShipped
+from shared.service import Handlers
+
+
+async def on_store_changed(deps: FulfilmentDeps, tx: Tx, event: Event[StoreChanged]) -> None:
+    """Keep the local copy of the merchants' stores (pickup is offered at active ones)."""
+    s = event.data
+    await store.upsert_store(tx.conn, s.store_id, s.merchant_id, s.name, s.address, s.active)
+
+
+async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
+    """Remember the order's delivery as orders took it (a redelivered event changes nothing)."""
+    placed = event.data
+    await store.lock_order(tx.conn, placed.order_id)
+    if placed.delivery is not None:
+        await flows.record_delivery(tx, placed.order_id, placed.user_id, placed.merchant_id,
+                                    placed.delivery.model_dump(mode="json"))
+        if await store.take_early_payment(tx.conn, placed.order_id):
+            await flows.mark_paid(tx, placed.order_id)
+
+
+async def on_order_paid(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    await flows.mark_paid(tx, event.data.order_id)
+
+
+async def on_order_shipped(deps: FulfilmentDeps, tx: Tx, event: Event[OrderShipped]) -> None:
+    shipped = event.data
+    await flows.record_shipment(tx, shipped.order_id, shipped.carrier, shipped.tracking_no, event.occurred_at)
+
+
+async def on_order_cancelled(deps: FulfilmentDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
+    await flows.mark_cancelled(tx, event.data.order_id)
+
+
+async def on_refund_approved(deps: FulfilmentDeps, tx: Tx, event: Event[OrderRefundApproved]) -> None:
+    """A refunded order is not picked up: its code closes, as for a cancelled one."""
+    await flows.mark_cancelled(tx, event.data.order_id)
+
+
+HANDLERS = (Handlers[FulfilmentDeps]()
+            .on(StoreChanged, on_store_changed)
+            .on(OrderPlaced, on_order_placed)
+            .on(OrderPaid, on_order_paid)
+            .on(OrderCancelled, on_order_cancelled)
+            .on(OrderRefundApproved, on_refund_approved)
+            .on(OrderShipped, on_order_shipped))

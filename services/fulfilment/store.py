@@ -1,0 +1,236 @@
+"""All SQL of fulfilment, one function per query; parameters only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from shared.db import Queryable
+
+ADDRESS_COLUMNS = "id, name, phone, province, city, district, detail, region_code, is_default"
+
+
+def _address(row: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(row) if row is not None else None
+
+
+# --- addresses ---------------------------------------------------------------------------------------------
+
+async def lock_address_book(conn: Queryable, user_id: str) -> None:
+    """Serialise one buyer's address-book writes (the default flag moves between rows)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('fulfilment.addresses'), hashtext($1))", user_id)
+
+
+async def list_addresses(conn: Queryable, user_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(f"SELECT {ADDRESS_COLUMNS} FROM addresses WHERE user_id = $1 "
+                            "ORDER BY is_default DESC, created_at DESC, id", user_id)
+    return [dict(r) for r in rows]
+
+
+async def count_addresses(conn: Queryable, user_id: str) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM addresses WHERE user_id = $1", user_id))
+
+
+async def get_address(conn: Queryable, user_id: str, address_id: str) -> dict[str, Any] | None:
+    return _address(await conn.fetchrow(f"SELECT {ADDRESS_COLUMNS} FROM addresses WHERE id = $1 AND user_id = $2",
+                                        address_id, user_id))
+
+
+async def clear_default(conn: Queryable, user_id: str) -> None:
+    await conn.execute("UPDATE addresses SET is_default = false WHERE user_id = $1 AND is_default", user_id)
+
+
+async def insert_address(conn: Queryable, address_id: str, user_id: str, fields: dict[str, Any],
+                         is_default: bool) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        f"""INSERT INTO addresses (id, user_id, name, phone, province, city, district, detail, region_code, is_default)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {ADDRESS_COLUMNS}""",
+        address_id, user_id, fields["name"], fields["phone"], fields["province"], fields["city"],
+        fields["district"], fields["detail"], fields["region_code"], is_default)
+    assert row is not None
+    return dict(row)
+
+
+async def update_address(conn: Queryable, user_id: str, address_id: str, fields: dict[str, Any],
+                         is_default: bool) -> dict[str, Any] | None:
+    return _address(await conn.fetchrow(
+        f"""UPDATE addresses SET name = $3, phone = $4, province = $5, city = $6, district = $7, detail = $8,
+                   region_code = $9, is_default = $10, updated_at = now()
+            WHERE id = $1 AND user_id = $2 RETURNING {ADDRESS_COLUMNS}""",
+        address_id, user_id, fields["name"], fields["phone"], fields["province"], fields["city"],
+        fields["district"], fields["detail"], fields["region_code"], is_default))
+
+
+async def delete_address(conn: Queryable, user_id: str, address_id: str) -> bool | None:
+    """Whether the deleted row was the default; None when there was no such address of this buyer."""
+    return await conn.fetchval("DELETE FROM addresses WHERE id = $1 AND user_id = $2 RETURNING is_default",
+                               address_id, user_id)
+
+
+async def promote_newest(conn: Queryable, user_id: str) -> None:
+    await conn.execute(
+        """UPDATE addresses SET is_default = true WHERE id = (
+               SELECT id FROM addresses WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 1)""", user_id)
+
+
+# --- freight templates -------------------------------------------------------------------------------------
+
+async def get_template(conn: Queryable, merchant_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT basis, free_above_fen, default_item_weight_g FROM freight_templates "
+                              "WHERE merchant_id = $1", merchant_id)
+    if row is None:
+        return None
+    rules = await conn.fetch("SELECT provinces, first_units, first_fen, extra_units, extra_fen FROM freight_rules "
+                             "WHERE merchant_id = $1 ORDER BY position", merchant_id)
+    return {**dict(row), "rules": [dict(r) for r in rules]}
+
+
+async def upsert_template(conn: Queryable, merchant_id: str, basis: str, free_above_fen: int | None,
+                          default_item_weight_g: int) -> None:
+    await conn.execute(
+        """INSERT INTO freight_templates (merchant_id, basis, free_above_fen, default_item_weight_g)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (merchant_id) DO UPDATE SET basis = $2, free_above_fen = $3, default_item_weight_g = $4,
+                                                   updated_at = now()""",
+        merchant_id, basis, free_above_fen, default_item_weight_g)
+
+
+async def replace_rules(conn: Queryable, merchant_id: str, rules: list[dict[str, Any]]) -> None:
+    await conn.execute("DELETE FROM freight_rules WHERE merchant_id = $1", merchant_id)
+    await conn.executemany(
+        """INSERT INTO freight_rules (merchant_id, position, provinces, first_units, first_fen, extra_units, extra_fen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        [(merchant_id, i, list(r["provinces"]), r["first_units"], r["first_fen"], r["extra_units"], r["extra_fen"])
+         for i, r in enumerate(rules)])
+
+
+# --- stores (copy of catalog's) ----------------------------------------------------------------------------
+
+async def upsert_store(conn: Queryable, store_id: str, merchant_id: str, name: str, address: str,
+                       active: bool) -> None:
+    await conn.execute(
+        """INSERT INTO stores (store_id, merchant_id, name, address, active) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (store_id) DO UPDATE SET merchant_id = $2, name = $3, address = $4, active = $5""",
+        store_id, merchant_id, name, address, active)
+
+
+async def pickup_stores(conn: Queryable, merchant_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT store_id, name, address, open_hours FROM stores "
+                            "WHERE merchant_id = $1 AND active AND pickup_enabled ORDER BY store_id", merchant_id)
+    return [dict(r) for r in rows]
+
+
+async def pickup_store(conn: Queryable, merchant_id: str, store_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT store_id, name, address, open_hours FROM stores WHERE store_id = $1 "
+                              "AND merchant_id = $2 AND active AND pickup_enabled", store_id, merchant_id)
+    return dict(row) if row is not None else None
+
+
+# --- deliveries --------------------------------------------------------------------------------------------
+
+DELIVERY_COLUMNS = ("order_id, user_id, merchant_id, method, store_id, address, freight_fen, state, pickup_code, "
+                    "ready_at, picked_up_at, carrier, tracking_no, shipped_at")
+
+
+def _delivery(row: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(row) if row is not None else None
+
+
+async def lock_order(conn: Queryable, order_id: str) -> None:
+    """Serialise the handlers of one order's events: order.paid may arrive while order.placed is being handled."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('fulfilment.order'), hashtext($1))", order_id)
+
+
+async def insert_delivery(conn: Queryable, order_id: str, user_id: str, merchant_id: str, method: str,
+                          store_id: str | None, address: dict[str, Any] | None, freight_fen: int) -> bool:
+    """False when the order's delivery is already known (a redelivered order.placed)."""
+    return bool(await conn.fetchval(
+        """INSERT INTO deliveries (order_id, user_id, merchant_id, method, store_id, address, freight_fen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id) DO NOTHING RETURNING true""",
+        order_id, user_id, merchant_id, method, store_id, address, freight_fen))
+
+
+async def delivery_for_update(conn: Queryable, order_id: str) -> dict[str, Any] | None:
+    return _delivery(await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1 FOR UPDATE",
+                                         order_id))
+
+
+async def user_delivery(conn: Queryable, user_id: str, order_id: str) -> dict[str, Any] | None:
+    return _delivery(await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1 "
+                                         "AND user_id = $2", order_id, user_id))
+
+
+async def merchant_delivery_for_update(conn: Queryable, merchant_id: str, order_id: str) -> dict[str, Any] | None:
+    return _delivery(await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1 "
+                                         "AND merchant_id = $2 FOR UPDATE", order_id, merchant_id))
+
+
+async def code_is_live(conn: Queryable, merchant_id: str, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM deliveries WHERE merchant_id = $1 AND pickup_code = $2 "
+                                    "AND state IN ('paid', 'ready')", merchant_id, code))
+
+
+async def set_paid(conn: Queryable, order_id: str, code: str | None) -> None:
+    await conn.execute("UPDATE deliveries SET state = 'paid', pickup_code = $2 WHERE order_id = $1", order_id, code)
+
+
+async def note_early_payment(conn: Queryable, order_id: str) -> None:
+    await conn.execute("INSERT INTO early_payments (order_id) VALUES ($1) ON CONFLICT DO NOTHING", order_id)
+
+
+async def take_early_payment(conn: Queryable, order_id: str) -> bool:
+    return bool(await conn.fetchval("DELETE FROM early_payments WHERE order_id = $1 RETURNING true", order_id))
+
+
+async def set_state(conn: Queryable, order_id: str, state: str) -> None:
+    stamp = {"ready": ", ready_at = now()", "picked_up": ", picked_up_at = now()"}.get(state, "")
+    await conn.execute(f"UPDATE deliveries SET state = $2{stamp} WHERE order_id = $1", order_id, state)
+
+
+async def code_at_merchant_for_update(conn: Queryable, merchant_id: str, code: str) -> dict[str, Any] | None:
+    """The order this merchant's code names: the live one first, else the latest that used it."""
+    return _delivery(await conn.fetchrow(
+        f"""SELECT {DELIVERY_COLUMNS} FROM deliveries
+            WHERE merchant_id = $1 AND pickup_code = $2 AND state IN ('paid', 'ready', 'picked_up')
+            ORDER BY (state <> 'picked_up') DESC, picked_up_at DESC NULLS LAST LIMIT 1 FOR UPDATE""",
+        merchant_id, code))
+
+
+# --- shipments -----------------------------------------------------------------------------------------------
+
+async def merchant_delivery(conn: Queryable, merchant_id: str, order_id: str) -> dict[str, Any] | None:
+    return _delivery(await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1 "
+                                         "AND merchant_id = $2", order_id, merchant_id))
+
+
+async def set_shipped(conn: Queryable, order_id: str, carrier: str, tracking_no: str, at: Any) -> None:
+    await conn.execute("UPDATE deliveries SET state = 'shipped', carrier = $2, tracking_no = $3, shipped_at = $4 "
+                       "WHERE order_id = $1", order_id, carrier, tracking_no, at)
+
+
+async def add_tracking_event(conn: Queryable, order_id: str, at: Any, state: str, text: str) -> None:
+    await conn.execute("INSERT INTO tracking_events (order_id, at, state, text) VALUES ($1, $2, $3, $4)",
+                       order_id, at, state, text)
+
+
+async def tracking_events(conn: Queryable, order_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT at, state, text FROM tracking_events WHERE order_id = $1 "
+                            "ORDER BY at DESC, seq DESC", order_id)
+    return [dict(r) for r in rows]
+
+
+# --- wrong pickup codes ----------------------------------------------------------------------------------------
+
+WINDOW = "to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"
+
+
+async def pickup_misses(conn: Queryable, counter: str, window_seconds: int) -> int:
+    return int(await conn.fetchval(f"SELECT coalesce(max(misses), 0) FROM pickup_misses WHERE counter = $1 "
+                                   f"AND window_start = {WINDOW}", counter, window_seconds))
+
+
+async def add_pickup_miss(conn: Queryable, counter: str, window_seconds: int) -> None:
+    await conn.execute(f"""INSERT INTO pickup_misses (counter, window_start, misses) VALUES ($1, {WINDOW}, 1)
+                           ON CONFLICT (counter, window_start) DO UPDATE SET misses = pickup_misses.misses + 1""",
+                       counter, window_seconds)
