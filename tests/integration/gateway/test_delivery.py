@@ -152,7 +152,9 @@ async def test_without_fulfilment_preview_still_prices_the_goods_but_not_a_chose
         mall: Mall, settings_for: Any, start_app: Any) -> None:
     home = (await setup(mall))["home"]
     urls = {f"{name}_url": str(client.make_url("")).rstrip("/") for name, client in mall.services.items()}
-    settings = gateway_settings(settings_for, **{**urls, "fulfilment_url": DOWN})
+    # the same signing key as the mall's gateway, so its buyer tokens hold here too
+    settings = gateway_settings(settings_for, **{**urls, "fulfilment_url": DOWN},
+                                token_secret=mall.settings.token_secret)
     gateway = await start_app(create_app(settings))
     body: dict[str, Any] = {"items": [{"sku_id": "sku_tea", "qty": 1}]}
     resp = await gateway.post("/api/checkout/preview", json=body, headers=mall.user())
