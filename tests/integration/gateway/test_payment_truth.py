@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date, timedelta
 from typing import Any
+
+import asyncpg
 
 from tests.integration.gateway.test_routing import create_product
 from tests.support import eventually
@@ -77,3 +80,31 @@ async def test_cancelled_after_a_lost_notify_is_refunded_in_the_same_flow(mall):
         return sum(trade["refunds"].values()) == 29_900
     await eventually(refunded, timeout=10)
     assert (await (await gw.get(f"/api/orders/{order_id}", headers=alice)).json())["status"] == "CANCELLED"
+
+
+async def test_analytics_counts_the_paid_orders_orders_has_after_an_unwanted_payment(mall, database_url):
+    await create_product(mall, LAMP)
+    gw, alice, staff = mall.gateway, mall.user("u_alice"), mall.staff()
+    kept_id, kept = await _paid_without_notify(mall, alice)
+    assert (await (await gw.post(f"/api/orders/{kept_id}/payment-check", headers=alice)).json())["status"] == "PAID"
+    late_id, late = await _paid_without_notify(mall, alice)
+    resp = await gw.post(f"/api/orders/{late_id}/cancel", headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 200, await resp.text()
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        async def refund_seen_by_analytics() -> bool:  # the marker: analytics handled the unwanted refund
+            return bool(await conn.fetchval(
+                "SELECT count(*) FROM analytics.event_log WHERE event_type = 'payment.refunded' "
+                "AND data->>'payment_id' = $1 AND (data->>'unwanted')::boolean", late["payment_id"]))
+        await eventually(refund_seen_by_analytics, timeout=15)
+    finally:
+        await conn.close()
+
+    paid = await (await gw.get("/api/orders", params={"status": "PAID"}, headers=alice)).json()
+    assert [o["id"] for o in paid["items"]] == [kept_id]
+    today = date.today()
+    span = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+    kpis = (await (await gw.get("/api/merchant/metrics", params=span, headers=staff)).json())["kpis"]
+    assert (kpis["orders"], kpis["paid_fen"], kpis["gmv_fen"], kpis["aov_fen"]) == (len(paid["items"]), 29_900,
+                                                                                    29_900, 29_900)
