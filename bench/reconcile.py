@@ -9,8 +9,9 @@ Alipay is another machine) holding the same trades, paid. Then measures, in this
   raw        `alipay.trade.query` of every trade through the shared AlipayClient, `concurrency` in flight:
              the floor set by signing, the sandbox and verifying (nothing is written);
   reconcile  payments' own `reconcile_once` (batches claimed with SKIP LOCKED, `concurrency` queries in
-             flight, each answer applied in its own transaction as a notify would be, payment.confirmed in
-             the outbox), timed until every payment is succeeded.
+             flight, each answer applied in its own transaction as a notify would be, on a pool of the
+             service's default size, payment.confirmed in the outbox), timed until every payment is
+             succeeded.
 """
 
 from __future__ import annotations
@@ -138,15 +139,16 @@ async def main() -> None:
     dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
     try:
         await bootstrap(dsn, "payments")
-        pool = await create_pool(service_dsn(dsn, "payments"), "payments", max_size=args.concurrency + 4)
-        db = Database(pool, "payments")
-        await seed_payments(db, out_trade_nos)
-        if not await asyncio.to_thread(ready.wait, 120):
-            raise RuntimeError("the sandbox did not start")
         settings = PaymentsSettings(
             alipay_gateway_url=f"http://127.0.0.1:{port}/gateway.do", alipay_app_id=APP_ID,
             alipay_app_private_key=app_keys.private_pem, alipay_public_key=alipay_keys.public_pem,
             reconcile_concurrency=args.concurrency, reconcile_batch=args.batch)
+        # The service's own pool size (MALL_DB_POOL_MAX, 10 by default): applying waits for it as it would.
+        pool = await create_pool(service_dsn(dsn, "payments"), "payments", max_size=settings.db_pool_max)
+        db = Database(pool, "payments")
+        await seed_payments(db, out_trade_nos)
+        if not await asyncio.to_thread(ready.wait, 120):
+            raise RuntimeError("the sandbox did not start")
         async with aiohttp.ClientSession() as session:
             alipay = settings.alipay_client(session)
             await bench_raw(alipay, out_trade_nos[:200], args.concurrency)  # warm up connections
@@ -158,7 +160,7 @@ async def main() -> None:
         confirmed = await db.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'payment.confirmed'")
         assert confirmed == args.trades, confirmed
         await pool.close()
-        print(f"trades={args.trades} concurrency={args.concurrency} batch={args.batch} "
+        print(f"trades={args.trades} concurrency={args.concurrency} batch={args.batch} pool={settings.db_pool_max} "
               f"(reconcile_after_s={settings.reconcile_after_s}, max {settings.reconcile_max_batches} batches/round)")
         print(f"raw trade.query             : {raw:6.1f} s  {args.trades / raw:6.0f} queries/s")
         print(f"reconcile (query + apply)   : {reconciled:6.1f} s  {args.trades / reconciled:6.0f} trades/s "

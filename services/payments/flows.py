@@ -21,14 +21,25 @@ log = get_logger("payments").bind(component="trade_truth")
 async def learn_trade(ctx: Context, out_trade_no: str) -> str:
     """Ask Alipay about one trade and apply the answer in a transaction of its own; the outcome, for logs.
     Alipay errors are outcomes ("not_found", "unanswered"): the caller's next round asks again."""
+    result = await query_trade(ctx, out_trade_no)
+    if isinstance(result, str):
+        return result
+    return await apply_answer(ctx, out_trade_no, result)
+
+
+async def query_trade(ctx: Context, out_trade_no: str) -> TradeQueryResult | str:
+    """Alipay's answer about a trade, or why there is none ("not_found", "unanswered")."""
     try:
-        result = await ctx.alipay.trade_query(out_trade_no)
+        return await ctx.alipay.trade_query(out_trade_no)
     except AlipayError as exc:  # ACQ.TRADE_NOT_EXIST: the buyer never opened the cashier
         log.info("trade not found at Alipay", out_trade_no=out_trade_no, sub_code=exc.sub_code)
         return "not_found"
     except AlipayResponseError as exc:
         log.warning("trade query failed", out_trade_no=out_trade_no, error=str(exc))
         return "unanswered"
+
+
+async def apply_answer(ctx: Context, out_trade_no: str, result: TradeQueryResult) -> str:
     async with ctx.db.transaction() as tx:
         return await apply_queried(ctx, tx, out_trade_no, result)
 

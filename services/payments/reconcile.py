@@ -35,8 +35,11 @@ async def reconcile_once(ctx: Context, limit: int | None = None) -> int:
     gate = asyncio.Semaphore(settings.reconcile_concurrency)
 
     async def learn(out_trade_no: str) -> bool:
-        async with gate:
-            return await flows.learn_trade(ctx, out_trade_no) in ("paid", "closed")
+        async with gate:  # the gate bounds the queries in flight; applying waits for a pooled connection
+            result = await flows.query_trade(ctx, out_trade_no)
+        if isinstance(result, str):
+            return False
+        return await flows.apply_answer(ctx, out_trade_no, result) in ("paid", "closed")
 
     changed = 0
     for _ in range(settings.reconcile_max_batches):
