@@ -6,6 +6,7 @@ trade, the reconciliation job) applies it through the one function `paying.apply
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from services.payments import domain, paying, store
@@ -16,6 +17,7 @@ from shared.db import Tx
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="trade_truth")
+_LATE: set[asyncio.Future[str]] = set()  # queries a check stopped waiting for, kept until they finish
 
 
 async def learn_trade(ctx: Context, out_trade_no: str) -> str:
@@ -67,8 +69,14 @@ async def check_payment(ctx: Context, *, order_id: str, user_id: str) -> dict[st
     order = await store.payable_order(ctx.db, order_id)
     if order is None or order["user_id"] != user_id:
         raise Refusal("order_not_found", "No such order", 404)
-    for out_trade_no in await store.claim_trade_checks(ctx.db, order_id, ctx.settings.payment_check_interval_s):
-        await learn_trade(ctx, out_trade_no)
+    due = await store.claim_trade_checks(ctx.db, order_id, ctx.settings.payment_check_interval_s)
+    if due:
+        learning = [asyncio.ensure_future(learn_trade(ctx, out_trade_no)) for out_trade_no in due]
+        _, slow = await asyncio.wait(learning, timeout=ctx.settings.payment_check_timeout_s)
+        for task in slow:  # the buyer is not kept waiting: what we know now; the answer applies when it comes
+            log.warning("trade query too slow for the check", order_id=order_id)
+            _LATE.add(task)
+            task.add_done_callback(_LATE.discard)
     return await payment_state(ctx, order_id)
 
 

@@ -33,6 +33,7 @@ class PaymentsSettings(AlipayAppSettings):
     reconcile_concurrency: int = Field(default=16, ge=1)  # alipay.trade.query calls in flight
     reconcile_max_batches: int = Field(default=40, ge=1)  # per round: 20,000 trades with the defaults
     payment_check_interval_s: float = 3.0  # the buyer's check queries Alipay at most this often per order
+    payment_check_timeout_s: float = 3.0  # the check waits this long for Alipay, then answers what it knows
 
     @field_validator("pay_later_limits_fen")
     @classmethod

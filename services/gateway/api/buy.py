@@ -26,7 +26,7 @@ from services.gateway.models import (
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from services.gateway.upstream import path, relay
-from shared.http import StrictModel, json_response
+from shared.http import Problem, StrictModel, json_response
 
 
 class OrdersQuery(QueryModel):
@@ -129,10 +129,13 @@ async def get_order(call: Call) -> web.StreamResponse:
     reply = await call.up.call(call.request, "orders", "GET", target)
     if reply.status != 200 or not isinstance(reply.body, dict) or reply.body.get("status") != "AWAITING_PAYMENT":
         return relay(reply)
-    checked = await call.up.call(call.request, "payments", "POST",
-                                 path("/orders/{id}/payment-check", id=call.param("id")), json={})
+    try:
+        checked = await call.up.call(call.request, "payments", "POST",
+                                     path("/orders/{id}/payment-check", id=call.param("id")), json={})
+    except Problem:  # payments down or slow: the check is a courtesy, the order is as orders has it
+        return relay(reply)
     if checked.status != 200 or not isinstance(checked.body, dict):
-        return relay(reply)  # the check is a courtesy: the order as orders has it
+        return relay(reply)
     return json_response(await _order_after_check(call, call.param("id"), checked.body))
 
 

@@ -82,3 +82,14 @@ async def test_a_restarted_payments_reconciles_at_start_up(mall, start_app):
     await eventually(lambda: mall.db.fetchval(
         "SELECT status = 'succeeded' FROM payments WHERE id = $1", started["payment_id"]), timeout=10)
     assert [e["order_id"] for e in await mall.events("payment.confirmed")] == [order_id]
+
+
+async def test_a_slow_alipay_does_not_hold_the_buyer_and_its_late_answer_still_applies(mall):
+    order_id, started = await _paid_without_notify(mall, "u1", 2_200)
+    mall.ctx.settings.payment_check_timeout_s = 0.001  # no Alipay answers that fast
+    slow = await mall.check(order_id, "u1")
+    assert slow.status == 200, await slow.text()
+    answer = await slow.json()
+    assert (answer["status"], answer["payment"]["status"]) == ("AWAITING_PAYMENT", "pending")
+    await mall.wait_status(started["payment_id"], "succeeded")  # the query finished after the answer
+    assert len(await mall.events("payment.confirmed")) == 1
