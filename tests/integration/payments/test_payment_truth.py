@@ -3,7 +3,12 @@ trade, and reconciliation at start-up (the sandbox pays with `notify: false`, a 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
+
+import aiohttp
+from aiohttp import web
 
 from services.payments.app import create_app as create_payments
 from tests.support import eventually
@@ -84,12 +89,27 @@ async def test_a_restarted_payments_reconciles_at_start_up(mall, start_app):
     assert [e["order_id"] for e in await mall.events("payment.confirmed")] == [order_id]
 
 
-async def test_a_slow_alipay_does_not_hold_the_buyer_and_its_late_answer_still_applies(mall):
+async def test_a_slow_alipay_does_not_hold_the_buyer_and_its_late_answer_still_applies(mall, start_app):
+    # Alipay answering after a second: a proxy in front of the sandbox that waits before passing the call on.
+    async def slow_gateway(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        async with aiohttp.ClientSession() as session, session.post(
+                mall.sandbox.gateway_url, params=request.query, data=await request.read(),
+                headers={"Content-Type": request.headers["Content-Type"]}) as answer:
+            return web.Response(body=await answer.read(), content_type="application/json")
+
+    proxy = web.Application()
+    proxy.router.add_post("/gateway.do", slow_gateway)
+    slow_url = str((await start_app(proxy)).make_url("/gateway.do"))
     order_id, started = await _paid_without_notify(mall, "u1", 2_200)
-    mall.ctx.settings.payment_check_timeout_s = 0.001  # no Alipay answers that fast
+    mall.ctx.settings.payment_check_timeout_s = 0.2
+    mall.ctx.alipay.gateway_url = slow_url
+
+    began = time.monotonic()
     slow = await mall.check(order_id, "u1")
     assert slow.status == 200, await slow.text()
+    assert time.monotonic() - began < 0.9  # answered before Alipay did
     answer = await slow.json()
     assert (answer["status"], answer["payment"]["status"]) == ("AWAITING_PAYMENT", "pending")
-    await mall.wait_status(started["payment_id"], "succeeded")  # the query finished after the answer
+    await mall.wait_status(started["payment_id"], "succeeded")  # Alipay's late answer still applies
     assert len(await mall.events("payment.confirmed")) == 1
