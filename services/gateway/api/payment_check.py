@@ -13,7 +13,7 @@ from aiohttp import web
 
 from services.gateway.models import CheckOut
 from services.gateway.routes import Call, Operation
-from services.gateway.upstream import path, relay
+from services.gateway.upstream import Reply, path, relay
 from shared.http import Problem, json_response
 
 
@@ -43,10 +43,15 @@ async def payment_check(call: Call) -> web.StreamResponse:
 async def get_order(call: Call) -> web.StreamResponse:
     """One order. While it awaits payment, the same (rate-limited) check runs first, so a client polling
     its order sees a payment whose notify was lost."""
-    target = path("/orders/{id}", id=call.param("id"))
-    reply = await call.up.call(call.request, "orders", "GET", target)
+    reply = await call.up.call(call.request, "orders", "GET", path("/orders/{id}", id=call.param("id")))
     if reply.status != 200 or not isinstance(reply.body, dict) or reply.body.get("status") != "AWAITING_PAYMENT":
         return relay(reply)
+    return await checked_order(call, reply)
+
+
+async def checked_order(call: Call, reply: Reply) -> web.StreamResponse:
+    """Orders' answer `reply` about an order awaiting payment, after the payment check: the order once
+    orders has the payment when the check found it paid, else the order as orders had it."""
     try:
         checked = await call.up.call(call.request, "payments", "POST",
                                      path("/orders/{id}/payment-check", id=call.param("id")), json={})
