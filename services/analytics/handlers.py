@@ -60,6 +60,7 @@ async def on_order_cancelled(deps: AnalyticsDeps, tx: Tx, event: Event[OrderCanc
 async def on_payment_confirmed(deps: AnalyticsDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
     await log_event(tx, event)
     d = event.data
+    await store.lock_payment_facts(tx.conn, d.payment_id)
     await store.add_payment(tx.conn, payment_id=d.payment_id, order_id=d.order_id, merchant_id=d.merchant_id,
                             user_id=d.user_id, method=d.method, installments=d.installments,
                             amount_fen=d.amount_fen, occurred_at=event.occurred_at, day=business_day(deps, event))
@@ -68,8 +69,13 @@ async def on_payment_confirmed(deps: AnalyticsDeps, tx: Tx, event: Event[Payment
 async def on_payment_refunded(deps: AnalyticsDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
     await log_event(tx, event)
     d = event.data
+    if d.unwanted:
+        await store.lock_payment_facts(tx.conn, d.payment_id)
     await store.add_refund(tx.conn, refund_id=d.refund_id, payment_id=d.payment_id, order_id=d.order_id,
-                           merchant_id=d.merchant_id, amount_fen=d.amount_fen, day=business_day(deps, event))
+                           merchant_id=d.merchant_id, amount_fen=d.amount_fen, day=business_day(deps, event),
+                           unwanted=d.unwanted)
+    if d.unwanted:  # the payment bought nothing: it leaves every figure, on the day it was counted too
+        await store.mark_payment_unwanted(tx.conn, d.payment_id)
 
 
 async def on_coupon_claimed(deps: AnalyticsDeps, tx: Tx, event: Event[CouponClaimed]) -> None:

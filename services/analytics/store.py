@@ -66,22 +66,35 @@ async def mark_order_cancelled(conn: asyncpg.Connection, *, order_id: str, merch
         order_id, merchant_id, user_id, day)
 
 
+async def lock_payment_facts(conn: asyncpg.Connection, payment_id: str) -> None:
+    """A payment and its unwanted refund may be handled at the same moment (in either order): one waits for
+    the other, so the flag is never lost between two uncommitted transactions."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('analytics.payment'), hashtext($1))", payment_id)
+
+
 async def add_payment(conn: asyncpg.Connection, *, payment_id: str, order_id: str, merchant_id: str,
                       user_id: str, method: str, installments: int | None, amount_fen: int,
                       occurred_at: datetime, day: date) -> None:
+    # Its unwanted refund may have come first: the payment is born unwanted then.
     await conn.execute(
         """INSERT INTO payments (payment_id, order_id, merchant_id, user_id, method, installments, amount_fen,
-                                 occurred_at, day)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (payment_id) DO NOTHING""",
+                                 occurred_at, day, unwanted)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                   EXISTS (SELECT 1 FROM refunds WHERE payment_id = $1 AND unwanted))
+           ON CONFLICT (payment_id) DO NOTHING""",
         payment_id, order_id, merchant_id, user_id, method, installments, amount_fen, occurred_at, day)
 
 
 async def add_refund(conn: asyncpg.Connection, *, refund_id: str, payment_id: str, order_id: str,
-                     merchant_id: str, amount_fen: int, day: date) -> None:
+                     merchant_id: str, amount_fen: int, day: date, unwanted: bool) -> None:
     await conn.execute(
-        """INSERT INTO refunds (refund_id, payment_id, order_id, merchant_id, amount_fen, day)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (refund_id) DO NOTHING""",
-        refund_id, payment_id, order_id, merchant_id, amount_fen, day)
+        """INSERT INTO refunds (refund_id, payment_id, order_id, merchant_id, amount_fen, day, unwanted)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (refund_id) DO NOTHING""",
+        refund_id, payment_id, order_id, merchant_id, amount_fen, day, unwanted)
+
+
+async def mark_payment_unwanted(conn: asyncpg.Connection, payment_id: str) -> None:
+    await conn.execute("UPDATE payments SET unwanted = true WHERE payment_id = $1", payment_id)
 
 
 async def add_coupon_claim(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None, user_id: str,
@@ -111,12 +124,14 @@ async def add_visit(conn: asyncpg.Connection, *, user_id: str, day: date, entry:
 
 PAID_BY_DAY_METHOD = """
 SELECT day, method, sum(amount_fen)::bigint AS paid_fen
-FROM payments WHERE merchant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, method"""
+FROM payments WHERE merchant_id = $1 AND NOT unwanted AND day BETWEEN $2 AND $3 GROUP BY day, method"""
 
-# An order counts once, on the day and with the method of its first confirmed payment.
+# An order counts once, on the day and with the method of its first confirmed payment; an unwanted payment
+# (refunded because the order never kept it) bought nothing and is not a payment of any figure.
 FIRST_PAYMENTS = """
 WITH first AS (
-    SELECT DISTINCT ON (order_id) order_id, day, method FROM payments WHERE merchant_id = $1
+    SELECT DISTINCT ON (order_id) order_id, day, method, payment_id FROM payments
+    WHERE merchant_id = $1 AND NOT unwanted
     ORDER BY order_id, occurred_at, payment_id)"""
 
 ORDERS_BY_DAY_METHOD = FIRST_PAYMENTS + """
@@ -125,7 +140,8 @@ SELECT day, method, count(*) AS orders FROM first WHERE day BETWEEN $2 AND $3 GR
 REFUNDS_BY_DAY_METHOD = """
 SELECT r.day, COALESCE(p.method, 'unknown') AS method, sum(r.amount_fen)::bigint AS refunded_fen
 FROM refunds r LEFT JOIN payments p ON p.payment_id = r.payment_id
-WHERE r.merchant_id = $1 AND r.day BETWEEN $2 AND $3 GROUP BY r.day, COALESCE(p.method, 'unknown')"""
+WHERE r.merchant_id = $1 AND NOT r.unwanted AND r.day BETWEEN $2 AND $3
+GROUP BY r.day, COALESCE(p.method, 'unknown')"""
 
 MARKETING_COST = FIRST_PAYMENTS + """
 SELECT COALESCE(sum(o.discount_fen), 0)::bigint AS discount_fen, COALESCE(sum(o.points_fen), 0)::bigint AS points_fen
@@ -155,12 +171,35 @@ SELECT count(*) AS claimed, count(r.coupon_id) AS redeemed
 FROM coupon_claims c LEFT JOIN coupon_redemptions r ON r.coupon_id = c.coupon_id
 WHERE COALESCE(c.merchant_id, r.merchant_id) = $1 AND c.day BETWEEN $2 AND $3"""
 
-TOP_PRODUCTS = FIRST_PAYMENTS + """
-SELECT l.product_id, max(l.name) AS name, sum(l.qty)::bigint AS qty,
-       sum(l.qty * l.unit_price_fen)::bigint AS sales_fen, count(DISTINCT l.order_id) AS orders
-FROM first f JOIN order_lines l ON l.order_id = f.order_id
-WHERE f.day BETWEEN $2 AND $3 AND l.merchant_id = $1
-GROUP BY l.product_id ORDER BY sales_fen DESC, qty DESC, l.product_id LIMIT $4"""
+# A product's sales are its share of GMV: every payment and every refund in range (the same rows as GMV) is
+# split over its order's lines in proportion to their list value (qty x unit price), in whole fen, the last
+# line taking the remainder, so the products' sales add up to GMV. Quantity and orders count the lines of
+# the orders whose first payment is in range (as the order count does).
+TOP_PRODUCTS = FIRST_PAYMENTS + """,
+money AS (
+    SELECT p.payment_id AS ref, p.order_id, p.amount_fen AS amount, 1 AS sign, p.payment_id = f.payment_id AS sold
+    FROM payments p JOIN first f ON f.order_id = p.order_id
+    WHERE p.merchant_id = $1 AND NOT p.unwanted AND p.day BETWEEN $2 AND $3
+    UNION ALL
+    SELECT refund_id, order_id, amount_fen, -1, false FROM refunds
+    WHERE merchant_id = $1 AND NOT unwanted AND day BETWEEN $2 AND $3),
+lines AS (
+    SELECT order_id, product_id, name, qty, qty::bigint * unit_price_fen AS list_fen,
+           (sum(qty * unit_price_fen) OVER (PARTITION BY order_id))::bigint AS order_list_fen,
+           row_number() OVER (PARTITION BY order_id ORDER BY sku_id) AS rn,
+           count(*) OVER (PARTITION BY order_id) AS n
+    FROM order_lines WHERE merchant_id = $1),
+parts AS (
+    SELECT m.ref, m.sign, m.sold, m.amount, l.order_id, l.product_id, l.name, l.qty, l.rn, l.n,
+           CASE WHEN l.order_list_fen > 0 THEN m.amount * l.list_fen / l.order_list_fen ELSE 0 END AS part
+    FROM money m JOIN lines l ON l.order_id = m.order_id),
+shares AS (
+    SELECT *, sign * CASE WHEN rn = n THEN amount - (sum(part) OVER (PARTITION BY sign, ref) - part) ELSE part END
+           AS share
+    FROM parts)
+SELECT product_id, max(name) AS name, COALESCE(sum(qty) FILTER (WHERE sold), 0)::bigint AS qty,
+       sum(share)::bigint AS sales_fen, count(DISTINCT order_id) FILTER (WHERE sold) AS orders
+FROM shares GROUP BY product_id ORDER BY sales_fen DESC, qty DESC, product_id LIMIT $4"""
 
 
 async def _rows(db: Database, query: str, *args: Any) -> list[dict[str, Any]]:

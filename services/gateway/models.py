@@ -198,6 +198,13 @@ class PayOut(Answer):
     status: str
 
 
+class CheckOut(Answer):
+    """The order's status as orders shows it after the check, and the payment payments knows (or null)."""
+
+    status: OrderStatus
+    payment: dict[str, Any] | None
+
+
 class PlansOut(Answer):
     plans: list[Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import asyncpg
 
@@ -28,7 +28,13 @@ from shared.events.orders import (
 )
 
 
-def _who(order: asyncpg.Record) -> dict[str, str]:
+class _Who(TypedDict):  # a TypedDict, not dict[str, str]: events with non-str fields take **_who(order)
+    order_id: str
+    user_id: str
+    merchant_id: str
+
+
+def _who(order: asyncpg.Record) -> _Who:
     return {"order_id": order["id"], "user_id": order["user_id"], "merchant_id": order["merchant_id"]}
 
 
@@ -87,7 +93,7 @@ async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str
         reason=reason, now=now)
     if created:
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=amount_fen,
-                                          reason=reason))
+                                          reason=reason, unwanted=True))
     return created
 
 

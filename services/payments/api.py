@@ -7,7 +7,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from services.payments import domain, huabei, notify, paying, refunding, store
+from services.payments import domain, flows, huabei, notify, paying, refunding, store
 from services.payments.api_huabei import add_huabei_routes
 from services.payments.deps import deps_of
 from shared.db import Tx
@@ -80,6 +80,14 @@ async def pay_order(request: web.Request) -> web.Response:
     return await idempotent(request, ctx.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
 
 
+async def check_payment(request: web.Request) -> web.Response:
+    """The buyer is back from the cashier (`my.tradePay` returned): ask Alipay, apply, answer the state."""
+    ctx = deps_of(request.app)
+    user_id = current_user(request)
+    order_id = _path_id(request, "order_id")
+    return json_response(await flows.check_payment(ctx, order_id=order_id, user_id=user_id))
+
+
 async def installment_plans(request: web.Request) -> web.Response:
     query = parse_query(request, PlansQuery)
     ctx = deps_of(request.app)
@@ -141,6 +149,7 @@ def _jsonable(row: Any) -> dict[str, Any]:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/orders/{order_id}/pay", pay_order)
+    app.router.add_post("/orders/{order_id}/payment-check", check_payment)
     app.router.add_get("/installment-plans", installment_plans)
     app.router.add_get("/me/balance", my_balance)
     app.router.add_post("/me/balance/top-ups", top_up)

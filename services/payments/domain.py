@@ -16,6 +16,8 @@ Method = Literal["alipay", "huabei", "balance", "pay_later"]
 FeePayer = Literal["buyer", "merchant"]
 TERMS = (3, 6, 12)  # the only Huabei terms Alipay accepts (notes §4)
 PAID_STATUSES = ("TRADE_SUCCESS", "TRADE_FINISHED")
+# Our copy of an order's payment state, named as orders names the order's status (the check's answer).
+ORDER_STATUS = {"payable": "AWAITING_PAYMENT", "paid": "PAID", "cancelled": "CANCELLED"}
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from services.payments import refunding, store
+from services.payments import flows, refunding, store
 from services.payments.deps import PaymentsDeps
-from shared.alipay import AlipayError
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
@@ -29,10 +28,10 @@ async def on_order_cancelled(deps: PaymentsDeps, tx: Tx, event: Event[OrderCance
     await store.cancel_order(tx.conn, order_id=o.order_id, user_id=o.user_id, merchant_id=o.merchant_id)
     tx.changed(o.order_id)
     for pending in await store.pending_payments(tx.conn, o.order_id):
-        # Close the trade so the buyer can no longer pay it; if it was paid meanwhile, the notify makes
-        # a payment.confirmed and orders has it refunded.
-        await close_quietly(deps, pending["out_trade_no"])
-        await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
+        # Close the trade so the buyer can no longer pay it. If it was paid already (its notify lost or
+        # not yet here), the payment is applied now: payment.confirmed makes orders refund it at once.
+        if await flows.close_or_learn(deps, tx, pending["out_trade_no"]) != "paid":
+            await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
 
 
 async def on_refund_approved(deps: PaymentsDeps, tx: Tx, event: Event[OrderRefundApproved]) -> None:
@@ -44,11 +43,3 @@ HANDLERS = (Handlers[PaymentsDeps]()
             .on(OrderCancelled, on_order_cancelled)
             .on(OrderRefundApproved, on_refund_approved))
 
-
-async def close_quietly(ctx: PaymentsDeps, out_trade_no: str | None) -> None:
-    if not out_trade_no:
-        return
-    try:
-        await ctx.alipay.trade_close(out_trade_no)
-    except AlipayError as exc:  # paid already, or never opened: nothing to close; transport errors retry
-        log.info("trade not closed", out_trade_no=out_trade_no, sub_code=exc.sub_code)

@@ -8,6 +8,7 @@ from services.payments.reconcile import reconcile_once
 from shared.service import Job
 
 JOBS = [
-    Job[PaymentsDeps](reconcile_once, every=lambda deps: deps.settings.reconcile_interval_s),
+    # At start too: the notifies of an outage were lost with it.
+    Job[PaymentsDeps](reconcile_once, every=lambda deps: deps.settings.reconcile_interval_s, at_start=True),
     Job[PaymentsDeps](run_bills_once, every=lambda deps: deps.settings.bill_job_interval_s),
 ]

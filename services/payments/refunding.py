@@ -47,7 +47,7 @@ async def refund_order(ctx: PaymentsDeps, tx: Tx, approved: OrderRefundApproved)
     await tx.emit(PaymentRefunded(payment_id=payment["id"], order_id=approved.order_id, user_id=payment["user_id"],
                                   merchant_id=payment["merchant_id"], refund_id=approved.refund_id,
                                   amount_fen=approved.amount_fen, total_refunded_fen=total,
-                                  full=total == payment["amount_fen"]))
+                                  full=total == payment["amount_fen"], unwanted=approved.unwanted))
     if total == payment["amount_fen"]:  # nothing is rented any more: a held deposit goes back too
         try:
             await release_deposit_of(ctx, tx, approved.order_id)

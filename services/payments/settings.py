@@ -27,8 +27,13 @@ class PaymentsSettings(AlipayAppSettings):
     # (minimum top-up, bonus) in fen: top up 100 get 10, top up 500 get 80
     top_up_bonus: list[tuple[int, int]] = Field(default_factory=lambda: [(10_000, 1_000), (50_000, 8_000)])
     top_up_max_fen: int = 5_000_000
-    reconcile_interval_s: float = 60.0
-    reconcile_after_s: float = 300.0  # a trade still waiting this long is queried
+    reconcile_interval_s: float = 60.0  # the first round runs at start-up
+    reconcile_after_s: float = 30.0  # a trade still waiting this long is queried (again after as long)
+    reconcile_batch: int = Field(default=500, ge=1)  # trades claimed at once
+    reconcile_concurrency: int = Field(default=16, ge=1)  # alipay.trade.query calls in flight
+    reconcile_max_batches: int = Field(default=40, ge=1)  # per round: 20,000 trades with the defaults
+    payment_check_interval_s: float = 3.0  # the buyer's check queries Alipay at most this often per order
+    payment_check_timeout_s: float = 3.0  # the check waits this long for Alipay, then answers what it knows
     # A pay request for an order whose order.confirmed has not arrived yet waits this long for it before
     # answering 409 order_not_ready (the gateway's MALL_ORDER_WAIT_MS, same variable).
     order_wait_ms: int = Field(default=1500, ge=0, le=60_000)

@@ -35,6 +35,10 @@ async def cancel_order(conn: Conn, *, order_id: str, user_id: str, merchant_id: 
         order_id, user_id, merchant_id)
 
 
+async def payable_order(db: Conn | Database, order_id: str) -> Row | None:
+    return await db.fetchrow("SELECT * FROM payable_orders WHERE order_id = $1", order_id)
+
+
 async def lock_order(conn: Conn, order_id: str) -> Row | None:
     return await conn.fetchrow("SELECT * FROM payable_orders WHERE order_id = $1 FOR UPDATE", order_id)
 
@@ -92,6 +96,10 @@ async def add_refunded(conn: Conn, payment_id: str, amount_fen: int) -> int | No
     return await conn.fetchval(
         "UPDATE payments SET refunded_fen = refunded_fen + $2, updated_at = now() "
         "WHERE id = $1 AND refunded_fen + $2 <= amount_fen RETURNING refunded_fen", payment_id, amount_fen)
+
+
+async def latest_payment(db: Conn | Database, order_id: str) -> Row | None:
+    return await db.fetchrow("SELECT * FROM payments WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1", order_id)
 
 
 async def payment_of_user(db: Database, payment_id: str, user_id: str) -> Row | None:
@@ -166,6 +174,19 @@ async def claim_waiting_trades(conn: Conn, after_s: float, limit: int) -> list[s
         "  AND created_at < now() - make_interval(secs => $1)"
         "  AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $1))"
         "  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING out_trade_no", after_s, limit)
+    return [r["out_trade_no"] for r in rows]
+
+
+async def claim_trade_checks(db: Conn | Database, order_id: str, every_s: float) -> list[str]:
+    """The open trades of an order's pending payments not checked in the last `every_s` seconds, marked as
+    checked now: concurrent checks of one order query Alipay once (the second waits on the row, then sees
+    the new checked_at)."""
+    rows = await db.fetch(
+        "UPDATE alipay_trades t SET checked_at = now() FROM payments p "
+        "WHERE p.order_id = $1 AND p.status = 'pending' AND t.out_trade_no = p.out_trade_no "
+        "AND t.status = 'WAIT_BUYER_PAY' "
+        "AND (t.checked_at IS NULL OR t.checked_at < now() - make_interval(secs => $2)) "
+        "RETURNING t.out_trade_no", order_id, every_s)
     return [r["out_trade_no"] for r in rows]
 
 

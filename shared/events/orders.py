@@ -108,6 +108,8 @@ class OrderRefundApproved(EventData):
     refund_id: str  # also Alipay's out_request_no: the idempotency key of the refund
     amount_fen: Fen
     reason: str
+    # A payment the order never kept (late, second, wrong amount) goes back: it bought nothing.
+    unwanted: bool = False
 
 
 @event("order.refunded")

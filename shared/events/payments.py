@@ -42,6 +42,9 @@ class PaymentRefunded(EventData):
     amount_fen: Fen
     total_refunded_fen: Fen
     full: bool
+    # The payment never bought anything (late, second or wrong-amount, given back at once): analytics
+    # leaves the payment and this refund out of its counts. Copied from order.refund_approved.
+    unwanted: bool = False
 
 
 @event("payment.refund_failed")

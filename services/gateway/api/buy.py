@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
+from services.gateway.api.payment_check import CHECK, checked_order
 from services.gateway.models import (
     CartOut,
     DeliveryChoice,
@@ -109,6 +110,8 @@ async def order(call: Call) -> web.StreamResponse:
     reply = await call.up.call(call.request, "orders", "GET", path("/orders/{id}", id=call.param("id")))
     if reply.status != 200 or not isinstance(reply.body, dict):
         return relay(reply)
+    if reply.body.get("status") == "AWAITING_PAYMENT":  # nothing to fulfil yet; the payment may be (checked)
+        return await checked_order(call, reply)
     found = dict(reply.body)
     if found.get("delivery"):
         try:
@@ -165,6 +168,7 @@ OPERATIONS = [
               answer=OrderOut),
     Operation("POST", "/api/orders/{id}/pay", pay, "Pay an order", "buy", body=PayBody, answer=PayOut,
               idempotent=True),
+    CHECK,
     Operation("GET", "/api/installment-plans",
               forward("installment_plans", "payments", "GET", "/installment-plans"),
               "Huabei instalment plans a merchant offers for an amount", "buy", query=PlansQuery, answer=PlansOut),

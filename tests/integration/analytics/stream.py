@@ -57,9 +57,10 @@ def paid(payment_id: str, order_id: str, user: str, merchant: str, method: str, 
 
 
 def refunded(refund_id: str, payment_id: str, order_id: str, user: str, merchant: str,
-             amount_fen: int) -> PaymentRefunded:
+             amount_fen: int, *, unwanted: bool = False) -> PaymentRefunded:
     return PaymentRefunded(payment_id=payment_id, order_id=order_id, user_id=user, merchant_id=merchant,
-                           refund_id=refund_id, amount_fen=amount_fen, total_refunded_fen=amount_fen, full=False)
+                           refund_id=refund_id, amount_fen=amount_fen, total_refunded_fen=amount_fen, full=unwanted,
+                           unwanted=unwanted)
 
 
 def cancelled(order_id: str, user: str, merchant: str) -> OrderCancelled:

@@ -162,11 +162,14 @@ async def test_metrics_match_hand_computed_answers(settings_for, start_app, data
         {"entry": "payment_success", "visitors": 0, "paid_orders": 0, "rate": None},
         {"entry": "nearby", "visitors": 0, "paid_orders": 0, "rate": None},
     ]
+    # Sales are the products' shares of GMV (payments and refunds split over the order's lines by list
+    # value): P2 29 500 + 30 000; P1 9 000 + 5 000 - 1 428 (5/7 of o3's 2 000 refund); P3 2 000 - 572.
     assert report["top_products"] == [
-        {"product_id": "P2", "name": "Product P2", "qty": 2, "sales_fen": 60_000, "orders": 2},
-        {"product_id": "P1", "name": "Product P1", "qty": 3, "sales_fen": 15_000, "orders": 2},
-        {"product_id": "P3", "name": "Product P3", "qty": 1, "sales_fen": 2_000, "orders": 1},
+        {"product_id": "P2", "name": "Product P2", "qty": 2, "sales_fen": 59_500, "orders": 2},
+        {"product_id": "P1", "name": "Product P1", "qty": 3, "sales_fen": 12_572, "orders": 2},
+        {"product_id": "P3", "name": "Product P3", "qty": 1, "sales_fen": 1_428, "orders": 1},
     ]
+    assert sum(p["sales_fen"] for p in report["top_products"]) == report["kpis"]["gmv_fen"]
 
     top = await client.get("/merchant/metrics/top-products", params={"from": "2025-03-01", "to": "2025-03-08",
                                                                       "limit": "1"}, headers={"X-Merchant-Id": M1})

@@ -52,9 +52,11 @@ class RunningSandbox:
         assert resp.status == 201, await resp.text()
         return await resp.json()
 
-    async def pay(self, trade_no: str, channel: str | None = None) -> dict[str, Any]:
-        resp = await self.client.post(f"/sandbox/trades/{trade_no}/pay",
-                                      json={"channel": channel} if channel else {})
+    async def pay(self, trade_no: str, channel: str | None = None, *, notify: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {"channel": channel} if channel else {}
+        if not notify:
+            body["notify"] = False  # a notify Alipay never manages to deliver
+        resp = await self.client.post(f"/sandbox/trades/{trade_no}/pay", json=body)
         assert resp.status == 200, await resp.text()
         return await resp.json()
 
@@ -144,6 +146,10 @@ class Mall:
         """The merchant's Huabei offers, as its staff sets them (the gateway sends `X-Merchant-Id`)."""
         return await self.client.put("/merchant/huabei-offers", json={"offers": offers},
                                      headers={"X-Merchant-Id": merchant_id})
+
+    async def check(self, order_id: str, user_id: str) -> aiohttp.ClientResponse:
+        """The buyer is back from the cashier: `POST /orders/{id}/payment-check` as the gateway sends it."""
+        return await self.client.post(f"/orders/{order_id}/payment-check", headers={"X-User-Id": user_id})
 
     async def top_up(self, user_id: str, amount_fen: int) -> dict[str, Any]:
         resp = await self.client.post("/me/balance/top-ups", json={"amount_fen": amount_fen}, headers={
