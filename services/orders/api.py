@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import asyncpg
 from aiohttp import web
@@ -72,6 +72,7 @@ class ListQuery(StrictModel):
 
 class GetQuery(StrictModel):
     wait_ms: int = Field(default=0, ge=0, le=60_000)
+    wait_while: Literal[Status.PENDING, Status.AWAITING_PAYMENT] = Status.PENDING  # the status to wait out
 
 
 def _settings(request: web.Request) -> OrdersSettings:
@@ -183,14 +184,16 @@ async def list_orders(request: web.Request) -> web.Response:
 
 @routes.get("/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
-    """`?wait_ms=` waits while the saga is still deciding (woken by the decision's commit, no polling), so
-    the gateway can show the outcome of a placement in one call."""
+    """`?wait_ms=` waits while the order is still in `wait_while` (PENDING: the saga is deciding;
+    AWAITING_PAYMENT: a payment payments applied is on its way), woken by the commit that moves it, no
+    polling: the gateway shows the outcome of a placement or of a payment check in one call."""
     user_id, order_id = current_user(request), request.match_info["order_id"]
     query = parse_query(request, GetQuery)
     db = request.app[DB]
     wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
     if wait_ms > 0:
-        await flows.wait_while_pending(db, deps_of(request.app).changes, order_id, user_id, wait_ms / 1000)
+        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, user_id, query.wait_while,
+                                      wait_ms / 1000)
     async with db.pool.acquire() as conn:
         order = await store.order_of_user(conn, order_id, user_id)
         if order is None:

@@ -159,17 +159,19 @@ async def refund_failed(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, f
 
 
 async def set_status(tx: Tx, order_id: str, now: datetime, status: Status, **changes: Any) -> None:
-    """Write the order's new status (and other columns); its waiters (`wait_while_pending`) wake at commit."""
+    """Write the order's new status (and other columns); its waiters (`wait_while_status`) wake at commit."""
     await store.update_order(tx.conn, order_id, now, status=status.value, **changes)
     tx.changed(order_id)
 
 
-async def wait_while_pending(db: Database, changes: Changes, order_id: str, user_id: str, seconds: float) -> None:
-    """Hold until the saga has decided the buyer's order (it leaves PENDING) or `seconds` have passed."""
-    async def decided() -> bool:
-        return await store.status_of_user_order(db.pool, order_id, user_id) != Status.PENDING
+async def wait_while_status(db: Database, changes: Changes, order_id: str, user_id: str, status: Status,
+                            seconds: float) -> None:
+    """Hold until the buyer's order leaves `status` (PENDING: the saga has decided; AWAITING_PAYMENT: a payment
+    payments already applied has reached the order) or `seconds` have passed."""
+    async def moved_on() -> bool:
+        return await store.status_of_user_order(db.pool, order_id, user_id) != status
 
-    await changes.wait(order_id, decided, seconds)
+    await changes.wait(order_id, moved_on, seconds)
 
 
 # Deadlines kept in the database: unpaid orders are cancelled at pay-by, shipped orders complete after the

@@ -6,7 +6,6 @@ notify would; `GET /api/orders/{id}` of an order awaiting payment runs the same 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -19,15 +18,15 @@ from shared.http import Problem, json_response
 
 async def _order_after_check(call: Call, order_id: str, checked: dict[str, Any]) -> dict[str, Any]:
     """Orders learns a payment from payment.confirmed a moment after payments applied it: when payments
-    says PAID, poll orders briefly so the buyer sees the order PAID in this very answer."""
+    says PAID, orders holds the answer until the order leaves AWAITING_PAYMENT (or the wait is over), so the
+    buyer sees the order PAID in this very answer."""
     target = path("/orders/{id}", id=order_id)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + call.settings.order_wait_ms / 1000
-    while True:
-        order: dict[str, Any] = await call.up.json(call.request, "orders", "GET", target)
-        if checked.get("status") != "PAID" or order.get("status") != "AWAITING_PAYMENT" or loop.time() >= deadline:
-            return order
-        await asyncio.sleep(0.05)
+    if checked.get("status") != "PAID":
+        return await call.up.json(call.request, "orders", "GET", target)
+    wait_ms = call.settings.order_wait_ms
+    return await call.up.json(
+        call.request, "orders", "GET", target, query={"wait_ms": wait_ms, "wait_while": "AWAITING_PAYMENT"},
+        timeout=wait_ms / 1000 + call.settings.upstream_timeout_seconds)
 
 
 async def payment_check(call: Call) -> web.StreamResponse:
