@@ -4,7 +4,6 @@ quietly drift from it."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared.service import Handlers, Job
+from tests.unit.test_static_checks import imported
 
 ROOT = Path(__file__).resolve().parents[2]
 # Services that keep data run on the shared skeleton (a schema of their own, events, the one shape). The Alipay
@@ -31,18 +31,6 @@ def slot(service: str, name: str) -> Path | None:
 
 def modules_of(path: Path) -> list[Path]:
     return sorted(path.rglob("*.py")) if path.is_dir() else [path]
-
-
-def imported(path: Path) -> set[str]:
-    """Every module a file imports, with `from a import b` also counted as `a.b` (b may be a module)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
 
 
 def test_every_skeleton_service_is_found():

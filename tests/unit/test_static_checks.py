@@ -43,12 +43,14 @@ def test_ruff_passes():
 
 
 def imported(path: Path) -> set[str]:
+    """Every module a file imports, with `from a import b` also counted as `a.b` (b may be a module)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
