@@ -34,6 +34,9 @@ PROBLEM = "application/problem+json"
 REQUEST_ID = "X-Request-Id"
 CORRELATION_ID = "X-Correlation-Id"
 IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY_FORMAT = re.compile(r"^[!-~]{1,255}$")  # visible ASCII, as header values travel
+# Every id in a path: what the services generate (uuids, prefixed ids); anything else names nothing.
+ID_FORMAT = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 class Problem(Exception):
@@ -253,6 +256,19 @@ def within_raw_max_length(model: type[pydantic.BaseModel], name: str | None, val
     return value
 
 
+def valid_id(value: str) -> bool:
+    return ID_FORMAT.match(value) is not None
+
+
+def path_id(request: web.Request, name: str, *, code: str = "not_found", detail: str | None = "No such resource"
+            ) -> str:
+    """The id `name` of the path; one that cannot exist (too long, odd characters) is simply not found."""
+    value = request.match_info[name]
+    if not valid_id(value):
+        raise NotFound(detail, code=code)
+    return value
+
+
 class StrictModel(pydantic.BaseModel):
     """Base for request bodies and queries: unknown fields are an error, not silently ignored."""
 
@@ -291,7 +307,7 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
                     raise
                 response = problem_response(Problem(
                     exc.text if exc.status != 413 else "The request body is too large",
-                    status=exc.status, code=_http_code(exc.status), title=exc.reason))
+                    status=exc.status, code=status_code(exc.status), title=exc.reason))
             except asyncio.CancelledError:
                 if client_gone(request):  # only with handler_cancellation on; else a shutdown
                     log.info("client disconnected", path=request.path)
@@ -319,10 +335,14 @@ def _failure_response(request: web.Request, exc: Exception, log: Any) -> web.Res
     return problem_response(Problem(status=500, code="internal_error", title="Internal error"))
 
 
-def _http_code(status: int) -> str:
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
-            429: "rate_limited"}.get(status, f"http_{status}")
+# The code of a problem known only by its status (an aiohttp HTTPException, a service's answer without one).
+STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
+                422: "validation_error", 429: "rate_limited"}
+
+
+def status_code(status: int) -> str:
+    return STATUS_CODES.get(status, f"http_{status}")
 
 
 class Metrics:
@@ -372,13 +392,13 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def idempotency_key(request: web.Request, *, required: bool = True) -> str | None:
+    """The request's Idempotency-Key: required (an empty one is missing) or optional, and when given 1-255
+    visible ASCII characters (as header values travel; what the gateway lets through, and all a client sends)."""
     key = request.headers.get(IDEMPOTENCY_KEY)
-    if key is None:
-        if required:
-            raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
-        return None
-    if not (1 <= len(key) <= 255) or not key.isprintable():
-        raise Problem("Idempotency-Key must be 1-255 printable characters", code="idempotency_key_invalid")
+    if required and not key:
+        raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
+    if key is not None and not IDEMPOTENCY_KEY_FORMAT.match(key):
+        raise Problem("Idempotency-Key must be 1-255 visible ASCII characters", code="idempotency_key_invalid")
     return key
 
 

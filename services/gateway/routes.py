@@ -4,7 +4,6 @@ all built from this table, so the document describes exactly what is served."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,16 @@ from services.gateway.upstream import Upstream
 from shared.db import Database
 from shared.events.gateway import UserActive
 from shared.events.orders import Entry
-from shared.http import NotFound, Problem, parse_body, parse_query, within_raw_max_length
+from shared.http import (
+    ID_FORMAT,
+    IDEMPOTENCY_KEY_FORMAT,
+    NotFound,
+    idempotency_key,
+    parse_body,
+    parse_query,
+    valid_id,
+    within_raw_max_length,
+)
 from shared.logging import get_logger
 from shared.service import DB
 
@@ -36,9 +44,8 @@ UPSTREAM = web.AppKey("upstream", Upstream)
 LIMITER = web.AppKey("limiter", RateLimiter)
 GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
 ENTRIES = set(get_args(Entry))
-# Every id in a path: what the services generate (uuids, prefixed ids); anything else names nothing.
-PATH_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")  # visible ASCII, as header values travel
+PATH_ID = ID_FORMAT  # the published pattern (openapi); one rule, in shared.http
+IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_FORMAT
 log = get_logger("gateway")
 
 
@@ -110,7 +117,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         identity = authenticate(request, app[KEYRING], op.auth) if op.auth != "none" else None
         if identity is not None:
             await ensure_live(app[DB], identity)  # logged out, refresh reused, staff deactivated
-        if not all(PATH_ID.match(value) for value in request.match_info.values()):
+        if not all(valid_id(value) for value in request.match_info.values()):
             raise NotFound("No such resource")
         await app[LIMITER].check(request, identity.subject if identity else None)
         visitor = identity if identity is not None and identity.kind == "user" else None
@@ -118,11 +125,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
             await note_visit(request, visitor)
         query = parse_query(request, op.query) if op.query else None
         body = await parse_body(request, op.body) if op.body else None
-        key = request.headers.get("Idempotency-Key")
-        if op.idempotent and not key:
-            raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
-        if key is not None and not IDEMPOTENCY_KEY.match(key):
-            raise Problem("Idempotency-Key must be 1-255 visible ASCII characters", code="idempotency_key_invalid")
+        idempotency_key(request, required=op.idempotent)
         call = Call(request, identity, body, query, app[UPSTREAM], app[DB], settings)
         if visitor is None or op.visit_merchant is None:
             return await op.handler(call)
@@ -190,7 +193,7 @@ def merchant_in_answer(*path: str) -> VisitMerchant:
             return None
         for key in path:
             found = found.get(key) if isinstance(found, dict) else None
-        return found if isinstance(found, str) and PATH_ID.match(found) else None
+        return found if isinstance(found, str) and valid_id(found) else None
 
     return merchant
 
