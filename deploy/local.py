@@ -40,6 +40,7 @@ SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "ana
 WITHOUT_DATABASE = {"alipay_sandbox"}
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
+CONSOLE_DIR = ROOT / "services" / "analytics" / "console"  # the merchant console, served by the gateway
 # Dev servers of a web build of the client (Vite, CRA): the only origins the local gateway allows (CORS).
 DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173"]
 
@@ -113,6 +114,7 @@ class LocalMall:
             "MALL_QR_SECRET": self.qr_secret,
             # A web build of the client or console on a dev server's port may call the gateway (CORS).
             "MALL_CORS_ORIGINS": orjson.dumps(DEV_ORIGINS).decode(),
+            "MALL_CONSOLE_DIR": str(CONSOLE_DIR),  # the gateway serves the console from this checkout
             "PYTHONUNBUFFERED": "1",
         }
         if service == "alipay_sandbox":  # a stand-in for Alipay: it refuses to run anywhere but development

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 # Alipay amounts: yuan with at most two decimals, no sign, no exponent (notes/alipay-domain.md §2).
 _YUAN = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
-ALIPAY_MIN_FEN = 1
+# The least any order may cost: Alipay cannot charge 0.00 (its trade amounts run from 0.01), so prices,
+# coupons and points all stop at 1 fen. The one home of that rule.
+MIN_PAYABLE_FEN = 1
 ALIPAY_MAX_FEN = 100_000_000 * 100
 
 

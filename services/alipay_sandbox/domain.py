@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from shared.money import ALIPAY_MAX_FEN, ALIPAY_MIN_FEN, MoneyError, fen_to_yuan, yuan_to_fen
+from shared.money import ALIPAY_MAX_FEN, MIN_PAYABLE_FEN, MoneyError, fen_to_yuan, yuan_to_fen
 
 BEIJING = timezone(timedelta(hours=8))
 OUT_TRADE_NO = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -78,7 +78,7 @@ def _amount(value: Any, name: str) -> int:
         fen = yuan_to_fen(str(value))
     except MoneyError:
         raise invalid("isv.invalid-parameter", f"{name} is not a yuan amount") from None
-    if not ALIPAY_MIN_FEN <= fen <= ALIPAY_MAX_FEN:
+    if not MIN_PAYABLE_FEN <= fen <= ALIPAY_MAX_FEN:
         raise invalid("isv.invalid-parameter", f"{name} out of range")
     return fen
 

@@ -14,10 +14,10 @@ from services.catalog.settings import CatalogSettings
 from services.catalog.store import catalogue, people, search
 from shared.geo import bounding_box
 from shared.http import NotFound, StrictModel, Unprocessable, current_user, json_response, parse_query
+from shared.http import path_id as shared_path_id
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
-MAX_ID = 64
 
 
 # Request models: strict; text PostgreSQL can't store is refused by shared.http.parse, never a 500.
@@ -25,11 +25,8 @@ Model = StrictModel
 
 
 def path_id(request: web.Request, name: str, not_found: str) -> str:
-    """An id from the path; one that cannot exist (too long, NUL) is simply not found."""
-    value = request.match_info[name]
-    if len(value) > MAX_ID:
-        raise NotFound(f"No such {name.removesuffix('_id')}", code=not_found)
-    return value
+    """An id from the path; one that cannot exist (too long, characters no id has) is simply not found."""
+    return shared_path_id(request, name, code=not_found, detail=f"No such {name.removesuffix('_id')}")
 FUZZY_THRESHOLD = 0.4  # word similarity a typo still reaches (iphnoe ~ iphone 0.43, shouij ~ shou ji 0.57)
 
 

@@ -19,11 +19,11 @@ from services.catalog.flows.catalogue import ProductDraft, SkuDraft
 from services.catalog.store import catalogue, search
 from shared.db import Tx
 from shared.http import NotFound, Unprocessable, current_merchant, idempotent, json_response, parse_body, parse_query
+from shared.money import MIN_PAYABLE_FEN  # a free SKU makes a 0-fen order, which no payment method can take
 from shared.service import DB
 
 routes = web.RouteTableDef()
 MAX_FEN = 100_000_000_00  # Alipay's ceiling: 100 million yuan
-MIN_PRICE_FEN = 1  # a free SKU makes a 0-fen order, which no payment method can take
 Specs = dict[str, str]
 
 
@@ -42,7 +42,7 @@ class StoreBody(Model):
 class SkuBody(Model):
     id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     specs: Specs = Field(default_factory=dict, max_length=10)
-    price_fen: int = Field(ge=MIN_PRICE_FEN, le=MAX_FEN)
+    price_fen: int = Field(ge=MIN_PAYABLE_FEN, le=MAX_FEN)
     deposit_fen: int = Field(0, ge=0, le=MAX_FEN)  # rentable SKUs: held or waived (Sesame) at payment
     barcode: str | None = Field(None, max_length=13)
     sellable: bool = True
@@ -69,7 +69,7 @@ class ProductBody(Model):
 
 
 class SkuPatch(Model):
-    price_fen: int | None = Field(None, ge=MIN_PRICE_FEN, le=MAX_FEN)
+    price_fen: int | None = Field(None, ge=MIN_PAYABLE_FEN, le=MAX_FEN)
     deposit_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     sellable: bool | None = None
     specs: Specs | None = Field(None, max_length=10)

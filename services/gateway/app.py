@@ -19,7 +19,7 @@ from services.gateway.sessions import KEYRING, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.clock import Clock
-from shared.http import INTERNAL_TOKEN, Problem, Unauthorized, json_response, problem_response
+from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
 from shared.service import DB, create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -91,12 +91,28 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
         return json_response(document)
 
     app.router.add_get("/api/openapi.json", openapi)
-    console = Path(settings.console_dir)
-    if console.is_dir():
-        app.router.add_get("/console", _redirect_to_console)
-        app.router.add_get("/console/", _console_index(console))
-        app.router.add_static("/console/", console, show_index=False, append_version=False)
+    _serve_console(app, Path(settings.console_dir))
     return app
+
+
+def _serve_console(app: web.Application, folder: Path) -> None:
+    """The merchant console's build (its own front-end package) from MALL_CONSOLE_DIR, at /console/; without
+    one there, every /console/ path is a 404 problem saying so (never a bare not-found)."""
+    app.router.add_get("/console", _redirect_to_console)
+    app.router.add_get("/console/", _console_index(folder))
+    if folder.is_dir():
+        app.router.add_static("/console/", folder, show_index=False, append_version=False)
+    else:
+        app.router.add_get("/console/{path:.*}", _console_not_built)
+
+
+def _console_not_built_problem() -> NotFound:
+    return NotFound("The merchant console is not built: MALL_CONSOLE_DIR names no folder with its index.html",
+                    code="console_not_built")
+
+
+async def _console_not_built(_: web.Request) -> web.StreamResponse:
+    raise _console_not_built_problem()
 
 
 async def _redirect_to_console(_: web.Request) -> web.Response:
@@ -106,8 +122,8 @@ async def _redirect_to_console(_: web.Request) -> web.Response:
 def _console_index(folder: Path) -> Handler:
     async def index(_: web.Request) -> web.StreamResponse:
         page = folder / "index.html"
-        if not page.exists():
-            raise web.HTTPNotFound(text="The merchant console is not built yet")
+        if not page.is_file():
+            raise _console_not_built_problem()
         return web.FileResponse(page)
 
     return index

@@ -4,7 +4,6 @@ all built from this table, so the document describes exactly what is served."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,16 @@ from services.gateway.upstream import Upstream
 from shared.db import Database
 from shared.events.gateway import UserActive
 from shared.events.orders import Entry
-from shared.http import NotFound, Problem, parse_body, parse_query, within_raw_max_length
+from shared.http import (
+    ID_FORMAT,
+    IDEMPOTENCY_KEY_FORMAT,
+    NotFound,
+    idempotency_key,
+    parse_body,
+    parse_query,
+    valid_id,
+    within_raw_max_length,
+)
 from shared.logging import get_logger
 from shared.service import DB
 
@@ -36,9 +44,8 @@ UPSTREAM = web.AppKey("upstream", Upstream)
 LIMITER = web.AppKey("limiter", RateLimiter)
 GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
 ENTRIES = set(get_args(Entry))
-# Every id in a path: what the services generate (uuids, prefixed ids); anything else names nothing.
-PATH_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")  # visible ASCII, as header values travel
+PATH_ID = ID_FORMAT  # the published pattern (openapi); one rule, in shared.http
+IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_FORMAT
 log = get_logger("gateway")
 
 
@@ -103,40 +110,61 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
     """The handler wrapped with the cross-cutting checks, in the order a client would want them reported."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        app = request.app
-        settings = app[GATEWAY_SETTINGS]
-        if request.content_length is not None and request.content_length > settings.max_body_bytes:
-            raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes,
-                                                actual_size=request.content_length)
-        identity = authenticate(request, app[KEYRING], op.auth) if op.auth != "none" else None
-        if identity is not None:
-            await ensure_live(app[DB], identity)  # logged out, refresh reused, staff deactivated
-        if not all(PATH_ID.match(value) for value in request.match_info.values()):
-            raise NotFound("No such resource")
-        await app[LIMITER].check(request, identity.subject if identity else None)
+        refuse_oversize_body(request)
+        identity = await live_caller(request, op)
+        refuse_impossible_ids(request)
+        await request.app[LIMITER].check(request, identity.subject if identity else None)
         visitor = identity if identity is not None and identity.kind == "user" else None
         if visitor is not None and op.visit_merchant is None:
             await note_visit(request, visitor)
-        query = parse_query(request, op.query) if op.query else None
-        wants_body = op.body is not None and (not op.optional_body or request.can_read_body)
-        body = await parse_body(request, op.body) if op.body and wants_body else None
-        key = request.headers.get("Idempotency-Key")
-        if op.idempotent and not key:
-            raise Problem("This write needs an Idempotency-Key header", code="idempotency_key_missing")
-        if key is not None and not IDEMPOTENCY_KEY.match(key):
-            raise Problem("Idempotency-Key must be 1-255 visible ASCII characters", code="idempotency_key_invalid")
-        call = Call(request, identity, body, query, app[UPSTREAM], app[DB], settings)
-        if visitor is None or op.visit_merchant is None:
-            return await op.handler(call)
-        response: web.StreamResponse | None = None
-        try:
-            response = await op.handler(call)
-            return response
-        finally:  # a call that failed is still a visit, though of no known merchant
-            await note_visit(request, visitor, op.visit_merchant(call, response) if response else None)
+        call = await parsed_call(request, op, identity)
+        return await answer(op, call, visitor)
 
     handle.__name__ = op.operation_id
     return handle
+
+
+def refuse_oversize_body(request: web.Request) -> None:
+    """A declared body over the limit is refused before anything reads it."""
+    limit = request.app[GATEWAY_SETTINGS].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+
+
+async def live_caller(request: web.Request, op: Operation) -> Identity | None:
+    """Who calls, if the operation needs to know: a valid token of the right kind, of a live session."""
+    if op.auth == "none":
+        return None
+    identity = authenticate(request, request.app[KEYRING], op.auth)
+    await ensure_live(request.app[DB], identity)  # logged out, refresh reused, staff deactivated
+    return identity
+
+
+def refuse_impossible_ids(request: web.Request) -> None:
+    if not all(valid_id(value) for value in request.match_info.values()):
+        raise NotFound("No such resource")
+
+
+async def parsed_call(request: web.Request, op: Operation, identity: Identity | None) -> Call:
+    """The query, the body and the Idempotency-Key checked, in that order, as the handler will see them."""
+    query = parse_query(request, op.query) if op.query else None
+    wants_body = op.body is not None and (not op.optional_body or request.can_read_body)
+    body = await parse_body(request, op.body) if op.body and wants_body else None
+    idempotency_key(request, required=op.idempotent)
+    app = request.app
+    return Call(request, identity, body, query, app[UPSTREAM], app[DB], app[GATEWAY_SETTINGS])
+
+
+async def answer(op: Operation, call: Call, visitor: Identity | None) -> web.StreamResponse:
+    """The handler's answer; for a visit to one merchant, the visit is noted once the merchant is known."""
+    if visitor is None or op.visit_merchant is None:
+        return await op.handler(call)
+    response: web.StreamResponse | None = None
+    try:
+        response = await op.handler(call)
+        return response
+    finally:  # a call that failed is still a visit, though of no known merchant
+        await note_visit(call.request, visitor, op.visit_merchant(call, response) if response else None)
 
 
 VISITS = web.AppKey("visits", set)
@@ -192,7 +220,7 @@ def merchant_in_answer(*path: str) -> VisitMerchant:
             return None
         for key in path:
             found = found.get(key) if isinstance(found, dict) else None
-        return found if isinstance(found, str) and PATH_ID.match(found) else None
+        return found if isinstance(found, str) and valid_id(found) else None
 
     return merchant
 

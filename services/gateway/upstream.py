@@ -27,6 +27,7 @@ from shared.http import (
     REQUEST_ID,
     RETRY_AFTER_SECONDS,
     Problem,
+    status_code,
 )
 from shared.logging import get_logger, request_id_var
 
@@ -50,7 +51,7 @@ class Passed(Problem):
 
     def __init__(self, status: int, doc: Mapping[str, Any], headers: Mapping[str, str] | None = None):
         extra = {k: v for k, v in doc.items() if k not in ("type", "title", "status", "code", "detail", "errors")}
-        super().__init__(doc.get("detail"), status=status, code=str(doc.get("code") or _code(status)),
+        super().__init__(doc.get("detail"), status=status, code=str(doc.get("code") or status_code(status)),
                          title=str(doc.get("title") or "Refused"), errors=doc.get("errors"), headers=headers,
                          **extra)
         if doc.get("type"):
@@ -60,11 +61,6 @@ class Passed(Problem):
         doc = super().document()
         doc["type"] = self.extra.get("type", doc["type"])
         return doc
-
-
-def _code(status: int) -> str:
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-            422: "validation_error", 429: "rate_limited"}.get(status, f"http_{status}")
 
 
 @dataclass

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from shared.money import MIN_PAYABLE_FEN
 from shared.refusal import Refusal as Refusal  # 409 (the shop says no) or 422 (cannot be served as asked)
 
 MAX_QTY = 99  # per SKU in one order or cart
-MIN_PAYABLE_FEN = 1  # Alipay cannot charge 0.00 (trade amount range is 0.01-100000000)
 SUBJECT_MAX = 60
 
 

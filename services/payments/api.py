@@ -21,6 +21,7 @@ from shared.http import (
     json_response,
     parse_body,
     parse_query,
+    path_id,
 )
 from shared.money import ALIPAY_MAX_FEN
 
@@ -52,13 +53,6 @@ class PlansQuery(StrictModel):
     merchant_id: str = Field(min_length=1, max_length=MAX_ID)
 
 
-def _path_id(request: web.Request, name: str) -> str:
-    value = request.match_info[name]
-    if not 0 < len(value) <= MAX_ID:
-        raise NotFound("No such resource")
-    return value
-
-
 def _alipay_user(request: web.Request) -> str | None:
     value = request.headers.get(ALIPAY_USER_HEADER, "").strip()
     return value[:64] or None
@@ -67,7 +61,7 @@ def _alipay_user(request: web.Request) -> str | None:
 async def pay_order(request: web.Request) -> web.Response:
     ctx = deps_of(request.app)
     user_id = current_user(request)
-    order_id = _path_id(request, "order_id")
+    order_id = path_id(request, "order_id")
     body = await parse_body(request, PayBody)
     score, buyer = credit_score(request), _alipay_user(request)
     await paying.wait_until_known(ctx, order_id)
@@ -84,7 +78,7 @@ async def check_payment(request: web.Request) -> web.Response:
     """The buyer is back from the cashier (`my.tradePay` returned): ask Alipay, apply, answer the state."""
     ctx = deps_of(request.app)
     user_id = current_user(request)
-    order_id = _path_id(request, "order_id")
+    order_id = path_id(request, "order_id")
     return json_response(await flows.check_payment(ctx, order_id=order_id, user_id=user_id))
 
 
@@ -117,7 +111,7 @@ async def top_up(request: web.Request) -> web.Response:
 
 async def get_payment(request: web.Request) -> web.Response:
     ctx = deps_of(request.app)
-    payment = await store.payment_of_user(ctx.db, _path_id(request, "payment_id"), current_user(request))
+    payment = await store.payment_of_user(ctx.db, path_id(request, "payment_id"), current_user(request))
     if payment is None:
         raise NotFound("No such payment", code="payment_not_found")
     return json_response(paying.payment_view(payment))
@@ -131,7 +125,7 @@ async def my_deposits(request: web.Request) -> web.Response:
 async def release_deposit(request: web.Request) -> web.Response:
     ctx = deps_of(request.app)
     merchant_id = current_merchant(request)
-    order_id = _path_id(request, "order_id")
+    order_id = path_id(request, "order_id")
     async with ctx.db.transaction() as tx:
         answer = await refunding.release_deposit(ctx, tx, order_id, merchant_id)
     return json_response(answer)

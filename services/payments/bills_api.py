@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from services.payments import bill_store, bills, credit
-from services.payments.api import _alipay_user, _path_id
+from services.payments.api import _alipay_user
 from services.payments.deps import deps_of
 from shared.db import Tx
 from shared.http import (
@@ -18,6 +18,7 @@ from shared.http import (
     current_user,
     idempotent,
     json_response,
+    path_id,
 )
 
 MERCHANT_ITEMS = 100
@@ -31,7 +32,7 @@ async def my_bills(request: web.Request) -> web.Response:
 async def pay_bill(request: web.Request) -> web.Response:
     ctx = deps_of(request.app)
     user_id = current_user(request)
-    bill_id = _path_id(request, "bill_id")
+    bill_id = path_id(request, "bill_id")
     buyer = _alipay_user(request)
     if not buyer:
         raise Unprocessable("Paying through Alipay needs the buyer's Alipay user id", code="alipay_user_required")

@@ -12,7 +12,6 @@ from services.marketing.settings import MarketingSettings
 from shared.db import Database
 from shared.http import (
     Forbidden,
-    NotFound,
     StrictModel,
     Unauthorized,
     Work,
@@ -24,6 +23,7 @@ from shared.http import (
     run_idempotent,
     storable,
 )
+from shared.http import path_id as shared_path_id
 from shared.service import DB
 
 
@@ -58,10 +58,7 @@ def merchant_id(request: web.Request) -> str:
 
 
 def path_id(request: web.Request, name: str) -> str:
-    value = request.match_info[name]
-    if not (1 <= len(value) <= 64) or not storable(value):
-        raise NotFound()
-    return value
+    return shared_path_id(request, name, detail=None)
 
 
 async def maybe_idempotent(request: web.Request, scope: str, body: Any, work: Work) -> web.Response:

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.money import percent_of
+from shared.money import MIN_PAYABLE_FEN, percent_of
 
 Kind = Literal["fixed", "percent"]
-
-# Alipay cannot charge 0: every discount leaves at least this much to pay.
-MIN_PAYABLE_FEN = 1
 
 
 class Rejection(Exception):

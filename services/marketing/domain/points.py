@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from services.marketing.domain.coupons import MIN_PAYABLE_FEN, Rejection
+from services.marketing.domain.coupons import Rejection
+from shared.money import MIN_PAYABLE_FEN
 
 POINT_FEN = 1          # 100 points = 1 yuan = 100 fen
 MIN_BALANCE_TO_SPEND = 10

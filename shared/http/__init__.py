@@ -1,0 +1,141 @@
+"""HTTP pieces every service uses, one module per topic: `problems` (problem+json errors, JSON answers),
+`parsing` (bodies, queries, path ids), `models` (`StrictModel`), `idempotency` (`Idempotency-Key`),
+`middlewares` (request ids, errors as problems), `metrics`, `caller` (the internal token, who is calling).
+
+Errors are exceptions with a stable `code` (a business `shared.refusal.Refusal`, or a `Problem` raised by HTTP
+code); one middleware turns them (and validation errors, bad JSON, oversize bodies) into
+`application/problem+json`. Nothing else writes error responses. Import from `shared.http`: every public
+name is re-exported here.
+"""
+
+from __future__ import annotations
+
+from shared.http.caller import (
+    INTERNAL_TOKEN,
+    MERCHANT_HEADER,
+    OPEN_PATHS,
+    SCORE_HEADER,
+    USER_HEADER,
+    credit_score,
+    current_merchant,
+    current_user,
+    internal_only_middleware,
+)
+from shared.http.idempotency import (
+    CLAIM_KEY,
+    FIND_KEY,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_FORMAT,
+    SAVE_KEY,
+    Work,
+    fingerprint,
+    idempotency_key,
+    idempotent,
+    run_idempotent,
+)
+from shared.http.metrics import (
+    Metrics,
+)
+from shared.http.middlewares import (
+    CORRELATION_ID,
+    REQUEST_ID,
+    request_context_middleware,
+)
+from shared.http.models import (
+    StrictModel,
+    within_raw_max_length,
+)
+from shared.http.parsing import (
+    ID_FORMAT,
+    INTEGER,
+    M,
+    integer_fields,
+    parse,
+    parse_body,
+    parse_query,
+    path_id,
+    read_json,
+    read_json_bytes,
+    refuse_unstorable,
+    storable,
+    unstorable_fields,
+    valid_id,
+    validation_errors,
+)
+from shared.http.problems import (
+    PROBLEM,
+    REFUSAL_KINDS,
+    RETRY_AFTER_SECONDS,
+    STATUS_CODES,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    TemporarilyUnavailable,
+    Unauthorized,
+    Unprocessable,
+    ValidationProblem,
+    json_response,
+    problem_response,
+    refusal_problem,
+    status_code,
+)
+
+__all__ = [
+    "PROBLEM",
+    "Problem",
+    "ValidationProblem",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "Unprocessable",
+    "REFUSAL_KINDS",
+    "refusal_problem",
+    "RETRY_AFTER_SECONDS",
+    "TemporarilyUnavailable",
+    "problem_response",
+    "json_response",
+    "STATUS_CODES",
+    "status_code",
+    "M",
+    "ID_FORMAT",
+    "validation_errors",
+    "read_json",
+    "read_json_bytes",
+    "parse_body",
+    "parse",
+    "refuse_unstorable",
+    "INTEGER",
+    "parse_query",
+    "integer_fields",
+    "storable",
+    "unstorable_fields",
+    "valid_id",
+    "path_id",
+    "within_raw_max_length",
+    "StrictModel",
+    "IDEMPOTENCY_KEY",
+    "IDEMPOTENCY_KEY_FORMAT",
+    "Work",
+    "CLAIM_KEY",
+    "FIND_KEY",
+    "SAVE_KEY",
+    "fingerprint",
+    "idempotency_key",
+    "run_idempotent",
+    "idempotent",
+    "REQUEST_ID",
+    "CORRELATION_ID",
+    "request_context_middleware",
+    "Metrics",
+    "INTERNAL_TOKEN",
+    "OPEN_PATHS",
+    "internal_only_middleware",
+    "USER_HEADER",
+    "MERCHANT_HEADER",
+    "SCORE_HEADER",
+    "current_user",
+    "current_merchant",
+    "credit_score",
+]

@@ -1,0 +1,30 @@
+"""The base of request models: strict, and counting `max_length` as the published schema does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+
+def within_raw_max_length(model: type[pydantic.BaseModel], name: str | None, value: Any) -> Any:
+    """Surrounding whitespace is stripped before a `max_length` is checked, but the published schema (OpenAPI)
+    counts it: count it here too, so that what the document refuses the server refuses."""
+    field = model.model_fields.get(name or "")
+    if isinstance(value, str) and field is not None:
+        for constraint in field.metadata:
+            limit = getattr(constraint, "max_length", None)
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"String should have at most {limit} characters")
+    return value
+
+
+class StrictModel(pydantic.BaseModel):
+    """Base for request bodies and queries: unknown fields are an error, not silently ignored."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _raw_max_length(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        return within_raw_max_length(cls, info.field_name, value)
