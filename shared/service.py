@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
 from shared.bus import Bus
@@ -158,10 +159,20 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
             await bus.close()
             await http.close()
             await changes.close()
-            await pool.close()
+            await _close_pool(pool, log)
             log.info("service stopped")
 
     return resources
+
+
+async def _close_pool(pool: asyncpg.Pool, log: Any, seconds: float = 10.0) -> None:
+    """Close the pool, waiting for connections still lent out, but not for ever: a stop must end within the
+    grace period an orchestrator gives it, so stragglers are cut after `seconds`."""
+    try:
+        await asyncio.wait_for(pool.close(), seconds)
+    except TimeoutError:
+        log.warning("database connections still in use at stop; closing them", seconds=seconds)
+        pool.terminate()
 
 
 def _counted(deps: Deps[Any], handler: AnyHandler, metrics: Metrics, event_type: str) -> Handler:

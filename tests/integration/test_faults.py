@@ -216,3 +216,13 @@ async def test_the_outbox_listener_comes_back_after_its_connection_is_terminated
     lost = [e for e in logs if e["event"] == "outbox listener lost; polling until it is back"]
     assert [e["log_level"] for e in lost] == ["warning"]
     assert not [e for e in logs if "released back to the pool" in str(e)]
+
+
+async def test_a_stop_does_not_wait_for_ever_on_a_connection_still_lent_out(probe, logs):
+    """A stop ends within the orchestrator's grace period even when something still holds a connection (the
+    pool's close would otherwise wait for it without end)."""
+    await probe.server.app[DB].pool.acquire()  # never given back, as a stuck request would
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(probe.close(), 30)
+    assert asyncio.get_running_loop().time() - started < 20
+    assert any(e["event"] == "database connections still in use at stop; closing them" for e in logs)
