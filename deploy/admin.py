@@ -25,9 +25,12 @@ from shared.db import Database, bootstrap, create_pool, service_dsn
 
 
 async def bootstrap_all(database_url: str) -> None:
+    # MALL_DB_PASSWORD: the password of every service's role (the services log in with the same variable);
+    # empty keeps the local default, the role's name.
+    password = os.environ.get("MALL_DB_PASSWORD") or None
     for service in SERVICES:
         if service not in WITHOUT_DATABASE:
-            await bootstrap(database_url, service)
+            await bootstrap(database_url, service, password)
             print(f"bootstrapped {service}")
 
 
