@@ -18,9 +18,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from services.gateway.models import StaffLoginBody
 from services.gateway.ratelimit import account_key, locked_out
 from services.gateway.routes import LIMITER
-from shared.http import Problem, problem_response
+from shared.http import Problem, parse, problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STAFF_LOGIN = ("POST", "/api/merchant/session")
@@ -60,8 +61,6 @@ async def staff_username(request: web.Request) -> str | None:
     if (request.method, request.path) != STAFF_LOGIN:
         return None
     try:  # read up to client_max_size (413 past it); aiohttp keeps the bytes for the handler
-        body = orjson.loads(await request.read())
-    except orjson.JSONDecodeError:
+        return parse(StaffLoginBody, orjson.loads(await request.read())).username
+    except (orjson.JSONDecodeError, Problem):  # not a login the handler would try (NUL, too long, ...)
         return None
-    username = body.get("username") if isinstance(body, dict) else None
-    return username.strip() if isinstance(username, str) and username.strip() else None

@@ -214,3 +214,11 @@ async def test_json_types_and_media_type_are_strict(settings_for, start_app):
     # Integers written as integers pass (catalog is down here: 503 means the gateway let it through).
     resp = await client.get("/api/categories/c1/products", params={"page": "2"}, headers=auth)
     assert resp.status == 503
+
+
+async def test_a_login_with_a_username_the_database_cannot_hold_is_refused_not_a_500(settings_for, start_app):
+    client = await start_app(create_app(gateway_settings(settings_for)))
+    for raw_username in ("staff\\u0000one", "\\udcb7staff"):  # a NUL, a lone surrogate (JSON escapes)
+        resp = await client.post("/api/merchant/session", data=f'{{"username": "{raw_username}", "password": "pw"}}',
+                                 headers={"Content-Type": "application/json"})
+        assert resp.status in (400, 422), await resp.text()  # a clear refusal, never a 500
