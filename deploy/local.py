@@ -197,7 +197,8 @@ mpmall is up.
   gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json
   merchant console:                 {gateway}/console/   (staff1 / mall-demo-1 for merchant mch_001)
   Alipay sandbox:                   {sandbox}
-  logistics sandbox (快递100):       {mall.url('logistics_sandbox')}   (move a parcel: POST /sandbox/shipments/<carrier>/<no>/advance {{"state": "3"}})
+  logistics sandbox (快递100):       {mall.url('logistics_sandbox')}
+    move a parcel: POST /sandbox/shipments/<carrier>/<no>/advance {{"state": "3"}} (0, 5, 3, 2)
   logs:                             {mall.workdir / 'logs'}
 
 Log in as a demo user, as a mini-program would:
