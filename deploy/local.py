@@ -35,9 +35,10 @@ from shared.alipay.keys import write_dev_keys
 from shared.db import Database, bootstrap, create_pool, service_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
-# Start order: the sandbox first (the others call it), the gateway last (it calls everyone).
-SERVICES = ["alipay_sandbox", "catalog", "orders", "payments", "marketing", "analytics", "fulfilment", "gateway"]
-WITHOUT_DATABASE = {"alipay_sandbox"}
+# Start order: the sandboxes first (the others call them), the gateway last (it calls everyone).
+SERVICES = ["alipay_sandbox", "logistics_sandbox", "catalog", "orders", "payments", "marketing", "analytics",
+            "fulfilment", "gateway"]
+WITHOUT_DATABASE = {"alipay_sandbox", "logistics_sandbox"}
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
 CONSOLE_DIR = ROOT / "services" / "analytics" / "console"  # the merchant console, served by the gateway
@@ -72,6 +73,8 @@ class LocalMall:
         self.internal_token = secrets.token_urlsafe(32)  # only the gateway may call the services
         self.token_secret = secrets.token_urlsafe(32)  # signs buyers' and staff's access tokens
         self.qr_secret = secrets.token_urlsafe(32)  # signs store claim codes
+        self.kuaidi100_key = secrets.token_urlsafe(32)  # the mall's 快递100 customer key (the sandbox's here)
+        self.kuaidi100_salt = secrets.token_urlsafe(32)  # signs 快递100's tracking pushes
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -112,12 +115,16 @@ class LocalMall:
             "MALL_INTERNAL_TOKEN": self.internal_token,
             "MALL_TOKEN_SECRET": self.token_secret,
             "MALL_QR_SECRET": self.qr_secret,
+            "MALL_KUAIDI100_URL": f"{self.url('logistics_sandbox')}/poll",
+            "MALL_KUAIDI100_KEY": self.kuaidi100_key,
+            "MALL_KUAIDI100_SALT": self.kuaidi100_salt,
+            "MALL_KUAIDI100_CALLBACK_URL": f"{self.url('gateway')}/api/logistics/notify",
             # A web build of the client or console on a dev server's port may call the gateway (CORS).
             "MALL_CORS_ORIGINS": orjson.dumps(DEV_ORIGINS).decode(),
             "MALL_CONSOLE_DIR": str(CONSOLE_DIR),  # the gateway serves the console from this checkout
             "PYTHONUNBUFFERED": "1",
         }
-        if service == "alipay_sandbox":  # a stand-in for Alipay: it refuses to run anywhere but development
+        if service in WITHOUT_DATABASE:  # stand-ins for Alipay and 快递100: they refuse to run outside development
             env["MALL_ENV"] = "development"
         for other in SERVICES:
             env[f"MALL_{other.upper()}_URL"] = self.url(other)
@@ -192,6 +199,8 @@ mpmall is up.
   gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json
   merchant console:                 {gateway}/console/   (staff1 / mall-demo-1 for merchant mch_001)
   Alipay sandbox:                   {sandbox}
+  logistics sandbox (快递100):       {mall.url('logistics_sandbox')}
+    move a parcel: POST /sandbox/shipments/<carrier>/<no>/advance {{"state": "3"}} (0, 5, 3, 2)
   logs:                             {mall.workdir / 'logs'}
 
 Log in as a demo user, as a mini-program would:

@@ -5,19 +5,25 @@ address or another merchant's order is simply not found (404: its existence is n
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from pydantic import Field
 
 from services.fulfilment import domain, flows, store
+from services.fulfilment.deps import deps_of
 from services.fulfilment.settings import FulfilmentSettings
 from shared.db import Tx
 from shared.http import NotFound, StrictModel, current_merchant, current_user, idempotent, json_response, parse_body
+from shared.kuaidi100 import PUSH_RECEIVED, signature_ok
+from shared.logging import get_logger
 from shared.refusal import Refusal
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
+log = get_logger("fulfilment").bind(component="logistics_notify")
 
 
 class AddressBody(StrictModel):
@@ -187,9 +193,47 @@ async def tracking(request: web.Request) -> web.Response:
     if found is None or found["carrier"] is None:
         raise NotFound("This order has not been shipped with a tracking number", code="tracking_not_found")
     events = await store.tracking_events(db, found["order_id"])
+    state = await store.tracking_state(db, found["order_id"])  # the carrier's, once 快递100 pushed one
     return json_response({"carrier": found["carrier"], "tracking_no": found["tracking_no"],
-                          "state": events[0]["state"] if events else "shipped",
+                          "state": state or "shipped",
                           "events": [{"at": e["at"], "text": e["text"]} for e in events]})
+
+
+def _push_answer(ok: bool, message: str, status: int = 200) -> web.Response:
+    body = PUSH_RECEIVED if ok else {"result": False, "returnCode": str(status), "message": message}
+    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
+
+
+@routes.post("/logistics/notify")
+async def logistics_notify(request: web.Request) -> web.Response:
+    """快递100's push, as the gateway received it: `param` signed with MD5(param + salt). A bad or missing
+    signature changes nothing (400, result false); a verified push is applied once (its lines are kept once
+    however often it comes) and answered exactly as 快递100 expects."""
+    deps = deps_of(request.app)
+    form = parse_form(await request.read())
+    param, sign = (form or {}).get("param"), (form or {}).get("sign")
+    if not param or not sign or not signature_ok(param, sign, deps.settings.kuaidi100_salt):
+        log.warning("push rejected", reason="bad_signature" if param and sign else "unreadable")
+        return _push_answer(False, "签名错误", 400)
+    try:
+        push = domain.tracking_push(param)
+    except Refusal:
+        log.warning("push rejected", reason="unreadable_param")
+        return _push_answer(False, "param 无法解析", 400)
+    async with deps.db.transaction() as tx:
+        added = await flows.apply_push(tx, push)
+    log.info("push applied", carrier=push.carrier, tracking_no=push.tracking_no, state=push.state, lines_added=added)
+    return _push_answer(True, "成功")
+
+
+def parse_form(raw: bytes) -> dict[str, str] | None:
+    """The push as posted (x-www-form-urlencoded); a repeated field is not something 快递100 sends."""
+    try:
+        pairs = parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    params = dict(pairs)
+    return params if len(params) == len(pairs) else None
 
 
 class WaybillBody(StrictModel):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
+from shared.kuaidi100 import STATES
 from shared.refusal import Refusal
 
 # GB/T 2260: the first two digits of a six-digit administrative division code name the province.
@@ -177,3 +180,36 @@ QR_PREFIX = "mpmall:pickup:"
 def qr_text(code: str) -> str:
     """What the QR code encodes: staff scan it, and the counter sends it (or the code it carries)."""
     return QR_PREFIX + code
+
+
+# --- tracking pushes (快递100) ----------------------------------------------------------------------------------
+
+BEIJING = timezone(timedelta(hours=8))  # 快递100's times carry no zone: they are Beijing time
+
+
+@dataclass(frozen=True)
+class TrackingPush:
+    carrier: str
+    tracking_no: str
+    state: str  # kuaidi100.STATES' name of lastResult.state
+    lines: tuple[tuple[datetime, str], ...]  # (when, what the carrier says), newest first
+
+    @property
+    def delivered(self) -> bool:
+        return self.state == "delivered"
+
+
+def tracking_push(param: str) -> TrackingPush:
+    """The facts of a push's `param` (its signature already checked); `unreadable_push` when they are not there."""
+    try:
+        body = json.loads(param)
+        last = body["lastResult"]
+        lines = tuple((_beijing(str(d.get("ftime") or d["time"])), str(d["context"])[:500]) for d in last["data"])
+        return TrackingPush(str(last["com"]), str(last["nu"]).upper(), STATES.get(str(last["state"]), "in_transit"),
+                            lines)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Refusal("unreadable_push", "Not a 快递100 push", 400) from None
+
+
+def _beijing(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)

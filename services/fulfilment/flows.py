@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.fulfilment import domain, store
 from shared.db import Queryable, Tx
-from shared.events.fulfilment import PickupReady, PickupVerified
+from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
+from shared.kuaidi100 import Kuaidi100Client, SubscribeAnswer
 from shared.refusal import Refusal
 
 ADDRESS_NOT_FOUND = ("address_not_found", "No such address")
@@ -247,8 +249,10 @@ async def check_shipment(conn: Queryable, merchant_id: str, order_id: str, carri
     return {"carrier": carrier, "tracking_no": number}
 
 
-async def record_shipment(tx: Tx, order_id: str, carrier: str | None, tracking_no: str | None, at: Any) -> None:
-    """order.shipped with a waybill: the shipment and its first tracking line (a repeat changes nothing)."""
+async def record_shipment(tx: Tx, order_id: str, carrier: str | None, tracking_no: str | None, at: Any,
+                          now: datetime) -> None:
+    """order.shipped with a waybill: the shipment, its first tracking line and the subscription the job makes
+    at 快递100 from `now` (a repeat changes nothing)."""
     await store.lock_order(tx.conn, order_id)
     delivery = await store.delivery_for_update(tx.conn, order_id)
     if delivery is None or carrier is None or tracking_no is None or delivery["state"] == "shipped":
@@ -256,6 +260,7 @@ async def record_shipment(tx: Tx, order_id: str, carrier: str | None, tracking_n
     await store.set_shipped(tx.conn, order_id, carrier, tracking_no, at)
     name = domain.CARRIERS[carrier][0] if carrier in domain.CARRIERS else carrier
     await store.add_tracking_event(tx.conn, order_id, at, "shipped", f"商家已发货，{name} {tracking_no}")
+    await store.add_subscription(tx.conn, order_id, carrier, tracking_no, now)
 
 
 def shipment_view(delivery: dict[str, Any]) -> dict[str, Any] | None:
@@ -271,3 +276,46 @@ async def check_guessing(conn: Queryable, counter: str, limit: int, window_secon
     if await store.pickup_misses(conn, counter, window_seconds) >= limit:
         raise Refusal("too_many_wrong_codes", "Too many wrong pickup codes at this store; try again later", 429,
                       title="Too many requests", retry_after_seconds=window_seconds)
+
+
+# --- tracking: subscriptions at 快递100 and its pushes ---------------------------------------------------------
+
+MAX_RETRY_SECONDS = 3600.0
+
+
+async def subscribe_due(tx: Tx, client: Kuaidi100Client, now: datetime, batch: int, retry_seconds: float) -> int:
+    """Subscribe the waybills whose turn has come (claimed with SKIP LOCKED, so replicas share the work);
+    accepted and refused ones are done, the rest are tried again later, each time twice as late."""
+    due = await store.claim_due_subscriptions(tx.conn, now, batch)
+    for row in due:
+        answer = await client.subscribe(row["carrier"], row["tracking_no"], row["phone"])
+        await _answered(tx, row, answer, now, retry_seconds)
+    return len(due)
+
+
+async def _answered(tx: Tx, row: dict[str, Any], answer: SubscribeAnswer, now: datetime,
+                    retry_seconds: float) -> None:
+    attempts = row["attempts"] + 1
+    state = "accepted" if answer.accepted else "refused" if answer.refused else "pending"
+    delay = min(retry_seconds * 2 ** (attempts - 1), MAX_RETRY_SECONDS)
+    await store.set_subscription(tx.conn, row["order_id"], state, attempts, now + timedelta(seconds=delay),
+                                 answer.code, answer.message[:200])
+
+
+async def apply_push(tx: Tx, push: domain.TrackingPush) -> int:
+    """A verified push: the carrier's lines kept once each (快递100 sends the whole track every time, and again
+    when unanswered), the shipment's state, and on the first "delivered" `shipment.delivered`. A waybill the
+    mall never shipped changes nothing. Returns how many new lines were kept."""
+    added = 0
+    for shipment in await store.shipments_by_waybill_for_update(tx.conn, push.carrier, push.tracking_no):
+        order_id = shipment["order_id"]
+        for at, text in push.lines:
+            added += await store.add_tracking_event_once(tx.conn, order_id, at, push.state, text)
+        delivered_at = push.lines[0][0] if push.delivered and push.lines else None
+        state = "delivered" if shipment["delivered_at"] is not None else push.state  # signed for stays signed for
+        await store.set_tracking_state(tx.conn, order_id, state, delivered_at)
+        if delivered_at is not None and shipment["delivered_at"] is None:
+            await tx.emit(ShipmentDelivered(order_id=order_id, user_id=shipment["user_id"],
+                                            merchant_id=shipment["merchant_id"], carrier=push.carrier,
+                                            tracking_no=push.tracking_no, delivered_at=delivered_at))
+    return added

@@ -35,7 +35,8 @@ async def on_order_paid(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPaid]) -
 
 async def on_order_shipped(deps: FulfilmentDeps, tx: Tx, event: Event[OrderShipped]) -> None:
     shipped = event.data
-    await flows.record_shipment(tx, shipped.order_id, shipped.carrier, shipped.tracking_no, event.occurred_at)
+    await flows.record_shipment(tx, shipped.order_id, shipped.carrier, shipped.tracking_no, event.occurred_at,
+                                deps.clock.now())
 
 
 async def on_order_cancelled(deps: FulfilmentDeps, tx: Tx, event: Event[OrderCancelled]) -> None:

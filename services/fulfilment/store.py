@@ -234,3 +234,54 @@ async def add_pickup_miss(conn: Queryable, counter: str, window_seconds: int) ->
     await conn.execute(f"""INSERT INTO pickup_misses (counter, window_start, misses) VALUES ($1, {WINDOW}, 1)
                            ON CONFLICT (counter, window_start) DO UPDATE SET misses = pickup_misses.misses + 1""",
                        counter, window_seconds)
+
+
+# --- tracking (快递100) ----------------------------------------------------------------------------------------
+
+async def add_subscription(conn: Queryable, order_id: str, carrier: str, tracking_no: str, at: Any) -> None:
+    await conn.execute("INSERT INTO subscriptions (order_id, carrier, tracking_no, next_at) VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT (order_id) DO NOTHING", order_id, carrier, tracking_no, at)
+
+
+async def claim_due_subscriptions(conn: Queryable, now: Any, limit: int) -> list[dict[str, Any]]:
+    """Waybills still to subscribe whose turn has come, that no other replica is subscribing right now."""
+    rows = await conn.fetch(
+        """SELECT s.order_id, s.carrier, s.tracking_no, s.attempts, d.address->>'phone' AS phone
+           FROM subscriptions s JOIN deliveries d USING (order_id)
+           WHERE s.state = 'pending' AND s.next_at <= $1 ORDER BY s.next_at LIMIT $2
+           FOR UPDATE OF s SKIP LOCKED""", now, limit)
+    return [dict(r) for r in rows]
+
+
+async def set_subscription(conn: Queryable, order_id: str, state: str, attempts: int, next_at: Any, code: str,
+                           message: str) -> None:
+    await conn.execute("UPDATE subscriptions SET state = $2, attempts = $3, next_at = $4, last_code = $5, "
+                       "last_message = $6 WHERE order_id = $1", order_id, state, attempts, next_at, code, message)
+
+
+async def subscription(conn: Queryable, order_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT order_id, carrier, tracking_no, state, attempts, last_code FROM subscriptions "
+                              "WHERE order_id = $1", order_id)
+    return dict(row) if row is not None else None
+
+
+async def shipments_by_waybill_for_update(conn: Queryable, carrier: str, tracking_no: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(f"SELECT {DELIVERY_COLUMNS}, tracking_state, delivered_at FROM deliveries "
+                            "WHERE carrier = $1 AND tracking_no = $2 AND state = 'shipped' ORDER BY order_id "
+                            "FOR UPDATE", carrier, tracking_no)
+    return [dict(r) for r in rows]
+
+
+async def add_tracking_event_once(conn: Queryable, order_id: str, at: Any, state: str, text: str) -> bool:
+    return bool(await conn.fetchval(
+        "INSERT INTO tracking_events (order_id, at, state, text) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (order_id, at, text) DO NOTHING RETURNING true", order_id, at, state, text))
+
+
+async def set_tracking_state(conn: Queryable, order_id: str, state: str, delivered_at: Any) -> None:
+    await conn.execute("UPDATE deliveries SET tracking_state = $2, delivered_at = coalesce(delivered_at, $3) "
+                       "WHERE order_id = $1", order_id, state, delivered_at)
+
+
+async def tracking_state(conn: Queryable, order_id: str) -> str | None:
+    return await conn.fetchval("SELECT tracking_state FROM deliveries WHERE order_id = $1", order_id)

@@ -170,7 +170,7 @@ class OrderBody(PreviewBody):
                    "other"] | None = None
 
 
-OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "COMPLETED", "CANCELLED",
+OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED",
                       "REFUND_REQUESTED", "REFUNDED"]
 
 

@@ -64,6 +64,9 @@ def _operation(op: Operation) -> dict[str, Any]:
                              "content": {"text/plain": {"schema": {"type": "string"}}}}
     elif op.answer is not None:
         success["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.answer.__name__)}}}
+        if op.raw_body is not None:  # a provider's callback (快递100's push): refused in the provider's own format
+            extra_text["400"] = {"description": "Not accepted (the provider pushes again)", "content": {
+                "application/json": {"schema": {"$ref": REF.format(model=op.answer.__name__)}}}}
     responses: dict[str, Any] = {str(op.status): success, **extra_text}
     if op.body is not None:
         responses["400"] = _problem("Body is not valid JSON")

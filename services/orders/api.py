@@ -100,6 +100,7 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: async
             "id": refund["refund_id"], "status": refund["status"], "amount_fen": refund["amount_fen"],
             "reason": refund["reason"], "failure_reason": refund["failure_reason"]},
         "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
+        "delivered_at": order["delivered_at"], "auto_confirm_at": order["auto_confirm_at"],
         "completed_at": order["completed_at"], "reason": order["reason"],
         "freight_fen": order["freight_fen"], "delivery": order["delivery"],
     }

@@ -25,6 +25,7 @@ class Status(StrEnum):
     AWAITING_PAYMENT = "AWAITING_PAYMENT"
     PAID = "PAID"
     SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"  # the carrier reports it signed for (fulfilment's shipment.delivered)
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     REFUND_REQUESTED = "REFUND_REQUESTED"
@@ -36,6 +37,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     PAY = "pay"
     SHIP = "ship"
+    DELIVER = "deliver"
     COMPLETE = "complete"
     PICK_UP = "pick_up"  # fulfilment verified the pickup code: the buyer has the goods
     REQUEST_REFUND = "request_refund"
@@ -53,18 +55,21 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
     (S.AWAITING_PAYMENT, A.PAY): S.PAID,
     (S.PAID, A.SHIP): S.SHIPPED,
     (S.SHIPPED, A.COMPLETE): S.COMPLETED,
+    (S.SHIPPED, A.DELIVER): S.DELIVERED,
+    (S.DELIVERED, A.COMPLETE): S.COMPLETED,
     (S.PAID, A.PICK_UP): S.COMPLETED,
     (S.PAID, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.SHIPPED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
+    (S.DELIVERED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.COMPLETED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.REFUND_REQUESTED, A.REFUND): S.REFUNDED,
 }
 # A refund the merchant rejects returns the order to where it was; so does one payments could not make
 # (the money never moved, so the order is as it was before the request, and the buyer may ask again).
-REJECTABLE_FROM = frozenset({S.SHIPPED, S.COMPLETED})
+REJECTABLE_FROM = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
 BACK_TO: Mapping[Action, frozenset[Status]] = {
     A.REJECT_REFUND: REJECTABLE_FROM,
-    A.FAIL_REFUND: frozenset({S.PAID, S.SHIPPED, S.COMPLETED}),
+    A.FAIL_REFUND: frozenset({S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED}),
 }
 
 
@@ -250,7 +255,7 @@ def refund_route(status: Status | str, completed_at: datetime | None, now: datet
     status = Status(status)
     if status is S.PAID:
         return "approve_now"
-    if status is S.SHIPPED:
+    if status in (S.SHIPPED, S.DELIVERED):
         return "ask_merchant"
     if status is S.COMPLETED:
         if completed_at is None or now > completed_at + return_window:
@@ -259,3 +264,7 @@ def refund_route(status: Status | str, completed_at: datetime | None, now: datet
     if status is S.REFUND_REQUESTED:
         raise Refusal("refund_pending", "A refund of this order is already under way")
     raise Refusal("invalid_transition", f"An order that is {status} cannot be refunded")
+
+
+# Orders on their way to the buyer: they complete by themselves at their auto-confirm deadline.
+AWAITING_RECEIPT = frozenset({S.SHIPPED, S.DELIVERED})

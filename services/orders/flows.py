@@ -22,6 +22,7 @@ from shared.events.orders import (
     OrderCancelled,
     OrderCompleted,
     OrderConfirmed,
+    OrderDelivered,
     OrderRefundApproved,
     OrderRefunded,
     OrderShipped,
@@ -83,6 +84,16 @@ async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after:
     await tx.emit(OrderShipped(**_who(order), carrier=carrier, tracking_no=tracking_no))
 
 
+async def deliver(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta) -> None:
+    """The carrier reports the parcel signed for: DELIVERED, and the auto-confirm countdown starts again from
+    now (the buyer gets the whole period with the goods in hand)."""
+    status = domain.transition(order["status"], Action.DELIVER)
+    auto_confirm_at = now + auto_confirm_after
+    await set_status(tx, order["id"], now, status, delivered_at=now, auto_confirm_at=auto_confirm_at)
+    await store.set_deadline(tx.conn, order["id"], "auto_confirm", auto_confirm_at)
+    await tx.emit(OrderDelivered(**_who(order)))
+
+
 async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str, amount_fen: int,
                                   reason: str, now: datetime) -> bool:
     """Give back a payment the order cannot keep (it came after cancellation, or for a wrong amount).
@@ -128,7 +139,7 @@ async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datet
     previous = domain.transition(order["status"], Action.REJECT_REFUND, back_to=refund["previous_status"])
     await store.set_refund_status(tx.conn, refund["refund_id"], "rejected", now)
     await set_status(tx, order["id"], now, previous)
-    if previous is Status.SHIPPED:  # auto-confirm resumes where it stopped (or at once if it was due)
+    if previous in domain.AWAITING_RECEIPT:  # auto-confirm resumes where it stopped (or at once if it was due)
         await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
 
 
@@ -154,7 +165,7 @@ async def refund_failed(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, f
     previous = domain.transition(order["status"], Action.FAIL_REFUND, back_to=refund["previous_status"])
     await store.fail_refund(tx.conn, refund["refund_id"], failure_reason)
     await set_status(tx, order["id"], now, previous)
-    if previous is Status.SHIPPED:
+    if previous in domain.AWAITING_RECEIPT:
         await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
 
 
@@ -198,7 +209,7 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, now: dateti
     if kind == "pay_by" and order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
         await cancel(tx, order, "payment_timeout", now)
         return 1
-    if kind == "auto_confirm" and order["status"] == Status.SHIPPED:
+    if kind == "auto_confirm" and order["status"] in domain.AWAITING_RECEIPT:
         await complete(tx, order, now)
         return 1
     return 0

@@ -3,6 +3,8 @@ handler locks the order and acts only when the state machine and the saga's reco
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import asyncpg
 
 from services.orders import domain, flows, store
@@ -12,7 +14,7 @@ from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
-from shared.events.fulfilment import PickupVerified
+from shared.events.fulfilment import PickupVerified, ShipmentDelivered
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
@@ -149,9 +151,21 @@ async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerifi
         log.warning("pickup.verified for an order not PAID", order_id=order["id"], status=order["status"])
 
 
+async def on_shipment_delivered(deps: OrdersDeps, tx: Tx, event: Event[ShipmentDelivered]) -> None:
+    """The parcel is signed for: DELIVERED, auto-confirm counted from now (a repeat, or an order that moved on
+    meanwhile, say to a refund: no-op)."""
+    order = await _locked(tx, event.data.order_id)
+    if order["status"] == Status.SHIPPED:
+        after = timedelta(seconds=deps.settings.auto_confirm_seconds)
+        await flows.deliver(tx, order, deps.clock.now(), after)
+    else:
+        log.info("shipment.delivered for an order not SHIPPED", order_id=order["id"], status=order["status"])
+
+
 HANDLERS = (
     Handlers[OrdersDeps]()
     .on(PickupVerified, on_pickup_verified)
+    .on(ShipmentDelivered, on_shipment_delivered)
     .on(SkuChanged, on_sku_changed)
     .on(StockReserved, on_stock_reserved)
     .on(StockRejected, on_stock_rejected)

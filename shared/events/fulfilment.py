@@ -1,6 +1,8 @@
 """Events published by the fulfilment service: delivery facts. orders moves the order's status on them and
 publishes the order.* events; fulfilment never changes an order itself."""
 
+from datetime import datetime
+
 from shared.events.base import EventData, event
 
 
@@ -22,3 +24,16 @@ class PickupVerified(EventData):
     user_id: str
     merchant_id: str
     store_id: str
+
+
+@event("shipment.delivered")
+class ShipmentDelivered(EventData):
+    """The carrier reports the express parcel signed for (快递100 state 3 签收), once per shipment; orders
+    moves the order to DELIVERED and restarts the auto-confirm countdown from here."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    carrier: str
+    tracking_no: str
+    delivered_at: datetime

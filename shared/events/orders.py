@@ -93,6 +93,16 @@ class OrderShipped(EventData):
     tracking_no: str | None = None
 
 
+@event("order.delivered")
+class OrderDelivered(EventData):
+    """The carrier reported the parcel signed for (fulfilment's shipment.delivered): the auto-confirm
+    countdown restarted from here."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+
+
 @event("order.completed")
 class OrderCompleted(EventData):
     order_id: str

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from services.fulfilment.settings import FulfilmentSettings
 from services.gateway.app import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
 from services.marketing.settings import MarketingSettings
@@ -27,10 +28,12 @@ from tests.conftest import remember_queues
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"gateway": "GatewaySettings", "catalog": "CatalogSettings", "orders": "OrdersSettings",
-            "payments": "PaymentsSettings", "marketing": "MarketingSettings", "analytics": "AnalyticsSettings"}
-OWN_SECRETS = {"gateway": ["MALL_TOKEN_SECRET"], "marketing": ["MALL_QR_SECRET"]}
+            "payments": "PaymentsSettings", "marketing": "MarketingSettings", "analytics": "AnalyticsSettings",
+            "fulfilment": "FulfilmentSettings"}
+OWN_SECRETS = {"gateway": ["MALL_TOKEN_SECRET"], "marketing": ["MALL_QR_SECRET"],
+               "fulfilment": ["MALL_KUAIDI100_KEY", "MALL_KUAIDI100_SALT"]}
 SECRET_VARIABLES = ("MALL_ENV", "MALL_INTERNAL_TOKEN", "MALL_TOKEN_SECRET", "MALL_TOKEN_SECRET_PREVIOUS",
-                    "MALL_QR_SECRET", "MALL_QR_SECRET_PREVIOUS")
+                    "MALL_QR_SECRET", "MALL_QR_SECRET_PREVIOUS", "MALL_KUAIDI100_KEY", "MALL_KUAIDI100_SALT")
 
 
 def strong() -> str:
@@ -45,7 +48,8 @@ def test_each_service_names_every_missing_secret_outside_development(service):
     for name in ["MALL_INTERNAL_TOKEN", *OWN_SECRETS.get(service, [])]:
         assert name in str(refused.value)
     cls(env="development").check_secrets()
-    fields = {"internal_token": strong(), "token_secret": strong(), "qr_secret": strong()}
+    fields = {"internal_token": strong(), "token_secret": strong(), "qr_secret": strong(),
+              "kuaidi100_key": strong(), "kuaidi100_salt": strong()}
     cls(env="production", **{k: v for k, v in fields.items() if k in cls.model_fields}).check_secrets()
 
 
@@ -59,6 +63,15 @@ def test_a_known_default_or_weak_secret_is_refused(value):
     with pytest.raises(InsecureSettings, match="MALL_TOKEN_SECRET_PREVIOUS"):
         GatewaySettings(env="production", internal_token=strong(), token_secret=strong(),
                         token_secret_previous=value).check_secrets()
+
+
+def test_a_known_default_kuaidi100_salt_is_refused():
+    """Anyone who knows the salt can forge tracking pushes (and so mark orders delivered)."""
+    good = {"internal_token": strong(), "kuaidi100_key": strong(), "kuaidi100_salt": strong()}
+    FulfilmentSettings(env="production", **good).check_secrets()
+    for value in ("change-me", "mpmall-local-dev-secret-change-me", "short"):
+        with pytest.raises(InsecureSettings, match="MALL_KUAIDI100_SALT"):
+            FulfilmentSettings(env="production", **{**good, "kuaidi100_salt": value}).check_secrets()
 
 
 def test_the_shared_skeleton_refuses_to_build_an_app_with_a_default_secret():
@@ -85,7 +98,9 @@ async def run_to_exit(module: str, env: dict[str, str], timeout: float = 60) -> 
     ("gateway", ["MALL_TOKEN_SECRET is empty", "MALL_INTERNAL_TOKEN is empty"]),
     ("marketing", ["MALL_QR_SECRET is empty", "MALL_INTERNAL_TOKEN is empty"]),
     ("orders", ["MALL_INTERNAL_TOKEN is empty"]),
+    ("fulfilment", ["MALL_KUAIDI100_KEY is empty", "MALL_KUAIDI100_SALT is empty"]),
     ("alipay_sandbox", ["set MALL_ENV=development"]),
+    ("logistics_sandbox", ["set MALL_ENV=development"]),
 ])
 async def test_a_service_started_without_its_secrets_exits_with_a_clear_message(service, named):
     code, err = await run_to_exit(f"services.{service}", process_env(MALL_HTTP_PORT=str(free_port())))

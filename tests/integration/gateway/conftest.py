@@ -16,7 +16,10 @@ from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from services.logistics_sandbox.app import create_app as create_logistics_sandbox
+from services.logistics_sandbox.settings import LogisticsSandboxSettings
 from shared.alipay import KeyPair, generate_key_pair
+from shared.clock import Clock
 from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
 
 APP_ID = "2021000000000001"
@@ -31,6 +34,7 @@ class Mall:
     settings: GatewaySettings
     services: dict[str, TestClient] = field(default_factory=dict)
     sandbox: TestClient | None = None
+    logistics: TestClient | None = None  # the 快递100 stand-in
 
     def user(self, user_id: str = "u_alice", score: int | None = 700) -> dict[str, str]:
         return {"Authorization": f"Bearer {user_token(self.settings, user_id, score)}"}
@@ -52,9 +56,23 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, KeyPair]) -> AsyncIterator[Mall]:
+def orders_clock() -> Clock | None:
+    """The orders service's clock: None is the real one; a test module may override this fixture with a
+    ManualClock to move deadlines (auto-confirm) by hand."""
+    return None
+
+
+# The 快递100 key and salt of the test mall (test values, never used anywhere else).
+KUAIDI100_KEY, KUAIDI100_SALT = "test-kuaidi100-customer-key-0001", "test-kuaidi100-push-salt-0001"
+
+
+@pytest.fixture
+async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, KeyPair],
+               orders_clock: Clock | None) -> AsyncIterator[Mall]:
     """Every service that exists in the tree, in-process, and a gateway routing to them."""
     app_keys, sandbox_keys = alipay_keys
+    logistics = await start_app(create_logistics_sandbox(LogisticsSandboxSettings(
+        kuaidi100_key=KUAIDI100_KEY, push_retry_delays_s=[0.2, 0.5, 1.0])))
     sandbox = await start_app(create_sandbox(SandboxSettings(
         alipay_app_id=APP_ID, alipay_app_public_key=app_keys.public_pem, alipay_private_key=sandbox_keys.private_pem,
         notify_retry_delays_s=[0.2, 0.5, 1.0])))
@@ -71,7 +89,12 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
             continue
         extra = {**alipay, "alipay_notify_url": f"http://127.0.0.1:{port}/api/alipay/notify"} \
             if name == "payments" else {}
-        client = await start_app(app_module.create_app(settings_for(settings_cls, **extra)))
+        if name == "fulfilment":
+            extra = {"kuaidi100_url": str(logistics.make_url("/poll")), "kuaidi100_key": KUAIDI100_KEY,
+                     "kuaidi100_salt": KUAIDI100_SALT, "subscribe_poll_seconds": 0.2,
+                     "kuaidi100_callback_url": f"http://127.0.0.1:{port}/api/logistics/notify"}
+        clock = orders_clock if name == "orders" else None
+        client = await start_app(app_module.create_app(settings_for(settings_cls, **extra), clock=clock))
         clients[name] = client
         urls[f"{name}_url"] = str(client.make_url("")).rstrip("/")
     settings = gateway_settings(settings_for, **urls, **alipay)
@@ -79,6 +102,6 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
     gateway = TestClient(TestServer(create_app(settings), port=port))
     await gateway.start_server()
     try:
-        yield Mall(gateway, settings, clients, sandbox)
+        yield Mall(gateway, settings, clients, sandbox, logistics)
     finally:
         await gateway.close()

@@ -34,7 +34,7 @@ def test_every_service_runs_in_compose_with_servers_and_bootstrap_before_it():
         for needed in spec.get("depends_on", {}):
             assert needed in services, f"{name} depends on unknown {needed}"
     assert "8080:8080" in services["gateway"]["ports"]
-    internal = [n for n in SERVICES if n not in ("gateway", "alipay_sandbox")]
+    internal = [n for n in SERVICES if n not in ("gateway", "alipay_sandbox", "logistics_sandbox")]  # dev only
     assert all("ports" not in services[n] for n in internal), "only the gateway is public"
 
 
@@ -96,13 +96,14 @@ def test_env_example_lists_every_required_variable_and_env_is_not_committed():
 
 def test_the_alipay_sandbox_and_the_demo_seed_run_and_publish_only_in_the_dev_profile():
     services = compose()["services"]
-    sandbox = services["alipay_sandbox"]
-    assert all(p.startswith("127.0.0.1:") for p in sandbox["ports"])
-    for dev_only in ("alipay_sandbox", "seed"):  # a fake Alipay; staff accounts with public passwords
+    for name in ("alipay_sandbox", "logistics_sandbox"):
+        assert all(p.startswith("127.0.0.1:") for p in services[name]["ports"])
+    # A fake Alipay; a fake 快递100; staff accounts with public passwords.
+    for dev_only in ("alipay_sandbox", "logistics_sandbox", "seed"):
         assert services[dev_only]["profiles"] == ["dev"]
         assert services[dev_only]["environment"]["MALL_ENV"] == "development"
     for name, spec in services.items():
-        if name not in ("alipay_sandbox", "seed"):
+        if name not in ("alipay_sandbox", "logistics_sandbox", "seed"):
             assert "profiles" not in spec and "alipay_sandbox" not in spec.get("depends_on", {}), name
             assert (spec.get("environment") or {}).get("MALL_ENV") != "development", name
             assert all(p == "8080:8080" or p.startswith("127.0.0.1:") for p in spec.get("ports", [])), name

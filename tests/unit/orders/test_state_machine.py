@@ -85,3 +85,14 @@ def test_a_failed_refund_goes_back_only_from_refund_requested():
         transition(Status.PAID, Action.FAIL_REFUND, back_to=Status.PAID)
     with pytest.raises(Refusal):
         transition(Status.REFUND_REQUESTED, Action.FAIL_REFUND, back_to=Status.CANCELLED)
+
+
+def test_a_shipped_order_is_delivered_once_then_completes_or_goes_to_a_refund():
+    assert transition(Status.SHIPPED, Action.DELIVER) is Status.DELIVERED
+    assert transition(Status.DELIVERED, Action.COMPLETE) is Status.COMPLETED
+    assert transition(Status.DELIVERED, Action.REQUEST_REFUND) is Status.REFUND_REQUESTED
+    assert refund_route(Status.DELIVERED, None, NOW, WEEK) == "ask_merchant"  # the goods have to come back
+    assert transition(Status.REFUND_REQUESTED, Action.REJECT_REFUND, back_to="DELIVERED") is Status.DELIVERED
+    for not_on_the_road in (Status.PAID, Status.DELIVERED, Status.COMPLETED, Status.REFUND_REQUESTED):
+        with pytest.raises(Refusal):
+            transition(not_on_the_road, Action.DELIVER)
