@@ -255,7 +255,12 @@ async def record_shipment(tx: Tx, order_id: str, carrier: str | None, tracking_n
     at 快递100 from `now` (a repeat changes nothing)."""
     await store.lock_order(tx.conn, order_id)
     delivery = await store.delivery_for_update(tx.conn, order_id)
-    if delivery is None or carrier is None or tracking_no is None or delivery["state"] == "shipped":
+    if carrier is None or tracking_no is None:
+        return
+    if delivery is None:  # an order without delivery, or order.shipped overtook order.placed: keep a note
+        await store.note_early_shipment(tx.conn, order_id, carrier, tracking_no, at)
+        return
+    if delivery["state"] == "shipped":
         return
     await store.set_shipped(tx.conn, order_id, carrier, tracking_no, at)
     name = domain.CARRIERS[carrier][0] if carrier in domain.CARRIERS else carrier

@@ -27,6 +27,10 @@ async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced
                                     placed.delivery.model_dump(mode="json"))
         if await store.take_early_payment(tx.conn, placed.order_id):
             await flows.mark_paid(tx, placed.order_id)
+        early = await store.take_early_shipment(tx.conn, placed.order_id)
+        if early is not None:
+            await flows.record_shipment(tx, placed.order_id, early["carrier"], early["tracking_no"],
+                                        early["shipped_at"], deps.clock.now())
 
 
 async def on_order_paid(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPaid]) -> None:

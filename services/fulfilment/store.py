@@ -179,6 +179,16 @@ async def note_early_payment(conn: Queryable, order_id: str) -> None:
     await conn.execute("INSERT INTO early_payments (order_id) VALUES ($1) ON CONFLICT DO NOTHING", order_id)
 
 
+async def note_early_shipment(conn: Queryable, order_id: str, carrier: str, tracking_no: str, at: Any) -> None:
+    await conn.execute("INSERT INTO early_shipments (order_id, carrier, tracking_no, shipped_at) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", order_id, carrier, tracking_no, at)
+
+
+async def take_early_shipment(conn: Queryable, order_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("DELETE FROM early_shipments WHERE order_id = $1 RETURNING carrier, tracking_no, "
+                               "shipped_at", order_id)
+
+
 async def take_early_payment(conn: Queryable, order_id: str) -> bool:
     return bool(await conn.fetchval("DELETE FROM early_payments WHERE order_id = $1 RETURNING true", order_id))
 

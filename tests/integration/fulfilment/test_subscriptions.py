@@ -34,11 +34,13 @@ async def test_a_subscription_is_retried_until_the_provider_takes_it(settings_fo
     await bus.connect()
     f = Fulfilment(client, bus)
     try:
+        # order.shipped first (a backlog is consumed concurrently, so it may overtake order.placed), twice
+        await f.publish(OrderShipped(order_id="o1", user_id="u1", merchant_id="m1", carrier="shunfeng",
+                                     tracking_no="SF1234567890123"), times=2)  # a repeat: one subscription
+        await eventually(lambda: f.db.fetchval("SELECT 1 FROM early_shipments WHERE order_id = 'o1'"))
         await f.publish(OrderPlaced(order_id="o1", user_id="u1", merchant_id="m1", subtotal_fen=1_000,
                                     lines=[Line(sku_id="s1", product_id="p1", qty=1, unit_price_fen=1_000)],
                                     delivery=Delivery(method="express", address=ADDRESS)))
-        await f.publish(OrderShipped(order_id="o1", user_id="u1", merchant_id="m1", carrier="shunfeng",
-                                     tracking_no="SF1234567890123"), times=2)  # a repeat: one subscription
 
         async def row() -> dict[str, Any] | None:
             found = await f.db.fetchrow("SELECT state, attempts, last_code FROM subscriptions WHERE order_id = 'o1'")

@@ -82,7 +82,7 @@ async def test_sessions_terminated_again_and_again_under_load_give_200_or_503_ne
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     statuses = {status for _, status in answers}
-    assert statuses <= {200, 204, 429, 503}, answers  # 429: the gateway's per-IP limit, not a fault
+    assert statuses <= {200, 204, 503}, answers
     assert answers[("GET", 200)] > 0 and not without_retry_after
     # Once the storm is over, everything answers again.
     assert (await gw.get(f"/api/products/{product['id']}", headers=alice)).status == 200
