@@ -18,7 +18,7 @@ BUSINESS = [
     *ROOT.glob("services/*/jobs.py"),
     *ROOT.glob("services/*/store.py"), *ROOT.glob("services/*/store/*.py"),
     *(ROOT / p for p in ["services/marketing/claims.py",
-                         "services/marketing/levels.py", "services/payments/refunding.py", "shared/refusal.py"]),
+                         "services/marketing/levels.py", "shared/refusal.py"]),
 ]
 HTTP_MODULES = ("shared.http", "aiohttp.web_exceptions")
 # Known exceptions, each with its reason; the list only shrinks.
