@@ -37,7 +37,7 @@ from services.alipay_sandbox.api import SANDBOX  # noqa: E402
 from services.alipay_sandbox.app import create_app as create_sandbox  # noqa: E402
 from services.alipay_sandbox.settings import SandboxSettings  # noqa: E402
 from services.payments.deps import PaymentsDeps  # noqa: E402
-from services.payments.reconcile import reconcile_once  # noqa: E402
+from services.payments.jobs import reconcile_once  # noqa: E402
 from services.payments.settings import PaymentsSettings  # noqa: E402
 from shared.alipay import AlipayClient, generate_key_pair  # noqa: E402
 from shared.clock import Clock  # noqa: E402

@@ -5,12 +5,12 @@ Events may come late, twice (as distinct events) or out of order: every state ch
 
 from __future__ import annotations
 
-from services.marketing import pricing
 from services.marketing.deps import MarketingDeps
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
 from services.marketing.domain.points import points_earned, release_at
-from services.marketing.levels import refresh_level
-from services.marketing.points import refund_order, repay_debt
+from services.marketing.flows import pricing
+from services.marketing.flows.levels import refresh_level
+from services.marketing.flows.points import refund_order, repay_debt
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db

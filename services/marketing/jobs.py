@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.marketing.deps import MarketingDeps
-from services.marketing.levels import refresh_level
-from services.marketing.points import release_order
+from services.marketing.flows.levels import refresh_level
+from services.marketing.flows.points import release_order
 from services.marketing.store import members as members_db
 from services.marketing.store import points as points_db
 from shared.service import Job

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.payments import bills_api
 from services.payments.api import add_routes
 from services.payments.deps import build_deps
 from services.payments.handlers import HANDLERS
@@ -20,5 +19,4 @@ def create_app(settings: PaymentsSettings, *, clock: Clock | None = None) -> web
         raise ValueError("payments needs MALL_ALIPAY_APP_PRIVATE_KEY(_FILE) and MALL_ALIPAY_PUBLIC_KEY(_FILE)")
     app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS, build_deps=build_deps)
     add_routes(app)
-    bills_api.add_routes(app)
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from services.payments import flows, refunding, store
+from services.payments import store
 from services.payments.deps import PaymentsDeps
+from services.payments.flows import checks, refunding
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
@@ -30,7 +31,7 @@ async def on_order_cancelled(deps: PaymentsDeps, tx: Tx, event: Event[OrderCance
     for pending in await store.pending_payments(tx.conn, o.order_id):
         # Close the trade so the buyer can no longer pay it. If it was paid already (its notify lost or
         # not yet here), the payment is applied now: payment.confirmed makes orders refund it at once.
-        if await flows.close_or_learn(deps, tx, pending["out_trade_no"]) != "paid":
+        if await checks.close_or_learn(deps, tx, pending["out_trade_no"]) != "paid":
             await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import bills, domain, huabei, store
+from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Method, PayDecision, Refusal
+from services.payments.flows import bills, huabei
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
@@ -29,14 +30,14 @@ class AlipayUnavailable(Problem):
     status, code, title = 502, "alipay_unavailable", "Alipay did not answer"
 
 
-async def wait_until_known(ctx: PaymentsDeps, order_id: str) -> None:
+async def wait_until_known(deps: PaymentsDeps, order_id: str) -> None:
     """Payments learns an order from order.confirmed, which may trail the order's status by a moment: a buyer
     who pays right after placing waits (at most MALL_ORDER_WAIT_MS, woken by that event's commit) rather
     than being refused with order_not_ready."""
     async def known() -> bool:
-        return await store.order_known(ctx.db, order_id)
+        return await store.order_known(deps.db, order_id)
 
-    await ctx.changes.wait(order_id, known, ctx.settings.order_wait_ms / 1000)
+    await deps.changes.wait(order_id, known, deps.settings.order_wait_ms / 1000)
 
 
 def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def payment_view(payment: asyncpg.Record) -> dict[str, Any]:
     return view
 
 
-async def pay_order(ctx: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, score: int | None,
+async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, score: int | None,
                     alipay_user_id: str | None, method: Method, installments: int | None) -> dict[str, Any]:
     order = await store.lock_order(tx.conn, order_id)
     if order is None:  # order.confirmed may still be on its way
@@ -61,26 +62,26 @@ async def pay_order(ctx: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, s
         raise Refusal("order_not_found", "No such order", 404)
     if order["status"] == "paid":
         raise Refusal("order_already_paid", "The order is paid already")
-    if order["status"] != "payable" or order["pay_by"] <= ctx.clock.now():
+    if order["status"] != "payable" or order["pay_by"] <= deps.clock.now():
         raise Refusal("order_not_payable", "The order can no longer be paid")
     # The fee payer is the order's merchant's setting, never the buyer's choice.
-    offers = await huabei.offers_for(tx.conn, order["merchant_id"], ctx.settings.rules) if method == "huabei" else []
+    offers = await huabei.offers_for(tx.conn, order["merchant_id"], deps.settings.rules) if method == "huabei" else []
     decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
-                                     ctx.settings.rules, installments=installments, offers=offers)
+                                     deps.settings.rules, installments=installments, offers=offers)
     if method in ("alipay", "huabei") and not alipay_user_id:
         raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
     for pending in await store.pending_payments(tx.conn, order_id):
         if _same_terms(pending, decision):
             return payment_view(pending)  # the trade the client already has
-        await _close_trade(ctx, pending["out_trade_no"])
+        await _close_trade(deps, pending["out_trade_no"])
         await store.set_payment_status(tx.conn, pending["id"], "closed", reason="superseded")
     payment_id = str(uuid.uuid4())
     if method == "balance":
-        await _pay_from_balance(ctx, tx, order, payment_id, decision)
+        await _pay_from_balance(deps, tx, order, payment_id, decision)
     elif method == "pay_later":
-        await _pay_later(ctx, tx, order, payment_id, decision, score)
+        await _pay_later(deps, tx, order, payment_id, decision, score)
     else:
-        await _open_trade(ctx, tx, order, payment_id, decision, str(alipay_user_id))
+        await _open_trade(deps, tx, order, payment_id, decision, str(alipay_user_id))
     await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
     payment = await store.lock_payment(tx.conn, payment_id)
     assert payment is not None
@@ -95,13 +96,13 @@ def _same_terms(payment: asyncpg.Record, decision: PayDecision) -> bool:
             and payment["fee_payer"] == (plan.fee_payer if plan else None))
 
 
-async def _close_trade(ctx: PaymentsDeps, out_trade_no: str | None) -> None:
+async def _close_trade(deps: PaymentsDeps, out_trade_no: str | None) -> None:
     """Close a trade we no longer want, so the buyer cannot pay it. If it was paid meanwhile, its notify
     is on its way: refuse the new attempt rather than take the money twice."""
     if not out_trade_no:
         return
     try:
-        await ctx.alipay.trade_close(out_trade_no)
+        await deps.alipay.trade_close(out_trade_no)
     except AlipayError as exc:
         if exc.sub_code == "ACQ.TRADE_HAS_SUCCESS":
             raise Refusal("payment_in_progress", "A payment for this order is being completed") from None
@@ -111,27 +112,27 @@ async def _close_trade(ctx: PaymentsDeps, out_trade_no: str | None) -> None:
         raise AlipayUnavailable(str(exc)) from None
 
 
-async def _pay_from_balance(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
+async def _pay_from_balance(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
                             decision: PayDecision) -> None:
     if await store.debit_balance(tx.conn, order["user_id"], decision.charge_fen) is None:
         raise Refusal("insufficient_balance", "The balance does not cover this order")
     await store.insert_movement(tx.conn, domain.movement(domain.user_account(order["user_id"]), "sales",
                                                          decision.charge_fen), kind="order_payment", ref=payment_id)
-    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=ctx.clock.now())
-    await _confirmed(ctx, tx, order, payment_id, decision, trade_no=None)
+    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
+    await _confirmed(deps, tx, order, payment_id, decision, trade_no=None)
 
 
-async def _pay_later(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+async def _pay_later(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                      score: int | None) -> None:
-    await bills.reserve(ctx, tx, user_id=order["user_id"], score=score, amount_fen=decision.amount_fen)
-    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=ctx.clock.now())
+    await bills.reserve(deps, tx, user_id=order["user_id"], score=score, amount_fen=decision.amount_fen)
+    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
     await store.insert_bill(tx.conn, bill_id=str(uuid.uuid4()), payment_id=payment_id, order_id=order["order_id"],
                             user_id=order["user_id"], amount_fen=decision.amount_fen,
-                            due_at=ctx.clock.now() + timedelta(days=ctx.settings.pay_later_days))
-    await _confirmed(ctx, tx, order, payment_id, decision, trade_no=None)
+                            due_at=deps.clock.now() + timedelta(days=deps.settings.pay_later_days))
+    await _confirmed(deps, tx, order, payment_id, decision, trade_no=None)
 
 
-async def _open_trade(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                       alipay_user_id: str) -> None:
     out_trade_no = domain.out_trade_no("p", payment_id)
     await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no)
@@ -139,23 +140,23 @@ async def _open_trade(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_
                              user_id=order["user_id"], amount_fen=decision.charge_fen)
     plan = decision.plan
     trade_no = await create_trade(
-        ctx, out_trade_no=out_trade_no, total_fen=decision.charge_fen, subject=order["subject"],
+        deps, out_trade_no=out_trade_no, total_fen=decision.charge_fen, subject=order["subject"],
         buyer_id=alipay_user_id, hb_fq_num=plan.installments if plan else None,
         hb_fq_seller_percent=domain.seller_percent(plan.fee_payer) if plan else None)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await store.set_payment_trade_no(tx.conn, payment_id, trade_no)
 
 
-async def create_trade(ctx: PaymentsDeps, *, out_trade_no: str, total_fen: int, subject: str, buyer_id: str,
+async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, total_fen: int, subject: str, buyer_id: str,
                        hb_fq_num: int | None = None, hb_fq_seller_percent: int | None = None) -> str:
     # A 2088… id is a legacy user_id; anything else is an app-scoped open_id (notes §1.2).
     by_user_id = buyer_id.startswith("2088") and len(buyer_id) == 16 and buyer_id.isdigit()
     try:
-        return await ctx.alipay.trade_create(
+        return await deps.alipay.trade_create(
             out_trade_no=out_trade_no, total_fen=total_fen, subject=domain.trade_subject(subject),
-            notify_url=ctx.settings.alipay_notify_url, buyer_id=buyer_id if by_user_id else None,
+            notify_url=deps.settings.alipay_notify_url, buyer_id=buyer_id if by_user_id else None,
             buyer_open_id=None if by_user_id else buyer_id, hb_fq_num=hb_fq_num,
-            hb_fq_seller_percent=hb_fq_seller_percent, timeout_express=ctx.settings.trade_timeout_express)
+            hb_fq_seller_percent=hb_fq_seller_percent, timeout_express=deps.settings.trade_timeout_express)
     except AlipayError as exc:
         log.warning("trade.create refused", out_trade_no=out_trade_no, code=exc.code, sub_code=exc.sub_code)
         raise Refusal("alipay_refused", f"Alipay refused the trade: {exc.sub_msg or exc.sub_code}") from None
@@ -184,7 +185,7 @@ async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
                              amount_fen=order["deposit_fen"], credit_score=score, status=status)
 
 
-async def _confirmed(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
+async def _confirmed(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
                      trade_no: str | None) -> None:
     await store.mark_order_paid(tx.conn, order["order_id"])
     plan = decision.plan
@@ -192,15 +193,15 @@ async def _confirmed(ctx: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_i
         payment_id=payment_id, order_id=order["order_id"], user_id=order["user_id"],
         merchant_id=order["merchant_id"], method=decision.method, amount_fen=decision.amount_fen,
         installments=plan.installments if plan else None, fee_payer=plan.fee_payer if plan else None,
-        trade_no=trade_no, paid_at=ctx.clock.now(), deposit_fen=decision.deposit_fen))
+        trade_no=trade_no, paid_at=deps.clock.now(), deposit_fen=decision.deposit_fen))
 
 
 # --- top-ups -----------------------------------------------------------------------------------------------
 
 
-async def top_up(ctx: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: str | None, amount_fen: int
+async def top_up(deps: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: str | None, amount_fen: int
                  ) -> dict[str, Any]:
-    rules = ctx.settings.rules
+    rules = deps.settings.rules
     if amount_fen > rules.top_up_max_fen:
         raise Refusal("top_up_too_large", f"A top-up is at most {rules.top_up_max_fen} fen")
     if not alipay_user_id:
@@ -212,7 +213,7 @@ async def top_up(ctx: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: str
                               out_trade_no=out_trade_no)
     await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="top_up", ref_id=top_up_id,
                              user_id=user_id, amount_fen=amount_fen)
-    trade_no = await create_trade(ctx, out_trade_no=out_trade_no, total_fen=amount_fen, subject="余额充值 top-up",
+    trade_no = await create_trade(deps, out_trade_no=out_trade_no, total_fen=amount_fen, subject="余额充值 top-up",
                                   buyer_id=alipay_user_id)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await store.set_top_up_status(tx.conn, top_up_id, "pending", trade_no)
@@ -223,7 +224,7 @@ async def top_up(ctx: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: str
 # --- a trade's outcome (from a verified notify or from alipay.trade.query) -----------------------------------
 
 
-async def apply_trade_status(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, status: str, *, trade_no: str | None,
+async def apply_trade_status(deps: PaymentsDeps, tx: Tx, trade: asyncpg.Record, status: str, *, trade_no: str | None,
                              fund_channel: str | None) -> str:
     """Move our copy of a (locked) trade to Alipay's status once; returns what happened, for the log."""
     if status in domain.PAID_STATUSES:
@@ -234,9 +235,9 @@ async def apply_trade_status(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, s
         if trade["purpose"] == "top_up":
             await _credit_top_up(tx, trade["ref_id"], trade_no)
         elif trade["purpose"] == "bill":
-            await bills.repaid(ctx, tx, trade, trade_no)
+            await bills.repaid(deps, tx, trade, trade_no)
         else:
-            await _payment_paid(ctx, tx, trade["ref_id"], trade_no)
+            await _payment_paid(deps, tx, trade["ref_id"], trade_no)
         return "paid"
     if status == "TRADE_CLOSED" and trade["status"] == "WAIT_BUYER_PAY":
         await store.set_trade_status(tx.conn, trade["out_trade_no"], status, trade_no=trade_no,
@@ -255,7 +256,7 @@ async def apply_trade_status(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, s
     return "ignored"
 
 
-async def _payment_paid(ctx: PaymentsDeps, tx: Tx, payment_id: str, trade_no: str | None) -> None:
+async def _payment_paid(deps: PaymentsDeps, tx: Tx, payment_id: str, trade_no: str | None) -> None:
     """Money arrived. It is always reported: if the order no longer wants it (cancelled, paid another way),
     orders answers with order.refund_approved and the money goes back (docs/ARCHITECTURE.md, Deadlines)."""
     payment = await store.lock_payment(tx.conn, payment_id)
@@ -275,7 +276,7 @@ async def _payment_paid(ctx: PaymentsDeps, tx: Tx, payment_id: str, trade_no: st
         payment_id=payment_id, order_id=payment["order_id"], user_id=payment["user_id"],
         merchant_id=payment["merchant_id"], method=payment["method"], amount_fen=payment["amount_fen"],
         installments=payment["installments"], fee_payer=payment["fee_payer"], trade_no=trade_no,
-        paid_at=ctx.clock.now(), deposit_fen=payment["deposit_fen"]))
+        paid_at=deps.clock.now(), deposit_fen=payment["deposit_fen"]))
 
 
 async def _credit_top_up(tx: Tx, top_up_id: str, trade_no: str | None) -> None:

@@ -2,8 +2,8 @@
 
 from pydantic import Field, field_validator
 
-from services.payments.credit import TIERS
 from services.payments.domain import Rules
+from services.payments.domain.credit import TIERS
 from shared.alipay.settings import AlipayAppSettings
 
 

@@ -17,8 +17,7 @@ BUSINESS = [
     *ROOT.glob("services/*/flows.py"), *ROOT.glob("services/*/flows/*.py"), *ROOT.glob("services/*/handlers.py"),
     *ROOT.glob("services/*/jobs.py"),
     *ROOT.glob("services/*/store.py"), *ROOT.glob("services/*/store/*.py"),
-    *(ROOT / p for p in ["services/marketing/claims.py",
-                         "services/marketing/levels.py", "services/payments/refunding.py", "shared/refusal.py"]),
+    ROOT / "shared/refusal.py",
 ]
 HTTP_MODULES = ("shared.http", "aiohttp.web_exceptions")
 # Known exceptions, each with its reason; the list only shrinks.

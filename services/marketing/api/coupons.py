@@ -9,9 +9,9 @@ from asyncpg import Record
 from pydantic import Field
 
 from services.marketing.api.common import Model, db, maybe_idempotent, now, path_id, settings, user_id
-from services.marketing.claims import coupon_view, issue_coupon
 from services.marketing.domain import qr
 from services.marketing.domain.coupons import credit_allows
+from services.marketing.flows.claims import coupon_view, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db

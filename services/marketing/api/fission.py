@@ -9,7 +9,7 @@ from aiohttp import web
 from asyncpg import Record
 
 from services.marketing.api.common import db, now, path_id, user_id
-from services.marketing.claims import campaign_running, issue_coupon
+from services.marketing.flows.claims import campaign_running, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import fission as fission_db
 from services.marketing.store import new_id

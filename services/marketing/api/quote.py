@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from services.marketing import pricing
 from services.marketing.api.common import Model, db, now, user_id
-from services.marketing.claims import coupon_view
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
+from services.marketing.flows import pricing
+from services.marketing.flows.claims import coupon_view
 from services.marketing.store import coupons as coupons_db
 from shared.http import Conflict, json_response, parse_body
 

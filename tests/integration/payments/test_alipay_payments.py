@@ -127,7 +127,7 @@ async def test_same_idempotency_key_same_answer(mall):
 
 
 async def test_reconcile_finds_a_payment_whose_notify_was_lost(mall):
-    from services.payments.reconcile import reconcile_once
+    from services.payments.jobs import reconcile_once
 
     # Trades opened now carry a notify_url nobody listens on: the buyer pays, the notify is lost.
     mall.ctx.settings.alipay_notify_url = "http://127.0.0.1:9/unreachable"

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.payments.bill_jobs import run_bills_once
-from services.payments.reconcile import reconcile_once
+from services.payments.jobs import reconcile_once, run_bills_once
 from shared.clock import ManualClock
 from tests.integration.payments.conftest import BUYER
 from tests.support import eventually

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.payments.credit import (
+from services.payments.domain import Refusal
+from services.payments.domain.credit import (
     Bill,
     CreditLine,
     after_refund,
@@ -19,7 +20,6 @@ from services.payments.credit import (
     shown_status,
     used_fen,
 )
-from services.payments.domain import Refusal
 
 LIMITS = {"poor": 0, "fair": 50_000, "good": 100_000, "very_good": 200_000, "excellent": 500_000}
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from services.payments import bill_store, bills, credit
-from services.payments.api import _alipay_user
+from services.payments.api.payments import _alipay_user
 from services.payments.deps import deps_of
+from services.payments.domain import credit
+from services.payments.flows import bills
+from services.payments.store import bills as bill_store
 from shared.db import Tx
 from shared.http import (
     Unprocessable,
@@ -25,12 +27,12 @@ MERCHANT_ITEMS = 100
 
 
 async def my_bills(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
-    return json_response(await bills.my_bills(ctx, user_id=current_user(request), score=credit_score(request)))
+    deps = deps_of(request.app)
+    return json_response(await bills.my_bills(deps, user_id=current_user(request), score=credit_score(request)))
 
 
 async def pay_bill(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     user_id = current_user(request)
     bill_id = path_id(request, "bill_id")
     buyer = _alipay_user(request)
@@ -38,16 +40,16 @@ async def pay_bill(request: web.Request) -> web.Response:
         raise Unprocessable("Paying through Alipay needs the buyer's Alipay user id", code="alipay_user_required")
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        return 200, await bills.pay_bill(ctx, tx, bill_id=bill_id, user_id=user_id, alipay_user_id=buyer)
+        return 200, await bills.pay_bill(deps, tx, bill_id=bill_id, user_id=user_id, alipay_user_id=buyer)
 
-    return await idempotent(request, ctx.db, f"bill:{user_id}", {"bill_id": bill_id}, work)
+    return await idempotent(request, deps.db, f"bill:{user_id}", {"bill_id": bill_id}, work)
 
 
 async def merchant_pay_later(request: web.Request) -> web.Response:
     """What buyers still owe the mall on this merchant's pay-later orders (the mall's exposure)."""
-    ctx = deps_of(request.app)
-    rows = await bill_store.merchant_exposure(ctx.db, current_merchant(request))
-    now = ctx.clock.now()
+    deps = deps_of(request.app)
+    rows = await bill_store.merchant_exposure(deps.db, current_merchant(request))
+    now = deps.clock.now()
     shown = [(r, credit.shown_status(r["status"], r["due_at"], now)) for r in rows]
     totals: dict[str, int] = {"open_fen": 0, "open_count": 0, "overdue_fen": 0, "overdue_count": 0}
     for row, status in shown:

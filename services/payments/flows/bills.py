@@ -12,9 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import bill_store, credit, domain, paying, store
+from services.payments import domain, paying, store
 from services.payments.deps import PaymentsDeps
-from services.payments.domain import Refusal
+from services.payments.domain import Refusal, credit
+from services.payments.store import bills as bill_store
 from shared.alipay import AlipayError
 from shared.db import Tx
 from shared.events.payments import BillPaid
@@ -31,23 +32,23 @@ def _bill(row: asyncpg.Record) -> credit.Bill:
     return credit.Bill(row["amount_fen"], row["refunded_fen"], row["status"])
 
 
-async def reserve(ctx: PaymentsDeps, tx: Tx, *, user_id: str, score: int | None, amount_fen: int) -> None:
+async def reserve(deps: PaymentsDeps, tx: Tx, *, user_id: str, score: int | None, amount_fen: int) -> None:
     """Refuse a pay-later payment the buyer's credit does not cover. Runs under the buyer's credit-line lock,
     held until the bill is committed, so concurrent payments cannot together pass the limit."""
     await bill_store.lock_credit_line(tx.conn, user_id)
     rows = await bill_store.outstanding_bills(tx.conn, user_id)
-    now = ctx.clock.now()
-    line = credit.CreditLine(credit.limit_for(score, ctx.settings.pay_later_limits_fen),
+    now = deps.clock.now()
+    line = credit.CreditLine(credit.limit_for(score, deps.settings.pay_later_limits_fen),
                              credit.used_fen(_bill(r) for r in rows))
     credit.check_pay_later(line, amount_fen, overdue=any(credit.is_overdue(r["status"], r["due_at"], now)
                                                          for r in rows))
 
 
-async def my_bills(ctx: PaymentsDeps, *, user_id: str, score: int | None) -> dict[str, Any]:
-    rows = await bill_store.bills_of(ctx.db, user_id)  # the latest 100; the credit counts every unpaid one
-    unpaid = await bill_store.outstanding_bills(ctx.db, user_id)
-    now = ctx.clock.now()
-    line = credit.CreditLine(credit.limit_for(score, ctx.settings.pay_later_limits_fen),
+async def my_bills(deps: PaymentsDeps, *, user_id: str, score: int | None) -> dict[str, Any]:
+    rows = await bill_store.bills_of(deps.db, user_id)  # the latest 100; the credit counts every unpaid one
+    unpaid = await bill_store.outstanding_bills(deps.db, user_id)
+    now = deps.clock.now()
+    line = credit.CreditLine(credit.limit_for(score, deps.settings.pay_later_limits_fen),
                              credit.used_fen(_bill(r) for r in unpaid))
     items = [{"id": r["id"], "order_id": r["order_id"], "amount_fen": r["amount_fen"],
               "refunded_fen": r["refunded_fen"], "due_fen": _bill(r).due_fen, "due_at": r["due_at"].isoformat(),
@@ -56,7 +57,7 @@ async def my_bills(ctx: PaymentsDeps, *, user_id: str, score: int | None) -> dic
     return {"items": items, "credit": line.view()}
 
 
-async def pay_bill(ctx: PaymentsDeps, tx: Tx, *, bill_id: str, user_id: str, alipay_user_id: str) -> dict[str, Any]:
+async def pay_bill(deps: PaymentsDeps, tx: Tx, *, bill_id: str, user_id: str, alipay_user_id: str) -> dict[str, Any]:
     """An Alipay trade for what the bill owes now (never an amount from the client); asking again while that
     trade still waits answers the same trade."""
     bill = await bill_store.lock_bill_of_user(tx.conn, bill_id, user_id)
@@ -76,14 +77,14 @@ async def pay_bill(ctx: PaymentsDeps, tx: Tx, *, bill_id: str, user_id: str, ali
     out_trade_no = domain.out_trade_no("b", str(uuid.uuid4()))
     await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="bill", ref_id=bill_id, user_id=user_id,
                              amount_fen=due)
-    trade_no = await paying.create_trade(ctx, out_trade_no=out_trade_no, total_fen=due,
+    trade_no = await paying.create_trade(deps, out_trade_no=out_trade_no, total_fen=due,
                                          subject=f"信用购还款 {bill['order_id']}", buyer_id=alipay_user_id)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await bill_store.set_bill_trade(tx.conn, bill_id, out_trade_no)
     return {**answer, "trade_no": trade_no}
 
 
-async def repaid(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, trade_no: str | None) -> None:
+async def repaid(deps: PaymentsDeps, tx: Tx, trade: asyncpg.Record, trade_no: str | None) -> None:
     """A repayment trade was paid (verified notify or trade query). It settles the bill only if it is the
     bill's current trade for what the bill owes; money nobody owed goes straight back."""
     bill = await bill_store.lock_bill(tx.conn, trade["ref_id"])
@@ -95,66 +96,66 @@ async def repaid(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record, trade_no: str
     except Refusal as refusal:
         log.error("repayment not owed: giving it back", bill_id=bill["id"], out_trade_no=trade["out_trade_no"],
                   reason=refusal.detail)
-        await _give_back(ctx, trade)
+        await _give_back(deps, trade)
         return
-    now = ctx.clock.now()
+    now = deps.clock.now()
     await bill_store.set_bill_paid(tx.conn, bill["id"], trade["amount_fen"], now)
     await tx.emit(BillPaid(bill_id=bill["id"], order_id=bill["order_id"], user_id=bill["user_id"],
                            amount_fen=trade["amount_fen"], trade_no=trade_no, paid_at=now))
 
 
-async def _give_back(ctx: PaymentsDeps, trade: asyncpg.Record) -> None:
+async def _give_back(deps: PaymentsDeps, trade: asyncpg.Record) -> None:
     try:
-        await ctx.alipay.trade_refund(out_trade_no=trade["out_trade_no"], refund_fen=trade["amount_fen"],
+        await deps.alipay.trade_refund(out_trade_no=trade["out_trade_no"], refund_fen=trade["amount_fen"],
                                       out_request_no=domain.out_trade_no("back", trade["out_trade_no"]),
                                       reason="bill repaid twice")
     except AlipayError as exc:  # transport errors propagate: the notify is answered `fail` and comes again
         log.error("repayment not given back", out_trade_no=trade["out_trade_no"], sub_code=exc.sub_code)
 
 
-async def refund(ctx: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
+async def refund(deps: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
                  reason: str) -> None:
     """The refund leg of a pay-later payment: an unpaid bill shrinks (its waiting repayment trade is closed,
     since it asks for the old amount); a repaid bill gives the money back through its repayment trade."""
     bill = await bill_store.lock_bill_of_payment(tx.conn, payment["id"])
     if bill is None:
         raise Refusal("not_paid", "The pay-later payment has no bill")
-    if bill["status"] != "paid" and bill["out_trade_no"] and await _close_or_settle(ctx, tx, bill["out_trade_no"]):
+    if bill["status"] != "paid" and bill["out_trade_no"] and await _close_or_settle(deps, tx, bill["out_trade_no"]):
         bill = await bill_store.lock_bill_of_payment(tx.conn, payment["id"])  # repaid after all: read it again
         assert bill is not None
     after = credit.after_refund(_bill(bill), amount_fen)
     if bill["status"] == "paid":
         try:
-            await ctx.alipay.trade_refund(out_trade_no=bill["out_trade_no"], refund_fen=amount_fen,
+            await deps.alipay.trade_refund(out_trade_no=bill["out_trade_no"], refund_fen=amount_fen,
                                           out_request_no=request_no, reason=reason)
         except AlipayError as exc:
             raise Refusal("alipay_refused", f"{exc.sub_code}: {exc.sub_msg}") from None
     await bill_store.set_bill_refunded(tx.conn, bill["id"], after.refunded_fen, after.status)
 
 
-async def _close_or_settle(ctx: PaymentsDeps, tx: Tx, out_trade_no: str) -> bool:
+async def _close_or_settle(deps: PaymentsDeps, tx: Tx, out_trade_no: str) -> bool:
     """Close a waiting repayment trade. If Alipay will not, because the buyer paid it and its notify is not
     here yet, learn that now (trade query) and settle the bill: True. Anything unclear is retried."""
     trade = await store.lock_trade(tx.conn, out_trade_no)
     if trade is None or trade["status"] != "WAIT_BUYER_PAY":
         return False
     try:
-        await ctx.alipay.trade_close(out_trade_no)
+        await deps.alipay.trade_close(out_trade_no)
     except AlipayError as exc:
         if exc.sub_code != "ACQ.TRADE_NOT_EXIST":  # never opened in the cashier: nothing to close
-            return await _settle_from_query(ctx, tx, trade)
+            return await _settle_from_query(deps, tx, trade)
     await store.set_trade_status(tx.conn, out_trade_no, "TRADE_CLOSED", trade_no=None, fund_channel=None,
                                  paid=False)
     return False
 
 
-async def _settle_from_query(ctx: PaymentsDeps, tx: Tx, trade: asyncpg.Record) -> bool:
+async def _settle_from_query(deps: PaymentsDeps, tx: Tx, trade: asyncpg.Record) -> bool:
     try:
-        result = await ctx.alipay.trade_query(trade["out_trade_no"])
+        result = await deps.alipay.trade_query(trade["out_trade_no"])
     except AlipayError as exc:
         raise RepaymentInFlight(f"{trade['out_trade_no']}: {exc.sub_code}") from None
     if result.trade_status not in domain.PAID_STATUSES or result.total_fen != trade["amount_fen"]:
         raise RepaymentInFlight(f"{trade['out_trade_no']}: {result.trade_status}")
-    await paying.apply_trade_status(ctx, tx, trade, result.trade_status, trade_no=result.trade_no or None,
+    await paying.apply_trade_status(deps, tx, trade, result.trade_status, trade_no=result.trade_no or None,
                                     fund_channel=result.fund_channels[0] if result.fund_channels else None)
     return True

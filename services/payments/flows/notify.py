@@ -29,22 +29,22 @@ def parse_form(raw: bytes, charset: str = "utf-8") -> dict[str, str] | None:
     return params if len(params) == len(pairs) else None  # a repeated field is not something Alipay sends
 
 
-async def handle_notify(ctx: PaymentsDeps, raw: bytes) -> bool:
+async def handle_notify(deps: PaymentsDeps, raw: bytes) -> bool:
     """True when the notify is ours and applied (now or before): answer `success`."""
     params = parse_form(raw)
     if params is None:
         log.warning("notify rejected", reason="unreadable")
         return False
     facts = {k: params.get(k) for k in ("notify_id", "out_trade_no", "trade_no", "trade_status", "total_amount")}
-    if not verify_notify(params, ctx.settings.alipay_public_key_pem):
+    if not verify_notify(params, deps.settings.alipay_public_key_pem):
         log.warning("notify rejected", reason="bad_signature", **facts)
         return False
-    reason = _mismatch(ctx, params)
+    reason = _mismatch(deps, params)
     if reason:
         log.warning("notify rejected", reason=reason, **facts)
         return False
     amount_fen = yuan_to_fen(params["total_amount"])
-    async with ctx.db.transaction() as tx:
+    async with deps.db.transaction() as tx:
         trade = await store.lock_trade(tx.conn, params["out_trade_no"])
         if trade is None:
             log.warning("notify rejected", reason="unknown_trade", **facts)
@@ -61,20 +61,20 @@ async def handle_notify(ctx: PaymentsDeps, raw: bytes) -> bool:
         if not first:
             log.info("notify repeated", **facts)
             return True
-        outcome = await paying.apply_trade_status(ctx, tx, trade, params["trade_status"],
+        outcome = await paying.apply_trade_status(deps, tx, trade, params["trade_status"],
                                                   trade_no=params.get("trade_no"),
                                                   fund_channel=paying.fund_channel(params.get("fund_bill_list")))
     log.info("notify applied", outcome=outcome, **facts)
     return True
 
 
-def _mismatch(ctx: PaymentsDeps, params: dict[str, str]) -> str | None:
+def _mismatch(deps: PaymentsDeps, params: dict[str, str]) -> str | None:
     for field in ("notify_id", "out_trade_no", "trade_status", "total_amount"):
         if not params.get(field):
             return f"missing_{field}"
-    if params.get("app_id") != ctx.settings.alipay_app_id:
+    if params.get("app_id") != deps.settings.alipay_app_id:
         return "app_id_mismatch"
-    if ctx.settings.alipay_seller_id and params.get("seller_id") != ctx.settings.alipay_seller_id:
+    if deps.settings.alipay_seller_id and params.get("seller_id") != deps.settings.alipay_seller_id:
         return "seller_mismatch"
     try:
         yuan_to_fen(params["total_amount"])

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.payments import bills, domain, store
+from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
+from services.payments.flows import bills
 from shared.alipay import AlipayError
 from shared.db import Tx
 from shared.events.orders import OrderRefundApproved
@@ -20,7 +21,7 @@ from shared.logging import get_logger
 log = get_logger("payments").bind(component="refunds")
 
 
-async def refund_order(ctx: PaymentsDeps, tx: Tx, approved: OrderRefundApproved) -> None:
+async def refund_order(deps: PaymentsDeps, tx: Tx, approved: OrderRefundApproved) -> None:
     if await store.find_refund(tx.conn, approved.refund_id) is not None:
         return  # this refund_id was settled already (either way)
     payment = await store.refundable_payment(tx.conn, approved.order_id, approved.amount_fen)
@@ -28,7 +29,7 @@ async def refund_order(ctx: PaymentsDeps, tx: Tx, approved: OrderRefundApproved)
         if payment is None:
             raise Refusal("not_paid", "The order has no payment to refund")
         domain.check_refund(approved.amount_fen, payment["amount_fen"], payment["refunded_fen"])
-        await refund_leg(ctx, tx, payment, approved.amount_fen, approved.refund_id, approved.reason)
+        await refund_leg(deps, tx, payment, approved.amount_fen, approved.refund_id, approved.reason)
     except Refusal as refusal:
         log.warning("refund refused", refund_id=approved.refund_id, order_id=approved.order_id,
                     reason=refusal.code)
@@ -50,19 +51,19 @@ async def refund_order(ctx: PaymentsDeps, tx: Tx, approved: OrderRefundApproved)
                                   full=total == payment["amount_fen"], unwanted=approved.unwanted))
     if total == payment["amount_fen"]:  # nothing is rented any more: a held deposit goes back too
         try:
-            await release_deposit_of(ctx, tx, approved.order_id)
+            await release_deposit_of(deps, tx, approved.order_id)
         except Refusal as refusal:
             log.error("deposit not released after a full refund", order_id=approved.order_id, reason=refusal.detail)
 
 
-async def refund_leg(ctx: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
+async def refund_leg(deps: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,
                      reason: str) -> None:
     """Give `amount_fen` back the way it came. Raises Refusal for a refusal by Alipay; transport errors
     propagate (the event is retried; the same out_request_no makes the retry safe)."""
     method = payment["method"]
     if method in ("alipay", "huabei"):
         try:
-            await ctx.alipay.trade_refund(out_trade_no=payment["out_trade_no"], refund_fen=amount_fen,
+            await deps.alipay.trade_refund(out_trade_no=payment["out_trade_no"], refund_fen=amount_fen,
                                           out_request_no=request_no, reason=reason)
         except AlipayError as exc:
             raise Refusal("alipay_refused", f"{exc.sub_code}: {exc.sub_msg}") from None
@@ -72,22 +73,22 @@ async def refund_leg(ctx: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_
         await store.insert_movement(tx.conn, domain.movement("sales", account, amount_fen), kind="refund",
                                     ref=request_no)
     else:  # pay_later: an unpaid bill shrinks; a repaid one gives the money back through its trade
-        await bills.refund(ctx, tx, payment, amount_fen, request_no, reason)
+        await bills.refund(deps, tx, payment, amount_fen, request_no, reason)
 
 
-async def release_deposit_of(ctx: PaymentsDeps, tx: Tx, order_id: str) -> str | None:
+async def release_deposit_of(deps: PaymentsDeps, tx: Tx, order_id: str) -> str | None:
     """Give a held rental deposit back through the payment that collected it; the deposit's status after."""
     deposit = await store.lock_deposit(tx.conn, order_id)
     if deposit is None or deposit["status"] != "held":
         return deposit["status"] if deposit else None
     payment = await store.lock_payment(tx.conn, deposit["payment_id"])
     assert payment is not None
-    await refund_leg(ctx, tx, payment, deposit["amount_fen"], domain.out_trade_no("dep", order_id), "deposit")
+    await refund_leg(deps, tx, payment, deposit["amount_fen"], domain.out_trade_no("dep", order_id), "deposit")
     await store.set_deposit_status(tx.conn, order_id, "released")
     return "released"
 
 
-async def release_deposit(ctx: PaymentsDeps, tx: Tx, order_id: str, merchant_id: str) -> dict[str, object]:
+async def release_deposit(deps: PaymentsDeps, tx: Tx, order_id: str, merchant_id: str) -> dict[str, object]:
     """The merchant ends a rental: the held deposit goes back (waived ones had nothing to give back)."""
     order = await store.lock_order(tx.conn, order_id)
     if order is None or order["merchant_id"] != merchant_id:
@@ -98,7 +99,7 @@ async def release_deposit(ctx: PaymentsDeps, tx: Tx, order_id: str, merchant_id:
     if deposit["status"] == "pending":
         raise Refusal("deposit_not_held", "The deposit has not been paid")
     try:
-        status = await release_deposit_of(ctx, tx, order_id)
+        status = await release_deposit_of(deps, tx, order_id)
     except Refusal as refusal:
         raise Refusal(refusal.code, refusal.detail) from None
     return {"order_id": order_id, "amount_fen": deposit["amount_fen"], "status": status}

@@ -8,9 +8,9 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field, StrictInt, field_validator
 
-from services.payments import huabei
 from services.payments.deps import deps_of
 from services.payments.domain import HuabeiOffer, Refusal
+from services.payments.flows import huabei
 from shared.http import Conflict, StrictModel, current_merchant, json_response, parse_body
 from shared.money import ALIPAY_MAX_FEN
 
@@ -40,19 +40,19 @@ class OffersBody(StrictModel):
 
 
 async def get_offers(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
-    return json_response(await huabei.merchant_settings(ctx.db, current_merchant(request), ctx.settings.rules))
+    deps = deps_of(request.app)
+    return json_response(await huabei.merchant_settings(deps.db, current_merchant(request), deps.settings.rules))
 
 
 async def put_offers(request: web.Request) -> web.Response:
     """Replace the merchant's offers (PUT: the same body again changes nothing more)."""
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     merchant_id = current_merchant(request)
     body = await parse_body(request, OffersBody)
     offers = [HuabeiOffer(o.installments, o.fee_payer, o.min_amount_fen) for o in body.offers]  # type: ignore[arg-type]
     try:
-        async with ctx.db.transaction() as tx:
-            answer = await huabei.replace_offers(tx, merchant_id, offers, ctx.settings.rules)
+        async with deps.db.transaction() as tx:
+            answer = await huabei.replace_offers(tx, merchant_id, offers, deps.settings.rules)
     except Refusal as refusal:  # rolled back: nothing half-written
         raise Conflict(refusal.detail, code=refusal.code) from None
     return json_response(answer)
@@ -60,13 +60,13 @@ async def put_offers(request: web.Request) -> web.Response:
 
 async def delete_offers(request: web.Request) -> web.Response:
     """Back to the mall's default."""
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     merchant_id = current_merchant(request)
-    async with ctx.db.transaction() as tx:
-        return json_response(await huabei.reset_offers(tx, merchant_id, ctx.settings.rules))
+    async with deps.db.transaction() as tx:
+        return json_response(await huabei.reset_offers(tx, merchant_id, deps.settings.rules))
 
 
-def add_huabei_routes(app: web.Application) -> None:
+def add_routes(app: web.Application) -> None:
     app.router.add_get("/merchant/huabei-offers", get_offers)
     app.router.add_put("/merchant/huabei-offers", put_offers)
     app.router.add_delete("/merchant/huabei-offers", delete_offers)

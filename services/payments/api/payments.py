@@ -7,9 +7,9 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from services.payments import domain, flows, huabei, notify, paying, refunding, store
-from services.payments.api_huabei import add_huabei_routes
+from services.payments import domain, paying, store
 from services.payments.deps import deps_of
+from services.payments.flows import checks, huabei, notify, refunding
 from shared.db import Tx
 from shared.http import (
     NotFound,
@@ -59,59 +59,59 @@ def _alipay_user(request: web.Request) -> str | None:
 
 
 async def pay_order(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     user_id = current_user(request)
     order_id = path_id(request, "order_id")
     body = await parse_body(request, PayBody)
     score, buyer = credit_score(request), _alipay_user(request)
-    await paying.wait_until_known(ctx, order_id)
+    await paying.wait_until_known(deps, order_id)
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        return 200, await paying.pay_order(ctx, tx, order_id=order_id, user_id=user_id, score=score,
+        return 200, await paying.pay_order(deps, tx, order_id=order_id, user_id=user_id, score=score,
                                            alipay_user_id=buyer, method=body.method,
                                            installments=body.installments)
 
-    return await idempotent(request, ctx.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
+    return await idempotent(request, deps.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
 
 
 async def check_payment(request: web.Request) -> web.Response:
     """The buyer is back from the cashier (`my.tradePay` returned): ask Alipay, apply, answer the state."""
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     user_id = current_user(request)
     order_id = path_id(request, "order_id")
-    return json_response(await flows.check_payment(ctx, order_id=order_id, user_id=user_id))
+    return json_response(await checks.check_payment(deps, order_id=order_id, user_id=user_id))
 
 
 async def installment_plans(request: web.Request) -> web.Response:
     query = parse_query(request, PlansQuery)
-    ctx = deps_of(request.app)
-    return json_response(await huabei.plans_for(ctx.db, query.merchant_id, query.amount_fen, ctx.settings.rules))
+    deps = deps_of(request.app)
+    return json_response(await huabei.plans_for(deps.db, query.merchant_id, query.amount_fen, deps.settings.rules))
 
 
 async def my_balance(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     user_id = current_user(request)
-    entries = await store.ledger_of(ctx.db, domain.user_account(user_id), 50)
-    return json_response({"balance_fen": await store.balance_of(ctx.db, user_id),
+    entries = await store.ledger_of(deps.db, domain.user_account(user_id), 50)
+    return json_response({"balance_fen": await store.balance_of(deps.db, user_id),
                           "entries": [{"amount_fen": e["amount_fen"], "kind": e["kind"], "ref": e["ref"],
                                        "at": e["created_at"].isoformat()} for e in entries]})
 
 
 async def top_up(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     user_id = current_user(request)
     body = await parse_body(request, TopUpBody)
     buyer = _alipay_user(request)
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        return 201, await paying.top_up(ctx, tx, user_id=user_id, alipay_user_id=buyer, amount_fen=body.amount_fen)
+        return 201, await paying.top_up(deps, tx, user_id=user_id, alipay_user_id=buyer, amount_fen=body.amount_fen)
 
-    return await idempotent(request, ctx.db, f"top_up:{user_id}", body.model_dump(mode="json"), work)
+    return await idempotent(request, deps.db, f"top_up:{user_id}", body.model_dump(mode="json"), work)
 
 
 async def get_payment(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
-    payment = await store.payment_of_user(ctx.db, path_id(request, "payment_id"), current_user(request))
+    deps = deps_of(request.app)
+    payment = await store.payment_of_user(deps.db, path_id(request, "payment_id"), current_user(request))
     if payment is None:
         raise NotFound("No such payment", code="payment_not_found")
     return json_response(paying.payment_view(payment))
@@ -123,11 +123,11 @@ async def my_deposits(request: web.Request) -> web.Response:
 
 
 async def release_deposit(request: web.Request) -> web.Response:
-    ctx = deps_of(request.app)
+    deps = deps_of(request.app)
     merchant_id = current_merchant(request)
     order_id = path_id(request, "order_id")
-    async with ctx.db.transaction() as tx:
-        answer = await refunding.release_deposit(ctx, tx, order_id, merchant_id)
+    async with deps.db.transaction() as tx:
+        answer = await refunding.release_deposit(deps, tx, order_id, merchant_id)
     return json_response(answer)
 
 
@@ -150,5 +150,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/me/deposits", my_deposits)
     app.router.add_get("/payments/{payment_id}", get_payment)
     app.router.add_post("/merchant/orders/{order_id}/deposit/release", release_deposit)
-    add_huabei_routes(app)
     app.router.add_post("/alipay/notify", alipay_notify)
