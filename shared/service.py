@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
 import aiohttp
@@ -48,6 +48,11 @@ class Deps(Generic[S]):
 
 
 DepsT = TypeVar("DepsT", bound=Deps[Any])
+
+
+def with_clients(base: Deps[Any], kind: type[DepsT], **clients: Any) -> DepsT:
+    """`base` as the service's own Deps subclass `kind`, its outside clients added (a service's `build_deps`)."""
+    return kind(**{f.name: getattr(base, f.name) for f in fields(base)}, **clients)
 AnyHandler = Callable[[Any, Tx, Event[Any]], Awaitable[None]]
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, cast
 
 from aiohttp import web
 
 from services.fulfilment.settings import FulfilmentSettings
 from shared.kuaidi100 import Kuaidi100Client
-from shared.service import DEPS, Deps
+from shared.service import DEPS, Deps, with_clients
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,7 @@ class FulfilmentDeps(Deps[FulfilmentSettings]):
 def build_deps(base: Deps[Any]) -> FulfilmentDeps:
     """The skeleton's Deps with a 快递100 client on its HTTP session (built before consumers and jobs start)."""
     settings = cast(FulfilmentSettings, base.settings)
-    shared = {f.name: getattr(base, f.name) for f in fields(base)}
-    return FulfilmentDeps(**shared, kuaidi100=settings.kuaidi100_client(base.http))
+    return with_clients(base, FulfilmentDeps, kuaidi100=settings.kuaidi100_client(base.http))
 
 
 def deps_of(app: web.Application) -> FulfilmentDeps:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, cast
 
 from aiohttp import web
 
 from services.payments.settings import PaymentsSettings
 from shared.alipay import AlipayClient
-from shared.service import DEPS, Deps
+from shared.service import DEPS, Deps, with_clients
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,7 @@ class PaymentsDeps(Deps[PaymentsSettings]):
 def build_deps(base: Deps[Any]) -> PaymentsDeps:
     """The skeleton's Deps with an Alipay client on its HTTP session (built before consumers and jobs start)."""
     settings = cast(PaymentsSettings, base.settings)
-    shared = {f.name: getattr(base, f.name) for f in fields(base)}
-    return PaymentsDeps(**shared, alipay=settings.alipay_client(base.http))
+    return with_clients(base, PaymentsDeps, alipay=settings.alipay_client(base.http))
 
 
 def deps_of(app: web.Application) -> PaymentsDeps:
