@@ -157,6 +157,16 @@ class Upstream:
     async def json(self, request: web.Request | None, service: str, method: str, target: str, **kw: Any) -> Any:
         return (await self.call(request, service, method, target, **kw)).json()
 
+    async def callback(self, request: web.Request, service: str, target: str, answer_type: str) -> web.Response:
+        """An outside provider's signed callback (Alipay's notify, 快递100's push): the raw form to the service
+        that verifies it, and its answer back as the provider expects it; a 5xx is a problem, so the provider
+        retries."""
+        reply = await self.call(request, service, "POST", target, data=await request.read(), headers={
+            "Content-Type": request.headers.get("Content-Type", "application/x-www-form-urlencoded")})
+        if reply.status >= 500:
+            raise reply.problem()
+        return web.Response(text=reply.text, status=reply.status, content_type=answer_type)
+
 
 def caller_headers(request: web.Request | None) -> dict[str, str]:
     """Who is calling and why, for the service: identity, idempotency key, request and correlation ids."""

@@ -148,13 +148,7 @@ async def recommendations(call: Call) -> web.StreamResponse:
 
 async def alipay_notify(call: Call) -> web.StreamResponse:
     """Alipay's async notify: the raw form to payments (which verifies the RSA2 signature), its text back."""
-    raw = await call.request.read()
-    reply = await call.up.call(call.request, "payments", "POST", "/alipay/notify", data=raw,
-                               headers={"Content-Type": call.request.headers.get(
-                                   "Content-Type", "application/x-www-form-urlencoded")})
-    if reply.status >= 500:
-        raise reply.problem()
-    return web.Response(text=reply.text, status=reply.status, content_type="text/plain")
+    return await call.up.callback(call.request, "payments", "/alipay/notify", "text/plain")
 
 
 OPERATIONS = [

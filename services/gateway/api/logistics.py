@@ -19,13 +19,7 @@ class PushAnswer(Answer):
 async def logistics_notify(call: Call) -> web.StreamResponse:
     """The raw form to fulfilment, which verifies MD5(param + salt) and applies the push once; its JSON answer
     (`{"result": true, "returnCode": "200", "message": "成功"}`, or result false) goes back to 快递100."""
-    raw = await call.request.read()
-    reply = await call.up.call(call.request, "fulfilment", "POST", "/logistics/notify", data=raw,
-                               headers={"Content-Type": call.request.headers.get(
-                                   "Content-Type", "application/x-www-form-urlencoded")})
-    if reply.status >= 500:
-        raise reply.problem()
-    return web.Response(text=reply.text, status=reply.status, content_type="application/json")
+    return await call.up.callback(call.request, "fulfilment", "/logistics/notify", "application/json")
 
 
 OPERATIONS = [
