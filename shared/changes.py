@@ -54,7 +54,8 @@ class Changes:
                 if left <= 0:
                     return False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), left)
+                    async with asyncio.timeout(left):  # not wait_for: on 3.11 it can swallow a cancel
+                        await woken.wait()
         finally:
             waiters.discard(woken)
             if not waiters and self._waiters.get(key) is waiters:

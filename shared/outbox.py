@@ -78,8 +78,11 @@ class OutboxRelay:
                 if rounds % 1000 == 0:
                     await self._purge()
                 if count < self.batch_size:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that arrives
+                    # as the wait ends, and the relay would then outlive its service's stop.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                        async with asyncio.timeout(self.poll_seconds):
+                            await self._wake.wait()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

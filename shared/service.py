@@ -156,11 +156,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
             yield
         finally:
             await bus.stop_consuming()
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await stop_tasks(tasks, log)
             await bus.close()
             await http.close()
             await changes.close()
@@ -168,6 +164,24 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
             log.info("service stopped")
 
     return resources
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]], log: Any, seconds: float = 10.0) -> None:
+    """Cancel the background tasks and wait for them to end. A cancel can be lost (Python 3.11's
+    `asyncio.wait_for` swallows one that arrives as its wait ends), so the cancel is repeated each second;
+    after `seconds` the stop goes on without the stragglers rather than hang."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    pending = set(tasks)
+    while pending and loop.time() < until:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: a task that failed was logged where it failed
+    if pending:
+        log.warning("background tasks did not stop", tasks=sorted(t.get_name() for t in pending))
 
 
 async def _close_pool(pool: asyncpg.Pool, log: Any, seconds: float = 10.0) -> None:
