@@ -190,24 +190,6 @@ def subject(names: list[str]) -> str:
     return title.strip() or "mpmall order"
 
 
-@dataclass(frozen=True)
-class Payable:
-    discount_fen: int
-    points_fen: int
-    payable_fen: int
-
-
-def payable(subtotal_fen: int, discount_fen: int, points_fen: int) -> Payable:
-    """What the buyer pays. Never below 1 fen: Alipay cannot charge 0, and (as on Taobao) a coupon worth
-    more than the goods leaves 0.01 yuan to pay. The excess is cut from the coupon first, then the points;
-    order.confirmed carries the amounts actually used."""
-    discount_fen, points_fen = max(discount_fen, 0), max(points_fen, 0)
-    room = max(subtotal_fen - MIN_PAYABLE_FEN, 0)
-    discount_fen = min(discount_fen, room)
-    points_fen = min(points_fen, room - discount_fen)
-    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen)
-
-
 # --- the placement saga -----------------------------------------------------------------------------
 
 StockState = Literal["waiting", "reserved", "rejected"]
