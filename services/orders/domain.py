@@ -17,6 +17,7 @@ from shared.money import MIN_PAYABLE_FEN
 from shared.refusal import Refusal as Refusal  # 409 (the shop says no) or 422 (cannot be served as asked)
 
 MAX_QTY = 99  # per SKU in one order or cart
+MAX_CART_ITEMS = 100  # different SKUs in one cart
 SUBJECT_MAX = 60
 
 
@@ -151,6 +152,12 @@ def check_sellable(sku_id: str, sku: Sku | None) -> Sku:
     if sku.price_fen < MIN_PAYABLE_FEN:  # a free SKU (catalog refuses new ones) would make a 0-fen order
         raise Refusal("sku_unavailable", f"SKU {sku_id} has no price", status=409)
     return sku
+
+
+def check_cart_room(other_items: int) -> None:
+    """A SKU joins a cart holding `other_items` other SKUs only while the cart has room for it."""
+    if other_items >= MAX_CART_ITEMS:
+        raise Refusal("cart_full", f"A cart holds at most {MAX_CART_ITEMS} different items", status=409)
 
 
 def check_unpaid_orders(unpaid: int, limit: int) -> None:
