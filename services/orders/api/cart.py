@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.orders import domain, store
-from services.orders.api import QtyBody
+from services.orders.api.orders import QtyBody
 from services.orders.deps import deps_of
 from shared.http import current_user, json_response, parse_body
 from shared.service import DB

@@ -12,7 +12,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import Field
 
-from services.catalog.api import Model, Page, path_id, store_view
+from services.catalog.api.buyer import Model, Page, path_id, store_view
 from services.catalog.domain import normalise_query
 from services.catalog.flows import catalogue as commands
 from services.catalog.flows.catalogue import ProductDraft, SkuDraft
