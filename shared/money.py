@@ -1,6 +1,7 @@
 """Money is integer fen inside the mall; yuan strings exist only at the Alipay boundary."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 # Alipay amounts: yuan with at most two decimals, no sign, no exponent (notes/alipay-domain.md §2).
@@ -30,6 +31,27 @@ def yuan_to_fen(yuan: str) -> int:
         raise MoneyError(f"not a yuan amount with at most two decimals: {yuan!r}")
     fen = Decimal(yuan) * 100
     return int(fen)
+
+
+@dataclass(frozen=True)
+class Payable:
+    """What an order costs: the coupon discount and points actually used, and what is left to pay."""
+
+    discount_fen: int
+    points_fen: int
+    payable_fen: int
+
+
+def payable(subtotal_fen: int, discount_fen: int, points_fen: int, freight_fen: int = 0) -> Payable:
+    """What the buyer pays for goods worth `subtotal_fen`: the one formula, used by orders when it confirms an
+    order and by the gateway's checkout preview. The goods never fall below MIN_PAYABLE_FEN (as on Taobao, a
+    coupon worth more than the goods leaves 0.01 yuan to pay); the excess is cut from the coupon first, then
+    from the points. Coupons and points apply to the goods only: freight is added after."""
+    discount_fen, points_fen = max(discount_fen, 0), max(points_fen, 0)
+    room = max(subtotal_fen - MIN_PAYABLE_FEN, 0)
+    discount_fen = min(discount_fen, room)
+    points_fen = min(points_fen, room - discount_fen)
+    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen + freight_fen)
 
 
 def percent_of(fen: int, basis_points: int) -> int:

@@ -15,12 +15,15 @@ from shared.alipay.signing import signed_response, verify_request
 from shared.http import Conflict, NotFound, StrictModel, json_response, parse_body
 from shared.logging import get_logger
 
+routes = web.RouteTableDef()
+
 SANDBOX = web.AppKey("sandbox", Sandbox)
 NOTIFIER = web.AppKey("notifier", Notifier)
 CONFIG = web.AppKey("config", SandboxSettings)
 log = get_logger("alipay_sandbox").bind(component="gateway")
 
 
+@routes.post("/gateway.do")
 async def gateway(request: web.Request) -> web.Response:
     """One `gateway.do` call: common params in the query, the rest in the form body, all signed together."""
     settings = request.app[CONFIG]
@@ -84,6 +87,7 @@ class AuthCodeBody(StrictModel):
     credit_score: int | None = Field(default=None, ge=350, le=950)
 
 
+@routes.post("/sandbox/auth-codes")
 async def issue_auth_code(request: web.Request) -> web.Response:
     body = await parse_body(request, AuthCodeBody)
     code, user_id = request.app[SANDBOX].issue_auth_code(body.user_id, body.nickname, body.credit_score)
@@ -96,6 +100,7 @@ class PayBody(StrictModel):
     notify: bool = True
 
 
+@routes.post("/sandbox/trades/{trade_no}/pay")
 async def pay_trade(request: web.Request) -> web.Response:
     """The buyer pays in the cashier; the signed notify goes to the trade's notify_url (retried)."""
     body = await parse_body(request, PayBody) if request.can_read_body else PayBody()
@@ -115,6 +120,7 @@ async def pay_trade(request: web.Request) -> web.Response:
                           "notify_id": notify_id})
 
 
+@routes.get("/sandbox/trades/{trade_no}")
 async def show_trade(request: web.Request) -> web.Response:
     trade = request.app[SANDBOX].trades.get(request.match_info["trade_no"])
     if trade is None:
@@ -125,6 +131,7 @@ async def show_trade(request: web.Request) -> web.Response:
                           "refunds": trade.refunds, "buyer_id": trade.buyer_id})
 
 
+@routes.get("/sandbox/notifies")
 async def list_notifies(request: web.Request) -> web.Response:
     """Every notify sent, with its signed form and the merchant's answers (for tests and debugging)."""
     trade_no = request.query.get("trade_no")
@@ -132,11 +139,3 @@ async def list_notifies(request: web.Request) -> web.Response:
               "delivered": d.delivered}
              for d in request.app[NOTIFIER].deliveries if trade_no in (None, d.form.get("trade_no"))]
     return json_response({"items": items})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/gateway.do", gateway)
-    app.router.add_post("/sandbox/auth-codes", issue_auth_code)
-    app.router.add_post("/sandbox/trades/{trade_no}/pay", pay_trade)
-    app.router.add_get("/sandbox/trades/{trade_no}", show_trade)
-    app.router.add_get("/sandbox/notifies", list_notifies)

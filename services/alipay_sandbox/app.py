@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX, add_routes
+from services.alipay_sandbox import api
+from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX
 from services.alipay_sandbox.domain import Sandbox
 from services.alipay_sandbox.notifier import Notifier
 from services.alipay_sandbox.settings import SandboxSettings
@@ -23,7 +24,7 @@ def create_app(settings: SandboxSettings) -> web.Application:
     app[SANDBOX] = Sandbox(seller_id=settings.seller_id, default_credit_score=settings.default_credit_score)
     app.cleanup_ctx.append(_notifier)
     app.router.add_get("/healthz", _healthz)
-    add_routes(app)
+    app.router.add_routes(api.routes)
     return app
 
 

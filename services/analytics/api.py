@@ -14,6 +14,8 @@ from shared.db import Database
 from shared.http import StrictModel, ValidationProblem, current_merchant, json_response, parse_query
 from shared.service import DB, SETTINGS
 
+routes = web.RouteTableDef()
+
 
 class RangeQuery(StrictModel):
     from_: date = Field(alias="from")
@@ -32,6 +34,7 @@ def checked_range(query: RangeQuery) -> domain.DateRange:
                                 errors=[{"field": exc.field, "message": exc.message}]) from exc
 
 
+@routes.get("/merchant/metrics")
 async def metrics(request: web.Request) -> web.Response:
     merchant = current_merchant(request)
     span = checked_range(parse_query(request, RangeQuery))
@@ -40,6 +43,7 @@ async def metrics(request: web.Request) -> web.Response:
     return json_response(await merchant_report(request.app[DB], merchant, span, limit))
 
 
+@routes.get("/merchant/metrics/top-products")
 async def top_products(request: web.Request) -> web.Response:
     merchant = current_merchant(request)
     query = parse_query(request, TopProductsQuery)
@@ -58,8 +62,3 @@ async def merchant_report(db: Database, merchant: str, span: domain.DateRange, l
         coupons=await store.coupons(*args), retention=await store.retention(*args),
         visitors=await store.visitors_by_entry(*args), entry_orders=await store.paid_orders_by_entry(*args),
         top_products=await store.top_products(*args, limit))
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/merchant/metrics", metrics)
-    app.router.add_get("/merchant/metrics/top-products", top_products)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.analytics.api import add_routes
+from services.analytics import api
 from services.analytics.handlers import HANDLERS
 from services.analytics.settings import AnalyticsSettings
 from shared.clock import Clock
@@ -13,5 +13,5 @@ from shared.service import create_service_app
 
 def create_app(settings: AnalyticsSettings, *, clock: Clock | None = None) -> web.Application:
     app = create_service_app(settings, clock=clock, handlers=HANDLERS)
-    add_routes(app)
+    app.router.add_routes(api.routes)
     return app

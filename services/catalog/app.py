@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.catalog import api, merchant_api
+from services.catalog import api
 from services.catalog.handlers import HANDLERS
 from services.catalog.settings import CatalogSettings
 from shared.clock import Clock
@@ -14,5 +14,4 @@ from shared.service import create_service_app
 def create_app(settings: CatalogSettings, *, clock: Clock | None = None) -> web.Application:
     app = create_service_app(settings, clock=clock, handlers=HANDLERS)
     app.router.add_routes(api.routes)
-    app.router.add_routes(merchant_api.routes)
     return app

@@ -5,22 +5,19 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from services.gateway.api import browse, buy, coupons, delivery, logistics, merchant, scan, session, wallet
+from services.gateway.deps import build_deps, deps_of
 from services.gateway.jobs import JOBS
 from services.gateway.lockout import lockout_middleware
 from services.gateway.openapi import build_document
-from services.gateway.ratelimit import RateLimiter
-from services.gateway.routes import BUSINESS_ZONE, GATEWAY_SETTINGS, LIMITER, UPSTREAM, VISITS, Operation, add_routes
-from services.gateway.sessions import KEYRING, keyring
+from services.gateway.routes import Operation, route_table
 from services.gateway.settings import GatewaySettings
-from services.gateway.upstream import Upstream
 from shared.clock import Clock
 from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
-from shared.service import DB, create_service_app
+from shared.service import create_service_app
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
@@ -76,15 +73,11 @@ def operator_only_middleware(token: str) -> Callable[..., object]:
 
 
 def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.Application:
-    app = create_service_app(settings, clock=clock, jobs=JOBS, public=True,
+    app = create_service_app(settings, clock=clock, jobs=JOBS, build_deps=build_deps, public=True,
                              middlewares=[cors_middleware(settings.cors_origins), lockout_middleware(),
                                           operator_only_middleware(settings.internal_token)])
-    app[GATEWAY_SETTINGS] = settings
-    app[KEYRING] = keyring(settings)
-    app[VISITS] = set()
-    app[BUSINESS_ZONE] = ZoneInfo(settings.timezone)
-    app.cleanup_ctx.append(_clients(settings))
-    add_routes(app, OPERATIONS)
+    app.cleanup_ctx.append(_close_upstream)
+    app.router.add_routes(route_table(OPERATIONS))
     document = build_document(OPERATIONS)
 
     async def openapi(_: web.Request) -> web.Response:
@@ -129,17 +122,7 @@ def _console_index(folder: Path) -> Handler:
     return index
 
 
-def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def clients(app: web.Application) -> AsyncIterator[None]:
-        upstream = app[UPSTREAM] = Upstream(settings.base_urls(), settings.upstream_timeout_seconds,
-                                            internal_token=settings.internal_token)
-        await upstream.start()
-        assert upstream.session is not None
-        app[session.ALIPAY] = settings.alipay_client(upstream.session)
-        app[LIMITER] = RateLimiter(app[DB], settings)
-        try:
-            yield
-        finally:
-            await upstream.close()
-
-    return clients
+async def _close_upstream(app: web.Application) -> AsyncIterator[None]:
+    """The upstream session is the gateway's own (Deps); it closes before the skeleton's resources do."""
+    yield
+    await deps_of(app).upstream.close()

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from services.gateway.deps import deps_of
 from services.gateway.models import StaffLoginBody
 from services.gateway.ratelimit import account_key, locked_out
-from services.gateway.routes import LIMITER
 from shared.http import Problem, parse, problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,7 +31,7 @@ NOT_GUESSING = frozenset({"token_expired"})
 def lockout_middleware() -> Callable[..., Any]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        limiter = request.app[LIMITER]
+        limiter = deps_of(request.app).limiter
         username = await staff_username(request)
         account_lock = 0.0
         if username is not None:

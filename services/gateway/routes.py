@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
-from zoneinfo import ZoneInfo
 
 import orjson
 import pydantic
@@ -16,8 +15,8 @@ from aiohttp import web
 
 from services.gateway import store
 from services.gateway.auth import Identity, authenticate
-from services.gateway.ratelimit import RateLimiter
-from services.gateway.sessions import KEYRING, ensure_live
+from services.gateway.deps import GatewayDeps, deps_of
+from services.gateway.sessions import ensure_live
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.db import Database
@@ -34,15 +33,11 @@ from shared.http import (
     within_raw_max_length,
 )
 from shared.logging import get_logger
-from shared.service import DB
 
 Auth = Literal["none", "user", "staff"]
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 # The one merchant a call is about (from its path, query or answer), or None when it cannot tell.
 VisitMerchant = Callable[["Call", web.StreamResponse], "str | None"]
-UPSTREAM = web.AppKey("upstream", Upstream)
-LIMITER = web.AppKey("limiter", RateLimiter)
-GATEWAY_SETTINGS = web.AppKey("gateway_settings", GatewaySettings)
 ENTRIES = set(get_args(Entry))
 PATH_ID = ID_FORMAT  # the published pattern (openapi); one rule, in shared.http
 IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_FORMAT
@@ -75,16 +70,26 @@ class Operation:
 
 @dataclass
 class Call:
-    """One request as a handler sees it: parsed inputs, the caller, and the app's resources."""
+    """One request as a handler sees it: parsed inputs, the caller, and the gateway's Deps."""
 
     request: web.Request
     identity: Identity | None
     body: Any
     query: Any
-    up: Upstream
-    db: Database
-    settings: GatewaySettings
+    deps: GatewayDeps
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def up(self) -> Upstream:
+        return self.deps.upstream
+
+    @property
+    def db(self) -> Database:
+        return self.deps.db
+
+    @property
+    def settings(self) -> GatewaySettings:
+        return self.deps.settings
 
     def param(self, name: str) -> str:
         return self.request.match_info[name]
@@ -113,7 +118,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
         refuse_oversize_body(request)
         identity = await live_caller(request, op)
         refuse_impossible_ids(request)
-        await request.app[LIMITER].check(request, identity.subject if identity else None)
+        await deps_of(request.app).limiter.check(request, identity.subject if identity else None)
         visitor = identity if identity is not None and identity.kind == "user" else None
         if visitor is not None and op.visit_merchant is None:
             await note_visit(request, visitor)
@@ -126,7 +131,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
 
 def refuse_oversize_body(request: web.Request) -> None:
     """A declared body over the limit is refused before anything reads it."""
-    limit = request.app[GATEWAY_SETTINGS].max_body_bytes
+    limit = deps_of(request.app).settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
 
@@ -135,8 +140,9 @@ async def live_caller(request: web.Request, op: Operation) -> Identity | None:
     """Who calls, if the operation needs to know: a valid token of the right kind, of a live session."""
     if op.auth == "none":
         return None
-    identity = authenticate(request, request.app[KEYRING], op.auth)
-    await ensure_live(request.app[DB], identity)  # logged out, refresh reused, staff deactivated
+    deps = deps_of(request.app)
+    identity = authenticate(request, deps.keyring, op.auth)
+    await ensure_live(deps.db, identity)  # logged out, refresh reused, staff deactivated
     return identity
 
 
@@ -151,8 +157,7 @@ async def parsed_call(request: web.Request, op: Operation, identity: Identity | 
     wants_body = op.body is not None and (not op.optional_body or request.can_read_body)
     body = await parse_body(request, op.body) if op.body and wants_body else None
     idempotency_key(request, required=op.idempotent)
-    app = request.app
-    return Call(request, identity, body, query, app[UPSTREAM], app[DB], app[GATEWAY_SETTINGS])
+    return Call(request, identity, body, query, deps_of(request.app))
 
 
 async def answer(op: Operation, call: Call, visitor: Identity | None) -> web.StreamResponse:
@@ -167,10 +172,6 @@ async def answer(op: Operation, call: Call, visitor: Identity | None) -> web.Str
         await note_visit(call.request, visitor, op.visit_merchant(call, response) if response else None)
 
 
-VISITS = web.AppKey("visits", set)
-BUSINESS_ZONE = web.AppKey("business_zone", ZoneInfo)
-
-
 # Entry points that are always about one merchant: a visit through them counts only once the merchant is
 # known (a merchant-less one would count for every shop in analytics and inflate their conversion).
 MERCHANT_ENTRIES = frozenset({"member_card"})
@@ -183,12 +184,13 @@ async def note_visit(request: web.Request, identity: Identity, merchant_id: str 
     entry = raw if raw in ENTRIES else "other"
     if merchant_id is None and entry in MERCHANT_ENTRIES:
         return
-    day = datetime.now(request.app[BUSINESS_ZONE]).date()  # the shop's day, as analytics counts it
-    memo: set[tuple[str, Any, str, str | None]] = request.app[VISITS]
+    deps = deps_of(request.app)
+    day = datetime.now(deps.business_zone).date()  # the shop's day, as analytics counts it
+    memo = deps.visits
     key = (identity.subject, day, entry, merchant_id)
     if key in memo:
         return
-    async with request.app[DB].transaction() as tx:
+    async with deps.db.transaction() as tx:
         if await store.record_visit(tx, identity.subject, day, entry, merchant_id):
             await tx.emit(UserActive(user_id=identity.subject, day=day, entry=entry,  # type: ignore[arg-type]
                                      merchant_id=merchant_id))
@@ -225,9 +227,9 @@ def merchant_in_answer(*path: str) -> VisitMerchant:
     return merchant
 
 
-def add_routes(app: web.Application, operations: list[Operation]) -> None:
-    for op in operations:
-        app.router.add_route(op.method, op.path, guarded(op), name=op.operation_id)
+def route_table(operations: list[Operation]) -> list[web.RouteDef]:
+    """The operations as aiohttp routes, each wrapped in its guards (`app.router.add_routes(...)`)."""
+    return [web.route(op.method, op.path, guarded(op), name=op.operation_id) for op in operations]
 
 
 def forward(name: str, service: str, method: str, template: str, *, status: int | None = None) -> Handler:

@@ -109,7 +109,8 @@ class Upstream:
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(2.0, timeout_seconds))
         self.session: aiohttp.ClientSession | None = None
 
-    async def start(self) -> None:
+    def open(self) -> None:
+        """Its own session (more connections per service than the skeleton's): open inside the running loop."""
         self.session = aiohttp.ClientSession(
             timeout=self.timeout, connector=aiohttp.TCPConnector(limit=200, limit_per_host=100),
             json_serialize=lambda v: orjson.dumps(v).decode())

@@ -13,10 +13,13 @@ from services.logistics_sandbox.domain import Sandbox, push_form
 from services.logistics_sandbox.pusher import Pusher
 from shared.http import NotFound, StrictModel, json_response, parse_body
 
+routes = web.RouteTableDef()
+
 SANDBOX = web.AppKey("sandbox", Sandbox)
 PUSHER = web.AppKey("pusher", Pusher)
 
 
+@routes.post("/poll")
 async def poll(request: web.Request) -> web.Response:
     form = await request.post()
     schema, param = form.get("schema"), form.get("param")
@@ -38,6 +41,7 @@ def _shipment_key(request: web.Request) -> tuple[str, str]:
     return key
 
 
+@routes.post("/sandbox/shipments/{company}/{number}/advance")
 async def advance(request: web.Request) -> web.Response:
     company, number = _shipment_key(request)
     body = await parse_body(request, AdvanceBody)
@@ -47,6 +51,7 @@ async def advance(request: web.Request) -> web.Response:
     return json_response({"company": company, "number": number, "state": body.state, "push": form})
 
 
+@routes.post("/sandbox/shipments/{company}/{number}/repush")
 async def repush(request: web.Request) -> web.Response:
     """The last push once more, byte for byte (快递100 repeats pushes; the mall must count them once)."""
     company, number = _shipment_key(request)
@@ -56,6 +61,7 @@ async def repush(request: web.Request) -> web.Response:
     return json_response({"company": company, "number": number, "state": shipment.state, "push": form})
 
 
+@routes.get("/sandbox/shipments/{company}/{number}")
 async def show(request: web.Request) -> web.Response:
     shipment = request.app[SANDBOX].shipments[_shipment_key(request)]
     pushes = [{"form": p.form, "attempts": p.attempts, "delivered": p.delivered}
@@ -64,14 +70,7 @@ async def show(request: web.Request) -> web.Response:
                           "callbackurl": shipment.callback_url, "data": shipment.data, "pushes": pushes})
 
 
+@routes.get("/sandbox/shipments")
 async def list_shipments(request: web.Request) -> web.Response:
     return json_response({"items": [{"company": s.company, "number": s.number, "state": s.state}
                                     for s in request.app[SANDBOX].shipments.values()]})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/poll", poll)
-    app.router.add_get("/sandbox/shipments", list_shipments)
-    app.router.add_get("/sandbox/shipments/{company}/{number}", show)
-    app.router.add_post("/sandbox/shipments/{company}/{number}/advance", advance)
-    app.router.add_post("/sandbox/shipments/{company}/{number}/repush", repush)

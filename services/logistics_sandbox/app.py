@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.logistics_sandbox.api import PUSHER, SANDBOX, add_routes
+from services.logistics_sandbox import api
+from services.logistics_sandbox.api import PUSHER, SANDBOX
 from services.logistics_sandbox.domain import Sandbox
 from services.logistics_sandbox.pusher import Pusher
 from services.logistics_sandbox.settings import LogisticsSandboxSettings
@@ -23,7 +24,7 @@ def create_app(settings: LogisticsSandboxSettings) -> web.Application:
     app[SANDBOX] = Sandbox(settings.kuaidi100_key)
     app.cleanup_ctx.append(_pusher)
     app.router.add_get("/healthz", _healthz)
-    add_routes(app)
+    app.router.add_routes(api.routes)
     return app
 
 

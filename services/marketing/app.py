@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.marketing.api import add_routes
+from services.marketing import api
 from services.marketing.handlers import HANDLERS
 from services.marketing.jobs import JOBS
 from services.marketing.settings import MarketingSettings
@@ -14,5 +14,5 @@ from shared.service import create_service_app
 
 def create_app(settings: MarketingSettings, *, clock: Clock | None = None) -> web.Application:
     app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS)
-    add_routes(app)
+    app.router.add_routes(api.routes)
     return app

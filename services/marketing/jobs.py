@@ -13,22 +13,25 @@ from services.marketing.store import points as points_db
 from shared.service import Job
 
 
-async def refresh_stale_levels(deps: MarketingDeps) -> int:
+async def refresh_stale_levels(deps: MarketingDeps, batch: int = 100) -> int:
     """Lower the levels whose spend has left the rolling window since their member last paid or was refunded.
 
-    Not claimed with SKIP LOCKED: the stale members are read on the pool, then each is refreshed in its own
-    transaction under a plain row lock, so two replicas may refresh the same member (harmless: the second
-    finds the level already right and emits nothing). Claiming them would mean reading them FOR UPDATE OF m
-    SKIP LOCKED inside a transaction and refreshing them in it, in batches as `release_due` does: more than
-    a one-statement change, left for later."""
+    Members are claimed in batches with FOR UPDATE SKIP LOCKED and refreshed in the claiming transaction (the
+    same refresh as the event handlers), so several replicas share the work and none refreshes a member
+    another is refreshing; once committed, a member's level is right and no later batch finds it stale.
+    Returns how many members this replica refreshed."""
     settings, now = deps.settings, deps.clock.now()
     since = now - timedelta(days=settings.level_window_days)
-    stale = await members_db.members_above(deps.db.pool, since, settings.level_thresholds_fen)
-    for row in stale:
-        # One member per transaction, the same refresh as the event handlers (row lock on the member).
+    refreshed: set[tuple[str, str]] = set()
+    while True:
         async with deps.db.transaction() as tx:
-            await refresh_level(tx, settings, row["user_id"], row["merchant_id"], now)
-    return len(stale)
+            stale = await members_db.claim_members_above(tx.conn, since, settings.level_thresholds_fen, batch)
+            for row in stale:
+                await refresh_level(tx, settings, row["user_id"], row["merchant_id"], now)
+        claimed = {(row["user_id"], row["merchant_id"]) for row in stale}
+        if len(stale) < batch or claimed <= refreshed:  # the last batch (or one that changed nothing: stop)
+            return len(refreshed | claimed)
+        refreshed |= claimed
 
 
 async def release_due(deps: MarketingDeps, batch: int = 100) -> int:

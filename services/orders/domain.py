@@ -17,6 +17,7 @@ from shared.money import MIN_PAYABLE_FEN
 from shared.refusal import Refusal as Refusal  # 409 (the shop says no) or 422 (cannot be served as asked)
 
 MAX_QTY = 99  # per SKU in one order or cart
+MAX_CART_ITEMS = 100  # different SKUs in one cart
 SUBJECT_MAX = 60
 
 
@@ -153,6 +154,12 @@ def check_sellable(sku_id: str, sku: Sku | None) -> Sku:
     return sku
 
 
+def check_cart_room(other_items: int) -> None:
+    """A SKU joins a cart holding `other_items` other SKUs only while the cart has room for it."""
+    if other_items >= MAX_CART_ITEMS:
+        raise Refusal("cart_full", f"A cart holds at most {MAX_CART_ITEMS} different items", status=409)
+
+
 def check_unpaid_orders(unpaid: int, limit: int) -> None:
     """A buyer with `limit` orders still unpaid places no more: unpaid orders hold stock for the pay-by window."""
     if unpaid >= limit:
@@ -188,24 +195,6 @@ def subject(names: list[str]) -> str:
     room = SUBJECT_MAX - len(suffix)
     title = (first[: room - 1] + "…" if len(first) > room else first) + suffix
     return title.strip() or "mpmall order"
-
-
-@dataclass(frozen=True)
-class Payable:
-    discount_fen: int
-    points_fen: int
-    payable_fen: int
-
-
-def payable(subtotal_fen: int, discount_fen: int, points_fen: int) -> Payable:
-    """What the buyer pays. Never below 1 fen: Alipay cannot charge 0, and (as on Taobao) a coupon worth
-    more than the goods leaves 0.01 yuan to pay. The excess is cut from the coupon first, then the points;
-    order.confirmed carries the amounts actually used."""
-    discount_fen, points_fen = max(discount_fen, 0), max(points_fen, 0)
-    room = max(subtotal_fen - MIN_PAYABLE_FEN, 0)
-    discount_fen = min(discount_fen, room)
-    points_fen = min(points_fen, room - discount_fen)
-    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen)
 
 
 # --- the placement saga -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from shared.events.orders import (
     OrderRefunded,
     OrderShipped,
 )
+from shared.money import payable
 
 
 class _Who(TypedDict):  # a TypedDict, not dict[str, str]: events with non-str fields take **_who(order)
@@ -48,8 +49,8 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
 
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
-    amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
-    payable_fen = amounts.payable_fen + order["freight_fen"]  # coupons and points apply to goods, not freight
+    amounts = payable(order["subtotal_fen"], discount_fen, points_fen, order["freight_fen"])
+    payable_fen = amounts.payable_fen
     await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
                      points_fen=amounts.points_fen, payable_fen=payable_fen)
     await tx.emit(OrderConfirmed(

@@ -96,7 +96,7 @@ async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentCon
                                payment_method=paid.method, paid_fen=paid.amount_fen, paid_at=paid.paid_at)
         await store.drop_deadlines(tx.conn, order["id"], "pay_by")
         await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
-                                merchant_id=order["merchant_id"], payable_fen=paid.amount_fen,
+                                merchant_id=order["merchant_id"], payable_fen=order["payable_fen"],
                                 method=paid.method))
         return
     # Nothing is kept that was not sold: late, second or wrong-amount payments go back.

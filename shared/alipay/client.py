@@ -59,7 +59,7 @@ class TradeQueryResult:
     trade_no: str
     out_trade_no: str
     trade_status: str
-    total_fen: int
+    amount_fen: int  # Alipay's total_amount
     buyer_user_id: str | None = None
     fund_channels: list[str] = field(default_factory=list)
 
@@ -181,12 +181,12 @@ class AlipayClient:
 
     # --- trades -----------------------------------------------------------------------------------------
 
-    async def trade_create(self, *, out_trade_no: str, total_fen: int, subject: str, notify_url: str | None,
+    async def trade_create(self, *, out_trade_no: str, amount_fen: int, subject: str, notify_url: str | None,
                            buyer_id: str | None = None, buyer_open_id: str | None = None,
                            hb_fq_num: int | None = None, hb_fq_seller_percent: int | None = None,
                            timeout_express: str | None = None) -> str:
         """`alipay.trade.create` (JSAPI_PAY) → Alipay's trade_no for `my.tradePay`."""
-        biz: dict[str, Any] = {"out_trade_no": out_trade_no, "total_amount": fen_to_yuan(total_fen),
+        biz: dict[str, Any] = {"out_trade_no": out_trade_no, "total_amount": fen_to_yuan(amount_fen),
                                "subject": subject, "product_code": "JSAPI_PAY"}
         if buyer_id:
             biz["buyer_id"] = buyer_id
@@ -206,7 +206,7 @@ class AlipayClient:
         bills = data.get("fund_bill_list") or []
         return TradeQueryResult(
             trade_no=str(data.get("trade_no", "")), out_trade_no=str(data.get("out_trade_no", out_trade_no)),
-            trade_status=str(data.get("trade_status", "")), total_fen=yuan_to_fen(str(data.get("total_amount", "0"))),
+            trade_status=str(data.get("trade_status", "")), amount_fen=yuan_to_fen(str(data.get("total_amount", "0"))),
             buyer_user_id=data.get("buyer_user_id"),
             fund_channels=[str(b.get("fund_channel", "")) for b in bills if isinstance(b, dict)])
 

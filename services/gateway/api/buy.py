@@ -27,6 +27,7 @@ from services.gateway.models import (
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from services.gateway.upstream import ServiceUnavailable, UpstreamError, path, relay
 from shared.http import StrictModel, json_response
+from shared.money import payable
 
 
 class OrdersQuery(QueryModel):
@@ -56,12 +57,11 @@ async def preview(call: Call) -> web.StreamResponse:
         if body.delivery is not None:
             raise  # a chosen delivery's freight must be known
         delivery = {"freight_fen": 0, "delivery_options": []}  # prices without options beat no preview
-    subtotal = int(priced["subtotal_fen"])
-    discount = int(quote.get("discount_fen", 0))
-    points_fen = int(quote.get("points_fen", 0))
-    freight = int(delivery["freight_fen"])  # coupons and points apply to the goods, never to freight
-    return json_response({"subtotal_fen": subtotal, "discount_fen": discount, "points_fen": points_fen,
-                          "payable_fen": max(0, subtotal - discount - points_fen) + freight,
+    subtotal, freight = int(priced["subtotal_fen"]), int(delivery["freight_fen"])
+    # The formula orders confirms the order with, so the preview shows what the buyer will be asked to pay.
+    amounts = payable(subtotal, int(quote.get("discount_fen", 0)), int(quote.get("points_fen", 0)), freight)
+    return json_response({"subtotal_fen": subtotal, "discount_fen": amounts.discount_fen,
+                          "points_fen": amounts.points_fen, "payable_fen": amounts.payable_fen,
                           "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
                           "delivery_options": delivery["delivery_options"]})
 

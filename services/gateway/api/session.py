@@ -22,13 +22,12 @@ from services.gateway.models import (
     StaffSessionOut,
 )
 from services.gateway.routes import Call, Operation, merchant_in_path
-from services.gateway.sessions import KEYRING, end_session, open_user_session, rotate_refresh_token
+from services.gateway.sessions import end_session, open_user_session, rotate_refresh_token
 from services.gateway.upstream import path
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
 from shared.http import Problem, Unauthorized, json_response
 from shared.logging import get_logger
 
-ALIPAY = web.AppKey("alipay", AlipayClient)
 log = get_logger("gateway")
 # Answers that carry tokens must never be stored by a browser, WebView or proxy cache.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -55,7 +54,7 @@ def credit_tier(score: int | None) -> str | None:
 
 async def _alipay_identity(call: Call, auth_code: str) -> tuple[str, str | None, str | None, int | None]:
     """(open_id, 2088 user_id, nickname, Sesame score) for an auth code; the profile parts are optional."""
-    alipay: AlipayClient = call.request.app[ALIPAY]
+    alipay: AlipayClient = call.deps.alipay
     try:
         grant = await alipay.oauth_token(auth_code)
     except AlipayError as exc:
@@ -85,7 +84,7 @@ async def _session_answer(call: Call, user: Any, session_id: str | None = None) 
     settings = call.settings
     identity = Identity(kind="user", subject=user["id"], alipay_user_id=user["alipay_user_id"],
                         credit_score=user["credit_score"])
-    tokens = await open_user_session(call.db, call.request.app[KEYRING], settings, identity, session_id)
+    tokens = await open_user_session(call.db, call.deps.keyring, settings, identity, session_id)
     return json_response({"token": tokens.access, "refresh_token": tokens.refresh,
                           "expires_in": settings.token_ttl_seconds,
                           "user": {"id": user["id"], "nickname": user["nickname"]}}, headers=NO_STORE)
@@ -181,7 +180,7 @@ async def staff_login(call: Call) -> web.StreamResponse:
     identity = Identity(kind="staff", subject=staff["username"], merchant_id=staff["merchant_id"],
                         session_id=new_session_id())
     ttl = call.settings.staff_token_ttl_seconds
-    return json_response({"token": issue_token(call.request.app[KEYRING], identity, ttl),
+    return json_response({"token": issue_token(call.deps.keyring, identity, ttl),
                           "merchant_id": staff["merchant_id"], "expires_in": ttl}, headers=NO_STORE)
 
 

@@ -27,6 +27,8 @@ from shared.http import (
     parse_query,
 )
 
+routes = web.RouteTableDef()
+
 TEMPLATE_FIELDS = ("id", "campaign_id", "merchant_id", "name", "channel", "kind", "amount_fen", "threshold_fen",
                    "percent_off_bp", "cap_fen", "valid_days", "total_qty", "per_user_limit", "store_id",
                    "category_id", "min_credit_score")
@@ -44,6 +46,7 @@ class AvailableQuery(Model):
     merchant_id: str | None = Field(default=None, max_length=64)
 
 
+@routes.get("/coupons/available")
 async def available(request: web.Request) -> web.Response:
     """Public offers the caller may claim; credit-gated ones only when the caller's score passes."""
     query = parse_query(request, AvailableQuery)
@@ -53,6 +56,7 @@ async def available(request: web.Request) -> web.Response:
     return json_response({"items": [template_view(r) for r in rows if credit_allows(r["min_credit_score"], score)]})
 
 
+@routes.post("/coupons/{template_id}/claim")
 async def claim(request: web.Request) -> web.Response:
     user = user_id(request)
     template_id = path_id(request, "template_id")
@@ -73,6 +77,7 @@ class CodeClaim(Model):
     code: str = Field(min_length=1, max_length=qr.MAX_LENGTH)
 
 
+@routes.post("/store-codes/claim")
 async def claim_by_code(request: web.Request) -> web.Response:
     """Scanning a store's printed code claims that store's coupon. Idempotency-Key optional."""
     user = user_id(request)
@@ -99,6 +104,7 @@ class MineQuery(Model):
     status: Literal["available", "locked", "used", "expired"] | None = None
 
 
+@routes.get("/coupons/mine")
 async def mine(request: web.Request) -> web.Response:
     user = user_id(request)
     query = parse_query(request, MineQuery)
@@ -107,6 +113,7 @@ async def mine(request: web.Request) -> web.Response:
     return json_response({"items": [coupon_view(r, at) for r in rows]})
 
 
+@routes.get("/coupons/{coupon_id}")
 async def get_coupon(request: web.Request) -> web.Response:
     user = user_id(request)
     row = await coupons_db.get_coupon_with_template(db(request).pool, path_id(request, "coupon_id"))
@@ -121,6 +128,7 @@ class NearbyQuery(Model):
     radius_m: int = Field(default=3_000, gt=0)
 
 
+@routes.get("/coupons/nearby")
 async def nearby(request: web.Request) -> web.Response:
     """Public offers of stores within the radius, nearest store first."""
     query = parse_query(request, NearbyQuery)

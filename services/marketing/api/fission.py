@@ -18,6 +18,8 @@ from shared.db import Tx
 from shared.http import Conflict, NotFound, json_response, storable
 from shared.refusal import Refusal
 
+routes = web.RouteTableDef()
+
 NICKNAME = "X-User-Nickname"  # the caller's nickname, percent-encoded UTF-8 (the gateway sends it)
 MAX_NICKNAME = 64
 
@@ -53,6 +55,7 @@ async def running_fission_campaign(conn: Connection, campaign_id: str, at: Any, 
     return campaign
 
 
+@routes.post("/fission/{campaign_id}")
 async def open_group(request: web.Request) -> web.Response:
     """The caller's share group for a campaign; opening it again answers the same group."""
     user = user_id(request)
@@ -67,6 +70,7 @@ async def open_group(request: web.Request) -> web.Response:
     return json_response(group_view(group, viewer=user), status=201)
 
 
+@routes.post("/fission/groups/{group_id}/join")
 async def join(request: web.Request) -> web.Response:
     """A friend joins. The group row's conditional update orders concurrent joins: exactly one of them
     makes the count reach N, and only that one unlocks the sharer's reward."""
@@ -115,6 +119,7 @@ async def gift_friend(tx: Tx, campaign_id: str, group_id: str, user: str, at: An
     return str(coupon["id"])
 
 
+@routes.get("/fission/groups/{group_id}")
 async def get_group(request: web.Request) -> web.Response:
     user = user_id(request)
     pool = db(request).pool

@@ -16,7 +16,10 @@ from services.marketing.store import points as points_db
 from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.http import NotFound, json_response, parse_query
 
+routes = web.RouteTableDef()
 
+
+@routes.get("/me/points")
 async def my_points(request: web.Request) -> web.Response:
     """Spendable points (`balance`, of which `locked` held by unpaid orders) and, apart, the points still
     pending on orders that can be refunded, with when they release."""
@@ -53,6 +56,7 @@ async def card_view(conn: Connection, request: web.Request, user: str, merchant_
             "store_page": store_page(merchant_id), "opened_at": opened_at.isoformat() if opened_at else None}
 
 
+@routes.post("/merchants/{merchant_id}/card")
 async def open_card(request: web.Request) -> web.Response:
     """Open (or show again) the caller's member card at a merchant."""
     user = user_id(request)
@@ -66,6 +70,7 @@ async def open_card(request: web.Request) -> web.Response:
         return json_response(await card_view(tx.conn, request, user, merchant_id, member["card_opened_at"]))
 
 
+@routes.get("/me/cards")
 async def my_cards(request: web.Request) -> web.Response:
     user = user_id(request)
     async with db(request).pool.acquire() as conn:
@@ -78,6 +83,7 @@ class LevelQuery(Model):
     merchant_id: str = Field(min_length=1, max_length=64)
 
 
+@routes.get("/me/level")
 async def my_level(request: web.Request) -> web.Response:
     user = user_id(request)
     query = parse_query(request, LevelQuery)

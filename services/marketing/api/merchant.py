@@ -19,6 +19,8 @@ from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx, returned
 from shared.http import Conflict, NotFound, json_response, parse_body
 
+routes = web.RouteTableDef()
+
 Id = Field(default=None, min_length=1, max_length=64)
 
 
@@ -93,6 +95,7 @@ async def own_campaign(conn: Connection, campaign_id: str, merchant: str) -> Rec
     return campaign
 
 
+@routes.post("/merchant/campaigns")
 async def create_campaign(request: web.Request) -> web.Response:
     merchant = merchant_id(request)
     body = await parse_body(request, CampaignBody)
@@ -106,6 +109,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     return await maybe_idempotent(request, f"campaign:{merchant}", body.model_dump(mode="json"), work)
 
 
+@routes.get("/merchant/campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     merchant = merchant_id(request)
     async with db(request).pool.acquire() as conn:
@@ -116,6 +120,7 @@ async def list_campaigns(request: web.Request) -> web.Response:
     return json_response({"items": items})
 
 
+@routes.patch("/merchant/campaigns/{campaign_id}")
 async def set_status(request: web.Request) -> web.Response:
     merchant = merchant_id(request)
     body = await parse_body(request, StatusBody)
@@ -126,6 +131,7 @@ async def set_status(request: web.Request) -> web.Response:
     return json_response(campaign_view(row))
 
 
+@routes.post("/merchant/campaigns/{campaign_id}/templates")
 async def create_template(request: web.Request) -> web.Response:
     merchant = merchant_id(request)
     campaign_id = path_id(request, "campaign_id")
@@ -148,6 +154,7 @@ async def create_template(request: web.Request) -> web.Response:
     return await maybe_idempotent(request, f"template:{merchant}", body.model_dump(mode="json"), work)
 
 
+@routes.post("/merchant/store-codes")
 async def mint_store_code(request: web.Request) -> web.Response:
     """A signed, expiring code to print in a store; scanning it claims that store's coupon."""
     merchant = merchant_id(request)
@@ -164,6 +171,7 @@ async def mint_store_code(request: web.Request) -> web.Response:
                           "expires_at": expires.isoformat()}, status=201)
 
 
+@routes.get("/merchant/campaigns/{campaign_id}/stats")
 async def stats(request: web.Request) -> web.Response:
     merchant = merchant_id(request)
     async with db(request).pool.acquire() as conn:

@@ -12,6 +12,8 @@ from services.marketing.flows.claims import coupon_view
 from services.marketing.store import coupons as coupons_db
 from shared.http import Conflict, json_response, parse_body
 
+routes = web.RouteTableDef()
+
 
 class QuoteLine(Model):
     sku_id: str = Field(min_length=1, max_length=64)
@@ -29,6 +31,7 @@ class QuoteBody(Model):
     points: int = Field(default=0, ge=0, le=100_000_000)
 
 
+@routes.post("/quote")
 async def quote(request: web.Request) -> web.Response:
     """`discount_fen` is for the named coupon (0 without one); `best_coupon_id` is the one that takes most off."""
     user = user_id(request)

@@ -69,9 +69,10 @@ async def stores_in_box(conn: Connection, box: tuple[float, float, float, float]
         "SELECT * FROM stores WHERE active AND lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4 LIMIT 1000", *box)
 
 
-async def members_above(conn: Connection, since: datetime, thresholds_fen: list[int],
-                        limit: int = 500) -> list[Record]:
-    """Members whose stored level is higher than their spend in the window now earns."""
+async def claim_members_above(conn: Connection, since: datetime, thresholds_fen: list[int],
+                              limit: int) -> list[Record]:
+    """Members whose stored level is higher than their spend in the window now earns, locked for the caller's
+    transaction; rows another transaction holds are skipped (SKIP LOCKED), so replicas share the work."""
     return await conn.fetch(
         """SELECT m.user_id, m.merchant_id FROM members m
            WHERE m.level > 1 + (
@@ -79,4 +80,6 @@ async def members_above(conn: Connection, since: datetime, thresholds_fen: list[
                WHERE t.threshold <= (SELECT COALESCE(sum(p.paid_fen - p.refunded_fen), 0) FROM paid_orders p
                                      WHERE p.user_id = m.user_id AND p.merchant_id = m.merchant_id
                                        AND p.paid_at > $1))
-           LIMIT $3""", since, thresholds_fen, limit)
+           ORDER BY m.user_id, m.merchant_id
+           LIMIT $3
+           FOR UPDATE OF m SKIP LOCKED""", since, thresholds_fen, limit)

@@ -1,14 +1,24 @@
 """Payments' HTTP layer: `payments` (paying, balance, deposits, the Alipay notify), `huabei` (a merchant's
-Huabei offers) and `bills` (pay-later bills); `add_routes` registers them all."""
+Huabei offers) and `bills` (pay-later bills), each with its `routes` table; `routes` is all of them."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from services.payments.api import bills, huabei, payments
+from services.payments.flows.paying import AlipayUnavailable
+from shared.http import Problem
+
+routes: list[web.AbstractRouteDef] = [*payments.routes, *huabei.routes, *bills.routes]
 
 
-def add_routes(app: web.Application) -> None:
-    payments.add_routes(app)
-    huabei.add_routes(app)
-    bills.add_routes(app)
+@web.middleware
+async def alipay_unavailable(request: web.Request,
+                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """The flows' AlipayUnavailable (a fault, not a business "no") as the client sees it: 502."""
+    try:
+        return await handler(request)
+    except AlipayUnavailable as exc:
+        raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None

@@ -23,14 +23,18 @@ from shared.http import (
     path_id,
 )
 
+routes = web.RouteTableDef()
+
 MERCHANT_ITEMS = 100
 
 
+@routes.get("/me/bills")
 async def my_bills(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     return json_response(await bills.my_bills(deps, user_id=current_user(request), score=credit_score(request)))
 
 
+@routes.post("/me/bills/{bill_id}/pay")
 async def pay_bill(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     user_id = current_user(request)
@@ -45,6 +49,7 @@ async def pay_bill(request: web.Request) -> web.Response:
     return await idempotent(request, deps.db, f"bill:{user_id}", {"bill_id": bill_id}, work)
 
 
+@routes.get("/merchant/pay-later")
 async def merchant_pay_later(request: web.Request) -> web.Response:
     """What buyers still owe the mall on this merchant's pay-later orders (the mall's exposure)."""
     deps = deps_of(request.app)
@@ -59,9 +64,3 @@ async def merchant_pay_later(request: web.Request) -> web.Response:
               "due_at": r["due_at"].isoformat(), "status": status} for r, status in shown[:MERCHANT_ITEMS]]
     return json_response({**totals, "outstanding_fen": totals["open_fen"] + totals["overdue_fen"],
                           "items": items})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/me/bills", my_bills)
-    app.router.add_post("/me/bills/{bill_id}/pay", pay_bill)
-    app.router.add_get("/merchant/pay-later", merchant_pay_later)

@@ -14,6 +14,8 @@ from services.payments.flows import huabei
 from shared.http import Conflict, StrictModel, current_merchant, json_response, parse_body
 from shared.money import ALIPAY_MAX_FEN
 
+routes = web.RouteTableDef()
+
 
 class OfferIn(StrictModel):
     installments: Literal[3, 6, 12]
@@ -39,11 +41,13 @@ class OffersBody(StrictModel):
         return value
 
 
+@routes.get("/merchant/huabei-offers")
 async def get_offers(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     return json_response(await huabei.merchant_settings(deps.db, current_merchant(request), deps.settings.rules))
 
 
+@routes.put("/merchant/huabei-offers")
 async def put_offers(request: web.Request) -> web.Response:
     """Replace the merchant's offers (PUT: the same body again changes nothing more)."""
     deps = deps_of(request.app)
@@ -58,15 +62,10 @@ async def put_offers(request: web.Request) -> web.Response:
     return json_response(answer)
 
 
+@routes.delete("/merchant/huabei-offers")
 async def delete_offers(request: web.Request) -> web.Response:
     """Back to the mall's default."""
     deps = deps_of(request.app)
     merchant_id = current_merchant(request)
     async with deps.db.transaction() as tx:
         return json_response(await huabei.reset_offers(tx, merchant_id, deps.settings.rules))
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/merchant/huabei-offers", get_offers)
-    app.router.add_put("/merchant/huabei-offers", put_offers)
-    app.router.add_delete("/merchant/huabei-offers", delete_offers)

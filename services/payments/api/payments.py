@@ -7,9 +7,9 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field, model_validator
 
-from services.payments import domain, paying, store
+from services.payments import domain, store
 from services.payments.deps import deps_of
-from services.payments.flows import checks, huabei, notify, refunding
+from services.payments.flows import checks, huabei, notify, paying, refunding
 from shared.db import Tx
 from shared.http import (
     NotFound,
@@ -24,6 +24,8 @@ from shared.http import (
     path_id,
 )
 from shared.money import ALIPAY_MAX_FEN
+
+routes = web.RouteTableDef()
 
 ALIPAY_USER_HEADER = "X-Alipay-User-Id"
 MAX_ID = 128
@@ -58,6 +60,7 @@ def _alipay_user(request: web.Request) -> str | None:
     return value[:64] or None
 
 
+@routes.post("/orders/{order_id}/pay")
 async def pay_order(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     user_id = current_user(request)
@@ -74,6 +77,7 @@ async def pay_order(request: web.Request) -> web.Response:
     return await idempotent(request, deps.db, f"pay:{user_id}", body.model_dump(mode="json"), work)
 
 
+@routes.post("/orders/{order_id}/payment-check")
 async def check_payment(request: web.Request) -> web.Response:
     """The buyer is back from the cashier (`my.tradePay` returned): ask Alipay, apply, answer the state."""
     deps = deps_of(request.app)
@@ -82,12 +86,14 @@ async def check_payment(request: web.Request) -> web.Response:
     return json_response(await checks.check_payment(deps, order_id=order_id, user_id=user_id))
 
 
+@routes.get("/installment-plans")
 async def installment_plans(request: web.Request) -> web.Response:
     query = parse_query(request, PlansQuery)
     deps = deps_of(request.app)
     return json_response(await huabei.plans_for(deps.db, query.merchant_id, query.amount_fen, deps.settings.rules))
 
 
+@routes.get("/me/balance")
 async def my_balance(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     user_id = current_user(request)
@@ -97,6 +103,7 @@ async def my_balance(request: web.Request) -> web.Response:
                                        "at": e["created_at"].isoformat()} for e in entries]})
 
 
+@routes.post("/me/balance/top-ups")
 async def top_up(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     user_id = current_user(request)
@@ -109,6 +116,7 @@ async def top_up(request: web.Request) -> web.Response:
     return await idempotent(request, deps.db, f"top_up:{user_id}", body.model_dump(mode="json"), work)
 
 
+@routes.get("/payments/{payment_id}")
 async def get_payment(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     payment = await store.payment_of_user(deps.db, path_id(request, "payment_id"), current_user(request))
@@ -117,11 +125,13 @@ async def get_payment(request: web.Request) -> web.Response:
     return json_response(paying.payment_view(payment))
 
 
+@routes.get("/me/deposits")
 async def my_deposits(request: web.Request) -> web.Response:
     rows = await store.deposits_of(deps_of(request.app).db, current_user(request))
     return json_response({"items": [_jsonable(r) for r in rows]})
 
 
+@routes.post("/merchant/orders/{order_id}/deposit/release")
 async def release_deposit(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     merchant_id = current_merchant(request)
@@ -131,6 +141,7 @@ async def release_deposit(request: web.Request) -> web.Response:
     return json_response(answer)
 
 
+@routes.post("/alipay/notify")
 async def alipay_notify(request: web.Request) -> web.Response:
     """Alipay's POST, forwarded raw by the gateway. The answer is exactly `success`, or not."""
     ok = await notify.handle_notify(deps_of(request.app), await request.read())
@@ -139,15 +150,3 @@ async def alipay_notify(request: web.Request) -> web.Response:
 
 def _jsonable(row: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/orders/{order_id}/pay", pay_order)
-    app.router.add_post("/orders/{order_id}/payment-check", check_payment)
-    app.router.add_get("/installment-plans", installment_plans)
-    app.router.add_get("/me/balance", my_balance)
-    app.router.add_post("/me/balance/top-ups", top_up)
-    app.router.add_get("/me/deposits", my_deposits)
-    app.router.add_get("/payments/{payment_id}", get_payment)
-    app.router.add_post("/merchant/orders/{order_id}/deposit/release", release_deposit)
-    app.router.add_post("/alipay/notify", alipay_notify)

@@ -117,14 +117,15 @@ def lowest_offered_fen(offers: Sequence[HuabeiOffer], rules: Rules) -> int | Non
 @dataclass(frozen=True)
 class PayDecision:
     method: Method
-    amount_fen: int  # the order's payable_fen, from order.confirmed
+    payable_fen: int  # what the order costs, from order.confirmed (the payment's amount_fen)
     deposit: Literal["none", "waived", "held"]
     deposit_fen: int  # the deposit held with this payment (0 unless held)
     plan: InstallmentPlan | None = None
 
     @property
     def charge_fen(self) -> int:
-        return self.amount_fen + self.deposit_fen
+        """What the buyer is charged now: the price and a held deposit (a trade's amount_fen)."""
+        return self.payable_fen + self.deposit_fen
 
 
 def deposit_decision(deposit_fen: int, score: int | None, rules: Rules) -> Literal["none", "waived", "held"]:

@@ -1,4 +1,3 @@
-"""Payments' use cases, one module per topic: `refunding`, `bills` (pay-later), `huabei`,
-`notify` (Alipay's asynchronous notify) and `checks` (asking Alipay about a trade).
-`paying` stays beside this package: it still raises `AlipayUnavailable` as a `shared.http.Problem`, which
-no business slot may import (tests/unit/test_service_shape.py)."""
+"""Payments' use cases, one module per topic: `paying` (paying an order, top-ups, a trade's outcome),
+`refunding`, `bills` (pay-later), `huabei`, `notify` (Alipay's asynchronous notify) and `checks` (asking
+Alipay about a trade)."""

@@ -12,9 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from services.payments import domain, paying, store
+from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal, credit
+from services.payments.flows import paying
 from services.payments.store import bills as bill_store
 from shared.alipay import AlipayError
 from shared.db import Tx
@@ -77,7 +78,7 @@ async def pay_bill(deps: PaymentsDeps, tx: Tx, *, bill_id: str, user_id: str, al
     out_trade_no = domain.out_trade_no("b", str(uuid.uuid4()))
     await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="bill", ref_id=bill_id, user_id=user_id,
                              amount_fen=due)
-    trade_no = await paying.create_trade(deps, out_trade_no=out_trade_no, total_fen=due,
+    trade_no = await paying.create_trade(deps, out_trade_no=out_trade_no, amount_fen=due,
                                          subject=f"信用购还款 {bill['order_id']}", buyer_id=alipay_user_id)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await bill_store.set_bill_trade(tx.conn, bill_id, out_trade_no)
@@ -154,7 +155,7 @@ async def _settle_from_query(deps: PaymentsDeps, tx: Tx, trade: asyncpg.Record) 
         result = await deps.alipay.trade_query(trade["out_trade_no"])
     except AlipayError as exc:
         raise RepaymentInFlight(f"{trade['out_trade_no']}: {exc.sub_code}") from None
-    if result.trade_status not in domain.PAID_STATUSES or result.total_fen != trade["amount_fen"]:
+    if result.trade_status not in domain.PAID_STATUSES or result.amount_fen != trade["amount_fen"]:
         raise RepaymentInFlight(f"{trade['out_trade_no']}: {result.trade_status}")
     await paying.apply_trade_status(deps, tx, trade, result.trade_status, trade_no=result.trade_no or None,
                                     fund_channel=result.fund_channels[0] if result.fund_channels else None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.payments import domain, paying, store
+from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
+from services.payments.flows import paying
 from shared.alipay import AlipayError, AlipayResponseError, TradeQueryResult
 from shared.db import Tx
 from shared.logging import get_logger
@@ -51,9 +52,9 @@ async def apply_queried(deps: PaymentsDeps, tx: Tx, out_trade_no: str, result: T
     trade = await store.lock_trade(tx.conn, out_trade_no)
     if trade is None:
         return "unknown_trade"
-    if result.total_fen != trade["amount_fen"]:
+    if result.amount_fen != trade["amount_fen"]:
         log.error("trade amount differs at Alipay", out_trade_no=out_trade_no, ours=trade["amount_fen"],
-                  alipay=result.total_fen)
+                  alipay=result.amount_fen)
         return "amount_mismatch"
     outcome = await paying.apply_trade_status(
         deps, tx, trade, result.trade_status, trade_no=result.trade_no or None,

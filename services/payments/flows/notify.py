@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from services.payments import paying, store
+from services.payments import store
 from services.payments.deps import PaymentsDeps
+from services.payments.flows import paying
 from shared.alipay import verify_notify
 from shared.logging import get_logger
 from shared.money import MoneyError, yuan_to_fen

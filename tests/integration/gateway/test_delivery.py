@@ -123,21 +123,28 @@ async def test_merchant_template_is_validated_and_its_own(mall: Mall) -> None:
     assert (await gw.get("/api/merchant/freight-template", headers=mall.user())).status in (401, 403)
 
 
-async def test_coupons_take_off_the_goods_never_the_freight(mall: Mall) -> None:
-    home = (await setup(mall))["home"]
+async def claim_coupon(mall: Mall, name: str, amount_fen: int, threshold_fen: int) -> dict[str, Any]:
+    """A fixed coupon of the merchant's, claimed by u_alice."""
     gw, staff = mall.gateway, mall.staff()
     resp = await gw.post("/api/merchant/campaigns", json={"name": "开业", "kind": "coupon"}, headers=staff)
     assert resp.status == 201, await resp.text()
     campaign = await resp.json()
     resp = await gw.post(f"/api/merchant/campaigns/{campaign['id']}/templates", headers=staff, json={
-        "name": "满100减20", "kind": "fixed", "amount_fen": 2_000, "threshold_fen": 10_000, "valid_days": 7,
+        "name": name, "kind": "fixed", "amount_fen": amount_fen, "threshold_fen": threshold_fen, "valid_days": 7,
         "total_qty": 100})
     assert resp.status == 201, await resp.text()
     template = await resp.json()
     resp = await gw.post(f"/api/coupons/{template['id']}/claim",
                          headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
     assert resp.status == 201, await resp.text()
-    coupon = await resp.json()
+    coupon: dict[str, Any] = await resp.json()
+    return coupon
+
+
+async def test_coupons_take_off_the_goods_never_the_freight(mall: Mall) -> None:
+    home = (await setup(mall))["home"]
+    gw = mall.gateway
+    coupon = await claim_coupon(mall, "满100减20", 2_000, 10_000)
     express = {"method": "express", "address_id": home["id"]}
     body = {"items": [{"sku_id": "sku_tea", "qty": 3}], "coupon_id": coupon["id"], "delivery": express}
     quoted = await (await gw.post("/api/checkout/preview", json=body, headers=mall.user())).json()
@@ -146,6 +153,28 @@ async def test_coupons_take_off_the_goods_never_the_freight(mall: Mall) -> None:
     resp = await gw.post("/api/orders", json=body, headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
     assert resp.status == 201, await resp.text()
     assert (await resp.json())["payable_fen"] == 14_200
+
+
+async def test_the_preview_asks_what_the_order_charges_when_the_coupon_is_worth_more_than_the_goods(
+        mall: Mall) -> None:
+    # One formula (shared.money.payable) for both: the goods never fall below 1 fen, the coupon gives way
+    # first, and the freight is added after.
+    home = (await setup(mall))["home"]
+    coupon = await claim_coupon(mall, "无门槛减80", 8_000, 0)
+    body = {"items": [{"sku_id": "sku_tea", "qty": 1}], "coupon_id": coupon["id"],
+            "delivery": {"method": "express", "address_id": home["id"]}}
+    resp = await mall.gateway.post("/api/checkout/preview", json=body, headers=mall.user())
+    assert resp.status == 200, await resp.text()
+    quoted = await resp.json()
+    assert (quoted["subtotal_fen"], quoted["discount_fen"], quoted["freight_fen"]) == (5_000, 4_999, 800)
+    assert quoted["payable_fen"] == 1 + 800
+    resp = await mall.gateway.post("/api/orders", json=body,
+                                   headers={**mall.user(), "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+    placed = await resp.json()
+    assert (placed["status"], placed["payable_fen"]) == ("AWAITING_PAYMENT", quoted["payable_fen"])
+    order = await (await mall.gateway.get(f"/api/orders/{placed['id']}", headers=mall.user())).json()
+    assert (order["discount_fen"], order["points_fen"]) == (quoted["discount_fen"], quoted["points_fen"])
 
 
 async def test_without_fulfilment_preview_still_prices_the_goods_but_not_a_chosen_delivery(

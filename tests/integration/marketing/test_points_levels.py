@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from services.marketing.deps import deps_of
-from services.marketing.jobs import release_due
+from services.marketing.jobs import refresh_stale_levels, release_due
 from services.marketing.settings import MarketingSettings
 from shared.events.orders import OrderCancelled, OrderCompleted
 from shared.events.payments import PaymentRefunded
@@ -126,3 +128,19 @@ async def test_a_level_drops_when_its_spend_leaves_the_rolling_window(settings_f
 async def _count(rows, at_least: int):
     found = await rows
     return found if len(found) >= at_least else None
+
+
+async def test_two_replicas_share_the_level_refresh_and_lower_each_member_once(market, sql, publish, clock):
+    # 30 members reach level 2; a month later their spend has left the window. Two replicas' rounds run at
+    # the same time (on one pool here, as on one database): each member is claimed by one of them.
+    members = [f"rep{n:02d}" for n in range(30)]
+    for n, member in enumerate(members):
+        await publish.send(paid(f"ord_r{n}", member, 60_000, f"pay_r{n}"))
+    await eventually(lambda: _count(outbox(sql, "member.level_changed"), len(members)), timeout=20)
+    clock.advance(days=deps_of(market.app).settings.level_window_days + 1)
+    deps = deps_of(market.app)
+    first, second = await asyncio.gather(refresh_stale_levels(deps, batch=4), refresh_stale_levels(deps, batch=4))
+    assert first + second == len(members) and first > 0 and second > 0  # shared, and nothing done twice
+    lowered = [c["user_id"] for c in await outbox(sql, "member.level_changed") if c["new_level"] == 1]
+    assert sorted(lowered) == members
+    assert await refresh_stale_levels(deps) == 0  # nothing left for a later round

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
 
 async def test_same_idempotency_key_twice_gives_one_order_and_the_same_answer(mall):
     body = {"items": [{"sku_id": "s1", "qty": 1}], "entry": "search"}
@@ -17,6 +21,18 @@ async def test_same_idempotency_key_twice_gives_one_order_and_the_same_answer(ma
     assert (status, problem["code"]) == (400, "idempotency_key_missing")
     # the key is the user's: another user may use the same string for their own order
     assert (await mall.call("POST", "/orders", user="u2", key="k-1", json=body))[0] == 201
+
+
+async def test_a_key_stored_before_the_scope_was_renamed_still_answers_its_retry(mall):
+    # Before migration 0005 a placement's key was stored under the bare user id; the migration moves stored
+    # keys to "order:<user>", so a client retrying across the deploy gets its order, not a second one.
+    body = {"items": [{"sku_id": "s1", "qty": 1}], "entry": "search"}
+    first = await mall.call("POST", "/orders", key="k-old", json=body)
+    await mall.db.execute("UPDATE idempotency_keys SET scope = 'u1' WHERE scope = 'order:u1'")  # as stored then
+    await mall.db.execute((ROOT / "services/orders/migrations/0005_idempotency_scope.sql").read_text())
+    again = await mall.call("POST", "/orders", key="k-old", json=body)
+    assert first == again and first[0] == 201
+    assert await mall.db.fetchval("SELECT count(*) FROM orders") == 1
 
 
 async def test_refusals_have_stable_codes_and_write_nothing(mall):

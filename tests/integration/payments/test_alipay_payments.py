@@ -157,3 +157,20 @@ async def test_money_taken_after_cancellation_is_still_reported_so_orders_can_re
     [confirmed] = await mall.events("payment.confirmed")
     assert confirmed["order_id"] == order_id  # orders answers a cancelled order's payment with a refund
     assert await mall.db.fetchval("SELECT status FROM payable_orders WHERE order_id = $1", order_id) == "cancelled"
+
+
+async def test_an_alipay_that_does_not_answer_is_a_502_that_leaves_nothing_behind(mall):
+    # AlipayUnavailable is a fault of the flow, not a business "no": payments' api answers 502
+    # alipay_unavailable, the transaction is rolled back, and the buyer's next try opens the trade.
+    order_id = await mall.confirm_order("u1", 3_300)
+    reachable = mall.ctx.alipay.gateway_url
+    mall.ctx.alipay.gateway_url = "http://127.0.0.1:9/gateway.do"  # nothing listens there
+    resp = await mall.pay(order_id, "u1", method="alipay")
+    problem = await resp.json()
+    assert (resp.status, problem["code"], problem["title"]) == (502, "alipay_unavailable", "Alipay did not answer")
+    assert resp.content_type == "application/problem+json"
+    assert await mall.db.fetchval("SELECT count(*) FROM payments") == 0
+    mall.ctx.alipay.gateway_url = reachable
+    resp = await mall.pay(order_id, "u1", method="alipay")
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["status"] == "pending"

@@ -50,7 +50,7 @@ async def test_trade_paid_notified_until_success_then_refunded(sandbox, alipay, 
     receiver = web.Application()
     receiver.router.add_post("/notify", notify)
     merchant = await start_app(receiver)
-    trade_no = await alipay.trade_create(out_trade_no="t_1", total_fen=12345, subject="花呗 test",
+    trade_no = await alipay.trade_create(out_trade_no="t_1", amount_fen=12345, subject="花呗 test",
                                          notify_url=str(merchant.make_url("/notify")), buyer_id="2088102116773037",
                                          hb_fq_num=6, hb_fq_seller_percent=100)
     assert (await alipay.trade_query("t_1")).trade_status == "WAIT_BUYER_PAY"
@@ -63,7 +63,7 @@ async def test_trade_paid_notified_until_success_then_refunded(sandbox, alipay, 
     assert received[0]["total_amount"] == "123.45" and received[0]["trade_status"] == "TRADE_SUCCESS"
 
     query = await alipay.trade_query("t_1")
-    assert (query.trade_status, query.total_fen, query.fund_channels) == ("TRADE_SUCCESS", 12345, ["PCREDIT"])
+    assert (query.trade_status, query.amount_fen, query.fund_channels) == ("TRADE_SUCCESS", 12345, ["PCREDIT"])
     first = await alipay.trade_refund(out_trade_no="t_1", refund_fen=10000, out_request_no="r1")
     again = await alipay.trade_refund(out_trade_no="t_1", refund_fen=10000, out_request_no="r1")
     assert (first.fund_change, first.refund_fee_fen) == (True, 10000)
@@ -79,11 +79,11 @@ async def test_trade_paid_notified_until_success_then_refunded(sandbox, alipay, 
 
 
 async def test_close_only_unpaid_trades(sandbox, alipay):
-    await alipay.trade_create(out_trade_no="c_1", total_fen=100, subject="x", notify_url=None,
+    await alipay.trade_create(out_trade_no="c_1", amount_fen=100, subject="x", notify_url=None,
                               buyer_id="2088102116773037")
     await alipay.trade_close("c_1")
     assert (await alipay.trade_query("c_1")).trade_status == "TRADE_CLOSED"
-    paid = await alipay.trade_create(out_trade_no="c_2", total_fen=100, subject="x", notify_url=None,
+    paid = await alipay.trade_create(out_trade_no="c_2", amount_fen=100, subject="x", notify_url=None,
                                      buyer_id="2088102116773037")
     await sandbox.pay(paid)
     with pytest.raises(AlipayError) as refused:

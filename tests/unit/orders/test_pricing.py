@@ -10,7 +10,6 @@ from services.orders.domain import (
     Refusal,
     Sku,
     decide,
-    payable,
     price_items,
     promotion_needed,
     subject,
@@ -45,19 +44,6 @@ def test_refusals_have_stable_codes(items, code, status):
     with pytest.raises(Refusal) as refused:
         price_items(items, SKUS)
     assert (refused.value.code, refused.value.status) == (code, status)
-
-
-def test_payable_is_subtotal_less_discount_and_points():
-    amounts = payable(10_000, 1_500, 500)
-    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (1500, 500, 8000)
-
-
-def test_payable_never_falls_below_one_fen_coupon_cut_first():
-    amounts = payable(1000, 1200, 300)
-    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (999, 0, 1)
-    amounts = payable(1000, 600, 600)
-    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (600, 399, 1)
-    assert payable(1, 0, 0).payable_fen == 1
 
 
 def test_subject_is_short_and_free_of_alipay_separators():

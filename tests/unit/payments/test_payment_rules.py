@@ -31,7 +31,7 @@ def refused(code, *args, **kwargs):
 def test_pay_later_needs_the_score():
     refused("credit_too_low", "pay_later", 5_000, 0, 649, RULES)
     refused("credit_too_low", "pay_later", 5_000, 0, None, RULES)
-    assert decide_payment("pay_later", 5_000, 0, 650, RULES).amount_fen == 5_000
+    assert decide_payment("pay_later", 5_000, 0, 650, RULES).payable_fen == 5_000
 
 
 def test_huabei_minimum_and_terms():

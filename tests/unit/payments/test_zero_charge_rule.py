@@ -15,4 +15,4 @@ def test_a_zero_charge_is_nothing_to_pay(method):
     with pytest.raises(Refusal) as refused:
         decide_payment(method, 0, 0, 800, RULES, installments=3, offers=default_offers(RULES))
     assert refused.value.code == "nothing_to_pay"
-    assert decide_payment(method, 1, 0, 800, RULES, installments=3, offers=default_offers(RULES)).amount_fen == 1
+    assert decide_payment(method, 1, 0, 800, RULES, installments=3, offers=default_offers(RULES)).payable_fen == 1

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.money import MoneyError, fen_to_yuan, percent_of, yuan_to_fen
+from shared.money import MoneyError, fen_to_yuan, payable, percent_of, yuan_to_fen
 
 
 @given(st.integers(min_value=0, max_value=10**13))
@@ -47,3 +47,22 @@ def test_examples():
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10_000))
 def test_percent_of_is_within_half_a_fen(fen, bp):
     assert abs(Decimal(percent_of(fen, bp)) - Decimal(fen) * bp / 10_000) <= Decimal("0.5")
+
+
+def test_payable_is_subtotal_less_discount_and_points():
+    amounts = payable(10_000, 1_500, 500)
+    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (1500, 500, 8000)
+
+
+def test_payable_never_falls_below_one_fen_coupon_cut_first():
+    amounts = payable(1000, 1200, 300)
+    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (999, 0, 1)
+    amounts = payable(1000, 600, 600)
+    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (600, 399, 1)
+    assert payable(1, 0, 0).payable_fen == 1
+
+
+def test_freight_is_added_after_the_floor():
+    # Coupons and points apply to the goods only: a coupon worth more than the goods still leaves the freight.
+    amounts = payable(1000, 5000, 300, freight_fen=800)
+    assert (amounts.discount_fen, amounts.points_fen, amounts.payable_fen) == (999, 0, 801)

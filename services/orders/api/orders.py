@@ -168,7 +168,7 @@ async def place_order(request: web.Request) -> web.Response:
                         category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
 
-    return await idempotent(request, request.app[DB], user_id, body.model_dump(mode="json"), work)
+    return await idempotent(request, request.app[DB], f"order:{user_id}", body.model_dump(mode="json"), work)
 
 
 # --- the buyer's orders -----------------------------------------------------------------------------
@@ -216,7 +216,7 @@ async def change_user_order(request: web.Request, body: Any, change: Change) -> 
         await change(tx, order)
         return 200, await fresh_view(tx.conn, order_id)
 
-    return await idempotent(request, request.app[DB], user_id, body, work)
+    return await idempotent(request, request.app[DB], f"order:{user_id}", body, work)
 
 
 @routes.post("/orders/{order_id}/cancel")

@@ -20,14 +20,14 @@ from services.payments.flows import bills, huabei
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
-from shared.http import Problem
 from shared.logging import get_logger
 
 log = get_logger("payments").bind(component="paying")
 
 
-class AlipayUnavailable(Problem):
-    status, code, title = 502, "alipay_unavailable", "Alipay did not answer"
+class AlipayUnavailable(Exception):
+    """Alipay did not answer (or not readably): not a business "no" but a fault that may pass, so the bus
+    retries a handler that meets it; at the HTTP edge it is a 502 `alipay_unavailable` (payments' `api`)."""
 
 
 async def wait_until_known(deps: PaymentsDeps, order_id: str) -> None:
@@ -119,17 +119,17 @@ async def _pay_from_balance(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, p
     await store.insert_movement(tx.conn, domain.movement(domain.user_account(order["user_id"]), "sales",
                                                          decision.charge_fen), kind="order_payment", ref=payment_id)
     await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
-    await _confirmed(deps, tx, order, payment_id, decision, trade_no=None)
+    await _confirmed(deps, tx, order, payment_id, trade_no=None)
 
 
 async def _pay_later(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                      score: int | None) -> None:
-    await bills.reserve(deps, tx, user_id=order["user_id"], score=score, amount_fen=decision.amount_fen)
+    await bills.reserve(deps, tx, user_id=order["user_id"], score=score, amount_fen=decision.payable_fen)
     await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
     await store.insert_bill(tx.conn, bill_id=str(uuid.uuid4()), payment_id=payment_id, order_id=order["order_id"],
-                            user_id=order["user_id"], amount_fen=decision.amount_fen,
+                            user_id=order["user_id"], amount_fen=decision.payable_fen,
                             due_at=deps.clock.now() + timedelta(days=deps.settings.pay_later_days))
-    await _confirmed(deps, tx, order, payment_id, decision, trade_no=None)
+    await _confirmed(deps, tx, order, payment_id, trade_no=None)
 
 
 async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
@@ -140,20 +140,20 @@ async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment
                              user_id=order["user_id"], amount_fen=decision.charge_fen)
     plan = decision.plan
     trade_no = await create_trade(
-        deps, out_trade_no=out_trade_no, total_fen=decision.charge_fen, subject=order["subject"],
+        deps, out_trade_no=out_trade_no, amount_fen=decision.charge_fen, subject=order["subject"],
         buyer_id=alipay_user_id, hb_fq_num=plan.installments if plan else None,
         hb_fq_seller_percent=domain.seller_percent(plan.fee_payer) if plan else None)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await store.set_payment_trade_no(tx.conn, payment_id, trade_no)
 
 
-async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, total_fen: int, subject: str, buyer_id: str,
+async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, amount_fen: int, subject: str, buyer_id: str,
                        hb_fq_num: int | None = None, hb_fq_seller_percent: int | None = None) -> str:
     # A 2088… id is a legacy user_id; anything else is an app-scoped open_id (notes §1.2).
     by_user_id = buyer_id.startswith("2088") and len(buyer_id) == 16 and buyer_id.isdigit()
     try:
         return await deps.alipay.trade_create(
-            out_trade_no=out_trade_no, total_fen=total_fen, subject=domain.trade_subject(subject),
+            out_trade_no=out_trade_no, amount_fen=amount_fen, subject=domain.trade_subject(subject),
             notify_url=deps.settings.alipay_notify_url, buyer_id=buyer_id if by_user_id else None,
             buyer_open_id=None if by_user_id else buyer_id, hb_fq_num=hb_fq_num,
             hb_fq_seller_percent=hb_fq_seller_percent, timeout_express=deps.settings.trade_timeout_express)
@@ -169,7 +169,7 @@ async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
     plan = decision.plan
     await store.insert_payment(
         tx.conn, id=payment_id, order_id=order["order_id"], user_id=order["user_id"],
-        merchant_id=order["merchant_id"], method=decision.method, status=status, amount_fen=decision.amount_fen,
+        merchant_id=order["merchant_id"], method=decision.method, status=status, amount_fen=decision.payable_fen,
         deposit_fen=decision.deposit_fen, installments=plan.installments if plan else None,
         fee_payer=plan.fee_payer if plan else None, fee_fen=plan.fee_fen if plan else None,
         per_period_fen=plan.per_period_fen if plan else None, out_trade_no=out_trade_no,
@@ -185,15 +185,21 @@ async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
                              amount_fen=order["deposit_fen"], credit_score=score, status=status)
 
 
-async def _confirmed(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
+async def _confirmed(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, *,
                      trade_no: str | None) -> None:
     await store.mark_order_paid(tx.conn, order["order_id"])
-    plan = decision.plan
-    await tx.emit(PaymentConfirmed(
-        payment_id=payment_id, order_id=order["order_id"], user_id=order["user_id"],
-        merchant_id=order["merchant_id"], method=decision.method, amount_fen=decision.amount_fen,
-        installments=plan.installments if plan else None, fee_payer=plan.fee_payer if plan else None,
-        trade_no=trade_no, paid_at=deps.clock.now(), deposit_fen=decision.deposit_fen))
+    payment = await store.lock_payment(tx.conn, payment_id)
+    assert payment is not None
+    await tx.emit(payment_confirmed(payment, trade_no, deps.clock.now()))
+
+
+def payment_confirmed(payment: asyncpg.Record, trade_no: str | None, paid_at: datetime) -> PaymentConfirmed:
+    """The one way payment.confirmed is built: from the payment's row, however the money came."""
+    return PaymentConfirmed(
+        payment_id=payment["id"], order_id=payment["order_id"], user_id=payment["user_id"],
+        merchant_id=payment["merchant_id"], method=payment["method"], amount_fen=payment["amount_fen"],
+        installments=payment["installments"], fee_payer=payment["fee_payer"], trade_no=trade_no,
+        paid_at=paid_at, deposit_fen=payment["deposit_fen"])
 
 
 # --- top-ups -----------------------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ async def top_up(deps: PaymentsDeps, tx: Tx, *, user_id: str, alipay_user_id: st
                               out_trade_no=out_trade_no)
     await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="top_up", ref_id=top_up_id,
                              user_id=user_id, amount_fen=amount_fen)
-    trade_no = await create_trade(deps, out_trade_no=out_trade_no, total_fen=amount_fen, subject="余额充值 top-up",
+    trade_no = await create_trade(deps, out_trade_no=out_trade_no, amount_fen=amount_fen, subject="余额充值 top-up",
                                   buyer_id=alipay_user_id)
     await store.set_trade_no(tx.conn, out_trade_no, trade_no)
     await store.set_top_up_status(tx.conn, top_up_id, "pending", trade_no)
@@ -272,11 +278,7 @@ async def _payment_paid(deps: PaymentsDeps, tx: Tx, payment_id: str, trade_no: s
     deposit = await store.lock_deposit(tx.conn, order["order_id"])
     if deposit is not None and deposit["payment_id"] == payment_id and deposit["status"] == "pending":
         await store.set_deposit_status(tx.conn, order["order_id"], "held")
-    await tx.emit(PaymentConfirmed(
-        payment_id=payment_id, order_id=payment["order_id"], user_id=payment["user_id"],
-        merchant_id=payment["merchant_id"], method=payment["method"], amount_fen=payment["amount_fen"],
-        installments=payment["installments"], fee_payer=payment["fee_payer"], trade_no=trade_no,
-        paid_at=deps.clock.now(), deposit_fen=payment["deposit_fen"]))
+    await tx.emit(payment_confirmed(payment, trade_no, deps.clock.now()))
 
 
 async def _credit_top_up(tx: Tx, top_up_id: str, trade_no: str | None) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.orders import domain, store
-from services.orders.api import QtyBody
+from services.orders.api.orders import QtyBody
 from services.orders.deps import deps_of
-from shared.http import Conflict, current_user, json_response, parse_body
+from shared.http import current_user, json_response, parse_body
 from shared.service import DB
 
 routes = web.RouteTableDef()
-MAX_CART_ITEMS = 100
 
 
 async def cart_response(conn: store.Conn, user_id: str) -> web.Response:
@@ -38,8 +37,7 @@ async def put_cart_item(request: web.Request) -> web.Response:
     body = await parse_body(request, QtyBody)
     async with request.app[DB].transaction() as tx:
         domain.check_sellable(sku_id, (await store.skus_by_id(tx.conn, [sku_id])).get(sku_id))
-        if await store.count_cart_other(tx.conn, user_id, sku_id) >= MAX_CART_ITEMS:
-            raise Conflict(f"A cart holds at most {MAX_CART_ITEMS} different items", code="cart_full")
+        domain.check_cart_room(await store.count_cart_other(tx.conn, user_id, sku_id))
         await store.set_cart_qty(tx.conn, user_id, sku_id, body.qty, deps_of(request.app).clock.now())
         return await cart_response(tx.conn, user_id)
 

@@ -12,7 +12,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import Field
 
-from services.catalog.api import Model, Page, path_id, store_view
+from services.catalog.api.buyer import Model, Page, path_id, store_view
 from services.catalog.domain import normalise_query
 from services.catalog.flows import catalogue as commands
 from services.catalog.flows.catalogue import ProductDraft, SkuDraft
@@ -152,7 +152,7 @@ async def create_product(request: web.Request) -> web.Response:
         await commands.save_product(tx, draft)
         return 201, await merchant_product(tx, merchant_id, draft.id)
 
-    return await idempotent(request, request.app[DB], f"catalog.product:{merchant_id}",
+    return await idempotent(request, request.app[DB], f"product:{merchant_id}",
                             body.model_dump(mode="json"), work)
 
 
@@ -177,7 +177,7 @@ async def create_sku(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         return 201, merchant_sku(await commands.add_sku(tx, merchant_id, product_id, body.draft()))
 
-    return await idempotent(request, request.app[DB], f"catalog.sku:{merchant_id}", body.model_dump(mode="json"),
+    return await idempotent(request, request.app[DB], f"sku:{merchant_id}", body.model_dump(mode="json"),
                             work)
 
 
@@ -203,7 +203,7 @@ async def adjust_stock(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         return 200, merchant_sku(await commands.adjust_stock(tx, merchant_id, sku_id, body.delta))
 
-    return await idempotent(request, request.app[DB], f"catalog.stock:{merchant_id}", body.model_dump(mode="json"),
+    return await idempotent(request, request.app[DB], f"stock:{merchant_id}", body.model_dump(mode="json"),
                             work)
 
 
