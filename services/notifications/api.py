@@ -64,7 +64,7 @@ async def grant(request: web.Request) -> web.Response:
                           deps.clock.now(), deps.settings.max_unused_grants)
         return 200, {"granted": len(template_ids)}
 
-    if idempotency_key(request) is not None:
+    if idempotency_key(request, required=False) is not None:
         return await idempotent(request, deps.db, f"grant:{user_id}", body.model_dump(), work)
     async with deps.db.transaction() as tx:
         status, answer = await work(tx)

@@ -71,8 +71,8 @@ async def claim_due_message(conn: Queryable, now: datetime) -> dict[str, Any] | 
 
 async def finish_message(conn: Queryable, message_id: str, status: str, now: datetime,
                          error: str | None) -> None:
-    await conn.execute("UPDATE messages SET status = $2, attempts = attempts + 1, last_error = $4, "
-                       "sent_at = CASE WHEN $2 = 'sent' THEN $3 END WHERE message_id = $1",
+    await conn.execute("UPDATE messages SET status = $2::text, attempts = attempts + 1, last_error = $4, "
+                       "sent_at = CASE WHEN $2::text = 'sent' THEN $3::timestamptz END WHERE message_id = $1",
                        message_id, status, now, error)
 
 
@@ -154,8 +154,9 @@ async def claim_due_delivery(conn: Queryable, now: datetime) -> dict[str, Any] |
 async def finish_delivery(conn: Queryable, delivery_id: str, status: str, last_status: int | None,
                           error: str | None, now: datetime) -> None:
     await conn.execute(
-        "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_status = $3, last_error = $4, "
-        "delivered_at = CASE WHEN $2 = 'delivered' THEN $5 END WHERE delivery_id = $1",
+        "UPDATE webhook_deliveries SET status = $2::text, attempts = attempts + 1, last_status = $3, "
+        "last_error = $4, delivered_at = CASE WHEN $2::text = 'delivered' THEN $5::timestamptz END "
+        "WHERE delivery_id = $1",
         delivery_id, status, last_status, error, now)
 
 
