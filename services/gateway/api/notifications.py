@@ -72,8 +72,10 @@ OPERATIONS = [
                                                       "/merchant/webhook"),
               "Set the URL alerts are POSTed to (https, a public host); the signing secret is made at the first "
               "set and kept", "merchant", auth="staff", body=WebhookBody, answer=WebhookOut, optional_key=True),
-    _op("DELETE", "/api/merchant/webhook", "merchant_remove_webhook", "notifications", "/merchant/webhook",
-        "Stop sending alerts to a webhook (its secret is dropped)", status=204),
+    Operation("DELETE", "/api/merchant/webhook", forward("merchant_remove_webhook", "notifications", "DELETE",
+                                                         "/merchant/webhook", status=204),
+              "Stop sending alerts to a webhook (its secret is dropped)", "merchant", auth="staff", status=204,
+              optional_key=True),
     _op("POST", "/api/merchant/webhook/test", "merchant_test_webhook", "notifications", "/merchant/webhook/test",
         "Send a signed test alert to the webhook now and say how it answered", answer=WebhookTestOut),
     _op("GET", "/api/merchant/webhook/deliveries", "merchant_webhook_deliveries", "notifications",
