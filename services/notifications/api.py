@@ -92,7 +92,8 @@ async def stream_alerts(request: web.Request) -> web.StreamResponse:
     on the commit announcements (shared.changes), so every replica's alerts arrive at once."""
     deps, merchant_id = deps_of(request.app), current_merchant(request)
     last_seen = request.headers.get("Last-Event-ID", "")
-    after = int(last_seen) if last_seen.isdigit() else await store.last_alert_seq(deps.db.pool, merchant_id)
+    resumes = last_seen.isdigit() and len(last_seen) <= 18  # a bigint; anything else starts from now
+    after = int(last_seen) if resumes else await store.last_alert_seq(deps.db.pool, merchant_id)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
     await response.prepare(request)
