@@ -3,7 +3,7 @@ wait before the next attempt. No I/O."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared.money import fen_to_yuan
@@ -15,12 +15,13 @@ MESSAGE_KINDS = ("order_paid", "order_shipped", "pickup_ready", "order_delivered
 ALERT_KINDS = ("order_paid", "refund_requested", "pickup_not_ready")
 TEST_ALERT = "test"
 LONGEST_RETRY = timedelta(hours=1)
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # the buyer's time, as Alipay shows it
 
 
 def message_data(kind: str, order_id: str, at: datetime, **facts: Any) -> dict[str, dict[str, str]]:
     """The template's keywords as Alipay takes them (`{"keyword1": {"value": "..."}}`): the order, then what
-    happened, then when (Beijing time is the buyer's; shown as UTC ISO here, one format for every message)."""
-    values = [order_id, _what(kind, facts), at.isoformat(timespec="seconds")]
+    happened, then when, in Beijing time. Every template of the mall has these three keywords."""
+    values = [order_id, _what(kind, facts), at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")]
     return {f"keyword{i}": {"value": value} for i, value in enumerate(values, start=1)}
 
 

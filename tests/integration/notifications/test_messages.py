@@ -3,8 +3,10 @@ even when events repeat, one message per grant, retried when Alipay is busy, par
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.notifications.domain import BEIJING
 from shared.events.base import Event
 from shared.events.common import Line
 from shared.events.fulfilment import PickupReady
@@ -59,6 +61,8 @@ async def test_each_buyer_message_reaches_alipay_once_even_when_events_repeat(no
     assert all(m["to_user_id"] == BUYER_ALIPAY_ID and m["page"] == "pages/order/detail?id=o1" for m in sent)
     assert by_template["TPL_ORDER_PAID"]["data"]["keyword1"] == {"value": "o1"}
     assert by_template["TPL_ORDER_PAID"]["data"]["keyword2"] == {"value": "已支付 ¥123.45"}
+    when = datetime.strptime(by_template["TPL_ORDER_PAID"]["data"]["keyword3"]["value"], "%Y-%m-%d %H:%M")
+    assert abs(datetime.now(UTC) - when.replace(tzinfo=BEIJING)) < timedelta(minutes=2)  # Beijing time
     assert by_template["TPL_ORDER_SHIPPED"]["data"]["keyword2"] == {"value": "已发货 shunfeng SF100"}
     assert by_template["TPL_ORDER_REFUNDED"]["data"]["keyword2"] == {"value": "已退款 ¥50.00"}
     status, mine = await n.call("GET", "/me/subscriptions", user="u1")
