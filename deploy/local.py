@@ -37,7 +37,7 @@ from shared.db import Database, bootstrap, create_pool, service_dsn
 ROOT = Path(__file__).resolve().parent.parent
 # Start order: the sandboxes first (the others call them), the gateway last (it calls everyone).
 SERVICES = ["alipay_sandbox", "logistics_sandbox", "catalog", "orders", "payments", "marketing", "analytics",
-            "fulfilment", "gateway"]
+            "fulfilment", "notifications", "gateway"]
 WITHOUT_DATABASE = {"alipay_sandbox", "logistics_sandbox"}
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"

@@ -78,6 +78,8 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.trade_refund(biz)
         case "alipay.trade.fastpay.refund.query":
             return sandbox.refund_query(biz)
+        case "alipay.open.app.mini.templatemessage.send":
+            return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
 
 
@@ -139,3 +141,25 @@ async def list_notifies(request: web.Request) -> web.Response:
               "delivered": d.delivered}
              for d in request.app[NOTIFIER].deliveries if trade_no in (None, d.form.get("trade_no"))]
     return json_response({"items": items})
+
+
+@routes.get("/sandbox/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    """Every mini-program message received (signature verified), oldest first; `to_user_id` filters."""
+    to_user_id = request.query.get("to_user_id")
+    items = [{"to_user_id": m.to_user_id, "user_template_id": m.user_template_id, "page": m.page, "data": m.data,
+              "received_at": m.received_at}
+             for m in request.app[SANDBOX].messages if to_user_id in (None, m.to_user_id)]
+    return json_response({"items": items})
+
+
+class MessageFailuresBody(StrictModel):
+    count: int = Field(ge=0, le=100)
+
+
+@routes.post("/sandbox/messages/failures")
+async def fail_messages(request: web.Request) -> web.Response:
+    """The next `count` message sends answer 20000 (system busy), as Alipay sometimes does."""
+    body = await parse_body(request, MessageFailuresBody)
+    request.app[SANDBOX].message_failures = body.count
+    return json_response({"count": body.count})

@@ -7,6 +7,7 @@ Each `alipay.*` method takes the decoded biz params and returns the `<method>_re
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from shared.money import ALIPAY_MAX_FEN, MIN_PAYABLE_FEN, MoneyError, fen_to_yua
 
 BEIJING = timezone(timedelta(hours=8))
 OUT_TRADE_NO = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+USER_ID = re.compile(r"^2088[0-9]{12}$")
 CHANNELS = {"ALIPAYACCOUNT", "PCREDIT", "BANKCARD", "FINANCEACCOUNT", "COUPON", "POINT", "PCARD", "MCARD"}
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 
@@ -83,6 +85,17 @@ def _amount(value: Any, name: str) -> int:
     return fen
 
 
+@dataclass
+class TemplateMessage:
+    """One mini-program message as the sandbox received it (what the buyer would see in Alipay)."""
+
+    to_user_id: str
+    user_template_id: str
+    page: str
+    data: dict[str, Any]
+    received_at: str = field(default_factory=beijing_now)
+
+
 class Sandbox:
     def __init__(self, *, seller_id: str, default_credit_score: int = 700):
         self.seller_id = seller_id
@@ -92,6 +105,8 @@ class Sandbox:
         self.tokens: dict[str, str] = {}  # access or refresh token -> user_id
         self.trades: dict[str, Trade] = {}  # by trade_no
         self.by_out_trade_no: dict[str, str] = {}
+        self.messages: list[TemplateMessage] = []
+        self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
 
@@ -263,3 +278,26 @@ class Sandbox:
             body.update(refund_amount=fen_to_yuan(trade.refunds[request_no]),
                         total_amount=fen_to_yuan(trade.total_fen), refund_status="REFUND_SUCCESS")
         return body
+
+    # --- mini-program subscription messages ---------------------------------------------------------------
+
+    def template_message_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """`alipay.open.app.mini.templatemessage.send`: recorded for tests (`GET /sandbox/messages`)."""
+        to_user_id = str(biz.get("to_user_id") or "")
+        if not USER_ID.match(to_user_id):
+            raise invalid("isv.invalid-parameter", "to_user_id must be an Alipay user id (2088 + 12 digits)")
+        template_id = str(biz.get("user_template_id") or "")
+        if not template_id or len(template_id) > 128:
+            raise invalid("isv.invalid-parameter", "user_template_id")
+        try:
+            data = json.loads(str(biz.get("data") or ""))
+        except ValueError:
+            raise invalid("isv.invalid-parameter", "data must be a JSON string") from None
+        if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("value"), str)
+                                                 for v in data.values()):
+            raise invalid("isv.invalid-parameter", 'data is {"keyword1": {"value": "..."}, ...}')
+        if self.message_failures > 0:
+            self.message_failures -= 1
+            raise Failure("20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙")
+        self.messages.append(TemplateMessage(to_user_id, template_id, str(biz.get("page") or ""), data))
+        return {}

@@ -8,7 +8,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.gateway.api import browse, buy, coupons, delivery, logistics, merchant, scan, session, wallet
+from services.gateway.api import (
+    browse,
+    buy,
+    coupons,
+    delivery,
+    logistics,
+    merchant,
+    notifications,
+    scan,
+    session,
+    wallet,
+)
 from services.gateway.deps import build_deps, deps_of
 from services.gateway.jobs import JOBS
 from services.gateway.lockout import lockout_middleware
@@ -22,7 +33,7 @@ from shared.service import create_service_app
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
-                               *delivery.OPERATIONS, *logistics.OPERATIONS]
+                               *delivery.OPERATIONS, *logistics.OPERATIONS, *notifications.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.

@@ -58,7 +58,9 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": {"type": "object"}}}}
     success: dict[str, Any] = {"description": "OK"}
     extra_text: dict[str, Any] = {}
-    if op.answer_text:
+    if op.answer_events:
+        success["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+    elif op.answer_text:
         success["content"] = {"text/plain": {"schema": {"type": "string"}}}
         extra_text["400"] = {"description": "Not accepted (Alipay retries)",
                              "content": {"text/plain": {"schema": {"type": "string"}}}}

@@ -61,6 +61,7 @@ class Operation:
     optional_body: bool = False  # `body` may be left out altogether (the handler then gets None)
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
     answer_text: bool = False
+    answer_events: bool = False  # a server-sent event stream (text/event-stream) that stays open
     visit_merchant: VisitMerchant | None = None  # the call is a visit to one merchant (user.active says which)
 
     @property

@@ -26,6 +26,7 @@ class GatewaySettings(AlipayAppSettings):
     marketing_url: str = "http://127.0.0.1:8084"
     analytics_url: str = "http://127.0.0.1:8085"
     fulfilment_url: str = "http://127.0.0.1:8086"
+    notifications_url: str = "http://127.0.0.1:8087"
     alipay_sandbox_url: str = "http://127.0.0.1:8090"
     upstream_timeout_seconds: float = 5.0
 
@@ -84,4 +85,4 @@ class GatewaySettings(AlipayAppSettings):
     def base_urls(self) -> dict[str, str]:
         return {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,
                 "marketing": self.marketing_url, "analytics": self.analytics_url,
-                "fulfilment": self.fulfilment_url}
+                "fulfilment": self.fulfilment_url, "notifications": self.notifications_url}

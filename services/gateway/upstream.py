@@ -144,16 +144,43 @@ class Upstream:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("service unreachable", service=service, target=target, error=repr(exc))
             raise ServiceUnavailable(f"The {service} service is unavailable") from exc
-        text = raw.decode("utf-8", "replace")
-        body: Any = None
-        if raw and (content_type.endswith("json")):
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                body = None
         if resp.status >= 500:
             log.warning("service failed", service=service, target=target, status=resp.status)
-        return Reply(resp.status, body, text, content_type, retry_after)
+        return _reply(resp.status, raw, content_type, retry_after)
+
+    async def stream(self, request: web.Request, service: str, target: str) -> web.StreamResponse:
+        """A service's server-sent events passed on as they come, for as long as both ends stay (no total
+        timeout). A refusal before the stream opens is a problem, as for `call`; `Last-Event-ID` goes along,
+        so a console that reconnects resumes where it stopped."""
+        assert self.session is not None, "upstream session not started"
+        sent = caller_headers(request)
+        sent["Accept"] = "text/event-stream"
+        if request.headers.get("Last-Event-ID"):
+            sent["Last-Event-ID"] = request.headers["Last-Event-ID"]
+        if self.internal_token:
+            sent[INTERNAL_TOKEN] = self.internal_token
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None, connect=self.timeout.connect)
+        try:
+            upstream = await self.session.get(f"{self.bases[service]}{target}", headers=sent, timeout=timeout)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("service unreachable", service=service, target=target, error=repr(exc))
+            raise ServiceUnavailable(f"The {service} service is unavailable") from exc
+        try:
+            if upstream.status != 200:
+                raw = await upstream.read()
+                raise _reply(upstream.status, raw, upstream.content_type,
+                             upstream.headers.get("Retry-After")).problem()
+            response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                                   "X-Accel-Buffering": "no"})
+            await response.prepare(request)
+            try:
+                async for chunk in upstream.content.iter_any():
+                    await response.write(chunk)
+            except (ConnectionError, aiohttp.ClientError):
+                pass  # either end went away: the stream is over (a console reconnects with Last-Event-ID)
+            return response
+        finally:
+            upstream.release()
 
     async def json(self, request: web.Request | None, service: str, method: str, target: str, **kw: Any) -> Any:
         return (await self.call(request, service, method, target, **kw)).json()
@@ -167,6 +194,16 @@ class Upstream:
         if reply.status >= 500:
             raise reply.problem()
         return web.Response(text=reply.text, status=reply.status, content_type=answer_type)
+
+
+def _reply(status: int, raw: bytes, content_type: str, retry_after: str | None) -> Reply:
+    body: Any = None
+    if raw and content_type.endswith("json"):
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+    return Reply(status, body, raw.decode("utf-8", "replace"), content_type, retry_after)
 
 
 def caller_headers(request: web.Request | None) -> dict[str, str]:

@@ -25,6 +25,7 @@ from shared.events.orders import (
     OrderDelivered,
     OrderRefundApproved,
     OrderRefunded,
+    OrderRefundRequested,
     OrderShipped,
 )
 from shared.money import payable
@@ -125,6 +126,9 @@ async def request_return(tx: Tx, order: asyncpg.Record, reason: str, now: dateti
     if route == "approve_now":
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
                                           reason=reason))
+    else:
+        await tx.emit(OrderRefundRequested(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
+                                           reason=reason))
 
 
 async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datetime) -> None:

@@ -1,7 +1,8 @@
 """Alipay open platform (`gateway.do`) for the mall: RSA2 signing, an asyncio client, notify verification.
 
-Used by the gateway (login: `alipay.system.oauth.token`, the Sesame score) and by payments (trades, refunds,
-notifies). The same code talks to the real Alipay or to our sandbox: only the gateway URL and keys differ.
+Used by the gateway (login: `alipay.system.oauth.token`, the Sesame score), by payments (trades, refunds,
+notifies) and by notifications (mini-program subscription messages). The same code talks to the real
+Alipay or to our sandbox: only the gateway URL and keys differ.
 """
 
 from shared.alipay.client import (

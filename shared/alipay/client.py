@@ -230,3 +230,14 @@ class AlipayClient:
         amount = data.get("refund_amount")
         return RefundQueryResult(out_request_no=out_request_no, refund_status=str(data.get("refund_status", "")),
                                  refund_fen=yuan_to_fen(str(amount)) if amount else 0)
+
+    # --- mini-program messages --------------------------------------------------------------------------
+
+    async def mini_template_message_send(self, *, to_user_id: str, user_template_id: str, page: str,
+                                         data: Mapping[str, Any]) -> None:
+        """`alipay.open.app.mini.templatemessage.send`: one subscription message to a buyer who granted the
+        template (my.requestSubscribeMessage; no form_id then). `data` goes as a JSON string, as Alipay wants:
+        `{"keyword1": {"value": "..."}, ...}`."""
+        await self.execute("alipay.open.app.mini.templatemessage.send", {
+            "to_user_id": to_user_id, "user_template_id": user_template_id, "page": page,
+            "data": json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))})

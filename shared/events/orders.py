@@ -110,6 +110,19 @@ class OrderCompleted(EventData):
     merchant_id: str
 
 
+@event("order.refund_requested")
+class OrderRefundRequested(EventData):
+    """The buyer asked for a refund that waits for the merchant's decision (after shipping): the merchant is
+    alerted. A refund approved at once (before shipping) is `order.refund_approved` alone."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str
+    amount_fen: Fen
+    reason: str
+
+
 @event("order.refund_approved")
 class OrderRefundApproved(EventData):
     order_id: str

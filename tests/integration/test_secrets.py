@@ -29,7 +29,7 @@ from tests.conftest import remember_queues
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"gateway": "GatewaySettings", "catalog": "CatalogSettings", "orders": "OrdersSettings",
             "payments": "PaymentsSettings", "marketing": "MarketingSettings", "analytics": "AnalyticsSettings",
-            "fulfilment": "FulfilmentSettings"}
+            "fulfilment": "FulfilmentSettings", "notifications": "NotificationsSettings"}
 OWN_SECRETS = {"gateway": ["MALL_TOKEN_SECRET"], "marketing": ["MALL_QR_SECRET"],
                "fulfilment": ["MALL_KUAIDI100_KEY", "MALL_KUAIDI100_SALT"]}
 SECRET_VARIABLES = ("MALL_ENV", "MALL_INTERNAL_TOKEN", "MALL_TOKEN_SECRET", "MALL_TOKEN_SECRET_PREVIOUS",

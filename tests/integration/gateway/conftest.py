@@ -25,7 +25,7 @@ from tests.integration.gateway.support import add_staff, gateway_settings, staff
 APP_ID = "2021000000000001"
 SERVICES = {"catalog": "CatalogSettings", "orders": "OrdersSettings", "marketing": "MarketingSettings",
             "payments": "PaymentsSettings", "analytics": "AnalyticsSettings",
-            "fulfilment": "FulfilmentSettings"}
+            "fulfilment": "FulfilmentSettings", "notifications": "NotificationsSettings"}
 
 
 @dataclass
@@ -89,6 +89,9 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
             continue
         extra = {**alipay, "alipay_notify_url": f"http://127.0.0.1:{port}/api/alipay/notify"} \
             if name == "payments" else {}
+        if name == "notifications":
+            extra = {**alipay, "message_poll_seconds": 0.2, "webhook_poll_seconds": 0.2,
+                     "stream_keepalive_seconds": 2.0}
         if name == "fulfilment":
             extra = {"kuaidi100_url": str(logistics.make_url("/poll")), "kuaidi100_key": KUAIDI100_KEY,
                      "kuaidi100_salt": KUAIDI100_SALT, "subscribe_poll_seconds": 0.2,

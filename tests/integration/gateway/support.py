@@ -16,7 +16,8 @@ DOWN = "http://127.0.0.1:9"
 
 def gateway_settings(settings_for: Any, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {f"{name}_url": DOWN for name in ("catalog", "orders", "payments", "marketing",
-                                                               "analytics", "fulfilment")}
+                                                               "analytics", "fulfilment",
+                                                               "notifications")}
     values.update({"upstream_timeout_seconds": 2.0, "order_wait_ms": 1500})
     values.update(overrides)
     return settings_for(GatewaySettings, **values)

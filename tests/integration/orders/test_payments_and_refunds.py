@@ -68,6 +68,7 @@ async def test_refund_before_shipping_is_approved_at_once_and_restocks(mall):
     assert again == (status, after)
     [approved] = await mall.emitted("order.refund_approved", order["id"])
     assert (approved["amount_fen"], approved["refund_id"]) == (2000, after["refund"]["id"])
+    assert await mall.emitted("order.refund_requested", order["id"]) == []  # nothing for the merchant to decide
     assert (await mall.call("POST", f"/merchant/orders/{order['id']}/ship", user=None, merchant="m1"))[1]["code"] \
         == "invalid_transition"
 
@@ -85,6 +86,8 @@ async def test_refund_after_receipt_needs_the_merchant_within_the_return_window(
     status, after = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "broken"})
     assert (status, after["status"], after["refund"]["status"]) == (200, "REFUND_REQUESTED", "requested")
     assert await mall.emitted("order.refund_approved", oid) == []
+    [asked] = await mall.emitted("order.refund_requested", oid)  # the merchant is alerted (notifications)
+    assert (asked["refund_id"], asked["merchant_id"], asked["reason"]) == (after["refund"]["id"], "m1", "broken")
     assert (await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m2"))[0] == 404
     status, after = await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m1")
     assert (status, after["refund"]["status"]) == (200, "approved")

@@ -1,0 +1,207 @@
+"""Merchant alerts on the real bus and database: the signed webhook with a real local HTTP receiver (a 500,
+then the retry), the test button, the SSRF refusals outside development, the console's event stream (only the
+merchant's own alerts) and the alert for a pickup order not made ready in time."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from shared.clock import ManualClock
+from shared.events.common import Line
+from shared.events.fulfilment import PickupReady
+from shared.events.orders import Delivery, OrderPaid, OrderPlaced, OrderRefundRequested
+from shared.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from tests.integration.notifications.conftest import Notifications, StartNotifications
+from tests.support import eventually
+
+
+@dataclass
+class Receiver:
+    """A merchant's webhook endpoint: it checks each request's signature with the secret the mall gave, and
+    answers with the next status of `answers` (200 once they run out)."""
+
+    secret: str = ""
+    answers: list[int] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.received.append({
+            "verified": verify(self.secret, request.headers.get(TIMESTAMP_HEADER, ""),
+                               request.headers.get(SIGNATURE_HEADER, ""), body),
+            "event": request.headers.get(EVENT_HEADER), "delivery": request.headers.get(DELIVERY_HEADER),
+            "body": orjson.loads(body)})
+        status = self.answers.pop(0) if self.answers else 200
+        return web.Response(status=status, text="ok" if status == 200 else "boom")
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    app = web.Application()
+    app.router.add_post("/hooks/mall", hook.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    hook.url = str(server.make_url("/hooks/mall"))
+    try:
+        yield hook
+    finally:
+        await server.close()
+
+
+def paid(order_id: str, merchant_id: str = "m1") -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id="u1", merchant_id=merchant_id, payable_fen=8_800, method="alipay")
+
+
+async def set_webhook(n: Notifications, receiver: Receiver, merchant: str = "m1") -> None:
+    status, hook = await n.call("PUT", "/merchant/webhook", merchant=merchant, json={"url": receiver.url})
+    assert status == 200, hook
+    assert hook["url"] == receiver.url and len(hook["secret"]) == 64
+    receiver.secret = hook["secret"]
+
+
+async def test_an_alert_reaches_the_webhook_signed_and_is_retried_after_a_500(
+        notifications: Notifications, receiver: Receiver) -> None:
+    n = notifications
+    await set_webhook(n, receiver)
+    receiver.answers = [500]  # the merchant's ERP fails once
+    await n.publish(paid("o1"), times=2)
+    await n.publish(paid("o1"))  # the same fact again: still one alert, one delivery
+
+    status, log = await eventually(lambda: _delivered(n))
+    assert [(d["kind"], d["status"], d["attempts"], d["last_status"]) for d in log] == [
+        ("order_paid", "delivered", 2, 200)]
+    assert len(receiver.received) == 2  # the 500, then the retry
+    first, retry = receiver.received
+    assert first["verified"] and retry["verified"]  # each signed with the merchant's secret, fresh timestamp
+    assert first["delivery"] == retry["delivery"] == log[0]["delivery_id"]  # the receiver can dedupe on it
+    assert first["event"] == "order_paid" and first["body"] == retry["body"]
+    assert (first["body"]["type"], first["body"]["order_id"], first["body"]["merchant_id"]) == ("order_paid", "o1",
+                                                                                                 "m1")
+    assert first["body"]["data"] == {"payable_fen": 8_800, "method": "alipay"}
+    # A forged request (another secret) would not verify:
+    assert not verify("another-secret", "1", "v1=00", orjson.dumps(first["body"]))
+
+
+async def _delivered(n: Notifications) -> tuple[int, list[dict[str, Any]]] | None:
+    status, body = await n.call("GET", "/merchant/webhook/deliveries", merchant="m1")
+    return (status, body["items"]) if body["items"] and body["items"][0]["status"] != "pending" else None
+
+
+async def test_the_test_button_sends_one_signed_test_alert_and_reports_the_answer(
+        notifications: Notifications, receiver: Receiver) -> None:
+    n = notifications
+    status, body = await n.call("POST", "/merchant/webhook/test", merchant="m1")
+    assert (status, body["code"]) == (404, "webhook_not_set")
+    await set_webhook(n, receiver)
+    receiver.answers = [503]
+    assert await n.call("POST", "/merchant/webhook/test", merchant="m1") == (
+        200, {"delivered": False, "status": 503, "error": "HTTP 503"})
+    assert await n.call("POST", "/merchant/webhook/test", merchant="m1") == (
+        200, {"delivered": True, "status": 200, "error": None})
+    assert [(r["event"], r["verified"], r["body"]["merchant_id"]) for r in receiver.received] == [
+        ("test", True, "m1"), ("test", True, "m1")]
+    # Another merchant sees none of it, and changing the URL keeps the secret.
+    assert (await n.call("GET", "/merchant/webhook", merchant="m2"))[0] == 404
+    _, again = await n.call("PUT", "/merchant/webhook", merchant="m1", json={"url": receiver.url + "?v=2"})
+    assert again["secret"] == receiver.secret
+    assert (await n.call("DELETE", "/merchant/webhook", merchant="m1"))[0] == 204
+    assert (await n.call("GET", "/merchant/webhook", merchant="m1"))[0] == 404
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com/hook",  # not https
+    "https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://192.168.0.10/hook", "https://169.254.169.254/",
+    "https://[::1]/hook", "https://[::ffff:127.0.0.1]/hook", "https://localhost/hook", "https://db.internal/x",
+    "https://user:pw@example.com/hook", "ftp://example.com/"])
+async def test_outside_development_a_webhook_may_not_point_inside(start_notifications: StartNotifications,
+                                                                  url: str) -> None:
+    token = secrets.token_urlsafe(32)
+    n = await start_notifications(env="production", internal_token=token)
+    status, body = await n.call("PUT", "/merchant/webhook", merchant="m1", json={"url": url},
+                                headers={"X-Internal-Token": token})
+    assert (status, body["code"], body["field"]) == (422, "webhook_url_refused", "url")
+    status, _ = await n.call("PUT", "/merchant/webhook", merchant="m1", json={"url": "https://example.com/hook"},
+                             headers={"X-Internal-Token": token})
+    assert status == 200
+
+
+async def read_event(stream: Any) -> dict[str, Any]:
+    """The next server-sent event (comments skipped) as {id, event, data}."""
+    fields: dict[str, Any] = {}
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().rstrip("\n")
+        if line == "" and fields:
+            fields["data"] = orjson.loads(fields["data"])
+            return fields
+        if line and not line.startswith(":"):
+            name, _, value = line.partition(": ")
+            fields[name] = value
+
+
+async def test_the_stream_shows_the_merchants_own_alerts_as_they_happen(notifications: Notifications) -> None:
+    n = notifications
+    mine = await n.client.get("/merchant/alerts/stream", headers={"X-Merchant-Id": "m1"})
+    theirs = await n.client.get("/merchant/alerts/stream", headers={"X-Merchant-Id": "m2"})
+    assert mine.status == 200 and mine.headers["Content-Type"] == "text/event-stream"
+    for stream in (mine, theirs):
+        assert await stream.content.readline() == b": stream open\n"
+    await n.publish(paid("o_other", merchant_id="m2"))
+    await n.publish(paid("o1"))
+    await n.publish(OrderRefundRequested(order_id="o0", user_id="u1", merchant_id="m1", refund_id="r1",
+                                         amount_fen=500, reason="broken"))
+    got = sorted([await read_event(mine), await read_event(mine)], key=lambda e: e["event"])
+    assert [(e["event"], e["data"]["order_id"]) for e in got] == [("order_paid", "o1"), ("refund_requested", "o0")]
+    assert got[1]["data"]["data"] == {"refund_id": "r1", "amount_fen": 500, "reason": "broken"}
+    other = await read_event(theirs)
+    assert (other["event"], other["data"]["order_id"]) == ("order_paid", "o_other")
+    mine.close()
+    theirs.close()
+
+    # A console that reconnects with the last id it saw gets what it missed, and only that.
+    await n.publish(paid("o2"))
+    await eventually(lambda: n.db.fetchval("SELECT true FROM alerts WHERE order_id = 'o2'"))
+    last_seen = max(int(e["id"]) for e in got)
+    resumed = await n.client.get("/merchant/alerts/stream", headers={"X-Merchant-Id": "m1",
+                                                                     "Last-Event-ID": str(last_seen)})
+    event = await read_event(resumed)
+    assert (event["event"], event["data"]["order_id"]) == ("order_paid", "o2")
+    resumed.close()
+    status, body = await n.call("GET", "/merchant/alerts", merchant="m1")
+    items = [a["order_id"] for a in body["items"]]
+    assert status == 200 and items[0] == "o2" and sorted(items[1:]) == ["o0", "o1"]  # newest first; m2's not
+
+
+async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
+        start_notifications: StartNotifications) -> None:
+    clock = ManualClock()
+    n = await start_notifications(clock=clock, pickup_ready_minutes=30)
+    line = Line(sku_id="s1", product_id="p1", qty=1, unit_price_fen=1_000)
+    for order_id in ("o_late", "o_ready"):
+        await n.publish(OrderPlaced(order_id=order_id, user_id="u1", merchant_id="m1", lines=[line],
+                                    subtotal_fen=1_000, delivery=Delivery(method="pickup", store_id="st1")))
+        await n.publish(paid(order_id))
+    await n.publish(PickupReady(order_id="o_ready", user_id="u1", merchant_id="m1", store_id="st1"))
+    await eventually(lambda: n.db.fetchval(
+        "SELECT count(*) = 2 FROM pickup_watches WHERE due_at IS NOT NULL"))
+    await eventually(lambda: n.db.fetchval("SELECT state = 'closed' FROM pickup_watches WHERE order_id = 'o_ready'"))
+    clock.advance(minutes=31)  # past the 30 minutes after payment (paid at the real time of the event)
+    alerts = await eventually(lambda: _alerts(n, "pickup_not_ready"))
+    assert [(a["order_id"], a["data"]["store_id"]) for a in alerts] == [("o_late", "st1")]
+    assert await n.db.fetchval("SELECT state FROM pickup_watches WHERE order_id = 'o_late'") == "alerted"  # once
+
+
+async def _alerts(n: Notifications, kind: str) -> list[dict[str, Any]]:
+    _, body = await n.call("GET", "/merchant/alerts", merchant="m1")
+    return [a for a in body["items"] if a["type"] == kind]
+
