@@ -170,8 +170,8 @@ class OrderBody(PreviewBody):
                    "other"] | None = None
 
 
-OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED",
-                      "REFUND_REQUESTED", "REFUNDED"]
+OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "READY_FOR_PICKUP", "SHIPPED", "DELIVERED",
+                      "COMPLETED", "CANCELLED", "REFUND_REQUESTED", "REFUNDED"]
 
 
 class PlacedOut(Answer):

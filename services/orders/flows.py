@@ -23,6 +23,8 @@ from shared.events.orders import (
     OrderCompleted,
     OrderConfirmed,
     OrderDelivered,
+    OrderPickedUp,
+    OrderReadyForPickup,
     OrderRefundApproved,
     OrderRefunded,
     OrderShipped,
@@ -71,6 +73,19 @@ async def complete(tx: Tx, order: asyncpg.Record, now: datetime, action: Action 
     await set_status(tx, order["id"], now, status, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))
+
+
+async def ready_for_pickup(tx: Tx, order: asyncpg.Record, store_id: str, now: datetime) -> None:
+    status = domain.transition(order["status"], Action.READY)
+    await set_status(tx, order["id"], now, status)
+    await tx.emit(OrderReadyForPickup(**_who(order), store_id=store_id))
+
+
+async def picked_up(tx: Tx, order: asyncpg.Record, store_id: str, now: datetime) -> None:
+    """Handed over at the counter: order.picked_up (where) and order.completed (what every consumer of a
+    completed order already acts on)."""
+    await tx.emit(OrderPickedUp(**_who(order), store_id=store_id))
+    await complete(tx, order, now, Action.PICK_UP)
 
 
 async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta,

@@ -14,7 +14,7 @@ from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
-from shared.events.fulfilment import PickupVerified, ShipmentDelivered
+from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
@@ -142,11 +142,22 @@ async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[Paymen
         await flows.refund_failed(tx, order, refund, failed.reason, deps.clock.now())
 
 
-async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerified]) -> None:
-    """The buyer took the goods at the store: the order is complete (a repeat or a refunded order: no-op)."""
+async def on_pickup_ready(deps: OrdersDeps, tx: Tx, event: Event[PickupReady]) -> None:
+    """The goods wait at the store: READY_FOR_PICKUP (a repeat, a late one after the pickup, or a refunded
+    order: no-op)."""
     order = await _locked(tx, event.data.order_id)
     if order["status"] == Status.PAID:
-        await flows.complete(tx, order, deps.clock.now(), domain.Action.PICK_UP)
+        await flows.ready_for_pickup(tx, order, event.data.store_id, deps.clock.now())
+    else:
+        log.info("pickup.ready for an order not PAID", order_id=order["id"], status=order["status"])
+
+
+async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerified]) -> None:
+    """The buyer took the goods at the store, ready or not (pickup.ready may come later, or never): the
+    order is complete (a repeat or a refunded order: no-op)."""
+    order = await _locked(tx, event.data.order_id)
+    if order["status"] in (Status.PAID, Status.READY_FOR_PICKUP):
+        await flows.picked_up(tx, order, event.data.store_id, deps.clock.now())
     else:
         log.warning("pickup.verified for an order not PAID", order_id=order["id"], status=order["status"])
 
@@ -164,6 +175,7 @@ async def on_shipment_delivered(deps: OrdersDeps, tx: Tx, event: Event[ShipmentD
 
 HANDLERS = (
     Handlers[OrdersDeps]()
+    .on(PickupReady, on_pickup_ready)
     .on(PickupVerified, on_pickup_verified)
     .on(ShipmentDelivered, on_shipment_delivered)
     .on(SkuChanged, on_sku_changed)

@@ -61,6 +61,12 @@ async def test_pickup_code_is_verified_once_at_the_merchants_store_and_completes
         resp = await gw.post(ready_path, headers=staff)
         assert resp.status == 200 and (await resp.json())["state"] == "ready"
 
+    async def ready_for_pickup() -> bool:  # orders moves the order on pickup.ready
+        found = await (await gw.get(f"/api/orders/{order['id']}", headers=mall.user())).json()
+        return found["status"] == "READY_FOR_PICKUP"
+
+    await eventually(ready_for_pickup, timeout=15)
+
     async def verify(body: dict[str, str], who: dict[str, str] = staff) -> Any:
         return await gw.post("/api/merchant/pickups/verify", json=body,
                              headers={**who, "Idempotency-Key": uuid.uuid4().hex})
