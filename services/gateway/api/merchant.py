@@ -69,7 +69,7 @@ OPERATIONS = [
     _op("POST", "/api/merchant/products/{id}/skus", "merchant_create_sku", "catalog",
         "/merchant/products/{id}/skus", "Add a SKU", body=True, status=201, key=True),
     _op("PATCH", "/api/merchant/skus/{id}", "merchant_update_sku", "catalog", "/merchant/skus/{id}",
-        "Change a SKU (price, deposit, sellable, specs)", body=True),
+        "Change a SKU (price, deposit, sellable, specs, weight_g)", body=True),
     _op("POST", "/api/merchant/skus/{id}/stock", "merchant_adjust_stock", "catalog",
         "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True, key=True),
     _op("GET", "/api/merchant/blocked-terms", "merchant_blocked_terms", "catalog", "/merchant/blocked-terms",
