@@ -48,10 +48,12 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
     domain.check_unpaid_orders(await store.count_unpaid_orders(tx.conn, user_id), limit)
 
 
-async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
+async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime,
+                  freight_off_fen: int = 0) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = domain.payable(order["subtotal_fen"], discount_fen, points_fen)
-    payable_fen = amounts.payable_fen + order["freight_fen"]  # coupons and points apply to goods, not freight
+    # Coupons and points apply to goods, not freight; only a free-shipping coupon waives freight.
+    payable_fen = amounts.payable_fen + order["freight_fen"] - freight_off_fen
     await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
                      points_fen=amounts.points_fen, payable_fen=payable_fen)
     await tx.emit(OrderConfirmed(

@@ -36,7 +36,7 @@ async def _locked(tx: Tx, order_id: str) -> asyncpg.Record:
 
 
 async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: int = 0, points_fen: int = 0,
-                        **answer: str | None) -> None:
+                        freight_off_fen: int = 0, **answer: str | None) -> None:
     """Record one answer of the saga (first answer wins), then confirm or cancel if everything is known."""
     order = await _locked(tx, order_id)
     kind = "stock" if "stock_status" in answer else "promotion"
@@ -46,7 +46,9 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
     now = clock.now()
     changes: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
     if answer.get("promotion_status") == "locked":
-        changes |= {"discount_fen": discount_fen, "points_fen": points_fen}
+        # never more freight off than the order's freight: the coupon was priced on the same quote
+        changes |= {"discount_fen": discount_fen, "points_fen": points_fen,
+                    "freight_off_fen": min(freight_off_fen, order["freight_fen"])}
     await store.update_order(tx.conn, order_id, now, **changes)
     if order["status"] != Status.PENDING:  # decided already (say, cancelled by the buyer); keep the answer only
         return
@@ -59,7 +61,8 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
     elif isinstance(decision, domain.Confirm):
         if kind == "stock":  # the promotion answered earlier: its amounts are on the row
             discount_fen, points_fen = order["discount_fen"], order["points_fen"]
-        await flows.confirm(tx, order, discount_fen, points_fen, now)
+            freight_off_fen = order["freight_off_fen"]
+        await flows.confirm(tx, order, discount_fen, points_fen, now, min(freight_off_fen, order["freight_fen"]))
 
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
@@ -76,7 +79,8 @@ async def on_stock_rejected(deps: OrdersDeps, tx: Tx, event: Event[StockRejected
 
 async def on_promotion_locked(deps: OrdersDeps, tx: Tx, event: Event[PromotionLocked]) -> None:
     await _advance_saga(tx, event.data.order_id, deps.clock, promotion_status="locked",
-                        discount_fen=event.data.discount_fen, points_fen=event.data.points_fen)
+                        discount_fen=event.data.discount_fen, points_fen=event.data.points_fen,
+                        freight_off_fen=event.data.freight_off_fen)
 
 
 async def on_promotion_rejected(deps: OrdersDeps, tx: Tx, event: Event[PromotionRejected]) -> None:
