@@ -3,8 +3,8 @@ only, as the mini-program would: log in, search in pinyin, claim a coupon, previ
 points, pay with Huabei in 3 instalments, the sandbox buyer pays, the notify arrives, the order is PAID, points
 are earned, the coupon is used, recommendations answer; a second order left unpaid is cancelled at its
 deadline and its stock comes back. Carol follows the local run's pickup walk-through (pay, ready, the staff
-verify her code, a second verification is refused). Then the edges: ownership, 401, 400, 413, 429; and the merchant console in
-Chromium against the real gateway."""
+verify her code, a second verification is refused). Then the edges: ownership, 401, 400, 413, 429; and the
+merchant console in Chromium against the real gateway."""
 
 from __future__ import annotations
 

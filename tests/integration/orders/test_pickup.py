@@ -7,6 +7,7 @@ from shared.events.fulfilment import PickupReady, PickupVerified
 from tests.integration.orders.flow import awaiting_payment, payment
 from tests.support import eventually
 
+
 async def paid_pickup(mall) -> dict:
     order = await awaiting_payment(mall)
     await mall.publish(payment(order))
