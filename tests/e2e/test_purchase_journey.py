@@ -260,8 +260,12 @@ async def carol_picks_up_at_the_store_as_the_walkthrough_says(http: aiohttp.Clie
     placed = await carol.call("POST", "/api/orders", expect=201, key=True, json=basket)
     paying = await carol.call("POST", f"/api/orders/{placed['id']}/pay", key=True, json={"method": "alipay"})
     await carol.buyer_pays(paying["trade_no"])
-    order = await wait_status(carol, placed["id"], "PAID")
-    code = order["pickup"]["qr_text"]  # scanned at the counter
+
+    async def with_code() -> Any:  # fulfilment draws the code on order.paid
+        order = await carol.call("GET", f"/api/orders/{placed['id']}")
+        return order if order["status"] == "PAID" and order.get("pickup") else None
+
+    code = (await eventually(with_code, timeout=20, interval=0.3))["pickup"]["qr_text"]  # scanned at the counter
     staff = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
     staff.token = (await staff.call("POST", "/api/merchant/session", json={
         "username": PICKUP_DEMO["username"], "password": PICKUP_DEMO["password"]}))["token"]
