@@ -86,8 +86,11 @@ def snapshot(address: dict[str, Any]) -> dict[str, Any]:
 async def parcels_of(conn: Queryable, merchant_id: str, lines: list[tuple[str, int]]) -> list[domain.Parcel]:
     """The basket's lines (sku_id, qty) with each SKU's product and weight from the copy of catalog's SKUs."""
     skus = await store.skus_of(conn, merchant_id, [sku_id for sku_id, _ in lines])
-    return [domain.Parcel(qty, (skus.get(sku_id) or {}).get("weight_g"), sku_id, (skus.get(sku_id) or {}).get(
-        "product_id")) for sku_id, qty in lines]
+    parcels = []
+    for sku_id, qty in lines:
+        known = skus.get(sku_id, {})  # not known yet: default weight, and no product
+        parcels.append(domain.Parcel(qty, known.get("weight_g"), sku_id, known.get("product_id")))
+    return parcels
 
 
 async def quote(conn: Queryable, user_id: str, merchant_id: str, parcels: list[domain.Parcel], goods_fen: int,

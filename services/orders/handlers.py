@@ -45,10 +45,9 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
         return
     now = clock.now()
     changes: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
+    freight_off_fen = min(freight_off_fen, order["freight_fen"])  # a coupon never waives more than the freight
     if answer.get("promotion_status") == "locked":
-        # never more freight off than the order's freight: the coupon was priced on the same quote
-        changes |= {"discount_fen": discount_fen, "points_fen": points_fen,
-                    "freight_off_fen": min(freight_off_fen, order["freight_fen"])}
+        changes |= {"discount_fen": discount_fen, "points_fen": points_fen, "freight_off_fen": freight_off_fen}
     await store.update_order(tx.conn, order_id, now, **changes)
     if order["status"] != Status.PENDING:  # decided already (say, cancelled by the buyer); keep the answer only
         return
@@ -62,7 +61,7 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
         if kind == "stock":  # the promotion answered earlier: its amounts are on the row
             discount_fen, points_fen = order["discount_fen"], order["points_fen"]
             freight_off_fen = order["freight_off_fen"]
-        await flows.confirm(tx, order, discount_fen, points_fen, now, min(freight_off_fen, order["freight_fen"]))
+        await flows.confirm(tx, order, discount_fen, points_fen, now, freight_off_fen)
 
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
