@@ -111,6 +111,11 @@ LINES: dict[str, tuple[str, list[tuple[str, str, int]], str, list[str], int]] = 
                          "租期", ["1天", "3天"], 50_000),
 }
 
+# Shipping weight of one SKU by category, in grams (freight templates by weight count it; mch_002's does).
+WEIGHT_G = {"cat_phone": 450, "cat_computer": 2_200, "cat_audio": 250, "cat_snack": 600, "cat_tea": 400,
+            "cat_drink": 1_300, "cat_kitchen": 3_500, "cat_bedding": 4_000, "cat_men": 350, "cat_women": 450,
+            "cat_shoes": 1_100, "cat_beauty": 300, "cat_rent_digital": 1_800, "cat_rent_outdoor": 5_000}
+
 EDITIONS = ["", " 2024款", " 礼盒装", " 经典款", " 升级版", " 限定版", " 热销款", " 新款", " 加大版", " 典藏版"]
 PRODUCT_COUNT = 200
 
@@ -130,7 +135,7 @@ def products() -> list[ProductDraft]:
             stores = [s["id"] for s in STORES if s["merchant_id"] == merchant]
             skus = [SkuDraft(id=f"sku_{n:04d}_{i + 1}", specs={spec: value},
                              price_fen=price + i * _step(price) + edition * 100,
-                             deposit_fen=deposit, stock=20 + (n * 7 + i * 13) % 180,
+                             deposit_fen=deposit, stock=20 + (n * 7 + i * 13) % 180, weight_g=WEIGHT_G[cat],
                              barcode=make_ean13(f"69{int(merchant[-1])}{n:04d}{i + 1:02d}000"))
                     for i, value in enumerate(values)]
             drafts.append(ProductDraft(

@@ -1,10 +1,11 @@
-"""Demo fulfilment data: a freight template for each demo merchant and their Hangzhou stores as pickup points.
-Idempotent: a template a merchant has (seeded or its own) is left alone; stores are the ones catalog's seed
-creates (their store.changed events would bring the same rows)."""
+"""Demo fulfilment data: a freight template for each demo merchant and their Hangzhou stores as pickup points,
+one of them a tea counter with its own hours that hands over only tea. Idempotent: a template a merchant has
+(seeded or its own) is left alone, and so are pickup settings a merchant changed; stores are the ones catalog's
+seed creates (their store.changed events would bring the same rows)."""
 
 from __future__ import annotations
 
-from seeds.catalog import STORES
+from seeds.catalog import STORES, products
 from services.fulfilment import flows, store
 from shared.db import Database
 
@@ -26,6 +27,11 @@ TEMPLATES = [("mch_001", "piece", 9_900, PIECE_RULES), ("mch_002", "weight", 8_8
              ("mch_003", "piece", None, PIECE_RULES)]
 
 
+# 萧山万象汇店 is a tea counter: open later, and it hands over only the merchant's tea.
+TEA_COUNTER = ("mch_002", "sto_007", "10:00-22:00", "cat_tea")
+DEFAULT_HOURS = "09:00-21:00"
+
+
 async def seed(db: Database) -> None:
     async with db.transaction() as tx:
         for s in STORES:
@@ -33,3 +39,8 @@ async def seed(db: Database) -> None:
         for merchant_id, basis, free_above, rules in TEMPLATES:
             if await store.get_template(tx.conn, merchant_id) is None:
                 await flows.set_template(tx, merchant_id, basis, free_above, 500, rules)
+        merchant_id, store_id, hours, category = TEA_COUNTER
+        counter = await store.pickup_store(tx.conn, merchant_id, store_id)
+        if counter is not None and (counter["open_hours"], counter["product_ids"]) == (DEFAULT_HOURS, None):
+            teas = [p.id for p in products() if p.category_id == category]
+            await store.set_pickup_settings(tx.conn, merchant_id, store_id, True, hours, teas)

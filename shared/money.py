@@ -42,16 +42,19 @@ class Payable:
     payable_fen: int
 
 
-def payable(subtotal_fen: int, discount_fen: int, points_fen: int, freight_fen: int = 0) -> Payable:
+def payable(subtotal_fen: int, discount_fen: int, points_fen: int, freight_fen: int = 0,
+            freight_off_fen: int = 0) -> Payable:
     """What the buyer pays for goods worth `subtotal_fen`: the one formula, used by orders when it confirms an
     order and by the gateway's checkout preview. The goods never fall below MIN_PAYABLE_FEN (as on Taobao, a
     coupon worth more than the goods leaves 0.01 yuan to pay); the excess is cut from the coupon first, then
-    from the points. Coupons and points apply to the goods only: freight is added after."""
+    from the points. Coupons and points apply to the goods only: freight is added after, less what a
+    free-shipping coupon waives (`freight_off_fen`, never more than the freight)."""
     discount_fen, points_fen = max(discount_fen, 0), max(points_fen, 0)
     room = max(subtotal_fen - MIN_PAYABLE_FEN, 0)
     discount_fen = min(discount_fen, room)
     points_fen = min(points_fen, room - discount_fen)
-    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen + freight_fen)
+    freight_due = freight_fen - min(max(freight_off_fen, 0), freight_fen)
+    return Payable(discount_fen, points_fen, subtotal_fen - discount_fen - points_fen + freight_due)
 
 
 def percent_of(fen: int, basis_points: int) -> int:

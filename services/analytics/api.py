@@ -61,4 +61,12 @@ async def merchant_report(db: Database, merchant: str, span: domain.DateRange, l
         refunds=await store.refunds_by_day_method(*args), cost=await store.marketing_cost(*args),
         coupons=await store.coupons(*args), retention=await store.retention(*args),
         visitors=await store.visitors_by_entry(*args), entry_orders=await store.paid_orders_by_entry(*args),
-        top_products=await store.top_products(*args, limit))
+        top_products=await store.top_products(*args, limit), fulfilment=await fulfilment_report(db, merchant, span))
+
+
+async def fulfilment_report(db: Database, merchant: str, span: domain.DateRange) -> dict[str, Any]:
+    args = (db, merchant, span.first, span.last)
+    return {"to_shipped": domain.time_from_paid(span, await store.time_from_paid(*args, "shipped")),
+            "to_delivered": domain.time_from_paid(span, await store.time_from_paid(*args, "delivered")),
+            "to_picked_up": domain.time_from_paid(span, await store.time_from_paid(*args, "picked_up")),
+            "pickup": domain.pickup_share(await store.paid_by_delivery(*args))}

@@ -87,7 +87,8 @@ def build_report(*, merchant_id: str, span: DateRange, paid: Sequence[Mapping[st
                  orders: Sequence[Mapping[str, Any]], refunds: Sequence[Mapping[str, Any]], cost: Mapping[str, Any],
                  coupons: Mapping[str, Any], retention: Sequence[Mapping[str, Any]],
                  visitors: Sequence[Mapping[str, Any]], entry_orders: Sequence[Mapping[str, Any]],
-                 top_products: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+                 top_products: Sequence[Mapping[str, Any]],
+                 fulfilment: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One JSON-ready document with every metric of a merchant over a range (see METRICS.md)."""
     paid_day = _sum_by(paid, ("day",), "paid_fen")
     refunded_day = _sum_by(refunds, ("day",), "refunded_fen")
@@ -135,6 +136,7 @@ def build_report(*, merchant_id: str, span: DateRange, paid: Sequence[Mapping[st
         "retention": retention_series(span, retention),
         "conversion_by_entry": conversion(visitors, entry_orders),
         "top_products": [product_row(p) for p in top_products],
+        "fulfilment": fulfilment or {},
     }
 
 
@@ -156,6 +158,34 @@ def conversion(visitors: Sequence[Mapping[str, Any]], orders: Sequence[Mapping[s
     names += sorted((set(seen) | set(paid)) - set(names))
     return [{"entry": e, "visitors": seen.get(e, 0), "paid_orders": paid.get(e, 0),
              "rate": ratio(paid.get(e, 0), seen.get(e, 0))} for e in names]
+
+
+def _seconds(value: Any) -> int | None:
+    return None if value is None else round(float(value))
+
+
+def time_from_paid(span: DateRange, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """How long paid orders took to reach a stage: over the range and per day of reaching it (orders, median
+    and 90th percentile in whole seconds; null on a day without any)."""
+    by_day = {r["day"]: r for r in rows if r["day"] is not None}
+    whole = next((r for r in rows if r["day"] is None), None)
+
+    def stats(row: Mapping[str, Any] | None) -> dict[str, Any]:
+        if row is None:
+            return {"orders": 0, "median_s": None, "p90_s": None}
+        return {"orders": int(row["orders"]), "median_s": _seconds(row["median_s"]), "p90_s": _seconds(row["p90_s"])}
+
+    return {**stats(whole), "daily": [{"day": d.isoformat(), **stats(by_day.get(d))} for d in span.days()]}
+
+
+def pickup_share(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Of the paid orders with a delivery, the share the buyers chose to pick up, overall and per store."""
+    total = sum(int(r["orders"]) for r in rows)
+    stores = sorted(((r["store_id"], int(r["orders"])) for r in rows if r["method"] == "pickup"),
+                    key=lambda pair: (-pair[1], pair[0]))
+    pickups = sum(n for _, n in stores)
+    return {"orders": total, "pickup_orders": pickups, "share": ratio(pickups, total),
+            "by_store": [{"store_id": s, "orders": n, "share": ratio(n, total)} for s, n in stores]}
 
 
 def product_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,15 @@ from shared.db import Tx
 from shared.events import Event, EventData, UnknownEvent, model_for, registered_types
 from shared.events.gateway import UserActive
 from shared.events.marketing import CouponClaimed, CouponRedeemed
-from shared.events.orders import OrderCancelled, OrderConfirmed, OrderPlaced
+from shared.events.orders import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderDelivered,
+    OrderPaid,
+    OrderPickedUp,
+    OrderPlaced,
+    OrderShipped,
+)
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from shared.service import Handlers
 
@@ -39,6 +47,9 @@ async def on_order_placed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPlaced]
         await store.add_order_line(tx.conn, order_id=d.order_id, sku_id=line.sku_id, merchant_id=d.merchant_id,
                                    product_id=line.product_id, name=line.name or line.product_id,
                                    qty=line.qty, unit_price_fen=line.unit_price_fen)
+    if d.delivery is not None:
+        await store.set_delivery_method(tx.conn, order_id=d.order_id, merchant_id=d.merchant_id,
+                                        method=d.delivery.method, store_id=d.delivery.store_id)
 
 
 async def on_order_confirmed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderConfirmed]) -> None:
@@ -99,6 +110,28 @@ async def on_user_active(deps: AnalyticsDeps, tx: Tx, event: Event[UserActive]) 
     await store.add_visit(tx.conn, user_id=d.user_id, day=d.day, entry=d.entry, merchant_id=d.merchant_id)
 
 
+async def _fulfilment_moment(deps: AnalyticsDeps, tx: Tx, event: Event[Any], stage: str) -> None:
+    await log_event(tx, event)
+    await store.set_fulfilment_moment(tx.conn, order_id=event.data.order_id, merchant_id=event.data.merchant_id,
+                                      stage=stage, at=event.occurred_at, day=business_day(deps, event))
+
+
+async def on_order_paid(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    await _fulfilment_moment(deps, tx, event, "paid")
+
+
+async def on_order_shipped(deps: AnalyticsDeps, tx: Tx, event: Event[OrderShipped]) -> None:
+    await _fulfilment_moment(deps, tx, event, "shipped")
+
+
+async def on_order_delivered(deps: AnalyticsDeps, tx: Tx, event: Event[OrderDelivered]) -> None:
+    await _fulfilment_moment(deps, tx, event, "delivered")
+
+
+async def on_order_picked_up(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPickedUp]) -> None:
+    await _fulfilment_moment(deps, tx, event, "picked_up")
+
+
 async def only_logged(deps: AnalyticsDeps, tx: Tx, event: Event[EventData]) -> None:
     await log_event(tx, event)
 
@@ -119,7 +152,9 @@ def _table() -> Handlers[AnalyticsDeps]:
              .on(OrderPlaced, on_order_placed).on(OrderConfirmed, on_order_confirmed)
              .on(OrderCancelled, on_order_cancelled).on(PaymentConfirmed, on_payment_confirmed)
              .on(PaymentRefunded, on_payment_refunded).on(CouponClaimed, on_coupon_claimed)
-             .on(CouponRedeemed, on_coupon_redeemed).on(UserActive, on_user_active))
+             .on(CouponRedeemed, on_coupon_redeemed).on(UserActive, on_user_active)
+             .on(OrderPaid, on_order_paid).on(OrderShipped, on_order_shipped)
+             .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up))
     for event_type in registered_types():
         try:
             model = model_for(event_type, 1)

@@ -241,3 +241,51 @@ async def coupons(db: Database, merchant_id: str, first: date, last: date) -> di
 async def top_products(db: Database, merchant_id: str, first: date, last: date,
                        limit: int) -> list[dict[str, Any]]:
     return await _rows(db, TOP_PRODUCTS, merchant_id, first, last, limit)
+
+
+# --- fulfilment ----------------------------------------------------------------------------------------------
+
+# The moments of a delivery, each a pair of columns (<stage>_at, <stage>_day); names never come from outside.
+STAGES = ("paid", "shipped", "delivered", "picked_up")
+
+
+async def set_delivery_method(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, method: str,
+                              store_id: str | None) -> None:
+    await conn.execute(
+        """INSERT INTO fulfilment (order_id, merchant_id, method, store_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (order_id) DO UPDATE SET method = EXCLUDED.method, store_id = EXCLUDED.store_id""",
+        order_id, merchant_id, method, store_id)
+
+
+async def set_fulfilment_moment(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, stage: str,
+                                at: datetime, day: date) -> None:
+    """The first report of a moment wins (a replay under a new event id changes nothing)."""
+    assert stage in STAGES
+    await conn.execute(
+        f"""INSERT INTO fulfilment (order_id, merchant_id, {stage}_at, {stage}_day) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (order_id) DO UPDATE SET {stage}_at = COALESCE(fulfilment.{stage}_at, EXCLUDED.{stage}_at),
+                {stage}_day = COALESCE(fulfilment.{stage}_day, EXCLUDED.{stage}_day)""",
+        order_id, merchant_id, at, day)
+
+
+async def time_from_paid(db: Database, merchant_id: str, first: date, last: date,
+                         stage: str) -> list[dict[str, Any]]:
+    """Per day of `stage` in range, and once for the whole range (day NULL): how many orders reached it and
+    the median and 90th percentile of their seconds since payment. Only delivery orders with both moments."""
+    assert stage in STAGES[1:]
+    return await _rows(db,
+        f"""SELECT {stage}_day AS day, count(*) AS orders,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_s,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90_s
+            FROM (SELECT {stage}_day, extract(epoch FROM {stage}_at - paid_at) AS secs FROM fulfilment
+                  WHERE merchant_id = $1 AND {stage}_day BETWEEN $2 AND $3 AND paid_at IS NOT NULL) AS t
+            GROUP BY GROUPING SETS (({stage}_day), ())""",
+        merchant_id, first, last)
+
+
+async def paid_by_delivery(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    """Orders with a delivery paid in range, by method and pickup store."""
+    return await _rows(db,
+        """SELECT method, store_id, count(*) AS orders FROM fulfilment
+           WHERE merchant_id = $1 AND paid_day BETWEEN $2 AND $3 AND method IS NOT NULL
+           GROUP BY method, store_id""", merchant_id, first, last)

@@ -6,7 +6,7 @@ address or another merchant's order is simply not found (404: its existence is n
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -105,7 +105,6 @@ class Choice(StrictModel):
 class QuoteLine(StrictModel):
     sku_id: str = Id
     qty: int = Field(ge=1, le=10_000)
-    weight_g: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class QuoteBody(StrictModel):
@@ -120,9 +119,9 @@ async def quote(request: web.Request) -> web.Response:
     """The delivery options and, for the buyer's choice, its freight and the snapshot orders keeps."""
     user_id = current_user(request)
     body = await parse_body(request, QuoteBody)
-    parcels = [domain.Parcel(ln.qty, ln.weight_g) for ln in body.lines]
     choice = body.delivery.model_dump() if body.delivery else None
     async with request.app[DB].pool.acquire() as conn:
+        parcels = await flows.parcels_of(conn, body.merchant_id, [(ln.sku_id, ln.qty) for ln in body.lines])
         answer = await flows.quote(conn, user_id, body.merchant_id, parcels, body.goods_fen, choice)
     return json_response(answer)
 
@@ -167,8 +166,27 @@ async def put_template(request: web.Request) -> web.Response:
 
 @routes.get("/merchant/pickup-stores")
 async def pickup_stores(request: web.Request) -> web.Response:
+    """Every active store of the merchant with its pickup settings (`pickup_enabled` says which offer it)."""
     merchant_id = current_merchant(request)
-    return json_response({"items": await store.pickup_stores(request.app[DB].pool, merchant_id)})
+    return json_response({"items": await store.merchant_stores(request.app[DB].pool, merchant_id)})
+
+
+class PickupSettingsBody(StrictModel):
+    """`product_ids`: the products the store hands over; null (the default) for all of the merchant's."""
+
+    pickup_enabled: bool = True
+    open_hours: str = Field(default="09:00-21:00", max_length=11)
+    product_ids: list[Annotated[str, Id]] | None = Field(default=None, max_length=500)
+
+
+@routes.put("/merchant/pickup-stores/{store_id}")
+async def put_pickup_settings(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, PickupSettingsBody)
+    async with request.app[DB].transaction() as tx:
+        saved = await flows.set_pickup_settings(tx, merchant_id, request.match_info["store_id"], body.pickup_enabled,
+                                                body.open_hours, body.product_ids)
+    return json_response(saved)
 
 
 # --- an order's delivery and pickup ------------------------------------------------------------------------------

@@ -107,8 +107,12 @@ class FreightTemplate:
 
 @dataclass(frozen=True)
 class Parcel:
+    """One line of the basket: its SKU, that SKU's product and weight as catalog gave them (None: unknown)."""
+
     qty: int
     weight_g: int | None = None
+    sku_id: str = ""
+    product_id: str | None = None
 
 
 def rule_for(template: FreightTemplate, region_code: str) -> FreightRule:
@@ -138,6 +142,29 @@ def freight_fen(template: FreightTemplate, region_code: str, parcels: list[Parce
         return 0
     further = max(0, count - rule.first_units)
     return rule.first_fen + math.ceil(further / rule.extra_units) * rule.extra_fen
+
+
+# --- pickup stores ------------------------------------------------------------------------------------------
+
+OPEN_HOURS = re.compile(r"^(?P<start>(?:[01]\d|2[0-3]):[0-5]\d)-(?P<end>(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+def check_open_hours(text: str) -> str:
+    """One daily range, "09:00-21:00" (24-hour clock, end after start; "24:00" is midnight)."""
+    found = OPEN_HOURS.match(text.strip())
+    if found is None or found["end"] <= found["start"]:
+        raise Refusal("invalid_open_hours", "Open hours are one range such as 09:00-21:00, end after start", 422,
+                      field="open_hours")
+    return found.group(0)
+
+
+def not_offered(product_ids: list[str] | None, parcels: list[Parcel]) -> list[str]:
+    """The SKUs of the basket a store does not hand over: those of products outside its list (None: it offers
+    every product), and, where it has a list, SKUs whose product is not known yet."""
+    if product_ids is None:
+        return []
+    offered = set(product_ids)
+    return [p.sku_id for p in parcels if p.product_id is None or p.product_id not in offered]
 
 
 # Carriers by their 快递100 company code (the aggregator the tracking client will speak to), with the shape of

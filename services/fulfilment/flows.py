@@ -83,18 +83,32 @@ def snapshot(address: dict[str, Any]) -> dict[str, Any]:
     return {k: address[k] for k in ("name", "phone", "province", "city", "district", "detail", "region_code")}
 
 
+async def parcels_of(conn: Queryable, merchant_id: str, lines: list[tuple[str, int]]) -> list[domain.Parcel]:
+    """The basket's lines (sku_id, qty) with each SKU's product and weight from the copy of catalog's SKUs."""
+    skus = await store.skus_of(conn, merchant_id, [sku_id for sku_id, _ in lines])
+    parcels = []
+    for sku_id, qty in lines:
+        known = skus.get(sku_id, {})  # not known yet: default weight, and no product
+        parcels.append(domain.Parcel(qty, known.get("weight_g"), sku_id, known.get("product_id")))
+    return parcels
+
+
 async def quote(conn: Queryable, user_id: str, merchant_id: str, parcels: list[domain.Parcel], goods_fen: int,
                 choice: dict[str, Any] | None) -> dict[str, Any]:
     """The delivery options of one merchant's basket and, when the buyer chose one, its checked snapshot
-    (what orders keeps) and freight. Express is priced at the chosen address, else at the default one."""
+    (what orders keeps) and freight. Express is priced at the chosen address, else at the default one; a store
+    that does not offer every product of the basket is listed as not available."""
     template = template_of(await store.get_template(conn, merchant_id))
     stores = await store.pickup_stores(conn, merchant_id)
     chosen = await _chosen(conn, user_id, merchant_id, template, parcels, goods_fen, choice)
     options: list[dict[str, Any]] = []
     if template is not None:
         options.append(await _express_option(conn, user_id, template, parcels, goods_fen, choice))
-    options += [{"method": "pickup", "store_id": s["store_id"], "name": s["name"], "address": s["address"],
-                 "open_hours": s["open_hours"], "freight_fen": 0} for s in stores]
+    for s in stores:
+        missing = domain.not_offered(s["product_ids"], parcels)
+        options.append({"method": "pickup", "store_id": s["store_id"], "name": s["name"], "address": s["address"],
+                        "open_hours": s["open_hours"], "freight_fen": 0, "available": not missing,
+                        **({"reason": "products_not_offered", "sku_ids": missing} if missing else {})})
     return {"freight_fen": chosen["freight_fen"] if chosen else 0, "delivery_options": options, "delivery": chosen}
 
 
@@ -121,8 +135,13 @@ async def _chosen(conn: Queryable, user_id: str, merchant_id: str, template: dom
         if not choice.get("store_id"):
             raise Refusal("store_required", "Pickup needs a store_id", 422, field="store_id")
         # Another merchant's store, an inactive one or one without pickup: the same answer for all.
-        if await store.pickup_store(conn, merchant_id, choice["store_id"]) is None:
+        pickup = await store.pickup_store(conn, merchant_id, choice["store_id"])
+        if pickup is None:
             raise Refusal("store_not_found", "This merchant offers no pickup at that store", 404, field="store_id")
+        missing = domain.not_offered(pickup["product_ids"], parcels)
+        if missing:
+            raise Refusal("pickup_products_not_offered", "This store does not hand over some of these goods", 409,
+                          field="store_id", sku_ids=missing)
         return {"method": "pickup", "store_id": choice["store_id"], "freight_fen": 0}
     if not choice.get("address_id"):
         raise Refusal("address_required", "Express delivery needs an address_id", 422, field="address_id")
@@ -148,6 +167,22 @@ def checked_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
                               field=f"rules.{index}.provinces")
             seen.add(prefix)
     return rules
+
+
+async def set_pickup_settings(tx: Tx, merchant_id: str, store_id: str, enabled: bool, open_hours: str,
+                              product_ids: list[str] | None) -> dict[str, Any]:
+    """Whether a store offers pickup, its hours and the products it hands over (None: all); products must be
+    the merchant's own."""
+    hours = domain.check_open_hours(open_hours)
+    wanted = None if product_ids is None else sorted(set(product_ids))
+    saved = await store.set_pickup_settings(tx.conn, merchant_id, store_id, enabled, hours, wanted)
+    if saved is None:
+        raise Refusal("store_not_found", "No such active store of this merchant", 404)
+    unknown = sorted(set(wanted or ()) - await store.known_products(tx.conn, merchant_id, wanted or []))
+    if unknown:  # the refusal rolls the change back
+        raise Refusal("product_not_found", "Not products of this merchant", 422, field="product_ids",
+                      product_ids=unknown)
+    return saved
 
 
 async def set_template(tx: Tx, merchant_id: str, basis: str, free_above_fen: int | None, default_item_weight_g: int,

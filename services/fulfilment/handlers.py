@@ -7,7 +7,7 @@ from services.fulfilment import flows, store
 from services.fulfilment.deps import FulfilmentDeps
 from shared.db import Tx
 from shared.events.base import Event
-from shared.events.catalog import StoreChanged
+from shared.events.catalog import SkuChanged, StoreChanged
 from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRefundApproved, OrderShipped
 from shared.service import Handlers
 
@@ -16,6 +16,12 @@ async def on_store_changed(deps: FulfilmentDeps, tx: Tx, event: Event[StoreChang
     """Keep the local copy of the merchants' stores (pickup is offered at active ones)."""
     s = event.data
     await store.upsert_store(tx.conn, s.store_id, s.merchant_id, s.name, s.address, s.active)
+
+
+async def on_sku_changed(deps: FulfilmentDeps, tx: Tx, event: Event[SkuChanged]) -> None:
+    """Keep each SKU's product (which stores hand it over) and weight (freight by weight)."""
+    s = event.data
+    await store.upsert_sku(tx.conn, s.sku_id, s.product_id, s.merchant_id, s.weight_g, s.revision)
 
 
 async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
@@ -54,6 +60,7 @@ async def on_refund_approved(deps: FulfilmentDeps, tx: Tx, event: Event[OrderRef
 
 HANDLERS = (Handlers[FulfilmentDeps]()
             .on(StoreChanged, on_store_changed)
+            .on(SkuChanged, on_sku_changed)
             .on(OrderPlaced, on_order_placed)
             .on(OrderPaid, on_order_paid)
             .on(OrderCancelled, on_order_cancelled)

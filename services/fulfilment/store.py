@@ -115,16 +115,63 @@ async def upsert_store(conn: Queryable, store_id: str, merchant_id: str, name: s
         store_id, merchant_id, name, address, active)
 
 
+STORE_COLUMNS = "store_id, name, address, pickup_enabled, open_hours, product_ids"
+
+
+def _store(row: asyncpg.Record | None) -> dict[str, Any] | None:
+    return None if row is None else {**dict(row), "product_ids": _list(row["product_ids"])}
+
+
+def _list(value: list[str] | None) -> list[str] | None:
+    return None if value is None else list(value)
+
+
+async def merchant_stores(conn: Queryable, merchant_id: str) -> list[dict[str, Any]]:
+    """The merchant's active stores with their pickup settings, whether they offer pickup or not."""
+    rows = await conn.fetch(f"SELECT {STORE_COLUMNS} FROM stores WHERE merchant_id = $1 AND active "
+                            "ORDER BY store_id", merchant_id)
+    return [s for s in map(_store, rows) if s is not None]
+
+
 async def pickup_stores(conn: Queryable, merchant_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT store_id, name, address, open_hours FROM stores "
-                            "WHERE merchant_id = $1 AND active AND pickup_enabled ORDER BY store_id", merchant_id)
-    return [dict(r) for r in rows]
+    return [s for s in await merchant_stores(conn, merchant_id) if s["pickup_enabled"]]
 
 
 async def pickup_store(conn: Queryable, merchant_id: str, store_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT store_id, name, address, open_hours FROM stores WHERE store_id = $1 "
-                              "AND merchant_id = $2 AND active AND pickup_enabled", store_id, merchant_id)
-    return dict(row) if row is not None else None
+    return _store(await conn.fetchrow(f"SELECT {STORE_COLUMNS} FROM stores WHERE store_id = $1 "
+                                      "AND merchant_id = $2 AND active AND pickup_enabled", store_id, merchant_id))
+
+
+async def set_pickup_settings(conn: Queryable, merchant_id: str, store_id: str, enabled: bool, open_hours: str,
+                              product_ids: list[str] | None) -> dict[str, Any] | None:
+    """None when the store is not this merchant's active store."""
+    return _store(await conn.fetchrow(
+        f"""UPDATE stores SET pickup_enabled = $3, open_hours = $4, product_ids = $5
+            WHERE store_id = $1 AND merchant_id = $2 AND active RETURNING {STORE_COLUMNS}""",
+        store_id, merchant_id, enabled, open_hours, product_ids))
+
+
+# --- SKUs (copy of catalog's) --------------------------------------------------------------------------------
+
+async def upsert_sku(conn: Queryable, sku_id: str, product_id: str, merchant_id: str, weight_g: int | None,
+                     revision: int) -> None:
+    """Keep the highest revision: sku.changed events may arrive out of order."""
+    await conn.execute(
+        """INSERT INTO skus (sku_id, product_id, merchant_id, weight_g, revision) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (sku_id) DO UPDATE SET product_id = $2, merchant_id = $3, weight_g = $4, revision = $5
+           WHERE skus.revision < $5""", sku_id, product_id, merchant_id, weight_g, revision)
+
+
+async def skus_of(conn: Queryable, merchant_id: str, sku_ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = await conn.fetch("SELECT sku_id, product_id, weight_g FROM skus WHERE merchant_id = $1 "
+                            "AND sku_id = ANY($2::text[])", merchant_id, sku_ids)
+    return {r["sku_id"]: dict(r) for r in rows}
+
+
+async def known_products(conn: Queryable, merchant_id: str, product_ids: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT DISTINCT product_id FROM skus WHERE merchant_id = $1 "
+                            "AND product_id = ANY($2::text[])", merchant_id, product_ids)
+    return {r["product_id"] for r in rows}
 
 
 # --- deliveries --------------------------------------------------------------------------------------------

@@ -159,9 +159,10 @@ class PreviewOut(Answer):
     subtotal_fen: int
     discount_fen: int
     points_fen: int
-    payable_fen: int  # goods after coupon and points, plus freight
+    payable_fen: int  # goods after coupon and points, plus freight less what a free-shipping coupon waives
     usable_coupons: list[Any]
     freight_fen: int = 0
+    freight_off_fen: int = 0
     delivery_options: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -170,8 +171,8 @@ class OrderBody(PreviewBody):
                    "other"] | None = None
 
 
-OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED",
-                      "REFUND_REQUESTED", "REFUNDED"]
+OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "READY_FOR_PICKUP", "SHIPPED", "DELIVERED",
+                      "COMPLETED", "CANCELLED", "REFUND_REQUESTED", "REFUNDED"]
 
 
 class PlacedOut(Answer):

@@ -36,7 +36,8 @@ class NotYet(Exception):
 
 
 def cart_of(placed: OrderPlaced) -> Cart:
-    return Cart(merchant_id=placed.merchant_id, subtotal_fen=placed.subtotal_fen, lines=[
+    freight = placed.delivery.freight_fen if placed.delivery is not None else 0
+    return Cart(merchant_id=placed.merchant_id, subtotal_fen=placed.subtotal_fen, freight_fen=freight, lines=[
         CartLine(sku_id=x.sku_id, product_id=x.product_id, qty=x.qty, unit_price_fen=x.unit_price_fen,
                  category_id=x.category_id) for x in placed.lines])
 
@@ -63,7 +64,7 @@ async def on_order_placed(deps: MarketingDeps, tx: Tx, event: Event[OrderPlaced]
                                  points=priced.points, reason=None, now=now)
     await tx.emit(PromotionLocked(order_id=d.order_id, user_id=d.user_id, coupon_id=d.coupon_id,
                                   discount_fen=priced.discount_fen, points=priced.points,
-                                  points_fen=priced.points_fen))
+                                  points_fen=priced.points_fen, freight_off_fen=priced.freight_off_fen))
 
 
 async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCancelled]) -> None:

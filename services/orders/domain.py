@@ -25,6 +25,7 @@ class Status(StrEnum):
     PENDING = "PENDING"
     AWAITING_PAYMENT = "AWAITING_PAYMENT"
     PAID = "PAID"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"  # a paid pickup order waits at the store (fulfilment's pickup.ready)
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"  # the carrier reports it signed for (fulfilment's shipment.delivered)
     COMPLETED = "COMPLETED"
@@ -39,6 +40,7 @@ class Action(StrEnum):
     PAY = "pay"
     SHIP = "ship"
     DELIVER = "deliver"
+    READY = "ready"  # the merchant has a pickup order's goods ready at the store
     COMPLETE = "complete"
     PICK_UP = "pick_up"  # fulfilment verified the pickup code: the buyer has the goods
     REQUEST_REFUND = "request_refund"
@@ -58,7 +60,10 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
     (S.SHIPPED, A.COMPLETE): S.COMPLETED,
     (S.SHIPPED, A.DELIVER): S.DELIVERED,
     (S.DELIVERED, A.COMPLETE): S.COMPLETED,
+    (S.PAID, A.READY): S.READY_FOR_PICKUP,
     (S.PAID, A.PICK_UP): S.COMPLETED,
+    (S.READY_FOR_PICKUP, A.PICK_UP): S.COMPLETED,
+    (S.READY_FOR_PICKUP, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.PAID, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.SHIPPED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.DELIVERED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
@@ -70,7 +75,7 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
 REJECTABLE_FROM = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
 BACK_TO: Mapping[Action, frozenset[Status]] = {
     A.REJECT_REFUND: REJECTABLE_FROM,
-    A.FAIL_REFUND: frozenset({S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED}),
+    A.FAIL_REFUND: frozenset({S.PAID, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED, S.COMPLETED}),
 }
 
 
@@ -242,7 +247,7 @@ def refund_route(status: Status | str, completed_at: datetime | None, now: datet
     """Before shipping the money goes back at once; once shipped (or received, within the return window)
     the merchant decides, because the goods have to come back."""
     status = Status(status)
-    if status is S.PAID:
+    if status in (S.PAID, S.READY_FOR_PICKUP):  # goods waiting at the store were never handed over
         return "approve_now"
     if status in (S.SHIPPED, S.DELIVERED):
         return "ask_merchant"

@@ -23,6 +23,8 @@ from shared.events.orders import (
     OrderCompleted,
     OrderConfirmed,
     OrderDelivered,
+    OrderPickedUp,
+    OrderReadyForPickup,
     OrderRefundApproved,
     OrderRefunded,
     OrderRefundRequested,
@@ -48,9 +50,10 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
     domain.check_unpaid_orders(await store.count_unpaid_orders(tx.conn, user_id), limit)
 
 
-async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime) -> None:
+async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime,
+                  freight_off_fen: int = 0) -> None:
     status = domain.transition(order["status"], Action.CONFIRM)
-    amounts = payable(order["subtotal_fen"], discount_fen, points_fen, order["freight_fen"])
+    amounts = payable(order["subtotal_fen"], discount_fen, points_fen, order["freight_fen"], freight_off_fen)
     payable_fen = amounts.payable_fen
     await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
                      points_fen=amounts.points_fen, payable_fen=payable_fen)
@@ -73,6 +76,19 @@ async def complete(tx: Tx, order: asyncpg.Record, now: datetime, action: Action 
     await set_status(tx, order["id"], now, status, completed_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
     await tx.emit(OrderCompleted(**_who(order)))
+
+
+async def ready_for_pickup(tx: Tx, order: asyncpg.Record, store_id: str, now: datetime) -> None:
+    status = domain.transition(order["status"], Action.READY)
+    await set_status(tx, order["id"], now, status)
+    await tx.emit(OrderReadyForPickup(**_who(order), store_id=store_id))
+
+
+async def picked_up(tx: Tx, order: asyncpg.Record, store_id: str, now: datetime) -> None:
+    """Handed over at the counter: order.picked_up (where) and order.completed (what every consumer of a
+    completed order already acts on)."""
+    await tx.emit(OrderPickedUp(**_who(order), store_id=store_id))
+    await complete(tx, order, now, Action.PICK_UP)
 
 
 async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after: timedelta,

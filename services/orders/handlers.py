@@ -14,7 +14,7 @@ from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
-from shared.events.fulfilment import PickupVerified, ShipmentDelivered
+from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
 from shared.events.marketing import PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
@@ -36,7 +36,7 @@ async def _locked(tx: Tx, order_id: str) -> asyncpg.Record:
 
 
 async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: int = 0, points_fen: int = 0,
-                        **answer: str | None) -> None:
+                        freight_off_fen: int = 0, **answer: str | None) -> None:
     """Record one answer of the saga (first answer wins), then confirm or cancel if everything is known."""
     order = await _locked(tx, order_id)
     kind = "stock" if "stock_status" in answer else "promotion"
@@ -45,8 +45,9 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
         return
     now = clock.now()
     changes: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
+    freight_off_fen = min(freight_off_fen, order["freight_fen"])  # a coupon never waives more than the freight
     if answer.get("promotion_status") == "locked":
-        changes |= {"discount_fen": discount_fen, "points_fen": points_fen}
+        changes |= {"discount_fen": discount_fen, "points_fen": points_fen, "freight_off_fen": freight_off_fen}
     await store.update_order(tx.conn, order_id, now, **changes)
     if order["status"] != Status.PENDING:  # decided already (say, cancelled by the buyer); keep the answer only
         return
@@ -59,7 +60,8 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
     elif isinstance(decision, domain.Confirm):
         if kind == "stock":  # the promotion answered earlier: its amounts are on the row
             discount_fen, points_fen = order["discount_fen"], order["points_fen"]
-        await flows.confirm(tx, order, discount_fen, points_fen, now)
+            freight_off_fen = order["freight_off_fen"]
+        await flows.confirm(tx, order, discount_fen, points_fen, now, freight_off_fen)
 
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
@@ -76,7 +78,8 @@ async def on_stock_rejected(deps: OrdersDeps, tx: Tx, event: Event[StockRejected
 
 async def on_promotion_locked(deps: OrdersDeps, tx: Tx, event: Event[PromotionLocked]) -> None:
     await _advance_saga(tx, event.data.order_id, deps.clock, promotion_status="locked",
-                        discount_fen=event.data.discount_fen, points_fen=event.data.points_fen)
+                        discount_fen=event.data.discount_fen, points_fen=event.data.points_fen,
+                        freight_off_fen=event.data.freight_off_fen)
 
 
 async def on_promotion_rejected(deps: OrdersDeps, tx: Tx, event: Event[PromotionRejected]) -> None:
@@ -142,11 +145,22 @@ async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[Paymen
         await flows.refund_failed(tx, order, refund, failed.reason, deps.clock.now())
 
 
-async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerified]) -> None:
-    """The buyer took the goods at the store: the order is complete (a repeat or a refunded order: no-op)."""
+async def on_pickup_ready(deps: OrdersDeps, tx: Tx, event: Event[PickupReady]) -> None:
+    """The goods wait at the store: READY_FOR_PICKUP (a repeat, a late one after the pickup, or a refunded
+    order: no-op)."""
     order = await _locked(tx, event.data.order_id)
     if order["status"] == Status.PAID:
-        await flows.complete(tx, order, deps.clock.now(), domain.Action.PICK_UP)
+        await flows.ready_for_pickup(tx, order, event.data.store_id, deps.clock.now())
+    else:
+        log.info("pickup.ready for an order not PAID", order_id=order["id"], status=order["status"])
+
+
+async def on_pickup_verified(deps: OrdersDeps, tx: Tx, event: Event[PickupVerified]) -> None:
+    """The buyer took the goods at the store, ready or not (pickup.ready may come later, or never): the
+    order is complete (a repeat or a refunded order: no-op)."""
+    order = await _locked(tx, event.data.order_id)
+    if order["status"] in (Status.PAID, Status.READY_FOR_PICKUP):
+        await flows.picked_up(tx, order, event.data.store_id, deps.clock.now())
     else:
         log.warning("pickup.verified for an order not PAID", order_id=order["id"], status=order["status"])
 
@@ -164,6 +178,7 @@ async def on_shipment_delivered(deps: OrdersDeps, tx: Tx, event: Event[ShipmentD
 
 HANDLERS = (
     Handlers[OrdersDeps]()
+    .on(PickupReady, on_pickup_ready)
     .on(PickupVerified, on_pickup_verified)
     .on(ShipmentDelivered, on_shipment_delivered)
     .on(SkuChanged, on_sku_changed)

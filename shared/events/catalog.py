@@ -22,6 +22,7 @@ class SkuChanged(EventData):
     deposit_fen: Fen = 0
     sellable: bool
     revision: int  # grows with every change; a copy keeps the highest (events may arrive out of order)
+    weight_g: int | None = None  # shipping weight in grams, when the merchant gave it (fulfilment's freight)
 
 
 class ReservedLine(BaseModel):

@@ -18,9 +18,10 @@ class PromotionLocked(EventData):
     order_id: str
     user_id: str
     coupon_id: str | None = None
-    discount_fen: Fen
+    discount_fen: Fen  # off the goods
     points: int = 0
     points_fen: Fen = 0
+    freight_off_fen: Fen = 0  # freight a free-shipping coupon waives (orders takes it off the payable)
 
 
 @event("promotion.rejected")

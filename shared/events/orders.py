@@ -103,6 +103,28 @@ class OrderDelivered(EventData):
     merchant_id: str
 
 
+@event("order.ready_for_pickup")
+class OrderReadyForPickup(EventData):
+    """A paid pickup order's goods wait at the store the buyer chose (fulfilment's pickup.ready): tell the
+    buyer."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    store_id: str
+
+
+@event("order.picked_up")
+class OrderPickedUp(EventData):
+    """Staff verified the buyer's pickup code at the store (fulfilment's pickup.verified); order.completed
+    follows in the same transaction."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    store_id: str
+
+
 @event("order.completed")
 class OrderCompleted(EventData):
     order_id: str

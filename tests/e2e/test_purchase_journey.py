@@ -2,8 +2,9 @@
 only, as the mini-program would: log in, search in pinyin, claim a coupon, preview, order with the coupon and
 points, pay with Huabei in 3 instalments, the sandbox buyer pays, the notify arrives, the order is PAID, points
 are earned, the coupon is used, recommendations answer; a second order left unpaid is cancelled at its
-deadline and its stock comes back. Then the edges: ownership, 401, 400, 413, 429; and the merchant console in
-Chromium against the real gateway."""
+deadline and its stock comes back. Carol follows the local run's pickup walk-through (pay, ready, the staff
+verify her code, a second verification is refused). Then the edges: ownership, 401, 400, 413, 429; and the
+merchant console in Chromium against the real gateway."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from deploy.local import SERVICES, LocalMall
+from deploy.local import PICKUP_DEMO, SERVICES, LocalMall
 from shared.bus import queue_names
 from tests.conftest import remember_queues
 from tests.support import eventually
@@ -111,6 +112,7 @@ async def test_purchase_journey(mall: LocalMall, output_dir: Path):
         order, paid = await alice_orders_and_pays_with_huabei(alice, phone, basket, coupon, preview)
         await alice_earns_pending_points_uses_the_coupon_and_gets_recommendations(alice, order, coupon, points)
         await an_unpaid_order_is_cancelled_at_its_deadline(alice, phone, basket[0]["sku_id"])
+        await carol_picks_up_at_the_store_as_the_walkthrough_says(http, mall)
         bob = await bob_sees_none_of_it(http, mall, order, coupon)
         await the_gateway_refuses_bad_calls(http, mall, bob)
         await merchant_console(mall, output_dir, paid_fen=paid["payable_fen"] + first["payable_fen"])
@@ -244,6 +246,36 @@ async def the_gateway_refuses_bad_calls(http: aiohttp.ClientSession, mall: Local
 
 def phone_merchant(product: dict[str, Any]) -> str:
     return product.get("merchant_id") or "mch_001"
+
+
+async def carol_picks_up_at_the_store_as_the_walkthrough_says(http: aiohttp.ClientSession, mall: LocalMall) -> None:
+    """The steps deploy/local.py prints (pickup_walkthrough), on the seeded data."""
+    carol = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+    await carol.login("小芳", 650)
+    basket = {"items": [{"sku_id": PICKUP_DEMO["sku_id"], "qty": 1}],
+              "delivery": {"method": "pickup", "store_id": PICKUP_DEMO["store_id"]}}
+    preview = await carol.call("POST", "/api/checkout/preview", json=basket)
+    store = next(o for o in preview["delivery_options"] if o.get("store_id") == PICKUP_DEMO["store_id"])
+    assert (store["available"], store["freight_fen"], preview["freight_fen"]) == (True, 0, 0)
+    placed = await carol.call("POST", "/api/orders", expect=201, key=True, json=basket)
+    paying = await carol.call("POST", f"/api/orders/{placed['id']}/pay", key=True, json={"method": "alipay"})
+    await carol.buyer_pays(paying["trade_no"])
+
+    async def with_code() -> Any:  # fulfilment draws the code on order.paid
+        order = await carol.call("GET", f"/api/orders/{placed['id']}")
+        return order if order["status"] == "PAID" and order.get("pickup") else None
+
+    code = (await eventually(with_code, timeout=20, interval=0.3))["pickup"]["qr_text"]  # scanned at the counter
+    staff = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
+    staff.token = (await staff.call("POST", "/api/merchant/session", json={
+        "username": PICKUP_DEMO["username"], "password": PICKUP_DEMO["password"]}))["token"]
+    await staff.call("POST", f"/api/merchant/orders/{placed['id']}/ready")
+    await wait_status(carol, placed["id"], "READY_FOR_PICKUP")
+    verify = {"code": code, "store_id": PICKUP_DEMO["store_id"]}
+    await staff.call("POST", "/api/merchant/pickups/verify", json=verify)
+    await wait_status(carol, placed["id"], "COMPLETED")
+    again = await staff.call("POST", "/api/merchant/pickups/verify", expect=409, json=verify)
+    assert again["code"] == "pickup_already_verified"
 
 
 async def ship(http: aiohttp.ClientSession, mall: LocalMall, order: dict[str, Any]) -> None:

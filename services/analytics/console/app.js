@@ -18,6 +18,7 @@
   const yuan = (fen) => (fen === null || fen === undefined) ? "–"
     : (fen < 0 ? "-" : "") + "¥" + (Math.abs(fen) / 100).toFixed(2);
   const percent = (rate) => (rate === null || rate === undefined) ? "–" : (rate * 100).toFixed(1) + "%";
+  const hours = (seconds) => (seconds === null || seconds === undefined) ? "–" : (seconds / 3600).toFixed(1) + " h";
   // Metrics count by the shop's calendar (analytics' business time zone), not the browser's: a merchant
   // travelling, or a browser on UTC, must still see the shop's "today".
   const SHOP_TIME_ZONE = "Asia/Shanghai";
@@ -122,6 +123,13 @@
     setKpi("kpi-aov", k.aov_fen, yuan(k.aov_fen));
     setKpi("kpi-redemption", k.coupon_redemption_rate, percent(k.coupon_redemption_rate));
     setKpi("kpi-cost-ratio", k.marketing_cost_ratio, percent(k.marketing_cost_ratio));
+    const f = report.fulfilment;
+    setKpi("kpi-to-shipped", f.to_shipped.median_s, hours(f.to_shipped.median_s));
+    setKpi("kpi-to-delivered", f.to_delivered.median_s, hours(f.to_delivered.median_s));
+    setKpi("kpi-to-picked-up", f.to_picked_up.median_s, hours(f.to_picked_up.median_s));
+    setKpi("kpi-pickup-share", f.pickup.share, percent(f.pickup.share));
+    $("pickup-stores").textContent = f.pickup.by_store.length === 0 ? "No pickups in this range."
+      : "By store: " + f.pickup.by_store.map((s) => `${s.store_id} ${s.orders} (${percent(s.share)})`).join(", ");
 
     draw("chart-gmv", {
       type: "bar",

@@ -24,6 +24,7 @@ from shared.service import DB
 
 routes = web.RouteTableDef()
 MAX_FEN = 100_000_000_00  # Alipay's ceiling: 100 million yuan
+MAX_WEIGHT_G = 1_000_000  # 1 tonne: a parcel, not a container
 Specs = dict[str, str]
 
 
@@ -47,11 +48,12 @@ class SkuBody(Model):
     barcode: str | None = Field(None, max_length=13)
     sellable: bool = True
     stock: int = Field(0, ge=0, le=10_000_000)
+    weight_g: int | None = Field(None, ge=1, le=MAX_WEIGHT_G)  # shipping weight: freight by weight counts it
 
     def draft(self) -> SkuDraft:
         values: dict[str, Any] = {"specs": self.specs, "price_fen": self.price_fen, "stock": self.stock,
                                   "barcode": self.barcode, "deposit_fen": self.deposit_fen,
-                                  "sellable": self.sellable}
+                                  "sellable": self.sellable, "weight_g": self.weight_g}
         if self.id:
             values["id"] = self.id
         return SkuDraft(**values)
@@ -73,6 +75,7 @@ class SkuPatch(Model):
     deposit_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     sellable: bool | None = None
     specs: Specs | None = Field(None, max_length=10)
+    weight_g: int | None = Field(None, ge=1, le=MAX_WEIGHT_G)
 
 
 class StockBody(Model):
@@ -83,7 +86,7 @@ def merchant_sku(row: asyncpg.Record) -> dict[str, Any]:
     return {"id": row["id"], "product_id": row["product_id"], "specs": row["specs"], "price_fen": row["price_fen"],
             "deposit_fen": row["deposit_fen"], "barcode": row["barcode"], "sellable": row["sellable"],
             "available": row["available"], "reserved": row["reserved"], "sold": row["sold"],
-            "revision": row["revision"]}
+            "revision": row["revision"], "weight_g": row["weight_g"]}
 
 
 async def merchant_product(tx: Tx, merchant_id: str, product_id: str) -> dict[str, Any]:
@@ -189,7 +192,8 @@ async def patch_sku(request: web.Request) -> web.Response:
     sku_id = path_id(request, "sku_id", "sku_not_found")
     async with request.app[DB].transaction() as tx:
         row = await commands.change_sku(tx, merchant_id, sku_id, price_fen=body.price_fen,
-                                        deposit_fen=body.deposit_fen, sellable=body.sellable, specs=body.specs)
+                                        deposit_fen=body.deposit_fen, sellable=body.sellable, specs=body.specs,
+                                        weight_g=body.weight_g)
     return json_response(merchant_sku(row))
 
 

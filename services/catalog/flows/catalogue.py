@@ -26,6 +26,7 @@ class SkuDraft:
     barcode: str | None = None
     deposit_fen: int = 0
     sellable: bool = True
+    weight_g: int | None = None  # shipping weight; freight by weight uses the merchant's default without it
     id: str = field(default_factory=lambda: f"sku_{uuid.uuid4().hex[:16]}")
 
 
@@ -106,10 +107,10 @@ async def add_sku(tx: Tx, merchant_id: str, product_id: str, sku: SkuDraft) -> a
 
 async def change_sku(tx: Tx, merchant_id: str, sku_id: str, *, price_fen: int | None = None,
                      deposit_fen: int | None = None, sellable: bool | None = None,
-                     specs: dict[str, str] | None = None) -> asyncpg.Record:
+                     specs: dict[str, str] | None = None, weight_g: int | None = None) -> asyncpg.Record:
     current = await owned_sku(tx, merchant_id, sku_id)
     updated = await store.update_sku(tx.conn, sku_id, price_fen=price_fen, deposit_fen=deposit_fen,
-                                     sellable=sellable, specs=specs)
+                                     sellable=sellable, specs=specs, weight_g=weight_g)
     if updated is None:
         return current
     await emit_sku_changes(tx, [sku_id])
@@ -146,7 +147,8 @@ async def emit_sku_changes(tx: Tx, sku_ids: list[str]) -> None:
         await tx.emit(SkuChanged(
             sku_id=row["sku_id"], product_id=row["product_id"], merchant_id=row["merchant_id"],
             category_id=row["category_id"], name=row["name"], specs=row["specs"], price_fen=row["price_fen"],
-            deposit_fen=row["deposit_fen"], sellable=row["sellable"], revision=row["revision"]))
+            deposit_fen=row["deposit_fen"], sellable=row["sellable"], revision=row["revision"],
+            weight_g=row["weight_g"]))
 
 
 async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:
@@ -160,7 +162,7 @@ async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:
     if existing is not None and existing["product_id"] != product_id:
         raise Refusal("sku_exists", "This SKU id belongs to another product")
     saved = await store.upsert_sku(tx.conn, sku.id, product_id, sku.specs, sku.price_fen, sku.deposit_fen,
-                                   sku.barcode, sku.sellable, sku.stock)
+                                   sku.barcode, sku.sellable, sku.stock, sku.weight_g)
     return saved is not None
 
 

@@ -163,7 +163,8 @@ async def merchant_products(conn: Conn, merchant_id: str, limit: int, offset: in
 
 # --- SKUs ---------------------------------------------------------------------------------------------
 
-SKU_COLUMNS = "id, product_id, specs, price_fen, deposit_fen, barcode, sellable, available, reserved, sold, revision"
+SKU_COLUMNS = ("id, product_id, specs, price_fen, deposit_fen, barcode, sellable, available, reserved, sold, revision, "
+               "weight_g")
 
 
 async def product_skus(conn: Conn, product_id: str) -> list[asyncpg.Record]:
@@ -183,40 +184,44 @@ async def barcode_owner(conn: Conn, barcode: str) -> str | None:
 
 
 UPSERT_SKU = f"""
-INSERT INTO skus AS s (id, product_id, specs, price_fen, deposit_fen, barcode, sellable, available)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO skus AS s (id, product_id, specs, price_fen, deposit_fen, barcode, sellable, available, weight_g)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO UPDATE SET specs = EXCLUDED.specs, price_fen = EXCLUDED.price_fen,
     deposit_fen = EXCLUDED.deposit_fen, barcode = EXCLUDED.barcode, sellable = EXCLUDED.sellable,
-    revision = s.revision + 1
+    weight_g = EXCLUDED.weight_g, revision = s.revision + 1
   WHERE s.product_id = EXCLUDED.product_id
-    AND (s.specs, s.price_fen, s.deposit_fen, s.barcode, s.sellable)
-        IS DISTINCT FROM (EXCLUDED.specs, EXCLUDED.price_fen, EXCLUDED.deposit_fen, EXCLUDED.barcode, EXCLUDED.sellable)
+    AND (s.specs, s.price_fen, s.deposit_fen, s.barcode, s.sellable, s.weight_g)
+        IS DISTINCT FROM (EXCLUDED.specs, EXCLUDED.price_fen, EXCLUDED.deposit_fen, EXCLUDED.barcode, EXCLUDED.sellable,
+                          EXCLUDED.weight_g)
 RETURNING {SKU_COLUMNS}
 """
 
 
 async def upsert_sku(conn: asyncpg.Connection, sku_id: str, product_id: str, specs: dict[str, str], price_fen: int,
-                     deposit_fen: int, barcode: str | None, sellable: bool, initial_stock: int
-                     ) -> asyncpg.Record | None:
+                     deposit_fen: int, barcode: str | None, sellable: bool, initial_stock: int,
+                     weight_g: int | None = None) -> asyncpg.Record | None:
     """Create a SKU (with its first stock) or change it; stock of an existing SKU is left alone.
     Returns the SKU when it was created or changed (its revision grown), None when nothing changed."""
     return await conn.fetchrow(UPSERT_SKU, sku_id, product_id, specs, price_fen, deposit_fen, barcode, sellable,
-                               initial_stock)
+                               initial_stock, weight_g)
 
 
 UPDATE_SKU = f"""
 UPDATE skus AS s SET price_fen = coalesce($2, price_fen), deposit_fen = coalesce($3, deposit_fen),
-    sellable = coalesce($4, sellable), specs = coalesce($5, specs), revision = revision + 1
-WHERE id = $1 AND (coalesce($2, price_fen), coalesce($3, deposit_fen), coalesce($4, sellable), coalesce($5, specs))
-                  IS DISTINCT FROM (price_fen, deposit_fen, sellable, specs)
+    sellable = coalesce($4, sellable), specs = coalesce($5, specs), weight_g = coalesce($6, weight_g),
+    revision = revision + 1
+WHERE id = $1 AND (coalesce($2, price_fen), coalesce($3, deposit_fen), coalesce($4, sellable), coalesce($5, specs),
+                   coalesce($6, weight_g))
+                  IS DISTINCT FROM (price_fen, deposit_fen, sellable, specs, weight_g)
 RETURNING {SKU_COLUMNS}
 """
 
 
 async def update_sku(conn: asyncpg.Connection, sku_id: str, *, price_fen: int | None, deposit_fen: int | None,
-                     sellable: bool | None, specs: dict[str, str] | None) -> asyncpg.Record | None:
+                     sellable: bool | None, specs: dict[str, str] | None, weight_g: int | None = None
+                     ) -> asyncpg.Record | None:
     """Change what was given; None when nothing changed (so no event and no new revision)."""
-    return await conn.fetchrow(UPDATE_SKU, sku_id, price_fen, deposit_fen, sellable, specs)
+    return await conn.fetchrow(UPDATE_SKU, sku_id, price_fen, deposit_fen, sellable, specs, weight_g)
 
 
 async def bump_product_skus(conn: asyncpg.Connection, product_id: str) -> list[asyncpg.Record]:
@@ -234,7 +239,7 @@ async def adjust_stock(conn: asyncpg.Connection, sku_id: str, delta: int) -> asy
 
 SKU_EVENT = """
 SELECT s.id AS sku_id, s.product_id, p.merchant_id, p.category_id, p.name, s.specs, s.price_fen, s.deposit_fen,
-       (s.sellable AND p.active) AS sellable, s.revision
+       (s.sellable AND p.active) AS sellable, s.revision, s.weight_g
 FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ANY($1::text[]) ORDER BY s.id
 """
 

@@ -48,22 +48,26 @@ async def preview(call: Call) -> web.StreamResponse:
     items = [i.model_dump() for i in body.items]
     priced = await call.up.json(call.request, "orders", "POST", "/checkout/price", json={"items": items})
     lines = [{k: line[k] for k in QUOTE_LINE if line.get(k) is not None} for line in priced["lines"]]
-    quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
-        "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
-        "coupon_id": body.coupon_id, "points": body.points or 0})
     try:
         delivery = await delivery_quote(call, priced, body.delivery)
     except (ServiceUnavailable, UpstreamError):
         if body.delivery is not None:
             raise  # a chosen delivery's freight must be known
         delivery = {"freight_fen": 0, "delivery_options": []}  # prices without options beat no preview
-    subtotal, freight = int(priced["subtotal_fen"]), int(delivery["freight_fen"])
+    freight = int(delivery["freight_fen"])
+    # Asked after fulfilment, so that a free-shipping coupon is quoted against this basket's freight.
+    quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
+        "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
+        "coupon_id": body.coupon_id, "points": body.points or 0, "freight_fen": freight})
+    subtotal = int(priced["subtotal_fen"])
+    freight_off = min(int(quote.get("freight_off_fen", 0)), freight)
     # The formula orders confirms the order with, so the preview shows what the buyer will be asked to pay.
-    amounts = payable(subtotal, int(quote.get("discount_fen", 0)), int(quote.get("points_fen", 0)), freight)
+    amounts = payable(subtotal, int(quote.get("discount_fen", 0)), int(quote.get("points_fen", 0)), freight,
+                      freight_off)
     return json_response({"subtotal_fen": subtotal, "discount_fen": amounts.discount_fen,
                           "points_fen": amounts.points_fen, "payable_fen": amounts.payable_fen,
                           "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
-                          "delivery_options": delivery["delivery_options"]})
+                          "freight_off_fen": freight_off, "delivery_options": delivery["delivery_options"]})
 
 
 async def delivery_quote(call: Call, priced: dict[str, Any], choice: DeliveryChoice | None) -> dict[str, Any]:

@@ -128,5 +128,10 @@ OPERATIONS += [
         "Verify a buyer's pickup code (typed, or the scanned QR text) at one of the merchant's stores: once "
         "only; 404 for a code not of this merchant or store, 409 when already used", body=True),
     _op("GET", "/api/merchant/pickup-stores", "merchant_pickup_stores", "fulfilment", "/merchant/pickup-stores",
-        "The merchant's stores that offer pickup", answer=Items),
+        "The merchant's active stores with their pickup settings (pickup_enabled, open_hours, product_ids)",
+        answer=Items),
+    _op("PUT", "/api/merchant/pickup-stores/{id}", "merchant_set_pickup_store", "fulfilment",
+        "/merchant/pickup-stores/{id}", "Set a store's pickup: pickup_enabled, open_hours (\"09:00-21:00\") and "
+        "product_ids it hands over (null: all products); a basket with other goods cannot be picked up there",
+        body=True),
 ]

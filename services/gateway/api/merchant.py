@@ -6,11 +6,11 @@ that merchant's data and validates the bodies (their fields are in each service'
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from services.gateway.models import Anything, Items, OrderStatus
+from services.gateway.models import Answer, Anything, Items, OrderStatus
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
@@ -41,6 +41,45 @@ class TopQuery(RangeQuery):
     limit: int | None = Field(default=None, ge=1, le=100)
 
 
+class StageTimes(Answer):
+    """How long paid orders took to reach a stage: orders that reached it in the range, the median and 90th
+    percentile of their seconds since payment (null without orders), and the same per shop day of reaching it."""
+
+    orders: int
+    median_s: int | None
+    p90_s: int | None
+    daily: list[dict[str, Any]]
+
+
+class StorePickups(Answer):
+    store_id: str
+    orders: int
+    share: float | None  # of all paid orders with a delivery
+
+
+class PickupShare(Answer):
+    orders: int  # paid in range with a delivery (express or pickup)
+    pickup_orders: int
+    share: float | None
+    by_store: list[StorePickups]
+
+
+class FulfilmentMetrics(Answer):
+    to_shipped: StageTimes
+    to_delivered: StageTimes
+    to_picked_up: StageTimes
+    pickup: PickupShare
+
+
+class MetricsOut(Answer):
+    """Definitions: services/analytics/METRICS.md."""
+
+    merchant_id: str
+    kpis: dict[str, Any]
+    daily: list[dict[str, Any]]
+    fulfilment: FulfilmentMetrics
+
+
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -69,7 +108,7 @@ OPERATIONS = [
     _op("POST", "/api/merchant/products/{id}/skus", "merchant_create_sku", "catalog",
         "/merchant/products/{id}/skus", "Add a SKU", body=True, status=201, key=True),
     _op("PATCH", "/api/merchant/skus/{id}", "merchant_update_sku", "catalog", "/merchant/skus/{id}",
-        "Change a SKU (price, deposit, sellable, specs)", body=True),
+        "Change a SKU (price, deposit, sellable, specs, weight_g)", body=True),
     _op("POST", "/api/merchant/skus/{id}/stock", "merchant_adjust_stock", "catalog",
         "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True, key=True),
     _op("GET", "/api/merchant/blocked-terms", "merchant_blocked_terms", "catalog", "/merchant/blocked-terms",
@@ -107,7 +146,8 @@ OPERATIONS = [
     _op("POST", "/api/merchant/store-codes", "merchant_store_code", "marketing", "/merchant/store-codes",
         "A signed, expiring claim code for a store's coupon", body=True, status=201),
     _op("GET", "/api/merchant/metrics", "merchant_metrics", "analytics", "/merchant/metrics",
-        "Sales, conversion by entry point, coupons, retention", query=RangeQuery),
+        "Sales, conversion by entry point, coupons, retention, fulfilment (time from paid to shipped, delivered and "
+        "picked up; pickup share by store)", query=RangeQuery, answer=MetricsOut),
     _op("GET", "/api/merchant/metrics/top-products", "merchant_top_products", "analytics",
         "/merchant/metrics/top-products", "Best sellers in a date range", query=TopQuery),
 ]

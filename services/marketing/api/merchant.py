@@ -44,7 +44,7 @@ class CampaignBody(Model):
 class TemplateBody(Model):
     name: str = Field(min_length=1, max_length=100)
     channel: Literal["public", "store_code", "fission_sharer", "fission_friend"] = "public"
-    kind: Literal["fixed", "percent"]
+    kind: Literal["fixed", "percent", "free_shipping"]  # free_shipping: waives express freight up to cap_fen
     amount_fen: int | None = Field(default=None, gt=0, le=300_000)            # Alipay FIX: ≤ ¥3000
     threshold_fen: int = Field(default=0, ge=0, le=5_000_000)                  # floor_amount ≤ ¥50000
     percent_off_bp: int | None = Field(default=None, ge=1, le=9_999)
@@ -64,6 +64,10 @@ class TemplateBody(Model):
         if self.kind == "percent" and (self.percent_off_bp is None or self.cap_fen is None
                                        or self.amount_fen is not None):
             raise ValueError("a percent coupon needs percent_off_bp and cap_fen, and no amount_fen")
+        if self.kind == "free_shipping" and (self.cap_fen is None or self.amount_fen is not None
+                                             or self.percent_off_bp is not None):
+            raise ValueError("a free_shipping coupon needs cap_fen (the most freight it waives), and neither "
+                             "amount_fen nor percent_off_bp")
         if (self.valid_until is None) == (self.valid_days is None):
             raise ValueError("give exactly one of valid_until (absolute) and valid_days (relative to the claim)")
         if self.channel == "store_code" and self.store_id is None:

@@ -29,6 +29,7 @@ class QuoteBody(Model):
     subtotal_fen: int = Field(gt=0, le=10_000_000_000)
     coupon_id: str | None = Field(default=None, max_length=64)
     points: int = Field(default=0, ge=0, le=100_000_000)
+    freight_fen: int = Field(default=0, ge=0, le=10_000_000_000)  # of the chosen delivery: free shipping waives it
 
 
 @routes.post("/quote")
@@ -37,7 +38,7 @@ async def quote(request: web.Request) -> web.Response:
     user = user_id(request)
     body = await parse_body(request, QuoteBody)
     at = now(request)
-    cart = Cart(merchant_id=body.merchant_id, subtotal_fen=body.subtotal_fen, lines=[
+    cart = Cart(merchant_id=body.merchant_id, subtotal_fen=body.subtotal_fen, freight_fen=body.freight_fen, lines=[
         CartLine(sku_id=x.sku_id, product_id=x.product_id, qty=x.qty, unit_price_fen=x.unit_price_fen,
                  category_id=x.category_id) for x in body.lines])
     async with db(request).pool.acquire() as conn:
@@ -49,6 +50,7 @@ async def quote(request: web.Request) -> web.Response:
         usable = pricing.usable_for_cart(await coupons_db.usable_coupons(conn, user, at), cart)
     return json_response({
         "discount_fen": priced.discount_fen, "points": priced.points, "points_fen": priced.points_fen,
+        "freight_off_fen": priced.freight_off_fen,
         "coupon_id": priced.coupon_id, "best_coupon_id": usable[0][0]["id"] if usable else None,
-        "usable_coupons": [{**coupon_view(row, at), "name": row["name"], "discount_fen": off}
-                           for row, off in usable]})
+        "usable_coupons": [{**coupon_view(row, at), "name": row["name"], "discount_fen": off.goods_fen,
+                            "freight_off_fen": off.freight_fen} for row, off in usable]})

@@ -9,7 +9,7 @@ from typing import Literal
 
 from shared.money import MIN_PAYABLE_FEN, percent_of
 
-Kind = Literal["fixed", "percent"]
+Kind = Literal["fixed", "percent", "free_shipping"]  # free_shipping: waives freight up to cap_fen
 
 
 class Rejection(Exception):
@@ -29,7 +29,7 @@ class Rule:
     amount_fen: int | None = None        # fixed: amount off
     threshold_fen: int = 0               # 满减: the eligible amount must reach this
     percent_off_bp: int | None = None    # percent: share off in basis points (1500 = 15% off, "8.5折")
-    cap_fen: int | None = None           # percent: at most this much off
+    cap_fen: int | None = None           # percent: at most this much off; free_shipping: most freight waived
     merchant_id: str | None = None       # None: any merchant
     category_id: str | None = None       # None: every line
 
@@ -55,6 +55,7 @@ class Cart:
     merchant_id: str
     lines: Sequence[CartLine]
     subtotal_fen: int
+    freight_fen: int = 0  # the express freight of the chosen delivery (what a free-shipping coupon waives)
 
 
 def eligible_fen(rule: Rule, cart: Cart) -> int:
@@ -66,16 +67,48 @@ def eligible_fen(rule: Rule, cart: Cart) -> int:
     return sum(line.qty * line.unit_price_fen for line in cart.lines if line.category_id == rule.category_id)
 
 
-def discount_fen(rule: Rule, cart: Cart) -> int:
-    """What the coupon takes off this cart; raises Rejection when it does not apply.
-
-    Never more than the eligible amount, and never so much that nothing is left to pay.
-    """
+def _eligible_base(rule: Rule, cart: Cart) -> int:
     base = eligible_fen(rule, cart)
     if base <= 0:
         raise Rejection("coupon_not_applicable", "the coupon does not cover anything in this order")
     if base < rule.threshold_fen:
         raise Rejection("below_threshold", f"the coupon needs {rule.threshold_fen} fen of eligible goods")
+    return base
+
+
+@dataclass(frozen=True)
+class Off:
+    """What a coupon takes off: from the goods, or from the freight (only a free-shipping coupon)."""
+
+    goods_fen: int
+    freight_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.goods_fen + self.freight_fen
+
+
+def coupon_off(rule: Rule, cart: Cart) -> Off:
+    """A free-shipping coupon waives the freight (up to its cap) and takes nothing off the goods; any other
+    coupon takes off the goods only (`discount_fen`). Raises Rejection when the coupon does not apply: a
+    free-shipping coupon needs freight to waive (express, not free already)."""
+    if rule.kind != "free_shipping":
+        return Off(discount_fen(rule, cart))
+    _eligible_base(rule, cart)  # scope and threshold, on the goods as for every coupon
+    if cart.freight_fen <= 0:
+        raise Rejection("coupon_not_applicable", "this order has no freight to waive")
+    assert rule.cap_fen is not None
+    return Off(0, min(cart.freight_fen, rule.cap_fen))
+
+
+def discount_fen(rule: Rule, cart: Cart) -> int:
+    """What the coupon takes off the goods of this cart; raises Rejection when it does not apply.
+
+    Never more than the eligible amount, and never so much that nothing is left to pay.
+    """
+    base = _eligible_base(rule, cart)
+    if rule.kind == "free_shipping":
+        return 0
     if rule.kind == "fixed":
         assert rule.amount_fen is not None
         off = rule.amount_fen

@@ -102,7 +102,8 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: async
         "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
         "delivered_at": order["delivered_at"], "auto_confirm_at": order["auto_confirm_at"],
         "completed_at": order["completed_at"], "reason": order["reason"],
-        "freight_fen": order["freight_fen"], "delivery": order["delivery"],
+        "freight_fen": order["freight_fen"], "freight_off_fen": order["freight_off_fen"],
+        "delivery": order["delivery"],
     }
 
 

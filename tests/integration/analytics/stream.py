@@ -13,7 +13,7 @@ from shared.events import Event, EventData
 from shared.events.common import Line
 from shared.events.gateway import UserActive
 from shared.events.marketing import CouponClaimed, CouponRedeemed
-from shared.events.orders import OrderCancelled, OrderConfirmed, OrderPlaced
+from shared.events.orders import Delivery, OrderCancelled, OrderConfirmed, OrderPlaced
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from tests.support import eventually
 
@@ -36,9 +36,10 @@ def line(product_id: str, qty: int, unit_price_fen: int) -> Line:
 
 
 def placed(order_id: str, user: str, merchant: str, entry: str, lines: list[Line],
-           coupon_id: str | None = None) -> OrderPlaced:
+           coupon_id: str | None = None, delivery: Delivery | None = None) -> OrderPlaced:
     return OrderPlaced(order_id=order_id, user_id=user, merchant_id=merchant, lines=lines, entry=entry,  # type: ignore[arg-type]
-                       subtotal_fen=sum(x.qty * x.unit_price_fen for x in lines), coupon_id=coupon_id)
+                       subtotal_fen=sum(x.qty * x.unit_price_fen for x in lines), coupon_id=coupon_id,
+                       delivery=delivery)
 
 
 def confirmed(order_id: str, user: str, merchant: str, entry: str, subtotal_fen: int, discount_fen: int = 0,

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
+from shared.events.orders import Delivery, OrderPaid, OrderPickedUp, OrderShipped
 from tests.integration.analytics.stream import (
     active,
     claimed,
@@ -55,17 +56,25 @@ def purchase_run() -> list[Any]:
         active("u1", today, "search", MERCHANT), active("u2", today, "scan", MERCHANT),
         active("u3", today, "member_card", None),
         claimed("c1", "u1", MERCHANT), claimed("c2", "u2", MERCHANT),
-        placed("o1", "u1", MERCHANT, "search", [tea], coupon_id="c1"),
+        placed("o1", "u1", MERCHANT, "search", [tea], coupon_id="c1",
+               delivery=Delivery(method="pickup", store_id="sto-west")),
         confirmed("o1", "u1", MERCHANT, "search", 17_600, discount_fen=1_000),
         paid("p1", "o1", "u1", MERCHANT, "alipay", 16_600), redeemed("c1", "o1", "u1", MERCHANT, 1_000),
-        placed("o2", "u2", MERCHANT, "scan", [pot]),
+        placed("o2", "u2", MERCHANT, "scan", [pot], delivery=Delivery(method="express")),
         confirmed("o2", "u2", MERCHANT, "scan", 39_900, points_fen=500),
         paid("p2", "o2", "u2", MERCHANT, "huabei", 39_400, installments=3),
-        placed("o3", "u3", MERCHANT, "member_card", [cups]),
+        placed("o3", "u3", MERCHANT, "member_card", [cups], delivery=Delivery(method="express")),
         confirmed("o3", "u3", MERCHANT, "member_card", 12_900),
         paid("p3", "o3", "u3", MERCHANT, "balance", 12_900),
     ]
-    return [envelope(data, now) for data in events]
+    # Fulfilment: all three paid 3 h ago; o2 shipped 2 h after payment, o1 picked up after 1 h.
+    who = {o: {"order_id": o, "user_id": u, "merchant_id": MERCHANT} for o, u in (("o1", "u1"), ("o2", "u2"),
+                                                                                  ("o3", "u3"))}
+    moments = [envelope(OrderPaid(**who[o], payable_fen=1, method="alipay"), now - timedelta(hours=3))
+               for o in who]
+    moments += [envelope(OrderShipped(**who["o2"]), now - timedelta(hours=1)),
+                envelope(OrderPickedUp(**who["o1"], store_id="sto-west"), now - timedelta(hours=2))]
+    return [envelope(data, now) for data in events] + moments
 
 
 def gateway_stand_in(analytics: TestClient) -> web.Application:
@@ -164,6 +173,11 @@ async def test_staff_sees_charts_of_a_purchase_run(settings_for, start_app, data
             await _assert_kpi(page, "kpi-aov", kpis["aov_fen"], yuan(22_967))
             await _assert_kpi(page, "kpi-redemption", kpis["coupon_redemption_rate"], "50.0%")
             await _assert_kpi(page, "kpi-cost-ratio", kpis["marketing_cost_ratio"], "2.2%")  # 1 500 / 68 900
+            await _assert_kpi(page, "kpi-to-shipped", 7_200, "2.0 h")
+            await _assert_kpi(page, "kpi-to-delivered", None, "–")
+            await _assert_kpi(page, "kpi-to-picked-up", 3_600, "1.0 h")
+            await _assert_kpi(page, "kpi-pickup-share", api["fulfilment"]["pickup"]["share"], "33.3%")  # 1 of 3
+            assert await page.get_by_test_id("pickup-stores").inner_text() == "By store: sto-west 1 (33.3%)"
 
             drawn = await _chart_data(page)
             assert sum(drawn["chart-gmv"]) == 689.0

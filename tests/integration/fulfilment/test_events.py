@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seeds.catalog import products
 from seeds.fulfilment import seed
 from shared.db import Database, create_pool, service_dsn
 from shared.events.common import Line
@@ -79,6 +80,12 @@ async def test_the_demo_seed_gives_templates_and_pickup_stores_once(fulfilment: 
         await pool.close()
     status, stores = await fulfilment.call("GET", "/merchant/pickup-stores", merchant="mch_001")
     assert [s["store_id"] for s in stores["items"]] == ["sto_001", "sto_002", "sto_003", "sto_004"]
+    assert {(s["pickup_enabled"], s["open_hours"], s["product_ids"]) for s in stores["items"]} == {
+        (True, "09:00-21:00", None)}  # every product, the usual hours
+    _, tea_stores = await fulfilment.call("GET", "/merchant/pickup-stores", merchant="mch_002")
+    counter = next(s for s in tea_stores["items"] if s["store_id"] == "sto_007")
+    assert counter["open_hours"] == "10:00-22:00" and counter["product_ids"]  # the tea counter
+    assert all(p.category_id == "cat_tea" for p in products() if p.id in counter["product_ids"])
     _, own = await fulfilment.call("GET", "/merchant/freight-template", merchant="mch_003")
     assert [r["provinces"] for r in own["rules"]] == [["33"]]
     status, quote = await fulfilment.call("POST", "/delivery/quote", user="u1", json={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 from tests.integration.gateway.conftest import Mall
@@ -61,6 +62,12 @@ async def test_pickup_code_is_verified_once_at_the_merchants_store_and_completes
         resp = await gw.post(ready_path, headers=staff)
         assert resp.status == 200 and (await resp.json())["state"] == "ready"
 
+    async def ready_for_pickup() -> bool:  # orders moves the order on pickup.ready
+        found = await (await gw.get(f"/api/orders/{order['id']}", headers=mall.user())).json()
+        return found["status"] == "READY_FOR_PICKUP"
+
+    await eventually(ready_for_pickup, timeout=15)
+
     async def verify(body: dict[str, str], who: dict[str, str] = staff) -> Any:
         return await gw.post("/api/merchant/pickups/verify", json=body,
                              headers={**who, "Idempotency-Key": uuid.uuid4().hex})
@@ -88,6 +95,19 @@ async def test_pickup_code_is_verified_once_at_the_merchants_store_and_completes
     await eventually(completed, timeout=15)
     again = await verify({"code": pickup["code"], "store_id": "sto_lake"})
     assert (again.status, (await again.json())["code"]) == (409, "pickup_already_verified")
+
+    today = date.today()
+    span = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+
+    async def counted() -> Any:  # analytics learns the pickup from order.paid and order.picked_up
+        resp = await gw.get("/api/merchant/metrics", params=span, headers=staff)
+        assert resp.status == 200, await resp.text()
+        metrics = (await resp.json())["fulfilment"]
+        return metrics if metrics["to_picked_up"]["orders"] == 1 else None
+
+    metrics = await eventually(counted, timeout=15)
+    assert metrics["pickup"]["by_store"] == [{"store_id": "sto_lake", "orders": 1, "share": 1.0}]
+    assert metrics["to_picked_up"]["median_s"] >= 0
     resp = await gw.post(ready_path, headers=staff)
     assert (resp.status, (await resp.json())["code"]) == (409, "pickup_closed")
 

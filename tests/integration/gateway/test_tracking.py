@@ -13,6 +13,7 @@ import pytest
 
 from shared.clock import ManualClock
 from shared.kuaidi100 import sign
+from shared.service import DB
 from tests.integration.gateway.conftest import KUAIDI100_SALT, Mall
 from tests.integration.gateway.test_delivery import setup
 from tests.integration.gateway.test_pickup import pay, place
@@ -137,7 +138,17 @@ async def test_a_push_with_a_bad_signature_changes_nothing(mall: Mall) -> None:
 
 
 async def test_a_push_for_an_unknown_waybill_is_answered_and_changes_nothing(mall: Mall) -> None:
-    param = json.dumps({"status": "polling", "lastResult": {"state": "0", "com": "yuantong", "nu": "YT0000000000000",
-                                                            "data": []}})
-    resp = await mall.gateway.post("/api/logistics/notify", data={"param": param, "sign": sign(param, KUAIDI100_SALT)})
-    assert (resp.status, (await resp.json())["result"]) == (200, True)
+    order = await shipped_order(mall)
+    before = await tracking(mall, order["id"])
+    # Signed for, but of a waybill the mall never shipped (another carrier, and our number at another carrier).
+    for com, nu in (("yuantong", "YT0000000000000"), ("zhongtong", WAYBILL)):
+        param = json.dumps({"status": "shutdown", "lastResult": {"state": "3", "com": com, "nu": nu, "data": [
+            {"time": "2026-01-02 10:00:00", "context": "快件已签收", "ftime": "2026-01-02 10:00:00"}]}},
+            ensure_ascii=False)
+        resp = await mall.gateway.post("/api/logistics/notify",
+                                       data={"param": param, "sign": sign(param, KUAIDI100_SALT)})
+        assert (resp.status, (await resp.json())["result"]) == (200, True)  # so 快递100 stops pushing it
+    assert await tracking(mall, order["id"]) == before
+    assert (await order_status(mall, order["id"]))["status"] == "SHIPPED"
+    db = mall.services["fulfilment"].server.app[DB]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'shipment.delivered'") == 0

@@ -90,9 +90,31 @@ def test_the_alipay_sandbox_and_development_mode_appear_only_in_dev():
             assert "sandbox" not in text.lower() and "development" not in text, path
     dev = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
     assert "MALL_ENV=development" in dev["configMapGenerator"][0]["literals"]
-    sandbox = manifests("Deployment", K8S / "overlays" / "dev")["alipay-sandbox"]
-    env = {v["name"]: v.get("value") for v in sandbox["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert env["MALL_ENV"] == "development"
+    for name in ("alipay-sandbox", "logistics-sandbox"):
+        sandbox = manifests("Deployment", K8S / "overlays" / "dev")[name]
+        env = {v["name"]: v.get("value") for v in sandbox["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["MALL_ENV"] == "development"
+
+
+def test_dev_tracks_parcels_at_the_logistics_sandbox_which_pushes_to_the_gateway():
+    dev = yaml.safe_load((K8S / "overlays" / "dev" / "kustomization.yaml").read_text())
+    literals = dict(entry.split("=", 1) for entry in dev["configMapGenerator"][0]["literals"])
+    assert literals["MALL_KUAIDI100_URL"] == "http://logistics-sandbox:8080/poll"
+    assert literals["MALL_KUAIDI100_CALLBACK_URL"] == "http://gateway:8080/api/logistics/notify"
+    assert "logistics-sandbox.yaml" in dev["resources"]
+    overlay = K8S / "overlays" / "dev"
+    container = manifests("Deployment", overlay)["logistics-sandbox"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "services.logistics_sandbox"]
+    key = next(v for v in container["env"] if v["name"] == "MALL_KUAIDI100_KEY")  # the key fulfilment sends
+    assert key["valueFrom"]["secretKeyRef"] == {"name": "mall-secrets", "key": "MALL_KUAIDI100_KEY"}
+    assert manifests("Service", overlay)["logistics-sandbox"]["spec"]["ports"][0]["port"] == 8080
+    policies = manifests("NetworkPolicy", overlay)
+    only_fulfilment = policies["logistics-sandbox"]["spec"]["ingress"][0]["from"]
+    assert only_fulfilment == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "fulfilment"}}}]
+    pushes = policies["gateway-from-logistics-sandbox"]["spec"]
+    assert pushes["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "gateway"}
+    assert pushes["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "logistics-sandbox"}}}]
 
 
 def test_network_policies_let_only_the_gateway_reach_the_services_and_only_the_ingress_reach_the_gateway():

@@ -96,3 +96,14 @@ def test_a_shipped_order_is_delivered_once_then_completes_or_goes_to_a_refund():
     for not_on_the_road in (Status.PAID, Status.DELIVERED, Status.COMPLETED, Status.REFUND_REQUESTED):
         with pytest.raises(Refusal):
             transition(not_on_the_road, Action.DELIVER)
+
+
+def test_a_pickup_order_is_ready_then_picked_up_and_refunded_at_once_while_it_waits():
+    assert transition(Status.PAID, Action.READY) is Status.READY_FOR_PICKUP
+    assert transition(Status.READY_FOR_PICKUP, Action.PICK_UP) is Status.COMPLETED
+    assert transition(Status.PAID, Action.PICK_UP) is Status.COMPLETED  # verified before ready arrived
+    assert refund_route(Status.READY_FOR_PICKUP, None, NOW, WEEK) == "approve_now"
+    assert transition(Status.REFUND_REQUESTED, Action.FAIL_REFUND,
+                      back_to="READY_FOR_PICKUP") is Status.READY_FOR_PICKUP
+    with pytest.raises(Refusal):
+        transition(Status.READY_FOR_PICKUP, Action.SHIP)

@@ -62,6 +62,12 @@ def test_payable_never_falls_below_one_fen_coupon_cut_first():
     assert payable(1, 0, 0).payable_fen == 1
 
 
+def test_freight_is_added_after_the_goods_less_what_a_free_shipping_coupon_waives():
+    assert payable(1000, 1200, 0, freight_fen=800).payable_fen == 1 + 800  # the coupon does not reach freight
+    assert payable(1000, 0, 0, freight_fen=1200, freight_off_fen=1000).payable_fen == 1000 + 200
+    assert payable(1000, 0, 0, freight_fen=500, freight_off_fen=1000).payable_fen == 1000  # never below free
+
+
 def test_freight_is_added_after_the_floor():
     # Coupons and points apply to the goods only: a coupon worth more than the goods still leaves the freight.
     amounts = payable(1000, 5000, 300, freight_fen=800)
