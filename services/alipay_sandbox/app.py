@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX, add_routes
+from services.alipay_sandbox import pages
 from services.alipay_sandbox.domain import Sandbox
 from services.alipay_sandbox.notifier import Notifier
 from services.alipay_sandbox.settings import SandboxSettings
@@ -24,6 +25,7 @@ def create_app(settings: SandboxSettings) -> web.Application:
     app.cleanup_ctx.append(_notifier)
     app.router.add_get("/healthz", _healthz)
     add_routes(app)
+    pages.add_routes(app)
     return app
 
 

@@ -19,6 +19,7 @@ from services.gateway.sessions import KEYRING, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.clock import Clock
+from shared.edge import PAGE_CSP
 from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
 from shared.service import DB, create_service_app
 
@@ -30,6 +31,7 @@ CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-En
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
 OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
+CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 def cors_middleware(origins: list[str]) -> Callable[..., object]:
@@ -92,6 +94,7 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
 
     app.router.add_get("/api/openapi.json", openapi)
     _serve_console(app, Path(settings.console_dir))
+    _serve_client(app, Path(settings.client_dir))
     return app
 
 
@@ -127,6 +130,28 @@ def _console_index(folder: Path) -> Handler:
         return web.FileResponse(page)
 
     return index
+
+
+def _serve_client(app: web.Application, folder: Path) -> None:
+    """The mini-program's H5 build from MALL_CLIENT_DIR at /m/ (its router lives in the URL's fragment, so
+    every page is /m/index.html). Its UI components add their styles at run time: the page's policy allows
+    inline styles, nothing else more than the console's."""
+    root = folder.resolve()
+
+    async def redirect(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/m/")
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        if not (root / "index.html").is_file():
+            raise NotFound("The mini-program's H5 build is missing: run `npm run build:h5` in client/ or set "
+                           "MALL_CLIENT_DIR", code="client_not_built")
+        wanted = (root / (request.match_info["path"] or "index.html")).resolve()
+        if not wanted.is_relative_to(root) or not wanted.is_file():
+            raise NotFound("No such file")
+        return web.FileResponse(wanted, headers={"Content-Security-Policy": CLIENT_CSP})
+
+    app.router.add_get("/m", redirect)
+    app.router.add_get("/m/{path:.*}", serve)
 
 
 def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIterator[None]]:
