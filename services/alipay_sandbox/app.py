@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX, add_routes
 from services.alipay_sandbox import pages
+from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX, add_routes
 from services.alipay_sandbox.domain import Sandbox
 from services.alipay_sandbox.notifier import Notifier
 from services.alipay_sandbox.settings import SandboxSettings

@@ -31,7 +31,9 @@ CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-En
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
 OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
-CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# The H5 build's UI components add their styles and icon font at run time (inline styles, a data: font).
+CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+    "font-src 'self'", "font-src 'self' data:")
 
 
 def cors_middleware(origins: list[str]) -> Callable[..., object]:
@@ -134,8 +136,7 @@ def _console_index(folder: Path) -> Handler:
 
 def _serve_client(app: web.Application, folder: Path) -> None:
     """The mini-program's H5 build from MALL_CLIENT_DIR at /m/ (its router lives in the URL's fragment, so
-    every page is /m/index.html). Its UI components add their styles at run time: the page's policy allows
-    inline styles, nothing else more than the console's."""
+    every page is /m/index.html). Its policy is the console's plus inline styles and data: fonts (CLIENT_CSP)."""
     root = folder.resolve()
 
     async def redirect(_: web.Request) -> web.Response:

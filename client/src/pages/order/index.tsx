@@ -59,6 +59,10 @@ export default function OrderPage () {
     idempotent: true, body: { reason: '不想要了', lines: [{ line_id: line.id, qty: line.qty }] }
   }))
 
+  const refundAll = () => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
+    idempotent: true, body: { reason: '不想要了' }
+  }))
+
   if (!order) return <View className='page'><ErrorLine message={error} />{!error && <Loading />}</View>
   return (
     <View className='page' data-testid='order' data-status={order.status}>
@@ -114,6 +118,7 @@ export default function OrderPage () {
       <View className='bottom-bar'>
         {order.status === 'AWAITING_PAYMENT' && <View className='btn-ghost' onClick={() => act('订单已取消。', () => api('POST', `/api/orders/${id}/cancel`, { idempotent: true }))}>取消订单</View>}
         {order.status === 'AWAITING_PAYMENT' && <View className='btn' onClick={pay}>去付款</View>}
+        {REFUNDABLE.has(order.status) && !order.lines.some(l => l.id) && <View className='btn-ghost' data-testid='refund-order' onClick={refundAll}>申请退款</View>}
         {(order.status === 'SHIPPED' || order.status === 'DELIVERED') && <View className='btn' onClick={() => act('已确认收货。', () => api('POST', `/api/orders/${id}/confirm-receipt`, { idempotent: true }))}>确认收货</View>}
         <View className='btn-ghost' onClick={() => Taro.switchTab({ url: '/pages/home/index' })}>继续逛逛</View>
       </View>
