@@ -46,13 +46,17 @@ async def test_the_cashier_shows_the_trade_pays_it_and_goes_back(sandbox, alipay
                                          notify_url=str(merchant.make_url("/notify")), buyer_id="2088102116773037",
                                          hb_fq_num=3, hb_fq_seller_percent=100)
     back = "http://127.0.0.1:8080/m/#/pages/paid/index?order_id=o1"
-    page = await (await sandbox.client.get("/sandbox/cashier", params={"trade_no": trade_no, "return_url": back})).text()
+    shown = await sandbox.client.get("/sandbox/cashier", params={"trade_no": trade_no, "return_url": back})
+    page = await shown.text()
     assert "¥4588.00" in page and "花呗分期：3 期" in page and "确认付款" in page
     paid = await sandbox.client.post("/sandbox/cashier", data={"trade_no": trade_no, "return_url": back},
                                      allow_redirects=False)
     assert paid.status == 303 and paid.headers["Location"] == back
     assert (await sandbox.trade(trade_no))["status"] == "TRADE_SUCCESS"
-    await eventually(lambda: received or None, timeout=5)
+    async def notified() -> bool:
+        return bool(received)
+
+    await eventually(notified, timeout=5)
     assert received[0]["trade_no"] == trade_no and received[0]["trade_status"] == "TRADE_SUCCESS"
     again = await sandbox.client.post("/sandbox/cashier", data={"trade_no": trade_no, "return_url": back},
                                       allow_redirects=False)
