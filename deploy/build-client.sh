@@ -25,6 +25,9 @@ for target in "$@"; do
   started=$(date +%s)
   rm -rf "dist/$target"
   npx taro build --type "$target" >&2
+  if [ "$target" = h5 ]; then  # compressed copies, which the gateway sends to browsers that accept gzip
+    find dist/h5 -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' \) -exec gzip -9 -k -f {} +
+  fi
   touch "$stamp"
   echo "client: built dist/$target in $(( $(date +%s) - started ))s" >&2
 done

@@ -94,12 +94,20 @@ async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path):
             await journey.sees_the_success_page(payable)
             await journey.sees_the_pickup_code()
             await journey.asks_for_a_refund()
-            assert not [p for p in problems if "Content Security Policy" in p or "page error" in p], problems
+            assert not [p for p in problems if blocked_or_broken(p)], problems
             timing = await home_page_on_a_throttled_phone(context, gateway)
         finally:
             await browser.close()
     report(shots, timing)
     assert timing["usable_ms"] > 0
+
+
+def blocked_or_broken(console_error: str) -> bool:
+    """A script error, or something the page's policy stopped. Not counted: the tab bar's links, whose
+    `href="javascript:;"` is a no-op the policy refuses (their click handler does the switching)."""
+    if "Running the JavaScript URL" in console_error:
+        return False
+    return "Content Security Policy" in console_error or console_error.startswith("page error")
 
 
 class Journey:
@@ -198,7 +206,7 @@ class Journey:
         await self.by("refund-order").click()
         await self.by("notice").wait_for(timeout=WAIT_MS)
         await self.page.locator('[data-testid="order"][data-status="REFUND_REQUESTED"]').wait_for(timeout=WAIT_MS)
-        await self.by("refunds").wait_for(timeout=WAIT_MS)
+        assert await self.by("order-status").inner_text() == "退款中"
         await self.shot("order-refund")
 
 
@@ -215,10 +223,16 @@ async def home_page_on_a_throttled_phone(context: Any, gateway: str) -> dict[str
     await page.goto(gateway + "/m/#/pages/home/index", wait_until="commit")
     await page.locator('[data-testid="recommended"] [data-testid="product-card"]').first.wait_for(timeout=60_000)
     usable = await page.evaluate("performance.now()")
-    transferred = await page.evaluate(
-        "performance.getEntriesByType('resource').reduce((n, e) => n + (e.transferSize || 0), 0)"
-        " + performance.getEntriesByType('navigation')[0].transferSize")
+    parts = await page.evaluate("""() => {
+        const loaded = performance.getEntriesByType('resource');
+        const end = names => Math.round(Math.max(0, ...loaded.filter(names).map(e => e.responseEnd)));
+        return {
+            transferred_bytes: loaded.reduce((n, e) => n + (e.transferSize || 0), 0)
+                + performance.getEntriesByType('navigation')[0].transferSize,
+            scripts_and_styles_loaded_ms: end(e => /[.](js|css)$/.test(e.name)),
+            api_home_answered_ms: end(e => e.name.includes('/api/home')),
+        };
+    }""")
     await page.close()
     return {"usable_ms": round(usable), "budget_ms": HOME_BUDGET_MS, "within_budget": usable <= HOME_BUDGET_MS,
-            "transferred_bytes": transferred, "network": "slow 4G (150 ms RTT, 1.6 Mbit/s)",
-            "cpu_slowdown": CPU_SLOWDOWN}
+            **parts, "network": "slow 4G (150 ms RTT, 1.6 Mbit/s)", "cpu_slowdown": CPU_SLOWDOWN}
