@@ -103,7 +103,8 @@ export default function OrderPage () {
           </View>
         ))}
         <View className='row'><Text>商品金额</Text><Text>{formatFen(order.subtotal_fen)}</Text></View>
-        <View className='row'><Text>优惠</Text><Text>-{formatFen(order.discount_fen + order.points_fen)}</Text></View>
+        <View className='row'><Text>优惠券</Text><Text>-{formatFen(order.discount_fen)}</Text></View>
+        <View className='row'><Text>积分抵扣</Text><Text>-{formatFen(order.points_fen)}</Text></View>
         {order.freight_fen !== undefined && <View className='row'><Text>运费</Text><Text>{formatFen(order.freight_fen)}</Text></View>}
         <View className='row'><Text>实付</Text><Price fen={order.payable_fen} testId='order-payable' /></View>
       </View>

@@ -33,11 +33,11 @@ export default function ProductPage () {
     }, e => setError(messageOf(e)))
   }, [id])
 
-  useEffect(() => { // the Huabei plans the merchant offers at this SKU's price
+  useEffect(() => { // the Huabei plans the merchant offers at this SKU's price (checkout shows the order's)
     if (!product || !sku) return
-    api<{ plans: Plan[] }>('GET', '/api/installment-plans', { query: { amount_fen: sku.price_fen * qty, merchant_id: product.merchant_id } })
+    api<{ plans: Plan[] }>('GET', '/api/installment-plans', { query: { amount_fen: sku.price_fen, merchant_id: product.merchant_id } })
       .then(answer => setPlans(answer.plans), () => setPlans([]))
-  }, [product, sku, qty])
+  }, [product, sku])
 
   async function addToCart () {
     if (!sku) return
