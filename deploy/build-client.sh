@@ -12,8 +12,10 @@ if ! command -v npm >/dev/null 2>&1; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >&2
 fi
 # client/.npmrc keeps install scripts off: the native parts come as registry packages for this platform.
+# `npm install` keeps to the lock as `npm ci` would, but `npm ci` refuses this lock: Taro 4.2's binding
+# names platform packages (darwin, win32, arm64) that were never published, so the lock cannot list them.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --ignore-scripts --no-audit --no-fund >&2
+  npm install --ignore-scripts --no-audit --no-fund >&2
 fi
 inputs=(src config types package.json package-lock.json babel.config.js tsconfig.json)
 for target in "$@"; do
