@@ -43,6 +43,7 @@ WITHOUT_DATABASE = {"alipay_sandbox", "logistics_sandbox"}
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
 CONSOLE_DIR = ROOT / "services" / "analytics" / "console"  # the merchant console, served by the gateway
+CLIENT_DIR = ROOT / "client" / "dist" / "h5"  # the mini-program's H5 build (deploy/build-client.sh)
 # Dev servers of a web build of the client (Vite, CRA): the only origins the local gateway allows (CORS).
 DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173"]
 
@@ -123,6 +124,8 @@ class LocalMall:
             # A web build of the client or console on a dev server's port may call the gateway (CORS).
             "MALL_CORS_ORIGINS": orjson.dumps(DEV_ORIGINS).decode(),
             "MALL_CONSOLE_DIR": str(CONSOLE_DIR),  # the gateway serves the console from this checkout
+            "MALL_CLIENT_DIR": str(CLIENT_DIR),  # and the mini-program's H5 build at /m/
+            "MALL_ALIPAY_WEB_URL": self.url("alipay_sandbox"),  # where H5 buyers authorise and pay
             "PYTHONUNBUFFERED": "1",
         }
         if service in WITHOUT_DATABASE:  # stand-ins for Alipay and 快递100: they refuse to run outside development
@@ -228,6 +231,7 @@ def banner(mall: LocalMall) -> str:
 mpmall is up.
   gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json
   merchant console:                 {gateway}/console/   (staff1 / mall-demo-1 for merchant mch_001)
+  mini-program (H5 build):          {gateway}/m/
   Alipay sandbox:                   {sandbox}
   logistics sandbox (快递100):       {mall.url('logistics_sandbox')}
     move a parcel: POST /sandbox/shipments/<carrier>/<no>/advance {{"state": "3"}} (0, 5, 3, 2)

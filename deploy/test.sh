@@ -15,4 +15,7 @@ if [ -z "$(fc-list :lang=zh 2>/dev/null || true)" ]; then  # without a CJK font 
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null
 fi
 mkdir -p test-output
+# The mini-program (client/): its npm packages, its Alipay and H5 builds (each skipped when up to date);
+# tests/client checks them and runs its unit tests, tests/e2e drives the H5 build.
+bash deploy/build-client.sh alipay h5
 exec python -m pytest -q -p no:cacheprovider "$@"

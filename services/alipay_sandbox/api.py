@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from services.alipay_sandbox.domain import Failure, Sandbox, invalid
+from services.alipay_sandbox.domain import Failure, Sandbox, Trade, invalid
 from services.alipay_sandbox.notifier import Notifier
 from services.alipay_sandbox.settings import SandboxSettings
 from shared.alipay.signing import signed_response, verify_request
@@ -106,20 +106,26 @@ class PayBody(StrictModel):
 async def pay_trade(request: web.Request) -> web.Response:
     """The buyer pays in the cashier; the signed notify goes to the trade's notify_url (retried)."""
     body = await parse_body(request, PayBody) if request.can_read_body else PayBody()
-    sandbox = request.app[SANDBOX]
-    trade_no = request.match_info["trade_no"]
+    trade, notify_id = pay_and_notify(request.app, request.match_info["trade_no"], body.channel, body.notify)
+    return json_response({"trade_no": trade.trade_no, "trade_status": trade.status, "channel": trade.channel,
+                          "notify_id": notify_id})
+
+
+def pay_and_notify(app: web.Application, trade_no: str, channel: str | None, notify: bool) -> tuple[Trade, str | None]:
+    """The trade paid in the cashier (this API's or the cashier page's), and its notify sent unless `notify`
+    is false. 404 for an unknown trade, 409 for one that cannot be paid."""
+    sandbox = app[SANDBOX]
     if trade_no not in sandbox.trades:
         raise NotFound("No such trade", code="trade_not_found")
     try:
-        trade = sandbox.pay(trade_no, body.channel)
+        trade = sandbox.pay(trade_no, channel)
     except Failure as failure:
         raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
     notify_id = None
-    if trade.notify_url and body.notify:
-        params = sandbox.notify_params(trade, request.app[CONFIG].alipay_app_id)
-        notify_id = request.app[NOTIFIER].send(trade.notify_url, params).notify_id
-    return json_response({"trade_no": trade.trade_no, "trade_status": trade.status, "channel": trade.channel,
-                          "notify_id": notify_id})
+    if trade.notify_url and notify:
+        params = sandbox.notify_params(trade, app[CONFIG].alipay_app_id)
+        notify_id = app[NOTIFIER].send(trade.notify_url, params).notify_id
+    return trade, notify_id
 
 
 @routes.get("/sandbox/trades/{trade_no}")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.alipay_sandbox import api
+from services.alipay_sandbox import api, pages
 from services.alipay_sandbox.api import CONFIG, NOTIFIER, SANDBOX
 from services.alipay_sandbox.domain import Sandbox
 from services.alipay_sandbox.notifier import Notifier
@@ -25,6 +25,7 @@ def create_app(settings: SandboxSettings) -> web.Application:
     app.cleanup_ctx.append(_notifier)
     app.router.add_get("/healthz", _healthz)
     app.router.add_routes(api.routes)
+    app.router.add_routes(pages.routes)
     return app
 
 

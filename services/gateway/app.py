@@ -27,6 +27,7 @@ from services.gateway.openapi import build_document
 from services.gateway.routes import Operation, route_table
 from services.gateway.settings import GatewaySettings
 from shared.clock import Clock
+from shared.edge import PAGE_CSP
 from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
 from shared.service import create_service_app
 
@@ -38,6 +39,9 @@ CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-En
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
 OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
+# The H5 build's UI components add their styles and icon font at run time (inline styles, a data: font).
+CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+    "font-src 'self'", "font-src 'self' data:")
 
 
 def cors_middleware(origins: list[str]) -> Callable[..., object]:
@@ -96,6 +100,7 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
 
     app.router.add_get("/api/openapi.json", openapi)
     _serve_console(app, Path(settings.console_dir))
+    _serve_client(app, Path(settings.client_dir))
     return app
 
 
@@ -137,3 +142,25 @@ async def _close_upstream(app: web.Application) -> AsyncIterator[None]:
     """The upstream session is the gateway's own (Deps); it closes before the skeleton's resources do."""
     yield
     await deps_of(app).upstream.close()
+
+
+def _serve_client(app: web.Application, folder: Path) -> None:
+    """The mini-program's H5 build from MALL_CLIENT_DIR at /m/ (its router lives in the URL's fragment, so
+    every page is /m/index.html). Its policy is the console's plus inline styles and data: fonts (CLIENT_CSP)."""
+    root = folder.resolve()
+
+    async def redirect(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/m/")
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        if not (root / "index.html").is_file():
+            raise NotFound("The mini-program's H5 build is missing: run `npm run build:h5` in client/ or set "
+                           "MALL_CLIENT_DIR", code="client_not_built")
+        wanted = (root / (request.match_info["path"] or "index.html")).resolve()
+        if not wanted.is_relative_to(root) or not wanted.is_file():
+            raise NotFound("No such file")
+        return web.FileResponse(wanted, headers={"Content-Security-Policy": CLIENT_CSP})
+
+    app.router.add_get("/m", redirect)
+    app.router.add_get("/m/{path:.*}", serve)
+

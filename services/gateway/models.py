@@ -64,6 +64,10 @@ class MeOut(Answer):
     credit_tier: Literal["poor", "fair", "good", "very_good", "excellent"] | None
 
 
+class ClientConfigOut(Answer):
+    alipay_web_url: str | None
+
+
 class StaffLoginBody(StrictModel):
     username: str = text(64)
     password: str = text(256)

@@ -10,6 +10,7 @@ from shared.alipay.settings import AlipayAppSettings
 from shared.settings import DEVELOPMENT
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
+CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client" / "dist" / "h5"
 
 
 class GatewaySettings(AlipayAppSettings):
@@ -68,6 +69,12 @@ class GatewaySettings(AlipayAppSettings):
     # /console/. The default is the console's source folder in a checkout (it needs no build step); a
     # deployment without it there sets it, or /console/ answers 404 `console_not_built`.
     console_dir: str = str(CONSOLE_DIR)
+    # MALL_CLIENT_DIR: the folder of the mini-program's H5 build (client/, `npm run build:h5`), served at /m/;
+    # without its index.html there, /m/ answers 404 `client_not_built`.
+    client_dir: str = str(CLIENT_DIR)
+    # MALL_ALIPAY_WEB_URL: where the H5 build sends a buyer to authorise and to pay (`GET /api/client-config`):
+    # the Alipay sandbox's pages in local runs and tests; empty elsewhere (the H5 build then cannot sign in).
+    alipay_web_url: str = ""
     public_url: str = "http://127.0.0.1:8080"
 
     @model_validator(mode="after")

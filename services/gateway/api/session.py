@@ -12,6 +12,7 @@ from services.gateway import store
 from services.gateway.auth import DUMMY_HASH, Identity, check_password, issue_token, new_session_id
 from services.gateway.models import (
     CardOut,
+    ClientConfigOut,
     Items,
     LoginBody,
     MeOut,
@@ -188,9 +189,17 @@ async def staff_logout(call: Call) -> web.StreamResponse:
     return await logout(call)
 
 
+async def client_config(call: Call) -> web.StreamResponse:
+    """What the mini-program's H5 build cannot know at build time: where Alipay's web pages are (the sandbox's
+    authorisation page and cashier in local runs; null where there are none)."""
+    return json_response({"alipay_web_url": call.settings.alipay_web_url or None})
+
+
 OPERATIONS = [
     Operation("POST", "/api/session", login, "Log in with an Alipay auth code", "session", auth="none",
               body=LoginBody, answer=SessionOut),
+    Operation("GET", "/api/client-config", client_config, "Settings the H5 build reads at start", "session",
+              auth="none", answer=ClientConfigOut),
     Operation("POST", "/api/session/refresh", refresh_session, "A new token for a refresh token (rotated)",
               "session", auth="none", body=RefreshBody, answer=SessionOut),
     Operation("DELETE", "/api/session", logout, "Log out: this session's access and refresh tokens stop working",

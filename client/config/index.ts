@@ -1,0 +1,51 @@
+import { defineConfig, type UserConfigExport } from '@tarojs/cli'
+
+// One source, two targets: `taro build --type alipay` (dist/alipay, opened in Alipay's developer tool) and
+// `taro build --type h5` (dist/h5, served by the gateway at /m/).
+export default defineConfig<'webpack5'>(async () => {
+  const config: UserConfigExport<'webpack5'> = {
+    projectName: 'mpmall',
+    date: '2026-11-25',
+    // Styles are written in px for a 375-wide phone: the mini-program turns them into rpx, H5 keeps px.
+    designWidth: 375,
+    deviceRatio: { 375: 2, 640: 2.34 / 2, 750: 1, 828: 1.81 / 2 },
+    sourceRoot: 'src',
+    outputRoot: `dist/${process.env.TARO_ENV}`,
+    plugins: ['@tarojs/plugin-platform-alipay'],
+    defineConstants: {
+      // Where the API is: H5 is served by the gateway itself (same origin); the mini-program names it
+      // (MALL_CLIENT_API_BASE at build time; the local gateway by default, for the developer tool).
+      API_BASE: JSON.stringify(process.env.TARO_ENV === 'h5' ? '' : (process.env.MALL_CLIENT_API_BASE || 'http://127.0.0.1:8080'))
+    },
+    framework: 'react',
+    compiler: 'webpack5',
+    cache: { enable: false },
+    logger: { quiet: true, stats: false },
+    mini: {
+      postcss: {
+        pxtransform: { enable: true, config: {} },
+        cssModules: { enable: false }
+      }
+    },
+    h5: {
+      publicPath: '/m/',
+      staticDirectory: 'static',
+      router: { mode: 'hash' },
+      output: {
+        filename: 'js/[name].[contenthash:8].js',
+        chunkFilename: 'js/[name].[contenthash:8].js'
+      },
+      miniCssExtractPluginOption: {
+        ignoreOrder: true,
+        filename: 'css/[name].[contenthash:8].css',
+        chunkFilename: 'css/[name].[contenthash:8].css'
+      },
+      postcss: {
+        pxtransform: { enable: false, config: {} },
+        autoprefixer: { enable: true, config: {} },
+        cssModules: { enable: false }
+      }
+    }
+  }
+  return config
+})

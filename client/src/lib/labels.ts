@@ -1,0 +1,37 @@
+// Chinese names for the contract's enumerations.
+export const ORDER_STATUS: Record<string, string> = {
+  PENDING: '确认中',
+  AWAITING_PAYMENT: '待付款',
+  PAID: '已付款',
+  READY_FOR_PICKUP: '待自提',
+  SHIPPED: '已发货',
+  DELIVERED: '已送达',
+  COMPLETED: '已完成',
+  CANCELLED: '已取消',
+  REFUND_REQUESTED: '退款中',
+  REFUNDED: '已退款'
+}
+
+export const CANCEL_REASON: Record<string, string> = {
+  payment_timeout: '超时未付款，订单已取消。',
+  out_of_stock: '库存不足，订单已取消。',
+  coupon_not_applicable: '优惠券不能用于这些商品，订单已取消。',
+  below_threshold: '未达到优惠券门槛，订单已取消。',
+  points_insufficient: '积分不足，订单已取消。',
+  buyer_cancelled: '你已取消这个订单。'
+}
+
+export const PAY_METHOD: Record<string, string> = {
+  alipay: '支付宝',
+  huabei: '花呗分期',
+  balance: '余额',
+  pay_later: '先享后付'
+}
+
+export const CREDIT_TIER: Record<string, string> = {
+  poor: '较差', fair: '中等', good: '良好', very_good: '优秀', excellent: '极好'
+}
+
+export const TRACKING_STATE: Record<string, string> = {
+  shipped: '已揽收', in_transit: '运输中', out_for_delivery: '派送中', delivered: '已签收', exception: '异常'
+}

@@ -1,0 +1,128 @@
+import { Text, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useState } from 'react'
+
+import { ErrorLine, Loading, Price, QrCode } from '../../components/ui'
+import { api } from '../../lib/api'
+import { messageOf } from '../../lib/errors'
+import { CANCEL_REASON, ORDER_STATUS, PAY_METHOD, TRACKING_STATE } from '../../lib/labels'
+import { formatFen } from '../../lib/money'
+import { alipay } from '../../lib/platform'
+import { useLoad } from '../../lib/useLoad'
+
+interface Line { id?: string, sku_id: string, name: string, qty: number, line_fen: number }
+interface Order {
+  id: string, status: string, reason?: string, lines: Line[], subtotal_fen: number, discount_fen: number, points_fen: number,
+  freight_fen?: number, payable_fen: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
+  delivery?: { method: string, name?: string, city?: string, district?: string, detail?: string } | null,
+  pickup?: { code: string, qr_text: string, state?: string } | null, shipment?: { carrier: string, tracking_no: string } | null
+}
+interface Tracking { state: string, events: Array<{ at: string, text: string }> }
+interface Refund { id: string, status: string, amount_fen: number }
+
+const REFUNDABLE = new Set(['PAID', 'READY_FOR_PICKUP', 'SHIPPED', 'DELIVERED', 'COMPLETED'])
+
+export default function OrderPage () {
+  const { id = '' } = useRouter().params
+  const [tracking, setTracking] = useState<Tracking | null>(null)
+  const [refunds, setRefunds] = useState<Refund[]>([])
+  const [notice, setNotice] = useState<string | null>(null)
+  const { data: order, error, setError, reload } = useLoad(async () => {
+    const found = await api<Order>('GET', `/api/orders/${id}`)
+    if (found.shipment) api<Tracking>('GET', `/api/orders/${id}/tracking`).then(setTracking, () => setTracking(null))
+    api<{ items: Refund[] }>('GET', `/api/orders/${id}/refunds`).then(r => setRefunds(r.items), () => setRefunds([]))
+    return found
+  }, [id])
+
+  async function act (label: string, run: () => Promise<unknown>) {
+    try {
+      await run()
+      setNotice(label)
+      await reload()
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
+  async function pay () {
+    try {
+      const paying = await api<{ trade_no?: string }>('POST', `/api/orders/${id}/pay`, { idempotent: true, body: { method: 'alipay' } })
+      const done = `/pages/paid/index?order_id=${id}`
+      if (paying.trade_no) await alipay.tradePay(paying.trade_no, done)
+      void Taro.redirectTo({ url: done })
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
+  const refundLine = (line: Line) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
+    idempotent: true, body: { reason: '不想要了', lines: [{ line_id: line.id, qty: line.qty }] }
+  }))
+
+  const refundAll = () => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
+    idempotent: true, body: { reason: '不想要了' }
+  }))
+
+  if (!order) return <View className='page'><ErrorLine message={error} />{!error && <Loading />}</View>
+  return (
+    <View className='page' data-testid='order' data-status={order.status}>
+      <View className='card'>
+        <View className='title' data-testid='order-status'>{ORDER_STATUS[order.status] ?? '处理中'}</View>
+        {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
+        {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
+      </View>
+      {order.pickup && (
+        <View className='card' data-testid='pickup'>
+          <View className='title'>到店自提</View>
+          <View className='muted'>到店出示二维码或提货码</View>
+          <QrCode text={order.pickup.qr_text} testId='pickup-qr' />
+          <View className='big' data-testid='pickup-code' style={{ textAlign: 'center', letterSpacing: '4px' }}>{order.pickup.code}</View>
+        </View>
+      )}
+      {order.delivery?.method === 'express' && (
+        <View className='card'>
+          <View className='title'>收货地址</View>
+          <View>{order.delivery.name} {order.delivery.city}{order.delivery.district}{order.delivery.detail}</View>
+          {order.shipment && <View className='muted'>{order.shipment.carrier} {order.shipment.tracking_no}</View>}
+          {tracking && (
+            <View data-testid='tracking'>
+              <View>物流：{TRACKING_STATE[tracking.state] ?? tracking.state}</View>
+              {tracking.events.map(e => <View key={e.at + e.text} className='muted'>{e.at.slice(0, 16).replace('T', ' ')} {e.text}</View>)}
+            </View>
+          )}
+        </View>
+      )}
+      <View className='card'>
+        {order.lines.map(line => (
+          <View key={line.id ?? line.sku_id} className='row line' data-testid='order-line'>
+            <Text>{line.name} ×{line.qty}</Text>
+            <View className='row'>
+              <Price fen={line.line_fen} />
+              {REFUNDABLE.has(order.status) && line.id && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line)}>退款</Text>}
+            </View>
+          </View>
+        ))}
+        <View className='row'><Text>商品金额</Text><Text>{formatFen(order.subtotal_fen)}</Text></View>
+        <View className='row'><Text>优惠券</Text><Text>-{formatFen(order.discount_fen)}</Text></View>
+        <View className='row'><Text>积分抵扣</Text><Text>-{formatFen(order.points_fen)}</Text></View>
+        {order.freight_fen !== undefined && <View className='row'><Text>运费</Text><Text>{formatFen(order.freight_fen)}</Text></View>}
+        <View className='row'><Text>实付</Text><Price fen={order.payable_fen} testId='order-payable' /></View>
+      </View>
+      {refunds.length > 0 && (
+        <View className='card' data-testid='refunds'>
+          <View className='title'>退款</View>
+          {refunds.map(r => <View key={r.id} className='row'><Text>{r.status === 'refunded' ? '已退款' : '处理中'}</Text><Price fen={r.amount_fen} /></View>)}
+        </View>
+      )}
+      <ErrorLine message={error} />
+      {notice && <View className='ok' data-testid='notice'>{notice}</View>}
+      <View className='bottom-bar'>
+        {order.status === 'AWAITING_PAYMENT' && <View className='btn-ghost' onClick={() => act('订单已取消。', () => api('POST', `/api/orders/${id}/cancel`, { idempotent: true }))}>取消订单</View>}
+        {order.status === 'AWAITING_PAYMENT' && <View className='btn' onClick={pay}>去付款</View>}
+        {REFUNDABLE.has(order.status) && !order.lines.some(l => l.id) && <View className='btn-ghost' data-testid='refund-order' onClick={refundAll}>申请退款</View>}
+        {(order.status === 'SHIPPED' || order.status === 'DELIVERED') && <View className='btn' onClick={() => act('已确认收货。', () => api('POST', `/api/orders/${id}/confirm-receipt`, { idempotent: true }))}>确认收货</View>}
+        <View className='btn-ghost' onClick={() => Taro.switchTab({ url: '/pages/home/index' })}>继续逛逛</View>
+      </View>
+    </View>
+  )
+}
