@@ -76,6 +76,11 @@ class Bus:
         return self.connection is not None and not self.connection.is_closed
 
     @property
+    def consuming(self) -> bool:
+        """Whether the broker may still deliver new messages to this process (False once a stop began)."""
+        return self._consumer_tag is not None
+
+    @property
     def handling(self) -> int:
         """Messages taken from the queue whose handling has not finished (up to `prefetch` at once)."""
         return len(self._in_flight)
