@@ -148,7 +148,7 @@ class Bus:
     async def _handle(self, message: AbstractIncomingMessage, deliver: Deliver) -> None:
         try:
             with consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
-                           queue=self.names["main"]):
+                           queue=f"{self.prefix}{self.service}"):
                 await deliver(message.body)
         except asyncio.CancelledError:
             raise
