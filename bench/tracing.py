@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+import aio_pika
 import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestServer
@@ -26,6 +27,7 @@ from aiohttp.test_utils import TestServer
 from deploy.local import with_database
 from services.catalog.app import create_app
 from services.catalog.settings import CatalogSettings
+from shared.bus import EXCHANGE, queue_names
 from shared.db import bootstrap
 
 PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -78,6 +80,20 @@ async def measure(requests: int, concurrency: int) -> None:
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+        await delete_topology(prefix)
+
+
+async def delete_topology(prefix: str) -> None:
+    """catalog's queues and the exchange under this run's prefix."""
+    names = queue_names(prefix, "catalog", CatalogSettings().retry_delays_ms)
+    connection = await aio_pika.connect(AMQP)
+    try:
+        channel = await connection.channel()
+        for queue in [names["main"], names["dead"], *names["retry"]]:
+            await channel.queue_delete(queue)
+        await channel.exchange_delete(f"{prefix}{EXCHANGE}")
+    finally:
+        await connection.close()
 
 
 def main() -> None:
