@@ -1,8 +1,8 @@
 """Two processes of every service (`python -m deploy.local up --replicas 2`), on real PostgreSQL and RabbitMQ,
 driven through the gateway only: both replicas of a service consume its one queue, a session opened on one
-gateway holds on the other, a purchase works across them, a replica of orders killed (SIGKILL) while buyers
-place orders loses nothing and does nothing twice, and once it is back, each unpaid order's deadline is acted
-on once although both orders replicas run the deadline job."""
+gateway holds on the other (and a logout on one ends it on both), a purchase works across them, a replica of
+orders killed (SIGKILL) while buyers place orders loses nothing and does nothing twice, and once it is back,
+each unpaid order's deadline is acted on once although both orders replicas run the deadline job."""
 
 from __future__ import annotations
 
@@ -71,6 +71,9 @@ async def test_two_replicas_of_every_service(mall: LocalMall, database_url: str,
         for key, order_id in placed.items():  # none paid: each is cancelled at its deadline, stock released
             cancelled = await wait_status(owner[key], order_id, "CANCELLED", timeout=PAY_TIMEOUT_SECONDS + 30)
             assert cancelled["reason"] == "payment_timeout"
+        # A logout on one gateway replica ends the session on the other at once (the deny-list is shared).
+        await other.call("DELETE", "/api/session", expect=204)
+        assert (await alice.call("GET", "/api/me", expect=401))["code"] == "session_revoked"
     await nothing_lost_nothing_twice(database_url, placed, sku)
 
 
