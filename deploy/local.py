@@ -1,6 +1,12 @@
 """The local runner: the whole mall on one machine, every service its own process.
 
-    python -m deploy.local up        # bootstrap, start every service and the Alipay sandbox, seed, serve
+    python -m deploy.local up                # bootstrap, start every service and the Alipay sandbox, seed, serve
+    python -m deploy.local up --replicas 2   # two processes of every service (not of the sandboxes)
+
+With replicas, the gateway is given every replica's URL of each service and spreads its calls over them
+(services.gateway.upstream); each service's replicas consume one queue, share its outbox and its jobs (rows
+claimed with FOR UPDATE SKIP LOCKED) and keep every other state in PostgreSQL, so any replica may serve any
+call. Replica 0 keeps the fixed port of `services.PORTS`; replica i listens on that port + 100 * i.
 
 Also the library the end-to-end tests use:
 
@@ -8,7 +14,8 @@ Also the library the end-to-end tests use:
     await mall.prepare()     # database, roles, schemas, migrations, dev Alipay keys
     await mall.start()       # every process, waiting until each answers /readyz
     await mall.seed()        # demo data through each service's own role and outbox
-    mall.url("gateway")      # base URLs
+    mall.url("gateway")      # base URLs (of replica 0; mall.urls("orders") lists every replica's)
+    await mall.kill("orders", 1)   # SIGKILL one replica (a crash)
     await mall.stop()
 """
 
@@ -40,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ["alipay_sandbox", "logistics_sandbox", "catalog", "orders", "payments", "marketing", "analytics",
             "fulfilment", "notifications", "gateway"]
 WITHOUT_DATABASE = {"alipay_sandbox", "logistics_sandbox"}
+REPLICATED = [s for s in SERVICES if s not in WITHOUT_DATABASE]  # the sandboxes stand in for one outside API
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
 CONSOLE_DIR = ROOT / "services" / "analytics" / "console"  # the merchant console, served by the gateway
@@ -61,15 +69,18 @@ def with_database(dsn: str, name: str) -> str:
 
 class LocalMall:
     def __init__(self, database_url: str, amqp_url: str, *, bus_prefix: str = "", env: dict[str, str] | None = None,
-                 workdir: Path | None = None, fixed_ports: bool = False, log_level: str = "INFO"):
+                 workdir: Path | None = None, fixed_ports: bool = False, log_level: str = "INFO",
+                 replicas: int = 1):
         self.database_url = database_url
         self.amqp_url = amqp_url
         self.bus_prefix = bus_prefix
         self.extra_env = dict(env or {})
         self.workdir = workdir or ROOT / "run"
-        self.ports = dict(PORTS) if fixed_ports else {name: free_port() for name in SERVICES}
+        self.replicas = {name: replicas if name in REPLICATED else 1 for name in SERVICES}
+        self.ports = {name: [PORTS[name] + 100 * i if fixed_ports else free_port() for i in range(count)]
+                      for name, count in self.replicas.items()}
         self.log_level = log_level
-        self.processes: dict[str, asyncio.subprocess.Process] = {}
+        self.processes: dict[tuple[str, int], asyncio.subprocess.Process] = {}  # by (service, replica)
         # Fresh random secrets at every start: the services run as in production (no MALL_ENV=development),
         # so a missing secret fails here as it would there. Tokens and printed codes die with the run.
         self.internal_token = secrets.token_urlsafe(32)  # only the gateway may call the services
@@ -78,8 +89,11 @@ class LocalMall:
         self.kuaidi100_key = secrets.token_urlsafe(32)  # the mall's 快递100 customer key (the sandbox's here)
         self.kuaidi100_salt = secrets.token_urlsafe(32)  # signs 快递100's tracking pushes
 
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+    def url(self, service: str, replica: int = 0) -> str:
+        return f"http://127.0.0.1:{self.ports[service][replica]}"
+
+    def urls(self, service: str) -> list[str]:
+        return [self.url(service, i) for i in range(self.replicas[service])]
 
     async def prepare(self) -> None:
         """Create the database if missing, each service's role, schema and migrations, and dev Alipay keys."""
@@ -95,7 +109,7 @@ class LocalMall:
                 await bootstrap(self.database_url, service)
         self.keys = write_dev_keys(self.workdir / "keys")
 
-    def env(self, service: str) -> dict[str, str]:
+    def env(self, service: str, replica: int = 0) -> dict[str, str]:
         keys = self.keys
         env = {
             **os.environ,
@@ -104,7 +118,7 @@ class LocalMall:
             "MALL_BUS_PREFIX": self.bus_prefix,
             "MALL_LOG_LEVEL": self.log_level,
             "MALL_HTTP_HOST": "127.0.0.1",
-            "MALL_HTTP_PORT": str(self.ports[service]),
+            "MALL_HTTP_PORT": str(self.ports[service][replica]),
             "MALL_ALIPAY_APP_ID": APP_ID,
             "MALL_ALIPAY_GATEWAY_URL": f"{self.url('alipay_sandbox')}/gateway.do",
             "MALL_ALIPAY_NOTIFY_URL": f"{self.url('gateway')}/api/alipay/notify",
@@ -130,42 +144,54 @@ class LocalMall:
         }
         if service in WITHOUT_DATABASE:  # stand-ins for Alipay and 快递100: they refuse to run outside development
             env["MALL_ENV"] = "development"
-        for other in SERVICES:
-            env[f"MALL_{other.upper()}_URL"] = self.url(other)
+        for other in SERVICES:  # every replica's, for the gateway to spread its calls over
+            env[f"MALL_{other.upper()}_URL"] = ",".join(self.urls(other))
         env.update(self.extra_env)
         return env
 
     async def start(self, timeout: float = 60.0) -> None:
-        logs = self.workdir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
-            log = open(logs / f"{service}.log", "ab")  # noqa: ASYNC230, SIM115 - handed to the child
-            self.processes[service] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", f"services.{service}", cwd=ROOT, env=self.env(service),
-                stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
-            log.close()
-        await asyncio.gather(*(self._wait_ready(service, timeout) for service in SERVICES))
+            for replica in range(self.replicas[service]):
+                await self.start_replica(service, replica)
+        await asyncio.gather(*(self.wait_ready(service, replica, timeout) for service, replica in self.processes))
 
-    async def _wait_ready(self, service: str, timeout: float) -> None:
+    async def start_replica(self, service: str, replica: int = 0) -> None:
+        """Start one process (again, after `kill`); `wait_ready` waits for it."""
+        log = open(self.log_path(service, replica), "ab")  # noqa: ASYNC230, SIM115 - handed to the child
+        self.processes[service, replica] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", f"services.{service}", cwd=ROOT, env=self.env(service, replica),
+            stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    async def kill(self, service: str, replica: int = 0) -> None:
+        """SIGKILL one process, as a crash or an OOM kill would: no graceful anything."""
+        process = self.processes[service, replica]
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+    async def wait_ready(self, service: str, replica: int = 0, timeout: float = 60.0) -> None:
         path = "/healthz" if service in WITHOUT_DATABASE else "/readyz"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with aiohttp.ClientSession() as session:
             while True:
-                process = self.processes[service]
+                process = self.processes[service, replica]
+                log = self.log_path(service, replica)
                 if process.returncode is not None:
-                    raise RuntimeError(f"{service} exited with {process.returncode}; see {self.log_path(service)}")
+                    raise RuntimeError(f"{service} exited with {process.returncode}; see {log}")
                 with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with session.get(self.url(service) + path,  # the gateway's /readyz wants it
+                    async with session.get(self.url(service, replica) + path,  # the gateway's /readyz wants it
                                            headers={"X-Internal-Token": self.internal_token}) as answer:
                         if answer.status == 200:
                             return
                 if loop.time() > deadline:
-                    raise RuntimeError(f"{service} not ready after {timeout}s; see {self.log_path(service)}")
+                    raise RuntimeError(f"{service} not ready after {timeout}s; see {log}")
                 await asyncio.sleep(0.2)
 
-    def log_path(self, service: str) -> Path:
-        return self.workdir / "logs" / f"{service}.log"
+    def log_path(self, service: str, replica: int = 0) -> Path:
+        return self.workdir / "logs" / (f"{service}.log" if replica == 0 else f"{service}-{replica}.log")
 
     async def seed(self) -> None:
         """Demo data, written by each service's own role so its events go out through its outbox."""
@@ -227,9 +253,11 @@ def pickup_walkthrough(mall: LocalMall) -> str:
 
 def banner(mall: LocalMall) -> str:
     gateway, sandbox = mall.url("gateway"), mall.url("alipay_sandbox")
+    others = "".join(f"\n                                    {url}/api/ (replica {i})"
+                     for i, url in enumerate(mall.urls("gateway")) if i)
     return f"""
 mpmall is up.
-  gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json
+  gateway (the only public entry):  {gateway}/api/   OpenAPI: {gateway}/api/openapi.json{others}
   merchant console:                 {gateway}/console/   (staff1 / mall-demo-1 for merchant mch_001)
   mini-program (H5 build):          {gateway}/m/
   Alipay sandbox:                   {sandbox}
@@ -249,7 +277,7 @@ Press Ctrl-C to stop.
 
 
 async def up(args: argparse.Namespace) -> None:
-    mall = LocalMall(args.database_url, args.amqp_url, fixed_ports=True)
+    mall = LocalMall(args.database_url, args.amqp_url, fixed_ports=True, replicas=args.replicas)
     await mall.prepare()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -274,6 +302,8 @@ def main() -> None:
         "MALL_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/mpmall"))
     run.add_argument("--amqp-url", default=os.environ.get("MALL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     run.add_argument("--no-seed", action="store_true")
+    run.add_argument("--replicas", type=int, default=1, choices=range(1, 10), metavar="N",
+                     help="processes of every service but the sandboxes (default 1)")
     args = parser.parse_args()
     asyncio.run(up(args))
 

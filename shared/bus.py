@@ -20,6 +20,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, Abstrac
 from shared.events.base import Event
 from shared.logging import get_logger
 from shared.refusal import Refusal
+from shared.tracing import TRACEPARENT, consuming
 
 EXCHANGE = "mall.events"
 ATTEMPTS_HEADER = "x-mall-attempts"
@@ -75,18 +76,25 @@ class Bus:
         return self.connection is not None and not self.connection.is_closed
 
     @property
+    def consuming(self) -> bool:
+        """Whether the broker may still deliver new messages to this process (False once a stop began)."""
+        return self._consumer_tag is not None
+
+    @property
     def handling(self) -> int:
         """Messages taken from the queue whose handling has not finished (up to `prefetch` at once)."""
         return len(self._in_flight)
 
     async def publish(self, routing_key: str, body: bytes, *, message_id: str,
-                      correlation_id: str | None = None, producer: str | None = None) -> None:
-        """Publish one event and wait for the broker's confirm (raises if the broker refuses or is gone)."""
+                      correlation_id: str | None = None, producer: str | None = None,
+                      trace_context: str | None = None) -> None:
+        """Publish one event and wait for the broker's confirm (raises if the broker refuses or is gone).
+        `trace_context`: the emitting span's W3C `traceparent`, sent as that header (shared.tracing)."""
         assert self._exchange is not None, "connect() first"
         message = aio_pika.Message(
             body, content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message_id, type=routing_key, correlation_id=correlation_id,
-            app_id=producer or self.service)
+            app_id=producer or self.service, headers={TRACEPARENT: trace_context} if trace_context else None)
         await self._exchange.publish(message, routing_key=routing_key, mandatory=False)
 
     async def publish_event(self, event: Event[Any]) -> None:
@@ -139,7 +147,9 @@ class Bus:
 
     async def _handle(self, message: AbstractIncomingMessage, deliver: Deliver) -> None:
         try:
-            await deliver(message.body)
+            with consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
+                           queue=f"{self.prefix}{self.service}"):
+                await deliver(message.body)
         except asyncio.CancelledError:
             raise
         except (Poison, Refusal) as exc:  # a business "no" stays a no however often it is retried

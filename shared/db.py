@@ -20,6 +20,7 @@ import orjson
 
 from shared.events.base import Event, EventData
 from shared.logging import correlation_id_var, get_logger
+from shared.tracing import current_traceparent
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -177,9 +178,9 @@ class Tx:
     async def emit(self, data: EventData) -> Event[Any]:
         correlation_id = self.correlation_id or correlation_id_var.get()
         envelope = Event.wrap(data, producer=self.producer, correlation_id=correlation_id)
-        await self.conn.execute(
-            "INSERT INTO outbox (event_id, event_type, payload) VALUES ($1, $2, $3)",
-            envelope.id, envelope.type, envelope.to_json())
+        await self.conn.execute(  # the emitting span, for the relay to carry on (shared.tracing)
+            "INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES ($1, $2, $3, $4)",
+            envelope.id, envelope.type, envelope.to_json(), current_traceparent())
         self.emitted += 1
         return envelope
 

@@ -1,4 +1,5 @@
-"""structlog JSON lines carrying `service`, `request_id`, `correlation_id` and `event_id` from contextvars."""
+"""structlog JSON lines carrying `service`, `request_id`, `correlation_id` and `event_id` from contextvars, and
+`trace_id` inside an OpenTelemetry span (shared.tracing)."""
 
 import logging
 import sys
@@ -8,6 +9,8 @@ from typing import Any
 
 import orjson
 import structlog
+
+from shared.tracing import current_trace_id
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -20,6 +23,9 @@ def _add_context(_: object, __: str, event_dict: MutableMapping[str, Any]) -> Mu
         value = var.get()
         if value is not None:
             event_dict.setdefault(name, value)
+    trace_id = current_trace_id()
+    if trace_id is not None:
+        event_dict.setdefault("trace_id", trace_id)
     return event_dict
 
 

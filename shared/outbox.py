@@ -18,7 +18,7 @@ from shared.db import outbox_channel
 from shared.logging import get_logger
 
 CLAIM = """
-SELECT seq, event_id, event_type, payload FROM outbox
+SELECT seq, event_id, event_type, payload, trace_context FROM outbox
 WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])"
@@ -48,7 +48,7 @@ class OutboxRelay:
                 return 0
             await asyncio.gather(*(
                 self.bus.publish(r["event_type"], bytes(r["payload"]), message_id=str(r["event_id"]),
-                                 producer=self.service)
+                                 producer=self.service, trace_context=r["trace_context"])
                 for r in rows))
             await conn.execute(MARK_SENT, [r["seq"] for r in rows])
         self.published += len(rows)

@@ -29,6 +29,7 @@ from shared.inbox import Consumer, Handler
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import InsecureSettings, ServiceSettings
+from shared.tracing import configure_tracing, shutdown_tracing, tracing_active, tracing_middleware
 
 S = TypeVar("S", bound=ServiceSettings)
 E = TypeVar("E", bound=EventData)
@@ -104,9 +105,10 @@ def create_service_app(settings: ServiceSettings, *, clock: Clock | None = None,
     settings.check_secrets()
     metrics = Metrics(settings.service)
     guard = [internal_only_middleware(settings.internal_token)] if settings.internal_token and not public else []
+    traced = [tracing_middleware(settings.service)] if tracing_active() else []  # off: not even a no-op span
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_context_middleware(settings.service), metrics.middleware(), *guard,
+        middlewares=[*traced, request_context_middleware(settings.service), metrics.middleware(), *guard,
                      *(middlewares or [])])
     app[SETTINGS] = settings
     app[METRICS] = metrics
@@ -237,10 +239,14 @@ def run_service(app_factory: Callable[[Any], web.Application], settings: Service
     import uvloop
 
     configure_logging(settings.log_level)
+    configure_tracing(settings.service)
     try:
         app = app_factory(settings)
     except InsecureSettings as refused:
         raise SystemExit(str(refused)) from None
     uvloop.install()
-    web.run_app(app, host=settings.http_host, port=settings.http_port,
-                shutdown_timeout=15, print=None, access_log=None)
+    try:
+        web.run_app(app, host=settings.http_host, port=settings.http_port,
+                    shutdown_timeout=15, print=None, access_log=None)
+    finally:
+        shutdown_tracing()

@@ -21,6 +21,8 @@ class GatewaySettings(AlipayAppSettings):
     # Client bodies are small JSON documents; anything bigger is refused with 413 before it is read.
     max_body_bytes: int = 64 * 1024
 
+    # Each service's base URL, or the URLs of its replicas separated by commas (calls go round-robin, a
+    # replica that cannot be reached is skipped: services.gateway.upstream).
     catalog_url: str = "http://127.0.0.1:8081"
     orders_url: str = "http://127.0.0.1:8082"
     payments_url: str = "http://127.0.0.1:8083"
@@ -89,7 +91,9 @@ class GatewaySettings(AlipayAppSettings):
             used["MALL_TOKEN_SECRET_PREVIOUS"] = self.token_secret_previous
         return used
 
-    def base_urls(self) -> dict[str, str]:
-        return {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,
-                "marketing": self.marketing_url, "analytics": self.analytics_url,
-                "fulfilment": self.fulfilment_url, "notifications": self.notifications_url}
+    def base_urls(self) -> dict[str, list[str]]:
+        """Every service's replicas' base URLs."""
+        listed = {"catalog": self.catalog_url, "orders": self.orders_url, "payments": self.payments_url,
+                  "marketing": self.marketing_url, "analytics": self.analytics_url,
+                  "fulfilment": self.fulfilment_url, "notifications": self.notifications_url}
+        return {name: [url.strip() for url in urls.split(",") if url.strip()] for name, urls in listed.items()}

@@ -5,11 +5,18 @@ Services answer problem+json; their status and problem reach the client unchange
 `service_unavailable`, and a service's own 503 (e.g. `temporarily_unavailable`: its database dropped the
 connection) passes through as it came. Only a service's other 5xx, a failure the buyer cannot wait out, is a
 502 `upstream_error`. The gateway itself never answers 500 for someone else's failure.
+
+A service may run in several replicas (`MALL_ORDERS_URL=http://a:8082,http://b:8082`): calls go round-robin
+over them, and a replica that cannot be reached is skipped for the next one. The call moves on when nothing
+was sent (connection refused), and also after a dropped connection when running it again is safe: a read,
+or a write carrying an Idempotency-Key (the service stores the key with its effects, so a second run
+answers from it). Nothing else is sent twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +37,7 @@ from shared.http import (
     status_code,
 )
 from shared.logging import get_logger, request_id_var
+from shared.tracing import inject
 
 log = get_logger("gateway").bind(component="upstream")
 
@@ -101,9 +109,32 @@ def path(template: str, **params: str) -> str:
     return template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Replicas:
+    """A service's base URLs, taken in turn: each call starts at the next one and may try every one once."""
+
+    def __init__(self, urls: Sequence[str]):
+        self.urls = [url.rstrip("/") for url in urls]
+        self._turn = itertools.count()
+
+    def in_turn(self) -> Iterator[str]:
+        start = next(self._turn)
+        return (self.urls[(start + i) % len(self.urls)] for i in range(len(self.urls)))
+
+
+def may_try_another(exc: BaseException, method: str, headers: Mapping[str, str]) -> bool:
+    """Whether a call that failed on one replica can go to the next without doing anything twice."""
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent
+        return True
+    dropped = isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError)
+    return dropped and (method in SAFE_METHODS or IDEMPOTENCY_KEY in headers)
+
+
 class Upstream:
-    def __init__(self, bases: Mapping[str, str], timeout_seconds: float, internal_token: str = ""):
-        self.bases = {name: url.rstrip("/") for name, url in bases.items()}
+    def __init__(self, bases: Mapping[str, Sequence[str]], timeout_seconds: float, internal_token: str = ""):
+        self.replicas = {name: Replicas(urls) for name, urls in bases.items()}
         # Sent per call, not as a session default: the session also carries requests to Alipay.
         self.internal_token = internal_token
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(2.0, timeout_seconds))
@@ -127,6 +158,7 @@ class Upstream:
         sent.update(headers or {})
         if self.internal_token:
             sent[INTERNAL_TOKEN] = self.internal_token
+        inject(sent)  # the service's span continues this request's trace
         params = {k: str(v) for k, v in (query or {}).items() if v is not None}
         kwargs: dict[str, Any] = {"headers": sent, "params": params}
         if json is not None:
@@ -135,18 +167,10 @@ class Upstream:
             kwargs["data"] = data
         if timeout is not None:
             kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout)
-        url = f"{self.bases[service]}{target}"
-        try:
-            async with self.session.request(method, url, **kwargs) as resp:
-                raw = await resp.read()
-                content_type = resp.content_type
-                retry_after = resp.headers.get("Retry-After")
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            log.warning("service unreachable", service=service, target=target, error=repr(exc))
-            raise ServiceUnavailable(f"The {service} service is unavailable") from exc
-        if resp.status >= 500:
-            log.warning("service failed", service=service, target=target, status=resp.status)
-        return _reply(resp.status, raw, content_type, retry_after)
+        raw, status, content_type, retry_after = await self._send(service, method, target, kwargs)
+        if status >= 500:
+            log.warning("service failed", service=service, target=target, status=status)
+        return _reply(status, raw, content_type, retry_after)
 
     async def stream(self, request: web.Request, service: str, target: str) -> web.StreamResponse:
         """A service's server-sent events passed on as they come, for as long as both ends stay (no total
@@ -159,9 +183,12 @@ class Upstream:
             sent["Last-Event-ID"] = request.headers["Last-Event-ID"]
         if self.internal_token:
             sent[INTERNAL_TOKEN] = self.internal_token
+        inject(sent)
+        # One replica, the next in turn: a stream that breaks is not retried here (the console reconnects).
+        base = next(self.replicas[service].in_turn())
         timeout = aiohttp.ClientTimeout(total=None, sock_read=None, connect=self.timeout.connect)
         try:
-            upstream = await self.session.get(f"{self.bases[service]}{target}", headers=sent, timeout=timeout)
+            upstream = await self.session.get(f"{base}{target}", headers=sent, timeout=timeout)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("service unreachable", service=service, target=target, error=repr(exc))
             raise ServiceUnavailable(f"The {service} service is unavailable") from exc
@@ -181,6 +208,23 @@ class Upstream:
             return response
         finally:
             upstream.release()
+
+    async def _send(self, service: str, method: str, target: str, kwargs: dict[str, Any]
+                    ) -> tuple[bytes, int, str, str | None]:
+        """One call on the service's replicas in turn: the next one when this one failed and
+        `may_try_another`; 503 `service_unavailable` when none answered."""
+        assert self.session is not None
+        failure: BaseException | None = None
+        for base in self.replicas[service].in_turn():
+            try:
+                async with self.session.request(method, f"{base}{target}", **kwargs) as resp:
+                    return await resp.read(), resp.status, resp.content_type, resp.headers.get("Retry-After")
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.warning("service unreachable", service=service, replica=base, target=target, error=repr(exc))
+                failure = exc
+                if not may_try_another(exc, method, kwargs["headers"]):
+                    break
+        raise ServiceUnavailable(f"The {service} service is unavailable") from failure
 
     async def json(self, request: web.Request | None, service: str, method: str, target: str, **kw: Any) -> Any:
         return (await self.call(request, service, method, target, **kw)).json()
