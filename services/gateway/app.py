@@ -9,7 +9,19 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.gateway.api import browse, buy, coupons, delivery, logistics, merchant, scan, session, wallet
+from services.gateway.api import (
+    browse,
+    buy,
+    coupons,
+    delivery,
+    logistics,
+    merchant,
+    platform,
+    scan,
+    session,
+    staff,
+    wallet,
+)
 from services.gateway.jobs import JOBS
 from services.gateway.lockout import lockout_middleware
 from services.gateway.openapi import build_document
@@ -25,7 +37,8 @@ from shared.service import DB, create_service_app
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
-                               *delivery.OPERATIONS, *logistics.OPERATIONS]
+                               *delivery.OPERATIONS, *logistics.OPERATIONS, *staff.OPERATIONS,
+                               *platform.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from services.gateway import store
 from services.gateway.auth import Identity, authenticate
+from services.gateway.domain.permissions import require as require_duty
 from services.gateway.ratelimit import RateLimiter
 from services.gateway.sessions import KEYRING, ensure_live
 from services.gateway.settings import GatewaySettings
@@ -36,7 +37,7 @@ from shared.http import (
 from shared.logging import get_logger
 from shared.service import DB
 
-Auth = Literal["none", "user", "staff"]
+Auth = Literal["none", "user", "staff", "operator"]
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 # The one merchant a call is about (from its path, query or answer), or None when it cannot tell.
 VisitMerchant = Callable[["Call", web.StreamResponse], "str | None"]
@@ -136,7 +137,9 @@ async def live_caller(request: web.Request, op: Operation) -> Identity | None:
     if op.auth == "none":
         return None
     identity = authenticate(request, request.app[KEYRING], op.auth)
-    await ensure_live(request.app[DB], identity)  # logged out, refresh reused, staff deactivated
+    role = await ensure_live(request.app[DB], identity)  # logged out, refresh reused, staff deactivated
+    if role is not None:
+        require_duty(role, op.operation_id)  # the one permission table: domain/permissions.py
     return identity
 
 

@@ -68,6 +68,8 @@ class GatewaySettings(AlipayAppSettings):
     # deployment without it there sets it, or /console/ answers 404 `console_not_built`.
     console_dir: str = str(CONSOLE_DIR)
     public_url: str = "http://127.0.0.1:8080"
+    # One-time set-password links (staff invitations, a new merchant's first owner, operators) live this long.
+    password_link_ttl_seconds: int = 72 * 3600
 
     @model_validator(mode="after")
     def _development_key(self) -> Self:
