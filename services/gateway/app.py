@@ -14,6 +14,7 @@ from services.gateway.api import (
     buy,
     coupons,
     delivery,
+    images,
     logistics,
     merchant,
     platform,
@@ -38,7 +39,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
                                *delivery.OPERATIONS, *logistics.OPERATIONS, *staff.OPERATIONS,
-                               *platform.OPERATIONS]
+                               *platform.OPERATIONS, *images.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
@@ -150,9 +151,11 @@ def _clients(settings: GatewaySettings) -> Callable[[web.Application], AsyncIter
         assert upstream.session is not None
         app[session.ALIPAY] = settings.alipay_client(upstream.session)
         app[LIMITER] = RateLimiter(app[DB], settings)
+        objects = app[images.OBJECTS] = await settings.open_object_store()
         try:
             yield
         finally:
+            await objects.close()
             await upstream.close()
 
     return clients

@@ -28,6 +28,7 @@ from shared.http import (
     ID_FORMAT,
     IDEMPOTENCY_KEY_FORMAT,
     NotFound,
+    Problem,
     idempotency_key,
     parse_body,
     parse_query,
@@ -50,6 +51,10 @@ IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_FORMAT
 log = get_logger("gateway")
 
 
+class PayloadTooLarge(Problem):
+    status, code, title = 413, "body_too_large", "Body too large"
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str
@@ -66,6 +71,10 @@ class Operation:
     optional_key: bool = False  # an Idempotency-Key header is passed on when given
     optional_body: bool = False  # `body` may be left out altogether (the handler then gets None)
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
+    # A body the handler reads itself, in chunks (uploads): its own size limit, and the code of the 413 a
+    # declared larger body gets before anything is read.
+    max_body_bytes: int | None = None
+    too_large_code: str = "body_too_large"
     answer_text: bool = False
     visit_merchant: VisitMerchant | None = None  # the call is a visit to one merchant (user.active says which)
 
@@ -111,7 +120,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
     """The handler wrapped with the cross-cutting checks, in the order a client would want them reported."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        refuse_oversize_body(request)
+        refuse_oversize_body(request, op)
         identity = await live_caller(request, op)
         refuse_impossible_ids(request)
         await request.app[LIMITER].check(request, identity.subject if identity else None)
@@ -125,10 +134,13 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return handle
 
 
-def refuse_oversize_body(request: web.Request) -> None:
+def refuse_oversize_body(request: web.Request, op: Operation) -> None:
     """A declared body over the limit is refused before anything reads it."""
-    limit = request.app[GATEWAY_SETTINGS].max_body_bytes
+    limit = op.max_body_bytes or request.app[GATEWAY_SETTINGS].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
+        if op.max_body_bytes is not None:
+            raise PayloadTooLarge(f"The body may have at most {limit} bytes", code=op.too_large_code,
+                                  max_bytes=limit)
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
 
 
