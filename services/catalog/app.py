@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.catalog import api, merchant_api, platform_api
+from services.catalog import api, import_api, merchant_api, platform_api
 from services.catalog.handlers import HANDLERS
 from services.catalog.settings import CatalogSettings
 from shared.clock import Clock
@@ -16,4 +16,5 @@ def create_app(settings: CatalogSettings, *, clock: Clock | None = None) -> web.
     app.router.add_routes(api.routes)
     app.router.add_routes(merchant_api.routes)
     app.router.add_routes(platform_api.routes)
+    app.router.add_routes(import_api.routes)
     return app

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from services.gateway.api import (
     browse,
+    bulk,
     buy,
     coupons,
     delivery,
@@ -39,7 +40,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
                                *delivery.OPERATIONS, *logistics.OPERATIONS, *staff.OPERATIONS,
-                               *platform.OPERATIONS, *images.OPERATIONS]
+                               *platform.OPERATIONS, *images.OPERATIONS,
+                               *bulk.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.orders import api, cart
+from services.orders import api, cart, export_api
 from services.orders.handlers import HANDLERS
 from services.orders.jobs import JOBS
 from services.orders.settings import OrdersSettings
@@ -17,4 +17,5 @@ def create_app(settings: OrdersSettings, *, clock: Clock | None = None) -> web.A
     app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS)
     app.router.add_routes(api.routes)
     app.router.add_routes(cart.routes)
+    app.router.add_routes(export_api.routes)
     return app
