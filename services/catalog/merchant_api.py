@@ -124,6 +124,12 @@ async def put_store(request: web.Request) -> web.Response:
     return json_response(store_view(row))
 
 
+@routes.get("/merchant/stores")
+async def list_stores(request: web.Request) -> web.Response:
+    rows = await catalogue.merchant_stores(request.app[DB], current_merchant(request))
+    return json_response({"items": [{**store_view(r), "active": r["active"]} for r in rows]})
+
+
 @routes.get("/merchant/products")
 async def list_products(request: web.Request) -> web.Response:
     page = parse_query(request, Page)
