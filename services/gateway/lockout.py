@@ -1,8 +1,8 @@
 """Lock-outs against guessing, as one middleware around the API: it reacts to the 401 answers wherever they
 are produced (token checks, staff login) and to staff logins, so the auth code itself stays unaware.
 
-- A staff (or operator) login for a locked account (or from a locked address) is refused with 429 before its password is
-  even checked. Each login counts against its account before the check (so parallel guesses get no more
+- A staff (or operator) login for a locked account (or from a locked address) is refused with 429 before its
+  password is even checked. Each login counts against its account before the check (so parallel guesses get no more
   than the threshold evaluated) and a success clears that count again; a wrong password also counts
   against the address.
 - Any other 401 (missing, invalid or revoked token) counts against the address. An expired token does not:

@@ -157,3 +157,15 @@ async def test_a_suspended_merchant_leaves_search_and_its_staff_are_refused(mall
     async def back() -> bool:
         return await found() == 1
     await eventually(back, timeout=15)
+
+
+async def test_operator_logins_are_locked_out_after_wrong_passwords(mall: Mall, database_url: str) -> None:
+    gw = mall.gateway
+    await operator(mall, database_url, "ops2")
+    for _ in range(mall.settings.login_account_failures):
+        resp = await gw.post("/api/platform/session", json={"username": "ops2", "password": "wrong-password"})
+        assert resp.status in (401, 429)
+    resp = await gw.post("/api/platform/session", json={"username": "ops2", "password": "operator-pass-1"})
+    assert resp.status == 429 and "Retry-After" in resp.headers
+    staff = await gw.post("/api/merchant/session", json={"username": "staff1", "password": "pw-staff-1"})
+    assert staff.status == 200  # the lock is on that operator account, not on the address
