@@ -62,7 +62,8 @@ class ProductBody(Model):
     category_id: str | None = Field(None, max_length=64)
     brand: str = Field("", max_length=50)
     description: str = Field("", max_length=5000)
-    image: str = Field("", max_length=500)
+    # An uploaded image's URL (or any http(s) URL, or a path on the mall): never `javascript:` or `data:`.
+    image: str = Field("", max_length=500, pattern=r"^(https?://[^\s<>\"']+|/[^/\s<>\"'][^\s<>\"']*)?$")
     active: bool = True
     store_ids: list[str] = Field(default_factory=list, max_length=100)
     skus: list[SkuBody] = Field(min_length=1, max_length=50)

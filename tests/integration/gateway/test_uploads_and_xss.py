@@ -123,6 +123,18 @@ async def test_html_in_product_text_is_stored_as_text_and_answered_as_json(mall:
     assert (mine["name"], mine["description"]) == (XSS_NAME, XSS_DESCRIPTION)  # exactly the text, as data
     assert public["name"] == XSS_NAME and public["skus"][0]["specs"] == {"<i>色</i>": "<u>红</u>"}
 
+    for image in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/x.jpg",
+                  'https://x.example/a.jpg" onerror="alert(1)'):
+        resp = await gw.put(f"/api/merchant/products/{product_id}", headers=staff, json={
+            "name": "x", "image": image, "skus": [{"price_fen": 100}]})
+        assert resp.status == 422, image
+    uploaded = await (await upload(mall, jpeg_with_exif())).json()
+    resp = await gw.put(f"/api/merchant/products/{product_id}", headers=staff, json={
+        "name": XSS_NAME, "image": uploaded["url"], "skus": [{"price_fen": 100}]})
+    assert resp.status == 200, await resp.text()
+    public = await (await gw.get(f"/api/products/{product_id}", headers=mall.user())).json()
+    assert public["image"] == uploaded["url"]  # the product answer carries the image's URL
+
     refused = await gw.get("/api/products/%3Cscript%3E", headers=mall.user())  # problems too are JSON
     assert refused.content_type == "application/problem+json"
     assert "<script" not in await refused.text()
