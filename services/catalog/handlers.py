@@ -4,9 +4,10 @@ its transaction."""
 from __future__ import annotations
 
 from services.catalog.deps import CatalogDeps
-from services.catalog.flows import stock
+from services.catalog.flows import platform, stock
 from shared.db import Tx
 from shared.events.base import Event
+from shared.events.gateway import MerchantApproved, MerchantReinstated, MerchantSuspended
 from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed
 from shared.service import Handlers
@@ -28,8 +29,23 @@ async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunde
     await stock.restock_refund(tx, event.data)
 
 
+async def on_merchant_approved(deps: CatalogDeps, tx: Tx, event: Event[MerchantApproved]) -> None:
+    await platform.add_merchant(tx, event.data.merchant_id, event.data.name, event.data.licence_no)
+
+
+async def on_merchant_suspended(deps: CatalogDeps, tx: Tx, event: Event[MerchantSuspended]) -> None:
+    await platform.suspend_merchant(tx, event.data.merchant_id)
+
+
+async def on_merchant_reinstated(deps: CatalogDeps, tx: Tx, event: Event[MerchantReinstated]) -> None:
+    await platform.reinstate_merchant(tx, event.data.merchant_id)
+
+
 HANDLERS = (Handlers[CatalogDeps]()
             .on(OrderPlaced, on_order_placed)
             .on(OrderCancelled, on_order_cancelled)
             .on(PaymentConfirmed, on_payment_confirmed)
-            .on(OrderRefunded, on_order_refunded))
+            .on(OrderRefunded, on_order_refunded)
+            .on(MerchantApproved, on_merchant_approved)
+            .on(MerchantSuspended, on_merchant_suspended)
+            .on(MerchantReinstated, on_merchant_reinstated))

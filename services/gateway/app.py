@@ -10,14 +10,18 @@ from aiohttp import web
 
 from services.gateway.api import (
     browse,
+    bulk,
     buy,
     coupons,
     delivery,
+    images,
     logistics,
     merchant,
     notifications,
+    platform,
     scan,
     session,
+    staff,
     wallet,
 )
 from services.gateway.deps import build_deps, deps_of
@@ -34,7 +38,8 @@ from shared.service import create_service_app
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
-                               *delivery.OPERATIONS, *logistics.OPERATIONS, *notifications.OPERATIONS]
+                               *delivery.OPERATIONS, *logistics.OPERATIONS, *notifications.OPERATIONS,
+                               *staff.OPERATIONS, *platform.OPERATIONS, *images.OPERATIONS, *bulk.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.
@@ -91,7 +96,7 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
     app = create_service_app(settings, clock=clock, jobs=JOBS, build_deps=build_deps, public=True,
                              middlewares=[cors_middleware(settings.cors_origins), lockout_middleware(),
                                           operator_only_middleware(settings.internal_token)])
-    app.cleanup_ctx.append(_close_upstream)
+    app.cleanup_ctx.append(_close_clients)
     app.router.add_routes(route_table(OPERATIONS))
     document = build_document(OPERATIONS)
 
@@ -138,10 +143,13 @@ def _console_index(folder: Path) -> Handler:
     return index
 
 
-async def _close_upstream(app: web.Application) -> AsyncIterator[None]:
-    """The upstream session is the gateway's own (Deps); it closes before the skeleton's resources do."""
+async def _close_clients(app: web.Application) -> AsyncIterator[None]:
+    """The upstream session and the object store are the gateway's own (Deps); they close before the
+    skeleton's resources do."""
     yield
-    await deps_of(app).upstream.close()
+    deps = deps_of(app)
+    await deps.objects.close()
+    await deps.upstream.close()
 
 
 def _serve_client(app: web.Application, folder: Path) -> None:

@@ -2,9 +2,10 @@
 
 An access token is a JWT signed with MALL_TOKEN_SECRET. Its header names the key (`kid`, derived from the
 key itself), so during a rotation MALL_TOKEN_SECRET_PREVIOUS still verifies the tokens it signed. Claims:
-`iss`/`aud` (this mall's gateway), `iat`, `exp`, `sub`, `k` ("user" or "staff": a user token can never call
-a merchant API and a staff token never acts as a buyer), `sid` (the login session: logout and refresh-token
-reuse revoke it), and `mid` (staff's merchant), `aid` (2088 id), `sc` (Sesame score) when known.
+`iss`/`aud` (this mall's gateway), `iat`, `exp`, `sub`, `k` ("user", "staff" or "operator": a user token can
+never call a merchant API, a staff token never acts as a buyer, only an operator token calls the platform API),
+`sid` (the login session: logout and refresh-token reuse revoke it), and `mid` (staff's merchant), `aid` (2088
+id), `sc` (Sesame score) when known. A staff token carries no role: the role is read on every request.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from shared.http import Forbidden, Unauthorized
 
-Kind = Literal["user", "staff"]
+Kind = Literal["user", "staff", "operator"]
 ISSUER = "mpmall-gateway"
 AUDIENCE = "mpmall-api"
 ALGORITHM = "HS256"
@@ -124,7 +125,7 @@ def _identity(claims: dict[str, Any]) -> Identity:
     """The claims as an Identity, each of the type it must have (a signed token is still checked: a key
     shared by mistake or a bug in an issuer must give 401, never a 500 further on)."""
     kind, score = claims["k"], claims.get("sc")
-    if kind not in ("user", "staff"):
+    if kind not in ("user", "staff", "operator"):
         raise _invalid()
     if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 1000):
         raise _invalid()
@@ -144,6 +145,9 @@ def bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
+ONLY_CODE: dict[Kind, str] = {"staff": "merchant_only", "user": "user_only", "operator": "operator_only"}
+
+
 def authenticate(request: web.Request, keys: str | Keyring, kind: Kind) -> Identity:
     """The caller's identity from a valid token of the right kind. Whether its session is still live is the
     next check (sessions.ensure_live), which needs the database."""
@@ -153,8 +157,7 @@ def authenticate(request: web.Request, keys: str | Keyring, kind: Kind) -> Ident
                            headers={"WWW-Authenticate": "Bearer"})
     identity = read_token(keys, token)
     if identity.kind != kind:
-        raise Forbidden("This token cannot call this API",
-                        code="merchant_only" if kind == "staff" else "user_only")
+        raise Forbidden("This token cannot call this API", code=ONLY_CODE[kind])
     request[IDENTITY] = identity
     return identity
 

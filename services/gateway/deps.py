@@ -16,6 +16,7 @@ from services.gateway.sessions import keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.alipay import AlipayClient
+from shared.objects import ObjectStore
 from shared.service import DEPS, Deps, with_clients
 
 Visit = tuple[str, date, str, "str | None"]  # user, the shop's day, entry point, merchant
@@ -29,6 +30,7 @@ class GatewayDeps(Deps[GatewaySettings]):
     keyring: Keyring  # the keys tokens are signed and checked with
     business_zone: ZoneInfo  # the shop's day, as analytics counts it
     visits: set[Visit]  # process-local memo of the user.active events already written
+    objects: ObjectStore  # uploaded images (closed by the app)
 
 
 def build_deps(base: Deps[Any]) -> GatewayDeps:
@@ -39,7 +41,8 @@ def build_deps(base: Deps[Any]) -> GatewayDeps:
     assert upstream.session is not None
     return with_clients(base, GatewayDeps, upstream=upstream, alipay=settings.alipay_client(upstream.session),
                         limiter=RateLimiter(base.db, settings), keyring=keyring(settings),
-                        business_zone=ZoneInfo(settings.timezone), visits=set())
+                        business_zone=ZoneInfo(settings.timezone), visits=set(),
+                        objects=settings.objects())
 
 
 def deps_of(app: web.Application) -> GatewayDeps:

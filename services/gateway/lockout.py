@@ -1,8 +1,8 @@
 """Lock-outs against guessing, as one middleware around the API: it reacts to the 401 answers wherever they
 are produced (token checks, staff login) and to staff logins, so the auth code itself stays unaware.
 
-- A staff login for a locked account (or from a locked address) is refused with 429 before its password is
-  even checked. Each login counts against its account before the check (so parallel guesses get no more
+- A staff (or operator) login for a locked account (or from a locked address) is refused with 429 before its
+  password is even checked. Each login counts against its account before the check (so parallel guesses get no more
   than the threshold evaluated) and a success clears that count again; a wrong password also counts
   against the address.
 - Any other 401 (missing, invalid or revoked token) counts against the address. An expired token does not:
@@ -24,7 +24,8 @@ from services.gateway.ratelimit import account_key, locked_out
 from shared.http import Problem, parse, problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-STAFF_LOGIN = ("POST", "/api/merchant/session")
+# The password logins, and the prefix of their account keys (staff and operators are separate namespaces).
+LOGINS = {("POST", "/api/merchant/session"): "", ("POST", "/api/platform/session"): "operator:"}
 NOT_GUESSING = frozenset({"token_expired"})
 
 
@@ -58,9 +59,10 @@ def lockout_middleware() -> Callable[..., Any]:
 async def staff_username(request: web.Request) -> str | None:
     """The username a staff login tries, as the login will read it (None for any other request, or a body
     the login itself will refuse)."""
-    if (request.method, request.path) != STAFF_LOGIN:
+    prefix = LOGINS.get((request.method, request.path))
+    if prefix is None:
         return None
     try:  # read up to client_max_size (413 past it); aiohttp keeps the bytes for the handler
-        return parse(StaffLoginBody, orjson.loads(await request.read())).username
+        return prefix + parse(StaffLoginBody, orjson.loads(await request.read())).username
     except (orjson.JSONDecodeError, Problem):  # not a login the handler would try (NUL, too long, ...)
         return None

@@ -55,7 +55,9 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["requestBody"] = {"required": not op.optional_body, "content": {
             "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}}}
     elif op.raw_body is not None:
-        doc["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": {"type": "object"}}}}
+        schema = {"type": "object"} if op.raw_body.startswith("application/x-www") else \
+            {"type": "string", "format": "binary"}
+        doc["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": schema}}}
     success: dict[str, Any] = {"description": "OK"}
     extra_text: dict[str, Any] = {}
     if op.answer_events:

@@ -16,6 +16,7 @@ from aiohttp import web
 from services.gateway import store
 from services.gateway.auth import Identity, authenticate
 from services.gateway.deps import GatewayDeps, deps_of
+from services.gateway.domain.permissions import require as require_duty
 from services.gateway.sessions import ensure_live
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
@@ -26,6 +27,7 @@ from shared.http import (
     ID_FORMAT,
     IDEMPOTENCY_KEY_FORMAT,
     NotFound,
+    Problem,
     idempotency_key,
     parse_body,
     parse_query,
@@ -34,7 +36,7 @@ from shared.http import (
 )
 from shared.logging import get_logger
 
-Auth = Literal["none", "user", "staff"]
+Auth = Literal["none", "user", "staff", "operator"]
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 # The one merchant a call is about (from its path, query or answer), or None when it cannot tell.
 VisitMerchant = Callable[["Call", web.StreamResponse], "str | None"]
@@ -42,6 +44,10 @@ ENTRIES = set(get_args(Entry))
 PATH_ID = ID_FORMAT  # the published pattern (openapi); one rule, in shared.http
 IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_FORMAT
 log = get_logger("gateway")
+
+
+class PayloadTooLarge(Problem):
+    status, code, title = 413, "body_too_large", "Body too large"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,10 @@ class Operation:
     optional_key: bool = False  # an Idempotency-Key header is passed on when given
     optional_body: bool = False  # `body` may be left out altogether (the handler then gets None)
     raw_body: str | None = None  # a non-JSON body (e.g. Alipay's form notify): its media type
+    # A body the handler reads itself, in chunks (uploads): its own size limit, and the code of the 413 a
+    # declared larger body gets before anything is read.
+    max_body_bytes: int | None = None
+    too_large_code: str = "body_too_large"
     answer_text: bool = False
     answer_events: bool = False  # a server-sent event stream (text/event-stream) that stays open
     visit_merchant: VisitMerchant | None = None  # the call is a visit to one merchant (user.active says which)
@@ -116,7 +126,7 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
     """The handler wrapped with the cross-cutting checks, in the order a client would want them reported."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        refuse_oversize_body(request)
+        refuse_oversize_body(request, op)
         identity = await live_caller(request, op)
         refuse_impossible_ids(request)
         await deps_of(request.app).limiter.check(request, identity.subject if identity else None)
@@ -130,10 +140,13 @@ def guarded(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return handle
 
 
-def refuse_oversize_body(request: web.Request) -> None:
+def refuse_oversize_body(request: web.Request, op: Operation) -> None:
     """A declared body over the limit is refused before anything reads it."""
-    limit = deps_of(request.app).settings.max_body_bytes
+    limit = op.max_body_bytes or deps_of(request.app).settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
+        if op.max_body_bytes is not None:
+            raise PayloadTooLarge(f"The body may have at most {limit} bytes", code=op.too_large_code,
+                                  max_bytes=limit)
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
 
 
@@ -143,7 +156,9 @@ async def live_caller(request: web.Request, op: Operation) -> Identity | None:
         return None
     deps = deps_of(request.app)
     identity = authenticate(request, deps.keyring, op.auth)
-    await ensure_live(deps.db, identity)  # logged out, refresh reused, staff deactivated
+    role = await ensure_live(deps.db, identity)  # logged out, refresh reused, staff deactivated
+    if role is not None:
+        require_duty(role, op.operation_id)  # the one permission table: domain/permissions.py
     return identity
 
 

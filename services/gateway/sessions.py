@@ -25,9 +25,10 @@ from services.gateway.auth import (
     new_session_id,
     with_session,
 )
+from services.gateway.domain.permissions import Role, parse_role
 from services.gateway.settings import GatewaySettings
 from shared.db import Database
-from shared.http import Unauthorized
+from shared.http import Forbidden, Unauthorized
 from shared.logging import get_logger
 
 KEYRING = web.AppKey("keyring", Keyring)
@@ -50,11 +51,18 @@ def _forget_after(settings: GatewaySettings) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=longest)
 
 
-async def ensure_live(db: Database, identity: Identity) -> None:
+async def ensure_live(db: Database, identity: Identity) -> Role | None:
+    """The caller's session is live (and a staff's merchant not suspended); a staff member's role as it is now,
+    so a role change or deactivation takes effect on the next request."""
     assert identity.session_id is not None  # read_token requires `sid`
     staff = identity.subject if identity.kind == "staff" else None
-    if not await store.session_live(db, identity.session_id, staff, identity.merchant_id):
+    operator = identity.subject if identity.kind == "operator" else None
+    standing = await store.caller_standing(db, identity.session_id, staff, identity.merchant_id, operator)
+    if not standing["live"]:
         raise Unauthorized("This session has ended; log in again", code="session_revoked")
+    if standing["suspended"]:
+        raise Forbidden("The platform has suspended this merchant", code="merchant_suspended")
+    return parse_role(standing["role"]) if staff is not None else None
 
 
 async def open_user_session(db: Database, ring: Keyring, settings: GatewaySettings, identity: Identity,

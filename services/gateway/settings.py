@@ -2,11 +2,12 @@
 
 import secrets
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
 from shared.alipay.settings import AlipayAppSettings
+from shared.objects import LocalObjectStore, ObjectStore, S3ObjectStore
 from shared.settings import DEVELOPMENT
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
@@ -78,6 +79,21 @@ class GatewaySettings(AlipayAppSettings):
     # the Alipay sandbox's pages in local runs and tests; empty elsewhere (the H5 build then cannot sign in).
     alipay_web_url: str = ""
     public_url: str = "http://127.0.0.1:8080"
+    # Uploaded files (product images): MALL_OBJECT_STORE=local keeps them under MALL_OBJECT_DIR; s3 in the
+    # bucket MALL_S3_BUCKET of any S3-compatible store (MALL_S3_ENDPOINT_URL empty: AWS itself), under
+    # MALL_S3_PREFIX. Images are served by the gateway at /api/images/, or from MALL_IMAGE_BASE_URL (a CDN
+    # or public bucket in front of the same objects) when set.
+    object_store: Literal["local", "s3"] = "local"
+    object_dir: str = "run/objects"
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_prefix: str = "mpmall/"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    image_base_url: str = ""
+    # One-time set-password links (staff invitations, a new merchant's first owner, operators) live this long.
+    password_link_ttl_seconds: int = 72 * 3600
 
     @model_validator(mode="after")
     def _development_key(self) -> Self:
@@ -89,7 +105,17 @@ class GatewaySettings(AlipayAppSettings):
         used = {**super().secrets_in_use(), "MALL_TOKEN_SECRET": self.token_secret}
         if self.token_secret_previous:
             used["MALL_TOKEN_SECRET_PREVIOUS"] = self.token_secret_previous
+        if self.object_store == "s3":
+            used["MALL_S3_SECRET_ACCESS_KEY"] = self.s3_secret_access_key
         return used
+
+    def objects(self) -> ObjectStore:
+        """Where uploaded images are kept: MALL_OBJECT_STORE=local (a directory) or s3."""
+        if self.object_store == "s3":
+            return S3ObjectStore(endpoint_url=self.s3_endpoint_url, region=self.s3_region, bucket=self.s3_bucket,
+                                 access_key_id=self.s3_access_key_id,
+                                 secret_access_key=self.s3_secret_access_key, prefix=self.s3_prefix)
+        return LocalObjectStore(self.object_dir)
 
     def base_urls(self) -> dict[str, list[str]]:
         """Every service's replicas' base URLs."""

@@ -62,17 +62,24 @@ async def revoke_session(tx: Tx, sid: str, reason: str, forget_after: datetime) 
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL", sid)
 
 
-SESSION_LIVE = """
+CALLER_STANDING = """
 SELECT NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = $1)
    AND NOT EXISTS (SELECT 1 FROM staff_accounts
                    WHERE $2::text IS NOT NULL AND username = $2 AND (NOT active OR merchant_id <> $3))
+   AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM operators WHERE username = $4 AND active)) AS live,
+       EXISTS (SELECT 1 FROM merchant_suspensions WHERE $3::text IS NOT NULL AND merchant_id = $3) AS suspended,
+       (SELECT role FROM staff_accounts WHERE $2::text IS NOT NULL AND username = $2) AS role
 """
 
 
-async def session_live(db: Database, sid: str, staff_username: str | None, merchant_id: str | None) -> bool:
-    """False when the session was revoked, or (staff) the account is deactivated or moved to another merchant.
-    One primary-key probe per table, one round trip."""
-    return bool(await db.fetchval(SESSION_LIVE, sid, staff_username, merchant_id))
+async def caller_standing(db: Database, sid: str, staff_username: str | None, merchant_id: str | None,
+                          operator: str | None) -> asyncpg.Record:
+    """`live`: False when the session was revoked, or (staff) the account is deactivated or moved to another
+    merchant, or (operator) the operator is deactivated; `suspended`: the staff's merchant is suspended;
+    `role`: the staff account's role now (None: no such account). Primary-key probes, one round trip."""
+    row = await db.fetchrow(CALLER_STANDING, sid, staff_username, merchant_id, operator)
+    assert row is not None
+    return row
 
 
 async def forget_revocations(db: Database) -> None:
@@ -87,7 +94,7 @@ async def set_staff_active(db: Database, username: str, active: bool) -> bool:
 
 async def find_staff(db: Database, username: str) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "SELECT username, merchant_id, password_hash, display_name FROM staff_accounts "
+        "SELECT username, merchant_id, password_hash, display_name, role FROM staff_accounts "
         "WHERE username = $1 AND active", username)
 
 
@@ -172,3 +179,142 @@ async def record_visit(tx: Tx, user_id: str, day: date, entry: str, merchant_id:
     return bool(await tx.conn.fetchval(
         "INSERT INTO daily_visits (user_id, day, entry, merchant_id) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT DO NOTHING RETURNING 1", user_id, day, entry, merchant_id or ""))
+
+
+# --- staff admin (owners) --------------------------------------------------------------------------------
+
+STAFF_COLUMNS = "username, merchant_id, display_name, role, active, created_at"
+
+
+async def merchant_staff(db: Database, merchant_id: str) -> list[asyncpg.Record]:
+    return await db.fetch(f"SELECT {STAFF_COLUMNS} FROM staff_accounts WHERE merchant_id = $1 "
+                          "ORDER BY created_at, username", merchant_id)
+
+
+async def staff_account(db: Database | Tx, username: str, *, for_update: bool = False) -> asyncpg.Record | None:
+    conn = db.conn if isinstance(db, Tx) else db
+    return await conn.fetchrow(f"SELECT {STAFF_COLUMNS} FROM staff_accounts WHERE username = $1"
+                               + (" FOR UPDATE" if for_update else ""), username)
+
+
+async def username_taken(tx: Tx, username: str) -> bool:
+    """Staff usernames are one namespace across merchants (they sign in with the username alone)."""
+    return bool(await tx.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM staff_accounts WHERE username = $1)", username))
+
+
+async def create_staff(tx: Tx, username: str, merchant_id: str, display_name: str, role: str) -> asyncpg.Record:
+    """A new account without a password: it signs in once its set-password link was used."""
+    row = await tx.conn.fetchrow(
+        "INSERT INTO staff_accounts (username, merchant_id, password_hash, display_name, role) "
+        f"VALUES ($1, $2, '', $3, $4) ON CONFLICT (username) DO NOTHING RETURNING {STAFF_COLUMNS}",
+        username, merchant_id, display_name, role)
+    assert row is not None, "username_taken is checked first, in the same transaction"
+    return row
+
+
+async def change_staff(tx: Tx, username: str, role: str | None, active: bool | None) -> asyncpg.Record:
+    row = await tx.conn.fetchrow(
+        "UPDATE staff_accounts SET role = coalesce($2, role), active = coalesce($3, active) WHERE username = $1 "
+        f"RETURNING {STAFF_COLUMNS}", username, role, active)
+    assert row is not None
+    return row
+
+
+async def active_owners(tx: Tx, merchant_id: str) -> int:
+    return int(await tx.conn.fetchval(
+        "SELECT count(*) FROM staff_accounts WHERE merchant_id = $1 AND role = 'owner' AND active", merchant_id))
+
+
+# --- one-time set-password links --------------------------------------------------------------------------
+
+async def save_password_link(tx: Tx, token_hash: str, kind: str, username: str, expires_at: datetime) -> None:
+    """The account's new link; its older unused links stop working."""
+    await tx.conn.execute("UPDATE password_links SET used_at = now() WHERE kind = $1 AND username = $2 "
+                          "AND used_at IS NULL", kind, username)
+    await tx.conn.execute("INSERT INTO password_links (token_hash, kind, username, expires_at) "
+                          "VALUES ($1, $2, $3, $4)", token_hash, kind, username, expires_at)
+
+
+async def spend_password_link(tx: Tx, token_hash: str) -> asyncpg.Record | None:
+    """(kind, username) of a live link, which this call spends; None for an unknown, used or expired one."""
+    return await tx.conn.fetchrow(
+        "UPDATE password_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL "
+        "AND expires_at > now() RETURNING kind, username", token_hash)
+
+
+async def set_password(tx: Tx, kind: str, username: str, password_hash: str) -> bool:
+    table = "operators" if kind == "operator" else "staff_accounts"
+    return await tx.conn.fetchval(f"UPDATE {table} SET password_hash = $2 WHERE username = $1 RETURNING true",
+                                  username, password_hash) is not None
+
+
+# --- platform operators ---------------------------------------------------------------------------------
+
+async def create_operator(tx: Tx, username: str) -> bool:
+    """False when the operator exists (its password is then reset through a new link, never here)."""
+    return await tx.conn.fetchval("INSERT INTO operators (username) VALUES ($1) ON CONFLICT DO NOTHING "
+                                  "RETURNING true", username) is not None
+
+
+async def find_operator(db: Database, username: str) -> asyncpg.Record | None:
+    return await db.fetchrow("SELECT username, password_hash FROM operators WHERE username = $1 AND active",
+                             username)
+
+
+async def operator_exists(tx: Tx, username: str) -> bool:
+    return bool(await tx.conn.fetchval("SELECT EXISTS (SELECT 1 FROM operators WHERE username = $1)", username))
+
+
+# --- merchant applications and suspensions ----------------------------------------------------------------
+
+APPLICATION_COLUMNS = ("id, merchant_name, licence_no, contact_name, contact_phone, contact_email, owner_username, "
+                       "status, reason, merchant_id, decided_by, decided_at, created_at")
+
+
+async def insert_application(tx: Tx, application_id: str, merchant_name: str, licence_no: str, contact_name: str,
+                             contact_phone: str, contact_email: str, owner_username: str) -> asyncpg.Record | None:
+    """None when the licence already has a pending or approved application."""
+    return await tx.conn.fetchrow(
+        "INSERT INTO merchant_applications (id, merchant_name, licence_no, contact_name, contact_phone, "
+        "contact_email, owner_username) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        f"ON CONFLICT (licence_no) WHERE status <> 'rejected' DO NOTHING RETURNING {APPLICATION_COLUMNS}",
+        application_id, merchant_name, licence_no, contact_name, contact_phone, contact_email, owner_username)
+
+
+async def applications(db: Database, status: str | None, limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(f"SELECT {APPLICATION_COLUMNS} FROM merchant_applications "
+                          "WHERE $1::text IS NULL OR status = $1 ORDER BY created_at, id LIMIT $2", status, limit)
+
+
+async def lock_application(tx: Tx, application_id: str) -> asyncpg.Record | None:
+    return await tx.conn.fetchrow(f"SELECT {APPLICATION_COLUMNS} FROM merchant_applications WHERE id = $1 "
+                                  "FOR UPDATE", application_id)
+
+
+async def decide_application(tx: Tx, application_id: str, status: str, operator: str, reason: str,
+                             merchant_id: str | None) -> asyncpg.Record:
+    row = await tx.conn.fetchrow(
+        "UPDATE merchant_applications SET status = $2, decided_by = $3, reason = $4, merchant_id = $5, "
+        f"decided_at = now() WHERE id = $1 RETURNING {APPLICATION_COLUMNS}",
+        application_id, status, operator, reason, merchant_id)
+    assert row is not None
+    return row
+
+
+async def suspend_merchant(tx: Tx, merchant_id: str, reason: str, operator: str) -> bool:
+    """False when it was already suspended."""
+    return await tx.conn.fetchval(
+        "INSERT INTO merchant_suspensions (merchant_id, reason, suspended_by) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING true", merchant_id, reason, operator) is not None
+
+
+async def reinstate_merchant(tx: Tx, merchant_id: str) -> bool:
+    """False when it was not suspended."""
+    return await tx.conn.fetchval("DELETE FROM merchant_suspensions WHERE merchant_id = $1 RETURNING true",
+                                  merchant_id) is not None
+
+
+async def merchant_suspended(db: Database, merchant_id: str) -> bool:
+    return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM merchant_suspensions WHERE merchant_id = $1)",
+                                  merchant_id))

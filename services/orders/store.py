@@ -268,3 +268,23 @@ async def latest_returns(conn: Conn, order_ids: Sequence[str]) -> dict[str, asyn
         "ORDER BY order_id, status IN ('requested', 'approved') DESC, created_at DESC",
         list(order_ids))
     return {r["order_id"]: r for r in rows}
+
+
+# --- the back office's export ---------------------------------------------------------------------------
+
+EXPORT_PAGE = f"""
+SELECT {ORDER_COLUMNS} FROM orders
+WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2)
+  AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
+  AND ($5::timestamptz IS NULL OR (created_at, id) > ($5, $6))
+  AND ($8::text IS NULL OR delivery->>'method' = $8)
+ORDER BY created_at, id LIMIT $7
+"""
+
+
+async def export_page(conn: Conn, merchant_id: str, status: str | None, created_from: datetime | None,
+                      created_before: datetime | None, delivery_method: str | None,
+                      after: tuple[datetime, str] | None, limit: int) -> list[asyncpg.Record]:
+    """One page of the merchant's orders, oldest first, after the key (created_at, id) of the last one read."""
+    return await conn.fetch(EXPORT_PAGE, merchant_id, status, created_from, created_before,
+                            after[0] if after else None, after[1] if after else "", limit, delivery_method)

@@ -14,3 +14,29 @@ class UserActive(EventData):
     day: date
     entry: Entry = "other"
     merchant_id: str | None = None
+
+
+@event("merchant.approved")
+class MerchantApproved(EventData):
+    """The platform approved a merchant's application: catalog creates the merchant under this id (its first
+    owner's staff account already exists in the gateway)."""
+
+    merchant_id: str
+    name: str
+    licence_no: str
+
+
+@event("merchant.suspended")
+class MerchantSuspended(EventData):
+    """The platform suspended a merchant: its products leave every buyer's view until it is reinstated (its
+    staff are refused by the gateway itself)."""
+
+    merchant_id: str
+    reason: str
+
+
+@event("merchant.reinstated")
+class MerchantReinstated(EventData):
+    """A suspended merchant may sell again: the products it had on sale come back."""
+
+    merchant_id: str

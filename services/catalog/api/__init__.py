@@ -1,11 +1,11 @@
 """Catalog's internal HTTP API (the gateway is the only caller): `buyer` (browse, search, scan, favourites,
-nearby stores, recommendations) and `merchant` (the merchant staff's products, SKUs, prices, stock); `routes`
-is all of them."""
+nearby stores, recommendations), `merchant` (the merchant staff's products, SKUs, prices, stock), `imports` (bulk
+imports from the back office) and `platform` (the operators' category tree); `routes` is all of them."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from services.catalog.api import buyer, merchant
+from services.catalog.api import buyer, imports, merchant, platform
 
-routes: list[web.AbstractRouteDef] = [*buyer.routes, *merchant.routes]
+routes: list[web.AbstractRouteDef] = [*buyer.routes, *merchant.routes, *platform.routes, *imports.routes]

@@ -64,7 +64,8 @@ class ProductBody(Model):
     category_id: str | None = Field(None, max_length=64)
     brand: str = Field("", max_length=50)
     description: str = Field("", max_length=5000)
-    image: str = Field("", max_length=500)
+    # An uploaded image's URL (or any http(s) URL, or a path on the mall): never `javascript:` or `data:`.
+    image: str = Field("", max_length=500, pattern=r"^(https?://[^\s<>\"']+|/[^/\s<>\"'][^\s<>\"']*)?$")
     active: bool = True
     store_ids: list[str] = Field(default_factory=list, max_length=100)
     skus: list[SkuBody] = Field(min_length=1, max_length=50)
@@ -125,6 +126,12 @@ async def put_store(request: web.Request) -> web.Response:
         row = await commands.save_store(tx, path_id(request, "store_id", "store_not_found"), merchant_id, body.name,
                                         body.address, body.lat, body.lng, body.active)
     return json_response(store_view(row))
+
+
+@routes.get("/merchant/stores")
+async def list_stores(request: web.Request) -> web.Response:
+    rows = await catalogue.merchant_stores(request.app[DB], current_merchant(request))
+    return json_response({"items": [{**store_view(r), "active": r["active"]} for r in rows]})
 
 
 @routes.get("/merchant/products")

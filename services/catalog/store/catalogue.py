@@ -44,6 +44,12 @@ async def get_store(conn: Conn, store_id: str) -> asyncpg.Record | None:
         "SELECT id, merchant_id, name, address, lat, lng, active FROM stores WHERE id = $1", store_id)
 
 
+async def merchant_stores(conn: Conn, merchant_id: str) -> list[asyncpg.Record]:
+    """Every store of the merchant, closed ones too (the back office lists them all)."""
+    return await conn.fetch("SELECT id, merchant_id, name, address, lat, lng, active FROM stores "
+                            "WHERE merchant_id = $1 ORDER BY name, id", merchant_id)
+
+
 async def merchant_store_ids(conn: Conn, merchant_id: str, store_ids: list[str]) -> list[str]:
     rows = await conn.fetch("SELECT id FROM stores WHERE merchant_id = $1 AND id = ANY($2::text[])",
                             merchant_id, store_ids)

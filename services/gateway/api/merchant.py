@@ -95,6 +95,8 @@ def _op(method: Method, path: str, name: str, service: str, target: str, summary
 OPERATIONS = [
     _op("PUT", "/api/merchant/profile", "merchant_profile", "catalog", "/merchant/profile",
         "Set the merchant's name", body=True),
+    _op("GET", "/api/merchant/stores", "merchant_stores", "catalog", "/merchant/stores",
+        "The merchant's stores, closed ones too", answer=Items),
     _op("PUT", "/api/merchant/stores/{id}", "merchant_put_store", "catalog", "/merchant/stores/{id}",
         "Create or change a store (name, address, lat/lng)", body=True),
     _op("GET", "/api/merchant/products", "merchant_products", "catalog", "/merchant/products",

@@ -26,7 +26,7 @@ from services.gateway.routes import Call, Operation, merchant_in_path
 from services.gateway.sessions import end_session, open_user_session, rotate_refresh_token
 from services.gateway.upstream import path
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
-from shared.http import Problem, Unauthorized, json_response
+from shared.http import Forbidden, Problem, Unauthorized, json_response
 from shared.logging import get_logger
 
 log = get_logger("gateway")
@@ -178,11 +178,14 @@ async def staff_login(call: Call) -> web.StreamResponse:
     ok = await asyncio.to_thread(check_password, body.password, stored)  # scrypt is deliberately slow
     if staff is None or not ok:
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
+    if await store.merchant_suspended(call.db, staff["merchant_id"]):
+        raise Forbidden("The platform has suspended this merchant", code="merchant_suspended")
     identity = Identity(kind="staff", subject=staff["username"], merchant_id=staff["merchant_id"],
                         session_id=new_session_id())
     ttl = call.settings.staff_token_ttl_seconds
     return json_response({"token": issue_token(call.deps.keyring, identity, ttl),
-                          "merchant_id": staff["merchant_id"], "expires_in": ttl}, headers=NO_STORE)
+                          "merchant_id": staff["merchant_id"], "role": staff["role"], "expires_in": ttl},
+                         headers=NO_STORE)
 
 
 async def staff_logout(call: Call) -> web.StreamResponse:

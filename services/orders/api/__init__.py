@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.orders.api import cart, orders
+from services.orders.api import cart, export, orders
 
-routes: list[web.AbstractRouteDef] = [*orders.routes, *cart.routes]
+routes: list[web.AbstractRouteDef] = [*orders.routes, *cart.routes, *export.routes]

@@ -68,7 +68,7 @@ KUAIDI100_KEY, KUAIDI100_SALT = "test-kuaidi100-customer-key-0001", "test-kuaidi
 
 @pytest.fixture
 async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, KeyPair],
-               orders_clock: Clock | None) -> AsyncIterator[Mall]:
+               orders_clock: Clock | None, tmp_path: Any) -> AsyncIterator[Mall]:
     """Every service that exists in the tree, in-process, and a gateway routing to them."""
     app_keys, sandbox_keys = alipay_keys
     logistics = await start_app(create_logistics_sandbox(LogisticsSandboxSettings(
@@ -102,7 +102,8 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
         urls[f"{name}_url"] = str(client.make_url("")).rstrip("/")
     # Every test here calls from one address, some in bursts (the fault storm): the rate limits have tests of
     # their own (test_edges, test_hardening), so here they must never be what a test runs into.
-    settings = gateway_settings(settings_for, **urls, **alipay, rate_ip_limit=1_000_000, rate_user_limit=1_000_000)
+    settings = gateway_settings(settings_for, **urls, **alipay, rate_ip_limit=1_000_000, rate_user_limit=1_000_000,
+                                object_dir=str(tmp_path / "objects"))
     await add_staff(settings, "staff1", "pw-staff-1", "mch_001")
     gateway = TestClient(TestServer(create_app(settings), port=port))
     await gateway.start_server()

@@ -1,0 +1,1 @@
+"""The gateway's pure rules: who may do what, and what a merchant application must hold."""
