@@ -286,14 +286,14 @@ async def closing_refund(conn: Conn, order_id: str) -> asyncpg.Record | None:
     """The latest refund that took the order's last units (it knows where the order was before)."""
     return await conn.fetchrow(
         f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' AND closes_order "
-        "ORDER BY created_at DESC, refund_id LIMIT 1", order_id)
+        "ORDER BY seq DESC LIMIT 1", order_id)
 
 
 async def oldest_requested(conn: Conn, order_id: str) -> asyncpg.Record | None:
     """The refund of the order waiting longest for the merchant's answer."""
     return await conn.fetchrow(
         f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' AND status = 'requested' "
-        "ORDER BY created_at, refund_id LIMIT 1 FOR UPDATE", order_id)
+        "ORDER BY seq LIMIT 1 FOR UPDATE", order_id)
 
 
 async def lock_refund(conn: Conn, refund_id: str) -> asyncpg.Record | None:
@@ -346,7 +346,7 @@ async def refunds_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asy
     """The orders' refunds asked by buyers or made by merchants, oldest first."""
     rows = await conn.fetch(
         f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = ANY($1::text[]) AND kind = 'return' "
-        "ORDER BY order_id, created_at, refund_id", list(order_ids))
+        "ORDER BY order_id, seq", list(order_ids))
     found: dict[str, list[asyncpg.Record]] = {oid: [] for oid in order_ids}
     for row in rows:
         found[row["order_id"]].append(row)

@@ -32,7 +32,8 @@ ALTER TABLE refunds ADD COLUMN due_at timestamptz;          -- the deadline of i
 ALTER TABLE refunds ADD COLUMN timeout_reason text;         -- what a deadline decided, e.g. return_not_shipped
 -- Several refunds of one order may be open at once (different units); the order's row lock serialises them.
 DROP INDEX refunds_one_open_return;
-CREATE INDEX refunds_by_order ON refunds (order_id, created_at);
+ALTER TABLE refunds ADD COLUMN seq bigserial;  -- the order refunds were asked in, even within one instant
+CREATE INDEX refunds_by_order ON refunds (order_id, seq);
 
 -- The units and the share of the money and points each refund takes of each line.
 CREATE TABLE refund_lines (

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.orders.domain import TRANSITIONS, RefundStart, Action, Refusal, Status, refund_start, transition
+from services.orders.domain import TRANSITIONS, Action, RefundStart, Refusal, Status, refund_start, transition
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 WEEK = timedelta(days=7)
