@@ -22,6 +22,7 @@ ALTER TABLE refunds ADD COLUMN freight_fen bigint NOT NULL DEFAULT 0 CHECK (frei
 -- this migration did
 ALTER TABLE refunds ADD COLUMN closes_order boolean NOT NULL DEFAULT true;
 ALTER TABLE refunds ADD COLUMN shipped boolean NOT NULL DEFAULT false;  -- the goods had left the shop
+UPDATE refunds SET shipped = previous_status IS DISTINCT FROM 'PAID' WHERE kind = 'return';
 ALTER TABLE refunds ADD COLUMN with_return boolean NOT NULL DEFAULT false;
 ALTER TABLE refunds ADD COLUMN requested_by text NOT NULL DEFAULT 'buyer' CHECK (requested_by IN ('buyer', 'merchant'));
 ALTER TABLE refunds ADD COLUMN return_carrier text;
@@ -59,3 +60,7 @@ ALTER TABLE deadlines DROP CONSTRAINT deadlines_pkey;
 ALTER TABLE deadlines ADD PRIMARY KEY (order_id, kind, ref);
 ALTER TABLE deadlines DROP CONSTRAINT deadlines_kind_check;
 ALTER TABLE deadlines ADD CONSTRAINT deadlines_kind_check CHECK (kind IN ('pay_by', 'auto_confirm', 'refund'));
+-- Requests from before this migration still waiting for the merchant get the default answer deadline.
+UPDATE refunds SET due_at = now() + interval '2 days' WHERE kind = 'return' AND status = 'requested';
+INSERT INTO deadlines (order_id, kind, ref, due_at)
+SELECT order_id, 'refund', refund_id, due_at FROM refunds WHERE kind = 'return' AND status = 'requested';
