@@ -402,13 +402,14 @@ class RefundAmounts:
 
 
 def refund_amounts(shares: Sequence[LineShare], held: Mapping[int, Held], asked: Mapping[int, int] | None,
-                   freight_fen: int, shipped: bool) -> RefundAmounts:
+                   freight_left_fen: int, shipped: bool) -> RefundAmounts:
     """What refunding `asked` (line_no -> units; None: every unit still refundable) is worth.
 
     Cumulative, so that any sequence of refunds adds up to what was paid and never more: the units of a line
     after this refund are worth `share × units ÷ qty` (rounded down; all of it once every unit is taken), and
     this refund gets that minus what the line's live refunds already hold (never below 0). A refund that was
-    rejected or failed frees its units and its money for a later one."""
+    rejected or failed frees its units and its money for a later one. `freight_left_fen`: the freight no live
+    refund holds (a refund of the last units that ended may have freed it for the next one)."""
     by_line = {s.line_no: s for s in shares}
     if asked is None:
         asked = {s.line_no: s.qty - held.get(s.line_no, Held()).qty for s in shares}
@@ -431,7 +432,7 @@ def refund_amounts(shares: Sequence[LineShare], held: Mapping[int, Held], asked:
     taken = {p.line_no: p.qty for p in parts}
     closes = all(held.get(s.line_no, Held()).qty + taken.get(s.line_no, 0) == s.qty for s in shares)
     return RefundAmounts(tuple(sorted(parts, key=lambda p: p.line_no)),
-                         freight_fen if closes and not shipped else 0, closes)
+                         freight_left_fen if closes and not shipped else 0, closes)
 
 
 # Orders on their way to the buyer: they complete by themselves at their auto-confirm deadline.

@@ -125,8 +125,8 @@ async def request_refund(tx: Tx, order: asyncpg.Record, *, reason: str, lines: l
     amounts = domain.refund_amounts(
         domain.line_shares([(ln["line_no"], ln["qty"], ln["unit_price_fen"] * ln["qty"]) for ln in order_lines],
                            order["discount_fen"], order["points_fen"]),
-        await store.held_by_line(tx.conn, order["id"]), _asked_units(order_lines, lines), order["freight_fen"],
-        start.shipped)
+        await store.held_by_line(tx.conn, order["id"]), _asked_units(order_lines, lines),
+        order["freight_fen"] - await store.held_freight(tx.conn, order["id"]), start.shipped)
     refund_id = str(uuid.uuid4())
     await store.insert_return(tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=order["payment_id"],
                               amounts=amounts, reason=reason, status=start.status, previous_status=order["status"],

@@ -263,6 +263,13 @@ async def held_by_line(conn: Conn, order_id: str) -> dict[int, Held]:
     return {r["line_no"]: Held(int(r["qty"]), int(r["cash_fen"]), int(r["points_fen"])) for r in rows}
 
 
+async def held_freight(conn: Conn, order_id: str) -> int:
+    """The freight the order's live refunds hold (at most one can: the one that took the last units)."""
+    return int(await conn.fetchval(
+        "SELECT coalesce(sum(freight_fen), 0) FROM refunds WHERE order_id = $1 AND status = ANY($2::text[])",
+        order_id, sorted(LIVE_REFUND)))
+
+
 async def all_units_refunded(conn: Conn, order_id: str) -> bool:
     """Every unit of every line is in a refund that is done."""
     return bool(await conn.fetchval(

@@ -38,7 +38,7 @@ def test_units_of_a_line_add_up_to_the_line_and_the_last_unit_takes_the_rest():
     held: dict[int, Held] = {}
     got = []
     for _ in range(3):
-        amounts = refund_amounts(shares, held, {1: 1}, freight_fen=0, shipped=True)
+        amounts = refund_amounts(shares, held, {1: 1}, freight_left_fen=0, shipped=True)
         [part] = amounts.parts
         got.append((part.cash_fen, part.points_fen))
         before = held.get(1, Held())
@@ -48,11 +48,11 @@ def test_units_of_a_line_add_up_to_the_line_and_the_last_unit_takes_the_rest():
 
 def test_freight_goes_back_only_with_the_last_units_of_an_order_never_shipped():
     shares = [LineShare(1, 2, 2000, 0), LineShare(2, 1, 500, 0)]
-    first = refund_amounts(shares, {}, {1: 2}, freight_fen=800, shipped=False)
+    first = refund_amounts(shares, {}, {1: 2}, freight_left_fen=800, shipped=False)
     assert (first.cash_fen, first.freight_fen, first.closes_order) == (2000, 0, False)
-    last = refund_amounts(shares, {1: Held(2, 2000)}, None, freight_fen=800, shipped=False)
+    last = refund_amounts(shares, {1: Held(2, 2000)}, None, freight_left_fen=800, shipped=False)
     assert (last.cash_fen, last.freight_fen, last.closes_order) == (1300, 800, True)
-    shipped = refund_amounts(shares, {}, None, freight_fen=800, shipped=True)
+    shipped = refund_amounts(shares, {}, None, freight_left_fen=800, shipped=True)
     assert (shipped.cash_fen, shipped.freight_fen, shipped.closes_order) == (2500, 0, True)
 
 
@@ -64,7 +64,7 @@ def test_freight_goes_back_only_with_the_last_units_of_an_order_never_shipped():
 ])
 def test_refunds_beyond_the_units_are_refused(held, asked, code):
     with pytest.raises(Refusal) as refused:
-        refund_amounts([LineShare(1, 2, 100, 0)], held, asked, freight_fen=0, shipped=False)
+        refund_amounts([LineShare(1, 2, 100, 0)], held, asked, freight_left_fen=0, shipped=False)
     assert refused.value.code == code
 
 
@@ -101,17 +101,29 @@ steps = st.lists(st.tuples(st.sampled_from(["ask", "ask", "ask", "all", "end"]),
                            st.integers(1, 5)), max_size=25)
 
 
+def test_the_freight_goes_back_once_even_when_the_last_units_are_refunded_again():
+    """A refund of the last units (with the freight) is done, another one ended: its units, refunded again,
+    take the last units once more, but not the freight."""
+    shares = [LineShare(1, 1, 100, 0), LineShare(2, 1, 100, 0)]
+    done = refund_amounts(shares, {2: Held(1, 100)}, {1: 1}, freight_left_fen=800, shipped=False)
+    assert done.freight_fen == 800
+    again = refund_amounts(shares, {1: Held(1, 100)}, {2: 1}, freight_left_fen=800 - done.freight_fen,
+                           shipped=False)
+    assert (again.cash_fen, again.freight_fen, again.closes_order) == (100, 0, True)
+
+
 @settings(max_examples=400, deadline=None)
 @given(order=orders(), plan=steps, shipped=st.booleans())
 def test_refunds_never_exceed_what_was_paid_and_end_at_it(order, plan, shipped):
     lines, discount, points, freight = order
     shares = line_shares(lines, discount, points)
     paid_cash = sum(v for _, _, v in lines) - discount - points + freight
-    live: list[tuple[dict[int, int], int, int, dict[int, tuple[int, int]]]] = []  # (units, cash, points, parts)
+    # (units, cash, points, parts by line, freight) of each live refund
+    live: list[tuple[dict[int, int], int, int, dict[int, tuple[int, int]], int]] = []
 
     def held() -> dict[int, Held]:
         found: dict[int, Held] = {}
-        for units, _, _, parts in live:
+        for units, _, _, parts, _ in live:
             for no, qty in units.items():
                 h, (c, p) = found.get(no, Held()), parts[no]
                 found[no] = Held(h.qty + qty, h.cash_fen + c, h.points_fen + p)
@@ -119,11 +131,11 @@ def test_refunds_never_exceed_what_was_paid_and_end_at_it(order, plan, shipped):
 
     def ask(asked: dict[int, int] | None) -> None:
         try:
-            amounts = refund_amounts(shares, held(), asked, freight, shipped)
+            amounts = refund_amounts(shares, held(), asked, freight - sum(f for *_, f in live), shipped)
         except Refusal:
             return
         live.append(({p.line_no: p.qty for p in amounts.parts}, amounts.cash_fen, amounts.points_fen,
-                     {p.line_no: (p.cash_fen, p.points_fen) for p in amounts.parts}))
+                     {p.line_no: (p.cash_fen, p.points_fen) for p in amounts.parts}, amounts.freight_fen))
 
     for kind, which, qty in plan:
         if kind == "ask":
@@ -136,11 +148,11 @@ def test_refunds_never_exceed_what_was_paid_and_end_at_it(order, plan, shipped):
         for share in shares:  # per line: never more than the line's money and points
             h = now.get(share.line_no, Held())
             assert h.qty <= share.qty and h.cash_fen <= share.cash_fen and h.points_fen <= share.points_fen
-        assert sum(c for _, c, _, _ in live) <= paid_cash  # per order
-        assert sum(p for _, _, p, _ in live) <= points
+        assert sum(c for _, c, *_ in live) <= paid_cash  # per order
+        assert sum(p for _, _, p, *_ in live) <= points
 
     ask(None)  # whatever is left
-    cash_back, points_back = sum(c for _, c, _, _ in live), sum(p for _, _, p, _ in live)
+    cash_back, points_back = sum(c for _, c, *_ in live), sum(p for _, _, p, *_ in live)
     assert points_back == points
     # everything refunded: all that was paid comes back, the freight only if nothing was shipped
     assert cash_back == paid_cash - (freight if shipped else 0)
