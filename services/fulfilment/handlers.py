@@ -54,8 +54,10 @@ async def on_order_cancelled(deps: FulfilmentDeps, tx: Tx, event: Event[OrderCan
 
 
 async def on_refund_approved(deps: FulfilmentDeps, tx: Tx, event: Event[OrderRefundApproved]) -> None:
-    """A refunded order is not picked up: its code closes, as for a cancelled one."""
-    await flows.mark_cancelled(tx, event.data.order_id)
+    """A refunded order is not picked up: its code closes, as for a cancelled one. A partial refund leaves the
+    rest of the order to pick up, and a payment the order never kept changes nothing of it."""
+    if event.data.closes_order and not event.data.unwanted:
+        await flows.mark_cancelled(tx, event.data.order_id)
 
 
 HANDLERS = (Handlers[FulfilmentDeps]()

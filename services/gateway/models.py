@@ -214,8 +214,52 @@ class PlansOut(Answer):
     plans: list[Any]
 
 
+class RefundLine(StrictModel):
+    line_id: RefId  # an `id` of the order's `lines`
+    qty: int = Field(ge=1, le=99)
+
+
 class RefundBody(StrictModel):
+    """Some units of some lines; without `lines`, every unit still refundable. `with_return`: the goods go back
+    first (only once shipped)."""
+
     reason: str = text(200)
+    lines: list[RefundLine] | None = Field(default=None, min_length=1, max_length=50)
+    with_return: bool = False
+
+
+class MerchantRefundBody(StrictModel):
+    """The merchant refunds on their own: approved at once, no return."""
+
+    reason: str = text(200)
+    lines: list[RefundLine] | None = Field(default=None, min_length=1, max_length=50)
+
+
+class RejectBody(StrictModel):
+    reason: str = text(200)
+
+
+class ReturnShipmentBody(StrictModel):
+    """The waybill of the goods sent back: 快递100 company code and number."""
+
+    carrier: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    tracking_no: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+
+
+RefundStatus = Literal["requested", "awaiting_return", "returning", "approved", "refunded", "rejected", "failed",
+                       "closed"]
+
+
+class RefundOut(Answer):
+    """`amount_fen`: money back through the payment (freight included when it goes back); `points_fen`: spent
+    points back as points; `lines`: [{line_id, qty, amount_fen, points_fen}]."""
+
+    id: str
+    order_id: str
+    status: RefundStatus
+    amount_fen: int
+    points_fen: int
+    lines: list[dict[str, Any]]
 
 
 # --- coupons and cards ----------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from services.marketing.deps import MarketingDeps
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
-from services.marketing.domain.points import points_earned, release_at
+from services.marketing.domain.points import POINT_FEN, points_earned, release_at
 from services.marketing.flows import pricing
 from services.marketing.flows.levels import refresh_level
-from services.marketing.flows.points import refund_order, repay_debt
+from services.marketing.flows.points import give_back_spent, refund_order, repay_debt
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db
@@ -26,7 +26,7 @@ from shared.events.marketing import (
     PromotionLocked,
     PromotionRejected,
 )
-from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced
+from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from shared.service import Handlers
 
@@ -125,6 +125,23 @@ async def on_payment_refunded(deps: MarketingDeps, tx: Tx, event: Event[PaymentR
     await refresh_level(tx, deps.settings, d.user_id, paid["merchant_id"], now)
 
 
+async def on_order_refunded(deps: MarketingDeps, tx: Tx, event: Event[OrderRefunded]) -> None:
+    """The points the refunded units cost come back as points; the coupon comes back only once the whole order
+    is refunded, and only while it has not expired (it was shared out over every line)."""
+    d, now = event.data, deps.clock.now()
+    if d.points_fen <= 0 and not d.all_refunded:
+        return
+    held = await orders_db.get_order(tx.conn, d.order_id)
+    if held is not None and held["status"] == "locked":
+        raise NotYet(f"refund of {d.order_id} before its payment was handled")
+    await give_back_spent(tx, d.user_id, d.order_id, d.refund_id, d.points_fen // POINT_FEN, now)
+    if d.all_refunded and held is not None:
+        coupon = await coupons_db.return_used_coupon(tx.conn, d.order_id, now)
+        if coupon is not None:
+            await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], -(held["discount_fen"] or 0))
+            await tx.emit(CouponReleased(coupon_id=coupon["id"], order_id=d.order_id, user_id=coupon["user_id"]))
+
+
 async def on_order_completed(deps: MarketingDeps, tx: Tx, event: Event[OrderCompleted]) -> None:
     d, now = event.data, deps.clock.now()
     if await points_db.paid_order(tx.conn, d.order_id) is None:
@@ -144,4 +161,5 @@ HANDLERS = (Handlers[MarketingDeps]()
             .on(PaymentConfirmed, on_payment_confirmed)
             .on(PaymentRefunded, on_payment_refunded)
             .on(OrderCompleted, on_order_completed)
+            .on(OrderRefunded, on_order_refunded)
             .on(StoreChanged, on_store_changed))

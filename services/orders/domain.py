@@ -7,11 +7,11 @@ into problem documents.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, cast
 
 from shared.money import MIN_PAYABLE_FEN
 from shared.refusal import Refusal as Refusal  # 409 (the shop says no) or 422 (cannot be served as asked)
@@ -44,8 +44,7 @@ class Action(StrEnum):
     COMPLETE = "complete"
     PICK_UP = "pick_up"  # fulfilment verified the pickup code: the buyer has the goods
     REQUEST_REFUND = "request_refund"
-    REJECT_REFUND = "reject_refund"
-    FAIL_REFUND = "fail_refund"
+    END_REFUND = "end_refund"  # the refunds ended without taking every unit (rejected, closed, failed)
     REFUND = "refund"
 
 
@@ -70,12 +69,10 @@ TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
     (S.COMPLETED, A.REQUEST_REFUND): S.REFUND_REQUESTED,
     (S.REFUND_REQUESTED, A.REFUND): S.REFUNDED,
 }
-# A refund the merchant rejects returns the order to where it was; so does one payments could not make
-# (the money never moved, so the order is as it was before the request, and the buyer may ask again).
-REJECTABLE_FROM = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
+# A refund of the rest of the order that the merchant rejects, that the buyer never sends the goods back for,
+# or that payments could not make returns the order to where it was (the buyer may ask again).
 BACK_TO: Mapping[Action, frozenset[Status]] = {
-    A.REJECT_REFUND: REJECTABLE_FROM,
-    A.FAIL_REFUND: frozenset({S.PAID, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED, S.COMPLETED}),
+    A.END_REFUND: frozenset({S.PAID, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED, S.COMPLETED}),
 }
 
 
@@ -239,25 +236,197 @@ def decide(stock: str, promotion: str, stock_reason: str | None = None,
 
 # --- refunds ----------------------------------------------------------------------------------------
 
-RefundRoute = Literal["approve_now", "ask_merchant"]
+RefundStatus = Literal["requested", "awaiting_return", "returning", "approved", "refunded", "rejected", "failed",
+                       "closed"]
+# A refund in one of these still holds its units (and its money): they cannot be refunded twice.
+OPEN_REFUND = frozenset({"requested", "awaiting_return", "returning", "approved"})
+LIVE_REFUND = OPEN_REFUND | {"refunded"}
 
 
-def refund_route(status: Status | str, completed_at: datetime | None, now: datetime,
-                 return_window: timedelta) -> RefundRoute:
-    """Before shipping the money goes back at once; once shipped (or received, within the return window)
-    the merchant decides, because the goods have to come back."""
+@dataclass(frozen=True)
+class RefundStart:
+    status: RefundStatus  # approved: the money goes back now; requested: the merchant decides first
+    shipped: bool  # the goods left the shop: freight stays paid, and unreturned units are not restocked
+
+
+def refund_start(status: Status | str, completed_at: datetime | None, now: datetime, return_window: timedelta,
+                 *, by_merchant: bool = False, with_return: bool = False) -> RefundStart:
+    """Where a new refund starts. Before shipping the money goes back at once; once shipped (or received,
+    within the return window) the merchant decides, because the goods may have to come back. A merchant
+    refunding on their own has decided already."""
     status = Status(status)
-    if status in (S.PAID, S.READY_FOR_PICKUP):  # goods waiting at the store were never handed over
-        return "approve_now"
-    if status in (S.SHIPPED, S.DELIVERED):
-        return "ask_merchant"
-    if status is S.COMPLETED:
-        if completed_at is None or now > completed_at + return_window:
-            raise Refusal("return_window_closed", "The return window of this order has closed")
-        return "ask_merchant"
+    if status in (S.PENDING, S.AWAITING_PAYMENT, S.CANCELLED):
+        raise Refusal("order_not_paid", "Only a paid order can be refunded")
     if status is S.REFUND_REQUESTED:
-        raise Refusal("refund_pending", "A refund of this order is already under way")
-    raise Refusal("invalid_transition", f"An order that is {status} cannot be refunded")
+        raise Refusal("refund_pending", "A refund of the rest of this order is already under way")
+    if status is S.REFUNDED:
+        raise Refusal("nothing_to_refund", "Everything in this order has been refunded")
+    if status in (S.PAID, S.READY_FOR_PICKUP):  # goods waiting at the store were never handed over
+        if with_return:
+            raise Refusal("nothing_to_return", "The goods have not left the shop: there is nothing to send back")
+        return RefundStart("approved", shipped=False)
+    if status is S.COMPLETED and not by_merchant and (completed_at is None or now > completed_at + return_window):
+        raise Refusal("return_window_closed", "The return window of this order has closed")
+    return RefundStart("approved" if by_merchant else "requested", shipped=True)
+
+
+# What moves a refund on: the merchant, the buyer, the deadline of its waiting state, and payments' answer.
+RefundAction = Literal["approve", "reject", "ship_return", "receive_return", "timeout", "refunded", "fail"]
+_REFUND_MOVES: Mapping[tuple[str, str], str] = {
+    ("requested", "reject"): "rejected",
+    ("awaiting_return", "ship_return"): "returning",
+    ("awaiting_return", "receive_return"): "approved",  # handed back at the counter, without a waybill
+    ("returning", "receive_return"): "approved",
+    ("awaiting_return", "timeout"): "closed",  # the buyer never sent the goods back
+    ("returning", "timeout"): "approved",  # the merchant never confirmed receipt: taken as received
+    ("approved", "refunded"): "refunded",
+    ("approved", "fail"): "failed",
+}
+# Why a deadline moved a refund, shown with it.
+TIMEOUT_REASONS: Mapping[str, str] = {"requested": "merchant_did_not_answer",
+                                      "awaiting_return": "return_not_shipped",
+                                      "returning": "merchant_did_not_confirm_receipt"}
+
+
+def refund_move(status: str, action: RefundAction, *, with_return: bool) -> RefundStatus:
+    """A refund's next status, or `invalid_refund_transition` (409). Approving (by the merchant or by their
+    silence) waits for the goods first when they have to come back."""
+    if status == "requested" and action in ("approve", "timeout"):
+        return "awaiting_return" if with_return else "approved"
+    if (status, action) in _REFUND_MOVES:
+        return cast(RefundStatus, _REFUND_MOVES[(status, action)])
+    raise Refusal("invalid_refund_transition", f"A refund that is {status} cannot {action.replace('_', ' ')}")
+
+
+@dataclass(frozen=True)
+class RefundWaits:
+    """How long each waiting state of a refund lasts before its deadline decides (MALL_REFUND_*_SECONDS)."""
+
+    merchant_answer: timedelta = timedelta(days=2)
+    buyer_return: timedelta = timedelta(days=7)
+    merchant_receipt: timedelta = timedelta(days=10)
+
+    def due(self, status: str, now: datetime) -> datetime | None:
+        wait = {"requested": self.merchant_answer, "awaiting_return": self.buyer_return,
+                "returning": self.merchant_receipt}.get(status)
+        return None if wait is None else now + wait
+
+
+def refund_waits_for(status: str) -> bool:
+    """A waiting state has a deadline (the merchant's answer, the buyer's return, the merchant's receipt)."""
+    return status in TIMEOUT_REASONS
+
+
+# --- what a refund is worth -------------------------------------------------------------------------
+# The buyer paid for goods with money (Alipay, Huabei, balance or a pay-later bill) and points, after an
+# order-level coupon. Each line's share of the coupon and of the points follows its value (largest
+# remainder, ties to the earlier line, so the same order always splits the same way); a unit of a line is
+# worth its line's share divided by its quantity, the last unit taking what division left. Freight goes
+# back only with the last units of an order never shipped.
+
+
+def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` split in proportion to `weights`: each part rounded down, then one more fen to the parts with
+    the largest remainders (the earlier first on a tie). The parts add up to `total`, and none is more than
+    its exact share rounded up."""
+    whole = sum(weights)
+    if whole <= 0 or total <= 0:
+        if total > 0:
+            raise ValueError("nothing to share a positive amount over")
+        return [0] * len(weights)
+    parts = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+@dataclass(frozen=True)
+class LineShare:
+    """What one line cost the buyer: money and points (the coupon's part is neither, so it is not refunded)."""
+
+    line_no: int
+    qty: int
+    cash_fen: int
+    points_fen: int
+
+
+def line_shares(lines: Sequence[tuple[int, int, int]], discount_fen: int, points_fen: int) -> list[LineShare]:
+    """`lines` = (line_no, qty, line_fen). Points are shared by value first, then the coupon over what the
+    points left of each line, so no line's share of both is more than the line itself."""
+    values = [value for _, _, value in lines]
+    points = largest_remainder(points_fen, values)
+    discount = largest_remainder(discount_fen, [v - p for v, p in zip(values, points, strict=True)])
+    return [LineShare(no, qty, value - p - d, p)
+            for (no, qty, value), p, d in zip(lines, points, discount, strict=True)]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the live refunds (open or done) of one line hold: units, money and points."""
+
+    qty: int = 0
+    cash_fen: int = 0
+    points_fen: int = 0
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    line_no: int
+    qty: int
+    cash_fen: int
+    points_fen: int
+
+
+@dataclass(frozen=True)
+class RefundAmounts:
+    parts: tuple[RefundPart, ...]
+    freight_fen: int
+    closes_order: bool  # takes the order's last units: the order itself is then being refunded
+
+    @property
+    def cash_fen(self) -> int:
+        """The money back through the payment's leg (Alipay/Huabei trade, balance, pay-later bill)."""
+        return sum(p.cash_fen for p in self.parts) + self.freight_fen
+
+    @property
+    def points_fen(self) -> int:
+        """Spent points given back as points (1 point = 1 fen)."""
+        return sum(p.points_fen for p in self.parts)
+
+
+def refund_amounts(shares: Sequence[LineShare], held: Mapping[int, Held], asked: Mapping[int, int] | None,
+                   freight_left_fen: int, shipped: bool) -> RefundAmounts:
+    """What refunding `asked` (line_no -> units; None: every unit still refundable) is worth.
+
+    Cumulative, so that any sequence of refunds adds up to what was paid and never more: the units of a line
+    after this refund are worth `share × units ÷ qty` (rounded down; all of it once every unit is taken), and
+    this refund gets that minus what the line's live refunds already hold (never below 0). A refund that was
+    rejected or failed frees its units and its money for a later one. `freight_left_fen`: the freight no live
+    refund holds (a refund of the last units that ended may have freed it for the next one)."""
+    by_line = {s.line_no: s for s in shares}
+    if asked is None:
+        asked = {s.line_no: s.qty - held.get(s.line_no, Held()).qty for s in shares}
+        asked = {no: qty for no, qty in asked.items() if qty > 0}
+        if not asked:
+            raise Refusal("nothing_to_refund", "Every unit of this order is refunded or being refunded")
+    parts: list[RefundPart] = []
+    for line_no, qty in asked.items():
+        share, before = by_line.get(line_no), held.get(line_no, Held())
+        if share is None:
+            raise Refusal("line_not_in_order", "This order has no such line", 422)
+        if qty < 1:
+            raise Refusal("invalid_quantity", "Refund at least one unit of a line", 422)
+        if before.qty + qty > share.qty:
+            raise Refusal("refund_exceeds_units", f"Only {share.qty - before.qty} unit(s) of line {line_no} can "
+                                                  "still be refunded")
+        after = before.qty + qty
+        parts.append(RefundPart(line_no, qty, max(share.cash_fen * after // share.qty - before.cash_fen, 0),
+                                max(share.points_fen * after // share.qty - before.points_fen, 0)))
+    taken = {p.line_no: p.qty for p in parts}
+    closes = all(held.get(s.line_no, Held()).qty + taken.get(s.line_no, 0) == s.qty for s in shares)
+    return RefundAmounts(tuple(sorted(parts, key=lambda p: p.line_no)),
+                         freight_left_fen if closes and not shipped else 0, closes)
 
 
 # Orders on their way to the buyer: they complete by themselves at their auto-confirm deadline.

@@ -122,72 +122,134 @@ async def refund_unwanted_payment(tx: Tx, order: asyncpg.Record, payment_id: str
         reason=reason, now=now)
     if created:
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=amount_fen,
-                                          reason=reason, unwanted=True))
+                                          reason=reason, unwanted=True, closes_order=False))
     return created
 
 
-async def request_return(tx: Tx, order: asyncpg.Record, reason: str, now: datetime,
-                         return_window: timedelta) -> None:
-    """Before shipping the refund is approved at once; afterwards the merchant decides. While a refund is
-    pending, auto-confirm is paused (a shipped order must not complete under the buyer's feet)."""
-    route = domain.refund_route(order["status"], order["completed_at"], now, return_window)
-    new_status = domain.transition(order["status"], Action.REQUEST_REFUND)
+# --- refunds ----------------------------------------------------------------------------------------
+# A refund takes some units of some lines (all that is left when none are named). Its money and points are
+# priced once, when it is asked (domain.refund_amounts), and held until it ends: a rejected, closed or failed
+# refund frees them. The refund that takes the order's last units makes the order REFUND_REQUESTED; when no
+# refund is open any more the order is REFUNDED (every unit refunded) or back where it was.
+
+
+async def request_refund(tx: Tx, order: asyncpg.Record, *, reason: str, lines: list[tuple[str, int]] | None,
+                         with_return: bool, by_merchant: bool, now: datetime, return_window: timedelta,
+                         waits: domain.RefundWaits) -> str:
+    """A buyer asks for a refund (or the merchant makes one on their own); the new refund's id."""
+    start = domain.refund_start(order["status"], order["completed_at"], now, return_window,
+                                by_merchant=by_merchant, with_return=with_return)
+    order_lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
+    amounts = domain.refund_amounts(
+        domain.line_shares([(ln["line_no"], ln["qty"], ln["unit_price_fen"] * ln["qty"]) for ln in order_lines],
+                           order["discount_fen"], order["points_fen"]),
+        await store.held_by_line(tx.conn, order["id"]), _asked_units(order_lines, lines),
+        order["freight_fen"] - await store.held_freight(tx.conn, order["id"]), start.shipped)
     refund_id = str(uuid.uuid4())
-    status = "approved" if route == "approve_now" else "requested"
     await store.insert_return(tx.conn, refund_id=refund_id, order_id=order["id"], payment_id=order["payment_id"],
-                              amount_fen=order["paid_fen"] or 0, reason=reason, status=status,
-                              previous_status=order["status"], now=now)
-    await set_status(tx, order["id"], now, new_status)
-    await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
-    if route == "approve_now":
-        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
-                                          reason=reason))
-    else:
-        await tx.emit(OrderRefundRequested(**_who(order), refund_id=refund_id, amount_fen=order["paid_fen"] or 0,
+                              amounts=amounts, reason=reason, status=start.status, previous_status=order["status"],
+                              shipped=start.shipped, with_return=with_return,
+                              requested_by="merchant" if by_merchant else "buyer", now=now)
+    if amounts.closes_order:  # the rest of the order is being refunded: it must not complete meanwhile
+        await set_status(tx, order["id"], now, domain.transition(order["status"], Action.REQUEST_REFUND))
+        await store.drop_deadlines(tx.conn, order["id"], "auto_confirm")
+    if start.status == "requested":  # the merchant decides: their console and webhook hear of it at once
+        await tx.emit(OrderRefundRequested(**_who(order), refund_id=refund_id, amount_fen=amounts.cash_fen,
                                            reason=reason))
+    await _entered(tx, order, refund_id, start.status, now, waits)
+    return refund_id
 
 
-async def decide_return(tx: Tx, order: asyncpg.Record, approve: bool, now: datetime) -> None:
-    """The merchant's answer to a refund asked after shipping."""
-    refund = await store.open_return(tx.conn, order["id"])
-    if order["status"] != Status.REFUND_REQUESTED or refund is None or refund["status"] != "requested":
-        raise domain.Refusal("no_refund_to_decide", "This order has no refund waiting for the merchant")
-    if approve:
-        await store.set_refund_status(tx.conn, refund["refund_id"], "approved", now)
-        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund["refund_id"],
-                                          amount_fen=refund["amount_fen"], reason=refund["reason"]))
-        return
-    previous = domain.transition(order["status"], Action.REJECT_REFUND, back_to=refund["previous_status"])
-    await store.set_refund_status(tx.conn, refund["refund_id"], "rejected", now)
-    await set_status(tx, order["id"], now, previous)
-    if previous in domain.AWAITING_RECEIPT:  # auto-confirm resumes where it stopped (or at once if it was due)
-        await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
+def _asked_units(order_lines: list[asyncpg.Record], lines: list[tuple[str, int]] | None) -> dict[int, int] | None:
+    """The client's {line_id: qty} as {line_no: qty}; a line of another order is no line of this one."""
+    if lines is None:
+        return None
+    line_nos = {ln["id"]: ln["line_no"] for ln in order_lines}
+    asked: dict[int, int] = {}
+    for line_id, qty in lines:
+        if line_id not in line_nos:
+            raise domain.Refusal("line_not_in_order", f"This order has no line {line_id}", 422, line_id=line_id)
+        if line_nos[line_id] in asked:
+            raise domain.Refusal("duplicate_line", f"Line {line_id} is named twice", 422, line_id=line_id)
+        asked[line_nos[line_id]] = qty
+    return asked
 
 
-async def refunded(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, now: datetime) -> None:
-    """Money is back with the buyer: the order is REFUNDED; unshipped goods go back on sale."""
-    status = domain.transition(order["status"], Action.REFUND)
+async def move_refund(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, action: domain.RefundAction,
+                      now: datetime, waits: domain.RefundWaits, **changes: Any) -> None:
+    """Move a refund on by the merchant's, the buyer's, a deadline's or payments' doing (`changes`: columns
+    that go with it: the waybill, the reasons)."""
+    status = domain.refund_move(refund["status"], action, with_return=refund["with_return"])
+    await store.set_refund_status(tx.conn, refund["refund_id"], status, now)
+    if changes:
+        await store.update_refund(tx.conn, refund["refund_id"], **changes)
+    await _entered(tx, order, refund["refund_id"], status, now, waits)
+
+
+async def _entered(tx: Tx, order: asyncpg.Record, refund_id: str, status: str, now: datetime,
+                   waits: domain.RefundWaits) -> None:
+    """What a refund's new status sets off: a deadline for a waiting state, the money for an approved one,
+    and the order's own status once the refund has ended."""
+    due = waits.due(status, now)
+    await store.update_refund(tx.conn, refund_id, due_at=due)
+    if due is not None:
+        await store.set_deadline(tx.conn, order["id"], "refund", due, ref=refund_id)
+    else:
+        await store.drop_deadline(tx.conn, order["id"], "refund", ref=refund_id)
+    if status == "approved":
+        await _give_back(tx, order, refund_id, now)
+    elif status not in domain.OPEN_REFUND:
+        await _settle_order(tx, order["id"], now)
+
+
+async def _give_back(tx: Tx, order: asyncpg.Record, refund_id: str, now: datetime) -> None:
+    """Payments gives the money back through the payment's leg; a refund of points only (the money of those
+    units was all coupon and points) has no money to move and is done at once."""
+    refund = await store.lock_refund(tx.conn, refund_id)
+    assert refund is not None
+    if refund["amount_fen"] > 0:
+        await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=refund["amount_fen"],
+                                          reason=refund["reason"], points_fen=refund["points_fen"],
+                                          closes_order=refund["closes_order"]))
+    else:
+        await refunded(tx, refund, now)
+
+
+async def refunded(tx: Tx, refund: asyncpg.Record, now: datetime) -> None:
+    """The money is back with the buyer: marketing gives the points back (and the coupon, once the whole
+    order is refunded), catalog restocks units that never left the shop or came back."""
+    order = await store.lock_order(tx.conn, refund["order_id"])
+    assert order is not None
+    domain.refund_move(refund["status"], "refunded", with_return=refund["with_return"])
     await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
-    await set_status(tx, order["id"], now, status)
-    lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
+    lines = (await store.refund_lines_of(tx.conn, [refund["refund_id"]]))[refund["refund_id"]]
     await tx.emit(OrderRefunded(
         **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],
-        restock=refund["previous_status"] == Status.PAID,
+        points_fen=refund["points_fen"], restock=not refund["shipped"] or refund["return_received_at"] is not None,
+        all_refunded=await store.all_units_refunded(tx.conn, order["id"]),
         lines=[Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"],
                     unit_price_fen=ln["unit_price_fen"], category_id=ln["category_id"], name=ln["name"])
                for ln in lines]))
+    await _settle_order(tx, order["id"], now)
 
 
-async def refund_failed(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, failure_reason: str,
-                        now: datetime) -> None:
-    """Payments could not give the money back: the refund shows why, and the order returns to where it was
-    (the money never moved), so the merchant sees it and the buyer may ask again. A shipped order's
-    auto-confirm resumes, as after a rejection."""
-    previous = domain.transition(order["status"], Action.FAIL_REFUND, back_to=refund["previous_status"])
-    await store.fail_refund(tx.conn, refund["refund_id"], failure_reason)
-    await set_status(tx, order["id"], now, previous)
+async def _settle_order(tx: Tx, order_id: str, now: datetime) -> None:
+    """Once the refund of the rest of an order and every other open refund have ended: REFUNDED if every
+    unit is, else back where the order was (the buyer may ask again); a shipped order's auto-confirm resumes
+    where it stopped (or at once if it was due)."""
+    order = await store.lock_order(tx.conn, order_id)
+    assert order is not None
+    if order["status"] != Status.REFUND_REQUESTED or await store.count_open_refunds(tx.conn, order_id):
+        return
+    if await store.all_units_refunded(tx.conn, order_id):
+        await set_status(tx, order_id, now, domain.transition(order["status"], Action.REFUND))
+        return
+    closing = await store.closing_refund(tx.conn, order_id)
+    assert closing is not None
+    previous = domain.transition(order["status"], Action.END_REFUND, back_to=closing["previous_status"])
+    await set_status(tx, order_id, now, previous)
     if previous in domain.AWAITING_RECEIPT:
-        await store.set_deadline(tx.conn, order["id"], "auto_confirm", max(order["auto_confirm_at"], now))
+        await store.set_deadline(tx.conn, order_id, "auto_confirm", max(order["auto_confirm_at"], now))
 
 
 async def set_status(tx: Tx, order_id: str, now: datetime, status: Status, **changes: Any) -> None:
@@ -212,7 +274,8 @@ async def wait_while_status(db: Database, changes: Changes, order_id: str, user_
 # simply dropped.
 
 
-async def run_due_deadlines(db: Database, clock: Clock, limit: int = 100) -> int:
+async def run_due_deadlines(db: Database, clock: Clock, limit: int = 100,
+                            waits: domain.RefundWaits = domain.RefundWaits()) -> int:
     """One pass: act on up to `limit` due deadlines in one transaction; returns how many were acted on."""
     acted = 0
     async with db.transaction() as tx:
@@ -221,16 +284,24 @@ async def run_due_deadlines(db: Database, clock: Clock, limit: int = 100) -> int
             order = await store.lock_order_if_free(tx.conn, due["order_id"])
             if order is None:
                 continue  # busy: the deadline stays and is seen again on the next pass
-            acted += await _act_on_deadline(tx, order, due["kind"], now)
-            await store.drop_deadlines(tx.conn, order["id"], due["kind"])
+            # dropped first: acting may set the next deadline of the same refund
+            await store.drop_deadline(tx.conn, order["id"], due["kind"], due["ref"])
+            acted += await _act_on_deadline(tx, order, due["kind"], due["ref"], now, waits)
     return acted
 
 
-async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, now: datetime) -> int:
+async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, now: datetime,
+                           waits: domain.RefundWaits) -> int:
     if kind == "pay_by" and order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
         await cancel(tx, order, "payment_timeout", now)
         return 1
     if kind == "auto_confirm" and order["status"] in domain.AWAITING_RECEIPT:
         await complete(tx, order, now)
         return 1
+    if kind == "refund":  # a refund waited too long for the merchant or the buyer
+        refund = await store.lock_refund(tx.conn, ref)
+        if refund is not None and domain.refund_waits_for(refund["status"]):
+            await move_refund(tx, order, refund, "timeout", now, waits,
+                              timeout_reason=domain.TIMEOUT_REASONS[refund["status"]])
+            return 1
     return 0

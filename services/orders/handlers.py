@@ -115,25 +115,33 @@ async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentCon
     await flows.refund_unwanted_payment(tx, order, paid.payment_id, paid.amount_fen, reason, now)
 
 
+async def _refund_with_its_order(tx: Tx, refund_id: str) -> asyncpg.Record | None:
+    """The refund locked after its order (the order first, as every request does: no deadlock)."""
+    order_id = await store.order_of_refund(tx.conn, refund_id)
+    if order_id is None:
+        return None
+    await _locked(tx, order_id)
+    return await store.lock_refund(tx.conn, refund_id)
+
+
 async def on_payment_refunded(deps: OrdersDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
-    refund = await store.lock_refund(tx.conn, event.data.refund_id)
+    refund = await _refund_with_its_order(tx, event.data.refund_id)
     if refund is None or refund["status"] == "refunded":
         return  # not ours, or reported again
-    order = await _locked(tx, refund["order_id"])
     now = deps.clock.now()
     if refund["kind"] == "unwanted_payment":  # the order never kept that money: nothing else changes
         await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
         return
-    if order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
-        await flows.refunded(tx, order, refund, now)
+    if refund["status"] == "approved":
+        await flows.refunded(tx, refund, now)
     else:
         log.warning("payment.refunded for a refund not approved", refund_id=refund["refund_id"],
-                    refund_status=refund["status"], order_status=order["status"])
+                    refund_status=refund["status"])
 
 
 async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[PaymentRefundFailed]) -> None:
     failed = event.data
-    refund = await store.lock_refund(tx.conn, failed.refund_id)
+    refund = await _refund_with_its_order(tx, failed.refund_id)
     if refund is None or refund["status"] in ("refunded", "failed"):
         return  # not ours, settled, or reported again
     order = await _locked(tx, refund["order_id"])
@@ -141,8 +149,9 @@ async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[Paymen
                 reason=failed.reason)
     if refund["kind"] == "unwanted_payment":  # the order never had that money: it stays as it is
         await store.fail_refund(tx.conn, refund["refund_id"], failed.reason)
-    elif order["status"] == Status.REFUND_REQUESTED and refund["status"] == "approved":
-        await flows.refund_failed(tx, order, refund, failed.reason, deps.clock.now())
+    elif refund["status"] == "approved":  # the money never moved: the units are free again
+        await flows.move_refund(tx, order, refund, "fail", deps.clock.now(), deps.settings.refund_waits(),
+                                failure_reason=failed.reason)
 
 
 async def on_pickup_ready(deps: OrdersDeps, tx: Tx, event: Event[PickupReady]) -> None:

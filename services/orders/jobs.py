@@ -13,7 +13,7 @@ async def deadline_round(deps: OrdersDeps) -> int:
     goes on at once; it ends (and the next one comes `deadline_poll_seconds` later) on a short batch."""
     batch, acted = deps.settings.deadline_batch, 0
     while True:
-        done = await flows.run_due_deadlines(deps.db, deps.clock, batch)
+        done = await flows.run_due_deadlines(deps.db, deps.clock, batch, deps.settings.refund_waits())
         acted += done
         if done < batch:
             return acted

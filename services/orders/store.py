@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from services.orders.domain import Priced, Sku
+from services.orders.domain import LIVE_REFUND, OPEN_REFUND, Held, Priced, RefundAmounts, Sku
 from shared.events.catalog import SkuChanged
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy | asyncpg.Pool
@@ -97,8 +97,8 @@ async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Price
     await conn.executemany(
         """
         INSERT INTO order_lines (order_id, line_no, sku_id, product_id, category_id, name, qty,
-                                 unit_price_fen, deposit_fen)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                 unit_price_fen, deposit_fen, id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gen_random_uuid()::text)
         """,
         [(order_id, no, ln.sku_id, ln.product_id, ln.category_id, ln.name, ln.qty, ln.unit_price_fen,
           ln.deposit_fen) for no, ln in enumerate(priced.lines, start=1)])
@@ -179,7 +179,7 @@ async def orders_of_merchant(conn: Conn, merchant_id: str, status: str | None, l
 
 async def lines_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
     rows = await conn.fetch(
-        "SELECT order_id, sku_id, product_id, category_id, name, qty, unit_price_fen, deposit_fen "
+        "SELECT order_id, line_no, id, sku_id, product_id, category_id, name, qty, unit_price_fen, deposit_fen "
         "FROM order_lines WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no", list(order_ids))
     found: dict[str, list[asyncpg.Record]] = {oid: [] for oid in order_ids}
     for row in rows:
@@ -190,28 +190,34 @@ async def lines_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[async
 # --- deadlines --------------------------------------------------------------------------------------
 
 
-async def set_deadline(conn: Conn, order_id: str, kind: str, due_at: datetime) -> None:
+async def set_deadline(conn: Conn, order_id: str, kind: str, due_at: datetime, ref: str = "") -> None:
+    """`ref` tells apart several deadlines of one kind (a refund's id; '' for the order's own)."""
     await conn.execute(
-        "INSERT INTO deadlines (order_id, kind, due_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (order_id, kind) DO UPDATE SET due_at = excluded.due_at", order_id, kind, due_at)
+        "INSERT INTO deadlines (order_id, kind, ref, due_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (order_id, kind, ref) DO UPDATE SET due_at = excluded.due_at", order_id, kind, ref, due_at)
 
 
 async def drop_deadlines(conn: Conn, order_id: str, *kinds: str) -> None:
-    await conn.execute("DELETE FROM deadlines WHERE order_id = $1 AND kind = ANY($2::text[])",
+    await conn.execute("DELETE FROM deadlines WHERE order_id = $1 AND kind = ANY($2::text[]) AND ref = ''",
                        order_id, list(kinds))
+
+
+async def drop_deadline(conn: Conn, order_id: str, kind: str, ref: str = "") -> None:
+    await conn.execute("DELETE FROM deadlines WHERE order_id = $1 AND kind = $2 AND ref = $3", order_id, kind, ref)
 
 
 async def claim_due_deadlines(conn: Conn, now: datetime, limit: int) -> list[asyncpg.Record]:
     """Due deadlines no other replica holds; they stay locked until this transaction ends."""
     return await conn.fetch(
-        "SELECT order_id, kind, due_at FROM deadlines WHERE due_at <= $1 "
+        "SELECT order_id, kind, ref, due_at FROM deadlines WHERE due_at <= $1 "
         "ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED", now, limit)
 
 
 # --- refunds ----------------------------------------------------------------------------------------
 
 REFUND_COLUMNS = """refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status, created_at,
-    decided_at, refunded_at, failure_reason"""
+    decided_at, refunded_at, failure_reason, points_fen, freight_fen, closes_order, shipped, with_return,
+    requested_by, return_carrier, return_tracking_no, return_received_at, reject_reason, due_at, timeout_reason"""
 
 
 async def insert_unwanted_payment_refund(conn: Conn, *, refund_id: str, order_id: str, payment_id: str,
@@ -220,37 +226,120 @@ async def insert_unwanted_payment_refund(conn: Conn, *, refund_id: str, order_id
     inserted = await conn.fetchval(
         """
         INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, reason, status, created_at,
-                             decided_at)
-        VALUES ($1, $2, 'unwanted_payment', $3, $4, $5, 'approved', $6, $6)
+                             decided_at, closes_order)
+        VALUES ($1, $2, 'unwanted_payment', $3, $4, $5, 'approved', $6, $6, false)
         ON CONFLICT (payment_id) WHERE kind = 'unwanted_payment' DO NOTHING RETURNING 1
         """, refund_id, order_id, payment_id, amount_fen, reason, now)
     return bool(inserted)
 
 
-async def insert_return(conn: Conn, *, refund_id: str, order_id: str, payment_id: str | None, amount_fen: int,
-                        reason: str, status: str, previous_status: str, now: datetime) -> None:
+async def insert_return(conn: Conn, *, refund_id: str, order_id: str, payment_id: str | None,
+                        amounts: RefundAmounts, reason: str, status: str, previous_status: str, shipped: bool,
+                        with_return: bool, requested_by: str, now: datetime) -> None:
+    """A refund asked by the buyer (or made by the merchant), with the units and shares it takes of each line."""
     await conn.execute(
         """
-        INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status,
-                             created_at, decided_at)
-        VALUES ($1, $2, 'return', $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'approved' THEN $8::timestamptz END)
-        """, refund_id, order_id, payment_id, amount_fen, reason, status, previous_status, now)
+        INSERT INTO refunds (refund_id, order_id, kind, payment_id, amount_fen, points_fen, freight_fen, reason,
+                             status, previous_status, closes_order, shipped, with_return, requested_by, created_at,
+                             decided_at)
+        VALUES ($1, $2, 'return', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                CASE WHEN $8 = 'approved' THEN $14::timestamptz END)
+        """, refund_id, order_id, payment_id, amounts.cash_fen, amounts.points_fen, amounts.freight_fen, reason,
+        status, previous_status, amounts.closes_order, shipped, with_return, requested_by, now)
+    await conn.executemany(
+        "INSERT INTO refund_lines (refund_id, order_id, line_no, qty, cash_fen, points_fen) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [(refund_id, order_id, p.line_no, p.qty, p.cash_fen, p.points_fen) for p in amounts.parts])
 
 
-async def open_return(conn: Conn, order_id: str) -> asyncpg.Record | None:
+async def held_by_line(conn: Conn, order_id: str) -> dict[int, Held]:
+    """What the order's live refunds (open or refunded) hold of each line; the caller holds the order locked."""
+    rows = await conn.fetch(
+        """
+        SELECT l.line_no, sum(l.qty) AS qty, sum(l.cash_fen) AS cash_fen, sum(l.points_fen) AS points_fen
+        FROM refund_lines l JOIN refunds r ON r.refund_id = l.refund_id
+        WHERE l.order_id = $1 AND r.status = ANY($2::text[]) GROUP BY l.line_no
+        """, order_id, sorted(LIVE_REFUND))
+    return {r["line_no"]: Held(int(r["qty"]), int(r["cash_fen"]), int(r["points_fen"])) for r in rows}
+
+
+async def held_freight(conn: Conn, order_id: str) -> int:
+    """The freight the order's live refunds hold (at most one can: the one that took the last units)."""
+    return int(await conn.fetchval(
+        "SELECT coalesce(sum(freight_fen), 0) FROM refunds WHERE order_id = $1 AND status = ANY($2::text[])",
+        order_id, sorted(LIVE_REFUND)))
+
+
+async def all_units_refunded(conn: Conn, order_id: str) -> bool:
+    """Every unit of every line is in a refund that is done."""
+    return bool(await conn.fetchval(
+        """
+        SELECT bool_and(coalesce(done.qty, 0) = o.qty) FROM order_lines o
+        LEFT JOIN (SELECT l.line_no, sum(l.qty) AS qty FROM refund_lines l
+                   JOIN refunds r ON r.refund_id = l.refund_id
+                   WHERE l.order_id = $1 AND r.status = 'refunded' GROUP BY l.line_no) done
+               ON done.line_no = o.line_no
+        WHERE o.order_id = $1
+        """, order_id))
+
+
+async def count_open_refunds(conn: Conn, order_id: str) -> int:
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM refunds WHERE order_id = $1 AND kind = 'return' AND status = ANY($2::text[])",
+        order_id, sorted(OPEN_REFUND)))
+
+
+async def closing_refund(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    """The latest refund that took the order's last units (it knows where the order was before)."""
     return await conn.fetchrow(
-        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' "
-        "AND status IN ('requested', 'approved') FOR UPDATE", order_id)
+        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' AND closes_order "
+        "ORDER BY seq DESC LIMIT 1", order_id)
+
+
+async def oldest_requested(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    """The refund of the order waiting longest for the merchant's answer."""
+    return await conn.fetchrow(
+        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind = 'return' AND status = 'requested' "
+        "ORDER BY seq LIMIT 1 FOR UPDATE", order_id)
 
 
 async def lock_refund(conn: Conn, refund_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {REFUND_COLUMNS} FROM refunds WHERE refund_id = $1 FOR UPDATE", refund_id)
 
 
+async def order_of_refund(conn: Conn, refund_id: str) -> str | None:
+    return await conn.fetchval("SELECT order_id FROM refunds WHERE refund_id = $1", refund_id)
+
+
+async def refund_order_id(conn: Conn, refund_id: str, *, user_id: str | None = None,
+                          merchant_id: str | None = None) -> str | None:
+    """The order of a refund of this buyer's (or this merchant's) orders; None for anyone else's."""
+    return await conn.fetchval(
+        "SELECT r.order_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.refund_id = $1 "
+        "AND r.kind = 'return' AND ($2::text IS NULL OR o.user_id = $2) "
+        "AND ($3::text IS NULL OR o.merchant_id = $3)", refund_id, user_id, merchant_id)
+
+
+_REFUND_UPDATABLE = frozenset({"status", "decided_at", "refunded_at", "failure_reason", "return_carrier",
+                               "return_tracking_no", "return_received_at", "reject_reason", "due_at",
+                               "timeout_reason"})
+
+
+async def update_refund(conn: Conn, refund_id: str, **changes: Any) -> None:
+    """Set the named columns of a refund (a fixed whitelist, so names never come from outside)."""
+    unknown = set(changes) - _REFUND_UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    names = sorted(changes)
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    await conn.execute(f"UPDATE refunds SET {sets} WHERE refund_id = $1", refund_id, *(changes[n] for n in names))
+
+
 async def set_refund_status(conn: Conn, refund_id: str, status: str, now: datetime) -> None:
     await conn.execute(
         "UPDATE refunds SET status = $2, "
-        "decided_at = CASE WHEN $2 IN ('approved', 'rejected') THEN $3 ELSE decided_at END, "
+        "decided_at = CASE WHEN $2 IN ('approved', 'rejected', 'awaiting_return') AND decided_at IS NULL "
+        "THEN $3 ELSE decided_at END, "
         "refunded_at = CASE WHEN $2 = 'refunded' THEN $3 ELSE refunded_at END WHERE refund_id = $1",
         refund_id, status, now)
 
@@ -260,14 +349,27 @@ async def fail_refund(conn: Conn, refund_id: str, failure_reason: str) -> None:
                        refund_id, failure_reason)
 
 
-async def latest_returns(conn: Conn, order_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
+async def refunds_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
+    """The orders' refunds asked by buyers or made by merchants, oldest first."""
     rows = await conn.fetch(
-        f"SELECT DISTINCT ON (order_id) {REFUND_COLUMNS} FROM refunds "
-        "WHERE order_id = ANY($1::text[]) AND kind = 'return' "
-        # the open one (there is at most one) is the newest, even when asked within the same instant
-        "ORDER BY order_id, status IN ('requested', 'approved') DESC, created_at DESC",
-        list(order_ids))
-    return {r["order_id"]: r for r in rows}
+        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = ANY($1::text[]) AND kind = 'return' "
+        "ORDER BY order_id, seq", list(order_ids))
+    found: dict[str, list[asyncpg.Record]] = {oid: [] for oid in order_ids}
+    for row in rows:
+        found[row["order_id"]].append(row)
+    return found
+
+
+async def refund_lines_of(conn: Conn, refund_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
+    rows = await conn.fetch(
+        "SELECT r.refund_id, r.line_no, r.qty, r.cash_fen, r.points_fen, o.id AS line_id, o.sku_id, o.product_id, "
+        "o.category_id, o.name, o.unit_price_fen FROM refund_lines r "
+        "JOIN order_lines o ON o.order_id = r.order_id AND o.line_no = r.line_no "
+        "WHERE r.refund_id = ANY($1::text[]) ORDER BY r.refund_id, r.line_no", list(refund_ids))
+    found: dict[str, list[asyncpg.Record]] = {rid: [] for rid in refund_ids}
+    for row in rows:
+        found[row["refund_id"]].append(row)
+    return found
 
 
 # --- the back office's export ---------------------------------------------------------------------------

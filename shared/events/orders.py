@@ -151,10 +151,14 @@ class OrderRefundApproved(EventData):
     user_id: str
     merchant_id: str
     refund_id: str  # also Alipay's out_request_no: the idempotency key of the refund
-    amount_fen: Fen
+    amount_fen: Fen  # the money back through the payment's leg (freight included when it goes back)
     reason: str
     # A payment the order never kept (late, second, wrong amount) goes back: it bought nothing.
     unwanted: bool = False
+    points_fen: Fen = 0  # spent points marketing gives back as points once the money is back
+    # This refund takes the order's last units (a whole-order refund does): a pickup code closes, a held
+    # deposit goes back. False for a partial refund (the order goes on).
+    closes_order: bool = True
 
 
 @event("order.refunded")
@@ -164,5 +168,7 @@ class OrderRefunded(EventData):
     merchant_id: str
     refund_id: str
     amount_fen: Fen
-    restock: bool  # goods never left the shop, so catalog puts them back on sale
-    lines: list[Line]
+    restock: bool  # the goods never left the shop, or came back: catalog puts them back on sale
+    lines: list[Line]  # the refunded units (qty of each line this refund took)
+    points_fen: Fen = 0  # spent points given back as points (1 point = 1 fen)
+    all_refunded: bool = True  # every unit of the order is now refunded: an unexpired coupon goes back

@@ -23,6 +23,8 @@ from services.gateway.models import (
     PreviewBody,
     PreviewOut,
     RefundBody,
+    RefundOut,
+    ReturnShipmentBody,
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from services.gateway.upstream import ServiceUnavailable, UpstreamError, path, relay
@@ -176,7 +178,15 @@ OPERATIONS = [
               forward("confirm_receipt", "orders", "POST", "/orders/{id}/confirm-receipt"),
               "Confirm receipt of a shipped order", "buy", answer=OrderOut, idempotent=True),
     Operation("POST", "/api/orders/{id}/refund", forward("request_refund", "orders", "POST", "/orders/{id}/refund"),
-              "Ask for a refund", "buy", body=RefundBody, answer=OrderOut, idempotent=True),
+              "Ask for a refund of some units of some lines (without lines: all still refundable), with the goods "
+              "sent back first if with_return", "buy", body=RefundBody, answer=RefundOut, status=201,
+              idempotent=True),
+    Operation("GET", "/api/orders/{id}/refunds", forward("order_refunds", "orders", "GET", "/orders/{id}/refunds"),
+              "The order's refunds, oldest first", "buy", answer=Items),
+    Operation("POST", "/api/refunds/{id}/return-shipment",
+              forward("return_shipment", "orders", "POST", "/refunds/{id}/return-shipment"),
+              "The waybill of the goods sent back for an approved return", "buy", body=ReturnShipmentBody,
+              answer=RefundOut, idempotent=True),
     Operation("GET", "/api/orders/{id}/recommendations", recommendations,
               "Recommendations for the payment-success page", "buy", answer=Items),
     Operation("POST", "/api/alipay/notify", alipay_notify, "Alipay's asynchronous notify (signed form)",

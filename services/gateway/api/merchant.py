@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from services.gateway.models import Answer, Anything, Items, OrderStatus
+from services.gateway.models import Answer, Anything, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
@@ -122,9 +122,26 @@ OPERATIONS = [
     _op("GET", "/api/merchant/orders", "merchant_orders", "orders", "/merchant/orders",
         "The merchant's orders", query=OrdersQuery, answer=Items),
     _op("POST", "/api/merchant/orders/{id}/refund/approve", "merchant_approve_refund", "orders",
-        "/merchant/orders/{id}/refund/approve", "Approve a refund request"),
+        "/merchant/orders/{id}/refund/approve", "Approve the order's refund waiting longest for an answer"),
     _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",
-        "/merchant/orders/{id}/refund/reject", "Reject a refund request"),
+        "/merchant/orders/{id}/refund/reject", "Reject the order's refund waiting longest for an answer"),
+    Operation("POST", "/api/merchant/orders/{id}/refund",
+              forward("merchant_refund", "orders", "POST", "/merchant/orders/{id}/refund"),
+              "Refund some units (without lines: all still refundable) on the merchant's own account: approved "
+              "at once", "merchant", auth="staff", body=MerchantRefundBody, answer=RefundOut, status=201,
+              idempotent=True),
+    Operation("POST", "/api/merchant/refunds/{id}/approve",
+              forward("merchant_refund_approve", "orders", "POST", "/merchant/refunds/{id}/approve"),
+              "Approve a refund: the money goes back now, or once the goods are back for a return", "merchant",
+              auth="staff", answer=RefundOut, idempotent=True),
+    Operation("POST", "/api/merchant/refunds/{id}/reject",
+              forward("merchant_refund_reject", "orders", "POST", "/merchant/refunds/{id}/reject"),
+              "Reject a refund waiting for an answer, with a reason", "merchant", auth="staff", body=RejectBody,
+              answer=RefundOut, idempotent=True),
+    Operation("POST", "/api/merchant/refunds/{id}/receive-return",
+              forward("merchant_receive_return", "orders", "POST", "/merchant/refunds/{id}/receive-return"),
+              "The returned goods arrived: the money goes back and the units go back on sale", "merchant",
+              auth="staff", answer=RefundOut, idempotent=True),
     _op("POST", "/api/merchant/orders/{id}/deposit/release", "merchant_release_deposit", "payments",
         "/merchant/orders/{id}/deposit/release", "Release a rental deposit when the rental ends"),
     _op("GET", "/api/merchant/pay-later", "merchant_pay_later", "payments", "/merchant/pay-later",

@@ -67,3 +67,14 @@ async def repay_debt(tx: Tx, user_id: str, ref: str, now: datetime) -> None:
     if repaid and await points_db.record(tx.conn, user_id=user_id, kind="repay", delta=-repaid, ref=ref,
                                          order_id=ref, now=now):
         await points_db.change(tx.conn, user_id, balance=-repaid, debt=-repaid)
+
+
+async def give_back_spent(tx: Tx, user_id: str, order_id: str, refund_id: str, points: int, now: datetime) -> None:
+    """Points an order spent come back with its refund (once per refund), paying a debt first."""
+    if points <= 0:
+        return
+    if await points_db.record(tx.conn, user_id=user_id, kind="refund", delta=points, ref=refund_id,
+                              order_id=order_id, now=now):
+        await points_db.account(tx.conn, user_id, for_update=True)
+        await points_db.change(tx.conn, user_id, balance=points, debt=0)
+        await repay_debt(tx, user_id, refund_id, now)

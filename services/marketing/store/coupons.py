@@ -76,3 +76,12 @@ async def redeem_coupon(conn: Connection, order_id: str, now: datetime) -> Recor
     return await conn.fetchrow(
         f"""UPDATE coupons k SET status = 'used', used_at = $2 WHERE order_id = $1 AND status = 'locked'
             RETURNING {COUPON_COLUMNS}""", order_id, now)
+
+
+async def return_used_coupon(conn: Connection, order_id: str, now: datetime) -> Record | None:
+    """A wholly refunded order's coupon is the buyer's again, if it has not expired (an expired one stays
+    used: it could not be used again anyway)."""
+    return await conn.fetchrow(
+        f"""UPDATE coupons k SET status = 'available', order_id = NULL, discount_fen = NULL, used_at = NULL
+            WHERE order_id = $1 AND status = 'used' AND expires_at > $2 RETURNING {COUPON_COLUMNS}""",
+        order_id, now)

@@ -57,7 +57,34 @@ class PlaceBody(PriceBody):
     delivery: Delivery | None = None  # as fulfilment quoted it; the gateway passes it on
 
 
+class RefundLine(StrictModel):
+    line_id: str = Field(min_length=1, max_length=64)
+    qty: int = Field(ge=1, le=domain.MAX_QTY)
+
+
 class RefundBody(StrictModel):
+    """Without `lines`: every unit still refundable. `with_return`: the goods go back before the money."""
+
+    reason: str = Field(min_length=1, max_length=200)
+    lines: list[RefundLine] | None = Field(default=None, min_length=1, max_length=50)
+    with_return: bool = False
+
+
+class MerchantRefundBody(StrictModel):
+    """The merchant refunds on their own (say, out of stock after payment): no return, approved at once."""
+
+    reason: str = Field(min_length=1, max_length=200)
+    lines: list[RefundLine] | None = Field(default=None, min_length=1, max_length=50)
+
+
+class ReturnShipmentBody(StrictModel):
+    """The buyer's waybill of the goods sent back (快递100 company code and number)."""
+
+    carrier: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    tracking_no: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class RejectBody(StrictModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -82,23 +109,41 @@ def _settings(request: web.Request) -> OrdersSettings:
 # --- views ------------------------------------------------------------------------------------------
 
 
-def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: asyncpg.Record | None) -> dict[str, Any]:
+def refund_view(refund: asyncpg.Record, lines: list[asyncpg.Record]) -> dict[str, Any]:
+    shipment = None
+    if refund["return_carrier"]:
+        shipment = {"carrier": refund["return_carrier"], "tracking_no": refund["return_tracking_no"],
+                    "received_at": refund["return_received_at"]}
+    return {
+        "id": refund["refund_id"], "order_id": refund["order_id"], "status": refund["status"],
+        "amount_fen": refund["amount_fen"], "points_fen": refund["points_fen"], "freight_fen": refund["freight_fen"],
+        "lines": [{"line_id": ln["line_id"], "sku_id": ln["sku_id"], "name": ln["name"], "qty": ln["qty"],
+                   "amount_fen": ln["cash_fen"], "points_fen": ln["points_fen"]} for ln in lines],
+        "with_return": refund["with_return"], "requested_by": refund["requested_by"], "reason": refund["reason"],
+        "reject_reason": refund["reject_reason"], "failure_reason": refund["failure_reason"],
+        "timeout_reason": refund["timeout_reason"], "return_shipment": shipment, "due_at": refund["due_at"],
+        "created_at": refund["created_at"], "decided_at": refund["decided_at"], "refunded_at": refund["refunded_at"],
+    }
+
+
+def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refunds: list[dict[str, Any]]) -> dict[str, Any]:
     payment = None
     if order["payment_id"]:
         payment = {"id": order["payment_id"], "method": order["payment_method"], "amount_fen": order["paid_fen"],
                    "paid_at": order["paid_at"]}
+    # `refund`: the open one waiting longest, else the latest (clients from before partial refunds read it)
+    waiting = [r for r in refunds if r["status"] in domain.OPEN_REFUND]
+    shown = waiting[0] if waiting else refunds[-1] if refunds else None
     return {
         "id": order["id"], "status": order["status"], "user_id": order["user_id"],
         "merchant_id": order["merchant_id"], "entry": order["entry"], "subject": order["subject"],
-        "lines": [{"sku_id": ln["sku_id"], "product_id": ln["product_id"], "name": ln["name"], "qty": ln["qty"],
-                   "unit_price_fen": ln["unit_price_fen"], "line_fen": ln["unit_price_fen"] * ln["qty"],
-                   "deposit_fen": ln["deposit_fen"]} for ln in lines],
+        "lines": [{"id": ln["id"], "sku_id": ln["sku_id"], "product_id": ln["product_id"], "name": ln["name"],
+                   "qty": ln["qty"], "unit_price_fen": ln["unit_price_fen"],
+                   "line_fen": ln["unit_price_fen"] * ln["qty"], "deposit_fen": ln["deposit_fen"]} for ln in lines],
         "subtotal_fen": order["subtotal_fen"], "discount_fen": order["discount_fen"],
         "points_fen": order["points_fen"], "payable_fen": order["payable_fen"], "deposit_fen": order["deposit_fen"],
         "coupon_id": order["coupon_id"], "points": order["points"], "payment": payment,
-        "refund": None if refund is None else {
-            "id": refund["refund_id"], "status": refund["status"], "amount_fen": refund["amount_fen"],
-            "reason": refund["reason"], "failure_reason": refund["failure_reason"]},
+        "refund": shown, "refunds": refunds,
         "created_at": order["created_at"], "pay_by": order["pay_by"], "shipped_at": order["shipped_at"],
         "delivered_at": order["delivered_at"], "auto_confirm_at": order["auto_confirm_at"],
         "completed_at": order["completed_at"], "reason": order["reason"],
@@ -107,16 +152,26 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refund: async
     }
 
 
+async def refund_views(conn: store.Conn, order_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    refunds = await store.refunds_of(conn, order_ids)
+    lines = await store.refund_lines_of(conn, [r["refund_id"] for rs in refunds.values() for r in rs])
+    return {oid: [refund_view(r, lines[r["refund_id"]]) for r in rs] for oid, rs in refunds.items()}
+
+
 async def views(conn: store.Conn, orders: list[asyncpg.Record]) -> list[dict[str, Any]]:
     ids = [o["id"] for o in orders]
-    lines, refunds = await store.lines_of(conn, ids), await store.latest_returns(conn, ids)
-    return [order_view(o, lines[o["id"]], refunds.get(o["id"])) for o in orders]
+    lines, refunds = await store.lines_of(conn, ids), await refund_views(conn, ids)
+    return [order_view(o, lines[o["id"]], refunds[o["id"]]) for o in orders]
 
 
 async def fresh_view(conn: store.Conn, order_id: str) -> dict[str, Any]:
     order = await store.lock_order(conn, order_id)
     assert order is not None
     return (await views(conn, [order]))[0]
+
+
+async def fresh_refund(conn: store.Conn, order_id: str, refund_id: str) -> dict[str, Any]:
+    return next(r for r in (await refund_views(conn, [order_id]))[order_id] if r["id"] == refund_id)
 
 
 # --- pricing and placement --------------------------------------------------------------------------
@@ -240,15 +295,73 @@ async def confirm_receipt(request: web.Request) -> web.Response:
     return await change_user_order(request, None, change)
 
 
+def _lines(body: RefundBody | MerchantRefundBody) -> list[tuple[str, int]] | None:
+    return None if body.lines is None else [(ln.line_id, ln.qty) for ln in body.lines]
+
+
 @routes.post("/orders/{order_id}/refund")
 async def request_refund(request: web.Request) -> web.Response:
+    """Refund some units of some lines (all that is left without `lines`); 201 with the new refund."""
+    user_id, order_id = current_user(request), request.match_info["order_id"]
     body = await parse_body(request, RefundBody)
-    clock, window = deps_of(request.app).clock, timedelta(seconds=_settings(request).return_window_seconds)
+    deps, settings = deps_of(request.app), _settings(request)
 
-    async def change(tx: Tx, order: asyncpg.Record) -> None:
-        await flows.request_return(tx, order, body.reason, clock.now(), window)
+    async def work(tx: Tx) -> tuple[int, Any]:
+        order = await store.lock_user_order(tx.conn, order_id, user_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        refund_id = await flows.request_refund(
+            tx, order, reason=body.reason, lines=_lines(body), with_return=body.with_return, by_merchant=False,
+            now=deps.clock.now(), return_window=timedelta(seconds=settings.return_window_seconds),
+            waits=settings.refund_waits())
+        return 201, await fresh_refund(tx.conn, order_id, refund_id)
 
-    return await change_user_order(request, body.model_dump(), change)
+    return await idempotent(request, request.app[DB], user_id, body.model_dump(mode="json"), work)
+
+
+@routes.get("/orders/{order_id}/refunds")
+async def list_refunds(request: web.Request) -> web.Response:
+    user_id, order_id = current_user(request), request.match_info["order_id"]
+    async with request.app[DB].pool.acquire() as conn:
+        if await store.order_of_user(conn, order_id, user_id) is None:
+            raise NotFound("No such order", code="order_not_found")
+        return json_response({"items": (await refund_views(conn, [order_id]))[order_id]})
+
+
+RefundChange = Callable[[Tx, asyncpg.Record, asyncpg.Record], Awaitable[None]]
+
+
+async def change_refund(request: web.Request, *, user_id: str | None, merchant_id: str | None, scope: str,
+                        body: Any, change: RefundChange) -> web.Response:
+    """A command on one refund of the caller's orders (anyone else's is 404): idempotent, the order and then
+    the refund locked, the answer is the refund after it."""
+    refund_id = request.match_info["refund_id"]
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        order_id = await store.refund_order_id(tx.conn, refund_id, user_id=user_id, merchant_id=merchant_id)
+        order = None if order_id is None else await store.lock_order(tx.conn, order_id)
+        refund = None if order is None else await store.lock_refund(tx.conn, refund_id)
+        if order is None or refund is None:
+            raise NotFound("No such refund", code="refund_not_found")
+        await change(tx, order, refund)
+        return 200, await fresh_refund(tx.conn, order["id"], refund_id)
+
+    return await idempotent(request, request.app[DB], scope, body, work)
+
+
+@routes.post("/refunds/{refund_id}/return-shipment")
+async def ship_return(request: web.Request) -> web.Response:
+    """The buyer sent the goods back: the merchant now has MALL_RETURN_RECEIPT_SECONDS to confirm receipt."""
+    user_id = current_user(request)
+    body = await parse_body(request, ReturnShipmentBody)
+    deps, waits = deps_of(request.app), _settings(request).refund_waits()
+
+    async def change(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record) -> None:
+        await flows.move_refund(tx, order, refund, "ship_return", deps.clock.now(), waits,
+                                return_carrier=body.carrier, return_tracking_no=body.tracking_no.upper())
+
+    return await change_refund(request, user_id=user_id, merchant_id=None, scope=f"return:{user_id}",
+                               body=body.model_dump(), change=change)
 
 
 # --- merchant staff ---------------------------------------------------------------------------------
@@ -292,21 +405,80 @@ async def ship(request: web.Request) -> web.Response:
     return await change_merchant_order(request, change)
 
 
-@routes.post("/merchant/orders/{order_id}/refund/approve")
-async def approve_refund(request: web.Request) -> web.Response:
-    clock = deps_of(request.app).clock
+@routes.post("/merchant/orders/{order_id}/refund")
+async def merchant_refund(request: web.Request) -> web.Response:
+    """The merchant refunds some units (or all that is left) on their own: approved at once, no return."""
+    merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
+    body = await parse_body(request, MerchantRefundBody)
+    deps, settings = deps_of(request.app), _settings(request)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        order = await store.lock_merchant_order(tx.conn, order_id, merchant_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        refund_id = await flows.request_refund(
+            tx, order, reason=body.reason, lines=_lines(body), with_return=False, by_merchant=True,
+            now=deps.clock.now(), return_window=timedelta(seconds=settings.return_window_seconds),
+            waits=settings.refund_waits())
+        return 201, await fresh_refund(tx.conn, order_id, refund_id)
+
+    return await idempotent(request, request.app[DB], f"refund:{merchant_id}", body.model_dump(mode="json"), work)
+
+
+async def answer_refund(request: web.Request, action: domain.RefundAction, body: RejectBody | None = None
+                        ) -> web.Response:
+    """The merchant's answer to one refund of their orders."""
+    merchant_id, deps, waits = current_merchant(request), deps_of(request.app), _settings(request).refund_waits()
+
+    async def change(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record) -> None:
+        now = deps.clock.now()
+        extra: dict[str, Any] = {"reject_reason": body.reason} if body else {}
+        if action == "receive_return":
+            extra["return_received_at"] = now
+        await flows.move_refund(tx, order, refund, action, now, waits, **extra)
+
+    return await change_refund(request, user_id=None, merchant_id=merchant_id, scope=f"refund-answer:{merchant_id}",
+                               body=body.model_dump() if body else None, change=change)
+
+
+@routes.post("/merchant/refunds/{refund_id}/approve")
+async def approve(request: web.Request) -> web.Response:
+    """Approved: the money goes back now, or once the goods are back when they have to come back."""
+    return await answer_refund(request, "approve")
+
+
+@routes.post("/merchant/refunds/{refund_id}/reject")
+async def reject(request: web.Request) -> web.Response:
+    current_merchant(request)
+    return await answer_refund(request, "reject", await parse_body(request, RejectBody))
+
+
+@routes.post("/merchant/refunds/{refund_id}/receive-return")
+async def receive_return(request: web.Request) -> web.Response:
+    """The goods are back in the shop: the money goes back, and the units go back on sale."""
+    return await answer_refund(request, "receive_return")
+
+
+# The first merchant paths, by order: they answer the order's refund waiting longest.
+
+
+async def _decide_oldest(request: web.Request, action: domain.RefundAction) -> web.Response:
+    deps, waits = deps_of(request.app), _settings(request).refund_waits()
 
     async def change(tx: Tx, order: asyncpg.Record) -> None:
-        await flows.decide_return(tx, order, True, clock.now())
+        refund = await store.oldest_requested(tx.conn, order["id"])
+        if refund is None:
+            raise domain.Refusal("no_refund_to_decide", "This order has no refund waiting for the merchant")
+        await flows.move_refund(tx, order, refund, action, deps.clock.now(), waits)
 
     return await change_merchant_order(request, change)
+
+
+@routes.post("/merchant/orders/{order_id}/refund/approve")
+async def approve_refund(request: web.Request) -> web.Response:
+    return await _decide_oldest(request, "approve")
 
 
 @routes.post("/merchant/orders/{order_id}/refund/reject")
 async def reject_refund(request: web.Request) -> web.Response:
-    clock = deps_of(request.app).clock
-
-    async def change(tx: Tx, order: asyncpg.Record) -> None:
-        await flows.decide_return(tx, order, False, clock.now())
-
-    return await change_merchant_order(request, change)
+    return await _decide_oldest(request, "reject")

@@ -49,7 +49,9 @@ async def refund_order(deps: PaymentsDeps, tx: Tx, approved: OrderRefundApproved
                                   merchant_id=payment["merchant_id"], refund_id=approved.refund_id,
                                   amount_fen=approved.amount_fen, total_refunded_fen=total,
                                   full=total == payment["amount_fen"], unwanted=approved.unwanted))
-    if total == payment["amount_fen"]:  # nothing is rented any more: a held deposit goes back too
+    # Nothing is rented any more once the order's last units are refunded (the freight of a shipped order
+    # stays paid, so the payment need not be refunded in full): a held deposit goes back too.
+    if total == payment["amount_fen"] or (approved.closes_order and not approved.unwanted):
         try:
             await release_deposit_of(deps, tx, approved.order_id)
         except Refusal as refusal:

@@ -62,12 +62,14 @@ async def test_payment_of_a_wrong_amount_is_refunded_and_the_order_still_awaits_
 
 async def test_refund_before_shipping_is_approved_at_once_and_restocks(mall):
     order = await paid(mall)
-    status, after = await mall.call("POST", f"/orders/{order['id']}/refund", key="r", json={"reason": "changed mind"})
-    assert (status, after["status"], after["refund"]["status"]) == (200, "REFUND_REQUESTED", "approved")
+    status, refund = await mall.call("POST", f"/orders/{order['id']}/refund", key="r", json={"reason": "changed mind"})
+    assert (status, refund["status"], refund["amount_fen"]) == (201, "approved", 2000)
+    assert [(ln["line_id"], ln["qty"]) for ln in refund["lines"]] == [(order["lines"][0]["id"], 2)]
+    assert (await mall.order(order["id"]))["status"] == "REFUND_REQUESTED"  # every unit: the order itself
     again = await mall.call("POST", f"/orders/{order['id']}/refund", key="r", json={"reason": "changed mind"})
-    assert again == (status, after)
+    assert again == (status, refund)
     [approved] = await mall.emitted("order.refund_approved", order["id"])
-    assert (approved["amount_fen"], approved["refund_id"]) == (2000, after["refund"]["id"])
+    assert (approved["amount_fen"], approved["refund_id"], approved["closes_order"]) == (2000, refund["id"], True)
     assert await mall.emitted("order.refund_requested", order["id"]) == []  # nothing for the merchant to decide
     assert (await mall.call("POST", f"/merchant/orders/{order['id']}/ship", user=None, merchant="m1"))[1]["code"] \
         == "invalid_transition"
@@ -83,11 +85,12 @@ async def test_refund_after_receipt_needs_the_merchant_within_the_return_window(
     oid = order["id"]
     await mall.call("POST", f"/orders/{oid}/confirm-receipt", key="c")
     mall.clock.advance(days=6)
-    status, after = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "broken"})
-    assert (status, after["status"], after["refund"]["status"]) == (200, "REFUND_REQUESTED", "requested")
+    status, refund = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "broken"})
+    assert (status, refund["status"]) == (201, "requested")
+    assert (await mall.order(oid))["status"] == "REFUND_REQUESTED"
     assert await mall.emitted("order.refund_approved", oid) == []
     [asked] = await mall.emitted("order.refund_requested", oid)  # the merchant is alerted (notifications)
-    assert (asked["refund_id"], asked["merchant_id"], asked["reason"]) == (after["refund"]["id"], "m1", "broken")
+    assert (asked["refund_id"], asked["merchant_id"], asked["reason"]) == (refund["id"], "m1", "broken")
     assert (await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m2"))[0] == 404
     status, after = await mall.call("POST", f"/merchant/orders/{oid}/refund/approve", user=None, merchant="m1")
     assert (status, after["refund"]["status"]) == (200, "approved")
@@ -98,11 +101,13 @@ async def test_refund_after_receipt_needs_the_merchant_within_the_return_window(
     assert done["restock"] is False
 
 
-async def test_refund_is_refused_after_the_return_window_and_a_rejected_one_restores_the_order(mall):
+async def test_refund_is_refused_after_the_return_window_and_a_rejected_one_restores_the_order(make_mall):
+    mall = await make_mall(refund_answer_seconds=30 * 24 * 3600)  # the merchant's silence decides nothing here
+    await mall.add_sku("s1", price_fen=1000)
     order = await shipped(mall)
     oid = order["id"]
-    status, after = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "late"})
-    assert after["status"] == "REFUND_REQUESTED"
+    await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "late"})
+    assert (await mall.order(oid))["status"] == "REFUND_REQUESTED"
     mall.clock.advance(days=8)  # auto-confirm is paused while the merchant decides
     assert await run_due_deadlines(mall.db, mall.clock) == 0
     status, after = await mall.call("POST", f"/merchant/orders/{oid}/refund/reject", user=None, merchant="m1")
@@ -120,7 +125,7 @@ async def test_user_cancel_and_invalid_transitions(mall):
     status, problem = await mall.call("POST", f"/orders/{oid}/confirm-receipt", key="c1")
     assert (status, problem["code"]) == (409, "invalid_transition")
     status, problem = await mall.call("POST", f"/orders/{oid}/refund", key="r1", json={"reason": "x"})
-    assert (status, problem["code"]) == (409, "invalid_transition")
+    assert (status, problem["code"]) == (409, "order_not_paid")
     assert (await mall.call("POST", f"/orders/{oid}/refund", key="r2", json={}))[0] == 422
     status, after = await mall.call("POST", f"/orders/{oid}/cancel", key="x1")
     assert (status, after["status"], after["reason"]) == (200, "CANCELLED", "user_cancelled")
@@ -153,8 +158,8 @@ async def test_a_refund_payments_cannot_make_fails_visibly_and_the_order_goes_ba
     await handled(mall, "payment.refunded", 1)
     assert (await mall.order(oid))["status"] == "PAID"
     status, again = await mall.call("POST", f"/orders/{oid}/refund", key="r2", json={"reason": "still"})
-    assert (status, again["status"], again["refund"]["status"]) == (200, "REFUND_REQUESTED", "approved")
-    assert again["refund"]["id"] != approved["refund_id"]
+    assert (status, again["status"], again["amount_fen"]) == (201, "approved", 2000)
+    assert again["id"] != approved["refund_id"]
 
 
 async def test_a_failed_refund_of_a_shipped_order_resumes_auto_confirm(mall):
