@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from shared.alipay.settings import AlipayAppSettings
 from shared.settings import DEVELOPMENT
 
-CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"  # the console package's build
 
 
 class GatewaySettings(AlipayAppSettings):
@@ -63,9 +63,9 @@ class GatewaySettings(AlipayAppSettings):
     # Origins allowed to call the API from a browser (CORS). None unless configured: the console is served
     # by the gateway itself (same origin). Development: e.g. MALL_CORS_ORIGINS='["http://localhost:5173"]'.
     cors_origins: list[str] = Field(default_factory=list)
-    # MALL_CONSOLE_DIR: the folder of the merchant console's build (index.html and its assets), served at
-    # /console/. The default is the console's source folder in a checkout (it needs no build step); a
-    # deployment without it there sets it, or /console/ answers 404 `console_not_built`.
+    # MALL_CONSOLE_DIR: the folder of the merchant console's build (index.html and assets/), served at
+    # /console/. The default is console/dist of the checkout (deploy/console-build.sh makes it; the image
+    # has it at the same place); without a build there /console/ answers 404 `console_not_built`.
     console_dir: str = str(CONSOLE_DIR)
     public_url: str = "http://127.0.0.1:8080"
 

@@ -57,7 +57,9 @@ describe("LoginPage", () => {
     vi.stubGlobal("fetch", fetch);
     renderLogin();
     fireEvent.click(screen.getByTestId("login-submit"));
-    await waitFor(() => expect(screen.getAllByText("Required")).toHaveLength(2));
+    await waitFor(() => expect(document.querySelectorAll(".ant-form-item-explain-error")).toHaveLength(2));
+    const shown = [...document.querySelectorAll(".ant-form-item-explain-error")].map((e) => e.textContent);
+    expect(shown).toEqual(["Required", "Required"]);
     expect(fetch).not.toHaveBeenCalled();
   });
 

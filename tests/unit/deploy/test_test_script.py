@@ -22,6 +22,7 @@ def run_script(tmp_path: Path, fonts: str) -> list[str]:
     shutil.copy(ROOT / "deploy" / "test.sh", deploy / "test.sh")
     (deploy / "python-env.sh").write_text("")
     (deploy / "ensure-servers.sh").write_text("")
+    (deploy / "console-build.sh").write_text("")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, body in STUBS.items():
