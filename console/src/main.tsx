@@ -13,10 +13,28 @@ function styleNonce(): string | undefined {
   return value && !value.startsWith("__") ? value : undefined;
 }
 
+/* Not every <style> our libraries write can be given the nonce by an option (rc-util measures scrollbars
+ * with one of its own for every table): style elements our scripts put in <head> get it here. Markup
+ * injected into the page still cannot carry it, which is what the nonce is for. */
+function nonceScriptStyles(nonce: string | undefined) {
+  if (!nonce) return;
+  const head = document.head;
+  const give = (node: Node) => {
+    if (node instanceof HTMLStyleElement && !node.nonce) node.nonce = nonce;
+  };
+  const append = head.appendChild.bind(head);
+  const insertBefore = head.insertBefore.bind(head);
+  head.appendChild = <T extends Node>(node: T): T => (give(node), append(node));
+  head.insertBefore = <T extends Node>(node: T, child: Node | null): T => (give(node), insertBefore(node, child));
+}
+
+const NONCE = styleNonce();
+nonceScriptStyles(NONCE);
+
 function Root() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={ANTD_LOCALES[lang]} csp={{ nonce: styleNonce() }} theme={{ token: { colorPrimary: "#1677ff" } }}>
+    <ConfigProvider locale={ANTD_LOCALES[lang]} csp={{ nonce: NONCE }} theme={{ token: { colorPrimary: "#1677ff" } }}>
       <AntApp>
         <HashRouter>
           <ConsoleRoutes />
