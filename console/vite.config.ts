@@ -10,12 +10,6 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
-    rollupOptions: {
-      output: {
-        // Charts are only on the dashboard: kept apart so sign-in does not wait for ECharts.
-        manualChunks: { echarts: ["echarts", "echarts-for-react"], antd: ["antd", "@ant-design/icons"] },
-      },
-    },
   },
   test: {
     environment: "jsdom",

@@ -34,7 +34,7 @@ nonceScriptStyles(NONCE);
 function Root() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={ANTD_LOCALES[lang]} csp={{ nonce: NONCE }} theme={{ token: { colorPrimary: "#1677ff" } }}>
+    <ConfigProvider locale={ANTD_LOCALES[lang]} csp={{ nonce: NONCE }}>
       <AntApp>
         <HashRouter>
           <ConsoleRoutes />
