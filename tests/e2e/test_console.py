@@ -185,9 +185,11 @@ async def buyer_buys(http: aiohttp.ClientSession, mall: LocalMall, sku_id: str) 
     delivery = {"method": "express", "address_id": address["id"]}
 
     async def priced() -> Any:  # orders learns the new SKU's price from catalog's event
-        return await buyer.call("POST", "/api/checkout/preview", expect=None, json={"items": items, "delivery": delivery})
+        body = await buyer.call("POST", "/api/checkout/preview", expect=None,
+                                json={"items": items, "delivery": delivery})
+        return body if "payable_fen" in body else None
 
-    preview = await eventually(lambda: _ok(priced()), timeout=20, interval=0.3)
+    preview = await eventually(priced, timeout=20, interval=0.3)
     placed = await buyer.call("POST", "/api/orders", expect=201, key=True,
                               json={"items": items, "entry": "search", "delivery": delivery})
     assert placed["payable_fen"] == preview["payable_fen"] == 8_880 + preview["freight_fen"], (placed, preview)
@@ -195,11 +197,6 @@ async def buyer_buys(http: aiohttp.ClientSession, mall: LocalMall, sku_id: str) 
     await buyer.buyer_pays(paying["trade_no"])
     await wait_status(buyer, placed["id"], "PAID")
     return {**placed, "buyer": buyer}
-
-
-async def _ok(answer: Any) -> Any:
-    body = await answer
-    return body if isinstance(body, dict) and "payable_fen" in body else None
 
 
 async def ship_the_order(page: Any, shot: Screenshots, order: dict[str, Any]) -> None:
