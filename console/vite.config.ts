@@ -6,6 +6,7 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   base: "/console/",
   plugins: [react()],
+  server: { proxy: { "/api": "http://127.0.0.1:8080" } }, // `npm run dev` against ./deploy/run-local.sh
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -14,6 +14,6 @@ if [ -z "$(fc-list :lang=zh 2>/dev/null || true)" ]; then  # without a CJK font 
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null
 fi
-bash deploy/console-build.sh  # the gateway serves console/dist; tests/console runs its Vitest tests
+bash deploy/console-build.sh  # the gateway serves console/dist; tests/unit/console runs its Vitest tests
 mkdir -p test-output
 exec python -m pytest -q -p no:cacheprovider "$@"
