@@ -143,7 +143,7 @@ function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClo
   const express = order?.delivery?.method !== "pickup";
   const address = order?.delivery?.address;
   return (
-    <Drawer open={order !== null} onClose={onClose} width={720} title={t("order.detail")} data-testid="order-drawer">
+    <Drawer open={order !== null} onClose={onClose} width={720} closable={{ placement: "end" }} title={t("order.detail")} data-testid="order-drawer">
       {order && (
         <>
           <Descriptions column={2} size="small" bordered>

@@ -216,7 +216,7 @@ function SkuDrawer({ product, onClose, onChanged }: {
   }
 
   return (
-    <Drawer open={product !== null} onClose={onClose} width={860} title={product?.name} data-testid="sku-drawer">
+    <Drawer open={product !== null} onClose={onClose} width={860} closable={{ placement: "end" }} title={product?.name} data-testid="sku-drawer">
       <Typography.Paragraph type="secondary">{product?.id}</Typography.Paragraph>
       <Table<MerchantSku>
         rowKey="id"
