@@ -50,7 +50,7 @@ WITHOUT_DATABASE = {"alipay_sandbox", "logistics_sandbox"}
 REPLICATED = [s for s in SERVICES if s not in WITHOUT_DATABASE]  # the sandboxes stand in for one outside API
 SEEDED = ["catalog", "marketing", "payments", "fulfilment", "gateway"]  # those with a seeds/<name>.py
 APP_ID = "2021000000000001"
-CONSOLE_DIR = ROOT / "services" / "analytics" / "console"  # the merchant console, served by the gateway
+CONSOLE_DIR = ROOT / "console" / "dist"  # the merchant console's build (deploy/build-console.sh), served by the gateway
 CLIENT_DIR = ROOT / "client" / "dist" / "h5"  # the mini-program's H5 build (deploy/build-client.sh)
 # Dev servers of a web build of the client (Vite, CRA): the only origins the local gateway allows (CORS).
 DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173"]

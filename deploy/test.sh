@@ -14,6 +14,7 @@ if [ -z "$(fc-list :lang=zh 2>/dev/null || true)" ]; then  # without a CJK font 
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null
 fi
+bash deploy/build-console.sh  # the gateway serves console/dist; tests/unit/console runs its Vitest tests
 mkdir -p test-output
 # The mini-program (client/): its npm packages, its Alipay and H5 builds (each skipped when up to date);
 # tests/client checks them and runs its unit tests, tests/e2e drives the H5 build.

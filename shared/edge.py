@@ -19,6 +19,12 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-act
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
+
+
+def page_csp(style_nonce: str) -> str:
+    """PAGE_CSP for one page whose script writes <style> elements carrying this answer's nonce (the console's
+    Ant Design styles): still no inline script and no other inline style."""
+    return PAGE_CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",  # for browsers without CSP frame-ancestors

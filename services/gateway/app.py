@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from services.gateway.openapi import build_document
 from services.gateway.routes import Operation, route_table
 from services.gateway.settings import GatewaySettings
 from shared.clock import Clock
-from shared.edge import PAGE_CSP
+from shared.edge import PAGE_CSP, page_csp
 from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
 from shared.service import create_service_app
 
@@ -47,6 +48,8 @@ OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
 # The H5 build's UI components add their styles and icon font at run time (inline styles, a data: font).
 CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
     "font-src 'self'", "font-src 'self' data:")
+CONSOLE_NONCE_PLACEHOLDER = "__CSP_NONCE__"  # in console/index.html; replaced per answer
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def cors_middleware(origins: list[str]) -> Callable[..., object]:
@@ -104,43 +107,50 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
         return json_response(document)
 
     app.router.add_get("/api/openapi.json", openapi)
-    _serve_console(app, Path(settings.console_dir))
+    serve_console(app, Path(settings.console_dir))
     _serve_client(app, Path(settings.client_dir))
     return app
 
 
-def _serve_console(app: web.Application, folder: Path) -> None:
-    """The merchant console's build (its own front-end package) from MALL_CONSOLE_DIR, at /console/; without
-    one there, every /console/ path is a 404 problem saying so (never a bare not-found)."""
+def serve_console(app: web.Application, folder: Path) -> None:
+    """The merchant console's build (console/dist, or MALL_CONSOLE_DIR) at /console/: index.html with a fresh
+    style nonce and no caching; the content-hashed files under assets/ cached for a year. Without a build
+    there, every /console/ path is a 404 problem saying so (never a bare not-found)."""
+    root = folder.resolve()
+
+    async def index(_: web.Request) -> web.StreamResponse:
+        page = root / "index.html"
+        if not page.is_file():
+            raise _console_not_built_problem()
+        nonce = secrets.token_urlsafe(18)
+        html = page.read_text(encoding="utf-8").replace(CONSOLE_NONCE_PLACEHOLDER, nonce)
+        return web.Response(text=html, content_type="text/html", headers={
+            "Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce)})
+
+    async def asset(request: web.Request) -> web.StreamResponse:
+        if not (root / "index.html").is_file():
+            raise _console_not_built_problem()
+        relative = request.match_info["path"]
+        file = (root / relative).resolve()
+        if not file.is_relative_to(root) or not file.is_file():
+            raise NotFound("No such file in the merchant console", code="not_found")
+        if file.name == "index.html":  # only ever through /console/, with its nonce
+            raise web.HTTPFound("/console/")
+        hashed = relative.startswith("assets/")  # Vite names these by content: a new build, new names
+        return web.FileResponse(file, headers={"Cache-Control": IMMUTABLE if hashed else "no-cache"})
+
     app.router.add_get("/console", _redirect_to_console)
-    app.router.add_get("/console/", _console_index(folder))
-    if folder.is_dir():
-        app.router.add_static("/console/", folder, show_index=False, append_version=False)
-    else:
-        app.router.add_get("/console/{path:.*}", _console_not_built)
+    app.router.add_get("/console/", index)
+    app.router.add_get("/console/{path:.+}", asset)
 
 
 def _console_not_built_problem() -> NotFound:
-    return NotFound("The merchant console is not built: MALL_CONSOLE_DIR names no folder with its index.html",
-                    code="console_not_built")
-
-
-async def _console_not_built(_: web.Request) -> web.StreamResponse:
-    raise _console_not_built_problem()
+    return NotFound("The merchant console is not built: run deploy/build-console.sh, or set MALL_CONSOLE_DIR "
+                    "to a folder with its index.html", code="console_not_built")
 
 
 async def _redirect_to_console(_: web.Request) -> web.Response:
     raise web.HTTPFound("/console/")
-
-
-def _console_index(folder: Path) -> Handler:
-    async def index(_: web.Request) -> web.StreamResponse:
-        page = folder / "index.html"
-        if not page.is_file():
-            raise _console_not_built_problem()
-        return web.FileResponse(page)
-
-    return index
 
 
 async def _close_clients(app: web.Application) -> AsyncIterator[None]:

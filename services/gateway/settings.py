@@ -10,7 +10,7 @@ from shared.alipay.settings import AlipayAppSettings
 from shared.objects import LocalObjectStore, ObjectStore, S3ObjectStore
 from shared.settings import DEVELOPMENT
 
-CONSOLE_DIR = Path(__file__).resolve().parent.parent / "analytics" / "console"
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"  # the console package's build
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client" / "dist" / "h5"
 
 
@@ -68,9 +68,9 @@ class GatewaySettings(AlipayAppSettings):
     # Origins allowed to call the API from a browser (CORS). None unless configured: the console is served
     # by the gateway itself (same origin). Development: e.g. MALL_CORS_ORIGINS='["http://localhost:5173"]'.
     cors_origins: list[str] = Field(default_factory=list)
-    # MALL_CONSOLE_DIR: the folder of the merchant console's build (index.html and its assets), served at
-    # /console/. The default is the console's source folder in a checkout (it needs no build step); a
-    # deployment without it there sets it, or /console/ answers 404 `console_not_built`.
+    # MALL_CONSOLE_DIR: the folder of the merchant console's build (index.html and assets/), served at
+    # /console/. The default is console/dist of the checkout (deploy/build-console.sh makes it; the image
+    # has it at the same place); without a build there /console/ answers 404 `console_not_built`.
     console_dir: str = str(CONSOLE_DIR)
     # MALL_CLIENT_DIR: the folder of the mini-program's H5 build (client/, `npm run build:h5`), served at /m/;
     # without its index.html there, /m/ answers 404 `client_not_built`.

@@ -9,23 +9,18 @@ merchant console in Chromium against the real gateway."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from deploy.local import PICKUP_DEMO, SERVICES, LocalMall
-from shared.bus import queue_names
-from tests.conftest import remember_queues
+from deploy.local import PICKUP_DEMO, LocalMall
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, require_console_build
+from tests.e2e.conftest import PAY_TIMEOUT_SECONDS, USER_LIMIT
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
-PAY_TIMEOUT_SECONDS = 4
-USER_LIMIT = 100
-CHROMIUM = Path("/usr/bin/chromium")
-HAVE_CHROMIUM = CHROMIUM.exists()
 
 
 class Client:
@@ -61,26 +56,6 @@ class Client:
     async def buyer_pays(self, trade_no: str) -> None:
         async with self.session.post(f"{self.sandbox}/sandbox/trades/{trade_no}/pay", json={}) as resp:
             assert resp.status == 200, await resp.text()
-
-
-@pytest.fixture
-async def mall(database_url: str, amqp_url: str, bus_prefix: str, output_dir: Path) -> AsyncIterator[LocalMall]:
-    for service in SERVICES:
-        names = queue_names(bus_prefix, service, [1_000, 5_000, 30_000])
-        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
-    mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix, workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
-                     env={"MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.3",
-                          "MALL_RATE_USER_LIMIT": str(USER_LIMIT), "MALL_RATE_IP_LIMIT": "100000",
-                          "MALL_OUTBOX_POLL_SECONDS": "0.2",
-                          # Points release as soon as an order is received (production: 7 days after).
-                          "MALL_POINTS_RELEASE_DAYS": "0", "MALL_POINTS_RELEASE_SECONDS": "0.3"})
-    await mall.prepare()
-    try:
-        await mall.start()
-        await mall.seed()
-        yield mall
-    finally:
-        await mall.stop()
 
 
 async def sku_of(client: Client, product_id: str) -> dict[str, Any]:
@@ -303,13 +278,14 @@ async def _available_is(client: Client, product_id: str, expected: int) -> bool:
 
 
 async def merchant_console(mall: LocalMall, output_dir: Path, paid_fen: int) -> None:
-    """The merchant console (analytics' page) in Chromium against the real gateway after the purchases."""
+    """The merchant console's dashboard in Chromium against the real gateway after the purchases (the rest of
+    the console: tests/e2e/test_console.py)."""
+    require_chromium()
+    require_console_build()
     from playwright.async_api import async_playwright
 
-    assert HAVE_CHROMIUM, "the console check drives Debian's /usr/bin/chromium"
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
-                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 1100})
             errors: list[str] = []
@@ -318,7 +294,7 @@ async def merchant_console(mall: LocalMall, output_dir: Path, paid_fen: int) -> 
             await page.get_by_test_id("username").fill("staff1")
             await page.get_by_test_id("password").fill("mall-demo-1")
             await page.get_by_test_id("login-submit").click()
-            await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=20_000)
+            await page.wait_for_selector('[data-testid=dashboard][data-ready="true"]', timeout=30_000)
             orders = await page.get_by_test_id("kpi-orders").get_attribute("data-value")
             # The one coupon claimed in the journey was used: its claim reached analytics with the merchant.
             redemption = await page.get_by_test_id("kpi-redemption").get_attribute("data-value")

@@ -48,8 +48,20 @@ def test_every_url_and_key_variable_points_at_a_compose_service():
 
 
 def test_dockerfile_copies_what_exists():
-    copied = re.findall(r"^COPY (\S+)", (ROOT / "deploy" / "Dockerfile").read_text(), flags=re.M)
-    assert copied and all((ROOT / path).exists() for path in copied)
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    copied = re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, flags=re.M)
+    sources = [path for line in copied for path in line.split()]
+    assert sources and all((ROOT / path).exists() for path in sources), sources
+
+
+def test_the_image_has_the_console_built_where_the_gateway_looks():
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM \S+(?: AS (\w+))?$", dockerfile, flags=re.M)
+    assert stages == ["console", ""]  # node builds it, the service image only receives dist/
+    assert re.search(r"^COPY --from=console /console/dist \./console/dist$", dockerfile, flags=re.M)
+    assert (ROOT / "console" / "package-lock.json").exists()
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"console/node_modules", "console/dist"} <= set(ignored)
 
 
 SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASS|PASSWORD|PRIVATE_KEY)(_PREVIOUS)?$")

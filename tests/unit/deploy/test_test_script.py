@@ -23,6 +23,7 @@ def run_script(tmp_path: Path, fonts: str) -> list[str]:
     (deploy / "python-env.sh").write_text("")
     (deploy / "ensure-servers.sh").write_text("")
     (deploy / "build-client.sh").write_text("")  # the mini-program's builds
+    (deploy / "build-console.sh").write_text("")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, body in STUBS.items():

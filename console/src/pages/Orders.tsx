@@ -1,0 +1,259 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import {
+  Alert, App, Button, DatePicker, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typography,
+} from "antd";
+import { ReloadOutlined, ScanOutlined } from "@ant-design/icons";
+import type { Dayjs } from "dayjs";
+import { call } from "../api";
+import { formatYuan } from "../money";
+import { shopDay, shopTime } from "../shopDay";
+import { useI18n } from "../i18n";
+import type { Store } from "./ProductForm";
+
+interface Order {
+  id: string;
+  status: string;
+  user_id: string;
+  subject: string;
+  lines: { sku_id: string; product_id: string; name: string; qty: number; unit_price_fen: number; line_fen: number }[];
+  subtotal_fen: number;
+  discount_fen: number;
+  points_fen: number;
+  freight_fen: number;
+  payable_fen: number | null;
+  payment: null | { method: string; amount_fen: number; paid_at: string };
+  refund: null | { id: string; status: string; amount_fen: number; reason: string };
+  delivery: null | { method: "express" | "pickup"; store_id?: string; address?: Record<string, string> };
+  created_at: string;
+  shipped_at: string | null;
+}
+
+const STATUSES = ["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED",
+  "REFUND_REQUESTED", "REFUNDED"];
+const STATUS_COLORS: Record<string, string> = {
+  PAID: "blue", SHIPPED: "cyan", DELIVERED: "geekblue", COMPLETED: "green", CANCELLED: "default",
+  REFUND_REQUESTED: "orange", REFUNDED: "purple", AWAITING_PAYMENT: "gold",
+};
+// 快递100 company codes fulfilment checks waybills for.
+const CARRIERS = [["shunfeng", "顺丰速运"], ["zhongtong", "中通快递"], ["yuantong", "圆通速递"], ["yunda", "韵达快递"],
+  ["shentong", "申通快递"], ["jd", "京东物流"], ["ems", "EMS"]];
+
+export default function Orders() {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [orders, setOrders] = useState<Order[] | null>(null);
+  const [status, setStatus] = useState<string>("");
+  const [method, setMethod] = useState<string>("");
+  const [dates, setDates] = useState<[string, string] | null>(null);
+  const [detail, setDetail] = useState<Order | null>(null);
+  const [verifying, setVerifying] = useState(false);
+  const [stores, setStores] = useState<Store[]>([]);
+
+  const reload = useCallback(() => {
+    setOrders(null);
+    call<{ items: Order[] }>("GET", "/api/merchant/orders", { query: { status: status || undefined, limit: 100 } })
+      .then((a) => setOrders(a.items))
+      .catch((err: Error) => message.error(err.message));
+  }, [status, message]);
+
+  useEffect(reload, [reload]);
+  useEffect(() => {
+    call<{ items: Store[] }>("GET", "/api/merchant/pickup-stores").then((a) => setStores(a.items)).catch(() => {});
+  }, []);
+
+  // Status goes to the API; placed-on dates (the shop's days) and delivery method are filtered here.
+  const shown = useMemo(() => (orders ?? []).filter((o) => {
+    const day = shopDay(new Date(o.created_at));
+    return (!dates || (day >= dates[0] && day <= dates[1])) && (!method || (o.delivery?.method ?? "") === method);
+  }), [orders, dates, method]);
+
+  const changed = (order: Order) => {
+    setDetail(order);
+    message.success(t("common.done"));
+    reload();
+  };
+
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }} wrap>
+        <Select
+          value={status}
+          onChange={setStatus}
+          style={{ width: 200 }}
+          options={[{ value: "", label: `${t("order.status")}: ${t("common.all")}` }, ...STATUSES.map((s) => ({ value: s, label: s }))]}
+          data-testid="order-status-filter"
+        />
+        <DatePicker.RangePicker
+          onChange={(v: [Dayjs | null, Dayjs | null] | null) =>
+            setDates(v?.[0] && v[1] ? [v[0].format("YYYY-MM-DD"), v[1].format("YYYY-MM-DD")] : null)}
+        />
+        <Select
+          value={method}
+          onChange={setMethod}
+          style={{ width: 160 }}
+          options={[
+            { value: "", label: `${t("order.delivery")}: ${t("common.all")}` },
+            { value: "express", label: t("order.express") },
+            { value: "pickup", label: t("order.pickup") },
+          ]}
+        />
+        <Button icon={<ReloadOutlined />} onClick={reload}>{t("common.refresh")}</Button>
+        <Button icon={<ScanOutlined />} onClick={() => setVerifying(true)} data-testid="verify-pickup">
+          {t("order.verify")}
+        </Button>
+      </Space>
+      <Table<Order>
+        rowKey="id"
+        loading={orders === null}
+        dataSource={shown}
+        data-testid="orders-table"
+        columns={[
+          { title: t("order.id"), dataIndex: "id", render: (id: string, o) => <a onClick={() => setDetail(o)} data-testid={`order-${id}`}>{id}</a> },
+          { title: t("order.subject"), dataIndex: "subject", ellipsis: true },
+          { title: t("order.status"), dataIndex: "status", render: (s: string) => <Tag color={STATUS_COLORS[s]}>{s}</Tag> },
+          { title: t("order.payable"), dataIndex: "payable_fen", render: (fen: number | null) => formatYuan(fen) },
+          { title: t("order.delivery"), render: (_, o) => (o.delivery ? t(o.delivery.method === "pickup" ? "order.pickup" : "order.express") : "–") },
+          { title: t("order.createdAt"), dataIndex: "created_at", render: (at: string) => shopTime(at) },
+        ]}
+      />
+      <OrderDrawer order={detail} onClose={() => setDetail(null)} onChanged={changed} />
+      <VerifyModal open={verifying} stores={stores} onClose={() => setVerifying(false)} onVerified={() => { setVerifying(false); reload(); }} />
+    </>
+  );
+}
+
+function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClose: () => void; onChanged: (o: Order) => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const id = order ? encodeURIComponent(order.id) : "";
+
+  async function act(path: string, body?: unknown) {
+    setBusy(true);
+    try {
+      const answer = await call<Order | { state: string }>("POST", path, { body, idempotent: true });
+      onChanged("status" in answer ? answer : order!); // ready/verify answer the pickup, not the order
+    } catch (err) {
+      message.error((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const express = order?.delivery?.method !== "pickup";
+  const address = order?.delivery?.address;
+  return (
+    <Drawer open={order !== null} onClose={onClose} width={720} closable={{ placement: "end" }} title={t("order.detail")} data-testid="order-drawer">
+      {order && (
+        <>
+          <Descriptions column={2} size="small" bordered>
+            <Descriptions.Item label={t("order.id")} span={2}>{order.id}</Descriptions.Item>
+            <Descriptions.Item label={t("order.status")}>
+              <Tag color={STATUS_COLORS[order.status]} data-testid="order-status">{order.status}</Tag>
+            </Descriptions.Item>
+            <Descriptions.Item label={t("order.createdAt")}>{shopTime(order.created_at)}</Descriptions.Item>
+            <Descriptions.Item label={t("order.payable")}>{formatYuan(order.payable_fen)}</Descriptions.Item>
+            <Descriptions.Item label={t("order.discount")}>{formatYuan(order.discount_fen + order.points_fen)}</Descriptions.Item>
+            <Descriptions.Item label={t("order.freight")}>{formatYuan(order.freight_fen)}</Descriptions.Item>
+            <Descriptions.Item label={t("order.delivery")}>
+              {order.delivery ? t(express ? "order.express" : "order.pickup") : "–"}
+              {order.delivery?.store_id ? ` · ${order.delivery.store_id}` : ""}
+            </Descriptions.Item>
+            {address && (
+              <Descriptions.Item label={t("store.address")} span={2}>
+                {`${address.name} ${address.phone} ${address.province}${address.city}${address.district}${address.detail}`}
+              </Descriptions.Item>
+            )}
+            {order.payment && (
+              <Descriptions.Item label={t("order.payment")} span={2}>
+                {`${order.payment.method} · ${formatYuan(order.payment.amount_fen)} · ${shopTime(order.payment.paid_at)}`}
+              </Descriptions.Item>
+            )}
+            {order.refund && (
+              <Descriptions.Item label={t("order.refund")} span={2}>
+                {`${order.refund.status} · ${formatYuan(order.refund.amount_fen)} · ${order.refund.reason}`}
+              </Descriptions.Item>
+            )}
+          </Descriptions>
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{t("order.lines")}</Typography.Title>
+          <Table
+            size="small"
+            rowKey="sku_id"
+            pagination={false}
+            dataSource={order.lines}
+            columns={[
+              { title: t("order.subject"), dataIndex: "name" },
+              { title: "SKU", dataIndex: "sku_id" },
+              { title: t("order.qty"), dataIndex: "qty" },
+              { title: t("order.unitPrice"), dataIndex: "unit_price_fen", render: (fen: number) => formatYuan(fen) },
+            ]}
+          />
+          {order.status === "PAID" && express && (
+            <Form
+              layout="inline"
+              style={{ marginTop: 16 }}
+              onFinish={(v: { carrier: string; tracking_no: string }) => act(`/api/merchant/orders/${id}/ship`, v)}
+              data-testid="ship-form"
+            >
+              <Form.Item name="carrier" rules={[{ required: true }]}>
+                <Select placeholder={t("order.carrier")} style={{ width: 160 }} options={CARRIERS.map(([code, name]) => ({ value: code, label: name }))} data-testid="ship-carrier" />
+              </Form.Item>
+              <Form.Item name="tracking_no" rules={[{ required: true, pattern: /^[A-Za-z0-9-]{1,40}$/ }]}>
+                <Input placeholder={t("order.trackingNo")} data-testid="ship-tracking" />
+              </Form.Item>
+              <Button type="primary" htmlType="submit" loading={busy} data-testid="ship-submit">{t("order.ship")}</Button>
+            </Form>
+          )}
+          {order.status === "PAID" && !express && (
+            <Button style={{ marginTop: 16 }} type="primary" loading={busy} onClick={() => act(`/api/merchant/orders/${id}/ready`)} data-testid="ready-submit">
+              {t("order.ready")}
+            </Button>
+          )}
+          {order.status === "REFUND_REQUESTED" && order.refund?.status === "requested" && (
+            <Space style={{ marginTop: 16 }}>
+              <Button type="primary" loading={busy} onClick={() => act(`/api/merchant/orders/${id}/refund/approve`)} data-testid="refund-approve">
+                {t("order.approve")}
+              </Button>
+              <Button danger loading={busy} onClick={() => act(`/api/merchant/orders/${id}/refund/reject`)} data-testid="refund-reject">
+                {t("order.reject")}
+              </Button>
+            </Space>
+          )}
+        </>
+      )}
+    </Drawer>
+  );
+}
+
+function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [error, setError] = useState("");
+  const [form] = Form.useForm<{ code: string; store_id: string }>();
+
+  async function verify(values: { code: string; store_id: string }) {
+    setError("");
+    try {
+      const answer = await call<{ order_id: string }>("POST", "/api/merchant/pickups/verify", { body: values, idempotent: true });
+      message.success(`${t("common.done")}: ${answer.order_id}`);
+      form.resetFields();
+      onVerified();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+
+  return (
+    <Modal open={open} title={t("order.verify")} onCancel={onClose} onOk={() => form.submit()} destroyOnClose>
+      <Form form={form} layout="vertical" onFinish={verify} data-testid="verify-form">
+        <Form.Item name="store_id" label={t("order.store")} rules={[{ required: true }]}>
+          <Select options={stores.map((s) => ({ value: s.store_id, label: s.name }))} data-testid="verify-store" />
+        </Form.Item>
+        <Form.Item name="code" label={t("order.code")} rules={[{ required: true, max: 200 }]}>
+          <Input data-testid="verify-code" />
+        </Form.Item>
+        {error && <Alert type="error" message={error} data-testid="verify-error" />}
+      </Form>
+    </Modal>
+  );
+}
