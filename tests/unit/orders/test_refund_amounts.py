@@ -13,10 +13,10 @@ from services.orders.domain import (
     Refusal,
     largest_remainder,
     line_shares,
-    payable,
     refund_amounts,
     refund_move,
 )
+from shared.money import payable
 
 
 def test_largest_remainder_gives_the_spare_fen_to_the_largest_remainders_then_the_earlier_line():
