@@ -301,7 +301,9 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
     if kind == "refund":  # a refund waited too long for the merchant or the buyer
         refund = await store.lock_refund(tx.conn, ref)
         if refund is not None and domain.refund_waits_for(refund["status"]):
+            # A merchant silent about a returned parcel has received it: its units go back on sale too.
+            received = {"return_received_at": now} if refund["status"] == "returning" else {}
             await move_refund(tx, order, refund, "timeout", now, waits,
-                              timeout_reason=domain.TIMEOUT_REASONS[refund["status"]])
+                              timeout_reason=domain.TIMEOUT_REASONS[refund["status"]], **received)
             return 1
     return 0

@@ -199,6 +199,7 @@ async def test_a_merchant_silent_about_a_returned_parcel_has_it_taken_as_receive
     await run_due_deadlines(mall.db, mall.clock)
     [refund] = (await mall.call("GET", f"/orders/{oid}/refunds"))[1]["items"]
     assert (refund["status"], refund["timeout_reason"]) == ("approved", "merchant_did_not_confirm_receipt")
+    assert refund["return_shipment"]["received_at"] is not None  # so its units are restocked when refunded
     [approved] = await mall.emitted("order.refund_approved", oid)
     assert approved["amount_fen"] == refund["amount_fen"] == 1600
 
