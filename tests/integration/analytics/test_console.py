@@ -1,10 +1,10 @@
 """The merchant console's dashboard in a real browser, against the real analytics service fed by a purchase run.
 
 The fulfilment card (median hours from payment to each stage, pickup share by store) is checked against
-the same API answer. A tiny aiohttp app stands in for the gateway's two dashboard calls (staff session, metrics proxy with
-X-Merchant-Id) and serves the console's build (console/dist) as the real gateway does (its own serving
-code, nonce and policy included). Playwright drives Debian's Chromium; the screenshot lands in
-test-output/console.png.
+the same API answer. A tiny aiohttp app stands in for the gateway's two dashboard calls (staff session,
+metrics proxy with X-Merchant-Id) and serves the console's build (console/dist) as the real gateway does
+(its own serving code, nonce and policy included). Playwright drives Debian's Chromium; the screenshot
+lands in test-output/console.png.
 """
 
 from __future__ import annotations
