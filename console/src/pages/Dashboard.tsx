@@ -8,6 +8,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import { CanvasRenderer } from "echarts/renderers";
 import type { EChartsOption } from "echarts";
 import { call } from "../api";
+import { formatHours, formatPercent } from "../figures";
 import { formatYuan } from "../money";
 import { daysBefore, shopDay } from "../shopDay";
 import { useI18n } from "../i18n";
@@ -31,20 +32,32 @@ interface Report {
   retention: { cohort_day: string; users: number; rate: number | null }[];
   conversion_by_entry: { entry: string; visitors: number; paid_orders: number; rate: number | null }[];
   top_products: { product_id: string; name: string; qty: number; sales_fen: number }[];
+  fulfilment: Fulfilment;
 }
 
-const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(1)}%`);
+/** Seconds from payment to a stage (orders that reached it in the range); null without any. */
+interface StageTimes {
+  orders: number;
+  median_s: number | null;
+  p90_s: number | null;
+}
 
-function KpiRow({ kpis, prefix }: { kpis: Kpis; prefix: string }) {
-  const { t } = useI18n();
-  const tiles: [string, string, number | null, string][] = [
-    ["gmv", t("dash.gmv"), kpis.gmv_fen, formatYuan(kpis.gmv_fen)],
-    ["orders", t("dash.orders"), kpis.orders, String(kpis.orders)],
-    ["aov", t("dash.aov"), kpis.aov_fen, formatYuan(kpis.aov_fen)],
-    ["refunded", t("dash.refunded"), kpis.refunded_fen, formatYuan(kpis.refunded_fen)],
-    ["redemption", t("dash.redemption"), kpis.coupon_redemption_rate, percent(kpis.coupon_redemption_rate)],
-    ["cost-ratio", t("dash.costRatio"), kpis.marketing_cost_ratio, percent(kpis.marketing_cost_ratio)],
-  ];
+interface Fulfilment {
+  to_shipped: StageTimes;
+  to_delivered: StageTimes;
+  to_picked_up: StageTimes;
+  pickup: {
+    orders: number;
+    pickup_orders: number;
+    share: number | null;
+    by_store: { store_id: string; orders: number; share: number | null }[];
+  };
+}
+
+/** A tile: test id suffix, title, the raw figure (kept in data-value for tests and tools), the shown text. */
+type Tile = [string, string, number | null, string];
+
+function Tiles({ tiles, prefix }: { tiles: Tile[]; prefix: string }) {
   return (
     <Row gutter={[16, 16]}>
       {tiles.map(([id, title, raw, text]) => (
@@ -62,6 +75,49 @@ function KpiRow({ kpis, prefix }: { kpis: Kpis; prefix: string }) {
         </Col>
       ))}
     </Row>
+  );
+}
+
+function KpiRow({ kpis, prefix }: { kpis: Kpis; prefix: string }) {
+  const { t } = useI18n();
+  const tiles: Tile[] = [
+    ["gmv", t("dash.gmv"), kpis.gmv_fen, formatYuan(kpis.gmv_fen)],
+    ["orders", t("dash.orders"), kpis.orders, String(kpis.orders)],
+    ["aov", t("dash.aov"), kpis.aov_fen, formatYuan(kpis.aov_fen)],
+    ["refunded", t("dash.refunded"), kpis.refunded_fen, formatYuan(kpis.refunded_fen)],
+    ["redemption", t("dash.redemption"), kpis.coupon_redemption_rate, formatPercent(kpis.coupon_redemption_rate)],
+    ["cost-ratio", t("dash.costRatio"), kpis.marketing_cost_ratio, formatPercent(kpis.marketing_cost_ratio)],
+  ];
+  return <Tiles tiles={tiles} prefix={prefix} />;
+}
+
+/** Median times from payment to shipped, delivered and picked up, and how many buyers pick up (per store). */
+function FulfilmentCard({ fulfilment }: { fulfilment: Fulfilment }) {
+  const { t } = useI18n();
+  const { to_shipped, to_delivered, to_picked_up, pickup } = fulfilment;
+  const tiles: Tile[] = [
+    ["to-shipped", t("dash.toShipped"), to_shipped.median_s, formatHours(to_shipped.median_s)],
+    ["to-delivered", t("dash.toDelivered"), to_delivered.median_s, formatHours(to_delivered.median_s)],
+    ["to-picked-up", t("dash.toPickedUp"), to_picked_up.median_s, formatHours(to_picked_up.median_s)],
+    ["pickup-share", t("dash.pickupShare"), pickup.share, formatPercent(pickup.share)],
+  ];
+  return (
+    <Card title={t("dash.fulfilment")} size="small" style={{ marginTop: 16 }} data-testid="fulfilment">
+      <Tiles tiles={tiles} prefix="kpi" />
+      <Table
+        size="small"
+        rowKey="store_id"
+        pagination={false}
+        style={{ marginTop: 16 }}
+        dataSource={pickup.by_store}
+        data-testid="pickup-stores"
+        columns={[
+          { title: t("store.id"), dataIndex: "store_id" },
+          { title: t("dash.pickupOrders"), dataIndex: "orders" },
+          { title: t("dash.pickupShare"), dataIndex: "share", render: (share: number | null) => formatPercent(share) },
+        ]}
+      />
+    </Card>
   );
 }
 
@@ -123,6 +179,7 @@ export default function Dashboard() {
         />
       </Row>
       {report && <KpiRow kpis={report.kpis} prefix="kpi" />}
+      {report && <FulfilmentCard fulfilment={report.fulfilment} />}
       {report && <Charts report={report} />}
     </div>
   );

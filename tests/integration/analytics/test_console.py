@@ -1,9 +1,10 @@
 """The merchant console's dashboard in a real browser, against the real analytics service fed by a purchase run.
 
-A tiny aiohttp app stands in for the gateway's two dashboard calls (staff session, metrics proxy with
-X-Merchant-Id) and serves the console's build (console/dist) as the real gateway does (its own serving
-code, nonce and policy included). Playwright drives Debian's Chromium; the screenshot lands in
-test-output/console.png.
+The fulfilment card (median hours from payment to each stage, pickup share by store) is checked against
+the same API answer. A tiny aiohttp app stands in for the gateway's two dashboard calls (staff session,
+metrics proxy with X-Merchant-Id) and serves the console's build (console/dist) as the real gateway does
+(its own serving code, nonce and policy included). Playwright drives Debian's Chromium; the screenshot
+lands in test-output/console.png.
 """
 
 from __future__ import annotations
@@ -162,6 +163,21 @@ async def test_staff_sees_charts_of_a_purchase_run(settings_for, start_app, data
                 await _assert_kpi(page, f"{prefix}-aov", kpis["aov_fen"], yuan(22_967))
                 await _assert_kpi(page, f"{prefix}-redemption", kpis["coupon_redemption_rate"], "50.0%")
                 await _assert_kpi(page, f"{prefix}-cost-ratio", kpis["marketing_cost_ratio"], "2.2%")  # 1500/68900
+
+            # Fulfilment: o2 shipped 2 h after payment, o1 picked up after 1 h, nothing delivered yet; one of
+            # the three orders with a delivery picked up, at sto-west.
+            fulfilment = api["fulfilment"]
+            stages = {stage: fulfilment[stage]["median_s"] for stage in ("to_shipped", "to_delivered", "to_picked_up")}
+            assert stages == {"to_shipped": 7_200, "to_delivered": None, "to_picked_up": 3_600}, stages
+            await _assert_kpi(page, "kpi-to-shipped", 7_200, "2.0 h")
+            await _assert_kpi(page, "kpi-to-delivered", None, "–")
+            await _assert_kpi(page, "kpi-to-picked-up", 3_600, "1.0 h")
+            pickup = fulfilment["pickup"]
+            assert (pickup["orders"], pickup["pickup_orders"]) == (3, 1), pickup
+            await _assert_kpi(page, "kpi-pickup-share", pickup["share"], "33.3%")
+            assert pickup["by_store"] == [{"store_id": "sto-west", "orders": 1, "share": pickup["share"]}]
+            stores = await page.locator("[data-testid=pickup-stores] tbody tr").all_inner_texts()
+            assert [row.split("\t") for row in stores] == [["sto-west", "1", "33.3%"]], stores
 
             # Every chart drawn (a canvas with pixels), the best sellers listed by their share of GMV.
             drawn = await page.evaluate(
