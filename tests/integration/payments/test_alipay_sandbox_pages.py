@@ -42,7 +42,7 @@ async def test_the_cashier_shows_the_trade_pays_it_and_goes_back(sandbox, alipay
     receiver = web.Application()
     receiver.router.add_post("/notify", notify)
     merchant = await start_app(receiver)
-    trade_no = await alipay.trade_create(out_trade_no="t_page", total_fen=458_800, subject="华为手机",
+    trade_no = await alipay.trade_create(out_trade_no="t_page", amount_fen=458_800, subject="华为手机",
                                          notify_url=str(merchant.make_url("/notify")), buyer_id="2088102116773037",
                                          hb_fq_num=3, hb_fq_seller_percent=100)
     back = "http://127.0.0.1:8080/m/#/pages/paid/index?order_id=o1"
