@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.http import StrictModel
 
@@ -18,6 +20,16 @@ TEXT_PATTERN = r"^[\t\n\v\f\r ]*[^\x00-\x1f\x7f]*[\t\n\v\f\r ]*$"
 
 def text(max_length: int, min_length: int = 1) -> Any:
     return Field(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN)
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic alone would also read "0" or "1700000000" as a Unix time."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]  # a calendar day in a query: the shop's day
 
 
 class Answer(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -15,7 +15,7 @@ from pydantic import Field
 
 from services.gateway.domain import sheets
 from services.gateway.domain.sheets import MAX_SHEET_BYTES, XLSX_MEDIA, SheetKind
-from services.gateway.models import OrderStatus
+from services.gateway.models import Day, OrderStatus
 from services.gateway.routes import Call, Operation, QueryModel
 from services.gateway.upstream import relay
 from shared.http import NotFound
@@ -40,8 +40,8 @@ class ExportQuery(QueryModel):
     model_config = QueryModel.model_config | {"populate_by_name": True}
     status: OrderStatus | None = None
     delivery_method: Literal["express", "pickup"] | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
 
 
 def kind_of(call: Call) -> SheetKind:

@@ -5,12 +5,11 @@ that merchant's data and validates the bodies (their fields are in each service'
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from services.gateway.models import Answer, Anything, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
+from services.gateway.models import Answer, Anything, Day, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
@@ -33,8 +32,8 @@ class OrdersQuery(QueryModel):
 
 class RangeQuery(QueryModel):
     model_config = ConfigDict(populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
 
 
 class TopQuery(RangeQuery):

@@ -316,7 +316,7 @@ async def request_refund(request: web.Request) -> web.Response:
             waits=settings.refund_waits())
         return 201, await fresh_refund(tx.conn, order_id, refund_id)
 
-    return await idempotent(request, request.app[DB], user_id, body.model_dump(mode="json"), work)
+    return await idempotent(request, request.app[DB], f"buyer-refund:{user_id}", body.model_dump(mode="json"), work)
 
 
 @routes.get("/orders/{order_id}/refunds")

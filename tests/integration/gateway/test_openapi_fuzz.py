@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from services.gateway.app import create_app
+from services.gateway.auth import Identity, issue_token
 from tests.integration.gateway.conftest import Mall
 from tests.integration.gateway.support import staff_token, user_token
 
@@ -58,12 +60,18 @@ async def test_the_document_matches_what_is_served(fuzz_gateway: Mall, output_di
     skip = [] if "payments" in fuzz_gateway.services else list(NEEDS_PAYMENTS)
     skip += ["logout", "staff_logout"]  # they would end the one session each run's token belongs to
     skip += ["merchant_alerts_stream"]  # it stays open by design (tests/integration/gateway/test_alerts.py)
-    buyer = run_schemathesis(base, user_token(settings, "u_fuzz"), "^merchant$", output_dir / "fuzz-buyer.xml",
-                             exclude=True, skip=skip)
-    staff = run_schemathesis(base, staff_token(settings), "^merchant$", output_dir / "fuzz-merchant.xml",
-                             exclude=False, skip=skip)
-    (code_b, out_b), (code_s, out_s) = await asyncio.gather(buyer, staff)
-    (output_dir / "fuzz-buyer.txt").write_text(out_b)
-    (output_dir / "fuzz-merchant.txt").write_text(out_s)
-    assert code_b == 0, out_b[-6000:]
-    assert code_s == 0, out_s[-6000:]
+    conn = await asyncpg.connect(settings.own_dsn)  # operators exist only when made (deploy.admin in real life)
+    try:
+        await conn.execute("INSERT INTO gateway.operators (username) VALUES ('op_fuzz')")
+    finally:
+        await conn.close()
+    operator = issue_token(settings.token_secret, Identity(kind="operator", subject="op_fuzz"), 600)
+    runs = {"buyer": run_schemathesis(base, user_token(settings, "u_fuzz"), "^(merchant|platform)$",
+                                      output_dir / "fuzz-buyer.xml", exclude=True, skip=skip),
+            "merchant": run_schemathesis(base, staff_token(settings), "^merchant$", output_dir / "fuzz-merchant.xml",
+                                         exclude=False, skip=skip),
+            "platform": run_schemathesis(base, operator, "^platform$", output_dir / "fuzz-platform.xml",
+                                         exclude=False, skip=skip)}
+    for (name, (code, out)) in zip(runs, await asyncio.gather(*runs.values()), strict=True):
+        (output_dir / f"fuzz-{name}.txt").write_text(out)
+        assert code == 0, out[-6000:]
