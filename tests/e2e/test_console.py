@@ -112,10 +112,18 @@ async def sign_in(page: Any, shot: Screenshots, timings: dict[str, float]) -> No
     await shot("dashboard")
 
 
-async def choose(page: Any, test_id: str, option: str) -> None:
-    """Pick an option of an Ant Design select (its list opens in a popup at the end of the page)."""
+OPEN_LIST = ".ant-select-dropdown:not(.ant-select-dropdown-hidden):not([class*=-leave])"
+
+
+async def choose(page: Any, test_id: str, option: str | None = None) -> None:
+    """Pick an option (the first when none is named) of an Ant Design select. Its list opens in a popup at the
+    end of the page and closes with an animation: the next select waits until it has gone, or its "visible"
+    list could be the one still closing."""
+    await page.wait_for_function(f"() => !document.querySelector('{OPEN_LIST}')")
     await page.get_by_test_id(test_id).click()
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=option).first.click()
+    options = page.locator(f"{OPEN_LIST} .ant-select-item-option")
+    await (options.filter(has_text=option) if option else options).first.click()
+    await page.wait_for_function(f"() => !document.querySelector('{OPEN_LIST}')")
 
 
 async def close_drawer(page: Any) -> None:
@@ -231,8 +239,7 @@ async def make_a_store_coupon(page: Any, shot: Screenshots) -> str:
     await choose(page, "template-channel", "store_code")
     await page.get_by_test_id("template-amount").fill("5")
     await page.get_by_test_id("template-threshold").fill("50")
-    await page.get_by_test_id("template-store").click()
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
+    await choose(page, "template-store")
     await page.locator(".ant-modal:visible .ant-btn-primary").click()
     await row.locator("td").filter(has_text="1").first.wait_for()
     await page.locator(".ant-modal:visible").wait_for(state="detached")
