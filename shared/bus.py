@@ -51,7 +51,7 @@ class Bus:
         self.retry_delays_ms = list(retry_delays_ms)
         self.max_attempts = max_attempts
         self.exchange_name = f"{prefix}{EXCHANGE}"
-        self.log = get_logger(service).bind(component="bus")
+        self.log = get_logger(service, component="bus")
         self.connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None

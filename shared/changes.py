@@ -30,7 +30,7 @@ class Changes:
     def __init__(self, pool: asyncpg.Pool, service: str):
         self.pool = pool
         self.channel = changes_channel(service)
-        self.log = get_logger(service).bind(component="changes")
+        self.log = get_logger(service, component="changes")
         self.listening = False  # whether the LISTEN connection is up (waits end at their deadline if not)
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._task: asyncio.Task[None] | None = None

@@ -232,7 +232,7 @@ def outbox_channel(service: str) -> str:
     return f"mall_outbox_{service}"
 
 
-_log = get_logger("mall").bind(component="db")
+_log = get_logger("mall", component="db")
 
 
 class Database:

@@ -28,7 +28,7 @@ class Consumer:
         self.db = db
         self.bus = bus
         self.handlers: dict[str, Handler] = {}
-        self.log = get_logger(db.service).bind(component="consumer")
+        self.log = get_logger(db.service, component="consumer")
 
     def on(self, model: type[EventData], handler: Handler) -> Consumer:
         self.handlers[model.TYPE] = handler

@@ -47,5 +47,9 @@ def configure_logging(level: str = "INFO") -> None:
     )
 
 
-def get_logger(service: str) -> structlog.typing.FilteringBoundLogger:
-    return structlog.get_logger().bind(service=service)
+def get_logger(service: str, **context: Any) -> structlog.typing.FilteringBoundLogger:
+    """A logger that takes its configuration at its first use, not now: modules create theirs at import time,
+    before `configure_logging` runs (a `.bind()` here would freeze structlog's default configuration, without
+    the JSON lines and the trace id). Pass fixed context here rather than binding it at import time."""
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(service=service, **context)
+    return logger

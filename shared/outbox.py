@@ -35,7 +35,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.keep_sent_hours = keep_sent_hours
-        self.log = get_logger(service).bind(component="outbox")
+        self.log = get_logger(service, component="outbox")
         self._wake = asyncio.Event()
         self.published = 0
         self.listening = False  # whether a LISTEN connection is up (polling carries on either way)

@@ -205,7 +205,7 @@ def _counted(deps: Deps[Any], handler: AnyHandler, metrics: Metrics, event_type:
 
 
 async def _every(job: Job[Any], deps: Deps[Any]) -> None:
-    log = get_logger(deps.settings.service).bind(job=job.name)
+    log = get_logger(deps.settings.service, job=job.name)
     if not job.at_start:
         await asyncio.sleep(job.every(deps))
     while True:

@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 SANDBOX = web.AppKey("sandbox", Sandbox)
 NOTIFIER = web.AppKey("notifier", Notifier)
 CONFIG = web.AppKey("config", SandboxSettings)
-log = get_logger("alipay_sandbox").bind(component="gateway")
+log = get_logger("alipay_sandbox", component="gateway")
 
 
 @routes.post("/gateway.do")

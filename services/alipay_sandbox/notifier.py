@@ -31,7 +31,7 @@ class Notifier:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.deliveries: list[Delivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self.log = get_logger("alipay_sandbox").bind(component="notifier")
+        self.log = get_logger("alipay_sandbox", component="notifier")
 
     def send(self, url: str, params: dict[str, str]) -> Delivery:
         delivery = Delivery(params["notify_id"], url, sign_notify(params, self.private_key_pem))

@@ -23,7 +23,7 @@ from shared.refusal import Refusal
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
-log = get_logger("fulfilment").bind(component="logistics_notify")
+log = get_logger("fulfilment", component="logistics_notify")
 
 
 class AddressBody(StrictModel):

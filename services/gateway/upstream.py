@@ -39,7 +39,7 @@ from shared.http import (
 from shared.logging import get_logger, request_id_var
 from shared.tracing import inject
 
-log = get_logger("gateway").bind(component="upstream")
+log = get_logger("gateway", component="upstream")
 
 
 class ServiceUnavailable(Problem):

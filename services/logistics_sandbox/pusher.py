@@ -29,7 +29,7 @@ class Pusher:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.pushes: list[Push] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self.log = get_logger("logistics_sandbox").bind(component="pusher")
+        self.log = get_logger("logistics_sandbox", component="pusher")
 
     def send(self, url: str, form: dict[str, str]) -> Push:
         push = Push(url, form)

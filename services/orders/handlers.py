@@ -21,7 +21,7 @@ from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRef
 from shared.logging import get_logger
 from shared.service import Handlers
 
-log = get_logger("orders").bind(component="handlers")
+log = get_logger("orders", component="handlers")
 
 
 class OrderNotYetKnown(Exception):

@@ -11,7 +11,7 @@ from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundAppr
 from shared.logging import get_logger
 from shared.service import Handlers
 
-log = get_logger("payments").bind(component="handlers")
+log = get_logger("payments", component="handlers")
 
 
 async def on_order_confirmed(deps: PaymentsDeps, tx: Tx, event: Event[OrderConfirmed]) -> None:

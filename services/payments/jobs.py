@@ -27,8 +27,8 @@ from shared.events.payments import BillDueSoon, BillOverdue
 from shared.logging import get_logger
 from shared.service import Job
 
-log = get_logger("payments").bind(component="reconcile")
-bills_log = get_logger("payments").bind(component="bills_job")
+log = get_logger("payments", component="reconcile")
+bills_log = get_logger("payments", component="bills_job")
 
 
 async def reconcile_once(deps: PaymentsDeps, limit: int | None = None) -> int:

@@ -28,7 +28,7 @@ CORRELATION_ID = "X-Correlation-Id"
 
 
 def request_context_middleware(service: str) -> Callable[..., Any]:
-    log = get_logger(service).bind(component="http")
+    log = get_logger(service, component="http")
 
     @web.middleware
     async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -22,7 +22,7 @@ from shared.db import Tx
 from shared.events.payments import BillPaid
 from shared.logging import get_logger
 
-log = get_logger("payments").bind(component="bills")
+log = get_logger("payments", component="bills")
 
 
 class RepaymentInFlight(Exception):

@@ -17,7 +17,7 @@ from shared.alipay import AlipayError, AlipayResponseError, TradeQueryResult
 from shared.db import Tx
 from shared.logging import get_logger
 
-log = get_logger("payments").bind(component="trade_truth")
+log = get_logger("payments", component="trade_truth")
 _LATE: set[asyncio.Future[str]] = set()  # queries a check stopped waiting for, kept until they finish
 
 

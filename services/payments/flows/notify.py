@@ -16,7 +16,7 @@ from shared.alipay import verify_notify
 from shared.logging import get_logger
 from shared.money import MoneyError, yuan_to_fen
 
-log = get_logger("payments").bind(component="alipay_notify")
+log = get_logger("payments", component="alipay_notify")
 
 
 def parse_form(raw: bytes, charset: str = "utf-8") -> dict[str, str] | None:

@@ -22,7 +22,7 @@ from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
 from shared.logging import get_logger
 
-log = get_logger("payments").bind(component="paying")
+log = get_logger("payments", component="paying")
 
 
 class AlipayUnavailable(Exception):

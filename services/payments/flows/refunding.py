@@ -18,7 +18,7 @@ from shared.events.orders import OrderRefundApproved
 from shared.events.payments import PaymentRefunded, PaymentRefundFailed
 from shared.logging import get_logger
 
-log = get_logger("payments").bind(component="refunds")
+log = get_logger("payments", component="refunds")
 
 
 async def refund_order(deps: PaymentsDeps, tx: Tx, approved: OrderRefundApproved) -> None:
