@@ -8,11 +8,11 @@ opener: anyone signed in who holds it sees the group, with members masked ('张*
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from asyncpg import Record
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, user_id
 from services.marketing.domain import group_buy as rules
@@ -28,14 +28,31 @@ Size = Field(ge=2, le=100)
 Hours = Field(ge=1, le=720)
 
 
+def _aware(value: object) -> object:
+    if not isinstance(value, str):
+        return value  # refused by the datetime check itself
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ValueError("a time needs its UTC offset, e.g. 2026-06-01T00:00:00+08:00")
+    return moment
+
+
+# JSON has no datetime type: a time is an ISO 8601 string with its offset, read here (strict parsing refuses
+# every string for a datetime field, as StrictModel's raw-length validator hands the field a Python value).
+When = Annotated[datetime, BeforeValidator(_aware)]
+
+
 class DealBody(Model):
     sku_id: str = Field(min_length=1, max_length=64)
     name: str = Field(default="", max_length=100)
     group_price_fen: int = Price
     group_size: int = Size
     time_limit_hours: int = Hours
-    starts_at: AwareDatetime | None = None  # default: now
-    ends_at: AwareDatetime
+    starts_at: When | None = None  # default: now
+    ends_at: When
 
     @model_validator(mode="after")
     def window(self) -> DealBody:
@@ -51,8 +68,8 @@ class DealChange(Model):
     group_price_fen: int | None = Price
     group_size: int | None = Size
     time_limit_hours: int | None = Hours
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: When | None = None
+    ends_at: When | None = None
     status: str | None = Field(default=None, pattern="^(active|ended)$")
 
 
