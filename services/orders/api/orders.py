@@ -230,7 +230,7 @@ async def place_order(request: web.Request) -> web.Response:
         await flows.check_unpaid_limit(tx, user_id, settings.max_unpaid_orders)
         order_id, now = str(uuid.uuid4()), clock.now()
         # An opener's order names the new group's id (shared from its order at once); marketing makes the group.
-        group_id = None if group is None else group.group_id or f"grp_{uuid.uuid4().hex[:20]}"
+        group_id = None if group is None else group.group_id or f"gb_{uuid.uuid4().hex[:20]}"
         if group_id is not None and await store.in_group(tx.conn, user_id, group_id):  # under the buyer's lock
             raise domain.Refusal("already_in_group", "You are already in this group")
         pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
