@@ -182,6 +182,16 @@ async def test_a_group_short_of_members_at_its_deadline_refunds_every_paid_membe
     opened = await (await place(mall, "u_opener", {"deal_id": deal_id})).json()
     group_id = opened["group_buy"]["group_id"]
     assert (await decided(mall, "u_opener", opened["id"]))["status"] == "AWAITING_PAYMENT"
+    quitter = await (await place(mall, "u_quitter", {"group_id": group_id})).json()
+    assert (await decided(mall, "u_quitter", quitter["id"]))["status"] == "AWAITING_PAYMENT"
+    assert (await group_page(mall, group_id, "u_quitter"))["seats_left"] == 1
+    resp = await mall.gateway.post(f"/api/orders/{quitter['id']}/cancel", headers={**mall.user("u_quitter"), **key()})
+    assert resp.status == 200, await resp.text()
+
+    async def seat_released() -> bool:  # an unpaid order's seat goes back to the group
+        return (await group_page(mall, group_id, "u_opener"))["seats_left"] == 2
+
+    await eventually(seat_released, timeout=15)
     joined = await (await place(mall, "u_friend", {"group_id": group_id})).json()
     unpaid = await (await place(mall, "u_late", {"group_id": group_id})).json()
     for user, order in (("u_friend", joined), ("u_late", unpaid)):
