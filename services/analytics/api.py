@@ -61,7 +61,8 @@ async def merchant_report(db: Database, merchant: str, span: domain.DateRange, l
         refunds=await store.refunds_by_day_method(*args), cost=await store.marketing_cost(*args),
         coupons=await store.coupons(*args), retention=await store.retention(*args),
         visitors=await store.visitors_by_entry(*args), entry_orders=await store.paid_orders_by_entry(*args),
-        top_products=await store.top_products(*args, limit), fulfilment=await fulfilment_report(db, merchant, span))
+        top_products=await store.top_products(*args, limit), fulfilment=await fulfilment_report(db, merchant, span),
+        group_buys=await store.group_buys(*args))
 
 
 async def fulfilment_report(db: Database, merchant: str, span: domain.DateRange) -> dict[str, Any]:

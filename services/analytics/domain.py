@@ -88,7 +88,8 @@ def build_report(*, merchant_id: str, span: DateRange, paid: Sequence[Mapping[st
                  coupons: Mapping[str, Any], retention: Sequence[Mapping[str, Any]],
                  visitors: Sequence[Mapping[str, Any]], entry_orders: Sequence[Mapping[str, Any]],
                  top_products: Sequence[Mapping[str, Any]],
-                 fulfilment: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 fulfilment: Mapping[str, Any] | None = None,
+                 group_buys: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One JSON-ready document with every metric of a merchant over a range (see METRICS.md)."""
     paid_day = _sum_by(paid, ("day",), "paid_fen")
     refunded_day = _sum_by(refunds, ("day",), "refunded_fen")
@@ -128,6 +129,7 @@ def build_report(*, merchant_id: str, span: DateRange, paid: Sequence[Mapping[st
             "discount_fen": discount_fen, "points_fen": points_fen,
             "marketing_cost_fen": discount_fen + points_fen,
             "marketing_cost_ratio": ratio(discount_fen + points_fen, gmv_fen) if gmv_fen > 0 else None,
+            **group_buy_kpis(group_buys or {}),
         },
         "daily": daily,
         "aov_by_method": by_method,
@@ -191,3 +193,11 @@ def pickup_share(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def product_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"product_id": row["product_id"], "name": row["name"], "qty": int(row["qty"]),
             "sales_fen": int(row["sales_fen"]), "orders": int(row["orders"])}
+
+
+def group_buy_kpis(outcomes: Mapping[str, Any]) -> dict[str, Any]:
+    """Group-buy groups that ended in the range: succeeded, failed and the success rate (succeeded / ended,
+    null when none ended)."""
+    succeeded, failed = int(outcomes.get("succeeded") or 0), int(outcomes.get("failed") or 0)
+    return {"group_buys_succeeded": succeeded, "group_buys_failed": failed,
+            "group_buy_success_rate": ratio(succeeded, succeeded + failed)}

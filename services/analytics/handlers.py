@@ -16,7 +16,7 @@ from services.analytics.deps import AnalyticsDeps
 from shared.db import Tx
 from shared.events import Event, EventData, UnknownEvent, model_for, registered_types
 from shared.events.gateway import UserActive
-from shared.events.marketing import CouponClaimed, CouponRedeemed
+from shared.events.marketing import CouponClaimed, CouponRedeemed, GroupBuyFailed, GroupBuySucceeded
 from shared.events.orders import (
     OrderCancelled,
     OrderConfirmed,
@@ -132,6 +132,20 @@ async def on_order_picked_up(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPick
     await _fulfilment_moment(deps, tx, event, "picked_up")
 
 
+async def on_group_buy_succeeded(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
+    await log_event(tx, event)
+    d = event.data
+    await store.add_group_buy_outcome(tx.conn, group_id=d.group_id, merchant_id=d.merchant_id, deal_id=d.deal_id,
+                                      outcome="succeeded", members=len(d.order_ids), day=business_day(deps, event))
+
+
+async def on_group_buy_failed(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuyFailed]) -> None:
+    await log_event(tx, event)
+    d = event.data
+    await store.add_group_buy_outcome(tx.conn, group_id=d.group_id, merchant_id=d.merchant_id, deal_id=d.deal_id,
+                                      outcome="failed", members=len(d.order_ids), day=business_day(deps, event))
+
+
 async def only_logged(deps: AnalyticsDeps, tx: Tx, event: Event[EventData]) -> None:
     await log_event(tx, event)
 
@@ -154,7 +168,8 @@ def _table() -> Handlers[AnalyticsDeps]:
              .on(PaymentRefunded, on_payment_refunded).on(CouponClaimed, on_coupon_claimed)
              .on(CouponRedeemed, on_coupon_redeemed).on(UserActive, on_user_active)
              .on(OrderPaid, on_order_paid).on(OrderShipped, on_order_shipped)
-             .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up))
+             .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up)
+             .on(GroupBuySucceeded, on_group_buy_succeeded).on(GroupBuyFailed, on_group_buy_failed))
     for event_type in registered_types():
         try:
             model = model_for(event_type, 1)

@@ -238,6 +238,24 @@ async def coupons(db: Database, merchant_id: str, first: date, last: date) -> di
     return (await _rows(db, COUPONS, merchant_id, first, last))[0]
 
 
+GROUP_BUYS = """
+SELECT count(*) FILTER (WHERE outcome = 'succeeded') AS succeeded, count(*) FILTER (WHERE outcome = 'failed') AS failed
+FROM group_buy_outcomes WHERE merchant_id = $1 AND day BETWEEN $2 AND $3"""
+
+
+async def group_buys(db: Database, merchant_id: str, first: date, last: date) -> dict[str, Any]:
+    return (await _rows(db, GROUP_BUYS, merchant_id, first, last))[0]
+
+
+async def add_group_buy_outcome(conn: asyncpg.Connection, *, group_id: str, merchant_id: str, deal_id: str,
+                                outcome: str, members: int, day: date) -> None:
+    """A group ends once: a replay of its event under a new id changes nothing."""
+    await conn.execute(
+        """INSERT INTO group_buy_outcomes (group_id, merchant_id, deal_id, outcome, members, day)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id) DO NOTHING""",
+        group_id, merchant_id, deal_id, outcome, members, day)
+
+
 async def top_products(db: Database, merchant_id: str, first: date, last: date,
                        limit: int) -> list[dict[str, Any]]:
     return await _rows(db, TOP_PRODUCTS, merchant_id, first, last, limit)

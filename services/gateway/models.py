@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.http import StrictModel
 
@@ -182,9 +182,23 @@ class PreviewOut(Answer):
     delivery_options: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class GroupBuyChoice(StrictModel):
+    """A group-buy (拼团) order: open a group of deal `deal_id`, or join the shared group `group_id`."""
+
+    deal_id: RefId | None = None
+    group_id: RefId | None = None
+
+    @model_validator(mode="after")
+    def one_of(self) -> GroupBuyChoice:
+        if (self.deal_id is None) == (self.group_id is None):
+            raise ValueError("name either deal_id (open a group) or group_id (join one)")
+        return self
+
+
 class OrderBody(PreviewBody):
     entry: Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home",
                    "other"] | None = None
+    group_buy: GroupBuyChoice | None = None
 
 
 OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "READY_FOR_PICKUP", "SHIPPED", "DELIVERED",
@@ -195,7 +209,19 @@ class PlacedOut(Answer):
     id: str
     status: OrderStatus
     payable_fen: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # why a CANCELLED order was refused: out_of_stock, group_full, already_in_group, ...
+    group_buy: dict[str, Any] | None = None  # {group_id (share it), state}
+
+
+class GroupBuyOut(Answer):
+    """A group-buy group as any signed-in holder of its id sees it: members masked, never a user id."""
+
+    id: str
+    status: str
+    size: int
+    seats_left: int
+    seconds_left: int
+    members: list[dict[str, Any]]
 
 
 class OrderOut(Answer):

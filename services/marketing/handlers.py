@@ -5,10 +5,12 @@ Events may come late, twice (as distinct events) or out of order: every state ch
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.marketing.deps import MarketingDeps
 from services.marketing.domain.coupons import Cart, CartLine, Rejection
 from services.marketing.domain.points import POINT_FEN, points_earned, release_at
-from services.marketing.flows import pricing
+from services.marketing.flows import group_buy, pricing
 from services.marketing.flows.levels import refresh_level
 from services.marketing.flows.points import give_back_spent, refund_order, repay_debt
 from services.marketing.store import campaigns as campaigns_db
@@ -26,8 +28,9 @@ from shared.events.marketing import (
     PromotionLocked,
     PromotionRejected,
 )
-from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded
+from shared.events.orders import OrderCancelled, OrderCompleted, OrderPaid, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
+from shared.refusal import Refusal
 from shared.service import Handlers
 
 
@@ -44,6 +47,9 @@ def cart_of(placed: OrderPlaced) -> Cart:
 
 async def on_order_placed(deps: MarketingDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
     d, now = event.data, deps.clock.now()
+    if d.group_buy is not None:
+        await _seat_group_order(tx, d, now)
+        return
     if not d.coupon_id and d.points == 0:
         return  # nothing to hold; orders does not wait for marketing
     if await orders_db.get_order(tx.conn, d.order_id) is not None:
@@ -67,6 +73,26 @@ async def on_order_placed(deps: MarketingDeps, tx: Tx, event: Event[OrderPlaced]
                                   points_fen=priced.points_fen, freight_off_fen=priced.freight_off_fen))
 
 
+async def _seat_group_order(tx: Tx, d: OrderPlaced, now: datetime) -> None:
+    """A group-buy order's promotion is its seat and the group price (orders takes no coupon or points with
+    it): promotion.locked with the group discount, or promotion.rejected with why (group_full, ...)."""
+    if await orders_db.get_order(tx.conn, d.order_id) is not None:
+        return  # already decided, or cancelled before it was placed
+    try:
+        async with tx.conn.transaction():  # a savepoint: a refusal leaves no seat and no group
+            discount_fen = await group_buy.claim_seat(tx, d, now)
+    except Refusal as refusal:
+        await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                     status="rejected", coupon_id=None, discount_fen=0, points=0,
+                                     reason=refusal.code, now=now)
+        await tx.emit(PromotionRejected(order_id=d.order_id, user_id=d.user_id, reason=refusal.code))
+        return
+    await orders_db.insert_order(tx.conn, order_id=d.order_id, user_id=d.user_id, merchant_id=d.merchant_id,
+                                 status="locked", coupon_id=None, discount_fen=discount_fen, points=0,
+                                 reason=None, now=now)
+    await tx.emit(PromotionLocked(order_id=d.order_id, user_id=d.user_id, discount_fen=discount_fen))
+
+
 async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
     d, now = event.data, deps.clock.now()
     if await orders_db.get_order(tx.conn, d.order_id) is None:
@@ -75,6 +101,7 @@ async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCanc
                                      status="released", coupon_id=None, discount_fen=0, points=0,
                                      reason=d.reason, now=now)
         return
+    await group_buy.release_seat(tx, d.order_id, now)
     held = await orders_db.move_order(tx.conn, d.order_id, "locked", "released", now)
     if held is None:
         return  # rejected, released or already paid: nothing held
@@ -113,6 +140,11 @@ async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[Payment
         await tx.emit(PointsEarned(user_id=d.user_id, order_id=d.order_id, merchant_id=d.merchant_id,
                                    points=earned))
     await refresh_level(tx, deps.settings, d.user_id, d.merchant_id, now)
+
+
+async def on_order_paid(deps: MarketingDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    """orders kept the payment: a group-buy seat is paid (the last one makes the group succeed)."""
+    await group_buy.seat_paid(tx, event.data.order_id, deps.clock.now())
 
 
 async def on_payment_refunded(deps: MarketingDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
@@ -159,6 +191,7 @@ HANDLERS = (Handlers[MarketingDeps]()
             .on(OrderPlaced, on_order_placed)
             .on(OrderCancelled, on_order_cancelled)
             .on(PaymentConfirmed, on_payment_confirmed)
+            .on(OrderPaid, on_order_paid)
             .on(PaymentRefunded, on_payment_refunded)
             .on(OrderCompleted, on_order_completed)
             .on(OrderRefunded, on_order_refunded)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.marketing.deps import MarketingDeps
+from services.marketing.flows.group_buy import fail_expired_groups
 from services.marketing.flows.levels import refresh_level
 from services.marketing.flows.points import release_order
 from services.marketing.store import members as members_db
@@ -49,7 +50,13 @@ async def release_due(deps: MarketingDeps, batch: int = 100) -> int:
             return released
 
 
+async def end_expired_groups(deps: MarketingDeps) -> int:
+    """Group-buy deadlines: every open group past its time limit fails (`flows.group_buy`)."""
+    return await fail_expired_groups(deps.db, deps.clock.now())
+
+
 JOBS = [
+    Job[MarketingDeps](end_expired_groups, every=lambda deps: deps.settings.group_buy_poll_seconds, at_start=True),
     Job[MarketingDeps](refresh_stale_levels, every=lambda deps: deps.settings.level_refresh_seconds),
     Job[MarketingDeps](release_due, every=lambda deps: deps.settings.points_release_seconds),
 ]

@@ -25,6 +25,7 @@ class MarketingSettings(ServiceSettings):
     # Net spend at one merchant (fen) for levels 2, 3, 4, ...; level 1 is everyone.
     level_thresholds_fen: list[int] = Field(default_factory=lambda: [50_000, 200_000, 1_000_000])
     nearby_max_radius_m: int = 50_000
+    group_buy_poll_seconds: float = 1.0  # how often the deadline job looks for group-buy groups past their time
 
     @model_validator(mode="after")
     def _development_key(self) -> Self:

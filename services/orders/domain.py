@@ -218,8 +218,28 @@ class Cancel:
 Decision = Confirm | Cancel | None
 
 
-def promotion_needed(coupon_id: str | None, points: int) -> PromotionState:
-    return "waiting" if coupon_id or points > 0 else "none"
+def promotion_needed(coupon_id: str | None, points: int, group_buy: bool = False) -> PromotionState:
+    """A coupon, points or a group-buy seat (marketing claims it and gives the group price) is waited for."""
+    return "waiting" if coupon_id or points > 0 or group_buy else "none"
+
+
+# --- group buying (拼团) ----------------------------------------------------------------------------
+# marketing owns the groups; orders keeps, per order, the group and where it stands for the order.
+
+
+def check_group_order(items: Sequence[tuple[str, int]], coupon_id: str | None, points: int) -> None:
+    """A group-buy order is one unit of the deal's SKU, at the group price alone (no coupon, no points)."""
+    if len(items) != 1 or items[0][1] != 1:
+        raise Refusal("group_buy_one_item", "A group-buy order is one unit of the deal's SKU", 422)
+    if coupon_id or points:
+        raise Refusal("group_buy_no_promotion", "A group-buy order takes no coupon and no points", 422)
+
+
+def check_not_held(group_state: str | None) -> None:
+    """A group-buy order waits for its group: not shipped, handed over or refunded on request until then
+    (a refund would leave a paid seat without its money)."""
+    if group_state == "waiting":
+        raise Refusal("group_buy_pending", "This order waits for its group to fill up")
 
 
 def decide(stock: str, promotion: str, stock_reason: str | None = None,

@@ -95,6 +95,7 @@ async def ship(tx: Tx, order: asyncpg.Record, now: datetime, auto_confirm_after:
                carrier: str | None = None, tracking_no: str | None = None) -> None:
     if (order["delivery"] or {}).get("method") == "pickup":
         raise domain.Refusal("pickup_order", "A pickup order is handed over at the store, not shipped")
+    domain.check_not_held(order["group_state"])
     status = domain.transition(order["status"], Action.SHIP)
     auto_confirm_at = now + auto_confirm_after
     await set_status(tx, order["id"], now, status, shipped_at=now, auto_confirm_at=auto_confirm_at)
@@ -137,6 +138,7 @@ async def request_refund(tx: Tx, order: asyncpg.Record, *, reason: str, lines: l
                          with_return: bool, by_merchant: bool, now: datetime, return_window: timedelta,
                          waits: domain.RefundWaits) -> str:
     """A buyer asks for a refund (or the merchant makes one on their own); the new refund's id."""
+    domain.check_not_held(order["group_state"])
     start = domain.refund_start(order["status"], order["completed_at"], now, return_window,
                                 by_merchant=by_merchant, with_return=with_return)
     order_lines = (await store.lines_of(tx.conn, [order["id"]]))[order["id"]]
@@ -250,6 +252,34 @@ async def _settle_order(tx: Tx, order_id: str, now: datetime) -> None:
     await set_status(tx, order_id, now, previous)
     if previous in domain.AWAITING_RECEIPT:
         await store.set_deadline(tx.conn, order_id, "auto_confirm", max(order["auto_confirm_at"], now))
+
+
+# --- group buying (拼团): marketing's word on the order's group ----------------------------------------
+
+
+async def group_succeeded(tx: Tx, order: asyncpg.Record, now: datetime) -> None:
+    """The group filled: the order is no longer held and goes on to fulfilment like any paid order."""
+    if order["group_state"] == "waiting":
+        await store.update_order(tx.conn, order["id"], now, group_state="succeeded")
+        tx.changed(order["id"])
+
+
+async def group_failed(tx: Tx, order: asyncpg.Record, now: datetime, return_window: timedelta,
+                       waits: domain.RefundWaits) -> None:
+    """The group ran out of time: an unpaid order is cancelled (its stock and seat released), a paid one is
+    refunded in full through the ordinary refund (approved at once: nothing was shipped), so payments gives
+    the money back and catalog restocks from order.refunded."""
+    if order["group_state"] != "waiting":
+        return  # reported again
+    await store.update_order(tx.conn, order["id"], now, group_state="failed")
+    if order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
+        await cancel(tx, order, "group_buy_failed", now)
+    elif order["status"] in (Status.PAID, Status.READY_FOR_PICKUP):
+        fresh = await store.lock_order(tx.conn, order["id"])
+        assert fresh is not None
+        await request_refund(tx, fresh, reason="group_buy_failed", lines=None, with_return=False, by_merchant=True,
+                             now=now, return_window=return_window, waits=waits)
+    tx.changed(order["id"])
 
 
 async def set_status(tx: Tx, order_id: str, now: datetime, status: Status, **changes: Any) -> None:

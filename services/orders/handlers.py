@@ -15,7 +15,7 @@ from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
 from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
-from shared.events.marketing import PromotionLocked, PromotionRejected
+from shared.events.marketing import GroupBuyFailed, GroupBuySucceeded, PromotionLocked, PromotionRejected
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
 from shared.logging import get_logger
@@ -158,7 +158,9 @@ async def on_pickup_ready(deps: OrdersDeps, tx: Tx, event: Event[PickupReady]) -
     """The goods wait at the store: READY_FOR_PICKUP (a repeat, a late one after the pickup, or a refunded
     order: no-op)."""
     order = await _locked(tx, event.data.order_id)
-    if order["status"] == Status.PAID:
+    if order["status"] == Status.PAID and order["group_state"] == "waiting":
+        log.warning("pickup.ready for a group-buy order still waiting for its group", order_id=order["id"])
+    elif order["status"] == Status.PAID:
         await flows.ready_for_pickup(tx, order, event.data.store_id, deps.clock.now())
     else:
         log.info("pickup.ready for an order not PAID", order_id=order["id"], status=order["status"])
@@ -185,6 +187,18 @@ async def on_shipment_delivered(deps: OrdersDeps, tx: Tx, event: Event[ShipmentD
         log.info("shipment.delivered for an order not SHIPPED", order_id=order["id"], status=order["status"])
 
 
+async def on_group_buy_succeeded(deps: OrdersDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
+    for order_id in sorted(event.data.order_ids):  # one lock order: no deadlock with another handler
+        await flows.group_succeeded(tx, await _locked(tx, order_id), deps.clock.now())
+
+
+async def on_group_buy_failed(deps: OrdersDeps, tx: Tx, event: Event[GroupBuyFailed]) -> None:
+    settings = deps.settings
+    for order_id in sorted(event.data.order_ids):
+        await flows.group_failed(tx, await _locked(tx, order_id), deps.clock.now(),
+                                 timedelta(seconds=settings.return_window_seconds), settings.refund_waits())
+
+
 HANDLERS = (
     Handlers[OrdersDeps]()
     .on(PickupReady, on_pickup_ready)
@@ -198,4 +212,6 @@ HANDLERS = (
     .on(PaymentConfirmed, on_payment_confirmed)
     .on(PaymentRefunded, on_payment_refunded)
     .on(PaymentRefundFailed, on_payment_refund_failed)
+    .on(GroupBuySucceeded, on_group_buy_succeeded)
+    .on(GroupBuyFailed, on_group_buy_failed)
 )

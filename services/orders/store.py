@@ -80,20 +80,24 @@ async def cart_of(conn: Conn, user_id: str) -> list[asyncpg.Record]:
 ORDER_COLUMNS = """id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen, deposit_fen,
     discount_fen, points_fen, payable_fen, stock_status, promotion_status, reason, pay_by, payment_id,
     payment_method, paid_fen, paid_at, shipped_at, auto_confirm_at, completed_at, cancelled_at, created_at,
-    updated_at, freight_fen, delivery, delivered_at, freight_off_fen"""
+    updated_at, freight_fen, delivery, delivered_at, freight_off_fen, group_id, group_state"""
 
 
 async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Priced, entry: str,
                        coupon_id: str | None, points: int, subject: str, promotion_status: str,
-                       pay_by: datetime, now: datetime, delivery: dict[str, Any] | None = None) -> None:
+                       pay_by: datetime, now: datetime, delivery: dict[str, Any] | None = None,
+                       group_id: str | None = None) -> None:
     await conn.execute(
         """
         INSERT INTO orders (id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen,
-                            deposit_fen, promotion_status, pay_by, created_at, updated_at, delivery, freight_fen)
-        VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
+                            deposit_fen, promotion_status, pay_by, created_at, updated_at, delivery, freight_fen,
+                            group_id, group_state)
+        VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15,
+                CASE WHEN $15::text IS NOT NULL THEN 'waiting' END)
         """,
         order_id, user_id, priced.merchant_id, entry, coupon_id, points, subject, priced.subtotal_fen,
-        priced.deposit_fen, promotion_status, pay_by, now, delivery, (delivery or {}).get("freight_fen", 0))
+        priced.deposit_fen, promotion_status, pay_by, now, delivery, (delivery or {}).get("freight_fen", 0),
+        group_id)
     await conn.executemany(
         """
         INSERT INTO order_lines (order_id, line_no, sku_id, product_id, category_id, name, qty,
@@ -112,6 +116,12 @@ async def lock_buyer_placements(conn: Conn, user_id: str) -> None:
 async def count_unpaid_orders(conn: Conn, user_id: str) -> int:
     return int(await conn.fetchval(
         "SELECT count(*) FROM orders WHERE user_id = $1 AND status IN ('PENDING', 'AWAITING_PAYMENT')", user_id))
+
+
+async def in_group(conn: Conn, user_id: str, group_id: str) -> bool:
+    """The buyer has a live (not cancelled) order in this group-buy group."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM orders WHERE user_id = $1 AND group_id = $2 AND status <> 'CANCELLED'", user_id, group_id))
 
 
 async def lock_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
@@ -141,7 +151,7 @@ async def lock_merchant_order(conn: Conn, order_id: str, merchant_id: str) -> as
 _UPDATABLE = frozenset({
     "status", "discount_fen", "points_fen", "payable_fen", "stock_status", "promotion_status", "reason",
     "payment_id", "payment_method", "paid_fen", "paid_at", "shipped_at", "auto_confirm_at", "completed_at",
-    "cancelled_at", "delivered_at", "freight_off_fen"})
+    "cancelled_at", "delivered_at", "freight_off_fen", "group_state"})
 
 
 async def update_order(conn: Conn, order_id: str, now: datetime, **changes: Any) -> None:

@@ -78,3 +78,25 @@ class MemberLevelChanged(EventData):
     merchant_id: str
     old_level: int
     new_level: int
+
+
+@event("group_buy.succeeded")
+class GroupBuySucceeded(EventData):
+    """A group-buy group filled with paid members: their orders (held until now) go on to fulfilment."""
+
+    group_id: str
+    deal_id: str
+    merchant_id: str
+    order_ids: list[str]
+
+
+@event("group_buy.failed")
+class GroupBuyFailed(EventData):
+    """A group-buy group reached its deadline short of members: every order holding a seat (paid or not) is
+    refunded or cancelled by orders."""
+
+    group_id: str
+    deal_id: str
+    merchant_id: str
+    order_ids: list[str]
+    reason: str = "group_buy_expired"

@@ -37,6 +37,17 @@ class Delivery(BaseModel):
     address: DeliveryAddress | None = None
 
 
+class GroupBuyRef(BaseModel):
+    """A group-buy (拼团) order: it opens group `group_id` of deal `deal_id` (orders made the id), or joins
+    group `group_id` (deal_id None). `nickname` is the buyer's, for the group page (marketing keeps it masked)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group_id: str
+    deal_id: str | None = None
+    nickname: str = ""
+
+
 @event("order.placed")
 class OrderPlaced(EventData):
     order_id: str
@@ -48,6 +59,7 @@ class OrderPlaced(EventData):
     points: int = Field(default=0, ge=0)  # points the buyer wants to spend (100 points = 1 yuan)
     entry: Entry = "other"
     delivery: Delivery | None = None  # None: goods that need no delivery (or an order from before fulfilment)
+    group_buy: GroupBuyRef | None = None  # a group-buy order: marketing claims its seat (promotion.*)
 
 
 @event("order.confirmed")

@@ -8,10 +8,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
+from services.gateway import store
 from services.gateway.api.payment_check import CHECK, checked_order
 from services.gateway.models import (
     CartOut,
     DeliveryChoice,
+    GroupBuyOut,
     Items,
     OrderBody,
     OrderOut,
@@ -22,6 +24,7 @@ from services.gateway.models import (
     PlansOut,
     PreviewBody,
     PreviewOut,
+    RefId,
     RefundBody,
     RefundOut,
     ReturnShipmentBody,
@@ -40,6 +43,10 @@ class OrdersQuery(QueryModel):
 class PlansQuery(QueryModel):
     amount_fen: int = Field(ge=1, le=10_000_000_000)
     merchant_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")  # plans are the merchant's offers
+
+
+class GroupDealsQuery(QueryModel):
+    sku_id: RefId
 
 
 QUOTE_LINE = ("sku_id", "product_id", "category_id", "qty", "unit_price_fen")
@@ -88,6 +95,8 @@ def _placed(order: dict[str, Any]) -> dict[str, Any]:
         answer["payable_fen"] = order["payable_fen"]
     if order.get("reason"):
         answer["reason"] = order["reason"]
+    if order.get("group_buy"):
+        answer["group_buy"] = order["group_buy"]
     return answer
 
 
@@ -97,6 +106,9 @@ async def place_order(call: Call) -> web.StreamResponse:
     body: OrderBody = call.body
     payload = body.model_dump(exclude_none=True)
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
+    if body.group_buy is not None:  # the group page shows members by (masked) nickname, never by user id
+        user = await store.find_user(call.db, call.user_id)
+        payload["group_buy"]["nickname"] = (user["nickname"] or "")[:64] if user is not None else ""
     if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
         priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
                                     json={"items": [i.model_dump() for i in body.items]})
@@ -189,6 +201,12 @@ OPERATIONS = [
               answer=RefundOut, idempotent=True),
     Operation("GET", "/api/orders/{id}/recommendations", recommendations,
               "Recommendations for the payment-success page", "buy", answer=Items),
+    Operation("GET", "/api/group-buy/deals", forward("group_buy_deals", "marketing", "GET", "/group-buy/deals"),
+              "The group-buy (拼团) deals running on a SKU: open a group by placing an order with "
+              "group_buy.deal_id", "buy", query=GroupDealsQuery, answer=Items),
+    Operation("GET", "/api/group-buys/{id}", forward("group_buy", "marketing", "GET", "/group-buys/{id}"),
+              "A group-buy group (its id is shared by the opener): members masked, seats left, the countdown; "
+              "join it by placing an order with group_buy.group_id", "buy", answer=GroupBuyOut),
     Operation("POST", "/api/alipay/notify", alipay_notify, "Alipay's asynchronous notify (signed form)",
               "alipay", auth="none", raw_body="application/x-www-form-urlencoded", answer_text=True),
 ]

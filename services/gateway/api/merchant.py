@@ -163,9 +163,21 @@ OPERATIONS = [
         "/merchant/campaigns/{id}/stats", "Claims, uses and spend of a campaign"),
     _op("POST", "/api/merchant/store-codes", "merchant_store_code", "marketing", "/merchant/store-codes",
         "A signed, expiring claim code for a store's coupon", body=True, status=201),
+    _op("GET", "/api/merchant/group-buy/deals", "merchant_group_deals", "marketing", "/merchant/group-buy/deals",
+        "The merchant's group-buy (拼团) deals", answer=Items),
+    _op("POST", "/api/merchant/group-buy/deals", "merchant_create_group_deal", "marketing",
+        "/merchant/group-buy/deals", "Create a group-buy deal on a SKU: group_price_fen, group_size, "
+        "time_limit_hours, starts_at, ends_at", body=True, status=201),
+    _op("GET", "/api/merchant/group-buy/deals/{id}", "merchant_group_deal", "marketing",
+        "/merchant/group-buy/deals/{id}", "One of the merchant's group-buy deals"),
+    _op("PATCH", "/api/merchant/group-buy/deals/{id}", "merchant_change_group_deal", "marketing",
+        "/merchant/group-buy/deals/{id}", "Change a group-buy deal (groups already open keep their terms)",
+        body=True),
+    _op("DELETE", "/api/merchant/group-buy/deals/{id}", "merchant_end_group_deal", "marketing",
+        "/merchant/group-buy/deals/{id}", "End a group-buy deal: no new groups; open ones run to their deadline"),
     _op("GET", "/api/merchant/metrics", "merchant_metrics", "analytics", "/merchant/metrics",
-        "Sales, conversion by entry point, coupons, retention, fulfilment (time from paid to shipped, delivered and "
-        "picked up; pickup share by store)", query=RangeQuery, answer=MetricsOut),
+        "Sales, conversion by entry point, coupons, group-buy success rate, retention, fulfilment (time from paid "
+        "to shipped, delivered and picked up; pickup share by store)", query=RangeQuery, answer=MetricsOut),
     _op("GET", "/api/merchant/metrics/top-products", "merchant_top_products", "analytics",
         "/merchant/metrics/top-products", "Best sellers in a date range", query=TopQuery),
 ]

@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 import asyncpg
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from services.orders import domain, flows, store
 from services.orders.deps import deps_of
@@ -21,7 +21,7 @@ from services.orders.domain import Status
 from services.orders.settings import OrdersSettings
 from shared.db import Tx
 from shared.events.common import Line
-from shared.events.orders import Delivery, Entry, OrderPlaced
+from shared.events.orders import Delivery, Entry, GroupBuyRef, OrderPlaced
 from shared.http import (
     NotFound,
     StrictModel,
@@ -50,11 +50,26 @@ class PriceBody(StrictModel):
     items: list[Item] = Field(min_length=1, max_length=50)
 
 
+class GroupBuyChoice(StrictModel):
+    """Open a group of deal `deal_id`, or join group `group_id` (exactly one of them)."""
+
+    deal_id: str | None = Field(default=None, min_length=1, max_length=64)
+    group_id: str | None = Field(default=None, min_length=1, max_length=64)
+    nickname: str = Field(default="", max_length=64)  # the buyer's, for the group page (the gateway adds it)
+
+    @model_validator(mode="after")
+    def one_of(self) -> GroupBuyChoice:
+        if (self.deal_id is None) == (self.group_id is None):
+            raise ValueError("name either deal_id (open a group) or group_id (join one)")
+        return self
+
+
 class PlaceBody(PriceBody):
     coupon_id: str | None = Field(default=None, min_length=1, max_length=64)
     points: int = Field(default=0, ge=0, le=100_000_000)
     entry: Entry = "other"
     delivery: Delivery | None = None  # as fulfilment quoted it; the gateway passes it on
+    group_buy: GroupBuyChoice | None = None  # a group-buy (拼团) order: marketing seats it at the group price
 
 
 class RefundLine(StrictModel):
@@ -149,6 +164,7 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refunds: list
         "completed_at": order["completed_at"], "reason": order["reason"],
         "freight_fen": order["freight_fen"], "freight_off_fen": order["freight_off_fen"],
         "delivery": order["delivery"],
+        "group_buy": {"group_id": order["group_id"], "state": order["group_state"]} if order["group_id"] else None,
     }
 
 
@@ -205,24 +221,35 @@ async def place_order(request: web.Request) -> web.Response:
     body = await parse_body(request, PlaceBody)
     settings, clock = _settings(request), deps_of(request.app).clock
 
+    group = body.group_buy
+    if group is not None:
+        domain.check_group_order([(i.sku_id, i.qty) for i in body.items], body.coupon_id, body.points)
+
     async def work(tx: Tx) -> tuple[int, Any]:
         priced = await price(tx.conn, body.items)
         await flows.check_unpaid_limit(tx, user_id, settings.max_unpaid_orders)
         order_id, now = str(uuid.uuid4()), clock.now()
+        # An opener's order names the new group's id (shared from its order at once); marketing makes the group.
+        group_id = None if group is None else group.group_id or f"gb_{uuid.uuid4().hex[:20]}"
+        if group_id is not None and await store.in_group(tx.conn, user_id, group_id):  # under the buyer's lock
+            raise domain.Refusal("already_in_group", "You are already in this group")
         pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
         await store.insert_order(
             tx.conn, order_id=order_id, user_id=user_id, priced=priced, entry=body.entry,
             coupon_id=body.coupon_id, points=body.points, subject=domain.subject([ln.name for ln in priced.lines]),
-            promotion_status=domain.promotion_needed(body.coupon_id, body.points), pay_by=pay_by, now=now,
-            delivery=body.delivery.model_dump(mode="json") if body.delivery else None)
+            promotion_status=domain.promotion_needed(body.coupon_id, body.points, group is not None), pay_by=pay_by,
+            now=now, delivery=body.delivery.model_dump(mode="json") if body.delivery else None, group_id=group_id)
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)  # also ends a saga that never answers
         await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in priced.lines])
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=priced.merchant_id, subtotal_fen=priced.subtotal_fen,
             coupon_id=body.coupon_id, points=body.points, entry=body.entry, delivery=body.delivery,
+            group_buy=None if group is None else GroupBuyRef(group_id=group_id or "", deal_id=group.deal_id,
+                                                             nickname=group.nickname),
             lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
                         category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
-        return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
+        return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
+                     "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 
     return await idempotent(request, request.app[DB], f"order:{user_id}", body.model_dump(mode="json"), work)
 

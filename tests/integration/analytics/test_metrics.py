@@ -11,6 +11,7 @@ from datetime import date
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
+from shared.events.marketing import GroupBuyFailed, GroupBuySucceeded
 from tests.integration.analytics.stream import (
     active,
     at,
@@ -73,8 +74,19 @@ def on_time_events():
         envelope(claimed("c0", "u1", M1), at(FEB27)), envelope(redeemed("c0", "o7", "u1", M1, 0), at(FEB28)),
         envelope(claimed("c2", "u2", M1), at(D[1])), envelope(claimed("c3", "u3", M1), at(D[2])),
         envelope(claimed("c5", "u6", M2), at(D[2])), envelope(claimed("c6", "u4", None), at(D[2])),
+        # group buys: g1 and g2 succeeded, g3 failed in range; g0 ended before it; g9 is another merchant's
+        envelope(group_ended("g1", M1, succeeded=True), at(D[2])),
+        envelope(group_ended("g2", M1, succeeded=True), at(D[5])),
+        envelope(group_ended("g3", M1, succeeded=False), at(D[6])),
+        envelope(group_ended("g0", M1, succeeded=False), at(FEB28)),
+        envelope(group_ended("g9", M2, succeeded=False), at(D[3])),
     ]
     return events, visit_u1, pay1
+
+
+def group_ended(group_id: str, merchant: str, *, succeeded: bool) -> GroupBuySucceeded | GroupBuyFailed:
+    ended = GroupBuySucceeded if succeeded else GroupBuyFailed
+    return ended(group_id=group_id, deal_id="gbd-1", merchant_id=merchant, order_ids=[f"{group_id}-o1"])
 
 
 def late_events(visit_u1, pay1):
@@ -87,6 +99,7 @@ def late_events(visit_u1, pay1):
         envelope(active("u1", D[1], "search", M1), at(D[1], 9)),
         envelope(paid("pay1", "o1", "u1", M1, "alipay", 9_000), at(D[1], 11)),
         envelope(claimed("c2", "u2", M1), at(D[1])),
+        envelope(group_ended("g1", M1, succeeded=True), at(D[2])),  # a group ends once
     ]
 
 
@@ -105,6 +118,7 @@ EXPECTED_KPIS = {
     "coupons_claimed": 3, "coupons_redeemed": 1, "coupon_redemption_rate": 0.3333,  # c1, c2, c3; c1 redeemed
     "discount_fen": 1_000, "points_fen": 500, "marketing_cost_fen": 1_500,
     "marketing_cost_ratio": 0.0204,  # 1 500 / 73 500
+    "group_buys_succeeded": 2, "group_buys_failed": 1, "group_buy_success_rate": 0.6667,  # g1, g2 of g1-g3
 }
 
 
