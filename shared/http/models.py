@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 import pydantic
 
@@ -28,3 +29,21 @@ class StrictModel(pydantic.BaseModel):
     @classmethod
     def _raw_max_length(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
         return within_raw_max_length(cls, info.field_name, value)
+
+
+def _iso_moment(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # refused by the datetime check itself
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ValueError("a time needs its UTC offset, e.g. 2026-06-01T00:00:00+08:00")
+    return moment
+
+
+# A moment in a request body: an ISO 8601 string with its UTC offset. JSON has no datetime type, and
+# StrictModel's field validator above hands every field a Python value, which strict parsing refuses as a
+# datetime whatever the string: every datetime in a request model is a Moment.
+Moment = Annotated[datetime, pydantic.BeforeValidator(_iso_moment)]

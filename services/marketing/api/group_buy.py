@@ -8,11 +8,11 @@ opener: anyone signed in who holds it sees the group, with members masked ('张*
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from aiohttp import web
 from asyncpg import Record
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, user_id
 from services.marketing.domain import group_buy as rules
@@ -20,6 +20,7 @@ from services.marketing.store import group_buy as group_db
 from services.marketing.store import new_id
 from shared.db import Tx
 from shared.http import NotFound, ValidationProblem, json_response, parse_body, parse_query
+from shared.http.models import Moment
 
 routes = web.RouteTableDef()
 
@@ -28,21 +29,6 @@ Size = Field(ge=2, le=100)
 Hours = Field(ge=1, le=720)
 
 
-def _aware(value: object) -> object:
-    if not isinstance(value, str):
-        return value  # refused by the datetime check itself
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError("not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ValueError("a time needs its UTC offset, e.g. 2026-06-01T00:00:00+08:00")
-    return moment
-
-
-# JSON has no datetime type: a time is an ISO 8601 string with its offset, read here (strict parsing refuses
-# every string for a datetime field, as StrictModel's raw-length validator hands the field a Python value).
-When = Annotated[datetime, BeforeValidator(_aware)]
 
 
 class DealBody(Model):
@@ -51,8 +37,8 @@ class DealBody(Model):
     group_price_fen: int = Price
     group_size: int = Size
     time_limit_hours: int = Hours
-    starts_at: When | None = None  # default: now
-    ends_at: When
+    starts_at: Moment | None = None  # default: now
+    ends_at: Moment
 
     @model_validator(mode="after")
     def window(self) -> DealBody:
@@ -68,8 +54,8 @@ class DealChange(Model):
     group_price_fen: int | None = Price
     group_size: int | None = Size
     time_limit_hours: int | None = Hours
-    starts_at: When | None = None
-    ends_at: When | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     status: str | None = Field(default=None, pattern="^(active|ended)$")
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 from asyncpg import Record
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, settings
 from services.marketing.api.coupons import template_view
@@ -18,6 +18,7 @@ from services.marketing.store import new_id
 from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx, returned
 from shared.http import Conflict, NotFound, json_response, parse_body
+from shared.http.models import Moment
 
 routes = web.RouteTableDef()
 
@@ -28,8 +29,8 @@ class CampaignBody(Model):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["coupon", "fission"] = "coupon"
     budget_fen: int | None = Field(default=None, gt=0, le=10_000_000_000)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     fission_needed: int | None = Field(default=None, ge=1, le=100)
 
     @model_validator(mode="after")
@@ -49,7 +50,7 @@ class TemplateBody(Model):
     threshold_fen: int = Field(default=0, ge=0, le=5_000_000)                  # floor_amount ≤ ¥50000
     percent_off_bp: int | None = Field(default=None, ge=1, le=9_999)
     cap_fen: int | None = Field(default=None, gt=0, le=1_500_000)              # ceiling ≤ ¥15000
-    valid_until: AwareDatetime | None = None
+    valid_until: Moment | None = None
     valid_days: int | None = Field(default=None, ge=1, le=365)
     total_qty: int = Field(gt=0, le=10_000_000)
     per_user_limit: int = Field(default=1, ge=1, le=100)

@@ -137,3 +137,15 @@ async def test_text_the_database_cannot_store_is_refused_not_a_500(market):
     quote = {"merchant_id": "m", "subtotal_fen": 100, "coupon_id": "c\u0000",
              "lines": [{"sku_id": "s", "product_id": "p", "qty": 1, "unit_price_fen": 100}]}
     assert (await market.post("/quote", json=quote, headers=user("u"))).status == 422
+
+
+async def test_a_scheduled_campaign_and_a_dated_template_are_taken_with_their_times(market):
+    # JSON carries times as ISO 8601 strings: each must be read with its offset (a strict model once refused
+    # every string, so no campaign could be scheduled), and a time without an offset is refused by field.
+    campaign = await make_campaign(market, starts_at="2030-01-01T00:00:00+08:00", ends_at="2030-02-01T00:00:00Z")
+    assert campaign["starts_at"].startswith("2029-12-31T16:00:00") and campaign["ends_at"].startswith("2030-02-01")
+    template = await make_template(market, campaign["id"], valid_days=None, valid_until="2030-03-01T00:00:00Z")
+    assert template["valid_until"].startswith("2030-03-01")
+    naive = await market.post("/merchant/campaigns", headers=staff(),
+                              json={"name": "x", "starts_at": "2030-01-01T00:00:00"})
+    assert naive.status == 422 and (await naive.json())["errors"][0]["field"] == "starts_at"
