@@ -18,7 +18,9 @@ def gateway_settings(settings_for: Any, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {f"{name}_url": DOWN for name in ("catalog", "orders", "payments", "marketing",
                                                                "analytics", "fulfilment",
                                                                "notifications")}
-    values.update({"upstream_timeout_seconds": 2.0, "order_wait_ms": 1500})
+    # The services being down is immediate (nothing listens); a timeout here would only be a busy machine (the
+    # tests run in several processes at once), never what a test is about.
+    values.update({"upstream_timeout_seconds": 10.0, "order_wait_ms": 1500})
     values.update(overrides)
     return settings_for(GatewaySettings, **values)
 
