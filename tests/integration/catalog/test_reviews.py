@@ -132,7 +132,8 @@ async def test_merchant_replies_hides_with_a_reason_and_refunded_lines_are_marke
     other = await shop.client.put(f"/merchant/reviews/{review_id}/reply", json={"text": "抱歉"},
                                   headers={"X-Merchant-Id": "mch_t2"})
     assert other.status == 403 and (await other.json())["code"] == "review_not_yours"
-    replied = await shop.client.put(f"/merchant/reviews/{review_id}/reply", json={"text": "抱歉，已退款"}, headers=staff)
+    replied = await shop.client.put(f"/merchant/reviews/{review_id}/reply", json={"text": "抱歉，已退款"},
+                                    headers=staff)
     assert (await replied.json())["reply"]["text"] == "抱歉，已退款"
 
     hidden = await shop.client.put(f"/merchant/reviews/{review_id}/hidden", json={"reason": "广告"}, headers=staff)
