@@ -1,4 +1,5 @@
-"""Engagement: reviews (catalog), with the buyer's image upload for them (the gateway's image store).
+"""Engagement: reviews (catalog), with the buyer's image upload for them (the gateway's image store); member
+prices (orders).
 Bodies are checked here strictly and again by the owning service, which holds the rules."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from pydantic import Field
 from services.gateway.api.images import ImageOut, upload_image
 from services.gateway.api.merchant import PageQuery, _op
 from services.gateway.domain.images import MAX_UPLOAD_BYTES
-from services.gateway.models import Answer, RefId, text
+from services.gateway.models import Answer, Items, RefId, text
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
@@ -92,4 +93,11 @@ OPERATIONS = [
         "/merchant/reviews/{id}/hidden", "Hide a review from the product page, with a reason", body=True),
     _op("DELETE", "/api/merchant/reviews/{id}/hidden", "merchant_show_review", "catalog",
         "/merchant/reviews/{id}/hidden", "Show a hidden review again"),
+    _op("GET", "/api/merchant/member-prices", "merchant_member_prices", "orders", "/merchant/member-prices",
+        "The merchant's member prices (per level, on SKUs or categories)", answer=Items),
+    _op("PUT", "/api/merchant/member-prices", "merchant_set_member_price", "orders", "/merchant/member-prices",
+        "Set the member price of one SKU or category for one level: percent_off or price_fen (again: replaces "
+        "it)", body=True),
+    _op("DELETE", "/api/merchant/member-prices/{id}", "merchant_delete_member_price", "orders",
+        "/merchant/member-prices/{id}", "Remove a member price", status=204),
 ]
