@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from aiohttp import web
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from services.catalog.api.buyer import Model, card, path_id
 from services.catalog.deps import deps_of
@@ -19,6 +20,19 @@ from shared.db import Tx
 from shared.http import NotFound, current_merchant, idempotent, json_response, parse_body, parse_query
 
 routes = web.RouteTableDef()
+
+
+def _iso_time(value: object) -> object:
+    """An ISO 8601 time with its offset, read here: bodies are parsed strictly, where a string is no datetime."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_iso_time)]
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 IMAGE = r"^(https?://[^\s<>\"']+|/[^/\s<>\"'][^\s<>\"']*)?$"  # as a product's image: never javascript: or data:
 
@@ -31,8 +45,8 @@ class HomeItemBody(Model):
     target: str | None = Field(None, min_length=1, max_length=200)
     product_ids: list[str] = Field(default_factory=list, max_length=20)
     position: int = Field(0, ge=0, le=10_000)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = None
+    starts_at: Time
+    ends_at: Time | None = None
 
     def draft(self, item_id: str | None = None) -> HomeDraft:
         values: dict[str, Any] = self.model_dump()
