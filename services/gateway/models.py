@@ -103,6 +103,10 @@ class HomeOut(Answer):
     categories: list[Any]
     recommended: list[ProductCard]
     nearby_coupons: list[Any]
+    # {id, kind, title, image, target_kind (product|category|campaign|page), target, starts_at, ends_at, ...};
+    # a collection also has `products` (cards).
+    banners: list[dict[str, Any]] = Field(default_factory=list)
+    collections: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Items(Answer):

@@ -1,18 +1,22 @@
 """Engagement: reviews (catalog), with the buyer's image upload for them (the gateway's image store); member
-prices (orders).
+prices (orders); home content, hot words and footprints (catalog).
 Bodies are checked here strictly and again by the owning service, which holds the rules."""
 
 from __future__ import annotations
+
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from services.gateway.api.images import ImageOut, upload_image
 from services.gateway.api.merchant import PageQuery, _op
+from services.gateway.api.platform import _platform
 from services.gateway.domain.images import MAX_UPLOAD_BYTES
-from services.gateway.models import Answer, Items, RefId, text
+from services.gateway.models import TEXT_PATTERN, Answer, Items, RefId, text
 from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
+Word = Annotated[str, Field(min_length=1, max_length=50, pattern=TEXT_PATTERN)]
 ImageUrl = str  # a URL the image store gave (POST /api/me/images); catalog checks it is one
 MAX_IMAGES = 9
 
@@ -58,6 +62,38 @@ class ReviewPageQuery(QueryModel):
     page_size: int = Field(default=20, ge=1, le=50)
 
 
+class HotQuery(QueryModel):
+    limit: int | None = Field(default=None, ge=1, le=20)
+
+
+class HotWordsBody(StrictModel):
+    words: list[Word] = Field(max_length=20)
+
+
+class HotWordsOut(Answer):
+    words: list[str]
+
+
+class HomeItemOut(Answer):
+    id: str
+    kind: str
+    title: str
+
+
+class HomeItemBody(StrictModel):
+    """Checked again by catalog (the target exists, a page is a mini-program path, the schedule is sane)."""
+
+    kind: Literal["banner", "collection"]
+    title: str = text(60)
+    image: str = Field(default="", max_length=500, pattern=r"^(https?://[^\s<>\"']+|/[^/\s<>\"'][^\s<>\"']*)?$")
+    target_kind: Literal["product", "category", "campaign", "page"] | None = None
+    target: str | None = Field(default=None, min_length=1, max_length=200, pattern=TEXT_PATTERN)
+    product_ids: list[RefId] = Field(default_factory=list, max_length=20)
+    position: int = Field(default=0, ge=0, le=10_000)
+    starts_at: str = Field(max_length=40)  # ISO 8601 with an offset
+    ends_at: str | None = Field(default=None, max_length=40)
+
+
 class MerchantReviewsQuery(PageQuery):
     product_id: RefId | None = None
 
@@ -100,4 +136,40 @@ OPERATIONS = [
         "it)", body=True),
     _op("DELETE", "/api/merchant/member-prices/{id}", "merchant_delete_member_price", "orders",
         "/merchant/member-prices/{id}", "Remove a member price", status=204),
+    Operation("GET", "/api/search/hot", forward("hot_words", "catalog", "GET", "/search/hot"),
+              "Hot words: the mall's curated ones, then what many distinct buyers searched (never a blocked term)",
+              "browse", auth="none", query=HotQuery, answer=Items),
+    Operation("GET", "/api/me/footprints", forward("my_footprints", "catalog", "GET", "/me/footprints"),
+              "The products the caller viewed, newest first", "browse", answer=Items),
+    Operation("DELETE", "/api/me/footprints", forward("clear_footprints", "catalog", "DELETE", "/me/footprints",
+                                                      status=204),
+              "Forget the caller's footprints", "browse", status=204),
+    _op("GET", "/api/merchant/home-items", "merchant_home_items", "catalog", "/merchant/home-items",
+        "The merchant's banners and featured collections, scheduled or not", answer=Items),
+    _op("POST", "/api/merchant/home-items", "merchant_create_home_item", "catalog", "/merchant/home-items",
+        "Add a banner (target_kind product|category|campaign|page, target) or a featured collection "
+        "(product_ids), shown from starts_at until ends_at", body=True, answer=HomeItemOut, status=201, key=True),
+    _op("PUT", "/api/merchant/home-items/{id}", "merchant_replace_home_item", "catalog",
+        "/merchant/home-items/{id}", "Replace a banner or collection", body=True, answer=HomeItemOut),
+    _op("DELETE", "/api/merchant/home-items/{id}", "merchant_delete_home_item", "catalog",
+        "/merchant/home-items/{id}", "Remove a banner or collection", status=204),
+    _platform("GET", "/api/platform/home-items", forward("platform_home_items", "catalog", "GET",
+                                                         "/platform/home-items"),
+              "The mall's banners and featured collections", answer=Items),
+    _platform("POST", "/api/platform/home-items", forward("platform_create_home_item", "catalog", "POST",
+                                                          "/platform/home-items"),
+              "Add a banner or collection to the mall's home", body=HomeItemBody, answer=HomeItemOut, status=201,
+              idempotent=True),
+    _platform("PUT", "/api/platform/home-items/{id}", forward("platform_replace_home_item", "catalog", "PUT",
+                                                              "/platform/home-items/{id}"),
+              "Replace one of the mall's banners or collections", body=HomeItemBody, answer=HomeItemOut),
+    _platform("DELETE", "/api/platform/home-items/{id}", forward("platform_delete_home_item", "catalog", "DELETE",
+                                                                 "/platform/home-items/{id}", status=204),
+              "Remove one of the mall's banners or collections", status=204),
+    _platform("GET", "/api/platform/hot-words", forward("platform_hot_words", "catalog", "GET",
+                                                        "/platform/hot-words"),
+              "The mall's curated hot words", answer=HotWordsOut),
+    _platform("PUT", "/api/platform/hot-words", forward("platform_set_hot_words", "catalog", "PUT",
+                                                        "/platform/hot-words"),
+              "Replace the curated hot words (in order)", body=HotWordsBody, answer=HotWordsOut),
 ]
