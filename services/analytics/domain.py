@@ -191,3 +191,31 @@ def pickup_share(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def product_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"product_id": row["product_id"], "name": row["name"], "qty": int(row["qty"]),
             "sales_fen": int(row["sales_fen"]), "orders": int(row["orders"])}
+
+
+def review_trend(span: DateRange, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Reviews written in the range (rows: day, rating, reviews, with_images): count, average, counts per
+    star, and per day the count and average rating (None on a day without reviews)."""
+    stars = {str(s): 0 for s in range(1, 6)}
+    per_day: dict[Any, list[int]] = {}
+    images = 0
+    for row in rows:
+        stars[str(row["rating"])] += int(row["reviews"])
+        images += int(row["with_images"])
+        day = per_day.setdefault(row["day"], [0, 0])
+        day[0] += int(row["reviews"])
+        day[1] += int(row["reviews"]) * int(row["rating"])
+    count = sum(stars.values())
+    total = sum(int(k) * v for k, v in stars.items())
+    return {"reviews": count, "average": round(total / count, 2) if count else None, "stars": stars,
+            "with_images": images,
+            "daily": [{"day": d.isoformat(), "reviews": per_day.get(d, [0, 0])[0],
+                       "average": round(per_day[d][1] / per_day[d][0], 2) if d in per_day else None}
+                      for d in span.days()]}
+
+
+def member_price_uptake(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Paid orders in range, those with a member-priced line, their share, and what member prices took off."""
+    orders, member = int(row["orders"]), int(row["member_orders"])
+    return {"orders": orders, "member_orders": member, "share": ratio(member, orders),
+            "saving_fen": int(row["saving_fen"])}

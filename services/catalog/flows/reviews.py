@@ -14,6 +14,7 @@ import asyncpg
 from services.catalog.domain import MAX_REVIEW_IMAGES, blocked_term_in, review_images_ok
 from services.catalog.store import reviews as store
 from shared.db import Tx
+from shared.events.catalog import ReviewWritten
 from shared.events.orders import OrderCompleted, OrderRefunded
 from shared.refusal import Refusal
 
@@ -50,9 +51,10 @@ async def write_review(tx: Tx, user_id: str, order_id: str, sku_id: str, rating:
     review_id = f"rv_{uuid.uuid4().hex[:16]}"
     if not await store.insert_review(tx.conn, review_id, line, rating, body, images, now):
         raise Refusal("already_reviewed", "This order line has its review already")
-    found = await store.get_review(tx.conn, review_id)
-    assert found is not None
-    return found
+    await tx.emit(ReviewWritten(review_id=review_id, order_id=order_id, product_id=line["product_id"],
+                                merchant_id=line["merchant_id"], user_id=user_id, rating=rating,
+                                with_images=bool(images)))
+    return await _reread(tx, review_id)
 
 
 async def follow_up(tx: Tx, user_id: str, review_id: str, body: str, images: list[str], now: datetime,

@@ -77,6 +77,10 @@ class MetricsOut(Answer):
     kpis: dict[str, Any]
     daily: list[dict[str, Any]]
     fulfilment: FulfilmentMetrics
+    # Reviews written in range: {reviews, average, stars, with_images, daily: [{day, reviews, average}]}.
+    reviews: dict[str, Any] | None = None
+    # Paid orders in range and those with a member-priced line: {orders, member_orders, share, saving_fen}.
+    member_prices: dict[str, Any] | None = None
 
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -165,7 +169,8 @@ OPERATIONS = [
         "A signed, expiring claim code for a store's coupon", body=True, status=201),
     _op("GET", "/api/merchant/metrics", "merchant_metrics", "analytics", "/merchant/metrics",
         "Sales, conversion by entry point, coupons, retention, fulfilment (time from paid to shipped, delivered and "
-        "picked up; pickup share by store)", query=RangeQuery, answer=MetricsOut),
+        "picked up; pickup share by store), review rating trend, member-price uptake", query=RangeQuery,
+        answer=MetricsOut),
     _op("GET", "/api/merchant/metrics/top-products", "merchant_top_products", "analytics",
         "/merchant/metrics/top-products", "Best sellers in a date range", query=TopQuery),
 ]

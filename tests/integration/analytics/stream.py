@@ -17,7 +17,7 @@ from shared.events.orders import Delivery, OrderCancelled, OrderConfirmed, Order
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from tests.support import eventually
 
-PRODUCERS = {"order": "orders", "payment": "payments", "coupon": "marketing", "user": "gateway"}
+PRODUCERS = {"order": "orders", "payment": "payments", "coupon": "marketing", "user": "gateway", "review": "catalog"}
 
 
 def at(day: date, hour: int = 12) -> datetime:
