@@ -34,7 +34,8 @@ async def test_the_buyers_level_prices_preview_and_order_alike(mall):
         assert status == 200, body
     status, listed = await mall.call("GET", "/merchant/member-prices", user=None, merchant="m1")
     assert len(listed["items"]) == 3
-    status, _ = await mall.call("GET", "/merchant/member-prices", user=None, merchant="m2")
+    status, theirs = await mall.call("GET", "/merchant/member-prices", user=None, merchant="m2")
+    assert theirs["items"] == []  # a merchant sees only its own
 
     items = [{"sku_id": "s1", "qty": 2}, {"sku_id": "s2", "qty": 1}]
     plain = await checkout(mall, "u_plain", items)  # level 1: list prices
