@@ -4,7 +4,7 @@ summary, merchants reply and hide them with a reason. Rules live in flows.review
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 from aiohttp import web
@@ -20,7 +20,7 @@ from shared.db import Tx
 from shared.http import NotFound, current_merchant, current_user, idempotent, json_response, parse_body, parse_query
 
 routes = web.RouteTableDef()
-ImageList = list[str]
+ImageList = list[Annotated[str, Field(max_length=500)]]
 
 
 class ReviewBody(Model):

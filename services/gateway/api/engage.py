@@ -17,7 +17,8 @@ from services.gateway.routes import Operation, QueryModel, forward
 from shared.http import StrictModel
 
 Word = Annotated[str, Field(min_length=1, max_length=50, pattern=TEXT_PATTERN)]
-ImageUrl = str  # a URL the image store gave (POST /api/me/images); catalog checks it is one
+# A URL the image store gave (POST /api/me/images); catalog checks it is one.
+ImageUrl = Annotated[str, Field(min_length=1, max_length=500)]
 MAX_IMAGES = 9
 
 
