@@ -40,7 +40,12 @@ async def metrics(request: web.Request) -> web.Response:
     span = checked_range(parse_query(request, RangeQuery))
     settings = request.app[SETTINGS]
     limit = settings.top_products if isinstance(settings, AnalyticsSettings) else 10
-    return json_response(await merchant_report(request.app[DB], merchant, span, limit))
+    db = request.app[DB]
+    report = await merchant_report(db, merchant, span, limit)
+    args = (db, merchant, span.first, span.last)
+    report["reviews"] = domain.review_trend(span, await store.reviews_by_day(*args))
+    report["member_prices"] = domain.member_price_uptake(await store.member_prices(*args))
+    return json_response(report)
 
 
 @routes.get("/merchant/metrics/top-products")

@@ -201,3 +201,31 @@ def group_buy_kpis(outcomes: Mapping[str, Any]) -> dict[str, Any]:
     succeeded, failed = int(outcomes.get("succeeded") or 0), int(outcomes.get("failed") or 0)
     return {"group_buys_succeeded": succeeded, "group_buys_failed": failed,
             "group_buy_success_rate": ratio(succeeded, succeeded + failed)}
+
+
+def review_trend(span: DateRange, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Reviews written in the range (rows: day, rating, reviews, with_images): count, average, counts per
+    star, and per day the count and average rating (None on a day without reviews)."""
+    stars = {str(s): 0 for s in range(1, 6)}
+    per_day: dict[Any, list[int]] = {}
+    images = 0
+    for row in rows:
+        stars[str(row["rating"])] += int(row["reviews"])
+        images += int(row["with_images"])
+        day = per_day.setdefault(row["day"], [0, 0])
+        day[0] += int(row["reviews"])
+        day[1] += int(row["reviews"]) * int(row["rating"])
+    count = sum(stars.values())
+    total = sum(int(k) * v for k, v in stars.items())
+    return {"reviews": count, "average": round(total / count, 2) if count else None, "stars": stars,
+            "with_images": images,
+            "daily": [{"day": d.isoformat(), "reviews": per_day.get(d, [0, 0])[0],
+                       "average": round(per_day[d][1] / per_day[d][0], 2) if d in per_day else None}
+                      for d in span.days()]}
+
+
+def member_price_uptake(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Paid orders in range, those with a member-priced line, their share, and what member prices took off."""
+    orders, member = int(row["orders"]), int(row["member_orders"])
+    return {"orders": orders, "member_orders": member, "share": ratio(member, orders),
+            "saving_fen": int(row["saving_fen"])}

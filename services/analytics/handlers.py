@@ -15,6 +15,7 @@ from services.analytics import store
 from services.analytics.deps import AnalyticsDeps
 from shared.db import Tx
 from shared.events import Event, EventData, UnknownEvent, model_for, registered_types
+from shared.events.catalog import ReviewWritten
 from shared.events.gateway import UserActive
 from shared.events.marketing import CouponClaimed, CouponRedeemed, GroupBuyFailed, GroupBuySucceeded
 from shared.events.orders import (
@@ -46,7 +47,8 @@ async def on_order_placed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPlaced]
     for line in d.lines:
         await store.add_order_line(tx.conn, order_id=d.order_id, sku_id=line.sku_id, merchant_id=d.merchant_id,
                                    product_id=line.product_id, name=line.name or line.product_id,
-                                   qty=line.qty, unit_price_fen=line.unit_price_fen)
+                                   qty=line.qty, unit_price_fen=line.unit_price_fen,
+                                   list_price_fen=line.list_price_fen)
     if d.delivery is not None:
         await store.set_delivery_method(tx.conn, order_id=d.order_id, merchant_id=d.merchant_id,
                                         method=d.delivery.method, store_id=d.delivery.store_id)
@@ -146,6 +148,13 @@ async def on_group_buy_failed(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuy
                                       outcome="failed", members=len(d.order_ids), day=business_day(deps, event))
 
 
+async def on_review_written(deps: AnalyticsDeps, tx: Tx, event: Event[ReviewWritten]) -> None:
+    await log_event(tx, event)
+    d = event.data
+    await store.add_review(tx.conn, review_id=d.review_id, merchant_id=d.merchant_id, product_id=d.product_id,
+                           rating=d.rating, with_images=d.with_images, day=business_day(deps, event))
+
+
 async def only_logged(deps: AnalyticsDeps, tx: Tx, event: Event[EventData]) -> None:
     await log_event(tx, event)
 
@@ -169,7 +178,8 @@ def _table() -> Handlers[AnalyticsDeps]:
              .on(CouponRedeemed, on_coupon_redeemed).on(UserActive, on_user_active)
              .on(OrderPaid, on_order_paid).on(OrderShipped, on_order_shipped)
              .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up)
-             .on(GroupBuySucceeded, on_group_buy_succeeded).on(GroupBuyFailed, on_group_buy_failed))
+             .on(GroupBuySucceeded, on_group_buy_succeeded).on(GroupBuyFailed, on_group_buy_failed)
+             .on(ReviewWritten, on_review_written))
     for event_type in registered_types():
         try:
             model = model_for(event_type, 1)

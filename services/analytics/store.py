@@ -35,11 +35,21 @@ async def upsert_order_placed(conn: asyncpg.Connection, *, order_id: str, mercha
 
 
 async def add_order_line(conn: asyncpg.Connection, *, order_id: str, sku_id: str, merchant_id: str,
-                         product_id: str, name: str, qty: int, unit_price_fen: int) -> None:
+                         product_id: str, name: str, qty: int, unit_price_fen: int,
+                         list_price_fen: int | None = None) -> None:
     await conn.execute(
-        """INSERT INTO order_lines (order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, sku_id) DO NOTHING""",
-        order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen)
+        """INSERT INTO order_lines (order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen,
+                                    list_price_fen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id, sku_id) DO NOTHING""",
+        order_id, sku_id, merchant_id, product_id, name, qty, unit_price_fen, list_price_fen)
+
+
+async def add_review(conn: asyncpg.Connection, *, review_id: str, merchant_id: str, product_id: str, rating: int,
+                     with_images: bool, day: date) -> None:
+    await conn.execute(
+        "INSERT INTO reviews (review_id, merchant_id, product_id, rating, with_images, day) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (review_id) DO NOTHING",
+        review_id, merchant_id, product_id, rating, with_images, day)
 
 
 async def upsert_order_confirmed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
@@ -307,3 +317,25 @@ async def paid_by_delivery(db: Database, merchant_id: str, first: date, last: da
         """SELECT method, store_id, count(*) AS orders FROM fulfilment
            WHERE merchant_id = $1 AND paid_day BETWEEN $2 AND $3 AND method IS NOT NULL
            GROUP BY method, store_id""", merchant_id, first, last)
+
+
+REVIEWS_BY_DAY = """
+SELECT day, rating, count(*) AS reviews, count(*) FILTER (WHERE with_images) AS with_images
+FROM reviews WHERE merchant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, rating"""
+
+# Of the orders whose first payment is in range (as the order count), those with a member-priced line, and
+# what member prices took off their lines' list prices.
+MEMBER_PRICES = FIRST_PAYMENTS + """,
+member AS (
+    SELECT order_id, sum(qty::bigint * (list_price_fen - unit_price_fen)) AS saving_fen FROM order_lines
+    WHERE merchant_id = $1 AND list_price_fen > unit_price_fen GROUP BY order_id)
+SELECT count(*) AS orders, count(m.order_id) AS member_orders, COALESCE(sum(m.saving_fen), 0)::bigint AS saving_fen
+FROM first f LEFT JOIN member m ON m.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3"""
+
+
+async def reviews_by_day(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return await _rows(db, REVIEWS_BY_DAY, merchant_id, first, last)
+
+
+async def member_prices(db: Database, merchant_id: str, first: date, last: date) -> dict[str, Any]:
+    return (await _rows(db, MEMBER_PRICES, merchant_id, first, last))[0]

@@ -173,3 +173,41 @@ def pairs(product_ids: Iterable[str]) -> list[tuple[str, str]]:
     """Ordered pairs of distinct products paid for together (both directions), for bought-together counts."""
     ids = sorted(set(product_ids))
     return [(a, b) for a in ids for b in ids if a != b]
+
+
+# --- reviews ------------------------------------------------------------------------------------------
+
+MAX_REVIEW_IMAGES = 9
+# An image of the mall's image store: any base URL (the gateway's or a CDN's), ending in the content-hash name
+# the store gave the upload. Nothing else (no `javascript:`, no other site's picture) is shown with a review.
+REVIEW_IMAGE = re.compile(r"^(https?://[^\s<>\"'?#]+/|/[^\s<>\"'?#]*/)[0-9a-f]{40}\.(jpg|png|webp)$")
+
+
+def blocked_term_in(text: str, terms: Iterable[str]) -> str | None:
+    """The first blocked term the text holds, ignoring case and the spaces a writer puts between characters
+    to slip past (`加 微 信`)."""
+    lowered = text.lower()
+    squeezed = "".join(lowered.split())
+    for term in terms:
+        if term in lowered or "".join(term.split()) in squeezed:
+            return term
+    return None
+
+
+def review_images_ok(images: Iterable[str]) -> bool:
+    return all(REVIEW_IMAGE.match(url) for url in images)
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    count: int
+    average: float | None  # one decimal; None without reviews
+    stars: dict[str, int]  # "1".."5" -> reviews with that many stars
+
+
+def rating_summary(counts: dict[int, int]) -> RatingSummary:
+    total = sum(counts.values())
+    stars = {str(star): counts.get(star, 0) for star in range(1, 6)}
+    if not total:
+        return RatingSummary(0, None, stars)
+    return RatingSummary(total, round(sum(s * n for s, n in counts.items()) / total, 1), stars)

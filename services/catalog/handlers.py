@@ -1,14 +1,14 @@
-"""One function per consumed event, each calling a stock flow; the inbox runs each once per event id inside
-its transaction."""
+"""One function per consumed event, each calling a flow (stock, reviews, platform); the inbox runs each once
+per event id inside its transaction."""
 
 from __future__ import annotations
 
 from services.catalog.deps import CatalogDeps
-from services.catalog.flows import platform, stock
+from services.catalog.flows import platform, reviews, stock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.gateway import MerchantApproved, MerchantReinstated, MerchantSuspended
-from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
+from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded
 from shared.events.payments import PaymentConfirmed
 from shared.service import Handlers
 
@@ -27,6 +27,11 @@ async def on_payment_confirmed(deps: CatalogDeps, tx: Tx, event: Event[PaymentCo
 
 async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunded]) -> None:
     await stock.restock_refund(tx, event.data)
+    await reviews.note_refunded(tx, event.data)
+
+
+async def on_order_completed(deps: CatalogDeps, tx: Tx, event: Event[OrderCompleted]) -> None:
+    await reviews.note_completed(tx, event.data, event.occurred_at)
 
 
 async def on_merchant_approved(deps: CatalogDeps, tx: Tx, event: Event[MerchantApproved]) -> None:
@@ -46,6 +51,7 @@ HANDLERS = (Handlers[CatalogDeps]()
             .on(OrderCancelled, on_order_cancelled)
             .on(PaymentConfirmed, on_payment_confirmed)
             .on(OrderRefunded, on_order_refunded)
+            .on(OrderCompleted, on_order_completed)
             .on(MerchantApproved, on_merchant_approved)
             .on(MerchantSuspended, on_merchant_suspended)
             .on(MerchantReinstated, on_merchant_reinstated))

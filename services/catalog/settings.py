@@ -15,3 +15,13 @@ class CatalogSettings(ServiceSettings):
     max_unpaid_units_per_sku: int = Field(default=5, ge=1)
     # Distinct signed-in buyers who must search a query (with hits) before it is suggested to others.
     suggest_min_buyers: int = Field(default=3, ge=1)
+    # Reviews (MALL_REVIEW_WINDOW_DAYS): a completed order line may be reviewed for this many days; the one
+    # follow-up for MALL_REVIEW_FOLLOWUP_DAYS after the review.
+    review_window_days: int = Field(default=15, ge=1, le=365)
+    review_followup_days: int = Field(default=180, ge=1, le=3650)
+    # Footprints: the products a buyer viewed, newest first, this many kept (MALL_FOOTPRINTS_SIZE).
+    footprints_size: int = Field(default=100, ge=1, le=1000)
+    # Hot words: distinct buyers a searched query needs to be a hot word (MALL_HOT_WORD_MIN_BUYERS), and the new
+    # queries one buyer may push towards popularity a day (MALL_POPULAR_QUERIES_PER_BUYER_DAY).
+    hot_word_min_buyers: int = Field(default=5, ge=1)
+    popular_queries_per_buyer_day: int = Field(default=30, ge=1)

@@ -15,6 +15,7 @@ from services.gateway.api import (
     buy,
     coupons,
     delivery,
+    engage,
     images,
     logistics,
     merchant,
@@ -40,7 +41,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OPERATIONS, *buy.OPERATIONS,
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
                                *delivery.OPERATIONS, *logistics.OPERATIONS, *notifications.OPERATIONS,
-                               *staff.OPERATIONS, *platform.OPERATIONS, *images.OPERATIONS, *bulk.OPERATIONS]
+                               *staff.OPERATIONS, *platform.OPERATIONS, *images.OPERATIONS, *bulk.OPERATIONS,
+                               *engage.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.

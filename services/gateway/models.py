@@ -103,6 +103,10 @@ class HomeOut(Answer):
     categories: list[Any]
     recommended: list[ProductCard]
     nearby_coupons: list[Any]
+    # {id, kind, title, image, target_kind (product|category|campaign|page), target, starts_at, ends_at, ...};
+    # a collection also has `products` (cards).
+    banners: list[dict[str, Any]] = Field(default_factory=list)
+    collections: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Items(Answer):
@@ -180,6 +184,7 @@ class PreviewOut(Answer):
     freight_fen: int = 0
     freight_off_fen: int = 0
     delivery_options: list[dict[str, Any]] = Field(default_factory=list)
+    member_saving_fen: int = 0  # what the buyer's member prices take off the lines' list prices (in subtotal)
 
 
 class GroupBuyChoice(StrictModel):
@@ -334,6 +339,9 @@ class CardOut(Answer):
     level: int | None = None
     points: int | None = None
     balance_fen: int | None = None
+    # What the level gives: the merchant's member prices up to it ({sku_id | category_id, level,
+    # percent_off | price_fen}); the checkout preview and the order price with them.
+    member_prices: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Anything(Answer):

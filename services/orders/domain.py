@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, cast
@@ -113,6 +113,7 @@ class PricedLine:
     qty: int
     unit_price_fen: int
     deposit_fen: int  # per unit
+    list_price_fen: int | None = None  # the SKU's price when a member price made unit_price_fen lower
 
     @property
     def line_fen(self) -> int:
@@ -451,3 +452,52 @@ def refund_amounts(shares: Sequence[LineShare], held: Mapping[int, Held], asked:
 
 # Orders on their way to the buyer: they complete by themselves at their auto-confirm deadline.
 AWAITING_RECEIPT = frozenset({S.SHIPPED, S.DELIVERED})
+
+
+# --- member prices ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberRule:
+    """A merchant's member price: from `level` up, on one SKU or every SKU of one category, a percentage off
+    or a fixed unit price."""
+
+    id: str
+    level: int
+    sku_id: str | None = None
+    category_id: str | None = None
+    percent_off: int | None = None
+    price_fen: int | None = None
+
+
+def rule_price(rule: MemberRule, list_price_fen: int) -> int:
+    """The unit price under a rule: never above the list price, never below the 1-fen floor."""
+    if rule.price_fen is not None:
+        price = rule.price_fen
+    else:
+        assert rule.percent_off is not None
+        price = (list_price_fen * (100 - rule.percent_off) + 50) // 100  # half up to the fen
+    return max(min(price, list_price_fen), MIN_PAYABLE_FEN)
+
+
+def member_rule_for(level: int, sku_id: str, category_id: str | None,
+                    rules: Iterable[MemberRule]) -> MemberRule | None:
+    """The rule a member of `level` gets on a SKU: a SKU's rule before its category's (the merchant set it for
+    exactly this SKU), and of those the one of the highest level the member has reached."""
+    reached = [r for r in rules if r.level <= level]
+    for matches in ([r for r in reached if r.sku_id == sku_id],
+                    [r for r in reached if r.category_id is not None and r.category_id == category_id]):
+        if matches:
+            return max(matches, key=lambda r: (r.level, r.id))
+    return None
+
+
+def with_member_prices(priced: Priced, level: int, rules: Sequence[MemberRule]) -> Priced:
+    """Each line at the member price its buyer's level gives (if lower), keeping the list price beside it."""
+    lines = []
+    for line in priced.lines:
+        rule = member_rule_for(level, line.sku_id, line.category_id, rules)
+        price = rule_price(rule, line.unit_price_fen) if rule else line.unit_price_fen
+        lines.append(replace(line, unit_price_fen=price, list_price_fen=line.unit_price_fen)
+                     if price < line.unit_price_fen else line)
+    return replace(priced, lines=tuple(lines))

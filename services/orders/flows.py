@@ -337,3 +337,32 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
                               timeout_reason=domain.TIMEOUT_REASONS[refund["status"]], **received)
             return 1
     return 0
+
+
+# --- member prices ----------------------------------------------------------------------------------
+
+
+def _rule(row: asyncpg.Record) -> domain.MemberRule:
+    return domain.MemberRule(id=row["id"], level=row["level"], sku_id=row["sku_id"], category_id=row["category_id"],
+                             percent_off=row["percent_off"], price_fen=row["price_fen"])
+
+
+async def member_priced(conn: store.Conn, user_id: str, priced: domain.Priced) -> domain.Priced:
+    """The lines at the member prices the buyer's level at this merchant gives."""
+    level = await store.member_level(conn, user_id, priced.merchant_id)
+    if level <= 1:
+        return priced
+    rules = [_rule(r) for r in await store.member_rules(conn, priced.merchant_id, level)]
+    return domain.with_member_prices(priced, level, rules) if rules else priced
+
+
+async def set_member_price(tx: Tx, merchant_id: str, *, sku_id: str | None, category_id: str | None, level: int,
+                           percent_off: int | None, price_fen: int | None, now: datetime) -> asyncpg.Record:
+    if (sku_id is None) == (category_id is None):
+        raise domain.Refusal("member_price_target", "Name either a sku_id or a category_id", 422)
+    if (percent_off is None) == (price_fen is None):
+        raise domain.Refusal("member_price_kind", "Give either percent_off or price_fen", 422)
+    if sku_id is not None and await store.sku_merchant(tx.conn, sku_id) != merchant_id:
+        raise domain.Refusal("sku_not_found", "No such SKU of this merchant", 404, field="sku_id")
+    return await store.upsert_member_rule(tx.conn, f"mp_{uuid.uuid4().hex[:16]}", merchant_id, sku_id, category_id,
+                                          level, percent_off, price_fen, now)

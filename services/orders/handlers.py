@@ -15,7 +15,13 @@ from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StockRejected, StockReserved
 from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
-from shared.events.marketing import GroupBuyFailed, GroupBuySucceeded, PromotionLocked, PromotionRejected
+from shared.events.marketing import (
+    GroupBuyFailed,
+    GroupBuySucceeded,
+    MemberLevelChanged,
+    PromotionLocked,
+    PromotionRejected,
+)
 from shared.events.orders import OrderPaid
 from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
 from shared.logging import get_logger
@@ -66,6 +72,12 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
     await store.upsert_sku(tx.conn, event.data)
+
+
+async def on_member_level_changed(deps: OrdersDeps, tx: Tx, event: Event[MemberLevelChanged]) -> None:
+    """The copy of the buyer's level that member prices go by."""
+    d = event.data
+    await store.set_member_level(tx.conn, d.user_id, d.merchant_id, d.new_level, event.occurred_at)
 
 
 async def on_stock_reserved(deps: OrdersDeps, tx: Tx, event: Event[StockReserved]) -> None:
@@ -205,6 +217,7 @@ HANDLERS = (
     .on(PickupVerified, on_pickup_verified)
     .on(ShipmentDelivered, on_shipment_delivered)
     .on(SkuChanged, on_sku_changed)
+    .on(MemberLevelChanged, on_member_level_changed)
     .on(StockReserved, on_stock_reserved)
     .on(StockRejected, on_stock_rejected)
     .on(PromotionLocked, on_promotion_locked)

@@ -101,11 +101,11 @@ async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Price
     await conn.executemany(
         """
         INSERT INTO order_lines (order_id, line_no, sku_id, product_id, category_id, name, qty,
-                                 unit_price_fen, deposit_fen, id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gen_random_uuid()::text)
+                                 unit_price_fen, deposit_fen, id, list_price_fen)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gen_random_uuid()::text, $10)
         """,
         [(order_id, no, ln.sku_id, ln.product_id, ln.category_id, ln.name, ln.qty, ln.unit_price_fen,
-          ln.deposit_fen) for no, ln in enumerate(priced.lines, start=1)])
+          ln.deposit_fen, ln.list_price_fen) for no, ln in enumerate(priced.lines, start=1)])
 
 
 async def lock_buyer_placements(conn: Conn, user_id: str) -> None:
@@ -189,7 +189,8 @@ async def orders_of_merchant(conn: Conn, merchant_id: str, status: str | None, l
 
 async def lines_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
     rows = await conn.fetch(
-        "SELECT order_id, line_no, id, sku_id, product_id, category_id, name, qty, unit_price_fen, deposit_fen "
+        "SELECT order_id, line_no, id, sku_id, product_id, category_id, name, qty, unit_price_fen, deposit_fen, "
+        "list_price_fen "
         "FROM order_lines WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no", list(order_ids))
     found: dict[str, list[asyncpg.Record]] = {oid: [] for oid in order_ids}
     for row in rows:
@@ -400,3 +401,50 @@ async def export_page(conn: Conn, merchant_id: str, status: str | None, created_
     """One page of the merchant's orders, oldest first, after the key (created_at, id) of the last one read."""
     return await conn.fetch(EXPORT_PAGE, merchant_id, status, created_from, created_before,
                             after[0] if after else None, after[1] if after else "", limit, delivery_method)
+
+
+# --- member prices ----------------------------------------------------------------------------------
+
+
+async def member_level(conn: Conn, user_id: str, merchant_id: str) -> int:
+    """The buyer's level at the merchant (marketing's last word; 1 without one)."""
+    level = await conn.fetchval("SELECT level FROM member_levels WHERE user_id = $1 AND merchant_id = $2",
+                                user_id, merchant_id)
+    return int(level) if level is not None else 1
+
+
+async def set_member_level(conn: Conn, user_id: str, merchant_id: str, level: int, at: datetime) -> None:
+    """Events may come late or twice: only a newer change moves the copy."""
+    await conn.execute(
+        "INSERT INTO member_levels (user_id, merchant_id, level, changed_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (user_id, merchant_id) DO UPDATE SET level = EXCLUDED.level, changed_at = EXCLUDED.changed_at "
+        "WHERE member_levels.changed_at < EXCLUDED.changed_at", user_id, merchant_id, level, at)
+
+
+async def member_rules(conn: Conn, merchant_id: str, max_level: int | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM member_prices WHERE merchant_id = $1 AND ($2::int IS NULL OR level <= $2) "
+        "ORDER BY level, sku_id NULLS LAST, category_id, id", merchant_id, max_level)
+
+
+async def upsert_member_rule(conn: Conn, rule_id: str, merchant_id: str, sku_id: str | None,
+                             category_id: str | None, level: int, percent_off: int | None,
+                             price_fen: int | None, now: datetime) -> asyncpg.Record:
+    """One rule per target and level: setting it again replaces it (keeping its id)."""
+    row = await conn.fetchrow(
+        "INSERT INTO member_prices (id, merchant_id, sku_id, category_id, level, percent_off, price_fen, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (merchant_id, coalesce(sku_id, ''), coalesce(category_id, ''), level) DO UPDATE "
+        "SET percent_off = EXCLUDED.percent_off, price_fen = EXCLUDED.price_fen, updated_at = EXCLUDED.updated_at "
+        "RETURNING *", rule_id, merchant_id, sku_id, category_id, level, percent_off, price_fen, now)
+    assert row is not None
+    return row
+
+
+async def delete_member_rule(conn: Conn, merchant_id: str, rule_id: str) -> bool:
+    return bool(await conn.fetchval(
+        "DELETE FROM member_prices WHERE id = $1 AND merchant_id = $2 RETURNING true", rule_id, merchant_id))
+
+
+async def sku_merchant(conn: Conn, sku_id: str) -> str | None:
+    return await conn.fetchval("SELECT merchant_id FROM skus WHERE sku_id = $1", sku_id)

@@ -55,3 +55,16 @@ class StoreChanged(EventData):
     lat: float
     lng: float
     active: bool = True
+
+
+@event("review.written")
+class ReviewWritten(EventData):
+    """A buyer reviewed a line of a completed order (analytics keeps the rating trend)."""
+
+    review_id: str
+    order_id: str
+    product_id: str
+    merchant_id: str
+    user_id: str
+    rating: int
+    with_images: bool = False

@@ -16,3 +16,5 @@ class Line(BaseModel):
     unit_price_fen: Fen = Field(ge=0)
     category_id: str | None = None
     name: str = ""
+    # The SKU's own price when a member price made `unit_price_fen` lower (catalog checks stock against it).
+    list_price_fen: Fen | None = Field(default=None, ge=0)

@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import Field, field_validator
 
+from services.catalog.deps import deps_of
 from services.catalog.domain import has_chinese, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
 from services.catalog.store import catalogue, people, search
@@ -123,7 +124,15 @@ async def category_products(request: web.Request) -> web.Response:
 
 @routes.get("/products/{product_id}")
 async def product(request: web.Request) -> web.Response:
-    return json_response(await product_detail(request, path_id(request, "product_id", "product_not_found")))
+    """A signed-in buyer's view leaves a footprint (viewing again moves it to the top)."""
+    detail = await product_detail(request, path_id(request, "product_id", "product_not_found"))
+    user_id = _user_or_none(request)
+    if user_id:
+        deps = deps_of(request.app)
+        async with deps.db.transaction() as tx:
+            await people.leave_footprint(tx.conn, user_id, detail["id"], deps.clock.now(),
+                                         deps.settings.footprints_size)
+    return json_response(detail)
 
 
 @routes.get("/barcodes/{code}")
@@ -163,9 +172,13 @@ async def search_products(request: web.Request) -> web.Response:
         async with db.transaction() as tx:
             await search.remember_search(tx.conn, user_id, plan.text)
             await search.trim_history(tx.conn, user_id, settings.search_history_size)
-            # Towards popular queries once per signed-in buyer (one buyer repeating spam makes no suggestion);
-            # the shared counter row is touched only by a buyer's first search of the query.
-            if rows and query.page == 1 and await search.first_search_by(tx.conn, plan.text, user_id):
+            # Towards popular queries (suggestions, hot words) once per signed-in buyer (one buyer repeating spam
+            # makes no suggestion), and for at most so many new queries of one buyer a day (one account cannot
+            # seed many queries for a few friends to finish); the shared counter row is touched only by a
+            # buyer's first search of the query.
+            may_count = rows and query.page == 1 and \
+                await search.counted_today(tx.conn, user_id) < settings.popular_queries_per_buyer_day
+            if may_count and await search.first_search_by(tx.conn, plan.text, user_id):
                 await search.count_query(tx.conn, plan.text, plan.pinyin)
                 await search.note_query_merchants(tx.conn, plan.text, [r["id"] for r in rows])
     return json_response({"items": [card(r) for r in rows], "total": total})
@@ -303,3 +316,39 @@ async def recommendations(request: web.Request) -> web.Response:
     cards = {r["id"]: card(r) for r in await catalogue.product_cards(db, picked)}
     return json_response({"items": [cards[i] for i in picked if i in cards]})
 
+
+
+# --- footprints and hot words -------------------------------------------------------------------------
+
+
+class HotQuery(Model):
+    limit: int = Field(10, ge=1, le=20)
+
+
+@routes.get("/me/footprints")
+async def footprints(request: web.Request) -> web.Response:
+    """The products the buyer viewed, newest first (those no longer on sale left out)."""
+    user_id = current_user(request)
+    deps = deps_of(request.app)
+    rows = await people.footprints(deps.db, user_id, deps.settings.footprints_size)
+    cards = {r["id"]: card(r) for r in await catalogue.product_cards(deps.db, [r["product_id"] for r in rows])}
+    return json_response({"items": [{**cards[r["product_id"]], "viewed_at": r["at"].isoformat()}
+                                    for r in rows if r["product_id"] in cards]})
+
+
+@routes.delete("/me/footprints")
+async def clear_footprints(request: web.Request) -> web.Response:
+    await people.clear_footprints(deps_of(request.app).db, current_user(request))
+    return web.Response(status=204)
+
+
+@routes.get("/search/hot")
+async def hot_words(request: web.Request) -> web.Response:
+    """The curated words first, then what many distinct buyers searched (never a blocked term)."""
+    query = parse_query(request, HotQuery)
+    deps = deps_of(request.app)
+    curated = await search.curated_words(deps.db)
+    searched = await search.hot_queries(deps.db, deps.settings.hot_word_min_buyers, query.limit)
+    words = [{"q": w, "curated": True} for w in curated]
+    words += [{"q": q, "curated": False} for q in searched if q not in curated]
+    return json_response({"items": words[: query.limit]})

@@ -9,7 +9,9 @@ from aiohttp import web
 from pydantic import Field
 
 from services.catalog.api.buyer import Model, path_id
+from services.catalog.domain import normalise_query
 from services.catalog.flows import platform
+from services.catalog.store import search
 from shared.http import json_response, parse_body
 from shared.service import DB
 
@@ -56,3 +58,22 @@ async def delete_category(request: web.Request) -> web.Response:
     async with request.app[DB].transaction() as tx:
         await platform.delete_category(tx, category_id)
     return web.Response(status=204)
+
+
+class HotWordsBody(Model):
+    words: list[str] = Field(max_length=20)
+
+
+@routes.get("/platform/hot-words")
+async def curated_hot_words(request: web.Request) -> web.Response:
+    return json_response({"words": await search.curated_words(request.app[DB])})
+
+
+@routes.put("/platform/hot-words")
+async def replace_hot_words(request: web.Request) -> web.Response:
+    """The curated list, in order (replaced whole, so a retry is harmless); words as search normalises them."""
+    body = await parse_body(request, HotWordsBody)
+    words = list(dict.fromkeys(w for w in (normalise_query(w) for w in body.words) if w))
+    async with request.app[DB].transaction() as tx:
+        await search.replace_curated_words(tx.conn, words)
+    return json_response({"words": words})

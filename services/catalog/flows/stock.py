@@ -39,7 +39,9 @@ async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | Non
     if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
     try:
-        plan = reservation_plan((line.sku_id, line.qty, line.unit_price_fen) for line in order.lines)
+        # A member-priced line is checked against the SKU's own price, which the buyer's level lowered.
+        plan = reservation_plan((line.sku_id, line.qty, line.list_price_fen or line.unit_price_fen)
+                                for line in order.lines)
     except PriceMismatch as exc:
         await _reject(tx, order, "price_changed", str(exc))
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from services.catalog.store import Conn
@@ -58,3 +60,21 @@ async def popular_products(conn: Conn, category_ids: list[str] | None, exclude: 
         "AND ($1::text[] IS NULL OR category_id = ANY($1::text[])) ORDER BY sold DESC, id LIMIT $3",
         category_ids, exclude, limit)
     return [r["id"] for r in rows]
+
+
+async def leave_footprint(conn: asyncpg.Connection, user_id: str, product_id: str, at: datetime, keep: int) -> None:
+    """Newest first, one row per product; only the newest `keep` are kept."""
+    await conn.execute("INSERT INTO footprints (user_id, product_id, at) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (user_id, product_id) DO UPDATE SET at = EXCLUDED.at", user_id, product_id, at)
+    await conn.execute(
+        "DELETE FROM footprints WHERE user_id = $1 AND product_id IN ("
+        "SELECT product_id FROM footprints WHERE user_id = $1 ORDER BY at DESC, product_id OFFSET $2)", user_id, keep)
+
+
+async def footprints(conn: Conn, user_id: str, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT product_id, at FROM footprints WHERE user_id = $1 ORDER BY at DESC, product_id "
+                            "LIMIT $2", user_id, limit)
+
+
+async def clear_footprints(conn: Conn, user_id: str) -> None:
+    await conn.execute("DELETE FROM footprints WHERE user_id = $1", user_id)

@@ -160,3 +160,36 @@ async def search_history(conn: Conn, user_id: str, limit: int) -> list[asyncpg.R
 
 async def clear_history(conn: Conn, user_id: str) -> None:
     await conn.execute("DELETE FROM search_history WHERE user_id = $1", user_id)
+
+
+# --- hot words: the curated list, then queries many distinct buyers searched (blocked terms never) -----
+
+HOT = """
+SELECT q FROM search_queries sq
+WHERE buyers >= $1
+  AND NOT EXISTS (
+      SELECT 1 FROM blocked_terms b WHERE strpos(sq.q, b.term) > 0
+      AND (b.merchant_id IS NULL OR EXISTS (
+          SELECT 1 FROM search_query_merchants m WHERE m.q = sq.q AND m.merchant_id = b.merchant_id)))
+ORDER BY buyers DESC, last_at DESC, q LIMIT $2
+"""
+
+
+async def hot_queries(conn: Conn, min_buyers: int, limit: int) -> list[str]:
+    return [r["q"] for r in await conn.fetch(HOT, min_buyers, limit)]
+
+
+async def curated_words(conn: Conn) -> list[str]:
+    return [r["word"] for r in await conn.fetch("SELECT word FROM hot_words ORDER BY position, word")]
+
+
+async def replace_curated_words(conn: asyncpg.Connection, words: list[str]) -> None:
+    await conn.execute("DELETE FROM hot_words")
+    await conn.executemany("INSERT INTO hot_words (word, position) VALUES ($1, $2)",
+                           [(w, i) for i, w in enumerate(words)])
+
+
+async def counted_today(conn: asyncpg.Connection, user_id: str) -> int:
+    """How many queries this buyer started counting towards in the last day."""
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM search_query_buyers WHERE user_id = $1 AND at > now() - interval '1 day'", user_id))

@@ -19,6 +19,8 @@ log = get_logger("gateway")
 class HomeQuery(QueryModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
+    # A merchant's home (its store page): its banners and collections instead of the mall's.
+    merchant_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 class SearchQuery(QueryModel):
@@ -66,9 +68,22 @@ async def home(call: Call) -> web.StreamResponse:
     if q.lat is not None and q.lng is not None:
         parts.append(_part(call.up.json(call.request, "marketing", "GET", "/coupons/nearby",
                                         query={"lat": q.lat, "lng": q.lng}), "nearby_coupons"))
-    categories, recommended, *nearby = await asyncio.gather(*parts)
+    content = _content(call.up.json(call.request, "catalog", "GET", "/home-content",
+                                    query={"merchant_id": q.merchant_id} if q.merchant_id else None))
+    (banners, collections), categories, recommended, *nearby = await asyncio.gather(content, *parts)
     return json_response({"categories": categories, "recommended": recommended,
-                          "nearby_coupons": nearby[0] if nearby else []})
+                          "nearby_coupons": nearby[0] if nearby else [], "banners": banners,
+                          "collections": collections})
+
+
+async def _content(coro: Any) -> tuple[list[Any], list[Any]]:
+    """The scheduled banners and featured collections live now; none when catalog cannot say."""
+    try:
+        answer = await coro
+    except Problem as exc:
+        log.info("home part missing", part="content", code=exc.code)
+        return [], []
+    return list(answer.get("banners", [])), list(answer.get("collections", []))
 
 
 async def product_recommendations(call: Call) -> web.StreamResponse:
@@ -79,7 +94,8 @@ async def product_recommendations(call: Call) -> web.StreamResponse:
 
 
 OPERATIONS = [
-    Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons", "browse",
+    Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons, the banners and "
+              "featured collections live now (the mall's, or with merchant_id a merchant's)", "browse",
               query=HomeQuery, answer=HomeOut),
     Operation("GET", "/api/search", forward("search", "catalog", "GET", "/search"),
               "Search products (pinyin and initials too); records the query", "browse",

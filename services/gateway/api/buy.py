@@ -76,7 +76,9 @@ async def preview(call: Call) -> web.StreamResponse:
     return json_response({"subtotal_fen": subtotal, "discount_fen": amounts.discount_fen,
                           "points_fen": amounts.points_fen, "payable_fen": amounts.payable_fen,
                           "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
-                          "freight_off_fen": freight_off, "delivery_options": delivery["delivery_options"]})
+                          "freight_off_fen": freight_off, "delivery_options": delivery["delivery_options"],
+                          "member_saving_fen": sum((ln["list_price_fen"] - ln["unit_price_fen"]) * ln["qty"]
+                                                   for ln in priced["lines"] if ln.get("list_price_fen"))})
 
 
 async def delivery_quote(call: Call, priced: dict[str, Any], choice: DeliveryChoice | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.gateway.domain.images import CONTENT_TYPES, MAX_UPLOAD_BYTES, clean_image, too_large
 from services.gateway.models import Answer
-from services.gateway.routes import Call, Operation
+from services.gateway.routes import Call, Handler, Operation
 from services.gateway.settings import GatewaySettings
 from shared.http import NotFound, json_response
 
@@ -46,13 +46,19 @@ async def read_upload(request: web.Request) -> bytes:
     return b"".join(parts)
 
 
-async def merchant_upload_image(call: Call) -> web.StreamResponse:
-    upload = await read_upload(call.request)
-    image = await asyncio.to_thread(clean_image, upload)  # decoding and encoding are CPU work
-    await call.deps.objects.put(f"images/{image.name}", image.data, image.content_type)
-    return json_response({"url": image_url(call.settings, image.name), "name": image.name,
-                          "content_type": image.content_type, "width": image.width, "height": image.height},
-                         status=201)
+def upload_image(name: str) -> Handler:
+    """An upload handler (staff for products, buyers for review photos: the same cleaning and store)."""
+
+    async def handler(call: Call) -> web.StreamResponse:
+        upload = await read_upload(call.request)
+        image = await asyncio.to_thread(clean_image, upload)  # decoding and encoding are CPU work
+        await call.deps.objects.put(f"images/{image.name}", image.data, image.content_type)
+        return json_response({"url": image_url(call.settings, image.name), "name": image.name,
+                              "content_type": image.content_type, "width": image.width, "height": image.height},
+                             status=201)
+
+    handler.__name__ = name
+    return handler
 
 
 async def image(call: Call) -> web.StreamResponse:
@@ -65,10 +71,11 @@ async def image(call: Call) -> web.StreamResponse:
 
 
 OPERATIONS = [
-    Operation("POST", "/api/merchant/images", merchant_upload_image, "Upload a product image (JPEG, PNG, WebP or "
-              "GIF, at most 5 MB; the body is the file): re-encoded without metadata, its URL for a product's "
-              "`image`", "merchant", auth="staff", raw_body="application/octet-stream", answer=ImageOut,
-              status=201, max_body_bytes=MAX_UPLOAD_BYTES, too_large_code="image_too_large"),
+    Operation("POST", "/api/merchant/images", upload_image("merchant_upload_image"),
+              "Upload a product image (JPEG, PNG, WebP or GIF, at most 5 MB; the body is the file): re-encoded "
+              "without metadata, its URL for a product's `image`", "merchant", auth="staff",
+              raw_body="application/octet-stream", answer=ImageOut, status=201,
+              max_body_bytes=MAX_UPLOAD_BYTES, too_large_code="image_too_large"),
     Operation("GET", "/api/images/{name}", image, "An uploaded image (immutable: cached for a year)", "browse",
               auth="none"),
 ]

@@ -77,6 +77,10 @@ class MetricsOut(Answer):
     kpis: dict[str, Any]
     daily: list[dict[str, Any]]
     fulfilment: FulfilmentMetrics
+    # Reviews written in range: {reviews, average, stars, with_images, daily: [{day, reviews, average}]}.
+    reviews: dict[str, Any] | None = None
+    # Paid orders in range and those with a member-priced line: {orders, member_orders, share, saving_fen}.
+    member_prices: dict[str, Any] | None = None
 
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -177,7 +181,8 @@ OPERATIONS = [
         "/merchant/group-buy/deals/{id}", "End a group-buy deal: no new groups; open ones run to their deadline"),
     _op("GET", "/api/merchant/metrics", "merchant_metrics", "analytics", "/merchant/metrics",
         "Sales, conversion by entry point, coupons, group-buy success rate, retention, fulfilment (time from paid "
-        "to shipped, delivered and picked up; pickup share by store)", query=RangeQuery, answer=MetricsOut),
+        "to shipped, delivered and picked up; pickup share by store), review rating trend, member-price uptake",
+        query=RangeQuery, answer=MetricsOut),
     _op("GET", "/api/merchant/metrics/top-products", "merchant_top_products", "analytics",
         "/merchant/metrics/top-products", "Best sellers in a date range", query=TopQuery),
 ]

@@ -152,6 +152,16 @@ async def my_points(call: Call) -> web.StreamResponse:
 async def _with_balance(call: Call, card: dict[str, Any], balance: Any) -> dict[str, Any]:
     if isinstance(balance, dict) and card.get("balance_fen") is None:
         card["balance_fen"] = balance.get("balance_fen")
+    return await _with_member_prices(call, card)
+
+
+async def _with_member_prices(call: Call, card: dict[str, Any]) -> dict[str, Any]:
+    """What the card's level gives: the merchant's member prices up to that level (orders prices with them)."""
+    level, merchant_id = card.get("level"), card.get("merchant_id")
+    found = await _optional(call.up.json(call.request, "orders", "GET", "/member-prices",
+                                         query={"merchant_id": merchant_id, "level": level})) \
+        if isinstance(level, int) and isinstance(merchant_id, str) else None
+    card["member_prices"] = found.get("items", []) if isinstance(found, dict) else []
     return card
 
 

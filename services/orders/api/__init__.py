@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.orders.api import cart, export, orders
+from services.orders.api import cart, export, members, orders
 
-routes: list[web.AbstractRouteDef] = [*orders.routes, *cart.routes, *export.routes]
+routes: list[web.AbstractRouteDef] = [*orders.routes, *cart.routes, *export.routes, *members.routes]

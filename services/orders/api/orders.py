@@ -153,7 +153,7 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refunds: list
         "id": order["id"], "status": order["status"], "user_id": order["user_id"],
         "merchant_id": order["merchant_id"], "entry": order["entry"], "subject": order["subject"],
         "lines": [{"id": ln["id"], "sku_id": ln["sku_id"], "product_id": ln["product_id"], "name": ln["name"],
-                   "qty": ln["qty"], "unit_price_fen": ln["unit_price_fen"],
+                   "qty": ln["qty"], "unit_price_fen": ln["unit_price_fen"], "list_price_fen": ln["list_price_fen"],
                    "line_fen": ln["unit_price_fen"] * ln["qty"], "deposit_fen": ln["deposit_fen"]} for ln in lines],
         "subtotal_fen": order["subtotal_fen"], "discount_fen": order["discount_fen"],
         "points_fen": order["points_fen"], "payable_fen": order["payable_fen"], "deposit_fen": order["deposit_fen"],
@@ -198,21 +198,22 @@ def priced_view(priced: domain.Priced) -> dict[str, Any]:
             "deposit_fen": priced.deposit_fen,
             "lines": [{"sku_id": ln.sku_id, "product_id": ln.product_id, "category_id": ln.category_id,
                        "name": ln.name, "qty": ln.qty,
-                       "unit_price_fen": ln.unit_price_fen, "line_fen": ln.line_fen,
-                       "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
+                       "unit_price_fen": ln.unit_price_fen, "list_price_fen": ln.list_price_fen,
+                       "line_fen": ln.line_fen, "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
 
 
-async def price(conn: store.Conn, items: list[Item]) -> domain.Priced:
+async def price(conn: store.Conn, items: list[Item], user_id: str) -> domain.Priced:
+    """Lines at the buyer's member prices: the preview and the order are priced by this one function."""
     skus = await store.skus_by_id(conn, {i.sku_id for i in items})
-    return domain.price_items(((i.sku_id, i.qty) for i in items), skus)
+    return await flows.member_priced(conn, user_id, domain.price_items(((i.sku_id, i.qty) for i in items), skus))
 
 
 @routes.post("/checkout/price")
 async def checkout_price(request: web.Request) -> web.Response:
-    current_user(request)
+    user_id = current_user(request)
     body = await parse_body(request, PriceBody)
     async with request.app[DB].pool.acquire() as conn:
-        return json_response(priced_view(await price(conn, body.items)))
+        return json_response(priced_view(await price(conn, body.items, user_id)))
 
 
 @routes.post("/orders")
@@ -226,7 +227,7 @@ async def place_order(request: web.Request) -> web.Response:
         domain.check_group_order([(i.sku_id, i.qty) for i in body.items], body.coupon_id, body.points)
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        priced = await price(tx.conn, body.items)
+        priced = await price(tx.conn, body.items, user_id)
         await flows.check_unpaid_limit(tx, user_id, settings.max_unpaid_orders)
         order_id, now = str(uuid.uuid4()), clock.now()
         # An opener's order names the new group's id (shared from its order at once); marketing makes the group.
@@ -247,7 +248,8 @@ async def place_order(request: web.Request) -> web.Response:
             group_buy=None if group is None else GroupBuyRef(group_id=group_id or "", deal_id=group.deal_id,
                                                              nickname=group.nickname),
             lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
+                        category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen)
+                   for ln in priced.lines]))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 

@@ -44,7 +44,8 @@ async def test_staff_api_user_api_and_ownership_through_the_gateway(mall, databa
 
     preview = await eventually(priced, timeout=15)  # orders learns the price from sku.changed
     assert preview == {"subtotal_fen": 1_199_800, "discount_fen": 0, "points_fen": 0, "payable_fen": 1_199_800,
-                       "usable_coupons": [], "freight_fen": 0, "freight_off_fen": 0, "delivery_options": []}
+                       "usable_coupons": [], "freight_fen": 0, "freight_off_fen": 0, "delivery_options": [],
+                       "member_saving_fen": 0}
 
     request_id = f"req-{uuid.uuid4().hex}"
     resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 2}], "entry": "search"},
@@ -84,7 +85,7 @@ async def test_staff_api_user_api_and_ownership_through_the_gateway(mall, databa
     assert resp.status == 201 and refused["status"] == "CANCELLED" and refused["reason"] == "out_of_stock"
 
     home = await (await gw.get("/api/home", params={"lat": "31.23", "lng": "121.47"}, headers=alice)).json()
-    assert set(home) == {"categories", "recommended", "nearby_coupons"}
+    assert set(home) == {"categories", "recommended", "nearby_coupons", "banners", "collections"}
     assert [p["id"] for p in home["recommended"]] == [product["id"]]
 
 

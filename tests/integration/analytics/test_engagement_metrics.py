@@ -1,0 +1,55 @@
+"""The review rating trend and member-price uptake in the merchant metrics, from events through the real bus
+into the real analytics service, against hand-computed answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.analytics.app import create_app
+from services.analytics.settings import AnalyticsSettings
+from shared.events.catalog import ReviewWritten
+from shared.events.common import Line
+from tests.integration.analytics.stream import at, envelope, line, open_bus, paid, placed, publish_all, wait_handled
+
+M1, M2 = "m-1", "m-2"
+D1, D2 = date(2025, 3, 1), date(2025, 3, 2)
+
+
+def review(review_id: str, rating: int, merchant: str = M1, images: bool = False) -> ReviewWritten:
+    return ReviewWritten(review_id=review_id, order_id="o", product_id="P1", merchant_id=merchant, user_id="u",
+                         rating=rating, with_images=images)
+
+
+def member_line(qty: int, unit: int, list_price: int) -> Line:
+    return Line(sku_id="sku-M", product_id="PM", qty=qty, unit_price_fen=unit, list_price_fen=list_price)
+
+
+async def test_rating_trend_and_member_price_uptake(settings_for, start_app, database_url, amqp_url, bus_prefix):
+    client = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    events = [
+        envelope(review("r1", 5, images=True), at(D1, 10)), envelope(review("r2", 4), at(D1, 11)),
+        envelope(review("r3", 1), at(D2, 10)), envelope(review("r9", 1, M2), at(D2, 10)),
+        # o1: a member-priced line (2 × (1000 − 800) = 400 off) beside a plain one; o2: plain; o3 unpaid
+        envelope(placed("o1", "u1", M1, "home", [member_line(2, 800, 1000), line("P1", 1, 500)]), at(D1, 9)),
+        envelope(paid("p1", "o1", "u1", M1, "alipay", 2100), at(D1, 9)),
+        envelope(placed("o2", "u2", M1, "home", [line("P1", 1, 500)]), at(D2, 9)),
+        envelope(paid("p2", "o2", "u2", M1, "alipay", 500), at(D2, 9)),
+        envelope(placed("o3", "u3", M1, "home", [member_line(1, 800, 1000)]), at(D2, 9)),
+    ]
+    try:
+        await publish_all(bus, events)
+        await publish_all(bus, [events[0]])  # a repeat counts once
+        await wait_handled(database_url, len(events))
+        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-02"},
+                                headers={"X-Merchant-Id": M1})
+        assert resp.status == 200
+        report = await resp.json()
+    finally:
+        await bus.close()
+
+    assert report["reviews"] == {
+        "reviews": 3, "average": 3.33, "stars": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1}, "with_images": 1,
+        "daily": [{"day": "2025-03-01", "reviews": 2, "average": 4.5},
+                  {"day": "2025-03-02", "reviews": 1, "average": 1.0}]}
+    assert report["member_prices"] == {"orders": 2, "member_orders": 1, "share": 0.5, "saving_fen": 400}
