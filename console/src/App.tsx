@@ -12,6 +12,8 @@ const Orders = lazy(() => import("./pages/Orders"));
 const Campaigns = lazy(() => import("./pages/Campaigns"));
 const StoreCodes = lazy(() => import("./pages/StoreCodes"));
 const Stores = lazy(() => import("./pages/Stores"));
+const Bulk = lazy(() => import("./pages/Bulk"));
+const Settings = lazy(() => import("./pages/Settings"));
 
 function RequireStaff({ children }: { children: ReactNode }) {
   const [signedIn, setSignedIn] = useState(Boolean(session.token()));
@@ -46,6 +48,8 @@ export function ConsoleRoutes() {
       <Route path="/campaigns" element={page(<Campaigns />)} />
       <Route path="/store-codes" element={page(<StoreCodes />)} />
       <Route path="/stores" element={page(<Stores />)} />
+      <Route path="/bulk" element={page(<Bulk />)} />
+      <Route path="/settings" element={page(<Settings />)} />
       <Route path="*" element={<Navigate to="/dashboard" replace />} />
     </Routes>
   );
