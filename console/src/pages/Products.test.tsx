@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { App } from "antd";
 import { I18nProvider } from "../i18n";
 import { fakeApi, json } from "../test/fakeApi";
@@ -25,7 +25,7 @@ describe("Products", () => {
     expect(await screen.findByText("西湖龙井")).toBeInTheDocument();
     fireEvent.change(screen.getByTestId("product-low-stock"), { target: { value: "5" } });
     await waitFor(() => expect(sent.some((s) => s.query.get("low_stock") === "5")).toBe(true));
-    const last = sent.filter((s) => s.path === "/api/merchant/products").at(-1)!;
+    const last = sent.filter((s) => s.path === "/api/merchant/products").pop()!;
     expect(Object.fromEntries(last.query)).toEqual({ q: "龙井", low_stock: "5", page: "1", page_size: "20" });
   });
 });

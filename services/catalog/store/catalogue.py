@@ -165,7 +165,7 @@ MERCHANT_PRODUCTS = """
 SELECT p.id, p.name, p.image, p.sold, p.active, p.category_id, coalesce(s.available, 0) AS available,
        count(*) OVER () AS total
 FROM products p
-LEFT JOIN LATERAL (SELECT sum(available) AS available FROM skus WHERE product_id = p.id) s ON true
+LEFT JOIN LATERAL (SELECT sum(available)::bigint AS available FROM skus WHERE product_id = p.id) s ON true
 WHERE p.merchant_id = $1
   AND ($2::text IS NULL OR p.name ILIKE $2 OR p.id ILIKE $2
        OR EXISTS (SELECT 1 FROM skus b WHERE b.product_id = p.id AND (b.barcode = $3 OR b.id = $3)))

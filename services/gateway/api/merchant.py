@@ -13,8 +13,8 @@ from aiohttp import web
 from pydantic import ConfigDict, Field
 
 from services.gateway.models import Answer, Anything, Day, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
-from services.gateway.upstream import relay
 from services.gateway.routes import Call, Operation, QueryModel, forward
+from services.gateway.upstream import relay
 from shared.http import StrictModel
 
 
