@@ -171,12 +171,14 @@ export function HuabeiCard() {
 export function FreightCard() {
   const { t } = useI18n();
   const [form] = Form.useForm<FreightValues>();
+  const [loaded, setLoaded] = useState(false);
   const { error, run } = useSave();
 
   useEffect(() => {
     call<FreightTemplate>("GET", "/api/merchant/freight-template")
       .then((f) => form.setFieldsValue(freightValues(f)))
-      .catch((err) => { if (!(err instanceof ApiError && err.status === 404)) throw err; });
+      .catch((err) => { if (!(err instanceof ApiError && err.status === 404)) throw err; }) // none yet: a new one
+      .finally(() => setLoaded(true));
   }, [form]);
 
   const save = (v: FreightValues) =>
@@ -184,7 +186,7 @@ export function FreightCard() {
       await call<FreightTemplate>("PUT", "/api/merchant/freight-template", { body: freightBody(v) }))));
 
   return (
-    <Card title={t("ops.freight")} data-testid="freight-card">
+    <Card title={t("ops.freight")} data-testid="freight-card" data-loaded={loaded}>
       <Form form={form} layout="vertical" onFinish={save} data-testid="freight-form"
         initialValues={{ basis: "piece", default_item_weight_g: 500, rules: [] }}>
         <Space wrap>
