@@ -291,7 +291,7 @@ async def english(page: Any, shot: Screenshots) -> None:
 
 async def pick_days(page: Any, first: str, last: str) -> None:
     """Type both ends of the orders page's date range (antd's range picker takes typed days and Enter)."""
-    inputs = page.locator("[data-testid=order-dates] input")
+    inputs = page.locator(".ant-picker-range input")
     await inputs.nth(0).click()
     await inputs.nth(0).fill(first)
     await inputs.nth(0).press("Enter")

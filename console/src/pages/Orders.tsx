@@ -101,7 +101,6 @@ export default function Orders() {
           data-testid="order-search"
         />
         <DatePicker.RangePicker
-          data-testid="order-dates"
           onChange={(v: [Dayjs | null, Dayjs | null] | null) =>
             setDates(v?.[0] && v[1] ? [v[0].format("YYYY-MM-DD"), v[1].format("YYYY-MM-DD")] : null)}
         />
