@@ -6,6 +6,7 @@ export interface Progress {
   bytes: number;
   total: number | null; // from Content-Length when the server knows it
   rows: number; // lines read so far (CSV: one row per line, the header included)
+  expectedRows: number | null; // X-Total-Count: the rows a streamed export will hold (no header)
 }
 
 function headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -23,7 +24,11 @@ export async function download(url: string, fallbackName: string, onProgress: (p
   const resp = await fetch(url, { headers: headers() });
   if (!resp.ok) throw await problemOf(resp);
   const length = Number(resp.headers.get("Content-Length"));
-  const progress: Progress = { bytes: 0, total: Number.isFinite(length) && length > 0 ? length : null, rows: 0 };
+  const expected = resp.headers.get("X-Total-Count");
+  const progress: Progress = {
+    bytes: 0, total: Number.isFinite(length) && length > 0 ? length : null, rows: 0,
+    expectedRows: expected === null ? null : Number(expected),
+  };
   const chunks: BlobPart[] = [];
   const reader = resp.body?.getReader();
   if (reader) {

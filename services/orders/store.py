@@ -400,3 +400,17 @@ async def export_page(conn: Conn, merchant_id: str, status: str | None, created_
     """One page of the merchant's orders, oldest first, after the key (created_at, id) of the last one read."""
     return await conn.fetch(EXPORT_PAGE, merchant_id, status, created_from, created_before,
                             after[0] if after else None, after[1] if after else "", limit, delivery_method)
+
+
+EXPORT_COUNT = """
+SELECT count(*) FROM orders
+WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2)
+  AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
+  AND ($5::text IS NULL OR delivery->>'method' = $5)
+"""
+
+
+async def export_count(conn: Conn, merchant_id: str, status: str | None, created_from: datetime | None,
+                       created_before: datetime | None, delivery_method: str | None) -> int:
+    """How many orders an export will have (told up front, so the back office can show its progress)."""
+    return int(await conn.fetchval(EXPORT_COUNT, merchant_id, status, created_from, created_before, delivery_method))

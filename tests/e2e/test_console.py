@@ -342,12 +342,13 @@ async def settings_page(page: Any, shot: Screenshots) -> None:
     await page.get_by_test_id("profile-save").click()
     await page.locator(".ant-message-success").first.wait_for()
     huabei = page.get_by_test_id("huabei-form")
+    await page.get_by_test_id("huabei-source").wait_for()  # the offers are in the form
     while await huabei.locator("[data-testid^=huabei-installments-]").count():  # from the seed or the default
         await huabei.locator(".anticon-minus-circle").first.click()
     await page.get_by_test_id("huabei-add").click()
     await page.get_by_test_id("huabei-min-0").fill("100")
     await page.get_by_test_id("huabei-save").click()
-    await page.get_by_test_id("huabei-source").filter(has_text="merchant").wait_for()
+    await page.locator("[data-testid=huabei-source][data-source=merchant]").wait_for()
     assert await page.get_by_test_id("huabei-min-0").input_value() == "100.00"
     await page.locator("[data-testid=freight-card][data-loaded=true]").wait_for()
     if not await page.locator("[data-testid=freight-provinces-0]").count():

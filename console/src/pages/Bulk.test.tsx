@@ -47,7 +47,8 @@ describe("ExportCard", () => {
     const csv = "\ufefforder_id,status\no_1,PAID\no_2,SHIPPED\n";
     const sent = fakeApi({
       "GET /api/merchant/exports/orders": new Response(csv, {
-        status: 200, headers: { "Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="orders-x.csv"' },
+        status: 200,
+        headers: { "Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="orders-x.csv"', "X-Total-Count": "2" },
       }),
     });
     const created = vi.fn(() => "blob:orders");
@@ -55,7 +56,7 @@ describe("ExportCard", () => {
     const clicked = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     wrap(<ExportCard />);
     fireEvent.click(screen.getByTestId("export-run"));
-    await waitFor(() => expect(screen.getByTestId("export-rows")).toHaveTextContent("Orders exported: 2"));
+    await waitFor(() => expect(screen.getByTestId("export-rows")).toHaveTextContent("Orders exported: 2 / 2"));
     expect(clicked).toHaveBeenCalled();
     expect(created).toHaveBeenCalled();
     expect(sent[0].path).toBe("/api/merchant/exports/orders");

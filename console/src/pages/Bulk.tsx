@@ -95,7 +95,7 @@ export function ExportCard() {
     if (method) params.set("delivery_method", method);
     if (dates) { params.set("from", dates[0]); params.set("to", dates[1]); }
     setRunning(true);
-    setProgress({ bytes: 0, total: null, rows: 0 });
+    setProgress({ bytes: 0, total: null, rows: 0, expectedRows: null });
     try {
       const done = await download(`/api/merchant/exports/orders?${params}`, "orders.csv", setProgress);
       setProgress(done);
@@ -107,8 +107,13 @@ export function ExportCard() {
     }
   }
 
-  // The export streams without a length: the rows read so far are the progress; with a length, the share.
+  // The export streams without a length but says up front how many orders it holds (X-Total-Count): the
+  // share of rows read is the progress; failing that, the share of bytes of a known length.
   const rows = progress ? Math.max(progress.rows - 1, 0) : 0;
+  const percent = !progress ? 0
+    : progress.expectedRows ? Math.min(100, Math.round((rows / progress.expectedRows) * 100))
+    : progress.total ? Math.round((progress.bytes / progress.total) * 100)
+    : running ? 0 : 100;
   return (
     <Card title={t("ops.export")} data-testid="export-orders">
       <Space wrap>
@@ -129,13 +134,10 @@ export function ExportCard() {
       </Space>
       {progress && (
         <div style={{ marginTop: 16 }} data-testid="export-progress">
-          <Progress
-            percent={progress.total ? Math.round((progress.bytes / progress.total) * 100) : running ? 50 : 100}
-            status={running ? "active" : "success"}
-            showInfo={!running || Boolean(progress.total)}
-          />
+          <Progress percent={running ? percent : 100} status={running ? "active" : "success"} />
           <Typography.Text data-testid="export-rows">
-            {running ? t("ops.exporting") : t("ops.exportedRows")}: {rows} · {(progress.bytes / 1024).toFixed(1)} KB
+            {running ? t("ops.exporting") : t("ops.exportedRows")}: {rows}
+            {progress.expectedRows !== null ? ` / ${progress.expectedRows}` : ""} · {(progress.bytes / 1024).toFixed(1)} KB
           </Typography.Text>
         </div>
       )}

@@ -18,12 +18,12 @@ describe("Settings", () => {
       "PUT /api/merchant/huabei-offers": (s) => settings((s.body as { offers: object[] }).offers, "merchant"),
     });
     wrap(<HuabeiCard />);
-    expect(await screen.findByTestId("huabei-source")).toHaveTextContent("default");
+    expect(await screen.findByTestId("huabei-source")).toHaveAttribute("data-source", "default");
     fireEvent.click(screen.getByTestId("huabei-add"));
     await screen.findByTestId("huabei-min-1");
     type("huabei-min-1", "1000.5");
     fireEvent.click(screen.getByTestId("huabei-save"));
-    await waitFor(() => expect(screen.getByTestId("huabei-source")).toHaveTextContent("merchant"));
+    await waitFor(() => expect(screen.getByTestId("huabei-source")).toHaveTextContent("The shop's own"));
     const put = sent.find((s) => s.method === "PUT")!;
     expect(put.body).toEqual({ offers: [
       { installments: 3, fee_payer: "merchant", min_amount_fen: 0 },

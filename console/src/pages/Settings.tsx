@@ -1,7 +1,7 @@
 /* The shop's settings: Huabei interest-free instalments, the express freight template, the merchant profile.
  * Amounts are typed in yuan and sent as fen. */
 import { useEffect, useState } from "react";
-import { Alert, App, Button, Card, Form, Input, InputNumber, Popconfirm, Radio, Select, Space } from "antd";
+import { Alert, App, Button, Card, Form, Input, InputNumber, Popconfirm, Radio, Select, Space, Tag } from "antd";
 import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { ApiError, call } from "../api";
 import { fenToYuan, yuanToFen } from "../money";
@@ -124,7 +124,11 @@ export function HuabeiCard() {
 
   return (
     <Card title={t("ops.huabei")} data-testid="huabei-card"
-      extra={settings && <span data-testid="huabei-source">{settings.source}</span>}>
+      extra={settings && (
+        <Tag color={settings.source === "merchant" ? "green" : undefined} data-testid="huabei-source" data-source={settings.source}>
+          {t(settings.source === "merchant" ? "ops.sourceMerchant" : "ops.sourceDefault")}
+        </Tag>
+      )}>
       <Form form={form} onFinish={save} data-testid="huabei-form">
         <Form.List name="offers">
           {(fields, { add, remove }) => (
@@ -189,7 +193,7 @@ export function FreightCard() {
     <Card title={t("ops.freight")} data-testid="freight-card" data-loaded={loaded}>
       <Form form={form} layout="vertical" onFinish={save} data-testid="freight-form"
         initialValues={{ basis: "piece", default_item_weight_g: 500, rules: [] }}>
-        <Space wrap>
+        <Space wrap style={{ display: "flex" }}>
           <Form.Item name="basis" label={t("ops.basis")}>
             <Radio.Group>
               <Radio value="piece">{t("ops.byPiece")}</Radio>
@@ -209,7 +213,7 @@ export function FreightCard() {
               {fields.map((field) => (
                 <Space key={field.key} align="baseline" wrap>
                   <Form.Item name={[field.name, "provinces"]} label={t("ops.provinces")} rules={[{ required: true }]}>
-                    <Input style={{ width: 160 }} data-testid={`freight-provinces-${field.name}`} />
+                    <Input style={{ width: 280 }} data-testid={`freight-provinces-${field.name}`} />
                   </Form.Item>
                   <Form.Item name={[field.name, "first_units"]} label={t("ops.firstUnits")} rules={[{ required: true }]}>
                     <InputNumber min={1} precision={0} style={{ width: 80 }} />
