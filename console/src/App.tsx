@@ -2,9 +2,10 @@ import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { Spin } from "antd";
 import { session } from "./api";
-import { ConsoleLayout } from "./ConsoleLayout";
 import { LoginPage } from "./pages/Login";
 
+// The signed-in shell (menu, header) is a chunk of its own too: the sign-in route loads neither it nor a page.
+const ConsoleLayout = lazy(() => import("./ConsoleLayout").then((m) => ({ default: m.ConsoleLayout })));
 // Each page its own chunk: sign-in loads only what it needs; ECharts comes with the dashboard.
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Products = lazy(() => import("./pages/Products"));
@@ -12,6 +13,8 @@ const Orders = lazy(() => import("./pages/Orders"));
 const Campaigns = lazy(() => import("./pages/Campaigns"));
 const StoreCodes = lazy(() => import("./pages/StoreCodes"));
 const Stores = lazy(() => import("./pages/Stores"));
+const Bulk = lazy(() => import("./pages/Bulk"));
+const Settings = lazy(() => import("./pages/Settings"));
 
 function RequireStaff({ children }: { children: ReactNode }) {
   const [signedIn, setSignedIn] = useState(Boolean(session.token()));
@@ -30,9 +33,11 @@ function Login() {
 
 const page = (element: ReactNode) => (
   <RequireStaff>
-    <ConsoleLayout>
-      <Suspense fallback={<Spin size="large" />}>{element}</Suspense>
-    </ConsoleLayout>
+    <Suspense fallback={<Spin size="large" />}>
+      <ConsoleLayout>
+        <Suspense fallback={<Spin size="large" />}>{element}</Suspense>
+      </ConsoleLayout>
+    </Suspense>
   </RequireStaff>
 );
 
@@ -46,6 +51,8 @@ export function ConsoleRoutes() {
       <Route path="/campaigns" element={page(<Campaigns />)} />
       <Route path="/store-codes" element={page(<StoreCodes />)} />
       <Route path="/stores" element={page(<Stores />)} />
+      <Route path="/bulk" element={page(<Bulk />)} />
+      <Route path="/settings" element={page(<Settings />)} />
       <Route path="*" element={<Navigate to="/dashboard" replace />} />
     </Routes>
   );

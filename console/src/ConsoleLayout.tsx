@@ -7,8 +7,10 @@ import {
   GiftOutlined,
   LogoutOutlined,
   QrcodeOutlined,
+  SettingOutlined,
   ShopOutlined,
   ShoppingOutlined,
+  SwapOutlined,
   UnorderedListOutlined,
 } from "@ant-design/icons";
 import { session, signOut } from "./api";
@@ -27,6 +29,8 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/campaigns", icon: <GiftOutlined />, label: t("nav.campaigns") },
     { key: "/store-codes", icon: <QrcodeOutlined />, label: t("nav.storeCodes") },
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
+    { key: "/bulk", icon: <SwapOutlined />, label: t("nav.bulk") },
+    { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings") },
   ];
   return (
     <Layout style={{ minHeight: "100vh" }}>

@@ -4,6 +4,7 @@ import { createContext, useContext, useMemo, useState, type ReactNode } from "re
 import zhCN from "antd/locale/zh_CN";
 import enUS from "antd/locale/en_US";
 import type { Locale } from "antd/es/locale";
+import { OPS_EN, OPS_ZH } from "./i18nOps";
 
 export type Lang = "zh" | "en";
 
@@ -162,6 +163,7 @@ const zh = {
   "store.active": "营业中",
   "store.new": "新建门店",
   "store.pickupNote": "列表为开通自提的门店（来自履约服务）。",
+  ...OPS_ZH,
 };
 
 type Key = keyof typeof zh;
@@ -321,6 +323,7 @@ const en: Record<Key, string> = {
   "store.active": "Open",
   "store.new": "New store",
   "store.pickupNote": "The stores offering pickup (as fulfilment knows them).",
+  ...OPS_EN,
 };
 
 const DICTIONARIES: Record<Lang, Record<Key, string>> = { zh, en };

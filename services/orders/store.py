@@ -180,11 +180,21 @@ async def orders_of_user(conn: Conn, user_id: str, status: str | None, limit: in
         "ORDER BY created_at DESC, id LIMIT $3", user_id, status, limit)
 
 
-async def orders_of_merchant(conn: Conn, merchant_id: str, status: str | None, limit: int
-                             ) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"SELECT {ORDER_COLUMNS} FROM orders WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2) "
-        "ORDER BY created_at DESC, id LIMIT $3", merchant_id, status, limit)
+MERCHANT_ORDERS = f"""
+SELECT {ORDER_COLUMNS}, count(*) OVER () AS total FROM orders
+WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR delivery->>'method' = $3)
+  AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::timestamptz IS NULL OR created_at < $5)
+  AND ($6::text IS NULL OR strpos(lower(id), lower($6)) > 0)
+ORDER BY created_at DESC, id LIMIT $7 OFFSET $8
+"""
+
+
+async def orders_of_merchant(conn: Conn, merchant_id: str, status: str | None, delivery_method: str | None,
+                             created_from: datetime | None, created_before: datetime | None, id_part: str | None,
+                             limit: int, offset: int) -> list[asyncpg.Record]:
+    """A page of the merchant's orders, newest first, each with the `total` matching the filters."""
+    return await conn.fetch(MERCHANT_ORDERS, merchant_id, status, delivery_method, created_from, created_before,
+                            id_part, limit, offset)
 
 
 async def lines_of(conn: Conn, order_ids: Sequence[str]) -> dict[str, list[asyncpg.Record]]:
@@ -448,3 +458,17 @@ async def delete_member_rule(conn: Conn, merchant_id: str, rule_id: str) -> bool
 
 async def sku_merchant(conn: Conn, sku_id: str) -> str | None:
     return await conn.fetchval("SELECT merchant_id FROM skus WHERE sku_id = $1", sku_id)
+
+
+EXPORT_COUNT = """
+SELECT count(*) FROM orders
+WHERE merchant_id = $1 AND ($2::text IS NULL OR status = $2)
+  AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
+  AND ($5::text IS NULL OR delivery->>'method' = $5)
+"""
+
+
+async def export_count(conn: Conn, merchant_id: str, status: str | None, created_from: datetime | None,
+                       created_before: datetime | None, delivery_method: str | None) -> int:
+    """How many orders an export will have (told up front, so the back office can show its progress)."""
+    return int(await conn.fetchval(EXPORT_COUNT, merchant_id, status, created_from, created_before, delivery_method))

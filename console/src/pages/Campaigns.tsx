@@ -7,6 +7,7 @@ import type { Dayjs } from "dayjs";
 import { call } from "../api";
 import { formatYuan, yuanToFen } from "../money";
 import { useI18n } from "../i18n";
+import { shopTime } from "../shopDay";
 import { yuanRule, type Store } from "./ProductForm";
 
 export interface Template {
@@ -111,13 +112,17 @@ export default function Campaigns() {
           { title: t("camp.budget"), dataIndex: "budget_fen", render: (fen: number | null) => formatYuan(fen) },
           { title: t("camp.committed"), dataIndex: "committed_fen", render: (fen: number) => formatYuan(fen) },
           { title: t("camp.redeemed"), dataIndex: "redeemed_fen", render: (fen: number) => formatYuan(fen) },
+          {
+            title: `${t("camp.starts")} – ${t("camp.ends")}`,
+            render: (_, c) => `${c.starts_at ? shopTime(c.starts_at) : "…"} – ${c.ends_at ? shopTime(c.ends_at) : "…"}`,
+          },
           { title: t("camp.templates"), render: (_, c) => c.templates.length },
           {
             title: t("common.actions"),
             render: (_, c) => (
               <Space wrap>
                 <Button size="small" onClick={() => setTemplateFor(c)} data-testid={`add-template-${c.id}`}>{t("camp.addTemplate")}</Button>
-                <Button size="small" onClick={() => call<Stats>("GET", `/api/merchant/campaigns/${encodeURIComponent(c.id)}/stats`).then(setStats).catch((e: Error) => message.error(e.message))}>
+                <Button size="small" data-testid={`stats-${c.id}`} onClick={() => call<Stats>("GET", `/api/merchant/campaigns/${encodeURIComponent(c.id)}/stats`).then(setStats).catch((e: Error) => message.error(e.message))}>
                   {t("camp.stats")}
                 </Button>
                 {c.status === "active" && <Button size="small" onClick={() => void setStatus(c, "paused")}>{t("camp.pause")}</Button>}
@@ -139,6 +144,13 @@ export default function Campaigns() {
             <Descriptions.Item label={t("camp.expired")}>{stats.expired}</Descriptions.Item>
             <Descriptions.Item label={t("camp.committed")}>{formatYuan(stats.committed_fen)}</Descriptions.Item>
             <Descriptions.Item label={t("camp.redeemed")}>{formatYuan(stats.redeemed_fen)}</Descriptions.Item>
+            <Descriptions.Item label={t("camp.budget")}>{formatYuan(stats.budget_fen)}</Descriptions.Item>
+            <Descriptions.Item label={t("camp.remainingBudget")}>
+              {stats.budget_fen === null ? "–" : formatYuan(stats.budget_fen - stats.committed_fen)}
+            </Descriptions.Item>
+            {stats.kind === "fission" && (
+              <Descriptions.Item label={t("camp.groups")} span={2}>{`${stats.unlocked_groups} / ${stats.groups}`}</Descriptions.Item>
+            )}
           </Descriptions>
         )}
       </Modal>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import {
   Alert, App, Button, DatePicker, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typography,
 } from "antd";
@@ -6,7 +6,7 @@ import { ReloadOutlined, ScanOutlined } from "@ant-design/icons";
 import type { Dayjs } from "dayjs";
 import { call } from "../api";
 import { formatYuan } from "../money";
-import { shopDay, shopTime } from "../shopDay";
+import { shopTime } from "../shopDay";
 import { useI18n } from "../i18n";
 import type { Store } from "./ProductForm";
 
@@ -28,6 +28,7 @@ interface Order {
   shipped_at: string | null;
 }
 
+const PAGE_SIZE = 20;
 const STATUSES = ["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED",
   "REFUND_REQUESTED", "REFUNDED"];
 const STATUS_COLORS: Record<string, string> = {
@@ -42,30 +43,39 @@ export default function Orders() {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [orders, setOrders] = useState<Order[] | null>(null);
-  const [status, setStatus] = useState<string>("");
-  const [method, setMethod] = useState<string>("");
-  const [dates, setDates] = useState<[string, string] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [page, setPage] = useState(1);
+  const [status, setStatusState] = useState<string>("");
+  const [method, setMethodState] = useState<string>("");
+  const [dates, setDatesState] = useState<[string, string] | null>(null);
+  const [text, setTextState] = useState("");
   const [detail, setDetail] = useState<Order | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [stores, setStores] = useState<Store[]>([]);
+  // A changed filter starts again at the first page.
+  const firstPage = <V,>(set: (v: V) => void) => (v: V) => { set(v); setPage(1); };
+  const setStatus = firstPage(setStatusState);
+  const setMethod = firstPage(setMethodState);
+  const setDates = firstPage(setDatesState);
+  const setText = firstPage(setTextState);
 
+  // Every filter runs on the server: status, delivery method, the shop's days placed on, part of the number.
   const reload = useCallback(() => {
     setOrders(null);
-    call<{ items: Order[] }>("GET", "/api/merchant/orders", { query: { status: status || undefined, limit: 100 } })
-      .then((a) => setOrders(a.items))
+    call<{ items: Order[]; total: number }>("GET", "/api/merchant/orders", {
+      query: {
+        status: status || undefined, delivery_method: method || undefined, from: dates?.[0], to: dates?.[1],
+        q: text.trim() || undefined, page, limit: PAGE_SIZE,
+      },
+    })
+      .then((a) => { setOrders(a.items); setTotal(a.total); })
       .catch((err: Error) => message.error(err.message));
-  }, [status, message]);
+  }, [status, method, dates, text, page, message]);
 
   useEffect(reload, [reload]);
   useEffect(() => {
     call<{ items: Store[] }>("GET", "/api/merchant/pickup-stores").then((a) => setStores(a.items)).catch(() => {});
   }, []);
-
-  // Status goes to the API; placed-on dates (the shop's days) and delivery method are filtered here.
-  const shown = useMemo(() => (orders ?? []).filter((o) => {
-    const day = shopDay(new Date(o.created_at));
-    return (!dates || (day >= dates[0] && day <= dates[1])) && (!method || (o.delivery?.method ?? "") === method);
-  }), [orders, dates, method]);
 
   const changed = (order: Order) => {
     setDetail(order);
@@ -83,6 +93,13 @@ export default function Orders() {
           options={[{ value: "", label: `${t("order.status")}: ${t("common.all")}` }, ...STATUSES.map((s) => ({ value: s, label: s }))]}
           data-testid="order-status-filter"
         />
+        <Input.Search
+          placeholder={t("ops.searchOrders")}
+          allowClear
+          onSearch={setText}
+          style={{ width: 220 }}
+          data-testid="order-search"
+        />
         <DatePicker.RangePicker
           onChange={(v: [Dayjs | null, Dayjs | null] | null) =>
             setDates(v?.[0] && v[1] ? [v[0].format("YYYY-MM-DD"), v[1].format("YYYY-MM-DD")] : null)}
@@ -91,6 +108,7 @@ export default function Orders() {
           value={method}
           onChange={setMethod}
           style={{ width: 160 }}
+          data-testid="order-method-filter"
           options={[
             { value: "", label: `${t("order.delivery")}: ${t("common.all")}` },
             { value: "express", label: t("order.express") },
@@ -105,8 +123,9 @@ export default function Orders() {
       <Table<Order>
         rowKey="id"
         loading={orders === null}
-        dataSource={shown}
+        dataSource={orders ?? []}
         data-testid="orders-table"
+        pagination={{ current: page, pageSize: PAGE_SIZE, total, showSizeChanger: false, onChange: setPage }}
         columns={[
           { title: t("order.id"), dataIndex: "id", render: (id: string, o) => <a onClick={() => setDetail(o)} data-testid={`order-${id}`}>{id}</a> },
           { title: t("order.subject"), dataIndex: "subject", ellipsis: true },

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { App, Button, Drawer, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { useCallback, useEffect, useState } from "react";
+import {
+  Alert, App, Button, Drawer, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tag, Typography,
+} from "antd";
 import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
 import { call } from "../api";
 import { formatYuan } from "../money";
@@ -15,59 +17,83 @@ import {
   type Store,
 } from "./ProductForm";
 
-interface ProductRow {
+export interface ProductRow {
   id: string;
   name: string;
   image: string;
   sold: number;
   active: boolean;
+  category_id: string | null;
+  available: number;
 }
 
-const PAGE_SIZE = 50; // the API's largest page
-const MAX_PAGES = 40;
+export interface ProductFilters {
+  q: string;
+  category_id?: string;
+  active?: "true" | "false";
+  low_stock?: number | null;
+  page: number;
+}
 
-/** Every product of the merchant (the API pages by 50 and has no search): search and filters run here. */
-async function allProducts(): Promise<ProductRow[]> {
-  const rows: ProductRow[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const answer = await call<{ items: ProductRow[]; total: number }>("GET", "/api/merchant/products", {
-      query: { page, page_size: PAGE_SIZE },
-    });
-    rows.push(...answer.items);
-    if (rows.length >= answer.total || answer.items.length < PAGE_SIZE) break;
-  }
-  return rows;
+interface Category {
+  id: string;
+  name: string;
+  children?: Category[];
+}
+
+const PAGE_SIZE = 20;
+
+/** The category tree as "parent / child" options. */
+function categoryOptions(tree: Category[], prefix = ""): { value: string; label: string }[] {
+  return tree.flatMap((c) => [
+    { value: c.id, label: prefix + c.name },
+    ...categoryOptions(c.children ?? [], `${prefix}${c.name} / `),
+  ]);
+}
+
+export type StockMode = "add" | "subtract" | "set";
+
+/** The stock change each SKU needs: add or subtract n, or set to n (a change from what is available now). */
+export function stockDelta(mode: StockMode, quantity: number, available: number): number {
+  if (mode === "add") return quantity;
+  if (mode === "subtract") return -quantity;
+  return quantity - available;
 }
 
 export default function Products() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [rows, setRows] = useState<ProductRow[] | null>(null);
-  const [query, setQuery] = useState("");
-  const [status, setStatus] = useState<"all" | "on" | "off">("all");
+  const [answer, setAnswer] = useState<{ items: ProductRow[]; total: number } | null>(null);
+  const [filters, setFilters] = useState<ProductFilters>({ q: "", page: 1 });
+  const [categories, setCategories] = useState<{ value: string; label: string }[]>([]);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [bulkOpen, setBulkOpen] = useState(false);
   const [stores, setStores] = useState<Store[]>([]);
   const [editing, setEditing] = useState<MerchantProduct | "new" | null>(null);
   const [skusOf, setSkusOf] = useState<MerchantProduct | null>(null);
 
+  // Search and filters run on the server, one page at a time.
   const reload = useCallback(() => {
-    setRows(null);
-    allProducts().then(setRows).catch((err: Error) => message.error(err.message));
-  }, [message]);
+    setAnswer(null);
+    call<{ items: ProductRow[]; total: number }>("GET", "/api/merchant/products", {
+      query: {
+        q: filters.q.trim() || undefined,
+        category_id: filters.category_id,
+        active: filters.active,
+        low_stock: filters.low_stock ?? undefined,
+        page: filters.page,
+        page_size: PAGE_SIZE,
+      },
+    }).then(setAnswer).catch((err: Error) => message.error(err.message));
+  }, [filters, message]);
 
+  useEffect(reload, [reload]);
   useEffect(() => {
-    reload();
     call<{ items: Store[] }>("GET", "/api/merchant/pickup-stores").then((a) => setStores(a.items)).catch(() => {});
-  }, [reload]);
+    call<{ items: Category[] }>("GET", "/api/categories").then((a) => setCategories(categoryOptions(a.items))).catch(() => {});
+  }, []);
 
-  const shown = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return (rows ?? []).filter(
-      (row) =>
-        (!q || row.name.toLowerCase().includes(q) || row.id.toLowerCase().includes(q)) &&
-        (status === "all" || row.active === (status === "on")),
-    );
-  }, [rows, query, status]);
-
+  const filter = (change: Partial<ProductFilters>) => setFilters((f) => ({ ...f, ...change, page: 1 }));
   const open = async (id: string) => call<MerchantProduct>("GET", `/api/merchant/products/${encodeURIComponent(id)}`);
 
   async function save(body: ProductBody) {
@@ -97,23 +123,42 @@ export default function Products() {
     <>
       <Space style={{ marginBottom: 16 }} wrap>
         <Input.Search
-          placeholder={t("prod.search")}
+          placeholder={t("ops.searchProducts")}
           allowClear
-          onSearch={setQuery}
-          onChange={(e) => setQuery(e.target.value)}
+          onSearch={(q) => filter({ q })}
           style={{ width: 260 }}
           data-testid="product-search"
         />
         <Select
-          value={status}
-          onChange={setStatus}
+          allowClear
+          showSearch
+          optionFilterProp="label"
+          placeholder={t("ops.category")}
+          value={filters.category_id}
+          onChange={(category_id?: string) => filter({ category_id })}
+          style={{ width: 180 }}
+          options={categories}
+          data-testid="product-category-filter"
+        />
+        <Select
+          value={filters.active ?? "all"}
+          onChange={(v: string) => filter({ active: v === "all" ? undefined : (v as "true" | "false") })}
           style={{ width: 120 }}
           options={[
             { value: "all", label: t("common.all") },
-            { value: "on", label: t("prod.onSale") },
-            { value: "off", label: t("prod.offSale") },
+            { value: "true", label: t("prod.onSale") },
+            { value: "false", label: t("prod.offSale") },
           ]}
           data-testid="product-status-filter"
+        />
+        <InputNumber
+          min={0}
+          precision={0}
+          placeholder={t("ops.lowStock")}
+          value={filters.low_stock ?? null}
+          onChange={(low_stock) => filter({ low_stock })}
+          style={{ width: 130 }}
+          data-testid="product-low-stock"
         />
         <Button icon={<ReloadOutlined />} onClick={reload}>
           {t("common.refresh")}
@@ -121,16 +166,28 @@ export default function Products() {
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")} data-testid="product-new">
           {t("prod.new")}
         </Button>
+        <Button disabled={!selected.length} onClick={() => setBulkOpen(true)} data-testid="bulk-stock">
+          {t("ops.bulkStock")} {selected.length ? `(${selected.length})` : ""}
+        </Button>
       </Space>
       <Table<ProductRow>
         rowKey="id"
-        loading={rows === null}
-        dataSource={shown}
+        loading={answer === null}
+        dataSource={answer?.items ?? []}
         data-testid="products-table"
-        pagination={{ pageSize: 20, showSizeChanger: false }}
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]), preserveSelectedRowKeys: true }}
+        pagination={{
+          current: filters.page,
+          pageSize: PAGE_SIZE,
+          total: answer?.total ?? 0,
+          showSizeChanger: false,
+          showTotal: (total) => `${t("common.all")} ${total}`,
+          onChange: (page) => setFilters((f) => ({ ...f, page })),
+        }}
         columns={[
           { title: "ID", dataIndex: "id", width: 160 },
           { title: t("prod.name"), dataIndex: "name" },
+          { title: t("ops.available"), dataIndex: "available", width: 100 },
           { title: t("prod.sold"), dataIndex: "sold", width: 90 },
           {
             title: t("common.status"),
@@ -175,8 +232,98 @@ export default function Products() {
           />
         )}
       </Modal>
+      <BulkStockModal
+        open={bulkOpen}
+        productIds={selected}
+        onClose={() => setBulkOpen(false)}
+        onDone={() => { setBulkOpen(false); setSelected([]); reload(); }}
+      />
       <SkuDrawer product={skusOf} onClose={() => setSkusOf(null)} onChanged={setSkusOf} />
     </>
+  );
+}
+
+/** Adjust the stock of every SKU of the selected products: add, subtract or set the same quantity. Each SKU is
+ * its own change (POST /skus/{id}/stock with its own Idempotency-Key); the ones refused are listed. */
+export function BulkStockModal({ open, productIds, onClose, onDone }: {
+  open: boolean;
+  productIds: string[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [mode, setMode] = useState<StockMode>("add");
+  const [quantity, setQuantity] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [failures, setFailures] = useState<{ sku: string; error: string }[]>([]);
+
+  async function apply() {
+    if (quantity === null) return;
+    setBusy(true);
+    setFailures([]);
+    const failed: { sku: string; error: string }[] = [];
+    let done = 0;
+    for (const id of productIds) {
+      let product: MerchantProduct;
+      try {
+        product = await call<MerchantProduct>("GET", `/api/merchant/products/${encodeURIComponent(id)}`);
+      } catch (err) {
+        failed.push({ sku: id, error: (err as Error).message });
+        continue;
+      }
+      for (const sku of product.skus) {
+        const delta = stockDelta(mode, quantity, sku.available);
+        if (delta === 0) continue;
+        try {
+          await call("POST", `/api/merchant/skus/${encodeURIComponent(sku.id)}/stock`, { body: { delta }, idempotent: true });
+          done += 1;
+        } catch (err) {
+          failed.push({ sku: sku.id, error: (err as Error).message });
+        }
+      }
+    }
+    setBusy(false);
+    message.success(`${t("ops.bulkResult")}: ${done}`);
+    if (failed.length) setFailures(failed);
+    else onDone();
+  }
+
+  return (
+    <Modal
+      open={open}
+      title={`${t("ops.bulkStock")} · ${t("ops.selected")} ${productIds.length}`}
+      onCancel={() => { setFailures([]); onClose(); }}
+      onOk={() => void apply()}
+      okButtonProps={{ disabled: quantity === null, loading: busy, ...{ "data-testid": "bulk-apply" } }}
+      destroyOnClose
+    >
+      <Space direction="vertical" style={{ width: "100%" }}>
+        <Radio.Group value={mode} onChange={(e) => setMode(e.target.value as StockMode)} data-testid="bulk-mode">
+          <Radio.Button value="add">{t("ops.add")}</Radio.Button>
+          <Radio.Button value="subtract">{t("ops.subtract")}</Radio.Button>
+          <Radio.Button value="set">{t("ops.set")}</Radio.Button>
+        </Radio.Group>
+        <InputNumber
+          min={0}
+          max={10_000_000}
+          precision={0}
+          placeholder={t("ops.quantity")}
+          value={quantity}
+          onChange={setQuantity}
+          style={{ width: 200 }}
+          data-testid="bulk-quantity"
+        />
+        {failures.length > 0 && (
+          <Alert
+            type="warning"
+            message={t("ops.bulkFailed")}
+            description={failures.map((f) => `${f.sku}: ${f.error}`).join("\n")}
+            data-testid="bulk-failures"
+          />
+        )}
+      </Space>
+    </Modal>
   );
 }
 

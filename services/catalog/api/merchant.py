@@ -134,13 +134,25 @@ async def list_stores(request: web.Request) -> web.Response:
     return json_response({"items": [{**store_view(r), "active": r["active"]} for r in rows]})
 
 
+class ProductsQuery(Page):
+    """The back office's product list: text (part of a name or id, or a SKU's barcode or id), category, on or off
+    sale, and low stock (a SKU on sale with at most this many available)."""
+
+    q: str | None = Field(None, min_length=1, max_length=100)
+    category_id: str | None = Field(None, min_length=1, max_length=64)
+    active: bool | None = None
+    low_stock: int | None = Field(None, ge=0, le=10_000_000)
+
+
 @routes.get("/merchant/products")
 async def list_products(request: web.Request) -> web.Response:
-    page = parse_query(request, Page)
-    rows = await catalogue.merchant_products(request.app[DB], current_merchant(request), page.page_size,
-                                             page.offset)
+    query = parse_query(request, ProductsQuery)
+    rows = await catalogue.merchant_products(request.app[DB], current_merchant(request), query.q and query.q.strip(),
+                                             query.category_id, query.active, query.low_stock, query.page_size,
+                                             query.offset)
     return json_response({"items": [{"id": r["id"], "name": r["name"], "image": r["image"], "sold": r["sold"],
-                                     "active": r["active"]} for r in rows],
+                                     "active": r["active"], "category_id": r["category_id"],
+                                     "available": r["available"]} for r in rows],
                           "total": rows[0]["total"] if rows else 0})
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from services.catalog.domain import SearchKeys
+from services.catalog.domain import SearchKeys, like_escape
 from services.catalog.store import Conn
 
 # --- merchants and stores -----------------------------------------------------------------------------
@@ -161,10 +161,30 @@ async def get_product(conn: Conn, product_id: str, *, for_update: bool = False) 
     return await conn.fetchrow(PRODUCT + (" FOR UPDATE" if for_update else ""), product_id)
 
 
-async def merchant_products(conn: Conn, merchant_id: str, limit: int, offset: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT id, name, image, sold, active, count(*) OVER () AS total FROM products WHERE merchant_id = $1 "
-        "ORDER BY created_at DESC, id LIMIT $2 OFFSET $3", merchant_id, limit, offset)
+MERCHANT_PRODUCTS = """
+SELECT p.id, p.name, p.image, p.sold, p.active, p.category_id, coalesce(s.available, 0) AS available,
+       count(*) OVER () AS total
+FROM products p
+LEFT JOIN LATERAL (SELECT sum(available)::bigint AS available FROM skus WHERE product_id = p.id) s ON true
+WHERE p.merchant_id = $1
+  AND ($2::text IS NULL OR p.name ILIKE $2 OR p.id ILIKE $2
+       OR EXISTS (SELECT 1 FROM skus b WHERE b.product_id = p.id AND (b.barcode = $3 OR b.id = $3)))
+  AND ($4::text IS NULL OR p.category_id = $4)
+  AND ($5::boolean IS NULL OR p.active = $5)
+  AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM skus l WHERE l.product_id = p.id AND l.sellable
+                                                       AND l.available <= $6))
+ORDER BY p.created_at DESC, p.id LIMIT $7 OFFSET $8
+"""
+
+
+async def merchant_products(conn: Conn, merchant_id: str, text: str | None, category_id: str | None,
+                            active: bool | None, low_stock: int | None, limit: int,
+                            offset: int) -> list[asyncpg.Record]:
+    """A page of the merchant's products, newest first. `text`: part of the name or id, or a SKU's whole barcode
+    or id; `low_stock`: only products with a SKU on sale whose available stock is at most this."""
+    like = f"%{like_escape(text)}%" if text else None
+    return await conn.fetch(MERCHANT_PRODUCTS, merchant_id, like, text, category_id, active, low_stock, limit,
+                            offset)
 
 
 # --- SKUs ---------------------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
 
+from services.gateway.api.merchant import day_bounds
 from services.gateway.domain import sheets
 from services.gateway.domain.sheets import MAX_SHEET_BYTES, XLSX_MEDIA, SheetKind
 from services.gateway.models import Day, OrderStatus
@@ -99,24 +100,16 @@ def _csv_line(values: list[Any]) -> bytes:
     return out.getvalue().encode()
 
 
-def _bounds(call: Call, query: ExportQuery) -> dict[str, str]:
-    zone = call.deps.business_zone
-    bounds = {}
-    if query.from_ is not None:
-        bounds["created_from"] = datetime.combine(query.from_, time(), zone).isoformat()
-    if query.to is not None:
-        bounds["created_before"] = datetime.combine(query.to + timedelta(days=1), time(), zone).isoformat()
-    return bounds
-
-
 async def merchant_export_orders(call: Call) -> web.StreamResponse:
     query: ExportQuery = call.query
     params: dict[str, Any] = {"status": query.status, "delivery_method": query.delivery_method,
-                              **_bounds(call, query), "limit": 500}
+                              **day_bounds(call.deps.business_zone, query.from_, query.to), "limit": 500}
     first = await call.up.json(call.request, "orders", "GET", "/merchant/order-export", query=params)
     stamp = datetime.now(call.deps.business_zone).strftime("%Y%m%d-%H%M")
+    # X-Total-Count: the orders the file will hold (a streamed file has no length), for the progress shown.
     response = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-                                           "Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'})
+                                           "Content-Disposition": f'attachment; filename="orders-{stamp}.csv"',
+                                           "X-Total-Count": str(first.get("total") or 0)})
     await response.prepare(call.request)  # errors before this point are problems; after it, a cut-off file
     await response.write("\ufeff".encode() + _csv_line(EXPORT_COLUMNS))
     page = first

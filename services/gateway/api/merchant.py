@@ -5,12 +5,16 @@ that merchant's data and validates the bodies (their fields are in each service'
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
+from aiohttp import web
 from pydantic import ConfigDict, Field
 
 from services.gateway.models import Answer, Anything, Day, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
-from services.gateway.routes import Operation, QueryModel, forward
+from services.gateway.routes import Call, Operation, QueryModel, forward
+from services.gateway.upstream import relay
 from shared.http import StrictModel
 
 
@@ -25,8 +29,25 @@ class PageQuery(QueryModel):
     page_size: int | None = Field(default=None, ge=1, le=50)
 
 
+class ProductsQuery(PageQuery):
+    """q: part of a name or id, or a SKU's whole barcode or id; low_stock: a SKU on sale has at most this many."""
+
+    q: str | None = Field(default=None, min_length=1, max_length=100)
+    category_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    active: bool | None = None
+    low_stock: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
 class OrdersQuery(QueryModel):
+    """from/to: the shop's days the orders were placed on; q: part of the order number."""
+
+    model_config = ConfigDict(populate_by_name=True)
     status: OrderStatus | None = None
+    delivery_method: Literal["express", "pickup"] | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=64)
+    page: int | None = Field(default=None, ge=1, le=1000)
     limit: int | None = Field(default=None, ge=1, le=100)
 
 
@@ -83,6 +104,23 @@ class MetricsOut(Answer):
     member_prices: dict[str, Any] | None = None
 
 
+def day_bounds(zone: ZoneInfo, from_: date | None, to: date | None) -> dict[str, str]:
+    """The shop's days from..to (both included) as the instants orders takes: created_from, created_before."""
+    bounds = {}
+    if from_ is not None:
+        bounds["created_from"] = datetime.combine(from_, time(), zone).isoformat()
+    if to is not None:
+        bounds["created_before"] = datetime.combine(to + timedelta(days=1), time(), zone).isoformat()
+    return bounds
+
+
+async def merchant_orders(call: Call) -> web.StreamResponse:
+    query: OrdersQuery = call.query
+    params = {**query.model_dump(exclude_none=True, exclude={"from_", "to"}, mode="json"),
+              **day_bounds(call.deps.business_zone, query.from_, query.to)}
+    return relay(await call.up.call(call.request, "orders", "GET", "/merchant/orders", query=params))
+
+
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -103,7 +141,8 @@ OPERATIONS = [
     _op("PUT", "/api/merchant/stores/{id}", "merchant_put_store", "catalog", "/merchant/stores/{id}",
         "Create or change a store (name, address, lat/lng)", body=True),
     _op("GET", "/api/merchant/products", "merchant_products", "catalog", "/merchant/products",
-        "The merchant's products", query=PageQuery, answer=Items),
+        "The merchant's products, newest first, filtered by text, category, on/off sale and low stock, with their "
+        "total", query=ProductsQuery, answer=Items),
     _op("POST", "/api/merchant/products", "merchant_create_product", "catalog", "/merchant/products",
         "Create a product with its SKUs and stock", body=True, status=201, key=True),
     _op("GET", "/api/merchant/products/{id}", "merchant_product", "catalog", "/merchant/products/{id}",
@@ -122,8 +161,9 @@ OPERATIONS = [
         "Block a search-suggestion term (again: the same term)", body=True, status=201),
     _op("DELETE", "/api/merchant/blocked-terms/{id}", "merchant_unblock_term", "catalog",
         "/merchant/blocked-terms/{id}", "Unblock a search-suggestion term", status=204),
-    _op("GET", "/api/merchant/orders", "merchant_orders", "orders", "/merchant/orders",
-        "The merchant's orders", query=OrdersQuery, answer=Items),
+    Operation("GET", "/api/merchant/orders", merchant_orders, "The merchant's orders, newest first, filtered by "
+              "status, delivery method, the shop's days placed on (from/to) and part of the order number, a page of "
+              "`limit` with the `total`", "merchant", auth="staff", query=OrdersQuery, answer=Items),
     _op("POST", "/api/merchant/orders/{id}/refund/approve", "merchant_approve_refund", "orders",
         "/merchant/orders/{id}/refund/approve", "Approve the order's refund waiting longest for an answer"),
     _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",

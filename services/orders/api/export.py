@@ -36,6 +36,9 @@ async def export_page(request: web.Request) -> web.Response:
         orders = await store.export_page(conn, merchant_id, query.status, query.created_from, query.created_before,
                                          query.delivery_method, after, query.limit)
         lines = await store.lines_of(conn, [o["id"] for o in orders])
+        # The first page says how many there are in all: the back office shows the export's progress.
+        total = None if after else await store.export_count(conn, merchant_id, query.status, query.created_from,
+                                                            query.created_before, query.delivery_method)
     items = [{"id": o["id"], "status": o["status"], "created_at": o["created_at"].isoformat(),
               "paid_at": o["paid_at"].isoformat() if o["paid_at"] else None, "user_id": o["user_id"],
               "entry": o["entry"], "delivery_method": (o["delivery"] or {}).get("method"),
@@ -46,5 +49,5 @@ async def export_page(request: web.Request) -> web.Response:
                          "unit_price_fen": line["unit_price_fen"]} for line in lines[o["id"]]]}
              for o in orders]
     last = orders[-1] if len(orders) == query.limit else None
-    return json_response({"items": items, "next": {"after_created": last["created_at"].isoformat(),
+    return json_response({"items": items, "total": total, "next": {"after_created": last["created_at"].isoformat(),
                                                    "after_id": last["id"]} if last else None})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 import asyncpg
@@ -110,6 +110,16 @@ class QtyBody(StrictModel):
 class ListQuery(StrictModel):
     status: Status | None = None
     limit: int = Field(default=20, ge=1, le=100)
+
+
+class MerchantListQuery(ListQuery):
+    """The back office's filters: delivery method, placed in [created_from, created_before), part of the id."""
+
+    delivery_method: Literal["express", "pickup"] | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=64)
+    page: int = Field(default=1, ge=1, le=1000)
 
 
 class GetQuery(StrictModel):
@@ -399,10 +409,13 @@ async def ship_return(request: web.Request) -> web.Response:
 @routes.get("/merchant/orders")
 async def merchant_orders(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
-    query = parse_query(request, ListQuery)
+    query = parse_query(request, MerchantListQuery)
     async with request.app[DB].pool.acquire() as conn:
-        orders = await store.orders_of_merchant(conn, merchant_id, query.status, query.limit)
-        return json_response({"items": await views(conn, orders)})
+        orders = await store.orders_of_merchant(conn, merchant_id, query.status, query.delivery_method,
+                                                query.created_from, query.created_before, query.q, query.limit,
+                                                (query.page - 1) * query.limit)
+        total = orders[0]["total"] if orders else 0
+        return json_response({"items": await views(conn, orders), "total": total})
 
 
 async def change_merchant_order(request: web.Request, change: Change) -> web.Response:

@@ -123,7 +123,9 @@ async def test_orders_export_as_csv_with_filters_and_only_the_merchants_own(mall
         resp = await gw.get(f"/api/merchant/exports/orders{query}", headers=who or mall.staff())
         assert resp.status == 200 and resp.content_type == "text/csv", await resp.text()
         assert resp.headers["Content-Disposition"].startswith('attachment; filename="orders-')
-        return list(csv.DictReader(io.StringIO((await resp.text()).lstrip("\ufeff"))))
+        rows = list(csv.DictReader(io.StringIO((await resp.text()).lstrip("\ufeff"))))
+        assert resp.headers["X-Total-Count"] == str(len(rows))  # told before the rows, for the progress shown
+        return rows
 
     rows = await export("?status=PAID&delivery_method=pickup")
     assert [(r["order_id"], r["status"], r["delivery_method"], r["payable_yuan"], r["items"]) for r in rows] == \
