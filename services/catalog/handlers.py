@@ -8,7 +8,7 @@ from services.catalog.flows import platform, stock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.gateway import MerchantApproved, MerchantReinstated, MerchantSuspended
-from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded
+from shared.events.orders import OrderCancelled, OrderPlaced, OrderRefunded, OrderReturnReceived
 from shared.events.payments import PaymentConfirmed
 from shared.service import Handlers
 
@@ -29,6 +29,11 @@ async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunde
     await stock.restock_refund(tx, event.data)
 
 
+async def on_return_received(deps: CatalogDeps, tx: Tx, event: Event[OrderReturnReceived]) -> None:
+    d = event.data
+    await stock.restock_units(tx, d.order_id, d.lines)
+
+
 async def on_merchant_approved(deps: CatalogDeps, tx: Tx, event: Event[MerchantApproved]) -> None:
     await platform.add_merchant(tx, event.data.merchant_id, event.data.name, event.data.licence_no)
 
@@ -46,6 +51,7 @@ HANDLERS = (Handlers[CatalogDeps]()
             .on(OrderCancelled, on_order_cancelled)
             .on(PaymentConfirmed, on_payment_confirmed)
             .on(OrderRefunded, on_order_refunded)
+            .on(OrderReturnReceived, on_return_received)
             .on(MerchantApproved, on_merchant_approved)
             .on(MerchantSuspended, on_merchant_suspended)
             .on(MerchantReinstated, on_merchant_reinstated))

@@ -160,6 +160,11 @@ async def order_of_user(conn: Conn, order_id: str, user_id: str) -> asyncpg.Reco
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
 
 
+async def order_of_merchant(conn: Conn, order_id: str, merchant_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND merchant_id = $2", order_id, merchant_id)
+
+
 async def status_of_user_order(conn: Conn, order_id: str, user_id: str) -> str | None:
     return await conn.fetchval("SELECT status FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
 
