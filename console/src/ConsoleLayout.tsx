@@ -3,6 +3,7 @@ import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
 import {
+  ApiOutlined,
   DashboardOutlined,
   GiftOutlined,
   LogoutOutlined,
@@ -11,6 +12,7 @@ import {
   ShoppingOutlined,
   UnorderedListOutlined,
 } from "@ant-design/icons";
+import { AlertsBell } from "./AlertsBell";
 import { session, signOut } from "./api";
 import { useI18n, type Lang } from "./i18n";
 
@@ -27,6 +29,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/campaigns", icon: <GiftOutlined />, label: t("nav.campaigns") },
     { key: "/store-codes", icon: <QrcodeOutlined />, label: t("nav.storeCodes") },
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
+    { key: "/webhook", icon: <ApiOutlined />, label: t("nav.webhook") },
   ];
   return (
     <Layout style={{ minHeight: "100vh" }}>
@@ -46,6 +49,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
             {session.merchantId()}
           </Typography.Text>
           <Space>
+            <AlertsBell />
             <Segmented
               size="small"
               value={lang}
