@@ -27,7 +27,7 @@ describe("AlertsBell", () => {
   it("lists the latest alerts and counts each new one from the stream until opened", async () => {
     sessionStorage.setItem("mpmall.merchant.token", "tok");
     const paid = alert("a2", "order_paid", { payable_fen: 8800, method: "alipay" }, "o-new", 5);
-    const fetch = vi.fn(async (url: string) => {
+    const fetch = vi.fn(async (url: string, _init?: RequestInit) => {
       if (url.startsWith("/api/merchant/alerts/stream")) {
         return stream([": stream open\n\n", `id: 2\nevent: order_paid\ndata: ${JSON.stringify(paid)}\n\n`]);
       }
@@ -44,8 +44,8 @@ describe("AlertsBell", () => {
       </I18nProvider>,
     );
     await waitFor(() => expect(screen.getByTestId("alerts-count")).toHaveTextContent("1"));
-    const [, streamCall] = fetch.mock.calls.find(([url]) => url === "/api/merchant/alerts/stream") as [string, RequestInit];
-    expect((streamCall.headers as Record<string, string>).Authorization).toBe("Bearer tok");
+    const [, streamCall] = fetch.mock.calls.find(([url]) => url === "/api/merchant/alerts/stream") ?? [];
+    expect((streamCall?.headers as Record<string, string>).Authorization).toBe("Bearer tok");
 
     fireEvent.click(screen.getByTestId("alerts-bell"));
     const items = await screen.findAllByTestId("alert-item");
