@@ -1,7 +1,7 @@
 /* The header's bell: the merchant's latest alerts, and each new one as it happens (a paid order, a refund
  * request, a pickup order not made ready in time) from the alert stream; the badge counts the unseen. */
 import { useEffect, useRef, useState } from "react";
-import { Badge, Button, Drawer, Empty, List, Tag, Typography } from "antd";
+import { Badge, Button, Drawer, Empty, Tag, Typography } from "antd";
 import { BellOutlined } from "@ant-design/icons";
 import { call } from "./api";
 import { streamAlerts, type Alert } from "./alerts";
@@ -81,24 +81,17 @@ export function AlertsBell() {
         {alerts.length === 0 ? (
           <Empty description={t("alerts.none")} />
         ) : (
-          <List
-            data-testid="alerts-list"
-            dataSource={alerts}
-            renderItem={(alert) => (
-              <List.Item key={alert.id} data-testid="alert-item" data-type={alert.type}>
-                <List.Item.Meta
-                  title={<Tag color={COLORS[alert.type] ?? "blue"}>{label(t, alert.type)}</Tag>}
-                  description={
-                    <>
-                      <Typography.Text>{detail(alert)}</Typography.Text>
-                      <br />
-                      <Typography.Text type="secondary">{new Date(alert.created_at).toLocaleString()}</Typography.Text>
-                    </>
-                  }
-                />
-              </List.Item>
-            )}
-          />
+          <div data-testid="alerts-list">
+            {alerts.map((alert) => (
+              <div key={alert.id} className="console-alert" data-testid="alert-item" data-type={alert.type}>
+                <Tag color={COLORS[alert.type] ?? "blue"}>{label(t, alert.type)}</Tag>
+                <div>
+                  <Typography.Text>{detail(alert)}</Typography.Text>
+                </div>
+                <Typography.Text type="secondary">{new Date(alert.created_at).toLocaleString()}</Typography.Text>
+              </div>
+            ))}
+          </div>
         )}
       </Drawer>
     </>

@@ -217,6 +217,7 @@ async def the_bell_rings_for_the_paid_order(page: Any, shot: Screenshots, order:
     await page.get_by_test_id("alerts-bell").click()
     item = page.locator("[data-testid=alert-item][data-type=order_paid]", has_text=order["id"])
     await item.wait_for()
+    await page.wait_for_function("() => !document.querySelector('.ant-drawer [class*=motion-right-enter]')")
     await shot("alerts")
     await close_drawer(page)
 

@@ -135,7 +135,7 @@ export default function Webhook() {
           </Descriptions>
         )}
         {hook && (
-          <Space wrap>
+          <Space wrap style={{ marginTop: 8 }}>
             <Button onClick={() => void test()} loading={busy} data-testid="webhook-test">
               {t("webhook.test")}
             </Button>
