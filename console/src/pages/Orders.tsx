@@ -225,7 +225,7 @@ function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClo
   );
 }
 
-function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
+export function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
   const { t } = useI18n();
   const { modal } = App.useApp();
   const [error, setError] = useState("");
