@@ -182,9 +182,9 @@ async def move_refund(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, act
     that go with it: the waybill, the reasons)."""
     status = domain.refund_move(refund["status"], action, with_return=refund["with_return"])
     await store.set_refund_status(tx.conn, refund["refund_id"], status, now)
-    if refund["status"] == "returning" and status == "approved":
-        # The parcel is back (or the merchant's silence says so): its units go back on sale now, not when
-        # (or whether) the money moves.
+    if refund["status"] in ("awaiting_return", "returning") and status == "approved":
+        # The goods are back (a parcel, handed back at the counter, or the merchant's silence says so): its
+        # units go back on sale now, not when (or whether) the money moves.
         changes["return_received_at"] = now
         await tx.emit(OrderReturnReceived(**_who(order), refund_id=refund["refund_id"],
                                           lines=await _lines_of_refund(tx, refund["refund_id"])))

@@ -253,3 +253,15 @@ async def test_a_closing_refund_with_no_money_left_is_still_announced(mall):
     approved = (await mall.emitted("order.refund_approved", oid))[-1]
     assert (approved["refund_id"], approved["amount_fen"], approved["closes_order"]) == (last["id"], 0, True)
     assert (await mall.status_becomes(oid, "REFUNDED"))["status"] == "REFUNDED"
+
+
+async def test_goods_handed_back_at_the_counter_are_back_on_sale_at_once(mall):
+    order = await shipped_order(mall)
+    oid, s1 = order["id"], order["lines"][0]["id"]
+    _, refund = await ask(mall, oid, [(s1, 1)], with_return=True)
+    await mall.call("POST", f"/merchant/refunds/{refund['id']}/approve", user=None, merchant="m1", key="a")
+    status, refund = await mall.call("POST", f"/merchant/refunds/{refund['id']}/receive-return", user=None,
+                                     merchant="m1", key="r")  # no waybill: the buyer brought them back
+    assert (status, refund["status"], refund["return_shipment"]) == (200, "approved", None)
+    [received] = await mall.emitted("order.return_received", oid)
+    assert [(ln["sku_id"], ln["qty"]) for ln in received["lines"]] == [("s1", 1)]
