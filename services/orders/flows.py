@@ -185,7 +185,7 @@ async def move_refund(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, act
     if refund["status"] in ("awaiting_return", "returning") and status == "approved":
         # The goods are back (a parcel, handed back at the counter, or the merchant's silence says so): its
         # units go back on sale now, not when (or whether) the money moves.
-        changes["return_received_at"] = now
+        changes.update(return_received_at=now, restocked_on_receipt=True)
         await tx.emit(OrderReturnReceived(**_who(order), refund_id=refund["refund_id"],
                                           lines=await _lines_of_refund(tx, refund["refund_id"])))
     if changes:
@@ -234,7 +234,10 @@ async def refunded(tx: Tx, refund: asyncpg.Record, now: datetime) -> None:
     await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
     await tx.emit(OrderRefunded(
         **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],
-        points_fen=refund["points_fen"], restock=not refund["shipped"],
+        points_fen=refund["points_fen"],
+        # (a return received before order.return_received existed is restocked here, as it was then)
+        restock=not refund["shipped"] or (refund["return_received_at"] is not None
+                                          and not refund["restocked_on_receipt"]),
         all_refunded=await store.all_units_refunded(tx.conn, order["id"]),
         lines=await _lines_of_refund(tx, refund["refund_id"])))
     await _settle_order(tx, order["id"], now)

@@ -265,3 +265,18 @@ async def test_goods_handed_back_at_the_counter_are_back_on_sale_at_once(mall):
     assert (status, refund["status"], refund["return_shipment"]) == (200, "approved", None)
     [received] = await mall.emitted("order.return_received", oid)
     assert [(ln["sku_id"], ln["qty"]) for ln in received["lines"]] == [("s1", 1)]
+
+
+async def test_a_return_received_before_the_change_is_still_restocked_with_its_money(mall):
+    """A refund whose goods were received by the code before order.return_received (its row says received,
+    not restocked on receipt) keeps the old promise: order.refunded restocks it."""
+    order = await shipped_order(mall)
+    oid, s1 = order["id"], order["lines"][0]["id"]
+    _, refund = await ask(mall, oid, [(s1, 1)], with_return=True)
+    await mall.call("POST", f"/merchant/refunds/{refund['id']}/approve", user=None, merchant="m1", key="a")
+    await mall.db.execute("UPDATE refunds SET status = 'approved', return_received_at = now() WHERE refund_id = $1",
+                          refund["id"])  # as the old receive-return left it, its order.refund_approved sent
+    await mall.publish(money_back(refund, refund["amount_fen"]))
+    [done] = await eventually(lambda: mall.emitted("order.refunded", oid))
+    assert done["restock"] is True
+    assert await mall.emitted("order.return_received", oid) == []
