@@ -3,7 +3,10 @@ against the mall's own network (SSRF).
 
 Signature: `X-Mall-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the Unix time in
 `X-Mall-Timestamp`; the receiver recomputes it over the raw body and refuses old timestamps (replays).
-`verify` is what a receiver in Python would write (docs/SECURITY.md shows it for merchants).
+While a rotated secret is still within its overlap window the header carries one `v1=` per live secret,
+newest first, comma-separated (`v1=<new>,v1=<old>`, as Stripe does): a receiver holding either secret
+accepts the request, so a merchant can rotate without losing deliveries. `verify` is what a receiver in
+Python would write (docs/SECURITY.md shows it for merchants).
 
 Outside development only `https` URLs whose host is public are called: an IP literal is checked here, a
 name is checked on every connection by the client's resolver (so a name that later resolves to a private
@@ -17,6 +20,7 @@ import hmac
 import ipaddress
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,15 +42,23 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"v1={digest}"
 
 
+def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str:
+    """`v1=<sig>` for each live secret, newest first (one while no rotation overlaps)."""
+    return ",".join(signature(secret, timestamp, body) for secret in secrets)
+
+
 def verify(secret: str, timestamp_header: str, signature_header: str, body: bytes, *, now: float | None = None,
            window: int = REPLAY_WINDOW_SECONDS) -> bool:
-    """A receiver's check: the timestamp is recent and the signature matches, compared in constant time."""
+    """A receiver's check: the timestamp is recent and one of the header's `v1=` signatures matches (each
+    compared in constant time)."""
     if not timestamp_header.isdigit():
         return False
     timestamp = int(timestamp_header)
     if abs((time.time() if now is None else now) - timestamp) > window:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), signature_header)
+    expected = signature(secret, timestamp, body)
+    found = [hmac.compare_digest(expected, part.strip()) for part in signature_header.split(",")]
+    return any(found)
 
 
 def public_address(address: str) -> bool:
@@ -120,14 +132,16 @@ class WebhookClient:
         self.session = aiohttp.ClientSession(connector=connector, trust_env=False,
                                              timeout=aiohttp.ClientTimeout(total=timeout_s))
 
-    async def send(self, url: str, secret: str, event: str, delivery_id: str, body: bytes, now: int) -> Outcome:
+    async def send(self, url: str, secrets: Sequence[str], event: str, delivery_id: str, body: bytes,
+                   now: int) -> Outcome:
+        """One signed POST (`secrets`: the live ones, newest first)."""
         refused = url_problem(url, allow_private=self.allow_private)
         if refused:
             return Outcome(None, f"URL {refused}")
         headers: dict[str, Any] = {
             "Content-Type": "application/json", "User-Agent": "mpmall-webhooks/1",
             EVENT_HEADER: event, DELIVERY_HEADER: delivery_id, TIMESTAMP_HEADER: str(now),
-            SIGNATURE_HEADER: signature(secret, now, body)}
+            SIGNATURE_HEADER: signature_header(secrets, now, body)}
         try:
             # Only the status matters: the receiver's body is never read (it could be endless).
             async with self.session.post(url, data=body, headers=headers, allow_redirects=False) as resp:

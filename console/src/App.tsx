@@ -15,6 +15,7 @@ const StoreCodes = lazy(() => import("./pages/StoreCodes"));
 const Stores = lazy(() => import("./pages/Stores"));
 const Bulk = lazy(() => import("./pages/Bulk"));
 const Settings = lazy(() => import("./pages/Settings"));
+const Webhook = lazy(() => import("./pages/Webhook"));
 
 function RequireStaff({ children }: { children: ReactNode }) {
   const [signedIn, setSignedIn] = useState(Boolean(session.token()));
@@ -53,6 +54,7 @@ export function ConsoleRoutes() {
       <Route path="/stores" element={page(<Stores />)} />
       <Route path="/bulk" element={page(<Bulk />)} />
       <Route path="/settings" element={page(<Settings />)} />
+      <Route path="/webhook" element={page(<Webhook />)} />
       <Route path="*" element={<Navigate to="/dashboard" replace />} />
     </Routes>
   );

@@ -3,6 +3,7 @@ import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
 import {
+  ApiOutlined,
   DashboardOutlined,
   GiftOutlined,
   LogoutOutlined,
@@ -13,6 +14,7 @@ import {
   SwapOutlined,
   UnorderedListOutlined,
 } from "@ant-design/icons";
+import { AlertsBell } from "./AlertsBell";
 import { session, signOut } from "./api";
 import { useI18n, type Lang } from "./i18n";
 
@@ -31,6 +33,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
     { key: "/bulk", icon: <SwapOutlined />, label: t("nav.bulk") },
     { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings") },
+    { key: "/webhook", icon: <ApiOutlined />, label: t("nav.webhook") },
   ];
   return (
     <Layout style={{ minHeight: "100vh" }}>
@@ -50,6 +53,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
             {session.merchantId()}
           </Typography.Text>
           <Space>
+            <AlertsBell />
             <Segmented
               size="small"
               value={lang}

@@ -17,7 +17,7 @@ from shared.db import Tx
 from shared.events import Event, EventData, UnknownEvent, model_for, registered_types
 from shared.events.catalog import ReviewWritten
 from shared.events.gateway import UserActive
-from shared.events.marketing import CouponClaimed, CouponRedeemed, GroupBuyFailed, GroupBuySucceeded
+from shared.events.marketing import CouponClaimed, CouponRedeemed, CouponReleased, GroupBuyFailed, GroupBuySucceeded
 from shared.events.orders import (
     OrderCancelled,
     OrderConfirmed,
@@ -105,6 +105,11 @@ async def on_coupon_redeemed(deps: AnalyticsDeps, tx: Tx, event: Event[CouponRed
                                       order_id=d.order_id, discount_fen=d.discount_fen, day=business_day(deps, event))
 
 
+async def on_coupon_released(deps: AnalyticsDeps, tx: Tx, event: Event[CouponReleased]) -> None:
+    await log_event(tx, event)
+    await store.add_coupon_return(tx.conn, coupon_id=event.data.coupon_id, order_id=event.data.order_id)
+
+
 async def on_user_active(deps: AnalyticsDeps, tx: Tx, event: Event[UserActive]) -> None:
     # The gateway states the visit's day itself (its "first visit of the day"), so that is the day used.
     await log_event(tx, event)
@@ -175,7 +180,8 @@ def _table() -> Handlers[AnalyticsDeps]:
              .on(OrderPlaced, on_order_placed).on(OrderConfirmed, on_order_confirmed)
              .on(OrderCancelled, on_order_cancelled).on(PaymentConfirmed, on_payment_confirmed)
              .on(PaymentRefunded, on_payment_refunded).on(CouponClaimed, on_coupon_claimed)
-             .on(CouponRedeemed, on_coupon_redeemed).on(UserActive, on_user_active)
+             .on(CouponRedeemed, on_coupon_redeemed).on(CouponReleased, on_coupon_released)
+             .on(UserActive, on_user_active)
              .on(OrderPaid, on_order_paid).on(OrderShipped, on_order_shipped)
              .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up)
              .on(GroupBuySucceeded, on_group_buy_succeeded).on(GroupBuyFailed, on_group_buy_failed)

@@ -117,10 +117,29 @@ async def add_coupon_claim(conn: asyncpg.Connection, *, coupon_id: str, merchant
 
 async def add_coupon_redemption(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None,
                                 order_id: str, discount_fen: int, day: date) -> None:
+    """A redemption, unless its order already gave the coupon back (coupon.released overtook it): then the
+    return learns what it takes off the marketing cost."""
+    returned = await conn.execute(
+        "UPDATE coupon_returns SET discount_fen = $3 WHERE coupon_id = $1 AND order_id = $2",
+        coupon_id, order_id, discount_fen)
+    if returned != "UPDATE 0":
+        return
     await conn.execute(
         """INSERT INTO coupon_redemptions (coupon_id, merchant_id, order_id, discount_fen, day)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (coupon_id) DO NOTHING""",
         coupon_id, merchant_id, order_id, discount_fen, day)
+
+
+async def add_coupon_return(conn: asyncpg.Connection, *, coupon_id: str, order_id: str) -> None:
+    """The coupon went back to the buyer: its redemption by this order leaves the counts (the coupon may be
+    redeemed again by another order), and its discount leaves the marketing cost."""
+    discount_fen = await conn.fetchval(
+        "DELETE FROM coupon_redemptions WHERE coupon_id = $1 AND order_id = $2 RETURNING discount_fen",
+        coupon_id, order_id)
+    await conn.execute(
+        "INSERT INTO coupon_returns (coupon_id, order_id, discount_fen) VALUES ($1, $2, $3) "
+        "ON CONFLICT (coupon_id, order_id) DO UPDATE SET discount_fen = "
+        "COALESCE(coupon_returns.discount_fen, EXCLUDED.discount_fen)", coupon_id, order_id, discount_fen)
 
 
 async def add_visit(conn: asyncpg.Connection, *, user_id: str, day: date, entry: str,
@@ -153,9 +172,14 @@ FROM refunds r LEFT JOIN payments p ON p.payment_id = r.payment_id
 WHERE r.merchant_id = $1 AND NOT r.unwanted AND r.day BETWEEN $2 AND $3
 GROUP BY r.day, COALESCE(p.method, 'unknown')"""
 
+# A coupon given back by a wholly refunded order costs nothing: its discount comes off.
 MARKETING_COST = FIRST_PAYMENTS + """
-SELECT COALESCE(sum(o.discount_fen), 0)::bigint AS discount_fen, COALESCE(sum(o.points_fen), 0)::bigint AS points_fen
-FROM first f JOIN orders o ON o.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3"""
+SELECT COALESCE(sum(o.discount_fen - COALESCE(x.discount_fen, 0)), 0)::bigint AS discount_fen,
+       COALESCE(sum(o.points_fen), 0)::bigint AS points_fen
+FROM first f JOIN orders o ON o.order_id = f.order_id
+LEFT JOIN (SELECT order_id, sum(discount_fen) AS discount_fen FROM coupon_returns GROUP BY order_id) x
+       ON x.order_id = o.order_id
+WHERE f.day BETWEEN $2 AND $3"""
 
 PAID_ORDERS_BY_ENTRY = FIRST_PAYMENTS + """
 SELECT COALESCE(o.entry, 'other') AS entry, count(*) AS orders

@@ -8,7 +8,7 @@ from services.catalog.flows import platform, reviews, stock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.gateway import MerchantApproved, MerchantReinstated, MerchantSuspended
-from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded
+from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded, OrderReturnReceived
 from shared.events.payments import PaymentConfirmed
 from shared.service import Handlers
 
@@ -34,6 +34,11 @@ async def on_order_completed(deps: CatalogDeps, tx: Tx, event: Event[OrderComple
     await reviews.note_completed(tx, event.data, event.occurred_at)
 
 
+async def on_return_received(deps: CatalogDeps, tx: Tx, event: Event[OrderReturnReceived]) -> None:
+    d = event.data
+    await stock.restock_units(tx, d.order_id, d.lines)
+
+
 async def on_merchant_approved(deps: CatalogDeps, tx: Tx, event: Event[MerchantApproved]) -> None:
     await platform.add_merchant(tx, event.data.merchant_id, event.data.name, event.data.licence_no)
 
@@ -52,6 +57,7 @@ HANDLERS = (Handlers[CatalogDeps]()
             .on(PaymentConfirmed, on_payment_confirmed)
             .on(OrderRefunded, on_order_refunded)
             .on(OrderCompleted, on_order_completed)
+            .on(OrderReturnReceived, on_return_received)
             .on(MerchantApproved, on_merchant_approved)
             .on(MerchantSuspended, on_merchant_suspended)
             .on(MerchantReinstated, on_merchant_reinstated))

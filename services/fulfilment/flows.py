@@ -264,6 +264,8 @@ async def verify_pickup(tx: Tx, merchant_id: str, store_id: str, code: str) -> d
         raise Refusal("pickup_not_found", "No such pickup code at this store", 404)
     if delivery["state"] == "picked_up":
         raise Refusal("pickup_already_verified", "This code was already used", 409)
+    if delivery["state"] == "cancelled":  # only a refund of every unit closes a paid order's code
+        raise Refusal("pickup_refunded", "This order was refunded in full: nothing to hand over", 409)
     await store.set_state(tx.conn, delivery["order_id"], "picked_up")
     await tx.emit(PickupVerified(order_id=delivery["order_id"], user_id=delivery["user_id"],
                                  merchant_id=merchant_id, store_id=store_id))

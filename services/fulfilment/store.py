@@ -246,11 +246,12 @@ async def set_state(conn: Queryable, order_id: str, state: str) -> None:
 
 
 async def code_at_merchant_for_update(conn: Queryable, merchant_id: str, code: str) -> dict[str, Any] | None:
-    """The order this merchant's code names: the live one first, else the latest that used it."""
+    """The order this merchant's code names: the live one first, else the latest that used it (picked up,
+    or closed by a refund of the whole order)."""
     return _delivery(await conn.fetchrow(
         f"""SELECT {DELIVERY_COLUMNS} FROM deliveries
-            WHERE merchant_id = $1 AND pickup_code = $2 AND state IN ('paid', 'ready', 'picked_up')
-            ORDER BY (state <> 'picked_up') DESC, picked_up_at DESC NULLS LAST LIMIT 1 FOR UPDATE""",
+            WHERE merchant_id = $1 AND pickup_code = $2 AND state IN ('paid', 'ready', 'picked_up', 'cancelled')
+            ORDER BY state IN ('paid', 'ready') DESC, created_at DESC LIMIT 1 FOR UPDATE""",
         merchant_id, code))
 
 

@@ -5,6 +5,7 @@ streams and configures their own alerts and webhook."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -122,7 +123,7 @@ async def stream_alerts(request: web.Request) -> web.StreamResponse:
 @routes.get("/merchant/webhook")
 async def show_webhook(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
-    return json_response(await flows.webhook_of(deps.db.pool, current_merchant(request)))
+    return json_response(await flows.webhook_of(deps.db.pool, current_merchant(request), deps.clock.now()))
 
 
 @routes.put("/merchant/webhook")
@@ -134,6 +135,15 @@ async def set_webhook(request: web.Request) -> web.Response:
         hook = await flows.set_webhook(tx, merchant_id, body.url.strip(), deps.settings.webhooks_may_be_private,
                                        deps.clock.now())
     return json_response(hook)
+
+
+@routes.post("/merchant/webhook/rotate-secret")
+async def rotate_webhook_secret(request: web.Request) -> web.Response:
+    """A new signing secret; deliveries carry both signatures during the overlap window."""
+    deps, merchant_id = deps_of(request.app), current_merchant(request)
+    overlap = timedelta(seconds=deps.settings.webhook_secret_overlap_seconds)
+    async with deps.db.transaction() as tx:
+        return json_response(await flows.rotate_secret(tx, merchant_id, deps.clock.now(), overlap))
 
 
 @routes.delete("/merchant/webhook")

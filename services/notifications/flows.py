@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -150,8 +150,18 @@ async def alert_overdue_pickups(tx: Tx, now: datetime, limit: int) -> int:
 
 # --- webhooks -------------------------------------------------------------------------------------------------
 
-def webhook_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {"url": row["url"], "secret": row["secret"], "updated_at": row["updated_at"].isoformat()}
+def webhook_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The URL and the secret; after a rotation, until when the previous secret still signs too."""
+    until = row["previous_until"] if row["previous_secret"] and row["previous_until"] > now else None
+    return {"url": row["url"], "secret": row["secret"], "updated_at": row["updated_at"].isoformat(),
+            "previous_secret_until": until.isoformat() if until else None}
+
+
+def signing_secrets(hook: dict[str, Any], now: datetime) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
+    if hook["previous_secret"] and hook["previous_until"] > now:
+        return [hook["secret"], hook["previous_secret"]]
+    return [hook["secret"]]
 
 
 async def set_webhook(tx: Tx, merchant_id: str, url: str, allow_private: bool, now: datetime) -> dict[str, Any]:
@@ -159,14 +169,23 @@ async def set_webhook(tx: Tx, merchant_id: str, url: str, allow_private: bool, n
     if refused:
         raise Refusal("webhook_url_refused", f"The webhook URL {refused}", 422, field="url")
     row = await store.upsert_webhook(tx.conn, merchant_id, url, secrets.token_hex(WEBHOOK_SECRET_BYTES), now)
-    return webhook_view(row)
+    return webhook_view(row, now)
 
 
-async def webhook_of(conn: Queryable, merchant_id: str) -> dict[str, Any]:
+async def webhook_of(conn: Queryable, merchant_id: str, now: datetime) -> dict[str, Any]:
     row = await store.webhook(conn, merchant_id)
     if row is None:
         raise Refusal("webhook_not_set", "This merchant has no webhook", 404)
-    return webhook_view(row)
+    return webhook_view(row, now)
+
+
+async def rotate_secret(tx: Tx, merchant_id: str, now: datetime, overlap: timedelta) -> dict[str, Any]:
+    """A new signing secret; the old one signs too for `overlap`, while the merchant updates their receiver."""
+    row = await store.rotate_webhook_secret(tx.conn, merchant_id, secrets.token_hex(WEBHOOK_SECRET_BYTES), now,
+                                            now + overlap)
+    if row is None:
+        raise Refusal("webhook_not_set", "This merchant has no webhook", 404)
+    return webhook_view(row, now)
 
 
 def webhook_body(alert: dict[str, Any]) -> bytes:
@@ -185,7 +204,7 @@ async def deliver_due_webhook(tx: Tx, client: WebhookClient, now: datetime, retr
     if hook is None or alert is None:
         await store.finish_delivery(tx.conn, delivery["delivery_id"], "failed", None, "webhook removed", now)
         return True
-    outcome = await client.send(hook["url"], hook["secret"], alert["kind"], delivery["delivery_id"],
+    outcome = await client.send(hook["url"], signing_secrets(hook, now), alert["kind"], delivery["delivery_id"],
                                 webhook_body(alert_view(alert)), int(now.timestamp()))
     attempts = delivery["attempts"] + 1
     if outcome.delivered:
@@ -206,7 +225,8 @@ async def send_test(conn: Queryable, client: WebhookClient, merchant_id: str, no
     test_id = f"test-{uuid.uuid4()}"
     body = webhook_body(domain.alert_document(test_id, domain.TEST_ALERT, merchant_id, None,
                                               {"message": "A test from the mall"}, now))
-    return await client.send(hook["url"], hook["secret"], domain.TEST_ALERT, test_id, body, int(now.timestamp()))
+    return await client.send(hook["url"], signing_secrets(hook, now), domain.TEST_ALERT, test_id, body,
+                             int(now.timestamp()))
 
 
 async def deliveries(conn: Queryable, merchant_id: str, limit: int) -> list[dict[str, Any]]:

@@ -34,6 +34,9 @@ class NotificationsSettings(AlipayAppSettings):
     webhook_retry_seconds: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
+    # After a secret rotation the previous secret signs too for this long (both `v1=` in the header), so the
+    # merchant's receiver can switch without refusing deliveries.
+    webhook_secret_overlap_seconds: float = Field(default=24 * 3600.0, ge=0)
     # A paid pickup order not marked ready this long after payment alerts the merchant (once).
     pickup_ready_minutes: float = Field(default=30.0, gt=0)
     pickup_check_seconds: float = Field(default=30.0, gt=0)

@@ -121,8 +121,9 @@ async def alert(conn: Queryable, alert_id: str) -> dict[str, Any] | None:
 # --- webhooks -----------------------------------------------------------------------------------------------
 
 async def webhook(conn: Queryable, merchant_id: str) -> dict[str, Any] | None:
-    return _dict(await conn.fetchrow("SELECT url, secret, updated_at FROM webhooks WHERE merchant_id = $1",
-                                     merchant_id))
+    return _dict(await conn.fetchrow(
+        "SELECT url, secret, previous_secret, previous_until, updated_at FROM webhooks WHERE merchant_id = $1",
+        merchant_id))
 
 
 async def upsert_webhook(conn: Queryable, merchant_id: str, url: str, new_secret: str,
@@ -131,8 +132,18 @@ async def upsert_webhook(conn: Queryable, merchant_id: str, url: str, new_secret
     row = await conn.fetchrow(
         "INSERT INTO webhooks (merchant_id, url, secret, updated_at) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (merchant_id) DO UPDATE SET url = EXCLUDED.url, updated_at = EXCLUDED.updated_at "
-        "RETURNING url, secret, updated_at", merchant_id, url, new_secret, now)
+        "RETURNING url, secret, previous_secret, previous_until, updated_at", merchant_id, url, new_secret, now)
     return dict(returned(row))
+
+
+async def rotate_webhook_secret(conn: Queryable, merchant_id: str, new_secret: str, now: datetime,
+                                previous_until: datetime) -> dict[str, Any] | None:
+    """A new secret; the current one keeps signing until `previous_until` (a rotation within the overlap
+    drops the oldest: at most two secrets sign)."""
+    return _dict(await conn.fetchrow(
+        "UPDATE webhooks SET previous_secret = secret, previous_until = $4, secret = $2, updated_at = $3 "
+        "WHERE merchant_id = $1 RETURNING url, secret, previous_secret, previous_until, updated_at",
+        merchant_id, new_secret, now, previous_until))
 
 
 async def delete_webhook(conn: Queryable, merchant_id: str) -> None:

@@ -28,6 +28,7 @@ from shared.events.orders import (
     OrderRefundApproved,
     OrderRefunded,
     OrderRefundRequested,
+    OrderReturnReceived,
     OrderShipped,
 )
 from shared.money import payable
@@ -183,6 +184,12 @@ async def move_refund(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record, act
     that go with it: the waybill, the reasons)."""
     status = domain.refund_move(refund["status"], action, with_return=refund["with_return"])
     await store.set_refund_status(tx.conn, refund["refund_id"], status, now)
+    if refund["status"] in ("awaiting_return", "returning") and status == "approved":
+        # The goods are back (a parcel, handed back at the counter, or the merchant's silence says so): its
+        # units go back on sale now, not when (or whether) the money moves.
+        changes.update(return_received_at=now, restocked_on_receipt=True)
+        await tx.emit(OrderReturnReceived(**_who(order), refund_id=refund["refund_id"],
+                                          lines=await _lines_of_refund(tx, refund["refund_id"])))
     if changes:
         await store.update_refund(tx.conn, refund["refund_id"], **changes)
     await _entered(tx, order, refund["refund_id"], status, now, waits)
@@ -206,33 +213,42 @@ async def _entered(tx: Tx, order: asyncpg.Record, refund_id: str, status: str, n
 
 async def _give_back(tx: Tx, order: asyncpg.Record, refund_id: str, now: datetime) -> None:
     """Payments gives the money back through the payment's leg; a refund of points only (the money of those
-    units was all coupon and points) has no money to move and is done at once."""
+    units was all coupon and points, or was refunded before) has no money to move and is done at once. One
+    that closes the order is still announced, money or not: payments releases a held deposit, fulfilment
+    closes the pickup code."""
     refund = await store.lock_refund(tx.conn, refund_id)
     assert refund is not None
-    if refund["amount_fen"] > 0:
+    if refund["amount_fen"] > 0 or refund["closes_order"]:
         await tx.emit(OrderRefundApproved(**_who(order), refund_id=refund_id, amount_fen=refund["amount_fen"],
                                           reason=refund["reason"], points_fen=refund["points_fen"],
                                           closes_order=refund["closes_order"]))
-    else:
+    if refund["amount_fen"] == 0:
         await refunded(tx, refund, now)
 
 
 async def refunded(tx: Tx, refund: asyncpg.Record, now: datetime) -> None:
     """The money is back with the buyer: marketing gives the points back (and the coupon, once the whole
-    order is refunded), catalog restocks units that never left the shop or came back."""
+    order is refunded), catalog restocks units that never left the shop (returned ones were restocked when
+    the parcel was received)."""
     order = await store.lock_order(tx.conn, refund["order_id"])
     assert order is not None
     domain.refund_move(refund["status"], "refunded", with_return=refund["with_return"])
     await store.set_refund_status(tx.conn, refund["refund_id"], "refunded", now)
-    lines = (await store.refund_lines_of(tx.conn, [refund["refund_id"]]))[refund["refund_id"]]
     await tx.emit(OrderRefunded(
         **_who(order), refund_id=refund["refund_id"], amount_fen=refund["amount_fen"],
-        points_fen=refund["points_fen"], restock=not refund["shipped"] or refund["return_received_at"] is not None,
+        points_fen=refund["points_fen"],
+        # (a return received before order.return_received existed is restocked here, as it was then)
+        restock=not refund["shipped"] or (refund["return_received_at"] is not None
+                                          and not refund["restocked_on_receipt"]),
         all_refunded=await store.all_units_refunded(tx.conn, order["id"]),
-        lines=[Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"],
-                    unit_price_fen=ln["unit_price_fen"], category_id=ln["category_id"], name=ln["name"])
-               for ln in lines]))
+        lines=await _lines_of_refund(tx, refund["refund_id"])))
     await _settle_order(tx, order["id"], now)
+
+
+async def _lines_of_refund(tx: Tx, refund_id: str) -> list[Line]:
+    lines = (await store.refund_lines_of(tx.conn, [refund_id]))[refund_id]
+    return [Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"], unit_price_fen=ln["unit_price_fen"],
+                 category_id=ln["category_id"], name=ln["name"]) for ln in lines]
 
 
 async def _settle_order(tx: Tx, order_id: str, now: datetime) -> None:
@@ -331,10 +347,9 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
     if kind == "refund":  # a refund waited too long for the merchant or the buyer
         refund = await store.lock_refund(tx.conn, ref)
         if refund is not None and domain.refund_waits_for(refund["status"]):
-            # A merchant silent about a returned parcel has received it: its units go back on sale too.
-            received = {"return_received_at": now} if refund["status"] == "returning" else {}
+            # A merchant silent about a returned parcel has received it (move_refund restocks its units).
             await move_refund(tx, order, refund, "timeout", now, waits,
-                              timeout_reason=domain.TIMEOUT_REASONS[refund["status"]], **received)
+                              timeout_reason=domain.TIMEOUT_REASONS[refund["status"]])
             return 1
     return 0
 

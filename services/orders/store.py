@@ -170,6 +170,11 @@ async def order_of_user(conn: Conn, order_id: str, user_id: str) -> asyncpg.Reco
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
 
 
+async def order_of_merchant(conn: Conn, order_id: str, merchant_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND merchant_id = $2", order_id, merchant_id)
+
+
 async def status_of_user_order(conn: Conn, order_id: str, user_id: str) -> str | None:
     return await conn.fetchval("SELECT status FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
 
@@ -238,7 +243,8 @@ async def claim_due_deadlines(conn: Conn, now: datetime, limit: int) -> list[asy
 
 REFUND_COLUMNS = """refund_id, order_id, kind, payment_id, amount_fen, reason, status, previous_status, created_at,
     decided_at, refunded_at, failure_reason, points_fen, freight_fen, closes_order, shipped, with_return,
-    requested_by, return_carrier, return_tracking_no, return_received_at, reject_reason, due_at, timeout_reason"""
+    requested_by, return_carrier, return_tracking_no, return_received_at, reject_reason, due_at, timeout_reason,
+    restocked_on_receipt"""
 
 
 async def insert_unwanted_payment_refund(conn: Conn, *, refund_id: str, order_id: str, payment_id: str,
@@ -343,7 +349,7 @@ async def refund_order_id(conn: Conn, refund_id: str, *, user_id: str | None = N
 
 _REFUND_UPDATABLE = frozenset({"status", "decided_at", "refunded_at", "failure_reason", "return_carrier",
                                "return_tracking_no", "return_received_at", "reject_reason", "due_at",
-                               "timeout_reason"})
+                               "timeout_reason", "restocked_on_receipt"})
 
 
 async def update_refund(conn: Conn, refund_id: str, **changes: Any) -> None:

@@ -173,6 +173,18 @@ class OrderRefundApproved(EventData):
     closes_order: bool = True
 
 
+@event("order.return_received")
+class OrderReturnReceived(EventData):
+    """The merchant confirmed that a returned parcel is back (or a deadline took their silence for it): catalog
+    puts its units back on sale now, whatever then becomes of the money."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    refund_id: str
+    lines: list[Line]  # the returned units (qty of each line the refund took)
+
+
 @event("order.refunded")
 class OrderRefunded(EventData):
     order_id: str
@@ -180,7 +192,9 @@ class OrderRefunded(EventData):
     merchant_id: str
     refund_id: str
     amount_fen: Fen
-    restock: bool  # the goods never left the shop, or came back: catalog puts them back on sale
+    # The goods never left the shop: catalog puts them back on sale. Returned goods went back on sale at
+    # order.return_received, so a refund after shipping says False.
+    restock: bool
     lines: list[Line]  # the refunded units (qty of each line this refund took)
     points_fen: Fen = 0  # spent points given back as points (1 point = 1 fen)
     all_refunded: bool = True  # every unit of the order is now refunded: an unexpired coupon goes back

@@ -1,10 +1,11 @@
 """The merchant back office (console/dist) in Chromium against the whole local mall, as a shop runs it: the
 demo staff signs in, opens every page, creates a product with two SKUs (its name full of markup, shown as
-text), adjusts stock, ships an order a buyer paid through the gateway, makes a store coupon and prints its
-claim code. A screenshot of each page goes to test-output/console-*.png; the console's load times (cold and
-warm cache, sign-in to a drawn dashboard) to test-output/console-load.json. No bound is asserted on them:
-on the shared 2-core test machine the same cold load measured from 1.5 s to 5.3 s with the load average
-at 12-17, so any bound tight enough to mean something would fail on a busy machine, not on a slow console."""
+text), adjusts stock, sees the alert of an order a buyer paid through the gateway and ships it, makes a
+store coupon and prints its claim code, and wires a webhook and tests it. A screenshot of each page goes to
+test-output/console-*.png; the console's load times (cold and warm cache, sign-in to a drawn dashboard) to
+test-output/console-load.json. No bound is asserted on them: on the shared 2-core test machine the same
+cold load measured from 1.5 s to 5.3 s with the load average at 12-17, so any bound tight enough to mean
+something would fail on a busy machine, not on a slow console."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ async def test_a_merchant_runs_the_shop_from_the_console(mall: LocalMall, output
             product = await create_a_product_with_two_skus(page, shot, http, gateway)
             await adjust_stock(page, shot, product)
             order = await buyer_buys(http, mall, product["skus"][0]["id"])
+            await the_bell_rings_for_the_paid_order(page, shot, order)
             await ship_the_order(page, shot, order)
             await filter_orders_by_day(page, shot, order)
             buyer = order["buyer"]
@@ -65,6 +67,7 @@ async def test_a_merchant_runs_the_shop_from_the_console(mall: LocalMall, output
             await stores_page(page, shot)
             await import_and_export(page, shot, order, output_dir)
             await settings_page(page, shot)
+            await webhook_page(page, shot)
             await english(page, shot)
 
             assert await page.evaluate("window.__xss") is None
@@ -216,6 +219,37 @@ async def buyer_buys(http: aiohttp.ClientSession, mall: LocalMall, sku_id: str) 
     await buyer.buyer_pays(paying["trade_no"])
     await wait_status(buyer, placed["id"], "PAID")
     return {**placed, "buyer": buyer}
+
+
+async def the_bell_rings_for_the_paid_order(page: Any, shot: Screenshots, order: dict[str, Any]) -> None:
+    """The header's bell heard order_paid on the alert stream while the staff was on another page."""
+    await page.get_by_test_id("alerts-count").locator(".ant-badge-count").wait_for(timeout=20_000)
+    await page.get_by_test_id("alerts-bell").click()
+    item = page.locator("[data-testid=alert-item][data-type=order_paid]", has_text=order["id"])
+    await item.wait_for()
+    await page.wait_for_function("() => !document.querySelector('.ant-drawer [class*=motion-right-enter]')")
+    await shot("alerts")
+    await close_drawer(page)
+
+
+async def webhook_page(page: Any, shot: Screenshots) -> None:
+    """The webhook page as production runs it: a URL into the mall's own network is refused, a public https
+    one is saved with the secret the mall made, and the test button reports how the receiver answered (here
+    none: the `.invalid` name never resolves). Signed delivery to a real receiver is tested in
+    tests/integration/notifications/test_alerts.py."""
+    await page.get_by_test_id("nav-webhook").click()
+    await page.get_by_test_id("webhook-url").fill("http://127.0.0.1:8080/hook")
+    await page.get_by_test_id("webhook-save").click()
+    await page.locator(".ant-message-error").filter(has_text="https").wait_for()
+    assert await page.get_by_test_id("webhook-secret").count() == 0
+    await page.get_by_test_id("webhook-url").fill("https://printer.mall-e2e.invalid/hook")
+    await page.get_by_test_id("webhook-save").click()
+    shown = page.get_by_test_id("webhook-secret")
+    await shown.wait_for()
+    assert len((await shown.inner_text()).strip()) == 64
+    await page.get_by_test_id("webhook-test").click()
+    await page.get_by_test_id("webhook-test-result").filter(has_text="测试推送失败").wait_for(timeout=20_000)
+    await shot("webhook")
 
 
 async def ship_the_order(page: Any, shot: Screenshots, order: dict[str, Any]) -> None:

@@ -244,17 +244,31 @@ function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClo
   );
 }
 
-function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
+export function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { modal } = App.useApp();
   const [error, setError] = useState("");
   const [form] = Form.useForm<{ code: string; store_id: string }>();
 
   async function verify(values: { code: string; store_id: string }) {
     setError("");
     try {
-      const answer = await call<{ order_id: string }>("POST", "/api/merchant/pickups/verify", { body: values, idempotent: true });
-      message.success(`${t("common.done")}: ${answer.order_id}`);
+      const answer = await call<{ order_id: string; lines: { line_id: string; name: string; remaining_qty: number }[] }>(
+        "POST", "/api/merchant/pickups/verify", { body: values, idempotent: true });
+      // What to hand over: each line less its refunded units (a partly refunded order keeps its code)
+      modal.success({
+        title: `${t("common.done")}: ${answer.order_id}`,
+        content: (
+          <div data-testid="verify-hand-over">
+            {t("order.handOver")}
+            <ul>
+              {answer.lines.filter((line) => line.remaining_qty > 0).map((line) => (
+                <li key={line.line_id}>{line.name} × {line.remaining_qty}</li>
+              ))}
+            </ul>
+          </div>
+        ),
+      });
       form.resetFields();
       onVerified();
     } catch (err) {

@@ -17,6 +17,7 @@ from services.catalog.domain import (
 from services.catalog.store import stock
 from shared.db import Tx
 from shared.events.catalog import ReservedLine, StockRejected, StockReserved
+from shared.events.common import Line
 from shared.events.orders import OrderPlaced, OrderRefunded
 
 
@@ -110,6 +111,12 @@ async def sell_order(tx: Tx, order_id: str) -> None:
 
 async def restock_refund(tx: Tx, refund: OrderRefunded) -> None:
     """Refunded goods that never left the shop go back on sale (at most what the order bought)."""
-    if not refund.restock or await stock.order_status(tx.conn, refund.order_id) != "sold":
+    if refund.restock:
+        await restock_units(tx, refund.order_id, refund.lines)
+
+
+async def restock_units(tx: Tx, order_id: str, lines: list[Line]) -> None:
+    """Units of a sold order back on sale: refunded before shipping, or a returned parcel received."""
+    if await stock.order_status(tx.conn, order_id) != "sold":
         return
-    await stock.restock_sold(tx.conn, refund.order_id, [(line.sku_id, line.qty) for line in refund.lines])
+    await stock.restock_sold(tx.conn, order_id, [(line.sku_id, line.qty) for line in lines])

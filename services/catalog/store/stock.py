@@ -135,7 +135,8 @@ RETURNING p.id
 
 
 async def restock_sold(conn: asyncpg.Connection, order_id: str, lines: list[tuple[str, int]]) -> int:
-    """Put refunded, never-shipped units back on sale (at most what this order bought of each SKU)."""
+    """Put refunded never-shipped units, or received returned ones, back on sale (at most what this order
+    bought of each SKU)."""
     rows = await conn.fetch(RESTOCK, order_id, [s for s, _ in lines], [q for _, q in lines])
     return len(rows)
 

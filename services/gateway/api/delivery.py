@@ -11,7 +11,7 @@ from services.gateway.api.merchant import _op
 from services.gateway.models import TEXT_PATTERN, Answer, Items
 from services.gateway.routes import Call, Operation, forward
 from services.gateway.upstream import path, relay
-from shared.http import StrictModel, Unprocessable
+from shared.http import StrictModel, Unprocessable, json_response
 
 
 def _text(max_length: int) -> Any:
@@ -71,6 +71,20 @@ class ShipBody(StrictModel):
     tracking_no: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
 
 
+class HandOverLine(Answer):
+    line_id: str
+    sku_id: str
+    name: str
+    qty: int
+    remaining_qty: int
+
+
+class VerifyPickupOut(Answer):
+    order_id: str
+    state: str
+    lines: list[HandOverLine]
+
+
 class TrackingOut(Answer):
     carrier: str
     tracking_no: str
@@ -91,6 +105,29 @@ async def ship_order(call: Call) -> web.StreamResponse:
     target = path("/merchant/orders/{id}/ship", id=call.param("id"))
     reply = await call.up.call(call.request, "orders", "POST", target, json=waybill)
     return relay(reply)
+
+
+class VerifyPickupBody(StrictModel):
+    """The code as typed, or the QR text as scanned (`mpmall:pickup:<code>`), at one of the merchant's stores."""
+
+    code: str = Field(min_length=1, max_length=40)
+    store_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+async def merchant_verify_pickup(call: Call) -> web.StreamResponse:
+    """fulfilment marks the code used (or refuses it: 409 pickup_refunded once every unit is refunded); the
+    answer says what to hand over: each line with the units left after partial refunds (orders knows)."""
+    body: VerifyPickupBody = call.body
+    reply = await call.up.call(call.request, "fulfilment", "POST", "/merchant/pickups/verify",
+                               json=body.model_dump())
+    if reply.status != 200:
+        return relay(reply)
+    verified = reply.json()
+    order = await call.up.json(call.request, "orders", "GET", path("/merchant/orders/{id}",
+                                                                   id=verified["order_id"]))
+    verified["lines"] = [{"line_id": ln["id"], "sku_id": ln["sku_id"], "name": ln["name"], "qty": ln["qty"],
+                          "remaining_qty": ln["remaining_qty"]} for ln in order["lines"]]
+    return json_response(verified)
 
 
 OPERATIONS = [
@@ -124,9 +161,12 @@ OPERATIONS += [
         body=True),
     _op("POST", "/api/merchant/orders/{id}/ready", "merchant_pickup_ready", "fulfilment",
         "/merchant/orders/{id}/ready", "A paid pickup order is ready at the store (the buyer is told)"),
-    _op("POST", "/api/merchant/pickups/verify", "merchant_verify_pickup", "fulfilment", "/merchant/pickups/verify",
-        "Verify a buyer's pickup code (typed, or the scanned QR text) at one of the merchant's stores: once "
-        "only; 404 for a code not of this merchant or store, 409 when already used", body=True),
+    Operation("POST", "/api/merchant/pickups/verify", merchant_verify_pickup,
+              "Verify a buyer's pickup code (typed, or the scanned QR text) at one of the merchant's stores: once "
+              "only; 404 for a code not of this merchant or store, 409 pickup_already_verified when used, 409 "
+              "pickup_refunded when every unit was refunded. The answer lists each line with remaining_qty, the "
+              "units to hand over after partial refunds", "merchant", auth="staff", body=VerifyPickupBody,
+              answer=VerifyPickupOut, optional_key=True),
     _op("GET", "/api/merchant/pickup-stores", "merchant_pickup_stores", "fulfilment", "/merchant/pickup-stores",
         "The merchant's active stores with their pickup settings (pickup_enabled, open_hours, product_ids)",
         answer=Items),

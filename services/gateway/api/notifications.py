@@ -34,6 +34,7 @@ class WebhookOut(Answer):
     url: str
     secret: str
     updated_at: str
+    previous_secret_until: str | None = None  # after a rotation: the old secret signs too until then
 
 
 class WebhookTestOut(Answer):
@@ -76,6 +77,10 @@ OPERATIONS = [
                                                          "/merchant/webhook", status=204),
               "Stop sending alerts to a webhook (its secret is dropped)", "merchant", auth="staff", status=204,
               optional_key=True),
+    _op("POST", "/api/merchant/webhook/rotate-secret", "merchant_rotate_webhook_secret", "notifications",
+        "/merchant/webhook/rotate-secret", "A new signing secret; during the overlap window (a day by default) "
+        "deliveries carry both signatures, `v1=<new>,v1=<old>`, so the receiver can switch without refusing any",
+        answer=WebhookOut),
     _op("POST", "/api/merchant/webhook/test", "merchant_test_webhook", "notifications", "/merchant/webhook/test",
         "Send a signed test alert to the webhook now and say how it answered", answer=WebhookTestOut),
     _op("GET", "/api/merchant/webhook/deliveries", "merchant_webhook_deliveries", "notifications",

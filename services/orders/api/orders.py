@@ -159,12 +159,20 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refunds: list
     # `refund`: the open one waiting longest, else the latest (clients from before partial refunds read it)
     waiting = [r for r in refunds if r["status"] in domain.OPEN_REFUND]
     shown = waiting[0] if waiting else refunds[-1] if refunds else None
+    # Units refunded or being refunded per line: what is left is what a pickup counter hands over.
+    taken: dict[str, int] = {}
+    for refund in refunds:
+        if refund["status"] in domain.LIVE_REFUND:
+            for ln in refund["lines"]:
+                taken[ln["line_id"]] = taken.get(ln["line_id"], 0) + ln["qty"]
     return {
         "id": order["id"], "status": order["status"], "user_id": order["user_id"],
         "merchant_id": order["merchant_id"], "entry": order["entry"], "subject": order["subject"],
         "lines": [{"id": ln["id"], "sku_id": ln["sku_id"], "product_id": ln["product_id"], "name": ln["name"],
                    "qty": ln["qty"], "unit_price_fen": ln["unit_price_fen"], "list_price_fen": ln["list_price_fen"],
-                   "line_fen": ln["unit_price_fen"] * ln["qty"], "deposit_fen": ln["deposit_fen"]} for ln in lines],
+                   "line_fen": ln["unit_price_fen"] * ln["qty"], "deposit_fen": ln["deposit_fen"],
+                   "refunded_qty": taken.get(ln["id"], 0), "remaining_qty": ln["qty"] - taken.get(ln["id"], 0)}
+                  for ln in lines],
         "subtotal_fen": order["subtotal_fen"], "discount_fen": order["discount_fen"],
         "points_fen": order["points_fen"], "payable_fen": order["payable_fen"], "deposit_fen": order["deposit_fen"],
         "coupon_id": order["coupon_id"], "points": order["points"], "payment": payment,
@@ -418,6 +426,17 @@ async def merchant_orders(request: web.Request) -> web.Response:
         return json_response({"items": await views(conn, orders), "total": total})
 
 
+@routes.get("/merchant/orders/{order_id}")
+async def merchant_order(request: web.Request) -> web.Response:
+    """One of the merchant's orders (the pickup counter reads what is left to hand over: remaining_qty)."""
+    merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
+    async with request.app[DB].pool.acquire() as conn:
+        order = await store.order_of_merchant(conn, order_id, merchant_id)
+        if order is None:
+            raise NotFound("No such order", code="order_not_found")
+        return json_response((await views(conn, [order]))[0])
+
+
 async def change_merchant_order(request: web.Request, change: Change) -> web.Response:
     merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
     async with request.app[DB].transaction() as tx:
@@ -475,8 +494,6 @@ async def answer_refund(request: web.Request, action: domain.RefundAction, body:
     async def change(tx: Tx, order: asyncpg.Record, refund: asyncpg.Record) -> None:
         now = deps.clock.now()
         extra: dict[str, Any] = {"reject_reason": body.reason} if body else {}
-        if action == "receive_return":
-            extra["return_received_at"] = now
         await flows.move_refund(tx, order, refund, action, now, waits, **extra)
 
     return await change_refund(request, user_id=None, merchant_id=merchant_id, scope=f"refund-answer:{merchant_id}",

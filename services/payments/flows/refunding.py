@@ -22,6 +22,10 @@ log = get_logger("payments", component="refunds")
 
 
 async def refund_order(deps: PaymentsDeps, tx: Tx, approved: OrderRefundApproved) -> None:
+    if approved.amount_fen == 0:  # the order's last units, with no money left to move (orders settled it)
+        if approved.closes_order and not approved.unwanted:
+            await _release_after_refund(deps, tx, approved.order_id)
+        return
     if await store.find_refund(tx.conn, approved.refund_id) is not None:
         return  # this refund_id was settled already (either way)
     payment = await store.refundable_payment(tx.conn, approved.order_id, approved.amount_fen)
@@ -52,10 +56,14 @@ async def refund_order(deps: PaymentsDeps, tx: Tx, approved: OrderRefundApproved
     # Nothing is rented any more once the order's last units are refunded (the freight of a shipped order
     # stays paid, so the payment need not be refunded in full): a held deposit goes back too.
     if total == payment["amount_fen"] or (approved.closes_order and not approved.unwanted):
-        try:
-            await release_deposit_of(deps, tx, approved.order_id)
-        except Refusal as refusal:
-            log.error("deposit not released after a full refund", order_id=approved.order_id, reason=refusal.detail)
+        await _release_after_refund(deps, tx, approved.order_id)
+
+
+async def _release_after_refund(deps: PaymentsDeps, tx: Tx, order_id: str) -> None:
+    try:
+        await release_deposit_of(deps, tx, order_id)
+    except Refusal as refusal:
+        log.error("deposit not released after a full refund", order_id=order_id, reason=refusal.detail)
 
 
 async def refund_leg(deps: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount_fen: int, request_no: str,

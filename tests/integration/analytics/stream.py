@@ -12,7 +12,7 @@ from shared.bus import Bus
 from shared.events import Event, EventData
 from shared.events.common import Line
 from shared.events.gateway import UserActive
-from shared.events.marketing import CouponClaimed, CouponRedeemed
+from shared.events.marketing import CouponClaimed, CouponRedeemed, CouponReleased
 from shared.events.orders import Delivery, OrderCancelled, OrderConfirmed, OrderPlaced
 from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from tests.support import eventually
@@ -77,6 +77,10 @@ def claimed(coupon_id: str, user: str, merchant: str | None) -> CouponClaimed:
 def redeemed(coupon_id: str, order_id: str, user: str, merchant: str | None, discount_fen: int) -> CouponRedeemed:
     return CouponRedeemed(coupon_id=coupon_id, template_id="tpl-1", campaign_id="camp-1", order_id=order_id,
                           user_id=user, merchant_id=merchant, discount_fen=discount_fen)
+
+
+def coupon_back(coupon_id: str, order_id: str, user: str) -> CouponReleased:
+    return CouponReleased(coupon_id=coupon_id, order_id=order_id, user_id=user)
 
 
 def active(user: str, day: date, entry: str, merchant: str | None) -> UserActive:

@@ -18,6 +18,7 @@ from tests.integration.analytics.stream import (
     cancelled,
     claimed,
     confirmed,
+    coupon_back,
     envelope,
     line,
     open_bus,
@@ -191,3 +192,42 @@ async def test_metrics_match_hand_computed_answers(settings_for, start_app, data
     other = await (await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-08"},
                                     headers={"X-Merchant-Id": M2})).json()
     assert (other["kpis"]["gmv_fen"], other["kpis"]["orders"]) == (50_000, 1)
+
+
+async def test_a_coupon_given_back_by_a_refunded_order_leaves_the_marketing_figures(
+        settings_for, start_app, database_url, amqp_url, bus_prefix):
+    """o1 keeps its coupon; o2 and o3 are wholly refunded and their coupons go back to the buyers (o3's
+    coupon.released overtakes its coupon.redeemed): only o1's coupon counts as redeemed and as cost."""
+    client = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    events = []
+    for n, (order_id, coupon_id) in enumerate([("o1", "c1"), ("o2", "c2"), ("o3", "c3")], start=1):
+        user = f"u{n}"
+        events += [
+            envelope(claimed(coupon_id, user, M1), at(D[1], 8)),
+            envelope(placed(order_id, user, M1, "search", [line("P1", 1, 10_000)], coupon_id=coupon_id),
+                     at(D[1], 9)),
+            envelope(confirmed(order_id, user, M1, "search", 10_000, discount_fen=1_000, points_fen=200),
+                     at(D[1], 9)),
+            envelope(paid(f"pay{n}", order_id, user, M1, "alipay", 8_800), at(D[1], 10))]
+    events += [envelope(redeemed("c1", "o1", "u1", M1, 1_000), at(D[1], 10)),
+               envelope(redeemed("c2", "o2", "u2", M1, 1_000), at(D[1], 10))]
+    later = [envelope(refunded("r2", "pay2", "o2", "u2", M1, 8_800), at(D[2])),
+             envelope(coupon_back("c2", "o2", "u2"), at(D[2])),
+             envelope(refunded("r3", "pay3", "o3", "u3", M1, 8_800), at(D[2])),
+             envelope(coupon_back("c3", "o3", "u3"), at(D[2]))]
+    latest = [envelope(redeemed("c3", "o3", "u3", M1, 1_000), at(D[1], 10))]
+    try:
+        await publish_all(bus, events)
+        await wait_handled(database_url, len(events))
+        await publish_all(bus, later)
+        await wait_handled(database_url, len(events) + len(later))
+        await publish_all(bus, latest)
+        await wait_handled(database_url, len(events) + len(later) + len(latest))
+        report = await (await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-02"},
+                                         headers={"X-Merchant-Id": M1})).json()
+    finally:
+        await bus.close()
+    kpis = report["kpis"]
+    assert (kpis["coupons_claimed"], kpis["coupons_redeemed"], kpis["coupon_redemption_rate"]) == (3, 1, 0.3333)
+    assert (kpis["discount_fen"], kpis["points_fen"], kpis["marketing_cost_fen"]) == (1_000, 600, 1_600)

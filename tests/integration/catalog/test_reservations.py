@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.events.common import Line
-from shared.events.orders import OrderCancelled, OrderRefunded
+from shared.events.orders import OrderCancelled, OrderRefunded, OrderReturnReceived
 from shared.events.payments import PaymentConfirmed
 from tests.integration.catalog.conftest import MERCHANT, placed, publish
 from tests.support import eventually
@@ -159,6 +159,29 @@ async def test_paid_orders_count_bought_together_and_refund_restocks(catalog, or
     resp = await catalog.client.get("/recommendations", params={"sku_ids": a})
     assert resp.status == 200, await resp.text()
     assert [p["id"] for p in (await resp.json())["items"]][0] == pb
+
+
+async def test_a_returned_parcel_is_restocked_when_received_not_when_refunded(catalog, orders_bus):
+    pa, a = await catalog.product("运动鞋", price_fen=1000, stock=5)
+    order = placed(a, 2, 1000)
+    await publish(orders_bus, order)
+    await decided(catalog, 1)
+    await publish(orders_bus, paid(order.order_id), "payments")
+    await eventually(lambda: catalog.db.fetchval(
+        "SELECT status = 'sold' FROM stock_orders WHERE order_id = $1", order.order_id))
+    line = Line(sku_id=a, product_id=pa, qty=1, unit_price_fen=1000)
+    await publish(orders_bus, OrderReturnReceived(order_id=order.order_id, user_id="u1", merchant_id=MERCHANT,
+                                                  refund_id="r1", lines=[line]))
+
+    async def back_on_sale():
+        return await catalog.stock(a) == {"available": 4, "reserved": 0, "sold": 1}
+
+    await eventually(back_on_sale)
+    # the money follows later: a refund after shipping does not restock again
+    await publish(orders_bus, OrderRefunded(order_id=order.order_id, user_id="u1", merchant_id=MERCHANT,
+                                            refund_id="r1", amount_fen=1000, restock=False, lines=[line]))
+    await eventually(lambda: catalog.db.fetchval("SELECT count(*) = 4 FROM inbox"))
+    assert await catalog.stock(a) == {"available": 4, "reserved": 0, "sold": 1}
 
 
 async def test_placements_and_cancellations_racing_leave_nothing_held(catalog, orders_bus):

@@ -65,7 +65,8 @@ async def test_an_approved_refund_closes_the_pickup_code(fulfilment: Fulfilment)
     await eventually(closed)
     status, body = await fulfilment.call("POST", "/merchant/pickups/verify", merchant="m1",
                                          json={"code": code, "store_id": "st1"})
-    assert (status, body["code"]) == (404, "pickup_not_found")
+    assert (status, body["code"]) == (409, "pickup_refunded")  # said as it is: not taken for a wrong code
+    assert await fulfilment.db.fetchval("SELECT count(*) FROM pickup_misses") == 0
 
 
 async def test_the_demo_seed_gives_templates_and_pickup_stores_once(fulfilment: Fulfilment, database_url: str) -> None:

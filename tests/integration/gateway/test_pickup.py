@@ -136,3 +136,43 @@ async def test_ready_is_for_paid_pickup_orders_only(mall: Mall) -> None:
         return resp.status == 409 and (await resp.json())["code"] == "not_a_pickup_order"
 
     await eventually(not_pickup, timeout=15)
+
+
+async def test_a_partly_refunded_pickup_hands_over_the_rest_and_a_refunded_one_nothing(mall: Mall) -> None:
+    gw, alice, staff = mall.gateway, mall.user(), mall.staff()
+    order = await paid_pickup_order(mall)  # 2 × sku_tea
+    line = order["lines"][0]
+    assert (line["qty"], line["refunded_qty"], line["remaining_qty"]) == (2, 0, 2)
+    resp = await gw.post(f"/api/orders/{order['id']}/refund", json={
+        "reason": "少要一件", "lines": [{"line_id": line["id"], "qty": 1}]},
+        headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+
+    async def partly_refunded() -> dict[str, Any] | None:
+        found = await (await gw.get(f"/api/orders/{order['id']}", headers=alice)).json()
+        return found if found["refunds"][0]["status"] == "refunded" else None
+
+    found = await eventually(partly_refunded, timeout=20)
+    assert (found["status"], found["lines"][0]["remaining_qty"]) == ("PAID", 1)
+    resp = await gw.post("/api/merchant/pickups/verify", json={"code": order["pickup"]["code"], "store_id": "sto_lake"},
+                         headers={**staff, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 200, await resp.text()
+    verified = await resp.json()
+    assert verified["state"] == "picked_up"
+    assert [(ln["line_id"], ln["qty"], ln["remaining_qty"]) for ln in verified["lines"]] == [(line["id"], 2, 1)]
+
+    # Every unit refunded: the code is refused with its own code (not a wrong code, not counted as a guess)
+    whole = await pay(mall, await place(mall, {"method": "pickup", "store_id": "sto_lake"}),
+                      lambda found: bool(found.get("pickup")))
+    resp = await gw.post(f"/api/orders/{whole['id']}/refund", json={"reason": "不要了"},
+                         headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 201, await resp.text()
+
+    async def closed() -> bool:  # fulfilment closes the code on order.refund_approved
+        found = await (await gw.get(f"/api/orders/{whole['id']}", headers=alice)).json()
+        return bool(found["status"] == "REFUNDED" and found["pickup"]["state"] == "cancelled")
+
+    await eventually(closed, timeout=20)
+    resp = await gw.post("/api/merchant/pickups/verify",
+                         json={"code": whole["pickup"]["code"], "store_id": "sto_lake"}, headers=staff)
+    assert (resp.status, (await resp.json())["code"]) == (409, "pickup_refunded")

@@ -18,6 +18,14 @@ async def post(mall: Mall, path: str, who: dict[str, str], body: Any = None) -> 
     return resp.status, await resp.json()
 
 
+async def stock_is(mall: Mall, available: int) -> bool:
+    """sku_tea's stock as its merchant sees it."""
+    listed = await (await mall.gateway.get("/api/merchant/products", headers=mall.staff())).json()
+    [tea] = [p for p in listed["items"] if p["name"] == "龙井茶 250g"]
+    product = await (await mall.gateway.get(f"/api/merchant/products/{tea['id']}", headers=mall.staff())).json()
+    return bool(product["skus"][0]["available"] == available)
+
+
 async def test_a_return_with_goods_end_to_end(mall: Mall) -> None:
     home = (await setup(mall))["home"]
     gw, alice, staff = mall.gateway, mall.user(), mall.staff()
@@ -60,6 +68,8 @@ async def test_a_return_with_goods_end_to_end(mall: Mall) -> None:
 
     status, refund = await post(mall, f"/api/merchant/refunds/{rid}/receive-return", staff)
     assert (status, refund["status"]) == (200, "approved")
+    # the returned unit is back on sale once received: 50 − 2 sold + 1 back, and not again with the money
+    await eventually(lambda: stock_is(mall, 49), timeout=20)
 
     async def refunds() -> list[dict[str, Any]]:
         return list((await (await gw.get(f"/api/orders/{oid}/refunds", headers=alice)).json())["items"])
@@ -70,6 +80,7 @@ async def test_a_return_with_goods_end_to_end(mall: Mall) -> None:
 
     await eventually(all_refunded, timeout=20)
     assert list((await (await mall.sandbox.get(sandbox_trade)).json())["refunds"].values()) == [5_000]
+    assert await stock_is(mall, 49)
     assert (await order_is("SHIPPED"))["refund"]["status"] == "refunded"  # partly refunded: still on its way
 
     # The other unit, money only: the merchant approves, the freight of a shipped order stays paid.
@@ -82,3 +93,4 @@ async def test_a_return_with_goods_end_to_end(mall: Mall) -> None:
     await eventually(all_refunded, timeout=20)
     money = (await (await mall.sandbox.get(sandbox_trade)).json())["refunds"]
     assert sorted(money.values()) == [5_000, 5_000]
+    assert await stock_is(mall, 49)  # the unit refunded without coming back stays sold

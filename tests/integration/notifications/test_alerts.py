@@ -33,14 +33,17 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    clock: ManualClock | None = None  # the mall's clock when a test moves it (the replay window follows it)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        now = self.clock.now().timestamp() if self.clock else None
         self.received.append({
             "verified": verify(self.secret, request.headers.get(TIMESTAMP_HEADER, ""),
-                               request.headers.get(SIGNATURE_HEADER, ""), body),
+                               request.headers.get(SIGNATURE_HEADER, ""), body, now=now),
             "event": request.headers.get(EVENT_HEADER), "delivery": request.headers.get(DELIVERY_HEADER),
-            "body": orjson.loads(body)})
+            "body": orjson.loads(body), "raw": body, "timestamp": request.headers.get(TIMESTAMP_HEADER, ""),
+            "signature": request.headers.get(SIGNATURE_HEADER, "")})
         status = self.answers.pop(0) if self.answers else 200
         return web.Response(status=status, text="ok" if status == 200 else "boom")
 
@@ -205,3 +208,37 @@ async def _alerts(n: Notifications, kind: str) -> list[dict[str, Any]]:
     _, body = await n.call("GET", "/merchant/alerts", merchant="m1")
     return [a for a in body["items"] if a["type"] == kind]
 
+
+
+async def test_a_rotated_secret_overlaps_so_receivers_with_either_secret_accept(
+        start_notifications: StartNotifications, receiver: Receiver) -> None:
+    """Rotation: deliveries carry `v1=<new>,v1=<old>` during the overlap, so a receiver still on the old
+    secret and one already on the new both verify; after the window only the new secret signs."""
+    clock = receiver.clock = ManualClock()
+    n = await start_notifications(clock=clock)
+    assert (await n.call("POST", "/merchant/webhook/rotate-secret", merchant="m1"))[1]["code"] == "webhook_not_set"
+    await set_webhook(n, receiver)
+    old = receiver.secret
+    status, rotated = await n.call("POST", "/merchant/webhook/rotate-secret", merchant="m1")
+    assert status == 200 and rotated["secret"] != old and len(rotated["secret"]) == 64
+    assert rotated["previous_secret_until"] is not None
+    assert (await n.call("GET", "/merchant/webhook", merchant="m1"))[1] == rotated
+
+    assert (await n.call("POST", "/merchant/webhook/test", merchant="m1"))[1]["delivered"]  # the old receiver
+    receiver.secret = rotated["secret"]
+    await n.publish(paid("o-rot"))  # an alert, the new receiver
+    await eventually(lambda: _delivered(n))
+    test, alert = receiver.received
+    assert test["verified"] and alert["verified"]
+    assert len(test["signature"].split(",")) == 2
+    at = clock.now().timestamp()
+    assert not any(verify("another-secret", r["timestamp"], r["signature"], r["raw"], now=at)
+                   for r in receiver.received)
+
+    clock.advance(days=1, seconds=1)  # the overlap is over: the old secret no longer signs
+    status, hook = await n.call("GET", "/merchant/webhook", merchant="m1")
+    assert hook["previous_secret_until"] is None
+    await n.call("POST", "/merchant/webhook/test", merchant="m1")
+    last = receiver.received[-1]
+    assert last["verified"] and len(last["signature"].split(",")) == 1
+    assert not verify(old, last["timestamp"], last["signature"], last["raw"], now=clock.now().timestamp())

@@ -150,8 +150,12 @@ async def test_a_return_with_goods_waits_for_the_merchant_then_the_goods_then_mo
     assert (status, refund["status"], refund["return_shipment"]["tracking_no"]) == (200, "returning",
                                                                                    "SF1234567890123")
     assert (await mall.call("POST", path, key="k1", json=shipment)) == (status, refund)  # a retry: same answer
+    assert await mall.emitted("order.return_received", oid) == []
     status, refund = await merchant("receive-return")
     assert (status, refund["status"]) == (200, "approved")
+    # the parcel is back: its units go back on sale now, before (and whatever becomes of) the money
+    [received] = await mall.emitted("order.return_received", oid)
+    assert (received["refund_id"], [(ln["sku_id"], ln["qty"]) for ln in received["lines"]]) == (rid, [("s2", 1)])
     [approved] = await mall.emitted("order.refund_approved", oid)
     assert (approved["amount_fen"], approved["points_fen"], approved["closes_order"]) == (2400, 300, False)
     await mall.publish(money_back(refund, 2400))
@@ -162,7 +166,7 @@ async def test_a_return_with_goods_waits_for_the_merchant_then_the_goods_then_mo
 
     await eventually(refunded, timeout=10)
     [done] = await mall.emitted("order.refunded", oid)
-    assert (done["restock"], done["all_refunded"]) == (True, False)  # the goods came back: on sale again
+    assert (done["restock"], done["all_refunded"]) == (False, False)  # restocked at receipt, not twice
     assert (await mall.order(oid))["status"] == "SHIPPED"
 
 
@@ -199,7 +203,9 @@ async def test_a_merchant_silent_about_a_returned_parcel_has_it_taken_as_receive
     await run_due_deadlines(mall.db, mall.clock)
     [refund] = (await mall.call("GET", f"/orders/{oid}/refunds"))[1]["items"]
     assert (refund["status"], refund["timeout_reason"]) == ("approved", "merchant_did_not_confirm_receipt")
-    assert refund["return_shipment"]["received_at"] is not None  # so its units are restocked when refunded
+    assert refund["return_shipment"]["received_at"] is not None
+    [received] = await mall.emitted("order.return_received", oid)  # so its units are back on sale
+    assert [(ln["sku_id"], ln["qty"]) for ln in received["lines"]] == [("s1", 2)]
     [approved] = await mall.emitted("order.refund_approved", oid)
     assert approved["amount_fen"] == refund["amount_fen"] == 1600
 
@@ -219,3 +225,58 @@ async def test_a_rejected_refund_frees_its_units_and_the_merchant_may_refund_on_
     assert (status, own["status"], own["requested_by"], own["amount_fen"]) == (201, "approved", "merchant", 2400)
     assert (await mall.call("POST", f"/merchant/orders/{oid}/refund", user=None, merchant="m2", key="m",
                             json={"reason": "x"}))[0] == 404
+
+
+async def test_a_closing_refund_with_no_money_left_is_still_announced(mall):
+    """A 1-fen line under a big coupon costs no money: its refund, the order's last units, moves none, yet
+    payments must hear that the order is closed (a held deposit goes back, a pickup code closes)."""
+    await mall.add_sku("s3", price_fen=1)
+    placed = await mall.place(items=[{"sku_id": "s1", "qty": 1}, {"sku_id": "s3", "qty": 1}], coupon_id="c1",
+                              points=300)
+    oid = placed["id"]
+    await mall.publish(StockReserved(order_id=oid, lines=[ReservedLine(sku_id="s1", qty=1),
+                                                          ReservedLine(sku_id="s3", qty=1)]))
+    await mall.publish(PromotionLocked(order_id=oid, user_id="u1", coupon_id="c1", discount_fen=600, points=300,
+                                       points_fen=300))
+    order = await mall.status_becomes(oid, "AWAITING_PAYMENT")
+    await mall.publish(PaymentConfirmed(
+        payment_id=f"pay-{oid[:8]}", order_id=oid, user_id="u1", merchant_id="m1", method="alipay",
+        amount_fen=order["payable_fen"], paid_at=datetime(2025, 3, 1, 10, 5, tzinfo=UTC)))
+    order = await mall.status_becomes(oid, "PAID")
+    s1, s3 = (ln["id"] for ln in order["lines"])
+    _, first = await ask(mall, oid, [(s1, 1)])
+    assert first["amount_fen"] == order["payable_fen"]  # all the money was s1's
+    await mall.publish(money_back(first, first["amount_fen"]))
+    await eventually(lambda: mall.emitted("order.refunded", oid))
+    status, last = await ask(mall, oid, [(s3, 1)])
+    assert (status, last["amount_fen"], last["status"]) == (201, 0, "refunded")
+    approved = (await mall.emitted("order.refund_approved", oid))[-1]
+    assert (approved["refund_id"], approved["amount_fen"], approved["closes_order"]) == (last["id"], 0, True)
+    assert (await mall.status_becomes(oid, "REFUNDED"))["status"] == "REFUNDED"
+
+
+async def test_goods_handed_back_at_the_counter_are_back_on_sale_at_once(mall):
+    order = await shipped_order(mall)
+    oid, s1 = order["id"], order["lines"][0]["id"]
+    _, refund = await ask(mall, oid, [(s1, 1)], with_return=True)
+    await mall.call("POST", f"/merchant/refunds/{refund['id']}/approve", user=None, merchant="m1", key="a")
+    status, refund = await mall.call("POST", f"/merchant/refunds/{refund['id']}/receive-return", user=None,
+                                     merchant="m1", key="r")  # no waybill: the buyer brought them back
+    assert (status, refund["status"], refund["return_shipment"]) == (200, "approved", None)
+    [received] = await mall.emitted("order.return_received", oid)
+    assert [(ln["sku_id"], ln["qty"]) for ln in received["lines"]] == [("s1", 1)]
+
+
+async def test_a_return_received_before_the_change_is_still_restocked_with_its_money(mall):
+    """A refund whose goods were received by the code before order.return_received (its row says received,
+    not restocked on receipt) keeps the old promise: order.refunded restocks it."""
+    order = await shipped_order(mall)
+    oid, s1 = order["id"], order["lines"][0]["id"]
+    _, refund = await ask(mall, oid, [(s1, 1)], with_return=True)
+    await mall.call("POST", f"/merchant/refunds/{refund['id']}/approve", user=None, merchant="m1", key="a")
+    await mall.db.execute("UPDATE refunds SET status = 'approved', return_received_at = now() WHERE refund_id = $1",
+                          refund["id"])  # as the old receive-return left it, its order.refund_approved sent
+    await mall.publish(money_back(refund, refund["amount_fen"]))
+    [done] = await eventually(lambda: mall.emitted("order.refunded", oid))
+    assert done["restock"] is True
+    assert await mall.emitted("order.return_received", oid) == []

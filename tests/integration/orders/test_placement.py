@@ -77,7 +77,7 @@ async def test_order_keeps_a_snapshot_of_its_lines(mall):
     order = await mall.order(placed["id"])
     assert order["lines"][0] | {"name": "?", "id": "?"} == {
         "id": "?", "sku_id": "s1", "product_id": "p-s1", "name": "?", "qty": 2, "unit_price_fen": 1000,
-        "line_fen": 2000, "deposit_fen": 500, "list_price_fen": None}
+        "line_fen": 2000, "deposit_fen": 500, "list_price_fen": None, "refunded_qty": 0, "remaining_qty": 2}
     assert order["lines"][0]["name"] != "renamed"
     assert (order["entry"], order["user_id"], order["subtotal_fen"]) == ("member_card", "u1", 2000)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.events.orders import OrderRefundApproved
 from tests.support import eventually
 
 
@@ -54,3 +55,27 @@ async def test_refund_of_an_unpaid_order_is_refused(mall):
 async def _count(mall, event_type: str, n: int) -> list | None:
     events = await mall.events(event_type)
     return events if len(events) >= n else None
+
+
+async def test_a_closing_refund_with_no_money_left_to_move_still_releases_the_held_deposit(mall):
+    """The last units cost no money (points paid for them; the freight of a shipped order stays paid): orders
+    announces the closing refund with 0 fen, and the held rental deposit goes back all the same."""
+    order_id = await mall.confirm_order("u2", 2_000, deposit_fen=50_000)
+    started = await (await mall.pay(order_id, "u2", score=600, method="alipay")).json()
+    await mall.sandbox.pay(started["trade_no"])
+    await mall.wait_status(started["payment_id"], "succeeded")
+    await mall.publish(OrderRefundApproved(order_id=order_id, user_id="u2", merchant_id="m1", refund_id="r-part",
+                                           amount_fen=1_500, reason="test", closes_order=False))
+    await eventually(lambda: mall.events("payment.refunded"), timeout=10)
+    assert (await mall.sandbox.trade(started["trade_no"]))["refunds"] == {"r-part": 1_500}  # still renting
+    await mall.publish(OrderRefundApproved(order_id=order_id, user_id="u2", merchant_id="m1", refund_id="r-last",
+                                           amount_fen=0, reason="test", closes_order=True))
+
+    async def released() -> list[dict] | None:
+        deposits = await (await mall.client.get("/me/deposits", headers={"X-User-Id": "u2"})).json()
+        return deposits["items"] if deposits["items"][0]["status"] == "released" else None
+
+    await eventually(released, timeout=10)
+    refunds = (await mall.sandbox.trade(started["trade_no"]))["refunds"]
+    assert refunds == {"r-part": 1_500, f"dep_{order_id}".replace("-", ""): 50_000}
+    assert await mall.events("payment.refund_failed") == []

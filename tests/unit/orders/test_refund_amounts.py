@@ -16,6 +16,7 @@ from services.orders.domain import (
     refund_amounts,
     refund_move,
 )
+from services.payments.domain import check_refund as check_payment_refund
 from shared.money import payable
 
 
@@ -156,3 +157,11 @@ def test_refunds_never_exceed_what_was_paid_and_end_at_it(order, plan, shipped):
     assert points_back == points
     # everything refunded: all that was paid comes back, the freight only if nothing was shipped
     assert cash_back == paid_cash - (freight if shipped else 0)
+    # The legs: money goes back through the payment, which accepts every refund in turn (payments' own
+    # check), and points as points; a 0-fen refund moves no money (orders settles it itself).
+    refunded = 0
+    for _, cash, *_ in live:
+        if cash > 0:
+            check_payment_refund(cash, paid_cash, refunded)
+            refunded += cash
+    assert refunded == cash_back <= paid_cash

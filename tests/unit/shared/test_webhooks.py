@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from shared.webhooks import PublicOnlyResolver, WebhookClient, public_address, signature, url_problem, verify
+from shared.webhooks import (
+    PublicOnlyResolver,
+    WebhookClient,
+    public_address,
+    signature,
+    signature_header,
+    url_problem,
+    verify,
+)
 
 
 def test_the_signature_covers_timestamp_and_body_and_old_ones_are_refused() -> None:
@@ -22,6 +30,16 @@ def test_the_signature_covers_timestamp_and_body_and_old_ones_are_refused() -> N
     old = now - 600
     assert not verify("s3", str(old), signature("s3", old, body), body)  # a replay past the window
     assert not verify("s3", "not-a-number", sig, body)
+
+
+def test_during_a_rotation_either_secret_verifies_the_two_signature_header() -> None:
+    now = int(time.time())
+    body = b'{"type":"order_paid"}'
+    header = signature_header(["new", "old"], now, body)
+    assert header == f"{signature('new', now, body)},{signature('old', now, body)}"
+    assert verify("new", str(now), header, body) and verify("old", str(now), header, body)
+    assert not verify("other", str(now), header, body)
+    assert signature_header(["only"], now, body) == signature("only", now, body)
 
 
 @pytest.mark.parametrize(("address", "public"), [
@@ -55,7 +73,7 @@ async def test_a_name_resolving_to_a_private_address_is_refused_when_connecting(
 async def test_the_client_refuses_a_private_url_without_calling_it() -> None:
     client = WebhookClient(allow_private=False, timeout_s=1)
     try:
-        outcome = await client.send("https://127.0.0.1:9/hook", "s", "test", "d1", b"{}", int(time.time()))
+        outcome = await client.send("https://127.0.0.1:9/hook", ["s"], "test", "d1", b"{}", int(time.time()))
         assert (outcome.delivered, outcome.status) == (False, None)
         assert outcome.error == "URL points to a private or reserved address"
     finally:
