@@ -86,6 +86,9 @@ async def _own_store(call: Call, store_id: str) -> None:
 async def merchant_store_checkout(call: Call) -> web.StreamResponse:
     body: StoreCheckoutBody = call.body
     await _own_store(call, body.store_id)
+    features = await call.up.json(call.request, "payments", "GET", "/merchant/alipay-features")
+    if not features.get("store_checkout"):  # refused before any stock is held for a sale that cannot be paid
+        raise Conflict("The merchant has not switched store checkout on", code="store_checkout_disabled")
     placed = await call.up.call(call.request, "orders", "POST", "/merchant/store-sales",
                                 json={"store_id": body.store_id, "items": [i.model_dump() for i in body.items]})
     if placed.status != 201:
@@ -94,9 +97,11 @@ async def merchant_store_checkout(call: Call) -> web.StreamResponse:
     order = await call.up.json(call.request, "orders", "GET", path("/merchant/orders/{id}/wait", id=order_id),
                                query={"wait_ms": call.settings.order_wait_ms},
                                timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
-    if order.get("status") != "AWAITING_PAYMENT":  # cancelled by the saga (out of stock...) or still deciding
+    # Cancelled by the saga (out of stock...) or still deciding: nothing to charge. A paid sale goes on to
+    # payments all the same: a retried request is answered there with the charge of its Idempotency-Key.
+    if order.get("status") in ("PENDING", "CANCELLED"):
         raise Conflict("The sale could not be rung up", code="sale_not_ready", order_id=order_id,
-                       status=order.get("status"), reason=order.get("reason"))
+                       order_status=order.get("status"), reason=order.get("reason"))
     charge = await _charge(call, order_id, StoreChargeBody(store_id=body.store_id, scene=body.scene,
                                                           auth_code=body.auth_code))
     if charge.status != 200:
