@@ -166,7 +166,8 @@ async def _apply(deps: PaymentsDeps, payment_id: str, out_trade_no: str, outcome
                                             fund_channel=None)
         else:
             await paying.apply_trade_status(deps, tx, trade, "TRADE_CLOSED", trade_no=trade_no, fund_channel=None)
-            await store.set_payment_status(tx.conn, payment_id, "failed", reason=reason or "declined")
+            await store.set_payment_status(tx.conn, payment_id, "failed", reason=reason or "declined",
+                                           trade_no=trade_no)
         payment = await store.lock_payment(tx.conn, payment_id)
         assert payment is not None
         return charge_view(payment)
