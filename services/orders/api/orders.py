@@ -250,7 +250,7 @@ async def place_store_sale(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         priced = await price(tx.conn, body.items)
         if priced.merchant_id != merchant_id:
-            raise NotFound("No such SKU", code="unknown_sku")  # another merchant's goods: not for sale here
+            raise Refusal("unknown_sku", "No such SKU at this merchant", 422)  # another merchant's goods
         order_id, now = str(uuid.uuid4()), clock.now()
         user_id = f"walkin:{order_id}"
         pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
