@@ -164,8 +164,9 @@ async def _apply(deps: PaymentsDeps, payment_id: str, out_trade_no: str, outcome
         if outcome == "paid":
             await paying.apply_trade_status(deps, tx, trade, "TRADE_SUCCESS", trade_no=trade_no,
                                             fund_channel=None)
-        else:
-            await paying.apply_trade_status(deps, tx, trade, "TRADE_CLOSED", trade_no=trade_no, fund_channel=None)
+        elif await paying.apply_trade_status(deps, tx, trade, "TRADE_CLOSED", trade_no=trade_no,
+                                             fund_channel=None) == "closed":
+            # Failed just now (not paid meanwhile): say why, in Alipay's words or ours.
             await store.set_payment_status(tx.conn, payment_id, "failed", reason=reason or "declined",
                                            trade_no=trade_no)
         payment = await store.lock_payment(tx.conn, payment_id)
