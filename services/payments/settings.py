@@ -1,8 +1,6 @@
 """Configuration of payments (`MALL_*`). Alipay keys are PEM text or files, never code."""
 
-from __future__ import annotations
-
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from services.payments.domain import Rules
 from services.payments.domain.credit import TIERS
@@ -41,18 +39,12 @@ class PaymentsSettings(AlipayAppSettings):
     order_wait_ms: int = Field(default=1500, ge=0, le=60_000)
 
     # Store checkout (当面付/刷脸付): an unknown outcome is queried every poll interval until the deadline,
-    # then cancelled. Kept under reconcile_after_s so reconciliation never races a charge still being followed.
+    # then cancelled. Reconciliation leaves the trade alone until then (its checked_at is set past the deadline).
     store_charge_poll_s: float = Field(default=2.0, gt=0)
     store_charge_deadline_s: float = Field(default=20.0, gt=0)
     # Sesame deposit-free (芝麻信用免押): the rental category and the Sesame service id the app signed for.
     sesame_deposit_category: str = "RENT_DIGITAL"
     sesame_deposit_service_id: str = "sandbox-service"
-
-    @model_validator(mode="after")
-    def charge_deadline_before_reconciliation(self) -> PaymentsSettings:
-        if self.store_charge_deadline_s >= self.reconcile_after_s:
-            raise ValueError("store_charge_deadline_s must be below reconcile_after_s")
-        return self
 
     @field_validator("pay_later_limits_fen")
     @classmethod

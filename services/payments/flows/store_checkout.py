@@ -34,6 +34,7 @@ Scene = Literal["bar_code", "security_code"]
 Outcome = Literal["paid", "failed", "unknown"]
 UNKNOWN_CODES = ("10003", "20000")  # the buyer is confirming; Alipay could not say
 UNKNOWN_SUB_CODES = ("ACQ.SYSTEM_ERROR",)
+HOLD_MARGIN_S = 30.0  # beyond the deadline: the cancel and its retries
 
 
 async def features(db: Any, merchant_id: str) -> dict[str, Any]:
@@ -93,7 +94,8 @@ async def _open_charge(deps: PaymentsDeps, *, order_id: str, merchant_id: str, s
             out_trade_no=out_trade_no, scene=scene, store_id=store_id, charge_key=charge_key)
         await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="payment", ref_id=payment_id,
                                  user_id=order["user_id"], amount_fen=order["payable_fen"])
-        await store.stamp_trade_checked(tx.conn, out_trade_no)
+        await store.hold_from_reconciliation(tx.conn, out_trade_no,
+                                             deps.settings.store_charge_deadline_s + HOLD_MARGIN_S)
         payment = await store.lock_payment(tx.conn, payment_id)
         assert payment is not None
         return payment

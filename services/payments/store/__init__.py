@@ -329,9 +329,11 @@ async def set_charge_buyer(conn: Conn, payment_id: str, buyer_alipay_id: str | N
                        payment_id, buyer_alipay_id)
 
 
-async def stamp_trade_checked(conn: Conn, out_trade_no: str) -> None:
-    """A store charge follows its own trade to the end: reconciliation leaves it alone meanwhile."""
-    await conn.execute("UPDATE alipay_trades SET checked_at = now() WHERE out_trade_no = $1", out_trade_no)
+async def hold_from_reconciliation(conn: Conn, out_trade_no: str, seconds: float) -> None:
+    """A store charge follows its own trade to the end (query, then cancel): reconciliation, which claims
+    trades not checked for a while, leaves it alone for `seconds` (a checked_at in the future)."""
+    await conn.execute("UPDATE alipay_trades SET checked_at = now() + make_interval(secs => $2) "
+                       "WHERE out_trade_no = $1", out_trade_no, seconds)
 
 
 async def save_fund_auth_deposit(conn: Conn, *, order_id: str, user_id: str, payment_id: str,
