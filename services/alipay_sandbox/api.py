@@ -87,6 +87,12 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.fund_auth_query(biz)
         case "alipay.fund.auth.order.unfreeze":
             return sandbox.fund_auth_unfreeze(biz)
+        case "alipay.marketing.card.template.create":
+            return sandbox.card_template_create(biz)
+        case "alipay.marketing.card.open":
+            return sandbox.card_open(biz)
+        case "alipay.marketing.card.update":
+            return sandbox.card_update(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -205,6 +211,16 @@ async def show_fund_auth(request: web.Request) -> web.Response:
     return json_response({"auth_no": auth.auth_no, "status": auth.status, "amount_fen": auth.amount_fen,
                           "credit_fen": auth.credit_fen, "paid_fen": auth.paid_fen, "rest_fen": auth.rest_fen,
                           "unfrozen": auth.unfrozen, "payer_user_id": auth.payer_user_id})
+
+
+@routes.get("/sandbox/cards")
+async def list_cards(request: web.Request) -> web.Response:
+    """The member cards in a buyer's card package (`user_id` filters)."""
+    user_id = request.query.get("user_id")
+    items = [{"biz_card_no": c.biz_card_no, "template_id": c.template_id, "user_id": c.user_id,
+              "external_card_no": c.external_card_no, "level": c.level, "point": c.point, "updates": c.updates}
+             for c in request.app[SANDBOX].cards.values() if user_id in (None, c.user_id)]
+    return json_response({"items": items})
 
 
 @routes.get("/sandbox/messages")

@@ -122,6 +122,19 @@ class FundAuth:
 
 
 @dataclass
+class MemberCard:
+    """A member card in a buyer's card package (卡包), as the merchant opened and last updated it."""
+
+    biz_card_no: str
+    template_id: str
+    user_id: str
+    external_card_no: str
+    level: str
+    point: int
+    updates: int = 0
+
+
+@dataclass
 class TemplateMessage:
     """One mini-program message as the sandbox received it (what the buyer would see in Alipay)."""
 
@@ -145,6 +158,9 @@ class Sandbox:
         self.payment_codes: dict[str, PaymentCode] = {}
         self.cancelled: set[str] = set()  # out_trade_no cancelled before any trade existed
         self.fund_auths: dict[str, FundAuth] = {}  # by auth_no
+        self.card_templates: dict[str, str] = {}  # request_id -> template_id
+        self.cards: dict[str, MemberCard] = {}  # by biz_card_no
+        self.card_serials: dict[str, str] = {}  # out_serial_no -> biz_card_no
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -492,6 +508,53 @@ class Sandbox:
         if auth.rest_fen == 0:
             auth.status = "FINISH"
         return {**self._auth_answer(auth, amount), "out_request_no": request_no}
+
+    # --- member cards (卡包) ----------------------------------------------------------------------------------
+
+    def card_template_create(self, biz: dict[str, Any]) -> dict[str, Any]:
+        request_id = str(biz.get("request_id", ""))
+        style = biz.get("template_style_info") or {}
+        if not request_id or not isinstance(style, dict) or not style.get("card_show_name"):
+            raise invalid("isv.invalid-parameter", "request_id and template_style_info.card_show_name")
+        if biz.get("write_off_type") not in ("qrcode", "barcode", "text", "dqrcode", "dbarcode"):
+            raise invalid("isv.invalid-parameter", "write_off_type")
+        template_id = self.card_templates.setdefault(request_id, "2026" + secrets.token_hex(12))
+        return {"template_id": template_id}
+
+    def card_open(self, biz: dict[str, Any]) -> dict[str, Any]:
+        template_id = str(biz.get("card_template_id", ""))
+        if template_id not in self.card_templates.values():
+            raise business("CARD_TEMPLATE_NOT_EXIST", "模板不存在")
+        user = biz.get("card_user_info") or {}
+        ext = biz.get("card_ext_info") or {}
+        user_id = str(user.get("user_uni_id", ""))
+        if user.get("user_uni_id_type") != "UID" or not USER_ID.match(user_id):
+            raise invalid("isv.invalid-parameter", "card_user_info: user_uni_id (2088…) with type UID")
+        serial = str(biz.get("out_serial_no", ""))
+        if not serial:
+            raise invalid("isv.invalid-parameter", "out_serial_no")
+        if serial in self.card_serials:  # the same opening again
+            card = self.cards[self.card_serials[serial]]
+        else:
+            biz_card_no = "mp" + "".join(secrets.choice("0123456789") for _ in range(10))
+            card = self.cards[biz_card_no] = MemberCard(biz_card_no, template_id, user_id,
+                                                        str(ext.get("external_card_no", "")),
+                                                        str(ext.get("level", "")), int(str(ext.get("point", 0))))
+            self.card_serials[serial] = biz_card_no
+        return {"card_info": {"biz_card_no": card.biz_card_no, "external_card_no": card.external_card_no,
+                              "open_date": beijing_now()}}
+
+    def card_update(self, biz: dict[str, Any]) -> dict[str, Any]:
+        card = self.cards.get(str(biz.get("target_card_no", "")))
+        if card is None or biz.get("target_card_no_type") != "BIZ_CARD":
+            raise business("CARD_NOT_EXIST", "会员卡不存在")
+        info = biz.get("card_info") or {}
+        if "level" in info:
+            card.level = str(info["level"])
+        if "point" in info:
+            card.point = int(str(info["point"]))
+        card.updates += 1
+        return {"result_code": "SUCCESS"}
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

@@ -326,6 +326,44 @@ class AlipayClient:
         return RefundQueryResult(out_request_no=out_request_no, refund_status=str(data.get("refund_status", "")),
                                  refund_fen=yuan_to_fen(str(amount)) if amount else 0)
 
+    # --- member cards in the card package (卡包) --------------------------------------------------------------
+
+    async def card_template_create(self, *, request_id: str, card_show_name: str, bg_color: str,
+                                   logo_id: str, background_id: str, open_card_url: str) -> str:
+        """`alipay.marketing.card.template.create`: the merchant's member card (points, level, balance shown),
+        opened from the mall (`open_card_source_type` MER). → template_id. The same `request_id` again
+        creates nothing new."""
+        biz = {
+            "request_id": request_id, "card_type": "OUT_MEMBER_CARD", "write_off_type": "qrcode",
+            "biz_no_prefix": "mp", "biz_no_suffix_len": "10",
+            "template_style_info": {"card_show_name": card_show_name[:20], "bg_color": bg_color,
+                                    "logo_id": logo_id, "background_id": background_id},
+            "column_info_list": [{"code": "POINT", "title": "积分", "operate_type": "openNative"},
+                                 {"code": "BALANCE", "title": "余额", "operate_type": "openNative"}],
+            "field_rule_list": [{"field_name": "Level", "rule_name": "ASSIGN_FROM_REQUEST", "rule_value": "Level"},
+                                {"field_name": "Point", "rule_name": "ASSIGN_FROM_REQUEST", "rule_value": "Point"}],
+            "open_card_conf": {"open_card_source_type": "MER", "source_app_id": self.app_id,
+                               "open_card_url": open_card_url}}
+        data = await self.execute("alipay.marketing.card.template.create", biz)
+        return str(data["template_id"])
+
+    async def card_open(self, *, template_id: str, out_serial_no: str, user_id: str, external_card_no: str,
+                        level: str, point: int, open_date: str, valid_date: str) -> str:
+        """`alipay.marketing.card.open` for a buyer who claimed the merchant's card. → biz_card_no."""
+        data = await self.execute("alipay.marketing.card.open", {
+            "out_serial_no": out_serial_no, "card_template_id": template_id,
+            "card_user_info": {"user_uni_id": user_id, "user_uni_id_type": "UID"},
+            "card_ext_info": {"external_card_no": external_card_no, "open_date": open_date,
+                              "valid_date": valid_date, "level": level, "point": str(point)}})
+        card = data.get("card_info") or {}
+        return str(card.get("biz_card_no", ""))
+
+    async def card_update(self, *, biz_card_no: str, level: str, point: int, occur_time: str) -> None:
+        """`alipay.marketing.card.update`: the card's level and points as they are now (absolute values)."""
+        await self.execute("alipay.marketing.card.update", {
+            "target_card_no": biz_card_no, "target_card_no_type": "BIZ_CARD", "occur_time": occur_time,
+            "card_info": {"level": level, "point": str(point)}})
+
     # --- mini-program messages --------------------------------------------------------------------------
 
     async def mini_template_message_send(self, *, to_user_id: str, user_template_id: str, page: str,

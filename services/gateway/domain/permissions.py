@@ -56,6 +56,7 @@ DUTY_OF: dict[str, Duty] = {
     "merchant_release_deposit": "own_shop",
     "merchant_settle_deposit": "own_shop",
     "merchant_set_alipay_features": "own_shop",
+    "merchant_set_alipay_card": "own_shop",
 }
 
 

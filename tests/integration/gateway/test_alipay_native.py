@@ -212,3 +212,35 @@ async def test_a_sesame_deposit_free_rental_is_frozen_then_partly_charged_and_th
         30_000, 770_000, 0, "FINISH")
     listed = await (await gw.get("/api/me/deposits", headers=alice)).json()
     assert [(d["mode"], d["status"], d["charged_fen"]) for d in listed["items"]] == [("fund_auth", "released", 30_000)]
+
+
+async def test_a_claimed_member_card_sits_in_the_alipay_card_package_and_follows_a_purchase(mall: Mall) -> None:
+    gw, alice = mall.gateway, mall.user("u_alice")
+    assert mall.sandbox is not None
+    await counter(mall, store_checkout=False)
+    assert (await gw.put("/api/merchant/alipay-card", json={"name": "数码会员卡"}, headers=mall.staff())).status == 200
+    clerk_may_not = await gw.put("/api/merchant/alipay-card", json={"name": "x"},
+                                 headers=await join(mall, "cashier2", "clerk"))
+    assert clerk_may_not.status == 403
+    template = await (await gw.get("/api/merchant/alipay-card", headers=mall.staff())).json()
+
+    async def store_known() -> bool:  # marketing learns the merchant from its store (store.changed)
+        return (await gw.post("/api/merchants/mch_001/card", headers=alice)).status == 200
+
+    await eventually(store_known, timeout=15)
+
+    async def card(level: str) -> dict[str, Any] | None:
+        listed = await (await mall.sandbox.get("/sandbox/cards", params={"user_id": "2088000000000099"})).json()
+        return next((c for c in listed["items"] if c["level"] == level), None)
+
+    opened = await eventually(lambda: card("VIP1"), timeout=15)
+    assert opened["template_id"] == template["template_id"]
+
+    # A ¥5999 purchase lifts the member to level 3: the card in Alipay follows.
+    order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 1}]},
+                                 headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
+                                   headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
+    updated = await eventually(lambda: card("VIP3"), timeout=15)
+    assert updated["biz_card_no"] == opened["biz_card_no"] and updated["updates"] >= 2

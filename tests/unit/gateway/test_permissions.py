@@ -14,7 +14,8 @@ CLERK_MAY = {"merchant_orders", "ship_order", "merchant_pickup_ready", "merchant
              "merchant_store_charge"}
 OWNER_ONLY = {"merchant_staff", "merchant_invite_staff", "merchant_change_staff", "merchant_staff_link",
               "merchant_profile", "merchant_set_huabei_offers", "merchant_reset_huabei_offers",
-              "merchant_release_deposit", "merchant_settle_deposit", "merchant_set_alipay_features"}
+              "merchant_release_deposit", "merchant_settle_deposit", "merchant_set_alipay_features",
+              "merchant_set_alipay_card"}
 
 # (operation, owner, manager, clerk)
 TABLE = [
