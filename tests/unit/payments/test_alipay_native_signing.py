@@ -1,5 +1,5 @@
 """The new Alipay methods of issue 19 (store checkout, fund authorisations) against the official
-`alipay-sdk-python`: for each, the request our client builds names the SDK's method, every biz field is one
+`alipay-sdk-python` (member cards too): for each, the request our client builds names the SDK's method, every biz field is one
 the SDK's model knows (the SDK drops unknown ones), and the signatures agree byte for byte both ways."""
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from alipay.aop.api.DefaultAlipayClient import DefaultAlipayClient
 from alipay.aop.api.request.AlipayFundAuthOperationDetailQueryRequest import AlipayFundAuthOperationDetailQueryRequest
 from alipay.aop.api.request.AlipayFundAuthOrderAppFreezeRequest import AlipayFundAuthOrderAppFreezeRequest
 from alipay.aop.api.request.AlipayFundAuthOrderUnfreezeRequest import AlipayFundAuthOrderUnfreezeRequest
+from alipay.aop.api.request.AlipayMarketingCardOpenRequest import AlipayMarketingCardOpenRequest
+from alipay.aop.api.request.AlipayMarketingCardTemplateCreateRequest import AlipayMarketingCardTemplateCreateRequest
+from alipay.aop.api.request.AlipayMarketingCardUpdateRequest import AlipayMarketingCardUpdateRequest
 from alipay.aop.api.request.AlipayTradeCancelRequest import AlipayTradeCancelRequest
 from alipay.aop.api.request.AlipayTradePayRequest import AlipayTradePayRequest
 from alipay.aop.api.util.SignatureUtils import get_sign_content, verify_with_rsa
@@ -40,7 +43,8 @@ class Capturing(AlipayClient):
                       extra: Mapping[str, str] | None = None) -> dict[str, Any]:
         self.sent.append(self.build_request(method, biz_content, notify_url=notify_url))
         return {"code": "10000", "trade_no": "2026x", "out_trade_no": "p_1", "total_amount": "12.34",
-                "auth_no": "2026a", "status": "SUCCESS", "amount": "8000.00", "action": "close", "retry_flag": "N"}
+                "auth_no": "2026a", "status": "SUCCESS", "amount": "8000.00", "action": "close", "retry_flag": "N",
+                "template_id": "2026t", "card_info": {"biz_card_no": "mp0000000001"}}
 
 
 def sdk_client(keys: tuple[KeyPair, KeyPair]) -> DefaultAlipayClient:
@@ -104,6 +108,22 @@ async def test_fund_authorisation_calls_match_the_official_sdk(keys: tuple[KeyPa
     assert (biz["product_code"], biz["deposit_product_mode"], biz["amount"]) == ("PRE_AUTH_ONLINE", "DEPOSIT_ONLY",
                                                                                  "8000.00")
     cross_check(keys, params, body, AlipayFundAuthOrderAppFreezeRequest())
+
+
+async def test_member_card_calls_match_the_official_sdk(keys: tuple[KeyPair, KeyPair]) -> None:
+    client = Capturing("http://x/gateway.do", APP_ID, keys[0].private_pem, keys[1].public_pem,
+                       session=None)  # type: ignore[arg-type]
+    client.sent = []
+    await client.card_template_create(request_id="mc_1", card_show_name="数码会员卡", bg_color="rgb(55,112,179)",
+                                      logo_id="logo", background_id="bg", open_card_url="alipays://x?page=a")
+    await client.card_open(template_id="2026t", out_serial_no="mc_2", user_id="2088000000000099",
+                           external_card_no="mc_2", level="VIP1", point=0, open_date="2026-11-26 10:00:00",
+                           valid_date="2046-11-26 10:00:00")
+    await client.card_update(biz_card_no="mp0000000001", level="VIP3", point=120, occur_time="2026-11-26 10:05:00")
+    template, opened, updated = client.sent
+    cross_check(keys, *template, AlipayMarketingCardTemplateCreateRequest())
+    cross_check(keys, *opened, AlipayMarketingCardOpenRequest())
+    cross_check(keys, *updated, AlipayMarketingCardUpdateRequest())
 
 
 def test_a_store_payment_still_confirming_is_not_a_success(keys: tuple[KeyPair, KeyPair]) -> None:
