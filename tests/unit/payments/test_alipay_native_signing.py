@@ -1,5 +1,5 @@
-"""The new Alipay methods of issue 19 (store checkout, fund authorisations) against the official
-`alipay-sdk-python` (member cards too): for each, the request our client builds names the SDK's method, every biz field is one
+"""The new Alipay methods of issue 19 (store checkout, fund authorisations, member cards) against the official
+`alipay-sdk-python`: for each, the request our client builds names the SDK's method, every biz field is one
 the SDK's model knows (the SDK drops unknown ones), and the signatures agree byte for byte both ways."""
 
 from __future__ import annotations
