@@ -168,7 +168,18 @@ async def test_a_sesame_deposit_free_rental_is_frozen_then_partly_charged_and_th
         mall: Mall) -> None:
     gw, alice = mall.gateway, mall.user("u_alice", score=700)
     assert mall.sandbox is not None
-    await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
+    await counter(mall, store_checkout=False, sesame_deposit=False, product=RENTAL)
+    # Switched off (the fallback): a buyer below the waiver score has the deposit added to the trade.
+    carol = mall.user("u_carol", score=600)
+    older = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
+                                 headers={**carol, "Idempotency-Key": uuid.uuid4().hex})).json()
+    held = await (await gw.post(f"/api/orders/{older['id']}/pay", json={"method": "alipay"},
+                                headers={**carol, "Idempotency-Key": uuid.uuid4().hex})).json()
+    assert (held["deposit_fen"], "deposit_auth" in held) == (800_000, False)
+    assert (await (await mall.sandbox.get(f"/sandbox/trades/{held['trade_no']}")).json())["total_fen"] == 820_000
+    assert (await gw.put(FEATURES, json={"store_checkout": False, "sesame_deposit": True},
+                         headers=mall.staff())).status == 200
+
     resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
                          headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
     order = await resp.json()
