@@ -12,6 +12,7 @@ const Orders = lazy(() => import("./pages/Orders"));
 const Campaigns = lazy(() => import("./pages/Campaigns"));
 const StoreCodes = lazy(() => import("./pages/StoreCodes"));
 const Stores = lazy(() => import("./pages/Stores"));
+const Checkout = lazy(() => import("./pages/Checkout"));
 
 function RequireStaff({ children }: { children: ReactNode }) {
   const [signedIn, setSignedIn] = useState(Boolean(session.token()));
@@ -46,6 +47,7 @@ export function ConsoleRoutes() {
       <Route path="/campaigns" element={page(<Campaigns />)} />
       <Route path="/store-codes" element={page(<StoreCodes />)} />
       <Route path="/stores" element={page(<Stores />)} />
+      <Route path="/checkout" element={page(<Checkout />)} />
       <Route path="*" element={<Navigate to="/dashboard" replace />} />
     </Routes>
   );

@@ -4,6 +4,7 @@ import { useLocation, useNavigate } from "react-router-dom";
 import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
 import {
   DashboardOutlined,
+  DollarOutlined,
   GiftOutlined,
   LogoutOutlined,
   QrcodeOutlined,
@@ -27,6 +28,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/campaigns", icon: <GiftOutlined />, label: t("nav.campaigns") },
     { key: "/store-codes", icon: <QrcodeOutlined />, label: t("nav.storeCodes") },
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
+    { key: "/checkout", icon: <DollarOutlined />, label: t("nav.checkout") },
   ];
   return (
     <Layout style={{ minHeight: "100vh" }}>
