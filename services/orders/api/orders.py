@@ -271,21 +271,21 @@ async def place_store_sale(request: web.Request) -> web.Response:
 
 
 @routes.get("/merchant/orders/{order_id}/wait")
-async def wait_merchant_order(request: web.Request) -> web.Response:
-    """The merchant's order once the saga decided (`?wait_ms=`, as the buyer's GET waits)."""
+async def wait_store_sale(request: web.Request) -> web.Response:
+    """The merchant's counter sale once the saga decided (`?wait_ms=`, as the buyer's GET waits)."""
     merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
+    walk_in = f"walkin:{order_id}"  # counter sales only: their buyer is known from the order id
     query = parse_query(request, GetQuery)
     db = request.app[DB]
-    async with db.pool.acquire() as conn:
-        order = await store.lock_order(conn, order_id)
-        if order is None or order["merchant_id"] != merchant_id:
-            raise NotFound("No such order", code="order_not_found")
     wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
     if wait_ms > 0:
-        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, order["user_id"], query.wait_while,
+        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, walk_in, query.wait_while,
                                       wait_ms / 1000)
     async with db.pool.acquire() as conn:
-        return json_response(await fresh_view(conn, order_id))
+        order = await store.order_of_user(conn, order_id, walk_in)
+        if order is None or order["merchant_id"] != merchant_id:
+            raise NotFound("No such order", code="order_not_found")
+        return json_response((await views(conn, [order]))[0])
 
 
 # --- the buyer's orders -----------------------------------------------------------------------------
