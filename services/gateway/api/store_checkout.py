@@ -10,7 +10,6 @@ charge, never a second one.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from aiohttp import web
@@ -18,7 +17,7 @@ from pydantic import Field
 
 from services.gateway.models import Answer, Anything
 from services.gateway.routes import Call, Operation, forward
-from services.gateway.upstream import path, relay
+from services.gateway.upstream import Reply, path, relay
 from shared.http import Conflict, NotFound, StrictModel, json_response
 
 Scene = Literal["bar_code", "security_code"]
@@ -70,11 +69,10 @@ class StoreCheckoutOut(Answer):
     charge: ChargeOut
 
 
-async def _charge(call: Call, order_id: str, body: StoreChargeBody) -> web.Response:
+async def _charge(call: Call, order_id: str, body: StoreChargeBody) -> Reply:
     deadline = call.settings.order_wait_ms / 1000 + call.settings.store_charge_wait_s + CHARGE_MARGIN_S
     target = path("/merchant/orders/{id}/store-charge", id=order_id)
-    reply = await call.up.call(call.request, "payments", "POST", target, json=body.model_dump(), timeout=deadline)
-    return relay(reply)
+    return await call.up.call(call.request, "payments", "POST", target, json=body.model_dump(), timeout=deadline)
 
 
 async def _own_store(call: Call, store_id: str) -> None:
@@ -105,16 +103,16 @@ async def merchant_store_checkout(call: Call) -> web.StreamResponse:
     charge = await _charge(call, order_id, StoreChargeBody(store_id=body.store_id, scene=body.scene,
                                                           auth_code=body.auth_code))
     if charge.status != 200:
-        return charge
-    return json_response({"order_id": order_id, "payable_fen": order["payable_fen"],
-                          "charge": json.loads(charge.text or "{}")}, status=201)
+        return relay(charge)
+    return json_response({"order_id": order_id, "payable_fen": order["payable_fen"], "charge": charge.json()},
+                         status=201)
 
 
 async def merchant_store_charge(call: Call) -> web.StreamResponse:
     """Charge a counter order again with another code (the first was declined or cancelled)."""
     body: StoreChargeBody = call.body
     await _own_store(call, body.store_id)
-    return await _charge(call, call.param("id"), body)
+    return relay(await _charge(call, call.param("id"), body))
 
 
 OPERATIONS = [

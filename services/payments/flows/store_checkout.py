@@ -72,6 +72,8 @@ async def _open_charge(deps: PaymentsDeps, *, order_id: str, merchant_id: str, s
             raise Refusal("order_not_ready", "The order is not ready to be paid yet; try again shortly")
         if order["merchant_id"] != merchant_id:
             raise Refusal("order_not_found", "No such order", 404)
+        if not order["user_id"].startswith("walkin:"):  # a buyer's own order is paid by the buyer
+            raise Refusal("not_a_counter_sale", "Only a sale rung up at the counter is charged there")
         found = await store.lock_charge_by_key(tx.conn, merchant_id, charge_key)
         if found is not None:
             if found["order_id"] != order_id:

@@ -250,6 +250,11 @@ async def test_a_claimed_member_card_sits_in_the_alipay_card_package_and_follows
     # A ¥5999 purchase lifts the member to level 3: the card in Alipay follows.
     order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 1}]},
                                  headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    # (A buyer's own order is never charged at the counter.)
+    counter_charge = await gw.post(f"/api/merchant/orders/{order['id']}/store-charge", json={
+        "store_id": "sto_lake", "scene": "bar_code", "auth_code": await payment_code(mall)},
+        headers={**mall.staff(), "Idempotency-Key": uuid.uuid4().hex})
+    assert (counter_charge.status, (await counter_charge.json())["code"]) == (409, "not_a_counter_sale")
     payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
                                    headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
     assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
