@@ -16,6 +16,7 @@ const Stores = lazy(() => import("./pages/Stores"));
 const Bulk = lazy(() => import("./pages/Bulk"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Webhook = lazy(() => import("./pages/Webhook"));
+const Checkout = lazy(() => import("./pages/Checkout"));
 
 function RequireStaff({ children }: { children: ReactNode }) {
   const [signedIn, setSignedIn] = useState(Boolean(session.token()));
@@ -55,6 +56,7 @@ export function ConsoleRoutes() {
       <Route path="/bulk" element={page(<Bulk />)} />
       <Route path="/settings" element={page(<Settings />)} />
       <Route path="/webhook" element={page(<Webhook />)} />
+      <Route path="/checkout" element={page(<Checkout />)} />
       <Route path="*" element={<Navigate to="/dashboard" replace />} />
     </Routes>
   );

@@ -5,6 +5,7 @@ import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
 import {
   ApiOutlined,
   DashboardOutlined,
+  DollarOutlined,
   GiftOutlined,
   LogoutOutlined,
   QrcodeOutlined,
@@ -34,6 +35,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/bulk", icon: <SwapOutlined />, label: t("nav.bulk") },
     { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings") },
     { key: "/webhook", icon: <ApiOutlined />, label: t("nav.webhook") },
+    { key: "/checkout", icon: <DollarOutlined />, label: t("nav.checkout") },
   ];
   return (
     <Layout style={{ minHeight: "100vh" }}>

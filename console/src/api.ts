@@ -46,6 +46,8 @@ export interface CallOptions {
   query?: Record<string, string | number | undefined>;
   /** Creations a retry must not repeat: a fresh Idempotency-Key per user action. */
   idempotent?: boolean;
+  /** The caller's own Idempotency-Key, kept across retries of one action (a store charge). */
+  key?: string;
 }
 
 /** 128 random bits as hex (crypto.randomUUID exists only on https or localhost pages). */
@@ -71,7 +73,7 @@ export async function call<T = unknown>(method: string, path: string, options: C
   const token = session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  if (options.idempotent) headers["Idempotency-Key"] = newKey();
+  if (options.idempotent || options.key) headers["Idempotency-Key"] = options.key ?? newKey();
   let url = path;
   if (options.query) {
     const params = new URLSearchParams();

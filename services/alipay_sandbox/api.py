@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from pydantic import Field
@@ -78,6 +79,20 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.trade_refund(biz)
         case "alipay.trade.fastpay.refund.query":
             return sandbox.refund_query(biz)
+        case "alipay.trade.pay":
+            return sandbox.trade_pay(biz)
+        case "alipay.trade.cancel":
+            return sandbox.trade_cancel(biz)
+        case "alipay.fund.auth.operation.detail.query":
+            return sandbox.fund_auth_query(biz)
+        case "alipay.fund.auth.order.unfreeze":
+            return sandbox.fund_auth_unfreeze(biz)
+        case "alipay.marketing.card.template.create":
+            return sandbox.card_template_create(biz)
+        case "alipay.marketing.card.open":
+            return sandbox.card_open(biz)
+        case "alipay.marketing.card.update":
+            return sandbox.card_update(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -146,6 +161,65 @@ async def list_notifies(request: web.Request) -> web.Response:
     items = [{"notify_id": d.notify_id, "url": d.url, "form": d.form, "attempts": d.attempts,
               "delivered": d.delivered}
              for d in request.app[NOTIFIER].deliveries if trade_no in (None, d.form.get("trade_no"))]
+    return json_response({"items": items})
+
+
+class PaymentCodeBody(StrictModel):
+    scene: Literal["bar_code", "security_code"] = "bar_code"
+    user_id: str | None = Field(default=None, pattern=r"^2088[0-9]{12}$")
+    outcome: Literal["success", "paying", "error", "fail"] = "success"
+    then: Literal["paid", "unpaid"] = "paid"
+
+
+@routes.post("/sandbox/payment-codes")
+async def issue_payment_code(request: web.Request) -> web.Response:
+    """A buyer's payment code (or a face device's token) and how the store charge made with it goes:
+    `success`; `paying` (10003, the buyer confirms on the phone) or `error` (ACQ.SYSTEM_ERROR), after which
+    queries find the trade `paid` or never settled (`unpaid`); `fail` (40004)."""
+    body = await parse_body(request, PaymentCodeBody)
+    code = request.app[SANDBOX].issue_payment_code(body.scene, body.user_id, body.outcome, body.then)
+    return json_response({"auth_code": code.code, "scene": code.scene, "user_id": code.user_id}, status=201)
+
+
+class FreezeConfirmBody(StrictModel):
+    order_str: str = Field(min_length=1, max_length=8192)
+    user_id: str = Field(pattern=r"^2088[0-9]{12}$")
+
+
+@routes.post("/sandbox/fund-auths/confirm")
+async def confirm_freeze(request: web.Request) -> web.Response:
+    """The buyer confirms a freeze order string in Alipay (`my.tradePay({orderStr})`): signature checked as
+    gateway.do checks a request."""
+    body = await parse_body(request, FreezeConfirmBody)
+    params = dict(parse_qsl(body.order_str, keep_blank_values=True))
+    settings = request.app[CONFIG]
+    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
+        raise Conflict("The order string is not signed by the app", code="invalid_signature")
+    try:
+        auth = request.app[SANDBOX].confirm_freeze(params, body.user_id)
+    except Failure as failure:
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    return json_response({"auth_no": auth.auth_no, "amount_fen": auth.amount_fen, "credit_fen": auth.credit_fen,
+                          "status": auth.status}, status=201)
+
+
+@routes.get("/sandbox/fund-auths/{auth_no}")
+async def show_fund_auth(request: web.Request) -> web.Response:
+    auth = request.app[SANDBOX].fund_auths.get(request.match_info["auth_no"])
+    if auth is None:
+        raise NotFound("No such authorisation", code="auth_not_found")
+    return json_response({"auth_no": auth.auth_no, "status": auth.status, "amount_fen": auth.amount_fen,
+                          "credit_fen": auth.credit_fen, "paid_fen": auth.paid_fen, "rest_fen": auth.rest_fen,
+                          "unfrozen": auth.unfrozen, "payer_user_id": auth.payer_user_id})
+
+
+@routes.get("/sandbox/cards")
+async def list_cards(request: web.Request) -> web.Response:
+    """The member cards in a buyer's card package (`user_id` filters)."""
+    user_id = request.query.get("user_id")
+    items = [{"biz_card_no": c.biz_card_no, "template_id": c.template_id, "user_id": c.user_id,
+              "external_card_no": c.external_card_no, "level": c.level, "point": c.point, "updates": c.updates}
+             for c in request.app[SANDBOX].cards.values() if user_id in (None, c.user_id)]
     return json_response({"items": items})
 
 

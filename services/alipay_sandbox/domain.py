@@ -69,6 +69,9 @@ class Trade:
     gmt_payment: str | None = None
     refunds: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
     notify_id: str | None = None
+    auth_code: str | None = None  # the payment code or face token of a store payment
+    settles: str | None = None  # a store payment still confirming: what a query finds ("paid" or "unpaid")
+    auth_no: str | None = None  # paid from this fund authorisation
 
     @property
     def refunded_fen(self) -> int:
@@ -83,6 +86,52 @@ def _amount(value: Any, name: str) -> int:
     if not MIN_PAYABLE_FEN <= fen <= ALIPAY_MAX_FEN:
         raise invalid("isv.invalid-parameter", f"{name} out of range")
     return fen
+
+
+@dataclass
+class PaymentCode:
+    """A buyer's payment code (scene bar_code) or a face device's token (security_code), and how the sandbox
+    answers the store charge made with it (set by the test that issued it)."""
+
+    code: str
+    scene: str
+    user_id: str
+    outcome: str  # success | paying (10003) | error (ACQ.SYSTEM_ERROR) | fail (40004)
+    then: str  # paying/error: what later queries find, "paid" or "unpaid" (never settles)
+    out_trade_no: str | None = None  # single use: the trade it paid
+
+
+@dataclass
+class FundAuth:
+    """A fund authorisation (预授权) in the credit-backed mode: Sesame stands for `credit_fen`, the buyer's
+    funds for the rest."""
+
+    auth_no: str
+    out_order_no: str
+    out_request_no: str
+    payer_user_id: str
+    amount_fen: int
+    credit_fen: int
+    status: str = "SUCCESS"
+    paid_fen: int = 0
+    unfrozen: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
+
+    @property
+    def rest_fen(self) -> int:
+        return self.amount_fen - self.paid_fen - sum(self.unfrozen.values())
+
+
+@dataclass
+class MemberCard:
+    """A member card in a buyer's card package (卡包), as the merchant opened and last updated it."""
+
+    biz_card_no: str
+    template_id: str
+    user_id: str
+    external_card_no: str
+    level: str
+    point: int
+    updates: int = 0
 
 
 @dataclass
@@ -106,6 +155,12 @@ class Sandbox:
         self.trades: dict[str, Trade] = {}  # by trade_no
         self.by_out_trade_no: dict[str, str] = {}
         self.messages: list[TemplateMessage] = []
+        self.payment_codes: dict[str, PaymentCode] = {}
+        self.cancelled: set[str] = set()  # out_trade_no cancelled before any trade existed
+        self.fund_auths: dict[str, FundAuth] = {}  # by auth_no
+        self.card_templates: dict[str, str] = {}  # request_id -> template_id
+        self.cards: dict[str, MemberCard] = {}  # by biz_card_no
+        self.card_serials: dict[str, str] = {}  # out_serial_no -> biz_card_no
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -233,6 +288,8 @@ class Sandbox:
 
     def trade_query(self, biz: dict[str, Any]) -> dict[str, Any]:
         trade = self._trade(biz)
+        if trade.status == "WAIT_BUYER_PAY" and trade.settles == "paid":  # the buyer confirmed meanwhile
+            self._paid(trade, "ALIPAYACCOUNT")
         body: dict[str, Any] = {"trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
                                 "trade_status": trade.status, "total_amount": fen_to_yuan(trade.total_fen),
                                 "buyer_user_id": trade.buyer_id or ""}
@@ -278,6 +335,226 @@ class Sandbox:
             body.update(refund_amount=fen_to_yuan(trade.refunds[request_no]),
                         total_amount=fen_to_yuan(trade.total_fen), refund_status="REFUND_SUCCESS")
         return body
+
+    # --- store payments (当面付, 刷脸付) and fund authorisations (预授权) -----------------------------------------
+
+    def issue_payment_code(self, scene: str, user_id: str | None, outcome: str, then: str) -> PaymentCode:
+        uid = user_id or "2088" + "".join(secrets.choice("0123456789") for _ in range(12))
+        self.users.setdefault(uid, User(uid, f"沙箱用户{uid[-4:]}", self.default_credit_score))
+        if scene == "bar_code":  # what a buyer's payment code looks like: 18 digits from 25-30
+            code = "28" + "".join(secrets.choice("0123456789") for _ in range(16))
+        else:
+            code = "fp" + secrets.token_hex(16)
+        found = self.payment_codes[code] = PaymentCode(code, scene, uid, outcome, then)
+        return found
+
+    def _paid(self, trade: Trade, channel: str) -> None:
+        trade.status, trade.channel, trade.gmt_payment = "TRADE_SUCCESS", channel, beijing_now()
+        trade.settles = None
+
+    def _pay_answer(self, trade: Trade) -> dict[str, Any]:
+        return {"trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no, "buyer_user_id": trade.buyer_id or "",
+                "total_amount": fen_to_yuan(trade.total_fen), "receipt_amount": fen_to_yuan(trade.total_fen),
+                "gmt_payment": trade.gmt_payment or "",
+                "fund_bill_list": [{"amount": fen_to_yuan(trade.total_fen), "fund_channel": trade.channel}]}
+
+    def trade_pay(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """`alipay.trade.pay`: a store payment (scene + auth_code) or a payment from a fund authorisation
+        (auth_no). The same out_trade_no again answers the trade's state (Alipay's idempotency)."""
+        out_trade_no = str(biz.get("out_trade_no", ""))
+        if not OUT_TRADE_NO.match(out_trade_no):
+            raise invalid("isv.invalid-parameter", "out_trade_no")
+        total = _amount(biz.get("total_amount"), "total_amount")
+        subject = str(biz.get("subject", ""))
+        if not subject or len(subject) > 256:
+            raise invalid("isv.invalid-parameter", "subject")
+        if out_trade_no in self.cancelled:
+            raise business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
+        if biz.get("auth_no"):
+            return self._pay_from_auth(biz, out_trade_no, total, subject)
+        scene, auth_code = str(biz.get("scene", "")), str(biz.get("auth_code", ""))
+        if scene not in ("bar_code", "security_code"):
+            raise invalid("isv.invalid-parameter", "scene must be bar_code or security_code")
+        existing = self.by_out_trade_no.get(out_trade_no)
+        if existing:
+            trade = self.trades[existing]
+            if trade.auth_code != auth_code or trade.total_fen != total:
+                raise business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+            return self._store_answer(trade)
+        code = self.payment_codes.get(auth_code)
+        if code is None or code.scene != scene or code.out_trade_no is not None:
+            raise business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付失败，获取顾客账户信息失败")
+        code.out_trade_no = out_trade_no
+        if code.outcome == "fail":
+            raise business("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足")
+        trade_no = datetime.now(BEIJING).strftime("%Y%m%d") + "22" + secrets.token_hex(10)
+        trade = Trade(trade_no, out_trade_no, total, subject, None, code.user_id, None, auth_code=auth_code)
+        self.trades[trade_no] = trade
+        self.by_out_trade_no[out_trade_no] = trade_no
+        if code.outcome == "success":
+            self._paid(trade, "ALIPAYACCOUNT")
+        elif code.outcome == "error":  # taken or not, Alipay could not say: the merchant must query
+            if code.then == "paid":
+                self._paid(trade, "ALIPAYACCOUNT")
+            raise Failure("20000", "Service Currently Unavailable", "ACQ.SYSTEM_ERROR", "系统错误")
+        else:  # paying: the buyer is entering a password; a query later finds what `then` says
+            trade.settles = code.then
+        return self._store_answer(trade)
+
+    def _store_answer(self, trade: Trade) -> dict[str, Any]:
+        if trade.status in PAID:
+            return self._pay_answer(trade)
+        if trade.status == "WAIT_BUYER_PAY":
+            return {"code": "10003", "msg": "Waiting for user to pay", "trade_no": trade.trade_no,
+                    "out_trade_no": trade.out_trade_no, "buyer_user_id": trade.buyer_id or ""}
+        raise business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
+
+    def _pay_from_auth(self, biz: dict[str, Any], out_trade_no: str, total: int, subject: str) -> dict[str, Any]:
+        if biz.get("product_code") != "PREAUTH_PAY":
+            raise invalid("isv.invalid-parameter", "product_code must be PREAUTH_PAY with auth_no")
+        auth = self.fund_auths.get(str(biz.get("auth_no")))
+        if auth is None:
+            raise business("ACQ.AUTH_NO_ERROR", "预授权号错误或状态不对")
+        existing = self.by_out_trade_no.get(out_trade_no)
+        if existing:
+            trade = self.trades[existing]
+            if trade.auth_no != auth.auth_no or trade.total_fen != total:
+                raise business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+            return self._pay_answer(trade)
+        if auth.status != "SUCCESS" or total > auth.rest_fen:
+            raise business("ACQ.AUTH_AMOUNT_NOT_ENOUGH", "预授权金额不足")
+        trade_no = datetime.now(BEIJING).strftime("%Y%m%d") + "22" + secrets.token_hex(10)
+        trade = Trade(trade_no, out_trade_no, total, subject, None, auth.payer_user_id, None, auth_no=auth.auth_no)
+        self._paid(trade, "PCREDIT" if auth.credit_fen else "ALIPAYACCOUNT")
+        self.trades[trade_no] = trade
+        self.by_out_trade_no[out_trade_no] = trade_no
+        auth.paid_fen += total
+        if biz.get("auth_confirm_mode") == "COMPLETE" and auth.rest_fen:
+            auth.unfrozen[f"complete_{trade_no}"] = auth.rest_fen
+        if auth.rest_fen == 0:
+            auth.status = "FINISH"
+        return self._pay_answer(trade)
+
+    def trade_cancel(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """`alipay.trade.cancel`: closes a waiting trade, refunds a paid one in full; a trade that never came
+        into being is remembered so that a late `trade.pay` with that number is refused."""
+        out_trade_no = str(biz.get("out_trade_no", ""))
+        trade_no = self.by_out_trade_no.get(out_trade_no)
+        if trade_no is None:
+            if not OUT_TRADE_NO.match(out_trade_no):
+                raise invalid("isv.invalid-parameter", "out_trade_no")
+            self.cancelled.add(out_trade_no)
+            return {"out_trade_no": out_trade_no, "retry_flag": "N", "action": "close"}
+        trade = self.trades[trade_no]
+        action = "close"
+        if trade.status in PAID:
+            trade.refunds.setdefault("cancel", trade.total_fen - trade.refunded_fen)
+            action = "refund"
+        trade.status, trade.settles = "TRADE_CLOSED", None
+        return {"trade_no": trade.trade_no, "out_trade_no": out_trade_no, "retry_flag": "N", "action": action}
+
+    def confirm_freeze(self, params: dict[str, str], user_id: str) -> FundAuth:
+        """The buyer confirms an `alipay.fund.auth.order.app.freeze` order string in Alipay (what
+        `my.tradePay({orderStr})` does). Signature verified by the caller. Sesame stands for the whole amount
+        when the buyer's score reaches 650, else the funds are frozen."""
+        if params.get("method") != "alipay.fund.auth.order.app.freeze":
+            raise invalid("isv.invalid-method", "not a freeze order string")
+        biz = json.loads(params.get("biz_content") or "{}")
+        if biz.get("product_code") != "PRE_AUTH_ONLINE":
+            raise invalid("isv.invalid-parameter", "product_code must be PRE_AUTH_ONLINE")
+        amount = _amount(biz.get("amount"), "amount")
+        out_order_no, out_request_no = str(biz.get("out_order_no", "")), str(biz.get("out_request_no", ""))
+        if not OUT_TRADE_NO.match(out_order_no) or not OUT_TRADE_NO.match(out_request_no):
+            raise invalid("isv.invalid-parameter", "out_order_no / out_request_no")
+        for auth in self.fund_auths.values():
+            if (auth.out_order_no, auth.out_request_no) == (out_order_no, out_request_no):
+                return auth  # confirmed before
+        user = self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))
+        credit_backed = biz.get("deposit_product_mode") == "DEPOSIT_ONLY" and user.credit_score >= 650
+        auth_no = datetime.now(BEIJING).strftime("%Y%m%d") + "10" + secrets.token_hex(10)
+        found = self.fund_auths[auth_no] = FundAuth(auth_no, out_order_no, out_request_no, user_id, amount,
+                                                    amount if credit_backed else 0)
+        return found
+
+    def _auth_answer(self, auth: FundAuth, amount_fen: int) -> dict[str, Any]:
+        return {"auth_no": auth.auth_no, "out_order_no": auth.out_order_no, "status": auth.status,
+                "amount": fen_to_yuan(amount_fen), "rest_amount": fen_to_yuan(auth.rest_fen),
+                "total_pay_amount": fen_to_yuan(auth.paid_fen), "credit_amount": fen_to_yuan(auth.credit_fen),
+                "fund_amount": fen_to_yuan(auth.amount_fen - auth.credit_fen), "payer_user_id": auth.payer_user_id}
+
+    def fund_auth_query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """`alipay.fund.auth.operation.detail.query` by out_order_no + out_request_no."""
+        key = (str(biz.get("out_order_no", "")), str(biz.get("out_request_no", "")))
+        for auth in self.fund_auths.values():
+            if (auth.out_order_no, auth.out_request_no) == key:
+                return {**self._auth_answer(auth, auth.amount_fen), "out_request_no": auth.out_request_no}
+        raise business("ACQ.AUTH_ORDER_NOT_EXIST", "支付宝资金授权订单不存在")
+
+    def fund_auth_unfreeze(self, biz: dict[str, Any]) -> dict[str, Any]:
+        auth = self.fund_auths.get(str(biz.get("auth_no", "")))
+        if auth is None:
+            raise business("ACQ.AUTH_ORDER_NOT_EXIST", "支付宝资金授权订单不存在")
+        amount = _amount(biz.get("amount"), "amount")
+        request_no = str(biz.get("out_request_no", ""))
+        if not OUT_TRADE_NO.match(request_no):
+            raise invalid("isv.invalid-parameter", "out_request_no")
+        if request_no in auth.unfrozen:
+            if auth.unfrozen[request_no] != amount:
+                raise business("ACQ.CONTEXT_INCONSISTENT", "请求信息不一致")
+        elif amount > auth.rest_fen:
+            raise business("ACQ.UNFREEZE_AMOUNT_LARGER_THAN_REST_AMOUNT", "解冻金额大于剩余冻结金额")
+        else:
+            auth.unfrozen[request_no] = amount
+        if auth.rest_fen == 0:
+            auth.status = "FINISH"
+        return {**self._auth_answer(auth, amount), "out_request_no": request_no}
+
+    # --- member cards (卡包) ----------------------------------------------------------------------------------
+
+    def card_template_create(self, biz: dict[str, Any]) -> dict[str, Any]:
+        request_id = str(biz.get("request_id", ""))
+        style = biz.get("template_style_info") or {}
+        if not request_id or not isinstance(style, dict) or not style.get("card_show_name"):
+            raise invalid("isv.invalid-parameter", "request_id and template_style_info.card_show_name")
+        if biz.get("write_off_type") not in ("qrcode", "barcode", "text", "dqrcode", "dbarcode"):
+            raise invalid("isv.invalid-parameter", "write_off_type")
+        template_id = self.card_templates.setdefault(request_id, "2026" + secrets.token_hex(12))
+        return {"template_id": template_id}
+
+    def card_open(self, biz: dict[str, Any]) -> dict[str, Any]:
+        template_id = str(biz.get("card_template_id", ""))
+        if template_id not in self.card_templates.values():
+            raise business("CARD_TEMPLATE_NOT_EXIST", "模板不存在")
+        user = biz.get("card_user_info") or {}
+        ext = biz.get("card_ext_info") or {}
+        user_id = str(user.get("user_uni_id", ""))
+        if user.get("user_uni_id_type") != "UID" or not USER_ID.match(user_id):
+            raise invalid("isv.invalid-parameter", "card_user_info: user_uni_id (2088…) with type UID")
+        serial = str(biz.get("out_serial_no", ""))
+        if not serial:
+            raise invalid("isv.invalid-parameter", "out_serial_no")
+        if serial in self.card_serials:  # the same opening again
+            card = self.cards[self.card_serials[serial]]
+        else:
+            biz_card_no = "mp" + "".join(secrets.choice("0123456789") for _ in range(10))
+            card = self.cards[biz_card_no] = MemberCard(biz_card_no, template_id, user_id,
+                                                        str(ext.get("external_card_no", "")),
+                                                        str(ext.get("level", "")), int(str(ext.get("point", 0))))
+            self.card_serials[serial] = biz_card_no
+        return {"card_info": {"biz_card_no": card.biz_card_no, "external_card_no": card.external_card_no,
+                              "open_date": beijing_now()}}
+
+    def card_update(self, biz: dict[str, Any]) -> dict[str, Any]:
+        card = self.cards.get(str(biz.get("target_card_no", "")))
+        if card is None or biz.get("target_card_no_type") != "BIZ_CARD":
+            raise business("CARD_NOT_EXIST", "会员卡不存在")
+        info = biz.get("card_info") or {}
+        if "level" in info:
+            card.level = str(info["level"])
+        if "point" in info:
+            card.point = int(str(info["point"]))
+        card.updates += 1
+        return {"result_code": "SUCCESS"}
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from typing import Any
 
 MAX_RANGE_DAYS = 366
 # Entry points the console reports, in the order a merchant reads them (home/other follow if seen).
-ENTRIES = ("search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "other")
+ENTRIES = ("search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "store_checkout",
+           "other")
 HUABEI = "huabei"
 RETENTION_DAYS = 7
 

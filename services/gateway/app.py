@@ -24,6 +24,7 @@ from services.gateway.api import (
     scan,
     session,
     staff,
+    store_checkout,
     wallet,
 )
 from services.gateway.deps import build_deps, deps_of
@@ -42,7 +43,7 @@ OPERATIONS: list[Operation] = [*session.OPERATIONS, *browse.OPERATIONS, *scan.OP
                                *coupons.OPERATIONS, *wallet.OPERATIONS, *merchant.OPERATIONS,
                                *delivery.OPERATIONS, *logistics.OPERATIONS, *notifications.OPERATIONS,
                                *staff.OPERATIONS, *platform.OPERATIONS, *images.OPERATIONS, *bulk.OPERATIONS,
-                               *engage.OPERATIONS]
+                               *engage.OPERATIONS, *store_checkout.OPERATIONS]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Entry"
 # Readiness and metrics tell an outsider what runs and how it fares: operators' probes and scrapers send
 # the internal token (a Kubernetes probe via httpGet.httpHeaders). Liveness (/healthz) stays open.

@@ -45,6 +45,9 @@ class GatewaySettings(AlipayAppSettings):
 
     # How long POST /api/orders waits for the saga's decision before answering PENDING.
     order_wait_ms: int = 1500
+    # How long a store charge may take at payments (its MALL_STORE_CHARGE_DEADLINE_S of queries, then the
+    # cancel) before the gateway stops waiting for the answer.
+    store_charge_wait_s: float = 25.0
 
     # Fixed-window rate limits (requests per window) per authenticated subject and per client IP.
     rate_window_seconds: int = 60

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.marketing import api
+from services.marketing.deps import build_deps
 from services.marketing.handlers import HANDLERS
 from services.marketing.jobs import JOBS
 from services.marketing.settings import MarketingSettings
@@ -13,6 +14,6 @@ from shared.service import create_service_app
 
 
 def create_app(settings: MarketingSettings, *, clock: Clock | None = None) -> web.Application:
-    app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS)
+    app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS, build_deps=build_deps)
     app.router.add_routes(api.routes)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.marketing.deps import MarketingDeps
+from services.marketing.flows.cards import sync_cards
 from services.marketing.flows.group_buy import fail_expired_groups
 from services.marketing.flows.levels import refresh_level
 from services.marketing.flows.points import release_order
@@ -59,4 +60,5 @@ JOBS = [
     Job[MarketingDeps](end_expired_groups, every=lambda deps: deps.settings.group_buy_poll_seconds, at_start=True),
     Job[MarketingDeps](refresh_stale_levels, every=lambda deps: deps.settings.level_refresh_seconds),
     Job[MarketingDeps](release_due, every=lambda deps: deps.settings.points_release_seconds),
+    Job[MarketingDeps](sync_cards, every=lambda deps: deps.settings.card_sync_seconds),
 ]

@@ -3,10 +3,11 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.settings import DEVELOPMENT, ServiceSettings
+from shared.alipay.settings import AlipayAppSettings
+from shared.settings import DEVELOPMENT
 
 
-class MarketingSettings(ServiceSettings):
+class MarketingSettings(AlipayAppSettings):
     service: str = "marketing"
     http_port: int = 8084
     # HMAC key of store claim codes (MALL_QR_SECRET; required outside development, where an empty one becomes a
@@ -26,6 +27,10 @@ class MarketingSettings(ServiceSettings):
     level_thresholds_fen: list[int] = Field(default_factory=lambda: [50_000, 200_000, 1_000_000])
     nearby_max_radius_m: int = 50_000
     group_buy_poll_seconds: float = 1.0  # how often the deadline job looks for group-buy groups past their time
+    # Member cards in Alipay's card package (卡包): how often opened and changed cards are pushed to Alipay, and
+    # the mini-program page a card opens the mall at (entry member_card).
+    card_sync_seconds: float = 10.0
+    card_open_url: str = "alipays://platformapi/startapp?appId=2021000000000001&page=pages/store/index"
 
     @model_validator(mode="after")
     def _development_key(self) -> Self:

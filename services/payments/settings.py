@@ -38,6 +38,14 @@ class PaymentsSettings(AlipayAppSettings):
     # answering 409 order_not_ready (the gateway's MALL_ORDER_WAIT_MS, same variable).
     order_wait_ms: int = Field(default=1500, ge=0, le=60_000)
 
+    # Store checkout (当面付/刷脸付): an unknown outcome is queried every poll interval until the deadline,
+    # then cancelled. Reconciliation leaves the trade alone until then (its checked_at is set past the deadline).
+    store_charge_poll_s: float = Field(default=2.0, gt=0)
+    store_charge_deadline_s: float = Field(default=20.0, gt=0)
+    # Sesame deposit-free (芝麻信用免押): the rental category and the Sesame service id the app signed for.
+    sesame_deposit_category: str = "RENT_DIGITAL"
+    sesame_deposit_service_id: str = "sandbox-service"
+
     @field_validator("pay_later_limits_fen")
     @classmethod
     def known_tiers(cls, limits: dict[str, int]) -> dict[str, int]:

@@ -9,9 +9,12 @@ from shared.alipay.client import (
     AlipayClient,
     AlipayError,
     AlipayResponseError,
+    CancelResult,
+    FundAuthResult,
     OauthToken,
     RefundQueryResult,
     RefundResult,
+    TradePayResult,
     TradeQueryResult,
     UserInfo,
 )
@@ -27,8 +30,9 @@ from shared.alipay.signing import (
 )
 
 __all__ = [
-    "AlipayClient", "AlipayError", "AlipayResponseError", "KeyPair", "OauthToken", "RefundQueryResult",
-    "RefundResult", "SignatureError", "TradeQueryResult", "UserInfo", "extract_response_content",
+    "AlipayClient", "AlipayError", "AlipayResponseError", "CancelResult", "FundAuthResult",
+    "KeyPair", "OauthToken", "RefundQueryResult",
+    "RefundResult", "SignatureError", "TradePayResult", "TradeQueryResult", "UserInfo", "extract_response_content",
     "generate_key_pair", "load_pem", "sign_content", "sign_rsa2", "signed_response", "verify_notify",
     "verify_rsa2", "write_dev_keys",
 ]

@@ -71,6 +71,36 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class TradePayResult:
+    """`alipay.trade.pay` answered 10000: the money is taken (face-to-face and pre-authorisation payments)."""
+
+    trade_no: str
+    out_trade_no: str
+    amount_fen: int
+    buyer_user_id: str | None
+    fund_channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    action: str  # "close" (nothing was taken), "refund" (taken and given back) or "" (no such trade)
+    retry: bool  # Alipay's retry_flag: call cancel again
+
+
+@dataclass(frozen=True)
+class FundAuthResult:
+    """A fund authorisation (预授权) as `alipay.fund.auth.operation.detail.query` or `unfreeze` tell it."""
+
+    auth_no: str
+    status: str  # "SUCCESS", "INIT" (the buyer has not confirmed), "CLOSED"
+    amount_fen: int  # of this operation
+    rest_fen: int  # still frozen
+    credit_fen: int  # the part Sesame credit stands for (no money frozen)
+    fund_fen: int  # the part actually frozen in the buyer's funds
+    payer_user_id: str | None = None
+
+
+@dataclass(frozen=True)
 class RefundQueryResult:
     out_request_no: str
     refund_status: str  # "REFUND_SUCCESS", or "" when no such refund succeeded
@@ -224,12 +254,115 @@ class AlipayClient:
         return RefundResult(fund_change=data.get("fund_change") == "Y",
                             refund_fee_fen=yuan_to_fen(str(data.get("refund_fee", "0"))))
 
+    async def trade_pay(self, *, out_trade_no: str, amount_fen: int, subject: str, scene: str | None = None,
+                        auth_code: str | None = None, auth_no: str | None = None,
+                        auth_confirm_mode: str | None = None, notify_url: str | None = None,
+                        timeout_express: str | None = None) -> TradePayResult:
+        """`alipay.trade.pay`. In store (当面付/刷脸付): `scene` bar_code (the buyer's payment code) or
+        security_code (a face-payment token) with `auth_code`. Against a fund authorisation: `auth_no`
+        (product PREAUTH_PAY) and `auth_confirm_mode` (COMPLETE unfreezes the rest, NOT_COMPLETE keeps it).
+        Code 10003 (the buyer is confirming) and system errors raise AlipayError: the outcome is unknown
+        until `trade_query` tells it."""
+        biz: dict[str, Any] = {"out_trade_no": out_trade_no, "total_amount": fen_to_yuan(amount_fen),
+                               "subject": subject}
+        if auth_no:
+            biz.update(auth_no=auth_no, product_code="PREAUTH_PAY")
+            if auth_confirm_mode:
+                biz["auth_confirm_mode"] = auth_confirm_mode
+        else:
+            biz.update(scene=scene or "bar_code", auth_code=auth_code or "", product_code="FACE_TO_FACE_PAYMENT")
+        if timeout_express:
+            biz["timeout_express"] = timeout_express
+        data = await self.execute("alipay.trade.pay", biz, notify_url=notify_url)
+        bills = data.get("fund_bill_list") or []
+        return TradePayResult(
+            trade_no=str(data.get("trade_no", "")), out_trade_no=str(data.get("out_trade_no", out_trade_no)),
+            amount_fen=yuan_to_fen(str(data.get("total_amount", "0"))), buyer_user_id=data.get("buyer_user_id"),
+            fund_channels=[str(b.get("fund_channel", "")) for b in bills if isinstance(b, dict)])
+
+    async def trade_cancel(self, out_trade_no: str) -> CancelResult:
+        """`alipay.trade.cancel`: a store payment whose outcome we could not learn in time is undone, paid
+        or not (Alipay refunds it if it was paid). Safe to repeat."""
+        data = await self.execute("alipay.trade.cancel", {"out_trade_no": out_trade_no})
+        return CancelResult(action=str(data.get("action", "")), retry=data.get("retry_flag") == "Y")
+
+    # --- fund authorisations (预授权, Sesame deposit-free) -------------------------------------------------
+
+    def fund_auth_freeze_order_str(self, *, out_order_no: str, out_request_no: str, amount_fen: int,
+                                   order_title: str, category: str, service_id: str,
+                                   notify_url: str | None = None, timeout_express: str = "30m") -> str:
+        """The signed order string of `alipay.fund.auth.order.app.freeze` in the credit-backed mode
+        (PRE_AUTH_ONLINE, deposit_product_mode DEPOSIT_ONLY: Sesame stands for what it can, the rest is
+        frozen in the buyer's funds). The client hands it to `my.tradePay({orderStr})`; the server never
+        posts it (the buyer confirms it in Alipay)."""
+        biz: dict[str, Any] = {
+            "out_order_no": out_order_no, "out_request_no": out_request_no, "order_title": order_title[:100],
+            "amount": fen_to_yuan(amount_fen), "product_code": "PRE_AUTH_ONLINE",
+            "deposit_product_mode": "DEPOSIT_ONLY", "timeout_express": timeout_express,
+            "extra_param": json.dumps({"category": category, "serviceId": service_id}, separators=(",", ":"))}
+        query, body = self.build_request("alipay.fund.auth.order.app.freeze", biz, notify_url=notify_url)
+        return urlencode({**query, **body})
+
+    async def fund_auth_query(self, *, out_order_no: str, out_request_no: str) -> FundAuthResult:
+        """`alipay.fund.auth.operation.detail.query`: has the buyer confirmed the freeze, and how much of it
+        is credit."""
+        data = await self.execute("alipay.fund.auth.operation.detail.query",
+                                  {"out_order_no": out_order_no, "out_request_no": out_request_no})
+        return _fund_auth(data)
+
+    async def fund_auth_unfreeze(self, *, auth_no: str, out_request_no: str, amount_fen: int,
+                                 remark: str) -> FundAuthResult:
+        """`alipay.fund.auth.order.unfreeze`: give (part of) the frozen amount back; the same
+        `out_request_no` again unfreezes nothing more."""
+        data = await self.execute("alipay.fund.auth.order.unfreeze", {
+            "auth_no": auth_no, "out_request_no": out_request_no, "amount": fen_to_yuan(amount_fen),
+            "remark": remark[:100]})
+        return _fund_auth(data)
+
     async def refund_query(self, *, out_trade_no: str, out_request_no: str) -> RefundQueryResult:
         data = await self.execute("alipay.trade.fastpay.refund.query",
                                   {"out_trade_no": out_trade_no, "out_request_no": out_request_no})
         amount = data.get("refund_amount")
         return RefundQueryResult(out_request_no=out_request_no, refund_status=str(data.get("refund_status", "")),
                                  refund_fen=yuan_to_fen(str(amount)) if amount else 0)
+
+    # --- member cards in the card package (卡包) --------------------------------------------------------------
+
+    async def card_template_create(self, *, request_id: str, card_show_name: str, bg_color: str,
+                                   logo_id: str, background_id: str, open_card_url: str) -> str:
+        """`alipay.marketing.card.template.create`: the merchant's member card (points, level, balance shown),
+        opened from the mall (`open_card_source_type` MER). → template_id. The same `request_id` again
+        creates nothing new."""
+        biz = {
+            "request_id": request_id, "card_type": "OUT_MEMBER_CARD", "write_off_type": "qrcode",
+            "biz_no_prefix": "mp", "biz_no_suffix_len": "10",
+            "template_style_info": {"card_show_name": card_show_name[:20], "bg_color": bg_color,
+                                    "logo_id": logo_id, "background_id": background_id},
+            "column_info_list": [{"code": "POINT", "title": "积分", "operate_type": "openNative"},
+                                 {"code": "BALANCE", "title": "余额", "operate_type": "openNative"}],
+            "field_rule_list": [{"field_name": "Level", "rule_name": "ASSIGN_FROM_REQUEST", "rule_value": "Level"},
+                                {"field_name": "Point", "rule_name": "ASSIGN_FROM_REQUEST", "rule_value": "Point"}],
+            "open_card_conf": {"open_card_source_type": "MER", "source_app_id": self.app_id,
+                               "open_card_url": open_card_url}}
+        data = await self.execute("alipay.marketing.card.template.create", biz)
+        return str(data["template_id"])
+
+    async def card_open(self, *, template_id: str, out_serial_no: str, user_id: str, external_card_no: str,
+                        level: str, point: int, open_date: str, valid_date: str) -> str:
+        """`alipay.marketing.card.open` for a buyer who claimed the merchant's card. → biz_card_no."""
+        data = await self.execute("alipay.marketing.card.open", {
+            "out_serial_no": out_serial_no, "card_template_id": template_id,
+            "card_user_info": {"user_uni_id": user_id, "user_uni_id_type": "UID"},
+            "card_ext_info": {"external_card_no": external_card_no, "open_date": open_date,
+                              "valid_date": valid_date, "level": level, "point": str(point)}})
+        card = data.get("card_info") or {}
+        return str(card.get("biz_card_no", ""))
+
+    async def card_update(self, *, biz_card_no: str, level: str, point: int, occur_time: str) -> None:
+        """`alipay.marketing.card.update`: the card's level and points as they are now (absolute values)."""
+        await self.execute("alipay.marketing.card.update", {
+            "target_card_no": biz_card_no, "target_card_no_type": "BIZ_CARD", "occur_time": occur_time,
+            "card_info": {"level": level, "point": str(point)}})
 
     # --- mini-program messages --------------------------------------------------------------------------
 
@@ -241,3 +374,15 @@ class AlipayClient:
         await self.execute("alipay.open.app.mini.templatemessage.send", {
             "to_user_id": to_user_id, "user_template_id": user_template_id, "page": page,
             "data": json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))})
+
+
+def _fen(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key)
+    return yuan_to_fen(str(value)) if value not in (None, "") else 0
+
+
+def _fund_auth(data: Mapping[str, Any]) -> FundAuthResult:
+    return FundAuthResult(auth_no=str(data.get("auth_no", "")), status=str(data.get("status", "")),
+                          amount_fen=_fen(data, "amount"), rest_fen=_fen(data, "rest_amount"),
+                          credit_fen=_fen(data, "credit_amount"), fund_fen=_fen(data, "fund_amount"),
+                          payer_user_id=data.get("payer_user_id"))

@@ -9,7 +9,8 @@ from shared.events.base import EventData, event
 from shared.events.common import Fen, Line
 
 # Where the buyer came from (Alipay `scene` mapped to our entry points); analytics reports by it.
-Entry = Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "other"]
+Entry = Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home", "store_checkout",
+               "other"]
 
 
 class DeliveryAddress(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from services.gateway.models import Answer, Items
+from services.gateway.models import Answer, Anything, Items
 from services.gateway.routes import Operation, forward
 from shared.http import StrictModel
 
@@ -49,6 +49,10 @@ OPERATIONS = [
               answer=PaymentOut, status=201, idempotent=True),
     Operation("GET", "/api/me/deposits", forward("my_deposits", "payments", "GET", "/me/deposits"),
               "Rental deposits held or waived", "wallet", answer=Items),
+    Operation("POST", "/api/orders/{id}/deposit-check",
+              forward("deposit_check", "payments", "POST", "/orders/{id}/deposit-check"),
+              "Back from confirming a Sesame deposit-free authorisation: is the deposit frozen?", "wallet",
+              answer=Anything),
     Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
               "Pay-later bills and the credit line (limit, used, available)", "wallet", answer=BillsOut),
     Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),

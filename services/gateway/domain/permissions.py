@@ -2,7 +2,8 @@
 
 Staff have one role. The owner runs everything; a manager runs the shop day to day (products, prices, stock,
 orders, refunds, campaigns, metrics, images, bulk work) but not its people or its money settings; a clerk
-works the counter and the dispatch desk: sees orders, ships them, readies and verifies pickups, nothing else.
+works the counter and the dispatch desk: sees orders, ships them, readies and verifies pickups, rings up
+and charges counter sales (store checkout), nothing else.
 
 The table names operations by their operation id (the gateway's route table and OpenAPI `operationId`). An
 operation it does not name is a shop operation: owner and manager only. So a new merchant API is closed to
@@ -42,6 +43,8 @@ DUTY_OF: dict[str, Duty] = {
     "merchant_pickup_stores": "fulfil",
     "staff_logout": "fulfil",
     "merchant_me": "fulfil",
+    "merchant_store_checkout": "fulfil",  # the cashier rings up and charges (当面付/刷脸付)
+    "merchant_store_charge": "fulfil",
     # the business itself: its people, name and money settings
     "merchant_staff": "own_shop",
     "merchant_invite_staff": "own_shop",
@@ -51,6 +54,9 @@ DUTY_OF: dict[str, Duty] = {
     "merchant_set_huabei_offers": "own_shop",
     "merchant_reset_huabei_offers": "own_shop",
     "merchant_release_deposit": "own_shop",
+    "merchant_settle_deposit": "own_shop",
+    "merchant_set_alipay_features": "own_shop",
+    "merchant_set_alipay_card": "own_shop",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -65,6 +66,11 @@ async def open_card(request: web.Request) -> web.Response:
         if not await members_db.merchant_known(tx.conn, merchant_id):
             raise NotFound("No such merchant", code="merchant_not_found")
         await members_db.open_card(tx.conn, user, merchant_id, now(request))
+        alipay_user = request.headers.get("X-Alipay-User-Id", "")
+        # An Alipay card is opened for an Alipay user id (2088…); the merchant must have its card template.
+        if (re.fullmatch(r"2088[0-9]{12}", alipay_user)
+                and await members_db.card_template(tx.conn, merchant_id) is not None):
+            await members_db.want_alipay_card(tx.conn, user, merchant_id, alipay_user)
         member = await members_db.member(tx.conn, user, merchant_id)
         assert member is not None
         return json_response(await card_view(tx.conn, request, user, merchant_id, member["card_opened_at"]))

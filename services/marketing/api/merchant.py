@@ -11,13 +11,16 @@ from pydantic import Field, model_validator
 
 from services.marketing.api.common import Model, db, maybe_idempotent, merchant_id, now, path_id, settings
 from services.marketing.api.coupons import template_view
+from services.marketing.deps import deps_of
 from services.marketing.domain import qr
+from services.marketing.flows import cards
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
+from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import Tx, returned
-from shared.http import Conflict, NotFound, json_response, parse_body
+from shared.http import Conflict, NotFound, Problem, json_response, parse_body
 from shared.http.models import Moment
 
 routes = web.RouteTableDef()
@@ -183,3 +186,33 @@ async def stats(request: web.Request) -> web.Response:
         campaign = await own_campaign(conn, path_id(request, "campaign_id"), merchant)
         counts = await campaigns_db.campaign_stats(conn, campaign["id"], now(request))
     return json_response({**campaign_view(campaign), **dict(counts)})
+
+
+class AlipayCardBody(Model):
+    name: str = Field(min_length=1, max_length=20)  # what the card package shows
+    bg_color: str = Field(default="rgb(55,112,179)", pattern=r"^rgb\([0-9]{1,3},[0-9]{1,3},[0-9]{1,3}\)$")
+
+
+@routes.get("/merchant/alipay-card")
+async def get_alipay_card(request: web.Request) -> web.Response:
+    async with db(request).pool.acquire() as conn:
+        found = await members_db.card_template(conn, merchant_id(request))
+    if found is None:
+        raise NotFound("The merchant has no Alipay member card", code="card_template_not_found")
+    return json_response({"merchant_id": found["merchant_id"], "template_id": found["template_id"],
+                          "name": found["name"]})
+
+
+@routes.put("/merchant/alipay-card")
+async def put_alipay_card(request: web.Request) -> web.Response:
+    """The merchant's member card in Alipay's card package: its template is created at Alipay once
+    (`alipay.marketing.card.template.create`); buyers who claim the card from then on get it there too."""
+    body = await parse_body(request, AlipayCardBody)
+    try:
+        return json_response(await cards.create_template(deps_of(request.app), merchant_id(request), body.name,
+                                                         body.bg_color))
+    except AlipayError as exc:
+        raise Conflict(f"Alipay refused the card template: {exc.sub_code or exc.code}",
+                       code="alipay_refused") from None
+    except AlipayResponseError as exc:
+        raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None

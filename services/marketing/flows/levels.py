@@ -22,5 +22,6 @@ async def refresh_level(tx: Tx, settings: MarketingSettings, user_id: str, merch
                       settings.level_thresholds_fen)
     if level != member["level"]:
         await members_db.set_level(tx.conn, user_id, merchant_id, level)
+        await members_db.card_changed(tx.conn, user_id, merchant_id)  # the Alipay card shows the new level
         await tx.emit(MemberLevelChanged(user_id=user_id, merchant_id=merchant_id, old_level=member["level"],
                                          new_level=level))

@@ -83,3 +83,44 @@ async def claim_members_above(conn: Connection, since: datetime, thresholds_fen:
            ORDER BY m.user_id, m.merchant_id
            LIMIT $3
            FOR UPDATE OF m SKIP LOCKED""", since, thresholds_fen, limit)
+
+
+# --- Alipay member cards (卡包) ------------------------------------------------------------------------------
+
+
+async def card_template(conn: Connection, merchant_id: str) -> Record | None:
+    return await conn.fetchrow("SELECT * FROM alipay_card_templates WHERE merchant_id = $1", merchant_id)
+
+
+async def save_card_template(conn: Connection, merchant_id: str, template_id: str, name: str) -> Record:
+    row = await conn.fetchrow(
+        "INSERT INTO alipay_card_templates (merchant_id, template_id, name) VALUES ($1, $2, $3) "
+        "ON CONFLICT (merchant_id) DO UPDATE SET template_id = $2, name = $3 RETURNING *",
+        merchant_id, template_id, name)
+    assert row is not None
+    return row
+
+
+async def want_alipay_card(conn: Connection, user_id: str, merchant_id: str, alipay_user_id: str) -> None:
+    """The member's card is to be opened in Alipay too (the job does it)."""
+    await conn.execute("UPDATE members SET alipay_user_id = $3, card_dirty = true "
+                       "WHERE user_id = $1 AND merchant_id = $2 AND alipay_user_id IS NULL",
+                       user_id, merchant_id, alipay_user_id)
+
+
+async def card_changed(conn: Connection, user_id: str, merchant_id: str | None = None) -> None:
+    """Alipay's copy of the member's card(s) is behind (level or points moved)."""
+    await conn.execute("UPDATE members SET card_dirty = true WHERE user_id = $1 "
+                       "AND ($2::text IS NULL OR merchant_id = $2) AND alipay_user_id IS NOT NULL "
+                       "AND NOT card_dirty", user_id, merchant_id)
+
+
+async def claim_dirty_cards(conn: Connection, limit: int) -> list[Record]:
+    return await conn.fetch(
+        "SELECT m.*, t.template_id FROM members m JOIN alipay_card_templates t USING (merchant_id) "
+        "WHERE m.card_dirty ORDER BY m.user_id, m.merchant_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED", limit)
+
+
+async def card_synced(conn: Connection, user_id: str, merchant_id: str, card_no: str) -> None:
+    await conn.execute("UPDATE members SET alipay_card_no = $3, card_dirty = false "
+                       "WHERE user_id = $1 AND merchant_id = $2", user_id, merchant_id, card_no)

@@ -32,6 +32,7 @@ from shared.http import (
     parse_body,
     parse_query,
 )
+from shared.refusal import Refusal
 from shared.service import DB, SETTINGS
 
 routes = web.RouteTableDef()
@@ -70,6 +71,13 @@ class PlaceBody(PriceBody):
     entry: Entry = "other"
     delivery: Delivery | None = None  # as fulfilment quoted it; the gateway passes it on
     group_buy: GroupBuyChoice | None = None  # a group-buy (拼团) order: marketing seats it at the group price
+
+
+class StoreSaleBody(PriceBody):
+    """A sale rung up at a store's counter (当面付): the clerk's SKUs, paid there and then by the buyer's
+    payment code or face. No buyer account is known before Alipay names the payer."""
+
+    store_id: str = Field(min_length=1, max_length=64)
 
 
 class RefundLine(StrictModel):
@@ -220,10 +228,12 @@ def priced_view(priced: domain.Priced) -> dict[str, Any]:
                        "line_fen": ln.line_fen, "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
 
 
-async def price(conn: store.Conn, items: list[Item], user_id: str) -> domain.Priced:
-    """Lines at the buyer's member prices: the preview and the order are priced by this one function."""
+async def price(conn: store.Conn, items: list[Item], user_id: str | None) -> domain.Priced:
+    """Lines at the buyer's member prices (a walk-in buyer at the counter, None, has none): the preview and
+    the order are priced by this one function."""
     skus = await store.skus_by_id(conn, {i.sku_id for i in items})
-    return await flows.member_priced(conn, user_id, domain.price_items(((i.sku_id, i.qty) for i in items), skus))
+    priced = domain.price_items(((i.sku_id, i.qty) for i in items), skus)
+    return priced if user_id is None else await flows.member_priced(conn, user_id, priced)
 
 
 @routes.post("/checkout/price")
@@ -240,6 +250,8 @@ async def place_order(request: web.Request) -> web.Response:
     body = await parse_body(request, PlaceBody)
     settings, clock = _settings(request), deps_of(request.app).clock
 
+    if body.entry == "store_checkout":  # only a merchant's counter places those (POST /merchant/store-sales)
+        raise Refusal("entry_not_allowed", "store_checkout orders are placed at a store's counter", 422)
     group = body.group_buy
     if group is not None:
         domain.check_group_order([(i.sku_id, i.qty) for i in body.items], body.coupon_id, body.points)
@@ -272,6 +284,56 @@ async def place_order(request: web.Request) -> web.Response:
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 
     return await idempotent(request, request.app[DB], f"order:{user_id}", body.model_dump(mode="json"), work)
+
+
+@routes.post("/merchant/store-sales")
+async def place_store_sale(request: web.Request) -> web.Response:
+    """A counter sale: an order like any other (stock reserved by the saga, points, analytics, refunds) with
+    entry `store_checkout`, no delivery, and a walk-in buyer `walkin:<order id>` (the payer is known to
+    Alipay only). The gateway checked that the store is the merchant's."""
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, StoreSaleBody)
+    settings, clock = _settings(request), deps_of(request.app).clock
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        priced = await price(tx.conn, body.items, None)
+        if priced.merchant_id != merchant_id:
+            raise Refusal("unknown_sku", "No such SKU at this merchant", 422)  # another merchant's goods
+        order_id, now = str(uuid.uuid4()), clock.now()
+        user_id = f"walkin:{order_id}"
+        pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
+        await store.insert_order(
+            tx.conn, order_id=order_id, user_id=user_id, priced=priced, entry="store_checkout", coupon_id=None,
+            points=0, subject=domain.subject([ln.name for ln in priced.lines]),
+            promotion_status=domain.promotion_needed(None, 0), pay_by=pay_by, now=now)
+        await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)
+        await tx.emit(OrderPlaced(
+            order_id=order_id, user_id=user_id, merchant_id=merchant_id, subtotal_fen=priced.subtotal_fen,
+            entry="store_checkout",
+            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
+                        category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
+        return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
+
+    return await idempotent(request, request.app[DB], f"store_sale:{merchant_id}", body.model_dump(mode="json"),
+                            work)
+
+
+@routes.get("/merchant/orders/{order_id}/wait")
+async def wait_store_sale(request: web.Request) -> web.Response:
+    """The merchant's counter sale once the saga decided (`?wait_ms=`, as the buyer's GET waits)."""
+    merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
+    walk_in = f"walkin:{order_id}"  # counter sales only: their buyer is known from the order id
+    query = parse_query(request, GetQuery)
+    db = request.app[DB]
+    wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
+    if wait_ms > 0:
+        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, walk_in, query.wait_while,
+                                      wait_ms / 1000)
+    async with db.pool.acquire() as conn:
+        order = await store.order_of_user(conn, order_id, walk_in)
+        if order is None or order["merchant_id"] != merchant_id:
+            raise NotFound("No such order", code="order_not_found")
+        return json_response((await views(conn, [order]))[0])
 
 
 # --- the buyer's orders -----------------------------------------------------------------------------

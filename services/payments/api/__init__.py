@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from services.payments.api import bills, huabei, payments
+from services.payments.api import alipay_native, bills, huabei, payments
 from services.payments.flows.paying import AlipayUnavailable
 from shared.http import Problem
 
-routes: list[web.AbstractRouteDef] = [*payments.routes, *huabei.routes, *bills.routes]
+routes: list[web.AbstractRouteDef] = [*payments.routes, *huabei.routes, *bills.routes, *alipay_native.routes]
 
 
 @web.middleware

@@ -118,7 +118,7 @@ def lowest_offered_fen(offers: Sequence[HuabeiOffer], rules: Rules) -> int | Non
 class PayDecision:
     method: Method
     payable_fen: int  # what the order costs, from order.confirmed (the payment's amount_fen)
-    deposit: Literal["none", "waived", "held"]
+    deposit: Literal["none", "waived", "held", "fund_auth"]
     deposit_fen: int  # the deposit held with this payment (0 unless held)
     plan: InstallmentPlan | None = None
 
@@ -136,8 +136,13 @@ def deposit_decision(deposit_fen: int, score: int | None, rules: Rules) -> Liter
 
 
 def decide_payment(method: Method, payable_fen: int, deposit_fen: int, score: int | None, rules: Rules, *,
-                   installments: int | None = None, offers: Sequence[HuabeiOffer] = ()) -> PayDecision:
-    deposit = deposit_decision(deposit_fen, score, rules)
+                   installments: int | None = None, offers: Sequence[HuabeiOffer] = (),
+                   fund_auth: bool = False) -> PayDecision:
+    """`fund_auth`: the merchant takes deposits as Alipay fund authorisations (Sesame deposit-free), so the
+    deposit is never part of the charge; Alipay and Sesame decide how much of it is credit."""
+    deposit: Literal["none", "waived", "held", "fund_auth"] = deposit_decision(deposit_fen, score, rules)
+    if fund_auth and deposit != "none":
+        deposit = "fund_auth"
     held = deposit_fen if deposit == "held" else 0
     charge = payable_fen + held
     if charge <= 0:  # Alipay cannot take 0, a 0 debit or bill moves nothing (orders never asks 0 any more)

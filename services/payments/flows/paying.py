@@ -16,7 +16,7 @@ import asyncpg
 from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Method, PayDecision, Refusal
-from services.payments.flows import bills, huabei
+from services.payments.flows import bills, deposits, huabei
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import PaymentConfirmed, PaymentFailed
@@ -66,13 +66,15 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         raise Refusal("order_not_payable", "The order can no longer be paid")
     # The fee payer is the order's merchant's setting, never the buyer's choice.
     offers = await huabei.offers_for(tx.conn, order["merchant_id"], deps.settings.rules) if method == "huabei" else []
+    features = await store.alipay_features(tx.conn, order["merchant_id"])
     decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
-                                     deps.settings.rules, installments=installments, offers=offers)
+                                     deps.settings.rules, installments=installments, offers=offers,
+                                     fund_auth=bool(features and features["sesame_deposit"]))
     if method in ("alipay", "huabei") and not alipay_user_id:
         raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
     for pending in await store.pending_payments(tx.conn, order_id):
         if _same_terms(pending, decision):
-            return payment_view(pending)  # the trade the client already has
+            return await _with_deposit_auth(deps, tx, order, payment_view(pending))  # the trade the client has
         await _close_trade(deps, pending["out_trade_no"])
         await store.set_payment_status(tx.conn, pending["id"], "closed", reason="superseded")
     payment_id = str(uuid.uuid4())
@@ -85,7 +87,16 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
     await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
     payment = await store.lock_payment(tx.conn, payment_id)
     assert payment is not None
-    return payment_view(payment)
+    return await _with_deposit_auth(deps, tx, order, payment_view(payment))
+
+
+async def _with_deposit_auth(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, view: dict[str, Any]
+                             ) -> dict[str, Any]:
+    """A deposit waiting for the buyer's fund authorisation: the order string the client confirms it with."""
+    deposit = await store.lock_deposit(tx.conn, order["order_id"])
+    if deposit is not None and deposit["mode"] == "fund_auth" and deposit["status"] == "authorising":
+        view["deposit_auth"] = deposits.deposit_auth(deps, deposit, order["subject"])
+    return view
 
 
 def _same_terms(payment: asyncpg.Record, decision: PayDecision) -> bool:
@@ -179,6 +190,11 @@ async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
 async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                           score: int | None, *, paid: bool) -> None:
     if decision.deposit == "none":
+        return
+    if decision.deposit == "fund_auth":
+        await store.save_fund_auth_deposit(tx.conn, order_id=order["order_id"], user_id=order["user_id"],
+                                           payment_id=payment_id, amount_fen=order["deposit_fen"],
+                                           credit_score=score)
         return
     status = "waived" if decision.deposit == "waived" else ("held" if paid else "pending")
     await store.save_deposit(tx.conn, order_id=order["order_id"], user_id=order["user_id"], payment_id=payment_id,

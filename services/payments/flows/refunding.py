@@ -11,7 +11,7 @@ import asyncpg
 from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
-from services.payments.flows import bills
+from services.payments.flows import bills, deposits
 from shared.alipay import AlipayError
 from shared.db import Tx
 from shared.events.orders import OrderRefundApproved
@@ -89,6 +89,8 @@ async def refund_leg(deps: PaymentsDeps, tx: Tx, payment: asyncpg.Record, amount
 async def release_deposit_of(deps: PaymentsDeps, tx: Tx, order_id: str) -> str | None:
     """Give a held rental deposit back through the payment that collected it; the deposit's status after."""
     deposit = await store.lock_deposit(tx.conn, order_id)
+    if deposit is not None and deposit["mode"] == "fund_auth":
+        return await deposits.release_fund_auth(deps, tx, deposit)
     if deposit is None or deposit["status"] != "held":
         return deposit["status"] if deposit else None
     payment = await store.lock_payment(tx.conn, deposit["payment_id"])
@@ -106,8 +108,8 @@ async def release_deposit(deps: PaymentsDeps, tx: Tx, order_id: str, merchant_id
     deposit = await store.lock_deposit(tx.conn, order_id)
     if deposit is None:
         raise Refusal("deposit_not_found", "This order has no deposit", 404)
-    if deposit["status"] == "pending":
-        raise Refusal("deposit_not_held", "The deposit has not been paid")
+    if deposit["status"] in ("pending", "authorising"):
+        raise Refusal("deposit_not_held", "The deposit has not been paid or authorised")
     try:
         status = await release_deposit_of(deps, tx, order_id)
     except Refusal as refusal:

@@ -287,7 +287,8 @@ async def set_deposit_status(conn: Conn, order_id: str, status: str) -> None:
 
 
 async def deposits_of(db: Database, user_id: str) -> list[Row]:
-    return await db.fetch("SELECT order_id, amount_fen, status, credit_score, created_at, released_at "
+    return await db.fetch("SELECT order_id, amount_fen, status, mode, credit_score, credit_fen, charged_fen, "
+                          "created_at, released_at "
                           "FROM deposits WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100", user_id)
 
 
@@ -295,3 +296,62 @@ async def insert_bill(conn: Conn, *, bill_id: str, payment_id: str, order_id: st
                       due_at: datetime) -> None:
     await conn.execute("INSERT INTO pay_later_bills (id, payment_id, order_id, user_id, amount_fen, due_at) "
                        "VALUES ($1, $2, $3, $4, $5, $6)", bill_id, payment_id, order_id, user_id, amount_fen, due_at)
+
+
+# --- Alipay products per merchant, store charges, fund-authorised deposits (issue 19) ------------------------
+
+
+async def alipay_features(db: Conn | Database, merchant_id: str) -> Row | None:
+    return await db.fetchrow("SELECT * FROM alipay_features WHERE merchant_id = $1", merchant_id)
+
+
+async def set_alipay_features(conn: Conn, merchant_id: str, *, store_checkout: bool, sesame_deposit: bool) -> Row:
+    row = await conn.fetchrow(
+        "INSERT INTO alipay_features (merchant_id, store_checkout, sesame_deposit) VALUES ($1, $2, $3) "
+        "ON CONFLICT (merchant_id) DO UPDATE SET store_checkout = $2, sesame_deposit = $3, updated_at = now() "
+        "RETURNING *", merchant_id, store_checkout, sesame_deposit)
+    assert row is not None
+    return row
+
+
+async def lock_charge_by_key(conn: Conn, merchant_id: str, charge_key: str) -> Row | None:
+    return await conn.fetchrow("SELECT * FROM payments WHERE merchant_id = $1 AND charge_key = $2 FOR UPDATE",
+                               merchant_id, charge_key)
+
+
+async def open_store_charge(conn: Conn, order_id: str) -> Row | None:
+    return await conn.fetchrow("SELECT * FROM payments WHERE order_id = $1 AND scene IS NOT NULL "
+                               "AND status = 'pending' FOR UPDATE", order_id)
+
+
+async def set_charge_buyer(conn: Conn, payment_id: str, buyer_alipay_id: str | None) -> None:
+    await conn.execute("UPDATE payments SET buyer_alipay_id = COALESCE($2, buyer_alipay_id) WHERE id = $1",
+                       payment_id, buyer_alipay_id)
+
+
+async def hold_from_reconciliation(conn: Conn, out_trade_no: str, seconds: float) -> None:
+    """A store charge follows its own trade to the end (query, then cancel): reconciliation, which claims
+    trades not checked for a while, leaves it alone for `seconds` (a checked_at in the future)."""
+    await conn.execute("UPDATE alipay_trades SET checked_at = now() + make_interval(secs => $2) "
+                       "WHERE out_trade_no = $1", out_trade_no, seconds)
+
+
+async def save_fund_auth_deposit(conn: Conn, *, order_id: str, user_id: str, payment_id: str,
+                                 amount_fen: int, credit_score: int | None) -> None:
+    """The deposit of a merchant using Sesame deposit-free: authorising until the buyer confirms the freeze."""
+    await conn.execute(
+        "INSERT INTO deposits (order_id, user_id, payment_id, amount_fen, credit_score, status, mode) "
+        "VALUES ($1, $2, $3, $4, $5, 'authorising', 'fund_auth') ON CONFLICT (order_id) DO UPDATE SET "
+        "payment_id = $3, amount_fen = $4, credit_score = $5, status = 'authorising', mode = 'fund_auth' "
+        "WHERE deposits.status IN ('waived', 'pending', 'authorising')",
+        order_id, user_id, payment_id, amount_fen, credit_score)
+
+
+async def set_deposit_frozen(conn: Conn, order_id: str, *, auth_no: str, credit_fen: int) -> None:
+    await conn.execute("UPDATE deposits SET status = 'frozen', auth_no = $2, credit_fen = $3 WHERE order_id = $1",
+                       order_id, auth_no, credit_fen)
+
+
+async def set_deposit_charged(conn: Conn, order_id: str, *, charged_fen: int, trade_no: str) -> None:
+    await conn.execute("UPDATE deposits SET charged_fen = $2, charge_trade_no = $3 WHERE order_id = $1",
+                       order_id, charged_fen, trade_no)

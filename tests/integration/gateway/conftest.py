@@ -93,11 +93,14 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
             settings_cls = getattr(importlib.import_module(f"services.{name}.settings"), settings_name)
         except (ModuleNotFoundError, AttributeError):
             continue
-        extra = {**alipay, "alipay_notify_url": f"http://127.0.0.1:{port}/api/alipay/notify"} \
-            if name == "payments" else {}
+        # A store charge whose outcome stays unknown is cancelled after 1.5 s here (20 s in production).
+        extra = {**alipay, "alipay_notify_url": f"http://127.0.0.1:{port}/api/alipay/notify",
+                 "store_charge_poll_s": 0.2, "store_charge_deadline_s": 1.5} if name == "payments" else {}
         if name == "notifications":
             extra = {**alipay, "message_poll_seconds": 0.2, "webhook_poll_seconds": 0.2,
                      "stream_keepalive_seconds": 2.0}
+        if name == "marketing":  # member cards pushed to the sandbox's card package
+            extra = {**alipay, "card_sync_seconds": 0.2}
         if name == "fulfilment":
             extra = {"kuaidi100_url": str(logistics.make_url("/poll")), "kuaidi100_key": KUAIDI100_KEY,
                      "kuaidi100_salt": KUAIDI100_SALT, "subscribe_poll_seconds": 0.2,

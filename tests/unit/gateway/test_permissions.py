@@ -10,10 +10,12 @@ from shared.refusal import Refusal
 
 STAFF_OPERATIONS = {op.operation_id for op in OPERATIONS if op.auth == "staff"}
 CLERK_MAY = {"merchant_orders", "ship_order", "merchant_pickup_ready", "merchant_verify_pickup",
-             "merchant_pickup_stores", "staff_logout", "merchant_me"}
+             "merchant_pickup_stores", "staff_logout", "merchant_me", "merchant_store_checkout",
+             "merchant_store_charge"}
 OWNER_ONLY = {"merchant_staff", "merchant_invite_staff", "merchant_change_staff", "merchant_staff_link",
               "merchant_profile", "merchant_set_huabei_offers", "merchant_reset_huabei_offers",
-              "merchant_release_deposit"}
+              "merchant_release_deposit", "merchant_settle_deposit", "merchant_set_alipay_features",
+              "merchant_set_alipay_card"}
 
 # (operation, owner, manager, clerk)
 TABLE = [
@@ -31,6 +33,9 @@ TABLE = [
     ("merchant_change_staff", True, False, False),
     ("merchant_profile", True, False, False),
     ("merchant_set_huabei_offers", True, False, False),
+    ("merchant_store_checkout", True, True, True),  # the cashier charges a payment code or a face (当面付)
+    ("merchant_set_alipay_features", True, False, False),
+    ("merchant_settle_deposit", True, False, False),  # money: part of a deposit becomes payment
     ("a_merchant_api_added_later", True, True, False),  # closed to clerks until the table says otherwise
 ]
 
