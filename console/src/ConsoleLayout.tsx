@@ -1,21 +1,26 @@
 /* Ant Design Pro's shape with antd's own Layout: a dark side menu, a white header, the page in a content area. */
 import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
-import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
+import { Button, Layout, Menu, Space, Typography } from "antd";
 import {
+  ApartmentOutlined,
+  AuditOutlined,
   DashboardOutlined,
   GiftOutlined,
   LogoutOutlined,
   QrcodeOutlined,
   ShopOutlined,
   ShoppingOutlined,
+  TeamOutlined,
   UnorderedListOutlined,
 } from "@ant-design/icons";
 import { session, signOut } from "./api";
-import { useI18n, type Lang } from "./i18n";
+import { mayOpen } from "./access";
+import { useI18n } from "./i18n";
+import { LanguageSwitch } from "./LanguageSwitch";
 
 export function ConsoleLayout({ children }: { children: ReactNode }) {
-  const { t, lang, setLang } = useI18n();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(false);
@@ -27,7 +32,15 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/campaigns", icon: <GiftOutlined />, label: t("nav.campaigns") },
     { key: "/store-codes", icon: <QrcodeOutlined />, label: t("nav.storeCodes") },
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
+    { key: "/staff", icon: <TeamOutlined />, label: t("nav.staff") },
   ];
+  // A platform operator has a menu of its own; staff see the pages their role may use.
+  const platformItems = [
+    { key: "/platform/applications", icon: <AuditOutlined />, label: t("nav.applications") },
+    { key: "/platform/merchants", icon: <ShopOutlined />, label: t("nav.merchants") },
+    { key: "/platform/categories", icon: <ApartmentOutlined />, label: t("nav.categories") },
+  ];
+  const shown = session.kind() === "operator" ? platformItems : items.filter((item) => mayOpen(session.role(), item.key));
   return (
     <Layout style={{ minHeight: "100vh" }}>
       <Layout.Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} width={208}>
@@ -36,7 +49,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
           theme="dark"
           mode="inline"
           selectedKeys={[location.pathname]}
-          items={items.map((item) => ({ ...item, "data-testid": `nav-${item.key.slice(1)}` }))}
+          items={shown.map((item) => ({ ...item, "data-testid": `nav-${item.key.slice(1).replace("/", "-")}` }))}
           onClick={({ key }) => navigate(key)}
         />
       </Layout.Sider>
@@ -46,16 +59,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
             {session.merchantId()}
           </Typography.Text>
           <Space>
-            <Segmented
-              size="small"
-              value={lang}
-              options={[
-                { label: "中文", value: "zh" },
-                { label: "EN", value: "en" },
-              ]}
-              onChange={(value) => setLang(value as Lang)}
-              data-testid="lang-switch"
-            />
+            <LanguageSwitch />
             <Button icon={<LogoutOutlined />} onClick={() => void signOut()} data-testid="logout">
               {t("common.signOut")}
             </Button>
