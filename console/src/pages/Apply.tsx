@@ -54,13 +54,14 @@ export default function Apply() {
           <LanguageSwitch />
         </Space>
         {applied ? (
+          <div data-testid="apply-done">
           <Result
             status="success"
             title={t("apply.done")}
             subTitle={fill(t("apply.doneText"), { id: applied })}
             extra={<Link to="/login">{t("login.merchantLink")}</Link>}
-            data-testid="apply-done"
           />
+          </div>
         ) : (
           <Form layout="vertical" onFinish={submit} requiredMark={false} data-testid="apply-form">
             <Form.Item name="merchant_name" label={t("apply.merchantName")} rules={[required, { max: 100 }]}>

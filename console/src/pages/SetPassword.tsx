@@ -36,16 +36,17 @@ export default function SetPassword() {
           <LanguageSwitch />
         </Space>
         {done ? (
+          <div data-testid="set-password-done">
           <Result
             status="success"
             title={fill(t("setpw.done"), { username: done.username })}
-            data-testid="set-password-done"
             extra={
               <Button type="primary" onClick={() => navigate(done.kind === "operator" ? "/platform/login" : "/login")} data-testid="set-password-sign-in">
                 {t("setpw.signIn")}
               </Button>
             }
           />
+          </div>
         ) : !token ? (
           <Alert type="error" showIcon message={t("setpw.noToken")} data-testid="set-password-error" />
         ) : (
