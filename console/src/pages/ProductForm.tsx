@@ -216,7 +216,7 @@ export function ProductForm({ initial, stores, onSubmit, onCancel }: Props) {
         </Col>
         <Col span={8}>
           <Form.Item name="store_ids" label={t("prod.stores")}>
-            <Select mode="multiple" allowClear options={stores.map((s) => ({ value: s.store_id, label: s.name }))} />
+            <Select mode="multiple" allowClear options={stores.map((s) => ({ value: s.store_id, label: s.name }))} data-testid="product-stores" />
           </Form.Item>
         </Col>
         <Col span={4}>
