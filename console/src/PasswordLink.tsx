@@ -13,7 +13,8 @@ export interface PasswordLink {
 export function PasswordLinkModal({ link, onClose }: { link: PasswordLink | null; onClose: () => void }) {
   const { t } = useI18n();
   return (
-    <Modal open={link !== null} title={t("staff.linkTitle")} onOk={onClose} onCancel={onClose} cancelButtonProps={{ style: { display: "none" } }}>
+    <Modal open={link !== null} title={t("staff.linkTitle")} onOk={onClose} onCancel={onClose} cancelButtonProps={{ style: { display: "none" } }}
+      okButtonProps={{ "data-testid": "password-link-ok" } as Record<`data-${string}`, string>}>
       {link && (
         <>
           <Typography.Paragraph>

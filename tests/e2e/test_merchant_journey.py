@@ -240,7 +240,7 @@ class Journey:
         link = (await link_text.inner_text()).strip()
         assert link.startswith(f"{self.gateway}/console/#/set-password?token="), link
         await self.shot("platform-approved")
-        await self.page.locator(".ant-modal:visible .ant-btn-primary").click()
+        await self.by("password-link-ok").click()
 
         await self.by("nav-platform-merchants").click()
         await self.page.locator("[data-testid=merchants-table] tbody tr.ant-table-row").first.wait_for()
@@ -323,7 +323,7 @@ class Journey:
         link_text = self.by("password-link")
         await link_text.wait_for()
         link = (await link_text.inner_text()).strip()
-        await self.page.locator(".ant-modal:visible .ant-btn-primary").click()
+        await self.by("password-link-ok").click()
         await self.by(f"staff-role-{clerk}").filter(has_text="店员").wait_for()
         await self.shot("staff")
         return link
