@@ -133,6 +133,9 @@ async def opens_a_pickup_store(staff: Client, suffix: str) -> dict[str, Any]:
         return any(s["store_id"] == store["id"] for s in listed["items"])
 
     await eventually(offers_pickup, timeout=20, interval=0.3)
+    # Express to Zhejiang: ¥8 for the first unit, ¥2 for each more (the console's settings page is to come).
+    await staff.call("PUT", "/api/merchant/freight-template", json={"basis": "piece", "rules": [
+        {"provinces": ["33"], "first_units": 1, "first_fen": 800, "extra_units": 1, "extra_fen": 200}]})
     return store
 
 
@@ -156,11 +159,10 @@ async def buys(buyer: Client, delivery: dict[str, Any], sku_id: str, qty: int) -
                               json={"items": items, "entry": "search", "delivery": delivery})
     paying = await buyer.call("POST", f"/api/orders/{placed['id']}/pay", key=True, json={"method": "alipay"})
     await buyer.buyer_pays(paying["trade_no"])
-    await wait_status(buyer, placed["id"], "PAID")
-    return dict(placed)
+    return dict(await wait_status(buyer, placed["id"], "PAID"))  # with its lines' ids
 
 
-def test_image() -> bytes:
+def sample_image() -> bytes:
     """A 3000×1500 PNG: the gateway scales it to 2000 on its longest side."""
     out = io.BytesIO()
     Image.new("RGB", (3000, 1500), (34, 139, 34)).save(out, format="PNG")
@@ -275,7 +277,7 @@ class Journey:
         await self.by("product-name").fill(name)
         await self.by("product-description").fill("<script>window.__xss=1</script> 西湖产区")
         await self.page.locator("[data-testid=product-form] input[type=file]").set_input_files(
-            files=[{"name": "longjing.png", "mimeType": "image/png", "buffer": test_image()}])
+            files=[{"name": "longjing.png", "mimeType": "image/png", "buffer": sample_image()}])
         image = self.page.locator("[data-testid=product-form] img.ant-image-img")
         await image.wait_for()
         await self.page.wait_for_function(
