@@ -25,7 +25,7 @@ function renderDrawer(onChanged = vi.fn()) {
   return onChanged;
 }
 
-describe("OrderDrawer refunds", () => {
+describe("OrderDrawer refunds", { timeout: 60_000 }, () => { // modals and popups animate: slow on a busy machine
   it("approves a refund at its own path and shows the order again", async () => {
     const approved = { ...REQUESTED, status: "approved" };
     const fetch = gateway({

@@ -9,7 +9,7 @@ const LINK = { set_password_url: "http://mall/console/#/set-password?token=tok",
 
 afterEach(() => vi.unstubAllGlobals());
 
-describe("Staff", () => {
+describe("Staff", { timeout: 60_000 }, () => { // modals and popups animate: slow on a busy machine
   it("invites a clerk and shows the one-time link to hand on", async () => {
     const fetch = gateway({
       "GET /api/merchant/staff": () => answer(200, { items: [OWNER] }),

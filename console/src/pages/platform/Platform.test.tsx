@@ -17,7 +17,7 @@ const MERCHANT = {
 
 afterEach(() => vi.unstubAllGlobals());
 
-describe("Applications", () => {
+describe("Applications", { timeout: 60_000 }, () => { // modals and popups animate: slow on a busy machine
   it("approves and shows the first owner's one-time link", async () => {
     const fetch = gateway({
       "GET /api/platform/applications": () => answer(200, { items: [APPLICATION] }),
@@ -47,7 +47,7 @@ describe("Applications", () => {
   });
 });
 
-describe("Merchants", () => {
+describe("Merchants", { timeout: 60_000 }, () => { // modals and popups animate: slow on a busy machine
   it("suspends with a reason and reinstates", async () => {
     let suspended = false;
     const fetch = gateway({
@@ -68,7 +68,7 @@ describe("Merchants", () => {
   });
 });
 
-describe("Categories", () => {
+describe("Categories", { timeout: 60_000 }, () => { // modals and popups animate: slow on a busy machine
   const tree = () => answer(200, { items: [{ id: "cat_1", name: "茶叶", children: [] }] });
 
   it("adds a subcategory under the one chosen", async () => {
