@@ -92,6 +92,7 @@ async def test_a_new_merchant_joins_and_runs_its_shop(mall: LocalMall, database_
             again = await staff.call("GET", f"/api/merchant/products/{product['id']}")
             assert {s["id"]: s["price_fen"] for s in again["skus"]}[sku["id"]] == sku["price_fen"]
 
+            assert await page.evaluate("window.__xss") is None  # the description's markup stayed text
             assert problems == []
         finally:
             await browser.close()

@@ -355,7 +355,7 @@ export function PartialRefund({ order, busy, onRefund }: {
 }
 
 function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
-  const { t, explain } = useI18n();
+  const { t } = useI18n();
   const { message } = App.useApp();
   const [error, setError] = useState("");
   const [form] = Form.useForm<{ code: string; store_id: string }>();
@@ -368,7 +368,7 @@ function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; sto
       form.resetFields();
       onVerified();
     } catch (err) {
-      setError(explain(err));
+      setError((err as Error).message);
     }
   }
 
