@@ -54,7 +54,7 @@ const CARRIERS = [["shunfeng", "顺丰速运"], ["zhongtong", "中通快递"], [
   ["shentong", "申通快递"], ["jd", "京东物流"], ["ems", "EMS"]];
 
 export default function Orders() {
-  const { t, explain } = useI18n();
+  const { t } = useI18n();
   const { message } = App.useApp();
   const [orders, setOrders] = useState<Order[] | null>(null);
   const [status, setStatus] = useState<string>("");
@@ -68,8 +68,8 @@ export default function Orders() {
     setOrders(null);
     call<{ items: Order[] }>("GET", "/api/merchant/orders", { query: { status: status || undefined, limit: 100 } })
       .then((a) => setOrders(a.items))
-      .catch((err) => message.error(explain(err)));
-  }, [status, message, explain]);
+      .catch((err: Error) => message.error(err.message));
+  }, [status, message]);
 
   useEffect(reload, [reload]);
   useEffect(() => {
@@ -307,6 +307,39 @@ export function OrderDrawer({ order, onClose, onChanged }: { order: Order | null
   );
 }
 
+function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [error, setError] = useState("");
+  const [form] = Form.useForm<{ code: string; store_id: string }>();
+
+  async function verify(values: { code: string; store_id: string }) {
+    setError("");
+    try {
+      const answer = await call<{ order_id: string }>("POST", "/api/merchant/pickups/verify", { body: values, idempotent: true });
+      message.success(`${t("common.done")}: ${answer.order_id}`);
+      form.resetFields();
+      onVerified();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+
+  return (
+    <Modal open={open} title={t("order.verify")} onCancel={onClose} onOk={() => form.submit()} destroyOnClose>
+      <Form form={form} layout="vertical" onFinish={verify} data-testid="verify-form">
+        <Form.Item name="store_id" label={t("order.store")} rules={[{ required: true }]}>
+          <Select options={stores.map((s) => ({ value: s.store_id, label: s.name }))} data-testid="verify-store" />
+        </Form.Item>
+        <Form.Item name="code" label={t("order.code")} rules={[{ required: true, max: 200 }]}>
+          <Input data-testid="verify-code" />
+        </Form.Item>
+        {error && <Alert type="error" message={error} data-testid="verify-error" />}
+      </Form>
+    </Modal>
+  );
+}
+
 /** The order as it is now (a refund's answer is the refund; the drawer shows the whole order). */
 async function fresh(order: Order): Promise<Order> {
   const answer = await call<{ items: Order[] }>("GET", "/api/merchant/orders", { query: { limit: 100 } });
@@ -351,38 +384,5 @@ export function PartialRefund({ order, busy, onRefund }: {
         <Button danger htmlType="submit" loading={busy} data-testid="partial-refund-submit">{t("order.refundSubmit")}</Button>
       </Form>
     </>
-  );
-}
-
-function VerifyModal({ open, stores, onClose, onVerified }: { open: boolean; stores: Store[]; onClose: () => void; onVerified: () => void }) {
-  const { t } = useI18n();
-  const { message } = App.useApp();
-  const [error, setError] = useState("");
-  const [form] = Form.useForm<{ code: string; store_id: string }>();
-
-  async function verify(values: { code: string; store_id: string }) {
-    setError("");
-    try {
-      const answer = await call<{ order_id: string }>("POST", "/api/merchant/pickups/verify", { body: values, idempotent: true });
-      message.success(`${t("common.done")}: ${answer.order_id}`);
-      form.resetFields();
-      onVerified();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
-
-  return (
-    <Modal open={open} title={t("order.verify")} onCancel={onClose} onOk={() => form.submit()} destroyOnClose>
-      <Form form={form} layout="vertical" onFinish={verify} data-testid="verify-form">
-        <Form.Item name="store_id" label={t("order.store")} rules={[{ required: true }]}>
-          <Select options={stores.map((s) => ({ value: s.store_id, label: s.name }))} data-testid="verify-store" />
-        </Form.Item>
-        <Form.Item name="code" label={t("order.code")} rules={[{ required: true, max: 200 }]}>
-          <Input data-testid="verify-code" />
-        </Form.Item>
-        {error && <Alert type="error" message={error} data-testid="verify-error" />}
-      </Form>
-    </Modal>
   );
 }
