@@ -67,13 +67,22 @@ export function newKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Sentences for refusals with a known code, in the console's language (i18n's provider sets them): a
+ * refusal reads as a sentence wherever a page shows `err.message`; an unknown code keeps the API's words. */
+type RefusalWords = (code: string, doc: Record<string, unknown>) => string | undefined;
+let refusalWords: RefusalWords = () => undefined;
+export function setRefusalWords(words: RefusalWords) {
+  refusalWords = words;
+}
+
 export async function problemOf(resp: Response): Promise<ApiError> {
   try {
     const doc = await resp.json();
     const errors: FieldError[] = Array.isArray(doc.errors) ? doc.errors : [];
     const fields = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
     const text = [doc.detail || doc.title || `HTTP ${resp.status}`, fields].filter(Boolean).join(" — ");
-    return new ApiError(resp.status, String(doc.code ?? "error"), text, errors, doc);
+    const code = String(doc.code ?? "error");
+    return new ApiError(resp.status, code, refusalWords(code, doc) ?? text, errors, doc);
   } catch {
     return new ApiError(resp.status, "error", `HTTP ${resp.status}`);
   }

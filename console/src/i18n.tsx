@@ -1,10 +1,10 @@
 /* The console's words in Chinese (the default) and English, and the antd locale to match. Missing keys
  * show the key itself, so a forgotten translation is visible rather than blank. */
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import zhCN from "antd/locale/zh_CN";
 import enUS from "antd/locale/en_US";
 import type { Locale } from "antd/es/locale";
-import { ApiError } from "./api";
+import { setRefusalWords } from "./api";
 
 export type Lang = "zh" | "en";
 
@@ -531,7 +531,7 @@ export const ANTD_LOCALES: Record<Lang, Locale> = { zh: zhCN, en: enUS };
 const STORAGE = "mpmall.console.lang";
 
 export type Translate = (key: Key) => string;
-/** An error as a sentence for the user: a refusal whose code has words here in them, else the API's own. */
+/** An error as the user reads it: the API's refusals carry their sentence already (`refusalWords`). */
 export type Explain = (err: unknown) => string;
 
 interface I18n {
@@ -545,18 +545,19 @@ interface I18n {
 export const fill = (text: string, values: Record<string, string>) =>
   text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 
-function explainer(t: Translate): Explain {
-  return (err) => {
-    if (!(err instanceof Error)) return String(err);
-    const key = `refusal.${err instanceof ApiError ? err.code : ""}`;
-    if (!(err instanceof ApiError) || !(key in zh)) return err.message;
-    const role = String(err.extra.role ?? "");
+/** A refusal whose code has words here, as a sentence (a role_forbidden names the caller's role). */
+function refusalWords(t: Translate) {
+  return (code: string, doc: Record<string, unknown>) => {
+    const key = `refusal.${code}`;
+    if (!(key in zh)) return undefined;
+    const role = String(doc.role ?? "");
     return fill(t(key as Key), { role: `role.${role}` in zh ? t(`role.${role}` as Key) : role });
   };
 }
 
+const explain: Explain = (err) => (err instanceof Error ? err.message : String(err));
 const fallback: Translate = (key) => zh[key] ?? key;
-const Context = createContext<I18n>({ lang: "zh", t: fallback, setLang: () => {}, explain: explainer(fallback) });
+const Context = createContext<I18n>({ lang: "zh", t: fallback, setLang: () => {}, explain });
 
 export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
   const [lang, setLangState] = useState<Lang>(
@@ -571,9 +572,10 @@ export function I18nProvider({ children, initial }: { children: ReactNode; initi
         localStorage.setItem(STORAGE, next);
         setLangState(next);
       },
-      explain: explainer(t),
+      explain,
     };
   }, [lang]);
+  useEffect(() => setRefusalWords(refusalWords(value.t)), [value]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

@@ -40,7 +40,7 @@ async function allProducts(): Promise<ProductRow[]> {
 }
 
 export default function Products() {
-  const { t, explain } = useI18n();
+  const { t } = useI18n();
   const { message } = App.useApp();
   const [rows, setRows] = useState<ProductRow[] | null>(null);
   const [query, setQuery] = useState("");
@@ -51,8 +51,8 @@ export default function Products() {
 
   const reload = useCallback(() => {
     setRows(null);
-    allProducts().then(setRows).catch((err) => { setRows([]); message.error(explain(err)); });
-  }, [message, explain]);
+    allProducts().then(setRows).catch((err: Error) => message.error(err.message));
+  }, [message]);
 
   useEffect(() => {
     reload();
