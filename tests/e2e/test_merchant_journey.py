@@ -1,5 +1,5 @@
 """A new merchant joins the mall and runs its shop from the console, in Chromium against the whole local mall:
-it applies at /console/#/apply; a platform operator (made by deploy.admin) sets its password from its link,
+it applies at /console/apply; a platform operator (made by deploy.admin) sets its password from its link,
 signs in and approves, which gives the owner's one-time link; the owner sets a password from it, signs in,
 creates a product with an uploaded image and two SKUs, and invites a clerk. A buyer buys through the gateway
 (one express order of two units, one pickup order); the owner ships the express one and approves the buyer's
@@ -187,7 +187,7 @@ class Journey:
         """The first page on an empty cache: wall clock until the form can be used, and the browser's own
         navigation timing (DOMContentLoaded and load, from the start of navigation)."""
         started = time.perf_counter()
-        await self.page.goto(self.gateway + "/console/#/apply")
+        await self.page.goto(self.gateway + "/console/apply")  # the address merchants are given
         await self.by("apply-submit").wait_for(state="visible")
         usable = time.perf_counter() - started
         navigation = await self.page.evaluate(
