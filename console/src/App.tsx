@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { Spin } from "antd";
-import { session } from "./api";
+import { session, type SessionKind } from "./api";
+import { homeOf } from "./access";
 import { LoginPage } from "./pages/Login";
 
 // The signed-in shell (menu, header) is a chunk of its own too: the sign-in route loads neither it nor a page.
@@ -17,36 +18,59 @@ const Bulk = lazy(() => import("./pages/Bulk"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Webhook = lazy(() => import("./pages/Webhook"));
 const Checkout = lazy(() => import("./pages/Checkout"));
+const Staff = lazy(() => import("./pages/Staff"));
+const Apply = lazy(() => import("./pages/Apply"));
+const SetPassword = lazy(() => import("./pages/SetPassword"));
+const Applications = lazy(() => import("./pages/platform/Applications"));
+const Merchants = lazy(() => import("./pages/platform/Merchants"));
+const Categories = lazy(() => import("./pages/platform/Categories"));
 
-function RequireStaff({ children }: { children: ReactNode }) {
-  const [signedIn, setSignedIn] = useState(Boolean(session.token()));
+const LOGIN: Record<SessionKind, string> = { staff: "/login", operator: "/platform/login" };
+
+/** A page for one kind of session: without it (or with the other kind's token), its sign-in page. */
+function RequireSession({ kind, children }: { kind: SessionKind; children: ReactNode }) {
+  const [signedIn, setSignedIn] = useState(Boolean(session.token()) && session.kind() === kind);
   const location = useLocation();
   useEffect(() => session.onSignedOut(() => setSignedIn(false)), []);
-  if (!signedIn) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  if (!signedIn) return <Navigate to={LOGIN[kind]} replace state={{ from: location.pathname }} />;
   return <>{children}</>;
 }
 
-function Login() {
+function Login({ kind }: { kind: SessionKind }) {
   const navigate = useNavigate();
   const location = useLocation();
-  const from = (location.state as { from?: string } | null)?.from ?? "/dashboard";
-  return <LoginPage onSignedIn={() => navigate(from === "/login" ? "/dashboard" : from, { replace: true })} />;
+  const from = (location.state as { from?: string } | null)?.from;
+  return (
+    <LoginPage
+      operator={kind === "operator"}
+      onSignedIn={() => navigate(from && from !== LOGIN[kind] ? from : homeOf(kind, session.role()), { replace: true })}
+    />
+  );
 }
 
-const page = (element: ReactNode) => (
-  <RequireStaff>
+const page = (element: ReactNode, kind: SessionKind = "staff") => (
+  <RequireSession kind={kind}>
     <Suspense fallback={<Spin size="large" />}>
       <ConsoleLayout>
         <Suspense fallback={<Spin size="large" />}>{element}</Suspense>
       </ConsoleLayout>
     </Suspense>
-  </RequireStaff>
+  </RequireSession>
 );
+
+const open = (element: ReactNode) => <Suspense fallback={<Spin size="large" />}>{element}</Suspense>;
+
+function Home() {
+  return <Navigate to={session.token() ? homeOf(session.kind(), session.role()) : "/login"} replace />;
+}
 
 export function ConsoleRoutes() {
   return (
     <Routes>
-      <Route path="/login" element={<Login />} />
+      <Route path="/login" element={<Login kind="staff" />} />
+      <Route path="/platform/login" element={<Login kind="operator" />} />
+      <Route path="/apply" element={open(<Apply />)} />
+      <Route path="/set-password" element={open(<SetPassword />)} />
       <Route path="/dashboard" element={page(<Dashboard />)} />
       <Route path="/products" element={page(<Products />)} />
       <Route path="/orders" element={page(<Orders />)} />
@@ -57,7 +81,11 @@ export function ConsoleRoutes() {
       <Route path="/settings" element={page(<Settings />)} />
       <Route path="/webhook" element={page(<Webhook />)} />
       <Route path="/checkout" element={page(<Checkout />)} />
-      <Route path="*" element={<Navigate to="/dashboard" replace />} />
+      <Route path="/staff" element={page(<Staff />)} />
+      <Route path="/platform/applications" element={page(<Applications />, "operator")} />
+      <Route path="/platform/merchants" element={page(<Merchants />, "operator")} />
+      <Route path="/platform/categories" element={page(<Categories />, "operator")} />
+      <Route path="*" element={<Home />} />
     </Routes>
   );
 }

@@ -1,9 +1,11 @@
 /* Ant Design Pro's shape with antd's own Layout: a dark side menu, a white header, the page in a content area. */
 import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
-import { Button, Layout, Menu, Segmented, Space, Typography } from "antd";
+import { Button, Layout, Menu, Space, Typography } from "antd";
 import {
   ApiOutlined,
+  ApartmentOutlined,
+  AuditOutlined,
   DashboardOutlined,
   DollarOutlined,
   GiftOutlined,
@@ -13,14 +15,17 @@ import {
   ShopOutlined,
   ShoppingOutlined,
   SwapOutlined,
+  TeamOutlined,
   UnorderedListOutlined,
 } from "@ant-design/icons";
 import { AlertsBell } from "./AlertsBell";
 import { session, signOut } from "./api";
-import { useI18n, type Lang } from "./i18n";
+import { mayOpen } from "./access";
+import { useI18n } from "./i18n";
+import { LanguageSwitch } from "./LanguageSwitch";
 
 export function ConsoleLayout({ children }: { children: ReactNode }) {
-  const { t, lang, setLang } = useI18n();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(false);
@@ -36,7 +41,15 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings") },
     { key: "/webhook", icon: <ApiOutlined />, label: t("nav.webhook") },
     { key: "/checkout", icon: <DollarOutlined />, label: t("nav.checkout") },
+    { key: "/staff", icon: <TeamOutlined />, label: t("nav.staff") },
   ];
+  // A platform operator has a menu of its own; staff see the pages their role may use.
+  const platformItems = [
+    { key: "/platform/applications", icon: <AuditOutlined />, label: t("nav.applications") },
+    { key: "/platform/merchants", icon: <ShopOutlined />, label: t("nav.merchants") },
+    { key: "/platform/categories", icon: <ApartmentOutlined />, label: t("nav.categories") },
+  ];
+  const shown = session.kind() === "operator" ? platformItems : items.filter((item) => mayOpen(session.role(), item.key));
   return (
     <Layout style={{ minHeight: "100vh" }}>
       <Layout.Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} width={208}>
@@ -45,7 +58,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
           theme="dark"
           mode="inline"
           selectedKeys={[location.pathname]}
-          items={items.map((item) => ({ ...item, "data-testid": `nav-${item.key.slice(1)}` }))}
+          items={shown.map((item) => ({ ...item, "data-testid": `nav-${item.key.slice(1).replace("/", "-")}` }))}
           onClick={({ key }) => navigate(key)}
         />
       </Layout.Sider>
@@ -56,16 +69,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
           </Typography.Text>
           <Space>
             <AlertsBell />
-            <Segmented
-              size="small"
-              value={lang}
-              options={[
-                { label: "中文", value: "zh" },
-                { label: "EN", value: "en" },
-              ]}
-              onChange={(value) => setLang(value as Lang)}
-              data-testid="lang-switch"
-            />
+            <LanguageSwitch />
             <Button icon={<LogoutOutlined />} onClick={() => void signOut()} data-testid="logout">
               {t("common.signOut")}
             </Button>

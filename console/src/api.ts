@@ -1,8 +1,15 @@
-/* The gateway's merchant API, same origin. The staff token lives in sessionStorage (gone with the tab);
- * a 401 anywhere signs the user out. Errors are the API's problem documents, kept whole for the pages. */
+/* The gateway's merchant and platform APIs, same origin. The token (a merchant's staff or a platform
+ * operator) lives in sessionStorage (gone with the tab); a 401 anywhere signs the user out. Errors are the
+ * API's problem documents, kept whole for the pages. */
 
 const TOKEN = "mpmall.merchant.token";
 const MERCHANT = "mpmall.merchant.id";
+const ROLE = "mpmall.merchant.role";
+const KIND = "mpmall.session.kind";
+
+export type Role = "owner" | "manager" | "clerk";
+/** Who holds the token: a merchant's staff member or a platform operator (the operator's name in MERCHANT). */
+export type SessionKind = "staff" | "operator";
 
 export interface FieldError {
   field: string;
@@ -15,6 +22,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly errors: FieldError[] = [],
+    /** The problem document's other members (e.g. `role` and `required` of a `role_forbidden`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -26,13 +35,17 @@ const signedOutListeners = new Set<Listener>();
 export const session = {
   token: (): string | null => sessionStorage.getItem(TOKEN),
   merchantId: (): string => sessionStorage.getItem(MERCHANT) ?? "",
-  save(token: string, merchantId: string) {
+  /** The staff member's role as sign-in reported it (the menu shows what it may do; the gateway decides). */
+  role: (): Role => (sessionStorage.getItem(ROLE) as Role | null) ?? "owner",
+  kind: (): SessionKind => (sessionStorage.getItem(KIND) === "operator" ? "operator" : "staff"),
+  save(token: string, merchantId: string, role: Role = "owner", kind: SessionKind = "staff") {
     sessionStorage.setItem(TOKEN, token);
     sessionStorage.setItem(MERCHANT, merchantId);
+    sessionStorage.setItem(ROLE, role);
+    sessionStorage.setItem(KIND, kind);
   },
   clear() {
-    sessionStorage.removeItem(TOKEN);
-    sessionStorage.removeItem(MERCHANT);
+    for (const key of [TOKEN, MERCHANT, ROLE, KIND]) sessionStorage.removeItem(key);
     signedOutListeners.forEach((listener) => listener());
   },
   onSignedOut(listener: Listener): () => void {
@@ -56,23 +69,43 @@ export function newKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Sentences for refusals with a known code, in the console's language (i18n's provider sets them): a
+ * refusal reads as a sentence wherever a page shows `err.message`; an unknown code keeps the API's words. */
+type RefusalWords = (code: string, doc: Record<string, unknown>) => string | undefined;
+let refusalWords: RefusalWords = () => undefined;
+export function setRefusalWords(words: RefusalWords) {
+  refusalWords = words;
+}
+
 export async function problemOf(resp: Response): Promise<ApiError> {
   try {
     const doc = await resp.json();
     const errors: FieldError[] = Array.isArray(doc.errors) ? doc.errors : [];
     const fields = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
     const text = [doc.detail || doc.title || `HTTP ${resp.status}`, fields].filter(Boolean).join(" — ");
-    return new ApiError(resp.status, String(doc.code ?? "error"), text, errors);
+    const code = String(doc.code ?? "error");
+    return new ApiError(resp.status, code, refusalWords(code, doc) ?? text, errors, doc);
   } catch {
     return new ApiError(resp.status, "error", `HTTP ${resp.status}`);
   }
 }
 
 export async function call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+  return send<T>(method, path, options, options.body === undefined ? undefined : JSON.stringify(options.body),
+    options.body === undefined ? undefined : "application/json");
+}
+
+/** A file as the request body (uploads), sent as plain bytes: the gateway reads its type from them. */
+export async function upload<T = unknown>(path: string, file: Blob): Promise<T> {
+  return send<T>("POST", path, {}, file, "application/octet-stream");
+}
+
+async function send<T>(method: string, path: string, options: CallOptions, body: BodyInit | undefined,
+  contentType: string | undefined): Promise<T> {
   const headers: Record<string, string> = {};
   const token = session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (contentType) headers["Content-Type"] = contentType;
   if (options.idempotent || options.key) headers["Idempotency-Key"] = options.key ?? newKey();
   let url = path;
   if (options.query) {
@@ -82,11 +115,7 @@ export async function call<T = unknown>(method: string, path: string, options: C
     }
     if ([...params].length) url += `?${params}`;
   }
-  const resp = await fetch(url, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
+  const resp = await fetch(url, { method, headers, body });
   if (resp.status === 401 && token) {
     session.clear();
   }
@@ -96,15 +125,20 @@ export async function call<T = unknown>(method: string, path: string, options: C
 }
 
 export async function signIn(username: string, password: string): Promise<void> {
-  const answer = await call<{ token: string; merchant_id: string }>("POST", "/api/merchant/session", {
+  const answer = await call<{ token: string; merchant_id: string; role?: Role }>("POST", "/api/merchant/session", {
     body: { username, password },
   });
-  session.save(answer.token, answer.merchant_id);
+  session.save(answer.token, answer.merchant_id, answer.role ?? "owner");
+}
+
+export async function operatorSignIn(username: string, password: string): Promise<void> {
+  const answer = await call<{ token: string }>("POST", "/api/platform/session", { body: { username, password } });
+  session.save(answer.token, username, "owner", "operator");
 }
 
 export async function signOut(): Promise<void> {
   try {
-    await call("DELETE", "/api/merchant/session");
+    await call("DELETE", session.kind() === "operator" ? "/api/platform/session" : "/api/merchant/session");
   } finally {
     session.clear();
   }

@@ -1,9 +1,10 @@
 /* The console's words in Chinese (the default) and English, and the antd locale to match. Missing keys
  * show the key itself, so a forgotten translation is visible rather than blank. */
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import zhCN from "antd/locale/zh_CN";
 import enUS from "antd/locale/en_US";
 import type { Locale } from "antd/es/locale";
+import { setRefusalWords } from "./api";
 import { OPS_EN, OPS_ZH } from "./i18nOps";
 
 export type Lang = "zh" | "en";
@@ -38,6 +39,107 @@ const zh = {
   "common.no": "否",
   "money.invalid": "请输入金额（元，最多两位小数）",
   "money.negative": "金额不能为负",
+  "nav.staff": "员工管理",
+  "nav.applications": "入驻申请",
+  "nav.merchants": "商家管理",
+  "nav.categories": "类目管理",
+  "login.operatorTitle": "平台运营登录",
+  "login.operatorLink": "平台运营登录",
+  "login.merchantLink": "商家登录",
+  "login.applyLink": "申请入驻",
+  "apply.title": "申请入驻",
+  "apply.merchantName": "商家名称",
+  "apply.licence": "统一社会信用代码（营业执照号）",
+  "apply.licenceInvalid": "请输入 18 位统一社会信用代码（校验位不符）",
+  "apply.contactName": "联系人",
+  "apply.contactPhone": "联系电话",
+  "apply.contactEmail": "联系邮箱（选填）",
+  "apply.owner": "店主登录用户名",
+  "apply.usernameRule": "3–32 位字母、数字、_ . -",
+  "apply.submit": "提交申请",
+  "apply.done": "申请已提交",
+  "apply.doneText": "申请编号 {id}。平台审核通过后，会把设置密码的一次性链接交给联系人。",
+  "setpw.title": "设置密码",
+  "setpw.password": "新密码（至少 10 位）",
+  "setpw.confirm": "再次输入新密码",
+  "setpw.mismatch": "两次输入的密码不一致",
+  "setpw.short": "密码至少 10 位",
+  "setpw.noToken": "链接不完整：请打开收到的完整链接。",
+  "setpw.submit": "设置密码",
+  "setpw.done": "密码已设置，请用 {username} 登录。",
+  "setpw.signIn": "去登录",
+  "staff.invite": "邀请员工",
+  "staff.username": "用户名",
+  "staff.displayName": "姓名",
+  "staff.role": "角色",
+  "staff.active": "状态",
+  "staff.activeYes": "在职",
+  "staff.activeNo": "已停用",
+  "staff.deactivate": "立即停用",
+  "staff.activate": "恢复",
+  "staff.link": "设置密码链接",
+  "staff.linkTitle": "一次性设置密码链接",
+  "staff.linkText": "把这个链接交给 {username}：只能使用一次，{expires} 前有效。",
+  "staff.createdAt": "创建时间",
+  "role.owner": "店主",
+  "role.manager": "店长",
+  "role.clerk": "店员",
+  "plat.status": "状态",
+  "plat.pending": "待审核",
+  "plat.approved": "已通过",
+  "plat.rejected": "已拒绝",
+  "plat.approve": "通过",
+  "plat.reject": "拒绝",
+  "plat.reason": "原因",
+  "plat.contact": "联系人",
+  "plat.licence": "信用代码",
+  "plat.owner": "店主用户名",
+  "plat.appliedAt": "申请时间",
+  "plat.merchant": "商家",
+  "plat.merchantId": "商家编号",
+  "plat.staff": "在职员工",
+  "plat.suspend": "暂停经营",
+  "plat.reinstate": "恢复经营",
+  "plat.suspended": "已暂停",
+  "plat.operating": "经营中",
+  "plat.newCategory": "新建一级类目",
+  "plat.addChild": "添加子类目",
+  "plat.rename": "重命名",
+  "plat.delete": "删除",
+  "plat.categoryName": "类目名称",
+  "plat.parent": "上级类目",
+  "plat.noCategories": "还没有类目",
+  "prod.image": "商品图片",
+  "prod.upload": "上传图片",
+  "prod.imageHint": "JPEG、PNG、WebP 或 GIF，最大 5 MB；上传后去除元数据并缩放",
+  "prod.removeImage": "移除图片",
+  "order.refunds": "退款记录",
+  "order.refundLines": "退款商品",
+  "order.receiveReturn": "已收到退货",
+  "order.partialRefund": "按商品退款",
+  "order.refundQty": "退款数量",
+  "order.refundSubmit": "退款",
+  "order.refundNone": "请至少选择一件商品",
+  "order.rejectReason": "拒绝原因",
+  "refusal.role_forbidden": "你的角色（{role}）无权进行此操作，请联系店主。",
+  "refusal.merchant_suspended": "平台已暂停该商家的经营，暂时无法操作。",
+  "refusal.invalid_credentials": "用户名或密码错误。",
+  "refusal.last_owner": "店铺最后一位在职店主不能被降级或停用。",
+  "refusal.username_taken": "该用户名已被使用，请换一个。",
+  "refusal.staff_not_found": "没有这个员工账号。",
+  "refusal.link_invalid": "这个链接无效、已使用或已过期，请向发出链接的人索取新链接。",
+  "refusal.invalid_licence_no": "统一社会信用代码无效（校验位不符）。",
+  "refusal.application_exists": "该执照已有待审核或已通过的申请。",
+  "refusal.application_decided": "这个申请已经处理过了。",
+  "refusal.already_suspended": "该商家已处于暂停状态。",
+  "refusal.not_suspended": "该商家未被暂停。",
+  "refusal.category_not_empty": "只能删除没有子类目和商品的类目。",
+  "refusal.category_cycle": "类目不能移动到自身或其子类目下。",
+  "refusal.not_an_image": "文件不是 JPEG、PNG、WebP 或 GIF 图片。",
+  "refusal.image_too_large": "图片不能超过 5 MB。",
+  "refusal.invalid_refund_transition": "这笔退款当前状态下不能进行此操作。",
+  "refusal.nothing_to_refund": "这个订单已经没有可退的商品。",
+  "refusal.refund_pending": "这个订单已有进行中的整单退款。",
   "dash.range": "日期范围",
   "dash.today": "今日",
   "dash.gmv": "成交额 (GMV)",
@@ -241,6 +343,107 @@ const en: Record<Key, string> = {
   "common.no": "No",
   "money.invalid": "Enter an amount in yuan (at most two decimals)",
   "money.negative": "The amount cannot be negative",
+  "nav.staff": "Staff",
+  "nav.applications": "Applications",
+  "nav.merchants": "Merchants",
+  "nav.categories": "Categories",
+  "login.operatorTitle": "Platform operator sign-in",
+  "login.operatorLink": "Platform operators",
+  "login.merchantLink": "Merchant sign-in",
+  "login.applyLink": "Apply to sell",
+  "apply.title": "Apply to sell in the mall",
+  "apply.merchantName": "Business name",
+  "apply.licence": "Unified social credit code (licence number)",
+  "apply.licenceInvalid": "Enter the 18-character unified social credit code (its check character does not match)",
+  "apply.contactName": "Contact person",
+  "apply.contactPhone": "Contact phone",
+  "apply.contactEmail": "Contact email (optional)",
+  "apply.owner": "Owner's sign-in username",
+  "apply.usernameRule": "3–32 letters, digits, _ . -",
+  "apply.submit": "Apply",
+  "apply.done": "Application received",
+  "apply.doneText": "Application {id}. Once the platform approves it, the contact gets a one-time link to set a password.",
+  "setpw.title": "Set your password",
+  "setpw.password": "New password (at least 10 characters)",
+  "setpw.confirm": "The new password again",
+  "setpw.mismatch": "The passwords differ",
+  "setpw.short": "At least 10 characters",
+  "setpw.noToken": "The link is incomplete: open the whole link you were given.",
+  "setpw.submit": "Set password",
+  "setpw.done": "Password set: sign in as {username}.",
+  "setpw.signIn": "Sign in",
+  "staff.invite": "Invite",
+  "staff.username": "Username",
+  "staff.displayName": "Name",
+  "staff.role": "Role",
+  "staff.active": "Status",
+  "staff.activeYes": "Active",
+  "staff.activeNo": "Deactivated",
+  "staff.deactivate": "Deactivate now",
+  "staff.activate": "Reactivate",
+  "staff.link": "Password link",
+  "staff.linkTitle": "One-time set-password link",
+  "staff.linkText": "Give this link to {username}: it works once, until {expires}.",
+  "staff.createdAt": "Created",
+  "role.owner": "Owner",
+  "role.manager": "Manager",
+  "role.clerk": "Clerk",
+  "plat.status": "Status",
+  "plat.pending": "Pending",
+  "plat.approved": "Approved",
+  "plat.rejected": "Rejected",
+  "plat.approve": "Approve",
+  "plat.reject": "Reject",
+  "plat.reason": "Reason",
+  "plat.contact": "Contact",
+  "plat.licence": "Credit code",
+  "plat.owner": "Owner username",
+  "plat.appliedAt": "Applied",
+  "plat.merchant": "Merchant",
+  "plat.merchantId": "Merchant id",
+  "plat.staff": "Active staff",
+  "plat.suspend": "Suspend",
+  "plat.reinstate": "Reinstate",
+  "plat.suspended": "Suspended",
+  "plat.operating": "Operating",
+  "plat.newCategory": "New top-level category",
+  "plat.addChild": "Add subcategory",
+  "plat.rename": "Rename",
+  "plat.delete": "Delete",
+  "plat.categoryName": "Category name",
+  "plat.parent": "Parent",
+  "plat.noCategories": "No categories yet",
+  "prod.image": "Image",
+  "prod.upload": "Upload image",
+  "prod.imageHint": "JPEG, PNG, WebP or GIF, at most 5 MB; metadata removed and resized on upload",
+  "prod.removeImage": "Remove image",
+  "order.refunds": "Refunds",
+  "order.refundLines": "Refunded goods",
+  "order.receiveReturn": "Return received",
+  "order.partialRefund": "Refund by line",
+  "order.refundQty": "Units to refund",
+  "order.refundSubmit": "Refund",
+  "order.refundNone": "Choose at least one unit",
+  "order.rejectReason": "Why it is rejected",
+  "refusal.role_forbidden": "Your role ({role}) may not do this: ask the shop's owner.",
+  "refusal.merchant_suspended": "The platform has suspended this merchant: nothing can be changed for now.",
+  "refusal.invalid_credentials": "Wrong username or password.",
+  "refusal.last_owner": "The shop's last active owner cannot be demoted or deactivated.",
+  "refusal.username_taken": "This username is taken: choose another.",
+  "refusal.staff_not_found": "No such staff account.",
+  "refusal.link_invalid": "This link is unknown, was already used or has expired: ask for a new one.",
+  "refusal.invalid_licence_no": "The unified social credit code is not valid (its check character does not match).",
+  "refusal.application_exists": "This licence already has a pending or approved application.",
+  "refusal.application_decided": "This application was already decided.",
+  "refusal.already_suspended": "This merchant is already suspended.",
+  "refusal.not_suspended": "This merchant is not suspended.",
+  "refusal.category_not_empty": "Only a category without subcategories and products can be deleted.",
+  "refusal.category_cycle": "A category cannot move under itself or its own subcategory.",
+  "refusal.not_an_image": "The file is not a JPEG, PNG, WebP or GIF image.",
+  "refusal.image_too_large": "An image may have at most 5 MB.",
+  "refusal.invalid_refund_transition": "This refund cannot do that in its present state.",
+  "refusal.nothing_to_refund": "Nothing in this order is left to refund.",
+  "refusal.refund_pending": "A refund of the whole order is already under way.",
   "dash.range": "Dates",
   "dash.today": "Today",
   "dash.gmv": "GMV",
@@ -417,30 +620,51 @@ export const ANTD_LOCALES: Record<Lang, Locale> = { zh: zhCN, en: enUS };
 const STORAGE = "mpmall.console.lang";
 
 export type Translate = (key: Key) => string;
+/** An error as the user reads it: the API's refusals carry their sentence already (`refusalWords`). */
+export type Explain = (err: unknown) => string;
 
 interface I18n {
   lang: Lang;
   t: Translate;
   setLang: (lang: Lang) => void;
+  explain: Explain;
 }
 
-const Context = createContext<I18n>({ lang: "zh", t: (key) => zh[key] ?? key, setLang: () => {} });
+/** `{name}` placeholders of a sentence filled in. */
+export const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+
+/** A refusal whose code has words here, as a sentence (a role_forbidden names the caller's role). */
+function refusalWords(t: Translate) {
+  return (code: string, doc: Record<string, unknown>) => {
+    const key = `refusal.${code}`;
+    if (!(key in zh)) return undefined;
+    const role = String(doc.role ?? "");
+    return fill(t(key as Key), { role: `role.${role}` in zh ? t(`role.${role}` as Key) : role });
+  };
+}
+
+const explain: Explain = (err) => (err instanceof Error ? err.message : String(err));
+const fallback: Translate = (key) => zh[key] ?? key;
+const Context = createContext<I18n>({ lang: "zh", t: fallback, setLang: () => {}, explain });
 
 export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
   const [lang, setLangState] = useState<Lang>(
     initial ?? (localStorage.getItem(STORAGE) === "en" ? "en" : "zh"),
   );
-  const value = useMemo<I18n>(
-    () => ({
+  const value = useMemo<I18n>(() => {
+    const t: Translate = (key) => DICTIONARIES[lang][key] ?? key;
+    return {
       lang,
-      t: (key) => DICTIONARIES[lang][key] ?? key,
+      t,
       setLang: (next) => {
         localStorage.setItem(STORAGE, next);
         setLangState(next);
       },
-    }),
-    [lang],
-  );
+      explain,
+    };
+  }, [lang]);
+  useEffect(() => setRefusalWords(refusalWords(value.t)), [value]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

@@ -143,6 +143,7 @@ def serve_console(app: web.Application, folder: Path) -> None:
         return web.FileResponse(file, headers={"Cache-Control": IMMUTABLE if hashed else "no-cache"})
 
     app.router.add_get("/console", _redirect_to_console)
+    app.router.add_get("/console/apply", _redirect_to_apply)
     app.router.add_get("/console/", index)
     app.router.add_get("/console/{path:.+}", asset)
 
@@ -154,6 +155,11 @@ def _console_not_built_problem() -> NotFound:
 
 async def _redirect_to_console(_: web.Request) -> web.Response:
     raise web.HTTPFound("/console/")
+
+
+async def _redirect_to_apply(_: web.Request) -> web.Response:
+    """The address a merchant is given to apply at; the console routes in the URL's fragment."""
+    raise web.HTTPFound("/console/#/apply")
 
 
 async def _close_clients(app: web.Application) -> AsyncIterator[None]:

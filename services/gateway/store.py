@@ -315,6 +315,21 @@ async def reinstate_merchant(tx: Tx, merchant_id: str) -> bool:
                                   merchant_id) is not None
 
 
+async def platform_merchants(db: Database, suspended: bool | None, limit: int) -> list[asyncpg.Record]:
+    """Every merchant the gateway knows (its staff accounts and approved applications; the demo seed's have no
+    application, so no name or licence here), with its suspension, newest application first."""
+    return await db.fetch(
+        "WITH known AS (SELECT merchant_id FROM staff_accounts "
+        "               UNION SELECT merchant_id FROM merchant_applications WHERE merchant_id IS NOT NULL) "
+        "SELECT k.merchant_id, a.merchant_name, a.licence_no, a.contact_name, a.contact_phone, a.decided_at, "
+        "       s.reason AS suspended_reason, s.suspended_by, s.suspended_at, "
+        "       (SELECT count(*) FROM staff_accounts f WHERE f.merchant_id = k.merchant_id AND f.active) AS staff "
+        "FROM known k LEFT JOIN merchant_applications a ON a.merchant_id = k.merchant_id "
+        "LEFT JOIN merchant_suspensions s ON s.merchant_id = k.merchant_id "
+        "WHERE $1::boolean IS NULL OR (s.merchant_id IS NOT NULL) = $1 "
+        "ORDER BY a.decided_at DESC NULLS LAST, k.merchant_id LIMIT $2", suspended, limit)
+
+
 async def merchant_suspended(db: Database, merchant_id: str) -> bool:
     return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM merchant_suspensions WHERE merchant_id = $1)",
                                   merchant_id))

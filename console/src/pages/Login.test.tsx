@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { MemoryRouter } from "react-router-dom";
 import { I18nProvider } from "../i18n";
 import { LoginPage } from "./Login";
 
@@ -10,7 +11,9 @@ function problem(status: number, doc: object) {
 function renderLogin(onSignedIn = vi.fn()) {
   render(
     <I18nProvider initial="en">
-      <LoginPage onSignedIn={onSignedIn} />
+      <MemoryRouter>
+        <LoginPage onSignedIn={onSignedIn} />
+      </MemoryRouter>
     </I18nProvider>,
   );
   return onSignedIn;

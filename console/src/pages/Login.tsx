@@ -1,15 +1,19 @@
 import { useState } from "react";
-import { Alert, Button, Card, Form, Input, Segmented, Space, Typography } from "antd";
+import { Alert, Button, Card, Form, Input, Space, Typography } from "antd";
 import { LockOutlined, UserOutlined } from "@ant-design/icons";
-import { signIn } from "../api";
-import { useI18n, type Lang } from "../i18n";
+import { Link } from "react-router-dom";
+import { operatorSignIn, signIn } from "../api";
+import { useI18n } from "../i18n";
+import { LanguageSwitch } from "../LanguageSwitch";
 
 interface Props {
   onSignedIn: () => void;
+  /** A platform operator's sign-in (POST /api/platform/session) rather than a merchant staff member's. */
+  operator?: boolean;
 }
 
-export function LoginPage({ onSignedIn }: Props) {
-  const { t, lang, setLang } = useI18n();
+export function LoginPage({ onSignedIn, operator = false }: Props) {
+  const { t, explain } = useI18n();
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
@@ -17,10 +21,10 @@ export function LoginPage({ onSignedIn }: Props) {
     setBusy(true);
     setError("");
     try {
-      await signIn(values.username, values.password);
+      await (operator ? operatorSignIn : signIn)(values.username, values.password);
       onSignedIn();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(explain(err));
     } finally {
       setBusy(false);
     }
@@ -30,16 +34,8 @@ export function LoginPage({ onSignedIn }: Props) {
     <div className="login-page">
       <Card className="login-card" data-testid="login-view">
         <Space style={{ width: "100%", justifyContent: "space-between" }}>
-          <Typography.Title level={3}>{t("login.title")}</Typography.Title>
-          <Segmented
-            size="small"
-            value={lang}
-            options={[
-              { label: "中文", value: "zh" },
-              { label: "EN", value: "en" },
-            ]}
-            onChange={(value) => setLang(value as Lang)}
-          />
+          <Typography.Title level={3}>{t(operator ? "login.operatorTitle" : "login.title")}</Typography.Title>
+          <LanguageSwitch />
         </Space>
         <Form layout="vertical" onFinish={submit} data-testid="login-form" requiredMark={false}>
           <Form.Item
@@ -61,6 +57,16 @@ export function LoginPage({ onSignedIn }: Props) {
             {t("login.submit")}
           </Button>
         </Form>
+        <Space style={{ marginTop: 16, width: "100%", justifyContent: "space-between" }}>
+          {operator ? (
+            <Link to="/login">{t("login.merchantLink")}</Link>
+          ) : (
+            <>
+              <Link to="/apply" data-testid="apply-link">{t("login.applyLink")}</Link>
+              <Link to="/platform/login" data-testid="operator-link">{t("login.operatorLink")}</Link>
+            </>
+          )}
+        </Space>
       </Card>
     </div>
   );

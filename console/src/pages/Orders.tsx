@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import {
-  Alert, App, Button, DatePicker, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typography,
+  Alert, App, Button, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Table, Tag,
+  Typography,
 } from "antd";
 import { ReloadOutlined, ScanOutlined } from "@ant-design/icons";
 import type { Dayjs } from "dayjs";
@@ -10,19 +11,33 @@ import { shopTime } from "../shopDay";
 import { useI18n } from "../i18n";
 import type { Store } from "./ProductForm";
 
-interface Order {
+export interface Refund {
+  id: string;
+  status: string;
+  amount_fen: number;
+  points_fen: number;
+  reason: string;
+  reject_reason: string | null;
+  with_return: boolean;
+  requested_by: string;
+  lines: { line_id: string; sku_id: string; name: string; qty: number; amount_fen: number }[];
+  created_at: string;
+}
+
+export interface Order {
   id: string;
   status: string;
   user_id: string;
   subject: string;
-  lines: { sku_id: string; product_id: string; name: string; qty: number; unit_price_fen: number; line_fen: number }[];
+  lines: { id: string; sku_id: string; product_id: string; name: string; qty: number; unit_price_fen: number; line_fen: number }[];
   subtotal_fen: number;
   discount_fen: number;
   points_fen: number;
   freight_fen: number;
   payable_fen: number | null;
   payment: null | { method: string; amount_fen: number; paid_at: string };
-  refund: null | { id: string; status: string; amount_fen: number; reason: string };
+  refund: null | Refund; // the open one waiting longest, else the latest
+  refunds?: Refund[];
   delivery: null | { method: "express" | "pickup"; store_id?: string; address?: Record<string, string> };
   created_at: string;
   shipped_at: string | null;
@@ -141,23 +156,36 @@ export default function Orders() {
   );
 }
 
-function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClose: () => void; onChanged: (o: Order) => void }) {
-  const { t } = useI18n();
+// Refunds the merchant answers: a request (approve or reject), goods on their way back (receive them).
+const ANSWERABLE = new Set(["requested"]);
+const RETURNING = new Set(["awaiting_return", "returning"]);
+// Orders whose paid goods can still be refunded by the merchant on their own.
+const REFUNDABLE = new Set(["PAID", "READY_FOR_PICKUP", "SHIPPED", "DELIVERED", "COMPLETED"]);
+
+export function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClose: () => void; onChanged: (o: Order) => void }) {
+  const { t, explain } = useI18n();
   const { message } = App.useApp();
   const [busy, setBusy] = useState(false);
+  const [rejecting, setRejecting] = useState<Refund | null>(null);
   const id = order ? encodeURIComponent(order.id) : "";
 
   async function act(path: string, body?: unknown) {
     setBusy(true);
     try {
       const answer = await call<Order | { state: string }>("POST", path, { body, idempotent: true });
-      onChanged("status" in answer ? answer : order!); // ready/verify answer the pickup, not the order
+      // ready/verify answer the pickup, refunds the refund: the order is read again
+      onChanged("subject" in answer ? answer : await fresh(order!));
+      return true;
     } catch (err) {
-      message.error((err as Error).message);
+      message.error(explain(err));
+      return false;
     } finally {
       setBusy(false);
     }
   }
+
+  const refundAct = (refund: Refund, action: "approve" | "reject" | "receive-return", body?: unknown) =>
+    act(`/api/merchant/refunds/${encodeURIComponent(refund.id)}/${action}`, body);
 
   const express = order?.delivery?.method !== "pickup";
   const address = order?.delivery?.address;
@@ -197,7 +225,7 @@ function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClo
           <Typography.Title level={5} style={{ marginTop: 16 }}>{t("order.lines")}</Typography.Title>
           <Table
             size="small"
-            rowKey="sku_id"
+            rowKey="id"
             pagination={false}
             dataSource={order.lines}
             columns={[
@@ -228,16 +256,70 @@ function OrderDrawer({ order, onClose, onChanged }: { order: Order | null; onClo
               {t("order.ready")}
             </Button>
           )}
-          {order.status === "REFUND_REQUESTED" && order.refund?.status === "requested" && (
-            <Space style={{ marginTop: 16 }}>
-              <Button type="primary" loading={busy} onClick={() => act(`/api/merchant/orders/${id}/refund/approve`)} data-testid="refund-approve">
-                {t("order.approve")}
-              </Button>
-              <Button danger loading={busy} onClick={() => act(`/api/merchant/orders/${id}/refund/reject`)} data-testid="refund-reject">
-                {t("order.reject")}
-              </Button>
-            </Space>
+          {(order.refunds ?? []).length > 0 && (
+            <>
+              <Typography.Title level={5} style={{ marginTop: 16 }}>{t("order.refunds")}</Typography.Title>
+              <Table<Refund>
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={order.refunds}
+                data-testid="refunds-table"
+                columns={[
+                  { title: "ID", dataIndex: "id" },
+                  { title: t("common.status"), dataIndex: "status", render: (s: string, r) => <Tag data-testid={`refund-status-${r.id}`}>{s}</Tag> },
+                  { title: t("order.refundLines"), render: (_, r) => r.lines.map((l) => `${l.name} ×${l.qty}`).join("、") },
+                  { title: t("order.refund"), render: (_, r) => formatYuan(r.amount_fen) },
+                  { title: t("order.refundReason"), render: (_, r) => [r.reason, r.reject_reason].filter(Boolean).join(" / ") },
+                  {
+                    title: t("common.actions"),
+                    render: (_, r) => (
+                      <Space>
+                        {ANSWERABLE.has(r.status) && (
+                          <>
+                            <Button size="small" type="primary" loading={busy} onClick={() => void refundAct(r, "approve")} data-testid={`refund-approve-${r.id}`}>
+                              {t("order.approve")}
+                            </Button>
+                            <Button size="small" danger loading={busy} onClick={() => setRejecting(r)} data-testid={`refund-reject-${r.id}`}>
+                              {t("order.reject")}
+                            </Button>
+                          </>
+                        )}
+                        {RETURNING.has(r.status) && (
+                          <Button size="small" loading={busy} onClick={() => void refundAct(r, "receive-return")} data-testid={`refund-receive-${r.id}`}>
+                            {t("order.receiveReturn")}
+                          </Button>
+                        )}
+                      </Space>
+                    ),
+                  },
+                ]}
+              />
+            </>
           )}
+          {REFUNDABLE.has(order.status) && (
+            <PartialRefund order={order} busy={busy} onRefund={(body) => act(`/api/merchant/orders/${id}/refund`, body)} />
+          )}
+          <Modal
+            open={rejecting !== null}
+            title={t("order.reject")}
+            onCancel={() => setRejecting(null)}
+            footer={null}
+            destroyOnClose
+          >
+            <Form
+              layout="vertical"
+              onFinish={async (v: { reason: string }) => {
+                if (rejecting && await refundAct(rejecting, "reject", { reason: v.reason.trim() })) setRejecting(null);
+              }}
+              data-testid="refund-reject-form"
+            >
+              <Form.Item name="reason" label={t("order.rejectReason")} rules={[{ required: true, whitespace: true, message: t("login.required") }, { max: 200 }]}>
+                <Input data-testid="refund-reject-reason" />
+              </Form.Item>
+              <Button type="primary" htmlType="submit" loading={busy} data-testid="refund-reject-submit">{t("order.reject")}</Button>
+            </Form>
+          </Modal>
         </>
       )}
     </Drawer>
@@ -288,5 +370,52 @@ export function VerifyModal({ open, stores, onClose, onVerified }: { open: boole
         {error && <Alert type="error" message={error} data-testid="verify-error" />}
       </Form>
     </Modal>
+  );
+}
+
+/** The order as it is now (a refund's answer is the refund; the drawer shows the whole order). */
+async function fresh(order: Order): Promise<Order> {
+  const answer = await call<{ items: Order[] }>("GET", "/api/merchant/orders", { query: { limit: 100 } });
+  return answer.items.find((o) => o.id === order.id) ?? order;
+}
+
+/** The merchant refunds some units of some lines on their own (say, one was out of stock): approved at once. */
+export function PartialRefund({ order, busy, onRefund }: {
+  order: Order;
+  busy: boolean;
+  onRefund: (body: { reason: string; lines: { line_id: string; qty: number }[] }) => Promise<boolean>;
+}) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ reason: string; qty: Record<string, number | null> }>();
+  const [error, setError] = useState("");
+
+  async function submit(values: { reason: string; qty?: Record<string, number | null> }) {
+    const lines = Object.entries(values.qty ?? {})
+      .filter(([, qty]) => qty && qty > 0)
+      .map(([line_id, qty]) => ({ line_id, qty: qty as number }));
+    if (!lines.length) {
+      setError(t("order.refundNone"));
+      return;
+    }
+    setError("");
+    if (await onRefund({ reason: values.reason.trim(), lines })) form.resetFields();
+  }
+
+  return (
+    <>
+      <Typography.Title level={5} style={{ marginTop: 16 }}>{t("order.partialRefund")}</Typography.Title>
+      <Form form={form} layout="vertical" onFinish={submit} data-testid="partial-refund-form">
+        {order.lines.map((line) => (
+          <Form.Item key={line.id} name={["qty", line.id]} label={`${line.name} (${formatYuan(line.unit_price_fen)} ×${line.qty})`}>
+            <InputNumber min={0} max={line.qty} precision={0} placeholder={t("order.refundQty")} data-testid={`refund-qty-${line.id}`} />
+          </Form.Item>
+        ))}
+        <Form.Item name="reason" label={t("order.refundReason")} rules={[{ required: true, whitespace: true, message: t("login.required") }, { max: 200 }]}>
+          <Input data-testid="partial-refund-reason" />
+        </Form.Item>
+        {error && <Alert type="error" message={error} style={{ marginBottom: 8 }} data-testid="partial-refund-error" />}
+        <Button danger htmlType="submit" loading={busy} data-testid="partial-refund-submit">{t("order.refundSubmit")}</Button>
+      </Form>
+    </>
   );
 }

@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { I18nProvider } from "../i18n";
 import { ProductForm, type ProductBody } from "./ProductForm";
+import { answer, gateway } from "../test/render";
 
 function renderForm(onSubmit: (body: ProductBody) => Promise<void>) {
   return render(
@@ -68,5 +69,38 @@ describe("ProductForm", () => {
     type("sku-price-0", "8.8");
     fireEvent.click(screen.getByTestId("product-submit"));
     expect(await screen.findByTestId("product-error")).toHaveTextContent("Barcode already used");
+  });
+});
+
+describe("ProductForm's image", () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const IMAGE_URL = "http://mall/api/images/0123456789abcdef0123456789abcdef01234567.jpg";
+  const file = () => new File([new Uint8Array([0xff, 0xd8, 0xff, 0xe0])], "tea.exe.jpg", { type: "image/jpeg" });
+
+  it("uploads the file's bytes, shows the stored image and sends its URL with the product", async () => {
+    const fetch = gateway({
+      "POST /api/merchant/images": () => answer(201, { url: IMAGE_URL, name: "x.jpg", content_type: "image/jpeg", width: 800, height: 600 }),
+    });
+    const onSubmit = vi.fn(async () => {});
+    const { container } = renderForm(onSubmit);
+    fireEvent.change(container.querySelector("input[type=file]")!, { target: { files: [file()] } });
+    await waitFor(() => expect(container.querySelector(`img[src="${IMAGE_URL}"]`)).not.toBeNull());
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe("/api/merchant/images");
+    expect(init).toMatchObject({ method: "POST", headers: { "Content-Type": "application/octet-stream" } });
+    expect(init!.body).toBeInstanceOf(File);
+
+    type("product-name", "茶");
+    type("sku-price-0", "8.8");
+    fireEvent.click(screen.getByTestId("product-submit"));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ image: IMAGE_URL })));
+  });
+
+  it("says what was wrong with a file that is not an image", async () => {
+    gateway({ "POST /api/merchant/images": () => answer(415, { title: "Unsupported", code: "not_an_image", status: 415 }) });
+    const { container } = renderForm(async () => {});
+    fireEvent.change(container.querySelector("input[type=file]")!, { target: { files: [file()] } });
+    expect(await screen.findByTestId("product-error")).toHaveTextContent("文件不是 JPEG、PNG、WebP 或 GIF 图片。");
+    expect(container.querySelector("img")).toBeNull();
   });
 });

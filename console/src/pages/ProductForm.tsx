@@ -1,8 +1,11 @@
 /* Create or edit a product with its SKUs. Prices are typed in yuan and sent in fen (money.ts); specs are
- * typed as "颜色:红, 尺码:L". `productBody` is the whole conversion, so tests can check what is sent. */
+ * typed as "颜色:红, 尺码:L". `productBody` is the whole conversion, so tests can check what is sent. The
+ * image is uploaded on its own (POST /api/merchant/images: checked, re-encoded and resized by the gateway)
+ * and the product keeps the URL it answers. */
 import { useState } from "react";
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Row, Select, Switch } from "antd";
-import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
+import { Alert, Button, Card, Col, Form, Image, Input, InputNumber, Row, Select, Space, Switch, Typography, Upload } from "antd";
+import { DeleteOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
+import { upload } from "../api";
 import { MoneyError, fenToYuan, yuanToFen } from "../money";
 import { useI18n, type Translate } from "../i18n";
 
@@ -148,21 +151,41 @@ interface Props {
   onCancel?: () => void;
 }
 
+export interface UploadedImage {
+  url: string;
+  width: number;
+  height: number;
+}
+
 export function ProductForm({ initial, stores, onSubmit, onCancel }: Props) {
-  const { t } = useI18n();
+  const { t, explain } = useI18n();
   const [form] = Form.useForm<ProductValues>();
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const [image, setImage] = useState(initial?.image ?? "");
+  const [uploading, setUploading] = useState(false);
 
   async function finish(values: ProductValues) {
     setBusy(true);
     setError("");
     try {
-      await onSubmit(productBody(values, initial?.image ?? ""));
+      await onSubmit(productBody(values, image));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(explain(err));
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function uploadImage(file: File) {
+    setUploading(true);
+    setError("");
+    try {
+      setImage((await upload<UploadedImage>("/api/merchant/images", file)).url);
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setUploading(false);
     }
   }
 
@@ -193,7 +216,7 @@ export function ProductForm({ initial, stores, onSubmit, onCancel }: Props) {
         </Col>
         <Col span={8}>
           <Form.Item name="store_ids" label={t("prod.stores")}>
-            <Select mode="multiple" allowClear options={stores.map((s) => ({ value: s.store_id, label: s.name }))} />
+            <Select mode="multiple" allowClear options={stores.map((s) => ({ value: s.store_id, label: s.name }))} data-testid="product-stores" />
           </Form.Item>
         </Col>
         <Col span={4}>
@@ -204,6 +227,22 @@ export function ProductForm({ initial, stores, onSubmit, onCancel }: Props) {
       </Row>
       <Form.Item name="description" label={t("prod.description")} rules={[{ max: 5000 }]}>
         <Input.TextArea rows={3} data-testid="product-description" />
+      </Form.Item>
+      <Form.Item label={t("prod.image")} extra={t("prod.imageHint")}>
+        <Space align="start">
+          {image && <Image src={image} width={96} height={96} style={{ objectFit: "cover" }} data-testid="product-image" />}
+          <Upload
+            accept="image/jpeg,image/png,image/webp,image/gif"
+            showUploadList={false}
+            beforeUpload={(file) => { void uploadImage(file); return false; }}
+          >
+            <Button icon={<UploadOutlined />} loading={uploading} data-testid="product-image-upload">{t("prod.upload")}</Button>
+          </Upload>
+          {image && (
+            <Button type="text" danger onClick={() => setImage("")} data-testid="product-image-remove">{t("prod.removeImage")}</Button>
+          )}
+        </Space>
+        {image && <Typography.Text type="secondary" copyable style={{ display: "block", fontSize: 12 }}>{image}</Typography.Text>}
       </Form.Item>
       <Form.List
         name="skus"

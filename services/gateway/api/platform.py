@@ -39,6 +39,11 @@ class ApplicationsQuery(QueryModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
+class MerchantsQuery(QueryModel):
+    suspended: bool | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
 class RejectBody(StrictModel):
     reason: str = text(500)
 
@@ -121,6 +126,24 @@ async def platform_applications(call: Call) -> web.StreamResponse:
     return json_response({"items": [application_view(r) for r in rows]})
 
 
+def merchant_view(row: asyncpg.Record) -> dict[str, Any]:
+    suspension = None
+    if row["suspended_at"] is not None:
+        suspension = {"reason": row["suspended_reason"], "by": row["suspended_by"],
+                      "at": row["suspended_at"].isoformat()}
+    return {"merchant_id": row["merchant_id"], "merchant_name": row["merchant_name"],
+            "licence_no": row["licence_no"], "contact_name": row["contact_name"],
+            "contact_phone": row["contact_phone"],
+            "approved_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+            "active_staff": row["staff"], "suspended": suspension is not None, "suspension": suspension}
+
+
+async def platform_merchants(call: Call) -> web.StreamResponse:
+    query: MerchantsQuery = call.query
+    rows = await store.platform_merchants(call.db, query.suspended, query.limit)
+    return json_response({"items": [merchant_view(r) for r in rows]})
+
+
 async def platform_approve(call: Call) -> web.StreamResponse:
     row, link = await platform.approve(call.db, call.param("id"), operator_of(call), datetime.now(UTC),
                                        call.settings.password_link_ttl_seconds)
@@ -162,6 +185,9 @@ OPERATIONS = [
               "merchant and its first owner, with a one-time set-password link"),
     _platform("POST", "/api/platform/applications/{id}/reject", platform_reject, "Reject an application",
               body=RejectBody, answer=ApplicationOut),
+    _platform("GET", "/api/platform/merchants", platform_merchants, "The merchants (approved applications and "
+              "the seed's), each with its suspension if any; `suspended` filters", query=MerchantsQuery,
+              answer=Items),
     _platform("POST", "/api/platform/merchants/{id}/suspend", platform_suspend, "Suspend a merchant: its staff "
               "are refused and its products leave search", body=SuspendBody),
     _platform("POST", "/api/platform/merchants/{id}/reinstate", platform_reinstate, "Reinstate a suspended "

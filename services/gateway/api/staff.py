@@ -65,8 +65,10 @@ def staff_view(row: asyncpg.Record) -> dict[str, Any]:
 
 
 def link_view(settings: GatewaySettings, link: PasswordLink) -> dict[str, str]:
-    """The link the new account's holder opens (the console's set-password page), and its token alone."""
-    return {"set_password_url": f"{settings.public_url.rstrip('/')}/console/set-password?token={link.token}",
+    """The link the new account's holder opens (the console's set-password page), and its token alone. The
+    console routes in the URL's fragment, which browsers never send: the token stays out of the gateway's
+    access logs and of any Referer."""
+    return {"set_password_url": f"{settings.public_url.rstrip('/')}/console/#/set-password?token={link.token}",
             "set_password_token": link.token, "expires_at": link.expires_at.isoformat()}
 
 

@@ -23,6 +23,7 @@ async def test_without_a_console_build_the_console_is_a_404_saying_so(settings_f
         assert resp.status == 404 and resp.content_type == "application/problem+json", path
         assert (await resp.json())["code"] == "console_not_built", path
     assert (await missing.get("/console", allow_redirects=False)).headers["Location"] == "/console/"
+    assert (await missing.get("/console/apply", allow_redirects=False)).headers["Location"] == "/console/#/apply"
 
 
 async def console(settings_for: Any, start_app: Any, folder: Any) -> Any:

@@ -64,6 +64,9 @@ async def test_a_merchant_applies_is_approved_and_its_owner_signs_in(mall: Mall,
     assert approved["application"]["status"] == "approved" and approved["application"]["decided_by"] == "ops1"
     twice = await gw.post(f"/api/platform/applications/{application['id']}/approve", headers=ops)
     assert await code_of(twice) == (409, "application_decided")
+    merchants = (await (await gw.get("/api/platform/merchants", headers=ops)).json())["items"]
+    assert (merchants[0]["merchant_id"], merchants[0]["merchant_name"], merchants[0]["licence_no"],
+            merchants[0]["suspended"]) == (merchant_id, "西湖茶庄", LICENCE, False)
 
     resp = await gw.post("/api/set-password", json={"token": approved["set_password_token"],
                                                     "password": "owner-password-1"})
@@ -145,6 +148,10 @@ async def test_a_suspended_merchant_leaves_search_and_its_staff_are_refused(mall
     assert await code_of(relogin) == (403, "merchant_suspended")
     assert await code_of(await gw.post("/api/platform/merchants/mch_001/suspend", json={"reason": "again"},
                                        headers=ops)) == (409, "already_suspended")
+    listed = await (await gw.get("/api/platform/merchants?suspended=true", headers=ops)).json()
+    assert [(m["merchant_id"], m["suspended"], m["suspension"]["reason"], m["suspension"]["by"])
+            for m in listed["items"]] == [("mch_001", True, "售假投诉", "ops1")]
+    assert (await gw.get("/api/platform/merchants", headers=token)).status in (401, 403)
 
     async def gone() -> bool:
         return await found() == 0
@@ -153,6 +160,8 @@ async def test_a_suspended_merchant_leaves_search_and_its_staff_are_refused(mall
     resp = await gw.post("/api/platform/merchants/mch_001/reinstate", headers=ops)
     assert resp.status == 200
     assert (await gw.get("/api/merchant/orders", headers=token)).status == 200
+    listed = await (await gw.get("/api/platform/merchants", headers=ops)).json()
+    assert {m["merchant_id"]: m["suspended"] for m in listed["items"]}["mch_001"] is False
 
     async def back() -> bool:
         return await found() == 1

@@ -50,7 +50,7 @@ async def test_an_invitation_link_sets_the_password_once(mall: Mall) -> None:
     invited = await invite(mall, "newclerk", "clerk")
     assert invited["staff"] == {"username": "newclerk", "display_name": "小王", "role": "clerk", "active": True,
                                 "created_at": invited["staff"]["created_at"]}
-    assert invited["set_password_url"].endswith(f"/console/set-password?token={invited['set_password_token']}")
+    assert invited["set_password_url"].endswith(f"/console/#/set-password?token={invited['set_password_token']}")
     resp = await sign_in(mall, "newclerk", "anything-at-all")  # no password before the link is used
     assert await code_of(resp) == (401, "invalid_credentials")
 
