@@ -2,14 +2,22 @@
 
 The event id is recorded in the inbox in the same transaction as the handler's effects, and the message
 is acknowledged only after that transaction commits. A redelivered event finds its id and is skipped.
+
+Messages that wait together are handled in one transaction (shared.bus hands them over in batches): each
+event in a SAVEPOINT of its own, so one that fails is rolled back alone, its message retried or parked, while
+the others commit together (one commit, one WAL flush, for the batch). Should the batch as a whole fail (its
+commit, a lost connection, a deadlock between two batches), each event is handled again in a transaction of
+its own, as if it had come alone: a batch never costs a message an attempt it would not have used alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pydantic
+from aio_pika.abc import AbstractIncomingMessage
 
 from shared.bus import Bus, Poison
 from shared.db import Database, Tx
@@ -19,6 +27,8 @@ from shared.logging import correlation_id_var, event_id_var, get_logger
 Handler = Callable[[Tx, Any], Awaitable[None]]  # (tx, Event[SomeEventData]) -> None
 
 RECORD = "INSERT INTO inbox (event_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
+
+Work = tuple[int, AbstractIncomingMessage, Event[Any], Handler]  # (position in the batch, message, event, handler)
 
 
 class Consumer:
@@ -37,7 +47,7 @@ class Consumer:
     async def start(self) -> None:
         await self.bus.consume(self.handlers.keys(), self.deliver)
 
-    async def deliver(self, body: bytes) -> None:
+    def decode(self, body: bytes) -> tuple[Event[Any], Handler]:
         try:
             event = Event.from_json(body)
         except (UnknownEvent, pydantic.ValidationError, ValueError) as exc:
@@ -45,20 +55,70 @@ class Consumer:
         handler = self.handlers.get(event.type)
         if handler is None:
             raise Poison(f"no handler for {event.type}")
-        correlation = correlation_id_var.set(event.correlation_id)
-        event_token = event_id_var.set(str(event.id))
+        return event, handler
+
+    async def deliver(self, messages: list[AbstractIncomingMessage]) -> list[Exception | None]:
+        """Handle a batch (shared.bus.DeliverBatch): one outcome per message, None when it is done."""
+        outcomes: list[Exception | None] = [None] * len(messages)
+        work: list[Work] = []
+        for i, message in enumerate(messages):
+            try:
+                work.append((i, message, *self.decode(message.body)))
+            except Poison as exc:
+                outcomes[i] = exc
+        if len(work) > 1:
+            try:
+                async with self.db.transaction() as batch:
+                    for i, message, event, handler in work:
+                        outcomes[i] = await self._in_savepoint(batch, message, event, handler)
+                return outcomes
+            except Exception as exc:  # noqa: BLE001 - the batch failed as a whole: each on its own, as if alone
+                self.log.info("batch failed; handling its events one by one", events=len(work), error=repr(exc))
+        for i, message, event, handler in work:
+            outcomes[i] = await self._alone(message, event, handler)
+        return outcomes
+
+    async def _in_savepoint(self, batch: Tx, message: AbstractIncomingMessage, event: Event[Any],
+                            handler: Handler) -> Exception | None:
+        tx = Tx(batch.conn, batch.producer, event.correlation_id)
         try:
-            await self.handle(event, handler)
-        finally:
-            correlation_id_var.reset(correlation)
-            event_id_var.reset(event_token)
+            with self.bus.consuming_span(message), _event_context(event):
+                async with batch.conn.transaction():  # nested: a SAVEPOINT, rolled back alone on failure
+                    await self._once(tx, event, handler)
+        except Exception as exc:  # noqa: BLE001 - this event's failure, settled by the bus after the commit
+            return exc
+        batch.emitted += tx.emitted  # committed with the batch: the relay and the waiters are woken after it
+        batch.changes |= tx.changes
+        return None
+
+    async def _alone(self, message: AbstractIncomingMessage, event: Event[Any], handler: Handler) -> Exception | None:
+        try:
+            with self.bus.consuming_span(message), _event_context(event):
+                await self.handle(event, handler)
+        except Exception as exc:  # noqa: BLE001 - settled by the bus (retried, or parked)
+            return exc
+        return None
 
     async def handle(self, event: Event[Any], handler: Handler) -> bool:
-        """Run the handler once per event id; returns False when the event had been handled before."""
+        """Run the handler once per event id, in a transaction of its own; False when it had been handled."""
         async with self.db.transaction(event.correlation_id) as tx:
-            first_time = await tx.conn.fetchval(RECORD, event.id, event.type)
-            if not first_time:
-                self.log.info("duplicate event skipped", event_type=event.type)
-                return False
-            await handler(tx, event)
+            return await self._once(tx, event, handler)
+
+    async def _once(self, tx: Tx, event: Event[Any], handler: Handler) -> bool:
+        first_time = await tx.conn.fetchval(RECORD, event.id, event.type)
+        if not first_time:
+            self.log.info("duplicate event skipped", event_type=event.type)
+            return False
+        await handler(tx, event)
         return True
+
+
+@contextmanager
+def _event_context(event: Event[Any]) -> Iterator[None]:
+    """The event's correlation and event ids in the logging context while it is handled."""
+    correlation, event_token = correlation_id_var.set(event.correlation_id), event_id_var.set(str(event.id))
+    try:
+        yield
+    finally:
+        correlation_id_var.reset(correlation)
+        event_id_var.reset(event_token)
