@@ -18,7 +18,7 @@ seconds the window of `--seconds` opens: purchases that end in it are counted, "
 the POST /api/orders of purchases that end in it. CPU per purchase: each service process's utime + stime from
 /proc/<pid>/stat at the window's start and end, PostgreSQL's backends serving this mall's database (those
 connected at both reads), the broker's process (shared with whoever else uses it: an upper bound), and this
-load generator itself.
+load generator itself; and the transactions of this mall's database (pg_stat_database) per purchase.
 """
 
 from __future__ import annotations
@@ -39,21 +39,11 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.gateway import AMQP, PG, delete_bus
+from bench.gateway import AMQP, PG, cpu_seconds, delete_bus
 from deploy.local import SERVICES, LocalMall, with_database
 
-TICKS = os.sysconf("SC_CLK_TCK")
+XACTS = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
 CHECKS = 50  # payment-checks before a purchase is given up (each holds up to the order wait itself)
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """utime + stime of one process (None when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of proc(5), after pid and comm
 
 
 def broker_pids() -> list[int]:
@@ -69,6 +59,7 @@ class Run:
     purchases: int = 0
     placing: list[float] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
+    transactions: int = 0  # committed and rolled back in this mall's database during the window
     stop: bool = False
 
     def counts(self, ended: float) -> bool:
@@ -170,10 +161,12 @@ async def measure(mall: LocalMall, conn: asyncpg.Connection, database: str, buye
             await asyncio.sleep(warmup)
             pids = await processes(mall, conn, database)
             before = read_cpu(pids)
+            xacts = await conn.fetchval(XACTS, database)
             start = time.monotonic()
             run.window = (start, start + seconds)
             await asyncio.sleep(seconds)
             after = read_cpu(pids)
+            run.transactions = await conn.fetchval(XACTS, database) - xacts
             run.stop = True
             await asyncio.gather(*tasks)
         finally:
@@ -229,6 +222,7 @@ async def main() -> None:
     if placing:
         print(f"placing: p50 {1000 * placing[len(placing) // 2]:.0f} ms, "
               f"p99 {1000 * placing[min(len(placing) - 1, int(len(placing) * 0.99))]:.0f} ms")
+    print(f"database transactions per purchase: {run.transactions / max(1, run.purchases):.1f}")
     if run.refused:
         print("not completed:", ", ".join(f"{k}: {v}" for k, v in sorted(run.refused.items())))
     print("CPU ms per purchase (share of the window's CPU):")
