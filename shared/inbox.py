@@ -3,11 +3,13 @@
 The event id is recorded in the inbox in the same transaction as the handler's effects, and the message
 is acknowledged only after that transaction commits. A redelivered event finds its id and is skipped.
 
-Messages that wait together are handled in one transaction (shared.bus hands them over in batches): each
-event in a SAVEPOINT of its own, so one that fails is rolled back alone, its message retried or parked, while
-the others commit together (one commit, one WAL flush, for the batch). Should the batch as a whole fail (its
-commit, a lost connection, a deadlock between two batches), each event is handled again in a transaction of
-its own, as if it had come alone: a batch never costs a message an attempt it would not have used alone.
+Messages that wait together are handled in one transaction (shared.bus hands them over in batches): their
+ids go into the inbox in one statement, then each handler runs in a SAVEPOINT of its own; one that fails is
+rolled back to it and its inbox row removed, so it alone is retried or parked, while the others commit
+together (one commit, one WAL flush for the batch). Should the batch as a whole fail (its commit, a lost
+connection, a deadlock between two batches), each event is handled again in a transaction of its own, as if
+it had come alone: a batch never costs a message an attempt it would not have used alone. Batches stay
+under 64 events: PostgreSQL tracks a transaction's first 64 subtransactions cheaply, more spill to disk.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ from shared.logging import correlation_id_var, event_id_var, get_logger
 Handler = Callable[[Tx, Any], Awaitable[None]]  # (tx, Event[SomeEventData]) -> None
 
 RECORD = "INSERT INTO inbox (event_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
+# A batch's ids in one statement, in a fixed order (two batches with common ids never deadlock): the new ones.
+RECORD_MANY = """
+INSERT INTO inbox (event_id, event_type)
+SELECT id, type FROM unnest($1::uuid[], $2::text[]) AS e (id, type) ORDER BY id
+ON CONFLICT DO NOTHING RETURNING event_id
+"""
+FORGET = "DELETE FROM inbox WHERE event_id = $1"
 
 Work = tuple[int, AbstractIncomingMessage, Event[Any], Handler]  # (position in the batch, message, event, handler)
 
@@ -69,7 +78,13 @@ class Consumer:
         if len(work) > 1:
             try:
                 async with self.db.transaction() as batch:
+                    fresh = {r["event_id"] for r in await batch.conn.fetch(
+                        RECORD_MANY, [w[2].id for w in work], [w[2].type for w in work])}
                     for i, message, event, handler in work:
+                        if event.id not in fresh:  # handled before (or twice in this batch)
+                            self.log.info("duplicate event skipped", event_type=event.type)
+                            continue
+                        fresh.discard(event.id)
                         outcomes[i] = await self._in_savepoint(batch, message, event, handler)
                 return outcomes
             except Exception as exc:  # noqa: BLE001 - the batch failed as a whole: each on its own, as if alone
@@ -80,12 +95,15 @@ class Consumer:
 
     async def _in_savepoint(self, batch: Tx, message: AbstractIncomingMessage, event: Event[Any],
                             handler: Handler) -> Exception | None:
+        """The handler in a SAVEPOINT (asyncpg's nested transaction); on failure, rolled back to it and the
+        event's inbox row removed, so that its retry is not taken for a duplicate."""
         tx = Tx(batch.conn, batch.producer, event.correlation_id)
         try:
             with self.bus.consuming_span(message), _event_context(event):
-                async with batch.conn.transaction():  # nested: a SAVEPOINT, rolled back alone on failure
-                    await self._once(tx, event, handler)
+                async with batch.conn.transaction():
+                    await handler(tx, event)
         except Exception as exc:  # noqa: BLE001 - this event's failure, settled by the bus after the commit
+            await batch.conn.execute(FORGET, event.id)  # raises if the transaction is gone: the batch fails
             return exc
         batch.emitted += tx.emitted  # committed with the batch: the relay and the waiters are woken after it
         batch.changes |= tx.changes
