@@ -80,11 +80,14 @@ class Consumer:
                 async with self.db.transaction() as batch:
                     fresh = {r["event_id"] for r in await batch.conn.fetch(
                         RECORD_MANY, [w[2].id for w in work], [w[2].type for w in work])}
+                    savepoint = "SAVEPOINT event"
                     for i, message, event, handler in work:
                         if event.id not in fresh:  # handled before (or twice in this batch)
                             self.log.info("duplicate event skipped", event_type=event.type)
                             continue
                         fresh.discard(event.id)
+                        await batch.conn.execute(savepoint)
+                        savepoint = "RELEASE SAVEPOINT event; SAVEPOINT event"  # one round trip an event
                         outcomes[i] = await self._in_savepoint(batch, message, event, handler)
                 return outcomes
             except Exception as exc:  # noqa: BLE001 - the batch failed as a whole: each on its own, as if alone
@@ -95,15 +98,16 @@ class Consumer:
 
     async def _in_savepoint(self, batch: Tx, message: AbstractIncomingMessage, event: Event[Any],
                             handler: Handler) -> Exception | None:
-        """The handler in a SAVEPOINT (asyncpg's nested transaction); on failure, rolled back to it and the
-        event's inbox row removed, so that its retry is not taken for a duplicate."""
+        """The handler after the caller's `SAVEPOINT event`; on failure, rolled back to it and the event's inbox
+        row removed, so that its retry is not taken for a duplicate."""
         tx = Tx(batch.conn, batch.producer, event.correlation_id)
         try:
             with self.bus.consuming_span(message), _event_context(event):
-                async with batch.conn.transaction():
-                    await handler(tx, event)
+                await handler(tx, event)
         except Exception as exc:  # noqa: BLE001 - this event's failure, settled by the bus after the commit
-            await batch.conn.execute(FORGET, event.id)  # raises if the transaction is gone: the batch fails
+            # Raises if the transaction is gone (connection lost): then the batch fails as a whole.
+            await batch.conn.execute("ROLLBACK TO SAVEPOINT event")
+            await batch.conn.execute(FORGET, event.id)
             return exc
         batch.emitted += tx.emitted  # committed with the batch: the relay and the waiters are woken after it
         batch.changes |= tx.changes
