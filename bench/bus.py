@@ -18,6 +18,7 @@ import uuid
 import aio_pika
 import asyncpg
 
+from bench.gateway import cpu_seconds
 from shared.bus import EXCHANGE, Bus
 from shared.db import Database, bootstrap, create_pool, service_dsn
 from shared.events.base import Event, EventData, event
@@ -106,10 +107,17 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
         tasks.append(asyncio.create_task(relay.run()))
         await until(unsent)
         figures["relay"] = count / (time.perf_counter() - started)
+        backends = [r["pid"] for r in await reader.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'mall_benchreader'")]
+        cpu = time.process_time(), sum(cpu_seconds(pid) or 0.0 for pid in backends)
         started = time.perf_counter()
         await consumer.start()
         await until(lambda: handled(2 * count))
         figures["consumer"] = count / (time.perf_counter() - started)
+        # CPU per event of the consuming side: this process (the relay idle, the consumer busy) and the
+        # reader's PostgreSQL backends (those open at both reads), steadier than rates on a shared machine.
+        figures["consumer_cpu_us"] = 1e6 * (time.process_time() - cpu[0]) / count
+        figures["consumer_pg_cpu_us"] = 1e6 * (sum(cpu_seconds(pid) or 0.0 for pid in backends) - cpu[1]) / count
         return figures
     finally:
         for task in tasks:
@@ -145,7 +153,8 @@ async def main() -> None:
     print(f"outbox -> relay -> consumer (inbox, ack):  {figures['end_to_end']:8.0f} events/s "
           f"({figures['end_to_end'] / raw:.0%} of raw)")
     print(f"  relay alone (claim, publish, mark sent): {figures['relay']:8.0f} events/s")
-    print(f"  consumer alone (decode, inbox, commit, ack): {figures['consumer']:4.0f} events/s")
+    print(f"  consumer alone (decode, inbox, commit, ack): {figures['consumer']:4.0f} events/s, CPU per event: "
+          f"{figures['consumer_cpu_us']:.0f} µs in Python, {figures['consumer_pg_cpu_us']:.0f} µs in PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ with aiohttp at the same concurrency:
   search   GET /api/search?q=shouji through the gateway beside GET /search?q=shouji on catalog, also with
            X-User-Id, so catalog does the same work (it records the user's search history) both ways.
 Each pair runs direct then gateway, after a warm-up of both; every answer must be 200.
+Beside each figure, the CPU per request of the gateway and catalog processes (utime + stime from
+/proc/<pid>/stat before and after): on this shared machine a steadier measure of what the hop costs than
+the rates, which move with whatever else runs.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aio_pika
@@ -40,18 +43,34 @@ QUERY = "shouji"
 WARMUP = 200
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process so far (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of proc(5), after pid and comm
+
+
 @dataclass
 class Figures:
     rate: float  # requests per second
     p50_ms: float
     p99_ms: float
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per request, of each service process watched
 
 
 async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], requests: int,
-                 concurrency: int) -> Figures:
-    """`requests` GETs of `url` from `concurrency` workers; every answer must be 200."""
+                 concurrency: int, pids: Mapping[str, int] | None = None) -> Figures:
+    """`requests` GETs of `url` from `concurrency` workers; every answer must be 200. `pids`: processes whose
+    CPU per request is reported."""
     latencies: list[float] = []
     left = requests
+    before = {name: cpu_seconds(pid) or 0.0 for name, pid in (pids or {}).items()}
 
     async def worker() -> None:
         nonlocal left
@@ -68,8 +87,10 @@ async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str,
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
+    cpu = {name: 1000 * ((cpu_seconds(pid) or 0.0) - before[name]) / len(latencies)
+           for name, pid in (pids or {}).items()}
     return Figures(len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
-                   1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))])
+                   1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], cpu)
 
 
 async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, str]:
@@ -109,8 +130,9 @@ async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str,
         for name, (direct_url, gateway_url) in pairs.items():
             await hammer(session, direct_url, catalog_headers, WARMUP, concurrency)
             await hammer(session, gateway_url, gateway_headers, WARMUP, concurrency)
-            direct = await hammer(session, direct_url, catalog_headers, requests, concurrency)
-            through = await hammer(session, gateway_url, gateway_headers, requests, concurrency)
+            pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
+            direct = await hammer(session, direct_url, catalog_headers, requests, concurrency, pids)
+            through = await hammer(session, gateway_url, gateway_headers, requests, concurrency, pids)
             figures[name] = (direct, through)
         return figures
 
@@ -164,7 +186,9 @@ async def main() -> None:
     for label, (direct, through) in figures.items():
         print(f"{label}:")
         for who, f in (("catalog direct", direct), ("via gateway", through)):
-            print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms")
+            cpu = "   ".join(f"{name} {ms:.2f} ms CPU" for name, ms in f.cpu_ms.items())
+            print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   "
+                  f"per request: {cpu}")
         print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate, "
               f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
 

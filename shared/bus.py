@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any, cast
 
 import aio_pika
@@ -27,7 +28,10 @@ ATTEMPTS_HEADER = "x-mall-attempts"
 ERROR_HEADER = "x-mall-error"
 ROUTING_KEY_HEADER = "x-mall-routing-key"
 
-Deliver = Callable[[bytes], Awaitable[None]]
+# Handles a batch of messages (up to `batch_size`, those already waiting: never held back for more): one
+# outcome per message, in order. None: done (acknowledged); Poison or a business Refusal: parked now; any
+# other exception: retried later.
+DeliverBatch = Callable[[list[AbstractIncomingMessage]], Awaitable[list[Exception | None]]]
 
 
 class Poison(Exception):
@@ -43,11 +47,14 @@ class Bus:
     """One robust connection: a confirming publisher channel and, optionally, one consuming channel."""
 
     def __init__(self, url: str, *, prefix: str = "", service: str = "mall", prefetch: int = 64,
-                 retry_delays_ms: Iterable[int] = (1_000, 5_000, 30_000), max_attempts: int = 5):
+                 retry_delays_ms: Iterable[int] = (1_000, 5_000, 30_000), max_attempts: int = 5,
+                 batch_size: int = 32, workers: int = 2):
         self.url = url
         self.prefix = prefix
         self.service = service
         self.prefetch = prefetch
+        self.batch_size = max(1, batch_size)
+        self.workers = max(1, workers)
         self.retry_delays_ms = list(retry_delays_ms)
         self.max_attempts = max_attempts
         self.exchange_name = f"{prefix}{EXCHANGE}"
@@ -58,7 +65,9 @@ class Bus:
         self._consume_channel: AbstractRobustChannel | None = None
         self._consumer_tag: str | None = None
         self._queue: aio_pika.abc.AbstractQueue | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._waiting: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()  # taken, not yet handled
+        self._in_hand = 0  # messages of the batches being handled
+        self._workers: list[asyncio.Task[None]] = []
 
     @property
     def names(self) -> dict[str, Any]:
@@ -83,7 +92,7 @@ class Bus:
     @property
     def handling(self) -> int:
         """Messages taken from the queue whose handling has not finished (up to `prefetch` at once)."""
-        return len(self._in_flight)
+        return self._waiting.qsize() + self._in_hand
 
     async def publish(self, routing_key: str, body: bytes, *, message_id: str,
                       correlation_id: str | None = None, producer: str | None = None,
@@ -124,41 +133,49 @@ class Bus:
                 "x-message-ttl": ms, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names["main"]})
         await channel.declare_queue(names["dead"], durable=True, arguments={"x-queue-type": "quorum"})
 
-    async def consume(self, routing_keys: Iterable[str], deliver: Deliver) -> None:
-        """Start consuming the service's queue; `deliver` raising means "retry later" (Poison or a business
-        Refusal: park now)."""
+    async def consume(self, routing_keys: Iterable[str], deliver: DeliverBatch) -> None:
+        """Start consuming the service's queue: `workers` tasks each hand `deliver` the messages waiting, up to
+        `batch_size` at a time, and settle each by its outcome (see DeliverBatch)."""
         assert self.connection is not None
         await self.declare_topology(routing_keys)
         self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await self._consume_channel.declare_queue(
             self.names["main"], durable=True, arguments={"x-queue-type": "quorum"})
+        self._workers = [asyncio.create_task(self._work(deliver), name=f"{self.service}-consumer-{i}")
+                         for i in range(self.workers)]
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._in_flight.add(task)
-            try:
-                await self._handle(message, deliver)
-            finally:
-                self._in_flight.discard(task)
+            self._waiting.put_nowait(message)
 
         self._consumer_tag = await self._queue.consume(on_message)
 
-    async def _handle(self, message: AbstractIncomingMessage, deliver: Deliver) -> None:
+    async def _work(self, deliver: DeliverBatch) -> None:
+        while True:
+            batch = [await self._waiting.get()]
+            while len(batch) < self.batch_size and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+            self._in_hand += len(batch)
+            try:  # a stop waits for this (stop_consuming); cancelled, its messages are redelivered
+                await self._handle(batch, deliver)
+            finally:
+                self._in_hand -= len(batch)
+
+    async def _handle(self, batch: list[AbstractIncomingMessage], deliver: DeliverBatch) -> None:
         try:
-            with consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
-                           queue=f"{self.prefix}{self.service}"):
-                await deliver(message.body)
-        except asyncio.CancelledError:
-            raise
-        except (Poison, Refusal) as exc:  # a business "no" stays a no however often it is retried
-            await self._settle_failure(message, exc, park=True)
-            return
-        except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
-            await self._settle_failure(message, exc, park=False)
-            return
-        await self._ack(message)
+            outcomes = await deliver(batch)
+        except Exception as exc:  # noqa: BLE001 - a failure of the whole batch: every message retried
+            outcomes = [exc] * len(batch)
+        for message, outcome in zip(batch, outcomes, strict=True):
+            if outcome is None:
+                await self._ack(message)
+            else:  # a business "no" stays a no however often it is retried
+                await self._settle_failure(message, outcome, park=isinstance(outcome, Poison | Refusal))
+
+    def consuming_span(self, message: AbstractIncomingMessage) -> AbstractContextManager[None]:
+        """The tracing span of handling one message (shared.tracing.consuming)."""
+        return consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
+                         queue=f"{self.prefix}{self.service}")
 
     async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> None:
         attempts = int(cast("int | str", (message.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
@@ -189,15 +206,21 @@ class Bus:
             self.log.warning("ack failed; message will be redelivered", message_id=message.message_id)
 
     async def stop_consuming(self, timeout: float = 10.0) -> None:
-        """Stop taking new messages and let the ones in flight finish (graceful shutdown)."""
+        """Stop taking new messages and let the ones taken finish (graceful shutdown)."""
         if self._queue is not None and self._consumer_tag is not None:
             try:
                 await self._queue.cancel(self._consumer_tag)
             except Exception:  # noqa: BLE001
                 pass
             self._consumer_tag = None
-        if self._in_flight:
-            await asyncio.wait(set(self._in_flight), timeout=timeout)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + timeout
+        while self.handling and self._workers and loop.time() < until:
+            await asyncio.sleep(0.02)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
 
     async def close(self) -> None:
         await self.stop_consuming()

@@ -150,10 +150,22 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                                   encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads)
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """What a connection needs before the pool lends it again, beyond asyncpg's own client-side reset (which
+    still runs: listener callbacks dropped, a transaction left open rolled back): nothing.
+
+    asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release, a round trip that cost about a tenth of a busy service's CPU. Pooled connections carry no session
+    state for it to undo: advisory locks are `pg_advisory_xact_lock` (bootstrap's runs on a connection of its own,
+    migrate's is unlocked in its `finally`), settings are `SET LOCAL` / `set_config(…, true)`, cursors live in
+    transactions, and the two LISTEN holders (the outbox relay, shared.changes) UNLISTEN before they give
+    their connection back. New code on pooled connections must keep to those transaction-scoped forms."""
+
+
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection,
-        server_settings={"search_path": schema, "application_name": f"mall_{schema}"})
+        reset=_keep_session, server_settings={"search_path": schema, "application_name": f"mall_{schema}"})
     assert pool is not None
     return pool
 

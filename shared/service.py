@@ -140,7 +140,8 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         changes = Changes(pool, settings.service)
         bus = app[BUS] = Bus(settings.amqp_url, prefix=settings.bus_prefix, service=settings.service,
                              prefetch=settings.prefetch, retry_delays_ms=settings.retry_delays_ms,
-                             max_attempts=settings.max_attempts)
+                             max_attempts=settings.max_attempts, batch_size=settings.consume_batch,
+                             workers=settings.consume_workers)
         await bus.connect()
         relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds)
         http = aiohttp.ClientSession()

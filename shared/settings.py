@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     # Prefix of exchange and queue names, so test runs and tenants on one broker never meet.
     bus_prefix: str = ""
     prefetch: int = 64
+    # Messages waiting together are handled in one transaction, up to `consume_batch` (shared.inbox), by
+    # `consume_workers` batches at a time (each holds one pooled connection while it runs).
+    consume_batch: int = Field(default=32, ge=1, le=500)
+    consume_workers: int = Field(default=2, ge=1, le=16)
     retry_delays_ms: list[int] = Field(default_factory=lambda: [1_000, 5_000, 30_000])
     max_attempts: int = 5
     http_host: str = "127.0.0.1"

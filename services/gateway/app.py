@@ -167,6 +167,7 @@ async def _close_clients(app: web.Application) -> AsyncIterator[None]:
     skeleton's resources do."""
     yield
     deps = deps_of(app)
+    await deps.limiter.close()  # its last counts, while the pool is still open
     await deps.objects.close()
     await deps.upstream.close()
 

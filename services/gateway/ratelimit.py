@@ -1,5 +1,14 @@
-"""Rate limits per client IP and per authenticated subject: fixed windows counted in PostgreSQL, so every
-gateway replica sees the same counts. Past the limit: 429 with `Retry-After` (seconds to the next window).
+"""Rate limits per client IP and per authenticated subject: fixed windows, shared by every gateway replica
+through PostgreSQL without a write per request. Past the limit: 429 with `Retry-After` (seconds to the next
+window).
+
+Each replica counts its hits in memory and, every `rate_sync_seconds` while it takes requests, adds them to
+the window's rows in PostgreSQL in one statement that answers every replica's total; a request is judged by
+that total plus the hits counted here since. One replica alone is therefore exact; with several, what the
+others admitted reaches this one within about two sync intervals (theirs, then its own), so a bucket admits
+at most the limit plus what the other replicas take of it in that time. The same sync reads the addresses
+locked out (below), so a lock-out set by another replica applies here within one sync interval (at once on
+the replica that set it). If PostgreSQL is away, each replica goes on limiting alone on its own counts.
 
 Lock-outs against guessing: failed staff logins count per account and per address, 401 answers per address;
 past a threshold the account's logins (or the address's every call) get 429 `too_many_attempts` for a time
@@ -7,6 +16,8 @@ that doubles with each further failure, even with the right password."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
 from datetime import UTC, datetime
@@ -17,6 +28,7 @@ from services.gateway import store
 from services.gateway.settings import GatewaySettings
 from shared.db import Database
 from shared.http import Problem
+from shared.logging import get_logger
 
 
 class RateLimited(Problem):
@@ -49,30 +61,83 @@ class RateLimiter:
         self.limits = {"ip": settings.rate_ip_limit, "user": settings.rate_user_limit}
         self.trust_forwarded_for = settings.trust_forwarded_for
         self.settings = settings
+        self.sync_seconds = settings.rate_sync_seconds
+        self.log = get_logger("gateway").bind(component="ratelimit")
+        self._window_start = 0.0  # the window the counts below belong to (epoch seconds)
+        self._shared: dict[str, int] = {}  # bucket -> every replica's hits in PostgreSQL at the last sync
+        self._pending: dict[str, int] = {}  # bucket -> hits counted here and not yet added there
+        self._locks: dict[str, float] = {}  # address key -> time.monotonic() its lock-out ends
+        self._task: asyncio.Task[None] | None = None
 
-    def _window(self, now: float) -> tuple[datetime, int]:
+    def _window(self, now: float) -> tuple[float, int]:
         start = math.floor(now / self.window) * self.window
         retry_after = max(1, math.ceil(start + self.window - now))
-        return datetime.fromtimestamp(start, UTC), retry_after
+        return start, retry_after
 
     def ip_key(self, request: web.Request) -> str:
         return f"ip:{client_ip(request, self.trust_forwarded_for)}"
 
     async def check(self, request: web.Request, subject: str | None) -> None:
         """Count this request; raise TooManyAttempts when its address is locked out, RateLimited when the IP
-        or the subject is past its limit."""
+        or the subject is past its limit. No database round trip: see the module's docstring."""
         ip = self.ip_key(request)
+        locked = self._locks.get(ip, 0.0) - time.monotonic()
+        if locked > 0:
+            raise locked_out(locked)
         buckets = {ip: self.limits["ip"]}
         if subject:
             buckets[f"sub:{subject}"] = self.limits["user"]
         window_start, retry_after = self._window(time.time())
-        hits, locked = await store.hit_rate_buckets(self.db, list(buckets), window_start, [ip])
-        if locked > 0:
-            raise locked_out(locked)
+        if window_start != self._window_start:  # a new window: the old counts are over
+            self._window_start, self._shared, self._pending = window_start, {}, {}
+        for bucket in buckets:
+            self._pending[bucket] = self._pending.get(bucket, 0) + 1
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._sync_loop(), name="ratelimit-sync")
         for bucket, limit in buckets.items():
-            if hits.get(bucket, 0) > limit:
+            if self._shared.get(bucket, 0) + self._pending[bucket] > limit:
                 raise RateLimited(f"Slow down: at most {limit} requests per {self.window} s",
                                   headers={"Retry-After": str(retry_after)})
+
+    async def sync(self) -> None:
+        """Add the hits counted here to PostgreSQL; learn every replica's totals and the addresses locked."""
+        if not self._pending:
+            return
+        window_start, pending = self._window_start, self._pending
+        self._pending = {}  # hits from here on go to the next sync
+        try:
+            totals, locks = await store.add_rate_hits(self.db, datetime.fromtimestamp(window_start, UTC), pending)
+        except BaseException:
+            if self._window_start == window_start:  # not added: count them again next time
+                for bucket, hits in pending.items():
+                    self._pending[bucket] = self._pending.get(bucket, 0) + hits
+            raise
+        if self._window_start == window_start:
+            self._shared.update(totals)
+        now = time.monotonic()
+        self._locks = {key: now + seconds for key, seconds in locks.items()}
+
+    async def _sync_loop(self) -> None:
+        """Sync every `sync_seconds` while requests come; ends after a quiet interval (the next request starts
+        it again), so an idle gateway costs the database nothing."""
+        while True:
+            await asyncio.sleep(self.sync_seconds)
+            if not self._pending:
+                return
+            try:
+                await self.sync()
+            except Exception as exc:  # noqa: BLE001 - the database is away: limit on local counts meanwhile
+                self.log.warning("rate-limit sync failed; counting locally", error=repr(exc))
+
+    async def close(self) -> None:
+        """Add what was counted here before the gateway stops (best effort)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.sync()
 
     # --- lock-outs -------------------------------------------------------------------------------------
 
@@ -92,7 +157,10 @@ class RateLimiter:
 
     async def failed(self, request: web.Request) -> float:
         """Count a failure of this address; the seconds of lock-out it caused (0: none)."""
-        seconds, _ = await self._count({self.ip_key(request): self.settings.login_ip_failures})
+        ip = self.ip_key(request)
+        seconds, _ = await self._count({ip: self.settings.login_ip_failures})
+        if seconds > 0:  # this replica refuses the address at once; the others learn it at their next sync
+            self._locks[ip] = max(self._locks.get(ip, 0.0), time.monotonic() + seconds)
         return seconds
 
     async def _count(self, thresholds: dict[str, int]) -> tuple[float, bool]:

@@ -53,6 +53,9 @@ class GatewaySettings(AlipayAppSettings):
     rate_window_seconds: int = 60
     rate_user_limit: int = 300
     rate_ip_limit: int = 600
+    # Each replica counts in memory and adds its counts to PostgreSQL this often while requests come (the
+    # replicas' shared totals lag by about two intervals: services/gateway/ratelimit.py).
+    rate_sync_seconds: float = Field(default=0.2, gt=0, le=10)
     # Behind a trusted proxy the client address is the LAST X-Forwarded-For entry: the one that proxy
     # appended. Earlier entries are whatever the client sent and must never be trusted.
     trust_forwarded_for: bool = False

@@ -107,27 +107,28 @@ async def upsert_staff(db: Database, *, username: str, merchant_id: str, passwor
         username, merchant_id, password_hash, display_name)
 
 
-HIT = """
+ADD_HITS = """
 WITH hit AS (
     INSERT INTO rate_limits (bucket, window_start, hits)
-    SELECT b, $2, 1 FROM unnest($1::text[]) AS b ORDER BY b
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+    SELECT b, $2, n FROM unnest($1::text[], $3::int[]) AS u (b, n) ORDER BY b
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + EXCLUDED.hits
     RETURNING bucket, hits
 )
 SELECT bucket, hits, NULL::float8 AS locked_for FROM hit
 UNION ALL
 SELECT key, 0, EXTRACT(EPOCH FROM locked_until - now())::float8 FROM login_failures
-WHERE key = ANY($3::text[]) AND locked_until > now()
+WHERE locked_until > now() AND key LIKE 'ip:%'
 """
 
 
-async def hit_rate_buckets(db: Database, buckets: list[str], window_start: datetime,
-                           locks: list[str] | None = None) -> tuple[dict[str, int], float]:
-    """Count one request in each bucket's current window (one round trip; rows locked in a fixed order), and
-    the seconds left on the longest lock-out among `locks` (0 when none is locked)."""
-    rows = await db.fetch(HIT, sorted(buckets), window_start, locks or [])
-    hits = {r["bucket"]: r["hits"] for r in rows if r["locked_for"] is None}
-    return hits, max((r["locked_for"] for r in rows if r["locked_for"] is not None), default=0.0)
+async def add_rate_hits(db: Database, window_start: datetime, hits: dict[str, int]) -> tuple[dict[str, int],
+                                                                                               dict[str, float]]:
+    """Add a replica's hits to their buckets' window (one round trip; rows locked in a fixed order): every
+    replica's totals of those buckets, and the seconds left on each address locked out now."""
+    buckets = sorted(hits)
+    rows = await db.fetch(ADD_HITS, buckets, window_start, [hits[b] for b in buckets])
+    totals = {r["bucket"]: r["hits"] for r in rows if r["locked_for"] is None}
+    return totals, {r["bucket"]: r["locked_for"] for r in rows if r["locked_for"] is not None}
 
 
 async def locked_for(db: Database, keys: list[str]) -> float:

@@ -300,3 +300,46 @@ async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amq
         await write_note(writer.db, "wake up")
         assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
         assert asyncio.get_running_loop().time() - started < 10
+
+
+async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_one_is_rolled_back_alone(
+        database_url, amqp_url, bus_prefix):
+    from shared.inbox import Consumer
+    from shared.refusal import Refusal
+    from tests.conftest import remember_queues
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
+        bus = reader.bus
+        remember_queues(bus.prefix, [bus.names["main"], bus.names["dead"], *bus.names["retry"]])
+        await bus.declare_topology([Noted.TYPE])
+        bodies = ["a", "refused", "flaky", "b"]
+        for body in bodies:
+            await bus.publish_event(Event.wrap(Noted(body=body), producer="writer"))
+        assert bus.connection is not None
+        channel = await bus.connection.channel()
+        queue = await channel.declare_queue(bus.names["main"], passive=True)
+        messages = [await eventually(lambda: queue.get(no_ack=False, fail=False)) for _ in bodies]
+        transactions: dict[str, int] = {}
+        healed = False
+
+        async def handler(tx, event: Event[Noted]) -> None:  # noqa: ANN001
+            await tx.conn.execute("INSERT INTO effects (note_event, body) VALUES ($1, $2)", event.id, event.data.body)
+            transactions[event.data.body] = await tx.conn.fetchval("SELECT txid_current()")
+            if event.data.body == "refused":
+                raise Refusal("sku_unavailable", "SKU s-1 is not on sale")
+            if event.data.body == "flaky" and not healed:
+                raise ValueError("warehouse system down")
+
+        consumer = Consumer(reader.db, bus).on(Noted, handler)
+        outcomes = await consumer.deliver(messages)  # what the bus hands over when the four wait together
+        assert outcomes[0] is None and outcomes[3] is None
+        assert isinstance(outcomes[1], Refusal) and isinstance(outcomes[2], ValueError)
+        assert await reader.effects() == {"a": 1, "b": 1}  # the failing ones' writes rolled back alone
+        assert len(set(transactions.values())) == 1  # one transaction (one commit) for the batch
+
+        healed = True  # redelivered: the committed ones are skipped, the retried one is handled now
+        outcomes = await consumer.deliver(messages)
+        assert outcomes[0] is None and outcomes[2] is None and outcomes[3] is None
+        assert isinstance(outcomes[1], Refusal)
+        assert await reader.effects() == {"a": 1, "b": 1, "flaky": 1}
+        await channel.close()

@@ -1,8 +1,11 @@
 """The gateway's own edges on real PostgreSQL and RabbitMQ: tokens, staff login, problems, limits, CORS."""
 
+from typing import Any
+
 import asyncpg
 
 from services.gateway.app import create_app
+from services.gateway.deps import deps_of
 from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
 from tests.support import eventually
 
@@ -73,6 +76,31 @@ async def test_too_fast_is_429_with_retry_after(settings_for, start_app):
     # Another user from the same address is not slowed down by the first one's limit.
     other = {"Authorization": f"Bearer {user_token(settings, 'u_other')}"}
     assert (await client.get("/api/search/history", headers=other)).status != 429
+
+
+async def test_two_replicas_share_one_limit_and_each_refuses_past_it(settings_for, start_app):
+    # Each replica counts in memory and adds its counts to PostgreSQL at its sync (run by hand here, the
+    # background sync's interval set out of the way), learning every replica's total in return.
+    settings = gateway_settings(settings_for, rate_user_limit=10, rate_ip_limit=1000,
+                                rate_window_seconds=10**9, rate_sync_seconds=10)
+    a, b = await start_app(create_app(settings)), await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings)}"}
+
+    async def statuses(replica: Any, count: int) -> list[int]:
+        return [429 if (await replica.get("/api/search/history", headers=auth)).status == 429 else 0
+                for _ in range(count)]
+
+    assert await statuses(a, 6) == [0] * 6
+    await deps_of(a.app).limiter.sync()
+    assert await statuses(b, 1) == [0]  # b had not synced yet: within the documented lag
+    await deps_of(b.app).limiter.sync()  # b now counts a's six
+    assert await statuses(b, 5) == [0, 0, 0, 429, 429]  # 10 in all, then refused
+    await deps_of(b.app).limiter.sync()
+    # a learns b's hits at its next sync; until then it may admit what it takes in one interval (here one).
+    assert await statuses(a, 1) == [0]
+    await deps_of(a.app).limiter.sync()
+    assert await statuses(a, 2) == [429, 429]
+    assert await statuses(b, 1) == [429]
 
 
 async def test_per_ip_limit_applies_without_a_token(settings_for, start_app):

@@ -1,0 +1,237 @@
+"""The whole purchase through the gateway, as buyers do it, with every service its own process.
+
+    python -m bench.purchase [--buyers 20] [--seconds 20] [--warmup 5]
+
+Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates and drops its own database
+and bus prefix, and starts the mall as `deploy/run-local.sh` does (deploy.local.LocalMall: every service
+its own process, the Alipay sandbox, the demo seed), the gateway's rate limits raised out of the way (still
+counted, not switched off). Then `--buyers` logged-in buyers each run a closed loop, as the mini-program does:
+
+  GET  /api/products/{id}                      the product page
+  POST /api/orders                             place (Idempotency-Key); the gateway waits for the saga's word
+  POST /api/orders/{id}/pay                    the trade to pay (Idempotency-Key)
+  POST sandbox /sandbox/trades/{no}/pay        the buyer pays in the cashier; Alipay sends its notify
+  POST /api/orders/{id}/payment-check          back from the cashier: until the order is PAID
+
+Buyers pick among the demo catalogue's plain SKUs (stock raised so that nobody runs out). After `--warmup`
+seconds the window of `--seconds` opens: purchases that end in it are counted, "placing" is the latency of
+the POST /api/orders of purchases that end in it. CPU per purchase: each service process's utime + stime from
+/proc/<pid>/stat at the window's start and end, PostgreSQL's backends serving this mall's database (those
+connected at both reads), the broker's process (shared with whoever else uses it: an upper bound), and this
+load generator itself; and the transactions of this mall's database (pg_stat_database) per purchase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from bench.gateway import AMQP, PG, cpu_seconds, delete_bus
+from deploy.local import SERVICES, LocalMall, with_database
+
+XACTS = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
+CHECKS = 50  # payment-checks before a purchase is given up (each holds up to the order wait itself)
+
+
+def broker_pids() -> list[int]:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        out = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True, timeout=5).stdout
+        return [int(p) for p in out.split()]
+    return []
+
+
+@dataclass
+class Run:
+    window: tuple[float, float] = (0.0, 0.0)
+    purchases: int = 0
+    placing: list[float] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)
+    transactions: int = 0  # committed and rolled back in this mall's database during the window
+    stop: bool = False
+
+    def counts(self, ended: float) -> bool:
+        return self.window[0] <= ended < self.window[1]
+
+
+async def log_in(session: aiohttp.ClientSession, mall: LocalMall, n: int) -> dict[str, str]:
+    async with session.post(f"{mall.url('alipay_sandbox')}/sandbox/auth-codes",
+                            json={"nickname": f"买家{n}", "credit_score": 720}) as resp:
+        assert resp.status == 201, await resp.text()
+        code = (await resp.json())["auth_code"]
+    async with session.post(f"{mall.url('gateway')}/api/session", json={"auth_code": code}) as resp:
+        assert resp.status == 200, await resp.text()
+        return {"Authorization": f"Bearer {(await resp.json())['token']}"}
+
+
+async def call(session: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str],
+               body: Any = None) -> tuple[int, Any]:
+    async with session.request(method, url, headers=headers, json=body) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def purchase(session: aiohttp.ClientSession, mall: LocalMall, headers: dict[str, str],
+                   sku: tuple[str, str]) -> tuple[float, str | None]:
+    """One purchase; (seconds placing took, None) when it ended PAID, else the reason it did not."""
+    gw = mall.url("gateway")
+    product_id, sku_id = sku
+    status, _ = await call(session, "GET", f"{gw}/api/products/{product_id}", headers)
+    if status != 200:
+        return 0.0, f"product {status}"
+    started = time.perf_counter()
+    status, order = await call(session, "POST", f"{gw}/api/orders", {**headers, "Idempotency-Key": uuid.uuid4().hex},
+                               {"items": [{"sku_id": sku_id, "qty": 1}]})
+    placing = time.perf_counter() - started
+    if status != 201 or order.get("status") != "AWAITING_PAYMENT":
+        return placing, f"place {status} {order.get('status') or order.get('code')} {order.get('reason', '')}"
+    status, paying = await call(session, "POST", f"{gw}/api/orders/{order['id']}/pay",
+                                {**headers, "Idempotency-Key": uuid.uuid4().hex}, {"method": "alipay"})
+    if status != 200:
+        return placing, f"pay {status} {paying.get('code')}"
+    status, paid = await call(session, "POST", f"{mall.url('alipay_sandbox')}/sandbox/trades/{paying['trade_no']}/pay",
+                              {}, {})
+    if status != 200:
+        return placing, f"cashier {status}"
+    for _ in range(CHECKS):
+        status, checked = await call(session, "POST", f"{gw}/api/orders/{order['id']}/payment-check", headers)
+        if status == 200 and checked.get("status") == "PAID":
+            return placing, None
+        if status != 200:
+            return placing, f"check {status} {checked.get('code')}"
+    return placing, "never PAID"
+
+
+async def buyer(session: aiohttp.ClientSession, mall: LocalMall, headers: dict[str, str],
+                skus: list[tuple[str, str]], run: Run) -> None:
+    while not run.stop:
+        placing, failed = await purchase(session, mall, headers, random.choice(skus))
+        ended = time.monotonic()
+        if failed:
+            run.refused[failed] = run.refused.get(failed, 0) + 1
+            await asyncio.sleep(0.05)  # a refusal is quick: do not spin
+        elif run.counts(ended):
+            run.purchases += 1
+            run.placing.append(placing)
+
+
+async def plain_skus(conn: asyncpg.Connection) -> list[tuple[str, str]]:
+    """The demo catalogue's plain SKUs (no deposit), their stock raised so that no buyer runs out."""
+    rows = await conn.fetch("SELECT product_id, id FROM catalog.skus WHERE sellable AND deposit_fen = 0 ORDER BY id")
+    await conn.execute("UPDATE catalog.skus SET available = available + 1000000 WHERE id = ANY($1::text[])",
+                       [r["id"] for r in rows])
+    return [(r["product_id"], r["id"]) for r in rows]
+
+
+async def processes(mall: LocalMall, conn: asyncpg.Connection, database: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for (service, _replica), process in mall.processes.items():
+        found.setdefault(service, []).append(process.pid)
+    found["postgresql (this database's backends)"] = [
+        r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    found["rabbitmq (whole broker, shared)"] = broker_pids()
+    found["load generator (this process)"] = [os.getpid()]
+    return found
+
+
+def read_cpu(pids: dict[str, list[int]]) -> dict[int, float]:
+    return {pid: cpu for group in pids.values() for pid in group if (cpu := cpu_seconds(pid)) is not None}
+
+
+async def measure(mall: LocalMall, conn: asyncpg.Connection, database: str, buyers: int, warmup: float,
+                  seconds: float) -> tuple[Run, dict[str, float]]:
+    skus = await plain_skus(conn)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+        logins = [await log_in(session, mall, n) for n in range(buyers)]
+        run = Run(window=(float("inf"), float("inf")))
+        tasks = [asyncio.create_task(buyer(session, mall, headers, skus, run)) for headers in logins]
+        try:
+            await asyncio.sleep(warmup)
+            pids = await processes(mall, conn, database)
+            before = read_cpu(pids)
+            xacts = await conn.fetchval(XACTS, database)
+            start = time.monotonic()
+            run.window = (start, start + seconds)
+            await asyncio.sleep(seconds)
+            after = read_cpu(pids)
+            run.transactions = await conn.fetchval(XACTS, database) - xacts
+            run.stop = True
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+    spent = {group: sum(after[p] - before[p] for p in group_pids if p in before and p in after)
+             for group, group_pids in pids.items()}
+    return run, spent
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--buyers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    args = parser.parse_args()
+    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    limit = "100000000"  # every request of the run fits in one window
+    load_before = os.getloadavg()
+    admin = await asyncpg.connect(PG)
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-purchase-") as workdir:
+            mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
+                             log_level="WARNING", env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit})
+            try:
+                await mall.prepare()
+                await mall.start()
+                await mall.seed()
+                conn = await asyncpg.connect(with_database(PG, name))
+                try:
+                    run, spent = await measure(mall, conn, name, args.buyers, args.warmup, args.seconds)
+                finally:
+                    await conn.close()
+            except BaseException:
+                for service in SERVICES:  # the workdir goes with the run: show what the services said
+                    log = mall.log_path(service)
+                    if log.exists():
+                        print(f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
+                raise
+            finally:
+                await mall.stop()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+        await delete_bus(prefix)
+    placing = sorted(run.placing)
+    rate = run.purchases / args.seconds
+    print(f"buyers {args.buyers}, window {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, "
+          f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
+    print(f"purchases: {run.purchases} ({rate:.1f}/s)")
+    if placing:
+        print(f"placing: p50 {1000 * placing[len(placing) // 2]:.0f} ms, "
+              f"p99 {1000 * placing[min(len(placing) - 1, int(len(placing) * 0.99))]:.0f} ms")
+    print(f"database transactions per purchase: {run.transactions / max(1, run.purchases):.1f}")
+    if run.refused:
+        print("not completed:", ", ".join(f"{k}: {v}" for k, v in sorted(run.refused.items())))
+    print("CPU ms per purchase (share of the window's CPU):")
+    total = sum(v for k, v in spent.items() if not k.startswith("rabbitmq"))
+    for group, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        per = 1000 * seconds / max(1, run.purchases)
+        print(f"  {group:40} {per:7.1f} ms   {100 * seconds / args.seconds:5.1f} % of a CPU")
+    print(f"  {'sum without the broker':40} {1000 * total / max(1, run.purchases):7.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
