@@ -6,6 +6,7 @@ import { ErrorLine, Loading, Price, ProductGrid, type ProductCard } from '../../
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
 import { PAY_METHOD } from '../../lib/labels'
+import { subscribeAfterPaying } from '../../lib/subscribe'
 
 interface Payment { method?: string, amount_fen?: number, plan?: { installments: number } | null }
 interface Checked { status: string, payment: Payment | null }
@@ -20,6 +21,16 @@ export default function PaidPage () {
   const [points, setPoints] = useState<Points | null>(null)
   const [recommended, setRecommended] = useState<ProductCard[]>([])
   const [error, setError] = useState<string | null>(null)
+  const [subscribed, setSubscribed] = useState<string | null>(null)
+
+  async function subscribe () {
+    try {
+      const granted = await subscribeAfterPaying()
+      setSubscribed(granted > 0 ? '已开启消息通知，发货、待自提和退款时会通知你。' : '你没有开启消息通知，可以随时再开启。')
+    } catch (e) {
+      setSubscribed(messageOf(e))
+    }
+  }
 
   useEffect(() => {
     let stop = false
@@ -61,6 +72,9 @@ export default function PaidPage () {
             </View>
           )}
           {points && <View className='row' data-testid='paid-points'><Text>积分</Text><Text>可用 {points.balance}，待到账 {points.pending}</Text></View>}
+          {subscribed
+            ? <View className='muted' data-testid='subscribed'>{subscribed}</View>
+            : <View className='btn-ghost btn-block' data-testid='subscribe' onClick={subscribe}>订阅订单消息通知</View>}
           <View className='btn btn-block' data-testid='see-order' onClick={() => Taro.redirectTo({ url: `/pages/order/index?id=${orderId}` })}>查看订单</View>
           <View className='btn-ghost btn-block' onClick={() => Taro.navigateTo({ url: '/pages/coupons/index' })}>去领券中心看看</View>
         </View>
