@@ -29,6 +29,9 @@ export default defineConfig<'webpack5'>(async () => {
     },
     h5: {
       publicPath: '/m/',
+      // React components drawn as plain HTML instead of Taro's web components (Stencil): each page's script
+      // no longer carries its own copy of them, and no component runtime loads before the first page.
+      useHtmlComponents: true,
       staticDirectory: 'static',
       router: { mode: 'hash' },
       output: {

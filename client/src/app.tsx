@@ -1,6 +1,15 @@
+import Taro from '@tarojs/taro'
 import type { PropsWithChildren } from 'react'
 
+import { startHome } from './lib/home'
 import './app.css'
+
+if (process.env.TARO_ENV === 'h5') {
+  // The home page's data is asked for at once, alongside the home page's own script (see lib/home).
+  if (/^#?(\/?|\/pages\/home\/index.*)$/.test(window.location.hash)) startHome()
+  // index.html's skeleton stands until the first page is drawn.
+  Taro.eventCenter.once('__afterTaroRouterChange', () => document.getElementById('skeleton')?.remove())
+}
 
 export default function App ({ children }: PropsWithChildren) {
   return children

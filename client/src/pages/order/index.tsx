@@ -24,6 +24,8 @@ interface Refund {
 }
 
 const REFUNDABLE = new Set(['PAID', 'READY_FOR_PICKUP', 'SHIPPED', 'DELIVERED', 'COMPLETED'])
+// Goods have left the shop: the buyer may send them back (退货退款) or keep them (仅退款).
+const HANDED_OVER = new Set(['SHIPPED', 'DELIVERED', 'COMPLETED'])
 // A refund that ended without the money leaves its units refundable again.
 const ENDED = new Set(['rejected', 'failed', 'closed'])
 
@@ -72,8 +74,8 @@ export default function OrderPage () {
     }
   }
 
-  const refundLine = (line: Line, qty: number) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
-    idempotent: true, body: { reason: '不想要了', lines: [{ line_id: line.id, qty }] }
+  const refundLine = (line: Line, qty: number, withReturn = false) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
+    idempotent: true, body: { reason: withReturn ? '退货退款' : '不想要了', lines: [{ line_id: line.id, qty }], ...(withReturn ? { with_return: true } : {}) }
   }))
 
   const refundAll = () => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
@@ -124,7 +126,8 @@ export default function OrderPage () {
               </View>
               <View className='row'>
                 <Price fen={line.line_fen} />
-                {REFUNDABLE.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line, done.left)}>退款</Text>}
+                {REFUNDABLE.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line, done.left)}>{HANDED_OVER.has(order.status) ? '仅退款' : '退款'}</Text>}
+                {HANDED_OVER.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='return-line' onClick={() => refundLine(line, done.left, true)}>退货退款</Text>}
               </View>
             </View>
           )
