@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
 
 // One source, two targets: `taro build --type alipay` (dist/alipay, opened in Alipay's developer tool) and
@@ -32,6 +34,12 @@ export default defineConfig<'webpack5'>(async () => {
       // React components drawn as plain HTML instead of Taro's web components (Stencil): each page's script
       // no longer carries its own copy of them, and no component runtime loads before the first page.
       useHtmlComponents: true,
+      webpackChain (chain: any) {
+        // Only the components the pages use (src/h5/components.js); a page needing another adds it there. The
+        // library's stylesheet of every component (32 KB, as a script) is left out: each one imports its own.
+        chain.resolve.alias.set('@tarojs/components$', path.resolve(__dirname, '../src/h5/components.js'))
+        chain.resolve.alias.set('@tarojs/components-react/dist/index.css$', path.resolve(__dirname, '../src/h5/none.css'))
+      },
       staticDirectory: 'static',
       router: { mode: 'hash' },
       output: {

@@ -1,4 +1,4 @@
-import { Switch, Text, View } from '@tarojs/components'
+import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useMemo, useState } from 'react'
 
@@ -135,9 +135,10 @@ export default function CheckoutPage () {
             ))}
           </View>
           {points > 0 && (
-            <View className='row'>
-              <Text>使用积分（共 {points} 分）</Text>
-              <Switch checked={usePoints} onChange={e => setUsePoints(e.detail.value)} />
+            <View className='chips'>
+              <View data-testid='use-points' className={`chip ${usePoints ? 'chip-on' : ''}`} onClick={() => setUsePoints(!usePoints)}>
+                使用积分（共 {points} 分）
+              </View>
             </View>
           )}
         </View>

@@ -2,7 +2,8 @@ import { Input, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useState } from 'react'
 
-import { ErrorLine, Loading, Price, QrCode } from '../../components/ui'
+import { QrCode } from '../../components/qr'
+import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
@@ -90,7 +91,7 @@ export default function OrderPage () {
         {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
         {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
       </View>
-      {order.pickup && (
+      {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
         <View className='card' data-testid='pickup'>
           <View className='title'>到店自提</View>
           <View className='muted'>到店出示二维码或提货码</View>
