@@ -166,7 +166,7 @@ export default function OrderPage () {
 
 /** The buyer sends the goods back and gives the waybill (快递100 company code and number). */
 function ReturnShipmentForm ({ refund, send, onError }: {
-  refund: Refund, send: (body: { carrier: string, tracking_no: string }) => Promise<void>, onError: (message: string) => void
+  refund: Refund, send: (body: { carrier: string, tracking_no: string }) => Promise<void>, onError: (message: string | null) => void
 }) {
   const [carrier, setCarrier] = useState<string | null>(null)
   const [trackingNo, setTrackingNo] = useState('')
@@ -182,7 +182,7 @@ function ReturnShipmentForm ({ refund, send, onError }: {
       <View className='muted'>商家已同意退货，请寄回商品并填写快递单号{refund.due_at ? `（${refund.due_at.slice(0, 10)} 前）` : ''}。</View>
       <View className='chips'>
         {Object.entries(CARRIERS).map(([code, name]) => (
-          <View key={code} data-testid={`carrier-${code}`} className={`chip ${carrier === code ? 'chip-on' : ''}`} onClick={() => setCarrier(code)}>{name}</View>
+          <View key={code} data-testid={`carrier-${code}`} className={`chip ${carrier === code ? 'chip-on' : ''}`} onClick={() => { setCarrier(code); onError(null) }}>{name}</View>
         ))}
       </View>
       <Input className='input' data-testid='return-tracking-no' placeholder='快递单号' value={trackingNo} onInput={e => setTrackingNo(e.detail.value)} />
