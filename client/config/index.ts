@@ -19,9 +19,10 @@ export default defineConfig<'webpack5'>(async () => {
       // (MALL_CLIENT_API_BASE at build time; the local gateway by default, for the developer tool).
       API_BASE: JSON.stringify(process.env.TARO_ENV === 'h5' ? '' : (process.env.MALL_CLIENT_API_BASE || 'http://127.0.0.1:8080'))
     },
-    // Preact behind React's API (preact/compat): the same components at a third of React DOM's weight in the
-    // first script a browser loads (docs/benchmarks.md, client home page).
-    framework: 'preact',
+    // In the browser, Preact behind React's API (preact/compat): the same components at a third of React
+    // DOM's weight in the first script (docs/benchmarks.md, client home page). The mini-program keeps React,
+    // Taro's reference runtime there (its code is on the phone already: no download to save).
+    framework: process.env.TARO_ENV === 'h5' ? 'preact' : 'react',
     compiler: 'webpack5',
     cache: { enable: false },
     logger: { quiet: true, stats: false },
