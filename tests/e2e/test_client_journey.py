@@ -140,7 +140,9 @@ class Journey:
         return self.page.locator(f'input[data-testid="{test_id}"], [data-testid="{test_id}"] input')
 
     async def open_me(self, link: str) -> None:
-        """我的 (opened afresh: a page reached by redirect has no tab bar), then one of its links."""
+        """我的, opened afresh (a page reached by redirect has no tab bar, and a changed fragment alone leaves
+        the page stack as it was), then one of its links."""
+        await self.page.goto("about:blank")
         await self.page.goto(self.gateway + "/m/#/pages/me/index")
         await self.by(link).click()
 
