@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
 
 // One source, two targets: `taro build --type alipay` (dist/alipay, opened in Alipay's developer tool) and
@@ -17,7 +19,10 @@ export default defineConfig<'webpack5'>(async () => {
       // (MALL_CLIENT_API_BASE at build time; the local gateway by default, for the developer tool).
       API_BASE: JSON.stringify(process.env.TARO_ENV === 'h5' ? '' : (process.env.MALL_CLIENT_API_BASE || 'http://127.0.0.1:8080'))
     },
-    framework: 'react',
+    // In the browser, Preact behind React's API (preact/compat): the same components at a third of React
+    // DOM's weight in the first script (docs/benchmarks.md, client home page). The mini-program keeps React,
+    // Taro's reference runtime there (its code is on the phone already: no download to save).
+    framework: process.env.TARO_ENV === 'h5' ? 'preact' : 'react',
     compiler: 'webpack5',
     cache: { enable: false },
     logger: { quiet: true, stats: false },
@@ -29,6 +34,15 @@ export default defineConfig<'webpack5'>(async () => {
     },
     h5: {
       publicPath: '/m/',
+      // React components drawn as plain HTML instead of Taro's web components (Stencil): each page's script
+      // no longer carries its own copy of them, and no component runtime loads before the first page.
+      useHtmlComponents: true,
+      webpackChain (chain: any) {
+        // Only the components the pages use (src/h5/components.js); a page needing another adds it there. The
+        // library's stylesheet of every component (32 KB, as a script) is left out: each one imports its own.
+        chain.resolve.alias.set('@tarojs/components$', path.resolve(__dirname, '../src/h5/components.js'))
+        chain.resolve.alias.set('@tarojs/components-react/dist/index.css$', path.resolve(__dirname, '../src/h5/none.css'))
+      },
       staticDirectory: 'static',
       router: { mode: 'hash' },
       output: {

@@ -14,7 +14,13 @@ export default defineAppConfig({
     'pages/coupons/index',
     'pages/favorites/index',
     'pages/addresses/index',
-    'pages/stores/index'
+    'pages/stores/index',
+    'pages/balance/index',
+    'pages/bills/index',
+    'pages/deposits/index',
+    'pages/cards/index',
+    'pages/points/index',
+    'pages/fission/index'
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -135,9 +135,20 @@ describe('in a browser', () => {
     expect(await inBrowser(fakeWindow('http://x/m/', { prompt: vi.fn(() => '  ') }), SANDBOX).scan()).toBeNull()
   })
 
-  it('has no Alipay address book or message subscriptions', async () => {
-    const browser = inBrowser(fakeWindow('http://x/m/'), SANDBOX)
-    expect(await browser.getAddress()).toBeNull()
-    expect(await browser.requestSubscribeMessage(['tpl'])).toEqual([])
+  it('has no Alipay address book', async () => {
+    expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX).getAddress()).toBeNull()
+  })
+
+  it('asks once on the page for message subscriptions: yes grants every template, no grants none', async () => {
+    const yes = vi.fn(async () => true)
+    expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX, yes).requestSubscribeMessage(['tpl_shipped', 'tpl_refunded']))
+      .toEqual(['tpl_shipped', 'tpl_refunded'])
+    expect(yes).toHaveBeenCalledTimes(1)
+    expect(yes.mock.calls[0]).toEqual([expect.stringMatching(/通知/)])
+    const no = vi.fn(async () => false)
+    expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX, no).requestSubscribeMessage(['tpl_shipped'])).toEqual([])
+    expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX, yes).requestSubscribeMessage([])).toEqual([])
+    expect(yes).toHaveBeenCalledTimes(1) // nothing to ask about: no sheet
+    expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX).requestSubscribeMessage(['tpl'])).toEqual([]) // no sheet at all
   })
 })

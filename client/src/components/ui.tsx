@@ -1,7 +1,5 @@
-import { Image, Text, View } from '@tarojs/components'
+import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
-import qrcode from 'qrcode-generator'
-import { useMemo } from 'react'
 
 import { formatFen } from '../lib/money'
 
@@ -38,15 +36,4 @@ export function ProductGrid ({ items, entry, testId }: { items: ProductCard[], e
       ))}
     </View>
   )
-}
-
-/** A QR code drawn on the device from the text (no image service): a GIF data URL in an Image. */
-export function QrCode ({ text, testId }: { text: string, testId?: string }) {
-  const src = useMemo(() => {
-    const code = qrcode(0, 'M')
-    code.addData(text)
-    code.make()
-    return code.createDataURL(6, 12)
-  }, [text])
-  return <Image className='qr' src={src} data-testid={testId} data-text={text} />
 }

@@ -101,8 +101,12 @@ export interface BrowserWindow {
 const LOCATION_TIMEOUT_MS = 5000
 const never = <T>(): Promise<T> => new Promise<T>(() => {})
 
-/** `alipayWebUrl` is where the Alipay (sandbox) web pages are: GET /api/client-config, null when none. */
-export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<string | null>): Alipay {
+/** Asks the buyer a yes-or-no question on the page (a confirm sheet); true for yes. */
+export type Confirm = (question: string) => Promise<boolean>
+
+/** `alipayWebUrl` is where the Alipay (sandbox) web pages are: GET /api/client-config, null when none.
+ * `confirm` stands in for Alipay's subscription sheet: one question for all the templates asked. */
+export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<string | null>, confirm: Confirm = async () => false): Alipay {
   async function web (): Promise<string> {
     const url = await alipayWebUrl()
     if (!url) throw new ApiError(0, { code: 'alipay_web_unavailable' })
@@ -143,8 +147,10 @@ export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<strin
     async getAddress () {
       return null // no Alipay address book in a browser: the address form is filled by hand
     },
-    async requestSubscribeMessage () {
-      return [] // no Alipay messages in a browser
+    async requestSubscribeMessage (templateIds) {
+      // Alipay's sheet lets the buyer pick; the page's sheet asks once for all of them.
+      if (templateIds.length === 0) return []
+      return await confirm('订单发货、待自提、送达和退款时，用支付宝消息通知你？') ? [...templateIds] : []
     }
   }
 }

@@ -35,3 +35,23 @@ export const CREDIT_TIER: Record<string, string> = {
 export const TRACKING_STATE: Record<string, string> = {
   shipped: '已揽收', in_transit: '运输中', out_for_delivery: '派送中', delivered: '已签收', exception: '异常'
 }
+
+export const REFUND_STATUS: Record<string, string> = {
+  requested: '等待商家处理',
+  awaiting_return: '待寄回商品',
+  returning: '退货寄回中',
+  approved: '退款中',
+  refunded: '已退款',
+  rejected: '商家已拒绝',
+  failed: '退款失败',
+  closed: '已关闭'
+}
+
+// 快递100 company codes the mall accepts for a waybill.
+export const CARRIERS: Record<string, string> = {
+  shunfeng: '顺丰速运', zhongtong: '中通快递', yuantong: '圆通速递', yunda: '韵达快递', shentong: '申通快递', jd: '京东物流', ems: 'EMS'
+}
+
+export const BILL_STATUS: Record<string, string> = { open: '待还款', overdue: '已逾期', paid: '已还清', cancelled: '已取消' }
+
+export const DEPOSIT_STATUS: Record<string, string> = { waived: '信用免押', pending: '待支付', held: '冻结中', released: '已退还' }

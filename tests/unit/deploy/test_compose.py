@@ -9,6 +9,7 @@ import jsonschema_rs
 import yaml
 
 from deploy.local import SERVICES
+from services.gateway.settings import CLIENT_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -57,11 +58,21 @@ def test_dockerfile_copies_what_exists():
 def test_the_image_has_the_console_built_where_the_gateway_looks():
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     stages = re.findall(r"^FROM \S+(?: AS (\w+))?$", dockerfile, flags=re.M)
-    assert stages == ["console", ""]  # node builds it, the service image only receives dist/
+    assert stages == ["console", "client", ""]  # node builds them, the service image only receives dist/
     assert re.search(r"^COPY --from=console /console/dist \./console/dist$", dockerfile, flags=re.M)
     assert (ROOT / "console" / "package-lock.json").exists()
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {"console/node_modules", "console/dist"} <= set(ignored)
+
+
+def test_the_image_has_the_client_built_where_the_gateway_looks():
+    """/m/ works in compose and Kubernetes: the H5 build sits at the gateway's default MALL_CLIENT_DIR."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert re.search(r"^RUN bash deploy/build-client\.sh h5$", dockerfile, flags=re.M)
+    assert re.search(r"^COPY --from=client /mall/client/dist/h5 \./client/dist/h5$", dockerfile, flags=re.M)
+    assert CLIENT_DIR == ROOT / "client" / "dist" / "h5"  # /app/client/dist/h5 in the image
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"client/node_modules", "client/dist"} <= set(ignored)
 
 
 SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASS|PASSWORD|PRIVATE_KEY)(_PREVIOUS)?$")

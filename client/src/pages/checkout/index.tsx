@@ -1,4 +1,4 @@
-import { Switch, Text, View } from '@tarojs/components'
+import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useMemo, useState } from 'react'
 
@@ -6,7 +6,7 @@ import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
 import { checkoutBasket } from '../../lib/basket'
 import { ApiError, messageOf } from '../../lib/errors'
-import { CANCEL_REASON } from '../../lib/labels'
+import { CANCEL_REASON, CREDIT_TIER } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
 
@@ -14,6 +14,7 @@ interface Address { id: string, name: string, phone: string, province: string, c
 interface Option { method: 'express' | 'pickup', store_id?: string, name?: string, address?: string, freight_fen: number }
 interface UsableCoupon { id: string, name: string, discount_fen: number }
 interface Preview { subtotal_fen: number, discount_fen: number, points_fen: number, freight_fen: number, payable_fen: number, usable_coupons: UsableCoupon[], delivery_options: Option[] }
+interface Credit { limit_fen: number, used_fen: number, available_fen: number }
 interface Plan { installments: 3 | 6 | 12, fee_payer: string, fee_fen: number, per_period_fen: number[] }
 type Delivery = { method: 'express', address_id: string } | { method: 'pickup', store_id: string }
 type Method = 'alipay' | 'huabei' | 'balance' | 'pay_later'
@@ -24,6 +25,8 @@ export default function CheckoutPage () {
   const basket = useMemo(checkoutBasket, [])
   const [addresses, setAddresses] = useState<Address[]>([])
   const [points, setPoints] = useState(0)
+  const [creditTier, setCreditTier] = useState<string | null>(null)
+  const [credit, setCredit] = useState<Credit | null>(null)
   const [delivery, setDelivery] = useState<Delivery | null>(null)
   const [couponId, setCouponId] = useState<string | null>(null)
   const [usePoints, setUsePoints] = useState(false)
@@ -35,10 +38,11 @@ export default function CheckoutPage () {
   const [busy, setBusy] = useState(false)
 
   useEffect(() => {
-    Promise.all([api<{ items: Address[] }>('GET', '/api/me/addresses'), api<{ points: number | null }>('GET', '/api/me')])
+    Promise.all([api<{ items: Address[] }>('GET', '/api/me/addresses'), api<{ points: number | null, credit_tier: string | null }>('GET', '/api/me')])
       .then(([book, me]) => {
         setAddresses(book.items)
         setPoints(me.points ?? 0)
+        setCreditTier(me.credit_tier)
         if (book.items[0]) setDelivery({ method: 'express', address_id: book.items[0].id })
       }, e => setError(messageOf(e)))
   }, [])
@@ -62,6 +66,11 @@ export default function CheckoutPage () {
     api<{ plans: Plan[] }>('GET', '/api/installment-plans', { query: { amount_fen: preview.payable_fen, merchant_id: basket.merchant_id } })
       .then(answer => setPlans(answer.plans), () => setPlans([]))
   }, [preview?.payable_fen, basket.merchant_id])
+
+  useEffect(() => { // pay-later: the buyer's credit line (limit from the credit tier, less unpaid bills)
+    if (method !== 'pay_later' || credit) return
+    api<{ credit: Credit }>('GET', '/api/me/bills').then(answer => setCredit(answer.credit), () => setCredit(null))
+  }, [method, credit])
 
   async function submit () {
     if (busy || !preview) return
@@ -126,9 +135,10 @@ export default function CheckoutPage () {
             ))}
           </View>
           {points > 0 && (
-            <View className='row'>
-              <Text>使用积分（共 {points} 分）</Text>
-              <Switch checked={usePoints} onChange={e => setUsePoints(e.detail.value)} />
+            <View className='chips'>
+              <View data-testid='use-points' className={`chip ${usePoints ? 'chip-on' : ''}`} onClick={() => setUsePoints(!usePoints)}>
+                使用积分（共 {points} 分）
+              </View>
             </View>
           )}
         </View>
@@ -141,6 +151,13 @@ export default function CheckoutPage () {
               <View key={m} data-testid={`method-${m}`} className={`chip ${method === m ? 'chip-on' : ''}`} onClick={() => setMethod(m)}>{label}</View>
             ))}
           </View>
+          {method === 'pay_later' && (
+            <View className='muted' data-testid='pay-later-credit'>
+              信用等级：{creditTier ? CREDIT_TIER[creditTier] ?? '—' : '暂无'}
+              {credit && ` · 可用额度 ${formatFen(credit.available_fen)}（总额度 ${formatFen(credit.limit_fen)}）`}
+              {credit && preview.payable_fen > credit.available_fen && ' · 额度不足，请换一种付款方式。'}
+            </View>
+          )}
           {method === 'huabei' && plans.length === 0 && <View className='muted'>这笔订单暂不支持花呗分期。</View>}
           {method === 'huabei' && (
             <View className='chips'>

@@ -2,14 +2,13 @@ import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 
-import { ErrorLine, Loading, ProductGrid, type ProductCard } from '../../components/ui'
+import { ErrorLine, ProductGrid } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
+import { type Home, takeHome } from '../../lib/home'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
 
-interface Category { id: string, name: string }
-interface Home { categories: Category[], recommended: ProductCard[] }
 interface NearbyCoupon { id: string, name: string, amount_fen?: number, threshold_fen?: number, distance_m?: number, store?: { name: string } }
 interface Store { id: string, name: string, address?: string, distance_m: number }
 
@@ -22,7 +21,7 @@ export default function HomePage () {
 
   useEffect(() => {
     // The page is usable as soon as /api/home answers; what is near comes after, once the location does.
-    api<Home>('GET', '/api/home', { entry: 'home' }).then(setHome, e => setError(messageOf(e)))
+    takeHome().then(setHome, e => setError(messageOf(e))) // started by the app in the browser build
     void alipay.getLocation().then(async here => {
       if (!here) return
       const [nearbyCoupons, nearbyStores] = await Promise.all([
@@ -49,7 +48,7 @@ export default function HomePage () {
         <View className='input muted' data-testid='home-search'>搜索商品，支持拼音</View>
       </View>
       <ErrorLine message={error} />
-      {!home && !error && <Loading />}
+      {!home && !error && <View className='skeleton' data-testid='home-skeleton'><View className='skeleton-chips' /><View className='grid'>{[1, 2, 3, 4].map(n => <View key={n} className='skeleton-card' />)}</View></View>}
       {home && (
         <View className='card' data-testid='categories'>
           <View className='chips'>

@@ -12,9 +12,12 @@ import { useLoad } from '../../lib/useLoad'
 
 interface Me { user: { id: string, nickname: string }, level: number | null, points: number | null, balance_fen: number | null, credit_tier: string | null }
 
-const LINKS: Array<[string, string]> = [
-  ['/pages/coupons/index', '领券中心'], ['/pages/favorites/index', '我的收藏'],
-  ['/pages/addresses/index', '收货地址'], ['/pages/stores/index', '附近门店']
+const LINKS: Array<[string, string, string]> = [
+  ['/pages/points/index', '积分与等级', 'link-points'], ['/pages/balance/index', '余额与充值', 'link-balance'],
+  ['/pages/bills/index', '先享后付账单', 'link-bills'], ['/pages/deposits/index', '押金', 'link-deposits'],
+  ['/pages/cards/index', '会员卡', 'link-cards'], ['/pages/coupons/index', '领券中心', 'link-coupons'],
+  ['/pages/favorites/index', '我的收藏', 'link-favorites'], ['/pages/addresses/index', '收货地址', 'link-addresses'],
+  ['/pages/stores/index', '附近门店', 'link-stores']
 ]
 
 export default function MePage () {
@@ -27,6 +30,7 @@ export default function MePage () {
     try {
       const found = await api<{ kind: string, target: Record<string, any> }>('POST', '/api/scan', { body: { code }, entry: 'scan' })
       if (found.kind === 'product' && found.target.product_id) void Taro.navigateTo({ url: `/pages/product/index?id=${found.target.product_id}&entry=scan` })
+      else if (found.kind === 'page' && typeof found.target.page === 'string') void Taro.navigateTo({ url: `/${found.target.page.replace(/^\/+/, '')}` }) // e.g. a fission poster
       else setScanned(found.kind === 'store_coupon' ? '门店优惠券已领取，下单时可用。' : '没有认出这个码。')
     } catch (e) {
       setScanned(messageOf(e))
@@ -49,7 +53,7 @@ export default function MePage () {
       )}
       <View className='card'>
         <View className='row line' onClick={() => Taro.switchTab({ url: '/pages/orders/index' })}><Text>我的订单</Text><Text className='muted'>›</Text></View>
-        {LINKS.map(([url, label]) => <View key={url} className='row line' onClick={() => Taro.navigateTo({ url })}><Text>{label}</Text><Text className='muted'>›</Text></View>)}
+        {LINKS.map(([url, label, testId]) => <View key={url} className='row line' data-testid={testId} onClick={() => Taro.navigateTo({ url })}><Text>{label}</Text><Text className='muted'>›</Text></View>)}
         <View className='row line' onClick={scan}><Text>扫一扫</Text><Text className='muted'>›</Text></View>
         {scanned && <View className='muted'>{scanned}</View>}
       </View>

@@ -1,11 +1,12 @@
-import { Text, View } from '@tarojs/components'
+import { Input, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useState } from 'react'
 
-import { ErrorLine, Loading, Price, QrCode } from '../../components/ui'
+import { QrCode } from '../../components/qr'
+import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
-import { CANCEL_REASON, ORDER_STATUS, PAY_METHOD, TRACKING_STATE } from '../../lib/labels'
+import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
@@ -18,9 +19,28 @@ interface Order {
   pickup?: { code: string, qr_text: string, state?: string } | null, shipment?: { carrier: string, tracking_no: string } | null
 }
 interface Tracking { state: string, events: Array<{ at: string, text: string }> }
-interface Refund { id: string, status: string, amount_fen: number }
+interface Refund {
+  id: string, status: string, amount_fen: number, with_return: boolean, due_at?: string | null,
+  lines: Array<{ line_id: string, qty: number }>, return_shipment?: { carrier: string, tracking_no: string } | null
+}
 
 const REFUNDABLE = new Set(['PAID', 'READY_FOR_PICKUP', 'SHIPPED', 'DELIVERED', 'COMPLETED'])
+// Goods have left the shop: the buyer may send them back (退货退款) or keep them (仅退款).
+const HANDED_OVER = new Set(['SHIPPED', 'DELIVERED', 'COMPLETED'])
+// A refund that ended without the money leaves its units refundable again.
+const ENDED = new Set(['rejected', 'failed', 'closed'])
+
+/** Per order line: how many units are refunded, how many are being refunded, how many can still be. */
+function lineRefunds (line: Line, refunds: Refund[]) {
+  let refunded = 0
+  let open = 0
+  for (const refund of refunds) {
+    const qty = refund.lines.filter(l => l.line_id === line.id).reduce((n, l) => n + l.qty, 0)
+    if (refund.status === 'refunded') refunded += qty
+    else if (!ENDED.has(refund.status)) open += qty
+  }
+  return { refunded, open, left: line.qty - refunded - open }
+}
 
 export default function OrderPage () {
   const { id = '' } = useRouter().params
@@ -55,8 +75,8 @@ export default function OrderPage () {
     }
   }
 
-  const refundLine = (line: Line) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
-    idempotent: true, body: { reason: '不想要了', lines: [{ line_id: line.id, qty: line.qty }] }
+  const refundLine = (line: Line, qty: number, withReturn = false) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
+    idempotent: true, body: { reason: withReturn ? '退货退款' : '不想要了', lines: [{ line_id: line.id, qty }], ...(withReturn ? { with_return: true } : {}) }
   }))
 
   const refundAll = () => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
@@ -71,7 +91,7 @@ export default function OrderPage () {
         {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
         {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
       </View>
-      {order.pickup && (
+      {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
         <View className='card' data-testid='pickup'>
           <View className='title'>到店自提</View>
           <View className='muted'>到店出示二维码或提货码</View>
@@ -93,15 +113,26 @@ export default function OrderPage () {
         </View>
       )}
       <View className='card'>
-        {order.lines.map(line => (
-          <View key={line.id ?? line.sku_id} className='row line' data-testid='order-line'>
-            <Text>{line.name} ×{line.qty}</Text>
-            <View className='row'>
-              <Price fen={line.line_fen} />
-              {REFUNDABLE.has(order.status) && line.id && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line)}>退款</Text>}
+        {order.lines.map(line => {
+          const done = lineRefunds(line, refunds)
+          return (
+            <View key={line.id ?? line.sku_id} className='row line' data-testid='order-line'>
+              <View>
+                <Text>{line.name} ×{line.qty}</Text>
+                {(done.refunded > 0 || done.open > 0) && (
+                  <View className='muted' data-testid='line-refund'>
+                    {done.refunded > 0 ? `已退款 ${done.refunded} 件` : ''}{done.refunded > 0 && done.open > 0 ? ' · ' : ''}{done.open > 0 ? `退款中 ${done.open} 件` : ''}
+                  </View>
+                )}
+              </View>
+              <View className='row'>
+                <Price fen={line.line_fen} />
+                {REFUNDABLE.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line, done.left)}>{HANDED_OVER.has(order.status) ? '仅退款' : '退款'}</Text>}
+                {HANDED_OVER.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='return-line' onClick={() => refundLine(line, done.left, true)}>退货退款</Text>}
+              </View>
             </View>
-          </View>
-        ))}
+          )
+        })}
         <View className='row'><Text>商品金额</Text><Text>{formatFen(order.subtotal_fen)}</Text></View>
         <View className='row'><Text>优惠券</Text><Text>-{formatFen(order.discount_fen)}</Text></View>
         <View className='row'><Text>积分抵扣</Text><Text>-{formatFen(order.points_fen)}</Text></View>
@@ -111,7 +142,13 @@ export default function OrderPage () {
       {refunds.length > 0 && (
         <View className='card' data-testid='refunds'>
           <View className='title'>退款</View>
-          {refunds.map(r => <View key={r.id} className='row'><Text>{r.status === 'refunded' ? '已退款' : '处理中'}</Text><Price fen={r.amount_fen} /></View>)}
+          {refunds.map(r => (
+            <View key={r.id} className='line' data-testid='refund' data-status={r.status}>
+              <View className='row'><Text data-testid='refund-status'>{REFUND_STATUS[r.status] ?? '处理中'}</Text><Price fen={r.amount_fen} /></View>
+              {r.return_shipment && <View className='muted'>退货单号：{CARRIERS[r.return_shipment.carrier] ?? r.return_shipment.carrier} {r.return_shipment.tracking_no}</View>}
+              {r.status === 'awaiting_return' && <ReturnShipmentForm refund={r} onError={setError} send={body => act('退货单号已提交，等待商家收货。', () => api('POST', `/api/refunds/${r.id}/return-shipment`, { idempotent: true, body }))} />}
+            </View>
+          ))}
         </View>
       )}
       <ErrorLine message={error} />
@@ -123,6 +160,33 @@ export default function OrderPage () {
         {(order.status === 'SHIPPED' || order.status === 'DELIVERED') && <View className='btn' onClick={() => act('已确认收货。', () => api('POST', `/api/orders/${id}/confirm-receipt`, { idempotent: true }))}>确认收货</View>}
         <View className='btn-ghost' onClick={() => Taro.switchTab({ url: '/pages/home/index' })}>继续逛逛</View>
       </View>
+    </View>
+  )
+}
+
+/** The buyer sends the goods back and gives the waybill (快递100 company code and number). */
+function ReturnShipmentForm ({ refund, send, onError }: {
+  refund: Refund, send: (body: { carrier: string, tracking_no: string }) => Promise<void>, onError: (message: string | null) => void
+}) {
+  const [carrier, setCarrier] = useState<string | null>(null)
+  const [trackingNo, setTrackingNo] = useState('')
+
+  function submit () {
+    if (!carrier) onError('请选择退货的快递公司。')
+    else if (!trackingNo.trim()) onError('请填写退货的快递单号。')
+    else void send({ carrier, tracking_no: trackingNo.trim() })
+  }
+
+  return (
+    <View data-testid='return-form'>
+      <View className='muted'>商家已同意退货，请寄回商品并填写快递单号{refund.due_at ? `（${refund.due_at.slice(0, 10)} 前）` : ''}。</View>
+      <View className='chips'>
+        {Object.entries(CARRIERS).map(([code, name]) => (
+          <View key={code} data-testid={`carrier-${code}`} className={`chip ${carrier === code ? 'chip-on' : ''}`} onClick={() => { setCarrier(code); onError(null) }}>{name}</View>
+        ))}
+      </View>
+      <Input className='input' data-testid='return-tracking-no' placeholder='快递单号' value={trackingNo} onInput={e => setTrackingNo(e.detail.value)} />
+      <View className='btn btn-block' data-testid='return-submit' onClick={submit}>提交退货单号</View>
     </View>
   )
 }

@@ -6,6 +6,7 @@ import { ErrorLine, Loading, Price, ProductGrid, type ProductCard } from '../../
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
 import { PAY_METHOD } from '../../lib/labels'
+import { afterPayingTemplates, subscribe } from '../../lib/subscribe'
 
 interface Payment { method?: string, amount_fen?: number, plan?: { installments: number } | null }
 interface Checked { status: string, payment: Payment | null }
@@ -20,6 +21,17 @@ export default function PaidPage () {
   const [points, setPoints] = useState<Points | null>(null)
   const [recommended, setRecommended] = useState<ProductCard[]>([])
   const [error, setError] = useState<string | null>(null)
+  const [templates, setTemplates] = useState<string[]>([])
+  const [subscribed, setSubscribed] = useState<string | null>(null)
+
+  async function askForMessages () {
+    try {
+      const granted = await subscribe(templates)
+      setSubscribed(granted > 0 ? '已开启消息通知，发货、待自提和退款时会通知你。' : '你没有开启消息通知，可以随时再开启。')
+    } catch (e) {
+      setSubscribed(messageOf(e))
+    }
+  }
 
   useEffect(() => {
     let stop = false
@@ -34,12 +46,14 @@ export default function PaidPage () {
     }
     check().then(async answer => {
       if (!answer) return
-      const [mine, also] = await Promise.all([
+      const [mine, also, ids] = await Promise.all([
         api<Points>('GET', '/api/me/points'),
-        api<{ items: ProductCard[] }>('GET', `/api/orders/${orderId}/recommendations`)
+        api<{ items: ProductCard[] }>('GET', `/api/orders/${orderId}/recommendations`),
+        afterPayingTemplates().catch(() => []) // no templates, no offer to subscribe
       ])
       setPoints(mine)
       setRecommended(also.items)
+      setTemplates(ids)
     }).catch(e => setError(messageOf(e)))
     return () => { stop = true }
   }, [orderId])
@@ -61,6 +75,8 @@ export default function PaidPage () {
             </View>
           )}
           {points && <View className='row' data-testid='paid-points'><Text>积分</Text><Text>可用 {points.balance}，待到账 {points.pending}</Text></View>}
+          {subscribed && <View className='muted' data-testid='subscribed'>{subscribed}</View>}
+          {!subscribed && templates.length > 0 && <View className='btn-ghost btn-block' data-testid='subscribe' onClick={askForMessages}>订阅订单消息通知</View>}
           <View className='btn btn-block' data-testid='see-order' onClick={() => Taro.redirectTo({ url: `/pages/order/index?id=${orderId}` })}>查看订单</View>
           <View className='btn-ghost btn-block' onClick={() => Taro.navigateTo({ url: '/pages/coupons/index' })}>去领券中心看看</View>
         </View>

@@ -98,6 +98,9 @@ export default function ProductPage () {
           ))}
         </View>
       )}
+      <View className='card row' data-testid='open-card' onClick={() => Taro.navigateTo({ url: `/pages/cards/index?merchant_id=${encodeURIComponent(product.merchant_id)}` })}>
+        <Text>开通本店会员卡，积分和等级一卡通</Text><Text className='muted'>›</Text>
+      </View>
       <ErrorLine message={error} />
       {notice && <View className='ok' data-testid='notice'>{notice}</View>}
       <View className='bottom-bar'>
