@@ -357,7 +357,7 @@ class Journey:
     async def clerk_verifies_the_pickup(self, buyer: Client, order: dict[str, Any], store: dict[str, Any]) -> None:
         menu = await self.page.locator("[data-testid^=nav-]").evaluate_all(
             "items => items.map(e => e.getAttribute('data-testid'))")
-        assert menu == ["nav-orders"], menu  # a clerk sees the orders only
+        assert menu == ["nav-orders", "nav-checkout"], menu  # a clerk sees the orders and the counter only
         await self.shot("clerk-orders")
 
         async def with_code() -> Any:  # fulfilment draws the code on order.paid

@@ -9,6 +9,7 @@ lands in test-output/console.png.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -75,7 +76,8 @@ def purchase_run() -> list[Any]:
 
 
 def gateway_stand_in(analytics: TestClient) -> web.Application:
-    """The gateway's two dashboard calls, as specified for it, plus the console's build as the gateway serves it."""
+    """The gateway's dashboard calls (sign-in, metrics, the header's alerts), as specified for it, plus the
+    console's build as the gateway serves it."""
     tokens: dict[str, str] = {}
 
     async def session(request: web.Request) -> web.Response:
@@ -95,9 +97,21 @@ def gateway_stand_in(analytics: TestClient) -> web.Application:
                                    headers={"X-Merchant-Id": merchant})
         return web.Response(body=await resp.read(), status=resp.status, content_type=resp.content_type)
 
+    async def alerts(_: web.Request) -> web.Response:  # the header's bell: nothing has happened yet
+        return web.json_response({"items": []})
+
+    async def alerts_stream(request: web.Request) -> web.StreamResponse:  # open, and quiet, until the page goes
+        stream = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await stream.prepare(request)
+        await stream.write(b": open\n\n")
+        await asyncio.Event().wait()
+        return stream
+
     app = web.Application()
     app.router.add_post("/api/merchant/session", session)
     app.router.add_get("/api/merchant/metrics", metrics)
+    app.router.add_get("/api/merchant/alerts", alerts)
+    app.router.add_get("/api/merchant/alerts/stream", alerts_stream)
     serve_console(app, CONSOLE_BUILD)
     return app
 
