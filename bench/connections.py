@@ -1,4 +1,4 @@
-"""How many PostgreSQL connections the mall holds under load: the figures behind docs/operations.md.
+"""How many PostgreSQL connections the mall holds under load: the figures behind docs/OPERATING.md.
 
     python -m bench.connections [--replicas 2] [--seconds 15] [--concurrency 40] [--pool-max N]
 

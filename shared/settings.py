@@ -48,7 +48,7 @@ class ServiceSettings(BaseSettings):
     # Every connection a service process holds comes from this one pool: requests, event handlers, the outbox
     # relay, jobs and the LISTEN connections (the relay's, and shared.changes' once something waits). 7 services
     # with a database x 2 replicas x 6 = 84 of PostgreSQL's default 97 non-superuser connections
-    # (docs/operations.md).
+    # (docs/OPERATING.md).
     db_pool_max: int = 6
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # Prefix of exchange and queue names, so test runs and tenants on one broker never meet.

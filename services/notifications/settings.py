@@ -11,7 +11,7 @@ class NotificationsSettings(AlipayAppSettings):
     service: str = "notifications"
     http_port: int = 8087
     # A light service: 4 connections keep two replicas of every service within PostgreSQL's default budget
-    # (docs/operations.md).
+    # (docs/OPERATING.md).
     db_pool_max: int = 4
     # The mini-program's subscription templates, by message kind (MALL_SUBSCRIPTION_TEMPLATES, JSON): the ids
     # Alipay's console gave them. The client asks the buyer for these ids with my.requestSubscribeMessage; a

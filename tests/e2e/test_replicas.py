@@ -78,6 +78,12 @@ async def test_two_replicas_of_every_service(mall: LocalMall, database_url: str,
 
 
 async def each_queue_has_both_replicas_consuming(amqp_url: str, prefix: str) -> None:
+    # Waited for: on a busy machine a replica's broker connection may miss heartbeats and come back (robust
+    # connections re-attach their consumers), so a single look can catch one replica between the two.
+    await eventually(lambda: _both_consuming(amqp_url, prefix), timeout=30, interval=0.5)
+
+
+async def _both_consuming(amqp_url: str, prefix: str) -> bool:
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
@@ -92,7 +98,7 @@ async def each_queue_has_both_replicas_consuming(amqp_url: str, prefix: str) -> 
     finally:
         await connection.close()
     assert {"catalog", "orders", "payments"} <= set(consuming), consuming
-    assert all(count == 2 for count in consuming.values()), consuming
+    return all(count == 2 for count in consuming.values())
 
 
 async def a_sku_in_stock(client: Client, at_least: int) -> dict[str, Any]:
