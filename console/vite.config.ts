@@ -16,6 +16,6 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     css: false,
-    testTimeout: 20000,
+    testTimeout: 60000, // the suite runs beside the Python tests (several processes): a busy machine is slow
   },
 });
