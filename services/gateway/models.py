@@ -107,6 +107,9 @@ class HomeOut(Answer):
     # a collection also has `products` (cards).
     banners: list[dict[str, Any]] = Field(default_factory=list)
     collections: list[dict[str, Any]] = Field(default_factory=list)
+    # Flash sales (秒杀) running or upcoming: {id, sku_id, product_id, name, image, price_fen, list_price_fen,
+    # quantity, remaining, per_buyer_limit, starts_at, ends_at, state (upcoming|running|sold_out)}.
+    flash_sales: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Items(Answer):

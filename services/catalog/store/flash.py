@@ -1,0 +1,120 @@
+"""Flash sales (秒杀): the sale's own remaining count, each buyer's units of it, and admitted orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from services.catalog.store import Conn
+
+SALE_COLUMNS = ("f.id, f.merchant_id, f.sku_id, s.product_id, f.price_fen, f.quantity, f.remaining, "
+                "f.per_buyer_limit, f.starts_at, f.ends_at, s.price_fen AS list_price_fen")
+
+
+async def sku_for_sale(conn: asyncpg.Connection, sku_id: str, merchant_id: str) -> asyncpg.Record | None:
+    """The merchant's SKU, locked: a sale's units are carved out of what is available now."""
+    return await conn.fetchrow(
+        "SELECT s.id, s.price_fen, s.available FROM skus s JOIN products p ON p.id = s.product_id "
+        "WHERE s.id = $1 AND p.merchant_id = $2 FOR UPDATE OF s", sku_id, merchant_id)
+
+
+async def overlapping_sale(conn: asyncpg.Connection, sku_id: str, starts_at: datetime, ends_at: datetime) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT true FROM flash_sales WHERE sku_id = $1 AND starts_at < $3 AND ends_at > $2 LIMIT 1",
+        sku_id, starts_at, ends_at))
+
+
+async def insert_sale(conn: asyncpg.Connection, sale_id: str, merchant_id: str, sku_id: str, price_fen: int,
+                      quantity: int, per_buyer_limit: int, starts_at: datetime, ends_at: datetime) -> None:
+    """The sale, and its units moved from the SKU's available to reserved (ordinary orders cannot take them)."""
+    await conn.execute(
+        "INSERT INTO flash_sales (id, merchant_id, sku_id, price_fen, quantity, remaining, per_buyer_limit, "
+        "starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+        sale_id, merchant_id, sku_id, price_fen, quantity, per_buyer_limit, starts_at, ends_at)
+    await conn.execute("UPDATE skus SET available = available - $2, reserved = reserved + $2 WHERE id = $1",
+                       sku_id, quantity)
+
+
+async def sale(conn: Conn, sale_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {SALE_COLUMNS} FROM flash_sales f JOIN skus s ON s.id = f.sku_id WHERE f.id = $1", sale_id)
+
+
+async def merchant_sales(conn: Conn, merchant_id: str, limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {SALE_COLUMNS} FROM flash_sales f JOIN skus s ON s.id = f.sku_id WHERE f.merchant_id = $1 "
+        "ORDER BY f.starts_at DESC, f.id LIMIT $2 OFFSET $3", merchant_id, limit, offset)
+
+
+async def product_sales(conn: Conn, product_id: str, now: datetime) -> list[asyncpg.Record]:
+    """The product's sales not over yet, soonest first (one per SKU at a time: windows never overlap)."""
+    return await conn.fetch(
+        f"SELECT {SALE_COLUMNS} FROM flash_sales f JOIN skus s ON s.id = f.sku_id "
+        "WHERE s.product_id = $1 AND f.ends_at > $2 ORDER BY f.starts_at, f.id", product_id, now)
+
+
+async def current_sales(conn: Conn, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Running and upcoming sales of active products, running first, then by start."""
+    return await conn.fetch(
+        f"SELECT {SALE_COLUMNS}, p.name, p.image FROM flash_sales f JOIN skus s ON s.id = f.sku_id "
+        "JOIN products p ON p.id = s.product_id "
+        "WHERE f.ends_at > $1 AND p.active AND s.sellable ORDER BY f.starts_at, f.id LIMIT $2", now, limit)
+
+
+async def add_buyer_units(conn: asyncpg.Connection, sale_id: str, user_id: str, qty: int, limit: int) -> bool:
+    """Count `qty` more units for the buyer unless that passes the limit (the row lock serialises one buyer's
+    concurrent orders, so two can never both fit under it)."""
+    return bool(await conn.fetchval(
+        "INSERT INTO flash_buyers AS b (sale_id, user_id, units) VALUES ($1, $2, $3) "
+        "ON CONFLICT (sale_id, user_id) DO UPDATE SET units = b.units + EXCLUDED.units "
+        "WHERE b.units + EXCLUDED.units <= $4 RETURNING true", sale_id, user_id, qty, limit))
+
+
+async def take_from_sale(conn: asyncpg.Connection, sale_id: str, qty: int) -> bool:
+    """The whole guard against overselling a sale: a conditional decrement of its own count."""
+    return await conn.fetchval(
+        "UPDATE flash_sales SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING true",
+        sale_id, qty) is not None
+
+
+async def add_admission(conn: asyncpg.Connection, order_id: str, sale_id: str, user_id: str, qty: int) -> None:
+    await conn.execute("INSERT INTO flash_admissions (order_id, sale_id, user_id, qty, status) "
+                       "VALUES ($1, $2, $3, $4, 'held')", order_id, sale_id, user_id, qty)
+
+
+RELEASE = """
+WITH released AS (
+    UPDATE flash_admissions SET status = 'released' WHERE order_id = $1 AND status = 'held'
+    RETURNING sale_id, user_id, qty
+), buyer AS (
+    UPDATE flash_buyers b SET units = b.units - r.qty FROM released r
+    WHERE b.sale_id = r.sale_id AND b.user_id = r.user_id
+)
+UPDATE flash_sales f SET remaining = f.remaining + r.qty FROM released r WHERE f.id = r.sale_id
+RETURNING f.id
+"""
+
+
+async def release(conn: asyncpg.Connection, order_id: str) -> bool:
+    """An unpaid admitted order's units back to the sale, and off the buyer's count (they may buy again)."""
+    return await conn.fetchval(RELEASE, order_id) is not None
+
+
+SELL = """
+WITH sold AS (
+    UPDATE flash_admissions a SET status = 'sold' FROM flash_sales f
+    WHERE a.order_id = $1 AND a.status = 'held' AND f.id = a.sale_id
+    RETURNING f.sku_id, a.qty
+), skus_sold AS (
+    UPDATE skus s SET reserved = s.reserved - t.qty, sold = s.sold + t.qty FROM sold t WHERE s.id = t.sku_id
+    RETURNING s.product_id, t.qty
+)
+UPDATE products p SET sold = p.sold + t.qty FROM skus_sold t WHERE p.id = t.product_id
+RETURNING p.id
+"""
+
+
+async def sell(conn: asyncpg.Connection, order_id: str) -> bool:
+    """A paid admitted order: its units leave the SKU's reserved (where the sale kept them) as sold."""
+    return await conn.fetchval(SELL, order_id) is not None
