@@ -20,6 +20,8 @@ from shared.events.catalog import FlashSaleScheduled
 from shared.events.common import Line
 from shared.refusal import Refusal
 
+CLOSE_BATCH = 100  # ended sales closed per transaction
+
 
 async def schedule(tx: Tx, merchant_id: str, *, sku_id: str, price_fen: int, quantity: int, per_buyer_limit: int,
                    starts_at: datetime, ends_at: datetime, now: datetime) -> str:
@@ -75,6 +77,10 @@ class _Refused(Exception):
 
 async def release(conn: asyncpg.Connection, order_id: str) -> None:
     await store.release(conn, order_id)
+
+
+async def close_ended(tx: Tx, now: datetime) -> int:
+    return await store.close_ended(tx.conn, now, CLOSE_BATCH)
 
 
 async def sell(conn: asyncpg.Connection, order_id: str) -> None:

@@ -11,11 +11,14 @@ CREATE TABLE flash_sales (
     per_buyer_limit  int NOT NULL CHECK (per_buyer_limit > 0),
     starts_at        timestamptz NOT NULL,
     ends_at          timestamptz NOT NULL CHECK (ends_at > starts_at),
+    -- Over, and what it still held given back to the SKU (by a job); units released later go there too.
+    closed           boolean NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX flash_sales_sku ON flash_sales (sku_id, ends_at);
 CREATE INDEX flash_sales_merchant ON flash_sales (merchant_id, starts_at DESC);
 CREATE INDEX flash_sales_window ON flash_sales (ends_at, starts_at);
+CREATE INDEX flash_sales_open ON flash_sales (ends_at) WHERE NOT closed;
 
 -- Units of a sale each buyer holds or bought (released units are given back): the per-buyer limit's count.
 CREATE TABLE flash_buyers (

@@ -83,22 +83,42 @@ async def add_admission(conn: asyncpg.Connection, order_id: str, sale_id: str, u
                        "VALUES ($1, $2, $3, $4, 'held')", order_id, sale_id, user_id, qty)
 
 
-RELEASE = """
-WITH released AS (
-    UPDATE flash_admissions SET status = 'released' WHERE order_id = $1 AND status = 'held'
-    RETURNING sale_id, user_id, qty
-), buyer AS (
-    UPDATE flash_buyers b SET units = b.units - r.qty FROM released r
-    WHERE b.sale_id = r.sale_id AND b.user_id = r.user_id
+async def release(conn: asyncpg.Connection, order_id: str) -> None:
+    """An unpaid admitted order's units back to the sale (or to the SKU once the sale is closed), and off the
+    buyer's count (they may buy again)."""
+    row = await conn.fetchrow(
+        "UPDATE flash_admissions a SET status = 'released' FROM flash_sales f "
+        "WHERE a.order_id = $1 AND a.status = 'held' AND f.id = a.sale_id RETURNING a.sale_id, a.user_id, a.qty, "
+        "f.sku_id", order_id)
+    if row is None:
+        return
+    await conn.execute("UPDATE flash_buyers SET units = units - $3 WHERE sale_id = $1 AND user_id = $2",
+                       row["sale_id"], row["user_id"], row["qty"])
+    # NOT closed is checked again after waiting on the row lock, so the closing job and this never both keep them.
+    if await conn.fetchval("UPDATE flash_sales SET remaining = remaining + $2 WHERE id = $1 AND NOT closed "
+                           "RETURNING true", row["sale_id"], row["qty"]) is None:
+        await conn.execute("UPDATE skus SET available = available + $2, reserved = reserved - $2 WHERE id = $1",
+                           row["sku_id"], row["qty"])
+
+
+CLOSE = """
+WITH due AS (
+    SELECT id, sku_id, remaining FROM flash_sales WHERE NOT closed AND ends_at <= $1
+    ORDER BY ends_at LIMIT $2 FOR UPDATE SKIP LOCKED
+), closed AS (
+    UPDATE flash_sales f SET closed = true, remaining = 0 FROM due WHERE f.id = due.id
+    RETURNING due.sku_id, due.remaining
+), back AS (
+    UPDATE skus s SET available = s.available + c.remaining, reserved = s.reserved - c.remaining
+    FROM (SELECT sku_id, sum(remaining) AS remaining FROM closed GROUP BY sku_id) c WHERE s.id = c.sku_id
 )
-UPDATE flash_sales f SET remaining = f.remaining + r.qty FROM released r WHERE f.id = r.sale_id
-RETURNING f.id
+SELECT count(*) FROM closed
 """
 
 
-async def release(conn: asyncpg.Connection, order_id: str) -> bool:
-    """An unpaid admitted order's units back to the sale, and off the buyer's count (they may buy again)."""
-    return await conn.fetchval(RELEASE, order_id) is not None
+async def close_ended(conn: asyncpg.Connection, now: datetime, limit: int) -> int:
+    """Close sales that are over: the units they still hold go back to their SKU's ordinary stock."""
+    return int(await conn.fetchval(CLOSE, now, limit))
 
 
 SELL = """

@@ -96,7 +96,8 @@ async def product_recommendations(call: Call) -> web.StreamResponse:
 
 OPERATIONS = [
     Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons, the banners, "
-              "featured collections and flash sales (running or upcoming, with what is left) live now (the mall's, or with merchant_id a merchant's)", "browse",
+              "featured collections and flash sales (running or upcoming, with what is left) live now (the "
+              "mall's, or with merchant_id a merchant's)", "browse",
               query=HomeQuery, answer=HomeOut),
     Operation("GET", "/api/search", forward("search", "catalog", "GET", "/search"),
               "Search products (pinyin and initials too); records the query", "browse",
