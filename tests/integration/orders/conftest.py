@@ -23,7 +23,7 @@ from shared.events.catalog import SkuChanged
 from shared.service import DB
 from tests.support import eventually
 
-PRODUCERS = {"sku.": "catalog", "stock.": "catalog", "promotion.": "marketing", "payment.": "payments",
+PRODUCERS = {"sku.": "catalog", "stock.": "catalog", "flash_sale.": "catalog", "promotion.": "marketing", "payment.": "payments",
              "pickup.": "fulfilment"}
 
 
