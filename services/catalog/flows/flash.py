@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
 import asyncpg
 
@@ -46,33 +47,17 @@ async def schedule(tx: Tx, merchant_id: str, *, sku_id: str, price_fen: int, qua
 
 
 async def admit(tx: Tx, order_id: str, user_id: str, line: Line, placed_at: datetime) -> Reason | None:
-    """Admit one order line to the sale it names, or say why not. In a savepoint: a refused admission leaves
-    nothing behind (the buyer's count is raised before the sale's row is locked, so that lock is held the
-    shortest time)."""
+    """Admit one order line to the sale it names, or say why not. The sale's row is locked first, and held by
+    the batch's transaction until it commits (a refused order too), then one statement decides."""
     assert line.flash_sale_id is not None
-    row = await store.sale(tx.conn, line.flash_sale_id)
+    row = await store.lock_sale(tx.conn, line.flash_sale_id)
     sale = None if row is None else FlashSale(row["id"], row["sku_id"], row["price_fen"], row["per_buyer_limit"],
                                               row["starts_at"], row["ends_at"])
     reason = flash_refusal(sale, sku_id=line.sku_id, unit_price_fen=line.unit_price_fen, qty=line.qty,
                            at=placed_at)
     if reason is not None or sale is None:
         return reason or "flash_sale_unknown"
-    try:
-        async with tx.conn.transaction():
-            if not await store.add_buyer_units(tx.conn, sale.sale_id, user_id, line.qty, sale.per_buyer_limit):
-                raise _Refused("flash_sale_limit")
-            if not await store.take_from_sale(tx.conn, sale.sale_id, line.qty):
-                raise _Refused("flash_sale_sold_out")
-            await store.add_admission(tx.conn, order_id, sale.sale_id, user_id, line.qty)
-    except _Refused as refused:
-        return refused.reason
-    return None
-
-
-class _Refused(Exception):
-    def __init__(self, reason: Reason):
-        super().__init__(reason)
-        self.reason: Reason = reason
+    return cast(Reason | None, await store.admit(tx.conn, sale.sale_id, user_id, line.qty, order_id))
 
 
 async def release(conn: asyncpg.Connection, order_id: str) -> None:

@@ -41,6 +41,14 @@ async def sale(conn: Conn, sale_id: str) -> asyncpg.Record | None:
         f"SELECT {SALE_COLUMNS} FROM flash_sales f JOIN skus s ON s.id = f.sku_id WHERE f.id = $1", sale_id)
 
 
+async def lock_sale(conn: asyncpg.Connection, sale_id: str) -> asyncpg.Record | None:
+    """The sale, its row locked until commit, before any buyer's row: a batch of admissions then always takes
+    the sale first, so two batches never wait for each other in opposite orders (a deadlock would redo both
+    one order at a time)."""
+    return await conn.fetchrow("SELECT id, sku_id, price_fen, per_buyer_limit, starts_at, ends_at "
+                               "FROM flash_sales WHERE id = $1 FOR UPDATE", sale_id)
+
+
 async def merchant_sales(conn: Conn, merchant_id: str, limit: int, offset: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"SELECT {SALE_COLUMNS} FROM flash_sales f JOIN skus s ON s.id = f.sku_id WHERE f.merchant_id = $1 "
@@ -62,25 +70,31 @@ async def current_sales(conn: Conn, now: datetime, limit: int) -> list[asyncpg.R
         "WHERE f.ends_at > $1 AND p.active AND s.sellable ORDER BY f.starts_at, f.id LIMIT $2", now, limit)
 
 
-async def add_buyer_units(conn: asyncpg.Connection, sale_id: str, user_id: str, qty: int, limit: int) -> bool:
-    """Count `qty` more units for the buyer unless that passes the limit (the row lock serialises one buyer's
-    concurrent orders, so two can never both fit under it)."""
-    return bool(await conn.fetchval(
-        "INSERT INTO flash_buyers AS b (sale_id, user_id, units) VALUES ($1, $2, $3) "
-        "ON CONFLICT (sale_id, user_id) DO UPDATE SET units = b.units + EXCLUDED.units "
-        "WHERE b.units + EXCLUDED.units <= $4 RETURNING true", sale_id, user_id, qty, limit))
+# One round trip per admission, run after lock_sale: every admission to this sale waits on that lock, so this
+# statement's snapshot (taken once the lock is held) sees every earlier admission of the buyer, committed.
+ADMIT = """
+WITH verdict AS (
+    SELECT CASE WHEN coalesce((SELECT units FROM flash_buyers WHERE sale_id = $1 AND user_id = $2), 0) + $3
+                     > f.per_buyer_limit THEN 'flash_sale_limit'
+                WHEN f.remaining < $3 THEN 'flash_sale_sold_out' END AS reason
+    FROM flash_sales f WHERE f.id = $1
+), taken AS (
+    UPDATE flash_sales f SET remaining = f.remaining - $3 FROM verdict v WHERE f.id = $1 AND v.reason IS NULL
+    RETURNING f.id
+), buyer AS (
+    INSERT INTO flash_buyers AS b (sale_id, user_id, units) SELECT $1, $2, $3 FROM taken
+    ON CONFLICT (sale_id, user_id) DO UPDATE SET units = b.units + EXCLUDED.units
+), admission AS (
+    INSERT INTO flash_admissions (order_id, sale_id, user_id, qty, status) SELECT $4, $1, $2, $3, 'held' FROM taken
+)
+SELECT reason FROM verdict
+"""
 
 
-async def take_from_sale(conn: asyncpg.Connection, sale_id: str, qty: int) -> bool:
-    """The whole guard against overselling a sale: a conditional decrement of its own count."""
-    return await conn.fetchval(
-        "UPDATE flash_sales SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING true",
-        sale_id, qty) is not None
-
-
-async def add_admission(conn: asyncpg.Connection, order_id: str, sale_id: str, user_id: str, qty: int) -> None:
-    await conn.execute("INSERT INTO flash_admissions (order_id, sale_id, user_id, qty, status) "
-                       "VALUES ($1, $2, $3, $4, 'held')", order_id, sale_id, user_id, qty)
+async def admit(conn: asyncpg.Connection, sale_id: str, user_id: str, qty: int, order_id: str) -> str | None:
+    """Admit `qty` units to the buyer unless that passes their limit or the sale has too few left: the
+    decision (None: admitted), with the sale's decrement, the buyer's count and the admission row."""
+    return await conn.fetchval(ADMIT, sale_id, user_id, qty, order_id)
 
 
 async def release(conn: asyncpg.Connection, order_id: str) -> None:
@@ -92,13 +106,15 @@ async def release(conn: asyncpg.Connection, order_id: str) -> None:
         "f.sku_id", order_id)
     if row is None:
         return
-    await conn.execute("UPDATE flash_buyers SET units = units - $3 WHERE sale_id = $1 AND user_id = $2",
-                       row["sale_id"], row["user_id"], row["qty"])
-    # NOT closed is checked again after waiting on the row lock, so the closing job and this never both keep them.
+    # The sale's row before the buyer's, the order admissions take them in (no deadlock). NOT closed is checked
+    # again after waiting on the row lock, so the closing job and this never both keep the units.
+    await lock_sale(conn, row["sale_id"])
     if await conn.fetchval("UPDATE flash_sales SET remaining = remaining + $2 WHERE id = $1 AND NOT closed "
                            "RETURNING true", row["sale_id"], row["qty"]) is None:
         await conn.execute("UPDATE skus SET available = available + $2, reserved = reserved - $2 WHERE id = $1",
                            row["sku_id"], row["qty"])
+    await conn.execute("UPDATE flash_buyers SET units = units - $3 WHERE sale_id = $1 AND user_id = $2",
+                       row["sale_id"], row["user_id"], row["qty"])
 
 
 CLOSE = """
