@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from pypinyin import Style, lazy_pinyin
+
+from shared.refusal import Refusal
 
 # --- EAN-13 -------------------------------------------------------------------------------------------
 
@@ -151,7 +154,8 @@ def reservation_plan(lines: Iterable[tuple[str, int, int]]) -> list[Want]:
     return [merged[k] for k in sorted(merged)]
 
 
-Reason = Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit"]
+Reason = Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit", "flash_sale_not_started",
+                 "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown"]
 
 
 def over_purchase_limit(held: int, want: int, cap: int) -> bool:
@@ -167,6 +171,59 @@ def rejection_reason(*, exists: bool, sellable: bool, price_fen: int, available:
     if price_fen != want.unit_price_fen:
         return "price_changed"
     return "out_of_stock"  # not enough left, or taken off sale (nothing to sell either way)
+
+
+# --- flash sales (秒杀) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlashSale:
+    sale_id: str
+    sku_id: str
+    price_fen: int
+    per_buyer_limit: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def check_flash_schedule(*, price_fen: int, sku_price_fen: int, quantity: int, per_buyer_limit: int,
+                         starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """A sale the shop can run: cheaper than the SKU, over a window that has not ended yet."""
+    if ends_at <= starts_at:
+        raise Refusal("flash_sale_window", "ends_at must be after starts_at", 422, field="ends_at")
+    if ends_at <= now:
+        raise Refusal("flash_sale_window", "The sale would already be over", 422, field="ends_at")
+    if price_fen >= sku_price_fen:
+        raise Refusal("flash_sale_price", "A flash sale price is below the SKU's price", 422, field="price_fen")
+    if per_buyer_limit > quantity:
+        raise Refusal("flash_sale_limit_over_quantity", "per_buyer_limit is more than the sale's quantity", 422,
+                      field="per_buyer_limit")
+
+
+def flash_refusal(sale: FlashSale | None, *, sku_id: str, unit_price_fen: int, qty: int,
+                  at: datetime) -> Reason | None:
+    """Why an order line cannot be admitted to the sale it names (None: it may, if units are left and the
+    buyer's count allows). `at` is when the order was placed, so a slow queue never turns a buyer away."""
+    if sale is None or sale.sku_id != sku_id:
+        return "flash_sale_unknown"
+    if at < sale.starts_at:
+        return "flash_sale_not_started"
+    if at >= sale.ends_at:
+        return "flash_sale_ended"
+    if unit_price_fen != sale.price_fen:
+        return "price_changed"
+    if qty > sale.per_buyer_limit:
+        return "flash_sale_limit"
+    return None
+
+
+def flash_state(*, starts_at: datetime, ends_at: datetime, remaining: int, now: datetime) -> str:
+    """What the product page shows: upcoming (a countdown to the start), running (to the end), sold_out, ended."""
+    if now >= ends_at:
+        return "ended"
+    if now < starts_at:
+        return "upcoming"
+    return "running" if remaining > 0 else "sold_out"
 
 
 def pairs(product_ids: Iterable[str]) -> list[tuple[str, str]]:

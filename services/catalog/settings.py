@@ -25,3 +25,6 @@ class CatalogSettings(ServiceSettings):
     # queries one buyer may push towards popularity a day (MALL_POPULAR_QUERIES_PER_BUYER_DAY).
     hot_word_min_buyers: int = Field(default=5, ge=1)
     popular_queries_per_buyer_day: int = Field(default=30, ge=1)
+    # How often ended flash sales are closed, their unsold units back on ordinary sale
+    # (MALL_FLASH_CLOSE_EVERY_SECONDS).
+    flash_close_every_seconds: float = Field(default=30, gt=0)

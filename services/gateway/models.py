@@ -107,6 +107,9 @@ class HomeOut(Answer):
     # a collection also has `products` (cards).
     banners: list[dict[str, Any]] = Field(default_factory=list)
     collections: list[dict[str, Any]] = Field(default_factory=list)
+    # Flash sales (秒杀) running or upcoming: {id, sku_id, product_id, name, image, price_fen, list_price_fen,
+    # quantity, remaining, per_buyer_limit, starts_at, ends_at, state (upcoming|running|sold_out)}.
+    flash_sales: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Items(Answer):
@@ -173,6 +176,7 @@ class PreviewBody(StrictModel):
     coupon_id: RefId | None = None
     points: int | None = Field(default=None, ge=0, le=10_000_000)
     delivery: DeliveryChoice | None = None
+    flash_sale_id: RefId | None = None  # buy the sale's SKU at its flash-sale (秒杀) price, inside its window
 
 
 class PreviewOut(Answer):
@@ -185,6 +189,7 @@ class PreviewOut(Answer):
     freight_off_fen: int = 0
     delivery_options: list[dict[str, Any]] = Field(default_factory=list)
     member_saving_fen: int = 0  # what the buyer's member prices take off the lines' list prices (in subtotal)
+    flash_saving_fen: int = 0  # what a flash sale's price takes off its SKU's list price (in subtotal)
 
 
 class GroupBuyChoice(StrictModel):

@@ -114,6 +114,7 @@ class PricedLine:
     unit_price_fen: int
     deposit_fen: int  # per unit
     list_price_fen: int | None = None  # the SKU's price when a member price made unit_price_fen lower
+    flash_sale_id: str | None = None  # priced by this flash sale (秒杀); catalog admits it against the sale
 
     @property
     def line_fen(self) -> int:
@@ -478,6 +479,39 @@ def rule_price(rule: MemberRule, list_price_fen: int) -> int:
         assert rule.percent_off is not None
         price = (list_price_fen * (100 - rule.percent_off) + 50) // 100  # half up to the fen
     return max(min(price, list_price_fen), MIN_PAYABLE_FEN)
+
+
+@dataclass(frozen=True)
+class FlashSale:
+    """The local copy of a flash sale (秒杀) as flash_sale.scheduled described it."""
+
+    sale_id: str
+    sku_id: str
+    price_fen: int
+    per_buyer_limit: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def with_flash_price(priced: Priced, sale: FlashSale | None, now: datetime) -> Priced:
+    """A flash-sale order: its one line, the sale's SKU, at the sale price inside the window, at most the
+    per-buyer limit (catalog counts the buyer's units across orders when it admits them)."""
+    if sale is None:
+        raise Refusal("flash_sale_not_found", "No such flash sale", 404)
+    if len(priced.lines) != 1 or priced.lines[0].sku_id != sale.sku_id:
+        raise Refusal("flash_sale_items", "A flash-sale order holds the sale's SKU only", 422)
+    if now < sale.starts_at:
+        raise Refusal("flash_sale_not_started", "The flash sale has not started yet",
+                      starts_at=sale.starts_at.isoformat())
+    if now >= sale.ends_at:
+        raise Refusal("flash_sale_ended", "The flash sale is over")
+    line = priced.lines[0]
+    if line.qty > sale.per_buyer_limit:
+        raise Refusal("flash_sale_limit", f"At most {sale.per_buyer_limit} per buyer",
+                      per_buyer_limit=sale.per_buyer_limit)
+    flash_line = replace(line, unit_price_fen=sale.price_fen, list_price_fen=line.unit_price_fen,
+                         flash_sale_id=sale.sale_id)
+    return replace(priced, lines=(flash_line,))
 
 
 def member_rule_for(level: int, sku_id: str, category_id: str | None,

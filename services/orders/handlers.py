@@ -13,7 +13,7 @@ from services.orders.domain import Status
 from shared.clock import Clock
 from shared.db import Tx
 from shared.events.base import Event
-from shared.events.catalog import SkuChanged, StockRejected, StockReserved
+from shared.events.catalog import FlashSaleScheduled, SkuChanged, StockRejected, StockReserved
 from shared.events.fulfilment import PickupReady, PickupVerified, ShipmentDelivered
 from shared.events.marketing import (
     GroupBuyFailed,
@@ -72,6 +72,10 @@ async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: in
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:
     await store.upsert_sku(tx.conn, event.data)
+
+
+async def on_flash_sale_scheduled(deps: OrdersDeps, tx: Tx, event: Event[FlashSaleScheduled]) -> None:
+    await store.save_flash_sale(tx.conn, event.data)
 
 
 async def on_member_level_changed(deps: OrdersDeps, tx: Tx, event: Event[MemberLevelChanged]) -> None:
@@ -220,6 +224,7 @@ HANDLERS = (
     .on(MemberLevelChanged, on_member_level_changed)
     .on(StockReserved, on_stock_reserved)
     .on(StockRejected, on_stock_rejected)
+    .on(FlashSaleScheduled, on_flash_sale_scheduled)
     .on(PromotionLocked, on_promotion_locked)
     .on(PromotionRejected, on_promotion_rejected)
     .on(PaymentConfirmed, on_payment_confirmed)

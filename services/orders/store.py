@@ -12,11 +12,23 @@ from typing import Any
 import asyncpg
 
 from services.orders.domain import LIVE_REFUND, OPEN_REFUND, Held, Priced, RefundAmounts, Sku
-from shared.events.catalog import SkuChanged
+from shared.events.catalog import FlashSaleScheduled, SkuChanged
 
 Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy | asyncpg.Pool
 
 # --- SKU copy ---------------------------------------------------------------------------------------
+
+
+async def save_flash_sale(conn: Conn, sale: FlashSaleScheduled) -> None:
+    await conn.execute(
+        "INSERT INTO flash_sales (sale_id, sku_id, price_fen, per_buyer_limit, starts_at, ends_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sale_id) DO NOTHING",
+        sale.sale_id, sale.sku_id, sale.price_fen, sale.per_buyer_limit, sale.starts_at, sale.ends_at)
+
+
+async def flash_sale(conn: Conn, sale_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT sale_id, sku_id, price_fen, per_buyer_limit, starts_at, ends_at "
+                               "FROM flash_sales WHERE sale_id = $1", sale_id)
 
 
 async def upsert_sku(conn: Conn, sku: SkuChanged) -> None:

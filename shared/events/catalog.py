@@ -1,5 +1,6 @@
 """Events published by the catalog service."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -40,7 +41,8 @@ class StockReserved(EventData):
 @event("stock.rejected")
 class StockRejected(EventData):
     order_id: str
-    reason: Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit"]
+    reason: Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit", "flash_sale_not_started",
+                    "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown"]
     sku_id: str | None = None
 
 
@@ -68,3 +70,18 @@ class ReviewWritten(EventData):
     user_id: str
     rating: int
     with_images: bool = False
+
+
+@event("flash_sale.scheduled")
+class FlashSaleScheduled(EventData):
+    """A flash sale (秒杀) of one SKU: orders prices a line that names it at `price_fen` inside the window and
+    refuses it outside; catalog admits buyers against `quantity` and the per-buyer limit."""
+
+    sale_id: str
+    merchant_id: str
+    sku_id: str
+    price_fen: Fen
+    quantity: int
+    per_buyer_limit: int
+    starts_at: datetime
+    ends_at: datetime

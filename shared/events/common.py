@@ -18,3 +18,5 @@ class Line(BaseModel):
     name: str = ""
     # The SKU's own price when a member price made `unit_price_fen` lower (catalog checks stock against it).
     list_price_fen: Fen | None = Field(default=None, ge=0)
+    # The flash sale (秒杀) this line was priced by: catalog admits it against the sale, not the SKU's stock.
+    flash_sale_id: str | None = None

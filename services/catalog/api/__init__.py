@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.catalog.api import buyer, home, imports, merchant, platform, reviews
+from services.catalog.api import buyer, flash, home, imports, merchant, platform, reviews
 
 routes: list[web.AbstractRouteDef] = [*buyer.routes, *merchant.routes, *platform.routes, *imports.routes,
-                                     *reviews.routes, *home.routes]
+                                     *reviews.routes, *home.routes, *flash.routes]

@@ -3,6 +3,7 @@ nearby stores, recommendations. Parse, call the store, answer; no SQL and no rul
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -10,9 +11,9 @@ from aiohttp import web
 from pydantic import Field, field_validator
 
 from services.catalog.deps import deps_of
-from services.catalog.domain import has_chinese, is_valid_ean13, like_escape, plan_search
+from services.catalog.domain import flash_state, has_chinese, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
-from services.catalog.store import catalogue, people, search
+from services.catalog.store import catalogue, flash, people, search
 from shared.geo import bounding_box
 from shared.http import NotFound, StrictModel, Unprocessable, current_user, json_response, parse_query
 from shared.http import path_id as shared_path_id
@@ -84,10 +85,24 @@ async def product_detail(request: web.Request, product_id: str) -> dict[str, Any
     if product is None or not product["active"]:
         raise NotFound("No such product", code="product_not_found")
     skus = await catalogue.product_skus(db, product_id)
+    now = deps_of(request.app).clock.now()
+    sales = await flash.product_sales(db, product_id, now)
     return {"id": product["id"], "name": product["name"], "merchant_id": product["merchant_id"],
             "store_ids": list(product["store_ids"]), "category_id": product["category_id"],
             "brand": product["brand"], "description": product["description"], "image": product["image"],
-            "sold": product["sold"], "skus": [sku_view(s) for s in skus]}
+            "sold": product["sold"], "skus": [sku_view(s) for s in skus],
+            # The running or next flash sale (秒杀) of one of its SKUs, or null.
+            "flash_sale": flash_view(sales[0], now) if sales else None}
+
+
+def flash_view(row: asyncpg.Record, now: datetime) -> dict[str, Any]:
+    """A flash sale as buyers and merchants see it: its window (for a countdown) and what is left."""
+    return {"id": row["id"], "sku_id": row["sku_id"], "product_id": row["product_id"],
+            "price_fen": row["price_fen"], "list_price_fen": row["list_price_fen"], "quantity": row["quantity"],
+            "remaining": row["remaining"], "per_buyer_limit": row["per_buyer_limit"],
+            "starts_at": row["starts_at"].isoformat(), "ends_at": row["ends_at"].isoformat(),
+            "state": flash_state(starts_at=row["starts_at"], ends_at=row["ends_at"], remaining=row["remaining"],
+                                 now=now)}
 
 
 def _user_or_none(request: web.Request) -> str | None:

@@ -10,16 +10,17 @@ import asyncpg
 from aiohttp import web
 from pydantic import AwareDatetime, BeforeValidator, Field
 
-from services.catalog.api.buyer import Model, card, path_id
+from services.catalog.api.buyer import Model, card, flash_view, path_id
 from services.catalog.deps import deps_of
 from services.catalog.flows import home as flows
 from services.catalog.flows.home import HomeDraft, TargetKind
-from services.catalog.store import catalogue
+from services.catalog.store import catalogue, flash
 from services.catalog.store import home as store
 from shared.db import Tx
 from shared.http import NotFound, current_merchant, idempotent, json_response, parse_body, parse_query
 
 routes = web.RouteTableDef()
+FLASH_SALES_SHOWN = 20  # running and upcoming flash sales on the home page, soonest first
 
 
 def _iso_time(value: object) -> object:
@@ -70,16 +71,21 @@ def item_view(row: asyncpg.Record) -> dict[str, Any]:
 @routes.get("/home-content")
 async def home_content(request: web.Request) -> web.Response:
     """What shows now on the mall's home (no merchant_id) or a merchant's: banners, then collections with
-    the cards of their products that can be bought, in the collection's order."""
+    the cards of their products that can be bought, in the collection's order; and the flash sales running or
+    coming (the mall's, whichever page asks)."""
     query = parse_query(request, HomeQuery)
     deps = deps_of(request.app)
-    rows = await store.live_items(deps.db, query.merchant_id, deps.clock.now())
+    now = deps.clock.now()
+    rows = await store.live_items(deps.db, query.merchant_id, now)
     wanted = sorted({p for r in rows for p in r["product_ids"]})
     cards = {r["id"]: card(r) for r in await catalogue.product_cards(deps.db, wanted)} if wanted else {}
     banners = [item_view(r) for r in rows if r["kind"] == "banner"]
     collections = [{**item_view(r), "products": [cards[p] for p in r["product_ids"] if p in cards]}
                    for r in rows if r["kind"] == "collection"]
-    return json_response({"banners": banners, "collections": [c for c in collections if c["products"]]})
+    sales = await flash.current_sales(deps.db, now, FLASH_SALES_SHOWN)
+    return json_response({"banners": banners, "collections": [c for c in collections if c["products"]],
+                          "flash_sales": [{**flash_view(r, now), "name": r["name"], "image": r["image"]}
+                                          for r in sales]})
 
 
 async def _items(request: web.Request, owner: str | None) -> web.Response:

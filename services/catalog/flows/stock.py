@@ -3,6 +3,8 @@ units, sell them on payment, put refunded units back. Each runs in the caller's 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from services.catalog.domain import (
@@ -14,6 +16,7 @@ from services.catalog.domain import (
     rejection_reason,
     reservation_plan,
 )
+from services.catalog.flows import flash
 from services.catalog.store import stock
 from shared.db import Tx
 from shared.events.catalog import ReservedLine, StockRejected, StockReserved
@@ -34,11 +37,16 @@ class _OverLimit(_Short):
     say more, win when both apply)."""
 
 
-async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | None) -> None:
+async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | None,
+                        placed_at: datetime) -> None:
     """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
-    With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it."""
+    With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it.
+    A flash-sale line is admitted against its sale as of `placed_at` (when the buyer placed the order)."""
     if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
+    if any(line.flash_sale_id for line in order.lines):
+        await _admit_flash(tx, order, placed_at)
+        return
     try:
         # A member-priced line is checked against the SKU's own price, which the buyer's level lowered.
         plan = reservation_plan((line.sku_id, line.qty, line.list_price_fen or line.unit_price_fen)
@@ -74,6 +82,17 @@ async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | Non
         await _reject(tx, order, reason, short.want.sku_id)
 
 
+async def _admit_flash(tx: Tx, order: OrderPlaced, placed_at: datetime) -> None:
+    """A flash-sale order (orders places it as its only line) takes units of the sale, not of the SKU."""
+    line = order.lines[0]
+    reason = await flash.admit(tx, order.order_id, order.user_id, line, placed_at) if len(order.lines) == 1 \
+        else "flash_sale_unknown"
+    if reason is not None:
+        await _reject(tx, order, reason, line.sku_id)
+        return
+    await tx.emit(StockReserved(order_id=order.order_id, lines=[ReservedLine(sku_id=line.sku_id, qty=line.qty)]))
+
+
 async def _over_limit(tx: Tx, user_id: str, plan: list[Want], cap: int) -> Want | None:
     """The first line that would take the buyer over the cap. The per buyer+SKU advisory locks (taken in the
     plan's SKU order, so never deadlocking) hold until commit: a concurrent order of the same buyer waits here
@@ -97,6 +116,7 @@ async def release_order(tx: Tx, order_id: str, user_id: str) -> None:
         return  # nothing was reserved; the placement, if it comes, finds the order taken
     if await stock.order_status(tx.conn, order_id) == "reserved":
         await stock.release_held(tx.conn, order_id)
+        await flash.release(tx.conn, order_id)
         await stock.set_order_status(tx.conn, order_id, "released")
 
 
@@ -105,6 +125,7 @@ async def sell_order(tx: Tx, order_id: str) -> None:
     if await stock.order_status(tx.conn, order_id) != "reserved":
         return  # released already (payments refunds a late payment), or sold before
     products = await stock.sell_held(tx.conn, order_id)
+    await flash.sell(tx.conn, order_id)
     await stock.count_bought_together(tx.conn, pairs(products))
     await stock.set_order_status(tx.conn, order_id, "sold")
 

@@ -70,20 +70,21 @@ async def home(call: Call) -> web.StreamResponse:
                                         query={"lat": q.lat, "lng": q.lng}), "nearby_coupons"))
     content = _content(call.up.json(call.request, "catalog", "GET", "/home-content",
                                     query={"merchant_id": q.merchant_id} if q.merchant_id else None))
-    (banners, collections), categories, recommended, *nearby = await asyncio.gather(content, *parts)
+    (banners, collections, flash_sales), categories, recommended, *nearby = await asyncio.gather(content, *parts)
     return json_response({"categories": categories, "recommended": recommended,
                           "nearby_coupons": nearby[0] if nearby else [], "banners": banners,
-                          "collections": collections})
+                          "collections": collections, "flash_sales": flash_sales})
 
 
-async def _content(coro: Any) -> tuple[list[Any], list[Any]]:
-    """The scheduled banners and featured collections live now; none when catalog cannot say."""
+async def _content(coro: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """The scheduled banners, featured collections and flash sales live now; none when catalog cannot say."""
     try:
         answer = await coro
     except Problem as exc:
         log.info("home part missing", part="content", code=exc.code)
-        return [], []
-    return list(answer.get("banners", [])), list(answer.get("collections", []))
+        return [], [], []
+    return (list(answer.get("banners", [])), list(answer.get("collections", [])),
+            list(answer.get("flash_sales", [])))
 
 
 async def product_recommendations(call: Call) -> web.StreamResponse:
@@ -94,8 +95,9 @@ async def product_recommendations(call: Call) -> web.StreamResponse:
 
 
 OPERATIONS = [
-    Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons, the banners and "
-              "featured collections live now (the mall's, or with merchant_id a merchant's)", "browse",
+    Operation("GET", "/api/home", home, "Home page: categories, recommended, nearby coupons, the banners, "
+              "featured collections and flash sales (running or upcoming, with what is left) live now (the "
+              "mall's, or with merchant_id a merchant's)", "browse",
               query=HomeQuery, answer=HomeOut),
     Operation("GET", "/api/search", forward("search", "catalog", "GET", "/search"),
               "Search products (pinyin and initials too); records the query", "browse",

@@ -55,7 +55,8 @@ QUOTE_LINE = ("sku_id", "product_id", "category_id", "qty", "unit_price_fen")
 async def preview(call: Call) -> web.StreamResponse:
     body: PreviewBody = call.body
     items = [i.model_dump() for i in body.items]
-    priced = await call.up.json(call.request, "orders", "POST", "/checkout/price", json={"items": items})
+    priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
+                                json={"items": items, "flash_sale_id": body.flash_sale_id})
     lines = [{k: line[k] for k in QUOTE_LINE if line.get(k) is not None} for line in priced["lines"]]
     try:
         delivery = await delivery_quote(call, priced, body.delivery)
@@ -77,8 +78,14 @@ async def preview(call: Call) -> web.StreamResponse:
                           "points_fen": amounts.points_fen, "payable_fen": amounts.payable_fen,
                           "usable_coupons": quote.get("usable_coupons", []), "freight_fen": freight,
                           "freight_off_fen": freight_off, "delivery_options": delivery["delivery_options"],
-                          "member_saving_fen": sum((ln["list_price_fen"] - ln["unit_price_fen"]) * ln["qty"]
-                                                   for ln in priced["lines"] if ln.get("list_price_fen"))})
+                          "member_saving_fen": _saving(priced["lines"], flash=False),
+                          "flash_saving_fen": _saving(priced["lines"], flash=True)})
+
+
+def _saving(lines: list[dict[str, Any]], *, flash: bool) -> int:
+    """What member prices (or a flash sale) take off the lines' list prices."""
+    return sum((ln["list_price_fen"] - ln["unit_price_fen"]) * ln["qty"] for ln in lines
+               if ln.get("list_price_fen") and bool(ln.get("flash_sale_id")) == flash)
 
 
 async def delivery_quote(call: Call, priced: dict[str, Any], choice: DeliveryChoice | None) -> dict[str, Any]:
@@ -113,7 +120,8 @@ async def place_order(call: Call) -> web.StreamResponse:
         payload["group_buy"]["nickname"] = (user["nickname"] or "")[:64] if user is not None else ""
     if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
         priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
-                                    json={"items": [i.model_dump() for i in body.items]})
+                                    json={"items": [i.model_dump() for i in body.items],
+                                          "flash_sale_id": body.flash_sale_id})
         payload["delivery"] = (await delivery_quote(call, priced, body.delivery))["delivery"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()

@@ -155,6 +155,11 @@ OPERATIONS = [
         "Change a SKU (price, deposit, sellable, specs, weight_g)", body=True),
     _op("POST", "/api/merchant/skus/{id}/stock", "merchant_adjust_stock", "catalog",
         "/merchant/skus/{id}/stock", "Adjust a SKU's stock by a delta", body=True, key=True),
+    _op("GET", "/api/merchant/flash-sales", "merchant_flash_sales", "catalog", "/merchant/flash-sales",
+        "The merchant's flash sales (秒杀), latest start first, with what is left", answer=Items),
+    _op("POST", "/api/merchant/flash-sales", "merchant_schedule_flash_sale", "catalog", "/merchant/flash-sales",
+        "Schedule a flash sale of one SKU: sku_id, price_fen, quantity (taken out of its stock), per_buyer_limit, "
+        "starts_at and ends_at (ISO 8601 with offset)", body=True, status=201, key=True),
     _op("GET", "/api/merchant/blocked-terms", "merchant_blocked_terms", "catalog", "/merchant/blocked-terms",
         "Terms never suggested with the merchant's products", answer=Items),
     _op("POST", "/api/merchant/blocked-terms", "merchant_block_term", "catalog", "/merchant/blocked-terms",

@@ -51,6 +51,11 @@ class PriceBody(StrictModel):
     items: list[Item] = Field(min_length=1, max_length=50)
 
 
+class CheckoutBody(PriceBody):
+    # Buy at this flash sale's (秒杀) price: the order is then its SKU alone, inside the sale's window.
+    flash_sale_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class GroupBuyChoice(StrictModel):
     """Open a group of deal `deal_id`, or join group `group_id` (exactly one of them)."""
 
@@ -65,7 +70,7 @@ class GroupBuyChoice(StrictModel):
         return self
 
 
-class PlaceBody(PriceBody):
+class PlaceBody(CheckoutBody):
     coupon_id: str | None = Field(default=None, min_length=1, max_length=64)
     points: int = Field(default=0, ge=0, le=100_000_000)
     entry: Entry = "other"
@@ -225,23 +230,30 @@ def priced_view(priced: domain.Priced) -> dict[str, Any]:
             "lines": [{"sku_id": ln.sku_id, "product_id": ln.product_id, "category_id": ln.category_id,
                        "name": ln.name, "qty": ln.qty,
                        "unit_price_fen": ln.unit_price_fen, "list_price_fen": ln.list_price_fen,
-                       "line_fen": ln.line_fen, "deposit_fen": ln.deposit_fen} for ln in priced.lines]}
+                       "flash_sale_id": ln.flash_sale_id, "line_fen": ln.line_fen, "deposit_fen": ln.deposit_fen}
+                      for ln in priced.lines]}
 
 
-async def price(conn: store.Conn, items: list[Item], user_id: str | None) -> domain.Priced:
-    """Lines at the buyer's member prices (a walk-in buyer at the counter, None, has none): the preview and
-    the order are priced by this one function."""
+async def price(conn: store.Conn, items: list[Item], user_id: str | None, flash_sale_id: str | None = None,
+                now: datetime | None = None) -> domain.Priced:
+    """Lines at the flash sale's price (with `flash_sale_id`, as of `now`) or else at the buyer's member prices
+    (a walk-in buyer at the counter, None, has none): the preview and the order are priced by this one function."""
     skus = await store.skus_by_id(conn, {i.sku_id for i in items})
     priced = domain.price_items(((i.sku_id, i.qty) for i in items), skus)
+    if flash_sale_id is not None:
+        row = await store.flash_sale(conn, flash_sale_id)
+        assert now is not None, "a flash sale is priced as of a time"
+        return domain.with_flash_price(priced, domain.FlashSale(**row) if row else None, now)
     return priced if user_id is None else await flows.member_priced(conn, user_id, priced)
 
 
 @routes.post("/checkout/price")
 async def checkout_price(request: web.Request) -> web.Response:
     user_id = current_user(request)
-    body = await parse_body(request, PriceBody)
+    body = await parse_body(request, CheckoutBody)
     async with request.app[DB].pool.acquire() as conn:
-        return json_response(priced_view(await price(conn, body.items, user_id)))
+        return json_response(priced_view(await price(conn, body.items, user_id, body.flash_sale_id,
+                                                     deps_of(request.app).clock.now())))
 
 
 @routes.post("/orders")
@@ -255,9 +267,11 @@ async def place_order(request: web.Request) -> web.Response:
     group = body.group_buy
     if group is not None:
         domain.check_group_order([(i.sku_id, i.qty) for i in body.items], body.coupon_id, body.points)
+    if body.flash_sale_id is not None and (group is not None or body.coupon_id or body.points):
+        raise Refusal("flash_sale_alone", "A flash-sale order takes no coupon, points or group buy", 422)
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        priced = await price(tx.conn, body.items, user_id)
+        priced = await price(tx.conn, body.items, user_id, body.flash_sale_id, clock.now())
         await flows.check_unpaid_limit(tx, user_id, settings.max_unpaid_orders)
         order_id, now = str(uuid.uuid4()), clock.now()
         # An opener's order names the new group's id (shared from its order at once); marketing makes the group.
@@ -278,7 +292,8 @@ async def place_order(request: web.Request) -> web.Response:
             group_buy=None if group is None else GroupBuyRef(group_id=group_id or "", deal_id=group.deal_id,
                                                              nickname=group.nickname),
             lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen)
+                        category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
+                        flash_sale_id=ln.flash_sale_id)
                    for ln in priced.lines]))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}

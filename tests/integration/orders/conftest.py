@@ -23,8 +23,8 @@ from shared.events.catalog import SkuChanged
 from shared.service import DB
 from tests.support import eventually
 
-PRODUCERS = {"sku.": "catalog", "stock.": "catalog", "promotion.": "marketing", "payment.": "payments",
-             "pickup.": "fulfilment"}
+PRODUCERS = {"sku.": "catalog", "stock.": "catalog", "flash_sale.": "catalog",
+             "promotion.": "marketing", "payment.": "payments", "pickup.": "fulfilment"}
 
 
 @dataclass

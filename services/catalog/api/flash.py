@@ -1,0 +1,56 @@
+"""Flash sales (秒杀): merchants schedule and list theirs (buyers see them on the product and home pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+
+from services.catalog.api.buyer import Model, Page, flash_view
+from services.catalog.deps import deps_of
+from services.catalog.flows import flash as flows
+from services.catalog.store import flash as store
+from shared.db import Tx
+from shared.http import current_merchant, idempotent, json_response, parse_body, parse_query
+from shared.http.models import Moment
+from shared.money import MIN_PAYABLE_FEN
+
+routes = web.RouteTableDef()
+
+
+class FlashSaleBody(Model):
+    sku_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    price_fen: int = Field(ge=MIN_PAYABLE_FEN, le=100_000_000_00)
+    quantity: int = Field(ge=1, le=1_000_000)
+    per_buyer_limit: int = Field(1, ge=1, le=1000)
+    starts_at: Moment
+    ends_at: Moment
+
+
+@routes.post("/merchant/flash-sales")
+async def schedule(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    body = await parse_body(request, FlashSaleBody)
+    deps = deps_of(request.app)
+
+    async def work(tx: Tx) -> tuple[int, Any]:
+        now = deps.clock.now()
+        sale_id = await flows.schedule(tx, merchant_id, sku_id=body.sku_id, price_fen=body.price_fen,
+                                       quantity=body.quantity, per_buyer_limit=body.per_buyer_limit,
+                                       starts_at=body.starts_at, ends_at=body.ends_at, now=now)
+        row = await store.sale(tx.conn, sale_id)
+        assert row is not None
+        return 201, flash_view(row, now)
+
+    return await idempotent(request, deps.db, f"flash:{merchant_id}", body.model_dump(mode="json"), work)
+
+
+@routes.get("/merchant/flash-sales")
+async def merchant_sales(request: web.Request) -> web.Response:
+    merchant_id = current_merchant(request)
+    page = parse_query(request, Page)
+    deps = deps_of(request.app)
+    rows = await store.merchant_sales(deps.db, merchant_id, page.page_size, page.offset)
+    now = deps.clock.now()
+    return json_response({"items": [flash_view(r, now) for r in rows]})
