@@ -66,12 +66,18 @@ class Run:
         return self.window[0] <= ended < self.window[1]
 
 
+def gateway_of(mall: LocalMall, n: int) -> str:
+    """Buyer n's gateway: buyers are spread over the gateway replicas, as a load balancer would."""
+    gateways = mall.urls("gateway")
+    return gateways[n % len(gateways)]
+
+
 async def log_in(session: aiohttp.ClientSession, mall: LocalMall, n: int) -> dict[str, str]:
     async with session.post(f"{mall.url('alipay_sandbox')}/sandbox/auth-codes",
                             json={"nickname": f"买家{n}", "credit_score": 720}) as resp:
         assert resp.status == 201, await resp.text()
         code = (await resp.json())["auth_code"]
-    async with session.post(f"{mall.url('gateway')}/api/session", json={"auth_code": code}) as resp:
+    async with session.post(f"{gateway_of(mall, n)}/api/session", json={"auth_code": code}) as resp:
         assert resp.status == 200, await resp.text()
         return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
@@ -83,9 +89,8 @@ async def call(session: aiohttp.ClientSession, method: str, url: str, headers: d
 
 
 async def purchase(session: aiohttp.ClientSession, mall: LocalMall, headers: dict[str, str],
-                   sku: tuple[str, str]) -> tuple[float, str | None]:
+                   sku: tuple[str, str], gw: str) -> tuple[float, str | None]:
     """One purchase; (seconds placing took, None) when it ended PAID, else the reason it did not."""
-    gw = mall.url("gateway")
     product_id, sku_id = sku
     status, _ = await call(session, "GET", f"{gw}/api/products/{product_id}", headers)
     if status != 200:
@@ -113,10 +118,10 @@ async def purchase(session: aiohttp.ClientSession, mall: LocalMall, headers: dic
     return placing, "never PAID"
 
 
-async def buyer(session: aiohttp.ClientSession, mall: LocalMall, headers: dict[str, str],
+async def buyer(session: aiohttp.ClientSession, mall: LocalMall, headers: dict[str, str], gw: str,
                 skus: list[tuple[str, str]], run: Run) -> None:
     while not run.stop:
-        placing, failed = await purchase(session, mall, headers, random.choice(skus))
+        placing, failed = await purchase(session, mall, headers, random.choice(skus), gw)
         ended = time.monotonic()
         if failed:
             run.refused[failed] = run.refused.get(failed, 0) + 1
@@ -156,7 +161,8 @@ async def measure(mall: LocalMall, conn: asyncpg.Connection, database: str, buye
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         logins = [await log_in(session, mall, n) for n in range(buyers)]
         run = Run(window=(float("inf"), float("inf")))
-        tasks = [asyncio.create_task(buyer(session, mall, headers, skus, run)) for headers in logins]
+        tasks = [asyncio.create_task(buyer(session, mall, headers, gateway_of(mall, n), skus, run))
+                 for n, headers in enumerate(logins)]
         try:
             await asyncio.sleep(warmup)
             pids = await processes(mall, conn, database)
@@ -182,6 +188,7 @@ async def main() -> None:
     parser.add_argument("--buyers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--replicas", type=int, default=1, help="processes of every service (the sandboxes: one)")
     args = parser.parse_args()
     name = f"mall_bench_{uuid.uuid4().hex[:8]}"
     prefix = f"bench{uuid.uuid4().hex[:6]}."
@@ -192,6 +199,7 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-purchase-") as workdir:
             mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
+                             replicas=args.replicas,
                              log_level="WARNING", env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit})
             try:
                 await mall.prepare()
@@ -216,7 +224,8 @@ async def main() -> None:
         await delete_bus(prefix)
     placing = sorted(run.placing)
     rate = run.purchases / args.seconds
-    print(f"buyers {args.buyers}, window {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, "
+    print(f"{args.replicas} replica(s) of every service, buyers {args.buyers}, "
+          f"window {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, "
           f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     print(f"purchases: {run.purchases} ({rate:.1f}/s)")
     if placing:
