@@ -93,6 +93,14 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.card_open(biz)
         case "alipay.marketing.card.update":
             return sandbox.card_update(biz)
+        case "alipay.marketing.activity.ordervoucher.create":
+            return sandbox.voucher_activity_create(biz)
+        case "alipay.marketing.activity.ordervoucher.send":
+            return sandbox.voucher_send(biz)
+        case "alipay.marketing.activity.ordervoucher.use":
+            return sandbox.voucher_use(biz)
+        case "alipay.marketing.activity.ordervoucher.refund":
+            return sandbox.voucher_refund(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -220,6 +228,16 @@ async def list_cards(request: web.Request) -> web.Response:
     items = [{"biz_card_no": c.biz_card_no, "template_id": c.template_id, "user_id": c.user_id,
               "external_card_no": c.external_card_no, "level": c.level, "point": c.point, "updates": c.updates}
              for c in request.app[SANDBOX].cards.values() if user_id in (None, c.user_id)]
+    return json_response({"items": items})
+
+
+@routes.get("/sandbox/vouchers")
+async def list_vouchers(request: web.Request) -> web.Response:
+    """The merchant vouchers in buyers' card packages (`user_id` filters), with each reported use and refund."""
+    user_id = request.query.get("user_id")
+    items = [{"voucher_code": v.voucher_code, "activity_id": v.activity_id, "user_id": v.user_id, "status": v.status,
+              "uses": v.uses, "refunds": v.refunds}
+             for v in request.app[SANDBOX].vouchers.values() if user_id in (None, v.user_id)]
     return json_response({"items": items})
 
 

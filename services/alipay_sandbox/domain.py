@@ -145,6 +145,30 @@ class TemplateMessage:
     received_at: str = field(default_factory=beijing_now)
 
 
+@dataclass
+class VoucherActivity:
+    """A merchant voucher activity (商家券) and how many of its vouchers were sent."""
+
+    activity_id: str
+    name: str
+    voucher_type: str
+    quantity: int
+    per_user_limit: int
+    sent: int = 0
+
+
+@dataclass
+class Voucher:
+    """One voucher in a buyer's card package; `uses` and `refunds` are the merchant's reports, by out_biz_no."""
+
+    voucher_code: str
+    activity_id: str
+    user_id: str
+    status: str = "AVAILABLE"  # AVAILABLE | USED
+    uses: list[str] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
+
+
 class Sandbox:
     def __init__(self, *, seller_id: str, default_credit_score: int = 700):
         self.seller_id = seller_id
@@ -161,6 +185,9 @@ class Sandbox:
         self.card_templates: dict[str, str] = {}  # request_id -> template_id
         self.cards: dict[str, MemberCard] = {}  # by biz_card_no
         self.card_serials: dict[str, str] = {}  # out_serial_no -> biz_card_no
+        self.voucher_activities: dict[str, VoucherActivity] = {}  # by activity_id
+        self.voucher_requests: dict[str, str] = {}  # the out_biz_no of a create, send, use or refund -> its answer key
+        self.vouchers: dict[str, Voucher] = {}  # by voucher_code
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -555,6 +582,85 @@ class Sandbox:
             card.point = int(str(info["point"]))
         card.updates += 1
         return {"result_code": "SUCCESS"}
+
+    # --- merchant vouchers (商家券) --------------------------------------------------------------------------
+
+    def _voucher_request(self, biz: dict[str, Any]) -> str:
+        out_biz_no = str(biz.get("out_biz_no", ""))
+        if not 1 <= len(out_biz_no) <= 64:
+            raise invalid("isv.invalid-parameter", "out_biz_no")
+        return out_biz_no
+
+    def voucher_activity_create(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        if out_biz_no in self.voucher_requests:  # the same creation again
+            return {"activity_id": self.voucher_requests[out_biz_no]}
+        base = biz.get("activity_base_info") or {}
+        send = (biz.get("voucher_send_mode_info") or {}).get("voucher_send_rule_info") or {}
+        deduct = biz.get("voucher_deduct_info") or {}
+        kind = deduct.get("voucher_type")
+        if not base.get("activity_name") or kind not in ("FIX_VOUCHER", "DISCOUNT_VOUCHER"):
+            raise invalid("isv.invalid-parameter", "activity_base_info.activity_name, voucher_deduct_info")
+        if kind == "FIX_VOUCHER":
+            _amount((deduct.get("fix_voucher_info") or {}).get("amount"), "fix_voucher_info.amount")
+        quantity, per_user = send.get("quantity"), send.get("quantity_limit_per_user")
+        if not isinstance(quantity, int) or quantity < 1 or not isinstance(per_user, int) or per_user < 1:
+            raise invalid("isv.invalid-parameter", "voucher_send_rule_info.quantity, quantity_limit_per_user")
+        activity_id = "2026" + secrets.token_hex(10)
+        self.voucher_activities[activity_id] = VoucherActivity(activity_id, str(base["activity_name"]), kind,
+                                                               quantity, per_user)
+        self.voucher_requests[out_biz_no] = activity_id
+        return {"activity_id": activity_id}
+
+    def voucher_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        if out_biz_no in self.voucher_requests:  # the same send again: the same voucher
+            return {"voucher_code": self.voucher_requests[out_biz_no]}
+        activity = self.voucher_activities.get(str(biz.get("activity_id", "")))
+        if activity is None:
+            raise business("ACTIVITY_NOT_EXIST", "活动不存在")
+        user_id = str(biz.get("user_id", ""))
+        if not USER_ID.match(user_id):
+            raise invalid("isv.invalid-parameter", "user_id must be an Alipay user id (2088 + 12 digits)")
+        held = sum(1 for v in self.vouchers.values() if v.activity_id == activity.activity_id and v.user_id == user_id)
+        if held >= activity.per_user_limit:
+            raise business("EXCEED_LIMIT_PER_USER", "超过用户领取上限")
+        if activity.sent >= activity.quantity:
+            raise business("INVENTORY_NOT_ENOUGH", "券库存不足")
+        activity.sent += 1
+        code = "".join(secrets.choice("0123456789") for _ in range(16))
+        self.vouchers[code] = Voucher(code, activity.activity_id, user_id)
+        self.voucher_requests[out_biz_no] = code
+        return {"voucher_code": code}
+
+    def _voucher(self, biz: dict[str, Any]) -> Voucher:
+        voucher = self.vouchers.get(str(biz.get("voucher_code", "")))
+        if voucher is None or voucher.activity_id != biz.get("activity_id"):
+            raise business("VOUCHER_NOT_EXIST", "券不存在")
+        return voucher
+
+    def voucher_use(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        voucher = self._voucher(biz)
+        if out_biz_no in voucher.uses:  # the same redemption reported again
+            return {"activity_id": voucher.activity_id}
+        if voucher.status != "AVAILABLE":
+            raise business("VOUCHER_STATUS_NOT_AVAILABLE", "券状态不可用")
+        _amount(biz.get("total_fee"), "total_fee")
+        voucher.status = "USED"
+        voucher.uses.append(out_biz_no)
+        return {"activity_id": voucher.activity_id}
+
+    def voucher_refund(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        voucher = self._voucher(biz)
+        if out_biz_no in voucher.refunds:
+            return {"activity_id": voucher.activity_id}
+        if voucher.status != "USED":
+            raise business("VOUCHER_STATUS_NOT_USED", "券未核销")
+        voucher.status = "AVAILABLE"
+        voucher.refunds.append(out_biz_no)
+        return {"activity_id": voucher.activity_id}
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from services.marketing.api.common import Model, db, maybe_idempotent, merchant_
 from services.marketing.api.coupons import template_view
 from services.marketing.deps import deps_of
 from services.marketing.domain import qr
-from services.marketing.flows import cards
+from services.marketing.flows import cards, vouchers
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
@@ -213,6 +213,26 @@ async def put_alipay_card(request: web.Request) -> web.Response:
                                                          body.bg_color))
     except AlipayError as exc:
         raise Conflict(f"Alipay refused the card template: {exc.sub_code or exc.code}",
+                       code="alipay_refused") from None
+    except AlipayResponseError as exc:
+        raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
+
+
+class AlipayVoucherBody(Model):
+    brand_name: str = Field(min_length=1, max_length=12)  # what the voucher in the card package names
+
+
+@routes.post("/merchant/coupon-templates/{template_id}/alipay-voucher")
+async def publish_alipay_voucher(request: web.Request) -> web.Response:
+    """Publish a coupon template as an Alipay merchant voucher (商家券): its activity is created at Alipay once;
+    coupons claimed from then on by buyers with an Alipay id are sent into their card package and their use
+    reported back (`flows.vouchers`)."""
+    body = await parse_body(request, AlipayVoucherBody)
+    try:
+        return json_response(await vouchers.publish(deps_of(request.app), merchant_id(request),
+                                                    path_id(request, "template_id"), body.brand_name), status=201)
+    except AlipayError as exc:
+        raise Conflict(f"Alipay refused the voucher activity: {exc.sub_code or exc.code}",
                        code="alipay_refused") from None
     except AlipayResponseError as exc:
         raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
