@@ -313,6 +313,18 @@ class CouponOut(Answer):
     status: str
 
 
+class PayGiftOut(Answer):
+    """The payment-success page's gift (支付有礼): offers to claim, or the coupon claimed for the order."""
+
+    order_id: str
+    claimed: dict[str, Any] | None = None
+    offers: list[Any]
+
+
+class PayGiftClaimBody(StrictModel):
+    template_id: RefId
+
+
 class SharerOut(Answer):
     nickname: str | None = None
 

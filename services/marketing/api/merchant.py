@@ -30,7 +30,7 @@ Id = Field(default=None, min_length=1, max_length=64)
 
 class CampaignBody(Model):
     name: str = Field(min_length=1, max_length=100)
-    kind: Literal["coupon", "fission"] = "coupon"
+    kind: Literal["coupon", "fission", "pay_gift"] = "coupon"  # pay_gift: 支付有礼, offered after paying
     budget_fen: int | None = Field(default=None, gt=0, le=10_000_000_000)
     starts_at: Moment | None = None
     ends_at: Moment | None = None
@@ -47,7 +47,7 @@ class CampaignBody(Model):
 
 class TemplateBody(Model):
     name: str = Field(min_length=1, max_length=100)
-    channel: Literal["public", "store_code", "fission_sharer", "fission_friend"] = "public"
+    channel: Literal["public", "store_code", "fission_sharer", "fission_friend", "pay_gift"] = "public"
     kind: Literal["fixed", "percent", "free_shipping"]  # free_shipping: waives express freight up to cap_fen
     amount_fen: int | None = Field(default=None, gt=0, le=300_000)            # Alipay FIX: ≤ ¥3000
     threshold_fen: int = Field(default=0, ge=0, le=5_000_000)                  # floor_amount ≤ ¥50000
@@ -148,9 +148,10 @@ async def create_template(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         campaign = await own_campaign(tx.conn, campaign_id, merchant)
         fission_channel = body.channel.startswith("fission_")
-        if fission_channel != (campaign["kind"] == "fission"):
-            raise Conflict("fission_* channels belong to fission campaigns, the others to coupon campaigns",
-                           code="channel_mismatch")
+        if fission_channel != (campaign["kind"] == "fission") or \
+                (body.channel == "pay_gift") != (campaign["kind"] == "pay_gift"):
+            raise Conflict("fission_* channels belong to fission campaigns, pay_gift to pay_gift campaigns, the "
+                           "others to coupon campaigns", code="channel_mismatch")
         if body.store_id is not None:
             store = await members_db.get_store(tx.conn, body.store_id)
             if store is None or store["merchant_id"] != merchant:

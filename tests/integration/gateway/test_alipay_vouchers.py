@@ -125,3 +125,50 @@ async def test_a_voucher_is_sent_on_claim_redeemed_once_and_given_back_on_refund
     assert resp.status == 201, await resp.text()
     back = await eventually(lambda: voucher(mall, "AVAILABLE"), timeout=15)
     assert back["voucher_code"] == sent["voucher_code"] and (len(back["uses"]), len(back["refunds"])) == (1, 1)
+
+
+async def test_a_payment_success_coupon_is_offered_after_paying_and_claimed_once_per_order(mall: Mall) -> None:
+    gw, staff, alice = mall.gateway, mall.staff(), mall.user("u_alice")
+    await counter(mall, store_checkout=False)
+    campaign = await (await gw.post("/api/merchant/campaigns", json={"name": "支付有礼", "kind": "pay_gift"},
+                                    headers=staff)).json()
+    mismatch = await gw.post(f"/api/merchant/campaigns/{campaign['id']}/templates", headers=staff, json={
+        "name": "x", "kind": "fixed", "amount_fen": 100, "valid_days": 7, "total_qty": 10})  # channel public
+    assert (mismatch.status, (await mismatch.json())["code"]) == (409, "channel_mismatch")
+    resp = await gw.post(f"/api/merchant/campaigns/{campaign['id']}/templates", headers=staff, json={
+        "name": "下单返20元", "channel": "pay_gift", "kind": "fixed", "amount_fen": 2_000, "valid_days": 30,
+        "total_qty": 10, "per_user_limit": 5})
+    assert resp.status == 201, await resp.text()
+    gift = await resp.json()
+    public = await gw.post(f"/api/coupons/{gift['id']}/claim", headers={**alice, "Idempotency-Key": "g0"})
+    assert (public.status, (await public.json())["code"]) == (404, "template_not_found")  # only after paying
+
+    order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 1}]},
+                                 headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    page = f"/api/orders/{order['id']}/pay-gift"
+    unpaid = await gw.get(page, headers=alice)
+    assert (unpaid.status, (await unpaid.json())["code"]) == (404, "paid_order_not_found")
+    payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
+                                   headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    assert mall.sandbox is not None
+    assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
+
+    async def offered() -> dict[str, Any] | None:
+        resp = await gw.get(page, headers=alice)
+        return dict(await resp.json()) if resp.status == 200 else None
+
+    shown = await eventually(offered, timeout=15)
+    assert ([o["id"] for o in shown["offers"]], shown["claimed"]) == ([gift["id"]], None)
+    assert (await gw.get(page, headers=mall.user("u_bob"))).status == 404  # not Bob's order
+
+    claim = f"{page}/claim"
+    resp = await gw.post(claim, json={"template_id": gift["id"]}, headers={**alice, "Idempotency-Key": "g1"})
+    assert resp.status == 201, await resp.text()
+    coupon = await resp.json()
+    assert coupon["template_id"] == gift["id"]
+    again = await gw.post(claim, json={"template_id": gift["id"]}, headers={**alice, "Idempotency-Key": "g2"})
+    assert (again.status, (await again.json())["code"]) == (409, "pay_gift_claimed")
+    shown = await (await gw.get(page, headers=alice)).json()
+    assert (shown["claimed"]["id"], shown["offers"]) == (coupon["id"], [])
+    mine = await (await gw.get("/api/coupons/mine", headers=alice)).json()
+    assert [c["id"] for c in mine["items"] if c["template_id"] == gift["id"]] == [coupon["id"]]
