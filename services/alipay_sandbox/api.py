@@ -101,6 +101,10 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.voucher_use(biz)
         case "alipay.marketing.activity.ordervoucher.refund":
             return sandbox.voucher_refund(biz)
+        case "alipay.user.alipaypoint.budgetlib.query":
+            return sandbox.point_budget_query(biz)
+        case "alipay.user.alipaypoint.send":
+            return sandbox.point_send(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -239,6 +243,28 @@ async def list_vouchers(request: web.Request) -> web.Response:
               "uses": v.uses, "refunds": v.refunds}
              for v in request.app[SANDBOX].vouchers.values() if user_id in (None, v.user_id)]
     return json_response({"items": items})
+
+
+class PointBudgetBody(StrictModel):
+    budget_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+    amount: int = Field(ge=0, le=100_000_000)
+
+
+@routes.put("/sandbox/point-budgets")
+async def put_point_budget(request: web.Request) -> web.Response:
+    """A merchant's 集分宝 budget library (bought from Alipay) with `amount` left."""
+    body = await parse_body(request, PointBudgetBody)
+    request.app[SANDBOX].point_budgets[body.budget_code] = body.amount
+    return json_response({"budget_code": body.budget_code, "remain_amount": body.amount})
+
+
+@routes.get("/sandbox/point-sends")
+async def list_point_sends(request: web.Request) -> web.Response:
+    """Every 集分宝 send (`user_id` filters) and what each budget has left."""
+    user_id = request.query.get("user_id")
+    sandbox = request.app[SANDBOX]
+    items = [{"partner_biz_no": k, **v} for k, v in sandbox.point_sends.items() if user_id in (None, v["user_id"])]
+    return json_response({"items": items, "budgets": sandbox.point_budgets})
 
 
 @routes.get("/sandbox/messages")

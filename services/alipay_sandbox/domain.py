@@ -188,6 +188,8 @@ class Sandbox:
         self.voucher_activities: dict[str, VoucherActivity] = {}  # by activity_id
         self.voucher_requests: dict[str, str] = {}  # the out_biz_no of a create, send, use or refund -> its answer key
         self.vouchers: dict[str, Voucher] = {}  # by voucher_code
+        self.point_budgets: dict[str, int] = {}  # 集分宝 budget_code -> what is left
+        self.point_sends: dict[str, dict[str, Any]] = {}  # partner_biz_no -> the send
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -661,6 +663,34 @@ class Sandbox:
         voucher.status = "AVAILABLE"
         voucher.refunds.append(out_biz_no)
         return {"activity_id": voucher.activity_id}
+
+    # --- 集分宝 ------------------------------------------------------------------------------------------------
+
+    def point_budget_query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        code = str(biz.get("budget_code", ""))
+        if code not in self.point_budgets:
+            raise business("BUDGET_NOT_EXIST", "预算库不存在")
+        return {"budget_code": code, "enabled": True, "remain_amount": self.point_budgets[code]}
+
+    def point_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        biz_no = str(biz.get("partner_biz_no", ""))
+        if not 1 <= len(biz_no) <= 64:
+            raise invalid("isv.invalid-parameter", "partner_biz_no")
+        if biz_no in self.point_sends:  # the same grant again: paid once
+            sent = self.point_sends[biz_no]
+            return {"record_id": sent["record_id"], "transaction_id": sent["record_id"]}
+        code, user_id, amount = str(biz.get("budget_code", "")), str(biz.get("user_id", "")), biz.get("point_amount")
+        if code not in self.point_budgets:
+            raise business("BUDGET_NOT_EXIST", "预算库不存在")
+        if not USER_ID.match(user_id) or not isinstance(amount, int) or amount < 1:
+            raise invalid("isv.invalid-parameter", "user_id (2088…) and a positive point_amount")
+        if amount > self.point_budgets[code]:
+            raise business("BUDGET_NOT_ENOUGH", "预算库余额不足")
+        self.point_budgets[code] -= amount
+        record_id = "2026" + secrets.token_hex(10)
+        self.point_sends[biz_no] = {"record_id": record_id, "budget_code": code, "user_id": user_id,
+                                    "point_amount": amount, "memo": str(biz.get("memo", ""))}
+        return {"record_id": record_id, "transaction_id": record_id}
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

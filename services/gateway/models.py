@@ -319,6 +319,7 @@ class PayGiftOut(Answer):
     order_id: str
     claimed: dict[str, Any] | None = None
     offers: list[Any]
+    jifenbao: dict[str, Any] | None = None  # the 集分宝 the order earns: {points, status offered|pending|sent}
 
 
 class PayGiftClaimBody(StrictModel):

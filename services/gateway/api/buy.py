@@ -11,6 +11,7 @@ from pydantic import Field
 from services.gateway import store
 from services.gateway.api.payment_check import CHECK, checked_order
 from services.gateway.models import (
+    Anything,
     CartOut,
     CouponOut,
     DeliveryChoice,
@@ -213,6 +214,10 @@ OPERATIONS = [
               forward("claim_pay_gift", "marketing", "POST", "/orders/{id}/pay-gift/claim"),
               "Claim one of the paid order's gift coupons (once per paid order)", "buy", body=PayGiftClaimBody,
               answer=CouponOut, status=201, idempotent=True),
+    Operation("POST", "/api/orders/{id}/jifenbao",
+              forward("collect_jifenbao", "marketing", "POST", "/orders/{id}/jifenbao"),
+              "Collect the 集分宝 a paid order earns into the buyer's Alipay account (once per order)", "buy",
+              answer=Anything, status=201, optional_key=True),
     Operation("GET", "/api/group-buy/deals", forward("group_buy_deals", "marketing", "GET", "/group-buy/deals"),
               "The group-buy (拼团) deals running on a SKU: open a group by placing an order with "
               "group_buy.deal_id", "buy", query=GroupDealsQuery, answer=Items),

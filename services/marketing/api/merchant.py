@@ -15,6 +15,7 @@ from services.marketing.deps import deps_of
 from services.marketing.domain import qr
 from services.marketing.flows import cards, vouchers
 from services.marketing.store import campaigns as campaigns_db
+from services.marketing.store import jifenbao as jifenbao_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
 from shared.alipay import AlipayError, AlipayResponseError
@@ -237,3 +238,32 @@ async def publish_alipay_voucher(request: web.Request) -> web.Response:
                        code="alipay_refused") from None
     except AlipayResponseError as exc:
         raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
+
+
+class JifenbaoBody(Model):
+    budget_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")  # the budget library at Alipay
+    points_per_yuan: int = Field(ge=0, le=100)  # 集分宝 per paid yuan (100 are worth ¥1); 0 stops the offer
+
+
+def _jifenbao_view(row: Record) -> dict[str, Any]:
+    return {"merchant_id": row["merchant_id"], "budget_code": row["budget_code"],
+            "points_per_yuan": row["points_per_yuan"]}
+
+
+@routes.get("/merchant/jifenbao")
+async def get_jifenbao(request: web.Request) -> web.Response:
+    async with db(request).pool.acquire() as conn:
+        found = await jifenbao_db.budget(conn, merchant_id(request))
+    if found is None:
+        raise NotFound("The merchant has no 集分宝 budget", code="jifenbao_budget_not_found")
+    return json_response(_jifenbao_view(found))
+
+
+@routes.put("/merchant/jifenbao")
+async def put_jifenbao(request: web.Request) -> web.Response:
+    """The merchant's 集分宝 budget library at Alipay and what each paid yuan earns."""
+    body = await parse_body(request, JifenbaoBody)
+    async with db(request).transaction() as tx:
+        row = await jifenbao_db.set_budget(tx.conn, merchant_id(request), body.budget_code, body.points_per_yuan,
+                                           now(request))
+    return json_response(_jifenbao_view(row))

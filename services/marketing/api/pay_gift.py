@@ -1,5 +1,7 @@
-"""Payment-success coupons (支付有礼): after paying an order, its buyer is offered the coupons of the merchant's
-running pay_gift campaigns and may claim one of them, once per paid order.
+"""The payment-success page's gifts. Payment-success coupons (支付有礼): after paying an order, its buyer is
+offered the coupons of the merchant's running pay_gift campaigns and may claim one of them, once per paid
+order. 集分宝: the 集分宝 the paid order earns at a merchant with a 集分宝 budget, collected once
+(`flows.jifenbao`).
 
 Marketing knows an order is paid from payment.confirmed (`paid_orders`); until that is handled the order
 has no offer (404 `paid_order_not_found`, the page may ask again). The claimed coupon is issued as any other
@@ -16,13 +18,15 @@ from pydantic import Field
 
 from services.marketing.api.common import Model, alipay_user_id, db, now, path_id, user_id
 from services.marketing.api.coupons import template_view
+from services.marketing.deps import deps_of
 from services.marketing.domain.coupons import credit_allows
+from services.marketing.flows import jifenbao
 from services.marketing.flows.claims import coupon_view, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from shared.db import Queryable as Connection
 from shared.db import Tx
-from shared.http import Conflict, NotFound, credit_score, idempotent, json_response, parse_body
+from shared.http import Conflict, NotFound, Unprocessable, credit_score, idempotent, json_response, parse_body
 
 routes = web.RouteTableDef()
 
@@ -49,9 +53,11 @@ async def offers(request: web.Request) -> web.Response:
         coupon = await coupons_db.get_coupon_with_template(conn, claimed["coupon_id"]) if claimed else None
         rows = [] if claimed else await campaigns_db.claimable_templates(
             conn, at, merchant_id=order["merchant_id"], channel="pay_gift")
+        points = await jifenbao.offer(conn, order)
     return json_response({
         "order_id": order_id, "claimed": coupon_view(coupon, at) if coupon else None,
-        "offers": [template_view(r) for r in rows if credit_allows(r["min_credit_score"], score)]})
+        "offers": [template_view(r) for r in rows if credit_allows(r["min_credit_score"], score)],
+        "jifenbao": points})
 
 
 @routes.post("/orders/{order_id}/pay-gift/claim")
@@ -74,3 +80,15 @@ async def claim(request: web.Request) -> web.Response:
 
     return await idempotent(request, db(request), f"pay-gift:{user}", {"order_id": order_id, **body.model_dump()},
                             work)
+
+
+@routes.post("/orders/{order_id}/jifenbao")
+async def collect_jifenbao(request: web.Request) -> web.Response:
+    """The paid order's 集分宝 into the caller's Alipay account; again: the same grant, paid once."""
+    user, order_id = user_id(request), path_id(request, "order_id")
+    alipay = alipay_user_id(request)
+    if alipay is None:
+        raise Unprocessable("集分宝 go to an Alipay account: sign in with Alipay", code="alipay_user_required")
+    async with db(request).pool.acquire() as conn:
+        order = await _paid_order(conn, order_id, user)
+    return json_response(await jifenbao.collect(deps_of(request.app), order, alipay), status=201)

@@ -172,3 +172,52 @@ async def test_a_payment_success_coupon_is_offered_after_paying_and_claimed_once
     assert (shown["claimed"]["id"], shown["offers"]) == (coupon["id"], [])
     mine = await (await gw.get("/api/coupons/mine", headers=alice)).json()
     assert [c["id"] for c in mine["items"] if c["template_id"] == gift["id"]] == [coupon["id"]]
+
+
+async def test_a_paid_order_collects_its_jifenbao_once_from_the_merchants_budget(mall: Mall) -> None:
+    gw, staff, alice = mall.gateway, mall.staff(), mall.user("u_alice")
+    assert mall.sandbox is not None
+    await counter(mall, store_checkout=False)
+    assert (await mall.sandbox.put("/sandbox/point-budgets", json={"budget_code": "mch001_jfb",
+                                                                   "amount": 10_000})).status == 200
+    setting = {"budget_code": "mch001_jfb", "points_per_yuan": 1}
+    off = await gw.put("/api/merchant/jifenbao", json=setting, headers=staff)
+    assert (off.status, (await off.json())["code"]) == (409, "jifenbao_disabled")
+    resp = await gw.put(FEATURES, json={"store_checkout": False, "sesame_deposit": False, "jifenbao": True},
+                        headers=staff)
+    assert (await resp.json())["jifenbao"] is True
+    assert (await gw.put("/api/merchant/jifenbao", json=setting, headers=staff)).status == 200
+
+    async def paid_order() -> str:
+        order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 1}]},
+                                     headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+        payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
+                                       headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+        assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200  # type: ignore
+
+        async def offered() -> bool:
+            return (await gw.get(f"/api/orders/{order['id']}/pay-gift", headers=alice)).status == 200
+
+        await eventually(offered, timeout=15)
+        return str(order["id"])
+
+    first = await paid_order()
+    page = await (await gw.get(f"/api/orders/{first}/pay-gift", headers=alice)).json()
+    assert (page["jifenbao"]["points"], page["jifenbao"]["status"]) == (5_999, "offered")  # ¥5999 × 1
+    collect = f"/api/orders/{first}/jifenbao"
+    assert (await gw.post(collect, headers=mall.user("u_bob"))).status == 404  # not Bob's order
+    resp = await gw.post(collect, headers=alice)
+    assert resp.status == 201, await resp.text()
+    grant = await resp.json()
+    assert (grant["points"], grant["status"]) == (5_999, "sent")
+    again = await (await gw.post(collect, headers=alice)).json()  # the same grant twice: paid once
+    assert again["record_id"] == grant["record_id"]
+    sends = await (await mall.sandbox.get("/sandbox/point-sends", params={"user_id": ALICE_ALIPAY})).json()
+    assert [s["point_amount"] for s in sends["items"]] == [5_999] and sends["budgets"]["mch001_jfb"] == 4_001
+
+    # A second order would earn more than the budget has left: refused, nothing sent.
+    second = await paid_order()
+    short = await gw.post(f"/api/orders/{second}/jifenbao", headers=alice)
+    assert (short.status, (await short.json())["code"]) == (409, "jifenbao_budget_exhausted")
+    sends = await (await mall.sandbox.get("/sandbox/point-sends", params={"user_id": ALICE_ALIPAY})).json()
+    assert len(sends["items"]) == 1 and sends["budgets"]["mch001_jfb"] == 4_001

@@ -1,6 +1,6 @@
-"""The merchant voucher methods (商家券, issue 19) against the official `alipay-sdk-python`, as the other new
-methods are (tests/unit/payments/test_alipay_native_signing.py): the SDK's method name, no biz field it would
-drop (nested ones included), the same signature."""
+"""The merchant voucher (商家券) and 集分宝 methods (issue 19) against the official `alipay-sdk-python`, as the
+other new methods are (tests/unit/payments/test_alipay_native_signing.py): the SDK's method name, no biz field
+it would drop (nested ones included), the same signature."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from alipay.aop.api.request.AlipayMarketingActivityOrdervoucherSendRequest impor
 from alipay.aop.api.request.AlipayMarketingActivityOrdervoucherUseRequest import (
     AlipayMarketingActivityOrdervoucherUseRequest,
 )
+from alipay.aop.api.request.AlipayUserAlipaypointBudgetlibQueryRequest import (
+    AlipayUserAlipaypointBudgetlibQueryRequest,
+)
+from alipay.aop.api.request.AlipayUserAlipaypointSendRequest import AlipayUserAlipaypointSendRequest
 
 from shared.alipay import KeyPair
 from tests.unit.payments.test_alipay_native_signing import APP_ID, Capturing, cross_check, keys
@@ -50,3 +54,16 @@ async def test_merchant_voucher_calls_match_the_official_sdk(keys: tuple[KeyPair
     cross_check(keys, *send, AlipayMarketingActivityOrdervoucherSendRequest())
     cross_check(keys, *use, AlipayMarketingActivityOrdervoucherUseRequest())
     cross_check(keys, *refund, AlipayMarketingActivityOrdervoucherRefundRequest())
+
+
+async def test_jifenbao_calls_match_the_official_sdk(keys: tuple[KeyPair, KeyPair]) -> None:
+    client = Capturing("http://x/gateway.do", APP_ID, keys[0].private_pem, keys[1].public_pem,
+                       session=None)  # type: ignore[arg-type]
+    client.sent = []
+    assert await client.point_budget("mall_budget_1") == 5000
+    assert await client.point_send(budget_code="mall_budget_1", partner_biz_no="jfb1", point_amount=599,
+                                   user_id="2088000000000099", memo="购物返集分宝") == "2026r"
+    query, send = client.sent
+    assert json.loads(send[1]["biz_content"])["point_amount"] == 599
+    cross_check(keys, *query, AlipayUserAlipaypointBudgetlibQueryRequest())
+    cross_check(keys, *send, AlipayUserAlipaypointSendRequest())
