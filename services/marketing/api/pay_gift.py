@@ -24,9 +24,10 @@ from services.marketing.flows import jifenbao
 from services.marketing.flows.claims import coupon_view, issue_coupon
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
+from shared.alipay import AlipayResponseError
 from shared.db import Queryable as Connection
 from shared.db import Tx
-from shared.http import Conflict, NotFound, Unprocessable, credit_score, idempotent, json_response, parse_body
+from shared.http import Conflict, NotFound, Problem, Unprocessable, credit_score, idempotent, json_response, parse_body
 
 routes = web.RouteTableDef()
 
@@ -91,4 +92,7 @@ async def collect_jifenbao(request: web.Request) -> web.Response:
         raise Unprocessable("集分宝 go to an Alipay account: sign in with Alipay", code="alipay_user_required")
     async with db(request).pool.acquire() as conn:
         order = await _paid_order(conn, order_id, user)
-    return json_response(await jifenbao.collect(deps_of(request.app), order, alipay), status=201)
+    try:
+        return json_response(await jifenbao.collect(deps_of(request.app), order, alipay), status=201)
+    except AlipayResponseError as exc:
+        raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None

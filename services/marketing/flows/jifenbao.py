@@ -17,8 +17,7 @@ from asyncpg import Record
 
 from services.marketing.deps import MarketingDeps
 from services.marketing.store import jifenbao as jifenbao_db
-from shared.alipay import AlipayError, AlipayResponseError
-from shared.http import Problem
+from shared.alipay import AlipayError
 from shared.refusal import Refusal
 
 MEMO = "购物返集分宝"
@@ -45,7 +44,8 @@ async def offer(conn: Any, order: Record) -> dict[str, Any] | None:
 
 
 async def collect(deps: MarketingDeps, order: Record, alipay_user_id: str) -> dict[str, Any]:
-    """Pay the paid order's 集分宝 into the buyer's Alipay account (once)."""
+    """Pay the paid order's 集分宝 into the buyer's Alipay account (once). AlipayResponseError (no answer) is
+    the caller's to tell: asking again is safe."""
     now = deps.clock.now()
     async with deps.db.transaction() as tx:
         if await jifenbao_db.grant(tx.conn, order["order_id"]) is None:
@@ -69,8 +69,6 @@ async def collect(deps: MarketingDeps, order: Record, alipay_user_id: str) -> di
             await jifenbao_db.attempted(tx.conn, row["order_id"])
         except AlipayError as exc:
             raise Refusal("alipay_refused", f"Alipay refused: {exc.sub_code or exc.code}", 409) from None
-        except AlipayResponseError as exc:
-            raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
     # The attempt is committed before asking: from now on a retry skips the budget check and asks again with
     # the same partner_biz_no (the grant row is locked again meanwhile, so asks never overlap).
     async with deps.db.transaction() as tx:
@@ -84,6 +82,4 @@ async def collect(deps: MarketingDeps, order: Record, alipay_user_id: str) -> di
                                                      user_id=row["alipay_user_id"], memo=MEMO)
         except AlipayError as exc:
             raise Refusal("alipay_refused", f"Alipay refused: {exc.sub_code or exc.code}", 409) from None
-        except AlipayResponseError as exc:
-            raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
         return grant_view(await jifenbao_db.sent(tx.conn, row["order_id"], record_id, now))
