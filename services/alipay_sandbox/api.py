@@ -105,6 +105,8 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.point_budget_query(biz)
         case "alipay.user.alipaypoint.send":
             return sandbox.point_send(biz)
+        case "alipay.user.agreement.query":
+            return sandbox.agreement_query(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -213,6 +215,22 @@ async def confirm_freeze(request: web.Request) -> web.Response:
         raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
     return json_response({"auth_no": auth.auth_no, "amount_fen": auth.amount_fen, "credit_fen": auth.credit_fen,
                           "status": auth.status}, status=201)
+
+
+@routes.post("/sandbox/agreements/confirm")
+async def confirm_agreement(request: web.Request) -> web.Response:
+    """The buyer signs a withholding agreement on Alipay's page (`alipay.user.agreement.page.sign` order string,
+    signature checked as gateway.do checks a request)."""
+    body = await parse_body(request, FreezeConfirmBody)
+    params = dict(parse_qsl(body.order_str, keep_blank_values=True))
+    settings = request.app[CONFIG]
+    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
+        raise Conflict("The order string is not signed by the app", code="invalid_signature")
+    try:
+        agreement = request.app[SANDBOX].confirm_agreement(params, body.user_id)
+    except Failure as failure:
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    return json_response(agreement, status=201)
 
 
 @routes.get("/sandbox/fund-auths/{auth_no}")

@@ -190,6 +190,7 @@ class Sandbox:
         self.vouchers: dict[str, Voucher] = {}  # by voucher_code
         self.point_budgets: dict[str, int] = {}  # 集分宝 budget_code -> what is left
         self.point_sends: dict[str, dict[str, Any]] = {}  # partner_biz_no -> the send
+        self.agreements: dict[str, dict[str, Any]] = {}  # external_agreement_no -> the signed agreement
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -401,6 +402,8 @@ class Sandbox:
             raise business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         if biz.get("auth_no"):
             return self._pay_from_auth(biz, out_trade_no, total, subject)
+        if biz.get("product_code") == "GENERAL_WITHHOLDING":
+            return self._pay_by_agreement(biz, out_trade_no, total, subject)
         scene, auth_code = str(biz.get("scene", "")), str(biz.get("auth_code", ""))
         if scene not in ("bar_code", "security_code"):
             raise invalid("isv.invalid-parameter", "scene must be bar_code or security_code")
@@ -691,6 +694,43 @@ class Sandbox:
         self.point_sends[biz_no] = {"record_id": record_id, "budget_code": code, "user_id": user_id,
                                     "point_amount": amount, "memo": str(biz.get("memo", ""))}
         return {"record_id": record_id, "transaction_id": record_id}
+
+    # --- agreement deduction (商户代扣) ----------------------------------------------------------------------
+
+    def confirm_agreement(self, params: dict[str, str], user_id: str) -> dict[str, Any]:
+        """The buyer signs on Alipay's page opened with an `alipay.user.agreement.page.sign` order string."""
+        biz = json.loads(params.get("biz_content") or "{}")
+        external = str(biz.get("external_agreement_no", ""))
+        if params.get("method") != "alipay.user.agreement.page.sign" or not external:
+            raise invalid("isv.invalid-parameter", "not an agreement signing order string")
+        if biz.get("personal_product_code") != "GENERAL_WITHHOLDING_P":
+            raise invalid("isv.invalid-parameter", "personal_product_code")
+        agreement = self.agreements.setdefault(external, {
+            "agreement_no": "2026" + "".join(secrets.choice("0123456789") for _ in range(16)),
+            "external_agreement_no": external, "principal_id": user_id, "status": "NORMAL",
+            "sign_time": beijing_now()})
+        return agreement
+
+    def agreement_query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        agreement = self.agreements.get(str(biz.get("external_agreement_no", "")))
+        if agreement is None:
+            raise business("USER_AGREEMENT_NOT_EXIST", "用户协议不存在")
+        return dict(agreement)
+
+    def _pay_by_agreement(self, biz: dict[str, Any], out_trade_no: str, total: int, subject: str) -> dict[str, Any]:
+        agreement_no = str((biz.get("agreement_params") or {}).get("agreement_no", ""))
+        existing = self.by_out_trade_no.get(out_trade_no)
+        if existing:  # the same deduction again: its outcome, nothing taken twice
+            return self._store_answer(self.trades[existing])
+        agreement = next((a for a in self.agreements.values() if a["agreement_no"] == agreement_no), None)
+        if agreement is None or agreement["status"] != "NORMAL":
+            raise business("ACQ.AGREEMENT_NOT_EXIST", "用户协议不存在")
+        trade_no = datetime.now(BEIJING).strftime("%Y%m%d") + "22" + secrets.token_hex(10)
+        trade = Trade(trade_no, out_trade_no, total, subject, None, agreement["principal_id"], None)
+        self.trades[trade_no] = trade
+        self.by_out_trade_no[out_trade_no] = trade_no
+        self._paid(trade, "ALIPAYACCOUNT")
+        return self._pay_answer(trade)
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

@@ -440,6 +440,35 @@ class AlipayClient:
             "user_id": user_id, "memo": memo[:64]})
         return str(data.get("record_id", ""))
 
+    # --- agreement deduction (商户代扣) -------------------------------------------------------------------------
+
+    def agreement_sign_str(self, *, external_agreement_no: str, notify_url: str | None = None) -> str:
+        """The signed order string of `alipay.user.agreement.page.sign` (general withholding, signed in the
+        Alipay app): the client opens Alipay's signing page with it; the server never posts it."""
+        biz = {"personal_product_code": "GENERAL_WITHHOLDING_P", "product_code": "GENERAL_WITHHOLDING",
+               "sign_scene": "INDUSTRY|DIGITAL_MEDIA", "external_agreement_no": external_agreement_no,
+               "access_params": {"channel": "ALIPAYAPP"}}
+        query, body = self.build_request("alipay.user.agreement.page.sign", biz, notify_url=notify_url)
+        return urlencode({**query, **body})
+
+    async def agreement_query(self, external_agreement_no: str) -> tuple[str, str, str | None]:
+        """`alipay.user.agreement.query`: (agreement_no, status NORMAL/STOP/TEMP, the signer's user id)."""
+        data = await self.execute("alipay.user.agreement.query", {
+            "personal_product_code": "GENERAL_WITHHOLDING_P", "sign_scene": "INDUSTRY|DIGITAL_MEDIA",
+            "external_agreement_no": external_agreement_no})
+        return str(data.get("agreement_no", "")), str(data.get("status", "")), data.get("principal_id")
+
+    async def trade_pay_by_agreement(self, *, out_trade_no: str, amount_fen: int, subject: str,
+                                     agreement_no: str) -> TradePayResult:
+        """`alipay.trade.pay` deducting from the buyer's account under a signed agreement (GENERAL_WITHHOLDING).
+        Like any `trade.pay`: an AlipayError other than a business refusal leaves the outcome to `trade_query`."""
+        data = await self.execute("alipay.trade.pay", {
+            "out_trade_no": out_trade_no, "total_amount": fen_to_yuan(amount_fen), "subject": subject,
+            "product_code": "GENERAL_WITHHOLDING", "agreement_params": {"agreement_no": agreement_no}})
+        return TradePayResult(
+            trade_no=str(data.get("trade_no", "")), out_trade_no=str(data.get("out_trade_no", out_trade_no)),
+            amount_fen=yuan_to_fen(str(data.get("total_amount", "0"))), buyer_user_id=data.get("buyer_user_id"))
+
     # --- mini-program messages --------------------------------------------------------------------------
 
     async def mini_template_message_send(self, *, to_user_id: str, user_template_id: str, page: str,

@@ -1,10 +1,11 @@
-"""The merchant voucher (商家券) and 集分宝 methods (issue 19) against the official `alipay-sdk-python`, as the
-other new methods are (tests/unit/payments/test_alipay_native_signing.py): the SDK's method name, no biz field
-it would drop (nested ones included), the same signature."""
+"""The merchant voucher (商家券), 集分宝 and agreement deduction methods (issue 19) against the official
+`alipay-sdk-python`, as the other new methods are (tests/unit/payments/test_alipay_native_signing.py): the
+SDK's method name, no biz field it would drop (nested ones included), the same signature."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from alipay.aop.api.request.AlipayMarketingActivityOrdervoucherCreateRequest import (
     AlipayMarketingActivityOrdervoucherCreateRequest,
@@ -18,6 +19,9 @@ from alipay.aop.api.request.AlipayMarketingActivityOrdervoucherSendRequest impor
 from alipay.aop.api.request.AlipayMarketingActivityOrdervoucherUseRequest import (
     AlipayMarketingActivityOrdervoucherUseRequest,
 )
+from alipay.aop.api.request.AlipayTradePayRequest import AlipayTradePayRequest
+from alipay.aop.api.request.AlipayUserAgreementPageSignRequest import AlipayUserAgreementPageSignRequest
+from alipay.aop.api.request.AlipayUserAgreementQueryRequest import AlipayUserAgreementQueryRequest
 from alipay.aop.api.request.AlipayUserAlipaypointBudgetlibQueryRequest import (
     AlipayUserAlipaypointBudgetlibQueryRequest,
 )
@@ -67,3 +71,19 @@ async def test_jifenbao_calls_match_the_official_sdk(keys: tuple[KeyPair, KeyPai
     assert json.loads(send[1]["biz_content"])["point_amount"] == 599
     cross_check(keys, *query, AlipayUserAlipaypointBudgetlibQueryRequest())
     cross_check(keys, *send, AlipayUserAlipaypointSendRequest())
+
+
+async def test_agreement_deduction_calls_match_the_official_sdk(keys: tuple[KeyPair, KeyPair]) -> None:
+    client = Capturing("http://x/gateway.do", APP_ID, keys[0].private_pem, keys[1].public_pem,
+                       session=None)  # type: ignore[arg-type]
+    client.sent = []
+    await client.agreement_query("ag_1")
+    await client.trade_pay_by_agreement(out_trade_no="bd_1", amount_fen=120_000, subject="信用购还款",
+                                        agreement_no="20260000000000000001")
+    query, pay = client.sent
+    assert json.loads(pay[1]["biz_content"])["agreement_params"] == {"agreement_no": "20260000000000000001"}
+    cross_check(keys, *query, AlipayUserAgreementQueryRequest())
+    cross_check(keys, *pay, AlipayTradePayRequest())
+    # The signing page's order string is signed as the SDK's sdk_execute signs it.
+    params = dict(parse_qsl(client.agreement_sign_str(external_agreement_no="ag_1")))
+    cross_check(keys, params, {"biz_content": params.pop("biz_content")}, AlipayUserAgreementPageSignRequest())
