@@ -31,12 +31,14 @@ async def save_activity(conn: Connection, template_id: str, merchant_id: str, ac
 async def owe(conn: Connection, *, coupon_id: str, action: str, order_id: str | None, total_fen: int | None,
               now: datetime) -> None:
     """A report owed to Alipay, if the coupon is an Alipay voucher (its template published and the buyer's
-    Alipay id known); made once per coupon, action and order."""
+    Alipay id known when claimed; a use or refund only of a coupon that was sent); made once per coupon,
+    action and order."""
     await conn.execute(
         """INSERT INTO alipay_voucher_reports (out_biz_no, coupon_id, action, order_id, total_fen, created_at)
            SELECT $1, k.id, $3, $4, $5, $6 FROM coupons k
              JOIN alipay_voucher_activities a ON a.template_id = k.template_id
-           WHERE k.id = $2 AND k.alipay_user_id IS NOT NULL
+           WHERE k.id = $2 AND k.alipay_user_id IS NOT NULL AND ($3 = 'send' OR EXISTS (
+               SELECT 1 FROM alipay_voucher_reports s WHERE s.coupon_id = k.id AND s.action = 'send'))
            ON CONFLICT (out_biz_no) DO NOTHING""",
         out_biz_no(action, coupon_id, order_id), coupon_id, action, order_id, total_fen, now)
 

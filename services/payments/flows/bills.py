@@ -208,8 +208,11 @@ async def deduct_due(deps: PaymentsDeps, limit: int = 50) -> int:
             due = _bill(bill).due_fen
             if due <= 0:
                 continue
-            if bill["out_trade_no"] and await _close_or_settle(deps, tx, bill["out_trade_no"]):
-                continue  # the buyer had paid it themselves
+            try:
+                if bill["out_trade_no"] and await _close_or_settle(deps, tx, bill["out_trade_no"]):
+                    continue  # the buyer had paid it themselves
+            except RepaymentInFlight:
+                continue  # the buyer's own repayment is under way: theirs to finish
             out_trade_no = domain.out_trade_no("bd", str(uuid.uuid4()))
             await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="bill", ref_id=bill["id"],
                                      user_id=bill["user_id"], amount_fen=due)
