@@ -93,6 +93,20 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.card_open(biz)
         case "alipay.marketing.card.update":
             return sandbox.card_update(biz)
+        case "alipay.marketing.activity.ordervoucher.create":
+            return sandbox.voucher_activity_create(biz)
+        case "alipay.marketing.activity.ordervoucher.send":
+            return sandbox.voucher_send(biz)
+        case "alipay.marketing.activity.ordervoucher.use":
+            return sandbox.voucher_use(biz)
+        case "alipay.marketing.activity.ordervoucher.refund":
+            return sandbox.voucher_refund(biz)
+        case "alipay.user.alipaypoint.budgetlib.query":
+            return sandbox.point_budget_query(biz)
+        case "alipay.user.alipaypoint.send":
+            return sandbox.point_send(biz)
+        case "alipay.user.agreement.query":
+            return sandbox.agreement_query(biz)
         case "alipay.open.app.mini.templatemessage.send":
             return sandbox.template_message_send(biz)
     raise invalid("isv.invalid-method", f"不存在的方法名 {method}")
@@ -203,6 +217,22 @@ async def confirm_freeze(request: web.Request) -> web.Response:
                           "status": auth.status}, status=201)
 
 
+@routes.post("/sandbox/agreements/confirm")
+async def confirm_agreement(request: web.Request) -> web.Response:
+    """The buyer signs a withholding agreement on Alipay's page (`alipay.user.agreement.page.sign` order string,
+    signature checked as gateway.do checks a request)."""
+    body = await parse_body(request, FreezeConfirmBody)
+    params = dict(parse_qsl(body.order_str, keep_blank_values=True))
+    settings = request.app[CONFIG]
+    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
+        raise Conflict("The order string is not signed by the app", code="invalid_signature")
+    try:
+        agreement = request.app[SANDBOX].confirm_agreement(params, body.user_id)
+    except Failure as failure:
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    return json_response(agreement, status=201)
+
+
 @routes.get("/sandbox/fund-auths/{auth_no}")
 async def show_fund_auth(request: web.Request) -> web.Response:
     auth = request.app[SANDBOX].fund_auths.get(request.match_info["auth_no"])
@@ -221,6 +251,38 @@ async def list_cards(request: web.Request) -> web.Response:
               "external_card_no": c.external_card_no, "level": c.level, "point": c.point, "updates": c.updates}
              for c in request.app[SANDBOX].cards.values() if user_id in (None, c.user_id)]
     return json_response({"items": items})
+
+
+@routes.get("/sandbox/vouchers")
+async def list_vouchers(request: web.Request) -> web.Response:
+    """The merchant vouchers in buyers' card packages (`user_id` filters), with each reported use and refund."""
+    user_id = request.query.get("user_id")
+    items = [{"voucher_code": v.voucher_code, "activity_id": v.activity_id, "user_id": v.user_id, "status": v.status,
+              "uses": v.uses, "refunds": v.refunds}
+             for v in request.app[SANDBOX].vouchers.values() if user_id in (None, v.user_id)]
+    return json_response({"items": items})
+
+
+class PointBudgetBody(StrictModel):
+    budget_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+    amount: int = Field(ge=0, le=100_000_000)
+
+
+@routes.put("/sandbox/point-budgets")
+async def put_point_budget(request: web.Request) -> web.Response:
+    """A merchant's 集分宝 budget library (bought from Alipay) with `amount` left."""
+    body = await parse_body(request, PointBudgetBody)
+    request.app[SANDBOX].point_budgets[body.budget_code] = body.amount
+    return json_response({"budget_code": body.budget_code, "remain_amount": body.amount})
+
+
+@routes.get("/sandbox/point-sends")
+async def list_point_sends(request: web.Request) -> web.Response:
+    """Every 集分宝 send (`user_id` filters) and what each budget has left."""
+    user_id = request.query.get("user_id")
+    sandbox = request.app[SANDBOX]
+    items = [{"partner_biz_no": k, **v} for k, v in sandbox.point_sends.items() if user_id in (None, v["user_id"])]
+    return json_response({"items": items, "budgets": sandbox.point_budgets})
 
 
 @routes.get("/sandbox/messages")

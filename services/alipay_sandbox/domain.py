@@ -145,6 +145,30 @@ class TemplateMessage:
     received_at: str = field(default_factory=beijing_now)
 
 
+@dataclass
+class VoucherActivity:
+    """A merchant voucher activity (商家券) and how many of its vouchers were sent."""
+
+    activity_id: str
+    name: str
+    voucher_type: str
+    quantity: int
+    per_user_limit: int
+    sent: int = 0
+
+
+@dataclass
+class Voucher:
+    """One voucher in a buyer's card package; `uses` and `refunds` are the merchant's reports, by out_biz_no."""
+
+    voucher_code: str
+    activity_id: str
+    user_id: str
+    status: str = "AVAILABLE"  # AVAILABLE | USED
+    uses: list[str] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
+
+
 class Sandbox:
     def __init__(self, *, seller_id: str, default_credit_score: int = 700):
         self.seller_id = seller_id
@@ -161,6 +185,12 @@ class Sandbox:
         self.card_templates: dict[str, str] = {}  # request_id -> template_id
         self.cards: dict[str, MemberCard] = {}  # by biz_card_no
         self.card_serials: dict[str, str] = {}  # out_serial_no -> biz_card_no
+        self.voucher_activities: dict[str, VoucherActivity] = {}  # by activity_id
+        self.voucher_requests: dict[str, str] = {}  # the out_biz_no of a create, send, use or refund -> its answer key
+        self.vouchers: dict[str, Voucher] = {}  # by voucher_code
+        self.point_budgets: dict[str, int] = {}  # 集分宝 budget_code -> what is left
+        self.point_sends: dict[str, dict[str, Any]] = {}  # partner_biz_no -> the send
+        self.agreements: dict[str, dict[str, Any]] = {}  # external_agreement_no -> the signed agreement
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -372,6 +402,8 @@ class Sandbox:
             raise business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         if biz.get("auth_no"):
             return self._pay_from_auth(biz, out_trade_no, total, subject)
+        if biz.get("product_code") == "GENERAL_WITHHOLDING":
+            return self._pay_by_agreement(biz, out_trade_no, total, subject)
         scene, auth_code = str(biz.get("scene", "")), str(biz.get("auth_code", ""))
         if scene not in ("bar_code", "security_code"):
             raise invalid("isv.invalid-parameter", "scene must be bar_code or security_code")
@@ -555,6 +587,150 @@ class Sandbox:
             card.point = int(str(info["point"]))
         card.updates += 1
         return {"result_code": "SUCCESS"}
+
+    # --- merchant vouchers (商家券) --------------------------------------------------------------------------
+
+    def _voucher_request(self, biz: dict[str, Any]) -> str:
+        out_biz_no = str(biz.get("out_biz_no", ""))
+        if not 1 <= len(out_biz_no) <= 64:
+            raise invalid("isv.invalid-parameter", "out_biz_no")
+        return out_biz_no
+
+    def voucher_activity_create(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        if out_biz_no in self.voucher_requests:  # the same creation again
+            return {"activity_id": self.voucher_requests[out_biz_no]}
+        base = biz.get("activity_base_info") or {}
+        send = (biz.get("voucher_send_mode_info") or {}).get("voucher_send_rule_info") or {}
+        deduct = biz.get("voucher_deduct_info") or {}
+        kind = deduct.get("voucher_type")
+        if not base.get("activity_name") or kind not in ("FIX_VOUCHER", "DISCOUNT_VOUCHER"):
+            raise invalid("isv.invalid-parameter", "activity_base_info.activity_name, voucher_deduct_info")
+        if kind == "FIX_VOUCHER":
+            _amount((deduct.get("fix_voucher_info") or {}).get("amount"), "fix_voucher_info.amount")
+        quantity, per_user = send.get("quantity"), send.get("quantity_limit_per_user")
+        if not isinstance(quantity, int) or quantity < 1 or not isinstance(per_user, int) or per_user < 1:
+            raise invalid("isv.invalid-parameter", "voucher_send_rule_info.quantity, quantity_limit_per_user")
+        activity_id = "2026" + secrets.token_hex(10)
+        self.voucher_activities[activity_id] = VoucherActivity(activity_id, str(base["activity_name"]), kind,
+                                                               quantity, per_user)
+        self.voucher_requests[out_biz_no] = activity_id
+        return {"activity_id": activity_id}
+
+    def voucher_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        if out_biz_no in self.voucher_requests:  # the same send again: the same voucher
+            return {"voucher_code": self.voucher_requests[out_biz_no]}
+        activity = self.voucher_activities.get(str(biz.get("activity_id", "")))
+        if activity is None:
+            raise business("ACTIVITY_NOT_EXIST", "活动不存在")
+        user_id = str(biz.get("user_id", ""))
+        if not USER_ID.match(user_id):
+            raise invalid("isv.invalid-parameter", "user_id must be an Alipay user id (2088 + 12 digits)")
+        held = sum(1 for v in self.vouchers.values() if v.activity_id == activity.activity_id and v.user_id == user_id)
+        if held >= activity.per_user_limit:
+            raise business("EXCEED_LIMIT_PER_USER", "超过用户领取上限")
+        if activity.sent >= activity.quantity:
+            raise business("INVENTORY_NOT_ENOUGH", "券库存不足")
+        activity.sent += 1
+        code = "".join(secrets.choice("0123456789") for _ in range(16))
+        self.vouchers[code] = Voucher(code, activity.activity_id, user_id)
+        self.voucher_requests[out_biz_no] = code
+        return {"voucher_code": code}
+
+    def _voucher(self, biz: dict[str, Any]) -> Voucher:
+        voucher = self.vouchers.get(str(biz.get("voucher_code", "")))
+        if voucher is None or voucher.activity_id != biz.get("activity_id"):
+            raise business("VOUCHER_NOT_EXIST", "券不存在")
+        return voucher
+
+    def voucher_use(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        voucher = self._voucher(biz)
+        if out_biz_no in voucher.uses:  # the same redemption reported again
+            return {"activity_id": voucher.activity_id}
+        if voucher.status != "AVAILABLE":
+            raise business("VOUCHER_STATUS_NOT_AVAILABLE", "券状态不可用")
+        _amount(biz.get("total_fee"), "total_fee")
+        voucher.status = "USED"
+        voucher.uses.append(out_biz_no)
+        return {"activity_id": voucher.activity_id}
+
+    def voucher_refund(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = self._voucher_request(biz)
+        voucher = self._voucher(biz)
+        if out_biz_no in voucher.refunds:
+            return {"activity_id": voucher.activity_id}
+        if voucher.status != "USED":
+            raise business("VOUCHER_STATUS_NOT_USED", "券未核销")
+        voucher.status = "AVAILABLE"
+        voucher.refunds.append(out_biz_no)
+        return {"activity_id": voucher.activity_id}
+
+    # --- 集分宝 ------------------------------------------------------------------------------------------------
+
+    def point_budget_query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        code = str(biz.get("budget_code", ""))
+        if code not in self.point_budgets:
+            raise business("BUDGET_NOT_EXIST", "预算库不存在")
+        return {"budget_code": code, "enabled": True, "remain_amount": self.point_budgets[code]}
+
+    def point_send(self, biz: dict[str, Any]) -> dict[str, Any]:
+        biz_no = str(biz.get("partner_biz_no", ""))
+        if not 1 <= len(biz_no) <= 64:
+            raise invalid("isv.invalid-parameter", "partner_biz_no")
+        if biz_no in self.point_sends:  # the same grant again: paid once
+            sent = self.point_sends[biz_no]
+            return {"record_id": sent["record_id"], "transaction_id": sent["record_id"]}
+        code, user_id, amount = str(biz.get("budget_code", "")), str(biz.get("user_id", "")), biz.get("point_amount")
+        if code not in self.point_budgets:
+            raise business("BUDGET_NOT_EXIST", "预算库不存在")
+        if not USER_ID.match(user_id) or not isinstance(amount, int) or amount < 1:
+            raise invalid("isv.invalid-parameter", "user_id (2088…) and a positive point_amount")
+        if amount > self.point_budgets[code]:
+            raise business("BUDGET_NOT_ENOUGH", "预算库余额不足")
+        self.point_budgets[code] -= amount
+        record_id = "2026" + secrets.token_hex(10)
+        self.point_sends[biz_no] = {"record_id": record_id, "budget_code": code, "user_id": user_id,
+                                    "point_amount": amount, "memo": str(biz.get("memo", ""))}
+        return {"record_id": record_id, "transaction_id": record_id}
+
+    # --- agreement deduction (商户代扣) ----------------------------------------------------------------------
+
+    def confirm_agreement(self, params: dict[str, str], user_id: str) -> dict[str, Any]:
+        """The buyer signs on Alipay's page opened with an `alipay.user.agreement.page.sign` order string."""
+        biz = json.loads(params.get("biz_content") or "{}")
+        external = str(biz.get("external_agreement_no", ""))
+        if params.get("method") != "alipay.user.agreement.page.sign" or not external:
+            raise invalid("isv.invalid-parameter", "not an agreement signing order string")
+        if biz.get("personal_product_code") != "GENERAL_WITHHOLDING_P":
+            raise invalid("isv.invalid-parameter", "personal_product_code")
+        agreement = self.agreements.setdefault(external, {
+            "agreement_no": "2026" + "".join(secrets.choice("0123456789") for _ in range(16)),
+            "external_agreement_no": external, "principal_id": user_id, "status": "NORMAL",
+            "sign_time": beijing_now()})
+        return agreement
+
+    def agreement_query(self, biz: dict[str, Any]) -> dict[str, Any]:
+        agreement = self.agreements.get(str(biz.get("external_agreement_no", "")))
+        if agreement is None:
+            raise business("USER_AGREEMENT_NOT_EXIST", "用户协议不存在")
+        return dict(agreement)
+
+    def _pay_by_agreement(self, biz: dict[str, Any], out_trade_no: str, total: int, subject: str) -> dict[str, Any]:
+        agreement_no = str((biz.get("agreement_params") or {}).get("agreement_no", ""))
+        existing = self.by_out_trade_no.get(out_trade_no)
+        if existing:  # the same deduction again: its outcome, nothing taken twice
+            return self._store_answer(self.trades[existing])
+        agreement = next((a for a in self.agreements.values() if a["agreement_no"] == agreement_no), None)
+        if agreement is None or agreement["status"] != "NORMAL":
+            raise business("ACQ.AGREEMENT_NOT_EXIST", "用户协议不存在")
+        trade_no = datetime.now(BEIJING).strftime("%Y%m%d") + "22" + secrets.token_hex(10)
+        trade = Trade(trade_no, out_trade_no, total, subject, None, agreement["principal_id"], None)
+        self.trades[trade_no] = trade
+        self.by_out_trade_no[out_trade_no] = trade_no
+        self._paid(trade, "ALIPAYACCOUNT")
+        return self._pay_answer(trade)
 
     # --- mini-program subscription messages ---------------------------------------------------------------
 

@@ -318,6 +318,19 @@ class CouponOut(Answer):
     status: str
 
 
+class PayGiftOut(Answer):
+    """The payment-success page's gift (支付有礼): offers to claim, or the coupon claimed for the order."""
+
+    order_id: str
+    claimed: dict[str, Any] | None = None
+    offers: list[Any]
+    jifenbao: dict[str, Any] | None = None  # the 集分宝 the order earns: {points, status offered|pending|sent}
+
+
+class PayGiftClaimBody(StrictModel):
+    template_id: RefId
+
+
 class SharerOut(Answer):
     nickname: str | None = None
 

@@ -18,6 +18,7 @@ from services.marketing.store import coupons as coupons_db
 from services.marketing.store import members as members_db
 from services.marketing.store import orders as orders_db
 from services.marketing.store import points as points_db
+from services.marketing.store import vouchers as vouchers_db
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import StoreChanged
@@ -120,6 +121,8 @@ async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[Payment
         coupon = await coupons_db.redeem_coupon(tx.conn, d.order_id, now)
         if coupon is not None:
             await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], coupon["discount_fen"])
+            await vouchers_db.owe(tx.conn, coupon_id=coupon["id"], action="use", order_id=d.order_id,
+                                  total_fen=d.amount_fen + (coupon["discount_fen"] or 0), now=now)
             await tx.emit(CouponRedeemed(
                 coupon_id=coupon["id"], template_id=coupon["template_id"], campaign_id=coupon["campaign_id"],
                 order_id=d.order_id, user_id=coupon["user_id"], merchant_id=coupon["merchant_id"],
@@ -171,6 +174,8 @@ async def on_order_refunded(deps: MarketingDeps, tx: Tx, event: Event[OrderRefun
         coupon = await coupons_db.return_used_coupon(tx.conn, d.order_id, now)
         if coupon is not None:
             await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], -(held["discount_fen"] or 0))
+            await vouchers_db.owe(tx.conn, coupon_id=coupon["id"], action="refund", order_id=d.order_id,
+                                  total_fen=None, now=now)
             await tx.emit(CouponReleased(coupon_id=coupon["id"], order_id=d.order_id, user_id=coupon["user_id"]))
 
 

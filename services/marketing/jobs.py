@@ -10,6 +10,7 @@ from services.marketing.flows.cards import sync_cards
 from services.marketing.flows.group_buy import fail_expired_groups
 from services.marketing.flows.levels import refresh_level
 from services.marketing.flows.points import release_order
+from services.marketing.flows.vouchers import sync_vouchers
 from services.marketing.store import members as members_db
 from services.marketing.store import points as points_db
 from shared.service import Job
@@ -61,4 +62,5 @@ JOBS = [
     Job[MarketingDeps](refresh_stale_levels, every=lambda deps: deps.settings.level_refresh_seconds),
     Job[MarketingDeps](release_due, every=lambda deps: deps.settings.points_release_seconds),
     Job[MarketingDeps](sync_cards, every=lambda deps: deps.settings.card_sync_seconds),
+    Job[MarketingDeps](sync_vouchers, every=lambda deps: deps.settings.voucher_sync_seconds),
 ]

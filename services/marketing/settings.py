@@ -30,6 +30,8 @@ class MarketingSettings(AlipayAppSettings):
     # Member cards in Alipay's card package (卡包): how often opened and changed cards are pushed to Alipay, and
     # the mini-program page a card opens the mall at (entry member_card).
     card_sync_seconds: float = 10.0
+    # Merchant vouchers (商家券): how often the reports owed to Alipay (send, use, refund) are pushed.
+    voucher_sync_seconds: float = 10.0
     card_open_url: str = "alipays://platformapi/startapp?appId=2021000000000001&page=pages/store/index"
 
     @model_validator(mode="after")

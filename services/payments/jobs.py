@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from services.payments import store
 from services.payments.deps import PaymentsDeps
-from services.payments.flows import checks
+from services.payments.flows import bills, checks
 from services.payments.store import bills as bill_store
 from shared.events.payments import BillDueSoon, BillOverdue
 from shared.logging import get_logger
@@ -79,4 +79,5 @@ JOBS = [
     # At start too: the notifies of an outage were lost with it.
     Job[PaymentsDeps](reconcile_once, every=lambda deps: deps.settings.reconcile_interval_s, at_start=True),
     Job[PaymentsDeps](run_bills_once, every=lambda deps: deps.settings.bill_job_interval_s),
+    Job[PaymentsDeps](bills.deduct_due, every=lambda deps: deps.settings.bill_job_interval_s),
 ]

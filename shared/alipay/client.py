@@ -364,6 +364,111 @@ class AlipayClient:
             "target_card_no": biz_card_no, "target_card_no_type": "BIZ_CARD", "occur_time": occur_time,
             "card_info": {"level": level, "point": str(point)}})
 
+    # --- merchant vouchers (商家券) ------------------------------------------------------------------------
+
+    async def voucher_activity_create(self, *, out_biz_no: str, name: str, brand_name: str, quantity: int,
+                                      per_user_limit: int, publish_start: str, publish_end: str,
+                                      amount_fen: int | None = None, floor_fen: int = 0,
+                                      discount: str | None = None, ceiling_fen: int | None = None,
+                                      valid_days: int | None = None, valid_until: str | None = None) -> str:
+        """`alipay.marketing.activity.ordervoucher.create`: a merchant voucher activity sent by the merchant's
+        request (send mode REQUEST), usable in this mini-program, with Alipay's own codes. A fixed voucher has
+        `amount_fen`; a discount one `discount` ("8.5" is 15% off) and `ceiling_fen`. Valid `valid_days`
+        after claiming, else until `valid_until`. → activity_id. The same `out_biz_no` again creates
+        nothing new."""
+        if amount_fen is not None:
+            deduct: dict[str, Any] = {"voucher_type": "FIX_VOUCHER", "fix_voucher_info": {
+                "amount": fen_to_yuan(amount_fen), "floor_amount": fen_to_yuan(floor_fen)}}
+        else:
+            deduct = {"voucher_type": "DISCOUNT_VOUCHER", "discount_voucher_info": {
+                "discount": discount, "ceiling_amount": fen_to_yuan(ceiling_fen or 0),
+                "floor_amount": fen_to_yuan(floor_fen)}}
+        if valid_days is not None:
+            period: dict[str, Any] = {"period_type": "RELATIVE",
+                                      "relative_period_info": {"valid_days_after_receive": valid_days}}
+        else:
+            period = {"period_type": "ABSOLUTE", "absolute_period_info": {
+                "valid_begin_time": publish_start, "valid_end_time": valid_until}}
+        data = await self.execute("alipay.marketing.activity.ordervoucher.create", {
+            "out_biz_no": out_biz_no,
+            "activity_base_info": {"activity_name": name[:20], "code_mode": "SYSTEM_GENERATE"},
+            "voucher_send_mode_info": {"voucher_send_mode": "REQUEST", "voucher_send_rule_info": {
+                "quantity": quantity, "quantity_limit_per_user": per_user_limit,
+                "publish_start_time": publish_start, "publish_end_time": publish_end}},
+            "voucher_deduct_info": deduct,
+            "voucher_available_scope_info": {"voucher_available_app_info": {"available_app_ids": [self.app_id]}},
+            "voucher_use_rule_info": {"voucher_max_use_times": 1, "voucher_use_time_info": period},
+            "voucher_display_pattern_info": {"voucher_name": name[:15], "brand_name": brand_name[:12]}})
+        return str(data["activity_id"])
+
+    async def voucher_send(self, *, activity_id: str, out_biz_no: str, user_id: str) -> str:
+        """`alipay.marketing.activity.ordervoucher.send`: one voucher into the buyer's card package. →
+        voucher_code. The same `out_biz_no` again sends nothing more (the same code back)."""
+        data = await self.execute("alipay.marketing.activity.ordervoucher.send", {
+            "activity_id": activity_id, "out_biz_no": out_biz_no, "user_id": user_id})
+        return str(data["voucher_code"])
+
+    async def voucher_use(self, *, activity_id: str, voucher_code: str, out_biz_no: str, biz_dt: str,
+                          total_fen: int) -> None:
+        """`alipay.marketing.activity.ordervoucher.use`: the voucher was redeemed in an order of `total_fen`
+        (核销同步). The same `out_biz_no` again is the same redemption, not a second one."""
+        await self.execute("alipay.marketing.activity.ordervoucher.use", {
+            "activity_id": activity_id, "voucher_code": voucher_code, "out_biz_no": out_biz_no,
+            "biz_dt": biz_dt, "total_fee": fen_to_yuan(total_fen)})
+
+    async def voucher_refund(self, *, activity_id: str, voucher_code: str, out_biz_no: str, biz_dt: str) -> None:
+        """`alipay.marketing.activity.ordervoucher.refund`: a refund gave the redeemed voucher back (退回同步);
+        it is usable again in the card package. Idempotent on `out_biz_no`."""
+        await self.execute("alipay.marketing.activity.ordervoucher.refund", {
+            "activity_id": activity_id, "voucher_code": voucher_code, "out_biz_no": out_biz_no, "biz_dt": biz_dt})
+
+    # --- 集分宝 (Alipay points) --------------------------------------------------------------------------------
+
+    async def point_budget(self, budget_code: str) -> int:
+        """`alipay.user.alipaypoint.budgetlib.query`: the 集分宝 still in the merchant's budget library
+        (0 when it is not enabled)."""
+        data = await self.execute("alipay.user.alipaypoint.budgetlib.query", {"budget_code": budget_code})
+        enabled = str(data.get("enabled", "true")).lower() != "false"
+        return int(data.get("remain_amount") or 0) if enabled else 0
+
+    async def point_send(self, *, budget_code: str, partner_biz_no: str, point_amount: int, user_id: str,
+                         memo: str) -> str:
+        """`alipay.user.alipaypoint.send`: `point_amount` 集分宝 from the budget into the buyer's Alipay account
+        (100 are worth ¥1). The same `partner_biz_no` again pays nothing more. → record_id."""
+        data = await self.execute("alipay.user.alipaypoint.send", {
+            "budget_code": budget_code, "partner_biz_no": partner_biz_no, "point_amount": point_amount,
+            "user_id": user_id, "memo": memo[:64]})
+        return str(data.get("record_id", ""))
+
+    # --- agreement deduction (商户代扣) -------------------------------------------------------------------------
+
+    def agreement_sign_str(self, *, external_agreement_no: str, notify_url: str | None = None) -> str:
+        """The signed order string of `alipay.user.agreement.page.sign` (general withholding, signed in the
+        Alipay app): the client opens Alipay's signing page with it; the server never posts it."""
+        biz = {"personal_product_code": "GENERAL_WITHHOLDING_P", "product_code": "GENERAL_WITHHOLDING",
+               "sign_scene": "INDUSTRY|DIGITAL_MEDIA", "external_agreement_no": external_agreement_no,
+               "access_params": {"channel": "ALIPAYAPP"}}
+        query, body = self.build_request("alipay.user.agreement.page.sign", biz, notify_url=notify_url)
+        return urlencode({**query, **body})
+
+    async def agreement_query(self, external_agreement_no: str) -> tuple[str, str, str | None]:
+        """`alipay.user.agreement.query`: (agreement_no, status NORMAL/STOP/TEMP, the signer's user id)."""
+        data = await self.execute("alipay.user.agreement.query", {
+            "personal_product_code": "GENERAL_WITHHOLDING_P", "sign_scene": "INDUSTRY|DIGITAL_MEDIA",
+            "external_agreement_no": external_agreement_no})
+        return str(data.get("agreement_no", "")), str(data.get("status", "")), data.get("principal_id")
+
+    async def trade_pay_by_agreement(self, *, out_trade_no: str, amount_fen: int, subject: str,
+                                     agreement_no: str) -> TradePayResult:
+        """`alipay.trade.pay` deducting from the buyer's account under a signed agreement (GENERAL_WITHHOLDING).
+        Like any `trade.pay`: an AlipayError other than a business refusal leaves the outcome to `trade_query`."""
+        data = await self.execute("alipay.trade.pay", {
+            "out_trade_no": out_trade_no, "total_amount": fen_to_yuan(amount_fen), "subject": subject,
+            "product_code": "GENERAL_WITHHOLDING", "agreement_params": {"agreement_no": agreement_no}})
+        return TradePayResult(
+            trade_no=str(data.get("trade_no", "")), out_trade_no=str(data.get("out_trade_no", out_trade_no)),
+            amount_fen=yuan_to_fen(str(data.get("total_amount", "0"))), buyer_user_id=data.get("buyer_user_id"))
+
     # --- mini-program messages --------------------------------------------------------------------------
 
     async def mini_template_message_send(self, *, to_user_id: str, user_template_id: str, page: str,

@@ -11,7 +11,9 @@ from pydantic import Field
 from services.gateway import store
 from services.gateway.api.payment_check import CHECK, checked_order
 from services.gateway.models import (
+    Anything,
     CartOut,
+    CouponOut,
     DeliveryChoice,
     GroupBuyOut,
     Items,
@@ -19,6 +21,8 @@ from services.gateway.models import (
     OrderOut,
     OrderStatus,
     PayBody,
+    PayGiftClaimBody,
+    PayGiftOut,
     PayOut,
     PlacedOut,
     PlansOut,
@@ -211,6 +215,17 @@ OPERATIONS = [
               answer=RefundOut, idempotent=True),
     Operation("GET", "/api/orders/{id}/recommendations", recommendations,
               "Recommendations for the payment-success page", "buy", answer=Items),
+    Operation("GET", "/api/orders/{id}/pay-gift", forward("pay_gift", "marketing", "GET", "/orders/{id}/pay-gift"),
+              "The payment-success page's gift (支付有礼): coupons the paid order may claim, or the one it claimed",
+              "buy", answer=PayGiftOut),
+    Operation("POST", "/api/orders/{id}/pay-gift/claim",
+              forward("claim_pay_gift", "marketing", "POST", "/orders/{id}/pay-gift/claim"),
+              "Claim one of the paid order's gift coupons (once per paid order)", "buy", body=PayGiftClaimBody,
+              answer=CouponOut, status=201, idempotent=True),
+    Operation("POST", "/api/orders/{id}/jifenbao",
+              forward("collect_jifenbao", "marketing", "POST", "/orders/{id}/jifenbao"),
+              "Collect the 集分宝 a paid order earns into the buyer's Alipay account (once per order)", "buy",
+              answer=Anything, status=201, optional_key=True),
     Operation("GET", "/api/group-buy/deals", forward("group_buy_deals", "marketing", "GET", "/group-buy/deals"),
               "The group-buy (拼团) deals running on a SKU: open a group by placing an order with "
               "group_buy.deal_id", "buy", query=GroupDealsQuery, answer=Items),

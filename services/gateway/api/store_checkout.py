@@ -48,6 +48,22 @@ class StoreChargeBody(StrictModel):
 class FeaturesBody(StrictModel):
     store_checkout: bool
     sesame_deposit: bool
+    alipay_vouchers: bool | None = None  # coupons as Alipay merchant vouchers (商家券); left out: unchanged
+    jifenbao: bool | None = None  # 集分宝 for paid orders from the merchant's budget; left out: unchanged
+
+
+class AlipayVoucherBody(StrictModel):
+    brand_name: str = Field(min_length=1, max_length=12)
+
+
+class AlipayVoucherOut(Answer):
+    template_id: str
+    activity_id: str
+
+
+class JifenbaoBody(StrictModel):
+    budget_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+    points_per_yuan: int = Field(ge=0, le=100)
 
 
 class SettleDepositBody(StrictModel):
@@ -115,6 +131,26 @@ async def merchant_store_charge(call: Call) -> web.StreamResponse:
     return relay(await _charge(call, call.param("id"), body))
 
 
+async def merchant_publish_alipay_voucher(call: Call) -> web.StreamResponse:
+    """A coupon template published as an Alipay merchant voucher (商家券), if the merchant switched them on."""
+    features = await call.up.json(call.request, "payments", "GET", "/merchant/alipay-features")
+    if not features.get("alipay_vouchers"):
+        raise Conflict("The merchant has not switched Alipay vouchers on", code="alipay_vouchers_disabled")
+    body: AlipayVoucherBody = call.body
+    return relay(await call.up.call(
+        call.request, "marketing", "POST", path("/merchant/coupon-templates/{id}/alipay-voucher", id=call.param("id")),
+        json=body.model_dump()))
+
+
+async def merchant_set_jifenbao(call: Call) -> web.StreamResponse:
+    """The merchant's 集分宝 budget and rate, if it switched 集分宝 on."""
+    features = await call.up.json(call.request, "payments", "GET", "/merchant/alipay-features")
+    if not features.get("jifenbao"):
+        raise Conflict("The merchant has not switched 集分宝 on", code="jifenbao_disabled")
+    body: JifenbaoBody = call.body
+    return relay(await call.up.call(call.request, "marketing", "PUT", "/merchant/jifenbao", json=body.model_dump()))
+
+
 OPERATIONS = [
     Operation("POST", "/api/merchant/store-checkouts", merchant_store_checkout,
               "Ring up SKUs at a store and charge the buyer's payment code or face token (当面付/刷脸付); answers "
@@ -129,8 +165,18 @@ OPERATIONS = [
               auth="staff", answer=Anything),
     Operation("PUT", "/api/merchant/alipay-features",
               forward("merchant_set_alipay_features", "payments", "PUT", "/merchant/alipay-features"),
-              "Switch store checkout and Sesame deposit-free on or off", "merchant", auth="staff",
-              body=FeaturesBody, answer=Anything, optional_key=True),
+              "Switch store checkout, Sesame deposit-free, Alipay vouchers and 集分宝 on or off", "merchant",
+              auth="staff", body=FeaturesBody, answer=Anything, optional_key=True),
+    Operation("POST", "/api/merchant/coupon-templates/{id}/alipay-voucher", merchant_publish_alipay_voucher,
+              "Publish a coupon template as an Alipay merchant voucher (商家券): claimed coupons go into the buyer's "
+              "Alipay card package and their use is reported to Alipay", "merchant", auth="staff",
+              body=AlipayVoucherBody, answer=AlipayVoucherOut, status=201, optional_key=True),
+    Operation("GET", "/api/merchant/jifenbao", forward("merchant_jifenbao", "marketing", "GET", "/merchant/jifenbao"),
+              "The merchant's 集分宝 budget library and what each paid yuan earns", "merchant", auth="staff",
+              answer=Anything),
+    Operation("PUT", "/api/merchant/jifenbao", merchant_set_jifenbao,
+              "Set the 集分宝 budget library (at Alipay) paid orders' 集分宝 come from, and the rate (0 stops)",
+              "merchant", auth="staff", body=JifenbaoBody, answer=Anything, optional_key=True),
     Operation("POST", "/api/merchant/orders/{id}/deposit/settle",
               forward("merchant_settle_deposit", "payments", "POST", "/merchant/orders/{id}/deposit/settle"),
               "End a Sesame deposit-free rental: charge part of the frozen deposit (damage, overdue) and unfreeze "

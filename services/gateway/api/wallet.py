@@ -58,6 +58,14 @@ OPERATIONS = [
     Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),
               "Repay a pay-later bill: an Alipay trade for what it owes, for my.tradePay", "wallet",
               answer=BillTradeOut, idempotent=True),
+    Operation("POST", "/api/me/pay-later/agreement",
+              forward("sign_deduction_agreement", "payments", "POST", "/me/pay-later/agreement"),
+              "Sign (or show) the withholding agreement under which due pay-later bills are deducted from Alipay: "
+              "the signed order string of Alipay's signing page", "wallet", answer=Anything, optional_key=True),
+    Operation("POST", "/api/me/pay-later/agreement/check",
+              forward("check_deduction_agreement", "payments", "POST", "/me/pay-later/agreement/check"),
+              "Back from Alipay's signing page: is the withholding agreement signed?", "wallet", answer=Anything,
+              optional_key=True),
     Operation("GET", "/api/payments/{id}", forward("payment", "payments", "GET", "/payments/{id}"),
               "One of the user's payments", "wallet", answer=PaymentOut),
 ]

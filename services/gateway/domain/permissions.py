@@ -57,6 +57,7 @@ DUTY_OF: dict[str, Duty] = {
     "merchant_settle_deposit": "own_shop",
     "merchant_set_alipay_features": "own_shop",
     "merchant_set_alipay_card": "own_shop",
+    "merchant_set_jifenbao": "own_shop",  # spends the merchant's 集分宝 budget
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.marketing.api import coupons, fission, group_buy, members, merchant, quote
+from services.marketing.api import coupons, fission, group_buy, members, merchant, pay_gift, quote
 
 routes: list[web.AbstractRouteDef] = [*coupons.routes, *quote.routes, *fission.routes, *members.routes,
-                                      *merchant.routes, *group_buy.routes]
+                                      *merchant.routes, *group_buy.routes, *pay_gift.routes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,12 @@ def user_id(request: web.Request) -> str:
     if len(user) > 128 or not storable(user):
         raise Unauthorized("Malformed user id", code="unauthorized")
     return user
+
+
+def alipay_user_id(request: web.Request) -> str | None:
+    """The caller's Alipay user id (2088…) as the gateway forwards it from the session, if it has one."""
+    found = request.headers.get("X-Alipay-User-Id", "")
+    return found if re.fullmatch(r"2088[0-9]{12}", found) else None
 
 
 def merchant_id(request: web.Request) -> str:

@@ -8,7 +8,16 @@ from aiohttp import web
 from asyncpg import Record
 from pydantic import Field
 
-from services.marketing.api.common import Model, db, maybe_idempotent, now, path_id, settings, user_id
+from services.marketing.api.common import (
+    Model,
+    alipay_user_id,
+    db,
+    maybe_idempotent,
+    now,
+    path_id,
+    settings,
+    user_id,
+)
 from services.marketing.domain import qr
 from services.marketing.domain.coupons import credit_allows
 from services.marketing.flows.claims import coupon_view, issue_coupon
@@ -62,12 +71,14 @@ async def claim(request: web.Request) -> web.Response:
     template_id = path_id(request, "template_id")
     score = credit_score(request)
     at = now(request)
+    alipay = alipay_user_id(request)
 
     async def work(tx: Tx) -> tuple[int, Any]:
         template = await campaigns_db.get_template(tx.conn, template_id)
         if template is None or template["channel"] != "public":
             raise NotFound("No such offer", code="template_not_found")
-        coupon = await issue_coupon(tx, template, user, source="claim", now=at, credit_score=score)
+        coupon = await issue_coupon(tx, template, user, source="claim", now=at, credit_score=score,
+                                    alipay_user_id=alipay)
         return 201, coupon_view(coupon, at)
 
     return await idempotent(request, db(request), f"claim:{user}", {"template_id": template_id}, work)
@@ -94,7 +105,8 @@ async def claim_by_code(request: web.Request) -> web.Response:
         if template is None or template["channel"] not in ("public", "store_code") \
                 or template["store_id"] != code.store_id:
             raise Conflict("This code no longer claims a coupon", code="store_code_invalid")
-        coupon = await issue_coupon(tx, template, user, source="store_code", now=at, credit_score=score)
+        coupon = await issue_coupon(tx, template, user, source="store_code", now=at, credit_score=score,
+                                    alipay_user_id=alipay_user_id(request))
         return 201, {**coupon_view(coupon, at), "store_id": code.store_id}
 
     return await maybe_idempotent(request, f"store-code:{user}", body.code, work)

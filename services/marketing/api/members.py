@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
-from services.marketing.api.common import Model, db, now, path_id, settings, user_id
+from services.marketing.api.common import Model, alipay_user_id, db, now, path_id, settings, user_id
 from services.marketing.domain.levels import level_for, store_page
 from services.marketing.domain.points import MIN_BALANCE_TO_SPEND
 from services.marketing.store import members as members_db
@@ -66,10 +65,9 @@ async def open_card(request: web.Request) -> web.Response:
         if not await members_db.merchant_known(tx.conn, merchant_id):
             raise NotFound("No such merchant", code="merchant_not_found")
         await members_db.open_card(tx.conn, user, merchant_id, now(request))
-        alipay_user = request.headers.get("X-Alipay-User-Id", "")
+        alipay_user = alipay_user_id(request)
         # An Alipay card is opened for an Alipay user id (2088…); the merchant must have its card template.
-        if (re.fullmatch(r"2088[0-9]{12}", alipay_user)
-                and await members_db.card_template(tx.conn, merchant_id) is not None):
+        if alipay_user and await members_db.card_template(tx.conn, merchant_id) is not None:
             await members_db.want_alipay_card(tx.conn, user, merchant_id, alipay_user)
         member = await members_db.member(tx.conn, user, merchant_id)
         assert member is not None

@@ -13,8 +13,9 @@ from services.marketing.api.common import Model, db, maybe_idempotent, merchant_
 from services.marketing.api.coupons import template_view
 from services.marketing.deps import deps_of
 from services.marketing.domain import qr
-from services.marketing.flows import cards
+from services.marketing.flows import cards, vouchers
 from services.marketing.store import campaigns as campaigns_db
+from services.marketing.store import jifenbao as jifenbao_db
 from services.marketing.store import members as members_db
 from services.marketing.store import new_id
 from shared.alipay import AlipayError, AlipayResponseError
@@ -30,7 +31,7 @@ Id = Field(default=None, min_length=1, max_length=64)
 
 class CampaignBody(Model):
     name: str = Field(min_length=1, max_length=100)
-    kind: Literal["coupon", "fission"] = "coupon"
+    kind: Literal["coupon", "fission", "pay_gift"] = "coupon"  # pay_gift: 支付有礼, offered after paying
     budget_fen: int | None = Field(default=None, gt=0, le=10_000_000_000)
     starts_at: Moment | None = None
     ends_at: Moment | None = None
@@ -47,7 +48,7 @@ class CampaignBody(Model):
 
 class TemplateBody(Model):
     name: str = Field(min_length=1, max_length=100)
-    channel: Literal["public", "store_code", "fission_sharer", "fission_friend"] = "public"
+    channel: Literal["public", "store_code", "fission_sharer", "fission_friend", "pay_gift"] = "public"
     kind: Literal["fixed", "percent", "free_shipping"]  # free_shipping: waives express freight up to cap_fen
     amount_fen: int | None = Field(default=None, gt=0, le=300_000)            # Alipay FIX: ≤ ¥3000
     threshold_fen: int = Field(default=0, ge=0, le=5_000_000)                  # floor_amount ≤ ¥50000
@@ -148,9 +149,10 @@ async def create_template(request: web.Request) -> web.Response:
     async def work(tx: Tx) -> tuple[int, Any]:
         campaign = await own_campaign(tx.conn, campaign_id, merchant)
         fission_channel = body.channel.startswith("fission_")
-        if fission_channel != (campaign["kind"] == "fission"):
-            raise Conflict("fission_* channels belong to fission campaigns, the others to coupon campaigns",
-                           code="channel_mismatch")
+        if fission_channel != (campaign["kind"] == "fission") or \
+                (body.channel == "pay_gift") != (campaign["kind"] == "pay_gift"):
+            raise Conflict("fission_* channels belong to fission campaigns, pay_gift to pay_gift campaigns, the "
+                           "others to coupon campaigns", code="channel_mismatch")
         if body.store_id is not None:
             store = await members_db.get_store(tx.conn, body.store_id)
             if store is None or store["merchant_id"] != merchant:
@@ -216,3 +218,52 @@ async def put_alipay_card(request: web.Request) -> web.Response:
                        code="alipay_refused") from None
     except AlipayResponseError as exc:
         raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
+
+
+class AlipayVoucherBody(Model):
+    brand_name: str = Field(min_length=1, max_length=12)  # what the voucher in the card package names
+
+
+@routes.post("/merchant/coupon-templates/{template_id}/alipay-voucher")
+async def publish_alipay_voucher(request: web.Request) -> web.Response:
+    """Publish a coupon template as an Alipay merchant voucher (商家券): its activity is created at Alipay once;
+    coupons claimed from then on by buyers with an Alipay id are sent into their card package and their use
+    reported back (`flows.vouchers`)."""
+    body = await parse_body(request, AlipayVoucherBody)
+    try:
+        return json_response(await vouchers.publish(deps_of(request.app), merchant_id(request),
+                                                    path_id(request, "template_id"), body.brand_name), status=201)
+    except AlipayError as exc:
+        raise Conflict(f"Alipay refused the voucher activity: {exc.sub_code or exc.code}",
+                       code="alipay_refused") from None
+    except AlipayResponseError as exc:
+        raise Problem(str(exc), status=502, code="alipay_unavailable", title="Alipay did not answer") from None
+
+
+class JifenbaoBody(Model):
+    budget_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")  # the budget library at Alipay
+    points_per_yuan: int = Field(ge=0, le=100)  # 集分宝 per paid yuan (100 are worth ¥1); 0 stops the offer
+
+
+def _jifenbao_view(row: Record) -> dict[str, Any]:
+    return {"merchant_id": row["merchant_id"], "budget_code": row["budget_code"],
+            "points_per_yuan": row["points_per_yuan"]}
+
+
+@routes.get("/merchant/jifenbao")
+async def get_jifenbao(request: web.Request) -> web.Response:
+    async with db(request).pool.acquire() as conn:
+        found = await jifenbao_db.budget(conn, merchant_id(request))
+    if found is None:
+        raise NotFound("The merchant has no 集分宝 budget", code="jifenbao_budget_not_found")
+    return json_response(_jifenbao_view(found))
+
+
+@routes.put("/merchant/jifenbao")
+async def put_jifenbao(request: web.Request) -> web.Response:
+    """The merchant's 集分宝 budget library at Alipay and what each paid yuan earns."""
+    body = await parse_body(request, JifenbaoBody)
+    async with db(request).transaction() as tx:
+        row = await jifenbao_db.set_budget(tx.conn, merchant_id(request), body.budget_code, body.points_per_yuan,
+                                           now(request))
+    return json_response(_jifenbao_view(row))

@@ -14,6 +14,7 @@ from services.marketing.domain.coupons import credit_allows, expires_at
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import coupons as coupons_db
 from services.marketing.store import new_id
+from services.marketing.store import vouchers as vouchers_db
 from shared.db import Tx
 from shared.events.marketing import CouponClaimed
 from shared.refusal import Refusal
@@ -25,8 +26,11 @@ def campaign_running(campaign: Record, now: datetime) -> bool:
 
 
 async def issue_coupon(tx: Tx, template: Record, user_id: str, *, source: str, now: datetime,
-                       credit_score: int | None = None, check_credit: bool = True) -> Record:
-    """The coupon, with `coupon.claimed` in the same transaction; a Refusal when any limit says no."""
+                       credit_score: int | None = None, check_credit: bool = True,
+                       alipay_user_id: str | None = None) -> Record:
+    """The coupon, with `coupon.claimed` in the same transaction; a Refusal when any limit says no. A buyer
+    with an Alipay id gets an Alipay voucher of a published template into the card package too (a report
+    the voucher job makes, `flows.vouchers`)."""
     conn = tx.conn
     # The campaign row is locked first and held to commit: every issuing path (claim, store code, fission
     # reward and friend gift) then takes campaign → template → user rows in that order, so two of them can
@@ -50,6 +54,9 @@ async def issue_coupon(tx: Tx, template: Record, user_id: str, *, source: str, n
     coupon = await coupons_db.insert_coupon(
         conn, coupon_id=new_id("cpn"), template=template, user_id=user_id, source=source, claimed_at=now,
         expires_at=expires_at(now, template["valid_until"], template["valid_days"]))
+    if alipay_user_id:
+        await vouchers_db.set_alipay_user(conn, coupon["id"], alipay_user_id)
+        await vouchers_db.owe(conn, coupon_id=coupon["id"], action="send", order_id=None, total_fen=None, now=now)
     await tx.emit(CouponClaimed(coupon_id=coupon["id"], template_id=template["id"],
                                 campaign_id=template["campaign_id"], user_id=user_id,
                                 merchant_id=template["merchant_id"]))

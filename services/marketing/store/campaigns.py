@@ -90,17 +90,18 @@ async def fission_template(conn: Connection, campaign_id: str, channel: str) -> 
 
 
 async def claimable_templates(conn: Connection, now: datetime, *, merchant_id: str | None = None,
-                              store_id: str | None = None, store_ids: list[str] | None = None) -> list[Record]:
-    """Public templates of running campaigns that still have coupons (filters are optional)."""
+                              store_id: str | None = None, store_ids: list[str] | None = None,
+                              channel: str = "public") -> list[Record]:
+    """Public (or `channel`) templates of running campaigns that still have coupons (filters are optional)."""
     return await conn.fetch(
         f"""SELECT {TEMPLATE_COLUMNS} FROM coupon_templates t JOIN campaigns c ON c.id = t.campaign_id
-            WHERE t.channel = 'public' AND c.status = 'active' AND c.starts_at <= $1
+            WHERE t.channel = $5 AND c.status = 'active' AND c.starts_at <= $1
               AND (c.ends_at IS NULL OR c.ends_at > $1) AND t.issued_qty < t.total_qty
               AND (t.valid_until IS NULL OR t.valid_until > $1)
               AND ($2::text IS NULL OR t.merchant_id = $2)
               AND ($3::text IS NULL OR t.store_id = $3)
               AND ($4::text[] IS NULL OR t.store_id = ANY($4))
-            ORDER BY t.created_at, t.id LIMIT 200""", now, merchant_id, store_id, store_ids)
+            ORDER BY t.created_at, t.id LIMIT 200""", now, merchant_id, store_id, store_ids, channel)
 
 
 async def take_template_stock(conn: Connection, template_id: str) -> bool:
@@ -132,3 +133,14 @@ async def campaign_stats(conn: Connection, campaign_id: str, now: datetime) -> R
                   (SELECT count(*) FROM fission_groups g WHERE g.campaign_id = $1 AND unlocked_at IS NOT NULL)
                       AS unlocked_groups
            FROM coupons WHERE campaign_id = $1""", campaign_id, now))
+
+
+async def pay_gift_claim(conn: Connection, order_id: str) -> Record | None:
+    return await conn.fetchrow("SELECT * FROM pay_gift_claims WHERE order_id = $1", order_id)
+
+
+async def record_pay_gift(conn: Connection, order_id: str, user_id: str, coupon_id: str, now: datetime) -> bool:
+    """False when the order's gift was claimed already (one per paid order)."""
+    return bool(await conn.fetchval(
+        "INSERT INTO pay_gift_claims (order_id, user_id, coupon_id, claimed_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (order_id) DO NOTHING RETURNING 1", order_id, user_id, coupon_id, now))

@@ -17,6 +17,8 @@ routes = web.RouteTableDef()
 class FeaturesBody(StrictModel):
     store_checkout: bool
     sesame_deposit: bool
+    alipay_vouchers: bool | None = None  # left out: unchanged
+    jifenbao: bool | None = None
 
 
 class StoreChargeBody(StrictModel):
@@ -47,7 +49,8 @@ async def put_features(request: web.Request) -> web.Response:
     deps = deps_of(request.app)
     async with deps.db.transaction() as tx:
         await store.set_alipay_features(tx.conn, merchant_id, store_checkout=body.store_checkout,
-                                        sesame_deposit=body.sesame_deposit)
+                                        sesame_deposit=body.sesame_deposit, alipay_vouchers=body.alipay_vouchers,
+                                        jifenbao=body.jifenbao)
     return json_response(await store_checkout.features(deps.db, merchant_id))
 
 

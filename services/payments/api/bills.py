@@ -64,3 +64,14 @@ async def merchant_pay_later(request: web.Request) -> web.Response:
               "due_at": r["due_at"].isoformat(), "status": status} for r, status in shown[:MERCHANT_ITEMS]]
     return json_response({**totals, "outstanding_fen": totals["open_fen"] + totals["overdue_fen"],
                           "items": items})
+
+
+@routes.post("/me/pay-later/agreement")
+async def sign_agreement(request: web.Request) -> web.Response:
+    """Start (or show) the buyer's withholding agreement: due bills are then deducted from their Alipay."""
+    return json_response(await bills.sign_agreement(deps_of(request.app), user_id=current_user(request)))
+
+
+@routes.post("/me/pay-later/agreement/check")
+async def check_agreement(request: web.Request) -> web.Response:
+    return json_response(await bills.check_agreement(deps_of(request.app), user_id=current_user(request)))

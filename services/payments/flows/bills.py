@@ -17,7 +17,7 @@ from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal, credit
 from services.payments.flows import paying
 from services.payments.store import bills as bill_store
-from shared.alipay import AlipayError
+from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.events.payments import BillPaid
 from shared.logging import get_logger
@@ -160,3 +160,82 @@ async def _settle_from_query(deps: PaymentsDeps, tx: Tx, trade: asyncpg.Record) 
     await paying.apply_trade_status(deps, tx, trade, result.trade_status, trade_no=result.trade_no or None,
                                     fund_channel=result.fund_channels[0] if result.fund_channels else None)
     return True
+
+
+# --- agreement deduction (商户代扣) ------------------------------------------------------------------------------
+
+
+def _agreement_view(row: asyncpg.Record | None) -> dict[str, Any]:
+    return {"status": row["status"] if row else "none", "agreement_no": row["agreement_no"] if row else None}
+
+
+async def sign_agreement(deps: PaymentsDeps, *, user_id: str) -> dict[str, Any]:
+    """The buyer's withholding agreement: active, or the signed order string of Alipay's signing page."""
+    async with deps.db.transaction() as tx:
+        row = await bill_store.start_agreement(tx.conn, user_id, domain.out_trade_no("ag", str(uuid.uuid4())),
+                                               deps.clock.now())
+    if row["status"] == "active":
+        return _agreement_view(row)
+    return {**_agreement_view(row), "sign_str": deps.alipay.agreement_sign_str(
+        external_agreement_no=row["external_agreement_no"])}
+
+
+async def check_agreement(deps: PaymentsDeps, *, user_id: str) -> dict[str, Any]:
+    """Back from Alipay's signing page: ask Alipay whether the agreement is signed."""
+    row = await bill_store.agreement(deps.db, user_id)
+    if row is None or row["status"] == "active":
+        return _agreement_view(row)
+    try:
+        agreement_no, status, _ = await deps.alipay.agreement_query(row["external_agreement_no"])
+    except AlipayError:  # not signed (yet)
+        return _agreement_view(row)
+    if status != "NORMAL":
+        return _agreement_view(row)
+    async with deps.db.transaction() as tx:
+        return _agreement_view(await bill_store.agreement_signed(tx.conn, user_id, agreement_no, deps.clock.now()))
+
+
+async def deduct_due(deps: PaymentsDeps, limit: int = 50) -> int:
+    """One round: every due bill of a buyer who signed is deducted once (`alipay.trade.pay` with the agreement).
+    The repayment trade is committed as the bill's current trade before Alipay is asked, so an answer lost on
+    the way is learned by reconciliation (a query of that trade) and settles the bill as a notify would; a
+    refused deduction leaves the bill to the buyer. Returns how many were paid."""
+    now = deps.clock.now()
+    async with deps.db.transaction() as tx:
+        claimed = await bill_store.claim_deductible(tx.conn, now, limit)
+        asks = []
+        for bill in claimed:
+            due = _bill(bill).due_fen
+            if due <= 0:
+                continue
+            try:
+                if bill["out_trade_no"] and await _close_or_settle(deps, tx, bill["out_trade_no"]):
+                    continue  # the buyer had paid it themselves
+            except RepaymentInFlight:
+                continue  # the buyer's own repayment is under way: theirs to finish
+            out_trade_no = domain.out_trade_no("bd", str(uuid.uuid4()))
+            await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="bill", ref_id=bill["id"],
+                                     user_id=bill["user_id"], amount_fen=due)
+            await bill_store.set_bill_trade(tx.conn, bill["id"], out_trade_no)
+            asks.append((out_trade_no, due, bill))
+    paid = 0
+    for out_trade_no, due, bill in asks:
+        try:
+            result = await deps.alipay.trade_pay_by_agreement(
+                out_trade_no=out_trade_no, amount_fen=due, subject=f"信用购还款 {bill['order_id']}",
+                agreement_no=bill["agreement_no"])
+        except (AlipayError, AlipayResponseError) as exc:
+            log.warning("agreement deduction not confirmed", bill_id=bill["id"], error=str(exc))
+            if isinstance(exc, AlipayError) and exc.code == "40004":  # refused: nothing taken, the buyer pays
+                async with deps.db.transaction() as tx:
+                    await store.set_trade_status(tx.conn, out_trade_no, "TRADE_CLOSED", trade_no=None,
+                                                 fund_channel=None, paid=False)
+            continue  # unknown: the trade stays waiting and reconciliation asks Alipay about it
+        async with deps.db.transaction() as tx:
+            trade = await store.lock_trade(tx.conn, out_trade_no)
+            assert trade is not None
+            await store.set_trade_no(tx.conn, out_trade_no, result.trade_no)
+            await paying.apply_trade_status(deps, tx, trade, "TRADE_SUCCESS", trade_no=result.trade_no,
+                                            fund_channel=result.fund_channels[0] if result.fund_channels else None)
+        paid += 1
+    return paid

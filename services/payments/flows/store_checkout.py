@@ -40,7 +40,8 @@ HOLD_MARGIN_S = 30.0  # beyond the deadline: the cancel and its retries
 async def features(db: Any, merchant_id: str) -> dict[str, Any]:
     row = await store.alipay_features(db, merchant_id)
     return {"merchant_id": merchant_id, "store_checkout": bool(row and row["store_checkout"]),
-            "sesame_deposit": bool(row and row["sesame_deposit"])}
+            "sesame_deposit": bool(row and row["sesame_deposit"]),
+            "alipay_vouchers": bool(row and row["alipay_vouchers"]), "jifenbao": bool(row and row["jifenbao"])}
 
 
 async def charge(deps: PaymentsDeps, *, order_id: str, merchant_id: str, store_id: str, scene: Scene,

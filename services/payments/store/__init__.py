@@ -305,11 +305,16 @@ async def alipay_features(db: Conn | Database, merchant_id: str) -> Row | None:
     return await db.fetchrow("SELECT * FROM alipay_features WHERE merchant_id = $1", merchant_id)
 
 
-async def set_alipay_features(conn: Conn, merchant_id: str, *, store_checkout: bool, sesame_deposit: bool) -> Row:
+async def set_alipay_features(conn: Conn, merchant_id: str, *, store_checkout: bool, sesame_deposit: bool,
+                             alipay_vouchers: bool | None, jifenbao: bool | None) -> Row:
+    """None: that switch stays as it was (off for a new row)."""
     row = await conn.fetchrow(
-        "INSERT INTO alipay_features (merchant_id, store_checkout, sesame_deposit) VALUES ($1, $2, $3) "
-        "ON CONFLICT (merchant_id) DO UPDATE SET store_checkout = $2, sesame_deposit = $3, updated_at = now() "
-        "RETURNING *", merchant_id, store_checkout, sesame_deposit)
+        "INSERT INTO alipay_features (merchant_id, store_checkout, sesame_deposit, alipay_vouchers, jifenbao) "
+        "VALUES ($1, $2, $3, coalesce($4, false), coalesce($5, false)) "
+        "ON CONFLICT (merchant_id) DO UPDATE SET store_checkout = $2, sesame_deposit = $3, "
+        "alipay_vouchers = coalesce($4, alipay_features.alipay_vouchers), "
+        "jifenbao = coalesce($5, alipay_features.jifenbao), updated_at = now() "
+        "RETURNING *", merchant_id, store_checkout, sesame_deposit, alipay_vouchers, jifenbao)
     assert row is not None
     return row
 

@@ -82,3 +82,37 @@ async def merchant_exposure(db: Database, merchant_id: str) -> list[Row]:
         "FROM pay_later_bills b JOIN payments p ON p.id = b.payment_id "
         "WHERE p.merchant_id = $1 AND p.method = 'pay_later' AND b.status IN ('open', 'overdue') "
         "ORDER BY b.due_at", merchant_id)
+
+
+# --- agreement deduction ---------------------------------------------------------------------------------------
+
+
+async def agreement(conn: Conn | Database, user_id: str) -> Row | None:
+    return await conn.fetchrow("SELECT * FROM deduction_agreements WHERE user_id = $1", user_id)
+
+
+async def start_agreement(conn: Conn, user_id: str, external_agreement_no: str, now: datetime) -> Row:
+    await conn.execute("INSERT INTO deduction_agreements (user_id, external_agreement_no, status, created_at) "
+                       "VALUES ($1, $2, 'signing', $3) ON CONFLICT (user_id) DO NOTHING",
+                       user_id, external_agreement_no, now)
+    row = await conn.fetchrow("SELECT * FROM deduction_agreements WHERE user_id = $1", user_id)
+    assert row is not None
+    return row
+
+
+async def agreement_signed(conn: Conn, user_id: str, agreement_no: str, now: datetime) -> Row:
+    row = await conn.fetchrow("UPDATE deduction_agreements SET status = 'active', agreement_no = $2, signed_at = $3 "
+                              "WHERE user_id = $1 RETURNING *", user_id, agreement_no, now)
+    assert row is not None
+    return row
+
+
+async def claim_deductible(conn: Conn, now: datetime, limit: int) -> list[Row]:
+    """Due unpaid bills of buyers with an active agreement, not tried yet; each claimed by one replica once
+    (marked tried in the same statement)."""
+    return await conn.fetch(
+        "UPDATE pay_later_bills b SET deduction_tried_at = $1 FROM deduction_agreements a "
+        "WHERE b.id IN (SELECT b2.id FROM pay_later_bills b2 JOIN deduction_agreements a2 USING (user_id) "
+        "  WHERE b2.status IN ('open', 'overdue') AND b2.deduction_tried_at IS NULL AND b2.due_at <= $1 "
+        "  AND a2.status = 'active' ORDER BY b2.due_at LIMIT $2 FOR UPDATE OF b2 SKIP LOCKED) "
+        "AND a.user_id = b.user_id RETURNING b.*, a.agreement_no", now, limit)

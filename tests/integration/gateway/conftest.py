@@ -100,7 +100,7 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
             extra = {**alipay, "message_poll_seconds": 0.2, "webhook_poll_seconds": 0.2,
                      "stream_keepalive_seconds": 2.0}
         if name == "marketing":  # member cards pushed to the sandbox's card package
-            extra = {**alipay, "card_sync_seconds": 0.2}
+            extra = {**alipay, "card_sync_seconds": 0.2, "voucher_sync_seconds": 0.2}
         if name == "fulfilment":
             extra = {"kuaidi100_url": str(logistics.make_url("/poll")), "kuaidi100_key": KUAIDI100_KEY,
                      "kuaidi100_salt": KUAIDI100_SALT, "subscribe_poll_seconds": 0.2,

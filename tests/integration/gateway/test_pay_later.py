@@ -69,3 +69,47 @@ async def test_bought_on_credit_shipped_shown_to_the_merchant_and_repaid(mall):
     assert (await pay_later(too_much)).status == 200  # the credit is free again
     exposure = await (await gw.get("/api/merchant/pay-later", headers=staff)).json()
     assert [i["order_id"] for i in exposure["items"]] == [too_much["id"]]
+
+
+async def test_a_due_bill_of_a_buyer_who_signed_is_deducted_by_agreement_once(mall, database_url):
+    import asyncpg
+
+    from services.payments.deps import deps_of
+    from services.payments.flows.bills import deduct_due
+
+    await create_product(mall, UMBRELLA)
+    gw, alice = mall.gateway, mall.user("u_alice", 700)
+    order = await eventually(lambda: _placed(gw, alice), timeout=15)
+    assert (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "pay_later"},
+                          headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).status == 200
+
+    # Alice signs the withholding agreement in Alipay (the sandbox's signing page).
+    started = await (await gw.post("/api/me/pay-later/agreement", headers=alice)).json()
+    assert started["status"] == "signing"
+    unsigned = await (await gw.post("/api/me/pay-later/agreement/check", headers=alice)).json()
+    assert unsigned["status"] == "signing"
+    resp = await mall.sandbox.post("/sandbox/agreements/confirm", json={"order_str": started["sign_str"],
+                                                                        "user_id": "2088000000000099"})
+    assert resp.status == 201, await resp.text()
+    signed = await (await gw.post("/api/me/pay-later/agreement/check", headers=alice)).json()
+    assert signed["status"] == "active" and signed["agreement_no"] == (await resp.json())["agreement_no"]
+
+    payments = deps_of(mall.services["payments"].app)
+    assert await deduct_due(payments) == 0  # not due yet
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE payments.pay_later_bills SET due_at = now() - interval '1 minute' "
+                           "WHERE order_id = $1", order["id"])
+    finally:
+        await conn.close()
+    assert await deduct_due(payments) == 1
+    assert await deduct_due(payments) == 0  # deducted once
+    [bill] = (await (await gw.get("/api/me/bills", headers=alice)).json())["items"]
+    assert (bill["status"], bill["paid_fen"]) == ("paid", 120_000)
+
+
+async def _placed(gw, who):
+    resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_umbrella", "qty": 1}]},
+                         headers={**who, "Idempotency-Key": uuid.uuid4().hex})
+    body = await resp.json()
+    return body if resp.status == 201 and body["status"] == "AWAITING_PAYMENT" else None

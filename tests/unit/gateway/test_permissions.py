@@ -15,7 +15,7 @@ CLERK_MAY = {"merchant_orders", "ship_order", "merchant_pickup_ready", "merchant
 OWNER_ONLY = {"merchant_staff", "merchant_invite_staff", "merchant_change_staff", "merchant_staff_link",
               "merchant_profile", "merchant_set_huabei_offers", "merchant_reset_huabei_offers",
               "merchant_release_deposit", "merchant_settle_deposit", "merchant_set_alipay_features",
-              "merchant_set_alipay_card"}
+              "merchant_set_alipay_card", "merchant_set_jifenbao"}
 
 # (operation, owner, manager, clerk)
 TABLE = [
@@ -36,6 +36,8 @@ TABLE = [
     ("merchant_store_checkout", True, True, True),  # the cashier charges a payment code or a face (当面付)
     ("merchant_set_alipay_features", True, False, False),
     ("merchant_settle_deposit", True, False, False),  # money: part of a deposit becomes payment
+    ("merchant_set_jifenbao", True, False, False),  # money: the merchant's 集分宝 budget
+    ("merchant_publish_alipay_voucher", True, True, False),  # a campaign's coupons, as the campaign itself
     ("a_merchant_api_added_later", True, True, False),  # closed to clerks until the table says otherwise
 ]
 

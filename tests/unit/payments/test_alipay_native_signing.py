@@ -44,7 +44,9 @@ class Capturing(AlipayClient):
         self.sent.append(self.build_request(method, biz_content, notify_url=notify_url))
         return {"code": "10000", "trade_no": "2026x", "out_trade_no": "p_1", "total_amount": "12.34",
                 "auth_no": "2026a", "status": "SUCCESS", "amount": "8000.00", "action": "close", "retry_flag": "N",
-                "template_id": "2026t", "card_info": {"biz_card_no": "mp0000000001"}}
+                "template_id": "2026t", "card_info": {"biz_card_no": "mp0000000001"},
+                "activity_id": "2026v", "voucher_code": "1234567890123456", "remain_amount": 5000,
+                "record_id": "2026r"}
 
 
 def sdk_client(keys: tuple[KeyPair, KeyPair]) -> DefaultAlipayClient:
