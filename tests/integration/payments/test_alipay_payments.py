@@ -112,7 +112,10 @@ async def test_orders_not_ready_foreign_or_cancelled_are_refused(mall):
     async def closed() -> bool:
         return (await mall.sandbox.trade(started["trade_no"]))["status"] == "TRADE_CLOSED"
     await eventually(closed, timeout=10)
-    assert (await mall.payment(started["payment_id"]))["status"] == "closed"
+
+    async def payment_closed() -> bool:  # the trade is closed at Alipay first, then the payment commits
+        return (await mall.payment(started["payment_id"]))["status"] == "closed"
+    await eventually(payment_closed, timeout=10)
     late = await mall.pay(order_id, "u1", method="alipay")
     assert (late.status, (await late.json())["code"]) == (409, "order_not_payable")
 
