@@ -4,49 +4,88 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.catalog.domain import SearchPlan, like_escape
 from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
-# Fuzzy matches use pg_trgm's `<%` (word similarity above the transaction's threshold), which the GIN
-# indexes serve. A substring hit on the text ranks first, then pinyin and initials, then trigram closeness.
-SEARCH = f"""
+# The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
+# ORs their bitmaps instead of scanning the table (migration 0009_search_scale): LIKE '%x%' on a needle of 3+
+# characters and the fuzzy `<%` (word similarity above the transaction's threshold) use the pg_trgm GIN indexes;
+# a 1- or 2-character needle (`手机`, the initials `sj`) uses the search_grams GIN index, LIKE rechecking it.
+# Ranking is unchanged: a substring hit on the text first, then every word of a several-word query, pinyin,
+# initials, then trigram closeness; ties by sales. Only the page's rows are turned into cards.
+SHORT = 3  # below this many characters a needle has no trigram
+
+
+class _Sql:
+    """Parameters in order, so each condition names its values once."""
+
+    def __init__(self) -> None:
+        self.args: list[object] = []
+
+    def arg(self, value: object, cast: str = "text") -> str:
+        self.args.append(value)
+        return f"${len(self.args)}::{cast}"
+
+    def contains(self, column: str, needle: str) -> str:
+        """`column` holds `needle` (literal text) anywhere, by the index that can serve it."""
+        like = f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
+        if len(needle) >= SHORT:
+            return like
+        return f"(search_grams(p.{column}) @> ARRAY[{self.arg(needle)}] AND {like})"
+
+
+def search_query(plan: SearchPlan, limit: int, offset: int) -> tuple[str, list[object]]:
+    sql = _Sql()
+    text_hit = sql.contains("search_text", plan.text)
+    fuzzy_text = f"{sql.arg(plan.text)} <% p.search_text"
+    branches = [text_hit, fuzzy_text]
+    scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END",
+              f"word_similarity({sql.arg(plan.text)}, p.search_text) * 0.7"]
+    if plan.words:
+        every = " AND ".join(f"({sql.contains('search_text', t)} OR {sql.contains('pinyin', p)})" if p
+                             else sql.contains("search_text", t) for t, p in plan.words)
+        branches.append(f"({every})")
+        scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
+    if plan.pinyin:
+        pinyin_hit = sql.contains("pinyin", plan.pinyin)
+        # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials.
+        if len(plan.pinyin) >= SHORT:
+            branches.append(pinyin_hit)
+        scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
+        if len(plan.pinyin) >= 4:
+            branches.append(f"{sql.arg(plan.pinyin)} <% p.pinyin")
+        scores.append(f"word_similarity({sql.arg(plan.pinyin)}, p.pinyin) * 0.6")
+    if plan.initials:
+        initials_hit = sql.contains("initials", plan.initials)
+        branches.append(initials_hit)
+        prefix = sql.arg(f"{like_escape(plan.initials)}%")
+        scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {initials_hit} THEN 0.8 ELSE 0 END")
+    query = f"""
 WITH hits AS (
-    SELECT p.id,
-        greatest(
-            CASE WHEN p.search_text LIKE $2 THEN 1.0 ELSE 0 END,
-            CASE WHEN p.pinyin LIKE $4 THEN 0.9 ELSE 0 END,
-            CASE WHEN $5::text IS NOT NULL AND p.initials LIKE $5 || '%' THEN 0.85
-                 WHEN $5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%' THEN 0.8 ELSE 0 END,
-            word_similarity($1, p.search_text) * 0.7,
-            word_similarity($3, p.pinyin) * 0.6,
-            CASE WHEN cardinality($8::text[]) > 0 AND every_word.found THEN 0.95 ELSE 0 END
-        ) AS score
+    SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
     FROM products p
-    CROSS JOIN LATERAL (
-        SELECT coalesce(bool_and(p.search_text LIKE w.text_like
-                                 OR (w.pinyin_like <> '%%' AND p.pinyin LIKE w.pinyin_like)), false) AS found
-        FROM unnest($8::text[], $9::text[]) AS w(text_like, pinyin_like)
-    ) every_word
-    WHERE p.active AND (
-        p.search_text LIKE $2 OR $1 <% p.search_text OR every_word.found
-        OR ($3 <> '' AND (p.pinyin LIKE $4 OR (length($3) >= 4 AND $3 <% p.pinyin)))
-        OR ($5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%'))
+    WHERE p.active AND ({" OR ".join(branches)})
+      AND EXISTS (SELECT 1 FROM skus s WHERE s.product_id = p.id AND s.sellable)
+), page AS (
+    SELECT id, score, count(*) OVER () AS total FROM hits
+    ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
-SELECT card.*, hits.score, count(*) OVER () AS total
-FROM hits JOIN ({CARD}) card ON card.id = hits.id
-ORDER BY hits.score DESC, card.sold DESC, card.id
-LIMIT $6 OFFSET $7
+SELECT card.*, page.score, page.total
+FROM page JOIN ({CARD}) card ON card.id = page.id
+ORDER BY page.score DESC, card.sold DESC, card.id
 """
+    return query, sql.args
 
 
-async def search_products(conn: asyncpg.Connection, text: str, text_like: str, pinyin: str, pinyin_like: str,
-                          initials: str | None, limit: int, offset: int, threshold: float,
-                          words: list[tuple[str, str]]) -> list[asyncpg.Record]:
-    """Run inside a transaction: the similarity threshold is set for this transaction only.
-    `words` are (text LIKE pattern, pinyin LIKE pattern) of each word of a several-word query."""
-    await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    return await conn.fetch(SEARCH, text, text_like, pinyin, pinyin_like, initials, limit, offset,
-                            [t for t, _ in words], [p for _, p in words])
+async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
+                          threshold: float) -> list[asyncpg.Record]:
+    """Run inside a transaction: the similarity threshold is set for this transaction only. Plans are made for
+    the values at hand (a generic plan cannot tell a 2-character needle from a long one)."""
+    await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true), "
+                       "set_config('plan_cache_mode', 'force_custom_plan', true)", str(threshold))
+    query, args = search_query(plan, limit, offset)
+    return await conn.fetch(query, *args)
 
 
 SUGGEST_NAMES = """
