@@ -93,21 +93,25 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
     a generic plan cannot tell a 2-character needle from a long one."""
     # The planner prices the trigram GIN indexes high and `<%` low, and would rather test every row (a scan of
     # the whole table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
+    # No parallel workers: many searches at once already keep every core busy.
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
                        "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+                       "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    rows = await conn.fetch(*_with_args(search_query(plan, limit, offset, fuzzy=False)))
+    rows = await _fetch(conn, plan, limit, offset, fuzzy=False)
     exact = rows[0]["total"] if rows else 0
     if not rows and offset:  # past the last page: the first page says how many exact hits there are
-        first = await conn.fetch(*_with_args(search_query(plan, 1, 0, fuzzy=False)))
+        first = await _fetch(conn, plan, 1, 0, fuzzy=False)
         exact = first[0]["total"] if first else 0
     if exact >= FUZZY_BELOW:
         return rows
-    return await conn.fetch(*_with_args(search_query(plan, limit, offset, fuzzy=True)))
+    return await _fetch(conn, plan, limit, offset, fuzzy=True)
 
 
-def _with_args(built: tuple[str, list[object]]) -> list[object]:
-    return [built[0], *built[1]]
+async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
+                 fuzzy: bool) -> list[asyncpg.Record]:
+    query, args = search_query(plan, limit, offset, fuzzy)
+    return await conn.fetch(query, *args)
 
 
 SUGGEST_NAMES = """
