@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.catalog.domain import SearchPlan, like_escape
+from services.catalog.domain import SearchPlan, has_chinese, like_escape
 from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
@@ -16,11 +16,12 @@ from services.catalog.store.catalogue import CARD
 # pinyin (0.9), initials (0.85 as a prefix, else 0.8), then trigram closeness (at most 0.7); ties by sales.
 # Only the page's rows are turned into cards.
 SHORT = 3  # below this many characters a needle has no trigram
-# Typo matches are looked for only when nothing matches exactly (substring of text, pinyin, initials, every word),
-# as a shop's "did you mean": an exact hit always outranks a typo match anyway, and trigram closeness is checked
-# row by row on every candidate the index gives, thousands when the query holds a common word (`xiaomi` is close
-# to every 小米). Decided on the exact count alone, so every page of a query agrees on its total.
-FUZZY_BELOW = 1
+# A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
+# (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
+# pinyin (sounds-alike: 保温被 finds 保温杯), then typos (trigram closeness). A later step's matches rank below an
+# earlier one's anyway; skipping them saves reading the pinyin index (costlier than the text's) and checking
+# trigram closeness row by row on every candidate, thousands when the query holds a common word (`xiaomi` is
+# close to every 小米). Decided on a step's whole count, so every page of a query agrees on its total.
 
 
 class _Sql:
@@ -42,8 +43,12 @@ class _Sql:
         return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
 
 
-def search_query(plan: SearchPlan, limit: int, offset: int, fuzzy: bool) -> tuple[str, list[object]]:
+AS_TYPED, SOUNDS_ALIKE, TYPOS = 0, 1, 2  # the steps of a search, each adding kinds of match
+
+
+def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
     sql = _Sql()
+    fuzzy = step >= TYPOS
     text_hit = sql.contains("search_text", plan.text)
     branches = [text_hit]
     scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
@@ -55,7 +60,7 @@ def search_query(plan: SearchPlan, limit: int, offset: int, fuzzy: bool) -> tupl
                              if len(p) >= SHORT else sql.contains("search_text", t) for t, p in plan.words)
         branches.append(f"({every})")
         scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
-    if plan.pinyin:
+    if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
         pinyin_hit = sql.contains("pinyin", plan.pinyin)
         # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials.
         if len(plan.pinyin) >= SHORT:
@@ -98,19 +103,21 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
                        "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    rows = await _fetch(conn, plan, limit, offset, fuzzy=False)
-    exact = rows[0]["total"] if rows else 0
-    if not rows and offset:  # past the last page: the first page says how many exact hits there are
-        first = await _fetch(conn, plan, 1, 0, fuzzy=False)
-        exact = first[0]["total"] if first else 0
-    if exact >= FUZZY_BELOW:
-        return rows
-    return await _fetch(conn, plan, limit, offset, fuzzy=True)
+    steps = [AS_TYPED, SOUNDS_ALIKE, TYPOS] if has_chinese(plan.text) else [AS_TYPED, TYPOS]
+    for step in steps[:-1]:
+        rows = await _fetch(conn, plan, limit, offset, step)
+        found = rows[0]["total"] if rows else 0
+        if not rows and offset:  # past the last page: the first page says how many hits there are
+            first = await _fetch(conn, plan, 1, 0, step)
+            found = first[0]["total"] if first else 0
+        if found:
+            return rows
+    return await _fetch(conn, plan, limit, offset, steps[-1])
 
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
-                 fuzzy: bool) -> list[asyncpg.Record]:
-    query, args = search_query(plan, limit, offset, fuzzy)
+                 step: int) -> list[asyncpg.Record]:
+    query, args = search_query(plan, limit, offset, step)
     return await conn.fetch(query, *args)
 
 
