@@ -5,8 +5,9 @@ tests/integration/catalog/test_search_relevance.py; bench/search.py times them o
 
     python -m seeds.catalog_scale --products 100000 [--database-url postgresql://postgres@127.0.0.1:5432/mall]
 
-Rows go in with COPY (100,000 products / 300,000 SKUs in well under a minute, most of it pypinyin) under one
-merchant `mch_scale`, ids `p_scale_*` / `s_scale_*`; running again replaces them. The search keys are the
+Rows go in with COPY (100,000 products / 300,000 SKUs: 80-140 s on the shared dev VM, mostly building the
+search indexes; pypinyin ≈ 16 s of CPU) under one merchant `mch_scale`, ids `p_scale_*` / `s_scale_*`; running
+again replaces them. The search keys are the
 catalog's own (domain.search_keys). Written straight to the tables, so no sku.changed is published: this is
 data for search and its benchmark, not for orders.
 """
