@@ -6,7 +6,7 @@ from __future__ import annotations
 from seeds.catalog_scale import QUERIES, anchor_id, seed_scale
 from tests.integration.catalog.conftest import Catalog
 
-PRODUCTS = 3000
+PRODUCTS = 2000
 
 
 async def test_labelled_queries_find_their_product_in_the_top_3(catalog: Catalog) -> None:
