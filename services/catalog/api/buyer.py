@@ -175,13 +175,11 @@ async def search_products(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     assert isinstance(settings, CatalogSettings)
     db = request.app[DB]
-    args = (plan.text, f"%{like_escape(plan.text)}%", plan.pinyin, f"%{like_escape(plan.pinyin)}%", plan.initials)
-    words = [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words]
     async with db.transaction() as tx:  # read-only; the transaction scopes the similarity threshold
-        rows = await search.search_products(tx.conn, *args, query.page_size, query.offset, FUZZY_THRESHOLD, words)
+        rows = await search.search_products(tx.conn, plan, query.page_size, query.offset, FUZZY_THRESHOLD)
         total = rows[0]["total"] if rows else 0
         if not rows and query.offset:  # past the last page: still say how many there are
-            first = await search.search_products(tx.conn, *args, 1, 0, FUZZY_THRESHOLD, words)
+            first = await search.search_products(tx.conn, plan, 1, 0, FUZZY_THRESHOLD)
             total = first[0]["total"] if first else 0
     if user_id:
         async with db.transaction() as tx:

@@ -4,49 +4,121 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.catalog.domain import SearchPlan, has_chinese, like_escape
 from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
-# Fuzzy matches use pg_trgm's `<%` (word similarity above the transaction's threshold), which the GIN
-# indexes serve. A substring hit on the text ranks first, then pinyin and initials, then trigram closeness.
-SEARCH = f"""
+# The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
+# ORs their bitmaps instead of scanning the table (migration 0010_search_scale): LIKE '%x%' on a needle of 3+
+# characters and the fuzzy `<%` (word similarity above the transaction's threshold) use the pg_trgm GIN indexes;
+# a 1- or 2-character needle (`手机`, the initials `sj`) uses the GIN index of its 1-2 character grams.
+# Ranking is unchanged: a substring hit on the text first (1.0), every word of a several-word query (0.95),
+# pinyin (0.9), initials (0.85 as a prefix, else 0.8), then trigram closeness (at most 0.7); ties by sales.
+# Only the page's rows are turned into cards.
+SHORT = 3  # below this many characters a needle has no trigram
+# A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
+# (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
+# pinyin (sounds-alike: 保温被 finds 保温杯), then typos (trigram closeness). A later step's matches rank below an
+# earlier one's anyway; skipping them saves reading the pinyin index (costlier than the text's) and checking
+# trigram closeness row by row on every candidate, thousands when the query holds a common word (`xiaomi` is
+# close to every 小米). Decided on a step's whole count, so every page of a query agrees on its total.
+
+
+class _Sql:
+    """Parameters in order, so each condition names its values once."""
+
+    def __init__(self) -> None:
+        self.args: list[object] = []
+
+    def arg(self, value: object, cast: str = "text") -> str:
+        self.args.append(value)
+        return f"${len(self.args)}::{cast}"
+
+    def contains(self, column: str, needle: str) -> str:
+        """`column` holds `needle` (literal text) anywhere, by the index that can serve it."""
+        like = f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
+        grams = {"search_text": "text_grams", "initials": "initials_grams"}.get(column)
+        if len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch of its own)
+            return like
+        return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
+
+
+AS_TYPED, SOUNDS_ALIKE, TYPOS = 0, 1, 2  # the steps of a search, each adding kinds of match
+
+
+def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
+    sql = _Sql()
+    fuzzy = step >= TYPOS
+    text_hit = sql.contains("search_text", plan.text)
+    branches = [text_hit]
+    scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
+    if fuzzy:
+        branches.append(f"{sql.arg(plan.text)} <% p.search_text")
+        scores.append(f"word_similarity({sql.arg(plan.text)}, p.search_text) * 0.7")
+    if plan.words:
+        every = " AND ".join(f"({sql.contains('search_text', t)} OR {sql.contains('pinyin', p)})"
+                             if len(p) >= SHORT else sql.contains("search_text", t) for t, p in plan.words)
+        branches.append(f"({every})")
+        scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
+    if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
+        pinyin_hit = sql.contains("pinyin", plan.pinyin)
+        # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials.
+        if len(plan.pinyin) >= SHORT:
+            branches.append(pinyin_hit)
+        scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
+        if fuzzy:
+            if len(plan.pinyin) >= 4:
+                branches.append(f"{sql.arg(plan.pinyin)} <% p.pinyin")
+            scores.append(f"word_similarity({sql.arg(plan.pinyin)}, p.pinyin) * 0.6")
+    if plan.initials:
+        initials_hit = sql.contains("initials", plan.initials)
+        branches.append(initials_hit)
+        prefix = sql.arg(f"{like_escape(plan.initials)}%")
+        scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {initials_hit} THEN 0.8 ELSE 0 END")
+    query = f"""
 WITH hits AS (
-    SELECT p.id,
-        greatest(
-            CASE WHEN p.search_text LIKE $2 THEN 1.0 ELSE 0 END,
-            CASE WHEN p.pinyin LIKE $4 THEN 0.9 ELSE 0 END,
-            CASE WHEN $5::text IS NOT NULL AND p.initials LIKE $5 || '%' THEN 0.85
-                 WHEN $5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%' THEN 0.8 ELSE 0 END,
-            word_similarity($1, p.search_text) * 0.7,
-            word_similarity($3, p.pinyin) * 0.6,
-            CASE WHEN cardinality($8::text[]) > 0 AND every_word.found THEN 0.95 ELSE 0 END
-        ) AS score
+    SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
     FROM products p
-    CROSS JOIN LATERAL (
-        SELECT coalesce(bool_and(p.search_text LIKE w.text_like
-                                 OR (w.pinyin_like <> '%%' AND p.pinyin LIKE w.pinyin_like)), false) AS found
-        FROM unnest($8::text[], $9::text[]) AS w(text_like, pinyin_like)
-    ) every_word
-    WHERE p.active AND (
-        p.search_text LIKE $2 OR $1 <% p.search_text OR every_word.found
-        OR ($3 <> '' AND (p.pinyin LIKE $4 OR (length($3) >= 4 AND $3 <% p.pinyin)))
-        OR ($5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%'))
+    WHERE p.active AND ({" OR ".join(branches)})
+      AND EXISTS (SELECT 1 FROM skus s WHERE s.product_id = p.id AND s.sellable)
+), page AS (
+    SELECT id, score, count(*) OVER () AS total FROM hits
+    ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
-SELECT card.*, hits.score, count(*) OVER () AS total
-FROM hits JOIN ({CARD}) card ON card.id = hits.id
-ORDER BY hits.score DESC, card.sold DESC, card.id
-LIMIT $6 OFFSET $7
+SELECT card.*, page.score, page.total
+FROM page JOIN ({CARD}) card ON card.id = page.id
+ORDER BY page.score DESC, card.sold DESC, card.id
 """
+    return query, sql.args
 
 
-async def search_products(conn: asyncpg.Connection, text: str, text_like: str, pinyin: str, pinyin_like: str,
-                          initials: str | None, limit: int, offset: int, threshold: float,
-                          words: list[tuple[str, str]]) -> list[asyncpg.Record]:
-    """Run inside a transaction: the similarity threshold is set for this transaction only.
-    `words` are (text LIKE pattern, pinyin LIKE pattern) of each word of a several-word query."""
-    await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    return await conn.fetch(SEARCH, text, text_like, pinyin, pinyin_like, initials, limit, offset,
-                            [t for t, _ in words], [p for _, p in words])
+async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
+                          threshold: float) -> list[asyncpg.Record]:
+    """Run inside a transaction (the settings below hold for it only). Plans are made for the values at hand:
+    a generic plan cannot tell a 2-character needle from a long one."""
+    # The planner prices the trigram GIN indexes high and `<%` low, and would rather test every row (a scan of
+    # the whole table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
+    # No parallel workers: many searches at once already keep every core busy.
+    await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                       "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+                       "set_config('max_parallel_workers_per_gather', '0', true), "
+                       "set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
+    steps = [AS_TYPED, SOUNDS_ALIKE, TYPOS] if has_chinese(plan.text) else [AS_TYPED, TYPOS]
+    for step in steps[:-1]:
+        rows = await _fetch(conn, plan, limit, offset, step)
+        found = rows[0]["total"] if rows else 0
+        if not rows and offset:  # past the last page: the first page says how many hits there are
+            first = await _fetch(conn, plan, 1, 0, step)
+            found = first[0]["total"] if first else 0
+        if found:
+            return rows
+    return await _fetch(conn, plan, limit, offset, steps[-1])
+
+
+async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
+                 step: int) -> list[asyncpg.Record]:
+    query, args = search_query(plan, limit, offset, step)
+    return await conn.fetch(query, *args)
 
 
 SUGGEST_NAMES = """

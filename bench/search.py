@@ -1,0 +1,152 @@
+"""Catalog search on a large catalogue: the indexed query beside the previous one (the raw baseline), same run.
+
+    python bench/search.py [--products 100000] [--concurrency 20] [--searches 3000] [--baseline-searches 300]
+
+Creates a scratch database (dropped afterwards) with the catalog schema, seeds it with seeds/catalog_scale.py
+(products × 3 SKUs, COPY), then from `concurrency` tasks runs the labelled query set (Chinese words, full
+pinyin, initials, typos, several words) round-robin, one search per transaction as the buyer API does (first
+page of 20, threshold 0.4), and prints p50/p99 latency, searches/s and how many labelled queries found their
+product in the top 3, for:
+  baseline  the query before migration 0010_search_scale: one WHERE ORing every condition (a full scan);
+  indexed   store/search.py today: only the branches that apply, each served by an index.
+The load average is printed with the figures: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from seeds.catalog_scale import QUERIES, anchor_id, seed_scale  # noqa: E402
+from services.catalog.api.buyer import FUZZY_THRESHOLD  # noqa: E402
+from services.catalog.domain import like_escape, plan_search  # noqa: E402
+from services.catalog.store import search  # noqa: E402
+from services.catalog.store.catalogue import CARD  # noqa: E402
+from shared.db import bootstrap, service_dsn  # noqa: E402
+
+PAGE = 20
+
+# store/search.py's SEARCH before this change, verbatim.
+BASELINE = f"""
+WITH hits AS (
+    SELECT p.id,
+        greatest(
+            CASE WHEN p.search_text LIKE $2 THEN 1.0 ELSE 0 END,
+            CASE WHEN p.pinyin LIKE $4 THEN 0.9 ELSE 0 END,
+            CASE WHEN $5::text IS NOT NULL AND p.initials LIKE $5 || '%' THEN 0.85
+                 WHEN $5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%' THEN 0.8 ELSE 0 END,
+            word_similarity($1, p.search_text) * 0.7,
+            word_similarity($3, p.pinyin) * 0.6,
+            CASE WHEN cardinality($8::text[]) > 0 AND every_word.found THEN 0.95 ELSE 0 END
+        ) AS score
+    FROM products p
+    CROSS JOIN LATERAL (
+        SELECT coalesce(bool_and(p.search_text LIKE w.text_like
+                                 OR (w.pinyin_like <> '%%' AND p.pinyin LIKE w.pinyin_like)), false) AS found
+        FROM unnest($8::text[], $9::text[]) AS w(text_like, pinyin_like)
+    ) every_word
+    WHERE p.active AND (
+        p.search_text LIKE $2 OR $1 <% p.search_text OR every_word.found
+        OR ($3 <> '' AND (p.pinyin LIKE $4 OR (length($3) >= 4 AND $3 <% p.pinyin)))
+        OR ($5::text IS NOT NULL AND p.initials LIKE '%' || $5 || '%'))
+)
+SELECT card.*, hits.score, count(*) OVER () AS total
+FROM hits JOIN ({CARD}) card ON card.id = hits.id
+ORDER BY hits.score DESC, card.sold DESC, card.id
+LIMIT $6 OFFSET $7
+"""
+
+
+async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
+    plan = plan_search(q)
+    words = [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words]
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(FUZZY_THRESHOLD))
+        return await conn.fetch(BASELINE, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin,
+                                f"%{like_escape(plan.pinyin)}%", plan.initials, PAGE, 0,
+                                [t for t, _ in words], [p for _, p in words])
+
+
+async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
+    async with conn.transaction():
+        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
+
+
+async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple[list[float], float, int]:  # noqa: ANN001
+    """Latencies (ms), seconds, and how many labelled queries had their product in the top 3."""
+    queue = iter(range(searches))
+    latencies: list[float] = []
+    found: set[str] = set()
+
+    async def worker() -> None:
+        async with pool.acquire() as conn:
+            for n in queue:
+                q, name = QUERIES[n % len(QUERIES)]
+                started = time.perf_counter()
+                rows = await way(conn, q)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if anchor_id(name) in [r["id"] for r in rows[:3]]:
+                    found.add(q)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started, len(found)
+
+
+def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return (f"{label:9} p50 {cuts[49]:7.1f} ms  p99 {cuts[98]:7.1f} ms  {len(latencies) / seconds:7.1f} searches/s"
+            f"  top-3 {found}/{len(QUERIES)}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("MALL_DATABASE_URL",
+                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--searches", type=int, default=3000)
+    parser.add_argument("--baseline-searches", type=int, default=len(QUERIES) * 2,
+                        help="the full scan is slow: fewer (at least one round of the queries)")
+    args = parser.parse_args()
+
+    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(args.database_url)
+    await admin.execute(f"CREATE DATABASE {name}")
+    dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        await bootstrap(dsn, "catalog")
+        started = time.perf_counter()
+        conn = await asyncpg.connect(service_dsn(dsn, "catalog"), server_settings={"search_path": "catalog"})
+        await seed_scale(conn, args.products)
+        await conn.close()
+        print(f"seeded {args.products} products / {args.products * 3} SKUs in {time.perf_counter() - started:.0f} s")
+        pool = await asyncpg.create_pool(service_dsn(dsn, "catalog"), min_size=args.concurrency,
+                                         max_size=args.concurrency, server_settings={"search_path": "catalog"})
+        await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
+        load = os.getloadavg()
+        base = await run(pool, baseline, args.baseline_searches, args.concurrency)
+        new = await run(pool, indexed, args.searches, args.concurrency)
+        load_after = os.getloadavg()
+        await pool.close()
+        print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
+        print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
+        print(line("baseline", *base))
+        print(line("indexed", *new))
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
