@@ -45,7 +45,7 @@ async def test_staff_api_user_api_and_ownership_through_the_gateway(mall, databa
     preview = await eventually(priced, timeout=15)  # orders learns the price from sku.changed
     assert preview == {"subtotal_fen": 1_199_800, "discount_fen": 0, "points_fen": 0, "payable_fen": 1_199_800,
                        "usable_coupons": [], "freight_fen": 0, "freight_off_fen": 0, "delivery_options": [],
-                       "member_saving_fen": 0}
+                       "member_saving_fen": 0, "flash_saving_fen": 0}
 
     request_id = f"req-{uuid.uuid4().hex}"
     resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 2}], "entry": "search"},
