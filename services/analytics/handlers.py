@@ -124,6 +124,9 @@ async def _fulfilment_moment(deps: AnalyticsDeps, tx: Tx, event: Event[Any], sta
 
 
 async def on_order_paid(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    if event.data.group_held:  # fulfilment starts when the group fills (group_buy.succeeded), not at payment
+        await log_event(tx, event)
+        return
     await _fulfilment_moment(deps, tx, event, "paid")
 
 
@@ -144,6 +147,9 @@ async def on_group_buy_succeeded(deps: AnalyticsDeps, tx: Tx, event: Event[Group
     d = event.data
     await store.add_group_buy_outcome(tx.conn, group_id=d.group_id, merchant_id=d.merchant_id, deal_id=d.deal_id,
                                       outcome="succeeded", members=len(d.order_ids), day=business_day(deps, event))
+    for order_id in d.order_ids:  # the held orders go on to fulfilment now: their time to pick up counts from here
+        await store.set_fulfilment_moment(tx.conn, order_id=order_id, merchant_id=d.merchant_id, stage="paid",
+                                          at=event.occurred_at, day=business_day(deps, event))
 
 
 async def on_group_buy_failed(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuyFailed]) -> None:

@@ -201,21 +201,42 @@ async def record_delivery(tx: Tx, order_id: str, user_id: str, merchant_id: str,
                                 delivery.get("address"), delivery.get("freight_fen", 0))
 
 
-async def mark_paid(tx: Tx, order_id: str) -> None:
-    """A paid pickup order gets its code: random, and not live for another order of the same merchant."""
+async def mark_paid(tx: Tx, order_id: str, group_held: bool = False) -> None:
+    """A paid pickup order gets its code: random, and not live for another order of the same merchant. A
+    group-buy order held for its group gets none yet (its group may fail and refund it): release_group issues
+    it, unless the group's success came first."""
     await store.lock_order(tx.conn, order_id)
     delivery = await store.delivery_for_update(tx.conn, order_id)
     if delivery is None:  # an order without delivery, or order.paid overtook order.placed: keep a note
-        await store.note_early_payment(tx.conn, order_id)
+        await store.note_early_payment(tx.conn, order_id, group_held)
         return
     if delivery["state"] != "placed":
         return  # a repeated or late event
+    if group_held and await store.take_group_release(tx.conn, order_id):
+        group_held = False
     code = None
-    if delivery["method"] == "pickup":
+    if delivery["method"] == "pickup" and not group_held:
+        code = await _fresh_code(tx.conn, delivery["merchant_id"])
+    await store.set_paid(tx.conn, order_id, code, group_held)
+
+
+async def _fresh_code(conn: Queryable, merchant_id: str) -> str:
+    code = new_pickup_code()
+    while await store.code_is_live(conn, merchant_id, code):
         code = new_pickup_code()
-        while await store.code_is_live(tx.conn, delivery["merchant_id"], code):
-            code = new_pickup_code()
-    await store.set_paid(tx.conn, order_id, code)
+    return code
+
+
+async def release_group(tx: Tx, order_id: str) -> None:
+    """group_buy.succeeded: a held order goes on like any paid one (a pickup order gets its code now). A success
+    that overtook the order's order.paid is noted for it; a repeat changes nothing."""
+    await store.lock_order(tx.conn, order_id)
+    delivery = await store.delivery_for_update(tx.conn, order_id)
+    if delivery is None or delivery["state"] == "placed":
+        await store.note_group_release(tx.conn, order_id)
+    elif delivery["group_held"] and delivery["state"] == "paid":
+        code = await _fresh_code(tx.conn, delivery["merchant_id"]) if delivery["method"] == "pickup" else None
+        await store.release_group_hold(tx.conn, order_id, code)
 
 
 async def mark_cancelled(tx: Tx, order_id: str) -> None:
@@ -249,6 +270,8 @@ async def mark_ready(tx: Tx, merchant_id: str, order_id: str) -> dict[str, Any]:
         raise Refusal("order_not_paid", "The order is not paid yet", 409)
     if delivery["state"] in ("picked_up", "cancelled"):
         raise Refusal("pickup_closed", f"The pickup is {delivery['state']}", 409)
+    if delivery["group_held"]:  # orders' answer to a held order: nothing is handed over before the group fills
+        raise Refusal("group_buy_pending", "The order waits for its group buy to fill", 409)
     if delivery["state"] == "paid":  # ready again is the same answer, and no second notice
         await store.set_state(tx.conn, order_id, "ready")
         await tx.emit(PickupReady(order_id=order_id, user_id=delivery["user_id"], merchant_id=merchant_id,

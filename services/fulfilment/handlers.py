@@ -8,6 +8,7 @@ from services.fulfilment.deps import FulfilmentDeps
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.catalog import SkuChanged, StoreChanged
+from shared.events.marketing import GroupBuyFailed, GroupBuySucceeded
 from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRefundApproved, OrderShipped
 from shared.service import Handlers
 
@@ -31,8 +32,9 @@ async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced
     if placed.delivery is not None:
         await flows.record_delivery(tx, placed.order_id, placed.user_id, placed.merchant_id,
                                     placed.delivery.model_dump(mode="json"))
-        if await store.take_early_payment(tx.conn, placed.order_id):
-            await flows.mark_paid(tx, placed.order_id)
+        held = await store.take_early_payment(tx.conn, placed.order_id)
+        if held is not None:
+            await flows.mark_paid(tx, placed.order_id, held)
         early = await store.take_early_shipment(tx.conn, placed.order_id)
         if early is not None:
             await flows.record_shipment(tx, placed.order_id, early["carrier"], early["tracking_no"],
@@ -40,7 +42,19 @@ async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced
 
 
 async def on_order_paid(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPaid]) -> None:
-    await flows.mark_paid(tx, event.data.order_id)
+    await flows.mark_paid(tx, event.data.order_id, event.data.group_held)
+
+
+async def on_group_buy_succeeded(deps: FulfilmentDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
+    for order_id in sorted(event.data.order_ids):  # one lock order: no deadlock with another handler
+        await flows.release_group(tx, order_id)
+
+
+async def on_group_buy_failed(deps: FulfilmentDeps, tx: Tx, event: Event[GroupBuyFailed]) -> None:
+    """The group failed: its orders are cancelled or refunded in full (orders' order.cancelled or
+    order.refund_approved follow); their pickups close now, so none ever becomes verifiable."""
+    for order_id in sorted(event.data.order_ids):
+        await flows.mark_cancelled(tx, order_id)
 
 
 async def on_order_shipped(deps: FulfilmentDeps, tx: Tx, event: Event[OrderShipped]) -> None:
@@ -67,4 +81,6 @@ HANDLERS = (Handlers[FulfilmentDeps]()
             .on(OrderPaid, on_order_paid)
             .on(OrderCancelled, on_order_cancelled)
             .on(OrderRefundApproved, on_refund_approved)
-            .on(OrderShipped, on_order_shipped))
+            .on(OrderShipped, on_order_shipped)
+            .on(GroupBuySucceeded, on_group_buy_succeeded)
+            .on(GroupBuyFailed, on_group_buy_failed))

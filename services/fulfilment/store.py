@@ -177,7 +177,7 @@ async def known_products(conn: Queryable, merchant_id: str, product_ids: list[st
 # --- deliveries --------------------------------------------------------------------------------------------
 
 DELIVERY_COLUMNS = ("order_id, user_id, merchant_id, method, store_id, address, freight_fen, state, pickup_code, "
-                    "ready_at, picked_up_at, carrier, tracking_no, shipped_at")
+                    "ready_at, picked_up_at, carrier, tracking_no, shipped_at, group_held")
 
 
 def _delivery(row: asyncpg.Record | None) -> dict[str, Any] | None:
@@ -218,12 +218,27 @@ async def code_is_live(conn: Queryable, merchant_id: str, code: str) -> bool:
                                     "AND state IN ('paid', 'ready')", merchant_id, code))
 
 
-async def set_paid(conn: Queryable, order_id: str, code: str | None) -> None:
-    await conn.execute("UPDATE deliveries SET state = 'paid', pickup_code = $2 WHERE order_id = $1", order_id, code)
+async def set_paid(conn: Queryable, order_id: str, code: str | None, group_held: bool = False) -> None:
+    await conn.execute("UPDATE deliveries SET state = 'paid', pickup_code = $2, group_held = $3 WHERE order_id = $1",
+                       order_id, code, group_held)
 
 
-async def note_early_payment(conn: Queryable, order_id: str) -> None:
-    await conn.execute("INSERT INTO early_payments (order_id) VALUES ($1) ON CONFLICT DO NOTHING", order_id)
+async def release_group_hold(conn: Queryable, order_id: str, code: str | None) -> None:
+    await conn.execute("UPDATE deliveries SET group_held = false, pickup_code = $2 WHERE order_id = $1",
+                       order_id, code)
+
+
+async def note_group_release(conn: Queryable, order_id: str) -> None:
+    await conn.execute("INSERT INTO group_releases (order_id) VALUES ($1) ON CONFLICT DO NOTHING", order_id)
+
+
+async def take_group_release(conn: Queryable, order_id: str) -> bool:
+    return bool(await conn.fetchval("DELETE FROM group_releases WHERE order_id = $1 RETURNING true", order_id))
+
+
+async def note_early_payment(conn: Queryable, order_id: str, group_held: bool) -> None:
+    await conn.execute("INSERT INTO early_payments (order_id, group_held) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       order_id, group_held)
 
 
 async def note_early_shipment(conn: Queryable, order_id: str, carrier: str, tracking_no: str, at: Any) -> None:
@@ -236,8 +251,10 @@ async def take_early_shipment(conn: Queryable, order_id: str) -> asyncpg.Record 
                                "shipped_at", order_id)
 
 
-async def take_early_payment(conn: Queryable, order_id: str) -> bool:
-    return bool(await conn.fetchval("DELETE FROM early_payments WHERE order_id = $1 RETURNING true", order_id))
+async def take_early_payment(conn: Queryable, order_id: str) -> bool | None:
+    """None: no payment noted; else whether the order was held for its group when paid."""
+    held = await conn.fetchval("DELETE FROM early_payments WHERE order_id = $1 RETURNING group_held", order_id)
+    return None if held is None else bool(held)
 
 
 async def set_state(conn: Queryable, order_id: str, state: str) -> None:

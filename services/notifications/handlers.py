@@ -11,6 +11,7 @@ from services.notifications.deps import NotificationsDeps
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.fulfilment import PickupReady
+from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import (
     OrderCancelled,
     OrderDelivered,
@@ -49,7 +50,14 @@ async def on_order_paid(deps: NotificationsDeps, tx: Tx, event: Event[OrderPaid]
                    amount_fen=paid.payable_fen)
     await flows.raise_alert(tx, "order_paid", paid.merchant_id, paid.order_id, f"order_paid:{paid.order_id}",
                             {"payable_fen": paid.payable_fen, "method": paid.method}, deps.clock.now())
-    await store.watch_paid(tx.conn, paid.order_id, paid.merchant_id, event.occurred_at, _ready_after_s(deps))
+    if not paid.group_held:  # a group-buy order held for its group cannot be made ready before it fills
+        await store.watch_paid(tx.conn, paid.order_id, paid.merchant_id, event.occurred_at, _ready_after_s(deps))
+
+
+async def on_group_buy_succeeded(deps: NotificationsDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
+    """The group filled: its pickup orders are to be made ready from now (the watch of each is armed)."""
+    for order_id in event.data.order_ids:
+        await store.watch_paid(tx.conn, order_id, event.data.merchant_id, event.occurred_at, _ready_after_s(deps))
 
 
 async def on_order_shipped(deps: NotificationsDeps, tx: Tx, event: Event[OrderShipped]) -> None:
@@ -101,4 +109,5 @@ HANDLERS = (Handlers[NotificationsDeps]()
             .on(OrderRefunded, on_order_refunded)
             .on(OrderRefundRequested, on_refund_requested)
             .on(OrderCancelled, on_order_cancelled)
-            .on(OrderRefundApproved, on_refund_approved))
+            .on(OrderRefundApproved, on_refund_approved)
+            .on(GroupBuySucceeded, on_group_buy_succeeded))

@@ -95,6 +95,9 @@ class OrderPaid(EventData):
     merchant_id: str
     payable_fen: Fen
     method: str
+    # A group-buy order paid while its group still waits for members: held until marketing's
+    # group_buy.succeeded (fulfilment issues no pickup code before). Older events lack it: not held.
+    group_held: bool = False
 
 
 @event("order.shipped")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
+from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import (
     Delivery,
     OrderDelivered,
@@ -18,7 +19,7 @@ from shared.events.orders import (
 )
 from tests.integration.analytics.stream import at, envelope, line, open_bus, publish_all, wait_handled
 
-M1, M2 = "m-1", "m-2"
+M1, M2, M3 = "m-1", "m-2", "m-3"
 D1, D2, D3 = date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)
 
 
@@ -55,6 +56,12 @@ def stream() -> list:
         *order("o6", M1, "S1", moment(D2, 10)),  # paid, not picked up yet
         *order("o9", M2, None, moment(D1, 10)),  # another merchant's
         envelope(OrderShipped(**who("o9", M2)), moment(D1, 11)),
+        # A group-buy pickup order paid while its group waited: its time counts from the group filling.
+        envelope(OrderPlaced(**who("o7", M3), lines=[line("P1", 1, 1_000)], subtotal_fen=1_000,
+                             delivery=Delivery(method="pickup", store_id="S3")), moment(D1, 9)),
+        envelope(OrderPaid(**who("o7", M3), payable_fen=1_000, method="alipay", group_held=True), moment(D1, 10)),
+        envelope(GroupBuySucceeded(group_id="g1", deal_id="d1", merchant_id=M3, order_ids=["o7"]), moment(D2, 10)),
+        envelope(OrderPickedUp(**who("o7", M3), store_id="S3"), moment(D2, 16)),  # 6 h after the group filled
     ]
 
 
@@ -73,6 +80,9 @@ async def test_fulfilment_times_and_pickup_share_match_hand_computed_answers(set
                                 headers={"X-Merchant-Id": M1})
         assert resp.status == 200
         report = (await resp.json())["fulfilment"]
+        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-03"},
+                                headers={"X-Merchant-Id": M3})
+        group_report = (await resp.json())["fulfilment"]
     finally:
         await bus.close()
 
@@ -94,3 +104,4 @@ async def test_fulfilment_times_and_pickup_share_match_hand_computed_answers(set
     # Six paid orders with a delivery (o1-o6); three to pick up: two at S1 (o4, o6), one at S2.
     assert report["pickup"] == {"orders": 6, "pickup_orders": 3, "share": 0.5, "by_store": [
         {"store_id": "S1", "orders": 2, "share": 0.3333}, {"store_id": "S2", "orders": 1, "share": 0.1667}]}
+    assert (group_report["to_picked_up"]["orders"], group_report["to_picked_up"]["median_s"]) == (1, 21_600)

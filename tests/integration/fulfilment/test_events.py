@@ -9,6 +9,7 @@ from seeds.catalog import products
 from seeds.fulfilment import seed
 from shared.db import Database, create_pool, service_dsn
 from shared.events.common import Line
+from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import Delivery, OrderPaid, OrderPlaced, OrderRefundApproved
 from tests.integration.fulfilment.conftest import Fulfilment
 from tests.support import eventually
@@ -21,8 +22,9 @@ def placed(order_id: str, method: str = "pickup") -> OrderPlaced:
                        delivery=Delivery(method=method, store_id="st1"))  # type: ignore[arg-type]
 
 
-def paid(order_id: str) -> OrderPaid:
-    return OrderPaid(order_id=order_id, user_id="u1", merchant_id="m1", payable_fen=1_000, method="alipay")
+def paid(order_id: str, group_held: bool = False) -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id="u1", merchant_id="m1", payable_fen=1_000, method="alipay",
+                     group_held=group_held)
 
 
 async def pickup_of(f: Fulfilment, order_id: str) -> dict[str, Any] | None:
@@ -50,6 +52,26 @@ async def test_order_paid_overtaking_order_placed_still_gives_a_code(fulfilment:
     await fulfilment.publish(placed("o2"))
     pickup = await eventually(lambda: pickup_of(fulfilment, "o2"))
     assert pickup["state"] == "paid" and len(pickup["code"]) == 8
+
+
+async def test_a_held_group_order_gets_its_code_on_success_whichever_event_comes_first(
+        fulfilment: Fulfilment) -> None:
+    def filled(*order_ids: str) -> GroupBuySucceeded:
+        return GroupBuySucceeded(group_id="g1", deal_id="d1", merchant_id="m1", order_ids=list(order_ids))
+
+    await fulfilment.publish(paid("o_held", group_held=True))  # overtakes order.placed: noted with its hold
+    await fulfilment.publish(placed("o_held"))
+    await fulfilment.publish(placed("o_last"))
+    await eventually(lambda: fulfilment.db.fetchval(
+        "SELECT 1 FROM deliveries WHERE order_id = 'o_held' AND state = 'paid' AND group_held"))
+    assert await pickup_of(fulfilment, "o_held") is None  # no code while the group may still fail
+    status, body = await fulfilment.call("POST", "/merchant/orders/o_held/ready", merchant="m1")
+    assert (status, body["code"]) == (409, "group_buy_pending")
+    await fulfilment.publish(filled("o_held", "o_last"))  # overtakes o_last's order.paid: noted for it
+    await fulfilment.publish(paid("o_last", group_held=True))
+    for order_id in ("o_held", "o_last"):
+        pickup = await eventually(lambda o=order_id: pickup_of(fulfilment, o))
+        assert pickup["state"] == "paid" and len(pickup["code"]) == 8
 
 
 async def test_an_approved_refund_closes_the_pickup_code(fulfilment: Fulfilment) -> None:

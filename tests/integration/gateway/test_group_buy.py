@@ -57,13 +57,15 @@ async def open_deal(mall: Mall, size: int, hours: int = 24) -> tuple[str, str]:
     return str(product["id"]), str(deal["id"])
 
 
-async def place(mall: Mall, user: str, group_buy: dict[str, str]) -> Any:
+async def place(mall: Mall, user: str, group_buy: dict[str, str], delivery: dict[str, str] | None = None) -> Any:
     """Place as a client does: a 503 (the orders service slow to answer a burst on a loaded machine) is tried
     again with the same Idempotency-Key, so the order is placed once whatever happened to the first try."""
     headers = {**mall.user(user), **key()}
+    body: dict[str, Any] = {"items": [{"sku_id": "sku_peach", "qty": 1}], "group_buy": group_buy}
+    if delivery is not None:
+        body["delivery"] = delivery
     for attempt in range(1, 6):
-        resp = await mall.gateway.post("/api/orders", headers=headers, json={
-            "items": [{"sku_id": "sku_peach", "qty": 1}], "group_buy": group_buy})
+        resp = await mall.gateway.post("/api/orders", headers=headers, json=body)
         if resp.status != 503:
             break
         await asyncio.sleep(0.5 * attempt)
@@ -233,3 +235,60 @@ async def test_a_group_short_of_members_at_its_deadline_refunds_every_paid_membe
 
     kpis = await eventually(counted, timeout=15)
     assert (kpis["group_buys_succeeded"], kpis["group_buy_success_rate"]) == (0, 0.0)
+
+
+PICKUP = {"method": "pickup", "store_id": "sto_lake"}
+
+
+async def test_a_held_pickup_order_gets_its_code_only_when_its_group_fills_and_a_failed_group_never(
+        mall: Mall, marketing_clock: ManualClock) -> None:
+    gw, staff = mall.gateway, mall.staff()
+    _, deal_id = await open_deal(mall, size=2, hours=2)
+    resp = await gw.put("/api/merchant/stores/sto_lake", headers=staff, json={
+        "name": "湖滨店", "address": "上城区延安路1号", "lat": 30.2577, "lng": 120.1664})
+    assert resp.status == 200, await resp.text()
+
+    async def store_known() -> bool:  # fulfilment learns the store from catalog's store.changed
+        resp = await gw.post("/api/checkout/preview", headers=mall.user(), json={
+            "items": [{"sku_id": "sku_peach", "qty": 1}]})
+        return any(o.get("store_id") == "sto_lake" for o in (await resp.json())["delivery_options"])
+
+    await eventually(store_known, timeout=15)
+
+    async def opened_and_paid(user: str, group_buy: dict[str, str]) -> dict[str, Any]:
+        placed = await place(mall, user, group_buy, PICKUP)
+        assert placed.status == 201, await placed.text()
+        order = await decided(mall, user, (await placed.json())["id"])
+        assert order["status"] == "AWAITING_PAYMENT", order
+        await pay(mall, user, order["id"])
+        return order
+
+    filling = await opened_and_paid("u_opener", {"deal_id": deal_id})
+    failing = await opened_and_paid("u_alone", {"deal_id": deal_id})
+    for user, order in (("u_opener", filling), ("u_alone", failing)):  # paid, but held for the group
+        ready = await gw.post(f"/api/merchant/orders/{order['id']}/ready", headers=staff)
+        assert (ready.status, (await ready.json())["code"]) == (409, "group_buy_pending")
+        found = await (await gw.get(f"/api/orders/{order['id']}", headers=mall.user(user))).json()
+        assert found["status"] == "PAID" and "pickup" not in found  # no code to show at the counter yet
+
+    friend = await opened_and_paid("u_friend", {"group_id": filling["group_buy"]["group_id"]})  # fills the group
+
+    async def with_code(user: str, order_id: str) -> dict[str, Any] | None:
+        found = await (await gw.get(f"/api/orders/{order_id}", headers=mall.user(user))).json()
+        return found if found.get("pickup") else None
+
+    for user, order in (("u_opener", filling), ("u_friend", friend)):
+        pickup = (await eventually(lambda u=user, o=order: with_code(u, o["id"]), timeout=20))["pickup"]
+        verified = await gw.post("/api/merchant/pickups/verify", headers=staff,
+                                 json={"code": pickup["code"], "store_id": "sto_lake"})
+        assert verified.status == 200, await verified.text()
+
+    marketing_clock.advance(hours=2, seconds=1)  # the other group fails: its paid order is refunded
+
+    async def refunded() -> dict[str, Any] | None:
+        found = await (await gw.get(f"/api/orders/{failing['id']}", headers=mall.user("u_alone"))).json()
+        return found if found["status"] == "REFUNDED" else None
+
+    assert "pickup" not in await eventually(refunded, timeout=30)  # never a code to hand goods over with
+    ready = await gw.post(f"/api/merchant/orders/{failing['id']}/ready", headers=staff)
+    assert (ready.status, (await ready.json())["code"]) == (409, "pickup_closed")

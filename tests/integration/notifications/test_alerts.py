@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from shared.clock import ManualClock
 from shared.events.common import Line
 from shared.events.fulfilment import PickupReady
+from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import Delivery, OrderPaid, OrderPlaced, OrderRefundRequested
 from shared.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.integration.notifications.conftest import Notifications, StartNotifications
@@ -190,10 +191,11 @@ async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
     clock = ManualClock()
     n = await start_notifications(clock=clock, pickup_ready_minutes=30)
     line = Line(sku_id="s1", product_id="p1", qty=1, unit_price_fen=1_000)
-    for order_id in ("o_late", "o_ready"):
+    for order_id in ("o_late", "o_ready", "o_held"):
         await n.publish(OrderPlaced(order_id=order_id, user_id="u1", merchant_id="m1", lines=[line],
                                     subtotal_fen=1_000, delivery=Delivery(method="pickup", store_id="st1")))
-        await n.publish(paid(order_id))
+        # o_held: a group-buy order waiting for its group, which the merchant cannot make ready yet
+        await n.publish(paid(order_id).model_copy(update={"group_held": order_id == "o_held"}))
     await n.publish(PickupReady(order_id="o_ready", user_id="u1", merchant_id="m1", store_id="st1"))
     await eventually(lambda: n.db.fetchval(
         "SELECT count(*) = 2 FROM pickup_watches WHERE due_at IS NOT NULL"))
@@ -202,6 +204,16 @@ async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
     alerts = await eventually(lambda: _alerts(n, "pickup_not_ready"))
     assert [(a["order_id"], a["data"]["store_id"]) for a in alerts] == [("o_late", "st1")]
     assert await n.db.fetchval("SELECT state FROM pickup_watches WHERE order_id = 'o_late'") == "alerted"  # once
+
+    await n.publish(GroupBuySucceeded(group_id="g1", deal_id="d1", merchant_id="m1", order_ids=["o_held"]))
+    await eventually(lambda: n.db.fetchval("SELECT due_at IS NOT NULL FROM pickup_watches WHERE order_id = 'o_held'"))
+    clock.advance(minutes=62)  # the held order's time to make it ready counts from its group filling
+
+    async def held_alerted() -> list[dict[str, Any]] | None:
+        found = await _alerts(n, "pickup_not_ready")
+        return found if len(found) == 2 else None
+
+    assert {a["order_id"] for a in await eventually(held_alerted)} == {"o_late", "o_held"}
 
 
 async def _alerts(n: Notifications, kind: str) -> list[dict[str, Any]]:
