@@ -38,3 +38,17 @@ export function groupSeats (members: Array<{ nickname: string }>, size: number):
   while (seats.length < size) seats.push('待加入')
   return seats
 }
+
+/** A banner or a collection; `target` is a product id, category id, campaign id or mini-program path by `target_kind`. */
+export interface Placement {
+  id: string, kind: string, title: string, image?: string | null,
+  target_kind: 'product' | 'category' | 'campaign' | 'page', target: string, products?: Array<{ id: string, name: string, price_fen: number, image?: string | null, sold?: number }>
+}
+/** The page a banner or collection leads to (null when it leads nowhere the client knows). */
+export function placementUrl (p: Pick<Placement, 'target_kind' | 'target' | 'title'>): string | null {
+  const target = encodeURIComponent(p.target)
+  if (p.target_kind === 'product') return `/pages/product/index?id=${target}&entry=home`
+  if (p.target_kind === 'category') return `/pages/category/index?id=${target}&name=${encodeURIComponent(p.title)}`
+  if (p.target_kind === 'page') return p.target.startsWith('/pages/') ? p.target : null
+  return null // a campaign has no page of its own in the client yet
+}

@@ -1,27 +1,14 @@
 // The home page's one call (GET /api/home), started by the app itself in the browser build so that it runs
 // while the home page's own script is still downloading (the page would otherwise ask only once loaded).
 import { api } from './api'
+import { type Placement } from './engage'
 
 export interface Category { id: string, name: string }
 export interface HomeCard { id: string, name: string, price_fen: number, image?: string | null, sold?: number }
-/** A banner or a collection; `target` is a product id, category id, campaign id or mini-program path by `target_kind`. */
-export interface Placement {
-  id: string, kind: string, title: string, image?: string | null,
-  target_kind: 'product' | 'category' | 'campaign' | 'page', target: string, products?: HomeCard[]
-}
 export interface HomeFlashSale { id: string, product_id: string, name: string, price_fen: number, list_price_fen: number, remaining: number, state: string, starts_at: string, ends_at: string }
 export interface Home {
   categories: Category[], recommended: HomeCard[]
   banners?: Placement[], collections?: Placement[], flash_sales?: HomeFlashSale[]
-}
-
-/** The page a banner or collection leads to (null when it leads nowhere the client knows). */
-export function placementUrl (p: Pick<Placement, 'target_kind' | 'target' | 'title'>): string | null {
-  const target = encodeURIComponent(p.target)
-  if (p.target_kind === 'product') return `/pages/product/index?id=${target}&entry=home`
-  if (p.target_kind === 'category') return `/pages/category/index?id=${target}&name=${encodeURIComponent(p.title)}`
-  if (p.target_kind === 'page') return p.target.startsWith('/pages/') ? p.target : null
-  return null // a campaign has no page of its own in the client yet
 }
 
 let early: Promise<Home> | null = null
