@@ -18,14 +18,13 @@ import json
 import re
 import subprocess
 import uuid
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-
 from PIL import Image
 
 from bench.client_home import HERE, home_page_on_a_phone  # the home page's timing: reported, not asserted
@@ -340,7 +339,8 @@ class Journey:
         await self.field("review-text").fill("续航很好，拍照清晰")
         async with self.page.expect_file_chooser() as chooser:
             await self.by("add-photos").click()
-        await (await chooser.value).set_files(files=[{"name": "phone.png", "mimeType": "image/png", "buffer": a_photo()}])
+        photo = {"name": "phone.png", "mimeType": "image/png", "buffer": a_photo()}
+        await (await chooser.value).set_files(files=[photo])
         await self.by("review-photo").wait_for(timeout=WAIT_MS)  # uploaded: the stored copy shows
         await self.shot("review-write")
         await self.by("submit-review").click()
@@ -461,7 +461,8 @@ class Merchant:
         found = re.search(r"token=([A-Za-z0-9_-]+)", printed)
         assert found is not None, printed
         link = found[1]
-        async with self.http.post(self.gateway + "/api/set-password", json={"token": link, "password": "client-ops-1"}) as answer:
+        async with self.http.post(self.gateway + "/api/set-password",
+                                  json={"token": link, "password": "client-ops-1"}) as answer:
             assert answer.status == 200, await answer.text()
         async with self.http.post(self.gateway + "/api/platform/session",
                                   json={"username": "ops-client", "password": "client-ops-1"}) as answer:
