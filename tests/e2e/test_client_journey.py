@@ -364,7 +364,7 @@ class Journey:
         await self.shot("product-reviews-group")
         await self.by("open-group").click()
         await self.by("method-balance").click()
-        await self.page.locator('[data-testid="payable"][data-fen="5000"]').wait_for(timeout=WAIT_MS)
+        await self.by("group-buy-note").wait_for(timeout=WAIT_MS)
         await self.by("submit-order").click()
         group = self.page.locator('[data-testid="group-buy"] [data-status="open"][data-seats-left="1"]')
         await group.wait_for(timeout=WAIT_MS)

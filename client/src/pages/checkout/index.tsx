@@ -179,6 +179,7 @@ export default function CheckoutPage () {
           <View className='row'><Text>运费</Text><Text>{formatFen(preview.freight_fen)}</Text></View>
         </View>
       )}
+      {basket.group_buy && <View className='muted' data-testid='group-buy-note'>拼团订单按拼团价付款（提交后以订单金额为准）。</View>}
       <ErrorLine message={error} />
       {preview && (
         <View className='bottom-bar'>
