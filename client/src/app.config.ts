@@ -20,7 +20,10 @@ export default defineAppConfig({
     'pages/deposits/index',
     'pages/cards/index',
     'pages/points/index',
-    'pages/fission/index'
+    'pages/fission/index',
+    'pages/group/index',
+    'pages/review/index',
+    'pages/footprints/index'
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -152,3 +152,36 @@ describe('in a browser', () => {
     expect(await inBrowser(fakeWindow('http://x/m/'), SANDBOX).requestSubscribeMessage(['tpl'])).toEqual([]) // no sheet at all
   })
 })
+
+describe('review photos', () => {
+  it('inside Alipay: picks with my.chooseImage and reads each file for the upload', async () => {
+    const { my, calls } = fakeMy({ chooseImage: { ok: { apFilePaths: ['https://resource/a.jpg', 'https://resource/b.png', 'https://resource/c.jpg'] } } })
+    const read: string[] = []
+    ;(my as any).getFileSystemManager = () => ({
+      readFile: ({ filePath, success }: any) => { read.push(filePath); success({ data: new ArrayBuffer(4) }) }
+    })
+    const photos = await inAlipay(my).chooseImages(2)
+    expect(calls[0]).toEqual(['chooseImage', { count: 2, sourceType: ['album', 'camera'] }])
+    expect(read).toEqual(['https://resource/a.jpg', 'https://resource/b.png']) // never more than asked for
+    expect(photos.map(p => p.type)).toEqual(['image/jpeg', 'image/png'])
+    expect(photos[0].data).toBeInstanceOf(ArrayBuffer)
+  })
+
+  it('inside Alipay: a closed picker gives no photos', async () => {
+    expect(await inAlipay(fakeMy({ chooseImage: { fail: { error: 11 } } }).my).chooseImages(9)).toEqual([])
+  })
+
+  it('in a browser: a file input, the files picked (up to the count) as they are', async () => {
+    const input: any = { click: vi.fn() }
+    const win = fakeWindow('http://127.0.0.1:8080/m/#/pages/review/index', { document: { createElement: vi.fn(() => input) } })
+    const picking = inBrowser(win, SANDBOX).chooseImages(2)
+    expect(input.type).toBe('file')
+    expect(input.multiple).toBe(true)
+    expect(input.click).toHaveBeenCalled()
+    const files = [new Blob(['a'], { type: 'image/png' }), new Blob(['b'], { type: 'image/jpeg' }), new Blob(['c'], { type: 'image/jpeg' })]
+    input.files = files
+    input.onchange()
+    const photos = await picking
+    expect(photos).toEqual([{ data: files[0], type: 'image/png' }, { data: files[1], type: 'image/jpeg' }])
+  })
+})

@@ -5,23 +5,30 @@ instalments, pay in the sandbox cashier, see the success page with the points an
 messages, the order with its pickup code as a QR, and refund one line. Then the "me" pages: points and level,
 a balance top-up paid in the cashier, deposits; a second phone bought on pay-later (credit tier and limit at
 checkout), its bill repaid in the cashier; that phone picked up (the merchant's side by API), returned with a
-waybill; and a fission group shared to a friend who joins it. A screenshot per page goes to
+waybill, after a review of it with a photo (seen on its product page with the group deal the merchant started,
+where the buyer opens a group, paid from the balance); a banner the mall's operator put on the home page; and a
+fission group shared to a friend who joins it. A screenshot per page goes to
 test-output/client/. Then the home page is timed on a throttled mobile profile (CDP network and CPU
 throttling) and the figure reported in test-output/client/home-timing.json."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from bench.client_home import HERE, home_page_on_a_phone  # the home page's timing: reported, not asserted
+from deploy.admin import create_operator
 from deploy.local import CLIENT_DIR, ROOT, SERVICES, LocalMall
 from shared.bus import queue_names
 from tests.conftest import remember_queues
@@ -71,7 +78,7 @@ def report(shots: Path, timing: dict[str, Any]) -> None:
     print(f"\nclient home page: {timing}")
 
 
-async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path):
+async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path, database_url: str):
     from playwright.async_api import async_playwright
 
     assert HAVE_CHROMIUM, "the client's browser test drives Debian's /usr/bin/chromium"
@@ -104,7 +111,10 @@ async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path):
             await journey.repays_the_bill()
             async with aiohttp.ClientSession() as http:
                 merchant = Merchant(http, gateway, journey)
-                await journey.returns_the_picked_up_phone(merchant, order_id)
+                await journey.reviews_the_picked_up_phone(merchant, order_id)
+                await journey.opens_a_group_on_the_reviewed_phone(merchant, order_id)
+                await journey.returns_the_picked_up_phone(order_id)
+                await journey.sees_the_mall_banner(merchant, database_url)
             await journey.shares_a_fission_group(context, browser)
             assert not [p for p in problems if blocked_or_broken(p)], problems
             timing = {"throttled": await home_page_on_a_phone(context, gateway, throttled=True),
@@ -123,7 +133,16 @@ def blocked_or_broken(console_error: str) -> bool:
     return "Content Security Policy" in console_error or console_error.startswith("page error")
 
 
+def a_photo() -> bytes:
+    """A small PNG, as a phone's album would give (the gateway re-encodes whatever it is sent)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (22, 119, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
 class Journey:
+    merchant: Merchant
+
     def __init__(self, page: Any, gateway: str, shots: Path):
         self.page, self.gateway, self.shots = page, gateway, shots
         self.n = 0
@@ -309,10 +328,65 @@ class Journey:
         await eventually(repaid, timeout=20, interval=0.5)
         await self.shot("bill-repaid")
 
-    async def returns_the_picked_up_phone(self, merchant: Merchant, order_id: str) -> None:
-        """Picked up at the store, then sent back: the buyer asks for 退货退款, the merchant agrees, the buyer
-        gives the waybill on the order page and the refund waits for the parcel."""
+    async def reviews_the_picked_up_phone(self, merchant: Merchant, order_id: str) -> None:
+        """Picked up at the store: the completed line takes a review with stars, text and a photo (the
+        browser's file picker stands in for my.chooseImage); then it offers the one follow-up."""
         await merchant.hands_over(order_id)
+        await self.page.goto(f"{self.gateway}/m/#/pages/order/index?id={order_id}")
+        await self.page.locator('[data-testid="order"][data-status="COMPLETED"]').wait_for(timeout=WAIT_MS)
+        await self.by("write-review").click()
+        await self.by("star-4").click()
+        await self.field("review-text").fill("续航很好，拍照清晰")
+        async with self.page.expect_file_chooser() as chooser:
+            await self.by("add-photos").click()
+        photo = {"name": "phone.png", "mimeType": "image/png", "buffer": a_photo()}
+        await (await chooser.value).set_files(files=[photo])
+        await self.by("review-photo").wait_for(timeout=WAIT_MS)  # uploaded: the stored copy shows
+        await self.shot("review-write")
+        await self.by("submit-review").click()
+        await self.by("followup-review").wait_for(timeout=WAIT_MS)
+
+    async def opens_a_group_on_the_reviewed_phone(self, merchant: Merchant, order_id: str) -> None:
+        """The merchant starts a 2-person group deal on the phone's SKU at ¥50; its product page shows the
+        review (with its photo) and the deal; the buyer opens a group, paid from the balance, and lands on the
+        group page: one seat left, their own masked name first."""
+        order = await merchant.call("GET", f"/api/orders/{order_id}", await merchant.buyer_token())
+        line = order["lines"][0]
+        staff = await merchant.staff_token(order["merchant_id"])
+        await merchant.call("POST", "/api/merchant/group-buy/deals", staff, {
+            "sku_id": line["sku_id"], "group_price_fen": 5000, "group_size": 2, "time_limit_hours": 24,
+            "ends_at": (datetime.now(UTC) + timedelta(days=2)).isoformat()})
+        await self.page.goto(f"{self.gateway}/m/#/pages/product/index?id={line['product_id']}")
+        await self.by("review").locator("img").first.wait_for(timeout=WAIT_MS)
+        assert "续航很好" in await self.by("reviews").inner_text()
+        assert "4 分" in await self.by("reviews-average").inner_text()
+        await self.by("open-group").wait_for(timeout=WAIT_MS)
+        await self.shot("product-reviews-group")
+        await self.by("open-group").click()
+        await self.by("method-balance").click()
+        await self.by("group-buy-note").wait_for(timeout=WAIT_MS)
+        await self.by("submit-order").click()
+        group = self.page.locator('[data-testid="group-buy"] [data-status="open"][data-seats-left="1"]')
+        await group.wait_for(timeout=WAIT_MS)
+        assert "（团长）" in await self.by("group-members").inner_text()
+        await self.by("share-link").wait_for(timeout=WAIT_MS)
+        await self.shot("group-buy")
+
+    async def sees_the_mall_banner(self, merchant: Merchant, database_url: str) -> None:
+        """The mall's operator puts a banner on the home page (platform API); the home page shows it."""
+        ops = await merchant.operator_token(database_url)
+        await merchant.call("POST", "/api/platform/home-items", ops, {
+            "kind": "banner", "title": "双十二数码节", "target_kind": "page", "target": "/pages/coupons/index",
+            "starts_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
+        await self.page.goto("about:blank")
+        await self.page.goto(self.gateway + "/m/#/pages/home/index")
+        await self.by("banner").filter(has_text="双十二数码节").wait_for(timeout=WAIT_MS)
+        await self.shot("home-banner")
+
+    async def returns_the_picked_up_phone(self, order_id: str) -> None:
+        """Then sent back: the buyer asks for 退货退款, the merchant agrees, the buyer gives the waybill on the
+        order page and the refund waits for the parcel."""
+        merchant = self.merchant
         await self.page.goto(f"{self.gateway}/m/#/pages/order/index?id={order_id}")
         await self.page.locator('[data-testid="order"][data-status="COMPLETED"]').wait_for(timeout=WAIT_MS)
         await self.by("return-line").click()
@@ -361,6 +435,7 @@ class Merchant:
 
     def __init__(self, http: aiohttp.ClientSession, gateway: str, journey: Journey):
         self.http, self.gateway, self.journey = http, gateway, journey
+        journey.merchant = self
 
     async def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
@@ -378,6 +453,19 @@ class Merchant:
         n = int(merchant_id.rsplit("_", 1)[1])
         async with self.http.post(self.gateway + "/api/merchant/session",
                                   json={"username": f"staff{n}", "password": f"mall-demo-{n}"}) as answer:
+            return str((await answer.json())["token"])
+
+    async def operator_token(self, database_url: str) -> str:
+        """A platform operator made with the admin tool, as an operator of the mall is."""
+        printed = await create_operator(database_url, "ops-client")
+        found = re.search(r"token=([A-Za-z0-9_-]+)", printed)
+        assert found is not None, printed
+        link = found[1]
+        async with self.http.post(self.gateway + "/api/set-password",
+                                  json={"token": link, "password": "client-ops-1"}) as answer:
+            assert answer.status == 200, await answer.text()
+        async with self.http.post(self.gateway + "/api/platform/session",
+                                  json={"username": "ops-client", "password": "client-ops-1"}) as answer:
             return str((await answer.json())["token"])
 
     async def hands_over(self, order_id: str) -> None:

@@ -5,6 +5,8 @@ import { ApiError } from './errors'
 export type Location = { lat: number, lng: number }
 /** What the cashier said: the mall still asks the server (payment-check) before showing an order paid. */
 export type PayOutcome = 'paid' | 'cancelled' | 'pending' | 'failed'
+/** A photo the buyer picked, ready to send as the body of POST /api/me/images. */
+export interface Photo { data: ArrayBuffer | Blob, type: string }
 
 export interface Alipay {
   /** A one-time auth code for POST /api/session. In a browser the page leaves for the authorisation page
@@ -20,6 +22,8 @@ export interface Alipay {
   getAddress: () => Promise<Record<string, unknown> | null>
   /** The message templates the buyer agreed to be notified with. */
   requestSubscribeMessage: (templateIds: string[]) => Promise<string[]>
+  /** Up to `count` photos from the album or camera (none when the buyer cancels). */
+  chooseImages: (count: number) => Promise<Photo[]>
 }
 
 // --- inside Alipay ------------------------------------------------------------------------------------
@@ -85,6 +89,20 @@ export function inAlipay (my: My): Alipay {
       } catch {
         return []
       }
+    },
+    async chooseImages (count) {
+      let paths: string[]
+      try {
+        const answer = await call(my, 'chooseImage', { count, sourceType: ['album', 'camera'] })
+        paths = (answer.apFilePaths ?? answer.tempFilePaths ?? []).map(String).slice(0, count)
+      } catch {
+        return [] // the buyer closed the picker
+      }
+      const files = (my as any).getFileSystemManager()
+      return await Promise.all(paths.map(async filePath => {
+        const read = await new Promise<any>((resolve, reject) => files.readFile({ filePath, success: resolve, fail: reject }))
+        return { data: read.data as ArrayBuffer, type: /\.png$/i.test(filePath) ? 'image/png' : 'image/jpeg' }
+      }))
     }
   }
 }
@@ -96,6 +114,15 @@ export interface BrowserWindow {
   history: { replaceState: (data: unknown, unused: string, url: string) => void }
   navigator: { geolocation?: { getCurrentPosition: (ok: (p: { coords: { latitude: number, longitude: number } }) => void, fail: () => void, options: Record<string, unknown>) => void } }
   prompt: (message: string) => string | null
+  document: { createElement: (tag: 'input') => FileInput }
+}
+
+/** The part of an <input type=file> the adapter uses. */
+export interface FileInput {
+  type: string, accept: string, multiple: boolean
+  files: ArrayLike<Blob> | null
+  onchange: (() => void) | null
+  click: () => void
 }
 
 const LOCATION_TIMEOUT_MS = 5000
@@ -151,6 +178,20 @@ export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<strin
       // Alipay's sheet lets the buyer pick; the page's sheet asks once for all of them.
       if (templateIds.length === 0) return []
       return await confirm('订单发货、待自提、送达和退款时，用支付宝消息通知你？') ? [...templateIds] : []
+    },
+    chooseImages (count) {
+      // A file input: the promise settles when the buyer picks (a cancelled picker leaves it waiting, harmless).
+      const input = win.document.createElement('input')
+      input.type = 'file'
+      input.accept = 'image/jpeg,image/png,image/webp'
+      input.multiple = count > 1
+      return new Promise(resolve => {
+        input.onchange = () => {
+          const picked = Array.from(input.files ?? []).slice(0, count)
+          resolve(picked.map(file => ({ data: file, type: file.type || 'image/jpeg' })))
+        }
+        input.click()
+      })
     }
   }
 }

@@ -15,6 +15,8 @@ const SESSION_KEY = 'mpmall.session'
 export interface CallOptions {
   query?: Query
   body?: unknown
+  /** A body sent as it is (a photo for POST /api/me/images) instead of JSON. */
+  raw?: { data: ArrayBuffer | Blob, type: string }
   /** A retryable write: one Idempotency-Key for this call, kept when the call is sent again. */
   idempotent?: boolean
   entry?: string
@@ -33,15 +35,17 @@ function newKey (): string {
 
 async function send (method: string, path: string, options: CallOptions, headers: Record<string, string>): Promise<Answer> {
   const url = `${API_BASE}${path}${queryString(options.query)}`
-  const withBody = options.body !== undefined
-  const header: Record<string, string> = { ...headers, ...(withBody ? { 'Content-Type': 'application/json' } : {}) }
+  const withBody = options.body !== undefined || options.raw !== undefined
+  const type = options.raw ? options.raw.type : 'application/json'
+  const header: Record<string, string> = { ...headers, ...(withBody ? { 'Content-Type': type } : {}) }
+  const payload = options.raw ? options.raw.data : options.body
   try {
     if (process.env.TARO_ENV === 'h5') {
-      const answer = await fetch(url, { method, headers: header, body: withBody ? JSON.stringify(options.body) : undefined })
+      const answer = await fetch(url, { method, headers: header, body: withBody ? (options.raw ? options.raw.data : JSON.stringify(options.body)) : undefined })
       const text = await answer.text()
       return { status: answer.status, data: text ? JSON.parse(text) : null }
     }
-    const answer = await Taro.request({ url, method: method as any, header, data: withBody ? options.body : undefined, dataType: 'json' })
+    const answer = await Taro.request({ url, method: method as any, header, data: withBody ? payload : undefined, dataType: 'json' })
     return { status: answer.statusCode, data: answer.data }
   } catch (error: any) {
     // my.request reports 4xx/5xx answers as failures that still carry the status and body.

@@ -4,7 +4,12 @@ import Taro from '@tarojs/taro'
 export interface BasketItem { sku_id: string, qty: number }
 const KEY = 'mpmall.checkout'
 
-export interface Basket { items: BasketItem[], entry: string, merchant_id: string }
+/** `flash_sale_id`: bought at that flash sale's price; `group_buy`: opens ({deal_id}) or joins ({group_id}) a group. */
+export interface Basket {
+  items: BasketItem[], entry: string, merchant_id: string
+  flash_sale_id?: string
+  group_buy?: { deal_id: string } | { group_id: string }
+}
 
 export function startCheckout (basket: Basket) {
   Taro.setStorageSync(KEY, basket)

@@ -18,7 +18,15 @@ export const CANCEL_REASON: Record<string, string> = {
   coupon_not_applicable: '优惠券不能用于这些商品，订单已取消。',
   below_threshold: '未达到优惠券门槛，订单已取消。',
   points_insufficient: '积分不足，订单已取消。',
-  buyer_cancelled: '你已取消这个订单。'
+  buyer_cancelled: '你已取消这个订单。',
+  flash_sale_sold_out: '秒杀商品已抢光，订单已取消。',
+  flash_sale_limit: '超过了秒杀的每人限购数量，订单已取消。',
+  group_full: '这个团已经满员，订单已取消。',
+  group_closed: '这个团已经结束，订单已取消。',
+  group_not_found: '没有找到这个拼团，订单已取消。',
+  group_deal_not_running: '拼团活动已结束，订单已取消。',
+  group_deal_sku_mismatch: '这个规格不参加该拼团，订单已取消。',
+  group_buy_failed: '拼团未成功，订单已取消。'
 }
 
 export const PAY_METHOD: Record<string, string> = {

@@ -50,7 +50,7 @@ export default function CheckoutPage () {
   useEffect(() => { // the server prices every choice: goods, coupon, points, freight
     if (basket.items.length === 0) return
     api<Preview>('POST', '/api/checkout/preview', {
-      body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined }
+      body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined, flash_sale_id: basket.flash_sale_id }
     }).then(answer => {
       setPreview(answer)
       setError(null)
@@ -78,10 +78,10 @@ export default function CheckoutPage () {
     setBusy(true)
     setError(null)
     try {
-      const placed = await api<{ id: string, status: string, reason?: string }>('POST', '/api/orders', {
+      const placed = await api<{ id: string, status: string, reason?: string, group_buy?: { group_id: string } | null }>('POST', '/api/orders', {
         idempotent: true,
         entry: basket.entry,
-        body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined, entry: basket.entry }
+        body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined, entry: basket.entry, flash_sale_id: basket.flash_sale_id, group_buy: basket.group_buy }
       })
       if (placed.status === 'CANCELLED') throw new ApiError(409, { detail: CANCEL_REASON[placed.reason ?? ''] ?? '订单未能创建，请重试。' })
       if (placed.status === 'PENDING') { // decided in a moment: the order page shows it
@@ -91,7 +91,8 @@ export default function CheckoutPage () {
       const paying = await api<{ trade_no?: string }>('POST', `/api/orders/${placed.id}/pay`, {
         idempotent: true, body: method === 'huabei' ? { method, installments } : { method }
       })
-      const done = `/pages/paid/index?order_id=${placed.id}`
+      // A group buy goes on to its group page (members, seats left, share) once paid.
+      const done = placed.group_buy ? `/pages/group/index?id=${placed.group_buy.group_id}` : `/pages/paid/index?order_id=${placed.id}`
       if (paying.trade_no) await alipay.tradePay(paying.trade_no, done) // the server checks the outcome after
       void Taro.redirectTo({ url: done })
     } catch (e) {
@@ -123,7 +124,7 @@ export default function CheckoutPage () {
         <View className='muted' onClick={() => Taro.navigateTo({ url: '/pages/addresses/index' })}>管理收货地址</View>
       </View>
       {!preview && !error && <Loading />}
-      {preview && (
+      {preview && !basket.flash_sale_id && (
         <View className='card' data-testid='coupons'>
           <View className='title'>优惠券</View>
           {preview.usable_coupons.length === 0 && <View className='muted'>没有可用的优惠券</View>}
@@ -178,6 +179,7 @@ export default function CheckoutPage () {
           <View className='row'><Text>运费</Text><Text>{formatFen(preview.freight_fen)}</Text></View>
         </View>
       )}
+      {basket.group_buy && <View className='muted' data-testid='group-buy-note'>拼团订单按拼团价付款（提交后以订单金额为准）。</View>}
       <ErrorLine message={error} />
       {preview && (
         <View className='bottom-bar'>

@@ -1,10 +1,11 @@
-import { Text, View } from '@tarojs/components'
+import { Image, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 
-import { ErrorLine, ProductGrid } from '../../components/ui'
+import { ErrorLine, ProductGrid, openProduct } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
+import { type Placement, placementUrl } from '../../lib/engage'
 import { type Home, takeHome } from '../../lib/home'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
@@ -58,6 +59,28 @@ export default function HomePage () {
           </View>
         </View>
       )}
+      {home?.banners && home.banners.length > 0 && (
+        <View className='banners' data-testid='banners'>
+          {home.banners.map(b => <Banner key={b.id} banner={b} />)}
+        </View>
+      )}
+      {home?.flash_sales && home.flash_sales.length > 0 && (
+        <View className='card' data-testid='home-flash-sales'>
+          <View className='title'>限时秒杀</View>
+          {home.flash_sales.map(f => (
+            <View key={f.id} className='row line' data-testid='home-flash-sale' onClick={() => openProduct(f.product_id, 'home')}>
+              <Text>{f.name}</Text>
+              <Text><Text className='price'>{formatFen(f.price_fen)}</Text> <Text className='muted strike'>{formatFen(f.list_price_fen)}</Text> <Text className='muted'>{f.state === 'upcoming' ? '即将开始' : `剩 ${f.remaining} 件`}</Text></Text>
+            </View>
+          ))}
+        </View>
+      )}
+      {home?.collections?.map(c => (
+        <View key={c.id} data-testid='collection'>
+          <View className='title'>{c.title}</View>
+          <ProductGrid items={c.products ?? []} entry='home' />
+        </View>
+      ))}
       {coupons.length > 0 && (
         <View className='card' data-testid='nearby-coupons'>
           <View className='title'>附近的优惠</View>
@@ -86,6 +109,16 @@ export default function HomePage () {
           {home.recommended.length === 0 && <View className='muted'>暂无推荐</View>}
         </View>
       )}
+    </View>
+  )
+}
+
+function Banner ({ banner }: { banner: Placement }) {
+  const url = placementUrl(banner)
+  return (
+    <View className='banner' data-testid='banner' onClick={() => { if (url) void Taro.navigateTo({ url }) }}>
+      {banner.image ? <Image className='banner-image' src={banner.image} mode='aspectFill' /> : null}
+      <Text className='banner-title'>{banner.title}</Text>
     </View>
   )
 }

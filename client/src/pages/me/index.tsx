@@ -16,7 +16,7 @@ const LINKS: Array<[string, string, string]> = [
   ['/pages/points/index', '积分与等级', 'link-points'], ['/pages/balance/index', '余额与充值', 'link-balance'],
   ['/pages/bills/index', '先享后付账单', 'link-bills'], ['/pages/deposits/index', '押金', 'link-deposits'],
   ['/pages/cards/index', '会员卡', 'link-cards'], ['/pages/coupons/index', '领券中心', 'link-coupons'],
-  ['/pages/favorites/index', '我的收藏', 'link-favorites'], ['/pages/addresses/index', '收货地址', 'link-addresses'],
+  ['/pages/favorites/index', '我的收藏', 'link-favorites'], ['/pages/footprints/index', '我的足迹', 'link-footprints'], ['/pages/addresses/index', '收货地址', 'link-addresses'],
   ['/pages/stores/index', '附近门店', 'link-stores']
 ]
 

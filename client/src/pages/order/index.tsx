@@ -17,7 +17,11 @@ interface Order {
   freight_fen?: number, payable_fen: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
   delivery?: { method: string, name?: string, city?: string, district?: string, detail?: string } | null,
   pickup?: { code: string, qr_text: string, state?: string } | null, shipment?: { carrier: string, tracking_no: string } | null
+  group_buy?: { group_id: string, state: 'waiting' | 'succeeded' | 'failed' } | null
 }
+const GROUP_STATE = { waiting: '等待成团', succeeded: '已成团', failed: '未成团，已退款' }
+/** The buyer's reviews and the completed lines still open for one (GET /api/me/reviews). */
+interface MyReviews { items: Array<{ id: string, order_id: string, sku_id: string, followup?: unknown }>, pending: Array<{ order_id: string, sku_id: string }> }
 interface Tracking { state: string, events: Array<{ at: string, text: string }> }
 interface Refund {
   id: string, status: string, amount_fen: number, with_return: boolean, due_at?: string | null,
@@ -47,8 +51,10 @@ export default function OrderPage () {
   const [tracking, setTracking] = useState<Tracking | null>(null)
   const [refunds, setRefunds] = useState<Refund[]>([])
   const [notice, setNotice] = useState<string | null>(null)
+  const [mine, setMine] = useState<MyReviews | null>(null)
   const { data: order, error, setError, reload } = useLoad(async () => {
     const found = await api<Order>('GET', `/api/orders/${id}`)
+    if (found.status === 'COMPLETED') api<MyReviews>('GET', '/api/me/reviews', { query: { page_size: 50 } }).then(setMine, () => setMine(null))
     if (found.shipment) api<Tracking>('GET', `/api/orders/${id}/tracking`).then(setTracking, () => setTracking(null))
     api<{ items: Refund[] }>('GET', `/api/orders/${id}/refunds`).then(r => setRefunds(r.items), () => setRefunds([]))
     return found
@@ -90,6 +96,11 @@ export default function OrderPage () {
         <View className='title' data-testid='order-status'>{ORDER_STATUS[order.status] ?? '处理中'}</View>
         {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
         {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
+        {order.group_buy && (
+          <View className='row line' data-testid='order-group' onClick={() => Taro.navigateTo({ url: `/pages/group/index?id=${order.group_buy?.group_id ?? ''}` })}>
+            <Text>拼团：{GROUP_STATE[order.group_buy.state]}</Text><Text className='muted'>查看 ›</Text>
+          </View>
+        )}
       </View>
       {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
         <View className='card' data-testid='pickup'>
@@ -129,6 +140,7 @@ export default function OrderPage () {
                 <Price fen={line.line_fen} />
                 {REFUNDABLE.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='refund-line' onClick={() => refundLine(line, done.left)}>{HANDED_OVER.has(order.status) ? '仅退款' : '退款'}</Text>}
                 {HANDED_OVER.has(order.status) && line.id && done.left > 0 && <Text className='btn-ghost' data-testid='return-line' onClick={() => refundLine(line, done.left, true)}>退货退款</Text>}
+                <ReviewAction order={order} line={line} mine={mine} />
               </View>
             </View>
           )
@@ -189,4 +201,16 @@ function ReturnShipmentForm ({ refund, send, onError }: {
       <View className='btn btn-block' data-testid='return-submit' onClick={submit}>提交退货单号</View>
     </View>
   )
+}
+
+/** A completed line's review button: write one while it is open, then one follow-up. */
+function ReviewAction ({ order, line, mine }: { order: Order, line: Line, mine: MyReviews | null }) {
+  if (!mine) return null
+  const open = (query: string) => Taro.navigateTo({ url: `/pages/review/index?${query}&name=${encodeURIComponent(line.name)}` })
+  if (mine.pending.some(p => p.order_id === order.id && p.sku_id === line.sku_id)) {
+    return <Text className='btn-ghost' data-testid='write-review' onClick={() => open(`order_id=${order.id}&sku_id=${line.sku_id}`)}>评价</Text>
+  }
+  const review = mine.items.find(r => r.order_id === order.id && r.sku_id === line.sku_id)
+  if (review && !review.followup) return <Text className='btn-ghost' data-testid='followup-review' onClick={() => open(`review_id=${review.id}`)}>追评</Text>
+  return null
 }

@@ -22,7 +22,12 @@ export default function SearchPage () {
       setError(messageOf(e))
     }
   }
-  useEffect(() => { void loadHistory() }, [])
+  const [hot, setHot] = useState<string[]>([])
+  useEffect(() => {
+    void loadHistory()
+    api<{ items: Array<{ q: string }> }>('GET', '/api/search/hot', { query: { limit: 10 } })
+      .then(answer => setHot(answer.items.map(i => i.q)), () => setHot([])) // an extra: the page stands without it
+  }, [])
 
   function onInput (value: string) {
     setQ(value)
@@ -75,6 +80,12 @@ export default function SearchPage () {
         <View className='card' data-testid='history'>
           <View className='row'><Text className='title'>搜索历史</Text><Text className='muted' data-testid='clear-history' onClick={clearHistory}>清空</Text></View>
           <View className='chips'>{history.map(h => <View key={h.q} className='chip' onClick={() => search(h.q)}>{h.q}</View>)}</View>
+        </View>
+      )}
+      {!found && hot.length > 0 && (
+        <View className='card' data-testid='hot-words'>
+          <View className='title'>热门搜索</View>
+          <View className='chips'>{hot.map(word => <View key={word} className='chip' data-testid='hot-word' onClick={() => search(word)}>{word}</View>)}</View>
         </View>
       )}
       {found && (
