@@ -59,7 +59,8 @@ export default function GroupBuy() {
   useEffect(reload, [reload]);
 
   async function save() {
-    const values = await form.validateFields();
+    const values = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!values) return;
     let body;
     try {
       body = dealBody(values);

@@ -72,7 +72,9 @@ export default function HomeContent({ platform = false }: { platform?: boolean }
   useEffect(reload, [reload]);
 
   async function save() {
-    const body = itemBody(await form.validateFields());
+    const values = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!values) return;
+    const body = itemBody(values);
     try {
       if (editing === "new") await call("POST", base, { body, idempotent: true });
       else if (editing) await call("PUT", `${base}/${encodeURIComponent(editing.id)}`, { body });

@@ -53,7 +53,8 @@ export default function MemberPrices() {
   useEffect(reload, [reload]);
 
   async function save() {
-    const values = await form.validateFields();
+    const values = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!values) return;
     try {
       await call("PUT", "/api/merchant/member-prices", { body: ruleBody(values) });
       message.success(t("common.done"));

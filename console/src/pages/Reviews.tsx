@@ -63,14 +63,15 @@ export default function Reviews() {
 
   async function submit() {
     if (!acting) return;
-    const { text } = await form.validateFields();
+    const values = await form.validateFields().catch(() => null); // the form shows what is missing
+    if (!values) return;
+    const { text } = values;
     const path = `/api/merchant/reviews/${encodeURIComponent(acting.review.id)}`;
     try {
       if (acting.kind === "reply") {
         replace(await call<Review>("PUT", `${path}/reply`, { body: { text: text.trim() } }));
       } else {
-        await call("PUT", `${path}/hidden`, { body: { reason: text.trim() } });
-        replace({ ...acting.review, hidden: true, hidden_reason: text.trim() });
+        replace(await call<Review>("PUT", `${path}/hidden`, { body: { reason: text.trim() } }));
       }
       message.success(t("common.done"));
       setActing(null);
@@ -81,8 +82,7 @@ export default function Reviews() {
 
   async function show(review: Review) {
     try {
-      await call("DELETE", `/api/merchant/reviews/${encodeURIComponent(review.id)}/hidden`);
-      replace({ ...review, hidden: false, hidden_reason: null });
+      replace(await call<Review>("DELETE", `/api/merchant/reviews/${encodeURIComponent(review.id)}/hidden`));
       message.success(t("common.done"));
     } catch (err) {
       message.error(explain(err));
