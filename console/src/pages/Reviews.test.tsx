@@ -21,7 +21,7 @@ describe("Reviews", { timeout: 60_000 }, () => {
     fireEvent.mouseDown(within(screen.getByTestId("reviews-hidden")).getByRole("combobox"));
     fireEvent.click(await screen.findByTitle("Hidden"));
     await waitFor(() => {
-      const last = String(fetch.mock.calls.at(-1)![0]);
+      const last = String(fetch.mock.calls[fetch.mock.calls.length - 1][0]);
       expect(last).toContain("rating=2");
       expect(last).toContain("with_images=true");
       expect(last).toContain("hidden=true");
