@@ -255,6 +255,13 @@ class Journey:
         await self.page.locator(".ant-modal:visible .ant-btn-primary").click()
         await self.by(f"category-{name}").wait_for()
         await self.shot("platform-categories")
+        await self.by("nav-platform-home").click()  # the mall's home content and hot words
+        await self.by("hot-words-input").fill("龙井\n白茶")
+        async with self.page.expect_response(lambda r: r.url.endswith("/api/platform/hot-words")
+                                             and r.request.method == "PUT") as saved:
+            await self.by("hot-words-save").click()
+        assert (await saved.value).status == 200
+        await self.shot("platform-home")
         await self.by("logout").click()
         await self.by("login-view").wait_for()
         return link
