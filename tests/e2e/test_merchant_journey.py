@@ -343,7 +343,11 @@ class Journey:
         asked = await buyer.call("POST", f"/api/orders/{order['id']}/refund", expect=201, key=True,
                                  json={"reason": "一盒破损", "lines": [{"line_id": line["id"], "qty": 1}]})
         assert asked["status"] == "requested", asked
-        await choose(self.page, "order-status-filter", "全部")
+        # The list is virtual and opens scrolled to the chosen PAID: "全部" (its first option) is scrolled to first.
+        await self.by("order-status-filter").click()
+        await self.page.locator(f"{OPEN_LIST} .rc-virtual-list-holder").evaluate("e => { e.scrollTop = 0; }")
+        await self.page.locator(f"{OPEN_LIST} .ant-select-item-option", has_text="全部").first.click()
+        await self.page.wait_for_function(f"() => !document.querySelector('{OPEN_LIST}')")
         await self.by(f"order-{order['id']}").click()
         approve = self.by(f"refund-approve-{asked['id']}")
         await approve.wait_for()
@@ -364,7 +368,7 @@ class Journey:
     async def clerk_verifies_the_pickup(self, buyer: Client, order: dict[str, Any], store: dict[str, Any]) -> None:
         menu = await self.page.locator("[data-testid^=nav-]").evaluate_all(
             "items => items.map(e => e.getAttribute('data-testid'))")
-        assert menu == ["nav-orders"], menu  # a clerk sees the orders only
+        assert menu == ["nav-orders", "nav-checkout"], menu  # a clerk sees the orders and the counter only
         await self.shot("clerk-orders")
 
         async def with_code() -> Any:  # fulfilment draws the code on order.paid
