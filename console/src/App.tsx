@@ -24,6 +24,11 @@ const SetPassword = lazy(() => import("./pages/SetPassword"));
 const Applications = lazy(() => import("./pages/platform/Applications"));
 const Merchants = lazy(() => import("./pages/platform/Merchants"));
 const Categories = lazy(() => import("./pages/platform/Categories"));
+const Reviews = lazy(() => import("./pages/Reviews"));
+const GroupBuy = lazy(() => import("./pages/GroupBuy"));
+const MemberPrices = lazy(() => import("./pages/MemberPrices"));
+const HomeContent = lazy(() => import("./pages/HomeContent"));
+const MallHome = lazy(() => import("./pages/platform/MallHome"));
 
 const LOGIN: Record<SessionKind, string> = { staff: "/login", operator: "/platform/login" };
 
@@ -82,9 +87,14 @@ export function ConsoleRoutes() {
       <Route path="/webhook" element={page(<Webhook />)} />
       <Route path="/checkout" element={page(<Checkout />)} />
       <Route path="/staff" element={page(<Staff />)} />
+      <Route path="/reviews" element={page(<Reviews />)} />
+      <Route path="/group-buy" element={page(<GroupBuy />)} />
+      <Route path="/member-prices" element={page(<MemberPrices />)} />
+      <Route path="/home-content" element={page(<HomeContent />)} />
       <Route path="/platform/applications" element={page(<Applications />, "operator")} />
       <Route path="/platform/merchants" element={page(<Merchants />, "operator")} />
       <Route path="/platform/categories" element={page(<Categories />, "operator")} />
+      <Route path="/platform/home" element={page(<MallHome />, "operator")} />
       <Route path="*" element={<Home />} />
     </Routes>
   );

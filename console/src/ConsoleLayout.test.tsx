@@ -11,10 +11,11 @@ afterEach(() => sessionStorage.clear());
 
 describe("the menu by role", () => {
   it.each<[Role, string[]]>([
-    ["owner", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-store-codes", "nav-stores",
-      "nav-bulk", "nav-settings", "nav-webhook", "nav-checkout", "nav-staff"]],
-    ["manager", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-store-codes", "nav-stores",
-      "nav-bulk", "nav-webhook", "nav-checkout"]],
+    ["owner", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-group-buy", "nav-member-prices",
+      "nav-reviews", "nav-home-content", "nav-store-codes", "nav-stores", "nav-bulk", "nav-settings", "nav-webhook",
+      "nav-checkout", "nav-staff"]],
+    ["manager", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-group-buy", "nav-member-prices",
+      "nav-reviews", "nav-home-content", "nav-store-codes", "nav-stores", "nav-bulk", "nav-webhook", "nav-checkout"]],
     ["clerk", ["nav-orders", "nav-checkout"]],
   ])("a %s sees %j", (role, items) => {
     session.save("tok", "mch_1", role);
@@ -25,7 +26,8 @@ describe("the menu by role", () => {
   it("an operator sees the platform's pages only", () => {
     session.save("tok", "ops1", "owner", "operator");
     renderPage(<ConsoleLayout>page</ConsoleLayout>);
-    expect(menu()).toEqual(["nav-platform-applications", "nav-platform-merchants", "nav-platform-categories"]);
+    expect(menu()).toEqual(["nav-platform-applications", "nav-platform-merchants", "nav-platform-categories",
+      "nav-platform-home"]);
     expect(screen.getByTestId("merchant-id")).toHaveTextContent("ops1");
   });
 

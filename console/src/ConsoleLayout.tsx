@@ -4,6 +4,10 @@ import { useLocation, useNavigate } from "react-router-dom";
 import { Button, Layout, Menu, Space, Typography } from "antd";
 import {
   ApiOutlined,
+  CrownOutlined,
+  PictureOutlined,
+  StarOutlined,
+  UsergroupAddOutlined,
   ApartmentOutlined,
   AuditOutlined,
   DashboardOutlined,
@@ -35,6 +39,10 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/products", icon: <ShoppingOutlined />, label: t("nav.products") },
     { key: "/orders", icon: <UnorderedListOutlined />, label: t("nav.orders") },
     { key: "/campaigns", icon: <GiftOutlined />, label: t("nav.campaigns") },
+    { key: "/group-buy", icon: <UsergroupAddOutlined />, label: t("nav.groupBuy") },
+    { key: "/member-prices", icon: <CrownOutlined />, label: t("nav.memberPrices") },
+    { key: "/reviews", icon: <StarOutlined />, label: t("nav.reviews") },
+    { key: "/home-content", icon: <PictureOutlined />, label: t("nav.homeContent") },
     { key: "/store-codes", icon: <QrcodeOutlined />, label: t("nav.storeCodes") },
     { key: "/stores", icon: <ShopOutlined />, label: t("nav.stores") },
     { key: "/bulk", icon: <SwapOutlined />, label: t("nav.bulk") },
@@ -48,6 +56,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/platform/applications", icon: <AuditOutlined />, label: t("nav.applications") },
     { key: "/platform/merchants", icon: <ShopOutlined />, label: t("nav.merchants") },
     { key: "/platform/categories", icon: <ApartmentOutlined />, label: t("nav.categories") },
+    { key: "/platform/home", icon: <PictureOutlined />, label: t("nav.mallHome") },
   ];
   const shown = session.kind() === "operator" ? platformItems : items.filter((item) => mayOpen(session.role(), item.key));
   return (

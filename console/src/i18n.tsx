@@ -6,6 +6,7 @@ import enUS from "antd/locale/en_US";
 import type { Locale } from "antd/es/locale";
 import { setRefusalWords } from "./api";
 import { OPS_EN, OPS_ZH } from "./i18nOps";
+import { ENGAGE_EN, ENGAGE_ZH } from "./i18nEngage";
 
 export type Lang = "zh" | "en";
 
@@ -309,6 +310,7 @@ const zh = {
   "pos.again": "同一笔订单，请顾客换一个付款码后再次收款。",
   "pos.newSale": "下一笔",
   ...OPS_ZH,
+  ...ENGAGE_ZH,
 };
 
 type Key = keyof typeof zh;
@@ -613,6 +615,7 @@ const en: Record<Key, string> = {
   "pos.again": "Same order: ask the buyer for another payment code and charge again.",
   "pos.newSale": "Next sale",
   ...OPS_EN,
+  ...ENGAGE_EN,
 };
 
 const DICTIONARIES: Record<Lang, Record<Key, string>> = { zh, en };

@@ -65,6 +65,7 @@ async def test_a_merchant_runs_the_shop_from_the_console(mall: LocalMall, output
             template = await make_a_store_coupon(page, shot)
             await print_a_claim_code(page, shot, template, http, mall)
             await stores_page(page, shot)
+            await engagement_pages(page, shot, product)
             await import_and_export(page, shot, order, output_dir)
             await settings_page(page, shot)
             await webhook_page(page, shot)
@@ -313,6 +314,40 @@ async def stores_page(page: Any, shot: Screenshots) -> None:
     await page.get_by_test_id("nav-stores").click()
     await page.locator("[data-testid=stores-table] tbody tr.ant-table-row").first.wait_for()
     await shot("stores")
+
+
+async def engagement_pages(page: Any, shot: Screenshots, product: dict[str, Any]) -> None:
+    """One pass through the engagement pages: a group-buy deal and a member price on the new SKU (yuan typed,
+    shown back from the API), the reviews list, a banner opening the new product."""
+    sku = product["skus"][0]["id"]
+    await page.get_by_test_id("nav-group-buy").click()
+    await page.get_by_test_id("deal-new").click()
+    await page.get_by_test_id("deal-sku").fill(sku)
+    await page.get_by_test_id("deal-name").fill("两人团 e2e")
+    await page.get_by_test_id("deal-price").fill("66")
+    await page.get_by_test_id("deal-submit").click()
+    await page.locator("[data-testid=deals] tbody tr", has_text="两人团 e2e").filter(has_text="¥66.00").wait_for()
+    await shot("group-buy")
+
+    await page.get_by_test_id("nav-member-prices").click()
+    await page.get_by_test_id("rule-new").click()
+    await page.get_by_test_id("rule-sku").fill(sku)
+    await page.get_by_test_id("rule-percent").fill("12")
+    await page.get_by_test_id("rule-submit").click()
+    await page.locator("[data-testid=member-prices] tbody tr", has_text=sku).filter(has_text="减 12%").wait_for()
+    await shot("member-prices")
+
+    await page.get_by_test_id("nav-reviews").click()
+    await page.locator("[data-testid=reviews] tbody tr").first.wait_for()
+    await shot("reviews")
+
+    await page.get_by_test_id("nav-home-content").click()
+    await page.get_by_test_id("home-new").click()
+    await page.get_by_test_id("home-title").fill("新茶 e2e")
+    await page.get_by_test_id("home-target").fill(product["id"])
+    await page.get_by_test_id("home-submit").click()
+    await page.locator("[data-testid=home-items] tbody tr", has_text="新茶 e2e").wait_for()
+    await shot("home-content")
 
 
 async def english(page: Any, shot: Screenshots) -> None:

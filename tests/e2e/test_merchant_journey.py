@@ -255,6 +255,13 @@ class Journey:
         await self.page.locator(".ant-modal:visible .ant-btn-primary").click()
         await self.by(f"category-{name}").wait_for()
         await self.shot("platform-categories")
+        await self.by("nav-platform-home").click()  # the mall's home content and hot words
+        await self.by("hot-words-input").fill("龙井\n白茶")
+        async with self.page.expect_response(lambda r: r.url.endswith("/api/platform/hot-words")
+                                             and r.request.method == "PUT") as saved:
+            await self.by("hot-words-save").click()
+        assert (await saved.value).status == 200
+        await self.shot("platform-home")
         await self.by("logout").click()
         await self.by("login-view").wait_for()
         return link
@@ -336,7 +343,11 @@ class Journey:
         asked = await buyer.call("POST", f"/api/orders/{order['id']}/refund", expect=201, key=True,
                                  json={"reason": "一盒破损", "lines": [{"line_id": line["id"], "qty": 1}]})
         assert asked["status"] == "requested", asked
-        await choose(self.page, "order-status-filter", "全部")
+        # The list is virtual and opens scrolled to the chosen PAID: "全部" (its first option) is scrolled to first.
+        await self.by("order-status-filter").click()
+        await self.page.locator(f"{OPEN_LIST} .rc-virtual-list-holder").evaluate("e => { e.scrollTop = 0; }")
+        await self.page.locator(f"{OPEN_LIST} .ant-select-item-option", has_text="全部").first.click()
+        await self.page.wait_for_function(f"() => !document.querySelector('{OPEN_LIST}')")
         await self.by(f"order-{order['id']}").click()
         approve = self.by(f"refund-approve-{asked['id']}")
         await approve.wait_for()

@@ -22,6 +22,24 @@ interface Kpis {
   aov_fen: number | null;
   coupon_redemption_rate: number | null;
   marketing_cost_ratio: number | null;
+  group_buys_succeeded?: number;
+  group_buys_failed?: number;
+  group_buy_success_rate?: number | null;
+}
+
+/** Reviews written in the range, and their average rating per shop day. */
+interface ReviewFigures {
+  reviews: number;
+  average: number | null;
+  daily: { day: string; reviews: number; average: number | null }[];
+}
+
+/** Paid orders in the range, those with a member-priced line, and what member prices took off. */
+interface MemberPriceFigures {
+  orders: number;
+  member_orders: number;
+  share: number | null;
+  saving_fen: number;
 }
 
 interface Report {
@@ -33,6 +51,8 @@ interface Report {
   conversion_by_entry: { entry: string; visitors: number; paid_orders: number; rate: number | null }[];
   top_products: { product_id: string; name: string; qty: number; sales_fen: number }[];
   fulfilment: Fulfilment;
+  reviews?: ReviewFigures;
+  member_prices?: MemberPriceFigures;
 }
 
 /** Seconds from payment to a stage (orders that reached it in the range); null without any. */
@@ -121,6 +141,40 @@ function FulfilmentCard({ fulfilment }: { fulfilment: Fulfilment }) {
   );
 }
 
+/** Reviews (count, average and its trend), member-price uptake and the group-buy success rate. */
+function EngagementCard({ report }: { report: Report }) {
+  const { t } = useI18n();
+  const { kpis, reviews, member_prices: member } = report;
+  const tiles: Tile[] = [
+    ["reviews", t("dash.reviews"), reviews?.reviews ?? null, String(reviews?.reviews ?? "–")],
+    ["avg-rating", t("dash.avgRating"), reviews?.average ?? null, reviews?.average == null ? "–" : reviews.average.toFixed(2)],
+    ["member-share", t("dash.memberShare"), member?.share ?? null, formatPercent(member?.share ?? null)],
+    ["member-saving", t("dash.memberSaving"), member?.saving_fen ?? null, formatYuan(member?.saving_fen)],
+    ["group-rate", t("dash.groupRate"), kpis.group_buy_success_rate ?? null, formatPercent(kpis.group_buy_success_rate ?? null)],
+    ["groups-ended", t("dash.groupsEnded"), kpis.group_buys_succeeded ?? null,
+      `${kpis.group_buys_succeeded ?? 0} / ${kpis.group_buys_failed ?? 0}`],
+  ];
+  const daily = reviews?.daily ?? [];
+  const trend: EChartsOption = {
+    tooltip: { trigger: "axis", renderMode: "richText" },
+    legend: { data: [t("dash.avgRating"), t("dash.reviews")] },
+    xAxis: { type: "category", data: daily.map((d) => d.day.slice(5)) },
+    yAxis: [{ type: "value", min: 0, max: 5 }, { type: "value", minInterval: 1 }],
+    series: [
+      { name: t("dash.avgRating"), type: "line", connectNulls: true, data: daily.map((d) => d.average) },
+      { name: t("dash.reviews"), type: "bar", yAxisIndex: 1, data: daily.map((d) => d.reviews) },
+    ],
+  };
+  return (
+    <Card title={t("dash.engagement")} size="small" style={{ marginTop: 16 }} data-testid="engagement">
+      <Tiles tiles={tiles} prefix="kpi" />
+      <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
+        <Chart id="chart-rating-trend" title={t("dash.ratingTrend")} option={trend} />
+      </Row>
+    </Card>
+  );
+}
+
 function Chart({ id, title, option }: { id: string; title: string; option: EChartsOption }) {
   return (
     <Col xs={24} xl={12}>
@@ -180,6 +234,7 @@ export default function Dashboard() {
       </Row>
       {report && <KpiRow kpis={report.kpis} prefix="kpi" />}
       {report && <FulfilmentCard fulfilment={report.fulfilment} />}
+      {report && <EngagementCard report={report} />}
       {report && <Charts report={report} />}
     </div>
   );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { I18nProvider } from "../i18n";
 import { ProductForm, type ProductBody } from "./ProductForm";
 import { answer, gateway } from "../test/render";
@@ -72,6 +72,26 @@ describe("ProductForm", () => {
   });
 });
 
+describe("ProductForm's category", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("is picked by name from the mall's category tree and sent as its id", async () => {
+    gateway({
+      "GET /api/categories": () => answer(200, {
+        items: [{ id: "cat_tea", name: "茶叶", children: [{ id: "cat_green", name: "绿茶", children: [] }] }],
+      }),
+    });
+    const onSubmit = vi.fn(async () => {});
+    renderForm(onSubmit);
+    fireEvent.mouseDown(within(screen.getByTestId("product-category")).getByRole("combobox"));
+    fireEvent.click(await screen.findByTitle("绿茶"));
+    type("product-name", "龙井");
+    type("sku-price-0", "8.8");
+    fireEvent.click(screen.getByTestId("product-submit"));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ category_id: "cat_green" })));
+  }, 60_000);
+});
+
 describe("ProductForm's image", () => {
   afterEach(() => vi.unstubAllGlobals());
   const IMAGE_URL = "http://mall/api/images/0123456789abcdef0123456789abcdef01234567.jpg";
@@ -85,7 +105,8 @@ describe("ProductForm's image", () => {
     const { container } = renderForm(onSubmit);
     fireEvent.change(container.querySelector("input[type=file]")!, { target: { files: [file()] } });
     await waitFor(() => expect(container.querySelector(`img[src="${IMAGE_URL}"]`)).not.toBeNull());
-    const [url, init] = fetch.mock.calls[0];
+    // (the category picker asks for the tree too)
+    const [url, init] = fetch.mock.calls.find(([called]) => called === "/api/merchant/images")!;
     expect(url).toBe("/api/merchant/images");
     expect(init).toMatchObject({ method: "POST", headers: { "Content-Type": "application/octet-stream" } });
     expect(init!.body).toBeInstanceOf(File);

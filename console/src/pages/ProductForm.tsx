@@ -7,6 +7,7 @@ import { Alert, Button, Card, Col, Form, Image, Input, InputNumber, Row, Select,
 import { DeleteOutlined, PlusOutlined, UploadOutlined } from "@ant-design/icons";
 import { upload } from "../api";
 import { MoneyError, fenToYuan, yuanToFen } from "../money";
+import { CategoryPicker } from "../CategoryPicker";
 import { useI18n, type Translate } from "../i18n";
 
 export interface Store {
@@ -205,8 +206,7 @@ export function ProductForm({ initial, stores, onSubmit, onCancel }: Props) {
         </Col>
         <Col span={12}>
           <Form.Item name="category_id" label={t("prod.category")}>
-            {/* An id: the category tree is not readable with a staff token yet (category admin is to come). */}
-            <Input data-testid="product-category" />
+            <CategoryPicker testId="product-category" />
           </Form.Item>
         </Col>
         <Col span={12}>

@@ -45,7 +45,12 @@ class HideBody(Model):
 
 
 class MerchantReviewsQuery(Page):
+    """Filters of the console's review list: one star rating, only those with images, hidden or shown ones."""
+
     product_id: str | None = Field(None, min_length=1, max_length=64)
+    rating: int | None = Field(None, ge=1, le=5)
+    with_images: bool | None = None
+    hidden: bool | None = None
 
 
 def review_view(row: asyncpg.Record, *, merchant: bool = False) -> dict[str, Any]:
@@ -136,8 +141,8 @@ async def product_reviews(request: web.Request) -> web.Response:
 async def merchant_reviews(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
     query = parse_query(request, MerchantReviewsQuery)
-    rows = await store.merchant_reviews(deps_of(request.app).db, merchant_id, query.product_id, query.page_size,
-                                        query.offset)
+    rows = await store.merchant_reviews(deps_of(request.app).db, merchant_id, store.ReviewFilter(
+        query.product_id, query.rating, query.with_images, query.hidden), query.page_size, query.offset)
     return json_response({"items": [review_view(r, merchant=True) for r in rows]})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -99,12 +100,26 @@ async def buyer_reviews(conn: Conn, user_id: str, limit: int, offset: int) -> li
                             user_id, limit, offset)
 
 
-async def merchant_reviews(conn: Conn, merchant_id: str, product_id: str | None, limit: int,
+@dataclass(frozen=True)
+class ReviewFilter:
+    """A merchant's review list narrowed down; None leaves a filter off (with_images=False: those without)."""
+
+    product_id: str | None = None
+    rating: int | None = None
+    with_images: bool | None = None
+    hidden: bool | None = None
+
+
+async def merchant_reviews(conn: Conn, merchant_id: str, where: ReviewFilter, limit: int,
                            offset: int) -> list[asyncpg.Record]:
-    """Every review of the merchant's products, hidden ones too, newest first."""
+    """The reviews of the merchant's products, hidden ones too unless filtered, newest first."""
     return await conn.fetch(
         f"{REVIEW} WHERE r.merchant_id = $1 AND ($2::text IS NULL OR r.product_id = $2) "
-        "ORDER BY r.created_at DESC, r.id LIMIT $3 OFFSET $4", merchant_id, product_id, limit, offset)
+        "AND ($3::int IS NULL OR r.rating = $3) "
+        "AND ($4::bool IS NULL OR (cardinality(r.images) > 0) = $4) "
+        "AND ($5::bool IS NULL OR (r.hidden_at IS NOT NULL) = $5) "
+        "ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7",
+        merchant_id, where.product_id, where.rating, where.with_images, where.hidden, limit, offset)
 
 
 async def platform_terms(conn: Conn) -> list[str]:

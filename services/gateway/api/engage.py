@@ -97,6 +97,9 @@ class HomeItemBody(StrictModel):
 
 class MerchantReviewsQuery(PageQuery):
     product_id: RefId | None = None
+    rating: int | None = Field(default=None, ge=1, le=5)
+    with_images: bool | None = None
+    hidden: bool | None = None
 
 
 def _image_op() -> Operation:

@@ -101,6 +101,20 @@ async def test_member_prices_reviews_home_footprints_and_hot_words(mall: Mall) -
                                                               "Idempotency-Key": uuid.uuid4().hex})
     assert twice.status == 404  # not bob's line
 
+    # The console's review list narrows by rating, images and whether the merchant hid it.
+    async def listed(**filters: str) -> list[str]:
+        resp = await gw.get("/api/merchant/reviews", params=filters, headers=staff)
+        assert resp.status == 200, await resp.text()
+        return [r["text"] for r in (await resp.json())["items"]]
+
+    assert await listed(rating="5", with_images="true") == ["茶香浓郁"]
+    assert await listed(rating="4") == [] and await listed(with_images="false") == []
+    review_id = (await written.json())["id"]
+    hidden = await gw.put(f"/api/merchant/reviews/{review_id}/hidden", json={"reason": "广告"}, headers=staff)
+    assert hidden.status == 200, await hidden.text()
+    assert (await listed(hidden="true"), await listed(hidden="false")) == (["茶香浓郁"], [])
+    assert (await gw.get("/api/merchant/reviews", params={"rating": "6"}, headers=staff)).status == 422
+
     # Home content, footprints, hot words.
     start = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     banner = await gw.post("/api/merchant/home-items", headers={**staff, "Idempotency-Key": uuid.uuid4().hex},
