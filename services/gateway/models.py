@@ -171,12 +171,26 @@ class DeliveryChoice(StrictModel):
     store_id: RefId | None = None
 
 
+class GroupBuyChoice(StrictModel):
+    """A group-buy (拼团) order: open a group of deal `deal_id`, or join the shared group `group_id`."""
+
+    deal_id: RefId | None = None
+    group_id: RefId | None = None
+
+    @model_validator(mode="after")
+    def one_of(self) -> GroupBuyChoice:
+        if (self.deal_id is None) == (self.group_id is None):
+            raise ValueError("name either deal_id (open a group) or group_id (join one)")
+        return self
+
+
 class PreviewBody(StrictModel):
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     coupon_id: RefId | None = None
     points: int | None = Field(default=None, ge=0, le=10_000_000)
     delivery: DeliveryChoice | None = None
     flash_sale_id: RefId | None = None  # buy the sale's SKU at its flash-sale (秒杀) price, inside its window
+    group_buy: GroupBuyChoice | None = None  # open or join a group (拼团): priced at the group's price
 
 
 class PreviewOut(Answer):
@@ -192,23 +206,9 @@ class PreviewOut(Answer):
     flash_saving_fen: int = 0  # what a flash sale's price takes off its SKU's list price (in subtotal)
 
 
-class GroupBuyChoice(StrictModel):
-    """A group-buy (拼团) order: open a group of deal `deal_id`, or join the shared group `group_id`."""
-
-    deal_id: RefId | None = None
-    group_id: RefId | None = None
-
-    @model_validator(mode="after")
-    def one_of(self) -> GroupBuyChoice:
-        if (self.deal_id is None) == (self.group_id is None):
-            raise ValueError("name either deal_id (open a group) or group_id (join one)")
-        return self
-
-
 class OrderBody(PreviewBody):
     entry: Literal["search", "scan", "favorites", "member_card", "payment_success", "nearby", "home",
                    "other"] | None = None
-    group_buy: GroupBuyChoice | None = None
 
 
 OrderStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "READY_FOR_PICKUP", "SHIPPED", "DELIVERED",

@@ -365,6 +365,7 @@ class Journey:
         await self.by("open-group").click()
         await self.by("method-balance").click()
         await self.by("group-buy-note").wait_for(timeout=WAIT_MS)
+        await self.page.locator('[data-testid="payable"]', has_text="50.00").wait_for(timeout=WAIT_MS)  # the server's
         await self.by("submit-order").click()
         group = self.page.locator('[data-testid="group-buy"] [data-status="open"][data-seats-left="1"]')
         await group.wait_for(timeout=WAIT_MS)

@@ -72,7 +72,8 @@ async def preview(call: Call) -> web.StreamResponse:
     # Asked after fulfilment, so that a free-shipping coupon is quoted against this basket's freight.
     quote = await call.up.json(call.request, "marketing", "POST", "/quote", json={
         "lines": lines, "subtotal_fen": priced["subtotal_fen"], "merchant_id": priced["merchant_id"],
-        "coupon_id": body.coupon_id, "points": body.points or 0, "freight_fen": freight})
+        "coupon_id": body.coupon_id, "points": body.points or 0, "freight_fen": freight,
+        "group_buy": body.group_buy.model_dump(exclude_none=True) if body.group_buy else None})
     subtotal = int(priced["subtotal_fen"])
     freight_off = min(int(quote.get("freight_off_fen", 0)), freight)
     # The formula orders confirms the order with, so the preview shows what the buyer will be asked to pay.

@@ -72,6 +72,11 @@ async def place(mall: Mall, user: str, group_buy: dict[str, str], delivery: dict
     return resp
 
 
+async def preview(mall: Mall, user: str, group_buy: dict[str, str], **extra: Any) -> Any:
+    return await mall.gateway.post("/api/checkout/preview", headers=mall.user(user), json={
+        "items": [{"sku_id": "sku_peach", "qty": 1}], "group_buy": group_buy, **extra})
+
+
 async def decided(mall: Mall, user: str, order_id: str) -> dict[str, Any]:
     """The order once the saga has decided (the gateway's short wait may end first under a burst)."""
     async def probe() -> dict[str, Any] | None:
@@ -117,10 +122,20 @@ async def metrics(mall: Mall) -> dict[str, Any]:
 async def test_thirty_buyers_racing_for_a_five_person_group_seat_exactly_five_and_a_full_group_ships(
         mall: Mall) -> None:
     _, deal_id = await open_deal(mall, size=5)
+    # The checkout preview prices the basket as the order will be: the group's price, from the server.
+    quoted = await preview(mall, "u_opener", {"deal_id": deal_id})
+    assert quoted.status == 200, await quoted.text()
+    assert ((await quoted.json())["payable_fen"], (await quoted.json())["usable_coupons"]) == (GROUP_PRICE_FEN, [])
+    with_points = await preview(mall, "u_opener", {"deal_id": deal_id}, points=100)
+    assert (with_points.status, (await with_points.json())["code"]) == (422, "group_buy_no_promotion")
     resp = await place(mall, "u_opener", {"deal_id": deal_id})
     assert resp.status == 201, await resp.text()
     opened = await resp.json()
     group_id = opened["group_buy"]["group_id"]  # the id the opener shares
+    joining = await preview(mall, "u_racer_0", {"group_id": group_id})
+    assert (await joining.json())["payable_fen"] == GROUP_PRICE_FEN
+    again = await preview(mall, "u_opener", {"group_id": group_id})  # the opener is in it already
+    assert (again.status, (await again.json())["code"]) == (409, "already_in_group")
     opened = await decided(mall, "u_opener", opened["id"])
     assert (opened["status"], opened["payable_fen"]) == ("AWAITING_PAYMENT", GROUP_PRICE_FEN)  # the server's price
     await pay(mall, "u_opener", opened["id"])

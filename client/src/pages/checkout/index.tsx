@@ -50,7 +50,7 @@ export default function CheckoutPage () {
   useEffect(() => { // the server prices every choice: goods, coupon, points, freight
     if (basket.items.length === 0) return
     api<Preview>('POST', '/api/checkout/preview', {
-      body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined, flash_sale_id: basket.flash_sale_id }
+      body: { items: basket.items, coupon_id: couponId ?? undefined, points: usePoints && points > 0 ? points : undefined, delivery: delivery ?? undefined, flash_sale_id: basket.flash_sale_id, group_buy: basket.group_buy }
     }).then(answer => {
       setPreview(answer)
       setError(null)
@@ -124,7 +124,7 @@ export default function CheckoutPage () {
         <View className='muted' onClick={() => Taro.navigateTo({ url: '/pages/addresses/index' })}>管理收货地址</View>
       </View>
       {!preview && !error && <Loading />}
-      {preview && !basket.flash_sale_id && (
+      {preview && !basket.flash_sale_id && !basket.group_buy && (
         <View className='card' data-testid='coupons'>
           <View className='title'>优惠券</View>
           {preview.usable_coupons.length === 0 && <View className='muted'>没有可用的优惠券</View>}
@@ -179,7 +179,7 @@ export default function CheckoutPage () {
           <View className='row'><Text>运费</Text><Text>{formatFen(preview.freight_fen)}</Text></View>
         </View>
       )}
-      {basket.group_buy && <View className='muted' data-testid='group-buy-note'>拼团订单按拼团价付款（提交后以订单金额为准）。</View>}
+      {basket.group_buy && <View className='muted' data-testid='group-buy-note'>拼团价，一人限一件，不可使用优惠券和积分。</View>}
       <ErrorLine message={error} />
       {preview && (
         <View className='bottom-bar'>
