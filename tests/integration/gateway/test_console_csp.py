@@ -16,6 +16,7 @@ async def test_the_console_works_under_the_gateways_policy(mall: Mall):
     page_url = str(mall.gateway.make_url("/console/"))
     policy = (await mall.gateway.get("/console/")).headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "'unsafe-inline'" not in policy
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy  # the store map's tiles
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
