@@ -2,8 +2,8 @@
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
