@@ -1,5 +1,6 @@
 """Gateway configuration (env `MALL_*`)."""
 
+import re
 import secrets
 from pathlib import Path
 from typing import Literal, Self
@@ -23,7 +24,7 @@ def tile_origin(template: str) -> str:
     """The CSP source a tile URL template loads from: its scheme and host, `{s}` subdomains as a wildcard."""
     parts = urlsplit(template)
     host = parts.netloc.replace("{s}", "*")
-    if parts.scheme not in ("http", "https") or not host or "{" in host:
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"(\*\.)?[A-Za-z0-9.-]+(:\d+)?", host):
         raise ValueError(f"MALL_CONSOLE_MAP_TILES must be an http(s) URL template, not {template!r}")
     return f"{parts.scheme}://{host}"
 
