@@ -21,10 +21,12 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
             "frame-ancestors 'none'")
 
 
-def page_csp(style_nonce: str) -> str:
+def page_csp(style_nonce: str, image_sources: tuple[str, ...] = ()) -> str:
     """PAGE_CSP for one page whose script writes <style> elements carrying this answer's nonce (the console's
-    Ant Design styles): still no inline script and no other inline style."""
-    return PAGE_CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'")
+    Ant Design styles): still no inline script and no other inline style. `image_sources` are further origins
+    its images may come from (the console's map tiles)."""
+    policy = PAGE_CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'")
+    return policy.replace("img-src 'self' data:", " ".join(["img-src 'self' data:", *image_sources]))
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",  # for browsers without CSP frame-ancestors

@@ -5,6 +5,7 @@ import zhCN from "antd/locale/zh_CN";
 import enUS from "antd/locale/en_US";
 import type { Locale } from "antd/es/locale";
 import { setRefusalWords } from "./api";
+import { MAPS_EN, MAPS_ZH } from "./i18nMaps";
 import { OPS_EN, OPS_ZH } from "./i18nOps";
 import { ENGAGE_EN, ENGAGE_ZH } from "./i18nEngage";
 
@@ -309,6 +310,7 @@ const zh = {
   "pos.failed": "收款未成功",
   "pos.again": "同一笔订单，请顾客换一个付款码后再次收款。",
   "pos.newSale": "下一笔",
+  ...MAPS_ZH,
   ...OPS_ZH,
   ...ENGAGE_ZH,
 };
@@ -614,6 +616,7 @@ const en: Record<Key, string> = {
   "pos.failed": "Not paid",
   "pos.again": "Same order: ask the buyer for another payment code and charge again.",
   "pos.newSale": "Next sale",
+  ...MAPS_EN,
   ...OPS_EN,
   ...ENGAGE_EN,
 };

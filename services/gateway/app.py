@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import html
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -32,7 +33,7 @@ from services.gateway.jobs import JOBS
 from services.gateway.lockout import lockout_middleware
 from services.gateway.openapi import build_document
 from services.gateway.routes import Operation, route_table
-from services.gateway.settings import GatewaySettings
+from services.gateway.settings import OSM_ATTRIBUTION, OSM_TILES, GatewaySettings, tile_origin
 from shared.clock import Clock
 from shared.edge import PAGE_CSP, page_csp
 from shared.http import INTERNAL_TOKEN, NotFound, Problem, Unauthorized, json_response, problem_response
@@ -52,6 +53,8 @@ OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
 CLIENT_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
     "font-src 'self'", "font-src 'self' data:")
 CONSOLE_NONCE_PLACEHOLDER = "__CSP_NONCE__"  # in console/index.html; replaced per answer
+CONSOLE_MAP_TILES_PLACEHOLDER = "__MAP_TILES__"  # in console/index.html; the configured tile URL template
+CONSOLE_MAP_ATTRIBUTION_PLACEHOLDER = "__MAP_ATTRIBUTION__"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -110,25 +113,33 @@ def create_app(settings: GatewaySettings, *, clock: Clock | None = None) -> web.
         return json_response(document)
 
     app.router.add_get("/api/openapi.json", openapi)
-    serve_console(app, Path(settings.console_dir))
+    serve_console(app, Path(settings.console_dir), map_tiles=settings.console_map_tiles,
+                  map_attribution=settings.console_map_attribution)
     _serve_client(app, Path(settings.client_dir))
     return app
 
 
-def serve_console(app: web.Application, folder: Path) -> None:
+def serve_console(app: web.Application, folder: Path, *, map_tiles: str = OSM_TILES,
+                  map_attribution: str = OSM_ATTRIBUTION) -> None:
     """The merchant console's build (console/dist, or MALL_CONSOLE_DIR) at /console/: index.html with a fresh
-    style nonce and no caching; the content-hashed files under assets/ cached for a year. Without a build
-    there, every /console/ path is a 404 problem saying so (never a bare not-found)."""
+    style nonce, the map tiles' URL template and credit, and no caching; the content-hashed files under
+    assets/ cached for a year. Without a build there, every /console/ path is a 404 problem saying so (never
+    a bare not-found)."""
     root = folder.resolve()
+    images = (tile_origin(map_tiles),)
+    placeholders = {CONSOLE_MAP_TILES_PLACEHOLDER: html.escape(map_tiles),
+                    CONSOLE_MAP_ATTRIBUTION_PLACEHOLDER: html.escape(map_attribution)}
 
     async def index(_: web.Request) -> web.StreamResponse:
         page = root / "index.html"
         if not page.is_file():
             raise _console_not_built_problem()
         nonce = secrets.token_urlsafe(18)
-        html = page.read_text(encoding="utf-8").replace(CONSOLE_NONCE_PLACEHOLDER, nonce)
-        return web.Response(text=html, content_type="text/html", headers={
-            "Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce)})
+        text = page.read_text(encoding="utf-8").replace(CONSOLE_NONCE_PLACEHOLDER, nonce)
+        for placeholder, value in placeholders.items():
+            text = text.replace(placeholder, value)
+        return web.Response(text=text, content_type="text/html", headers={
+            "Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce, images)})
 
     async def asset(request: web.Request) -> web.StreamResponse:
         if not (root / "index.html").is_file():

@@ -1,10 +1,12 @@
 """Gateway configuration (env `MALL_*`)."""
 
+import re
 import secrets
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from shared.alipay.settings import AlipayAppSettings
 from shared.objects import LocalObjectStore, ObjectStore, S3ObjectStore
@@ -12,6 +14,19 @@ from shared.settings import DEVELOPMENT
 
 CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"  # the console package's build
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client" / "dist" / "h5"
+
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def tile_origin(template: str) -> str:
+    """The CSP source a tile URL template loads from: its scheme and host, `{s}` subdomains as a wildcard."""
+    parts = urlsplit(template)
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"(\*\.)?[A-Za-z0-9.-]+(:\d+)?", host):
+        raise ValueError(f"MALL_CONSOLE_MAP_TILES must be an http(s) URL template, not {template!r}")
+    return f"{parts.scheme}://{host}"
 
 
 class GatewaySettings(AlipayAppSettings):
@@ -78,6 +93,12 @@ class GatewaySettings(AlipayAppSettings):
     # /console/. The default is console/dist of the checkout (deploy/build-console.sh makes it; the image
     # has it at the same place); without a build there /console/ answers 404 `console_not_built`.
     console_dir: str = str(CONSOLE_DIR)
+    # MALL_CONSOLE_MAP_TILES: the URL template of the map tiles the console's store picker draws ({z}/{x}/{y},
+    # optionally {s} for a subdomain; WGS-84 / Web Mercator tiles, e.g. OpenStreetMap's). Its origin is added
+    # to the console's Content-Security-Policy img-src. MALL_CONSOLE_MAP_ATTRIBUTION: the credit the tile
+    # provider asks for, shown on the map (HTML).
+    console_map_tiles: str = OSM_TILES
+    console_map_attribution: str = OSM_ATTRIBUTION
     # MALL_CLIENT_DIR: the folder of the mini-program's H5 build (client/, `npm run build:h5`), served at /m/;
     # without its index.html there, /m/ answers 404 `client_not_built`.
     client_dir: str = str(CLIENT_DIR)
@@ -100,6 +121,12 @@ class GatewaySettings(AlipayAppSettings):
     image_base_url: str = ""
     # One-time set-password links (staff invitations, a new merchant's first owner, operators) live this long.
     password_link_ttl_seconds: int = 72 * 3600
+
+    @field_validator("console_map_tiles")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        tile_origin(value)  # refuses at start-up what no policy could name
+        return value
 
     @model_validator(mode="after")
     def _development_key(self) -> Self:

@@ -303,6 +303,11 @@ async def print_a_claim_code(page: Any, shot: Screenshots, template: str, http: 
     code = (await page.get_by_test_id("code-text").inner_text()).strip()
     assert code.startswith("MPSC."), code
     await shot("store-codes")
+    # The printable sheet as a PDF, made in the page (the Chinese words drawn as images).
+    async with page.expect_download() as download:
+        await page.get_by_test_id("code-pdf").click()
+    sheet = await (await download.value).path()
+    assert sheet.read_bytes().startswith(b"%PDF-"), sheet
     # What the QR holds is a code a buyer's scan turns into the coupon.
     buyer = Client(http, mall.url("gateway"), mall.url("alipay_sandbox"))
     await buyer.login("小黑", 700)
@@ -314,6 +319,15 @@ async def stores_page(page: Any, shot: Screenshots) -> None:
     await page.get_by_test_id("nav-stores").click()
     await page.locator("[data-testid=stores-table] tbody tr.ant-table-row").first.wait_for()
     await shot("stores")
+    # A click on the map fills in the coordinates (the tiles stay blank offline; the policy lets them in).
+    await page.get_by_test_id("store-new").click()
+    await page.locator("[data-testid=store-map] .leaflet-container").click()
+    await page.locator(".store-pin").wait_for()
+    assert await page.get_by_test_id("store-lat").input_value(), "no latitude from the map click"
+    assert await page.get_by_test_id("store-lng").input_value(), "no longitude from the map click"
+    await shot("store-map")
+    await page.locator(".ant-modal:visible .ant-modal-close").click()
+    await page.locator(".ant-modal:visible").wait_for(state="detached")
 
 
 async def engagement_pages(page: Any, shot: Screenshots, product: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ import { Alert, App, Button, Form, Input, InputNumber, Modal, Space, Switch, Tab
 import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
 import { call } from "../api";
 import { useI18n } from "../i18n";
+import StoreMap from "./StoreMap";
 
 interface PickupStore {
   store_id: string;
@@ -69,6 +70,8 @@ function StoreModal({ store, onClose, onSaved }: { store: Partial<StoreValues> |
   const { t } = useI18n();
   const [form] = Form.useForm<StoreValues>();
   const [error, setError] = useState("");
+  const lat = Form.useWatch("lat", form);
+  const lng = Form.useWatch("lng", form);
 
   async function save({ id, ...body }: StoreValues) {
     setError("");
@@ -81,7 +84,7 @@ function StoreModal({ store, onClose, onSaved }: { store: Partial<StoreValues> |
   }
 
   return (
-    <Modal open={store !== null} title={store?.id ?? t("store.new")} onCancel={onClose} onOk={() => form.submit()} destroyOnClose>
+    <Modal width={640} open={store !== null} title={store?.id ?? t("store.new")} onCancel={onClose} onOk={() => form.submit()} destroyOnClose>
       {store && (
         <Form form={form} layout="vertical" onFinish={save} initialValues={store} preserve={false}>
           <Form.Item name="id" label={t("store.id")} rules={[{ required: true, pattern: /^[A-Za-z0-9_-]{1,64}$/ }]}>
@@ -95,15 +98,18 @@ function StoreModal({ store, onClose, onSaved }: { store: Partial<StoreValues> |
           </Form.Item>
           <Space>
             <Form.Item name="lat" label={t("store.lat")} rules={[{ required: true }]}>
-              <InputNumber min={-90} max={90} step={0.000001} />
+              <InputNumber min={-90} max={90} step={0.000001} data-testid="store-lat" />
             </Form.Item>
             <Form.Item name="lng" label={t("store.lng")} rules={[{ required: true }]}>
-              <InputNumber min={-180} max={180} step={0.000001} />
+              <InputNumber min={-180} max={180} step={0.000001} data-testid="store-lng" />
             </Form.Item>
             <Form.Item name="active" label={t("store.active")} valuePropName="checked">
               <Switch />
             </Form.Item>
           </Space>
+          <Form.Item label={t("maps.pick")} extra={t("maps.wgs84")}>
+            <StoreMap value={{ lat, lng }} onPick={(at) => form.setFieldsValue(at)} />
+          </Form.Item>
           {error && <Alert type="error" message={error} />}
         </Form>
       )}
