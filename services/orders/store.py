@@ -223,9 +223,10 @@ def merchant_where(merchant_id: str, status: str | None, delivery_method: str | 
         where.add("created_at >= {}", created_from)
     if created_before is not None:
         where.add("created_at < {}", created_before)
-    if id_part is not None:  # LIKE (not strpos) so the trigram index serves it; % and _ are plain text
-        escaped = id_part.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.add("lower(id) LIKE {}", f"%{escaped}%")
+    if id_part is not None:
+        if len(id_part) >= 3:  # the ids with every trigram of it (an index: migration 0012), then the substring
+            where.add("id_trigrams(id) @> id_trigrams({})", id_part)
+        where.add("strpos(lower(id), lower({})) > 0", id_part)
     return where
 
 
