@@ -206,7 +206,8 @@ async def explain(dsn: str, shop_orders: list[str]) -> None:
     try:
         for label, where in (
                 ("no filter", merchant_where(SHOP, None, None, None, None, None)),
-                ("status=PAID", merchant_where(SHOP, "PAID", None, None, None, None)),
+                ("status=COMPLETED", merchant_where(SHOP, "COMPLETED", None, None, None, None)),
+                ("delivery=pickup", merchant_where(SHOP, None, "pickup", None, None, None)),
                 ("q", merchant_where(SHOP, None, None, None, None, shop_orders[0][-6:]))):
             n = len(where.args)
             for sql, args in (

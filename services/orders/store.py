@@ -212,13 +212,16 @@ async def orders_of_user(conn: Conn, user_id: str, status: str | None, limit: in
 EXACT_TOTAL_CAP = 10_000
 
 
+DELIVERY_METHOD = {method: f"delivery->>'method' = '{method}'" for method in ("express", "pickup")}
+
+
 def merchant_where(merchant_id: str, status: str | None, delivery_method: str | None,
                    created_from: datetime | None, created_before: datetime | None, id_part: str | None) -> Where:
     where = Where("merchant_id", merchant_id)
     if status is not None:
         where.add("status = {}", status)
-    if delivery_method is not None:
-        where.add("delivery->>'method' = {}", delivery_method)
+    if delivery_method is not None:  # a literal: a plan uses the method's partial index only when it sees it
+        where.conditions.append(DELIVERY_METHOD[delivery_method])
     if created_from is not None:
         where.add("created_at >= {}", created_from)
     if created_before is not None:
