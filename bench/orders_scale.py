@@ -251,6 +251,8 @@ async def main() -> None:
                     print(f"loaded {size:,} orders ({seconds:.0f} s); load average {os.getloadavg()[0]:.1f}",
                           flush=True)
                     results.append((size, os.getloadavg()[0], await measure(mall, args.calls, shop_orders)))
+                    for read, (p50, p99, summary) in results[-1][2].items():  # as it goes: a long run may be cut
+                        print(f"  {read:30}p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {summary}", flush=True)
                 if args.explain:
                     await explain(dsn, shop_orders)
             except BaseException:
