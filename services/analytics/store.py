@@ -157,14 +157,20 @@ FROM payments WHERE merchant_id = $1 AND NOT unwanted AND day BETWEEN $2 AND $3 
 
 # An order counts once, on the day and with the method of its first confirmed payment; an unwanted payment
 # (refunded because the order never kept it) bought nothing and is not a payment of any figure.
-FIRST_PAYMENTS = """
+# IS_FIRST (on payments `p`): no earlier payment of its order. Asked only of the payments in range (an index
+# probe each), so a range costs its own payments, not the merchant's whole history.
+IS_FIRST = """NOT EXISTS (
+    SELECT 1 FROM payments e WHERE e.order_id = p.order_id AND NOT e.unwanted
+        AND (e.occurred_at, e.payment_id) < (p.occurred_at, p.payment_id))"""
+
+# The orders whose first payment is in range, with its day and method.
+FIRST_PAYMENTS = f"""
 WITH first AS (
-    SELECT DISTINCT ON (order_id) order_id, day, method, payment_id FROM payments
-    WHERE merchant_id = $1 AND NOT unwanted
-    ORDER BY order_id, occurred_at, payment_id)"""
+    SELECT p.order_id, p.day, p.method, p.payment_id FROM payments p
+    WHERE p.merchant_id = $1 AND NOT p.unwanted AND p.day BETWEEN $2 AND $3 AND {IS_FIRST})"""
 
 ORDERS_BY_DAY_METHOD = FIRST_PAYMENTS + """
-SELECT day, method, count(*) AS orders FROM first WHERE day BETWEEN $2 AND $3 GROUP BY day, method"""
+SELECT day, method, count(*) AS orders FROM first GROUP BY day, method"""
 
 REFUNDS_BY_DAY_METHOD = """
 SELECT r.day, COALESCE(p.method, 'unknown') AS method, sum(r.amount_fen)::bigint AS refunded_fen
@@ -177,13 +183,12 @@ MARKETING_COST = FIRST_PAYMENTS + """
 SELECT COALESCE(sum(o.discount_fen - COALESCE(x.discount_fen, 0)), 0)::bigint AS discount_fen,
        COALESCE(sum(o.points_fen), 0)::bigint AS points_fen
 FROM first f JOIN orders o ON o.order_id = f.order_id
-LEFT JOIN (SELECT order_id, sum(discount_fen) AS discount_fen FROM coupon_returns GROUP BY order_id) x
-       ON x.order_id = o.order_id
-WHERE f.day BETWEEN $2 AND $3"""
+LEFT JOIN LATERAL (SELECT sum(discount_fen) AS discount_fen FROM coupon_returns r WHERE r.order_id = o.order_id) x
+       ON true"""
 
 PAID_ORDERS_BY_ENTRY = FIRST_PAYMENTS + """
 SELECT COALESCE(o.entry, 'other') AS entry, count(*) AS orders
-FROM first f LEFT JOIN orders o ON o.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3
+FROM first f LEFT JOIN orders o ON o.order_id = f.order_id
 GROUP BY COALESCE(o.entry, 'other')"""
 
 # A visit without a merchant is a visit to the mall, and the mall's audience is every shop's audience.
@@ -209,10 +214,10 @@ WHERE COALESCE(c.merchant_id, r.merchant_id) = $1 AND c.day BETWEEN $2 AND $3"""
 # split over its order's lines in proportion to their list value (qty x unit price), in whole fen, the last
 # line taking the remainder, so the products' sales add up to GMV. Quantity and orders count the lines of
 # the orders whose first payment is in range (as the order count does).
-TOP_PRODUCTS = FIRST_PAYMENTS + """,
-money AS (
-    SELECT p.payment_id AS ref, p.order_id, p.amount_fen AS amount, 1 AS sign, p.payment_id = f.payment_id AS sold
-    FROM payments p JOIN first f ON f.order_id = p.order_id
+TOP_PRODUCTS = f"""
+WITH money AS (
+    SELECT p.payment_id AS ref, p.order_id, p.amount_fen AS amount, 1 AS sign, {IS_FIRST} AS sold
+    FROM payments p
     WHERE p.merchant_id = $1 AND NOT p.unwanted AND p.day BETWEEN $2 AND $3
     UNION ALL
     SELECT refund_id, order_id, amount_fen, -1, false FROM refunds
@@ -222,7 +227,7 @@ lines AS (
            (sum(qty * unit_price_fen) OVER (PARTITION BY order_id))::bigint AS order_list_fen,
            row_number() OVER (PARTITION BY order_id ORDER BY sku_id) AS rn,
            count(*) OVER (PARTITION BY order_id) AS n
-    FROM order_lines WHERE merchant_id = $1),
+    FROM order_lines WHERE merchant_id = $1 AND order_id IN (SELECT order_id FROM money)),
 parts AS (
     SELECT m.ref, m.sign, m.sold, m.amount, l.order_id, l.product_id, l.name, l.qty, l.rn, l.n,
            CASE WHEN l.order_list_fen > 0 THEN m.amount * l.list_fen / l.order_list_fen ELSE 0 END AS part
@@ -352,9 +357,10 @@ FROM reviews WHERE merchant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, rati
 MEMBER_PRICES = FIRST_PAYMENTS + """,
 member AS (
     SELECT order_id, sum(qty::bigint * (list_price_fen - unit_price_fen)) AS saving_fen FROM order_lines
-    WHERE merchant_id = $1 AND list_price_fen > unit_price_fen GROUP BY order_id)
+    WHERE merchant_id = $1 AND list_price_fen > unit_price_fen AND order_id IN (SELECT order_id FROM first)
+    GROUP BY order_id)
 SELECT count(*) AS orders, count(m.order_id) AS member_orders, COALESCE(sum(m.saving_fen), 0)::bigint AS saving_fen
-FROM first f LEFT JOIN member m ON m.order_id = f.order_id WHERE f.day BETWEEN $2 AND $3"""
+FROM first f LEFT JOIN member m ON m.order_id = f.order_id"""
 
 
 async def reviews_by_day(db: Database, merchant_id: str, first: date, last: date) -> list[dict[str, Any]]:

@@ -116,6 +116,12 @@ class Items(Answer):
     items: list[Any]
 
 
+class MerchantOrdersOut(Answer):
+    items: list[Any]
+    total: int  # exact up to 10,000 matching orders, PostgreSQL's estimate above
+    total_exact: bool
+
+
 class SearchOut(Answer):
     items: list[ProductCard]
     total: int

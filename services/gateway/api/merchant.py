@@ -12,7 +12,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import ConfigDict, Field
 
-from services.gateway.models import Answer, Anything, Day, Items, MerchantRefundBody, OrderStatus, RefundOut, RejectBody
+from services.gateway.models import (
+    Answer,
+    Anything,
+    Day,
+    Items,
+    MerchantOrdersOut,
+    MerchantRefundBody,
+    OrderStatus,
+    RefundOut,
+    RejectBody,
+)
 from services.gateway.routes import Call, Operation, QueryModel, forward
 from services.gateway.upstream import relay
 from shared.http import StrictModel
@@ -168,7 +178,7 @@ OPERATIONS = [
         "/merchant/blocked-terms/{id}", "Unblock a search-suggestion term", status=204),
     Operation("GET", "/api/merchant/orders", merchant_orders, "The merchant's orders, newest first, filtered by "
               "status, delivery method, the shop's days placed on (from/to) and part of the order number, a page of "
-              "`limit` with the `total`", "merchant", auth="staff", query=OrdersQuery, answer=Items),
+              "`limit` with the `total`", "merchant", auth="staff", query=OrdersQuery, answer=MerchantOrdersOut),
     _op("POST", "/api/merchant/orders/{id}/refund/approve", "merchant_approve_refund", "orders",
         "/merchant/orders/{id}/refund/approve", "Approve the order's refund waiting longest for an answer"),
     _op("POST", "/api/merchant/orders/{id}/refund/reject", "merchant_reject_refund", "orders",

@@ -496,11 +496,10 @@ async def merchant_orders(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)
     query = parse_query(request, MerchantListQuery)
     async with request.app[DB].pool.acquire() as conn:
-        orders = await store.orders_of_merchant(conn, merchant_id, query.status, query.delivery_method,
-                                                query.created_from, query.created_before, query.q, query.limit,
-                                                (query.page - 1) * query.limit)
-        total = orders[0]["total"] if orders else 0
-        return json_response({"items": await views(conn, orders), "total": total})
+        orders, total, exact = await store.orders_of_merchant(
+            conn, merchant_id, query.status, query.delivery_method, query.created_from, query.created_before,
+            query.q, query.limit, (query.page - 1) * query.limit)
+        return json_response({"items": await views(conn, orders), "total": total, "total_exact": exact})
 
 
 @routes.get("/merchant/orders/{order_id}")

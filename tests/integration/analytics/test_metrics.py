@@ -231,3 +231,30 @@ async def test_a_coupon_given_back_by_a_refunded_order_leaves_the_marketing_figu
     kpis = report["kpis"]
     assert (kpis["coupons_claimed"], kpis["coupons_redeemed"], kpis["coupon_redemption_rate"]) == (3, 1, 0.3333)
     assert (kpis["discount_fen"], kpis["points_fen"], kpis["marketing_cost_fen"]) == (1_000, 600, 1_600)
+
+
+async def test_an_order_paid_before_the_range_is_not_counted_again_by_a_later_payment(
+        settings_for, start_app, database_url, amqp_url, bus_prefix):
+    """The metrics ask "first payment?" only of the payments in range (bench/orders_scale.py): a second payment
+    of an order first paid before the range adds money, never an order, a sale's quantity or a member order."""
+    client = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    m3 = "m-3"
+    try:
+        events = [
+            envelope(placed("o8", "u1", m3, "search", [line("P8", 2, 4_000)]), at(FEB28)),
+            envelope(paid("pay8", "o8", "u1", m3, "alipay", 8_000), at(FEB28, 12)),
+            envelope(paid("pay8b", "o8", "u1", m3, "balance", 1_000), at(D[2], 12)),
+            envelope(placed("o9", "u2", m3, "scan", [line("P8", 1, 4_000)]), at(D[2])),
+            envelope(paid("pay9", "o9", "u2", m3, "alipay", 4_000), at(D[2], 13)),
+        ]
+        await publish_all(bus, events)
+        await wait_handled(database_url, len(events))
+        report = await (await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-08"},
+                                          headers={"X-Merchant-Id": m3})).json()
+    finally:
+        await bus.close()
+    assert (report["kpis"]["orders"], report["kpis"]["paid_fen"]) == (1, 5_000)
+    assert report["top_products"] == [
+        {"product_id": "P8", "name": "Product P8", "qty": 1, "sales_fen": 5_000, "orders": 1}]
+    assert report["member_prices"]["orders"] == 1

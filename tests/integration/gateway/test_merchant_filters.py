@@ -86,7 +86,8 @@ async def test_orders_are_filtered_by_status_delivery_day_and_number(mall: Mall)
     assert ids(await orders(mall, "?from=2020-01-01&to=2020-12-31")) == []
     assert ids(await orders(mall, f"?q={order['id'][-6:].upper()}")) == [order["id"]]
     assert ids(await orders(mall, "?q=nope")) == []
-    assert (await orders(mall, "?limit=1&page=1"))["total"] == 1
+    first_page = await orders(mall, "?limit=1&page=1")
+    assert (first_page["total"], first_page["total_exact"]) == (1, True)  # exact below 10,000 matching orders
     assert ids(await orders(mall, "?limit=1&page=2")) == []
     assert ids(await orders(mall, "", mall.staff("mch_002"))) == []
     for bad in ("?from=2024-13-01", "?delivery_method=drone", "?page=0", "?to=0"):
