@@ -337,18 +337,8 @@ async def place_store_sale(request: web.Request) -> web.Response:
 async def wait_store_sale(request: web.Request) -> web.Response:
     """The merchant's counter sale once the saga decided (`?wait_ms=`, as the buyer's GET waits)."""
     merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
-    walk_in = f"walkin:{order_id}"  # counter sales only: their buyer is known from the order id
-    query = parse_query(request, GetQuery)
-    db = request.app[DB]
-    wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
-    if wait_ms > 0:
-        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, walk_in, query.wait_while,
-                                      wait_ms / 1000)
-    async with db.pool.acquire() as conn:
-        order = await store.order_of_user(conn, order_id, walk_in)
-        if order is None or order["merchant_id"] != merchant_id:
-            raise NotFound("No such order", code="order_not_found")
-        return json_response((await views(conn, [order]))[0])
+    # Counter sales only: their buyer is known from the order id.
+    return await _order_after_wait(request, order_id, f"walkin:{order_id}", merchant_id)
 
 
 # --- the buyer's orders -----------------------------------------------------------------------------
@@ -368,7 +358,13 @@ async def get_order(request: web.Request) -> web.Response:
     """`?wait_ms=` waits while the order is still in `wait_while` (PENDING: the saga is deciding;
     AWAITING_PAYMENT: a payment payments applied is on its way), woken by the commit that moves it, no
     polling: the gateway shows the outcome of a placement or of a payment check in one call."""
-    user_id, order_id = current_user(request), request.match_info["order_id"]
+    return await _order_after_wait(request, request.match_info["order_id"], current_user(request))
+
+
+async def _order_after_wait(request: web.Request, order_id: str, user_id: str,
+                            merchant_id: str | None = None) -> web.Response:
+    """The order of `user_id` (and of `merchant_id` when given), once it has left `wait_while` or `wait_ms`
+    has passed."""
     query = parse_query(request, GetQuery)
     db = request.app[DB]
     wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
@@ -377,7 +373,7 @@ async def get_order(request: web.Request) -> web.Response:
                                       wait_ms / 1000)
     async with db.pool.acquire() as conn:
         order = await store.order_of_user(conn, order_id, user_id)
-        if order is None:
+        if order is None or (merchant_id is not None and order["merchant_id"] != merchant_id):
             raise NotFound("No such order", code="order_not_found")
         return json_response((await views(conn, [order]))[0])
 
