@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import pydantic
 
@@ -17,7 +17,22 @@ def within_raw_max_length(model: type[pydantic.BaseModel], name: str | None, val
             limit = getattr(constraint, "max_length", None)
             if limit is not None and len(value) > limit:
                 raise ValueError(f"String should have at most {limit} characters")
+    if isinstance(value, list) and field is not None:  # list[Annotated[str, Field(max_length=…)]]: each item
+        limit = _item_max_length(field.annotation)
+        if limit is not None and any(isinstance(item, str) and len(item) > limit for item in value):
+            raise ValueError(f"Each string should have at most {limit} characters")
     return value
+
+
+def _item_max_length(annotation: Any) -> int | None:
+    if get_origin(annotation) is not list or not get_args(annotation):
+        return None
+    for meta in getattr(get_args(annotation)[0], "__metadata__", ()):
+        for constraint in [meta, *getattr(meta, "metadata", [])]:
+            limit = getattr(constraint, "max_length", None)
+            if isinstance(limit, int):
+                return limit
+    return None
 
 
 class StrictModel(pydantic.BaseModel):

@@ -85,7 +85,7 @@ async def test_staff_api_user_api_and_ownership_through_the_gateway(mall, databa
     assert resp.status == 201 and refused["status"] == "CANCELLED" and refused["reason"] == "out_of_stock"
 
     home = await (await gw.get("/api/home", params={"lat": "31.23", "lng": "121.47"}, headers=alice)).json()
-    assert set(home) == {"categories", "recommended", "nearby_coupons", "banners", "collections"}
+    assert set(home) == {"categories", "recommended", "nearby_coupons", "banners", "collections", "flash_sales"}
     assert [p["id"] for p in home["recommended"]] == [product["id"]]
 
 
