@@ -6,6 +6,7 @@ The admin DSN (a superuser, used by operators and tests) only bootstraps; a runn
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import importlib
@@ -79,16 +80,18 @@ async def bootstrap(admin_dsn: str, service: str, password: str | None = None,
     admin = await asyncpg.connect(admin_dsn)
     try:
         # Roles are cluster-wide: two bootstraps at once (parallel test runs) must not trip over each other.
+        # The advisory lock serialises those on one database only (advisory locks are per database), so a
+        # role changed at once from another database ("tuple concurrently updated") is tried again.
         await admin.execute("SELECT pg_advisory_lock(hashtext('mall.bootstrap'))")
         try:
-            exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-            verb = "ALTER" if exists else "CREATE"
-            await admin.execute(f"{verb} ROLE {role} LOGIN PASSWORD {_literal(secret)}")
-            await admin.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
-            await admin.execute(f"REVOKE ALL ON SCHEMA {service} FROM PUBLIC")
-            await admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-            for ext in service_extensions(service):
-                await admin.execute(f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {service}")
+            for attempt in range(1, 6):
+                try:
+                    await _role_and_schema(admin, service, role, secret)
+                    break
+                except asyncpg.exceptions.InternalServerError as exc:
+                    if "tuple concurrently updated" not in str(exc) or attempt == 5:
+                        raise
+                    await asyncio.sleep(0.1 * attempt)
         finally:
             await admin.execute("SELECT pg_advisory_unlock(hashtext('mall.bootstrap'))")
     finally:
@@ -99,6 +102,18 @@ async def bootstrap(admin_dsn: str, service: str, password: str | None = None,
         await migrate(conn, service, directory)
     finally:
         await conn.close()
+
+
+async def _role_and_schema(admin: asyncpg.Connection, service: str, role: str, secret: str) -> None:
+    """The service's role (its password set again) and schema, and its extensions; each statement idempotent."""
+    exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+    verb = "ALTER" if exists else "CREATE"
+    await admin.execute(f"{verb} ROLE {role} LOGIN PASSWORD {_literal(secret)}")
+    await admin.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
+    await admin.execute(f"REVOKE ALL ON SCHEMA {service} FROM PUBLIC")
+    await admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    for ext in service_extensions(service):
+        await admin.execute(f"CREATE EXTENSION IF NOT EXISTS {ext} WITH SCHEMA {service}")
 
 
 def _literal(text: str) -> str:

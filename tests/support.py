@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.05) -> Any:
@@ -42,3 +46,16 @@ async def listening(conn: Any, channel: str, timeout: float = 20.0) -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def held_address() -> socket.socket:
+    """A local address held from now until a server takes it (`server_on`), for a server whose URL others must
+    know before it starts. A port only looked up could meanwhile be taken by another test process."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def server_on(app: web.Application, sock: socket.socket) -> TestServer:
+    return TestServer(app, host="127.0.0.1", port=sock.getsockname()[1], socket_factory=lambda *_: sock)

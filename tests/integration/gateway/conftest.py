@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
@@ -21,6 +21,7 @@ from services.logistics_sandbox.settings import LogisticsSandboxSettings
 from shared.alipay import KeyPair, generate_key_pair
 from shared.clock import Clock
 from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
+from tests.support import held_address, server_on
 
 APP_ID = "2021000000000001"
 SERVICES = {"catalog": "CatalogSettings", "orders": "OrdersSettings", "marketing": "MarketingSettings",
@@ -82,7 +83,8 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
     sandbox = await start_app(create_sandbox(SandboxSettings(
         alipay_app_id=APP_ID, alipay_app_public_key=app_keys.public_pem, alipay_private_key=sandbox_keys.private_pem,
         notify_retry_delays_s=[0.2, 0.5, 1.0])))
-    port = free_port()
+    address = held_address()  # the gateway's, named in the services' settings before it starts
+    port = address.getsockname()[1]
     alipay = {"alipay_gateway_url": str(sandbox.make_url("/gateway.do")), "alipay_app_id": APP_ID,
               "alipay_app_private_key": app_keys.private_pem, "alipay_public_key": sandbox_keys.public_pem}
     urls: dict[str, str] = {}
@@ -114,7 +116,7 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
     settings = gateway_settings(settings_for, **urls, **alipay, rate_ip_limit=1_000_000, rate_user_limit=1_000_000,
                                 object_dir=str(tmp_path / "objects"))
     await add_staff(settings, "staff1", "pw-staff-1", "mch_001")
-    gateway = TestClient(TestServer(create_app(settings), port=port))
+    gateway = TestClient(server_on(create_app(settings), address))
     await gateway.start_server()
     try:
         yield Mall(gateway, settings, clients, sandbox, logistics)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import aiohttp
 import asyncpg
 import orjson
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
@@ -26,7 +25,7 @@ from shared.bus import Bus
 from shared.clock import Clock
 from shared.events.base import Event, EventData
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
-from tests.support import eventually
+from tests.support import eventually, held_address, server_on
 
 APP_ID = "2021000000000001"
 
@@ -94,12 +93,6 @@ def alipay(sandbox: RunningSandbox, keys: Keys, http: aiohttp.ClientSession) -> 
 
 
 BUYER = "2088102116773037"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -180,14 +173,15 @@ def payments_clock() -> Clock | None:
 @pytest.fixture
 async def mall(sandbox: RunningSandbox, keys: Keys, settings_for: Any, database_url: str, amqp_url: str,
                bus_prefix: str, payments_clock: Clock | None) -> AsyncIterator[Mall]:
-    port = free_port()
+    address = held_address()  # named in the notify URL before the server starts
+    port = address.getsockname()[1]
     settings = settings_for(
         PaymentsSettings, alipay_gateway_url=sandbox.gateway_url, alipay_app_id=APP_ID,
         alipay_app_private_key=keys.app.private_pem, alipay_public_key=keys.alipay.public_pem,
         alipay_notify_url=f"http://127.0.0.1:{port}/alipay/notify", alipay_seller_id="2088000000000001",
         reconcile_interval_s=3600, reconcile_after_s=0, db_pool_max=20)
     app = create_payments(settings, clock=payments_clock)
-    client = TestClient(TestServer(app, host="127.0.0.1", port=port))
+    client = TestClient(server_on(app, address))
     await client.start_server()
     bus = Bus(amqp_url, prefix=bus_prefix, service="orders_probe")
     await bus.connect()
