@@ -12,11 +12,20 @@ from aiohttp.test_utils import TestServer
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.05) -> Any:
-    """Await `probe()` until it returns something truthy; fail with its last value after `timeout` s."""
+    """Await `probe()` until it returns something truthy; fail with its last value after `timeout` s.
+
+    A probe's failed assertion counts as "not yet" (a read that 404s or 422s until an event has arrived
+    is how eventual consistency looks from outside); if the time runs out, that assertion is raised."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        value = await probe()
+        try:
+            value = await probe()
+        except AssertionError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(interval)
+            continue
         if value:
             return value
         if loop.time() > deadline:

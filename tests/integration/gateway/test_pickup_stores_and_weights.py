@@ -24,14 +24,10 @@ COFFEE = {"name": "挂耳咖啡", "brand": "山间", "store_ids": [],
           "skus": [{"id": "sku_coffee", "specs": {"规格": "10包"}, "price_fen": 4_000, "stock": 50}]}
 
 
-async def freight(mall: Mall, items: list[tuple[str, int]], address_id: str, *, settling: bool = False) -> int:
-    """The preview's freight. While `settling`, a SKU that sku.changed has not yet brought to fulfilment
-    (422 unknown_sku) counts as freight -1 — the wait goes on — instead of failing the test."""
+async def freight(mall: Mall, items: list[tuple[str, int]], address_id: str) -> int:
     resp = await mall.gateway.post("/api/checkout/preview", headers=mall.user(), json={
         "items": [{"sku_id": s, "qty": q} for s, q in items], "delivery": {"method": "express",
                                                                             "address_id": address_id}})
-    if settling and resp.status == 422 and (await resp.json())["code"] == "unknown_sku":
-        return -1
     assert resp.status == 200, await resp.text()
     return int((await resp.json())["freight_fen"])
 
@@ -44,7 +40,7 @@ async def test_freight_by_weight_counts_each_skus_weight_from_catalog(mall: Mall
     home = await (await add(mall, HOME)).json()
 
     async def weights_known() -> bool:  # sku.changed brings the weights to fulfilment
-        return await freight(mall, [("sku_rice", 1)], home["id"], settling=True) == 1_100
+        return await freight(mall, [("sku_rice", 1)], home["id"]) == 1_100
 
     await eventually(weights_known, timeout=15)
     # Hand-computed: grams summed, whole kg rounded up, ¥8 for the first kg and ¥3 for each further one.
