@@ -116,7 +116,8 @@ def _placed(order: dict[str, Any]) -> dict[str, Any]:
 
 async def place_order(call: Call) -> web.StreamResponse:
     """Orders answers at once with a PENDING order; the saga decides within moments, so wait a little
-    (configurable) and give the client the decision in one call when it comes in time."""
+    (configurable) and give the client the decision in one call when it comes in time. A flash-sale order
+    is admitted by catalog before it is placed."""
     body: OrderBody = call.body
     payload = body.model_dump(exclude_none=True)
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
@@ -128,6 +129,16 @@ async def place_order(call: Call) -> web.StreamResponse:
                                     json={"items": [i.model_dump() for i in body.items],
                                           "flash_sale_id": body.flash_sale_id})
         payload["delivery"] = (await delivery_quote(call, priced, body.delivery))["delivery"]
+    if body.flash_sale_id is not None and len(body.items) == 1 and not (body.coupon_id or body.points
+                                                                         or body.group_buy):
+        # A flash-sale (秒杀) buyer is admitted by catalog first, in its batches: one refused there (sold out,
+        # over the limit) is told so now and never becomes an order; an admitted one's order names the
+        # admission, whose units catalog then holds for it. (orders refuses any other kind of flash order.)
+        item = body.items[0]
+        admission = await call.up.json(call.request, "catalog", "POST",
+                                       path("/flash-sales/{id}/admissions", id=body.flash_sale_id),
+                                       json={"sku_id": item.sku_id, "qty": item.qty})
+        payload["flash_admission_id"] = admission["admission_id"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()
     if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
