@@ -3,8 +3,6 @@ units, sell them on payment, put refunded units back. Each runs in the caller's 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncpg
 
 from services.catalog.domain import (
