@@ -92,14 +92,15 @@ async def buyer_units(conn: asyncpg.Connection, sale_id: str, users: list[str]) 
 # each buyer's count up (one row per buyer), one admission row per admitted request.
 ADMIT = """
 WITH taken AS (
-    UPDATE flash_sales SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING id
+    UPDATE flash_sales SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING true
 ), buyers AS (
     INSERT INTO flash_buyers AS b (sale_id, user_id, units)
-    SELECT $1, user_id, sum(qty) FROM unnest($4::text[], $6::int[]) AS t(user_id, qty), taken GROUP BY user_id
+    SELECT $1, t.user_id, sum(t.qty) FROM unnest($4::text[], $6::int[]) AS t(user_id, qty), taken
+    GROUP BY t.user_id
     ON CONFLICT (sale_id, user_id) DO UPDATE SET units = b.units + EXCLUDED.units
 ), admitted AS (
     INSERT INTO flash_admissions (id, request_key, sale_id, user_id, qty, status, at)
-    SELECT id, request_key, $1, user_id, qty, 'held', $7
+    SELECT t.id, t.request_key, $1, t.user_id, t.qty, 'held', $7
     FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS t(id, user_id, request_key, qty), taken
 )
 SELECT count(*) FROM taken
