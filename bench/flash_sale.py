@@ -1,12 +1,12 @@
 """Flash-sale (秒杀) admissions per second on one hot sale, beside one transaction per reservation, in one run.
 
-    python bench/flash_sale.py [--requests 4000] [--buyers 1000] [--concurrency 32] [--rounds 3]
+    python bench/flash_sale.py [--requests 4000] [--buyers 1000] [--concurrency 32] [--connections 32] [--rounds 3]
 
 Creates a scratch database (dropped afterwards) with the catalog schema and, in each round, for each
 measurement a fresh SKU (and sale) with as many units as requests, then measures, one after another:
   raw     `UPDATE skus SET available = available - 1 WHERE id = $1 AND available >= 1`, one autocommit
-          transaction per reservation from `concurrency` tasks on as many connections: the bare ceiling of
-          one transaction per order on a single row (nothing else written);
+          transaction per reservation from `concurrency` tasks sharing `connections` connections: the bare
+          ceiling of one transaction per order on a single row (nothing else written);
   admitter `concurrency` tasks calling the batching admitter's entry point (`FlashAdmitter.admit`, what
           the HTTP handler calls) in a loop: each request waits for its batch's transaction (the sale's
           decrement, the buyers' counts, one admission row per request) to commit;
@@ -87,7 +87,8 @@ async def bench_http(db: Database, base_url: str, requests: int, buyers: int, co
                      ) -> tuple[float, float]:
     sale_id, sku_id = await hot_sale(db, requests)
     numbers = iter(range(requests))
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
         async def one() -> None:
             n = next(numbers)
             async with session.post(f"{base_url}/flash-sales/{sale_id}/admissions",
@@ -123,6 +124,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--buyers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=32, help="the raw loop's pool (at most concurrency)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
@@ -139,7 +141,8 @@ async def main() -> None:
     server: TestServer | None = None
     try:
         await bootstrap(dsn, "catalog")
-        pool = await create_pool(service_dsn(dsn, "catalog"), "catalog", max_size=args.concurrency)
+        pool = await create_pool(service_dsn(dsn, "catalog"), "catalog",
+                                 max_size=min(args.concurrency, args.connections))
         db = Database(pool, "catalog")
         server = TestServer(create_app(settings))
         await server.start_server()
@@ -159,7 +162,8 @@ async def main() -> None:
         load_after = os.getloadavg()
         med_raw, med_admitter, med_http = (statistics.median(x) for x in (raw, admitted, http))
         print(f"commit {_commit()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, requests={args.requests} "
-              f"buyers={args.buyers} concurrency={args.concurrency} rounds={args.rounds} (one hot sale)")
+              f"buyers={args.buyers} concurrency={args.concurrency} "
+              f"connections={min(args.concurrency, args.connections)} rounds={args.rounds} (one hot sale)")
         print(f"load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/{load_before[2]:.1f}, "
               f"after {load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f}")
         print(f"raw conditional UPDATE, 1 tx each  : median {med_raw:7.0f} /s  rounds {_rates(raw)}")

@@ -76,13 +76,12 @@ async def admit_batch(tx: Tx, sale_id: str, requests: Sequence[AdmissionRequest]
     decided afresh."""
     row = await store.lock_sale(tx.conn, sale_id)
     sale, remaining = _sale(row), 0 if row is None else row["remaining"]
-    known = await store.admissions_by_request(tx.conn, sale_id, [r.user_id for r in requests],
-                                              [r.key for r in requests])
+    known, held = await store.batch_state(tx.conn, sale_id, [r.user_id for r in requests],
+                                          [r.key for r in requests])
     fresh: dict[tuple[str, str], AdmissionRequest] = {}
     for request in requests:
         if (request.user_id, request.key) not in known:
             fresh.setdefault((request.user_id, request.key), request)
-    held = await store.buyer_units(tx.conn, sale_id, sorted({r.user_id for r in fresh.values()}))
     new = list(fresh.values())
     decided: dict[tuple[str, str], Verdict] = {k: Admitted(v) for k, v in known.items()}
     admitted: list[tuple[str, AdmissionRequest]] = []

@@ -70,21 +70,20 @@ async def current_sales(conn: Conn, now: datetime, limit: int) -> list[asyncpg.R
         "WHERE f.ends_at > $1 AND p.active AND s.sellable ORDER BY f.starts_at, f.id LIMIT $2", now, limit)
 
 
-async def admissions_by_request(conn: asyncpg.Connection, sale_id: str, users: list[str],
-                                keys: list[str]) -> dict[tuple[str, str], str]:
-    """(buyer, request key) -> admission id, for the requests of a batch already admitted before (retries)."""
+async def batch_state(conn: asyncpg.Connection, sale_id: str, users: list[str], keys: list[str]
+                      ) -> tuple[dict[tuple[str, str], str], dict[str, int]]:
+    """For a batch of requests (`users[i]` asked with `keys[i]`), read under the sale's lock in one round trip:
+    (buyer, request key) -> admission id of the requests admitted before (retries), and the units each of
+    these buyers holds of the sale (admitted, not released)."""
     rows = await conn.fetch(
-        "SELECT a.user_id, a.request_key, a.id FROM flash_admissions a "
+        "SELECT user_id, units, NULL AS request_key, NULL AS admission_id FROM flash_buyers "
+        "WHERE sale_id = $1 AND user_id = ANY($2) "
+        "UNION ALL SELECT a.user_id, NULL, a.request_key, a.id FROM flash_admissions a "
         "JOIN unnest($2::text[], $3::text[]) AS r(user_id, request_key) "
         "ON a.user_id = r.user_id AND a.request_key = r.request_key WHERE a.sale_id = $1", sale_id, users, keys)
-    return {(r["user_id"], r["request_key"]): r["id"] for r in rows}
-
-
-async def buyer_units(conn: asyncpg.Connection, sale_id: str, users: list[str]) -> dict[str, int]:
-    """Units these buyers hold of the sale (admitted, not released): read under the sale's lock."""
-    rows = await conn.fetch("SELECT user_id, units FROM flash_buyers WHERE sale_id = $1 AND user_id = ANY($2)",
-                            sale_id, users)
-    return {r["user_id"]: r["units"] for r in rows}
+    known = {(r["user_id"], r["request_key"]): r["admission_id"] for r in rows if r["admission_id"] is not None}
+    held = {r["user_id"]: r["units"] for r in rows if r["admission_id"] is None}
+    return known, held
 
 
 # The batch's writes, one statement, run under the sale's lock once the batch is decided: the sale's count
