@@ -84,7 +84,7 @@ async def bench_handler(db: Database, orders: int, concurrency: int) -> float:
     consumer = Consumer(db, bus=None)  # type: ignore[arg-type]  # handle() never touches the bus
 
     async def reserve_placed(tx: Tx, event: Event[OrderPlaced]) -> None:
-        await reserve_order(tx, event.data, None, event.occurred_at)  # the handler's work without the per-buyer cap
+        await reserve_order(tx, event.data, None)  # the handler's work without the per-buyer cap
 
     async def reserve() -> None:
         await consumer.handle(order(sku_id), reserve_placed)

@@ -1,19 +1,20 @@
 """Flash-sale (秒杀) admissions per second on one hot sale, beside one transaction per reservation, in one run.
 
-    python bench/flash_sale.py [--orders 4000] [--buyers 1000] [--concurrency 32]
+    python bench/flash_sale.py [--requests 4000] [--buyers 1000] [--concurrency 32] [--connections 32] [--rounds 3]
 
-Creates a scratch database (dropped afterwards) with the catalog schema and, for each measurement, a fresh
-SKU with as many units as orders, then measures:
-  raw       `UPDATE skus SET available = available - 1 WHERE id = $1 AND available >= 1`, one autocommit
-            transaction per reservation from `concurrency` tasks: the bare ceiling of one transaction per
-            order on a single row (nothing else written);
-  per-order the flash admission itself (order state, buyer's count, sale decrement, admission row,
-            stock.reserved in the outbox, inbox row), one transaction per order (Consumer.handle);
-  batched   the same orders as order.placed through RabbitMQ into a running catalog, whose inbox decides
-            every message waiting in one transaction (the production path), timed from the first publish
-            until every order has its answer in the outbox.
+Creates a scratch database (dropped afterwards) with the catalog schema and, in each round, for each
+measurement a fresh SKU (and sale) with as many units as requests, then measures, one after another:
+  raw     `UPDATE skus SET available = available - 1 WHERE id = $1 AND available >= 1`, one autocommit
+          transaction per reservation from `concurrency` tasks sharing `connections` connections: the bare
+          ceiling of one transaction per order on a single row (nothing else written);
+  admitter `concurrency` tasks calling the batching admitter's entry point (`FlashAdmitter.admit`, what
+          the HTTP handler calls) in a loop: each request waits for its batch's transaction (the sale's
+          decrement, the buyers' counts, one admission row per request) to commit;
+  http    the same through a running catalog's `POST /flash-sales/{id}/admissions` (the gateway's call),
+          `concurrency` HTTP clients in this same process (so the client's own work is counted too).
 Buyers are drawn round-robin from `buyers` ids with a per-buyer limit high enough that all are admitted
-(the limit's row is still taken and checked on every admission).
+(every request still reads and raises its buyer's count). Each round runs the three in turn; the medians
+of the rounds are printed with their ratio to raw, the load average and the commit.
 """
 
 from __future__ import annotations
@@ -21,27 +22,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
+import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalog_reserve import _delete_queues, hot_sku, run_concurrently  # noqa: E402
+from services.catalog.admitter import FlashAdmitter  # noqa: E402
 from services.catalog.app import create_app  # noqa: E402
+from services.catalog.domain import AdmissionRequest  # noqa: E402
 from services.catalog.flows import flash  # noqa: E402
-from services.catalog.flows.stock import reserve_order  # noqa: E402
 from services.catalog.settings import CatalogSettings  # noqa: E402
-from shared.bus import Bus  # noqa: E402
-from shared.db import Database, Tx, bootstrap, create_pool, service_dsn  # noqa: E402
-from shared.events.base import Event  # noqa: E402
-from shared.events.common import Line  # noqa: E402
-from shared.events.orders import OrderPlaced  # noqa: E402
-from shared.inbox import Consumer  # noqa: E402
+from shared.clock import Clock  # noqa: E402
+from shared.db import Database, bootstrap, create_pool, service_dsn  # noqa: E402
 
 SALE_PRICE = 49_900
 
@@ -56,76 +56,64 @@ async def hot_sale(db: Database, units: int) -> tuple[str, str]:
     return sale_id, sku_id
 
 
-def flash_orders(sale_id: str, sku_id: str, count: int, buyers: int) -> list[Event[OrderPlaced]]:
-    return [Event.wrap(OrderPlaced(
-        order_id=f"ord_{uuid.uuid4().hex[:16]}", user_id=f"buyer{i % buyers}", merchant_id="mch_bench",
-        lines=[Line(sku_id=sku_id, product_id="p", qty=1, unit_price_fen=SALE_PRICE, flash_sale_id=sale_id)],
-        subtotal_fen=SALE_PRICE), producer="orders") for i in range(count)]
-
-
-async def bench_raw(db: Database, orders: int, concurrency: int) -> float:
-    sku_id = await hot_sku(db, orders)
+async def bench_raw(db: Database, requests: int, concurrency: int) -> float:
+    sku_id = await hot_sku(db, requests)
 
     async def take() -> None:
         await db.execute("UPDATE skus SET available = available - 1 WHERE id = $1 AND available >= 1", sku_id)
 
-    seconds = await run_concurrently(orders, concurrency, take)
+    seconds = await run_concurrently(requests, concurrency, take)
     assert await db.fetchval("SELECT available FROM skus WHERE id = $1", sku_id) == 0
-    return orders / seconds
+    return requests / seconds
 
 
-async def bench_per_order(db: Database, orders: int, buyers: int, concurrency: int) -> float:
-    sale_id, sku_id = await hot_sale(db, orders)
-    events = iter(flash_orders(sale_id, sku_id, orders, buyers))
-    consumer = Consumer(db, bus=None)  # type: ignore[arg-type]  # handle() never touches the bus
-
-    async def admit(tx: Tx, event: Event[OrderPlaced]) -> None:
-        await reserve_order(tx, event.data, None, event.occurred_at)
+async def bench_admitter(db: Database, requests: int, buyers: int, concurrency: int) -> tuple[float, float]:
+    """(admissions/s, mean requests per batch)."""
+    sale_id, sku_id = await hot_sale(db, requests)
+    admitter = FlashAdmitter(db, Clock(), CatalogSettings().flash_admission_batch)
+    numbers = iter(range(requests))
 
     async def one() -> None:
-        await consumer.handle(next(events), admit)
+        n = next(numbers)
+        await admitter.admit(sale_id, AdmissionRequest(key=f"k{n}", user_id=f"buyer{n % buyers}", sku_id=sku_id,
+                                                       qty=1))
 
-    seconds = await run_concurrently(orders, concurrency, one)
+    seconds = await run_concurrently(requests, concurrency, one)
     assert await db.fetchval("SELECT remaining FROM flash_sales WHERE id = $1", sale_id) == 0
-    return orders / seconds
+    return requests / seconds, requests / await _batches(db, sale_id)
 
 
-async def bench_batched(admin_dsn: str, amqp_url: str, orders: int, buyers: int) -> tuple[float, float]:
-    """(admissions/s, mean events per inbox transaction)."""
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = CatalogSettings(database_url=admin_dsn, amqp_url=amqp_url, bus_prefix=prefix, db_pool_max=20)
-    app = create_app(settings)
-    from aiohttp.test_utils import TestServer
+async def bench_http(db: Database, base_url: str, requests: int, buyers: int, concurrency: int
+                     ) -> tuple[float, float]:
+    sale_id, sku_id = await hot_sale(db, requests)
+    numbers = iter(range(requests))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+        async def one() -> None:
+            n = next(numbers)
+            async with session.post(f"{base_url}/flash-sales/{sale_id}/admissions",
+                                    headers={"X-User-Id": f"buyer{n % buyers}", "Idempotency-Key": f"k{n}"},
+                                    json={"sku_id": sku_id, "qty": 1}) as resp:
+                assert resp.status == 201, await resp.text()
+                await resp.read()
 
-    from shared.service import DB
-
-    server = TestServer(app)
-    await server.start_server()
-    publisher = Bus(amqp_url, prefix=prefix, service="orders")
-    await publisher.connect()
-    try:
-        db = app[DB]
-        sale_id, sku_id = await hot_sale(db, orders)
-        events = flash_orders(sale_id, sku_id, orders, buyers)
-        commits_before = await _commits(db)
-        started = time.perf_counter()
-        await asyncio.gather(*(publisher.publish_event(e) for e in events))
-        print(f"published in {time.perf_counter() - started:.2f} s", file=sys.stderr)
-        while await db.fetchval("SELECT count(*) FROM flash_admissions WHERE sale_id = $1", sale_id) < orders:
-            await asyncio.sleep(0.01)
-        seconds = time.perf_counter() - started
-        commits = await _commits(db) - commits_before
-        assert await db.fetchval("SELECT remaining FROM flash_sales WHERE id = $1", sale_id) == 0
-        return orders / seconds, orders / max(commits, 1)
-    finally:
-        await publisher.close()
-        await server.close()
-        await _delete_queues(amqp_url, prefix, settings)
+        seconds = await run_concurrently(requests, concurrency, one)
+    assert await db.fetchval("SELECT remaining FROM flash_sales WHERE id = $1", sale_id) == 0
+    return requests / seconds, requests / await _batches(db, sale_id)
 
 
-async def _commits(db: Database) -> int:
-    """Transactions that wrote the inbox (its rows of one transaction share their xmin): one per batch."""
-    return int(await db.fetchval("SELECT count(DISTINCT xmin::text) FROM inbox"))
+async def _batches(db: Database, sale_id: str) -> int:
+    """Transactions that admitted to the sale (the admission rows of one transaction share their xmin)."""
+    return int(await db.fetchval("SELECT count(DISTINCT xmin::text) FROM flash_admissions WHERE sale_id = $1",
+                                 sale_id))
+
+
+def _commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
+                           text=True)
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
 
 
 async def main() -> None:
@@ -133,9 +121,11 @@ async def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("MALL_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--amqp-url", default=os.environ.get("MALL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
-    parser.add_argument("--orders", type=int, default=4000)
+    parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--buyers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=32, help="the raw loop's pool (at most concurrency)")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     name = f"mall_bench_{uuid.uuid4().hex[:8]}"
@@ -143,23 +133,54 @@ async def main() -> None:
     await admin.execute(f"CREATE DATABASE {name}")
     parts = args.database_url.rsplit("/", 1)
     dsn = f"{parts[0]}/{name}"
+    load_before = os.getloadavg()
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    settings = CatalogSettings(database_url=dsn, amqp_url=args.amqp_url, bus_prefix=prefix, db_pool_max=20)
+    from aiohttp.test_utils import TestServer
+
+    server: TestServer | None = None
     try:
         await bootstrap(dsn, "catalog")
-        pool = await create_pool(service_dsn(dsn, "catalog"), "catalog", max_size=args.concurrency)
+        pool = await create_pool(service_dsn(dsn, "catalog"), "catalog",
+                                 max_size=min(args.concurrency, args.connections))
         db = Database(pool, "catalog")
+        server = TestServer(create_app(settings))
+        await server.start_server()
+        base_url = str(server.make_url("")).rstrip("/")
         await bench_raw(db, 200, args.concurrency)  # warm up connections and plans
-        raw = await bench_raw(db, args.orders, args.concurrency)
-        per_order = await bench_per_order(db, args.orders, args.buyers, args.concurrency)
+        await bench_admitter(db, 200, args.buyers, args.concurrency)
+        raw, admitted, http, per_batch, per_batch_http = [], [], [], [], []
+        for _ in range(args.rounds):
+            raw.append(await bench_raw(db, args.requests, args.concurrency))
+            rate, batch = await bench_admitter(db, args.requests, args.buyers, args.concurrency)
+            admitted.append(rate)
+            per_batch.append(batch)
+            rate, batch = await bench_http(db, base_url, args.requests, args.buyers, args.concurrency)
+            http.append(rate)
+            per_batch_http.append(batch)
         await pool.close()
-        batched, per_tx = await bench_batched(dsn, args.amqp_url, args.orders, args.buyers)
-        print(f"orders={args.orders} buyers={args.buyers} concurrency={args.concurrency} (one hot sale)")
-        print(f"raw conditional UPDATE, 1 tx each   : {raw:8.0f} /s")
-        print(f"flash admission, 1 tx per order     : {per_order:8.0f} /s  ({per_order / raw:.0%} of raw)")
-        print(f"flash admission, batched via bus    : {batched:8.0f} /s  ({batched / raw:.0%} of raw; "
-              f"~{per_tx:.0f} orders per transaction)")
+        load_after = os.getloadavg()
+        med_raw, med_admitter, med_http = (statistics.median(x) for x in (raw, admitted, http))
+        print(f"commit {_commit()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, requests={args.requests} "
+              f"buyers={args.buyers} concurrency={args.concurrency} "
+              f"connections={min(args.concurrency, args.connections)} rounds={args.rounds} (one hot sale)")
+        print(f"load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/{load_before[2]:.1f}, "
+              f"after {load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f}")
+        print(f"raw conditional UPDATE, 1 tx each  : median {med_raw:7.0f} /s  rounds {_rates(raw)}")
+        print(f"admitter (FlashAdmitter.admit)     : median {med_admitter:7.0f} /s  rounds {_rates(admitted)}  "
+              f"{med_admitter / med_raw:.1f}x raw, ~{statistics.median(per_batch):.0f} per transaction")
+        print(f"admitter over HTTP (catalog)       : median {med_http:7.0f} /s  rounds {_rates(http)}  "
+              f"{med_http / med_raw:.1f}x raw, ~{statistics.median(per_batch_http):.0f} per transaction")
     finally:
+        if server is not None:
+            await server.close()
+            await _delete_queues(args.amqp_url, prefix, settings)
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+def _rates(rates: list[float]) -> str:
+    return ", ".join(f"{r:.0f}" for r in rates)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.catalog import api
+from services.catalog.deps import build_deps
 from services.catalog.handlers import HANDLERS
 from services.catalog.jobs import JOBS
 from services.catalog.settings import CatalogSettings
@@ -13,6 +14,6 @@ from shared.service import create_service_app
 
 
 def create_app(settings: CatalogSettings, *, clock: Clock | None = None) -> web.Application:
-    app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS)
+    app = create_service_app(settings, clock=clock, handlers=HANDLERS, jobs=JOBS, build_deps=build_deps)
     app.router.add_routes(api.routes)
     return app

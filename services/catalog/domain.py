@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -155,7 +155,8 @@ def reservation_plan(lines: Iterable[tuple[str, int, int]]) -> list[Want]:
 
 
 Reason = Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit", "flash_sale_not_started",
-                 "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown"]
+                 "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown",
+                 "flash_not_admitted"]
 
 
 def over_purchase_limit(held: int, want: int, cap: int) -> bool:
@@ -200,21 +201,64 @@ def check_flash_schedule(*, price_fen: int, sku_price_fen: int, quantity: int, p
                       field="per_buyer_limit")
 
 
-def flash_refusal(sale: FlashSale | None, *, sku_id: str, unit_price_fen: int, qty: int,
-                  at: datetime) -> Reason | None:
-    """Why an order line cannot be admitted to the sale it names (None: it may, if units are left and the
-    buyer's count allows). `at` is when the order was placed, so a slow queue never turns a buyer away."""
+@dataclass(frozen=True)
+class AdmissionRequest:
+    """A buyer asking for `qty` units of a sale's SKU; `key` is their Idempotency-Key of the placement."""
+
+    key: str
+    user_id: str
+    sku_id: str
+    qty: int
+
+
+def admission_refusal(sale: FlashSale | None, *, sku_id: str, qty: int, at: datetime) -> Reason | None:
+    """Why a request cannot be admitted whatever is left (None: it may, if units are left and the buyer's
+    count allows)."""
     if sale is None or sale.sku_id != sku_id:
         return "flash_sale_unknown"
     if at < sale.starts_at:
         return "flash_sale_not_started"
     if at >= sale.ends_at:
         return "flash_sale_ended"
-    if unit_price_fen != sale.price_fen:
-        return "price_changed"
     if qty > sale.per_buyer_limit:
         return "flash_sale_limit"
     return None
+
+
+ADMISSION_REFUSALS: dict[Reason, tuple[str, int]] = {
+    "flash_sale_unknown": ("No such flash sale of this SKU", 404),
+    "flash_sale_not_started": ("The flash sale has not started yet", 409),
+    "flash_sale_ended": ("The flash sale is over", 409),
+    "flash_sale_limit": ("That would pass the flash sale's per-buyer limit", 409),
+    "flash_sale_sold_out": ("The flash sale is sold out", 409),
+}
+
+
+def admission_refused(reason: Reason) -> Refusal:
+    """A refused admission as the buyer is told it (its code is the reason)."""
+    detail, status = ADMISSION_REFUSALS[reason]
+    return Refusal(reason, detail, status)
+
+
+def decide_admissions(sale: FlashSale | None, remaining: int, held: Mapping[str, int],
+                      requests: Sequence[AdmissionRequest], at: datetime) -> list[Reason | None]:
+    """One batch of requests in arrival order, against what the sale has left and what each buyer holds
+    (`held`: units admitted and not released): None admits, else the reason. A buyer over their limit is
+    told so even when the sale is sold out too (the limit is theirs to know)."""
+    left, units = remaining, dict(held)
+    verdicts: list[Reason | None] = []
+    for request in requests:
+        reason = admission_refusal(sale, sku_id=request.sku_id, qty=request.qty, at=at)
+        if reason is None and sale is not None:
+            if units.get(request.user_id, 0) + request.qty > sale.per_buyer_limit:
+                reason = "flash_sale_limit"
+            elif left < request.qty:
+                reason = "flash_sale_sold_out"
+            else:
+                left -= request.qty
+                units[request.user_id] = units.get(request.user_id, 0) + request.qty
+        verdicts.append(reason)
+    return verdicts
 
 
 def flash_state(*, starts_at: datetime, ends_at: datetime, remaining: int, now: datetime) -> str:

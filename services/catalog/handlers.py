@@ -14,7 +14,7 @@ from shared.service import Handlers
 
 
 async def on_order_placed(deps: CatalogDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
-    await stock.reserve_order(tx, event.data, deps.settings.max_unpaid_units_per_sku, event.occurred_at)
+    await stock.reserve_order(tx, event.data, deps.settings.max_unpaid_units_per_sku)
 
 
 async def on_order_cancelled(deps: CatalogDeps, tx: Tx, event: Event[OrderCancelled]) -> None:

@@ -28,3 +28,10 @@ class CatalogSettings(ServiceSettings):
     # How often ended flash sales are closed, their unsold units back on ordinary sale
     # (MALL_FLASH_CLOSE_EVERY_SECONDS).
     flash_close_every_seconds: float = Field(default=30, gt=0)
+    # A flash-sale admission no order has taken after this long is released back to the sale
+    # (MALL_FLASH_ADMISSION_HOLD_SECONDS): the gateway places the order right after admitting the buyer, so
+    # only a lost placement (a crash between the two, or orders refusing it) waits this long. Checked every
+    # MALL_FLASH_CLOSE_EVERY_SECONDS.
+    flash_admission_hold_seconds: float = Field(default=600, gt=0)
+    # Most admission requests the admitter decides in one transaction (MALL_FLASH_ADMISSION_BATCH).
+    flash_admission_batch: int = Field(default=500, ge=1, le=10_000)

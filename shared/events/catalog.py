@@ -42,7 +42,8 @@ class StockReserved(EventData):
 class StockRejected(EventData):
     order_id: str
     reason: Literal["out_of_stock", "price_changed", "unknown_sku", "purchase_limit", "flash_sale_not_started",
-                    "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown"]
+                    "flash_sale_ended", "flash_sale_sold_out", "flash_sale_limit", "flash_sale_unknown",
+                    "flash_not_admitted"]
     sku_id: str | None = None
 
 

@@ -18,5 +18,7 @@ class Line(BaseModel):
     name: str = ""
     # The SKU's own price when a member price made `unit_price_fen` lower (catalog checks stock against it).
     list_price_fen: Fen | None = Field(default=None, ge=0)
-    # The flash sale (秒杀) this line was priced by: catalog admits it against the sale, not the SKU's stock.
+    # The flash sale (秒杀) this line was priced by, and the buyer's admission to it (catalog's, asked by the
+    # gateway before the order was placed): catalog holds the admission's units for the order, not the SKU's.
     flash_sale_id: str | None = None
+    flash_admission_id: str | None = None

@@ -1,4 +1,5 @@
-"""Flash sales (秒杀): merchants schedule and list theirs (buyers see them on the product and home pages)."""
+"""Flash sales (秒杀): merchants schedule and list theirs (buyers see them on the product and home pages), and
+buyers are admitted to one before their order is placed (the gateway asks, then places the order)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,20 @@ from pydantic import Field
 
 from services.catalog.api.buyer import Model, Page, flash_view
 from services.catalog.deps import deps_of
+from services.catalog.domain import AdmissionRequest
 from services.catalog.flows import flash as flows
 from services.catalog.store import flash as store
 from shared.db import Tx
-from shared.http import current_merchant, idempotent, json_response, parse_body, parse_query
+from shared.http import (
+    current_merchant,
+    current_user,
+    idempotency_key,
+    idempotent,
+    json_response,
+    parse_body,
+    parse_query,
+    path_id,
+)
 from shared.http.models import Moment
 from shared.money import MIN_PAYABLE_FEN
 
@@ -26,6 +37,27 @@ class FlashSaleBody(Model):
     per_buyer_limit: int = Field(1, ge=1, le=1000)
     starts_at: Moment
     ends_at: Moment
+
+
+class AdmissionBody(Model):
+    sku_id: str = Field(min_length=1, max_length=64)
+    qty: int = Field(ge=1, le=1000)
+
+
+@routes.post("/flash-sales/{sale_id}/admissions")
+async def admit(request: web.Request) -> web.Response:
+    """Admit the buyer to the sale for `qty` units, decided in a batch with whoever else asks at the same moment.
+    The buyer's Idempotency-Key (of the order placement) names the request: a retry gets the same admission.
+    The order that names the admission takes its units; one that never comes gives them back to the sale
+    after MALL_FLASH_ADMISSION_HOLD_SECONDS."""
+    user_id, key = current_user(request), idempotency_key(request)
+    assert key is not None
+    sale_id = path_id(request, "sale_id", code="flash_sale_unknown", detail="No such flash sale")
+    body = await parse_body(request, AdmissionBody)
+    admission_id = await deps_of(request.app).admitter.admit(
+        sale_id, AdmissionRequest(key=key, user_id=user_id, sku_id=body.sku_id, qty=body.qty))
+    return json_response({"admission_id": admission_id, "sale_id": sale_id, "sku_id": body.sku_id,
+                          "qty": body.qty}, status=201)
 
 
 @routes.post("/merchant/flash-sales")

@@ -3,8 +3,6 @@ units, sell them on payment, put refunded units back. Each runs in the caller's 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncpg
 
 from services.catalog.domain import (
@@ -37,15 +35,14 @@ class _OverLimit(_Short):
     say more, win when both apply)."""
 
 
-async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | None,
-                        placed_at: datetime) -> None:
+async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | None) -> None:
     """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
     With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it.
-    A flash-sale line is admitted against its sale as of `placed_at` (when the buyer placed the order)."""
+    A flash-sale order takes the units of the buyer's admission to the sale instead."""
     if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
     if any(line.flash_sale_id for line in order.lines):
-        await _admit_flash(tx, order, placed_at)
+        await _hold_flash(tx, order)
         return
     try:
         # A member-priced line is checked against the SKU's own price, which the buyer's level lowered.
@@ -82,10 +79,11 @@ async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | Non
         await _reject(tx, order, reason, short.want.sku_id)
 
 
-async def _admit_flash(tx: Tx, order: OrderPlaced, placed_at: datetime) -> None:
-    """A flash-sale order (orders places it as its only line) takes units of the sale, not of the SKU."""
+async def _hold_flash(tx: Tx, order: OrderPlaced) -> None:
+    """A flash-sale order (orders places it as its only line) takes the units its admission holds of the sale,
+    not of the SKU."""
     line = order.lines[0]
-    reason = await flash.admit(tx, order.order_id, order.user_id, line, placed_at) if len(order.lines) == 1 \
+    reason = await flash.bind(tx, order.order_id, order.user_id, line) if len(order.lines) == 1 \
         else "flash_sale_unknown"
     if reason is not None:
         await _reject(tx, order, reason, line.sku_id)

@@ -42,10 +42,10 @@ async def sale(conn: Conn, sale_id: str) -> asyncpg.Record | None:
 
 
 async def lock_sale(conn: asyncpg.Connection, sale_id: str) -> asyncpg.Record | None:
-    """The sale, its row locked until commit, before any buyer's row: a batch of admissions then always takes
-    the sale first, so two batches never wait for each other in opposite orders (a deadlock would redo both
-    one order at a time)."""
-    return await conn.fetchrow("SELECT id, sku_id, price_fen, per_buyer_limit, starts_at, ends_at "
+    """The sale, its row locked until commit, before any buyer's row: every admission batch and every release
+    takes the sale first, so they are decided one after another on every replica (each reads what the one
+    before it committed) and never wait for each other in opposite orders."""
+    return await conn.fetchrow("SELECT id, sku_id, price_fen, per_buyer_limit, starts_at, ends_at, remaining "
                                "FROM flash_sales WHERE id = $1 FOR UPDATE", sale_id)
 
 
@@ -70,42 +70,84 @@ async def current_sales(conn: Conn, now: datetime, limit: int) -> list[asyncpg.R
         "WHERE f.ends_at > $1 AND p.active AND s.sellable ORDER BY f.starts_at, f.id LIMIT $2", now, limit)
 
 
-# One round trip per admission, run after lock_sale: every admission to this sale waits on that lock, so this
-# statement's snapshot (taken once the lock is held) sees every earlier admission of the buyer, committed.
+async def batch_state(conn: asyncpg.Connection, sale_id: str, users: list[str], keys: list[str]
+                      ) -> tuple[dict[tuple[str, str], str], dict[str, int]]:
+    """For a batch of requests (`users[i]` asked with `keys[i]`), read under the sale's lock in one round trip:
+    (buyer, request key) -> admission id of the requests admitted before (retries), and the units each of
+    these buyers holds of the sale (admitted, not released)."""
+    rows = await conn.fetch(
+        "SELECT user_id, units, NULL AS request_key, NULL AS admission_id FROM flash_buyers "
+        "WHERE sale_id = $1 AND user_id = ANY($2) "
+        "UNION ALL SELECT a.user_id, NULL, a.request_key, a.id FROM flash_admissions a "
+        "JOIN unnest($2::text[], $3::text[]) AS r(user_id, request_key) "
+        "ON a.user_id = r.user_id AND a.request_key = r.request_key WHERE a.sale_id = $1", sale_id, users, keys)
+    known = {(r["user_id"], r["request_key"]): r["admission_id"] for r in rows if r["admission_id"] is not None}
+    held = {r["user_id"]: r["units"] for r in rows if r["admission_id"] is None}
+    return known, held
+
+
+# The batch's writes, one statement, run under the sale's lock once the batch is decided: the sale's count
+# down by the batch's total (never below what is left: the WHERE refuses it, and the caller fails the batch),
+# each buyer's count up (one row per buyer), one admission row per admitted request.
 ADMIT = """
-WITH verdict AS (
-    SELECT CASE WHEN coalesce((SELECT units FROM flash_buyers WHERE sale_id = $1 AND user_id = $2), 0) + $3
-                     > f.per_buyer_limit THEN 'flash_sale_limit'
-                WHEN f.remaining < $3 THEN 'flash_sale_sold_out' END AS reason
-    FROM flash_sales f WHERE f.id = $1
-), taken AS (
-    UPDATE flash_sales f SET remaining = f.remaining - $3 FROM verdict v WHERE f.id = $1 AND v.reason IS NULL
-    RETURNING f.id
-), buyer AS (
-    INSERT INTO flash_buyers AS b (sale_id, user_id, units) SELECT $1, $2, $3 FROM taken
+WITH taken AS (
+    UPDATE flash_sales SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING true
+), buyers AS (
+    INSERT INTO flash_buyers AS b (sale_id, user_id, units)
+    SELECT $1, t.user_id, sum(t.qty) FROM unnest($4::text[], $6::int[]) AS t(user_id, qty), taken
+    GROUP BY t.user_id
     ON CONFLICT (sale_id, user_id) DO UPDATE SET units = b.units + EXCLUDED.units
-), admission AS (
-    INSERT INTO flash_admissions (order_id, sale_id, user_id, qty, status) SELECT $4, $1, $2, $3, 'held' FROM taken
+), admitted AS (
+    INSERT INTO flash_admissions (id, request_key, sale_id, user_id, qty, status, at)
+    SELECT t.id, t.request_key, $1, t.user_id, t.qty, 'held', $7
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS t(id, user_id, request_key, qty), taken
 )
-SELECT reason FROM verdict
+SELECT count(*) FROM taken
 """
 
 
-async def admit(conn: asyncpg.Connection, sale_id: str, user_id: str, qty: int, order_id: str) -> str | None:
-    """Admit `qty` units to the buyer unless that passes their limit or the sale has too few left: the
-    decision (None: admitted), with the sale's decrement, the buyer's count and the admission row."""
-    return await conn.fetchval(ADMIT, sale_id, user_id, qty, order_id)
+async def admit(conn: asyncpg.Connection, sale_id: str, ids: list[str], users: list[str], keys: list[str],
+                qtys: list[int], at: datetime) -> bool:
+    """Write a decided batch; False (nothing written) if the sale has fewer units left than it takes."""
+    return bool(await conn.fetchval(ADMIT, sale_id, sum(qtys), ids, users, keys, qtys, at))
+
+
+async def bind(conn: asyncpg.Connection, admission_id: str, order_id: str, sale_id: str, user_id: str,
+               qty: int) -> bool:
+    """The order takes the buyer's admission: it must be theirs, of this sale and size, held and not taken."""
+    return await conn.fetchval(
+        "UPDATE flash_admissions SET order_id = $2 WHERE id = $1 AND sale_id = $3 AND user_id = $4 AND qty = $5 "
+        "AND status = 'held' AND order_id IS NULL RETURNING true",
+        admission_id, order_id, sale_id, user_id, qty) is not None
+
+
+RELEASED = "a.sale_id, a.user_id, a.qty, f.sku_id"
 
 
 async def release(conn: asyncpg.Connection, order_id: str) -> None:
     """An unpaid admitted order's units back to the sale (or to the SKU once the sale is closed), and off the
     buyer's count (they may buy again)."""
     row = await conn.fetchrow(
-        "UPDATE flash_admissions a SET status = 'released' FROM flash_sales f "
-        "WHERE a.order_id = $1 AND a.status = 'held' AND f.id = a.sale_id RETURNING a.sale_id, a.user_id, a.qty, "
-        "f.sku_id", order_id)
-    if row is None:
-        return
+        f"UPDATE flash_admissions a SET status = 'released' FROM flash_sales f "
+        f"WHERE a.order_id = $1 AND a.status = 'held' AND f.id = a.sale_id RETURNING {RELEASED}", order_id)
+    if row is not None:
+        await _give_back(conn, row)
+
+
+async def release_unclaimed(conn: asyncpg.Connection, before: datetime, limit: int) -> int:
+    """Admissions no order took before `before` (the gateway never placed it, or orders refused it): their
+    units back as for an unpaid order. Claimed with SKIP LOCKED, so replicas share the work."""
+    rows = await conn.fetch(
+        f"UPDATE flash_admissions a SET status = 'released' FROM flash_sales f WHERE a.id IN ("
+        f"  SELECT id FROM flash_admissions WHERE status = 'held' AND order_id IS NULL AND at < $1 "
+        f"  ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED) AND f.id = a.sale_id RETURNING {RELEASED}",
+        before, limit)
+    for row in sorted(rows, key=lambda r: r["sale_id"]):  # sales locked in one order: no deadlock between jobs
+        await _give_back(conn, row)
+    return len(rows)
+
+
+async def _give_back(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
     # The sale's row before the buyer's, the order admissions take them in (no deadlock). NOT closed is checked
     # again after waiting on the row lock, so the closing job and this never both keep the units.
     await lock_sale(conn, row["sale_id"])

@@ -116,18 +116,31 @@ def _placed(order: dict[str, Any]) -> dict[str, Any]:
 
 async def place_order(call: Call) -> web.StreamResponse:
     """Orders answers at once with a PENDING order; the saga decides within moments, so wait a little
-    (configurable) and give the client the decision in one call when it comes in time."""
+    (configurable) and give the client the decision in one call when it comes in time. A flash-sale order
+    is admitted by catalog before it is placed."""
     body: OrderBody = call.body
     payload = body.model_dump(exclude_none=True)
     payload.setdefault("entry", call.request.headers.get("X-Entry") or "other")
     if body.group_buy is not None:  # the group page shows members by (masked) nickname, never by user id
         user = await store.find_user(call.db, call.user_id)
         payload["group_buy"]["nickname"] = (user["nickname"] or "")[:64] if user is not None else ""
-    if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
+    priced: dict[str, Any] = {}
+    if body.delivery is not None or body.flash_sale_id is not None:
+        # Priced by orders as the order will be: a flash order that cannot be one is refused here, unadmitted.
         priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
                                     json={"items": [i.model_dump() for i in body.items],
                                           "flash_sale_id": body.flash_sale_id})
+    if body.delivery is not None:  # orders keeps what fulfilment checked: the snapshot and its freight
         payload["delivery"] = (await delivery_quote(call, priced, body.delivery))["delivery"]
+    if body.flash_sale_id is not None and not (body.coupon_id or body.points or body.group_buy):
+        # A flash-sale (秒杀) buyer is admitted by catalog first, in its batches: one refused there (sold out,
+        # over the limit) is told so now and never becomes an order; an admitted one's order names the
+        # admission, whose units catalog then holds for it. (orders refuses a flash order with a coupon.)
+        line = priced["lines"][0]
+        admission = await call.up.json(call.request, "catalog", "POST",
+                                       path("/flash-sales/{id}/admissions", id=body.flash_sale_id),
+                                       json={"sku_id": line["sku_id"], "qty": line["qty"]})
+        payload["flash_admission_id"] = admission["admission_id"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
     order = reply.json()
     if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:

@@ -76,6 +76,9 @@ class PlaceBody(CheckoutBody):
     entry: Entry = "other"
     delivery: Delivery | None = None  # as fulfilment quoted it; the gateway passes it on
     group_buy: GroupBuyChoice | None = None  # a group-buy (拼团) order: marketing seats it at the group price
+    # With flash_sale_id: the buyer's admission to the sale, which the gateway asked catalog for; catalog holds
+    # its units for this order (an order without one is refused by the saga: flash_not_admitted).
+    flash_admission_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class StoreSaleBody(PriceBody):
@@ -293,7 +296,8 @@ async def place_order(request: web.Request) -> web.Response:
                                                              nickname=group.nickname),
             lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
                         category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
-                        flash_sale_id=ln.flash_sale_id)
+                        flash_sale_id=ln.flash_sale_id,
+                        flash_admission_id=body.flash_admission_id if ln.flash_sale_id else None)
                    for ln in priced.lines]))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}

@@ -16,6 +16,7 @@ from services.catalog.flows import catalogue as commands
 from services.catalog.flows.catalogue import ProductDraft, SkuDraft
 from services.catalog.settings import CatalogSettings
 from shared.bus import Bus
+from shared.clock import Clock
 from shared.db import Database
 from shared.events.base import Event, EventData
 from shared.events.common import Line
@@ -54,8 +55,14 @@ class Catalog:
 
 
 @pytest.fixture
-async def catalog(settings_for, start_app) -> AsyncIterator[Catalog]:
-    app = create_app(settings_for(CatalogSettings, db_pool_max=20))
+def catalog_clock() -> Clock | None:
+    """The catalog's clock (the real one); a test module overrides this fixture to move time by hand."""
+    return None
+
+
+@pytest.fixture
+async def catalog(settings_for, start_app, catalog_clock) -> AsyncIterator[Catalog]:
+    app = create_app(settings_for(CatalogSettings, db_pool_max=20), clock=catalog_clock)
     client = await start_app(app)
     db = app[DB]
     async with db.transaction() as tx:

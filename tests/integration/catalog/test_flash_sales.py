@@ -1,6 +1,7 @@
-"""Flash sales (秒杀): scheduled by the merchant, shown on the product and home pages, and admitted through
-order.placed on the real bus: never more than the sale's quantity, never a buyer over the limit, unpaid units
-back on sale, refusals before the start and after the end."""
+"""Flash sales (秒杀): scheduled by the merchant, shown on the product and home pages, buyers admitted by
+catalog's admitter (as the gateway asks before placing the order) and their orders holding the admissions
+through order.placed on the real bus: never more than the sale's quantity, never a buyer over the limit,
+unpaid units back on sale, refusals before the start and after the end."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from services.catalog.flows import flash
+from shared.clock import ManualClock
 from shared.events.base import Event
 from shared.events.common import Line
 from shared.events.orders import OrderCancelled, OrderPlaced
@@ -32,10 +36,29 @@ async def schedule(catalog: Catalog, sku_id: str, *, quantity: int = 100, limit:
                                            "ends_at": (starts + lasts).isoformat()})
 
 
-def flash_order(sale_id: str, sku_id: str, user_id: str, qty: int = 1, price_fen: int = SALE_PRICE) -> OrderPlaced:
+@pytest.fixture
+def catalog_clock() -> ManualClock:
+    return ManualClock()
+
+
+async def admit(catalog: Catalog, sale_id: str, sku_id: str, user_id: str, qty: int = 1,
+                key: str | None = None) -> dict[str, Any]:
+    """What the gateway asks before placing a flash order: the admission, or the refusal's code."""
+    resp = await catalog.client.post(f"/flash-sales/{sale_id}/admissions",
+                                     headers={"X-User-Id": user_id, "Idempotency-Key": key or uuid.uuid4().hex},
+                                     json={"sku_id": sku_id, "qty": qty})
+    answer = await resp.json()
+    expected = 201 if "admission_id" in answer else 404 if answer["code"] == "flash_sale_unknown" else 409
+    assert resp.status == expected, answer
+    return dict(answer)
+
+
+def flash_order(sale_id: str, sku_id: str, user_id: str, admission_id: str | None, qty: int = 1,
+                price_fen: int = SALE_PRICE) -> OrderPlaced:
     return OrderPlaced(order_id=f"ord_{uuid.uuid4().hex[:12]}", user_id=user_id, merchant_id=MERCHANT,
                        lines=[Line(sku_id=sku_id, product_id="p", qty=qty, unit_price_fen=price_fen,
-                                   list_price_fen=LIST_PRICE, flash_sale_id=sale_id)],
+                                   list_price_fen=LIST_PRICE, flash_sale_id=sale_id,
+                                   flash_admission_id=admission_id)],
                        subtotal_fen=qty * price_fen)
 
 
@@ -72,23 +95,33 @@ async def test_hundreds_of_buyers_get_exactly_the_sale_and_unpaid_units_come_bac
     # The sale's units left ordinary stock at once: a plain order can only take the other 50.
     assert await catalog.stock(sku) == {"available": 50, "reserved": 100, "sold": 0}
 
-    # 160 buyers, each trying three single-unit orders at once: 480 orders for 100 units, 2 per buyer.
-    orders = [flash_order(sale["id"], sku, f"buyer{b}") for b in range(160) for _ in range(3)]
-    await asyncio.gather(*(send(orders_bus, o) for o in orders))
-    decided = await decisions(catalog, {o.order_id for o in orders})
-
-    admitted = [o for o in orders if decided[o.order_id]["reserved"]]
+    # 160 buyers, each trying three single-unit orders at once: 480 requests for 100 units, 2 per buyer.
+    buyers = [f"buyer{b}" for b in range(160) for _ in range(3)]
+    answers = await asyncio.gather(*(admit(catalog, sale["id"], sku, buyer) for buyer in buyers))
+    admitted = [(buyer, a["admission_id"]) for buyer, a in zip(buyers, answers, strict=True) if "admission_id" in a]
     assert len(admitted) == 100
-    per_buyer = Counter(o.user_id for o in admitted)
-    assert max(per_buyer.values()) <= 2
-    assert {d["reason"] for d in decided.values() if not d["reserved"]} <= {"flash_sale_sold_out",
-                                                                           "flash_sale_limit"}
+    assert max(Counter(buyer for buyer, _ in admitted).values()) <= 2
+    assert {a["code"] for a in answers if "code" in a} <= {"flash_sale_sold_out", "flash_sale_limit"}
     assert await sale_row(catalog, sale["id"]) == {"remaining": 0, "quantity": 100}
     assert await catalog.db.fetchval("SELECT sum(units) FROM flash_buyers WHERE sale_id = $1", sale["id"]) == 100
+
+    # Each admitted buyer's order holds its admission: nothing more leaves the SKU.
+    orders = [flash_order(sale["id"], sku, buyer, admission_id) for buyer, admission_id in admitted]
+    await asyncio.gather(*(send(orders_bus, o) for o in orders))
+    decided = await decisions(catalog, {o.order_id for o in orders})
+    assert all(d["reserved"] for d in decided.values())
     assert await catalog.stock(sku) == {"available": 50, "reserved": 100, "sold": 0}
 
+    # An order naming no admission, or one another order took, is refused.
+    stray = [flash_order(sale["id"], sku, "buyer0", None), flash_order(sale["id"], sku, orders[0].user_id,
+                                                                       admitted[0][1])]
+    for o in stray:
+        await send(orders_bus, o)
+    refused = await decisions(catalog, {o.order_id for o in stray})
+    assert {d["reason"] for d in refused.values()} == {"flash_not_admitted"}
+
     # Ten go unpaid (cancelled or timed out) and five are paid: the ten go back to the sale, and to their buyers.
-    cancelled, paid = admitted[:10], admitted[10:15]
+    cancelled, paid = orders[:10], orders[10:15]
     await asyncio.gather(
         *(send(orders_bus, OrderCancelled(order_id=o.order_id, user_id=o.user_id, merchant_id=MERCHANT,
                                           reason="pay_timeout")) for o in cancelled),
@@ -105,46 +138,44 @@ async def test_hundreds_of_buyers_get_exactly_the_sale_and_unpaid_units_come_bac
     assert await catalog.stock(sku) == {"available": 50, "reserved": 95, "sold": 5}
 
     # The released units can be bought again, by newcomers and by a buyer whose order was cancelled.
-    again = [flash_order(sale["id"], sku, f"late{b}") for b in range(12)]
-    again.append(flash_order(sale["id"], sku, cancelled[0].user_id))
-    for o in again:  # one after another: which ones win is then known
-        await send(orders_bus, o)
-    decided = await decisions(catalog, {o.order_id for o in again})
-    assert [decided[o.order_id]["reserved"] for o in again] == [True] * 10 + [False] * 3
+    again = [f"late{b}" for b in range(12)] + [cancelled[0].user_id]
+    answers = [await admit(catalog, sale["id"], sku, buyer) for buyer in again]  # in turn: the winners are known
+    assert ["admission_id" in a for a in answers] == [True] * 10 + [False] * 3
+    assert answers[-1]["code"] == "flash_sale_sold_out"
     assert await sale_row(catalog, sale["id"]) == {"remaining": 0, "quantity": 100}
 
     page = await (await catalog.client.get(f"/products/{product_id}")).json()
     assert page["flash_sale"]["id"] == sale["id"] and page["flash_sale"]["state"] == "sold_out"
 
 
-async def test_orders_before_the_start_and_after_the_end_are_refused(catalog, orders_bus):
+async def test_buyers_before_the_start_and_after_the_end_are_refused(catalog, orders_bus, catalog_clock):
     _, sku = await catalog.product("限量耳机", price_fen=LIST_PRICE, stock=10)
     sale = await (await schedule(catalog, sku, quantity=5, limit=5, starts_in=timedelta(hours=1),
                                  lasts=timedelta(hours=1))).json()
+    assert (await admit(catalog, sale["id"], sku, "early"))["code"] == "flash_sale_not_started"
     starts = datetime.fromisoformat(sale["starts_at"])
-    early = flash_order(sale["id"], sku, "early")
-    late = flash_order(sale["id"], sku, "late")
-    over = flash_order(sale["id"], sku, "greedy", qty=6)
-    on_time = flash_order(sale["id"], sku, "on_time", qty=5)
-    wrong_price = flash_order(sale["id"], sku, "cheapskate", price_fen=100)
-    await send(orders_bus, early, at=starts - timedelta(seconds=1))
-    await send(orders_bus, late, at=starts + timedelta(hours=1))
-    await send(orders_bus, over, at=starts + timedelta(minutes=1))
-    await send(orders_bus, wrong_price, at=starts + timedelta(minutes=1))
-    await send(orders_bus, on_time, at=starts)
-    decided = await decisions(catalog, {early.order_id, late.order_id, over.order_id, on_time.order_id,
-                                        wrong_price.order_id})
-    assert decided[early.order_id]["reason"] == "flash_sale_not_started"
-    assert decided[late.order_id]["reason"] == "flash_sale_ended"
-    assert decided[over.order_id]["reason"] == "flash_sale_limit"
+    catalog_clock.advance(seconds=(starts - catalog_clock.now()).total_seconds())  # the sale's first moment
+    assert (await admit(catalog, sale["id"], sku, "greedy", qty=6))["code"] == "flash_sale_limit"
+    assert (await admit(catalog, sale["id"], "sku_other", "lost"))["code"] == "flash_sale_unknown"
+    on_time = await admit(catalog, sale["id"], sku, "on_time", qty=5)
+    assert (await admit(catalog, sale["id"], sku, "next"))["code"] == "flash_sale_sold_out"
+    catalog_clock.advance(hours=1)
+    assert (await admit(catalog, sale["id"], sku, "late"))["code"] == "flash_sale_ended"
+
+    # The admitted buyer's order at a wrong price is refused; at the sale's price it holds the five units.
+    wrong_price = flash_order(sale["id"], sku, "on_time", on_time["admission_id"], qty=5, price_fen=100)
+    order = flash_order(sale["id"], sku, "on_time", on_time["admission_id"], qty=5)
+    await send(orders_bus, wrong_price)
+    await send(orders_bus, order)
+    decided = await decisions(catalog, {wrong_price.order_id, order.order_id})
     assert decided[wrong_price.order_id]["reason"] == "price_changed"
-    assert decided[on_time.order_id]["reserved"]
+    assert decided[order.order_id]["reserved"]
     assert await sale_row(catalog, sale["id"]) == {"remaining": 0, "quantity": 5}
 
     # Over: the sale is closed, and a unit released afterwards goes back to ordinary stock, not to the sale.
     async with catalog.db.transaction() as tx:
         assert await flash.close_ended(tx, datetime.fromisoformat(sale["ends_at"])) == 1
-    await send(orders_bus, OrderCancelled(order_id=on_time.order_id, user_id="on_time", merchant_id=MERCHANT,
+    await send(orders_bus, OrderCancelled(order_id=order.order_id, user_id="on_time", merchant_id=MERCHANT,
                                           reason="pay_timeout"))
 
     async def back() -> bool:
