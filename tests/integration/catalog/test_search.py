@@ -48,6 +48,14 @@ async def test_typos_still_find(catalog, shop):
     assert shop["cup"] in await found(catalog, "保温被")  # homophone typo of 保温杯 (baowenbei)
 
 
+async def test_a_misspelt_word_is_corrected_to_the_closest_word_of_the_catalogue(catalog, shop):
+    words = {r["word"] for r in await catalog.db.fetch("SELECT word FROM search_words")}
+    assert {"电饭煲", "dianfanbao", "iphone", "shouji"} <= words  # saving a product keeps its words
+    assert (await found(catalog, "dianfnabao")) == [shop["rice"]]
+    assert (await found(catalog, "iphone 15 shouij"))[0] == shop["iphone"]  # each word corrected on its own
+    assert await found(catalog, "zzqqxxjj") == []  # nothing close: nothing found
+
+
 async def test_full_pinyin_and_initials_find_hanzi(catalog, shop):
     phones = {shop["huawei"], shop["iphone"], shop["xiaomi"], shop["case"]}
     assert set(await found(catalog, "shouji")) >= phones
