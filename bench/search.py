@@ -10,6 +10,9 @@ pinyin, initials, typos, several words) round-robin, one search per transaction 
 page of 20), and prints p50/p99 latency, searches/s and how many labelled queries found their
 product in the top 3, for:
   baseline  the query before migration 0010_search_scale: one WHERE ORing every condition (a full scan);
+  previous  with --previous COMMIT: store/search.py as it was at that commit (read with `git show`; its threshold
+            0.4 was for its typo step's word similarity), e.g. 3d5ebc8, before typos were corrected on
+            search_words;
   indexed   store/search.py today: only the branches that apply, each served by an index.
 The load average is printed with the figures: the machine is shared.
 """
@@ -20,8 +23,10 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -84,6 +89,20 @@ async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
         return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
 
 
+def previous_search(commit: str):  # noqa: ANN201
+    """store/search.py of an earlier commit, as a module of its own (the rest of the code is today's)."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "-C", str(root), "show", f"{commit}:services/catalog/store/search.py"],
+                            check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType(f"search_at_{commit}")
+    exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
+
+    async def way(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
+        async with conn.transaction():
+            return await module.search_products(conn, plan_search(q), PAGE, 0, 0.4)
+    return way
+
+
 async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple[list[float], float, int]:  # noqa: ANN001
     """Latencies (ms), seconds, and how many labelled queries had their product in the top 3."""
     queue = iter(range(searches))
@@ -107,7 +126,8 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
     cuts = statistics.quantiles(latencies, n=100)
-    return (f"{label:9} p50 {cuts[49]:7.1f} ms  p99 {cuts[98]:7.1f} ms  {len(latencies) / seconds:7.1f} searches/s"
+    return (f"{label:9} p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms  p99 {cuts[98]:7.1f} ms"
+            f"  {len(latencies) / seconds:7.1f} searches/s"
             f"  top-3 {found}/{len(QUERIES)}")
 
 
@@ -120,6 +140,7 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=3000)
     parser.add_argument("--baseline-searches", type=int, default=len(QUERIES) * 2,
                         help="the full scan is slow: fewer (at least one round of the queries)")
+    parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
     parser.add_argument("--keep-database", metavar="NAME",
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
@@ -144,12 +165,16 @@ async def main() -> None:
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency)
+        before = await run(pool, previous_search(args.previous), args.searches, args.concurrency) \
+            if args.previous else None
         new = await run(pool, indexed, args.searches, args.concurrency)
         load_after = os.getloadavg()
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
         print(line("baseline", *base))
+        if before:
+            print(line("previous", *before))
         print(line("indexed", *new))
     finally:
         if not args.keep_database:

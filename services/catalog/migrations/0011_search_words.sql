@@ -21,3 +21,7 @@ ON CONFLICT DO NOTHING;
 CREATE INDEX products_text_prefix ON products (search_text text_pattern_ops);
 CREATE INDEX products_pinyin_prefix ON products (pinyin text_pattern_ops);
 CREATE INDEX products_initials_prefix ON products (initials text_pattern_ops);
+
+-- A search keeps the products that have a sellable SKU: one probe of this index per hit, answered from the
+-- index alone (the skus_product probe read the SKU rows too).
+CREATE INDEX skus_sellable_product ON skus (product_id) WHERE sellable;

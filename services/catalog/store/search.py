@@ -93,9 +93,10 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
     misspelt word must reach to the catalogue word it is corrected to."""
     # The planner prices the trigram GIN indexes high, and would rather test every row (a scan of the whole
     # table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
-    # No parallel workers: many searches at once already keep every core busy.
+    # No parallel workers: many searches at once already keep every core busy. The threshold is for `%` in
+    # correct_typos.
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                       "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+                       "set_config('enable_seqscan', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.similarity_threshold', $1, true)", str(threshold))
     rows = await _first_step_that_finds(conn, plan, limit, offset)
