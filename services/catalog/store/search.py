@@ -93,10 +93,11 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
     misspelt word must reach to the catalogue word it is corrected to."""
     # The planner prices the trigram GIN indexes high, and would rather test every row (a scan of the whole
     # table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
-    # No parallel workers: many searches at once already keep every core busy. The threshold is for `%` in
-    # correct_typos.
+    # No parallel workers: many searches at once already keep every core busy. No JIT: a scan turned off costs
+    # 10^10 to the planner, and a plan holding one (the few blocked terms) would be compiled, seconds of CPU.
+    # The threshold is for `%` in correct_typos.
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                       "set_config('enable_seqscan', 'off', true), "
+                       "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.similarity_threshold', $1, true)", str(threshold))
     rows = await _first_step_that_finds(conn, plan, limit, offset)
@@ -158,14 +159,18 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
     pinyin or of the initials. Only the branches that apply, each served by an index (the trigram or grams index
     for Chinese, btree prefixes of migration 0011_search_words for the rest), so PostgreSQL ORs their bitmaps."""
     sql = _Sql()
-    if has_chinese(plan.text):
-        branches = [sql.contains("search_text", plan.text)]
-    else:
-        branches = [f"p.search_text LIKE {sql.arg(f'{like_escape(plan.text)}%')}"]
+
+    def starts(column: str, prefix: str) -> str:
+        # As a range of the btree's byte order (UTF-8 keeps code point order), not LIKE 'x%': the planner would
+        # serve a 1-2 letter LIKE prefix from the trigram index, which then reads most of the table.
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return f"(p.{column} ~>=~ {sql.arg(prefix)} AND p.{column} ~<~ {sql.arg(end)})"
+
+    branches = [sql.contains("search_text", plan.text) if has_chinese(plan.text) else starts("search_text", plan.text)]
     if plan.pinyin:
-        branches.append(f"p.pinyin LIKE {sql.arg(f'{like_escape(plan.pinyin)}%')}")
+        branches.append(starts("pinyin", plan.pinyin))
     if plan.initials:
-        branches.append(f"p.initials LIKE {sql.arg(f'{like_escape(plan.initials)}%')}")
+        branches.append(starts("initials", plan.initials))
     query = f"""
 SELECT name FROM products p
 WHERE p.active AND ({" OR ".join(branches)})
@@ -177,9 +182,10 @@ ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")}
 
 
 async def suggest_names(conn: asyncpg.Connection, plan: SearchPlan, limit: int) -> list[str]:
-    """Run inside a transaction: a plan for the values at hand (a generic plan cannot use a LIKE prefix)."""
+    """Run inside a transaction: a plan for the values at hand, no scans of every product, no JIT (see
+    search_products)."""
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                       "set_config('enable_seqscan', 'off', true)")
+                       "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
     query, args = suggest_query(plan, limit)
     return [r["name"] for r in await conn.fetch(query, *args)]
 
