@@ -163,7 +163,9 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
     def starts(column: str, prefix: str) -> str:
         # As a range of the btree's byte order (UTF-8 keeps code point order), not LIKE 'x%': the planner would
         # serve a 1-2 letter LIKE prefix from the trigram index, which then reads most of the table.
-        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        after = ord(prefix[-1]) + 1
+        after = 0xE000 if 0xD800 <= after <= 0xDFFF else min(after, 0x10FFFF)  # a character UTF-8 can hold
+        end = prefix[:-1] + chr(after)
         return f"(p.{column} ~>=~ {sql.arg(prefix)} AND p.{column} ~<~ {sql.arg(end)})"
 
     branches = [sql.contains("search_text", plan.text) if has_chinese(plan.text) else starts("search_text", plan.text)]

@@ -134,3 +134,6 @@ async def test_suggestions_from_names_and_popular_queries(catalog, shop):
     assert (await resp.json())["suggestions"] == ["电饭煲"]
     resp = await catalog.client.get("/search/suggest", params={"q": "bao"})
     assert "保温杯 500ml" in (await resp.json())["suggestions"]
+    for q in ("b", "\ud7ff", "\U0010ffff", "%", "_"):  # the last character of a prefix is the range's edge
+        resp = await catalog.client.get("/search/suggest", params={"q": q})
+        assert resp.status == 200, (q, await resp.text())
