@@ -1,13 +1,18 @@
 """Catalog search on a large catalogue: the indexed query beside the previous one (the raw baseline), same run.
 
     python bench/search.py [--products 100000] [--concurrency 20] [--searches 3000] [--baseline-searches 300]
+                           [--keep-database mall_NAME]
 
-Creates a scratch database (dropped afterwards) with the catalog schema, seeds it with seeds/catalog_scale.py
-(products × 3 SKUs, COPY), then from `concurrency` tasks runs the labelled query set (Chinese words, full
+Creates a scratch database (dropped afterwards; with --keep-database: that one, kept, and seeded only when it does
+not hold the catalogue yet) with the catalog schema, seeds it with seeds/catalog_scale.py (products × 3 SKUs,
+COPY), then from `concurrency` tasks runs the labelled query set (Chinese words, full
 pinyin, initials, typos, several words) round-robin, one search per transaction as the buyer API does (first
-page of 20, threshold 0.4), and prints p50/p99 latency, searches/s and how many labelled queries found their
+page of 20), and prints p50/p99 latency, searches/s and how many labelled queries found their
 product in the top 3, for:
   baseline  the query before migration 0010_search_scale: one WHERE ORing every condition (a full scan);
+  previous  with --previous COMMIT: store/search.py as it was at that commit (read with `git show`; its threshold
+            0.4 was for its typo step's word similarity), e.g. 3d5ebc8, before typos were corrected on
+            search_words;
   indexed   store/search.py today: only the branches that apply, each served by an index.
 The load average is printed with the figures: the machine is shared.
 """
@@ -18,8 +23,10 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -71,7 +78,7 @@ async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
     plan = plan_search(q)
     words = [(f"%{like_escape(t)}%", f"%{like_escape(p)}%") for t, p in plan.words]
     async with conn.transaction():
-        await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(FUZZY_THRESHOLD))
+        await conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)")  # its threshold
         return await conn.fetch(BASELINE, plan.text, f"%{like_escape(plan.text)}%", plan.pinyin,
                                 f"%{like_escape(plan.pinyin)}%", plan.initials, PAGE, 0,
                                 [t for t, _ in words], [p for _, p in words])
@@ -80,6 +87,20 @@ async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
 async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
     async with conn.transaction():
         return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
+
+
+def previous_search(commit: str):  # noqa: ANN201
+    """store/search.py of an earlier commit, as a module of its own (the rest of the code is today's)."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "-C", str(root), "show", f"{commit}:services/catalog/store/search.py"],
+                            check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType(f"search_at_{commit}")
+    exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
+
+    async def way(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
+        async with conn.transaction():
+            return await module.search_products(conn, plan_search(q), PAGE, 0, 0.4)
+    return way
 
 
 async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple[list[float], float, int]:  # noqa: ANN001
@@ -105,7 +126,8 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
     cuts = statistics.quantiles(latencies, n=100)
-    return (f"{label:9} p50 {cuts[49]:7.1f} ms  p99 {cuts[98]:7.1f} ms  {len(latencies) / seconds:7.1f} searches/s"
+    return (f"{label:9} p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms  p99 {cuts[98]:7.1f} ms"
+            f"  {len(latencies) / seconds:7.1f} searches/s"
             f"  top-3 {found}/{len(QUERIES)}")
 
 
@@ -118,33 +140,45 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=3000)
     parser.add_argument("--baseline-searches", type=int, default=len(QUERIES) * 2,
                         help="the full scan is slow: fewer (at least one round of the queries)")
+    parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
+    parser.add_argument("--keep-database", metavar="NAME",
+                        help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
 
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
+    name = args.keep_database or f"mall_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
+    if not await admin.fetchval("SELECT true FROM pg_database WHERE datname = $1", name):
+        await admin.execute(f'CREATE DATABASE "{name}"')
     dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
     try:
         await bootstrap(dsn, "catalog")
         started = time.perf_counter()
         conn = await asyncpg.connect(service_dsn(dsn, "catalog"), server_settings={"search_path": "catalog"})
-        await seed_scale(conn, args.products)
+        seeded = await conn.fetchval("SELECT count(*) FROM products WHERE id LIKE 'p\\_scale\\_%'")
+        if seeded != args.products:
+            await seed_scale(conn, args.products)
+            seconds = time.perf_counter() - started
+            print(f"seeded {args.products} products / {args.products * 3} SKUs in {seconds:.0f} s")
         await conn.close()
-        print(f"seeded {args.products} products / {args.products * 3} SKUs in {time.perf_counter() - started:.0f} s")
         pool = await asyncpg.create_pool(service_dsn(dsn, "catalog"), min_size=args.concurrency,
                                          max_size=args.concurrency, server_settings={"search_path": "catalog"})
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency)
+        before = await run(pool, previous_search(args.previous), args.searches, args.concurrency) \
+            if args.previous else None
         new = await run(pool, indexed, args.searches, args.concurrency)
         load_after = os.getloadavg()
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
         print(line("baseline", *base))
+        if before:
+            print(line("previous", *before))
         print(line("indexed", *new))
     finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not args.keep_database:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
 
 

@@ -7,7 +7,7 @@ tests/integration/catalog/test_search_relevance.py; bench/search.py times them o
 
 Rows go in with COPY (100,000 products / 300,000 SKUs: 80-140 s on the shared dev VM, mostly building the
 search indexes; pypinyin ≈ 16 s of CPU) under one merchant `mch_scale`, ids `p_scale_*` / `s_scale_*`; running
-again replaces them. The search keys are the
+again replaces them. The search keys and words are the
 catalog's own (domain.search_keys). Written straight to the tables, so no sku.changed is published: this is
 data for search and its benchmark, not for orders.
 """
@@ -24,6 +24,7 @@ import zlib
 import asyncpg
 
 from services.catalog.domain import search_keys
+from services.catalog.store.catalogue import add_search_words
 from shared.db import bootstrap, service_dsn
 
 MERCHANT = ("mch_scale", "规模测试商户")
@@ -176,8 +177,10 @@ async def seed_scale(conn: asyncpg.Connection, products: int, skus_per_product: 
     kinds = {k[0]: k[1] for k in KINDS}
     rows = generated(products)
     product_rows, sku_rows = [], []
+    words: set[str] = set()
     for pid, category, name, brand, sold in rows:
         keys = search_keys(name, brand, kinds[category])
+        words.update(keys.words)
         product_rows.append((pid, MERCHANT[0], category, name, brand, True, sold, keys.search_text, keys.pinyin,
                              keys.initials))
         base = 990 + (zlib.crc32(pid.encode()) % 500) * 100
@@ -199,6 +202,7 @@ async def seed_scale(conn: asyncpg.Connection, products: int, skus_per_product: 
         await conn.copy_records_to_table("scale_skus", records=sku_rows)
         await conn.execute("INSERT INTO skus (id, product_id, specs, price_fen, available) "
                            "SELECT id, product_id, specs::jsonb, price_fen, available FROM scale_skus")
+        await add_search_words(conn, words)
     await conn.execute("ANALYZE products")
     await conn.execute("ANALYZE skus")
 

@@ -69,12 +69,17 @@ class SearchKeys:
     search_text: str
     pinyin: str
     initials: str
+    words: tuple[str, ...] = ()  # what a misspelt query word may be corrected to (search_words)
 
 
 def search_keys(name: str, brand: str = "", category: str = "") -> SearchKeys:
-    """Keys stored beside a product: its text (name, brand, category), full pinyin and initials of the name."""
+    """Keys stored beside a product: its text (name, brand, category), full pinyin and initials of the name,
+    and its words: each word of the text, and the pinyin of each word written in hanzi."""
     text = normalise_query(" ".join(p for p in (name, brand, category) if p))
-    return SearchKeys(search_text=text, pinyin=pinyin_key(f"{name} {brand}"), initials=pinyin_initials(name))
+    words = text.split(" ")
+    words += [full_pinyin(w) for w in words if has_chinese(w)]
+    return SearchKeys(search_text=text, pinyin=pinyin_key(f"{name} {brand}"), initials=pinyin_initials(name),
+                      words=tuple(sorted({w for w in words if w})))
 
 
 def pinyin_key(text: str) -> str:

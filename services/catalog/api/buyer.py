@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import Field, field_validator
 
 from services.catalog.deps import deps_of
-from services.catalog.domain import flash_state, has_chinese, is_valid_ean13, like_escape, plan_search
+from services.catalog.domain import flash_state, is_valid_ean13, like_escape, plan_search
 from services.catalog.settings import CatalogSettings
 from services.catalog.store import catalogue, flash, people, search
 from shared.geo import bounding_box
@@ -29,7 +29,7 @@ Model = StrictModel
 def path_id(request: web.Request, name: str, not_found: str) -> str:
     """An id from the path; one that cannot exist (too long, characters no id has) is simply not found."""
     return shared_path_id(request, name, code=not_found, detail=f"No such {name.removesuffix('_id')}")
-FUZZY_THRESHOLD = 0.4  # word similarity a typo still reaches (iphnoe ~ iphone 0.43, shouij ~ shou ji 0.57)
+FUZZY_THRESHOLD = 0.25  # trigram similarity of a typo to the word it means (iphnoe ~ iphone 0.27, ultar ~ ultra 0.33)
 
 
 class Page(Model):
@@ -204,15 +204,12 @@ async def suggest(request: web.Request) -> web.Response:
     if not plan.text:
         return json_response({"suggestions": []})
     db = request.app[DB]
-    # Chinese is matched anywhere in the name; Latin letters as the start of a word, pinyin or initials.
-    text_like = f"%{like_escape(plan.text)}%" if has_chinese(plan.text) else f"{like_escape(plan.text)}%"
-    pinyin_prefix = like_escape(plan.pinyin)
     settings = request.app[SETTINGS]
     assert isinstance(settings, CatalogSettings)
-    popular = await search.popular_queries(db, f"{like_escape(plan.text)}%", pinyin_prefix, query.limit,
+    popular = await search.popular_queries(db, f"{like_escape(plan.text)}%", like_escape(plan.pinyin), query.limit,
                                            settings.suggest_min_buyers)
-    names = await search.suggest_names(db, text_like, pinyin_prefix,
-                                       like_escape(plan.initials) if plan.initials else None, query.limit)
+    async with db.transaction() as tx:  # read-only; the transaction scopes the planner settings
+        names = await search.suggest_names(tx.conn, plan, query.limit)
     suggestions = list(dict.fromkeys([*popular, *names]))[: query.limit]
     return json_response({"suggestions": suggestions})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -139,7 +140,16 @@ async def save_product(conn: asyncpg.Connection, product_id: str, merchant_id: s
     """Insert or update a product; False when the id belongs to another merchant."""
     saved = await conn.fetchval(INSERT_PRODUCT, product_id, merchant_id, category_id, name, brand, description,
                                 image, active, keys.search_text, keys.pinyin, keys.initials)
+    if saved is not None:
+        await add_search_words(conn, keys.words)
     return saved is not None
+
+
+async def add_search_words(conn: Conn, words: Iterable[str]) -> None:
+    """The words a misspelt query may be corrected to (migration 0011_search_words). Sorted: two saves at once
+    insert shared words in the same order, so neither waits for the other in a deadlock."""
+    await conn.execute("INSERT INTO search_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                       sorted(set(words)))
 
 
 async def set_product_stores(conn: asyncpg.Connection, product_id: str, store_ids: list[str]) -> None:

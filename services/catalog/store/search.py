@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.catalog.domain import SearchPlan, has_chinese, like_escape
+from services.catalog.domain import SearchPlan, has_chinese, like_escape, plan_search
 from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
 # The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
 # ORs their bitmaps instead of scanning the table (migration 0010_search_scale): LIKE '%x%' on a needle of 3+
-# characters and the fuzzy `<%` (word similarity above the transaction's threshold) use the pg_trgm GIN indexes;
-# a 1- or 2-character needle (`手机`, the initials `sj`) uses the GIN index of its 1-2 character grams.
-# Ranking is unchanged: a substring hit on the text first (1.0), every word of a several-word query (0.95),
-# pinyin (0.9), initials (0.85 as a prefix, else 0.8), then trigram closeness (at most 0.7); ties by sales.
+# characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`) uses the GIN
+# index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of a
+# several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
 # Only the page's rows are turned into cards.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
 # (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
-# pinyin (sounds-alike: 保温被 finds 保温杯), then typos (trigram closeness). A later step's matches rank below an
-# earlier one's anyway; skipping them saves reading the pinyin index (costlier than the text's) and checking
-# trigram closeness row by row on every candidate, thousands when the query holds a common word (`xiaomi` is
-# close to every 小米). Decided on a step's whole count, so every page of a query agrees on its total.
+# pinyin (sounds-alike: 保温被 finds 保温杯), then typos: each query word no catalogue word holds is replaced by the
+# closest word of search_words (trigram similarity; iphnoe -> iphone, kongqizaguo -> kongqizhaguo, a hanzi word
+# by its pinyin) and the corrected query searched as typed. A later step's matches rank below an earlier one's
+# anyway; skipping them saves reading the pinyin index (costlier than the text's). Typos are corrected on the
+# small table of words, not by trigram closeness to every product: that read thousands of candidate products
+# and compared each one's whole pinyin (0.1-1 s a search at 100,000 products, the tail of bench/search.py).
+# Decided on a step's whole count, so every page of a query agrees on its total.
 
 
 class _Sql:
@@ -43,18 +45,14 @@ class _Sql:
         return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
 
 
-AS_TYPED, SOUNDS_ALIKE, TYPOS = 0, 1, 2  # the steps of a search, each adding kinds of match
+AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
     sql = _Sql()
-    fuzzy = step >= TYPOS
     text_hit = sql.contains("search_text", plan.text)
     branches = [text_hit]
     scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
-    if fuzzy:
-        branches.append(f"{sql.arg(plan.text)} <% p.search_text")
-        scores.append(f"word_similarity({sql.arg(plan.text)}, p.search_text) * 0.7")
     if plan.words:
         every = " AND ".join(f"({sql.contains('search_text', t)} OR {sql.contains('pinyin', p)})"
                              if len(p) >= SHORT else sql.contains("search_text", t) for t, p in plan.words)
@@ -66,10 +64,6 @@ def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[
         if len(plan.pinyin) >= SHORT:
             branches.append(pinyin_hit)
         scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
-        if fuzzy:
-            if len(plan.pinyin) >= 4:
-                branches.append(f"{sql.arg(plan.pinyin)} <% p.pinyin")
-            scores.append(f"word_similarity({sql.arg(plan.pinyin)}, p.pinyin) * 0.6")
     if plan.initials:
         initials_hit = sql.contains("initials", plan.initials)
         branches.append(initials_hit)
@@ -95,16 +89,30 @@ ORDER BY page.score DESC, card.sold DESC, card.id
 async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
                           threshold: float) -> list[asyncpg.Record]:
     """Run inside a transaction (the settings below hold for it only). Plans are made for the values at hand:
-    a generic plan cannot tell a 2-character needle from a long one."""
-    # The planner prices the trigram GIN indexes high and `<%` low, and would rather test every row (a scan of
-    # the whole table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
-    # No parallel workers: many searches at once already keep every core busy.
+    a generic plan cannot tell a 2-character needle from a long one. `threshold`: the trigram similarity a
+    misspelt word must reach to the catalogue word it is corrected to."""
+    # The planner prices the trigram GIN indexes high, and would rather test every row (a scan of the whole
+    # table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
+    # No parallel workers: many searches at once already keep every core busy. No JIT: a scan turned off costs
+    # 10^10 to the planner, and a plan holding one (the few blocked terms) would be compiled, seconds of CPU.
+    # The threshold is for `%` in correct_typos.
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                       "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), "
+                       "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
-                       "set_config('pg_trgm.word_similarity_threshold', $1, true)", str(threshold))
-    steps = [AS_TYPED, SOUNDS_ALIKE, TYPOS] if has_chinese(plan.text) else [AS_TYPED, TYPOS]
-    for step in steps[:-1]:
+                       "set_config('pg_trgm.similarity_threshold', $1, true)", str(threshold))
+    rows = await _first_step_that_finds(conn, plan, limit, offset)
+    if rows is not None:
+        return rows
+    corrected = await correct_typos(conn, plan)
+    if corrected is None:
+        return []
+    return await _first_step_that_finds(conn, corrected, limit, offset) or []
+
+
+async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, limit: int,
+                                 offset: int) -> list[asyncpg.Record] | None:
+    """The page of the first step that finds anything (empty past its last page); None when none does."""
+    for step in [AS_TYPED, SOUNDS_ALIKE] if has_chinese(plan.text) else [AS_TYPED]:
         rows = await _fetch(conn, plan, limit, offset, step)
         found = rows[0]["total"] if rows else 0
         if not rows and offset:  # past the last page: the first page says how many hits there are
@@ -112,7 +120,7 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
             found = first[0]["total"] if first else 0
         if found:
             return rows
-    return await _fetch(conn, plan, limit, offset, steps[-1])
+    return None
 
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
@@ -121,14 +129,68 @@ async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset:
     return await conn.fetch(query, *args)
 
 
-SUGGEST_NAMES = """
+# Per query word: itself when some catalogue word holds it (or it is too short to correct), else the closest
+# catalogue word to it (`%`: similarity above the transaction's pg_trgm.similarity_threshold, by the trigram
+# index), else NULL. A hanzi word is compared by its pinyin: a typo of one is most often a homophone.
+CORRECTED = """
+SELECT coalesce(
+    CASE WHEN length(q.word) < 3 OR EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE q.held)
+         THEN q.word END,
+    (SELECT w.word FROM search_words w WHERE w.word % q.compared
+     ORDER BY similarity(w.word, q.compared) DESC, w.word LIMIT 1)) AS word
+FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(word, held, compared, n)
+ORDER BY q.n
+"""
+
+
+async def correct_typos(conn: asyncpg.Connection, plan: SearchPlan) -> SearchPlan | None:
+    """The query with its misspelt words corrected; None when nothing changed or a word has no close word."""
+    words = plan.words or ((plan.text, plan.pinyin),)
+    rows = await conn.fetch(CORRECTED, [t for t, _ in words], [f"%{like_escape(t)}%" for t, _ in words],
+                            [p if has_chinese(t) and p else t for t, p in words])
+    fixed = [r["word"] for r in rows]
+    if None in fixed or fixed == [t for t, _ in words]:
+        return None
+    return plan_search(" ".join(fixed))
+
+
+def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
+    """Names that start as typed: Chinese anywhere in the text, Latin letters as the start of the text, of the
+    pinyin or of the initials. Only the branches that apply, each served by an index (the trigram or grams index
+    for Chinese, btree prefixes of migration 0011_search_words for the rest), so PostgreSQL ORs their bitmaps."""
+    sql = _Sql()
+
+    def starts(column: str, prefix: str) -> str:
+        # As a range of the btree's byte order (UTF-8 keeps code point order), not LIKE 'x%': the planner would
+        # serve a 1-2 letter LIKE prefix from the trigram index, which then reads most of the table.
+        after = ord(prefix[-1]) + 1
+        after = 0xE000 if 0xD800 <= after <= 0xDFFF else min(after, 0x10FFFF)  # a character UTF-8 can hold
+        end = prefix[:-1] + chr(after)
+        return f"(p.{column} ~>=~ {sql.arg(prefix)} AND p.{column} ~<~ {sql.arg(end)})"
+
+    branches = [sql.contains("search_text", plan.text) if has_chinese(plan.text) else starts("search_text", plan.text)]
+    if plan.pinyin:
+        branches.append(starts("pinyin", plan.pinyin))
+    if plan.initials:
+        branches.append(starts("initials", plan.initials))
+    query = f"""
 SELECT name FROM products p
-WHERE active AND (search_text LIKE $1 OR ($2 <> '' AND pinyin LIKE $2 || '%')
-                  OR ($3::text IS NOT NULL AND initials LIKE $3 || '%'))
+WHERE p.active AND ({" OR ".join(branches)})
   AND NOT EXISTS (SELECT 1 FROM blocked_terms b WHERE strpos(lower(p.name), b.term) > 0
                   AND (b.merchant_id IS NULL OR b.merchant_id = p.merchant_id))
-ORDER BY sold DESC, id LIMIT $4
+ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")}
 """
+    return query, sql.args
+
+
+async def suggest_names(conn: asyncpg.Connection, plan: SearchPlan, limit: int) -> list[str]:
+    """Run inside a transaction: a plan for the values at hand, no scans of every product, no JIT (see
+    search_products)."""
+    await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                       "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
+    query, args = suggest_query(plan, limit)
+    return [r["name"] for r in await conn.fetch(query, *args)]
+
 
 # A popular query is offered once enough distinct buyers searched it, unless it holds a term the platform
 # blocked, or one blocked by a merchant whose products the query found.
@@ -141,11 +203,6 @@ WHERE (q LIKE $1 OR ($2 <> '' AND pinyin LIKE $2 || '%')) AND buyers >= $4
           SELECT 1 FROM search_query_merchants m WHERE m.q = sq.q AND m.merchant_id = b.merchant_id)))
 ORDER BY buyers DESC, last_at DESC LIMIT $3
 """
-
-
-async def suggest_names(conn: Conn, text_like: str, pinyin_prefix: str, initials: str | None,
-                        limit: int) -> list[str]:
-    return [r["name"] for r in await conn.fetch(SUGGEST_NAMES, text_like, pinyin_prefix, initials, limit)]
 
 
 async def popular_queries(conn: Conn, prefix_like: str, pinyin_prefix: str, limit: int,

@@ -48,6 +48,14 @@ async def test_typos_still_find(catalog, shop):
     assert shop["cup"] in await found(catalog, "保温被")  # homophone typo of 保温杯 (baowenbei)
 
 
+async def test_a_misspelt_word_is_corrected_to_the_closest_word_of_the_catalogue(catalog, shop):
+    words = {r["word"] for r in await catalog.db.fetch("SELECT word FROM search_words")}
+    assert {"电饭煲", "dianfanbao", "iphone", "shouji"} <= words  # saving a product keeps its words
+    assert (await found(catalog, "dianfnabao")) == [shop["rice"]]
+    assert (await found(catalog, "iphone 15 shouij"))[0] == shop["iphone"]  # each word corrected on its own
+    assert await found(catalog, "zzqqxxjj") == []  # nothing close: nothing found
+
+
 async def test_full_pinyin_and_initials_find_hanzi(catalog, shop):
     phones = {shop["huawei"], shop["iphone"], shop["xiaomi"], shop["case"]}
     assert set(await found(catalog, "shouji")) >= phones
@@ -126,3 +134,6 @@ async def test_suggestions_from_names_and_popular_queries(catalog, shop):
     assert (await resp.json())["suggestions"] == ["电饭煲"]
     resp = await catalog.client.get("/search/suggest", params={"q": "bao"})
     assert "保温杯 500ml" in (await resp.json())["suggestions"]
+    for q in ("b", "\ud7ff", "\U0010ffff", "%", "_"):  # the last character of a prefix is the range's edge
+        resp = await catalog.client.get("/search/suggest", params={"q": q})
+        assert resp.status == 200, (q, await resp.text())

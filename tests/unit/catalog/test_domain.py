@@ -50,6 +50,11 @@ def test_pinyin_keys_of_chinese_names():
     assert keys.initials == "hwmsj"
 
 
+def test_search_words_are_the_words_of_the_text_and_the_pinyin_of_hanzi_words():
+    keys = search_keys("小熊 空气炸锅 5L", "小熊", "厨房电器")
+    assert set(keys.words) == {"小熊", "空气炸锅", "5l", "厨房电器", "xiaoxiong", "kongqizhaguo", "chufangdianqi"}
+
+
 def test_query_plans():
     assert plan_search("  ShouJi ").pinyin == "shouji"
     assert plan_search("sj").initials == "sj"
