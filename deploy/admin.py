@@ -6,7 +6,7 @@
     python -m deploy.admin block-term TERM    # never suggest searches or names holding TERM (platform-wide)
     python -m deploy.admin unblock-term TERM
     python -m deploy.admin blocked-terms      # the platform's blocked terms
-    python -m deploy.admin search-words       # once after catalog migration 0011: the words of older products
+    python -m deploy.admin search-words       # once after catalog migration 0012: the words of older products
     python -m deploy.admin deactivate-staff USERNAME   # the account's tokens are refused from the next request
     python -m deploy.admin activate-staff USERNAME
     python -m deploy.admin create-operator USERNAME    # a platform operator; prints its one-time set-password link
@@ -74,7 +74,7 @@ async def blocked_terms(database_url: str, command: str, term: str | None) -> No
 
 
 async def search_words(database_url: str) -> int:
-    """The typo step's words (catalog migration 0011) of every product, as saving it again would record them;
+    """The typo step's words (catalog migration 0012) of every product, as saving it again would record them;
     how many words there are now."""
     import asyncpg
 

@@ -146,7 +146,7 @@ async def save_product(conn: asyncpg.Connection, product_id: str, merchant_id: s
 
 
 async def add_search_words(conn: Conn, words: Iterable[str]) -> None:
-    """The words a misspelt query may be corrected to (migration 0011_search_words). Sorted: two saves at once
+    """The words a misspelt query may be corrected to (migration 0012_search_words). Sorted: two saves at once
     insert shared words in the same order, so neither waits for the other in a deadlock."""
     await conn.execute("INSERT INTO search_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
                        sorted(set(words)))

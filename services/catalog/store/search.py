@@ -157,7 +157,7 @@ async def correct_typos(conn: asyncpg.Connection, plan: SearchPlan) -> SearchPla
 def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
     """Names that start as typed: Chinese anywhere in the text, Latin letters as the start of the text, of the
     pinyin or of the initials. Only the branches that apply, each served by an index (the trigram or grams index
-    for Chinese, btree prefixes of migration 0011_search_words for the rest), so PostgreSQL ORs their bitmaps."""
+    for Chinese, btree prefixes of migration 0012_search_words for the rest), so PostgreSQL ORs their bitmaps."""
     sql = _Sql()
 
     def starts(column: str, prefix: str) -> str:
