@@ -19,10 +19,11 @@ SHORT = 3  # below this many characters a needle has no trigram
 # (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
 # pinyin (sounds-alike: 保温被 finds 保温杯), then typos: each query word no catalogue word holds is replaced by the
 # closest word of search_words (trigram similarity; iphnoe -> iphone, kongqizaguo -> kongqizhaguo, a hanzi word
-# by its pinyin) and the corrected query searched as typed. A later step's matches rank below an earlier one's
-# anyway; skipping them saves reading the pinyin index (costlier than the text's). Typos are corrected on the
-# small table of words, not by trigram closeness to every product: that read thousands of candidate products
-# and compared each one's whole pinyin (0.1-1 s a search at 100,000 products, the tail of bench/search.py).
+# by its pinyin), words with nothing close left out, and the corrected query searched as typed; last, for a
+# query of several words no product holds together, the products holding most of them. A later step's matches
+# rank below an earlier one's anyway; skipping them saves reading the pinyin index (costlier than the text's).
+# Typos are corrected on the small table of words, not by trigram closeness to every product: that read
+# thousands of candidate products and compared each one's whole pinyin (0.1-1 s a search at 100,000 products, the tail of bench/search.py).
 # Decided on a step's whole count, so every page of a query agrees on its total.
 
 
@@ -46,16 +47,25 @@ class _Sql:
 
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
+SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
+
+
+def _word_hit(sql: _Sql, text: str, pinyin: str) -> str:
+    return f"({sql.contains('search_text', text)} OR {sql.contains('pinyin', pinyin)})" \
+        if len(pinyin) >= SHORT else sql.contains("search_text", text)
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
     sql = _Sql()
+    if step == SOME_WORDS:
+        hits = [_word_hit(sql, t, p) for t, p in plan.words]
+        matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
+        return _ranked(sql, hits, [f"({matched})::float / {len(hits)}"], limit, offset), sql.args
     text_hit = sql.contains("search_text", plan.text)
     branches = [text_hit]
     scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
     if plan.words:
-        every = " AND ".join(f"({sql.contains('search_text', t)} OR {sql.contains('pinyin', p)})"
-                             if len(p) >= SHORT else sql.contains("search_text", t) for t, p in plan.words)
+        every = " AND ".join(_word_hit(sql, t, p) for t, p in plan.words)
         branches.append(f"({every})")
         scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
     if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
@@ -69,7 +79,12 @@ def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[
         branches.append(initials_hit)
         prefix = sql.arg(f"{like_escape(plan.initials)}%")
         scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {initials_hit} THEN 0.8 ELSE 0 END")
-    query = f"""
+    return _ranked(sql, branches, scores, limit, offset), sql.args
+
+
+def _ranked(sql: _Sql, branches: list[str], scores: list[str], limit: int, offset: int) -> str:
+    """The page of sellable products meeting any of `branches`, by the best of `scores`, then sales."""
+    return f"""
 WITH hits AS (
     SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
     FROM products p
@@ -83,7 +98,6 @@ SELECT card.*, page.score, page.total
 FROM page JOIN ({CARD}) card ON card.id = page.id
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
-    return query, sql.args
 
 
 async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
@@ -104,15 +118,22 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
     if rows is not None:
         return rows
     corrected = await correct_typos(conn, plan)
-    if corrected is None:
-        return []
-    return await _first_step_that_finds(conn, corrected, limit, offset) or []
+    if corrected is not None:
+        rows = await _first_step_that_finds(conn, corrected, limit, offset)
+        if rows is not None:
+            return rows
+    # No product holds every word: those holding most of them (a buyer's 华为 苹果 shows both brands).
+    return await _first_step_that_finds(conn, corrected or plan, limit, offset, [SOME_WORDS]) or []
 
 
 async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, limit: int,
-                                 offset: int) -> list[asyncpg.Record] | None:
+                                 offset: int, steps: list[int] | None = None) -> list[asyncpg.Record] | None:
     """The page of the first step that finds anything (empty past its last page); None when none does."""
-    for step in [AS_TYPED, SOUNDS_ALIKE] if has_chinese(plan.text) else [AS_TYPED]:
+    if steps is None:
+        steps = [AS_TYPED, SOUNDS_ALIKE] if has_chinese(plan.text) else [AS_TYPED]
+    elif not plan.words:
+        return None
+    for step in steps:
         rows = await _fetch(conn, plan, limit, offset, step)
         found = rows[0]["total"] if rows else 0
         if not rows and offset:  # past the last page: the first page says how many hits there are
@@ -129,27 +150,28 @@ async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset:
     return await conn.fetch(query, *args)
 
 
-# Per query word: itself when some catalogue word holds it (or it is too short to correct), else the closest
-# catalogue word to it (`%`: similarity above the transaction's pg_trgm.similarity_threshold, by the trigram
-# index), else NULL. A hanzi word is compared by its pinyin: a typo of one is most often a homophone.
+# Per query word: itself when some catalogue word holds it; else, unless it is too short to correct, the
+# closest catalogue word to it (`%`: similarity above the transaction's pg_trgm.similarity_threshold, by the
+# trigram index); else NULL. A hanzi word is compared by its pinyin: a typo of one is most often a homophone.
 CORRECTED = """
-SELECT coalesce(
-    CASE WHEN length(q.word) < 3 OR EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE q.held)
-         THEN q.word END,
-    (SELECT w.word FROM search_words w WHERE w.word % q.compared
-     ORDER BY similarity(w.word, q.compared) DESC, w.word LIMIT 1)) AS word
+SELECT CASE WHEN EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE q.held) THEN q.word
+            WHEN length(q.word) >= 3 THEN
+                (SELECT w.word FROM search_words w WHERE w.word % q.compared
+                 ORDER BY similarity(w.word, q.compared) DESC, w.word LIMIT 1) END AS word
 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(word, held, compared, n)
 ORDER BY q.n
 """
 
 
 async def correct_typos(conn: asyncpg.Connection, plan: SearchPlan) -> SearchPlan | None:
-    """The query with its misspelt words corrected; None when nothing changed or a word has no close word."""
+    """The query with its misspelt words corrected and the words with no close catalogue word left out (a
+    buyer who adds 包邮 or a stray word still finds the goods the other words name); None when nothing changed
+    or no word is left."""
     words = plan.words or ((plan.text, plan.pinyin),)
     rows = await conn.fetch(CORRECTED, [t for t, _ in words], [f"%{like_escape(t)}%" for t, _ in words],
                             [p if has_chinese(t) and p else t for t, p in words])
-    fixed = [r["word"] for r in rows]
-    if None in fixed or fixed == [t for t, _ in words]:
+    fixed = [r["word"] for r in rows if r["word"] is not None]
+    if not fixed or fixed == [t for t, _ in words]:
         return None
     return plan_search(" ".join(fixed))
 

@@ -54,6 +54,10 @@ async def test_a_misspelt_word_is_corrected_to_the_closest_word_of_the_catalogue
     assert (await found(catalog, "dianfnabao")) == [shop["rice"]]
     assert (await found(catalog, "iphone 15 shouij"))[0] == shop["iphone"]  # each word corrected on its own
     assert await found(catalog, "zzqqxxjj") == []  # nothing close: nothing found
+    # a word with nothing close is left out: the other words still find their goods
+    assert (await found(catalog, "iphone zzqqxxjj"))[0] == shop["iphone"]
+    # no product holds both words: those holding one of them
+    assert {shop["huawei"], shop["iphone"]} <= set(await found(catalog, "华为 iphone"))
 
 
 async def test_full_pinyin_and_initials_find_hanzi(catalog, shop):
