@@ -23,7 +23,8 @@ SHORT = 3  # below this many characters a needle has no trigram
 # query of several words no product holds together, the products holding most of them. A later step's matches
 # rank below an earlier one's anyway; skipping them saves reading the pinyin index (costlier than the text's).
 # Typos are corrected on the small table of words, not by trigram closeness to every product: that read
-# thousands of candidate products and compared each one's whole pinyin (0.1-1 s a search at 100,000 products, the tail of bench/search.py).
+# thousands of candidate products and compared each one's whole pinyin (0.1-1 s a search at 100,000 products,
+# the tail of bench/search.py).
 # Decided on a step's whole count, so every page of a query agrees on its total.
 
 
