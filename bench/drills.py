@@ -14,6 +14,7 @@ seconds of load:
   terminate every database connection of the mall      pg_terminate_backend, as a failover would
   close every broker connection of the mall            rabbitmqctl close_connection
   restart the broker (only with --restart-broker)      rabbitmqctl shutdown, then the node started again
+                                                       (reported as two rows: while it was down, and after)
 
 With --restart-broker the mall runs on a RabbitMQ node of the drill's own (PrivateBroker: Debian's
 rabbitmq-server as a second node on free ports, its data in a temporary directory), so the restart disturbs
@@ -265,10 +266,11 @@ async def run_drills(mall: LocalMall, admin: asyncpg.Connection, database: str, 
         drill.name += f" ({await asyncio.to_thread(close_broker_connections, broker, prefix)} connections)"
         await asyncio.sleep(settle)
     if isinstance(broker, PrivateBroker):
-        drill = await fault(load, "broker restarted")
+        drill = await fault(load, "broker node stopped and started again")
         await broker.stop()
         await broker.start()
-        drill.name += f" (down {time.monotonic() - drill.started:.1f} s)"
+        drill.name += f" (down {time.monotonic() - drill.started:.0f} s)"
+        await fault(load, "after the broker restart")  # its recovery time counts from the node being back
         await asyncio.sleep(settle)
 
 
