@@ -1,5 +1,6 @@
 """Stock use cases driven by the order saga: reserve every line of a placed order or none, release held
-units, sell them once the order is paid, put refunded units back. Each runs in the caller's (the inbox's) transaction."""
+units, sell them once the order is paid, put refunded units back. Each runs in the caller's (the inbox's)
+transaction."""
 
 from __future__ import annotations
 
