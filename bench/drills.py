@@ -223,7 +223,7 @@ class PrivateBroker(SharedBroker):
             return
         try:
             await asyncio.to_thread(self.ctl, "shutdown")
-        finally:  # not started as far as await_startup, or not answering: its VM goes all the same
+        finally:  # never fully started, or not answering: its VM goes all the same
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
             await self.process.wait()
