@@ -8,7 +8,14 @@ from services.catalog.flows import platform, reviews, stock
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.gateway import MerchantApproved, MerchantReinstated, MerchantSuspended
-from shared.events.orders import OrderCancelled, OrderCompleted, OrderPlaced, OrderRefunded, OrderReturnReceived
+from shared.events.orders import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderPaid,
+    OrderPlaced,
+    OrderRefunded,
+    OrderReturnReceived,
+)
 from shared.events.payments import PaymentConfirmed
 from shared.service import Handlers
 
@@ -21,8 +28,16 @@ async def on_order_cancelled(deps: CatalogDeps, tx: Tx, event: Event[OrderCancel
     await stock.release_order(tx, event.data.order_id, event.data.user_id)
 
 
-async def on_payment_confirmed(deps: CatalogDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+async def on_order_paid(deps: CatalogDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    # order.paid, not payment.confirmed: only orders knows whether a payment bought the order. A payment that
+    # comes after the pay-by deadline cancelled the order (or of the wrong amount) is refunded by orders, and
+    # its payment.confirmed may reach us before that order.cancelled: the units must not be sold then.
     await stock.sell_order(tx, event.data.order_id)
+
+
+async def on_payment_confirmed(deps: CatalogDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    """Nothing (stock is sold on order.paid). Still consumed because a catalog before that change bound its
+    queue to payment.confirmed, and the bus never unbinds: without a handler each one would be parked."""
 
 
 async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunded]) -> None:
@@ -54,6 +69,7 @@ async def on_merchant_reinstated(deps: CatalogDeps, tx: Tx, event: Event[Merchan
 HANDLERS = (Handlers[CatalogDeps]()
             .on(OrderPlaced, on_order_placed)
             .on(OrderCancelled, on_order_cancelled)
+            .on(OrderPaid, on_order_paid)
             .on(PaymentConfirmed, on_payment_confirmed)
             .on(OrderRefunded, on_order_refunded)
             .on(OrderCompleted, on_order_completed)

@@ -1,5 +1,6 @@
 """Stock use cases driven by the order saga: reserve every line of a placed order or none, release held
-units, sell them on payment, put refunded units back. Each runs in the caller's (the inbox's) transaction."""
+units, sell them once the order is paid, put refunded units back. Each runs in the caller's (the inbox's)
+transaction."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ async def release_order(tx: Tx, order_id: str, user_id: str) -> None:
 async def sell_order(tx: Tx, order_id: str) -> None:
     """The held units are sold: sold counts grow, and so do the bought-together counts."""
     if await stock.order_status(tx.conn, order_id) != "reserved":
-        return  # released already (payments refunds a late payment), or sold before
+        return  # released already (the order was cancelled), or sold before
     products = await stock.sell_held(tx.conn, order_id)
     await flash.sell(tx.conn, order_id)
     await stock.count_bought_together(tx.conn, pairs(products))

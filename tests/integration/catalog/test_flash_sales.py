@@ -17,8 +17,7 @@ from services.catalog.flows import flash
 from shared.clock import ManualClock
 from shared.events.base import Event
 from shared.events.common import Line
-from shared.events.orders import OrderCancelled, OrderPlaced
-from shared.events.payments import PaymentConfirmed
+from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced
 from tests.integration.catalog.conftest import MERCHANT, Catalog
 from tests.support import eventually
 
@@ -125,10 +124,8 @@ async def test_hundreds_of_buyers_get_exactly_the_sale_and_unpaid_units_come_bac
     await asyncio.gather(
         *(send(orders_bus, OrderCancelled(order_id=o.order_id, user_id=o.user_id, merchant_id=MERCHANT,
                                           reason="pay_timeout")) for o in cancelled),
-        *(send(orders_bus, PaymentConfirmed(payment_id=f"pay_{uuid.uuid4().hex[:8]}", order_id=o.order_id,
-                                            user_id=o.user_id, merchant_id=MERCHANT, method="alipay",
-                                            amount_fen=SALE_PRICE, paid_at=datetime.now(UTC)), producer="payments")
-          for o in paid))
+        *(send(orders_bus, OrderPaid(order_id=o.order_id, user_id=o.user_id, merchant_id=MERCHANT,
+                                     payable_fen=SALE_PRICE, method="alipay")) for o in paid))
 
     async def settled() -> bool:
         return (await sale_row(catalog, sale["id"]))["remaining"] == 10 and \

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.events.common import Line
-from shared.events.orders import OrderCancelled, OrderRefunded, OrderReturnReceived
+from shared.events.orders import OrderCancelled, OrderPaid, OrderRefunded, OrderReturnReceived
 from shared.events.payments import PaymentConfirmed
 from tests.integration.catalog.conftest import MERCHANT, placed, publish
 from tests.support import eventually
@@ -25,7 +25,11 @@ def cancelled(order_id: str) -> OrderCancelled:
     return OrderCancelled(order_id=order_id, user_id="u1", merchant_id=MERCHANT, reason="user_cancelled")
 
 
-def paid(order_id: str) -> PaymentConfirmed:
+def paid(order_id: str) -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id="u1", merchant_id=MERCHANT, payable_fen=1000, method="alipay")
+
+
+def payment_confirmed(order_id: str) -> PaymentConfirmed:
     return PaymentConfirmed(payment_id=f"pay_{uuid.uuid4().hex[:8]}", order_id=order_id, user_id="u1",
                             merchant_id=MERCHANT, method="alipay", amount_fen=1000, paid_at=datetime.now(UTC))
 
@@ -56,7 +60,7 @@ async def test_flash_sale_never_oversells(catalog, orders_bus):
     # Cancel 20 of the winners and pay for 10: the numbers still add up to the 50 there were.
     winners = [r["order_id"] for r in reserved]
     await asyncio.gather(*(publish(orders_bus, cancelled(o)) for o in winners[:20]),
-                         *(publish(orders_bus, paid(o), "payments") for o in winners[20:30]))
+                         *(publish(orders_bus, paid(o)) for o in winners[20:30]))
 
     async def settled():
         s = await catalog.stock(sku)
@@ -141,7 +145,7 @@ async def test_paid_orders_count_bought_together_and_refund_restocks(catalog, or
     order = placed(a, 1, 1000, more=[(b, 2, 1000)])
     await publish(orders_bus, order)
     await decided(catalog, 1)
-    await publish(orders_bus, paid(order.order_id), "payments")
+    await publish(orders_bus, paid(order.order_id))
     await eventually(lambda: catalog.db.fetchval("SELECT count(*) = 2 FROM bought_together"))
     assert await catalog.stock(b) == {"available": 3, "reserved": 0, "sold": 2}
 
@@ -161,12 +165,25 @@ async def test_paid_orders_count_bought_together_and_refund_restocks(catalog, or
     assert [p["id"] for p in (await resp.json())["items"]][0] == pb
 
 
+async def test_a_payment_confirmed_before_its_order_was_cancelled_sells_nothing(catalog, orders_bus):
+    # The pay-by deadline cancelled the order while the buyer paid (during a broker outage both events wait in
+    # their outboxes and may arrive in either order): orders refunds that payment, so nothing was sold.
+    _, sku = await catalog.product("蓝牙音箱", price_fen=1000, stock=5)
+    order = placed(sku, 2, 1000)
+    await publish(orders_bus, order)
+    await decided(catalog, 1)
+    await publish(orders_bus, payment_confirmed(order.order_id), "payments")
+    await publish(orders_bus, cancelled(order.order_id))
+    await eventually(lambda: catalog.db.fetchval("SELECT count(*) = 3 FROM inbox"))
+    assert await catalog.stock(sku) == {"available": 5, "reserved": 0, "sold": 0}
+
+
 async def test_a_returned_parcel_is_restocked_when_received_not_when_refunded(catalog, orders_bus):
     pa, a = await catalog.product("运动鞋", price_fen=1000, stock=5)
     order = placed(a, 2, 1000)
     await publish(orders_bus, order)
     await decided(catalog, 1)
-    await publish(orders_bus, paid(order.order_id), "payments")
+    await publish(orders_bus, paid(order.order_id))
     await eventually(lambda: catalog.db.fetchval(
         "SELECT status = 'sold' FROM stock_orders WHERE order_id = $1", order.order_id))
     line = Line(sku_id=a, product_id=pa, qty=1, unit_price_fen=1000)
