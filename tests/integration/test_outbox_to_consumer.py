@@ -49,18 +49,19 @@ async def test_relay_killed_between_publish_and_mark_sent_delivers_again_and_inb
         await reader.consume()
         relay_bus = writer.bus
         published: list[str] = []
-        real_publish = relay_bus.publish
+        real_publish = relay_bus.publish_many
 
-        async def publish_then_die(routing_key, body, **kw):  # noqa: ANN001, ANN003
-            await real_publish(routing_key, body, **kw)
-            published.append(kw["message_id"])
+        async def publish_then_die(messages):  # noqa: ANN001, ANN202
+            outcomes = await real_publish(messages)
+            published.extend(m.message_id for m in messages)
             # The relay's database session dies right after the broker confirmed: mark-sent can't happen.
             await writer.db.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND usename = 'mall_writer' AND pid <> pg_backend_pid() "
                 "AND state = 'idle in transaction'")
+            return outcomes
 
-        relay_bus.publish = publish_then_die  # type: ignore[method-assign]
+        relay_bus.publish_many = publish_then_die  # type: ignore[method-assign]
         await write_note(writer.db, "crash")
         from shared.outbox import OutboxRelay
 
@@ -70,7 +71,7 @@ async def test_relay_killed_between_publish_and_mark_sent_delivers_again_and_inb
         assert len(published) == 1
         assert await writer.db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 1
 
-        relay_bus.publish = real_publish  # type: ignore[method-assign]
+        relay_bus.publish_many = real_publish  # type: ignore[method-assign]
         restarted = OutboxRelay(writer.db.pool, relay_bus, "writer")
         assert await restarted.relay_once() == 1
         # Delivered twice on the wire, handled once.
