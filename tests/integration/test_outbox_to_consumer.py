@@ -344,3 +344,78 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
         assert isinstance(outcomes[1], Refusal)
         assert await reader.effects() == {"a": 1, "b": 1, "flaky": 1}
         await channel.close()
+
+
+async def test_a_batch_whose_publishes_the_broker_partly_refuses_marks_the_confirmed_sent_and_repeats_only_the_refused(
+        database_url, amqp_url, bus_prefix):
+    from shared.outbox import OutboxRelay, PublishRefused
+
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        conn, counts = await _raw_counter(amqp_url, bus_prefix, Noted.TYPE)
+        try:
+            # A queue that takes two messages and refuses more: the broker nacks every publish routed to it after.
+            channel = await conn.channel()
+            full = await channel.declare_queue(f"{bus_prefix}full", auto_delete=True, arguments={
+                "x-max-length": 2, "x-overflow": "reject-publish"})
+            await full.bind(f"{bus_prefix}{EXCHANGE}", routing_key=Noted.TYPE)
+            bodies = ["a", "b", "c", "d", "e"]
+            await write_notes(writer.db, bodies)
+            relay = OutboxRelay(writer.db.pool, writer.bus, "writer")
+            with pytest.raises(PublishRefused):
+                await relay.relay_once()
+            rows = await writer.db.fetch("SELECT event_id::text AS id, sent_at IS NOT NULL AS sent FROM outbox")
+            confirmed = {r["id"] for r in rows if r["sent"]}
+            assert len(confirmed) == 2 and relay.published == 2, "the confirmed publishes are marked sent"
+
+            await full.delete(if_unused=False, if_empty=False)
+            assert await relay.relay_once() == 3, "only the refused ones are published again"
+            await writer.bus.publish(Noted.TYPE, b"{}", message_id="marker")  # counted after all of those
+            await eventually(lambda: _true("marker" in counts))
+            assert all(counts[event_id] == 1 for event_id in confirmed), "a confirmed event was published twice"
+            assert set(counts) == {r["id"] for r in rows} | {"marker"}
+            # The reader's queue took the refused ones at their first publish too: its inbox keeps one of each.
+            assert await eventually(lambda: _all_of(reader, bodies)) == dict.fromkeys(bodies, 1)
+        finally:
+            await conn.close()
+
+
+async def _all_of(reader, bodies: list[str]) -> dict[str, int] | None:  # noqa: ANN001
+    effects = await reader.effects()
+    return effects if set(effects) == set(bodies) else None
+
+
+async def test_an_event_still_being_handled_is_not_acknowledged_with_later_ones_and_comes_back_if_its_consumer_dies(
+        database_url, amqp_url, bus_prefix):
+    from shared.bus import Bus
+    from shared.inbox import Consumer
+    from tests.integration.probe import count_effect
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
+        entered, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_first(tx, event: Event[Noted]) -> None:  # noqa: ANN001
+            if event.data.body == "slow":
+                entered.set()
+                await release.wait()
+            await count_effect(tx, event)
+
+        await reader.consume(slow_first)  # two workers: one holds "slow", the other handles what follows
+        await reader.bus.publish_event(Event.wrap(Noted(body="slow"), producer="writer"))
+        await asyncio.wait_for(entered.wait(), 20)
+        later = [f"later{i}" for i in range(5)]
+        for body in later:
+            await reader.bus.publish_event(Event.wrap(Noted(body=body), producer="writer"))
+        await eventually(lambda: _all_of(reader, later))
+        # The consumer dies with "slow" in hand: the broker takes back what is not acknowledged.
+        assert reader.bus.connection is not None
+        await reader.bus.connection.close()
+        release.set()
+
+        again = Bus(amqp_url, prefix=bus_prefix, service="reader")
+        await again.connect()
+        try:
+            await Consumer(reader.db, again).on(Noted, count_effect).start()
+            assert await eventually(lambda: _all_of(reader, ["slow", *later])) == dict.fromkeys(["slow", *later], 1)
+        finally:
+            await again.close()
