@@ -5,18 +5,25 @@ Topology for service `s` (all names carry the configured prefix):
   a failed message goes to `s.retry.<ms>` (TTL, dead-letters back into `s`) with growing delays,
   and after `max_attempts` it is parked in `s.dead` with its error, for an operator to list and replay.
 A message is acknowledged only after its handler's transaction committed, or after it was safely
-re-published to a retry or dead-letter queue (with publisher confirms), so nothing is lost.
+re-published to a retry or dead-letter queue (with publisher confirms), so nothing is lost. Settled messages
+are acknowledged together, with one `multiple` ack up to the last of a run of settled deliveries (never past
+one still in hand), and a batch of events is published at once, every confirm awaited together.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, cast
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from aiormq import spec
 
 from shared.events.base import Event
 from shared.logging import get_logger
@@ -36,6 +43,47 @@ DeliverBatch = Callable[[list[AbstractIncomingMessage]], Awaitable[list[Exceptio
 
 class Poison(Exception):
     """A message that can never be handled (undecodable, unknown type): parked at once, not retried."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One event to publish to the exchange (`Bus.publish_many`)."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+    correlation_id: str | None = None
+    producer: str | None = None
+    trace_context: str | None = None  # the emitting span's W3C `traceparent`, sent as that header
+
+
+class Deliveries:
+    """The delivery tags of one consuming channel, in the order the broker delivered them, until settled.
+
+    A `multiple` ack settles every delivery up to its tag on the channel, so it may only name a tag when all
+    the tags before it are settled too: two workers handle batches side by side and finish in any order."""
+
+    def __init__(self, channel: aiormq.abc.AbstractChannel):
+        self.channel = channel
+        self.unsettled: deque[int] = deque()  # delivered, in order, not yet covered by an ack or handed back
+        self.to_ack: set[int] = set()  # of those, the ones done with (handled, or re-routed to retry or park)
+        self.handed_back: set[int] = set()  # of those, the ones nacked back to the queue (already settled)
+
+    def ack_point(self) -> int | None:
+        """The tag to ack with `multiple`: the last to ack of the run of settled deliveries at the front, if any.
+        Never a handed-back tag: acking one the broker has already taken back would close the channel."""
+        last = None
+        while self.unsettled:
+            tag = self.unsettled[0]
+            if tag in self.to_ack:
+                self.to_ack.discard(tag)
+                last = tag
+            elif tag in self.handed_back:
+                self.handed_back.discard(tag)
+            else:
+                break
+            self.unsettled.popleft()
+        return last
 
 
 def queue_names(prefix: str, service: str, delays_ms: Iterable[int]) -> dict[str, Any]:
@@ -65,9 +113,12 @@ class Bus:
         self._consume_channel: AbstractRobustChannel | None = None
         self._consumer_tag: str | None = None
         self._queue: aio_pika.abc.AbstractQueue | None = None
-        self._waiting: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()  # taken, not yet handled
+        # taken, not yet handled, each with the deliveries of the channel it came on
+        self._waiting: asyncio.Queue[tuple[AbstractIncomingMessage, Deliveries]] = asyncio.Queue()
         self._in_hand = 0  # messages of the batches being handled
         self._workers: list[asyncio.Task[None]] = []
+        self._deliveries: Deliveries | None = None  # of the current consuming channel (a new one after a reconnect)
+        self._ack_lock = asyncio.Lock()  # acks leave in the order they were worked out: their tags only grow
 
     @property
     def names(self) -> dict[str, Any]:
@@ -99,12 +150,25 @@ class Bus:
                       trace_context: str | None = None) -> None:
         """Publish one event and wait for the broker's confirm (raises if the broker refuses or is gone).
         `trace_context`: the emitting span's W3C `traceparent`, sent as that header (shared.tracing)."""
-        assert self._exchange is not None, "connect() first"
-        message = aio_pika.Message(
-            body, content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message_id, type=routing_key, correlation_id=correlation_id,
-            app_id=producer or self.service, headers={TRACEPARENT: trace_context} if trace_context else None)
-        await self._exchange.publish(message, routing_key=routing_key, mandatory=False)
+        [outcome] = await self.publish_many([Outgoing(routing_key, body, message_id, correlation_id, producer,
+                                                      trace_context)])
+        if outcome is not None:
+            raise outcome
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        """Publish all of `messages` at once, in order, and wait for all their confirms together: one outcome per
+        message, None when the broker confirmed it, else why not (a nack, the channel lost)."""
+        assert self._publish_channel is not None, "connect() first"
+        channel = cast(aiormq.Channel, await self._publish_channel.get_underlay_channel())  # the one kind there is
+        # wait=False: queue the frames without waiting for each to be written; the confirm is what counts.
+        results = await asyncio.gather(*(channel.basic_publish(
+            m.body, exchange=self.exchange_name, routing_key=m.routing_key, mandatory=False, wait=False,
+            properties=spec.Basic.Properties(
+                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+                message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
+                app_id=m.producer or self.service, headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
+            for m in messages), return_exceptions=True)
+        return [result if isinstance(result, BaseException) else None for result in results]
 
     async def publish_event(self, event: Event[Any]) -> None:
         await self.publish(event.type, event.to_json(), message_id=str(event.id),
@@ -146,7 +210,13 @@ class Bus:
                          for i in range(self.workers)]
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            self._waiting.put_nowait(message)
+            # Deliveries arrive here in the order of their tags (aiormq and aio-pika hand each over in a task of
+            # its own, started in order), so a tag is noted before any later one can be settled.
+            channel = message.channel
+            if self._deliveries is None or self._deliveries.channel is not channel:
+                self._deliveries = Deliveries(channel)  # a new channel numbers its deliveries from 1 again
+            self._deliveries.unsettled.append(cast(int, message.delivery_tag))
+            self._waiting.put_nowait((message, self._deliveries))
 
         self._consumer_tag = await self._queue.consume(on_message)
 
@@ -161,23 +231,32 @@ class Bus:
             finally:
                 self._in_hand -= len(batch)
 
-    async def _handle(self, batch: list[AbstractIncomingMessage], deliver: DeliverBatch) -> None:
+    async def _handle(self, batch: list[tuple[AbstractIncomingMessage, Deliveries]], deliver: DeliverBatch) -> None:
+        messages = [message for message, _ in batch]
         try:
-            outcomes = await deliver(batch)
+            outcomes = await deliver(messages)
         except Exception as exc:  # noqa: BLE001 - a failure of the whole batch: every message retried
             outcomes = [exc] * len(batch)
-        for message, outcome in zip(batch, outcomes, strict=True):
-            if outcome is None:
-                await self._ack(message)
-            else:  # a business "no" stays a no however often it is retried
-                await self._settle_failure(message, outcome, park=isinstance(outcome, Poison | Refusal))
+        for (message, deliveries), outcome in zip(batch, outcomes, strict=True):
+            tag = cast(int, message.delivery_tag)
+            # a business "no" stays a no however often it is retried
+            if outcome is None or await self._settle_failure(
+                    message, outcome, park=isinstance(outcome, Poison | Refusal)):
+                deliveries.to_ack.add(tag)
+            else:
+                deliveries.handed_back.add(tag)
+        # Usually one channel; after a reconnect, messages of the old one may still be in hand.
+        for deliveries in {id(d): d for _, d in batch}.values():
+            await self._ack(deliveries)
 
     def consuming_span(self, message: AbstractIncomingMessage) -> AbstractContextManager[None]:
         """The tracing span of handling one message (shared.tracing.consuming)."""
         return consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
                          queue=f"{self.prefix}{self.service}")
 
-    async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> None:
+    async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> bool:
+        """Re-route a failed message to a retry queue or park it: True once that is confirmed (then it is to be
+        acked); False when it could not be and the message was handed back to the queue instead."""
         attempts = int(cast("int | str", (message.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
         code = exc.code if isinstance(exc, Refusal) else None  # the operator sees which "no" parked it
         error = f"{type(exc).__name__}{f' {code}' if code else ''}: {exc}"[:2000]
@@ -194,16 +273,24 @@ class Bus:
                              error=error, retry_queue=target)
         try:
             await self._publish_to_queue(target, message, headers)
-        except Exception:  # noqa: BLE001 - broker gone: leave unacked, it is redelivered
+        except Exception:  # noqa: BLE001 - broker gone: handed back to the queue, so a later ack cannot cover it
             self.log.exception("could not re-route a failed message; it will be redelivered")
-            return
-        await self._ack(message)
+            with contextlib.suppress(Exception):  # the channel is gone too: the broker redelivers it anyway
+                await message.nack(requeue=True)
+            return False
+        return True
 
-    async def _ack(self, message: AbstractIncomingMessage) -> None:
-        try:
-            await message.ack()
-        except Exception:  # noqa: BLE001 - channel lost: the broker redelivers, the inbox skips it
-            self.log.warning("ack failed; message will be redelivered", message_id=message.message_id)
+    async def _ack(self, deliveries: Deliveries) -> None:
+        """Acknowledge the run of settled deliveries at the front with one `multiple` ack (those settled behind a
+        delivery still in hand wait for the batch that holds it)."""
+        async with self._ack_lock:
+            last = deliveries.ack_point()
+            if last is None:
+                return
+            try:
+                await deliveries.channel.basic_ack(last, multiple=True)
+            except Exception:  # noqa: BLE001 - channel lost: the broker redelivers, the inbox skips them
+                self.log.warning("ack failed; messages will be redelivered", delivery_tag=last)
 
     async def stop_consuming(self, timeout: float = 10.0) -> None:
         """Stop taking new messages and let the ones taken finish (graceful shutdown)."""

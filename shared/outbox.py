@@ -4,6 +4,10 @@ Several relays may run on one outbox (replicas): rows are claimed with FOR UPDAT
 locked until they are marked, so no two relays publish the same row. A relay that dies after publishing
 and before marking leaves the rows unsent; they are published again and the consumers' inbox drops the
 duplicate. The relay wakes on NOTIFY (sent at commit by Tx.emit) and polls as a fallback.
+
+A claimed batch is published at once and its confirms awaited together (Bus.publish_many); the confirmed
+rows are marked sent in one statement. A row the broker refused (a nack) or whose confirm never came stays
+unsent and is published again by a later round; the rest of its batch is not published again.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 
 import asyncpg
 
-from shared.bus import Bus
+from shared.bus import Bus, Outgoing
 from shared.db import outbox_channel
 from shared.logging import get_logger
 
@@ -24,6 +28,10 @@ WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])"
 PURGE = "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)"
 LISTEN_BACKOFF_SECONDS = (0.5, 30.0)  # first and longest wait before reconnecting a lost LISTEN connection
+
+
+class PublishRefused(Exception):
+    """Some events of a batch were not confirmed by the broker: left unsent, published again later."""
 
 
 class OutboxRelay:
@@ -41,18 +49,23 @@ class OutboxRelay:
         self.listening = False  # whether a LISTEN connection is up (polling carries on either way)
 
     async def relay_once(self) -> int:
-        """Publish one batch of unsent events; returns how many were published."""
+        """Publish one batch of unsent events; returns how many were published. Raises PublishRefused (after
+        marking the others sent) when the broker did not confirm some."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(CLAIM, self.batch_size)
             if not rows:
                 return 0
-            await asyncio.gather(*(
-                self.bus.publish(r["event_type"], bytes(r["payload"]), message_id=str(r["event_id"]),
-                                 producer=self.service, trace_context=r["trace_context"])
-                for r in rows))
-            await conn.execute(MARK_SENT, [r["seq"] for r in rows])
-        self.published += len(rows)
-        return len(rows)
+            outcomes = await self.bus.publish_many([
+                Outgoing(r["event_type"], bytes(r["payload"]), str(r["event_id"]), producer=self.service,
+                         trace_context=r["trace_context"]) for r in rows])
+            sent = [r["seq"] for r, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+            if sent:
+                await conn.execute(MARK_SENT, sent)
+        self.published += len(sent)
+        refused = [outcome for outcome in outcomes if outcome is not None]
+        if refused:
+            raise PublishRefused(f"{len(refused)} of {len(rows)} events not confirmed, first: {refused[0]!r}")
+        return len(sent)
 
     async def run(self) -> None:
         """Relay until cancelled. Errors (broker or database away) are logged and retried with backoff."""

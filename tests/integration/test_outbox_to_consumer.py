@@ -49,18 +49,19 @@ async def test_relay_killed_between_publish_and_mark_sent_delivers_again_and_inb
         await reader.consume()
         relay_bus = writer.bus
         published: list[str] = []
-        real_publish = relay_bus.publish
+        real_publish = relay_bus.publish_many
 
-        async def publish_then_die(routing_key, body, **kw):  # noqa: ANN001, ANN003
-            await real_publish(routing_key, body, **kw)
-            published.append(kw["message_id"])
+        async def publish_then_die(messages):  # noqa: ANN001, ANN202
+            outcomes = await real_publish(messages)
+            published.extend(m.message_id for m in messages)
             # The relay's database session dies right after the broker confirmed: mark-sent can't happen.
             await writer.db.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND usename = 'mall_writer' AND pid <> pg_backend_pid() "
                 "AND state = 'idle in transaction'")
+            return outcomes
 
-        relay_bus.publish = publish_then_die  # type: ignore[method-assign]
+        relay_bus.publish_many = publish_then_die  # type: ignore[method-assign]
         await write_note(writer.db, "crash")
         from shared.outbox import OutboxRelay
 
@@ -70,7 +71,7 @@ async def test_relay_killed_between_publish_and_mark_sent_delivers_again_and_inb
         assert len(published) == 1
         assert await writer.db.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 1
 
-        relay_bus.publish = real_publish  # type: ignore[method-assign]
+        relay_bus.publish_many = real_publish  # type: ignore[method-assign]
         restarted = OutboxRelay(writer.db.pool, relay_bus, "writer")
         assert await restarted.relay_once() == 1
         # Delivered twice on the wire, handled once.
@@ -343,3 +344,78 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
         assert isinstance(outcomes[1], Refusal)
         assert await reader.effects() == {"a": 1, "b": 1, "flaky": 1}
         await channel.close()
+
+
+async def test_a_batch_whose_publishes_the_broker_partly_refuses_marks_the_confirmed_sent_and_repeats_only_the_refused(
+        database_url, amqp_url, bus_prefix):
+    from shared.outbox import OutboxRelay, PublishRefused
+
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        conn, counts = await _raw_counter(amqp_url, bus_prefix, Noted.TYPE)
+        try:
+            # A queue that takes two messages and refuses more: the broker nacks every publish routed to it after.
+            channel = await conn.channel()
+            full = await channel.declare_queue(f"{bus_prefix}full", auto_delete=True, arguments={
+                "x-max-length": 2, "x-overflow": "reject-publish"})
+            await full.bind(f"{bus_prefix}{EXCHANGE}", routing_key=Noted.TYPE)
+            bodies = ["a", "b", "c", "d", "e"]
+            await write_notes(writer.db, bodies)
+            relay = OutboxRelay(writer.db.pool, writer.bus, "writer")
+            with pytest.raises(PublishRefused):
+                await relay.relay_once()
+            rows = await writer.db.fetch("SELECT event_id::text AS id, sent_at IS NOT NULL AS sent FROM outbox")
+            confirmed = {r["id"] for r in rows if r["sent"]}
+            assert len(confirmed) == 2 and relay.published == 2, "the confirmed publishes are marked sent"
+
+            await full.delete(if_unused=False, if_empty=False)
+            assert await relay.relay_once() == 3, "only the refused ones are published again"
+            await writer.bus.publish(Noted.TYPE, b"{}", message_id="marker")  # counted after all of those
+            await eventually(lambda: _true("marker" in counts))
+            assert all(counts[event_id] == 1 for event_id in confirmed), "a confirmed event was published twice"
+            assert set(counts) == {r["id"] for r in rows} | {"marker"}
+            # The reader's queue took the refused ones at their first publish too: its inbox keeps one of each.
+            assert await eventually(lambda: _all_of(reader, bodies)) == dict.fromkeys(bodies, 1)
+        finally:
+            await conn.close()
+
+
+async def _all_of(reader, bodies: list[str]) -> dict[str, int] | None:  # noqa: ANN001
+    effects = await reader.effects()
+    return effects if set(effects) == set(bodies) else None
+
+
+async def test_an_event_still_being_handled_is_not_acknowledged_with_later_ones_and_comes_back_if_its_consumer_dies(
+        database_url, amqp_url, bus_prefix):
+    from shared.bus import Bus
+    from shared.inbox import Consumer
+    from tests.integration.probe import count_effect
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
+        entered, release = asyncio.Event(), asyncio.Event()  # never released
+
+        async def slow_first(tx, event: Event[Noted]) -> None:  # noqa: ANN001
+            if event.data.body == "slow":
+                entered.set()
+                await release.wait()
+            await count_effect(tx, event)
+
+        await reader.consume(slow_first)  # two workers: one holds "slow", the other handles what follows
+        await reader.bus.publish_event(Event.wrap(Noted(body="slow"), producer="writer"))
+        await asyncio.wait_for(entered.wait(), 20)
+        later = [f"later{i}" for i in range(5)]
+        for body in later:
+            await reader.bus.publish_event(Event.wrap(Noted(body=body), producer="writer"))
+        await eventually(lambda: _all_of(reader, later))
+        # The consumer stops with "slow" still in hand (its stop gives up waiting for it) and its connection closes:
+        # the broker takes back what is not acknowledged.
+        await reader.bus.stop_consuming(timeout=0.5)
+        await reader.bus.close()
+
+        again = Bus(amqp_url, prefix=bus_prefix, service="reader")
+        await again.connect()
+        try:
+            await Consumer(reader.db, again).on(Noted, count_effect).start()
+            assert await eventually(lambda: _all_of(reader, ["slow", *later])) == dict.fromkeys(["slow", *later], 1)
+        finally:
+            await again.close()
