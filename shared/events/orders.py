@@ -54,7 +54,7 @@ class OrderPlaced(EventData):
     order_id: str
     user_id: str
     merchant_id: str
-    lines: list[Line] = Field(min_length=1)
+    lines: list[Line]  # the goods: empty for an amount rung up at the counter without goods (到店消费)
     subtotal_fen: Fen
     coupon_id: str | None = None
     points: int = Field(default=0, ge=0)  # points the buyer wants to spend (100 points = 1 yuan)
