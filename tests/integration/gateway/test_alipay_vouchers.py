@@ -214,6 +214,9 @@ async def test_a_paid_order_collects_its_jifenbao_once_from_the_merchants_budget
     assert again["record_id"] == grant["record_id"]
     sends = await (await mall.sandbox.get("/sandbox/point-sends", params={"user_id": ALICE_ALIPAY})).json()
     assert [s["point_amount"] for s in sends["items"]] == [5_999] and sends["budgets"]["mch001_jfb"] == 4_001
+    # The owner's screen shows what is left in the budget library, as Alipay counts it (budgetlib.query).
+    budget = await (await gw.get("/api/merchant/jifenbao", headers=staff)).json()
+    assert (budget["budget_code"], budget["points_per_yuan"], budget["remaining_points"]) == ("mch001_jfb", 1, 4_001)
 
     # A second order would earn more than the budget has left: refused, nothing sent.
     second = await paid_order()
