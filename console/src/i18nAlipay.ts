@@ -21,6 +21,7 @@ export const ALIPAY_ZH = {
   "alipay.voucher": "发布为支付宝商家券",
   "alipay.brandName": "品牌名（券面显示，最多 12 字）",
   "alipay.published": "已发布为商家券",
+  "alipay.saved": "已保存",
 };
 
 export const ALIPAY_EN: Record<keyof typeof ALIPAY_ZH, string> = {
@@ -44,4 +45,5 @@ export const ALIPAY_EN: Record<keyof typeof ALIPAY_ZH, string> = {
   "alipay.voucher": "Publish as Alipay voucher",
   "alipay.brandName": "Brand name (on the voucher, at most 12 characters)",
   "alipay.published": "Published as an Alipay voucher",
+  "alipay.saved": "Saved",
 };

@@ -52,7 +52,7 @@ export default function AlipayProducts() {
       const body = Object.fromEntries(SWITCHES.map((k) => [k, Boolean(values[k])]));
       const saved = await call<AlipayFeatures>("PUT", "/api/merchant/alipay-features", { body });
       setFeatures(saved);
-      message.success(t("common.saved"));
+      message.success(t("alipay.saved"));
     } catch (err) {
       message.error((err as Error).message);
     }
@@ -61,7 +61,7 @@ export default function AlipayProducts() {
   async function saveBudget(values: { budget_code: string; points_per_yuan: number }) {
     try {
       await call("PUT", "/api/merchant/jifenbao", { body: values });
-      message.success(t("common.saved"));
+      message.success(t("alipay.saved"));
       loadBudget(); // what is left, as Alipay counts it
     } catch (err) {
       message.error((err as Error).message);
