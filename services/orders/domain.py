@@ -546,6 +546,9 @@ def with_member_prices(priced: Priced, level: int, rules: Sequence[MemberRule]) 
     """Each line at the member price its buyer's level gives (if lower), keeping the list price beside it."""
     lines = []
     for line in priced.lines:
+        if line.sku_id is None:  # an amount rung up at the counter: no goods, no member price
+            lines.append(line)
+            continue
         rule = member_rule_for(level, line.sku_id, line.category_id, rules)
         price = rule_price(rule, line.unit_price_fen) if rule else line.unit_price_fen
         lines.append(replace(line, unit_price_fen=price, list_price_fen=line.unit_price_fen)

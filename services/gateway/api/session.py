@@ -25,8 +25,8 @@ from services.gateway.models import (
 from services.gateway.routes import Call, Operation, merchant_in_path
 from services.gateway.sessions import end_session, open_user_session, rotate_refresh_token
 from services.gateway.upstream import path
-from shared.events.gateway import AlipayUserLinked
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
+from shared.events.gateway import AlipayUserLinked
 from shared.http import Forbidden, Problem, Unauthorized, json_response
 from shared.logging import get_logger
 

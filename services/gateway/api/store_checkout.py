@@ -162,9 +162,9 @@ async def merchant_set_jifenbao(call: Call) -> web.StreamResponse:
 
 OPERATIONS = [
     Operation("POST", "/api/merchant/store-checkouts", merchant_store_checkout,
-              "Ring up SKUs or an amount at a store and charge the buyer's payment code or face token (当面付/刷脸付); answers "
-              "once the charge is paid, declined or cancelled", "merchant", auth="staff", body=StoreCheckoutBody,
-              answer=StoreCheckoutOut, status=201, idempotent=True),
+              "Ring up SKUs or an amount at a store and charge the buyer's payment code or face token "
+              "(当面付/刷脸付); answers once the charge is paid, declined or cancelled", "merchant", auth="staff",
+              body=StoreCheckoutBody, answer=StoreCheckoutOut, status=201, idempotent=True),
     Operation("POST", "/api/merchant/orders/{id}/store-charge", merchant_store_charge,
               "Charge a counter order with another payment code or face token", "merchant", auth="staff",
               body=StoreChargeBody, answer=ChargeOut, idempotent=True),

@@ -256,6 +256,15 @@ async def price(conn: store.Conn, items: list[Item], user_id: str | None, flash_
     return priced if user_id is None else await flows.member_priced(conn, user_id, priced)
 
 
+def goods_lines(priced: domain.Priced) -> list[Line]:
+    """order.placed's lines: the goods. An amount rung up at the counter names no SKU, so catalog reserves
+    (and later sells or restocks) nothing for it."""
+    return [Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
+                 category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
+                 flash_sale_id=ln.flash_sale_id)
+            for ln in priced.lines if ln.sku_id is not None and ln.product_id is not None]
+
+
 @routes.post("/checkout/price")
 async def checkout_price(request: web.Request) -> web.Response:
     user_id = current_user(request)
@@ -294,16 +303,14 @@ async def place_order(request: web.Request) -> web.Response:
             promotion_status=domain.promotion_needed(body.coupon_id, body.points, group is not None), pay_by=pay_by,
             now=now, delivery=body.delivery.model_dump(mode="json") if body.delivery else None, group_id=group_id)
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)  # also ends a saga that never answers
-        await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in priced.lines])
+        goods = goods_lines(priced)
+        await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in goods])
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=priced.merchant_id, subtotal_fen=priced.subtotal_fen,
             coupon_id=body.coupon_id, points=body.points, entry=body.entry, delivery=body.delivery,
             group_buy=None if group is None else GroupBuyRef(group_id=group_id or "", deal_id=group.deal_id,
                                                              nickname=group.nickname),
-            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
-                        flash_sale_id=ln.flash_sale_id)
-                   for ln in priced.lines]))
+            lines=goods))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 
@@ -335,13 +342,9 @@ async def place_store_sale(request: web.Request) -> web.Response:
             points=0, subject=domain.subject([ln.name for ln in priced.lines]),
             promotion_status=domain.promotion_needed(None, 0), pay_by=pay_by, now=now)
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)
-        # Goods only: an amount's line names no SKU, so catalog reserves (and later sells) nothing for it.
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=merchant_id, subtotal_fen=priced.subtotal_fen,
-            entry="store_checkout",
-            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name)
-                   for ln in priced.lines if ln.sku_id is not None and ln.product_id is not None]))
+            entry="store_checkout", lines=goods_lines(priced)))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
 
     return await idempotent(request, request.app[DB], f"store_sale:{merchant_id}", body.model_dump(mode="json"),
