@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.base import EventData, event
 from shared.events.common import Fen, Line
@@ -61,6 +61,12 @@ class OrderPlaced(EventData):
     entry: Entry = "other"
     delivery: Delivery | None = None  # None: goods that need no delivery (or an order from before fulfilment)
     group_buy: GroupBuyRef | None = None  # a group-buy order: marketing claims its seat (promotion.*)
+
+    @model_validator(mode="after")
+    def goods_or_counter_amount(self) -> "OrderPlaced":
+        if not self.lines and self.entry != "store_checkout":
+            raise ValueError("an order has goods; only a counter sale may be an amount without them")
+        return self
 
 
 @event("order.confirmed")
