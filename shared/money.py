@@ -10,6 +10,8 @@ _YUAN = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
 # coupons and points all stop at 1 fen. The one home of that rule.
 MIN_PAYABLE_FEN = 1
 ALIPAY_MAX_FEN = 100_000_000 * 100
+# The most a clerk may ring up as a bare amount (到店消费) in one sale: a guard against a mistyped amount.
+COUNTER_AMOUNT_MAX_FEN = 5_000_000
 
 
 class MoneyError(ValueError):

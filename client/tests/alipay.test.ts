@@ -40,6 +40,18 @@ describe('inside Alipay', () => {
     expect(await outcome({ fail: { error: 3 } })).toBe('failed')
   })
 
+  it('signs a withholding agreement in Alipay\'s signing centre and reads its result status', async () => {
+    const outcome = async (answer: { ok?: unknown, fail?: unknown }) => {
+      const { my, calls } = fakeMy({ paySignCenter: answer })
+      const result = await inAlipay(my).signAgreement('app_id=1&sign=x', '/pages/bills/index')
+      expect(calls[0]).toEqual(['paySignCenter', { signStr: 'app_id=1&sign=x' }])
+      return result
+    }
+    expect(await outcome({ ok: { resultStatus: '7000' } })).toBe('signed')
+    expect(await outcome({ ok: { resultStatus: '6001' } })).toBe('cancelled')
+    expect(await outcome({ fail: { error: 3 } })).toBe('failed')
+  })
+
   it('turns the location strings into numbers, and a refusal into null', async () => {
     const { my } = fakeMy({ getLocation: { ok: { latitude: '30.2577', longitude: '120.1664' } } })
     expect(await inAlipay(my).getLocation()).toEqual({ lat: 30.2577, lng: 120.1664 })
@@ -115,6 +127,15 @@ describe('in a browser', () => {
     const back = 'http://127.0.0.1:8080/m/#/pages/paid/index?order_id=o1'
     expect(win.location.assign).toHaveBeenCalledWith(
       `http://127.0.0.1:8090/sandbox/cashier?trade_no=T%201&return_url=${encodeURIComponent(back)}`)
+  })
+
+  it('signs an agreement on the sandbox\'s signing page, which returns to the given page', async () => {
+    const win = fakeWindow('http://127.0.0.1:8080/m/#/pages/bills/index')
+    void inBrowser(win, SANDBOX).signAgreement('app_id=1&sign=a+b', '/pages/bills/index')
+    await settle()
+    const back = 'http://127.0.0.1:8080/m/#/pages/bills/index'
+    expect(win.location.assign).toHaveBeenCalledWith('http://127.0.0.1:8090/sandbox/agreement-sign?sign_str=' +
+      `${encodeURIComponent('app_id=1&sign=a+b')}&return_url=${encodeURIComponent(back)}`)
   })
 
   it('asks the browser where the buyer is; no answer is null', async () => {

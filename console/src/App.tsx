@@ -18,6 +18,7 @@ const Bulk = lazy(() => import("./pages/Bulk"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Webhook = lazy(() => import("./pages/Webhook"));
 const Checkout = lazy(() => import("./pages/Checkout"));
+const AlipayProducts = lazy(() => import("./pages/AlipayProducts"));
 const Staff = lazy(() => import("./pages/Staff"));
 const Apply = lazy(() => import("./pages/Apply"));
 const SetPassword = lazy(() => import("./pages/SetPassword"));
@@ -86,6 +87,7 @@ export function ConsoleRoutes() {
       <Route path="/settings" element={page(<Settings />)} />
       <Route path="/webhook" element={page(<Webhook />)} />
       <Route path="/checkout" element={page(<Checkout />)} />
+      <Route path="/alipay" element={page(<AlipayProducts />)} />
       <Route path="/staff" element={page(<Staff />)} />
       <Route path="/reviews" element={page(<Reviews />)} />
       <Route path="/group-buy" element={page(<GroupBuy />)} />

@@ -3,6 +3,7 @@ import { useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { Button, Layout, Menu, Space, Typography } from "antd";
 import {
+  AlipayCircleOutlined,
   ApiOutlined,
   CrownOutlined,
   PictureOutlined,
@@ -49,6 +50,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
     { key: "/settings", icon: <SettingOutlined />, label: t("nav.settings") },
     { key: "/webhook", icon: <ApiOutlined />, label: t("nav.webhook") },
     { key: "/checkout", icon: <DollarOutlined />, label: t("nav.checkout") },
+    { key: "/alipay", icon: <AlipayCircleOutlined />, label: t("nav.alipay") },
     { key: "/staff", icon: <TeamOutlined />, label: t("nav.staff") },
   ];
   // A platform operator has a menu of its own; staff see the pages their role may use.

@@ -8,6 +8,7 @@ const PAGE_ROLES: Record<string, Role[]> = {
   "/checkout": ["owner", "manager", "clerk"], // the counter's cashier rings up and charges
   "/staff": ["owner"],
   "/settings": ["owner"], // the shop's name and Huabei offers are the owner's alone
+  "/alipay": ["owner"], // Alipay's products are switched on (and the 集分宝 budget set) by the owner
 };
 
 export function mayOpen(role: Role, page: string): boolean {

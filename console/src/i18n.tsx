@@ -8,6 +8,7 @@ import { setRefusalWords } from "./api";
 import { MAPS_EN, MAPS_ZH } from "./i18nMaps";
 import { OPS_EN, OPS_ZH } from "./i18nOps";
 import { ENGAGE_EN, ENGAGE_ZH } from "./i18nEngage";
+import { ALIPAY_EN, ALIPAY_ZH } from "./i18nAlipay";
 
 export type Lang = "zh" | "en";
 
@@ -301,6 +302,11 @@ const zh = {
   "pos.sku": "SKU 编号",
   "pos.qty": "数量",
   "pos.addLine": "添加商品",
+  "pos.mode": "收款内容",
+  "pos.modeItems": "商品",
+  "pos.modeAmount": "金额",
+  "pos.amount": "金额（元）",
+  "pos.amountHint": "到店消费：不关联商品，不动库存",
   "pos.scene": "付款方式",
   "pos.barCode": "付款码",
   "pos.face": "刷脸",
@@ -313,6 +319,7 @@ const zh = {
   ...MAPS_ZH,
   ...OPS_ZH,
   ...ENGAGE_ZH,
+  ...ALIPAY_ZH,
 };
 
 type Key = keyof typeof zh;
@@ -607,6 +614,11 @@ const en: Record<Key, string> = {
   "pos.sku": "SKU id",
   "pos.qty": "Qty",
   "pos.addLine": "Add item",
+  "pos.mode": "Ring up",
+  "pos.modeItems": "Items",
+  "pos.modeAmount": "Amount",
+  "pos.amount": "Amount (yuan)",
+  "pos.amountHint": "In-store spend (到店消费): no goods, no stock",
   "pos.scene": "Pay by",
   "pos.barCode": "Payment code",
   "pos.face": "Face",
@@ -619,6 +631,7 @@ const en: Record<Key, string> = {
   ...MAPS_EN,
   ...OPS_EN,
   ...ENGAGE_EN,
+  ...ALIPAY_EN,
 };
 
 const DICTIONARIES: Record<Lang, Record<Key, string>> = { zh, en };

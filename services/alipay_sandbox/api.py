@@ -222,15 +222,20 @@ async def confirm_agreement(request: web.Request) -> web.Response:
     """The buyer signs a withholding agreement on Alipay's page (`alipay.user.agreement.page.sign` order string,
     signature checked as gateway.do checks a request)."""
     body = await parse_body(request, FreezeConfirmBody)
-    params = dict(parse_qsl(body.order_str, keep_blank_values=True))
-    settings = request.app[CONFIG]
+    return json_response(sign_agreement(request.app, body.order_str, body.user_id), status=201)
+
+
+def sign_agreement(app: web.Application, order_str: str, user_id: str) -> dict[str, Any]:
+    """The agreement an `alipay.user.agreement.page.sign` order string signs (its signature checked as
+    gateway.do checks a request), signed by `user_id`; the signing page (pages.py) shares it."""
+    params = dict(parse_qsl(order_str, keep_blank_values=True))
+    settings = app[CONFIG]
     if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
         raise Conflict("The order string is not signed by the app", code="invalid_signature")
     try:
-        agreement = request.app[SANDBOX].confirm_agreement(params, body.user_id)
+        return app[SANDBOX].confirm_agreement(params, user_id)
     except Failure as failure:
         raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
-    return json_response(agreement, status=201)
 
 
 @routes.get("/sandbox/fund-auths/{auth_no}")

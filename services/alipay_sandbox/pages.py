@@ -1,16 +1,18 @@
 """What a buyer sees of Alipay in a browser, for the mini-program's H5 build in local runs and tests: the
-authorisation page (what `my.getAuthCode` shows inside Alipay) and the cashier (what `my.tradePay` shows).
+authorisation page (what `my.getAuthCode` shows inside Alipay), the cashier (what `my.tradePay` shows) and the
+withholding agreement's signing page (what `my.paySignCenter` shows).
 Plain HTML forms, no script: each form posts here and is answered with a redirect back to the mall's page,
 as Alipay's web authorisation and wap cashier do with their `redirect_uri` and `return_url`."""
 
 from __future__ import annotations
 
+import secrets
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from services.alipay_sandbox.api import SANDBOX, pay_and_notify
+from services.alipay_sandbox.api import SANDBOX, pay_and_notify, sign_agreement
 from shared.http import NotFound, Problem
 from shared.money import fen_to_yuan
 
@@ -93,4 +95,31 @@ async def cashier_pay(request: web.Request) -> web.Response:
     form = await request.post()
     back = _back_to(str(form.get("return_url", "")))
     pay_and_notify(request.app, str(form.get("trade_no", "")), None, notify=True)
+    raise web.HTTPSeeOther(back)
+
+
+@routes.get("/sandbox/agreement-sign")
+async def agreement_page(request: web.Request) -> web.Response:
+    back = _back_to(request.query.get("return_url", ""))
+    sign_str = request.query.get("sign_str", "")
+    if not sign_str or len(sign_str) > 8192:
+        raise Problem("sign_str is the app's signed alipay.user.agreement.page.sign order string",
+                      code="invalid_sign_str")
+    body = f"""<h2>开通商户代扣</h2><p>授权商家在账单到期时从你的支付宝扣款（先享后付还款）。</p>
+<form method="post" action="/sandbox/agreement-sign">
+<input type="hidden" name="sign_str" value="{escape(sign_str)}">
+<input type="hidden" name="return_url" value="{escape(back)}">
+<button type="submit" {BUTTON} data-testid="sandbox-sign">同意并开通</button></form>
+<p><a href="{escape(back)}">暂不开通</a></p>"""
+    return _html("支付宝协议签约", body)
+
+
+@routes.post("/sandbox/agreement-sign")
+async def agreement_sign(request: web.Request) -> web.Response:
+    """The buyer agrees: the agreement is signed (by a sandbox buyer), then back to the mall's page, which asks
+    the mall to check it (alipay.user.agreement.query)."""
+    form = await request.post()
+    back = _back_to(str(form.get("return_url", "")))
+    buyer = "2088" + "".join(secrets.choice("0123456789") for _ in range(12))
+    sign_agreement(request.app, str(form.get("sign_str", "")), buyer)
     raise web.HTTPSeeOther(back)

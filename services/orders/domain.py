@@ -106,8 +106,10 @@ class Sku:
 
 @dataclass(frozen=True)
 class PricedLine:
-    sku_id: str
-    product_id: str
+    """A SKU's line, or (sku_id and product_id None) an amount rung up at the counter without goods."""
+
+    sku_id: str | None
+    product_id: str | None
     category_id: str | None
     name: str
     qty: int
@@ -190,6 +192,20 @@ def price_items(items: Iterable[tuple[str, int]], skus: Mapping[str, Sku]) -> Pr
 
 
 _NOT_IN_SUBJECT = re.compile(r"[/=&\x00-\x1f\x7f]")
+
+
+COUNTER_AMOUNT_NAME = "到店消费"
+WALK_IN = "walkin:"  # a counter sale's buyer until Alipay names a payer the mall knows: walkin:<order id>
+
+
+def counter_amount(merchant_id: str, amount_fen: int) -> Priced:
+    """An amount the clerk rings up without SKUs: one line of no goods (nothing is reserved or restocked)."""
+    return Priced(merchant_id, (PricedLine(None, None, None, COUNTER_AMOUNT_NAME, 1, amount_fen, 0),))
+
+
+def adopts_payer(order_user_id: str, payer_user_id: str) -> bool:
+    """A counter sale's walk-in buyer becomes the payer payments recognised as one of the mall's buyers."""
+    return order_user_id.startswith(WALK_IN) and not payer_user_id.startswith(WALK_IN)
 
 
 def subject(names: list[str]) -> str:
@@ -530,6 +546,9 @@ def with_member_prices(priced: Priced, level: int, rules: Sequence[MemberRule]) 
     """Each line at the member price its buyer's level gives (if lower), keeping the list price beside it."""
     lines = []
     for line in priced.lines:
+        if line.sku_id is None:  # an amount rung up at the counter: no goods, no member price
+            lines.append(line)
+            continue
         rule = member_rule_for(level, line.sku_id, line.category_id, rules)
         price = rule_price(rule, line.unit_price_fen) if rule else line.unit_price_fen
         lines.append(replace(line, unit_price_fen=price, list_price_fen=line.unit_price_fen)

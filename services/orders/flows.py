@@ -246,9 +246,10 @@ async def refunded(tx: Tx, refund: asyncpg.Record, now: datetime) -> None:
 
 
 async def _lines_of_refund(tx: Tx, refund_id: str) -> list[Line]:
+    """The refunded goods (a counter amount's line names no SKU: no units to put back)."""
     lines = (await store.refund_lines_of(tx.conn, [refund_id]))[refund_id]
     return [Line(sku_id=ln["sku_id"], product_id=ln["product_id"], qty=ln["qty"], unit_price_fen=ln["unit_price_fen"],
-                 category_id=ln["category_id"], name=ln["name"]) for ln in lines]
+                 category_id=ln["category_id"], name=ln["name"]) for ln in lines if ln["sku_id"] is not None]
 
 
 async def _settle_order(tx: Tx, order_id: str, now: datetime) -> None:

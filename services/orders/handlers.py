@@ -110,6 +110,9 @@ async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentCon
     if order["payment_id"] == paid.payment_id:
         return  # the payment we already took, reported again
     if order["status"] == Status.AWAITING_PAYMENT and paid.amount_fen == order["payable_fen"]:
+        if domain.adopts_payer(order["user_id"], paid.user_id):  # a counter sale paid by one of our buyers
+            await store.set_buyer(tx.conn, order["id"], paid.user_id, now)
+            order = await _locked(tx, order["id"])
         status = domain.transition(order["status"], domain.Action.PAY)
         await flows.set_status(tx, order["id"], now, status, payment_id=paid.payment_id,
                                payment_method=paid.method, paid_fen=paid.amount_fen, paid_at=paid.paid_at)

@@ -188,6 +188,10 @@ async def order_of_merchant(conn: Conn, order_id: str, merchant_id: str) -> asyn
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND merchant_id = $2", order_id, merchant_id)
 
 
+async def set_buyer(conn: Conn, order_id: str, user_id: str, now: datetime) -> None:
+    await conn.execute("UPDATE orders SET user_id = $2, updated_at = $3 WHERE id = $1", order_id, user_id, now)
+
+
 async def status_of_user_order(conn: Conn, order_id: str, user_id: str) -> str | None:
     return await conn.fetchval("SELECT status FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
 

@@ -7,6 +7,7 @@ from services.payments.deps import PaymentsDeps
 from services.payments.flows import checks, refunding
 from shared.db import Tx
 from shared.events.base import Event
+from shared.events.gateway import AlipayUserLinked
 from shared.events.orders import OrderCancelled, OrderConfirmed, OrderRefundApproved
 from shared.logging import get_logger
 from shared.service import Handlers
@@ -39,7 +40,12 @@ async def on_refund_approved(deps: PaymentsDeps, tx: Tx, event: Event[OrderRefun
     await refunding.refund_order(deps, tx, event.data)
 
 
+async def on_alipay_user_linked(deps: PaymentsDeps, tx: Tx, event: Event[AlipayUserLinked]) -> None:
+    await store.link_alipay_buyer(tx.conn, event.data.alipay_user_id, event.data.user_id, event.occurred_at)
+
+
 HANDLERS = (Handlers[PaymentsDeps]()
+            .on(AlipayUserLinked, on_alipay_user_linked)
             .on(OrderConfirmed, on_order_confirmed)
             .on(OrderCancelled, on_order_cancelled)
             .on(OrderRefundApproved, on_refund_approved))

@@ -16,6 +16,15 @@ class UserActive(EventData):
     merchant_id: str | None = None
 
 
+@event("user.alipay_linked")
+class AlipayUserLinked(EventData):
+    """A buyer signed in (or renewed a session) with this Alipay user id (2088...): payments keeps the pair to
+    know a payer at a store's counter whom Alipay names by that id."""
+
+    user_id: str
+    alipay_user_id: str
+
+
 @event("merchant.approved")
 class MerchantApproved(EventData):
     """The platform approved a merchant's application: catalog creates the merchant under this id (its first

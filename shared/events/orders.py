@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.base import EventData, event
 from shared.events.common import Fen, Line
@@ -54,13 +54,19 @@ class OrderPlaced(EventData):
     order_id: str
     user_id: str
     merchant_id: str
-    lines: list[Line] = Field(min_length=1)
+    lines: list[Line]  # the goods: empty for an amount rung up at the counter without goods (到店消费)
     subtotal_fen: Fen
     coupon_id: str | None = None
     points: int = Field(default=0, ge=0)  # points the buyer wants to spend (100 points = 1 yuan)
     entry: Entry = "other"
     delivery: Delivery | None = None  # None: goods that need no delivery (or an order from before fulfilment)
     group_buy: GroupBuyRef | None = None  # a group-buy order: marketing claims its seat (promotion.*)
+
+    @model_validator(mode="after")
+    def goods_or_counter_amount(self) -> "OrderPlaced":
+        if not self.lines and self.entry != "store_checkout":
+            raise ValueError("an order has goods; only a counter sale may be an amount without them")
+        return self
 
 
 @event("order.confirmed")

@@ -24,7 +24,13 @@ export interface Alipay {
   requestSubscribeMessage: (templateIds: string[]) => Promise<string[]>
   /** Up to `count` photos from the album or camera (none when the buyer cancels). */
   chooseImages: (count: number) => Promise<Photo[]>
+  /** Sign a withholding agreement on Alipay's page (the server's signed `alipay.user.agreement.page.sign`
+   * string). The mall asks Alipay afterwards (agreement/check); `returnPath` is the H5 page to come back to. */
+  signAgreement: (signStr: string, returnPath: string) => Promise<SignOutcome>
 }
+
+/** What the signing page said: the mall still asks Alipay before showing the agreement active. */
+export type SignOutcome = 'signed' | 'cancelled' | 'failed'
 
 // --- inside Alipay ------------------------------------------------------------------------------------
 
@@ -36,6 +42,9 @@ function call (my: My, name: string, options: Record<string, unknown> = {}): Pro
     my[name]({ ...options, success: resolve, fail: reject })
   })
 }
+
+// my.paySignCenter result statuses: 7000 signed, 6001 the buyer left.
+const SIGN_OUTCOMES: Record<string, SignOutcome> = { 7000: 'signed', 6001: 'cancelled' }
 
 // my.tradePay result codes: 9000 paid, 8000 / 6004 being processed (ask the server), 6001 the buyer left.
 const TRADE_PAY_OUTCOMES: Record<string, PayOutcome> = { 9000: 'paid', 8000: 'pending', 6004: 'pending', 6001: 'cancelled' }
@@ -88,6 +97,14 @@ export function inAlipay (my: My): Alipay {
         return Array.isArray(granted) ? granted.map(String) : []
       } catch {
         return []
+      }
+    },
+    async signAgreement (signStr) {
+      try {
+        const answer = await call(my, 'paySignCenter', { signStr })
+        return SIGN_OUTCOMES[String(answer.resultStatus)] ?? 'failed'
+      } catch {
+        return 'failed'
       }
     },
     async chooseImages (count) {
@@ -156,6 +173,11 @@ export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<strin
       const back = `${win.location.origin}${win.location.pathname}#${returnPath}`
       win.location.assign(`${await web()}/sandbox/cashier?trade_no=${encodeURIComponent(tradeNo)}&return_url=${encodeURIComponent(back)}`)
       return never<PayOutcome>()
+    },
+    async signAgreement (signStr, returnPath) {
+      const back = `${win.location.origin}${win.location.pathname}#${returnPath}`
+      win.location.assign(`${await web()}/sandbox/agreement-sign?sign_str=${encodeURIComponent(signStr)}&return_url=${encodeURIComponent(back)}`)
+      return never<SignOutcome>()
     },
     getLocation () {
       const geolocation = win.navigator.geolocation

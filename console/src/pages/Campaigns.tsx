@@ -9,6 +9,8 @@ import { formatYuan, yuanToFen } from "../money";
 import { useI18n } from "../i18n";
 import { shopTime } from "../shopDay";
 import { yuanRule, type Store } from "./ProductForm";
+import type { AlipayFeatures } from "./AlipayProducts";
+import AlipayVoucherButton from "./AlipayVoucherButton";
 
 export interface Template {
   id: string;
@@ -54,6 +56,7 @@ export default function Campaigns() {
   const [templateFor, setTemplateFor] = useState<Campaign | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [stores, setStores] = useState<Store[]>([]);
+  const [vouchers, setVouchers] = useState(false);
 
   const reload = useCallback(() => {
     setCampaigns(null);
@@ -64,6 +67,9 @@ export default function Campaigns() {
   useEffect(reload, [reload]);
   useEffect(() => {
     call<{ items: Store[] }>("GET", "/api/merchant/pickup-stores").then((a) => setStores(a.items)).catch(() => {});
+    // Templates can be published as Alipay vouchers once the owner switched them on.
+    call<AlipayFeatures>("GET", "/api/merchant/alipay-features").then((f) => setVouchers(f.alipay_vouchers))
+      .catch(() => {});
   }, []);
 
   async function setStatus(campaign: Campaign, status: string) {
@@ -101,6 +107,8 @@ export default function Campaigns() {
                 { title: t("camp.kind"), render: (_, tpl) => offerText(tpl) },
                 { title: t("camp.remaining"), render: (_, tpl) => `${tpl.remaining} / ${tpl.total_qty}` },
                 { title: t("camp.store"), dataIndex: "store_id" },
+                ...(vouchers ? [{ title: t("alipay.voucher"), render: (_: unknown, tpl: Template) => (
+                  <AlipayVoucherButton templateId={tpl.id} />) }] : []),
               ]}
             />
           ),

@@ -58,4 +58,23 @@ describe("Checkout", () => {
     expect(sent[2].key).not.toBe(sent[0].key);
     expect(sent[2].body).toEqual({ store_id: "sto_lake", scene: "bar_code", auth_code: "289999999999999999" });
   });
+
+  it("rings up an amount typed in yuan, sent as fen without SKUs", async () => {
+    const sent: unknown[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (url: string, init: RequestInit) => {
+      if (url === "/api/merchant/stores") return json(200, { items: [{ id: "sto_lake", name: "湖滨店", active: true }] });
+      sent.push(JSON.parse(String(init.body)));
+      return json(201, { order_id: "o2", payable_fen: 12345,
+        charge: { order_id: "o2", status: "succeeded", amount_fen: 12345, reason: null } });
+    }));
+    renderCheckout();
+    await screen.findByText("湖滨店 (sto_lake)");
+    fireEvent.click(screen.getByLabelText("Amount"));
+    fireEvent.change(await screen.findByTestId("pos-amount"), { target: { value: "123.45" } });
+    fireEvent.change(screen.getByTestId("pos-auth-code"), { target: { value: "281234567890123456" } });
+    fireEvent.click(screen.getByTestId("pos-charge"));
+    await waitFor(() => expect(screen.getByTestId("pos-result")).toHaveTextContent("Paid ¥123.45"));
+    expect(sent).toEqual([{ store_id: "sto_lake", amount_fen: 12345, scene: "bar_code",
+      auth_code: "281234567890123456" }]);
+  });
 });

@@ -39,7 +39,8 @@ class _OverLimit(_Short):
 async def reserve_order(tx: Tx, order: OrderPlaced, max_units_per_sku: int | None) -> None:
     """Reserve every line or none: conditional decrements (enough left, price unchanged) in one transaction.
     With `max_units_per_sku`, a buyer's unpaid units of one SKU (held before plus this order) stay within it.
-    A flash-sale order takes the units of the buyer's admission to the sale instead."""
+    A flash-sale order takes the units of the buyer's admission to the sale instead. An order of no goods (an
+    amount rung up at a store's counter) is reserved at once, holding nothing."""
     if not await stock.claim_order(tx.conn, order.order_id, order.user_id):
         return  # answered already (a re-sent placement), or cancelled before it reached us
     if any(line.flash_sale_id for line in order.lines):

@@ -26,6 +26,7 @@ from services.gateway.routes import Call, Operation, merchant_in_path
 from services.gateway.sessions import end_session, open_user_session, rotate_refresh_token
 from services.gateway.upstream import path
 from shared.alipay import AlipayClient, AlipayError, AlipayResponseError
+from shared.events.gateway import AlipayUserLinked
 from shared.http import Forbidden, Problem, Unauthorized, json_response
 from shared.logging import get_logger
 
@@ -83,6 +84,9 @@ async def _alipay_identity(call: Call, auth_code: str) -> tuple[str, str | None,
 
 async def _session_answer(call: Call, user: Any, session_id: str | None = None) -> web.Response:
     settings = call.settings
+    if user["alipay_user_id"]:  # payments links a payer at a store's counter to this buyer
+        async with call.db.transaction() as tx:
+            await tx.emit(AlipayUserLinked(user_id=user["id"], alipay_user_id=user["alipay_user_id"]))
     identity = Identity(kind="user", subject=user["id"], alipay_user_id=user["alipay_user_id"],
                         credit_score=user["credit_score"])
     tokens = await open_user_session(call.db, call.deps.keyring, settings, identity, session_id)

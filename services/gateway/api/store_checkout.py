@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from services.gateway.models import Answer, Anything
 from services.gateway.routes import Call, Operation, forward
 from services.gateway.upstream import Reply, path, relay
 from shared.http import Conflict, NotFound, StrictModel, json_response
+from shared.money import COUNTER_AMOUNT_MAX_FEN, MIN_PAYABLE_FEN
 
 Scene = Literal["bar_code", "security_code"]
 AuthCode = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -31,12 +32,20 @@ class SaleItem(StrictModel):
 
 
 class StoreCheckoutBody(StrictModel):
-    """`scene` bar_code: `auth_code` is the buyer's payment code (scanned); security_code: a face token."""
+    """`items` (the SKUs rung up) or `amount_fen` (an amount without goods, 到店消费), not both. `scene`
+    bar_code: `auth_code` is the buyer's payment code (scanned); security_code: a face token."""
 
     store_id: str = Field(min_length=1, max_length=64)
-    items: list[SaleItem] = Field(min_length=1, max_length=50)
+    items: list[SaleItem] | None = Field(default=None, min_length=1, max_length=50)
+    amount_fen: int | None = Field(default=None, ge=MIN_PAYABLE_FEN, le=COUNTER_AMOUNT_MAX_FEN)
     scene: Scene
     auth_code: str = AuthCode
+
+    @model_validator(mode="after")
+    def one_of(self) -> StoreCheckoutBody:
+        if (self.items is None) == (self.amount_fen is None):
+            raise ValueError("name either items (SKUs) or amount_fen (an amount without goods)")
+        return self
 
 
 class StoreChargeBody(StrictModel):
@@ -104,7 +113,7 @@ async def merchant_store_checkout(call: Call) -> web.StreamResponse:
     if not features.get("store_checkout"):  # refused before any stock is held for a sale that cannot be paid
         raise Conflict("The merchant has not switched store checkout on", code="store_checkout_disabled")
     placed = await call.up.call(call.request, "orders", "POST", "/merchant/store-sales",
-                                json={"store_id": body.store_id, "items": [i.model_dump() for i in body.items]})
+                                json=body.model_dump(include={"store_id", "items", "amount_fen"}, exclude_none=True))
     if placed.status != 201:
         return relay(placed)
     order_id = placed.json()["id"]
@@ -153,9 +162,9 @@ async def merchant_set_jifenbao(call: Call) -> web.StreamResponse:
 
 OPERATIONS = [
     Operation("POST", "/api/merchant/store-checkouts", merchant_store_checkout,
-              "Ring up SKUs at a store and charge the buyer's payment code or face token (当面付/刷脸付); answers "
-              "once the charge is paid, declined or cancelled", "merchant", auth="staff", body=StoreCheckoutBody,
-              answer=StoreCheckoutOut, status=201, idempotent=True),
+              "Ring up SKUs or an amount at a store and charge the buyer's payment code or face token "
+              "(当面付/刷脸付); answers once the charge is paid, declined or cancelled", "merchant", auth="staff",
+              body=StoreCheckoutBody, answer=StoreCheckoutOut, status=201, idempotent=True),
     Operation("POST", "/api/merchant/orders/{id}/store-charge", merchant_store_charge,
               "Charge a counter order with another payment code or face token", "merchant", auth="staff",
               body=StoreChargeBody, answer=ChargeOut, idempotent=True),

@@ -13,7 +13,7 @@ from services.marketing.api.common import Model, db, maybe_idempotent, merchant_
 from services.marketing.api.coupons import template_view
 from services.marketing.deps import deps_of
 from services.marketing.domain import qr
-from services.marketing.flows import cards, vouchers
+from services.marketing.flows import cards, jifenbao, vouchers
 from services.marketing.store import campaigns as campaigns_db
 from services.marketing.store import jifenbao as jifenbao_db
 from services.marketing.store import members as members_db
@@ -256,7 +256,8 @@ async def get_jifenbao(request: web.Request) -> web.Response:
         found = await jifenbao_db.budget(conn, merchant_id(request))
     if found is None:
         raise NotFound("The merchant has no 集分宝 budget", code="jifenbao_budget_not_found")
-    return json_response(_jifenbao_view(found))
+    remaining = await jifenbao.remaining(deps_of(request.app), found["budget_code"])
+    return json_response({**_jifenbao_view(found), "remaining_points": remaining})
 
 
 @routes.put("/merchant/jifenbao")

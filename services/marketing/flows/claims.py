@@ -70,7 +70,9 @@ def coupon_view(row: Record, now: datetime) -> dict[str, object]:
         "id": row["id"], "template_id": row["template_id"], "campaign_id": row["campaign_id"],
         "merchant_id": row["merchant_id"], "status": coupon_status(row["status"], row["expires_at"], now),
         "source": row["source"], "claimed_at": row["claimed_at"].isoformat(),
-        "expires_at": row["expires_at"].isoformat()}
+        "expires_at": row["expires_at"].isoformat(),
+        # In the buyer's Alipay card package as a merchant voucher (商家券) once the voucher job sent it.
+        "alipay_voucher": row["voucher_code"] is not None}
     if "name" in row.keys():  # listed with its template
         view.update({k: row[k] for k in ("name", "kind", "amount_fen", "threshold_fen", "percent_off_bp",
                                          "cap_fen", "store_id", "category_id")})

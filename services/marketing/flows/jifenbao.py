@@ -17,7 +17,7 @@ from asyncpg import Record
 
 from services.marketing.deps import MarketingDeps
 from services.marketing.store import jifenbao as jifenbao_db
-from shared.alipay import AlipayError
+from shared.alipay import AlipayError, AlipayResponseError
 from shared.refusal import Refusal
 
 MEMO = "购物返集分宝"
@@ -41,6 +41,15 @@ async def offer(conn: Any, order: Record) -> dict[str, Any] | None:
     points = points_for(order["paid_fen"], order["refunded_fen"], budget["points_per_yuan"]) if budget else 0
     return {"order_id": order["order_id"], "points": points, "status": "offered", "record_id": None} \
         if points > 0 else None
+
+
+async def remaining(deps: MarketingDeps, budget_code: str) -> int | None:
+    """What is left in the budget library at Alipay (`budgetlib.query`), for the owner's screen; None when
+    Alipay refuses or does not answer (the screen says so rather than failing)."""
+    try:
+        return await deps.alipay.point_budget(budget_code)
+    except (AlipayError, AlipayResponseError):
+        return None
 
 
 async def collect(deps: MarketingDeps, order: Record, alipay_user_id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from shared.db import Queryable as Connection  # reads may run on the pool
 from shared.db import returned
 
 COUPON_COLUMNS = """k.id, k.template_id, k.campaign_id, k.merchant_id, k.user_id, k.status, k.source, k.claimed_at,
-    k.expires_at, k.order_id, k.discount_fen, k.used_at"""
+    k.expires_at, k.order_id, k.discount_fen, k.used_at, k.voucher_code"""
 
 
 async def insert_coupon(conn: Connection, *, coupon_id: str, template: Record, user_id: str, source: str,

@@ -32,6 +32,7 @@ from shared.http import (
     parse_body,
     parse_query,
 )
+from shared.money import COUNTER_AMOUNT_MAX_FEN, MIN_PAYABLE_FEN
 from shared.refusal import Refusal
 from shared.service import DB, SETTINGS
 
@@ -81,11 +82,19 @@ class PlaceBody(CheckoutBody):
     flash_admission_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class StoreSaleBody(PriceBody):
-    """A sale rung up at a store's counter (当面付): the clerk's SKUs, paid there and then by the buyer's
-    payment code or face. No buyer account is known before Alipay names the payer."""
+class StoreSaleBody(StrictModel):
+    """A sale rung up at a store's counter (当面付): the clerk's SKUs, or an amount without goods (到店消费), paid
+    there and then by the buyer's payment code or face. No buyer account is known before Alipay names the payer."""
 
     store_id: str = Field(min_length=1, max_length=64)
+    items: list[Item] | None = Field(default=None, min_length=1, max_length=50)
+    amount_fen: int | None = Field(default=None, ge=MIN_PAYABLE_FEN, le=COUNTER_AMOUNT_MAX_FEN)
+
+    @model_validator(mode="after")
+    def one_of(self) -> StoreSaleBody:
+        if (self.items is None) == (self.amount_fen is None):
+            raise ValueError("name either items (SKUs) or amount_fen (an amount without goods)")
+        return self
 
 
 class RefundLine(StrictModel):
@@ -250,6 +259,15 @@ async def price(conn: store.Conn, items: list[Item], user_id: str | None, flash_
     return priced if user_id is None else await flows.member_priced(conn, user_id, priced)
 
 
+def goods_lines(priced: domain.Priced, flash_admission_id: str | None = None) -> list[Line]:
+    """order.placed's lines: the goods. An amount rung up at the counter names no SKU, so catalog reserves
+    (and later sells or restocks) nothing for it. A flash-sale line names the buyer's admission to the sale."""
+    return [Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
+                 category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
+                 flash_sale_id=ln.flash_sale_id, flash_admission_id=flash_admission_id if ln.flash_sale_id else None)
+            for ln in priced.lines if ln.sku_id is not None and ln.product_id is not None]
+
+
 @routes.post("/checkout/price")
 async def checkout_price(request: web.Request) -> web.Response:
     user_id = current_user(request)
@@ -288,17 +306,14 @@ async def place_order(request: web.Request) -> web.Response:
             promotion_status=domain.promotion_needed(body.coupon_id, body.points, group is not None), pay_by=pay_by,
             now=now, delivery=body.delivery.model_dump(mode="json") if body.delivery else None, group_id=group_id)
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)  # also ends a saga that never answers
-        await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in priced.lines])
+        goods = goods_lines(priced, body.flash_admission_id)
+        await store.remove_from_cart(tx.conn, user_id, [ln.sku_id for ln in goods])
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=priced.merchant_id, subtotal_fen=priced.subtotal_fen,
             coupon_id=body.coupon_id, points=body.points, entry=body.entry, delivery=body.delivery,
             group_buy=None if group is None else GroupBuyRef(group_id=group_id or "", deal_id=group.deal_id,
                                                              nickname=group.nickname),
-            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name, list_price_fen=ln.list_price_fen,
-                        flash_sale_id=ln.flash_sale_id,
-                        flash_admission_id=body.flash_admission_id if ln.flash_sale_id else None)
-                   for ln in priced.lines]))
+            lines=goods))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 
@@ -308,18 +323,22 @@ async def place_order(request: web.Request) -> web.Response:
 @routes.post("/merchant/store-sales")
 async def place_store_sale(request: web.Request) -> web.Response:
     """A counter sale: an order like any other (stock reserved by the saga, points, analytics, refunds) with
-    entry `store_checkout`, no delivery, and a walk-in buyer `walkin:<order id>` (the payer is known to
-    Alipay only). The gateway checked that the store is the merchant's."""
+    entry `store_checkout`, no delivery, and a walk-in buyer `walkin:<order id>` until paid (the payer is known
+    to Alipay only; payment.confirmed names them if they are one of the mall's buyers). The gateway checked
+    that the store is the merchant's."""
     merchant_id = current_merchant(request)
     body = await parse_body(request, StoreSaleBody)
     settings, clock = _settings(request), deps_of(request.app).clock
 
     async def work(tx: Tx) -> tuple[int, Any]:
-        priced = await price(tx.conn, body.items, None)
+        if body.items is None:
+            priced = domain.counter_amount(merchant_id, cast(int, body.amount_fen))
+        else:
+            priced = await price(tx.conn, body.items, None)
         if priced.merchant_id != merchant_id:
             raise Refusal("unknown_sku", "No such SKU at this merchant", 422)  # another merchant's goods
         order_id, now = str(uuid.uuid4()), clock.now()
-        user_id = f"walkin:{order_id}"
+        user_id = f"{domain.WALK_IN}{order_id}"
         pay_by = now + timedelta(seconds=settings.pay_timeout_seconds)
         await store.insert_order(
             tx.conn, order_id=order_id, user_id=user_id, priced=priced, entry="store_checkout", coupon_id=None,
@@ -328,9 +347,7 @@ async def place_store_sale(request: web.Request) -> web.Response:
         await store.set_deadline(tx.conn, order_id, "pay_by", pay_by)
         await tx.emit(OrderPlaced(
             order_id=order_id, user_id=user_id, merchant_id=merchant_id, subtotal_fen=priced.subtotal_fen,
-            entry="store_checkout",
-            lines=[Line(sku_id=ln.sku_id, product_id=ln.product_id, qty=ln.qty, unit_price_fen=ln.unit_price_fen,
-                        category_id=ln.category_id, name=ln.name) for ln in priced.lines]))
+            entry="store_checkout", lines=goods_lines(priced)))
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None}
 
     return await idempotent(request, request.app[DB], f"store_sale:{merchant_id}", body.model_dump(mode="json"),
@@ -341,8 +358,11 @@ async def place_store_sale(request: web.Request) -> web.Response:
 async def wait_store_sale(request: web.Request) -> web.Response:
     """The merchant's counter sale once the saga decided (`?wait_ms=`, as the buyer's GET waits)."""
     merchant_id, order_id = current_merchant(request), request.match_info["order_id"]
-    # Counter sales only: their buyer is known from the order id.
-    return await _order_after_wait(request, order_id, f"walkin:{order_id}", merchant_id)
+    # Counter sales only. Their buyer is the walk-in until paid, then perhaps the payer (a retried checkout).
+    order = await store.order_of_merchant(request.app[DB].pool, order_id, merchant_id)
+    if order is None or order["entry"] != "store_checkout":
+        raise NotFound("No such order", code="order_not_found")
+    return await _order_after_wait(request, order_id, order["user_id"], merchant_id)
 
 
 # --- the buyer's orders -----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ Never charging twice rests on three things:
   cancelled (`alipay.trade.cancel`: closed if unpaid, refunded in full if paid), so it ends one way or the
   other before the clerk is answered.
 The outcome is applied as every trade outcome is (`paying.apply_trade_status`): payment.confirmed, and the
-order goes on as any paid order (stock sold, points, analytics, refunds through the same trade).
+order goes on as any paid order (stock sold, points, analytics, refunds through the same trade). A payer
+Alipay names (`buyer_user_id`) who signed in to the mall with that Alipay id (the gateway's
+user.alipay_linked) owns the sale: payment.confirmed names them, so the sale earns their points and level.
 """
 
 from __future__ import annotations
@@ -166,6 +168,12 @@ async def _apply(deps: PaymentsDeps, payment_id: str, out_trade_no: str, outcome
         trade = await store.lock_trade(tx.conn, out_trade_no)
         assert trade is not None
         await store.set_charge_buyer(tx.conn, payment_id, buyer)
+        if outcome == "paid" and buyer and trade["status"] not in domain.PAID_STATUSES:
+            # Before payment.confirmed is built from the payment's row: a payer who is one of the mall's
+            # buyers owns the sale (orders adopts it, marketing awards points); anyone else stays a walk-in.
+            member = await store.buyer_of_alipay_user(tx.conn, buyer)
+            if member is not None:
+                await store.set_charge_payer(tx.conn, payment_id, out_trade_no, member)
         if outcome == "paid":
             await paying.apply_trade_status(deps, tx, trade, "TRADE_SUCCESS", trade_no=trade_no,
                                             fund_channel=None)

@@ -329,6 +329,24 @@ async def open_store_charge(conn: Conn, order_id: str) -> Row | None:
                                "AND status = 'pending' FOR UPDATE", order_id)
 
 
+async def link_alipay_buyer(conn: Conn, alipay_user_id: str, user_id: str, at: datetime) -> None:
+    """The latest sign-in wins (events may come out of order: an older link never replaces a newer one)."""
+    await conn.execute(
+        "INSERT INTO alipay_buyers (alipay_user_id, user_id, linked_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (alipay_user_id) DO UPDATE SET user_id = $2, linked_at = $3 WHERE alipay_buyers.linked_at < $3",
+        alipay_user_id, user_id, at)
+
+
+async def buyer_of_alipay_user(conn: Conn, alipay_user_id: str) -> str | None:
+    return await conn.fetchval("SELECT user_id FROM alipay_buyers WHERE alipay_user_id = $1", alipay_user_id)
+
+
+async def set_charge_payer(conn: Conn, payment_id: str, out_trade_no: str, user_id: str) -> None:
+    """A counter charge's payer is a known buyer: the payment (and what it reports) is theirs."""
+    await conn.execute("UPDATE payments SET user_id = $2 WHERE id = $1", payment_id, user_id)
+    await conn.execute("UPDATE alipay_trades SET user_id = $2 WHERE out_trade_no = $1", out_trade_no, user_id)
+
+
 async def set_charge_buyer(conn: Conn, payment_id: str, buyer_alipay_id: str | None) -> None:
     await conn.execute("UPDATE payments SET buyer_alipay_id = COALESCE($2, buyer_alipay_id) WHERE id = $1",
                        payment_id, buyer_alipay_id)

@@ -92,6 +92,8 @@ async def test_a_voucher_is_sent_on_claim_redeemed_once_and_given_back_on_refund
     coupon = await resp.json()
     sent = await eventually(lambda: voucher(mall, "AVAILABLE"), timeout=15)
     assert sent["activity_id"] == activity["activity_id"]
+    mine = await (await gw.get("/api/coupons/mine", headers=alice)).json()
+    assert [(c["id"], c["alipay_voucher"]) for c in mine["items"]] == [(coupon["id"], True)]  # the client marks it
 
     # Redeemed in a paid order: reported to Alipay as used.
     resp = await gw.post("/api/orders", json={"items": [{"sku_id": "sku_mate60", "qty": 1}],
@@ -214,6 +216,9 @@ async def test_a_paid_order_collects_its_jifenbao_once_from_the_merchants_budget
     assert again["record_id"] == grant["record_id"]
     sends = await (await mall.sandbox.get("/sandbox/point-sends", params={"user_id": ALICE_ALIPAY})).json()
     assert [s["point_amount"] for s in sends["items"]] == [5_999] and sends["budgets"]["mch001_jfb"] == 4_001
+    # The owner's screen shows what is left in the budget library, as Alipay counts it (budgetlib.query).
+    budget = await (await gw.get("/api/merchant/jifenbao", headers=staff)).json()
+    assert (budget["budget_code"], budget["points_per_yuan"], budget["remaining_points"]) == ("mch001_jfb", 1, 4_001)
 
     # A second order would earn more than the budget has left: refused, nothing sent.
     second = await paid_order()

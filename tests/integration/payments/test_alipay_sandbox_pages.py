@@ -63,3 +63,18 @@ async def test_the_cashier_shows_the_trade_pays_it_and_goes_back(sandbox, alipay
     assert again.status == 409  # a trade is paid once
     unknown = await sandbox.client.get("/sandbox/cashier", params={"trade_no": "nope", "return_url": back})
     assert unknown.status == 404
+
+
+async def test_the_signing_page_signs_the_withholding_agreement_the_app_asked_for(sandbox, alipay):
+    sign_str = alipay.agreement_sign_str(external_agreement_no="ag_page_1")
+    back = "http://127.0.0.1:8080/m/#/pages/bills/index"
+    shown = await sandbox.client.get("/sandbox/agreement-sign", params={"sign_str": sign_str, "return_url": back})
+    assert shown.status == 200 and "同意并开通" in await shown.text()
+    signed = await sandbox.client.post("/sandbox/agreement-sign", data={"sign_str": sign_str, "return_url": back},
+                                       allow_redirects=False)
+    assert signed.status == 303 and signed.headers["Location"] == back
+    agreement_no, status, _ = await alipay.agreement_query("ag_page_1")  # what the mall asks when back
+    assert agreement_no and status == "NORMAL"
+    forged = await sandbox.client.post("/sandbox/agreement-sign", allow_redirects=False, data={
+        "sign_str": sign_str.replace("ag_page_1", "ag_page_2"), "return_url": back})
+    assert (forged.status, (await forged.json())["code"]) == (409, "invalid_signature")

@@ -29,6 +29,9 @@ def test_unknown_type_and_bad_data_are_refused():
         Event.from_json(__import__("orjson").dumps({**raw, "data": {**raw["data"], "lines": []}}))
     with pytest.raises(pydantic.ValidationError):
         Event.from_json(__import__("orjson").dumps({**raw, "data": {**raw["data"], "surprise": 1}}))
+    # An amount rung up at a store's counter (到店消费) is a sale of no goods.
+    counter = {**raw, "data": {**raw["data"], "lines": [], "entry": "store_checkout"}}
+    assert Event.from_json(__import__("orjson").dumps(counter)).data.lines == []  # type: ignore[attr-defined]
 
 
 def test_catalogue_names_every_flow_event():

@@ -8,6 +8,7 @@ import { BILL_STATUS } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
+import AgreementCard from './agreement'
 
 interface Bill { id: string, order_id: string, amount_fen: number, refunded_fen: number, due_fen: number, due_at: string, status: string, paid_fen?: number, paid_at?: string | null }
 export interface Credit { limit_fen: number, used_fen: number, available_fen: number }
@@ -39,6 +40,7 @@ export default function BillsPage () {
           <View className='muted'>总额度 {formatFen(data.credit.limit_fen)} · 已用 {formatFen(data.credit.used_fen)}</View>
         </View>
       )}
+      {data && <AgreementCard back={BACK} />}
       {data && data.items.length === 0 && <View className='muted'>还没有账单。</View>}
       {data?.items.map(bill => (
         <View key={bill.id} className='card' data-testid='bill' data-status={bill.status}>

@@ -8,7 +8,7 @@ import { formatFen } from '../../lib/money'
 import { useLoad } from '../../lib/useLoad'
 
 interface Template { id: string, name: string, kind: string, amount_fen?: number, threshold_fen?: number, merchant_id: string }
-interface Coupon { id: string, name?: string, status: string, expires_at?: string }
+interface Coupon { id: string, name?: string, status: string, expires_at?: string, alipay_voucher?: boolean }
 
 export default function CouponsPage () {
   const [notice, setNotice] = useState<string | null>(null)
@@ -54,7 +54,16 @@ export default function CouponsPage () {
         <View className='card' data-testid='my-coupons'>
           <View className='title'>我的优惠券</View>
           {data.mine.length === 0 && <View className='muted'>还没有优惠券</View>}
-          {data.mine.map(c => <View key={c.id} className='row line'><Text>{c.name ?? '优惠券'}</Text><Text className='muted'>{c.expires_at ? `${c.expires_at.slice(0, 10)} 到期` : ''}</Text></View>)}
+          {data.mine.map(c => (
+            <View key={c.id} className='row line' data-testid='my-coupon'>
+              <View>
+                <Text>{c.name ?? '优惠券'}</Text>
+                {/* also in the buyer's Alipay card package (商家券), usable there as well */}
+                {c.alipay_voucher && <Text className='ok' data-testid='alipay-voucher'> · 支付宝商家券</Text>}
+              </View>
+              <Text className='muted'>{c.expires_at ? `${c.expires_at.slice(0, 10)} 到期` : ''}</Text>
+            </View>
+          ))}
         </View>
       )}
     </View>
