@@ -72,6 +72,16 @@ class ReviewWritten(EventData):
     with_images: bool = False
 
 
+@event("review.visibility_changed")
+class ReviewVisibilityChanged(EventData):
+    """The merchant hid a review or showed it again (analytics counts only visible reviews in the trend)."""
+
+    review_id: str
+    merchant_id: str
+    hidden: bool
+    revision: int  # grows with every hide or show; a copy keeps the highest (events may arrive out of order)
+
+
 @event("flash_sale.scheduled")
 class FlashSaleScheduled(EventData):
     """A flash sale (秒杀) of one SKU: orders prices a line that names it at `price_fen` inside the window and
