@@ -17,6 +17,8 @@ class SkuChanged(EventData):
     product_id: str
     merchant_id: str
     category_id: str | None
+    # the categories above category_id, nearest first (a member price on any of them covers the SKU)
+    category_ancestors: list[str] = []
     name: str
     specs: dict[str, str]
     price_fen: Fen
