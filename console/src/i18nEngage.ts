@@ -27,7 +27,7 @@ export const ENGAGE_ZH = {
   "eng.newDeal": "新建拼团",
   "eng.editDeal": "编辑拼团",
   "eng.dealName": "名称",
-  "eng.sku": "SKU 编号",
+  "eng.sku": "SKU",
   "eng.groupPrice": "拼团价（元）",
   "eng.groupSize": "成团人数",
   "eng.timeLimit": "成团时限（小时）",
@@ -79,6 +79,9 @@ export const ENGAGE_ZH = {
   "dash.groupRate": "拼团成功率",
   "dash.groupsEnded": "成团 / 失败",
   "prod.pickCategory": "选择类目",
+  "sku.searchProduct": "搜索商品（名称、编号或条码）",
+  "sku.noProduct": "没有匹配的商品",
+  "sku.pickSku": "选择规格",
 };
 
 export const ENGAGE_EN: Record<keyof typeof ENGAGE_ZH, string> = {
@@ -108,7 +111,7 @@ export const ENGAGE_EN: Record<keyof typeof ENGAGE_ZH, string> = {
   "eng.newDeal": "New deal",
   "eng.editDeal": "Edit deal",
   "eng.dealName": "Name",
-  "eng.sku": "SKU id",
+  "eng.sku": "SKU",
   "eng.groupPrice": "Group price (yuan)",
   "eng.groupSize": "Group size",
   "eng.timeLimit": "Time limit (hours)",
@@ -160,4 +163,7 @@ export const ENGAGE_EN: Record<keyof typeof ENGAGE_ZH, string> = {
   "dash.groupRate": "Group-buy success rate",
   "dash.groupsEnded": "Groups succeeded / failed",
   "prod.pickCategory": "Choose a category",
+  "sku.searchProduct": "Search a product (name, id or barcode)",
+  "sku.noProduct": "No matching product",
+  "sku.pickSku": "Choose a SKU",
 };

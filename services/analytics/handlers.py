@@ -15,7 +15,7 @@ from services.analytics import store
 from services.analytics.deps import AnalyticsDeps
 from shared.db import Tx
 from shared.events import Event, EventData, UnknownEvent, model_for, registered_types
-from shared.events.catalog import ReviewWritten
+from shared.events.catalog import ReviewVisibilityChanged, ReviewWritten
 from shared.events.gateway import UserActive
 from shared.events.marketing import CouponClaimed, CouponRedeemed, CouponReleased, GroupBuyFailed, GroupBuySucceeded
 from shared.events.orders import (
@@ -166,6 +166,12 @@ async def on_review_written(deps: AnalyticsDeps, tx: Tx, event: Event[ReviewWrit
                            rating=d.rating, with_images=d.with_images, day=business_day(deps, event))
 
 
+async def on_review_visibility_changed(deps: AnalyticsDeps, tx: Tx, event: Event[ReviewVisibilityChanged]) -> None:
+    await log_event(tx, event)
+    d = event.data
+    await store.set_review_visibility(tx.conn, review_id=d.review_id, hidden=d.hidden, revision=d.revision)
+
+
 async def only_logged(deps: AnalyticsDeps, tx: Tx, event: Event[EventData]) -> None:
     await log_event(tx, event)
 
@@ -191,7 +197,7 @@ def _table() -> Handlers[AnalyticsDeps]:
              .on(OrderPaid, on_order_paid).on(OrderShipped, on_order_shipped)
              .on(OrderDelivered, on_order_delivered).on(OrderPickedUp, on_order_picked_up)
              .on(GroupBuySucceeded, on_group_buy_succeeded).on(GroupBuyFailed, on_group_buy_failed)
-             .on(ReviewWritten, on_review_written))
+             .on(ReviewWritten, on_review_written).on(ReviewVisibilityChanged, on_review_visibility_changed))
     for event_type in registered_types():
         try:
             model = model_for(event_type, 1)

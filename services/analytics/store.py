@@ -52,6 +52,15 @@ async def add_review(conn: asyncpg.Connection, *, review_id: str, merchant_id: s
         review_id, merchant_id, product_id, rating, with_images, day)
 
 
+async def set_review_visibility(conn: asyncpg.Connection, *, review_id: str, hidden: bool, revision: int) -> None:
+    """Keeps the highest revision: an older change arriving late changes nothing."""
+    await conn.execute(
+        "INSERT INTO review_visibility (review_id, hidden, revision) VALUES ($1, $2, $3) "
+        "ON CONFLICT (review_id) DO UPDATE SET hidden = EXCLUDED.hidden, revision = EXCLUDED.revision "
+        "WHERE review_visibility.revision < EXCLUDED.revision",
+        review_id, hidden, revision)
+
+
 async def upsert_order_confirmed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
                                  entry: str, subtotal_fen: int, discount_fen: int, points_fen: int,
                                  payable_fen: int) -> None:
@@ -350,7 +359,9 @@ async def paid_by_delivery(db: Database, merchant_id: str, first: date, last: da
 
 REVIEWS_BY_DAY = """
 SELECT day, rating, count(*) AS reviews, count(*) FILTER (WHERE with_images) AS with_images
-FROM reviews WHERE merchant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, rating"""
+FROM reviews r WHERE merchant_id = $1 AND day BETWEEN $2 AND $3
+  AND NOT EXISTS (SELECT 1 FROM review_visibility v WHERE v.review_id = r.review_id AND v.hidden)
+GROUP BY day, rating"""
 
 # Of the orders whose first payment is in range (as the order count), those with a member-priced line, and
 # what member prices took off their lines' list prices.

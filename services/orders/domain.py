@@ -102,6 +102,7 @@ class Sku:
     price_fen: int
     deposit_fen: int
     sellable: bool
+    category_ancestors: tuple[str, ...] = ()  # the categories above category_id, nearest first
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,16 @@ class PricedLine:
     deposit_fen: int  # per unit
     list_price_fen: int | None = None  # the SKU's price when a member price made unit_price_fen lower
     flash_sale_id: str | None = None  # priced by this flash sale (秒杀); catalog admits it against the sale
+    category_ancestors: tuple[str, ...] = ()  # the categories above category_id, nearest first
 
     @property
     def line_fen(self) -> int:
         return self.unit_price_fen * self.qty
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The line's own category, then every one above it, nearest first (none: no category)."""
+        return (self.category_id, *self.category_ancestors) if self.category_id is not None else ()
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ def price_items(items: Iterable[tuple[str, int]], skus: Mapping[str, Sku]) -> Pr
         sku = check_sellable(sku_id, skus.get(sku_id))
         merchants.add(sku.merchant_id)
         lines.append(PricedLine(sku.sku_id, sku.product_id, sku.category_id, sku.name, qty,
-                                sku.price_fen, sku.deposit_fen))
+                                sku.price_fen, sku.deposit_fen, category_ancestors=sku.category_ancestors))
     if len(merchants) > 1:
         raise Refusal("mixed_merchants", "An order holds the goods of one merchant; split the cart",
                       status=422)
@@ -530,13 +537,14 @@ def with_flash_price(priced: Priced, sale: FlashSale | None, now: datetime) -> P
     return replace(priced, lines=(flash_line,))
 
 
-def member_rule_for(level: int, sku_id: str, category_id: str | None,
+def member_rule_for(level: int, sku_id: str, categories: Sequence[str],
                     rules: Iterable[MemberRule]) -> MemberRule | None:
-    """The rule a member of `level` gets on a SKU: a SKU's rule before its category's (the merchant set it for
-    exactly this SKU), and of those the one of the highest level the member has reached."""
+    """The rule a member of `level` gets on a SKU: the nearest target wins (the SKU's own rule, then its
+    category's, then each category above, `categories` nearest first), and of the nearest target's rules the
+    one of the highest level the member has reached."""
     reached = [r for r in rules if r.level <= level]
     for matches in ([r for r in reached if r.sku_id == sku_id],
-                    [r for r in reached if r.category_id is not None and r.category_id == category_id]):
+                    *([r for r in reached if r.category_id == category] for category in categories)):
         if matches:
             return max(matches, key=lambda r: (r.level, r.id))
     return None
@@ -549,7 +557,7 @@ def with_member_prices(priced: Priced, level: int, rules: Sequence[MemberRule]) 
         if line.sku_id is None:  # an amount rung up at the counter: no goods, no member price
             lines.append(line)
             continue
-        rule = member_rule_for(level, line.sku_id, line.category_id, rules)
+        rule = member_rule_for(level, line.sku_id, line.categories, rules)
         price = rule_price(rule, line.unit_price_fen) if rule else line.unit_price_fen
         lines.append(replace(line, unit_price_fen=price, list_price_fen=line.unit_price_fen)
                      if price < line.unit_price_fen else line)

@@ -37,23 +37,24 @@ async def upsert_sku(conn: Conn, sku: SkuChanged) -> None:
     await conn.execute(
         """
         INSERT INTO skus (sku_id, product_id, merchant_id, category_id, name, price_fen, deposit_fen,
-                          sellable, revision)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                          sellable, revision, category_ancestors)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (sku_id) DO UPDATE SET
             product_id = excluded.product_id, merchant_id = excluded.merchant_id,
             category_id = excluded.category_id, name = excluded.name, price_fen = excluded.price_fen,
-            deposit_fen = excluded.deposit_fen, sellable = excluded.sellable, revision = excluded.revision
+            deposit_fen = excluded.deposit_fen, sellable = excluded.sellable, revision = excluded.revision,
+            category_ancestors = excluded.category_ancestors
         WHERE skus.revision < excluded.revision
         """,
         sku.sku_id, sku.product_id, sku.merchant_id, sku.category_id, sku.name, sku.price_fen,
-        sku.deposit_fen, sku.sellable, sku.revision)
+        sku.deposit_fen, sku.sellable, sku.revision, sku.category_ancestors)
 
 
 async def skus_by_id(conn: Conn, sku_ids: Iterable[str]) -> dict[str, Sku]:
     rows = await conn.fetch(
-        "SELECT sku_id, product_id, merchant_id, category_id, name, price_fen, deposit_fen, sellable "
-        "FROM skus WHERE sku_id = ANY($1::text[])", list(sku_ids))
-    return {r["sku_id"]: Sku(**dict(r)) for r in rows}
+        "SELECT sku_id, product_id, merchant_id, category_id, name, price_fen, deposit_fen, sellable, "
+        "category_ancestors FROM skus WHERE sku_id = ANY($1::text[])", list(sku_ids))
+    return {r["sku_id"]: Sku(**(dict(r) | {"category_ancestors": tuple(r["category_ancestors"])})) for r in rows}
 
 
 # --- carts ----------------------------------------------------------------------------------------

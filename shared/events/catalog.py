@@ -17,6 +17,8 @@ class SkuChanged(EventData):
     product_id: str
     merchant_id: str
     category_id: str | None
+    # the categories above category_id, nearest first (a member price on any of them covers the SKU)
+    category_ancestors: list[str] = []
     name: str
     specs: dict[str, str]
     price_fen: Fen
@@ -71,6 +73,16 @@ class ReviewWritten(EventData):
     user_id: str
     rating: int
     with_images: bool = False
+
+
+@event("review.visibility_changed")
+class ReviewVisibilityChanged(EventData):
+    """The merchant hid a review or showed it again (analytics counts only visible reviews in the trend)."""
+
+    review_id: str
+    merchant_id: str
+    hidden: bool
+    revision: int  # grows with every hide or show; a copy keeps the highest (events may arrive out of order)
 
 
 @event("flash_sale.scheduled")

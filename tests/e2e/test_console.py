@@ -330,13 +330,23 @@ async def stores_page(page: Any, shot: Screenshots) -> None:
     await page.locator(".ant-modal:visible").wait_for(state="detached")
 
 
+async def pick_sku(page: Any, test_id: str, product: dict[str, Any]) -> None:
+    """The SKU picker: search the product by name, choose it, then its first SKU (one SKU is chosen by itself)."""
+    await page.locator(f"[data-testid={test_id}-product] .ant-select-selector").click()
+    await page.keyboard.type(product["name"])
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=product["name"]).first.click()
+    if len(product["skus"]) > 1:
+        await page.locator(f"[data-testid={test_id}-sku] .ant-select-selector").click()
+        await page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
+
+
 async def engagement_pages(page: Any, shot: Screenshots, product: dict[str, Any]) -> None:
     """One pass through the engagement pages: a group-buy deal and a member price on the new SKU (yuan typed,
     shown back from the API), the reviews list, a banner opening the new product."""
     sku = product["skus"][0]["id"]
     await page.get_by_test_id("nav-group-buy").click()
     await page.get_by_test_id("deal-new").click()
-    await page.get_by_test_id("deal-sku").fill(sku)
+    await pick_sku(page, "deal-sku", product)
     await page.get_by_test_id("deal-name").fill("两人团 e2e")
     await page.get_by_test_id("deal-price").fill("66")
     await page.get_by_test_id("deal-submit").click()
@@ -345,7 +355,7 @@ async def engagement_pages(page: Any, shot: Screenshots, product: dict[str, Any]
 
     await page.get_by_test_id("nav-member-prices").click()
     await page.get_by_test_id("rule-new").click()
-    await page.get_by_test_id("rule-sku").fill(sku)
+    await pick_sku(page, "rule-sku", product)
     await page.get_by_test_id("rule-percent").fill("12")
     await page.get_by_test_id("rule-submit").click()
     await page.locator("[data-testid=member-prices] tbody tr", has_text=sku).filter(has_text="减 12%").wait_for()

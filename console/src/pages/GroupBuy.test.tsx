@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import GroupBuy, { type Deal } from "./GroupBuy";
 import { answer, gateway, renderPage, sent } from "../test/render";
+import { SKU_ROUTES, pickSku } from "../test/pickSku";
 
 const DEAL: Deal = {
   id: "gbd_1", sku_id: "sku_tea", name: "两人团", group_price_fen: 7990, group_size: 2, time_limit_hours: 24,
@@ -16,10 +17,11 @@ describe("GroupBuy", { timeout: 120_000 }, () => {
     const fetch = gateway({
       "GET /api/merchant/group-buy/deals": () => answer(200, { items: [] }),
       "POST /api/merchant/group-buy/deals": () => answer(201, DEAL),
+      ...SKU_ROUTES,
     });
     renderPage(<GroupBuy />);
     fireEvent.click(await screen.findByTestId("deal-new"));
-    fireEvent.change(await screen.findByTestId("deal-sku"), { target: { value: "sku_tea" } });
+    await pickSku("deal-sku", "乌龙", "乌龙茶", "规格:250g · ¥88.00");
     fireEvent.change(screen.getByTestId("deal-name"), { target: { value: "两人团" } });
     fireEvent.change(screen.getByTestId("deal-price"), { target: { value: "79.9" } });
     fireEvent.click(screen.getByTestId("deal-submit"));

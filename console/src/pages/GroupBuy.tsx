@@ -7,6 +7,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { call } from "../api";
 import { fenToYuan, formatYuan, yuanToFen } from "../money";
 import { useI18n } from "../i18n";
+import { SkuPicker } from "../SkuPicker";
 
 export interface Deal {
   id: string;
@@ -148,8 +149,8 @@ export default function GroupBuy() {
         destroyOnClose
       >
         <Form form={form} layout="vertical" preserve={false} initialValues={initial}>
-          <Form.Item name="sku_id" label={t("eng.sku")} rules={[{ required: true, whitespace: true }]}>
-            <Input data-testid="deal-sku" disabled={editing !== "new"} />
+          <Form.Item name="sku_id" label={t("eng.sku")} rules={[{ required: true }]}>
+            <SkuPicker testId="deal-sku" disabled={editing !== "new"} />
           </Form.Item>
           <Form.Item name="name" label={t("eng.dealName")} rules={[{ max: 60 }]}>
             <Input data-testid="deal-name" />

@@ -6,6 +6,7 @@ import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
 import { call } from "../api";
 import { CategoryPicker } from "../CategoryPicker";
 import { fill, useI18n } from "../i18n";
+import { SkuPicker } from "../SkuPicker";
 import { formatYuan, yuanToFen } from "../money";
 
 export interface MemberPrice {
@@ -134,8 +135,8 @@ export default function MemberPrices() {
               </Form.Item>
             )
             : (
-              <Form.Item name="sku_id" label={t("eng.sku")} rules={[{ required: true, whitespace: true }]}>
-                <Input data-testid="rule-sku" />
+              <Form.Item name="sku_id" label={t("eng.sku")} rules={[{ required: true }]}>
+                <SkuPicker testId="rule-sku" />
               </Form.Item>
             )}
           <Form.Item name="level" label={t("eng.level")} rules={[{ required: true }]}>

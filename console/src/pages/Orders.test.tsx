@@ -35,6 +35,22 @@ function response(status: number, doc: unknown) {
   return new Response(JSON.stringify(doc), { status, headers: { "Content-Type": "application/json" } });
 }
 
+describe("Orders' total", () => {
+  it("shows an exact total as it is and an estimate as about so many", async () => {
+    let exact = true;
+    fakeApi({
+      "GET /api/merchant/orders": () => json(200, { items: [ORDER], total: exact ? 41 : 25_000, total_exact: exact }),
+      "GET /api/merchant/pickup-stores": json(200, { items: [] }),
+    });
+    const { unmount } = render(<I18nProvider initial="en"><App><Orders /></App></I18nProvider>);
+    expect(await screen.findByTestId("orders-total")).toHaveTextContent(/^41 orders$/);
+    unmount();
+    exact = false;
+    render(<I18nProvider initial="zh"><App><Orders /></App></I18nProvider>);
+    expect(await screen.findByTestId("orders-total")).toHaveTextContent(/^约 25000 单$/);
+  });
+});
+
 describe("Orders: verifying a pickup code", () => {
   it("shows what is left to hand over after partial refunds", async () => {
     const fetch = vi.fn(async (url: string, init: RequestInit) => {

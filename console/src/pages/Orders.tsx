@@ -8,7 +8,7 @@ import type { Dayjs } from "dayjs";
 import { call } from "../api";
 import { formatYuan } from "../money";
 import { shopTime } from "../shopDay";
-import { useI18n } from "../i18n";
+import { fill, useI18n } from "../i18n";
 import type { Store } from "./ProductForm";
 
 export interface Refund {
@@ -58,7 +58,7 @@ export default function Orders() {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [orders, setOrders] = useState<Order[] | null>(null);
-  const [total, setTotal] = useState(0);
+  const [total, setTotal] = useState({ n: 0, exact: true });
   const [page, setPage] = useState(1);
   const [status, setStatusState] = useState<string>("");
   const [method, setMethodState] = useState<string>("");
@@ -77,13 +77,13 @@ export default function Orders() {
   // Every filter runs on the server: status, delivery method, the shop's days placed on, part of the number.
   const reload = useCallback(() => {
     setOrders(null);
-    call<{ items: Order[]; total: number }>("GET", "/api/merchant/orders", {
+    call<{ items: Order[]; total: number; total_exact: boolean }>("GET", "/api/merchant/orders", {
       query: {
         status: status || undefined, delivery_method: method || undefined, from: dates?.[0], to: dates?.[1],
         q: text.trim() || undefined, page, limit: PAGE_SIZE,
       },
     })
-      .then((a) => { setOrders(a.items); setTotal(a.total); })
+      .then((a) => { setOrders(a.items); setTotal({ n: a.total, exact: a.total_exact !== false }); })
       .catch((err: Error) => message.error(err.message));
   }, [status, method, dates, text, page, message]);
 
@@ -140,7 +140,11 @@ export default function Orders() {
         loading={orders === null}
         dataSource={orders ?? []}
         data-testid="orders-table"
-        pagination={{ current: page, pageSize: PAGE_SIZE, total, showSizeChanger: false, onChange: setPage }}
+        pagination={{
+          current: page, pageSize: PAGE_SIZE, total: total.n, showSizeChanger: false, onChange: setPage,
+          // above 10,000 matching orders the server counts no further and gives an estimate
+          showTotal: (n) => <span data-testid="orders-total">{fill(t(total.exact ? "order.total" : "order.totalAbout"), { n: String(n) })}</span>,
+        }}
         columns={[
           { title: t("order.id"), dataIndex: "id", render: (id: string, o) => <a onClick={() => setDetail(o)} data-testid={`order-${id}`}>{id}</a> },
           { title: t("order.subject"), dataIndex: "subject", ellipsis: true },

@@ -5,10 +5,23 @@ import { call } from "../api";
 import { useI18n } from "../i18n";
 import StoreMap from "./StoreMap";
 
-interface PickupStore {
-  store_id: string;
+/** A store as catalog lists it (closed ones too, with its coordinates). */
+interface MerchantStore {
+  id: string;
   name: string;
   address: string;
+  lat: number;
+  lng: number;
+  active: boolean;
+}
+
+/** Fulfilment's pickup settings of an open store. */
+interface PickupStore {
+  store_id: string;
+  open_hours: unknown;
+}
+
+interface StoreRow extends MerchantStore {
   open_hours: unknown;
 }
 
@@ -24,20 +37,27 @@ interface StoreValues {
 export default function Stores() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [stores, setStores] = useState<PickupStore[] | null>(null);
+  const [stores, setStores] = useState<StoreRow[] | null>(null);
   const [editing, setEditing] = useState<Partial<StoreValues> | null>(null);
 
   const reload = useCallback(() => {
     setStores(null);
-    call<{ items: PickupStore[] }>("GET", "/api/merchant/pickup-stores")
-      .then((a) => setStores(a.items))
+    // The stores with their coordinates (catalog), each with its pickup hours (fulfilment) beside it.
+    Promise.all([
+      call<{ items: MerchantStore[] }>("GET", "/api/merchant/stores"),
+      call<{ items: PickupStore[] }>("GET", "/api/merchant/pickup-stores"),
+    ])
+      .then(([all, pickup]) => {
+        const hours = new Map(pickup.items.map((p) => [p.store_id, p.open_hours]));
+        setStores(all.items.map((s) => ({ ...s, open_hours: hours.get(s.id) ?? null })));
+      })
       .catch((err: Error) => message.error(err.message));
   }, [message]);
   useEffect(reload, [reload]);
 
-  // The list leaves out the coordinates (no merchant read of a store exists yet): they are typed again.
-  const edit = (store: PickupStore) =>
-    setEditing({ id: store.store_id, name: store.name, address: store.address, active: true });
+  // Editing starts where the store is: its coordinates, so the map opens on it.
+  const edit = (store: StoreRow) =>
+    setEditing({ id: store.id, name: store.name, address: store.address, lat: store.lat, lng: store.lng, active: store.active });
 
   return (
     <>
@@ -48,17 +68,21 @@ export default function Stores() {
           {t("store.new")}
         </Button>
       </Space>
-      <Table<PickupStore>
-        rowKey="store_id"
+      <Table<StoreRow>
+        rowKey="id"
         loading={stores === null}
         dataSource={stores ?? []}
         data-testid="stores-table"
         columns={[
-          { title: t("store.id"), dataIndex: "store_id" },
+          { title: t("store.id"), dataIndex: "id" },
           { title: t("common.name"), dataIndex: "name" },
           { title: t("store.address"), dataIndex: "address" },
           { title: t("store.openHours"), dataIndex: "open_hours", render: (h: unknown) => (h ? JSON.stringify(h) : "–") },
-          { title: t("common.actions"), render: (_, s) => <Button size="small" onClick={() => edit(s)}>{t("common.edit")}</Button> },
+          { title: t("store.active"), dataIndex: "active", render: (on: boolean) => (on ? t("common.yes") : t("common.no")) },
+          {
+            title: t("common.actions"),
+            render: (_, s) => <Button size="small" onClick={() => edit(s)} data-testid={`store-edit-${s.id}`}>{t("common.edit")}</Button>,
+          },
         ]}
       />
       <StoreModal store={editing} onClose={() => setEditing(null)} onSaved={() => { setEditing(null); reload(); }} />

@@ -50,7 +50,10 @@ async def save_merchant(tx: Tx, merchant_id: str, name: str) -> None:
 
 async def save_category(tx: Tx, category_id: str, name: str, parent_id: str | None = None,
                         position: int = 0) -> None:
+    existing = await store.get_category(tx.conn, category_id)
     await store.upsert_category(tx.conn, category_id, name, parent_id, position)
+    if existing is not None and existing["parent_id"] != parent_id:
+        await announce_category_move(tx, category_id)
 
 
 async def save_store(tx: Tx, store_id: str, merchant_id: str, name: str, address: str, lat: float,
@@ -146,9 +149,14 @@ async def emit_sku_changes(tx: Tx, sku_ids: list[str]) -> None:
     for row in await store.sku_event_rows(tx.conn, sku_ids):
         await tx.emit(SkuChanged(
             sku_id=row["sku_id"], product_id=row["product_id"], merchant_id=row["merchant_id"],
-            category_id=row["category_id"], name=row["name"], specs=row["specs"], price_fen=row["price_fen"],
-            deposit_fen=row["deposit_fen"], sellable=row["sellable"], revision=row["revision"],
-            weight_g=row["weight_g"]))
+            category_id=row["category_id"], category_ancestors=row["category_ancestors"], name=row["name"],
+            specs=row["specs"], price_fen=row["price_fen"], deposit_fen=row["deposit_fen"], sellable=row["sellable"],
+            revision=row["revision"], weight_g=row["weight_g"]))
+
+
+async def announce_category_move(tx: Tx, category_id: str) -> None:
+    """A category moved under another parent: the SKUs in and below it announce their new ancestors."""
+    await emit_sku_changes(tx, await store.bump_category_skus(tx.conn, category_id))
 
 
 async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:

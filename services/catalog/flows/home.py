@@ -61,7 +61,7 @@ async def save(tx: Tx, merchant_id: str | None, draft: HomeDraft) -> asyncpg.Rec
 
 
 async def _check_target(tx: Tx, draft: HomeDraft) -> None:
-    """Campaigns belong to marketing: a campaign target is an id the client opens there."""
+    """Campaigns belong to marketing: the gateway asks it that a merchant's campaign target is the merchant's."""
     if draft.target_kind == "category" and await catalogue.get_category(tx.conn, draft.target or "") is None:
         raise Refusal("unknown_category", "No such category", 422, field="target")
     if draft.target_kind == "page" and not PAGE.match(draft.target or ""):

@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 
+from services.catalog.flows.catalogue import announce_category_move
 from services.catalog.store import platform as store
 from shared.db import Tx
 from shared.logging import get_logger
@@ -48,8 +49,11 @@ async def change_category(tx: Tx, category_id: str, name: str | None, parent_id:
         if category_id in above:
             raise Refusal("category_cycle", "A category cannot move under itself or its own subcategory", 422,
                           field="parent_id")
-    return await store.update_category(tx.conn, category_id, name if name is not None else current["name"],
-                                       new_parent, position if position is not None else current["position"])
+    changed = await store.update_category(tx.conn, category_id, name if name is not None else current["name"],
+                                          new_parent, position if position is not None else current["position"])
+    if new_parent != current["parent_id"]:  # orders' member prices go by the SKUs' ancestors
+        await announce_category_move(tx, category_id)
+    return changed
 
 
 async def delete_category(tx: Tx, category_id: str) -> None:

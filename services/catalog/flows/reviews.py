@@ -14,7 +14,7 @@ import asyncpg
 from services.catalog.domain import MAX_REVIEW_IMAGES, blocked_term_in, review_images_ok
 from services.catalog.store import reviews as store
 from shared.db import Tx
-from shared.events.catalog import ReviewWritten
+from shared.events.catalog import ReviewVisibilityChanged, ReviewWritten
 from shared.events.orders import OrderCompleted, OrderRefunded
 from shared.refusal import Refusal
 
@@ -88,9 +88,12 @@ async def reply(tx: Tx, merchant_id: str, review_id: str, text: str, now: dateti
 
 
 async def hide(tx: Tx, merchant_id: str, review_id: str, reason: str | None, now: datetime) -> asyncpg.Record:
-    """Hide with a reason (None: show again). A hidden review leaves the product page and its counts."""
+    """Hide with a reason (None: show again). A hidden review leaves the product page and its counts, and
+    analytics' rating trend (told by `review.visibility_changed`)."""
     await owned_review(tx, merchant_id, review_id)
-    await store.set_hidden(tx.conn, review_id, reason, now if reason is not None else None)
+    revision = await store.set_hidden(tx.conn, review_id, reason, now if reason is not None else None)
+    await tx.emit(ReviewVisibilityChanged(review_id=review_id, merchant_id=merchant_id, hidden=reason is not None,
+                                          revision=revision))
     return await _reread(tx, review_id)
 
 

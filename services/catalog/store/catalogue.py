@@ -266,6 +266,16 @@ async def bump_product_skus(conn: asyncpg.Connection, product_id: str) -> list[a
                             product_id)
 
 
+async def bump_category_skus(conn: asyncpg.Connection, category_id: str) -> list[str]:
+    """A category moved: every SKU in it or below it has new ancestors to announce, so new revisions."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE below AS (SELECT id FROM categories WHERE id = $1 "
+        "UNION ALL SELECT c.id FROM categories c JOIN below ON c.parent_id = below.id) "
+        "UPDATE skus SET revision = revision + 1 WHERE product_id IN "
+        "(SELECT id FROM products WHERE category_id IN (SELECT id FROM below)) RETURNING id", category_id)
+    return [r["id"] for r in rows]
+
+
 async def adjust_stock(conn: asyncpg.Connection, sku_id: str, delta: int) -> asyncpg.Record | None:
     """Add (or with a negative delta take away) available units; None if that would go below zero."""
     return await conn.fetchrow(
@@ -275,7 +285,11 @@ async def adjust_stock(conn: asyncpg.Connection, sku_id: str, delta: int) -> asy
 
 SKU_EVENT = """
 SELECT s.id AS sku_id, s.product_id, p.merchant_id, p.category_id, p.name, s.specs, s.price_fen, s.deposit_fen,
-       (s.sellable AND p.active) AS sellable, s.revision, s.weight_g
+       (s.sellable AND p.active) AS sellable, s.revision, s.weight_g,
+       ARRAY(WITH RECURSIVE up AS (
+                 SELECT c.parent_id AS id, 1 AS depth FROM categories c WHERE c.id = p.category_id
+                 UNION ALL SELECT c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.id)
+             SELECT id FROM up WHERE id IS NOT NULL ORDER BY depth) AS category_ancestors
 FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ANY($1::text[]) ORDER BY s.id
 """
 

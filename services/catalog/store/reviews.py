@@ -72,8 +72,11 @@ async def set_reply(conn: asyncpg.Connection, review_id: str, reply: str, now: d
     await conn.execute("UPDATE reviews SET reply = $2, replied_at = $3 WHERE id = $1", review_id, reply, now)
 
 
-async def set_hidden(conn: asyncpg.Connection, review_id: str, reason: str | None, now: datetime | None) -> None:
-    await conn.execute("UPDATE reviews SET hidden_reason = $2, hidden_at = $3 WHERE id = $1", review_id, reason, now)
+async def set_hidden(conn: asyncpg.Connection, review_id: str, reason: str | None, now: datetime | None) -> int:
+    """The review's new visibility revision."""
+    return int(await conn.fetchval(
+        "UPDATE reviews SET hidden_reason = $2, hidden_at = $3, visibility_revision = visibility_revision + 1 "
+        "WHERE id = $1 RETURNING visibility_revision", review_id, reason, now))
 
 
 async def product_reviews(conn: Conn, product_id: str, limit: int, offset: int) -> list[asyncpg.Record]:

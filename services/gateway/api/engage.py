@@ -4,17 +4,20 @@ Bodies are checked here strictly and again by the owning service, which holds th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
+from aiohttp import web
 from pydantic import Field
 
 from services.gateway.api.images import ImageOut, upload_image
-from services.gateway.api.merchant import PageQuery, _op
+from services.gateway.api.merchant import MerchantBody, Method, PageQuery, _op
 from services.gateway.api.platform import _platform
 from services.gateway.domain.images import MAX_UPLOAD_BYTES
 from services.gateway.models import TEXT_PATTERN, Answer, Items, RefId, text
-from services.gateway.routes import Operation, QueryModel, forward
-from shared.http import StrictModel
+from services.gateway.routes import Call, Handler, Operation, QueryModel, forward
+from services.gateway.upstream import path
+from shared.http import StrictModel, Unprocessable
 
 Word = Annotated[str, Field(min_length=1, max_length=50, pattern=TEXT_PATTERN)]
 # A URL the image store gave (POST /api/me/images); catalog checks it is one.
@@ -102,6 +105,34 @@ class MerchantReviewsQuery(PageQuery):
     hidden: bool | None = None
 
 
+async def _own_campaign(call: Call, campaign_id: str) -> None:
+    """A banner's campaign belongs to marketing: the gateway asks it (as the merchant) before catalog stores it."""
+    reply = await call.up.call(call.request, "marketing", "GET", path("/merchant/campaigns/{id}", id=campaign_id))
+    if reply.status == 404:
+        raise Unprocessable("No such campaign of yours", code="unknown_campaign", field="target")
+    reply.json()  # any other refusal or fault, as marketing gave it
+
+
+def _home_item_write(name: str, method: Method, template: str) -> Handler:
+    """A merchant's banner or collection, its campaign target (if any) checked first, then forwarded to catalog."""
+    send = forward(name, "catalog", method, template)
+
+    async def handler(call: Call) -> web.StreamResponse:
+        body: MerchantBody = call.body
+        extra = body.model_extra or {}
+        if extra.get("target_kind") == "campaign" and isinstance(extra.get("target"), str):
+            await _own_campaign(call, extra["target"])
+        return await send(call)
+
+    handler.__name__ = name
+    return handler
+
+
+def _home_item_op(method: Method, path_: str, name: str, template: str, summary: str, **kw: Any) -> Operation:
+    return replace(_op(method, path_, name, "catalog", template, summary, body=True, **kw),
+                   handler=_home_item_write(name, method, template))
+
+
 def _image_op() -> Operation:
     return Operation("POST", "/api/me/images", upload_image("buyer_upload_image"), "Upload a review photo (JPEG, "
                      "PNG, WebP or GIF, at most 5 MB; the body is the file): re-encoded without metadata, its URL "
@@ -150,11 +181,12 @@ OPERATIONS = [
               "Forget the caller's footprints", "browse", status=204),
     _op("GET", "/api/merchant/home-items", "merchant_home_items", "catalog", "/merchant/home-items",
         "The merchant's banners and featured collections, scheduled or not", answer=Items),
-    _op("POST", "/api/merchant/home-items", "merchant_create_home_item", "catalog", "/merchant/home-items",
-        "Add a banner (target_kind product|category|campaign|page, target) or a featured collection "
-        "(product_ids), shown from starts_at until ends_at", body=True, answer=HomeItemOut, status=201, key=True),
-    _op("PUT", "/api/merchant/home-items/{id}", "merchant_replace_home_item", "catalog",
-        "/merchant/home-items/{id}", "Replace a banner or collection", body=True, answer=HomeItemOut),
+    _home_item_op("POST", "/api/merchant/home-items", "merchant_create_home_item", "/merchant/home-items",
+                  "Add a banner (target_kind product|category|campaign|page, target; a campaign must be the "
+                  "merchant's own) or a featured collection (product_ids), shown from starts_at until ends_at",
+                  answer=HomeItemOut, status=201, key=True),
+    _home_item_op("PUT", "/api/merchant/home-items/{id}", "merchant_replace_home_item", "/merchant/home-items/{id}",
+                  "Replace a banner or collection", answer=HomeItemOut),
     _op("DELETE", "/api/merchant/home-items/{id}", "merchant_delete_home_item", "catalog",
         "/merchant/home-items/{id}", "Remove a banner or collection", status=204),
     _platform("GET", "/api/platform/home-items", forward("platform_home_items", "catalog", "GET",

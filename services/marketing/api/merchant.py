@@ -129,6 +129,15 @@ async def list_campaigns(request: web.Request) -> web.Response:
     return json_response({"items": items})
 
 
+@routes.get("/merchant/campaigns/{campaign_id}")
+async def get_campaign(request: web.Request) -> web.Response:
+    """One of the merchant's campaigns (the gateway checks a banner's campaign target with it)."""
+    merchant = merchant_id(request)
+    async with db(request).pool.acquire() as conn:
+        campaign = await own_campaign(conn, path_id(request, "campaign_id"), merchant)
+    return json_response(campaign_view(campaign))
+
+
 @routes.patch("/merchant/campaigns/{campaign_id}")
 async def set_status(request: web.Request) -> web.Response:
     merchant = merchant_id(request)

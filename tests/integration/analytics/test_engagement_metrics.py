@@ -7,7 +7,7 @@ from datetime import date
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
-from shared.events.catalog import ReviewWritten
+from shared.events.catalog import ReviewVisibilityChanged, ReviewWritten
 from shared.events.common import Line
 from tests.integration.analytics.stream import at, envelope, line, open_bus, paid, placed, publish_all, wait_handled
 
@@ -53,3 +53,38 @@ async def test_rating_trend_and_member_price_uptake(settings_for, start_app, dat
         "daily": [{"day": "2025-03-01", "reviews": 2, "average": 4.5},
                   {"day": "2025-03-02", "reviews": 1, "average": 1.0}]}
     assert report["member_prices"] == {"orders": 2, "member_orders": 1, "share": 0.5, "saving_fen": 400}
+
+
+def visibility(review_id: str, hidden: bool, revision: int) -> ReviewVisibilityChanged:
+    return ReviewVisibilityChanged(review_id=review_id, merchant_id=M1, hidden=hidden, revision=revision)
+
+
+async def test_hidden_reviews_leave_the_rating_trend_whatever_the_arrival_order(
+        settings_for, start_app, database_url, amqp_url, bus_prefix):
+    client = await start_app(create_app(settings_for(AnalyticsSettings)))
+    bus = await open_bus(amqp_url, bus_prefix)
+    hide_r2 = envelope(visibility("r2", True, 1), at(D1, 13))
+    events = [
+        # r1 hidden before its review arrives; r2 hidden, then shown again, the show arriving first
+        envelope(visibility("r1", True, 1), at(D1, 12)),
+        envelope(visibility("r2", False, 2), at(D1, 14)), hide_r2,
+        envelope(review("r1", 1), at(D1, 10)), envelope(review("r2", 4), at(D1, 11)),
+        envelope(review("r3", 5), at(D1, 11)),
+        # r3 hidden, shown, hidden again: the last one holds
+        envelope(visibility("r3", True, 3), at(D1, 16)), envelope(visibility("r3", True, 1), at(D1, 12)),
+        envelope(visibility("r3", False, 2), at(D1, 14)),
+    ]
+    try:
+        await publish_all(bus, events)
+        await publish_all(bus, [hide_r2])  # a repeat of an old change changes nothing
+        await wait_handled(database_url, len(events))
+        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-01"},
+                                headers={"X-Merchant-Id": M1})
+        assert resp.status == 200
+        report = await resp.json()
+    finally:
+        await bus.close()
+
+    assert report["reviews"] == {
+        "reviews": 1, "average": 4.0, "stars": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}, "with_images": 0,
+        "daily": [{"day": "2025-03-01", "reviews": 1, "average": 4.0}]}

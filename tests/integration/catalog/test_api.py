@@ -157,3 +157,19 @@ async def test_merchant_bad_input_is_refused_with_codes(catalog: Catalog):
     resp = await catalog.client.post("/merchant/products", headers=headers,
                                      json={"name": "x", "category_id": "nope", "skus": [{"price_fen": 1}]})
     assert resp.status == 422 and (await resp.json())["code"] == "unknown_category"
+
+
+async def test_sku_changed_names_the_categorys_ancestors_and_a_move_announces_them_again(catalog: Catalog):
+    # orders prices a parent category's member price on the SKUs below it by these
+    _, phone_sku = await catalog.product("手机壳", category_id="cat_phone")
+    _, food_sku = await catalog.product("饼干", category_id="cat_food")
+    first = [e for e in await catalog.events("sku.changed") if e["sku_id"] == phone_sku]
+    assert first[-1]["category_ancestors"] == ["cat_digital"]
+
+    resp = await catalog.client.post("/platform/categories", json={"name": "电子产品"})
+    top = (await resp.json())["id"]
+    resp = await catalog.client.patch("/platform/categories/cat_digital", json={"parent_id": top})
+    assert resp.status == 200
+    moved = [e for e in await catalog.events("sku.changed") if e["sku_id"] == phone_sku][-1]
+    assert moved["category_ancestors"] == ["cat_digital", top] and moved["revision"] > first[-1]["revision"]
+    assert len([e for e in await catalog.events("sku.changed") if e["sku_id"] == food_sku]) == 1  # not moved

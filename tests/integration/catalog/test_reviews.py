@@ -146,3 +146,7 @@ async def test_merchant_replies_hides_with_a_reason_and_refunded_lines_are_marke
     assert mine["items"][0]["hidden_reason"] == "广告"
     await shop.client.delete(f"/merchant/reviews/{review_id}/hidden", headers=staff)
     assert (await summary(shop, product_id))["count"] == 1
+    # analytics keeps the rating trend to visible reviews from these, in revision order
+    assert await shop.events("review.visibility_changed") == [
+        {"review_id": review_id, "merchant_id": MERCHANT, "hidden": True, "revision": 1},
+        {"review_id": review_id, "merchant_id": MERCHANT, "hidden": False, "revision": 2}]

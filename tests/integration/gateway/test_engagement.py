@@ -134,3 +134,34 @@ async def test_member_prices_reviews_home_footprints_and_hot_words(mall: Mall) -
 async def _pending(mall: Mall) -> dict[str, Any] | None:
     found = await (await mall.gateway.get("/api/me/reviews", headers=mall.user())).json()
     return found["pending"][0] if found["pending"] else None
+
+
+async def test_a_banner_may_point_only_to_one_of_the_merchants_own_campaigns(mall: Mall) -> None:
+    gw, mine, theirs = mall.gateway, mall.staff(), mall.staff("mch_002")
+
+    async def campaign(staff: dict[str, str]) -> str:
+        resp = await gw.post("/api/merchant/campaigns", json={"name": "春茶节", "kind": "coupon"}, headers=staff)
+        assert resp.status == 201, await resp.text()
+        return str((await resp.json())["id"])
+
+    assert (await gw.put("/api/merchant/profile", json={"name": "茶铺"}, headers=mine)).status == 200
+    own, other = await campaign(mine), await campaign(theirs)
+    start = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+
+    async def banner(target: str, item_id: str | None = None) -> Any:
+        body = {"kind": "banner", "title": "春茶节", "target_kind": "campaign", "target": target, "starts_at": start}
+        if item_id is None:
+            return await gw.post("/api/merchant/home-items", json=body,
+                                 headers={**mine, "Idempotency-Key": uuid.uuid4().hex})
+        return await gw.put(f"/api/merchant/home-items/{item_id}", json=body, headers=mine)
+
+    for target in (other, "cmp_nope"):  # another merchant's campaign is no campaign of ours
+        refused = await banner(target)
+        assert (refused.status, (await refused.json())["code"]) == (422, "unknown_campaign"), target
+    saved = await banner(own)
+    assert saved.status == 201, await saved.text()
+    item_id = (await saved.json())["id"]
+    moved = await banner(other, item_id)
+    assert (moved.status, (await moved.json())["code"]) == (422, "unknown_campaign")
+    items = (await (await gw.get("/api/merchant/home-items", headers=mine)).json())["items"]
+    assert [(i["id"], i["target"]) for i in items] == [(item_id, own)]

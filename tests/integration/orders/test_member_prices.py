@@ -5,7 +5,7 @@ list price goes with the line so catalog checks stock against the SKU's own pric
 from __future__ import annotations
 
 from shared.events.base import Event
-from shared.events.catalog import StockReserved
+from shared.events.catalog import SkuChanged, StockReserved
 from shared.events.marketing import MemberLevelChanged
 from tests.integration.orders.conftest import Mall
 from tests.support import eventually
@@ -85,3 +85,25 @@ async def test_rules_are_checked_and_the_merchants_own(mall):
     assert [r["id"] for r in shown["items"]] == [rule["id"]]
     assert (await mall.client.delete(f"/merchant/member-prices/{rule['id']}",
                                      headers={"X-Merchant-Id": "m1"})).status == 204
+
+
+async def test_a_parent_categorys_member_price_covers_its_subcategories_and_the_nearest_wins(mall):
+    # tea (under drinks) and green tea (under tea, under drinks), as catalog's sku.changed names them
+    for sku_id, category, ancestors in (("s_black", "tea", ["drinks"]), ("s_green", "green", ["tea", "drinks"]),
+                                        ("s_cup", "cups", [])):
+        await mall.publish(SkuChanged(sku_id=sku_id, product_id=f"p-{sku_id}", merchant_id="m1",
+                                      category_id=category, category_ancestors=ancestors, name=sku_id, specs={},
+                                      price_fen=1000, sellable=True, revision=1))
+        await eventually(lambda sku_id=sku_id: mall.db.fetchval("SELECT true FROM skus WHERE sku_id = $1", sku_id))
+    for rule in ({"category_id": "drinks", "level": 2, "percent_off": 10},
+                 {"category_id": "green", "level": 2, "percent_off": 30}):
+        status, body = await mall.call("PUT", "/merchant/member-prices", user=None, merchant="m1", json=rule)
+        assert status == 200, body
+    await level(mall, "u_tea", "m1", 2)
+    items = [{"sku_id": "s_black", "qty": 1}, {"sku_id": "s_green", "qty": 1}, {"sku_id": "s_cup", "qty": 1}]
+    lines = (await checkout(mall, "u_tea", items))["lines"]
+    # black tea: its grandparent drinks' 10 %; green tea: its own category's 30 %; cups: no rule above it
+    assert [(ln["unit_price_fen"], ln["list_price_fen"]) for ln in lines] == [(900, 1000), (700, 1000), (1000, None)]
+    placed = await mall.place("u_tea", items=items)
+    event = (await mall.emitted("order.placed", placed["id"]))[0]
+    assert [ln["unit_price_fen"] for ln in event["lines"]] == [900, 700, 1000]

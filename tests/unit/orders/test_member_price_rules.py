@@ -1,5 +1,5 @@
-"""The member-price rule a line gets: the SKU's before its category's, the highest level reached, never above
-the list price nor below 1 fen."""
+"""The member-price rule a line gets: the nearest target (the SKU, its category, then the categories above), the
+highest level reached, never above the list price nor below 1 fen."""
 
 from services.orders.domain import MemberRule, Priced, PricedLine, member_rule_for, rule_price, with_member_prices
 
@@ -8,12 +8,24 @@ RULES = [MemberRule("c2", 2, category_id="tea", percent_off=10), MemberRule("s3"
 
 
 def test_the_skus_own_rule_wins_from_its_level_and_the_category_covers_the_rest():
-    assert member_rule_for(1, "s1", "tea", RULES) is None
-    assert member_rule_for(2, "s1", "tea", RULES).id == "c2"
-    assert member_rule_for(3, "s1", "tea", RULES).id == "s3"
-    assert member_rule_for(4, "s1", "tea", RULES).id == "s3"  # the merchant set this SKU's price itself
-    assert member_rule_for(4, "s2", "tea", RULES).id == "c4"
-    assert member_rule_for(4, "s2", None, RULES) is None
+    assert member_rule_for(1, "s1", ["tea"], RULES) is None
+    assert member_rule_for(2, "s1", ["tea"], RULES).id == "c2"
+    assert member_rule_for(3, "s1", ["tea"], RULES).id == "s3"
+    assert member_rule_for(4, "s1", ["tea"], RULES).id == "s3"  # the merchant set this SKU's price itself
+    assert member_rule_for(4, "s2", ["tea"], RULES).id == "c4"
+    assert member_rule_for(4, "s2", [], RULES) is None
+
+
+def test_a_parent_categorys_rule_covers_its_subcategories_and_the_nearest_category_wins():
+    rules = [MemberRule("drinks", 2, category_id="drinks", percent_off=5),
+             MemberRule("green", 2, category_id="green_tea", percent_off=20)]
+    assert member_rule_for(2, "s1", ["black_tea", "tea", "drinks"], rules).id == "drinks"
+    assert member_rule_for(2, "s1", ["green_tea", "tea", "drinks"], rules).id == "green"
+    # nearest before highest level: the subcategory's level-2 rule beats the parent's level-3 one
+    assert member_rule_for(3, "s1", ["green_tea", "drinks"], [*rules, MemberRule("d3", 3, category_id="drinks",
+                                                                               percent_off=50)]).id == "green"
+    line = PricedLine("s1", "p1", "black_tea", "红茶", 1, 1_000, 0, category_ancestors=("tea", "drinks"))
+    assert with_member_prices(Priced("m1", (line,)), 2, rules).lines[0].unit_price_fen == 950
 
 
 def test_prices_round_half_up_and_stay_between_one_fen_and_the_list_price():

@@ -1,12 +1,13 @@
 /* The platform operator decides merchant applications: approving makes the merchant and its first owner and
  * answers the owner's one-time set-password link (shown once, to hand on); rejecting needs a reason. */
 import { useCallback, useEffect, useState } from "react";
-import { App, Button, Form, Input, Modal, Segmented, Space, Table, Tag } from "antd";
+import { App, Button, Segmented, Space, Table, Tag } from "antd";
 import { ReloadOutlined } from "@ant-design/icons";
 import { call } from "../../api";
 import { useI18n } from "../../i18n";
 import { PasswordLinkModal, type PasswordLink } from "../../PasswordLink";
 import { shopTime } from "../../shopDay";
+import { useRowActions } from "./RowActions";
 
 type Status = "pending" | "approved" | "rejected";
 
@@ -32,7 +33,6 @@ export default function Applications() {
   const [status, setStatus] = useState<Status>("pending");
   const [rows, setRows] = useState<Application[] | null>(null);
   const [link, setLink] = useState<PasswordLink | null>(null);
-  const [rejecting, setRejecting] = useState<Application | null>(null);
 
   const reload = useCallback(() => {
     setRows(null);
@@ -43,28 +43,20 @@ export default function Applications() {
 
   useEffect(reload, [reload]);
 
-  async function approve(row: Application) {
-    try {
-      const answer = await call<{ set_password_url: string; expires_at: string }>(
-        "POST", `/api/platform/applications/${encodeURIComponent(row.id)}/approve`);
-      setLink({ username: row.owner_username, ...answer });
-      reload();
-    } catch (err) {
-      message.error(explain(err));
-    }
-  }
-
-  async function reject(reason: string) {
-    if (!rejecting) return;
-    try {
-      await call("POST", `/api/platform/applications/${encodeURIComponent(rejecting.id)}/reject`, { body: { reason } });
-      setRejecting(null);
-      message.success(t("common.done"));
-      reload();
-    } catch (err) {
-      message.error(explain(err));
-    }
-  }
+  const actions = useRowActions<Application>((row) => (row.status !== "pending" ? [] : [
+    {
+      name: "approve", label: t("plat.approve"), look: "primary",
+      run: async (r) => {
+        const answer = await call<{ set_password_url: string; expires_at: string }>(
+          "POST", `/api/platform/applications/${encodeURIComponent(r.id)}/approve`);
+        setLink({ username: r.owner_username, ...answer });
+      },
+    },
+    {
+      name: "reject", label: t("plat.reject"), look: "danger", withReason: true,
+      run: (r, reason) => call("POST", `/api/platform/applications/${encodeURIComponent(r.id)}/reject`, { body: { reason } }).then(() => {}),
+    },
+  ]), (row) => row.id, reload);
 
   return (
     <>
@@ -93,43 +85,11 @@ export default function Applications() {
             dataIndex: "status",
             render: (s: Status, r) => <Tag color={COLORS[s]}>{t(`plat.${s}`)}{r.reason ? ` · ${r.reason}` : ""}</Tag>,
           },
-          {
-            title: t("common.actions"),
-            render: (_, r) => r.status === "pending" && (
-              <Space>
-                <Button size="small" type="primary" onClick={() => void approve(r)} data-testid={`approve-${r.id}`}>
-                  {t("plat.approve")}
-                </Button>
-                <Button size="small" danger onClick={() => setRejecting(r)} data-testid={`reject-${r.id}`}>
-                  {t("plat.reject")}
-                </Button>
-              </Space>
-            ),
-          },
+          { title: t("common.actions"), render: (_, r) => actions.cell(r) },
         ]}
       />
-      <ReasonModal open={rejecting !== null} title={t("plat.reject")} onCancel={() => setRejecting(null)} onOk={reject} />
+      {actions.modal}
       <PasswordLinkModal link={link} onClose={() => setLink(null)} />
     </>
-  );
-}
-
-/** A reason asked for before a refusal or a suspension (the API wants one, up to 500 characters). */
-export function ReasonModal({ open, title, onCancel, onOk }: {
-  open: boolean;
-  title: string;
-  onCancel: () => void;
-  onOk: (reason: string) => Promise<void>;
-}) {
-  const { t } = useI18n();
-  const [form] = Form.useForm<{ reason: string }>();
-  return (
-    <Modal open={open} title={title} onCancel={onCancel} onOk={() => form.submit()} destroyOnClose>
-      <Form form={form} layout="vertical" onFinish={(v) => onOk(v.reason.trim())} data-testid="reason-form">
-        <Form.Item name="reason" label={t("plat.reason")} rules={[{ required: true, whitespace: true, message: t("login.required") }, { max: 500 }]}>
-          <Input.TextArea rows={3} data-testid="reason-input" />
-        </Form.Item>
-      </Form>
-    </Modal>
   );
 }

@@ -6,7 +6,7 @@ import { ReloadOutlined } from "@ant-design/icons";
 import { call } from "../../api";
 import { useI18n } from "../../i18n";
 import { shopTime } from "../../shopDay";
-import { ReasonModal } from "./Applications";
+import { useRowActions } from "./RowActions";
 
 export interface PlatformMerchant {
   merchant_id: string;
@@ -27,7 +27,6 @@ export default function Merchants() {
   const { message } = App.useApp();
   const [filter, setFilter] = useState<Filter>("all");
   const [rows, setRows] = useState<PlatformMerchant[] | null>(null);
-  const [suspending, setSuspending] = useState<PlatformMerchant | null>(null);
 
   const reload = useCallback(() => {
     setRows(null);
@@ -39,17 +38,13 @@ export default function Merchants() {
 
   useEffect(reload, [reload]);
 
-  async function act(merchant: PlatformMerchant, action: "suspend" | "reinstate", reason?: string) {
-    try {
-      await call("POST", `/api/platform/merchants/${encodeURIComponent(merchant.merchant_id)}/${action}`,
-        { body: reason === undefined ? undefined : { reason } });
-      setSuspending(null);
-      message.success(t("common.done"));
-      reload();
-    } catch (err) {
-      message.error(explain(err));
-    }
-  }
+  const act = (action: "suspend" | "reinstate") => (merchant: PlatformMerchant, reason?: string) =>
+    call("POST", `/api/platform/merchants/${encodeURIComponent(merchant.merchant_id)}/${action}`,
+      { body: reason === undefined ? undefined : { reason } }).then(() => {});
+  const actions = useRowActions<PlatformMerchant>((m) => [m.suspended
+    ? { name: "reinstate", label: t("plat.reinstate"), run: act("reinstate") }
+    : { name: "suspend", label: t("plat.suspend"), look: "danger", withReason: true, run: act("suspend") },
+  ], (m) => m.merchant_id, reload);
 
   return (
     <>
@@ -86,26 +81,10 @@ export default function Merchants() {
               <Tag color="green" data-testid={`merchant-status-${m.merchant_id}`}>{t("plat.operating")}</Tag>
             ),
           },
-          {
-            title: t("common.actions"),
-            render: (_, m) => m.suspended ? (
-              <Button size="small" onClick={() => void act(m, "reinstate")} data-testid={`reinstate-${m.merchant_id}`}>
-                {t("plat.reinstate")}
-              </Button>
-            ) : (
-              <Button size="small" danger onClick={() => setSuspending(m)} data-testid={`suspend-${m.merchant_id}`}>
-                {t("plat.suspend")}
-              </Button>
-            ),
-          },
+          { title: t("common.actions"), render: (_, m) => actions.cell(m) },
         ]}
       />
-      <ReasonModal
-        open={suspending !== null}
-        title={t("plat.suspend")}
-        onCancel={() => setSuspending(null)}
-        onOk={(reason) => (suspending ? act(suspending, "suspend", reason) : Promise.resolve())}
-      />
+      {actions.modal}
     </>
   );
 }
