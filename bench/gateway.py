@@ -1,6 +1,6 @@
 """What the gateway hop costs: the same reads through the gateway and from catalog directly, in one run.
 
-    python -m bench.gateway [--requests 2000] [--concurrency 50]
+    python -m bench.gateway [--requests 2000] [--concurrency 50] [--rounds 3] [--reads product,search]
 
 Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates and drops its own database
 and bus prefix. Starts the whole mall with deploy.local.LocalMall (every service its own process, the
@@ -11,10 +11,12 @@ with aiohttp at the same concurrency:
            has one);
   search   GET /api/search?q=shouji through the gateway beside GET /search?q=shouji on catalog, also with
            X-User-Id, so catalog does the same work (it records the user's search history) both ways.
-Each pair runs direct then gateway, after a warm-up of both; every answer must be 200.
-Beside each figure, the CPU per request of the gateway and catalog processes (utime + stime from
+After a warm-up of both, each pair runs `--rounds` times direct and through the gateway, interleaved (the
+order swapped each round, so a machine getting busier weighs on both alike), with the same client session
+and concurrency; every answer must be 200. Figures are medians over the rounds. Beside each figure, the CPU
+per request of the gateway and catalog processes and of this load generator (utime + stime from
 /proc/<pid>/stat before and after): on this shared machine a steadier measure of what the hop costs than
-the rates, which move with whatever else runs.
+the rates, which move with whatever else runs. The output names the commit and the load average.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -105,7 +109,8 @@ async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, 
     return answer["token"], answer["user"]["id"]
 
 
-async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str, tuple[Figures, Figures]]:
+async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int, names: list[str]
+                  ) -> dict[str, tuple[list[Figures], list[Figures]]]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         token, user_id = await log_in(session, mall)
@@ -126,15 +131,27 @@ async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str,
                         f"{mall.url('gateway')}/api/products/{product_id}"),
             "search": (f"{mall.url('catalog')}/search?q={QUERY}", f"{mall.url('gateway')}/api/search?q={QUERY}"),
         }
-        figures: dict[str, tuple[Figures, Figures]] = {}
-        for name, (direct_url, gateway_url) in pairs.items():
+        pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
+        pids["load generator"] = os.getpid()  # this process: the same client and concurrency both ways
+        figures: dict[str, tuple[list[Figures], list[Figures]]] = {}
+        for name in names:
+            direct_url, gateway_url = pairs[name]
             await hammer(session, direct_url, catalog_headers, WARMUP, concurrency)
             await hammer(session, gateway_url, gateway_headers, WARMUP, concurrency)
-            pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
-            direct = await hammer(session, direct_url, catalog_headers, requests, concurrency, pids)
-            through = await hammer(session, gateway_url, gateway_headers, requests, concurrency, pids)
-            figures[name] = (direct, through)
+            directs, throughs = [], []
+            for turn in range(rounds):  # interleaved, the order swapped each round: drift hits both alike
+                sides = [(directs, direct_url, catalog_headers), (throughs, gateway_url, gateway_headers)]
+                for runs, url, headers in sides if turn % 2 == 0 else reversed(sides):
+                    runs.append(await hammer(session, url, headers, requests, concurrency, pids))
+            figures[name] = (directs, throughs)
         return figures
+
+
+def median_figures(runs: list[Figures]) -> Figures:
+    """Each figure's median over the rounds."""
+    return Figures(statistics.median(f.rate for f in runs), statistics.median(f.p50_ms for f in runs),
+                   statistics.median(f.p99_ms for f in runs),
+                   {name: statistics.median(f.cpu_ms[name] for f in runs) for name in runs[0].cpu_ms})
 
 
 async def delete_bus(prefix: str) -> None:
@@ -155,10 +172,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="direct and gateway runs per read, interleaved")
+    parser.add_argument("--reads", default="product,search", help="which reads: product, search or both")
     args = parser.parse_args()
     name = f"mall_bench_{uuid.uuid4().hex[:8]}"
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    limit = str(100 * (args.requests + WARMUP) * 4)  # every request of the run fits in one window
+    limit = str(100 * (args.rounds * args.requests + WARMUP) * 4)  # every request of the run fits in one window
     admin = await asyncpg.connect(PG)
     await admin.execute(f"CREATE DATABASE {name}")
     try:
@@ -169,7 +188,9 @@ async def main() -> None:
                 await mall.prepare()
                 await mall.start()
                 await mall.seed()
-                figures = await measure(mall, args.requests, args.concurrency)
+                load_before = os.getloadavg()[0]
+                figures = await measure(mall, args.requests, args.concurrency, args.rounds, args.reads.split(","))
+                load_after = os.getloadavg()[0]
             except BaseException:
                 for service in SERVICES:  # the workdir goes with the run: show what the services said
                     log = mall.log_path(service)
@@ -182,15 +203,32 @@ async def main() -> None:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
         await delete_bus(prefix)
-    print(f"requests: {args.requests} per figure, concurrency {args.concurrency}")
-    for label, (direct, through) in figures.items():
+    print(f"commit {commit()}; requests: {args.requests} per run, concurrency {args.concurrency}, "
+          f"median of {args.rounds} interleaved rounds; load average {load_before:.1f} before, {load_after:.1f} after")
+    for label, (directs, throughs) in figures.items():
+        direct, through = median_figures(directs), median_figures(throughs)
         print(f"{label}:")
         for who, f in (("catalog direct", direct), ("via gateway", through)):
-            cpu = "   ".join(f"{name} {ms:.2f} ms CPU" for name, ms in f.cpu_ms.items())
+            cpu = "   ".join(f"{name} {ms:.2f}" for name, ms in f.cpu_ms.items())
             print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   "
-                  f"per request: {cpu}")
-        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate, "
+                  f"CPU ms per request: {cpu}")
+        rounds = "  ".join(f"{t.rate / d.rate:.0%}" for d, t in zip(directs, throughs, strict=True))
+        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate (rounds: {rounds}), "
               f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
+
+
+def commit() -> str:
+    """The tree measured: its commit, with + when it has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
 
 if __name__ == "__main__":
     asyncio.run(main())

@@ -9,6 +9,7 @@ every token of its session has expired.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +28,7 @@ from services.gateway.auth import (
 )
 from services.gateway.domain.permissions import Role, parse_role
 from services.gateway.settings import GatewaySettings
+from shared.changes import Changes
 from shared.db import Database
 from shared.http import Forbidden, Unauthorized
 from shared.logging import get_logger
@@ -51,10 +53,57 @@ def _forget_after(settings: GatewaySettings) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=longest)
 
 
-async def ensure_live(db: Database, identity: Identity) -> Role | None:
+class LiveSessions:
+    """The user sessions this replica has read as live, so that a user's next calls need no database round trip.
+
+    A revocation is announced by PostgreSQL at its commit (migration 0006: a trigger NOTIFYs `revoked:<sid>` on
+    the gateway's changes channel), before the logout's answer leaves, and every replica drops that session
+    here as it hears it. The memo is trusted only while the LISTEN connection is up (it is emptied whenever
+    listening stops or starts again) and each entry for at most MEMO_SECONDS, which bounds what a replica
+    cut off from PostgreSQL without noticing could miss. Staff and operators are read every time: their
+    role, account and merchant can change without a revocation."""
+
+    MEMO_SECONDS = 5.0
+    MEMO_SIZE = 100_000
+
+    def __init__(self, changes: Changes):
+        self.changes = changes
+        self._until: dict[str, float] = {}  # sid -> time.monotonic() until which it is taken as live
+        self.epoch = 0  # moves with every revocation heard and every restart of listening
+        changes.watch(self)
+
+    def known_live(self, sid: str) -> bool:
+        return self.changes.listening and self._until.get(sid, 0.0) > time.monotonic()
+
+    def remember(self, sid: str, read_at_epoch: int) -> None:
+        """`sid` was read live when the epoch was `read_at_epoch`: kept unless something was heard since (the
+        read may predate a revocation announced meanwhile)."""
+        if self.changes.listening and read_at_epoch == self.epoch:
+            if len(self._until) >= self.MEMO_SIZE:
+                self._until.clear()
+            self._until[sid] = time.monotonic() + self.MEMO_SECONDS
+
+    def announced(self, key: str) -> None:
+        if key.startswith(REVOKED):
+            self.epoch += 1
+            self._until.pop(key.removeprefix(REVOKED), None)
+
+    def restarted(self) -> None:
+        self.epoch += 1
+        self._until.clear()
+
+
+REVOKED = "revoked:"
+
+
+async def ensure_live(db: Database, sessions: LiveSessions, identity: Identity) -> Role | None:
     """The caller's session is live (and a staff's merchant not suspended); a staff member's role as it is now,
     so a role change or deactivation takes effect on the next request."""
     assert identity.session_id is not None  # read_token requires `sid`
+    user = identity.kind == "user"
+    if user and sessions.known_live(identity.session_id):
+        return None
+    epoch = sessions.epoch
     staff = identity.subject if identity.kind == "staff" else None
     operator = identity.subject if identity.kind == "operator" else None
     standing = await store.caller_standing(db, identity.session_id, staff, identity.merchant_id, operator)
@@ -62,6 +111,8 @@ async def ensure_live(db: Database, identity: Identity) -> Role | None:
         raise Unauthorized("This session has ended; log in again", code="session_revoked")
     if standing["suspended"]:
         raise Forbidden("The platform has suspended this merchant", code="merchant_suspended")
+    if user:
+        sessions.remember(identity.session_id, epoch)
     return parse_role(standing["role"]) if staff is not None else None
 
 
