@@ -15,7 +15,8 @@ After a warm-up of both, each pair runs `--rounds` times direct and through the 
 order swapped each round, so a machine getting busier weighs on both alike), with the same client session
 and concurrency; every answer must be 200. Figures are medians over the rounds. Beside each figure, the CPU
 per request of the gateway and catalog processes and of this load generator (utime + stime from
-/proc/<pid>/stat before and after): on this shared machine a steadier measure of what the hop costs than
+/proc/<pid>/stat before and after, less what each spends in that time when idle, measured for 5 s before
+the rounds): on this shared machine a steadier measure of what the hop costs than
 the rates, which move with whatever else runs. The output names the commit and the load average.
 """
 
@@ -45,6 +46,7 @@ PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUERY = "shouji"
 WARMUP = 200
+IDLE_SECONDS = 5.0
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -68,10 +70,18 @@ class Figures:
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per request, of each service process watched
 
 
+async def idle_cpu(pids: Mapping[str, int], seconds: float = IDLE_SECONDS) -> dict[str, float]:
+    """Each process's CPU seconds per second while no request comes (relays, jobs, listeners polling)."""
+    before = {name: cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    return {name: ((cpu_seconds(pid) or 0.0) - before[name]) / seconds for name, pid in pids.items()}
+
+
 async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], requests: int,
-                 concurrency: int, pids: Mapping[str, int] | None = None) -> Figures:
+                 concurrency: int, pids: Mapping[str, int] | None = None,
+                 idle: Mapping[str, float] | None = None) -> Figures:
     """`requests` GETs of `url` from `concurrency` workers; every answer must be 200. `pids`: processes whose
-    CPU per request is reported."""
+    CPU per request is reported, less what they spend idle (`idle`, per second) in that time."""
     latencies: list[float] = []
     left = requests
     before = {name: cpu_seconds(pid) or 0.0 for name, pid in (pids or {}).items()}
@@ -91,8 +101,8 @@ async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str,
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    cpu = {name: 1000 * ((cpu_seconds(pid) or 0.0) - before[name]) / len(latencies)
-           for name, pid in (pids or {}).items()}
+    cpu = {name: 1000 * ((cpu_seconds(pid) or 0.0) - before[name] - (idle or {}).get(name, 0.0) * elapsed)
+           / len(latencies) for name, pid in (pids or {}).items()}
     return Figures(len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
                    1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], cpu)
 
@@ -110,7 +120,7 @@ async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, 
 
 
 async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int, names: list[str]
-                  ) -> dict[str, tuple[list[Figures], list[Figures]]]:
+                  ) -> tuple[dict[str, tuple[list[Figures], list[Figures]]], dict[str, float]]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         token, user_id = await log_in(session, mall)
@@ -133,6 +143,7 @@ async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int,
         }
         pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
         pids["load generator"] = os.getpid()  # this process: the same client and concurrency both ways
+        idle = await idle_cpu(pids)
         figures: dict[str, tuple[list[Figures], list[Figures]]] = {}
         for name in names:
             direct_url, gateway_url = pairs[name]
@@ -142,9 +153,9 @@ async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int,
             for turn in range(rounds):  # interleaved, the order swapped each round: drift hits both alike
                 sides = [(directs, direct_url, catalog_headers), (throughs, gateway_url, gateway_headers)]
                 for runs, url, headers in sides if turn % 2 == 0 else reversed(sides):
-                    runs.append(await hammer(session, url, headers, requests, concurrency, pids))
+                    runs.append(await hammer(session, url, headers, requests, concurrency, pids, idle))
             figures[name] = (directs, throughs)
-        return figures
+        return figures, idle
 
 
 def median_figures(runs: list[Figures]) -> Figures:
@@ -189,7 +200,7 @@ async def main() -> None:
                 await mall.start()
                 await mall.seed()
                 load_before = os.getloadavg()[0]
-                figures = await measure(mall, args.requests, args.concurrency, args.rounds, args.reads.split(","))
+                figures, idle = await measure(mall, args.requests, args.concurrency, args.rounds, args.reads.split(","))
                 load_after = os.getloadavg()[0]
             except BaseException:
                 for service in SERVICES:  # the workdir goes with the run: show what the services said
@@ -205,6 +216,7 @@ async def main() -> None:
         await delete_bus(prefix)
     print(f"commit {commit()}; requests: {args.requests} per run, concurrency {args.concurrency}, "
           f"median of {args.rounds} interleaved rounds; load average {load_before:.1f} before, {load_after:.1f} after")
+    print("idle CPU (subtracted below): " + ", ".join(f"{name} {100 * rate:.1f} %" for name, rate in idle.items()))
     for label, (directs, throughs) in figures.items():
         direct, through = median_figures(directs), median_figures(throughs)
         print(f"{label}:")

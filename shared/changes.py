@@ -7,6 +7,9 @@ time the key is announced, until it is true or the time is up, with a last read 
 always comes from a read, so a lost announcement (the listener reconnecting, a writer gone between its commit
 and its NOTIFY) costs at most the wait, never a wrong answer.
 
+A `Watcher` (`changes.watch(w)`) is told every key announced instead, and each time listening stops or
+starts again: the gateway's memo of live sessions drops a session whose revocation is announced.
+
 One LISTEN connection per process (per `Changes`), opened at the first wait and shared by every waiter;
 each waiter is an asyncio.Event under its key. Whenever the connection (re)starts listening, every waiter
 reads again: what was committed while nobody listened is not missed for longer than that.

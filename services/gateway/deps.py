@@ -42,7 +42,7 @@ def build_deps(base: Deps[Any]) -> GatewayDeps:
     assert upstream.session is not None
     return with_clients(base, GatewayDeps, upstream=upstream, alipay=settings.alipay_client(upstream.session),
                         limiter=RateLimiter(base.db, settings), keyring=keyring(settings),
-                        sessions=LiveSessions(base.changes),
+                        sessions=LiveSessions(base.changes, settings.session_memo_seconds),
                         business_zone=ZoneInfo(settings.timezone), visits=set(),
                         objects=settings.objects())
 

@@ -54,23 +54,25 @@ def _forget_after(settings: GatewaySettings) -> datetime:
 
 
 class LiveSessions:
-    """The user sessions this replica has read as live, so that a user's next calls need no database round trip.
+    """The user sessions this replica has read as live lately, so that a user's next calls within
+    `session_memo_seconds` need no database round trip (0: every call reads, as staff and operators always do:
+    their role, account and merchant can change without a revocation).
 
-    A revocation is announced by PostgreSQL at its commit (migration 0006: a trigger NOTIFYs `revoked:<sid>` on
-    the gateway's changes channel), before the logout's answer leaves, and every replica drops that session
-    here as it hears it. The memo is trusted only while the LISTEN connection is up (it is emptied whenever
-    listening stops or starts again) and each entry for at most MEMO_SECONDS, which bounds what a replica
-    cut off from PostgreSQL without noticing could miss. Staff and operators are read every time: their
-    role, account and merchant can change without a revocation."""
+    A revocation drops its session here at once on the replica that made it; the others hear of it from
+    PostgreSQL, which announces it at the commit (migration 0006: a trigger NOTIFYs `revoked:<sid>` on the
+    gateway's changes channel), normally before the logout's answer has reached the client. The memo is used
+    only while the LISTEN connection is up (emptied whenever listening stops or starts again), and no entry
+    for longer than `session_memo_seconds`: the most a replica that missed an announcement can lag."""
 
-    MEMO_SECONDS = 5.0
     MEMO_SIZE = 100_000
 
-    def __init__(self, changes: Changes):
+    def __init__(self, changes: Changes, memo_seconds: float):
         self.changes = changes
+        self.memo_seconds = memo_seconds
         self._until: dict[str, float] = {}  # sid -> time.monotonic() until which it is taken as live
         self.epoch = 0  # moves with every revocation heard and every restart of listening
-        changes.watch(self)
+        if memo_seconds > 0:
+            changes.watch(self)
 
     def known_live(self, sid: str) -> bool:
         return self.changes.listening and self._until.get(sid, 0.0) > time.monotonic()
@@ -78,15 +80,18 @@ class LiveSessions:
     def remember(self, sid: str, read_at_epoch: int) -> None:
         """`sid` was read live when the epoch was `read_at_epoch`: kept unless something was heard since (the
         read may predate a revocation announced meanwhile)."""
-        if self.changes.listening and read_at_epoch == self.epoch:
+        if self.memo_seconds > 0 and self.changes.listening and read_at_epoch == self.epoch:
             if len(self._until) >= self.MEMO_SIZE:
                 self._until.clear()
-            self._until[sid] = time.monotonic() + self.MEMO_SECONDS
+            self._until[sid] = time.monotonic() + self.memo_seconds
+
+    def drop(self, sid: str) -> None:
+        self.epoch += 1
+        self._until.pop(sid, None)
 
     def announced(self, key: str) -> None:
         if key.startswith(REVOKED):
-            self.epoch += 1
-            self._until.pop(key.removeprefix(REVOKED), None)
+            self.drop(key.removeprefix(REVOKED))
 
     def restarted(self) -> None:
         self.epoch += 1
@@ -127,7 +132,8 @@ async def open_user_session(db: Database, ring: Keyring, settings: GatewaySettin
     return Tokens(access, refresh)
 
 
-async def rotate_refresh_token(db: Database, settings: GatewaySettings, refresh_token: str) -> tuple[str, str]:
+async def rotate_refresh_token(db: Database, sessions: LiveSessions, settings: GatewaySettings, refresh_token: str
+                               ) -> tuple[str, str]:
     """(user id, session id) of a live refresh token, which is spent by this call. A token that was already
     spent (stolen and used by someone else, or replayed) revokes its whole session: every refresh token of
     the family and the access tokens bound to it."""
@@ -142,11 +148,13 @@ async def rotate_refresh_token(db: Database, settings: GatewaySettings, refresh_
             await store.spend_refresh_token(tx, token_hash)
             return row["user_id"], row["family_id"]
     if reused_family is not None:
+        sessions.drop(reused_family)
         log.warning("spent refresh token presented again; session revoked", sid=reused_family)
     raise Unauthorized("The refresh token is invalid, used or expired", code="invalid_refresh_token")
 
 
-async def end_session(db: Database, settings: GatewaySettings, identity: Identity) -> None:
+async def end_session(db: Database, sessions: LiveSessions, settings: GatewaySettings, identity: Identity) -> None:
     assert identity.session_id is not None
     async with db.transaction() as tx:
         await store.revoke_session(tx, identity.session_id, "logout", _forget_after(settings))
+    sessions.drop(identity.session_id)
