@@ -14,10 +14,12 @@ with aiohttp at the same concurrency:
 After a warm-up of both, each pair runs `--rounds` times direct and through the gateway, interleaved (the
 order swapped each round, so a machine getting busier weighs on both alike), with the same client session
 and concurrency; every answer must be 200. Figures are medians over the rounds. Beside each figure, the CPU
-per request of the gateway and catalog processes and of this load generator (utime + stime from
-/proc/<pid>/stat before and after, less what each spends in that time when idle, measured for 5 s before
-the rounds): on this shared machine a steadier measure of what the hop costs than
-the rates, which move with whatever else runs. The output names the commit and the load average.
+per request of the gateway and catalog processes, of this load generator and of PostgreSQL's backends
+serving the scratch database (utime + stime from /proc/<pid>/stat before and after, less what each spends
+in that time when idle, measured for 5 s before the rounds): on this shared machine a steadier measure of
+what the hop costs than the rates, which move with whatever else runs; their sums give the share of the
+direct rate the gateway would reach on a machine these processes had to themselves. The output names the
+commit and the load average.
 """
 
 from __future__ import annotations
@@ -70,21 +72,36 @@ class Figures:
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per request, of each service process watched
 
 
-async def idle_cpu(pids: Mapping[str, int], seconds: float = IDLE_SECONDS) -> dict[str, float]:
-    """Each process's CPU seconds per second while no request comes (relays, jobs, listeners polling)."""
-    before = {name: cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
+def cpu_of(pids: Mapping[str, list[int]]) -> dict[tuple[str, int], float]:
+    return {(name, pid): seconds for name, group in pids.items() for pid in group
+            if (seconds := cpu_seconds(pid)) is not None}
+
+
+def cpu_used(before: Mapping[tuple[str, int], float], pids: Mapping[str, list[int]]) -> dict[str, float]:
+    """CPU seconds each group of processes used since `before` (a process gone meanwhile is left out)."""
+    after = cpu_of(pids)
+    used = dict.fromkeys(pids, 0.0)
+    for key, seconds in before.items():
+        if key in after:
+            used[key[0]] += after[key] - seconds
+    return used
+
+
+async def idle_cpu(pids: Mapping[str, list[int]], seconds: float = IDLE_SECONDS) -> dict[str, float]:
+    """Each group's CPU seconds per second while no request comes (relays, jobs, listeners polling)."""
+    before = cpu_of(pids)
     await asyncio.sleep(seconds)
-    return {name: ((cpu_seconds(pid) or 0.0) - before[name]) / seconds for name, pid in pids.items()}
+    return {name: used / seconds for name, used in cpu_used(before, pids).items()}
 
 
 async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], requests: int,
-                 concurrency: int, pids: Mapping[str, int] | None = None,
+                 concurrency: int, pids: Mapping[str, list[int]] | None = None,
                  idle: Mapping[str, float] | None = None) -> Figures:
     """`requests` GETs of `url` from `concurrency` workers; every answer must be 200. `pids`: processes whose
     CPU per request is reported, less what they spend idle (`idle`, per second) in that time."""
     latencies: list[float] = []
     left = requests
-    before = {name: cpu_seconds(pid) or 0.0 for name, pid in (pids or {}).items()}
+    before = cpu_of(pids or {})
 
     async def worker() -> None:
         nonlocal left
@@ -101,8 +118,8 @@ async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str,
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    cpu = {name: 1000 * ((cpu_seconds(pid) or 0.0) - before[name] - (idle or {}).get(name, 0.0) * elapsed)
-           / len(latencies) for name, pid in (pids or {}).items()}
+    cpu = {name: 1000 * (used - (idle or {}).get(name, 0.0) * elapsed) / len(latencies)
+           for name, used in cpu_used(before, pids or {}).items()}
     return Figures(len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
                    1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], cpu)
 
@@ -119,7 +136,16 @@ async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, 
     return answer["token"], answer["user"]["id"]
 
 
-async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int, names: list[str]
+async def database_backends(database: str) -> list[int]:
+    """The PostgreSQL backends serving the mall's scratch database (the services' pools, opened by now)."""
+    conn = await asyncpg.connect(PG)
+    try:
+        return [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    finally:
+        await conn.close()
+
+
+async def measure(mall: LocalMall, database: str, requests: int, concurrency: int, rounds: int, names: list[str]
                   ) -> tuple[dict[str, tuple[list[Figures], list[Figures]]], dict[str, float]]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -141,8 +167,9 @@ async def measure(mall: LocalMall, requests: int, concurrency: int, rounds: int,
                         f"{mall.url('gateway')}/api/products/{product_id}"),
             "search": (f"{mall.url('catalog')}/search?q={QUERY}", f"{mall.url('gateway')}/api/search?q={QUERY}"),
         }
-        pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
-        pids["load generator"] = os.getpid()  # this process: the same client and concurrency both ways
+        pids = {service: [mall.processes[service, 0].pid] for service in ("gateway", "catalog")}
+        pids["load generator"] = [os.getpid()]  # this process: the same client and concurrency both ways
+        pids["postgresql"] = await database_backends(database)
         idle = await idle_cpu(pids)
         figures: dict[str, tuple[list[Figures], list[Figures]]] = {}
         for name in names:
@@ -200,7 +227,8 @@ async def main() -> None:
                 await mall.start()
                 await mall.seed()
                 load_before = os.getloadavg()[0]
-                figures, idle = await measure(mall, args.requests, args.concurrency, args.rounds, args.reads.split(","))
+                figures, idle = await measure(mall, name, args.requests, args.concurrency, args.rounds,
+                                              args.reads.split(","))
                 load_after = os.getloadavg()[0]
             except BaseException:
                 for service in SERVICES:  # the workdir goes with the run: show what the services said
@@ -224,6 +252,10 @@ async def main() -> None:
             cpu = "   ".join(f"{name} {ms:.2f}" for name, ms in f.cpu_ms.items())
             print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   "
                   f"CPU ms per request: {cpu}")
+        whole = {who: sum(f.cpu_ms.values()) for who, f in (("direct", direct), ("gateway", through))}
+        print(f"  CPU per read, all of the above: direct {whole['direct']:.2f} ms, via gateway "
+              f"{whole['gateway']:.2f} ms: were the machine ours, the gateway would serve "
+              f"{whole['direct'] / whole['gateway']:.0%} of the direct rate")
         rounds = "  ".join(f"{t.rate / d.rate:.0%}" for d, t in zip(directs, throughs, strict=True))
         print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate (rounds: {rounds}), "
               f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
