@@ -1,10 +1,12 @@
 """Session lifecycle (flows): a login opens a session (`sid`), refreshes rotate its refresh token, logout or
 the reuse of a spent refresh token revokes it, and every authenticated request checks it is still live.
 
-Revocation is a deny-list keyed by `sid` (plus the staff account's `active` flag), read on every
-authenticated request: one indexed round trip, so a logout or a staff deactivation takes effect on the next
-request, whichever gateway replica serves it. Tokens are short-lived, so a deny-list row is kept only until
-every token of its session has expired.
+Revocation is a deny-list keyed by `sid` (plus the staff account's `active` flag). Staff and operator
+requests read it every time (one indexed round trip), so a deactivation takes effect on the next request,
+whichever gateway replica serves it. A buyer's session read live is memoised for `session_memo_seconds`
+(LiveSessions): a logout takes effect at once on the replica that served it and on the others when
+PostgreSQL's announcement arrives, at the latest after those seconds. Tokens are short-lived, so a
+deny-list row is kept only until every token of its session has expired.
 """
 
 from __future__ import annotations
