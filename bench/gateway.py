@@ -1,6 +1,6 @@
 """What the gateway hop costs: the same reads through the gateway and from catalog directly, in one run.
 
-    python -m bench.gateway [--requests 2000] [--concurrency 50]
+    python -m bench.gateway [--requests 2000] [--concurrency 50] [--rounds 3] [--reads product,search]
 
 Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates and drops its own database
 and bus prefix. Starts the whole mall with deploy.local.LocalMall (every service its own process, the
@@ -11,10 +11,15 @@ with aiohttp at the same concurrency:
            has one);
   search   GET /api/search?q=shouji through the gateway beside GET /search?q=shouji on catalog, also with
            X-User-Id, so catalog does the same work (it records the user's search history) both ways.
-Each pair runs direct then gateway, after a warm-up of both; every answer must be 200.
-Beside each figure, the CPU per request of the gateway and catalog processes (utime + stime from
-/proc/<pid>/stat before and after): on this shared machine a steadier measure of what the hop costs than
-the rates, which move with whatever else runs.
+After a warm-up of both, each pair runs `--rounds` times direct and through the gateway, interleaved (the
+order swapped each round, so a machine getting busier weighs on both alike), with the same client session
+and concurrency; every answer must be 200. Figures are medians over the rounds. Beside each figure, the CPU
+per request of the gateway and catalog processes, of this load generator and of PostgreSQL's backends
+serving the scratch database (utime + stime from /proc/<pid>/stat before and after, less what each spends
+in that time when idle, measured for 5 s before the rounds): on this shared machine a steadier measure of
+what the hop costs than the rates, which move with whatever else runs; their sums give the share of the
+direct rate the gateway would reach on a machine these processes had to themselves. The output names the
+commit and the load average.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -41,6 +48,7 @@ PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUERY = "shouji"
 WARMUP = 200
+IDLE_SECONDS = 5.0
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -64,13 +72,36 @@ class Figures:
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per request, of each service process watched
 
 
+def cpu_of(pids: Mapping[str, list[int]]) -> dict[tuple[str, int], float]:
+    return {(name, pid): seconds for name, group in pids.items() for pid in group
+            if (seconds := cpu_seconds(pid)) is not None}
+
+
+def cpu_used(before: Mapping[tuple[str, int], float], pids: Mapping[str, list[int]]) -> dict[str, float]:
+    """CPU seconds each group of processes used since `before` (a process gone meanwhile is left out)."""
+    after = cpu_of(pids)
+    used = dict.fromkeys(pids, 0.0)
+    for key, seconds in before.items():
+        if key in after:
+            used[key[0]] += after[key] - seconds
+    return used
+
+
+async def idle_cpu(pids: Mapping[str, list[int]], seconds: float = IDLE_SECONDS) -> dict[str, float]:
+    """Each group's CPU seconds per second while no request comes (relays, jobs, listeners polling)."""
+    before = cpu_of(pids)
+    await asyncio.sleep(seconds)
+    return {name: used / seconds for name, used in cpu_used(before, pids).items()}
+
+
 async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str, str], requests: int,
-                 concurrency: int, pids: Mapping[str, int] | None = None) -> Figures:
+                 concurrency: int, pids: Mapping[str, list[int]] | None = None,
+                 idle: Mapping[str, float] | None = None) -> Figures:
     """`requests` GETs of `url` from `concurrency` workers; every answer must be 200. `pids`: processes whose
-    CPU per request is reported."""
+    CPU per request is reported, less what they spend idle (`idle`, per second) in that time."""
     latencies: list[float] = []
     left = requests
-    before = {name: cpu_seconds(pid) or 0.0 for name, pid in (pids or {}).items()}
+    before = cpu_of(pids or {})
 
     async def worker() -> None:
         nonlocal left
@@ -87,8 +118,8 @@ async def hammer(session: aiohttp.ClientSession, url: str, headers: Mapping[str,
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    cpu = {name: 1000 * ((cpu_seconds(pid) or 0.0) - before[name]) / len(latencies)
-           for name, pid in (pids or {}).items()}
+    cpu = {name: 1000 * (used - (idle or {}).get(name, 0.0) * elapsed) / len(latencies)
+           for name, used in cpu_used(before, pids or {}).items()}
     return Figures(len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
                    1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], cpu)
 
@@ -105,7 +136,17 @@ async def log_in(session: aiohttp.ClientSession, mall: LocalMall) -> tuple[str, 
     return answer["token"], answer["user"]["id"]
 
 
-async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str, tuple[Figures, Figures]]:
+async def database_backends(database: str) -> list[int]:
+    """The PostgreSQL backends serving the mall's scratch database (the services' pools, opened by now)."""
+    conn = await asyncpg.connect(PG)
+    try:
+        return [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    finally:
+        await conn.close()
+
+
+async def measure(mall: LocalMall, database: str, requests: int, concurrency: int, rounds: int, names: list[str]
+                  ) -> tuple[dict[str, tuple[list[Figures], list[Figures]]], dict[str, float]]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         token, user_id = await log_in(session, mall)
@@ -126,15 +167,29 @@ async def measure(mall: LocalMall, requests: int, concurrency: int) -> dict[str,
                         f"{mall.url('gateway')}/api/products/{product_id}"),
             "search": (f"{mall.url('catalog')}/search?q={QUERY}", f"{mall.url('gateway')}/api/search?q={QUERY}"),
         }
-        figures: dict[str, tuple[Figures, Figures]] = {}
-        for name, (direct_url, gateway_url) in pairs.items():
+        pids = {service: [mall.processes[service, 0].pid] for service in ("gateway", "catalog")}
+        pids["load generator"] = [os.getpid()]  # this process: the same client and concurrency both ways
+        pids["postgresql"] = await database_backends(database)
+        idle = await idle_cpu(pids)
+        figures: dict[str, tuple[list[Figures], list[Figures]]] = {}
+        for name in names:
+            direct_url, gateway_url = pairs[name]
             await hammer(session, direct_url, catalog_headers, WARMUP, concurrency)
             await hammer(session, gateway_url, gateway_headers, WARMUP, concurrency)
-            pids = {service: mall.processes[service, 0].pid for service in ("gateway", "catalog")}
-            direct = await hammer(session, direct_url, catalog_headers, requests, concurrency, pids)
-            through = await hammer(session, gateway_url, gateway_headers, requests, concurrency, pids)
-            figures[name] = (direct, through)
-        return figures
+            directs, throughs = [], []
+            for turn in range(rounds):  # interleaved, the order swapped each round: drift hits both alike
+                sides = [(directs, direct_url, catalog_headers), (throughs, gateway_url, gateway_headers)]
+                for runs, url, headers in sides if turn % 2 == 0 else reversed(sides):
+                    runs.append(await hammer(session, url, headers, requests, concurrency, pids, idle))
+            figures[name] = (directs, throughs)
+        return figures, idle
+
+
+def median_figures(runs: list[Figures]) -> Figures:
+    """Each figure's median over the rounds."""
+    return Figures(statistics.median(f.rate for f in runs), statistics.median(f.p50_ms for f in runs),
+                   statistics.median(f.p99_ms for f in runs),
+                   {name: statistics.median(f.cpu_ms[name] for f in runs) for name in runs[0].cpu_ms})
 
 
 async def delete_bus(prefix: str) -> None:
@@ -155,10 +210,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="direct and gateway runs per read, interleaved")
+    parser.add_argument("--reads", default="product,search", help="which reads: product, search or both")
     args = parser.parse_args()
     name = f"mall_bench_{uuid.uuid4().hex[:8]}"
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    limit = str(100 * (args.requests + WARMUP) * 4)  # every request of the run fits in one window
+    limit = str(100 * (args.rounds * args.requests + WARMUP) * 4)  # every request of the run fits in one window
     admin = await asyncpg.connect(PG)
     await admin.execute(f"CREATE DATABASE {name}")
     try:
@@ -169,7 +226,10 @@ async def main() -> None:
                 await mall.prepare()
                 await mall.start()
                 await mall.seed()
-                figures = await measure(mall, args.requests, args.concurrency)
+                load_before = os.getloadavg()[0]
+                figures, idle = await measure(mall, name, args.requests, args.concurrency, args.rounds,
+                                              args.reads.split(","))
+                load_after = os.getloadavg()[0]
             except BaseException:
                 for service in SERVICES:  # the workdir goes with the run: show what the services said
                     log = mall.log_path(service)
@@ -182,15 +242,37 @@ async def main() -> None:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
         await delete_bus(prefix)
-    print(f"requests: {args.requests} per figure, concurrency {args.concurrency}")
-    for label, (direct, through) in figures.items():
+    print(f"commit {commit()}; requests: {args.requests} per run, concurrency {args.concurrency}, "
+          f"median of {args.rounds} interleaved rounds; load average {load_before:.1f} before, {load_after:.1f} after")
+    print("idle CPU (subtracted below): " + ", ".join(f"{name} {100 * rate:.1f} %" for name, rate in idle.items()))
+    for label, (directs, throughs) in figures.items():
+        direct, through = median_figures(directs), median_figures(throughs)
         print(f"{label}:")
         for who, f in (("catalog direct", direct), ("via gateway", through)):
-            cpu = "   ".join(f"{name} {ms:.2f} ms CPU" for name, ms in f.cpu_ms.items())
+            cpu = "   ".join(f"{name} {ms:.2f}" for name, ms in f.cpu_ms.items())
             print(f"  {who + ':':16}{f.rate:7.0f} req/s   p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   "
-                  f"per request: {cpu}")
-        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate, "
+                  f"CPU ms per request: {cpu}")
+        whole = {who: sum(f.cpu_ms.values()) for who, f in (("direct", direct), ("gateway", through))}
+        print(f"  CPU per read, all of the above: direct {whole['direct']:.2f} ms, via gateway "
+              f"{whole['gateway']:.2f} ms: were the machine ours, the gateway would serve "
+              f"{whole['direct'] / whole['gateway']:.0%} of the direct rate")
+        rounds = "  ".join(f"{t.rate / d.rate:.0%}" for d, t in zip(directs, throughs, strict=True))
+        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate (rounds: {rounds}), "
               f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
+
+
+def commit() -> str:
+    """The tree measured: its commit, with + when it has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
 
 if __name__ == "__main__":
     asyncio.run(main())

@@ -7,6 +7,9 @@ time the key is announced, until it is true or the time is up, with a last read 
 always comes from a read, so a lost announcement (the listener reconnecting, a writer gone between its commit
 and its NOTIFY) costs at most the wait, never a wrong answer.
 
+A `Watcher` (`changes.watch(w)`) is told every key announced instead, and each time listening stops or
+starts again: the gateway's memo of live sessions drops a session whose revocation is announced.
+
 One LISTEN connection per process (per `Changes`), opened at the first wait and shared by every waiter;
 each waiter is an asyncio.Event under its key. Whenever the connection (re)starts listening, every waiter
 reads again: what was committed while nobody listened is not missed for longer than that.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import asyncpg
 
@@ -26,6 +30,15 @@ from shared.logging import get_logger
 RECONNECT_SECONDS = (0.5, 10.0)  # first and longest pause before opening a lost LISTEN connection again
 
 
+class Watcher(Protocol):
+    """Told every announced key, not waiting for one (`Changes.watch`): e.g. a memo that drops what changed."""
+
+    def announced(self, key: str) -> None: ...
+
+    def restarted(self) -> None:
+        """Listening stopped or started again: announcements may have been missed."""
+
+
 class Changes:
     def __init__(self, pool: asyncpg.Pool, service: str):
         self.pool = pool
@@ -33,7 +46,14 @@ class Changes:
         self.log = get_logger(service, component="changes")
         self.listening = False  # whether the LISTEN connection is up (waits end at their deadline if not)
         self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._watchers: list[Watcher] = []
         self._task: asyncio.Task[None] | None = None
+
+    def watch(self, watcher: Watcher) -> None:
+        """Tell `watcher` every key announced from now on, and each time listening stops or starts again
+        (what was announced meanwhile is not known); listening starts now."""
+        self._watchers.append(watcher)
+        self._start()
 
     async def wait(self, key: str, ready: Callable[[], Awaitable[bool]], timeout: float) -> bool:
         """Until `ready()` is true (True) or `timeout` seconds have passed (False, after a last read)."""
@@ -79,11 +99,15 @@ class Changes:
     def _announced(self, _conn: object, _pid: int, _channel: str, key: object) -> None:
         for woken in self._waiters.get(str(key), ()):
             woken.set()
+        for watcher in self._watchers:
+            watcher.announced(str(key))
 
     def _wake_all(self) -> None:
         for waiters in self._waiters.values():
             for woken in waiters:
                 woken.set()
+        for watcher in self._watchers:
+            watcher.restarted()
 
     async def _listen(self) -> None:
         """Hold the LISTEN connection; when it is lost, say so once per outage and open it again."""

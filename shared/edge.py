@@ -40,12 +40,17 @@ def security_headers(headers: Mapping[str, str] | None = None, *, html: bool = F
     return {**chosen, **(headers or {})}
 
 
+API_HEADERS = security_headers()
+PAGE_HEADERS = security_headers(html=True)
+
+
 async def add_security_headers(_: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every routed answer (handlers, problems, 404s, static files) gets the headers."""
     html = (response.content_type or "").startswith("text/html")
-    for name, value in security_headers(html=html).items():
-        if name == "Server" or name not in response.headers:
-            response.headers[name] = value
+    headers = response.headers
+    for name, value in (PAGE_HEADERS if html else API_HEADERS).items():
+        if name == "Server" or name not in headers:
+            headers[name] = value
 
 
 # --- requests the parser refuses ----------------------------------------------------------------------

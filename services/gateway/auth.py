@@ -30,6 +30,7 @@ AUDIENCE = "mpmall-api"
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30  # clock skew between gateway replicas
 REQUIRED_CLAIMS = ["iss", "aud", "iat", "exp", "sub", "k", "sid"]
+VERIFIED_MEMO_SIZE = 10_000  # tokens remembered as verified per keyring (cleared when full)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,15 @@ class Keyring:
         self.current = current
         self.kid = key_id(current)
         self.verifying = {key_id(key): key for key in (previous, current) if key}
+        # Token -> (its identity, until when it is usable): a client sends the same token with every call for
+        # its whole life, and its signature and claims cannot change, so each is verified once. Per keyring,
+        # so a key taken out of the configuration takes its tokens with it.
+        self.verified: dict[str, tuple[Identity, float]] = {}
+
+    def remember(self, token: str, identity: Identity, usable_until: float) -> None:
+        if len(self.verified) >= VERIFIED_MEMO_SIZE:
+            self.verified.clear()
+        self.verified[token] = (identity, usable_until)
 
     @classmethod
     def of(cls, keys: str | Keyring) -> Keyring:
@@ -99,6 +109,12 @@ def _invalid() -> Unauthorized:
 def read_token(keys: str | Keyring, token: str) -> Identity:
     """The identity in a valid, unexpired token; Unauthorized otherwise (never says which check failed)."""
     ring = Keyring.of(keys)
+    known = ring.verified.get(token)
+    if known is not None:
+        identity, usable_until = known
+        if time.time() < usable_until:
+            return identity
+        raise Unauthorized("The token has expired", code="token_expired")
     try:
         kid = jwt.get_unverified_header(token).get("kid")
         key = ring.verifying.get(kid) if isinstance(kid, str) else None
@@ -110,7 +126,9 @@ def read_token(keys: str | Keyring, token: str) -> Identity:
         raise Unauthorized("The token has expired", code="token_expired") from exc
     except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
         raise _invalid() from exc
-    return _identity(claims)
+    identity = _identity(claims)
+    ring.remember(token, identity, claims["exp"] + LEEWAY_SECONDS)  # as jwt.decode judges `exp`
+    return identity
 
 
 def _text(value: Any, optional: bool = False) -> str | None:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from services.gateway.auth import Keyring
 from services.gateway.ratelimit import RateLimiter
-from services.gateway.sessions import keyring
+from services.gateway.sessions import LiveSessions, keyring
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared.alipay import AlipayClient
@@ -28,6 +28,7 @@ class GatewayDeps(Deps[GatewaySettings]):
     alipay: AlipayClient  # logins (auth codes), on the upstream session
     limiter: RateLimiter
     keyring: Keyring  # the keys tokens are signed and checked with
+    sessions: LiveSessions  # user sessions read live lately (dropped when a revocation is announced)
     business_zone: ZoneInfo  # the shop's day, as analytics counts it
     visits: set[Visit]  # process-local memo of the user.active events already written
     objects: ObjectStore  # uploaded images (closed by the app)
@@ -41,6 +42,7 @@ def build_deps(base: Deps[Any]) -> GatewayDeps:
     assert upstream.session is not None
     return with_clients(base, GatewayDeps, upstream=upstream, alipay=settings.alipay_client(upstream.session),
                         limiter=RateLimiter(base.db, settings), keyring=keyring(settings),
+                        sessions=LiveSessions(base.changes, settings.session_memo_seconds),
                         business_zone=ZoneInfo(settings.timezone), visits=set(),
                         objects=settings.objects())
 

@@ -156,7 +156,7 @@ async def live_caller(request: web.Request, op: Operation) -> Identity | None:
         return None
     deps = deps_of(request.app)
     identity = authenticate(request, deps.keyring, op.auth)
-    role = await ensure_live(deps.db, identity)  # logged out, refresh reused, staff deactivated
+    role = await ensure_live(deps.db, deps.sessions, identity)  # logged out, refresh reused, staff deactivated
     if role is not None:
         require_duty(role, op.operation_id)  # the one permission table: domain/permissions.py
     return identity

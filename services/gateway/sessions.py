@@ -1,14 +1,17 @@
 """Session lifecycle (flows): a login opens a session (`sid`), refreshes rotate its refresh token, logout or
 the reuse of a spent refresh token revokes it, and every authenticated request checks it is still live.
 
-Revocation is a deny-list keyed by `sid` (plus the staff account's `active` flag), read on every
-authenticated request: one indexed round trip, so a logout or a staff deactivation takes effect on the next
-request, whichever gateway replica serves it. Tokens are short-lived, so a deny-list row is kept only until
-every token of its session has expired.
+Revocation is a deny-list keyed by `sid` (plus the staff account's `active` flag). Staff and operator
+requests read it every time (one indexed round trip), so a deactivation takes effect on the next request,
+whichever gateway replica serves it. A buyer's session read live is memoised for `session_memo_seconds`
+(LiveSessions): a logout takes effect at once on the replica that served it and on the others when
+PostgreSQL's announcement arrives, at the latest after those seconds. Tokens are short-lived, so a
+deny-list row is kept only until every token of its session has expired.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +30,7 @@ from services.gateway.auth import (
 )
 from services.gateway.domain.permissions import Role, parse_role
 from services.gateway.settings import GatewaySettings
+from shared.changes import Changes
 from shared.db import Database
 from shared.http import Forbidden, Unauthorized
 from shared.logging import get_logger
@@ -51,10 +55,62 @@ def _forget_after(settings: GatewaySettings) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=longest)
 
 
-async def ensure_live(db: Database, identity: Identity) -> Role | None:
+class LiveSessions:
+    """The user sessions this replica has read as live lately, so that a user's next calls within
+    `session_memo_seconds` need no database round trip (0: every call reads, as staff and operators always do:
+    their role, account and merchant can change without a revocation).
+
+    A revocation drops its session here at once on the replica that made it; the others hear of it from
+    PostgreSQL, which announces it at the commit (migration 0006: a trigger NOTIFYs `revoked:<sid>` on the
+    gateway's changes channel), normally before the logout's answer has reached the client. The memo is used
+    only while the LISTEN connection is up (emptied whenever listening stops or starts again), and no entry
+    for longer than `session_memo_seconds`: the most a replica that missed an announcement can lag."""
+
+    MEMO_SIZE = 100_000
+
+    def __init__(self, changes: Changes, memo_seconds: float):
+        self.changes = changes
+        self.memo_seconds = memo_seconds
+        self._until: dict[str, float] = {}  # sid -> time.monotonic() until which it is taken as live
+        self.epoch = 0  # moves with every revocation heard and every restart of listening
+        if memo_seconds > 0:
+            changes.watch(self)
+
+    def known_live(self, sid: str) -> bool:
+        return self.changes.listening and self._until.get(sid, 0.0) > time.monotonic()
+
+    def remember(self, sid: str, read_at_epoch: int) -> None:
+        """`sid` was read live when the epoch was `read_at_epoch`: kept unless something was heard since (the
+        read may predate a revocation announced meanwhile)."""
+        if self.memo_seconds > 0 and self.changes.listening and read_at_epoch == self.epoch:
+            if len(self._until) >= self.MEMO_SIZE:
+                self._until.clear()
+            self._until[sid] = time.monotonic() + self.memo_seconds
+
+    def drop(self, sid: str) -> None:
+        self.epoch += 1
+        self._until.pop(sid, None)
+
+    def announced(self, key: str) -> None:
+        if key.startswith(REVOKED):
+            self.drop(key.removeprefix(REVOKED))
+
+    def restarted(self) -> None:
+        self.epoch += 1
+        self._until.clear()
+
+
+REVOKED = "revoked:"
+
+
+async def ensure_live(db: Database, sessions: LiveSessions, identity: Identity) -> Role | None:
     """The caller's session is live (and a staff's merchant not suspended); a staff member's role as it is now,
     so a role change or deactivation takes effect on the next request."""
     assert identity.session_id is not None  # read_token requires `sid`
+    user = identity.kind == "user"
+    if user and sessions.known_live(identity.session_id):
+        return None
+    epoch = sessions.epoch
     staff = identity.subject if identity.kind == "staff" else None
     operator = identity.subject if identity.kind == "operator" else None
     standing = await store.caller_standing(db, identity.session_id, staff, identity.merchant_id, operator)
@@ -62,6 +118,8 @@ async def ensure_live(db: Database, identity: Identity) -> Role | None:
         raise Unauthorized("This session has ended; log in again", code="session_revoked")
     if standing["suspended"]:
         raise Forbidden("The platform has suspended this merchant", code="merchant_suspended")
+    if user:
+        sessions.remember(identity.session_id, epoch)
     return parse_role(standing["role"]) if staff is not None else None
 
 
@@ -76,7 +134,8 @@ async def open_user_session(db: Database, ring: Keyring, settings: GatewaySettin
     return Tokens(access, refresh)
 
 
-async def rotate_refresh_token(db: Database, settings: GatewaySettings, refresh_token: str) -> tuple[str, str]:
+async def rotate_refresh_token(db: Database, sessions: LiveSessions, settings: GatewaySettings, refresh_token: str
+                               ) -> tuple[str, str]:
     """(user id, session id) of a live refresh token, which is spent by this call. A token that was already
     spent (stolen and used by someone else, or replayed) revokes its whole session: every refresh token of
     the family and the access tokens bound to it."""
@@ -91,11 +150,13 @@ async def rotate_refresh_token(db: Database, settings: GatewaySettings, refresh_
             await store.spend_refresh_token(tx, token_hash)
             return row["user_id"], row["family_id"]
     if reused_family is not None:
+        sessions.drop(reused_family)
         log.warning("spent refresh token presented again; session revoked", sid=reused_family)
     raise Unauthorized("The refresh token is invalid, used or expired", code="invalid_refresh_token")
 
 
-async def end_session(db: Database, settings: GatewaySettings, identity: Identity) -> None:
+async def end_session(db: Database, sessions: LiveSessions, settings: GatewaySettings, identity: Identity) -> None:
     assert identity.session_id is not None
     async with db.transaction() as tx:
         await store.revoke_session(tx, identity.session_id, "logout", _forget_after(settings))
+    sessions.drop(identity.session_id)

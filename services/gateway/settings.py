@@ -57,6 +57,10 @@ class GatewaySettings(AlipayAppSettings):
     token_ttl_seconds: int = 2 * 3600
     refresh_ttl_seconds: int = 30 * 24 * 3600
     staff_token_ttl_seconds: int = 8 * 3600
+    # How long a replica takes a user's session as live without reading it again (sessions.LiveSessions): a
+    # revocation reaches the other replicas by PostgreSQL's announcement at once, this is the most one that
+    # missed it can lag. 0: every request reads the database.
+    session_memo_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # How long POST /api/orders waits for the saga's decision before answering PENDING.
     order_wait_ms: int = 1500

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -73,11 +74,27 @@ class Passed(Problem):
 
 @dataclass
 class Reply:
+    """A service's answer. The body is decoded only when something asks for it: a relayed answer is passed
+    on as the bytes that came."""
+
     status: int
-    body: Any
-    text: str
+    raw: bytes
     content_type: str
     retry_after: str | None = None
+
+    @cached_property
+    def body(self) -> Any:
+        """The JSON answer (None when it is not JSON)."""
+        if not self.raw or not self.content_type.endswith("json"):
+            return None
+        try:
+            return orjson.loads(self.raw)
+        except orjson.JSONDecodeError:
+            return None
+
+    @cached_property
+    def text(self) -> str:
+        return self.raw.decode("utf-8", "replace")
 
     def json(self) -> Any:
         """The answer of a successful call; a refusal becomes the same problem for the client."""
@@ -159,8 +176,9 @@ class Upstream:
         if self.internal_token:
             sent[INTERNAL_TOKEN] = self.internal_token
         inject(sent)  # the service's span continues this request's trace
-        params = {k: str(v) for k, v in (query or {}).items() if v is not None}
-        kwargs: dict[str, Any] = {"headers": sent, "params": params}
+        kwargs: dict[str, Any] = {"headers": sent}
+        if query:
+            kwargs["params"] = {k: str(v) for k, v in query.items() if v is not None}
         if json is not None:
             kwargs["json"] = json
         elif data is not None:
@@ -170,7 +188,7 @@ class Upstream:
         raw, status, content_type, retry_after = await self._send(service, method, target, kwargs)
         if status >= 500:
             log.warning("service failed", service=service, target=target, status=status)
-        return _reply(status, raw, content_type, retry_after)
+        return Reply(status, raw, content_type, retry_after)
 
     async def stream(self, request: web.Request, service: str, target: str) -> web.StreamResponse:
         """A service's server-sent events passed on as they come, for as long as both ends stay (no total
@@ -195,7 +213,7 @@ class Upstream:
         try:
             if upstream.status != 200:
                 raw = await upstream.read()
-                raise _reply(upstream.status, raw, upstream.content_type,
+                raise Reply(upstream.status, raw, upstream.content_type,
                              upstream.headers.get("Retry-After")).problem()
             response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                    "X-Accel-Buffering": "no"})
@@ -240,16 +258,6 @@ class Upstream:
         return web.Response(text=reply.text, status=reply.status, content_type=answer_type)
 
 
-def _reply(status: int, raw: bytes, content_type: str, retry_after: str | None) -> Reply:
-    body: Any = None
-    if raw and content_type.endswith("json"):
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            body = None
-    return Reply(status, body, raw.decode("utf-8", "replace"), content_type, retry_after)
-
-
 def caller_headers(request: web.Request | None) -> dict[str, str]:
     """Who is calling and why, for the service: identity, idempotency key, request and correlation ids."""
     headers: dict[str, str] = {}
@@ -279,7 +287,7 @@ def relay(reply: Reply, status: int | None = None) -> web.Response:
     """The service's answer as the gateway's own (problems included, 5xx mapped)."""
     if reply.status >= 500:
         raise reply.problem()
-    if (status or reply.status) == 204 or reply.status == 204 or not reply.text:
+    if (status or reply.status) == 204 or reply.status == 204 or not reply.raw:
         return web.Response(status=status or reply.status)
     content_type = PROBLEM if reply.status >= 400 and reply.content_type.endswith("json") else reply.content_type
-    return web.Response(body=reply.text.encode(), status=status or reply.status, content_type=content_type)
+    return web.Response(body=reply.raw, status=status or reply.status, content_type=content_type)

@@ -22,6 +22,7 @@ class Metrics:
         self.events = Counter("events_handled_total", "Events handled", ["service", "type"],
                               registry=self.registry)
         self.service = service
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def middleware(self) -> Callable[..., Any]:
         @web.middleware
@@ -29,9 +30,15 @@ class Metrics:
                              ) -> web.StreamResponse:
             started = time.perf_counter()
             response = await handler(request)
-            route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
-            self.requests.labels(self.service, request.method, route, str(response.status)).inc()
-            self.latency.labels(self.service, route).observe(time.perf_counter() - started)
+            resource = request.match_info.route.resource
+            key = (request.method, resource.canonical if resource else "?", response.status)
+            series = self._series.get(key)
+            if series is None:  # looked up once per method, route and status: labels() costs a lock and a hash
+                method, route, status = key
+                series = self._series[key] = (self.requests.labels(self.service, method, route, str(status)),
+                                              self.latency.labels(self.service, route))
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
             return response
 
         return middleware

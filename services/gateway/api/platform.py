@@ -116,7 +116,7 @@ async def operator_login(call: Call) -> web.StreamResponse:
 
 async def operator_logout(call: Call) -> web.StreamResponse:
     assert call.identity is not None
-    await end_session(call.db, call.settings, call.identity)
+    await end_session(call.db, call.deps.sessions, call.settings, call.identity)
     return web.Response(status=204, headers=NO_STORE)
 
 

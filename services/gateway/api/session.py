@@ -108,7 +108,7 @@ async def refresh_session(call: Call) -> web.StreamResponse:
     """Rotation: the refresh token is spent and a new one of the same session given; a spent one presented
     again revokes the session (see sessions.rotate_refresh_token)."""
     body: RefreshBody = call.body
-    user_id, session_id = await rotate_refresh_token(call.db, call.settings, body.refresh_token)
+    user_id, session_id = await rotate_refresh_token(call.db, call.deps.sessions, call.settings, body.refresh_token)
     user = await store.find_user(call.db, user_id)
     if user is None:
         raise Unauthorized("Unknown user", code="invalid_refresh_token")
@@ -118,7 +118,7 @@ async def refresh_session(call: Call) -> web.StreamResponse:
 async def logout(call: Call) -> web.StreamResponse:
     """The session ends: its access tokens are refused from the next request and its refresh tokens die."""
     assert call.identity is not None
-    await end_session(call.db, call.settings, call.identity)
+    await end_session(call.db, call.deps.sessions, call.settings, call.identity)
     return web.Response(status=204, headers=NO_STORE)
 
 

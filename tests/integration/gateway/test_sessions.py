@@ -4,6 +4,7 @@ The gateway here runs as in production (no MALL_ENV=development) with random sec
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -20,6 +21,7 @@ from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
 from services.gateway.app import create_app
 from services.gateway.auth import AUDIENCE, ISSUER, key_id
+from services.gateway.deps import deps_of
 from shared.alipay import KeyPair, generate_key_pair
 from tests.integration.gateway.support import add_staff, gateway_settings
 
@@ -144,6 +146,28 @@ async def test_logout_stops_the_access_and_refresh_tokens_of_that_session_only(s
     assert (await me(gateway, other["token"]))[0] == 200  # the same user's other session lives on
     # Every gateway replica sees the logout: it is in the database, not in one process.
     replica = await setup.gateway(token_secret=gateway.settings.token_secret)
+    assert await me(replica, session["token"]) == (401, "session_revoked")
+
+
+async def test_a_logout_ends_the_session_on_a_replica_that_had_just_let_it_through(setup):
+    # The replica takes a session it read live as live for a while without reading again (here for longer
+    # than the test lasts): only PostgreSQL's announcement of the revocation can end it there.
+    gateway = await setup.gateway(session_memo_seconds=60)
+    replica = await setup.gateway(token_secret=gateway.settings.token_secret, session_memo_seconds=60)
+    listening = deps_of(replica.server.app).sessions.changes
+    for _ in range(100):  # the replica's LISTEN connection opens in the background
+        if listening.listening:
+            break
+        await asyncio.sleep(0.05)
+    session = await setup.login(gateway)
+    assert (await me(replica, session["token"]))[0] == 200  # now in the replica's memo
+    resp = await gateway.delete("/api/session", headers=bearer(session["token"]))
+    assert resp.status == 204
+    assert await me(gateway, session["token"]) == (401, "session_revoked")  # the replica that revoked: at once
+    for _ in range(100):  # the other: as soon as the announcement (sent at the commit) arrives
+        if await me(replica, session["token"]) == (401, "session_revoked"):
+            break
+        await asyncio.sleep(0.05)
     assert await me(replica, session["token"]) == (401, "session_revoked")
 
 

@@ -9,6 +9,7 @@ from services.gateway.api.session import credit_tier
 from services.gateway.auth import (
     AUDIENCE,
     ISSUER,
+    LEEWAY_SECONDS,
     Identity,
     Keyring,
     check_password,
@@ -50,6 +51,17 @@ def test_an_expired_token_is_refused():
     token = issue_token(SECRET, Identity(kind="user", subject="u_1"), 10, now=time.time() - 60)
     with pytest.raises(Unauthorized) as info:
         read_token(SECRET, token)
+    assert info.value.code == "token_expired"
+
+
+def test_a_token_verified_before_is_still_refused_once_expired(monkeypatch):
+    ring = Keyring(SECRET)
+    token = issue_token(ring, Identity(kind="user", subject="u_1"), 10)
+    assert read_token(ring, token).subject == "u_1"  # verified once, then remembered
+    later = time.time() + 10 + LEEWAY_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthorized) as info:
+        read_token(ring, token)
     assert info.value.code == "token_expired"
 
 
