@@ -69,6 +69,8 @@ async def home_page_on_a_phone(context: Any, gateway: str, *, throttled: bool, p
             transferred_bytes: loaded.reduce((n, e) => n + (e.transferSize || 0), 0)
                 + performance.getEntriesByType('navigation')[0].transferSize,
             scripts_and_styles_loaded_ms: end(e => /[.](js|css)$/.test(e.name)),
+            api_home_sent_ms: Math.round(Math.min(...loaded.filter(e => e.name.includes('/api/home'))
+                .map(e => e.startTime))),
             api_home_answered_ms: end(e => e.name.includes('/api/home')),
         };
     }""")
@@ -112,6 +114,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"median_usable_ms": round(statistics.median(usable)), "min_usable_ms": min(usable),
             "max_usable_ms": max(usable),
             "median_first_paint_ms": round(statistics.median(r["first_paint_ms"] or 0 for r in runs)),
+            "median_api_home_sent_ms": round(statistics.median(r["api_home_sent_ms"] for r in runs)),
             "median_api_home_answered_ms": round(statistics.median(r["api_home_answered_ms"] for r in runs)),
             "transferred_bytes": round(statistics.median(r["transferred_bytes"] for r in runs))}
 
@@ -178,8 +181,8 @@ async def main(commit: str) -> None:
     for build, numbers in figures["builds"].items():
         print(f"{build}: home page usable, median of {args.runs} throttled runs: {numbers['median_usable_ms']} ms "
               f"({numbers['min_usable_ms']}–{numbers['max_usable_ms']}; budget {HOME_BUDGET_MS} ms), first paint "
-              f"{numbers['median_first_paint_ms']} ms, /api/home answered {numbers['median_api_home_answered_ms']} ms, "
-              f"{numbers['transferred_bytes']} bytes")
+              f"{numbers['median_first_paint_ms']} ms, /api/home sent {numbers['median_api_home_sent_ms']} ms, "
+              f"answered {numbers['median_api_home_answered_ms']} ms, {numbers['transferred_bytes']} bytes")
     print(f"unthrottled: {figures['unthrottled']['usable_ms']} ms; commit {figures['commit']}; load average "
           f"{figures['load_average'][0][0]:.1f} before, {figures['load_average'][1][0]:.1f} after")
 
