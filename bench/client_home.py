@@ -1,6 +1,6 @@
 """The mini-program's home page (H5 build, /m/) on a throttled phone: how long until it is usable.
 
-    python -m bench.client_home [--runs 5]
+    python -m bench.client_home [--runs 5] [--baseline DIR]
 
 Builds the H5 client if it is out of date (deploy/build-client.sh), starts the whole mall with
 deploy.local.LocalMall on a database and bus prefix of its own (dropped after), seeds the demo data, signs a
@@ -9,6 +9,10 @@ buyer in once through the sandbox's authorisation page in Debian's Chromium, the
 throttling: 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, CPU 4x slower), and once unthrottled.
 "Usable" is navigation start to the first recommended product on screen (the buyer is signed in, as on
 every visit after the first). Prints each run and the median, and writes test-output/client/home-bench.json.
+
+`--baseline DIR` is another H5 build (e.g. made from an older commit, copied out of client/dist/h5): the
+gateway serves both, the baseline's index.html as /m/baseline.html beside its content-named scripts, and
+each round opens one build after the other, so that both meet the same load on this shared machine.
 tests/e2e/test_client_journey.py takes the same measurement once at the end of its journey.
 """
 
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -27,7 +33,7 @@ from typing import Any
 import asyncpg
 
 from bench.gateway import AMQP, PG, delete_bus
-from deploy.local import ROOT, LocalMall, with_database
+from deploy.local import CLIENT_DIR, ROOT, LocalMall, with_database
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = {"latitude": 30.2577, "longitude": 120.1664}  # by the 湖滨银泰店 pickup store
@@ -38,10 +44,11 @@ HOME_BUDGET_MS = 1200  # the issue's bar
 USABLE = '[data-testid="recommended"] [data-testid="product-card"]'
 
 
-async def home_page_on_a_phone(context: Any, gateway: str, *, throttled: bool) -> dict[str, Any]:
+async def home_page_on_a_phone(context: Any, gateway: str, *, throttled: bool, page_name: str = ""
+                               ) -> dict[str, Any]:
     """From navigation to the recommended products on screen, with an empty cache, on slow 4G and a 4x
     slower CPU when `throttled`. Unthrottled, the same on this machine as it is: the share of the time that
-    is the machine's own load."""
+    is the machine's own load. `page_name` is the build's page under /m/ (the current build's by default)."""
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
@@ -50,7 +57,7 @@ async def home_page_on_a_phone(context: Any, gateway: str, *, throttled: bool) -
     if throttled:
         await cdp.send("Network.emulateNetworkConditions", SLOW_4G)
         await cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
-    await page.goto(gateway + "/m/#/pages/home/index", wait_until="commit")
+    await page.goto(f"{gateway}/m/{page_name}#/pages/home/index", wait_until="commit")
     await page.locator(USABLE).first.wait_for(timeout=60_000)
     usable = await page.evaluate("performance.now()")
     parts = await page.evaluate("""() => {
@@ -62,6 +69,8 @@ async def home_page_on_a_phone(context: Any, gateway: str, *, throttled: bool) -
             transferred_bytes: loaded.reduce((n, e) => n + (e.transferSize || 0), 0)
                 + performance.getEntriesByType('navigation')[0].transferSize,
             scripts_and_styles_loaded_ms: end(e => /[.](js|css)$/.test(e.name)),
+            api_home_sent_ms: Math.round(Math.min(...loaded.filter(e => e.name.includes('/api/home'))
+                .map(e => e.startTime))),
             api_home_answered_ms: end(e => e.name.includes('/api/home')),
         };
     }""")
@@ -84,55 +93,101 @@ async def signed_in_context(browser: Any, gateway: str) -> Any:
     return context
 
 
-async def measure(gateway: str, runs: int) -> dict[str, Any]:
+BASELINE_PAGE = "baseline.html"
+
+
+def served_side_by_side(current: Path, baseline: Path, into: Path) -> Path:
+    """One folder for the gateway: the current build as it is, and the baseline's files beside it (their
+    content-hashed names keep them apart; a name in both is the same content), its page as baseline.html."""
+    shutil.copytree(current, into)
+    for file in baseline.rglob("*"):
+        target = into / file.relative_to(baseline)
+        if file.is_file() and file.name != "index.html" and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, target)
+    shutil.copy2(baseline / "index.html", into / BASELINE_PAGE)
+    return into
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    usable = [r["usable_ms"] for r in runs]
+    return {"median_usable_ms": round(statistics.median(usable)), "min_usable_ms": min(usable),
+            "max_usable_ms": max(usable),
+            "median_first_paint_ms": round(statistics.median(r["first_paint_ms"] or 0 for r in runs)),
+            "median_api_home_sent_ms": round(statistics.median(r["api_home_sent_ms"] for r in runs)),
+            "median_api_home_answered_ms": round(statistics.median(r["api_home_answered_ms"] for r in runs)),
+            "transferred_bytes": round(statistics.median(r["transferred_bytes"] for r in runs))}
+
+
+async def measure(gateway: str, runs: int, *, with_baseline: bool) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
+    builds = {"current": ""} | ({"baseline": BASELINE_PAGE} if with_baseline else {})
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",
                                                                            "--disable-gpu"])
         try:
             context = await signed_in_context(browser, gateway)
-            throttled = []
+            throttled: dict[str, list[dict[str, Any]]] = {build: [] for build in builds}
             for n in range(runs):
-                throttled.append(await home_page_on_a_phone(context, gateway, throttled=True))
-                print(f"run {n + 1}: {json.dumps(throttled[-1])}", flush=True)
+                for build, page_name in builds.items():  # one after the other in each round: the same load
+                    run = await home_page_on_a_phone(context, gateway, throttled=True, page_name=page_name)
+                    throttled[build].append(run)
+                    print(f"run {n + 1} {build}: {json.dumps(run)}", flush=True)
             unthrottled = await home_page_on_a_phone(context, gateway, throttled=False)
         finally:
             await browser.close()
-    return {"median_usable_ms": round(statistics.median(r["usable_ms"] for r in throttled)),
-            "throttled": throttled, "unthrottled": unthrottled}
+    return {"median_usable_ms": summary(throttled["current"])["median_usable_ms"],
+            "builds": {build: summary(results) for build, results in throttled.items()},
+            "throttled": throttled["current"], "baseline_throttled": throttled.get("baseline", []),
+            "unthrottled": unthrottled}
 
 
-async def main() -> None:
+async def main(commit: str) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="another H5 build's folder, measured side by side")
     args = parser.parse_args()
+    if args.baseline and not (args.baseline / "index.html").is_file():
+        parser.error(f"{args.baseline} has no index.html")
+    load_before = os.getloadavg()
     name = f"mall_bench_{uuid.uuid4().hex[:8]}"
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     admin = await asyncpg.connect(PG)
     await admin.execute(f"CREATE DATABASE {name}")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-client-") as workdir:
+            env = {"MALL_RATE_IP_LIMIT": "100000"}
+            if args.baseline:
+                env["MALL_CLIENT_DIR"] = str(served_side_by_side(CLIENT_DIR, args.baseline, Path(workdir) / "h5"))
             mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
-                             log_level="WARNING", env={"MALL_RATE_IP_LIMIT": "100000"})
+                             log_level="WARNING", env=env)
             try:
                 await mall.prepare()
                 await mall.start()
                 await mall.seed()
-                figures = await measure(mall.url("gateway"), args.runs)
+                figures = await measure(mall.url("gateway"), args.runs, with_baseline=args.baseline is not None)
             finally:
                 await mall.stop()
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
         await delete_bus(prefix)
+    figures |= {"commit": commit, "load_average": [load_before, os.getloadavg()],
+                "profile": {"network": SLOW_4G, "cpu_slowdown": CPU_SLOWDOWN}}
     out = ROOT / "test-output" / "client"
     out.mkdir(parents=True, exist_ok=True)
     (out / "home-bench.json").write_text(json.dumps(figures, indent=2))
-    print(f"home page usable, median of {args.runs} throttled runs: {figures['median_usable_ms']} ms "
-          f"(budget {HOME_BUDGET_MS} ms); unthrottled: {figures['unthrottled']['usable_ms']} ms")
+    for build, numbers in figures["builds"].items():
+        print(f"{build}: home page usable, median of {args.runs} throttled runs: {numbers['median_usable_ms']} ms "
+              f"({numbers['min_usable_ms']}–{numbers['max_usable_ms']}; budget {HOME_BUDGET_MS} ms), first paint "
+              f"{numbers['median_first_paint_ms']} ms, /api/home sent {numbers['median_api_home_sent_ms']} ms, "
+              f"answered {numbers['median_api_home_answered_ms']} ms, {numbers['transferred_bytes']} bytes")
+    print(f"unthrottled: {figures['unthrottled']['usable_ms']} ms; commit {figures['commit']}; load average "
+          f"{figures['load_average'][0][0]:.1f} before, {figures['load_average'][1][0]:.1f} after")
 
 
 if __name__ == "__main__":
     subprocess.run(["bash", str(ROOT / "deploy" / "build-client.sh"), "h5"], check=True)
-    asyncio.run(main())
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    asyncio.run(main(head.stdout.strip()))

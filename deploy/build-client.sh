@@ -27,8 +27,14 @@ for target in "$@"; do
   started=$(date +%s)
   rm -rf "dist/$target"
   npx taro build --type "$target" >&2
-  if [ "$target" = h5 ]; then  # compressed copies, which the gateway sends to browsers that accept gzip
+  if [ "$target" = h5 ]; then  # compressed copies (brotli and gzip), which the gateway sends to browsers that accept them
     find dist/h5 -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' \) -exec gzip -9 -k -f {} +
+    find dist/h5 -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' \) -exec node -e '
+      const fs = require("node:fs"), zlib = require("node:zlib")
+      for (const file of process.argv.slice(1)) {
+        fs.writeFileSync(file + ".br", zlib.brotliCompressSync(fs.readFileSync(file), {
+          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: fs.statSync(file).size } }))
+      }' {} +
   fi
   touch "$stamp"
   echo "client: built dist/$target in $(( $(date +%s) - started ))s" >&2

@@ -23,6 +23,10 @@ export default defineConfig<'webpack5'>(async () => {
     // DOM's weight in the first script (docs/benchmarks.md, client home page). The mini-program keeps React,
     // Taro's reference runtime there (its code is on the phone already: no download to save).
     framework: process.env.TARO_ENV === 'h5' ? 'preact' : 'react',
+    // H5: the script index.html loads first, to send GET /api/home before the app's scripts arrive.
+    copy: process.env.TARO_ENV === 'h5'
+      ? { patterns: [{ from: 'src/h5/early-home.js', to: 'dist/h5/early-home.js' }], options: {} }
+      : { patterns: [], options: {} },
     compiler: 'webpack5',
     cache: { enable: false },
     logger: { quiet: true, stats: false },
@@ -42,6 +46,10 @@ export default defineConfig<'webpack5'>(async () => {
         // library's stylesheet of every component (32 KB, as a script) is left out: each one imports its own.
         chain.resolve.alias.set('@tarojs/components$', path.resolve(__dirname, '../src/h5/components.js'))
         chain.resolve.alias.set('@tarojs/components-react/dist/index.css$', path.resolve(__dirname, '../src/h5/none.css'))
+        // The tab bar in plain DOM (src/h5/tabbar.js) instead of Taro's Stencil component and its runtime, and
+        // without the Stencil components' global stylesheet (their icon font, radio and checkbox looks).
+        chain.resolve.alias.set('@tarojs/components/dist/components$', path.resolve(__dirname, '../src/h5/tabbar.js'))
+        chain.resolve.alias.set('@tarojs/components/dist/taro-components/taro-components.css$', path.resolve(__dirname, '../src/h5/none.css'))
       },
       staticDirectory: 'static',
       router: { mode: 'hash' },

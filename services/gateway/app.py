@@ -185,7 +185,9 @@ async def _close_clients(app: web.Application) -> AsyncIterator[None]:
 
 def _serve_client(app: web.Application, folder: Path) -> None:
     """The mini-program's H5 build from MALL_CLIENT_DIR at /m/ (its router lives in the URL's fragment, so
-    every page is /m/index.html). Its policy is the console's plus inline styles and data: fonts (CLIENT_CSP)."""
+    every page is /m/index.html). Its policy is the console's plus inline styles and data: fonts (CLIENT_CSP).
+    The build's scripts and styles (js/, css/) are named by their content: cached for a year; the rest is
+    asked again each time. A file's .br or .gz copy (deploy/build-client.sh) goes to a browser accepting it."""
     root = folder.resolve()
 
     async def redirect(_: web.Request) -> web.Response:
@@ -198,7 +200,9 @@ def _serve_client(app: web.Application, folder: Path) -> None:
         wanted = (root / (request.match_info["path"] or "index.html")).resolve()
         if not wanted.is_relative_to(root) or not wanted.is_file():
             raise NotFound("No such file")
-        return web.FileResponse(wanted, headers={"Content-Security-Policy": CLIENT_CSP})
+        hashed = wanted.parent.name in ("js", "css") and wanted.parent.parent == root
+        return web.FileResponse(wanted, headers={"Content-Security-Policy": CLIENT_CSP,
+                                                 "Cache-Control": IMMUTABLE if hashed else "no-cache"})
 
     app.router.add_get("/m", redirect)
     app.router.add_get("/m/{path:.*}", serve)

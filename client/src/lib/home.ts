@@ -1,5 +1,6 @@
-// The home page's one call (GET /api/home), started by the app itself in the browser build so that it runs
-// while the home page's own script is still downloading (the page would otherwise ask only once loaded).
+// The home page's one call (GET /api/home). In the browser build it is asked for before the app's scripts
+// have arrived (src/h5/early-home.js, from index.html), or else by the app's start, so that the page's data
+// is on its way while its script still loads and runs.
 import { api } from './api'
 import { type Placement } from './engage'
 
@@ -17,9 +18,17 @@ export function loadHome (): Promise<Home> {
   return api<Home>('GET', '/api/home', { entry: 'home' })
 }
 
+/** What src/h5/early-home.js asked for, if it did: the answer when it is a 200, else the call made afresh
+ * (through api(): a refused token is refreshed or the buyer signs in again). */
+async function earlyOrLoad (asked: Promise<Response | null>): Promise<Home> {
+  const answer = await asked
+  return answer?.status === 200 ? await answer.json() as Home : await loadHome()
+}
+
 /** Start loading the home page's data now (the app's start, when the home page is what opens). */
 export function startHome (): void {
-  early ??= loadHome()
+  const asked = (window as unknown as { __mallEarlyHome?: Promise<Response | null> }).__mallEarlyHome
+  early ??= asked ? earlyOrLoad(asked) : loadHome()
   early.catch(() => {}) // the page shows the failure when it takes the answer
 }
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 from services.gateway.app import create_app
@@ -38,6 +39,29 @@ async def test_the_build_is_served_with_its_page_policy_and_nothing_outside_it(s
     for path in ("/m/../secret.txt", "/m/%2e%2e/secret.txt", "/m/js/missing.js"):
         resp = await client.get(path)
         assert resp.status == 404 and "not for the web" not in await resp.text(), path
+
+
+async def test_hashed_files_are_cached_for_good_and_sent_compressed_as_the_browser_accepts(
+        settings_for: Any, start_app: Any, tmp_path: Any) -> None:
+    build = tmp_path / "h5"
+    (build / "js").mkdir(parents=True)
+    (build / "index.html").write_text("<!doctype html><title>西湖商城</title>")
+    script = "console.log('home');" * 50
+    (build / "js" / "app.1a2b3c4d.js").write_text(script)
+    (build / "js" / "app.1a2b3c4d.js.gz").write_bytes(gzip.compress(script.encode()))
+    (build / "js" / "app.1a2b3c4d.js.br").write_bytes(b"brotli bytes")  # the gateway sends them as they are
+    client = await start_app(create_app(gateway_settings(settings_for, client_dir=str(build))))
+    page = await client.get("/m/")
+    assert page.headers["Cache-Control"] == "no-cache"  # a new build is seen on the next visit
+    brotli = await client.get("/m/js/app.1a2b3c4d.js", headers={"Accept-Encoding": "gzip, deflate, br"},
+                              auto_decompress=False)
+    assert brotli.headers["Content-Encoding"] == "br" and await brotli.read() == b"brotli bytes"
+    assert brotli.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert brotli.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+    gzipped = await client.get("/m/js/app.1a2b3c4d.js", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip" and await gzipped.text() == script
+    plain = await client.get("/m/js/app.1a2b3c4d.js", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and await plain.text() == script
 
 
 async def test_the_client_config_names_the_alipay_web_pages(settings_for: Any, start_app: Any) -> None:
