@@ -91,6 +91,8 @@ const MESSAGES: Record<string, string> = {
   flash_sale_not_started: '秒杀还没开始，请稍后再来。',
   flash_sale_ended: '秒杀已经结束了。',
   flash_sale_limit: '超过了秒杀的每人限购数量。',
+  flash_sale_sold_out: '秒杀商品已经抢光了。',
+  flash_sale_unknown: '没有找到这场秒杀。',
   flash_sale_not_found: '没有找到这场秒杀。',
   already_in_group: '你已经在这个团里了。',
   group_buy_pending: '拼团还没成功，暂时不能退款。',

@@ -21,6 +21,7 @@ export const CANCEL_REASON: Record<string, string> = {
   buyer_cancelled: '你已取消这个订单。',
   flash_sale_sold_out: '秒杀商品已抢光，订单已取消。',
   flash_sale_limit: '超过了秒杀的每人限购数量，订单已取消。',
+  flash_not_admitted: '没有抢到秒杀名额，订单已取消。',
   group_full: '这个团已经满员，订单已取消。',
   group_closed: '这个团已经结束，订单已取消。',
   group_not_found: '没有找到这个拼团，订单已取消。',
