@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.events.common import Line
 from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced
-from shared.events.payments import PaymentConfirmed, PaymentRefunded
+from shared.events.payments import PaymentConfirmed
 from shared.service import BUS
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, make_template, outbox, user
 from tests.support import eventually, handled_up_to
