@@ -115,14 +115,26 @@ async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCanc
 
 
 async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
+    """Nothing (the coupon, points and seat follow order.paid). Still consumed because a marketing before that
+    change bound its queue to payment.confirmed, and the bus never unbinds: without a handler each one would
+    be parked."""
+
+
+async def on_order_paid(deps: MarketingDeps, tx: Tx, event: Event[OrderPaid]) -> None:
+    """orders kept the payment: the coupon is redeemed, the held points spent, new points earned (pending) and a
+    group-buy seat paid. order.paid, not payment.confirmed: only orders knows whether a payment bought the
+    order. A payment that comes after the pay-by deadline cancelled the order (or of the wrong amount) is
+    refunded by orders, and its payment.confirmed may reach us before that order.cancelled: the coupon and
+    points must then come back, not be used."""
     d, now = event.data, deps.clock.now()
+    paid_at = d.paid_at or event.occurred_at  # older events lack paid_at
     held = await orders_db.move_order(tx.conn, d.order_id, "locked", "redeemed", now)
     if held is not None:
         coupon = await coupons_db.redeem_coupon(tx.conn, d.order_id, now)
         if coupon is not None:
             await campaigns_db.add_redeemed(tx.conn, coupon["campaign_id"], coupon["discount_fen"])
             await vouchers_db.owe(tx.conn, coupon_id=coupon["id"], action="use", order_id=d.order_id,
-                                  total_fen=d.amount_fen + (coupon["discount_fen"] or 0), now=now)
+                                  total_fen=d.payable_fen + (coupon["discount_fen"] or 0), now=now)
             await tx.emit(CouponRedeemed(
                 coupon_id=coupon["id"], template_id=coupon["template_id"], campaign_id=coupon["campaign_id"],
                 order_id=d.order_id, user_id=coupon["user_id"], merchant_id=coupon["merchant_id"],
@@ -131,12 +143,13 @@ async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[Payment
             await points_db.spend_locked(tx.conn, held["user_id"], held["points"])
             await points_db.record(tx.conn, user_id=held["user_id"], kind="spend", delta=-held["points"],
                                    ref=d.order_id, order_id=d.order_id, now=now)
-    earned = points_earned(d.amount_fen, deps.settings.points_per_yuan)
+    await group_buy.seat_paid(tx, d.order_id, now)
+    earned = points_earned(d.payable_fen, deps.settings.points_per_yuan)
     first = await points_db.insert_paid_order(tx.conn, order_id=d.order_id, user_id=d.user_id,
-                                              merchant_id=d.merchant_id, paid_fen=d.amount_fen, points=earned,
-                                              paid_at=d.paid_at)
+                                              merchant_id=d.merchant_id, paid_fen=d.payable_fen, points=earned,
+                                              paid_at=paid_at)
     if not first:
-        return  # a second confirmation of the same order earns nothing
+        return  # order.paid again (or already handled on payment.confirmed before this change): nothing more
     if earned:  # pending: spendable only once the order can no longer be refunded (order.completed + window)
         await points_db.record(tx.conn, user_id=d.user_id, kind="earn", delta=0, pending=earned,
                                ref=d.order_id, order_id=d.order_id, now=now)
@@ -145,13 +158,10 @@ async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[Payment
     await refresh_level(tx, deps.settings, d.user_id, d.merchant_id, now)
 
 
-async def on_order_paid(deps: MarketingDeps, tx: Tx, event: Event[OrderPaid]) -> None:
-    """orders kept the payment: a group-buy seat is paid (the last one makes the group succeed)."""
-    await group_buy.seat_paid(tx, event.data.order_id, deps.clock.now())
-
-
 async def on_payment_refunded(deps: MarketingDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
     d, now = event.data, deps.clock.now()
+    if d.unwanted:
+        return  # a late, second or wrong-amount payment given back: it bought nothing here (no order.paid)
     paid = await points_db.paid_order(tx.conn, d.order_id)
     if paid is None:
         raise NotYet(f"refund of {d.order_id} before its payment was handled")

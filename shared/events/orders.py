@@ -104,6 +104,9 @@ class OrderPaid(EventData):
     # A group-buy order paid while its group still waits for members: held until marketing's
     # group_buy.succeeded (fulfilment issues no pickup code before). Older events lack it: not held.
     group_held: bool = False
+    # When the payment was made (Alipay's time, as payment.confirmed said): marketing's member levels count
+    # paid orders by it. Older events lack it: their occurred_at stands in.
+    paid_at: datetime | None = None
 
 
 @event("order.shipped")

@@ -60,6 +60,19 @@ async def admit(request: web.Request) -> web.Response:
                           "qty": body.qty}, status=201)
 
 
+@routes.delete("/flash-sales/{sale_id}/admissions/{admission_id}")
+async def release_admission(request: web.Request) -> web.Response:
+    """The gateway's placement with this admission was refused by orders: its units go back to the sale now.
+    204 also when it was released already (a retry)."""
+    user_id = current_user(request)
+    sale_id = path_id(request, "sale_id", code="flash_admission_not_found", detail="No such admission of yours")
+    admission_id = path_id(request, "admission_id", code="flash_admission_not_found",
+                           detail="No such admission of yours")
+    async with deps_of(request.app).db.transaction() as tx:
+        await flows.release_admission(tx, admission_id, sale_id, user_id)
+    return web.Response(status=204)
+
+
 @routes.post("/merchant/flash-sales")
 async def schedule(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)

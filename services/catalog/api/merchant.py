@@ -258,8 +258,7 @@ async def block_term(request: web.Request) -> web.Response:
         raise Unprocessable("The term is empty", code="validation_error",
                             errors=[{"field": "term", "message": "empty"}])
     async with request.app[DB].transaction() as tx:
-        if not await catalogue.merchant_exists(tx.conn, merchant_id):
-            raise NotFound("No such merchant; create its profile first", code="merchant_not_found")
+        await commands.known_merchant(tx, merchant_id)
         row = await search.add_blocked_term(tx.conn, f"bt_{uuid.uuid4().hex[:16]}", merchant_id, term)
     return json_response(blocked_term_view(row), status=201)
 

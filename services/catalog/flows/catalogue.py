@@ -59,7 +59,7 @@ async def save_category(tx: Tx, category_id: str, name: str, parent_id: str | No
 async def save_store(tx: Tx, store_id: str, merchant_id: str, name: str, address: str, lat: float,
                      lng: float, active: bool = True) -> asyncpg.Record:
     """Create or change a store; `store.changed` only when something changed."""
-    await _known_merchant(tx, merchant_id)
+    await known_merchant(tx, merchant_id)
     existing = await store.get_store(tx.conn, store_id)
     if existing is not None and existing["merchant_id"] != merchant_id:
         raise Refusal("store_not_yours", "This store belongs to another merchant", 403)
@@ -76,7 +76,7 @@ async def save_store(tx: Tx, store_id: str, merchant_id: str, name: str, address
 async def save_product(tx: Tx, draft: ProductDraft) -> None:
     """Create or replace a product and its SKUs (stock of existing SKUs untouched); one sku.changed per SKU
     whose sellable state changed, each with a grown revision."""
-    await _known_merchant(tx, draft.merchant_id)
+    await known_merchant(tx, draft.merchant_id)
     old = await store.get_product(tx.conn, draft.id, for_update=True)
     if old is not None and old["merchant_id"] != draft.merchant_id:
         raise Refusal("product_not_yours", "This product belongs to another merchant", 403)
@@ -174,7 +174,10 @@ async def _save_sku(tx: Tx, product_id: str, sku: SkuDraft) -> bool:
     return saved is not None
 
 
-async def _known_merchant(tx: Tx, merchant_id: str) -> None:
+async def known_merchant(tx: Tx, merchant_id: str) -> None:
+    """The one check before a merchant's write stores a row that names it (stores, products, home items, blocked
+    terms): a merchant catalog has no row for (no profile yet, or not approved) gets 404 merchant_not_found
+    rather than the database's foreign-key error (a 500)."""
     if not await store.merchant_exists(tx.conn, merchant_id):
         raise Refusal("merchant_not_found", "No such merchant; create its profile first", 404)
 

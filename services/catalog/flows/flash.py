@@ -119,6 +119,18 @@ async def release(conn: asyncpg.Connection, order_id: str) -> None:
     await store.release(conn, order_id)
 
 
+async def release_admission(tx: Tx, admission_id: str, sale_id: str, user_id: str) -> None:
+    """Give back at once the units of an admission whose placement orders refused (it never becomes an order),
+    rather than after MALL_FLASH_ADMISSION_HOLD_SECONDS; the job stays for a gateway that never said so.
+    Idempotent: an admission already released is fine. One an order took is that order's (released with it
+    if unpaid), never this call's."""
+    admission = await store.release_admission(tx.conn, admission_id, sale_id, user_id)
+    if admission is None:
+        raise Refusal("flash_admission_not_found", "No such admission of yours", 404)
+    if admission["order_id"] is not None:
+        raise Refusal("flash_admission_taken", "An order took this admission", 409)
+
+
 async def release_unclaimed(tx: Tx, before: datetime) -> int:
     return await store.release_unclaimed(tx.conn, before, RELEASE_BATCH)
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 import asyncpg
 
+from services.catalog.flows.catalogue import known_merchant
 from services.catalog.store import catalogue
 from services.catalog.store import home as store
 from shared.db import Tx
@@ -45,6 +46,8 @@ async def save(tx: Tx, merchant_id: str | None, draft: HomeDraft) -> asyncpg.Rec
                       field="target")
     if draft.kind == "collection" and not draft.product_ids:
         raise Refusal("collection_empty", "A collection needs product_ids", 422, field="product_ids")
+    if merchant_id is not None:  # None: the mall's own content
+        await known_merchant(tx, merchant_id)
     await _check_target(tx, draft)
     wanted = set(draft.product_ids) | ({draft.target} if draft.target_kind == "product" and draft.target else set())
     found = {r["id"]: r["merchant_id"] for r in await store.products_of(tx.conn, sorted(wanted))}

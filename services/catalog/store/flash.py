@@ -134,6 +134,21 @@ async def release(conn: asyncpg.Connection, order_id: str) -> None:
         await _give_back(conn, row)
 
 
+async def release_admission(conn: asyncpg.Connection, admission_id: str, sale_id: str, user_id: str
+                            ) -> asyncpg.Record | None:
+    """The buyer's admission that no order took, released now (the gateway's placement was refused), its units
+    back as for an unpaid order; then, or if nothing was to release, the admission as it stands (None: no such
+    admission of this buyer and sale)."""
+    row = await conn.fetchrow(
+        f"UPDATE flash_admissions a SET status = 'released' FROM flash_sales f WHERE a.id = $1 AND a.sale_id = $2 "
+        f"AND a.user_id = $3 AND a.status = 'held' AND a.order_id IS NULL AND f.id = a.sale_id RETURNING {RELEASED}",
+        admission_id, sale_id, user_id)
+    if row is not None:
+        await _give_back(conn, row)
+    return await conn.fetchrow("SELECT status, order_id FROM flash_admissions WHERE id = $1 AND sale_id = $2 "
+                               "AND user_id = $3", admission_id, sale_id, user_id)
+
+
 async def release_unclaimed(conn: asyncpg.Connection, before: datetime, limit: int) -> int:
     """Admissions no order took before `before` (the gateway never placed it, or orders refused it): their
     units back as for an unpaid order. Claimed with SKIP LOCKED, so replicas share the work."""

@@ -34,9 +34,12 @@ from services.gateway.models import (
     ReturnShipmentBody,
 )
 from services.gateway.routes import Call, Operation, QueryModel, forward
-from services.gateway.upstream import ServiceUnavailable, UpstreamError, path, relay
+from services.gateway.upstream import Reply, ServiceUnavailable, UpstreamError, path, relay
 from shared.http import StrictModel, json_response
+from shared.logging import get_logger
 from shared.money import payable
+
+log = get_logger("gateway")
 
 
 class OrdersQuery(QueryModel):
@@ -125,6 +128,7 @@ async def place_order(call: Call) -> web.StreamResponse:
         user = await store.find_user(call.db, call.user_id)
         payload["group_buy"]["nickname"] = (user["nickname"] or "")[:64] if user is not None else ""
     priced: dict[str, Any] = {}
+    admission_id: str | None = None
     if body.delivery is not None or body.flash_sale_id is not None:
         # Priced by orders as the order will be: a flash order that cannot be one is refused here, unadmitted.
         priced = await call.up.json(call.request, "orders", "POST", "/checkout/price",
@@ -140,8 +144,10 @@ async def place_order(call: Call) -> web.StreamResponse:
         admission = await call.up.json(call.request, "catalog", "POST",
                                        path("/flash-sales/{id}/admissions", id=body.flash_sale_id),
                                        json={"sku_id": line["sku_id"], "qty": line["qty"]})
-        payload["flash_admission_id"] = admission["admission_id"]
+        admission_id = payload["flash_admission_id"] = admission["admission_id"]
     reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
+    if admission_id is not None and refused_placement(reply):
+        await release_admission(call, body.flash_sale_id, admission_id)
     order = reply.json()
     if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
         # orders holds the request open until the saga decides or the wait is over (one round trip).
@@ -149,6 +155,28 @@ async def place_order(call: Call) -> web.StreamResponse:
                                    query={"wait_ms": call.settings.order_wait_ms},
                                    timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
     return json_response(_placed(order), status=201)
+
+
+def refused_placement(reply: Reply) -> bool:
+    """orders said no, so no order exists to take an admission: a 4xx, except a key reused with another request
+    (the key's first request may be an order that names this very admission). A 5xx or no answer may hide an
+    order: its admission is left to the order or, failing that, to catalog's hold job."""
+    code = reply.body.get("code") if isinstance(reply.body, dict) else None
+    return 400 <= reply.status < 500 and code != "idempotency_key_reused"
+
+
+async def release_admission(call: Call, sale_id: str | None, admission_id: str) -> None:
+    """Give the admission's units back to the sale now, not after MALL_FLASH_ADMISSION_HOLD_SECONDS: others may
+    buy them while the refused buyer reads why. Best effort: the buyer gets orders' refusal whatever happens
+    here, and catalog's hold job releases an admission this did not."""
+    try:
+        reply = await call.up.call(call.request, "catalog", "DELETE", path(
+            "/flash-sales/{sale}/admissions/{admission}", sale=str(sale_id), admission=admission_id))
+    except ServiceUnavailable:
+        reply = None
+    if reply is None or reply.status != 204:
+        log.warning("flash admission not released", admission_id=admission_id,
+                    status=reply.status if reply is not None else None)
 
 
 async def order(call: Call) -> web.StreamResponse:

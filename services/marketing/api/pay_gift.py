@@ -3,7 +3,7 @@ offered the coupons of the merchant's running pay_gift campaigns and may claim o
 order. 集分宝: the 集分宝 the paid order earns at a merchant with a 集分宝 budget, collected once
 (`flows.jifenbao`).
 
-Marketing knows an order is paid from payment.confirmed (`paid_orders`); until that is handled the order
+Marketing knows an order is paid (and kept) from order.paid (`paid_orders`); until that is handled the order
 has no offer (404 `paid_order_not_found`, the page may ask again). The claimed coupon is issued as any other
 (limits, stock, budget) and, for a buyer with an Alipay id, sent as an Alipay voucher when its template is
 published (`flows.vouchers`)."""

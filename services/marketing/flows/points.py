@@ -1,7 +1,7 @@
 """Points earned on orders: pending until the order can no longer be refunded, then spendable.
 
 A buyer could otherwise earn points on order A, spend them on order B, then get A refunded and keep the
-discount (the clawback found nothing left to take). So points earned on `payment.confirmed` wait on their
+discount (the clawback found nothing left to take). So points earned on `order.paid` wait on their
 order; `order.completed` fixes the release at completion + `MALL_POINTS_RELEASE_DAYS` (the no-reason return
 window); a job releases them then. A refund before release cancels them; a refund after release claws them
 back from the balance and what is not there becomes debt, paid first out of the next points the buyer gets.

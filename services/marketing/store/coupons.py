@@ -72,7 +72,7 @@ async def release_coupon(conn: Connection, order_id: str) -> Record | None:
 
 
 async def redeem_coupon(conn: Connection, order_id: str, now: datetime) -> Record | None:
-    """Locked → used, once: a second payment.confirmed for the order finds nothing locked."""
+    """Locked → used, once: a second order.paid for the order finds nothing locked."""
     return await conn.fetchrow(
         f"""UPDATE coupons k SET status = 'used', used_at = $2 WHERE order_id = $1 AND status = 'locked'
             RETURNING {COUPON_COLUMNS}""", order_id, now)

@@ -121,3 +121,32 @@ async def test_a_retried_request_gets_its_admission_over_http(catalog: Catalog) 
     unknown = await catalog.client.post("/flash-sales/fs_nope/admissions", headers=asked,
                                         json={"sku_id": sku, "qty": 1})
     assert (unknown.status, (await unknown.json())["code"]) == (404, "flash_sale_unknown")
+
+
+async def test_the_gateway_releases_an_admission_whose_placement_was_refused(catalog: Catalog) -> None:
+    _, sku = await catalog.product("秒杀键盘", price_fen=LIST_PRICE, stock=5)
+    sale = await (await schedule(catalog, sku, quantity=2, limit=2)).json()
+
+    async def admit(user_id: str, key: str) -> str:
+        resp = await catalog.client.post(f"/flash-sales/{sale['id']}/admissions", json={"sku_id": sku, "qty": 2},
+                                         headers={"X-User-Id": user_id, "Idempotency-Key": key})
+        assert resp.status == 201, await resp.text()
+        return str((await resp.json())["admission_id"])
+
+    async def release(user_id: str, admission_id: str) -> tuple[int, str | None]:
+        resp = await catalog.client.delete(f"/flash-sales/{sale['id']}/admissions/{admission_id}",
+                                           headers={"X-User-Id": user_id})
+        return resp.status, (await resp.json())["code"] if resp.status != 204 else None
+
+    admission = await admit("u_refused", "place-1")
+    assert await release("u_other", admission) == (404, "flash_admission_not_found")  # not theirs
+    assert await release("u_refused", admission) == (204, None)
+    assert await release("u_refused", admission) == (204, None)  # a retry: released once
+    assert await catalog.db.fetchval("SELECT remaining FROM flash_sales WHERE id = $1", sale["id"]) == 2
+    assert await catalog.db.fetchval("SELECT units FROM flash_buyers WHERE sale_id = $1 AND user_id = $2",
+                                     sale["id"], "u_refused") == 0
+
+    taken = await admit("u_refused", "place-2")
+    await catalog.db.execute("UPDATE flash_admissions SET order_id = 'ord_took_it' WHERE id = $1", taken)
+    assert await release("u_refused", taken) == (409, "flash_admission_taken")  # the order's, not this call's
+    assert await catalog.db.fetchval("SELECT remaining FROM flash_sales WHERE id = $1", sale["id"]) == 0

@@ -121,3 +121,23 @@ async def test_hot_words_need_many_buyers_skip_blocked_terms_and_cap_each_buyer(
     words = await hot()
     assert words[:2] == [{"q": "年货节", "curated": True}, {"q": "电饭煲", "curated": True}]
     assert [w["q"] for w in words].count("电饭煲") == 1
+
+
+async def test_a_merchant_catalog_does_not_know_gets_merchant_not_found_for_every_write(catalog: Catalog):
+    """Not a 500 (the database's foreign-key error) and nothing written: home items, stores, products and
+    blocked terms all name the merchant."""
+    stranger = {"X-Merchant-Id": "mch_unknown"}
+    writes = [
+        ("POST", "/merchant/home-items", {"kind": "banner", "title": "春季上新", "target_kind": "page",
+                                          "target": "/pages/index/index", "starts_at": at(-1)}),
+        ("PUT", "/merchant/home-items/home_1", {"kind": "banner", "title": "春季上新", "target_kind": "page",
+                                                "target": "/pages/index/index", "starts_at": at(-1)}),
+        ("PUT", "/merchant/stores/st_1", {"name": "门店", "address": "路 1 号", "lat": 30.0, "lng": 120.0}),
+        ("POST", "/merchant/products", {"name": "杯子", "skus": [{"specs": {}, "price_fen": 100}]}),
+        ("POST", "/merchant/blocked-terms", {"term": "山寨"}),
+    ]
+    for method, path, body in writes:
+        resp = await catalog.client.request(method, path, json=body,
+                                            headers={**stranger, "Idempotency-Key": uuid.uuid4().hex})
+        assert (resp.status, (await resp.json())["code"]) == (404, "merchant_not_found"), path
+    assert (await (await catalog.client.get("/merchant/home-items", headers=stranger)).json())["items"] == []

@@ -13,7 +13,7 @@ import orjson
 
 from shared.bus import Bus
 from shared.events.base import Event
-from shared.events.payments import PaymentConfirmed
+from shared.events.orders import OrderPaid
 from tests.integration.gateway.conftest import Mall
 from tests.integration.gateway.test_alipay_native import FEATURES, counter
 from tests.support import eventually
@@ -28,17 +28,17 @@ async def voucher(mall: Mall, status: str) -> dict[str, Any] | None:
 
 
 async def redeliver_payment(database_url: str, amqp_url: str, bus_prefix: str, order_id: str) -> str:
-    """The order's payment.confirmed published again as a new event (the same facts twice, as a producer's
-    retry would); the id of the copy once marketing has handled it."""
+    """The order's order.paid (what marketing redeems the coupon on) published again as a new event (the same
+    facts twice, as a producer's retry would); the id of the copy once marketing has handled it."""
     conn = await asyncpg.connect(database_url)
     try:
         payload = await conn.fetchval(
-            "SELECT payload FROM payments.outbox WHERE event_type = 'payment.confirmed' "
+            "SELECT payload FROM orders.outbox WHERE event_type = 'order.paid' "
             "AND convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'order_id' = $1", order_id)
-        data = PaymentConfirmed.model_validate(orjson.loads(bytes(payload))["data"])
+        data = OrderPaid.model_validate(orjson.loads(bytes(payload))["data"])
         bus = Bus(amqp_url, prefix=bus_prefix, service="testpub")
         await bus.connect()
-        copy = Event.wrap(data, producer="payments")
+        copy = Event.wrap(data, producer="orders")
         try:
             await bus.publish_event(copy)
         finally:

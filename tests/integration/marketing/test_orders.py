@@ -1,4 +1,5 @@
-"""Coupons on orders: locked by order.placed, released by order.cancelled, redeemed once by payment.confirmed."""
+"""Coupons on orders: locked by order.placed, released by order.cancelled, redeemed once by order.paid (never by
+payment.confirmed, which may come for a payment orders refuses and refunds)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.events.common import Line
-from shared.events.orders import OrderCancelled, OrderPlaced
+from shared.events.orders import OrderCancelled, OrderPaid, OrderPlaced
 from shared.events.payments import PaymentConfirmed
 from shared.service import BUS
 from tests.integration.marketing.conftest import MERCHANT, make_campaign, make_template, outbox, user
@@ -23,7 +24,13 @@ def placed(order_id: str, user_id: str, coupon_id: str | None, subtotal_fen: int
                        subtotal_fen=subtotal_fen, coupon_id=coupon_id, points=points)
 
 
-def paid(order_id: str, user_id: str, amount_fen: int, payment_id: str = "pay_1") -> PaymentConfirmed:
+def paid(order_id: str, user_id: str, payable_fen: int) -> OrderPaid:
+    """orders kept the payment of the order."""
+    return OrderPaid(order_id=order_id, user_id=user_id, merchant_id=MERCHANT, payable_fen=payable_fen,
+                     method="alipay", paid_at=datetime.now(UTC))
+
+
+def payment(order_id: str, user_id: str, amount_fen: int, payment_id: str = "pay_1") -> PaymentConfirmed:
     return PaymentConfirmed(payment_id=payment_id, order_id=order_id, user_id=user_id, merchant_id=MERCHANT,
                             method="alipay", amount_fen=amount_fen, paid_at=datetime.now(UTC))
 
@@ -62,10 +69,10 @@ async def test_locked_coupon_cannot_be_used_by_another_order_released_on_cancel_
 
     await publish.send(placed("ord_c", "alice", coupon["id"]), producer="orders")
     assert (await decision(sql, "ord_c"))["type"] == "promotion.locked"
-    first = await publish.send(paid("ord_c", "alice", 13_000, "pay_1"), producer="payments")
+    first = await publish.send(paid("ord_c", "alice", 13_000), producer="orders")
     await publish.bus.publish_event(first)  # the same message delivered twice
-    await publish.send(paid("ord_c", "alice", 13_000, "pay_2"), producer="payments")  # a second confirmation
-    await eventually(lambda: sql.fetchval("SELECT count(*) = 2 FROM inbox WHERE event_type = 'payment.confirmed'"))
+    await publish.send(paid("ord_c", "alice", 13_000), producer="orders")  # the same fact as a new event
+    await eventually(lambda: sql.fetchval("SELECT count(*) = 2 FROM inbox WHERE event_type = 'order.paid'"))
     # The redelivered copy is handled too (skipped, leaving no row) before we look: a marker queued behind it.
     marker = OrderCancelled(order_id="ord_marker", user_id="zed", merchant_id=MERCHANT, reason="marker")
     sent: list[Any] = []

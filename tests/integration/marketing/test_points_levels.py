@@ -117,7 +117,7 @@ async def test_a_level_drops_when_its_spend_leaves_the_rolling_window(settings_f
     assert [(c["old_level"], c["new_level"]) for c in changes] == [(1, 2), (2, 1)]
     # Later rounds find nothing more to lower for wen. The marker: a round that lowers another member, whose
     # spend leaves the window after wen's, looked at wen too.
-    await publish.send(paid("ord_w2", "mark", 60_000, "pay_2").model_copy(update={"paid_at": clock.now()}))
+    await publish.send(paid("ord_w2", "mark", 60_000).model_copy(update={"paid_at": clock.now()}))
     await eventually(lambda: _count(outbox(sql, "member.level_changed"), 3))
     clock.advance(days=31)
     changes = await eventually(lambda: _count(outbox(sql, "member.level_changed"), 4))
@@ -135,7 +135,7 @@ async def test_two_replicas_share_the_level_refresh_and_lower_each_member_once(m
     # the same time (on one pool here, as on one database): each member is claimed by one of them.
     members = [f"rep{n:02d}" for n in range(30)]
     for n, member in enumerate(members):
-        await publish.send(paid(f"ord_r{n}", member, 60_000, f"pay_r{n}"))
+        await publish.send(paid(f"ord_r{n}", member, 60_000))
     await eventually(lambda: _count(outbox(sql, "member.level_changed"), len(members)), timeout=20)
     clock.advance(days=deps_of(market.app).settings.level_window_days + 1)
     deps = deps_of(market.app)

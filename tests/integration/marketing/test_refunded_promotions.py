@@ -30,8 +30,7 @@ async def coupon_order(market, sql, publish, order_id: str, valid_days: int = 7,
     coupon = await (await market.post(f"/coupons/{template['id']}/claim", headers=user("pia"))).json()
     await publish.send(placed(order_id, "pia", coupon["id"], points=spent), producer="orders")
     assert (await decision(sql, order_id))["type"] == "promotion.locked"
-    await publish.send(paid(order_id, "pia", 15_000 - 2_000 - spent, payment_id=f"pay_{order_id}"),
-                       producer="payments")
+    await publish.send(paid(order_id, "pia", 15_000 - 2_000 - spent), producer="orders")
     await eventually(lambda: sql.fetchval("SELECT status = 'used' FROM coupons WHERE id = $1", coupon["id"]))
     return coupon["id"]
 
