@@ -13,7 +13,13 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 
-from services.alipay_sandbox.api import SANDBOX, confirm_freeze_and_notify, freeze_request, pay_and_notify, sign_agreement
+from services.alipay_sandbox.api import (
+    SANDBOX,
+    confirm_freeze_and_notify,
+    freeze_request,
+    pay_and_notify,
+    sign_agreement,
+)
 from shared.http import NotFound, Problem, Unauthorized
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -154,8 +160,9 @@ async def freeze_page(request: web.Request) -> web.Response:
 <p style="font-size: 28px">冻结 <span data-testid="sandbox-amount">¥{fen_to_yuan(amount)}</span></p>
 <p data-testid="sandbox-freeze-mode">{mode}</p>"""
     if buyer is None:
+        sign_in = f"/sandbox/authorize?redirect_uri={quote(str(request.url), safe='')}"
         body = f"""{heading}<p data-testid="sandbox-sign-in-first">请先登录支付宝。</p>
-<p><a href="/sandbox/authorize?redirect_uri={escape(quote(str(request.url), safe=""))}" data-testid="sandbox-sign-in">登录</a></p>
+<p><a href="{escape(sign_in)}" data-testid="sandbox-sign-in">登录</a></p>
 <p><a href="{escape(back)}">返回商家</a></p>"""
         return _html("支付宝免押", body)
     confirmed = sandbox.find_freeze(biz)

@@ -87,8 +87,9 @@ async def apply_freeze_notify(deps: PaymentsDeps, params: dict[str, str]) -> boo
         return False
     async with deps.db.transaction() as tx:
         deposit = await store.lock_deposit(tx.conn, order_id)
-        if (deposit is None or deposit["mode"] != "fund_auth" or params.get("out_request_no") != _numbers(order_id)[1]
-                or amount_fen != deposit["amount_fen"] or params.get("status") != "SUCCESS" or not params.get("auth_no")):
+        if (deposit is None or deposit["mode"] != "fund_auth" or amount_fen != deposit["amount_fen"]
+                or params.get("out_request_no") != _numbers(order_id)[1] or params.get("status") != "SUCCESS"
+                or not params.get("auth_no")):
             log.warning("freeze notify rejected", reason="not_this_deposit", **facts)
             return False
         if deposit["status"] == "authorising":
