@@ -115,7 +115,7 @@ class FundAuth:
     status: str = "SUCCESS"
     paid_fen: int = 0
     unfrozen: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
-    gmt_trans: str = field(default_factory=lambda: beijing_now())
+    gmt_trans: str = field(default_factory=beijing_now)
     notify_id: str = field(default_factory=lambda: secrets.token_hex(16))  # the same across retries
 
     @property

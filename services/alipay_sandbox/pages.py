@@ -157,7 +157,7 @@ async def freeze_page(request: web.Request) -> web.Response:
     mode = "芝麻信用免押：信用够时无需冻结余额" if credit_backed else "资金预授权：冻结账户余额"
     heading = f"""<h2>{escape(title)}</h2>
 <p>商户：<span data-testid="sandbox-merchant">{escape(sandbox.seller_id)}</span></p>
-<p style="font-size: 28px">冻结 <span data-testid="sandbox-amount">¥{fen_to_yuan(amount)}</span></p>
+<p style="font-size: 28px">押金 <span data-testid="sandbox-amount">¥{fen_to_yuan(amount)}</span></p>
 <p data-testid="sandbox-freeze-mode">{mode}</p>"""
     if buyer is None:
         sign_in = f"/sandbox/authorize?redirect_uri={quote(str(request.url), safe='')}"
