@@ -8,7 +8,7 @@ import { alipay } from './platform'
 export interface Paying { trade_no?: string | null, deposit_auth?: { order_str: string, amount_fen: number } | null }
 
 /** The deposit page of an order: it checks the freeze (deposit-check), shows it and goes on to pay the rent. */
-export function depositPage (orderId: string, tradeNo?: string | null): string {
+function depositPage (orderId: string, tradeNo?: string | null): string {
   return `/pages/deposits/index?order_id=${orderId}${tradeNo ? `&trade_no=${tradeNo}` : ''}`
 }
 

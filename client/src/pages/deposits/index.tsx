@@ -8,7 +8,7 @@ import { DEPOSIT_STATUS } from '../../lib/labels'
 import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
 
-interface Deposit { order_id: string, amount_fen: number, status: string, mode?: string, credit_score?: number | null, created_at: string, released_at?: string | null }
+interface Deposit { order_id: string, amount_fen: number, status: string, credit_score?: number | null, created_at: string, released_at?: string | null }
 /** POST /api/orders/{id}/deposit-check: a Sesame deposit-free freeze as Alipay knows it. */
 interface Freeze { order_id: string, status: 'authorising' | 'frozen' | 'released', amount_fen: number, credit_fen: number | null, charged_fen: number | null }
 
