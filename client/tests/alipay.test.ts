@@ -40,6 +40,21 @@ describe('inside Alipay', () => {
     expect(await outcome({ fail: { error: 3 } })).toBe('failed')
   })
 
+  it('confirms a Sesame deposit-free freeze by handing its order string to tradePay', async () => {
+    const orderStr = 'app_id=1&method=alipay.fund.auth.order.app.freeze&sign=a%2Bb'
+    const outcome = async (answer: { ok?: unknown, fail?: unknown }) => {
+      const { my, calls } = fakeMy({ tradePay: answer })
+      const result = await inAlipay(my).confirmFreeze(orderStr, '/pages/deposits/index?order_id=o1')
+      expect(calls[0]).toEqual(['tradePay', { orderStr }]) // the order string, not a trade number
+      return result
+    }
+    expect(await outcome({ ok: { resultCode: '9000' } })).toBe('confirmed')
+    expect(await outcome({ ok: { resultCode: '8000' } })).toBe('pending')
+    expect(await outcome({ ok: { resultCode: '6001' } })).toBe('cancelled')
+    expect(await outcome({ ok: { resultCode: '4000' } })).toBe('failed')
+    expect(await outcome({ fail: { error: 3 } })).toBe('failed')
+  })
+
   it('signs a withholding agreement in Alipay\'s signing centre and reads its result status', async () => {
     const outcome = async (answer: { ok?: unknown, fail?: unknown }) => {
       const { my, calls } = fakeMy({ paySignCenter: answer })
@@ -127,6 +142,18 @@ describe('in a browser', () => {
     const back = 'http://127.0.0.1:8080/m/#/pages/paid/index?order_id=o1'
     expect(win.location.assign).toHaveBeenCalledWith(
       `http://127.0.0.1:8090/sandbox/cashier?trade_no=T%201&return_url=${encodeURIComponent(back)}`)
+  })
+
+  it('confirms a freeze on the sandbox\'s freeze page, which returns to the given page', async () => {
+    const win = fakeWindow('http://127.0.0.1:8080/m/#/pages/checkout/index')
+    let settled = false
+    const orderStr = 'app_id=1&biz_content=%7B%22amount%22%3A%228000.00%22%7D&sign=a+b'
+    void inBrowser(win, SANDBOX).confirmFreeze(orderStr, '/pages/deposits/index?order_id=o1').then(() => { settled = true })
+    await settle()
+    const back = 'http://127.0.0.1:8080/m/#/pages/deposits/index?order_id=o1'
+    expect(win.location.assign).toHaveBeenCalledWith('http://127.0.0.1:8090/sandbox/fund-auth?order_str=' +
+      `${encodeURIComponent(orderStr)}&return_url=${encodeURIComponent(back)}`)
+    expect(settled).toBe(false) // the page is leaving; the deposit page checks the freeze on return
   })
 
   it('signs an agreement on the sandbox\'s signing page, which returns to the given page', async () => {

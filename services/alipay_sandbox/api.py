@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from pydantic import Field
 
-from services.alipay_sandbox.domain import Failure, Sandbox, Trade, invalid
+from services.alipay_sandbox.domain import Failure, FundAuth, Sandbox, Trade, invalid
 from services.alipay_sandbox.notifier import Notifier
 from services.alipay_sandbox.settings import SandboxSettings
 from shared.alipay.signing import signed_response, verify_request
@@ -170,11 +170,13 @@ async def show_trade(request: web.Request) -> web.Response:
 
 @routes.get("/sandbox/notifies")
 async def list_notifies(request: web.Request) -> web.Response:
-    """Every notify sent, with its signed form and the merchant's answers (for tests and debugging)."""
-    trade_no = request.query.get("trade_no")
+    """Every notify sent, with its signed form and the merchant's answers (for tests and debugging);
+    `trade_no` or `auth_no` (a freeze's) filters."""
+    trade_no, auth_no = request.query.get("trade_no"), request.query.get("auth_no")
     items = [{"notify_id": d.notify_id, "url": d.url, "form": d.form, "attempts": d.attempts,
               "delivered": d.delivered}
-             for d in request.app[NOTIFIER].deliveries if trade_no in (None, d.form.get("trade_no"))]
+             for d in request.app[NOTIFIER].deliveries
+             if trade_no in (None, d.form.get("trade_no")) and auth_no in (None, d.form.get("auth_no"))]
     return json_response({"items": items})
 
 
@@ -202,19 +204,42 @@ class FreezeConfirmBody(StrictModel):
 
 @routes.post("/sandbox/fund-auths/confirm")
 async def confirm_freeze(request: web.Request) -> web.Response:
-    """The buyer confirms a freeze order string in Alipay (`my.tradePay({orderStr})`): signature checked as
-    gateway.do checks a request."""
+    """The buyer confirms a freeze order string in Alipay (`my.tradePay({orderStr})`)."""
     body = await parse_body(request, FreezeConfirmBody)
-    params = dict(parse_qsl(body.order_str, keep_blank_values=True))
-    settings = request.app[CONFIG]
-    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
-        raise Conflict("The order string is not signed by the app", code="invalid_signature")
-    try:
-        auth = request.app[SANDBOX].confirm_freeze(params, body.user_id)
-    except Failure as failure:
-        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    auth = confirm_freeze_and_notify(request.app, body.order_str, body.user_id)
     return json_response({"auth_no": auth.auth_no, "amount_fen": auth.amount_fen, "credit_fen": auth.credit_fen,
                           "status": auth.status}, status=201)
+
+
+def signed_order_params(app: web.Application, order_str: str) -> dict[str, str]:
+    """The params of an order string the app signed (checked as gateway.do checks a request); 409
+    `invalid_signature` for anything else, such as a string whose amount was changed after signing."""
+    params = dict(parse_qsl(order_str, keep_blank_values=True))
+    settings = app[CONFIG]
+    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
+        raise Conflict("The order string is not signed by the app", code="invalid_signature")
+    return params
+
+
+def freeze_request(app: web.Application, order_str: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """A signed `alipay.fund.auth.order.app.freeze` order string: its params and biz content (409 otherwise)."""
+    params = signed_order_params(app, order_str)
+    try:
+        return params, app[SANDBOX].freeze_request(params)
+    except Failure as failure:
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+
+
+def confirm_freeze_and_notify(app: web.Application, order_str: str, user_id: str) -> FundAuth:
+    """`user_id` confirms the freeze (this API's or the freeze page's); the first confirmation sends the signed
+    `fund_auth_freeze` notify to the order string's notify_url, as Alipay does."""
+    params, biz = freeze_request(app, order_str)
+    sandbox = app[SANDBOX]
+    first = sandbox.find_freeze(biz) is None
+    auth = sandbox.confirm_freeze(params, user_id)
+    if first and params.get("notify_url"):
+        app[NOTIFIER].send(params["notify_url"], sandbox.freeze_notify_params(auth, app[CONFIG].alipay_app_id))
+    return auth
 
 
 @routes.post("/sandbox/agreements/confirm")
@@ -228,10 +253,7 @@ async def confirm_agreement(request: web.Request) -> web.Response:
 def sign_agreement(app: web.Application, order_str: str, user_id: str) -> dict[str, Any]:
     """The agreement an `alipay.user.agreement.page.sign` order string signs (its signature checked as
     gateway.do checks a request), signed by `user_id`; the signing page (pages.py) shares it."""
-    params = dict(parse_qsl(order_str, keep_blank_values=True))
-    settings = app[CONFIG]
-    if params.get("app_id") != settings.alipay_app_id or not verify_request(params, settings.app_public_key_pem):
-        raise Conflict("The order string is not signed by the app", code="invalid_signature")
+    params = signed_order_params(app, order_str)
     try:
         return app[SANDBOX].confirm_agreement(params, user_id)
     except Failure as failure:

@@ -115,6 +115,8 @@ class FundAuth:
     status: str = "SUCCESS"
     paid_fen: int = 0
     unfrozen: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
+    gmt_trans: str = field(default_factory=beijing_now)
+    notify_id: str = field(default_factory=lambda: secrets.token_hex(16))  # the same across retries
 
     @property
     def rest_fen(self) -> int:
@@ -191,6 +193,7 @@ class Sandbox:
         self.point_budgets: dict[str, int] = {}  # 集分宝 budget_code -> what is left
         self.point_sends: dict[str, dict[str, Any]] = {}  # partner_biz_no -> the send
         self.agreements: dict[str, dict[str, Any]] = {}  # external_agreement_no -> the signed agreement
+        self.web_sessions: dict[str, str] = {}  # the buyer's browser session (cookie) -> user_id
         self.message_failures = 0  # the next sends answer "system busy" (a test of the mall's retries)
 
     # --- test users and login ---------------------------------------------------------------------------
@@ -485,28 +488,73 @@ class Sandbox:
         trade.status, trade.settles = "TRADE_CLOSED", None
         return {"trade_no": trade.trade_no, "out_trade_no": out_trade_no, "retry_flag": "N", "action": action}
 
+    def start_web_session(self, user_id: str) -> str:
+        """The buyer is signed in to Alipay in this browser (the sandbox's pages read it from a cookie)."""
+        token = secrets.token_urlsafe(24)
+        self.web_sessions[token] = user_id
+        return token
+
+    def freeze_request(self, params: dict[str, str]) -> dict[str, Any]:
+        """The biz content of an `alipay.fund.auth.order.app.freeze` order string (signature verified by the
+        caller): what the buyer is asked to confirm."""
+        if params.get("method") != "alipay.fund.auth.order.app.freeze":
+            raise invalid("isv.invalid-method", "not a freeze order string")
+        try:
+            biz = json.loads(params.get("biz_content") or "{}")
+        except ValueError:
+            raise invalid("isv.invalid-parameter", "biz_content is not JSON") from None
+        if not isinstance(biz, dict) or biz.get("product_code") != "PRE_AUTH_ONLINE":
+            raise invalid("isv.invalid-parameter", "product_code must be PRE_AUTH_ONLINE")
+        _amount(biz.get("amount"), "amount")
+        out_order_no, out_request_no = str(biz.get("out_order_no", "")), str(biz.get("out_request_no", ""))
+        if not OUT_TRADE_NO.match(out_order_no) or not OUT_TRADE_NO.match(out_request_no):
+            raise invalid("isv.invalid-parameter", "out_order_no / out_request_no")
+        return biz
+
+    def credit_cover_fen(self, biz: dict[str, Any], user_id: str) -> int:
+        """How much of the freeze Sesame stands for: all of it in the credit-backed mode from a score of 650."""
+        user = self.users.get(user_id)
+        score = user.credit_score if user else self.default_credit_score
+        credit_backed = biz.get("deposit_product_mode") == "DEPOSIT_ONLY" and score >= 650
+        return _amount(biz.get("amount"), "amount") if credit_backed else 0
+
+    def find_freeze(self, biz: dict[str, Any]) -> FundAuth | None:
+        key = (str(biz.get("out_order_no", "")), str(biz.get("out_request_no", "")))
+        return next((a for a in self.fund_auths.values() if (a.out_order_no, a.out_request_no) == key), None)
+
     def confirm_freeze(self, params: dict[str, str], user_id: str) -> FundAuth:
         """The buyer confirms an `alipay.fund.auth.order.app.freeze` order string in Alipay (what
         `my.tradePay({orderStr})` does). Signature verified by the caller. Sesame stands for the whole amount
         when the buyer's score reaches 650, else the funds are frozen."""
-        if params.get("method") != "alipay.fund.auth.order.app.freeze":
-            raise invalid("isv.invalid-method", "not a freeze order string")
-        biz = json.loads(params.get("biz_content") or "{}")
-        if biz.get("product_code") != "PRE_AUTH_ONLINE":
-            raise invalid("isv.invalid-parameter", "product_code must be PRE_AUTH_ONLINE")
+        biz = self.freeze_request(params)
+        found = self.find_freeze(biz)
+        if found is not None:
+            return found  # confirmed before
         amount = _amount(biz.get("amount"), "amount")
-        out_order_no, out_request_no = str(biz.get("out_order_no", "")), str(biz.get("out_request_no", ""))
-        if not OUT_TRADE_NO.match(out_order_no) or not OUT_TRADE_NO.match(out_request_no):
-            raise invalid("isv.invalid-parameter", "out_order_no / out_request_no")
-        for auth in self.fund_auths.values():
-            if (auth.out_order_no, auth.out_request_no) == (out_order_no, out_request_no):
-                return auth  # confirmed before
-        user = self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))
-        credit_backed = biz.get("deposit_product_mode") == "DEPOSIT_ONLY" and user.credit_score >= 650
+        out_order_no, out_request_no = str(biz["out_order_no"]), str(biz["out_request_no"])
+        self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))
+        credit_fen = self.credit_cover_fen(biz, user_id)
         auth_no = datetime.now(BEIJING).strftime("%Y%m%d") + "10" + secrets.token_hex(10)
         found = self.fund_auths[auth_no] = FundAuth(auth_no, out_order_no, out_request_no, user_id, amount,
-                                                    amount if credit_backed else 0)
+                                                    credit_fen)
         return found
+
+    def freeze_notify_params(self, auth: FundAuth, app_id: str) -> dict[str, str]:
+        """The `fund_auth_freeze` notify Alipay posts to the order string's notify_url once the buyer confirmed."""
+        amount = fen_to_yuan(auth.amount_fen)
+        params = {
+            "notify_time": beijing_now(), "notify_type": "fund_auth_freeze", "notify_id": auth.notify_id,
+            "app_id": app_id, "charset": "utf-8", "version": "1.0",
+            "auth_no": auth.auth_no, "out_order_no": auth.out_order_no, "out_request_no": auth.out_request_no,
+            "operation_id": auth.auth_no[-12:], "operation_type": "FREEZE", "status": auth.status,
+            "amount": amount, "total_freeze_amount": amount, "rest_amount": fen_to_yuan(auth.rest_fen),
+            "total_pay_amount": fen_to_yuan(auth.paid_fen), "credit_amount": fen_to_yuan(auth.credit_fen),
+            "fund_amount": fen_to_yuan(auth.amount_fen - auth.credit_fen),
+            "pre_auth_type": "CREDIT_AUTH" if auth.credit_fen else "", "trans_currency": "CNY",
+            "payer_user_id": auth.payer_user_id, "payee_user_id": self.seller_id,
+            "gmt_create": auth.gmt_trans, "gmt_trans": auth.gmt_trans,
+        }
+        return {k: v for k, v in params.items() if v}
 
     def _auth_answer(self, auth: FundAuth, amount_fen: int) -> dict[str, Any]:
         return {"auth_no": auth.auth_no, "out_order_no": auth.out_order_no, "status": auth.status,

@@ -1,6 +1,7 @@
 """What a buyer sees of Alipay in a browser, for the mini-program's H5 build in local runs and tests: the
-authorisation page (what `my.getAuthCode` shows inside Alipay), the cashier (what `my.tradePay` shows) and the
-withholding agreement's signing page (what `my.paySignCenter` shows).
+authorisation page (what `my.getAuthCode` shows inside Alipay), the cashier (what `my.tradePay` shows), the
+deposit-free freeze sheet (what `my.tradePay({orderStr})` shows for a fund authorisation) and the withholding
+agreement's signing page (what `my.paySignCenter` shows).
 Plain HTML forms, no script: each form posts here and is answered with a redirect back to the mall's page,
 as Alipay's web authorisation and wap cashier do with their `redirect_uri` and `return_url`."""
 
@@ -8,15 +9,22 @@ from __future__ import annotations
 
 import secrets
 from html import escape
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 
-from services.alipay_sandbox.api import SANDBOX, pay_and_notify, sign_agreement
-from shared.http import NotFound, Problem
-from shared.money import fen_to_yuan
+from services.alipay_sandbox.api import (
+    SANDBOX,
+    confirm_freeze_and_notify,
+    freeze_request,
+    pay_and_notify,
+    sign_agreement,
+)
+from shared.http import NotFound, Problem, Unauthorized
+from shared.money import fen_to_yuan, yuan_to_fen
 
 routes = web.RouteTableDef()
+SESSION_COOKIE = "sandbox_session"
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -66,8 +74,18 @@ async def authorize(request: web.Request) -> web.Response:
     form = await request.post()
     back = _back_to(str(form.get("redirect_uri", "")))
     nickname = str(form.get("nickname") or "").strip()[:64] or None
-    code, _ = request.app[SANDBOX].issue_auth_code(None, nickname, None)
-    raise web.HTTPSeeOther(_with_query(back, auth_code=code))
+    sandbox = request.app[SANDBOX]
+    code, user_id = sandbox.issue_auth_code(None, nickname, None)
+    # The buyer stays signed in to Alipay in this browser, as in the Alipay app: the freeze sheet knows them.
+    answer = web.HTTPSeeOther(_with_query(back, auth_code=code))
+    answer.set_cookie(SESSION_COOKIE, sandbox.start_web_session(user_id), path="/sandbox", httponly=True,
+                      samesite="Lax")
+    raise answer
+
+
+def _buyer(request: web.Request) -> str | None:
+    """The Alipay user signed in in this browser (on the authorisation page), if any."""
+    return request.app[SANDBOX].web_sessions.get(request.cookies.get(SESSION_COOKIE, ""))
 
 
 @routes.get("/sandbox/cashier")
@@ -123,3 +141,53 @@ async def agreement_sign(request: web.Request) -> web.Response:
     buyer = "2088" + "".join(secrets.choice("0123456789") for _ in range(12))
     sign_agreement(request.app, str(form.get("sign_str", "")), buyer)
     raise web.HTTPSeeOther(back)
+
+
+@routes.get("/sandbox/fund-auth")
+async def freeze_page(request: web.Request) -> web.Response:
+    """The sheet Alipay shows for a Sesame deposit-free freeze: the amount, the merchant, how much Sesame
+    stands for. Only an order string the app signed is shown; only a signed-in buyer can confirm it."""
+    back = _back_to(request.query.get("return_url", ""))
+    order_str = request.query.get("order_str", "")
+    _, biz = freeze_request(request.app, order_str)
+    sandbox, buyer = request.app[SANDBOX], _buyer(request)
+    amount = yuan_to_fen(str(biz["amount"]))
+    title = str(biz.get("order_title") or "押金")
+    credit_backed = biz.get("deposit_product_mode") == "DEPOSIT_ONLY"
+    mode = "芝麻信用免押：信用够时无需冻结余额" if credit_backed else "资金预授权：冻结账户余额"
+    heading = f"""<h2>{escape(title)}</h2>
+<p>商户：<span data-testid="sandbox-merchant">{escape(sandbox.seller_id)}</span></p>
+<p style="font-size: 28px">押金 <span data-testid="sandbox-amount">¥{fen_to_yuan(amount)}</span></p>
+<p data-testid="sandbox-freeze-mode">{mode}</p>"""
+    if buyer is None:
+        sign_in = f"/sandbox/authorize?redirect_uri={quote(str(request.url), safe='')}"
+        body = f"""{heading}<p data-testid="sandbox-sign-in-first">请先登录支付宝。</p>
+<p><a href="{escape(sign_in)}" data-testid="sandbox-sign-in">登录</a></p>
+<p><a href="{escape(back)}">返回商家</a></p>"""
+        return _html("支付宝免押", body)
+    confirmed = sandbox.find_freeze(biz)
+    credit = confirmed.credit_fen if confirmed else sandbox.credit_cover_fen(biz, buyer)
+    cover = (f'<p data-testid="sandbox-credit">芝麻信用担保 ¥{fen_to_yuan(credit)}，'
+             f'冻结余额 ¥{fen_to_yuan(amount - credit)}</p>')
+    button = ("<p>这笔押金已授权。</p>" if confirmed else
+              f'<button type="submit" {BUTTON} data-testid="sandbox-freeze">确认免押</button>')
+    body = f"""{heading}{cover}
+<form method="post" action="/sandbox/fund-auth">
+<input type="hidden" name="order_str" value="{escape(order_str)}">
+<input type="hidden" name="return_url" value="{escape(back)}">{button}</form>
+<p><a href="{escape(back)}">返回商家</a></p>"""
+    return _html("支付宝免押", body)
+
+
+@routes.post("/sandbox/fund-auth")
+async def freeze_confirm(request: web.Request) -> web.Response:
+    """The signed-in buyer confirms: the freeze is made (its signed notify goes to the app's notify_url),
+    then back to the mall's page, which asks the mall to check it (deposit-check)."""
+    form = await request.post()
+    back = _back_to(str(form.get("return_url", "")))
+    buyer = _buyer(request)
+    if buyer is None:
+        raise Unauthorized("Sign in to Alipay first", code="not_signed_in")
+    confirm_freeze_and_notify(request.app, str(form.get("order_str", "")), buyer)
+    raise web.HTTPSeeOther(back)
+

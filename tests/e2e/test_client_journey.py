@@ -6,8 +6,9 @@ messages, the order with its pickup code as a QR, and refund one line. Then the 
 a balance top-up paid in the cashier, deposits; a second phone bought on pay-later (credit tier and limit at
 checkout), its bill repaid in the cashier; that phone picked up (the merchant's side by API), returned with a
 waybill, after a review of it with a photo (seen on its product page with the group deal the merchant started,
-where the buyer opens a group, paid from the balance); a banner the mall's operator put on the home page; and a
-fission group shared to a friend who joins it. A screenshot per page goes to
+where the buyer opens a group, paid from the balance); a banner the mall's operator put on the home page; a
+camera rented Sesame deposit-free (the deposit's freeze confirmed on the sandbox's freeze sheet, then the rent
+paid); and a fission group shared to a friend who joins it. A screenshot per page goes to
 test-output/client/. Then the home page is timed on a throttled mobile profile (CDP network and CPU
 throttling) and the figure reported in test-output/client/home-timing.json."""
 
@@ -115,6 +116,7 @@ async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path, datab
                 await journey.opens_a_group_on_the_reviewed_phone(merchant, order_id)
                 await journey.returns_the_picked_up_phone(order_id)
                 await journey.sees_the_mall_banner(merchant, database_url)
+                await journey.rents_a_camera_deposit_free(merchant)
             await journey.shares_a_fission_group(context, browser)
             assert not [p for p in problems if blocked_or_broken(p)], problems
             timing = {"throttled": await home_page_on_a_phone(context, gateway, throttled=True),
@@ -324,6 +326,37 @@ class Journey:
 
         await eventually(repaid, timeout=20, interval=0.5)
         await self.shot("bill-repaid")
+
+    async def rents_a_camera_deposit_free(self, merchant: Merchant) -> None:
+        """The camera's merchant switched Sesame deposit-free on: checkout sends the buyer to the sandbox's freeze
+        sheet (what my.tradePay({orderStr}) shows in Alipay); back in the mall the deposit shows frozen, Sesame
+        standing for all of it (免押), and the buyer goes on to pay the rent alone."""
+        staff = await merchant.staff_token("mch_001")
+        features = await merchant.call("GET", "/api/merchant/alipay-features", staff)
+        await merchant.call("PUT", "/api/merchant/alipay-features", staff,
+                            {"store_checkout": features["store_checkout"], "sesame_deposit": True})
+        await self.page.goto(self.gateway + "/m/#/pages/search/index")
+        await self.field("search-input").fill("相机租赁")
+        await self.by("search-submit").click()
+        await self.by("results").locator('[data-testid="product-card"]', has_text="EOS R6").first.click()
+        await self.by("buy-now").click()
+        await self.by("payable").wait_for(timeout=WAIT_MS)
+        await self.by("submit-order").click()
+        await self.by("sandbox-freeze").wait_for(timeout=WAIT_MS)
+        assert await self.by("sandbox-amount").inner_text() == "¥3000.00"  # the SKU's deposit, not paid
+        assert "芝麻信用担保 ¥3000.00" in await self.by("sandbox-credit").inner_text()  # default score 700
+        await self.shot("alipay-freeze")
+        await self.by("sandbox-freeze").click()
+        await self.page.locator('[data-testid="deposit-freeze"][data-status="frozen"]').wait_for(timeout=WAIT_MS)
+        assert await self.by("freeze-status").inner_text() == "免押"
+        assert await self.by("freeze-amount").get_attribute("data-fen") == "300000"
+        await self.shot("deposit-free")
+        await self.by("freeze-next").click()
+        await self.by("sandbox-pay").wait_for(timeout=WAIT_MS)
+        rent = await self.by("sandbox-amount").inner_text()
+        assert float(rent.lstrip("¥")) < 3000, rent  # the rent only: the deposit stays frozen
+        await self.by("sandbox-pay").click()
+        await self.by("paid-ok").wait_for(timeout=WAIT_MS)
 
     async def reviews_the_picked_up_phone(self, merchant: Merchant, order_id: str) -> None:
         """Picked up at the store: the completed line takes a review with stars, text and a photo (the

@@ -1,5 +1,6 @@
 // The one place the client talks to Alipay. Inside Alipay it wraps `my.*`; in a browser (the H5 build) it
-// uses the Alipay sandbox's web pages (authorisation and cashier), the browser's geolocation and typed codes.
+// uses the Alipay sandbox's web pages (authorisation, cashier, deposit-free freeze, agreement signing), the
+// browser's geolocation and typed codes.
 import { ApiError } from './errors'
 
 export type Location = { lat: number, lng: number }
@@ -14,6 +15,10 @@ export interface Alipay {
   getAuthCode: () => Promise<string>
   /** Pay an Alipay trade. `returnPath` is the page (H5 route) the browser cashier returns to. */
   tradePay: (tradeNo: string, returnPath: string) => Promise<PayOutcome>
+  /** Confirm a Sesame deposit-free freeze: the server's signed `alipay.fund.auth.order.app.freeze` order string
+   * (`deposit_auth.order_str`). The mall asks Alipay afterwards (deposit-check); `returnPath` is the H5 page the
+   * browser's freeze sheet returns to. */
+  confirmFreeze: (orderStr: string, returnPath: string) => Promise<FreezeOutcome>
   /** Where the buyer is, or null when not allowed or not known in time. */
   getLocation: () => Promise<Location | null>
   /** A scanned (or typed) QR or barcode text, or null when cancelled. */
@@ -28,6 +33,9 @@ export interface Alipay {
    * string). The mall asks Alipay afterwards (agreement/check); `returnPath` is the H5 page to come back to. */
   signAgreement: (signStr: string, returnPath: string) => Promise<SignOutcome>
 }
+
+/** What Alipay's freeze sheet said: the mall still asks the server (deposit-check) before showing it frozen. */
+export type FreezeOutcome = 'confirmed' | 'cancelled' | 'pending' | 'failed'
 
 /** What the signing page said: the mall still asks Alipay before showing the agreement active. */
 export type SignOutcome = 'signed' | 'cancelled' | 'failed'
@@ -49,6 +57,9 @@ const SIGN_OUTCOMES: Record<string, SignOutcome> = { 7000: 'signed', 6001: 'canc
 // my.tradePay result codes: 9000 paid, 8000 / 6004 being processed (ask the server), 6001 the buyer left.
 const TRADE_PAY_OUTCOMES: Record<string, PayOutcome> = { 9000: 'paid', 8000: 'pending', 6004: 'pending', 6001: 'cancelled' }
 
+// The same codes for a freeze order string: 9000 the buyer confirmed the freeze.
+const FREEZE_OUTCOMES: Record<string, FreezeOutcome> = { 9000: 'confirmed', 8000: 'pending', 6004: 'pending', 6001: 'cancelled' }
+
 export function inAlipay (my: My): Alipay {
   return {
     async getAuthCode () {
@@ -59,6 +70,14 @@ export function inAlipay (my: My): Alipay {
       try {
         const answer = await call(my, 'tradePay', { tradeNO: tradeNo })
         return TRADE_PAY_OUTCOMES[String(answer.resultCode)] ?? 'failed'
+      } catch {
+        return 'failed'
+      }
+    },
+    async confirmFreeze (orderStr) {
+      try {
+        const answer = await call(my, 'tradePay', { orderStr })
+        return FREEZE_OUTCOMES[String(answer.resultCode)] ?? 'failed'
       } catch {
         return 'failed'
       }
@@ -173,6 +192,11 @@ export function inBrowser (win: BrowserWindow, alipayWebUrl: () => Promise<strin
       const back = `${win.location.origin}${win.location.pathname}#${returnPath}`
       win.location.assign(`${await web()}/sandbox/cashier?trade_no=${encodeURIComponent(tradeNo)}&return_url=${encodeURIComponent(back)}`)
       return never<PayOutcome>()
+    },
+    async confirmFreeze (orderStr, returnPath) {
+      const back = `${win.location.origin}${win.location.pathname}#${returnPath}`
+      win.location.assign(`${await web()}/sandbox/fund-auth?order_str=${encodeURIComponent(orderStr)}&return_url=${encodeURIComponent(back)}`)
+      return never<FreezeOutcome>()
     },
     async signAgreement (signStr, returnPath) {
       const back = `${win.location.origin}${win.location.pathname}#${returnPath}`

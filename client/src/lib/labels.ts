@@ -63,4 +63,4 @@ export const CARRIERS: Record<string, string> = {
 
 export const BILL_STATUS: Record<string, string> = { open: '待还款', overdue: '已逾期', paid: '已还清', cancelled: '已取消' }
 
-export const DEPOSIT_STATUS: Record<string, string> = { waived: '信用免押', pending: '待支付', held: '冻结中', released: '已退还' }
+export const DEPOSIT_STATUS: Record<string, string> = { waived: '信用免押', pending: '待支付', held: '冻结中', released: '已退还', authorising: '免押待确认', frozen: '芝麻信用免押' }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,18 @@ class BalanceOut(Answer):
 
 class PaymentOut(Answer):
     pass
+
+
+class DepositCheckOut(Answer):
+    """A Sesame deposit-free deposit as Alipay has it: `credit_fen` of `amount_fen` is Sesame credit (免押)."""
+
+    order_id: str
+    mode: str
+    status: Literal["authorising", "frozen", "released"]
+    amount_fen: int
+    credit_fen: int | None
+    charged_fen: int | None
+    auth_no: str | None
 
 
 class CreditOut(Answer):
@@ -52,7 +64,7 @@ OPERATIONS = [
     Operation("POST", "/api/orders/{id}/deposit-check",
               forward("deposit_check", "payments", "POST", "/orders/{id}/deposit-check"),
               "Back from confirming a Sesame deposit-free authorisation: is the deposit frozen?", "wallet",
-              answer=Anything),
+              answer=DepositCheckOut),
     Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
               "Pay-later bills and the credit line (limit, used, available)", "wallet", answer=BillsOut),
     Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),

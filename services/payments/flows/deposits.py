@@ -5,11 +5,13 @@ freeze (`alipay.fund.auth.order.app.freeze`, an order string for `my.tradePay`):
 the buyer's credit allows and only the rest is frozen in the buyer's funds; nothing is paid. When the rental
 ends the merchant turns part of it into payment for damage or overdue days (`alipay.trade.pay` with the
 auth_no, PREAUTH_PAY) and unfreezes the rest (`alipay.fund.auth.order.unfreeze`). Every call carries a number
-made from the order (`da_`, `dr_`, `dc_`, `du_`), so a retry moves nothing twice.
+made from the order (`da_`, `dr_`, `dc_`, `du_`), so a retry moves nothing twice. The freeze is learned from
+Alipay's `fund_auth_freeze` notify or, when the buyer is back first, from a query (`check`).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
@@ -21,6 +23,7 @@ from services.payments.flows import paying
 from shared.alipay import AlipayError, AlipayResponseError
 from shared.db import Tx
 from shared.logging import get_logger
+from shared.money import MoneyError, yuan_to_fen
 
 log = get_logger("payments").bind(component="deposits")
 
@@ -35,7 +38,7 @@ def deposit_auth(deps: PaymentsDeps, deposit: asyncpg.Record, subject: str) -> d
     order_str = deps.alipay.fund_auth_freeze_order_str(
         out_order_no=out_order_no, out_request_no=out_request_no, amount_fen=deposit["amount_fen"],
         order_title=domain.trade_subject(f"押金 {subject}"), category=deps.settings.sesame_deposit_category,
-        service_id=deps.settings.sesame_deposit_service_id)
+        service_id=deps.settings.sesame_deposit_service_id, notify_url=deps.settings.alipay_notify_url)
     return {"out_order_no": out_order_no, "out_request_no": out_request_no, "amount_fen": deposit["amount_fen"],
             "order_str": order_str}
 
@@ -67,6 +70,42 @@ async def check(deps: PaymentsDeps, order_id: str, user_id: str) -> dict[str, An
                 deposit = await store.lock_deposit(tx.conn, order_id)
                 assert deposit is not None
         return deposit_view(deposit)
+
+
+async def apply_freeze_notify(deps: PaymentsDeps, params: dict[str, str]) -> bool:
+    """Alipay's `fund_auth_freeze` notify (its signature verified by the caller): the buyer confirmed the
+    freeze. True when it is about one of our deposits and applied (now or before): answer `success`."""
+    facts = {k: params.get(k) for k in ("notify_id", "out_order_no", "auth_no", "status", "amount")}
+    order_id = _order_of(params.get("out_order_no", ""))
+    if params.get("app_id") != deps.settings.alipay_app_id or order_id is None:
+        log.warning("freeze notify rejected", reason="not_ours", **facts)
+        return False
+    try:
+        amount_fen, credit_fen = yuan_to_fen(params.get("amount", "")), yuan_to_fen(params.get("credit_amount") or "0")
+    except MoneyError:
+        log.warning("freeze notify rejected", reason="bad_amount", **facts)
+        return False
+    async with deps.db.transaction() as tx:
+        deposit = await store.lock_deposit(tx.conn, order_id)
+        if (deposit is None or deposit["mode"] != "fund_auth" or amount_fen != deposit["amount_fen"]
+                or params.get("out_request_no") != _numbers(order_id)[1] or params.get("status") != "SUCCESS"
+                or not params.get("auth_no")):
+            log.warning("freeze notify rejected", reason="not_this_deposit", **facts)
+            return False
+        if deposit["status"] == "authorising":
+            await store.set_deposit_frozen(tx.conn, order_id, auth_no=params["auth_no"], credit_fen=credit_fen)
+            log.info("freeze notify applied", order_id=order_id, **facts)
+    return True
+
+
+def _order_of(out_order_no: str) -> str | None:
+    """The order a freeze number (`da_` + the order's uuid without dashes) was made from."""
+    kind, _, digits = out_order_no.partition("_")
+    try:
+        order_id = str(uuid.UUID(hex=digits))
+    except ValueError:
+        return None
+    return order_id if kind == "da" and _numbers(order_id)[0] == out_order_no else None
 
 
 async def settle(deps: PaymentsDeps, order_id: str, merchant_id: str, *, charge_fen: int,

@@ -1,4 +1,5 @@
 """Alipay's async notify: verify, check it is about our trade and amount, apply once, answer `success`.
+A `fund_auth_freeze` notify (a Sesame deposit-free freeze the buyer confirmed) goes to `deposits`.
 
 Checks in the order Alipay's own sample asks for (notes §2.3): signature (with Alipay's public key), our
 app_id, the seller, a trade we know, the amount we asked for. Anything that fails changes nothing and is
@@ -11,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from services.payments import store
 from services.payments.deps import PaymentsDeps
-from services.payments.flows import paying
+from services.payments.flows import deposits, paying
 from shared.alipay import verify_notify
 from shared.logging import get_logger
 from shared.money import MoneyError, yuan_to_fen
@@ -40,6 +41,8 @@ async def handle_notify(deps: PaymentsDeps, raw: bytes) -> bool:
     if not verify_notify(params, deps.settings.alipay_public_key_pem):
         log.warning("notify rejected", reason="bad_signature", **facts)
         return False
+    if params.get("notify_type") == "fund_auth_freeze":
+        return await deposits.apply_freeze_notify(deps, params)
     reason = _mismatch(deps, params)
     if reason:
         log.warning("notify rejected", reason=reason, **facts)

@@ -260,3 +260,55 @@ async def test_a_claimed_member_card_sits_in_the_alipay_card_package_and_follows
     assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
     updated = await eventually(lambda: card("VIP3"), timeout=15)
     assert updated["biz_card_no"] == opened["biz_card_no"] and updated["updates"] >= 2
+
+
+async def test_the_sandbox_freeze_page_confirms_the_freeze_as_the_signed_in_buyer_and_alipay_notifies_payments(
+        mall: Mall) -> None:
+    """The H5 build's way through Sesame deposit-free: the buyer confirms the freeze on the sandbox's page (what
+    `my.tradePay({orderStr})` shows in Alipay); its fund_auth_freeze notify alone tells payments it is frozen."""
+    gw, alice, sandbox = mall.gateway, mall.user("u_alice", score=700), mall.sandbox
+    assert sandbox is not None
+    await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
+    order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
+                                 headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
+                                   headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    order_str = payment["deposit_auth"]["order_str"]
+    back = f"http://127.0.0.1:8080/m/#/pages/deposits/index?order_id={order['id']}"
+    page = {"order_str": order_str, "return_url": back}
+
+    # Nobody signed in to Alipay in this browser: the sheet asks for a sign-in and confirms nothing.
+    anonymous = await sandbox.get("/sandbox/fund-auth", params=page)
+    assert anonymous.status == 200 and "请先登录支付宝" in await anonymous.text()
+    refused = await sandbox.post("/sandbox/fund-auth", data=page, allow_redirects=False)
+    assert (refused.status, (await refused.json())["code"]) == (401, "not_signed_in")
+
+    signed_in = await sandbox.post("/sandbox/authorize", data={"redirect_uri": back}, allow_redirects=False)
+    assert signed_in.status == 303 and "sandbox_session" in signed_in.cookies  # the client keeps the cookie
+    # An order string changed after the app signed it (a smaller deposit) is neither shown nor confirmed.
+    forged = order_str.replace("8000.00", "1.00")
+    assert forged != order_str
+    for attempt in (await sandbox.get("/sandbox/fund-auth", params={**page, "order_str": forged}),
+                    await sandbox.post("/sandbox/fund-auth", data={**page, "order_str": forged},
+                                       allow_redirects=False)):
+        assert (attempt.status, (await attempt.json())["code"]) == (409, "invalid_signature")
+
+    shown = await (await sandbox.get("/sandbox/fund-auth", params=page)).text()
+    assert "¥8000.00" in shown and "芝麻信用免押" in shown and "芝麻信用担保 ¥8000.00，冻结余额 ¥0.00" in shown
+    assert "2088000000000001" in shown and "确认免押" in shown  # the merchant (seller) the deposit is for
+    confirmed = await sandbox.post("/sandbox/fund-auth", data=page, allow_redirects=False)
+    assert confirmed.status == 303 and confirmed.headers["Location"] == back
+
+    async def frozen() -> bool:  # no deposit-check: payments learns it from the notify
+        listed = await (await gw.get("/api/me/deposits", headers=alice)).json()
+        return [d["status"] for d in listed["items"]] == ["frozen"]
+
+    await eventually(frozen, timeout=10)
+    deposit = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
+    assert (deposit["status"], deposit["credit_fen"], deposit["amount_fen"]) == ("frozen", 800_000, 800_000)
+    notifies = (await (await sandbox.get("/sandbox/notifies", params={"auth_no": deposit["auth_no"]})).json())["items"]
+    assert [(n["form"]["notify_type"], n["delivered"]) for n in notifies] == [("fund_auth_freeze", True)]
+    again = await sandbox.post("/sandbox/fund-auth", data=page, allow_redirects=False)
+    assert again.status == 303  # confirmed before: nothing new is frozen or notified
+    assert len((await (await sandbox.get("/sandbox/notifies", params={"auth_no": deposit["auth_no"]})).json())[
+        "items"]) == 1

@@ -1,14 +1,66 @@
 import { Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
+import { messageOf } from '../../lib/errors'
 import { DEPOSIT_STATUS } from '../../lib/labels'
+import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
 
 interface Deposit { order_id: string, amount_fen: number, status: string, credit_score?: number | null, created_at: string, released_at?: string | null }
+/** POST /api/orders/{id}/deposit-check: a Sesame deposit-free freeze as Alipay knows it. */
+interface Freeze { order_id: string, status: 'authorising' | 'frozen' | 'released', amount_fen: number, credit_fen: number | null, charged_fen: number | null }
 
+/** With `order_id` (back from confirming a Sesame deposit-free freeze) the page shows that deposit as Alipay
+ * has it and goes on to pay the rent (`trade_no`); without, the buyer's deposits. */
 export default function DepositsPage () {
+  const { order_id: orderId, trade_no: tradeNo } = useRouter().params
+  return orderId ? <FreezePage orderId={orderId} tradeNo={tradeNo} /> : <DepositList />
+}
+
+function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }) {
+  const { data: freeze, error, setError, reload } = useLoad(
+    () => api<Freeze>('POST', `/api/orders/${orderId}/deposit-check`), [orderId])
+
+  async function next () {
+    const paid = `/pages/paid/index?order_id=${orderId}`
+    try {
+      if (tradeNo) await alipay.tradePay(tradeNo, paid) // the server checks the outcome after
+      void Taro.redirectTo({ url: tradeNo ? paid : `/pages/order/index?id=${orderId}` })
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
+  if (!freeze) return <View className='page'><ErrorLine message={error} />{!error && <Loading />}</View>
+  const credit = freeze.credit_fen ?? 0
+  const frozen = freeze.status !== 'authorising'
+  return (
+    <View className='page' data-testid='deposit-freeze' data-status={freeze.status}>
+      <ErrorLine message={error} />
+      <View className='card'>
+        <View className='title'>芝麻信用免押</View>
+        <View className='row'><Text>押金</Text><Price fen={freeze.amount_fen} testId='freeze-amount' /></View>
+        {frozen
+          ? <>
+            <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>{credit >= freeze.amount_fen ? '免押' : '已冻结'}</Text></View>
+            <View className='row'><Text className='muted'>芝麻信用担保</Text><Price fen={credit} testId='freeze-credit' /></View>
+            <View className='row'><Text className='muted'>冻结余额</Text><Price fen={freeze.amount_fen - credit} testId='freeze-funds' /></View>
+            <View className='muted'>租赁结束后商家解冻，损坏或逾期的费用才会从中扣除。</View>
+          </>
+          : <>
+            <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>待确认</Text></View>
+            <View className='muted'>支付宝还没有确认免押。如已确认，请稍后刷新；未确认可在订单页重新付款确认。</View>
+            <View className='btn-ghost' data-testid='freeze-refresh' onClick={() => { void reload() }}>刷新</View>
+          </>}
+      </View>
+      <View className='btn btn-block' data-testid='freeze-next' onClick={() => { void next() }}>{tradeNo ? '支付租金' : '查看订单'}</View>
+    </View>
+  )
+}
+
+function DepositList () {
   const { data, error } = useLoad(() => api<{ items: Deposit[] }>('GET', '/api/me/deposits'))
   return (
     <View className='page' data-testid='deposits'>

@@ -5,6 +5,7 @@ import { useState } from 'react'
 import { QrCode } from '../../components/qr'
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
+import { confirmDeposit, type Paying } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
@@ -72,7 +73,8 @@ export default function OrderPage () {
 
   async function pay () {
     try {
-      const paying = await api<{ trade_no?: string }>('POST', `/api/orders/${id}/pay`, { idempotent: true, body: { method: 'alipay' } })
+      const paying = await api<Paying>('POST', `/api/orders/${id}/pay`, { idempotent: true, body: { method: 'alipay' } })
+      if (paying.deposit_auth) { await confirmDeposit(id, paying.deposit_auth.order_str, paying.trade_no); return }
       const done = `/pages/paid/index?order_id=${id}`
       if (paying.trade_no) await alipay.tradePay(paying.trade_no, done)
       void Taro.redirectTo({ url: done })
