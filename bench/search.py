@@ -10,9 +10,9 @@ pinyin, initials, typos, several words) round-robin, one search per transaction 
 page of 20), and prints p50/p99 latency, searches/s and how many labelled queries found their
 product in the top 3, for:
   baseline  the query before migration 0010_search_scale: one WHERE ORing every condition (a full scan);
-  previous  with --previous COMMIT: store/search.py as it was at that commit (read with `git show`; its threshold
-            0.4 was for its typo step's word similarity), e.g. 3d5ebc8, before typos were corrected on
-            search_words;
+  previous  with --previous COMMIT: store/search.py as it was at that commit (read with `git show`) at its typo
+            threshold (--previous-threshold: today's by default; 0.4, its word similarity, before a90d9cf,
+            e.g. 3d5ebc8);
   indexed   store/search.py today: only the branches that apply, each served by an index.
 The load average is printed with the figures: the machine is shared.
 """
@@ -89,7 +89,7 @@ async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
         return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
 
 
-def previous_search(commit: str):  # noqa: ANN201
+def previous_search(commit: str, threshold: float):  # noqa: ANN201
     """store/search.py of an earlier commit, as a module of its own (the rest of the code is today's)."""
     root = Path(__file__).resolve().parent.parent
     source = subprocess.run(["git", "-C", str(root), "show", f"{commit}:services/catalog/store/search.py"],
@@ -99,7 +99,7 @@ def previous_search(commit: str):  # noqa: ANN201
 
     async def way(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
         async with conn.transaction():
-            return await module.search_products(conn, plan_search(q), PAGE, 0, 0.4)
+            return await module.search_products(conn, plan_search(q), PAGE, 0, threshold)
     return way
 
 
@@ -141,6 +141,8 @@ async def main() -> None:
     parser.add_argument("--baseline-searches", type=int, default=len(QUERIES) * 2,
                         help="the full scan is slow: fewer (at least one round of the queries)")
     parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
+    parser.add_argument("--previous-threshold", type=float, default=FUZZY_THRESHOLD,
+                        help="the typo threshold of that commit: today's, or 0.4 before a90d9cf (3d5ebc8)")
     parser.add_argument("--keep-database", metavar="NAME",
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
@@ -165,8 +167,8 @@ async def main() -> None:
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency)
-        before = await run(pool, previous_search(args.previous), args.searches, args.concurrency) \
-            if args.previous else None
+        before = await run(pool, previous_search(args.previous, args.previous_threshold), args.searches,
+                           args.concurrency) if args.previous else None
         new = await run(pool, indexed, args.searches, args.concurrency)
         load_after = os.getloadavg()
         await pool.close()

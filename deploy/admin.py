@@ -6,7 +6,6 @@
     python -m deploy.admin block-term TERM    # never suggest searches or names holding TERM (platform-wide)
     python -m deploy.admin unblock-term TERM
     python -m deploy.admin blocked-terms      # the platform's blocked terms
-    python -m deploy.admin search-words       # once after catalog migration 0012: the words of older products
     python -m deploy.admin deactivate-staff USERNAME   # the account's tokens are refused from the next request
     python -m deploy.admin activate-staff USERNAME
     python -m deploy.admin create-operator USERNAME    # a platform operator; prints its one-time set-password link
@@ -73,27 +72,6 @@ async def blocked_terms(database_url: str, command: str, term: str | None) -> No
         await conn.close()
 
 
-async def search_words(database_url: str) -> int:
-    """The typo step's words (catalog migration 0012) of every product, as saving it again would record them;
-    how many words there are now."""
-    import asyncpg
-
-    from services.catalog.domain import search_keys
-    from services.catalog.store.catalogue import add_search_words
-
-    conn = await asyncpg.connect(database_url, server_settings={"search_path": "catalog"})
-    try:
-        words: set[str] = set()
-        async with conn.transaction():  # a cursor reads the products a batch at a time
-            async for row in conn.cursor("SELECT p.name, p.brand, c.name AS category FROM products p "
-                                         "LEFT JOIN categories c ON c.id = p.category_id"):
-                words.update(search_keys(row["name"], row["brand"], row["category"] or "").words)
-            await add_search_words(conn, words)
-        return int(await conn.fetchval("SELECT count(*) FROM search_words"))
-    finally:
-        await conn.close()
-
-
 async def set_staff_active(database_url: str, username: str, active: bool) -> bool:
     """Through the gateway's own role, as the gateway would; False when there is no such account."""
     from services.gateway import store
@@ -130,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.admin")
     parser.add_argument("command", choices=["bootstrap", "dev-keys", "seed", "block-term", "unblock-term",
                                             "blocked-terms", "deactivate-staff", "activate-staff",
-                                            "create-operator", "search-words"])
+                                            "create-operator"])
     parser.add_argument("folder", nargs="?",
                         help="dev-keys: the folder (run/keys); block-term: the term; *-staff, create-operator: "
                              "the username")
@@ -138,8 +116,6 @@ def main() -> None:
     database_url = os.environ.get("MALL_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/mpmall")
     if args.command in ("block-term", "unblock-term", "blocked-terms"):
         asyncio.run(blocked_terms(database_url, args.command, args.folder))
-    elif args.command == "search-words":
-        print(f"catalog: {asyncio.run(search_words(database_url))} search words")
     elif args.command == "bootstrap":
         asyncio.run(bootstrap_all(database_url))
     elif args.command == "dev-keys":

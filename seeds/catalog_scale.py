@@ -24,7 +24,7 @@ import zlib
 import asyncpg
 
 from services.catalog.domain import search_keys
-from services.catalog.store.catalogue import add_search_words
+from services.catalog.store.catalogue import WORDS_VERSION, add_search_words
 from shared.db import bootstrap, service_dsn
 
 MERCHANT = ("mch_scale", "规模测试商户")
@@ -182,7 +182,7 @@ async def seed_scale(conn: asyncpg.Connection, products: int, skus_per_product: 
         keys = search_keys(name, brand, kinds[category])
         words.update(keys.words)
         product_rows.append((pid, MERCHANT[0], category, name, brand, True, sold, keys.search_text, keys.pinyin,
-                             keys.initials))
+                             keys.initials, True, WORDS_VERSION))
         base = 990 + (zlib.crc32(pid.encode()) % 500) * 100
         for k in range(skus_per_product):
             sku_rows.append((f"s{pid[1:]}_{k}", pid, json.dumps({"规格": f"款式{k + 1}"}), base + k * 1000, 100))
@@ -195,7 +195,7 @@ async def seed_scale(conn: asyncpg.Connection, products: int, skus_per_product: 
         await conn.copy_records_to_table(
             "products", records=product_rows,
             columns=["id", "merchant_id", "category_id", "name", "brand", "active", "sold", "search_text", "pinyin",
-                     "initials"])
+                     "initials", "has_sellable_sku", "search_words_version"])
         # specs go through text: a pool's jsonb codec may be text-only, and COPY speaks binary
         await conn.execute("CREATE TEMP TABLE scale_skus (id text, product_id text, specs text, price_fen bigint, "
                            "available bigint) ON COMMIT DROP")

@@ -97,6 +97,21 @@ async def save_product(tx: Tx, draft: ProductDraft) -> None:
     await emit_sku_changes(tx, sorted(changed))
 
 
+WORDS_BATCH = 500  # products a transaction of record_search_words handles (row locks held that long)
+
+
+async def record_search_words(tx: Tx) -> int:
+    """Record in search_words the words of a batch of products saved before their words were (migration
+    0014_search_words_backfill); how many products the batch held (fewer than WORDS_BATCH: none left)."""
+    rows = await store.products_behind_on_words(tx.conn, WORDS_BATCH)
+    words: set[str] = set()
+    for row in rows:
+        words.update(search_keys(row["name"], row["brand"], row["category"]).words)
+    await store.add_search_words(tx.conn, words)
+    await store.words_recorded(tx.conn, [r["id"] for r in rows])
+    return len(rows)
+
+
 async def add_sku(tx: Tx, merchant_id: str, product_id: str, sku: SkuDraft) -> asyncpg.Record:
     await owned_product(tx, merchant_id, product_id)
     if await store.get_sku(tx.conn, sku.id) is not None:

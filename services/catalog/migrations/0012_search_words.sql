@@ -9,8 +9,7 @@ CREATE TABLE search_words (
 CREATE INDEX search_words_trgm ON search_words USING gin (word gin_trgm_ops);
 
 -- Products saved before this migration: their words as text now; the pinyin of their hanzi words is computed
--- by the service (pypinyin), so it comes when the product is saved again or by
--- `python -m deploy.admin search-words`.
+-- by the service (pypinyin): catalog's job record_search_words records it at start (0014_search_words_backfill).
 INSERT INTO search_words (word)
 SELECT DISTINCT w FROM products, regexp_split_to_table(search_text, ' ') AS w WHERE w <> ''
 ON CONFLICT DO NOTHING;

@@ -124,11 +124,12 @@ async def product_cards(conn: Conn, product_ids: list[str]) -> list[asyncpg.Reco
 
 INSERT_PRODUCT = """
 INSERT INTO products AS p (id, merchant_id, category_id, name, brand, description, image, active,
-                           search_text, pinyin, initials)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                           search_text, pinyin, initials, search_words_version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (id) DO UPDATE SET category_id = EXCLUDED.category_id, name = EXCLUDED.name, brand = EXCLUDED.brand,
     description = EXCLUDED.description, image = EXCLUDED.image, active = EXCLUDED.active,
-    search_text = EXCLUDED.search_text, pinyin = EXCLUDED.pinyin, initials = EXCLUDED.initials
+    search_text = EXCLUDED.search_text, pinyin = EXCLUDED.pinyin, initials = EXCLUDED.initials,
+    search_words_version = EXCLUDED.search_words_version
   WHERE p.merchant_id = EXCLUDED.merchant_id
 RETURNING id
 """
@@ -139,10 +140,30 @@ async def save_product(conn: asyncpg.Connection, product_id: str, merchant_id: s
                        keys: SearchKeys) -> bool:
     """Insert or update a product; False when the id belongs to another merchant."""
     saved = await conn.fetchval(INSERT_PRODUCT, product_id, merchant_id, category_id, name, brand, description,
-                                image, active, keys.search_text, keys.pinyin, keys.initials)
+                                image, active, keys.search_text, keys.pinyin, keys.initials, WORDS_VERSION)
     if saved is not None:
         await add_search_words(conn, keys.words)
     return saved is not None
+
+
+# What domain.search_keys records in search_words; a product whose search_words_version is lower has words
+# missing there (saved before migration 0012_search_words), which the job record_search_words adds. Raise it
+# (and the partial index of migration 0014_search_words_backfill) when search_keys' words change.
+WORDS_VERSION = 1
+
+
+async def products_behind_on_words(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Up to `limit` products whose words are not all recorded, locked; rows another replica holds are skipped,
+    so replicas share the work."""
+    return await conn.fetch(
+        "SELECT p.id, p.name, p.brand, coalesce(c.name, '') AS category FROM products p "
+        "LEFT JOIN categories c ON c.id = p.category_id WHERE p.search_words_version < $1 "
+        "ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED", WORDS_VERSION, limit)
+
+
+async def words_recorded(conn: asyncpg.Connection, product_ids: list[str]) -> None:
+    await conn.execute("UPDATE products SET search_words_version = $2 WHERE id = ANY($1::text[])",
+                       product_ids, WORDS_VERSION)
 
 
 async def add_search_words(conn: Conn, words: Iterable[str]) -> None:
@@ -238,8 +259,11 @@ async def upsert_sku(conn: asyncpg.Connection, sku_id: str, product_id: str, spe
                      weight_g: int | None = None) -> asyncpg.Record | None:
     """Create a SKU (with its first stock) or change it; stock of an existing SKU is left alone.
     Returns the SKU when it was created or changed (its revision grown), None when nothing changed."""
-    return await conn.fetchrow(UPSERT_SKU, sku_id, product_id, specs, price_fen, deposit_fen, barcode, sellable,
-                               initial_stock, weight_g)
+    saved = await conn.fetchrow(UPSERT_SKU, sku_id, product_id, specs, price_fen, deposit_fen, barcode, sellable,
+                                initial_stock, weight_g)
+    if saved is not None:
+        await refresh_has_sellable_sku(conn, product_id)
+    return saved
 
 
 UPDATE_SKU = f"""
@@ -257,7 +281,20 @@ async def update_sku(conn: asyncpg.Connection, sku_id: str, *, price_fen: int | 
                      sellable: bool | None, specs: dict[str, str] | None, weight_g: int | None = None
                      ) -> asyncpg.Record | None:
     """Change what was given; None when nothing changed (so no event and no new revision)."""
-    return await conn.fetchrow(UPDATE_SKU, sku_id, price_fen, deposit_fen, sellable, specs, weight_g)
+    updated = await conn.fetchrow(UPDATE_SKU, sku_id, price_fen, deposit_fen, sellable, specs, weight_g)
+    if updated is not None:
+        await refresh_has_sellable_sku(conn, updated["product_id"])
+    return updated
+
+
+async def refresh_has_sellable_sku(conn: asyncpg.Connection, product_id: str) -> None:
+    """products.has_sellable_sku (migration 0014_search_words_backfill), after a SKU write in the same
+    transaction. Callers hold the product's row lock (flows.catalogue locks it before any SKU write), so two
+    SKU writes of one product never compute it from each other's stale state."""
+    await conn.execute(
+        "UPDATE products p SET has_sellable_sku = f.value "
+        "FROM (SELECT EXISTS (SELECT 1 FROM skus s WHERE s.product_id = $1 AND s.sellable) AS value) f "
+        "WHERE p.id = $1 AND p.has_sellable_sku <> f.value", product_id)
 
 
 async def bump_product_skus(conn: asyncpg.Connection, product_id: str) -> list[asyncpg.Record]:

@@ -38,11 +38,13 @@ class _Sql:
         self.args.append(value)
         return f"${len(self.args)}::{cast}"
 
-    def contains(self, column: str, needle: str) -> str:
-        """`column` holds `needle` (literal text) anywhere, by the index that can serve it."""
+    def contains(self, column: str, needle: str, *, indexed: bool = True) -> str:
+        """`column` holds `needle` (literal text) anywhere; `indexed`: said so that an index can serve it (the
+        condition that finds the rows), else as the plain test (a score, on rows already found: testing the
+        grams array is the costlier way to say the same)."""
         like = f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
         grams = {"search_text": "text_grams", "initials": "initials_grams"}.get(column)
-        if len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch of its own)
+        if not indexed or len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch)
             return like
         return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
 
@@ -51,23 +53,24 @@ AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words,
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
 
 
-def _word_hit(sql: _Sql, text: str, pinyin: str) -> str:
-    return f"({sql.contains('search_text', text)} OR {sql.contains('pinyin', pinyin)})" \
-        if len(pinyin) >= SHORT else sql.contains("search_text", text)
+def _word_hit(sql: _Sql, text: str, pinyin: str, *, indexed: bool = True) -> str:
+    return f"({sql.contains('search_text', text, indexed=indexed)} OR {sql.contains('pinyin', pinyin)})" \
+        if len(pinyin) >= SHORT else sql.contains("search_text", text, indexed=indexed)
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
     sql = _Sql()
     if step == SOME_WORDS:
         hits = [_word_hit(sql, t, p) for t, p in plan.words]
-        matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
+        matched = " + ".join(f"CASE WHEN {_word_hit(sql, t, p, indexed=False)} THEN 1 ELSE 0 END"
+                             for t, p in plan.words)
         return _ranked(sql, hits, [f"({matched})::float / {len(hits)}"], limit, offset), sql.args
-    text_hit = sql.contains("search_text", plan.text)
-    branches = [text_hit]
-    scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
+    branches = [sql.contains("search_text", plan.text)]
+    scores = [f"CASE WHEN {sql.contains('search_text', plan.text, indexed=False)} THEN 1.0 ELSE 0 END"]
     if plan.words:
         every = " AND ".join(_word_hit(sql, t, p) for t, p in plan.words)
         branches.append(f"({every})")
+        every = " AND ".join(_word_hit(sql, t, p, indexed=False) for t, p in plan.words)
         scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
     if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
         pinyin_hit = sql.contains("pinyin", plan.pinyin)
@@ -76,10 +79,10 @@ def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[
             branches.append(pinyin_hit)
         scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
     if plan.initials:
-        initials_hit = sql.contains("initials", plan.initials)
-        branches.append(initials_hit)
+        branches.append(sql.contains("initials", plan.initials))
         prefix = sql.arg(f"{like_escape(plan.initials)}%")
-        scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {initials_hit} THEN 0.8 ELSE 0 END")
+        anywhere = sql.contains("initials", plan.initials, indexed=False)
+        scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {anywhere} THEN 0.8 ELSE 0 END")
     return _ranked(sql, branches, scores, limit, offset), sql.args
 
 
@@ -89,8 +92,7 @@ def _ranked(sql: _Sql, branches: list[str], scores: list[str], limit: int, offse
 WITH hits AS (
     SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
     FROM products p
-    WHERE p.active AND ({" OR ".join(branches)})
-      AND EXISTS (SELECT 1 FROM skus s WHERE s.product_id = p.id AND s.sellable)
+    WHERE p.active AND p.has_sellable_sku AND ({" OR ".join(branches)})
 ), page AS (
     SELECT id, score, count(*) OVER () AS total FROM hits
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
@@ -206,9 +208,16 @@ ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")}
     return query, sql.args
 
 
+# A one-character prefix starts thousands of names (`b`: 6,500 of 100,000), every one read and sorted by sales for
+# ten suggestions; from two characters on a prefix names few enough. One character gets popular queries only.
+SUGGEST_NAMES_FROM = 2
+
+
 async def suggest_names(conn: asyncpg.Connection, plan: SearchPlan, limit: int) -> list[str]:
     """Run inside a transaction: a plan for the values at hand, no scans of every product, no JIT (see
-    search_products)."""
+    search_products). Nothing for a query shorter than SUGGEST_NAMES_FROM characters."""
+    if len(plan.text) < SUGGEST_NAMES_FROM:
+        return []
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
                        "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
     query, args = suggest_query(plan, limit)

@@ -141,3 +141,10 @@ async def test_suggestions_from_names_and_popular_queries(catalog, shop):
     for q in ("b", "\ud7ff", "\U0010ffff", "%", "_"):  # the last character of a prefix is the range's edge
         resp = await catalog.client.get("/search/suggest", params={"q": q})
         assert resp.status == 200, (q, await resp.text())
+
+
+async def test_names_are_suggested_from_two_characters(catalog, shop):
+    resp = await catalog.client.get("/search/suggest", params={"q": "b"})  # would start too many names to rank
+    assert (await resp.json())["suggestions"] == []
+    resp = await catalog.client.get("/search/suggest", params={"q": "ba"})
+    assert "保温杯 500ml" in (await resp.json())["suggestions"]
