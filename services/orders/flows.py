@@ -306,13 +306,19 @@ async def set_status(tx: Tx, order_id: str, now: datetime, status: Status, **cha
 
 
 async def wait_while_status(db: Database, changes: Changes, order_id: str, user_id: str, status: Status,
-                            seconds: float) -> None:
+                            seconds: float) -> asyncpg.Record | None:
     """Hold until the buyer's order leaves `status` (PENDING: the saga has decided; AWAITING_PAYMENT: a payment
-    payments already applied has reached the order) or `seconds` have passed."""
+    payments already applied has reached the order) or `seconds` have passed; the order as last read (None: no
+    such order of this buyer), so the caller need not read it once more."""
+    last: asyncpg.Record | None = None
+
     async def moved_on() -> bool:
-        return await store.status_of_user_order(db.pool, order_id, user_id) != status
+        nonlocal last
+        last = await store.order_of_user(db.pool, order_id, user_id)
+        return last is None or last["status"] != status
 
     await changes.wait(order_id, moved_on, seconds)
+    return last
 
 
 # Deadlines kept in the database: unpaid orders are cancelled at pay-by, shipped orders complete after the

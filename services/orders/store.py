@@ -193,10 +193,6 @@ async def set_buyer(conn: Conn, order_id: str, user_id: str, now: datetime) -> N
     await conn.execute("UPDATE orders SET user_id = $2, updated_at = $3 WHERE id = $1", order_id, user_id, now)
 
 
-async def status_of_user_order(conn: Conn, order_id: str, user_id: str) -> str | None:
-    return await conn.fetchval("SELECT status FROM orders WHERE id = $1 AND user_id = $2", order_id, user_id)
-
-
 class Where:
     """The conditions a list was asked for, and only those: `($2 IS NULL OR status = $2)` in a prepared
     statement turns into a generic plan that can use no index once PostgreSQL caches it."""

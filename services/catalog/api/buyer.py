@@ -144,9 +144,8 @@ async def product(request: web.Request) -> web.Response:
     user_id = _user_or_none(request)
     if user_id:
         deps = deps_of(request.app)
-        async with deps.db.transaction() as tx:
-            await people.leave_footprint(tx.conn, user_id, detail["id"], deps.clock.now(),
-                                         deps.settings.footprints_size)
+        await people.leave_footprint(deps.db, user_id, detail["id"], deps.clock.now(),
+                                     deps.settings.footprints_size)
     return json_response(detail)
 
 

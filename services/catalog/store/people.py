@@ -62,13 +62,15 @@ async def popular_products(conn: Conn, category_ids: list[str] | None, exclude: 
     return [r["id"] for r in rows]
 
 
-async def leave_footprint(conn: asyncpg.Connection, user_id: str, product_id: str, at: datetime, keep: int) -> None:
-    """Newest first, one row per product; only the newest `keep` are kept."""
-    await conn.execute("INSERT INTO footprints (user_id, product_id, at) VALUES ($1, $2, $3) "
-                       "ON CONFLICT (user_id, product_id) DO UPDATE SET at = EXCLUDED.at", user_id, product_id, at)
+async def leave_footprint(conn: Conn, user_id: str, product_id: str, at: datetime, keep: int) -> None:
+    """Newest first, one row per product; only the newest `keep` are kept: this one and the `keep - 1` newest of
+    the others. One statement (its parts see the table as it was before it), so no transaction is needed."""
     await conn.execute(
-        "DELETE FROM footprints WHERE user_id = $1 AND product_id IN ("
-        "SELECT product_id FROM footprints WHERE user_id = $1 ORDER BY at DESC, product_id OFFSET $2)", user_id, keep)
+        "WITH trimmed AS (DELETE FROM footprints WHERE user_id = $1 AND product_id IN ("
+        "SELECT product_id FROM footprints WHERE user_id = $1 AND product_id <> $2 "
+        "ORDER BY at DESC, product_id OFFSET $4 - 1)) "
+        "INSERT INTO footprints (user_id, product_id, at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id, product_id) DO UPDATE SET at = EXCLUDED.at", user_id, product_id, at, keep)
 
 
 async def footprints(conn: Conn, user_id: str, limit: int) -> list[asyncpg.Record]:

@@ -213,7 +213,8 @@ def order_view(order: asyncpg.Record, lines: list[asyncpg.Record], refunds: list
 
 async def refund_views(conn: store.Conn, order_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     refunds = await store.refunds_of(conn, order_ids)
-    lines = await store.refund_lines_of(conn, [r["refund_id"] for rs in refunds.values() for r in rs])
+    refund_ids = [r["refund_id"] for rs in refunds.values() for r in rs]
+    lines = await store.refund_lines_of(conn, refund_ids) if refund_ids else {}  # most orders have no refund
     return {oid: [refund_view(r, lines[r["refund_id"]]) for r in rs] for oid, rs in refunds.items()}
 
 
@@ -392,11 +393,12 @@ async def _order_after_wait(request: web.Request, order_id: str, user_id: str,
     query = parse_query(request, GetQuery)
     db = request.app[DB]
     wait_ms = min(query.wait_ms, _settings(request).max_wait_ms)
-    if wait_ms > 0:
-        await flows.wait_while_status(db, deps_of(request.app).changes, order_id, user_id, query.wait_while,
-                                      wait_ms / 1000)
+    if wait_ms > 0:  # the wait's last read is the order answered
+        order = await flows.wait_while_status(db, deps_of(request.app).changes, order_id, user_id,
+                                              query.wait_while, wait_ms / 1000)
+    else:
+        order = await store.order_of_user(db.pool, order_id, user_id)
     async with db.pool.acquire() as conn:
-        order = await store.order_of_user(conn, order_id, user_id)
         if order is None or (merchant_id is not None and order["merchant_id"] != merchant_id):
             raise NotFound("No such order", code="order_not_found")
         return json_response((await views(conn, [order]))[0])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
+
 from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
@@ -78,11 +80,13 @@ async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> d
             log.warning("trade query too slow for the check", order_id=order_id)
             _LATE.add(task)
             task.add_done_callback(_LATE.discard)
-    return await payment_state(deps, order_id)
+        return await payment_state(deps, order_id)
+    return await payment_state(deps, order_id, order)  # nothing asked, nothing applied: the read above holds
 
 
-async def payment_state(deps: PaymentsDeps, order_id: str) -> dict[str, Any]:
-    order = await store.payable_order(deps.db, order_id)
+async def payment_state(deps: PaymentsDeps, order_id: str, order: asyncpg.Record | None = None) -> dict[str, Any]:
+    if order is None:
+        order = await store.payable_order(deps.db, order_id)
     assert order is not None  # payable orders are never deleted
     payment = await store.latest_payment(deps.db, order_id)
     return {"order_id": order_id, "status": domain.ORDER_STATUS[order["status"]],

@@ -66,7 +66,8 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         raise Refusal("order_not_payable", "The order can no longer be paid")
     # The fee payer is the order's merchant's setting, never the buyer's choice.
     offers = await huabei.offers_for(tx.conn, order["merchant_id"], deps.settings.rules) if method == "huabei" else []
-    features = await store.alipay_features(tx.conn, order["merchant_id"])
+    # Fund authorisation only changes how a deposit is taken: an order without one need not ask.
+    features = await store.alipay_features(tx.conn, order["merchant_id"]) if order["deposit_fen"] > 0 else None
     decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
                                      deps.settings.rules, installments=installments, offers=offers,
                                      fund_auth=bool(features and features["sesame_deposit"]))
@@ -93,6 +94,8 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
 async def _with_deposit_auth(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, view: dict[str, Any]
                              ) -> dict[str, Any]:
     """A deposit waiting for the buyer's fund authorisation: the order string the client confirms it with."""
+    if order["deposit_fen"] <= 0:  # no deposit, no row to read (deposit_decision: "none")
+        return view
     deposit = await store.lock_deposit(tx.conn, order["order_id"])
     if deposit is not None and deposit["mode"] == "fund_auth" and deposit["status"] == "authorising":
         view["deposit_auth"] = deposits.deposit_auth(deps, deposit, order["subject"])
@@ -291,7 +294,7 @@ async def _payment_paid(deps: PaymentsDeps, tx: Tx, payment_id: str, trade_no: s
     await store.set_payment_status(tx.conn, payment_id, "succeeded", paid=True, trade_no=trade_no)
     if order["status"] == "payable":
         await store.mark_order_paid(tx.conn, order["order_id"])
-    deposit = await store.lock_deposit(tx.conn, order["order_id"])
+    deposit = await store.lock_deposit(tx.conn, order["order_id"]) if order["deposit_fen"] > 0 else None
     if deposit is not None and deposit["payment_id"] == payment_id and deposit["status"] == "pending":
         await store.set_deposit_status(tx.conn, order["order_id"], "held")
     await tx.emit(payment_confirmed(payment, trade_no, deps.clock.now()))

@@ -79,6 +79,23 @@ async def test_footprints_are_recent_views_and_clearable(catalog: Catalog):
     assert (await (await catalog.client.get("/me/footprints", headers=me)).json())["items"] == []
 
 
+async def test_footprints_keep_only_the_newest_views(settings_for, start_app):
+    app = create_app(settings_for(CatalogSettings, footprints_size=2))
+    client = await start_app(app)
+    async with app[DB].transaction() as tx:
+        await commands.save_merchant(tx, "m", "店")
+        for name in ("一", "二", "三"):
+            await commands.save_product(tx, ProductDraft(merchant_id="m", name=name, category_id=None,
+                                                         skus=[SkuDraft(specs={}, price_fen=100)]))
+    by_name = {r["name"]: r["id"] for r in await app[DB].fetch("SELECT id, name FROM products")}
+    first, second, third = by_name["一"], by_name["二"], by_name["三"]
+    me = {"X-User-Id": "u_few"}
+    for product_id in (first, second, third, first):  # the first seen again comes back on top
+        assert (await client.get(f"/products/{product_id}", headers=me)).status == 200
+    found = await (await client.get("/me/footprints", headers=me)).json()
+    assert [f["id"] for f in found["items"]] == [first, third]
+
+
 async def test_hot_words_need_many_buyers_skip_blocked_terms_and_cap_each_buyer(settings_for, start_app):
     app = create_app(settings_for(CatalogSettings, hot_word_min_buyers=3, popular_queries_per_buyer_day=2))
     client = await start_app(app)
