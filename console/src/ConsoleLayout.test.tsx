@@ -13,7 +13,7 @@ describe("the menu by role", () => {
   it.each<[Role, string[]]>([
     ["owner", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-group-buy", "nav-member-prices",
       "nav-reviews", "nav-home-content", "nav-store-codes", "nav-stores", "nav-bulk", "nav-settings", "nav-webhook",
-      "nav-checkout", "nav-staff"]],
+      "nav-checkout", "nav-alipay", "nav-staff"]],
     ["manager", ["nav-dashboard", "nav-products", "nav-orders", "nav-campaigns", "nav-group-buy", "nav-member-prices",
       "nav-reviews", "nav-home-content", "nav-store-codes", "nav-stores", "nav-bulk", "nav-webhook", "nav-checkout"]],
     ["clerk", ["nav-orders", "nav-checkout"]],
