@@ -12,6 +12,8 @@ interface ProductHit {
   name: string;
 }
 
+const SEARCH_PAUSE_MS = 250;
+
 export function SkuPicker({ value, onChange, disabled = false, testId = "sku-picker" }: {
   value?: string;
   onChange?: (value: string | undefined) => void;
@@ -26,11 +28,15 @@ export function SkuPicker({ value, onChange, disabled = false, testId = "sku-pic
   useEffect(() => {
     if (disabled) return;
     let live = true;
-    call<{ items: ProductHit[] }>("GET", "/api/merchant/products", { query: { q: q.trim() || undefined, page_size: 20 } })
-      .then((a) => live && setHits(a.items))
-      .catch(() => live && setHits([]));
+    // Searched once typing pauses: a request per letter would spend the merchant API's rate limit.
+    const timer = setTimeout(() => {
+      call<{ items: ProductHit[] }>("GET", "/api/merchant/products", { query: { q: q.trim() || undefined, page_size: 20 } })
+        .then((a) => live && setHits(a.items))
+        .catch(() => live && setHits([]));
+    }, SEARCH_PAUSE_MS);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [q, disabled]);
 

@@ -331,13 +331,17 @@ async def stores_page(page: Any, shot: Screenshots) -> None:
 
 
 async def pick_sku(page: Any, test_id: str, product: dict[str, Any]) -> None:
-    """The SKU picker: search the product by name, choose it, then its first SKU (one SKU is chosen by itself)."""
+    """The SKU picker: search the product by name, choose it, then `product["skus"][0]` by its price (one SKU is
+    chosen by itself)."""
     await page.locator(f"[data-testid={test_id}-product] .ant-select-selector").click()
     await page.keyboard.type(product["name"])
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=product["name"]).first.click()
+    # The hits re-render as each typed letter's search answers: wait for the product, then take the active hit.
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=product["name"]).first.wait_for()
+    await page.keyboard.press("Enter")
     if len(product["skus"]) > 1:
+        price = f"¥{product['skus'][0]['price_fen'] / 100:.2f}"
         await page.locator(f"[data-testid={test_id}-sku] .ant-select-selector").click()
-        await page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
+        await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=price).click()
 
 
 async def engagement_pages(page: Any, shot: Screenshots, product: dict[str, Any]) -> None:
