@@ -335,8 +335,9 @@ async def pick_sku(page: Any, test_id: str, product: dict[str, Any]) -> None:
     chosen by itself)."""
     await page.locator(f"[data-testid={test_id}-product] .ant-select-selector").click()
     await page.keyboard.type(product["name"])
-    # The hits re-render as each typed letter's search answers: wait for the product, then take the active hit.
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=product["name"]).first.wait_for()
+    # The hits come once typing pauses: wait for the product, then take the active hit.
+    hit = page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=product["name"])
+    await hit.first.wait_for()
     await page.keyboard.press("Enter")
     if len(product["skus"]) > 1:
         price = f"¥{product['skus'][0]['price_fen'] / 100:.2f}"
