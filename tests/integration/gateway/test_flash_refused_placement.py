@@ -5,14 +5,11 @@ MALL_FLASH_ADMISSION_HOLD_SECONDS."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.integration.gateway.conftest import Mall
-from tests.integration.gateway.test_delivery import setup
-from tests.integration.gateway.test_flash_sale import PICKUP, place
-from tests.support import eventually
+from tests.integration.gateway.test_flash_sale import PICKUP, place, running_sale
 
 
 @pytest.fixture(autouse=True)
@@ -23,21 +20,7 @@ def one_unpaid_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_refused_placement_releases_its_admission_at_once(mall: Mall) -> None:
     gw = mall.gateway
-    await setup(mall)
-    now = datetime.now(UTC)
-    resp = await gw.post("/api/merchant/flash-sales", headers={**mall.staff(), "Idempotency-Key": uuid.uuid4().hex},
-                         json={"sku_id": "sku_tea", "price_fen": 1_000, "quantity": 1, "per_buyer_limit": 1,
-                               "starts_at": (now - timedelta(minutes=1)).isoformat(),
-                               "ends_at": (now + timedelta(hours=1)).isoformat()})
-    assert resp.status == 201, await resp.text()
-    sale_id = (await resp.json())["id"]
-
-    async def priced() -> bool:  # orders learns of the sale from flash_sale.scheduled
-        resp = await gw.post("/api/checkout/preview", headers=mall.user(), json={
-            "items": [{"sku_id": "sku_tea", "qty": 1}], "flash_sale_id": sale_id})
-        return resp.status == 200
-
-    await eventually(priced, timeout=15)
+    sale_id = await running_sale(mall, 1)
     resp = await gw.post("/api/orders", headers={**mall.user("u_alice"), "Idempotency-Key": uuid.uuid4().hex},
                          json={"items": [{"sku_id": "sku_tea", "qty": 1}], "delivery": PICKUP})
     assert resp.status == 201, await resp.text()  # Alice's one unpaid order

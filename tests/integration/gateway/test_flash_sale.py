@@ -24,16 +24,18 @@ async def place(mall: Mall, sale_id: str, user: str, key: str | None = None) -> 
     return resp.status, dict(await resp.json())
 
 
-async def test_buyers_are_admitted_before_their_orders_exist(mall: Mall) -> None:
+async def running_sale(mall: Mall, quantity: int) -> str:
+    """The demo shop with a running sale of `quantity` units of sku_tea (one per buyer) that orders already
+    prices; its id."""
     gw = mall.gateway
     await setup(mall)
     now = datetime.now(UTC)
     resp = await gw.post("/api/merchant/flash-sales", headers={**mall.staff(), "Idempotency-Key": uuid.uuid4().hex},
-                         json={"sku_id": "sku_tea", "price_fen": 1_000, "quantity": 2, "per_buyer_limit": 1,
+                         json={"sku_id": "sku_tea", "price_fen": 1_000, "quantity": quantity, "per_buyer_limit": 1,
                                "starts_at": (now - timedelta(minutes=1)).isoformat(),
                                "ends_at": (now + timedelta(hours=1)).isoformat()})
     assert resp.status == 201, await resp.text()
-    sale_id = (await resp.json())["id"]
+    sale_id: str = (await resp.json())["id"]
 
     async def priced() -> bool:  # orders learns of the sale from flash_sale.scheduled
         resp = await gw.post("/api/checkout/preview", headers=mall.user(), json={
@@ -41,6 +43,12 @@ async def test_buyers_are_admitted_before_their_orders_exist(mall: Mall) -> None
         return resp.status == 200
 
     await eventually(priced, timeout=15)
+    return sale_id
+
+
+async def test_buyers_are_admitted_before_their_orders_exist(mall: Mall) -> None:
+    gw = mall.gateway
+    sale_id = await running_sale(mall, 2)
 
     status, alice = await place(mall, sale_id, "u_alice", key="alice-1")
     assert (status, alice["status"]) == (201, "AWAITING_PAYMENT"), alice
