@@ -64,7 +64,8 @@ async def test_bad_json_is_400_invalid_fields_422_and_oversize_413(settings_for,
 
 
 async def test_too_fast_is_429_with_retry_after(settings_for, start_app):
-    settings = gateway_settings(settings_for, rate_user_limit=5, rate_ip_limit=1000)
+    # An hour's window: a test that straddled a minute's turn would see its count start again.
+    settings = gateway_settings(settings_for, rate_user_limit=5, rate_ip_limit=1000, rate_window_seconds=3600)
     client = await start_app(create_app(settings))
     auth = {"Authorization": f"Bearer {user_token(settings)}"}
     statuses = [(await client.get("/api/search/history", headers=auth)).status for _ in range(5)]
@@ -104,7 +105,9 @@ async def test_two_replicas_share_one_limit_and_each_refuses_past_it(settings_fo
 
 
 async def test_per_ip_limit_applies_without_a_token(settings_for, start_app):
-    settings = gateway_settings(settings_for, rate_ip_limit=3)
+    # One window for the whole test: at a window's turn the count starts again, and under load four requests
+    # may straddle one.
+    settings = gateway_settings(settings_for, rate_ip_limit=3, rate_window_seconds=10**9)
     client = await start_app(create_app(settings))
     for _ in range(3):
         await client.post("/api/session/refresh", json={"refresh_token": "nope"})
