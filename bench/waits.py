@@ -26,6 +26,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_database  # noqa: E402
 from services.orders import store  # noqa: E402
 from services.orders.app import create_app  # noqa: E402
 from services.orders.settings import OrdersSettings  # noqa: E402
@@ -109,16 +110,9 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
-    dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
-    try:
-        await bootstrap(dsn, "orders")
-        await measure(dsn, args.amqp_url, admin, name, args.waiters, args.seconds)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with scratch_database(args.database_url) as database:
+        await bootstrap(database.url, "orders")
+        await measure(database.url, args.amqp_url, database.admin, database.name, args.waiters, args.seconds)
 
 
 if __name__ == "__main__":
