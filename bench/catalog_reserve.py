@@ -41,7 +41,9 @@ PRICE = 99_900
 
 
 def order(sku_id: str) -> Event[OrderPlaced]:
-    data = OrderPlaced(order_id=f"ord_{uuid.uuid4().hex[:16]}", user_id="bench", merchant_id="mch_bench",
+    # A buyer per order, as in a rush: the catalog app holds one buyer to max_unpaid_units_per_sku of a SKU.
+    data = OrderPlaced(order_id=f"ord_{uuid.uuid4().hex[:16]}", user_id=f"u_{uuid.uuid4().hex[:8]}",
+                       merchant_id="mch_bench",
                        lines=[Line(sku_id=sku_id, product_id="p", qty=1, unit_price_fen=PRICE)], subtotal_fen=PRICE)
     return Event.wrap(data, producer="orders")
 
@@ -95,7 +97,9 @@ async def bench_handler(db: Database, orders: int, concurrency: int) -> float:
 
 async def bench_bus(admin_dsn: str, amqp_url: str, orders: int) -> float:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = CatalogSettings(database_url=admin_dsn, amqp_url=amqp_url, bus_prefix=prefix, db_pool_max=20)
+    # development: no internal token, as nothing but the bus calls it (a production app refuses to start)
+    settings = CatalogSettings(database_url=admin_dsn, amqp_url=amqp_url, bus_prefix=prefix, db_pool_max=20,
+                               env="development")
     app = create_app(settings)
     from aiohttp.test_utils import TestServer
 

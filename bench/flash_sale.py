@@ -132,7 +132,9 @@ async def main() -> None:
 
     async with scratch_database(args.database_url) as database, scratch_bus(args.amqp_url) as prefix:
         dsn = database.url
-        settings = CatalogSettings(database_url=dsn, amqp_url=args.amqp_url, bus_prefix=prefix, db_pool_max=20)
+        # development: called directly, without the gateway's internal token (a production app refuses to start)
+        settings = CatalogSettings(database_url=dsn, amqp_url=args.amqp_url, bus_prefix=prefix, db_pool_max=20,
+                                   env="development")
         server: TestServer | None = None
         try:
             await bootstrap(dsn, "catalog")

@@ -63,8 +63,9 @@ async def window(admin: asyncpg.Connection, name: str, work: Callable[[], Awaita
 async def measure(dsn: str, amqp_url: str, admin: asyncpg.Connection, name: str, waiters: int,
                   seconds: float) -> None:
     prefix = f"bench-{uuid.uuid4().hex[:6]}."
+    # development: called directly, without the gateway's internal token (a production app refuses to start)
     settings = OrdersSettings(database_url=dsn, amqp_url=amqp_url, bus_prefix=prefix, max_wait_ms=60_000,
-                              deadline_poll_seconds=3600)
+                              deadline_poll_seconds=3600, env="development")
     app = create_app(settings)
     client = TestClient(TestServer(app))
     await client.start_server()
