@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
-import uuid
 
 import aio_pika
-import asyncpg
 
 from bench.gateway import cpu_seconds
-from shared.bus import EXCHANGE, Bus
+from bench.scratch import AMQP, scratch_bus, scratch_database
+from shared.bus import Bus
 from shared.db import Database, bootstrap, create_pool, service_dsn
 from shared.events.base import Event, EventData, event
 from shared.inbox import Consumer
 from shared.outbox import OutboxRelay
-
-PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 @event("bench.ping")
@@ -133,21 +128,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
-    dsn = PG.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    async with scratch_database() as database, scratch_bus() as prefix:
         raw = await raw_publish_confirms(args.events, prefix)
-        figures = await outbox_to_consumer(args.events, dsn, prefix)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        conn = await aio_pika.connect(AMQP)
-        channel = await conn.channel()
-        await channel.exchange_delete(f"{prefix}{EXCHANGE}")
-        await conn.close()
+        figures = await outbox_to_consumer(args.events, database.url, prefix)
     print(f"events: {args.events}")
     print(f"raw aio-pika publish with confirms:        {raw:8.0f} msg/s")
     print(f"outbox -> relay -> consumer (inbox, ack):  {figures['end_to_end']:8.0f} events/s "

@@ -22,10 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import delete_bus, scratch_database  # noqa: E402
 from services.catalog.app import create_app  # noqa: E402
 from services.catalog.flows import catalogue as commands  # noqa: E402
 from services.catalog.flows.catalogue import ProductDraft, SkuDraft  # noqa: E402
@@ -42,7 +41,9 @@ PRICE = 99_900
 
 
 def order(sku_id: str) -> Event[OrderPlaced]:
-    data = OrderPlaced(order_id=f"ord_{uuid.uuid4().hex[:16]}", user_id="bench", merchant_id="mch_bench",
+    # A buyer per order, as in a rush: the catalog app holds one buyer to max_unpaid_units_per_sku of a SKU.
+    data = OrderPlaced(order_id=f"ord_{uuid.uuid4().hex[:16]}", user_id=f"u_{uuid.uuid4().hex[:8]}",
+                       merchant_id="mch_bench",
                        lines=[Line(sku_id=sku_id, product_id="p", qty=1, unit_price_fen=PRICE)], subtotal_fen=PRICE)
     return Event.wrap(data, producer="orders")
 
@@ -96,7 +97,9 @@ async def bench_handler(db: Database, orders: int, concurrency: int) -> float:
 
 async def bench_bus(admin_dsn: str, amqp_url: str, orders: int) -> float:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = CatalogSettings(database_url=admin_dsn, amqp_url=amqp_url, bus_prefix=prefix, db_pool_max=20)
+    # development: no internal token, as nothing but the bus calls it (a production app refuses to start)
+    settings = CatalogSettings(database_url=admin_dsn, amqp_url=amqp_url, bus_prefix=prefix, db_pool_max=20,
+                               env="development")
     app = create_app(settings)
     from aiohttp.test_utils import TestServer
 
@@ -118,21 +121,7 @@ async def bench_bus(admin_dsn: str, amqp_url: str, orders: int) -> float:
     finally:
         await publisher.close()
         await server.close()
-        await _delete_queues(amqp_url, prefix, settings)
-
-
-async def _delete_queues(amqp_url: str, prefix: str, settings: CatalogSettings) -> None:
-    import aio_pika
-
-    from shared.bus import EXCHANGE, queue_names
-
-    conn = await aio_pika.connect(amqp_url)
-    channel = await conn.channel()
-    names = queue_names(prefix, "catalog", settings.retry_delays_ms)
-    for name in [names["main"], names["dead"], *names["retry"]]:
-        await channel.queue_delete(name)
-    await channel.exchange_delete(f"{prefix}{EXCHANGE}")
-    await conn.close()
+        await delete_bus(prefix, amqp_url)
 
 
 async def main() -> None:
@@ -145,12 +134,8 @@ async def main() -> None:
     parser.add_argument("--bus", action="store_true", help="also measure the full path through RabbitMQ")
     args = parser.parse_args()
 
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
-    parts = args.database_url.rsplit("/", 1)
-    dsn = f"{parts[0]}/{name}"
-    try:
+    async with scratch_database(args.database_url) as database:
+        dsn = database.url
         await bootstrap(dsn, "catalog")
         pool = await create_pool(service_dsn(dsn, "catalog"), "catalog", max_size=args.concurrency)
         db = Database(pool, "catalog")
@@ -164,9 +149,6 @@ async def main() -> None:
         if args.bus:
             through_bus = await bench_bus(dsn, args.amqp_url, args.orders)
             print(f"reservation through the bus : {through_bus:8.0f} reservations/s  ({through_bus / raw:.0%} of raw)")
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 if __name__ == "__main__":

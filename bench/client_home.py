@@ -26,14 +26,11 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
-from bench.gateway import AMQP, PG, delete_bus
-from deploy.local import CLIENT_DIR, ROOT, LocalMall, with_database
+from bench.scratch import scratch_mall
+from deploy.local import CLIENT_DIR, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = {"latitude": 30.2577, "longitude": 120.1664}  # by the 湖滨银泰店 pickup store
@@ -151,28 +148,12 @@ async def main(commit: str) -> None:
     if args.baseline and not (args.baseline / "index.html").is_file():
         parser.error(f"{args.baseline} has no index.html")
     load_before = os.getloadavg()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-client-") as workdir:
-            env = {"MALL_RATE_IP_LIMIT": "100000"}
-            if args.baseline:
-                env["MALL_CLIENT_DIR"] = str(served_side_by_side(CLIENT_DIR, args.baseline, Path(workdir) / "h5"))
-            mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
-                             log_level="WARNING", env=env)
-            try:
-                await mall.prepare()
-                await mall.start()
-                await mall.seed()
-                figures = await measure(mall.url("gateway"), args.runs, with_baseline=args.baseline is not None)
-            finally:
-                await mall.stop()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_bus(prefix)
+    with tempfile.TemporaryDirectory(prefix="bench-client-") as folder:  # the builds side by side
+        env = {"MALL_RATE_IP_LIMIT": "100000"}
+        if args.baseline:
+            env["MALL_CLIENT_DIR"] = str(served_side_by_side(CLIENT_DIR, args.baseline, Path(folder) / "h5"))
+        async with scratch_mall(env=env) as (mall, _):
+            figures = await measure(mall.url("gateway"), args.runs, with_baseline=args.baseline is not None)
     figures |= {"commit": commit, "load_average": [load_before, os.getloadavg()],
                 "profile": {"network": SLOW_4G, "cpu_slowdown": CPU_SLOWDOWN}}
     out = ROOT / "test-output" / "client"

@@ -16,14 +16,14 @@ import argparse
 import asyncio
 import collections
 import tempfile
-import uuid
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 
-from bench.gateway import AMQP, PG, delete_bus, log_in
-from deploy.local import LocalMall, with_database
+from bench.gateway import log_in
+from bench.scratch import AMQP, PG, scratch_bus, scratch_database
+from deploy.local import LocalMall
 
 COUNT = ("SELECT usename, count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND usename LIKE 'mall\\_%' "
          "GROUP BY usename")
@@ -70,19 +70,15 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=40, help="concurrent requests per gateway")
     parser.add_argument("--pool-max", type=int, default=None, help="MALL_DB_POOL_MAX (default: the settings')")
     args = parser.parse_args()
-    name = f"mall_conns_{uuid.uuid4().hex[:8]}"
-    prefix = f"conns{uuid.uuid4().hex[:6]}."
     env = {"MALL_RATE_USER_LIMIT": "1000000", "MALL_RATE_IP_LIMIT": "1000000"}
     if args.pool_max:
         env["MALL_DB_POOL_MAX"] = str(args.pool_max)
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
     peaks: dict[str, int] = {}
     totals: list[int] = []
     statuses: collections.Counter[int] = collections.Counter()
-    try:
+    async with scratch_database(label="conns") as database, scratch_bus(label="conns") as prefix:
         with tempfile.TemporaryDirectory(prefix="bench-conns-") as workdir:
-            malls = [LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir) / str(i),
+            malls = [LocalMall(database.url, AMQP, bus_prefix=prefix, workdir=Path(workdir) / str(i),
                                log_level="WARNING", env=env) for i in range(args.replicas)]
             try:
                 for mall in malls:
@@ -90,7 +86,7 @@ async def main() -> None:
                     await mall.start()
                 await malls[0].seed()
                 stop = asyncio.Event()
-                sampler = asyncio.create_task(sample(name, stop, peaks, totals))
+                sampler = asyncio.create_task(sample(database.name, stop, peaks, totals))
                 loads = [asyncio.create_task(load(mall, stop, args.concurrency, statuses)) for mall in malls]
                 await asyncio.sleep(args.seconds)
                 stop.set()
@@ -98,10 +94,6 @@ async def main() -> None:
             finally:
                 for mall in malls:
                     await mall.stop()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_bus(prefix)
     print(f"{args.replicas} replica(s) of every service, {args.seconds:.0f} s of reads, "
           f"{args.concurrency} concurrent per gateway, pool max {args.pool_max or 'default'}")
     for role in sorted(peaks):

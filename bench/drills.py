@@ -49,8 +49,8 @@ import aio_pika
 import aiohttp
 import asyncpg
 
-from bench.gateway import AMQP, PG, delete_bus
-from deploy.local import REPLICATED, LocalMall, free_port, with_database
+from bench.scratch import AMQP, scratch_mall
+from deploy.local import REPLICATED, LocalMall, free_port
 from shared.bus import queue_names
 
 PAY_TIMEOUT_SECONDS = 6  # unpaid orders are cancelled this soon, so the checks need not wait long
@@ -351,27 +351,18 @@ async def main() -> None:
     parser.add_argument("--restart-broker", action="store_true",
                         help="run the mall on a RabbitMQ node of the drill's own and restart it mid-load")
     args = parser.parse_args()
-    name = f"mall_drill_{uuid.uuid4().hex[:8]}"
-    prefix = f"drill{uuid.uuid4().hex[:6]}."
     limit = "100000000"
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
+    env = {"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit,
+           "MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.5"}
     load = Load()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-drills-") as workdir:
-            broker = PrivateBroker(Path(workdir) / "broker") if args.restart_broker else SharedBroker()
-            mall = LocalMall(with_database(PG, name), broker.amqp_url, bus_prefix=prefix, workdir=Path(workdir),
-                             replicas=args.replicas, log_level="WARNING",
-                             env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit,
-                                  "MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS),
-                                  "MALL_DEADLINE_POLL_SECONDS": "0.5"})
-            try:
-                if isinstance(broker, PrivateBroker):
-                    await broker.start()
-                await mall.prepare()
-                await mall.start()
-                await mall.seed()
-                first = await asyncpg.connect(with_database(PG, name))
+    with tempfile.TemporaryDirectory(prefix="bench-drills-") as workdir:
+        broker = PrivateBroker(Path(workdir) / "broker") if args.restart_broker else SharedBroker()
+        try:
+            if isinstance(broker, PrivateBroker):
+                await broker.start()
+            async with scratch_mall("drill", amqp_url=broker.amqp_url, replicas=args.replicas,
+                                    env=env) as (mall, database):
+                first = await asyncpg.connect(database.url)
                 rows = await first.fetch("SELECT product_id, id FROM catalog.skus "
                                          "WHERE sellable AND deposit_fen = 0 AND available > 100 ORDER BY id")
                 await first.close()
@@ -382,26 +373,21 @@ async def main() -> None:
                         await buyer.log_in()
                     shopping = [asyncio.create_task(b.shop(skus)) for b in buyers]
                     try:
-                        await run_drills(mall, admin, name, prefix, load, args.settle, broker)
+                        await run_drills(mall, database.admin, database.name, mall.bus_prefix, load, args.settle,
+                                         broker)
                     finally:
                         load.stop = True
                         await asyncio.gather(*shopping, return_exceptions=True)
                 # Connected after the drills: one of them terminates every connection to the mall's database.
-                conn = await asyncpg.connect(with_database(PG, name))
+                conn = await asyncpg.connect(database.url)
                 try:
                     await settled(conn, timeout=PAY_TIMEOUT_SECONDS + 60)
-                    results = await check(conn, broker.amqp_url, prefix)
+                    results = await check(conn, broker.amqp_url, mall.bus_prefix)
                 finally:
                     await conn.close()
-            finally:
-                await mall.stop()
-                if isinstance(broker, PrivateBroker):
-                    await broker.stop()  # its queues go with the temporary directory
-                else:
-                    await delete_bus(prefix)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+        finally:
+            if isinstance(broker, PrivateBroker):
+                await broker.stop()  # its queues go with the temporary directory
     print(f"{args.replicas} replica(s) of every service, {args.buyers} buyers, {args.settle:.0f} s after each fault; "
           f"{load.purchases} purchases completed")
     print("| drill | what buyers saw (answers, retried) | first purchase completed after |")

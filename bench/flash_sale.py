@@ -25,16 +25,15 @@ import os
 import statistics
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.catalog_reserve import _delete_queues, hot_sku, run_concurrently  # noqa: E402
+from bench.catalog_reserve import hot_sku, run_concurrently  # noqa: E402
+from bench.scratch import scratch_bus, scratch_database  # noqa: E402
 from services.catalog.admitter import FlashAdmitter  # noqa: E402
 from services.catalog.app import create_app  # noqa: E402
 from services.catalog.domain import AdmissionRequest  # noqa: E402
@@ -128,55 +127,50 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
-    parts = args.database_url.rsplit("/", 1)
-    dsn = f"{parts[0]}/{name}"
     load_before = os.getloadavg()
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = CatalogSettings(database_url=dsn, amqp_url=args.amqp_url, bus_prefix=prefix, db_pool_max=20)
     from aiohttp.test_utils import TestServer
 
-    server: TestServer | None = None
-    try:
-        await bootstrap(dsn, "catalog")
-        pool = await create_pool(service_dsn(dsn, "catalog"), "catalog",
-                                 max_size=min(args.concurrency, args.connections))
-        db = Database(pool, "catalog")
-        server = TestServer(create_app(settings))
-        await server.start_server()
-        base_url = str(server.make_url("")).rstrip("/")
-        await bench_raw(db, 200, args.concurrency)  # warm up connections and plans
-        await bench_admitter(db, 200, args.buyers, args.concurrency)
-        raw, admitted, http, per_batch, per_batch_http = [], [], [], [], []
-        for _ in range(args.rounds):
-            raw.append(await bench_raw(db, args.requests, args.concurrency))
-            rate, batch = await bench_admitter(db, args.requests, args.buyers, args.concurrency)
-            admitted.append(rate)
-            per_batch.append(batch)
-            rate, batch = await bench_http(db, base_url, args.requests, args.buyers, args.concurrency)
-            http.append(rate)
-            per_batch_http.append(batch)
-        await pool.close()
-        load_after = os.getloadavg()
-        med_raw, med_admitter, med_http = (statistics.median(x) for x in (raw, admitted, http))
-        print(f"commit {_commit()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, requests={args.requests} "
-              f"buyers={args.buyers} concurrency={args.concurrency} "
-              f"connections={min(args.concurrency, args.connections)} rounds={args.rounds} (one hot sale)")
-        print(f"load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/{load_before[2]:.1f}, "
-              f"after {load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f}")
-        print(f"raw conditional UPDATE, 1 tx each  : median {med_raw:7.0f} /s  rounds {_rates(raw)}")
-        print(f"admitter (FlashAdmitter.admit)     : median {med_admitter:7.0f} /s  rounds {_rates(admitted)}  "
-              f"{med_admitter / med_raw:.1f}x raw, ~{statistics.median(per_batch):.0f} per transaction")
-        print(f"admitter over HTTP (catalog)       : median {med_http:7.0f} /s  rounds {_rates(http)}  "
-              f"{med_http / med_raw:.1f}x raw, ~{statistics.median(per_batch_http):.0f} per transaction")
-    finally:
-        if server is not None:
-            await server.close()
-            await _delete_queues(args.amqp_url, prefix, settings)
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with scratch_database(args.database_url) as database, scratch_bus(args.amqp_url) as prefix:
+        dsn = database.url
+        # development: called directly, without the gateway's internal token (a production app refuses to start)
+        settings = CatalogSettings(database_url=dsn, amqp_url=args.amqp_url, bus_prefix=prefix, db_pool_max=20,
+                                   env="development")
+        server: TestServer | None = None
+        try:
+            await bootstrap(dsn, "catalog")
+            pool = await create_pool(service_dsn(dsn, "catalog"), "catalog",
+                                     max_size=min(args.concurrency, args.connections))
+            db = Database(pool, "catalog")
+            server = TestServer(create_app(settings))
+            await server.start_server()
+            base_url = str(server.make_url("")).rstrip("/")
+            await bench_raw(db, 200, args.concurrency)  # warm up connections and plans
+            await bench_admitter(db, 200, args.buyers, args.concurrency)
+            raw, admitted, http, per_batch, per_batch_http = [], [], [], [], []
+            for _ in range(args.rounds):
+                raw.append(await bench_raw(db, args.requests, args.concurrency))
+                rate, batch = await bench_admitter(db, args.requests, args.buyers, args.concurrency)
+                admitted.append(rate)
+                per_batch.append(batch)
+                rate, batch = await bench_http(db, base_url, args.requests, args.buyers, args.concurrency)
+                http.append(rate)
+                per_batch_http.append(batch)
+            await pool.close()
+            load_after = os.getloadavg()
+            med_raw, med_admitter, med_http = (statistics.median(x) for x in (raw, admitted, http))
+            print(f"commit {_commit()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, requests={args.requests} "
+                  f"buyers={args.buyers} concurrency={args.concurrency} "
+                  f"connections={min(args.concurrency, args.connections)} rounds={args.rounds} (one hot sale)")
+            print(f"load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/"
+                  f"{load_before[2]:.1f}, after {load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f}")
+            print(f"raw conditional UPDATE, 1 tx each  : median {med_raw:7.0f} /s  rounds {_rates(raw)}")
+            print(f"admitter (FlashAdmitter.admit)     : median {med_admitter:7.0f} /s  rounds {_rates(admitted)}  "
+                  f"{med_admitter / med_raw:.1f}x raw, ~{statistics.median(per_batch):.0f} per transaction")
+            print(f"admitter over HTTP (catalog)       : median {med_http:7.0f} /s  rounds {_rates(http)}  "
+                  f"{med_http / med_raw:.1f}x raw, ~{statistics.median(per_batch_http):.0f} per transaction")
+        finally:
+            if server is not None:
+                await server.close()
 
 
 def _rates(rates: list[float]) -> str:

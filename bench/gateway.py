@@ -29,23 +29,17 @@ import asyncio
 import os
 import statistics
 import subprocess
-import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import asyncpg
 
-from deploy.local import SERVICES, LocalMall, with_database
-from shared.bus import EXCHANGE, queue_names
-from shared.settings import ServiceSettings
+from bench.scratch import PG, scratch_mall
+from deploy.local import LocalMall
 
-PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUERY = "shouji"
 WARMUP = 200
 IDLE_SECONDS = 5.0
@@ -192,20 +186,6 @@ def median_figures(runs: list[Figures]) -> Figures:
                    {name: statistics.median(f.cpu_ms[name] for f in runs) for name in runs[0].cpu_ms})
 
 
-async def delete_bus(prefix: str) -> None:
-    delays = ServiceSettings.model_fields["retry_delays_ms"].get_default(call_default_factory=True)
-    conn = await aio_pika.connect(AMQP)
-    try:
-        channel = await conn.channel()
-        for service in SERVICES:
-            names = queue_names(prefix, service, delays)
-            for queue in [names["main"], names["dead"], *names["retry"]]:
-                await channel.queue_delete(queue)
-        await channel.exchange_delete(f"{prefix}{EXCHANGE}")
-    finally:
-        await conn.close()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -213,35 +193,12 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="direct and gateway runs per read, interleaved")
     parser.add_argument("--reads", default="product,search", help="which reads: product, search or both")
     args = parser.parse_args()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
     limit = str(100 * (args.rounds * args.requests + WARMUP) * 4)  # every request of the run fits in one window
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-gateway-") as workdir:
-            mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
-                             log_level="WARNING", env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit})
-            try:
-                await mall.prepare()
-                await mall.start()
-                await mall.seed()
-                load_before = os.getloadavg()[0]
-                figures, idle = await measure(mall, name, args.requests, args.concurrency, args.rounds,
-                                              args.reads.split(","))
-                load_after = os.getloadavg()[0]
-            except BaseException:
-                for service in SERVICES:  # the workdir goes with the run: show what the services said
-                    log = mall.log_path(service)
-                    if log.exists():
-                        print(f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
-                raise
-            finally:
-                await mall.stop()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_bus(prefix)
+    async with scratch_mall(env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit}) as (mall, database):
+        load_before = os.getloadavg()[0]
+        figures, idle = await measure(mall, database.name, args.requests, args.concurrency, args.rounds,
+                                      args.reads.split(","))
+        load_after = os.getloadavg()[0]
     print(f"commit {commit()}; requests: {args.requests} per run, concurrency {args.concurrency}, "
           f"median of {args.rounds} interleaved rounds; load average {load_before:.1f} before, {load_after:.1f} after")
     print("idle CPU (subtracted below): " + ", ".join(f"{name} {100 * rate:.1f} %" for name, rate in idle.items()))

@@ -26,12 +26,10 @@ import asyncio
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,8 +37,8 @@ import aiohttp
 import asyncpg
 import orjson
 
-from bench.gateway import AMQP, PG, delete_bus
-from deploy.local import LocalMall, with_database
+from bench.scratch import scratch_mall
+from deploy.local import LocalMall
 
 SHOP = "mch_scale"
 BUYER = "u_s7"
@@ -228,45 +226,23 @@ async def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    dsn = with_database(PG, name)
     shop_orders = [order_id(i) for i in range(0, 100, 10)]
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
     results: list[tuple[int, float, dict[str, tuple[float, float, Any]]]] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-orders-scale-") as workdir:
-            mall = LocalMall(dsn, AMQP, bus_prefix=prefix, workdir=Path(workdir), log_level="WARNING")
-            try:
-                await mall.prepare()
-                (Path(workdir) / "logs").mkdir()
-                for service in ("orders", "analytics"):
-                    await mall.start_replica(service)
-                    await mall.wait_ready(service)
-                loaded = 0
-                for size in (args.small, args.large):
-                    seconds = await load(dsn, loaded, size)
-                    loaded = size
-                    print(f"loaded {size:,} orders ({seconds:.0f} s); load average {os.getloadavg()[0]:.1f}",
-                          flush=True)
-                    results.append((size, os.getloadavg()[0], await measure(mall, args.calls, shop_orders)))
-                    for read, (p50, p99, summary) in results[-1][2].items():  # as it goes: a long run may be cut
-                        print(f"  {read:30}p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {summary}", flush=True)
-                if args.explain:
-                    await explain(dsn, shop_orders)
-            except BaseException:
-                for service in ("orders", "analytics"):
-                    log = mall.log_path(service)
-                    if log.exists():
-                        print(f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
-                raise
-            finally:
-                await mall.stop()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_bus(prefix)
+    async with scratch_mall(start=False) as (mall, database):
+        (mall.workdir / "logs").mkdir()  # start() would have made it
+        for service in ("orders", "analytics"):
+            await mall.start_replica(service)
+            await mall.wait_ready(service)
+        loaded = 0
+        for size in (args.small, args.large):
+            seconds = await load(database.url, loaded, size)
+            loaded = size
+            print(f"loaded {size:,} orders ({seconds:.0f} s); load average {os.getloadavg()[0]:.1f}", flush=True)
+            results.append((size, os.getloadavg()[0], await measure(mall, args.calls, shop_orders)))
+            for read, (p50, p99, summary) in results[-1][2].items():  # as it goes: a long run may be cut
+                print(f"  {read:30}p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {summary}", flush=True)
+        if args.explain:
+            await explain(database.url, shop_orders)
     (small, small_load, before), (large, large_load, after) = results
     print(f"{args.calls} calls each, one at a time, direct to the service; "
           f"load average {small_load:.1f} / {large_load:.1f}")

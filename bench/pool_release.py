@@ -16,7 +16,8 @@ import time
 
 import asyncpg
 
-from bench.gateway import PG, cpu_seconds
+from bench.gateway import cpu_seconds
+from bench.scratch import PG
 from shared.db import create_pool
 
 

@@ -29,18 +29,17 @@ import contextlib
 import os
 import random
 import subprocess
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 
-from bench.gateway import AMQP, PG, cpu_seconds, delete_bus
-from deploy.local import SERVICES, LocalMall, with_database
+from bench.gateway import cpu_seconds
+from bench.scratch import scratch_mall
+from deploy.local import LocalMall
 
 XACTS = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
 CHECKS = 50  # payment-checks before a purchase is given up (each holds up to the order wait itself)
@@ -190,38 +189,15 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--replicas", type=int, default=1, help="processes of every service (the sandboxes: one)")
     args = parser.parse_args()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
     limit = "100000000"  # every request of the run fits in one window
     load_before = os.getloadavg()
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-purchase-") as workdir:
-            mall = LocalMall(with_database(PG, name), AMQP, bus_prefix=prefix, workdir=Path(workdir),
-                             replicas=args.replicas,
-                             log_level="WARNING", env={"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit})
-            try:
-                await mall.prepare()
-                await mall.start()
-                await mall.seed()
-                conn = await asyncpg.connect(with_database(PG, name))
-                try:
-                    run, spent = await measure(mall, conn, name, args.buyers, args.warmup, args.seconds)
-                finally:
-                    await conn.close()
-            except BaseException:
-                for service in SERVICES:  # the workdir goes with the run: show what the services said
-                    log = mall.log_path(service)
-                    if log.exists():
-                        print(f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-15:], sep="\n")
-                raise
-            finally:
-                await mall.stop()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_bus(prefix)
+    env = {"MALL_RATE_USER_LIMIT": limit, "MALL_RATE_IP_LIMIT": limit}
+    async with scratch_mall(replicas=args.replicas, env=env) as (mall, database):
+        conn = await asyncpg.connect(database.url)
+        try:
+            run, spent = await measure(mall, conn, database.name, args.buyers, args.warmup, args.seconds)
+        finally:
+            await conn.close()
     placing = sorted(run.placing)
     rate = run.purchases / args.seconds
     print(f"{args.replicas} replica(s) of every service, buyers {args.buyers}, "

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_database  # noqa: E402
 from services.alipay_sandbox.api import SANDBOX  # noqa: E402
 from services.alipay_sandbox.app import create_app as create_sandbox  # noqa: E402
 from services.alipay_sandbox.settings import SandboxSettings  # noqa: E402
@@ -132,43 +132,40 @@ async def main() -> None:
     sandbox = spawn.Process(target=serve_sandbox, args=(port, app_keys.public_pem, alipay_keys.private_pem,
                                                         out_trade_nos, ready), daemon=True)
     sandbox.start()
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
-    dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
     try:
-        await bootstrap(dsn, "payments")
-        settings = PaymentsSettings(
-            alipay_gateway_url=f"http://127.0.0.1:{port}/gateway.do", alipay_app_id=APP_ID,
-            alipay_app_private_key=app_keys.private_pem, alipay_public_key=alipay_keys.public_pem,
-            reconcile_concurrency=args.concurrency, reconcile_batch=args.batch)
-        # The service's own pool size (MALL_DB_POOL_MAX, 10 by default): applying waits for it as it would.
-        pool = await create_pool(service_dsn(dsn, "payments"), "payments", max_size=settings.db_pool_max)
-        db = Database(pool, "payments")
-        await seed_payments(db, out_trade_nos)
-        if not await asyncio.to_thread(ready.wait, 120):
-            raise RuntimeError("the sandbox did not start")
-        async with aiohttp.ClientSession() as session:
-            alipay = settings.alipay_client(session)
-            await bench_raw(alipay, out_trade_nos[:200], args.concurrency)  # warm up connections
-            raw = await bench_raw(alipay, out_trade_nos, args.concurrency)
-            # No bus or listener: the round only writes the database (events go to the outbox).
-            ctx = PaymentsDeps(settings=settings, db=db, bus=None, clock=Clock(), http=session,  # type: ignore[arg-type]
-                               changes=None, alipay=alipay)  # type: ignore[arg-type]
-            reconciled, rounds = await bench_reconcile(ctx, db, args.trades)
-        confirmed = await db.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'payment.confirmed'")
-        assert confirmed == args.trades, confirmed
-        await pool.close()
-        print(f"trades={args.trades} concurrency={args.concurrency} batch={args.batch} pool={settings.db_pool_max} "
-              f"(reconcile_after_s={settings.reconcile_after_s}, max {settings.reconcile_max_batches} batches/round)")
-        print(f"raw trade.query             : {raw:6.1f} s  {args.trades / raw:6.0f} queries/s")
-        print(f"reconcile (query + apply)   : {reconciled:6.1f} s  {args.trades / reconciled:6.0f} trades/s "
-              f"({raw / reconciled:.0%} of raw), {rounds} round(s), {confirmed} payment.confirmed")
+        async with scratch_database(args.database_url) as database:
+            dsn = database.url
+            await bootstrap(dsn, "payments")
+            settings = PaymentsSettings(
+                alipay_gateway_url=f"http://127.0.0.1:{port}/gateway.do", alipay_app_id=APP_ID,
+                alipay_app_private_key=app_keys.private_pem, alipay_public_key=alipay_keys.public_pem,
+                reconcile_concurrency=args.concurrency, reconcile_batch=args.batch)
+            # The service's own pool size (MALL_DB_POOL_MAX, 10 by default): applying waits for it as it would.
+            pool = await create_pool(service_dsn(dsn, "payments"), "payments", max_size=settings.db_pool_max)
+            db = Database(pool, "payments")
+            await seed_payments(db, out_trade_nos)
+            if not await asyncio.to_thread(ready.wait, 120):
+                raise RuntimeError("the sandbox did not start")
+            async with aiohttp.ClientSession() as session:
+                alipay = settings.alipay_client(session)
+                await bench_raw(alipay, out_trade_nos[:200], args.concurrency)  # warm up connections
+                raw = await bench_raw(alipay, out_trade_nos, args.concurrency)
+                # No bus or listener: the round only writes the database (events go to the outbox).
+                ctx = PaymentsDeps(settings=settings, db=db, bus=None,  # type: ignore[arg-type]
+                                   clock=Clock(), http=session, changes=None, alipay=alipay)  # type: ignore[arg-type]
+                reconciled, rounds = await bench_reconcile(ctx, db, args.trades)
+            confirmed = await db.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'payment.confirmed'")
+            assert confirmed == args.trades, confirmed
+            await pool.close()
+            print(f"trades={args.trades} concurrency={args.concurrency} batch={args.batch} "
+                  f"pool={settings.db_pool_max} (reconcile_after_s={settings.reconcile_after_s}, "
+                  f"max {settings.reconcile_max_batches} batches/round)")
+            print(f"raw trade.query             : {raw:6.1f} s  {args.trades / raw:6.0f} queries/s")
+            print(f"reconcile (query + apply)   : {reconciled:6.1f} s  {args.trades / reconciled:6.0f} trades/s "
+                  f"({raw / reconciled:.0%} of raw), {rounds} round(s), {confirmed} payment.confirmed")
     finally:
         sandbox.terminate()
         sandbox.join(10)
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 if __name__ == "__main__":

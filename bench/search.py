@@ -27,13 +27,13 @@ import subprocess
 import sys
 import time
 import types
-import uuid
 from pathlib import Path
 
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_database  # noqa: E402
 from seeds.catalog_scale import QUERIES, anchor_id, seed_scale  # noqa: E402
 from services.catalog.api.buyer import FUZZY_THRESHOLD  # noqa: E402
 from services.catalog.domain import like_escape, plan_search  # noqa: E402
@@ -147,12 +147,8 @@ async def main() -> None:
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
 
-    name = args.keep_database or f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    if not await admin.fetchval("SELECT true FROM pg_database WHERE datname = $1", name):
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
-    try:
+    async with scratch_database(args.database_url, keep=args.keep_database) as database:
+        dsn = database.url
         await bootstrap(dsn, "catalog")
         started = time.perf_counter()
         conn = await asyncpg.connect(service_dsn(dsn, "catalog"), server_settings={"search_path": "catalog"})
@@ -178,10 +174,6 @@ async def main() -> None:
         if before:
             print(line("previous", *before))
         print(line("indexed", *new))
-    finally:
-        if not args.keep_database:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -14,24 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
-import uuid
 from collections.abc import Sequence
 
-import aio_pika
 import aiohttp
-import asyncpg
 from aiohttp.test_utils import TestServer
 
-from deploy.local import with_database
+from bench.scratch import AMQP, scratch_bus, scratch_database
 from services.catalog.app import create_app
 from services.catalog.settings import CatalogSettings
-from shared.bus import EXCHANGE, queue_names
 from shared.db import bootstrap
-
-PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP = os.environ.get("MALL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def tracing_on() -> None:
@@ -50,14 +42,9 @@ def tracing_on() -> None:
 
 
 async def measure(requests: int, concurrency: int) -> None:
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG)
-    await admin.execute(f"CREATE DATABASE {name}")
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
-    try:
-        dsn = with_database(PG, name)
-        await bootstrap(dsn, "catalog")
-        settings = CatalogSettings(database_url=dsn, amqp_url=AMQP, bus_prefix=prefix, env="development")
+    async with scratch_database() as database, scratch_bus() as prefix:
+        await bootstrap(database.url, "catalog")
+        settings = CatalogSettings(database_url=database.url, amqp_url=AMQP, bus_prefix=prefix, env="development")
         server = TestServer(create_app(settings))
         await server.start_server()
         url = str(server.make_url("/healthz"))
@@ -77,23 +64,6 @@ async def measure(requests: int, concurrency: int) -> None:
             await server.close()
         done = requests // concurrency * concurrency
         print(f"{done} requests: {1e6 * cpu / done:.0f} us CPU per request, {done / wall:.0f} requests/s")
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        await delete_topology(prefix)
-
-
-async def delete_topology(prefix: str) -> None:
-    """catalog's queues and the exchange under this run's prefix."""
-    names = queue_names(prefix, "catalog", CatalogSettings().retry_delays_ms)
-    connection = await aio_pika.connect(AMQP)
-    try:
-        channel = await connection.channel()
-        for queue in [names["main"], names["dead"], *names["retry"]]:
-            await channel.queue_delete(queue)
-        await channel.exchange_delete(f"{prefix}{EXCHANGE}")
-    finally:
-        await connection.close()
 
 
 def main() -> None:

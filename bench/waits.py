@@ -26,6 +26,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_database  # noqa: E402
 from services.orders import store  # noqa: E402
 from services.orders.app import create_app  # noqa: E402
 from services.orders.settings import OrdersSettings  # noqa: E402
@@ -62,8 +63,9 @@ async def window(admin: asyncpg.Connection, name: str, work: Callable[[], Awaita
 async def measure(dsn: str, amqp_url: str, admin: asyncpg.Connection, name: str, waiters: int,
                   seconds: float) -> None:
     prefix = f"bench-{uuid.uuid4().hex[:6]}."
+    # development: called directly, without the gateway's internal token (a production app refuses to start)
     settings = OrdersSettings(database_url=dsn, amqp_url=amqp_url, bus_prefix=prefix, max_wait_ms=60_000,
-                              deadline_poll_seconds=3600)
+                              deadline_poll_seconds=3600, env="development")
     app = create_app(settings)
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -109,16 +111,9 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    name = f"mall_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(args.database_url)
-    await admin.execute(f"CREATE DATABASE {name}")
-    dsn = f"{args.database_url.rsplit('/', 1)[0]}/{name}"
-    try:
-        await bootstrap(dsn, "orders")
-        await measure(dsn, args.amqp_url, admin, name, args.waiters, args.seconds)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with scratch_database(args.database_url) as database:
+        await bootstrap(database.url, "orders")
+        await measure(database.url, args.amqp_url, database.admin, database.name, args.waiters, args.seconds)
 
 
 if __name__ == "__main__":

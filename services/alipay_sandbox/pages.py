@@ -57,6 +57,15 @@ def _html(title: str, body: str) -> web.Response:
                         charset="utf-8", headers={"Cache-Control": "no-store"})
 
 
+def _confirm_form(action: str, asked: dict[str, str], back: str, button: str, leave: str = "返回商家") -> str:
+    """The form every page ends with: `button` posts `asked` (what the app sent) and the page to return to
+    back to `action` (in its place, why there is nothing to confirm); the link returns without confirming."""
+    fields = "".join(f'<input type="hidden" name="{name}" value="{escape(value)}">\n' for name, value in asked.items())
+    return f"""<form method="post" action="{action}">
+{fields}<input type="hidden" name="return_url" value="{escape(back)}">{button}</form>
+<p><a href="{escape(back)}">{leave}</a></p>"""
+
+
 @routes.get("/sandbox/authorize")
 async def authorize_page(request: web.Request) -> web.Response:
     back = _back_to(request.query.get("redirect_uri", ""))
@@ -100,10 +109,7 @@ async def cashier_page(request: web.Request) -> web.Response:
               f'<button type="submit" {BUTTON} data-testid="sandbox-pay">确认付款</button>')
     body = f"""<h2>{escape(trade.subject)}</h2>
 <p style="font-size: 28px" data-testid="sandbox-amount">¥{fen_to_yuan(trade.total_fen)}</p>{plan}
-<form method="post" action="/sandbox/cashier">
-<input type="hidden" name="trade_no" value="{escape(trade.trade_no)}">
-<input type="hidden" name="return_url" value="{escape(back)}">{button}</form>
-<p><a href="{escape(back)}">返回商家</a></p>"""
+{_confirm_form("/sandbox/cashier", {"trade_no": trade.trade_no}, back, button)}"""
     return _html("支付宝收银台", body)
 
 
@@ -123,12 +129,9 @@ async def agreement_page(request: web.Request) -> web.Response:
     if not sign_str or len(sign_str) > 8192:
         raise Problem("sign_str is the app's signed alipay.user.agreement.page.sign order string",
                       code="invalid_sign_str")
+    button = f'<button type="submit" {BUTTON} data-testid="sandbox-sign">同意并开通</button>'
     body = f"""<h2>开通商户代扣</h2><p>授权商家在账单到期时从你的支付宝扣款（先享后付还款）。</p>
-<form method="post" action="/sandbox/agreement-sign">
-<input type="hidden" name="sign_str" value="{escape(sign_str)}">
-<input type="hidden" name="return_url" value="{escape(back)}">
-<button type="submit" {BUTTON} data-testid="sandbox-sign">同意并开通</button></form>
-<p><a href="{escape(back)}">暂不开通</a></p>"""
+{_confirm_form("/sandbox/agreement-sign", {"sign_str": sign_str}, back, button, leave="暂不开通")}"""
     return _html("支付宝协议签约", body)
 
 
@@ -172,10 +175,7 @@ async def freeze_page(request: web.Request) -> web.Response:
     button = ("<p>这笔押金已授权。</p>" if confirmed else
               f'<button type="submit" {BUTTON} data-testid="sandbox-freeze">确认免押</button>')
     body = f"""{heading}{cover}
-<form method="post" action="/sandbox/fund-auth">
-<input type="hidden" name="order_str" value="{escape(order_str)}">
-<input type="hidden" name="return_url" value="{escape(back)}">{button}</form>
-<p><a href="{escape(back)}">返回商家</a></p>"""
+{_confirm_form("/sandbox/fund-auth", {"order_str": order_str}, back, button)}"""
     return _html("支付宝免押", body)
 
 

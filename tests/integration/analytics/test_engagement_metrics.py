@@ -4,9 +4,13 @@ into the real analytics service, against hand-computed answers."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from aiohttp.test_utils import TestClient
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
+from shared.events import Event
 from shared.events.catalog import ReviewVisibilityChanged, ReviewWritten
 from shared.events.common import Line
 from tests.integration.analytics.stream import at, envelope, line, open_bus, paid, placed, publish_all, wait_handled
@@ -24,9 +28,25 @@ def member_line(qty: int, unit: int, list_price: int) -> Line:
     return Line(sku_id="sku-M", product_id="PM", qty=qty, unit_price_fen=unit, list_price_fen=list_price)
 
 
+async def metrics_after(client: TestClient, amqp_url: str, bus_prefix: str, database_url: str,
+                        events: list[Event[Any]], repeat: Event[Any], to: date) -> dict[str, Any]:
+    """M1's metrics from D1 to `to`, once analytics has handled `events` and `repeat` sent again after them."""
+    bus = await open_bus(amqp_url, bus_prefix)
+    try:
+        await publish_all(bus, events)
+        await publish_all(bus, [repeat])
+        await wait_handled(database_url, len(events))
+        resp = await client.get("/merchant/metrics", params={"from": D1.isoformat(), "to": to.isoformat()},
+                                headers={"X-Merchant-Id": M1})
+        assert resp.status == 200
+        report: dict[str, Any] = await resp.json()
+        return report
+    finally:
+        await bus.close()
+
+
 async def test_rating_trend_and_member_price_uptake(settings_for, start_app, database_url, amqp_url, bus_prefix):
     client = await start_app(create_app(settings_for(AnalyticsSettings)))
-    bus = await open_bus(amqp_url, bus_prefix)
     events = [
         envelope(review("r1", 5, images=True), at(D1, 10)), envelope(review("r2", 4), at(D1, 11)),
         envelope(review("r3", 1), at(D2, 10)), envelope(review("r9", 1, M2), at(D2, 10)),
@@ -37,16 +57,8 @@ async def test_rating_trend_and_member_price_uptake(settings_for, start_app, dat
         envelope(paid("p2", "o2", "u2", M1, "alipay", 500), at(D2, 9)),
         envelope(placed("o3", "u3", M1, "home", [member_line(1, 800, 1000)]), at(D2, 9)),
     ]
-    try:
-        await publish_all(bus, events)
-        await publish_all(bus, [events[0]])  # a repeat counts once
-        await wait_handled(database_url, len(events))
-        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-02"},
-                                headers={"X-Merchant-Id": M1})
-        assert resp.status == 200
-        report = await resp.json()
-    finally:
-        await bus.close()
+    report = await metrics_after(client, amqp_url, bus_prefix, database_url, events,
+                                 repeat=events[0], to=D2)  # a repeat counts once
 
     assert report["reviews"] == {
         "reviews": 3, "average": 3.33, "stars": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1}, "with_images": 1,
@@ -62,7 +74,6 @@ def visibility(review_id: str, hidden: bool, revision: int) -> ReviewVisibilityC
 async def test_hidden_reviews_leave_the_rating_trend_whatever_the_arrival_order(
         settings_for, start_app, database_url, amqp_url, bus_prefix):
     client = await start_app(create_app(settings_for(AnalyticsSettings)))
-    bus = await open_bus(amqp_url, bus_prefix)
     hide_r2 = envelope(visibility("r2", True, 1), at(D1, 13))
     events = [
         # r1 hidden before its review arrives; r2 hidden, then shown again, the show arriving first
@@ -74,16 +85,8 @@ async def test_hidden_reviews_leave_the_rating_trend_whatever_the_arrival_order(
         envelope(visibility("r3", True, 3), at(D1, 16)), envelope(visibility("r3", True, 1), at(D1, 12)),
         envelope(visibility("r3", False, 2), at(D1, 14)),
     ]
-    try:
-        await publish_all(bus, events)
-        await publish_all(bus, [hide_r2])  # a repeat of an old change changes nothing
-        await wait_handled(database_url, len(events))
-        resp = await client.get("/merchant/metrics", params={"from": "2025-03-01", "to": "2025-03-01"},
-                                headers={"X-Merchant-Id": M1})
-        assert resp.status == 200
-        report = await resp.json()
-    finally:
-        await bus.close()
+    report = await metrics_after(client, amqp_url, bus_prefix, database_url, events,
+                                 repeat=hide_r2, to=D1)  # a repeat of an old change changes nothing
 
     assert report["reviews"] == {
         "reviews": 1, "average": 4.0, "stars": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}, "with_images": 0,
