@@ -30,12 +30,15 @@ def member_line(qty: int, unit: int, list_price: int) -> Line:
 
 async def metrics_after(client: TestClient, amqp_url: str, bus_prefix: str, database_url: str,
                         events: list[Event[Any]], repeat: Event[Any], to: date) -> dict[str, Any]:
-    """M1's metrics from D1 to `to`, once analytics has handled `events` and `repeat` sent again after them."""
+    """M1's metrics from D1 to `to`, once analytics has handled `events` and `repeat` sent again after them.
+
+    A repeat adds no inbox row, so a marker (another merchant's review) follows it: one queue delivers in
+    order, and once the marker is in, the repeat has been handled too."""
     bus = await open_bus(amqp_url, bus_prefix)
     try:
         await publish_all(bus, events)
-        await publish_all(bus, [repeat])
-        await wait_handled(database_url, len(events))
+        await publish_all(bus, [repeat, envelope(review("r_marker", 3, M2), at(D1, 12))])
+        await wait_handled(database_url, len(events) + 1)
         resp = await client.get("/merchant/metrics", params={"from": D1.isoformat(), "to": to.isoformat()},
                                 headers={"X-Merchant-Id": M1})
         assert resp.status == 200
