@@ -165,7 +165,7 @@ async def lock_merchant_order(conn: Conn, order_id: str, merchant_id: str) -> as
 _UPDATABLE = frozenset({
     "status", "discount_fen", "points_fen", "payable_fen", "stock_status", "promotion_status", "reason",
     "payment_id", "payment_method", "paid_fen", "paid_at", "shipped_at", "auto_confirm_at", "completed_at",
-    "cancelled_at", "delivered_at", "freight_off_fen", "group_state"})
+    "cancelled_at", "delivered_at", "freight_off_fen", "group_state", "deposit_frozen_at"})
 
 
 async def update_order(conn: Conn, order_id: str, now: datetime, **changes: Any) -> None:
