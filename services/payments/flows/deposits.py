@@ -119,15 +119,15 @@ async def reauthorise(deps: PaymentsDeps, order_id: str, user_id: str) -> dict[s
     """The buyer never confirmed the freeze (closed Alipay's sheet, lost the network) and asks again: the
     deposit as `check` shows it, with `deposit_auth` (the order string to confirm) while it is authorising."""
     async with deps.db.transaction() as tx:
+        order = await store.lock_order(tx.conn, order_id)  # the order first, then its deposit, as paying does
         deposit = await _buyers_deposit(tx, order_id, user_id)
+        assert order is not None  # a deposit is recorded by paying a known order
         if deposit["status"] in ("closed", "released"):
             raise Refusal("deposit_closed", "This rental is closed; its deposit can no longer be authorised")
         if deposit["status"] != "authorising":
             return deposit_view(deposit)  # frozen already: nothing to ask for
         if deposit["authorise_by"] is not None and deps.clock.now() >= deposit["authorise_by"]:
             raise Refusal("deposit_auth_expired", "The time to authorise this deposit has passed")
-        order = await store.lock_order(tx.conn, order_id)
-        assert order is not None  # a deposit is recorded by paying a known order
         auth = await current_auth(deps, tx, deposit, order["subject"])
         deposit = await _buyers_deposit(tx, order_id, user_id)
         return deposit_view(deposit) | ({"deposit_auth": auth} if auth is not None else {})
@@ -154,7 +154,7 @@ async def _learn_freeze(deps: PaymentsDeps, tx: Tx, deposit: asyncpg.Record) -> 
 async def _frozen(tx: Tx, deposit: asyncpg.Record, *, auth_no: str, credit_fen: int) -> None:
     order_id = deposit["order_id"]
     await store.set_deposit_frozen(tx.conn, order_id, auth_no=auth_no, credit_fen=credit_fen)
-    order = await store.lock_order(tx.conn, order_id)
+    order = await store.payable_order(tx.conn, order_id)  # read, not locked: the order's lock comes first elsewhere
     assert order is not None
     await tx.emit(DepositFrozen(order_id=order_id, user_id=deposit["user_id"], merchant_id=order["merchant_id"],
                                 amount_fen=deposit["amount_fen"], credit_fen=credit_fen))
@@ -198,7 +198,7 @@ async def _cancel_freeze(deps: PaymentsDeps, order_id: str, attempt: int, facts:
     out_order_no, out_request_no = _numbers(order_id, attempt)
     try:
         action = await deps.alipay.fund_auth_cancel(out_order_no=out_order_no, out_request_no=out_request_no,
-                                                    remark="superseded freeze request")
+                                                    remark="freeze request no longer wanted")
     except (AlipayError, AlipayResponseError) as exc:
         log.error("unwanted freeze not cancelled", order_id=order_id, attempt=attempt, error=str(exc), **facts)
         return False

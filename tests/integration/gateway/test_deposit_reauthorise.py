@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from shared.clock import ManualClock
 from tests.integration.gateway.conftest import Mall
 from tests.integration.gateway.test_alipay_native import RENTAL, counter, merchant_order
-from shared.clock import ManualClock
 from tests.support import eventually
 
 ALICE_ALIPAY = "2088000000000099"
@@ -48,7 +48,8 @@ async def rent(mall: Mall, who: dict[str, str]) -> tuple[dict[str, Any], dict[st
 async def confirm(mall: Mall, order_str: str) -> str:
     """The buyer confirms a freeze order string in Alipay: its auth_no."""
     assert mall.sandbox is not None
-    resp = await mall.sandbox.post("/sandbox/fund-auths/confirm", json={"order_str": order_str, "user_id": ALICE_ALIPAY})
+    resp = await mall.sandbox.post("/sandbox/fund-auths/confirm",
+                                   json={"order_str": order_str, "user_id": ALICE_ALIPAY})
     assert resp.status == 201, await resp.text()
     return str((await resp.json())["auth_no"])
 

@@ -25,7 +25,7 @@ const GROUP_STATE = { waiting: '等待成团', succeeded: '已成团', failed: '
 interface MyReviews { items: Array<{ id: string, order_id: string, sku_id: string, followup?: unknown }>, pending: Array<{ order_id: string, sku_id: string }> }
 interface Tracking { state: string, events: Array<{ at: string, text: string }> }
 interface Refund {
-  id: string, status: string, amount_fen: number, with_return: boolean, due_at?: string | null,
+  id: string, status: string, reason?: string, amount_fen: number, with_return: boolean, due_at?: string | null,
   lines: Array<{ line_id: string, qty: number }>, return_shipment?: { carrier: string, tracking_no: string } | null
 }
 
@@ -97,6 +97,7 @@ export default function OrderPage () {
       <View className='card'>
         <View className='title' data-testid='order-status'>{ORDER_STATUS[order.status] ?? '处理中'}</View>
         {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
+        {refunds.some(r => r.reason === 'deposit_not_authorised') && <View className='muted' data-testid='order-closed-reason'>{CANCEL_REASON.deposit_not_authorised}</View>}
         {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
         {order.group_buy && (
           <View className='row line' data-testid='order-group' onClick={() => Taro.navigateTo({ url: `/pages/group/index?id=${order.group_buy?.group_id ?? ''}` })}>
