@@ -159,3 +159,28 @@ async def test_a_rental_whose_freeze_is_never_confirmed_is_closed_at_its_deadlin
 
 async def _when(read: Any, wanted: tuple[int, int]) -> bool:
     return bool(await read() == wanted)
+
+
+async def test_a_rental_cancelled_before_its_rent_is_paid_gives_its_confirmed_freeze_back(
+        mall: Mall, clock: ManualClock) -> None:
+    gw, alice = mall.gateway, mall.user("u_alice", score=700)
+    await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
+    order, payment = await rent(mall, alice)
+    auth_no = await confirm(mall, payment["deposit_auth"]["order_str"])
+    check = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
+    assert check["status"] == "frozen"
+    resp = await gw.post(f"/api/orders/{order['id']}/cancel", headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 200, await resp.text()
+
+    async def unfrozen() -> dict[str, Any] | None:
+        found = await fund_auth(mall, auth_no)
+        return found if found["rest_fen"] == 0 else None
+
+    released = await eventually(unfrozen, timeout=15)
+    assert (released["paid_fen"], sum(released["unfrozen"].values())) == (0, 800_000)
+
+    async def shown_released() -> bool:  # payments commits once Alipay has answered
+        listed = (await (await gw.get("/api/me/deposits", headers=alice)).json())["items"]
+        return [d["status"] for d in listed] == ["released"]
+
+    await eventually(shown_released, timeout=15)
