@@ -534,6 +534,8 @@ class Sandbox:
             return found  # confirmed before
         if (str(biz["out_order_no"]), str(biz["out_request_no"])) in self.cancelled_freezes:
             raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已关闭")
+        if _freeze_expired(params.get("timestamp", ""), str(biz.get("timeout_express") or "15d")):
+            raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已超时关闭")
         amount = _amount(biz.get("amount"), "amount")
         out_order_no, out_request_no = str(biz["out_order_no"]), str(biz["out_request_no"])
         self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))
@@ -825,3 +827,19 @@ class Sandbox:
             raise Failure("20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙")
         self.messages.append(TemplateMessage(to_user_id, template_id, str(biz.get("page") or ""), data))
         return {}
+
+
+_TIMEOUT_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _freeze_expired(signed_at: str, timeout_express: str) -> bool:
+    """Whether a freeze order string is past its `timeout_express` (`1m`…`15d`), counted from when the app signed
+    it (its `timestamp`, Beijing time): Alipay no longer lets the buyer confirm it."""
+    match = re.fullmatch(r"([1-9][0-9]*)([mhd])", timeout_express)
+    if match is None:
+        raise invalid("isv.invalid-parameter", "timeout_express")
+    try:
+        signed = datetime.strptime(signed_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    except ValueError:
+        raise invalid("isv.invalid-parameter", "timestamp") from None
+    return datetime.now(BEIJING) > signed + int(match[1]) * _TIMEOUT_UNITS[match[2]]

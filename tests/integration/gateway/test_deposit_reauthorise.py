@@ -1,7 +1,8 @@
 """A Sesame deposit-free rental whose freeze the buyer never confirmed (issue 16/19), through the gateway, the real
 services and the Alipay sandbox: the buyer asks again (the same request while its order string is good, then a
 new one); a late confirmation of a superseded request is cancelled at Alipay and never counted; a rental still
-unconfirmed at its deadline is closed on the services' injected clock, its rent refunded and its stock back."""
+unconfirmed at its deadline is closed on the services' injected clock, its rent refunded and its stock back; an
+unpaid rental cancelled gives its confirmed freeze back."""
 
 from __future__ import annotations
 
