@@ -5,7 +5,7 @@ import { useState } from 'react'
 import { QrCode } from '../../components/qr'
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
-import { confirmDeposit, type Paying } from '../../lib/deposit'
+import { confirmDeposit, type Paying, reauthorise } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
@@ -15,7 +15,7 @@ import { useLoad } from '../../lib/useLoad'
 interface Line { id?: string, sku_id: string, name: string, qty: number, line_fen: number }
 interface Order {
   id: string, status: string, reason?: string, lines: Line[], subtotal_fen: number, discount_fen: number, points_fen: number,
-  freight_fen?: number, payable_fen: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
+  freight_fen?: number, payable_fen: number, deposit_fen?: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
   delivery?: { method: string, name?: string, city?: string, district?: string, detail?: string } | null,
   pickup?: { code: string, qr_text: string, state?: string } | null, shipment?: { carrier: string, tracking_no: string } | null
   group_buy?: { group_id: string, state: 'waiting' | 'succeeded' | 'failed' } | null
@@ -47,17 +47,29 @@ function lineRefunds (line: Line, refunds: Refund[]) {
   return { refunded, open, left: line.qty - refunded - open }
 }
 
+/** "14:05": an ISO moment as the buyer's phone shows the time of day. */
+function clockTime (iso: string): string {
+  const at = new Date(iso)
+  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`
+}
+
 export default function OrderPage () {
   const { id = '' } = useRouter().params
   const [tracking, setTracking] = useState<Tracking | null>(null)
   const [refunds, setRefunds] = useState<Refund[]>([])
   const [notice, setNotice] = useState<string | null>(null)
   const [mine, setMine] = useState<MyReviews | null>(null)
+  // A Sesame deposit-free rental whose freeze the buyer has not confirmed yet (from GET /api/me/deposits).
+  const [unconfirmed, setUnconfirmed] = useState<{ authorise_by?: string | null } | null>(null)
   const { data: order, error, setError, reload } = useLoad(async () => {
     const found = await api<Order>('GET', `/api/orders/${id}`)
     if (found.status === 'COMPLETED') api<MyReviews>('GET', '/api/me/reviews', { query: { page_size: 50 } }).then(setMine, () => setMine(null))
     if (found.shipment) api<Tracking>('GET', `/api/orders/${id}/tracking`).then(setTracking, () => setTracking(null))
     api<{ items: Refund[] }>('GET', `/api/orders/${id}/refunds`).then(r => setRefunds(r.items), () => setRefunds([]))
+    if ((found.deposit_fen ?? 0) > 0) {
+      api<{ items: Array<{ order_id: string, status: string, authorise_by?: string | null }> }>('GET', '/api/me/deposits')
+        .then(r => setUnconfirmed(r.items.find(d => d.order_id === id && d.status === 'authorising') ?? null), () => setUnconfirmed(null))
+    }
     return found
   }, [id])
 
@@ -78,6 +90,14 @@ export default function OrderPage () {
       const done = `/pages/paid/index?order_id=${id}`
       if (paying.trade_no) await alipay.tradePay(paying.trade_no, done)
       void Taro.redirectTo({ url: done })
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
+  async function authoriseAgain () {
+    try {
+      if (await reauthorise(id) !== 'confirming') await reload() // frozen meanwhile: nothing to confirm
     } catch (e) {
       setError(messageOf(e))
     }
@@ -105,6 +125,13 @@ export default function OrderPage () {
           </View>
         )}
       </View>
+      {unconfirmed && (order.status === 'PAID' || order.status === 'AWAITING_PAYMENT') && (
+        <View className='card' data-testid='order-deposit-unconfirmed'>
+          <View className='title'>芝麻信用免押待确认</View>
+          <View className='muted'>支付宝还没有确认押金免押{unconfirmed.authorise_by ? `，请在 ${clockTime(unconfirmed.authorise_by)} 前确认，否则租赁将被关闭` : ''}。</View>
+          <View className='btn' data-testid='order-deposit-again' onClick={() => { void authoriseAgain() }}>重新授权</View>
+        </View>
+      )}
       {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
         <View className='card' data-testid='pickup'>
           <View className='title'>到店自提</View>
