@@ -31,7 +31,10 @@ from shared.events.orders import (
     OrderReturnReceived,
     OrderShipped,
 )
+from shared.logging import get_logger
 from shared.money import payable
+
+log = get_logger("orders", component="flows")
 
 
 class _Who(TypedDict):  # a TypedDict, not dict[str, str]: events with non-str fields take **_who(order)
@@ -374,8 +377,12 @@ async def _close_unauthorised_rental(tx: Tx, order: asyncpg.Record, now: datetim
         await cancel(tx, order, reason, now)
         return 1
     if order["status"] in (Status.PAID, Status.READY_FOR_PICKUP) and order["group_state"] != "waiting":
-        await request_refund(tx, order, reason=reason, lines=None, with_return=False, by_merchant=True, now=now,
-                             return_window=timedelta(0), waits=waits)  # (the window is for completed orders)
+        try:
+            await request_refund(tx, order, reason=reason, lines=None, with_return=False, by_merchant=True,
+                                 now=now, return_window=timedelta(0), waits=waits)  # (the window: completed orders)
+        except domain.Refusal as refusal:  # e.g. its units already being refunded: never fail the job's batch
+            log.warning("unauthorised rental not refunded", order_id=order["id"], code=refusal.code)
+            return 0
         return 1
     return 0
 
