@@ -87,6 +87,8 @@ def _dispatch(app: web.Application, settings: SandboxSettings, method: str, para
             return sandbox.fund_auth_query(biz)
         case "alipay.fund.auth.order.unfreeze":
             return sandbox.fund_auth_unfreeze(biz)
+        case "alipay.fund.auth.operation.cancel":
+            return sandbox.fund_auth_cancel(biz)
         case "alipay.marketing.card.template.create":
             return sandbox.card_template_create(biz)
         case "alipay.marketing.card.open":
@@ -236,7 +238,10 @@ def confirm_freeze_and_notify(app: web.Application, order_str: str, user_id: str
     params, biz = freeze_request(app, order_str)
     sandbox = app[SANDBOX]
     first = sandbox.find_freeze(biz) is None
-    auth = sandbox.confirm_freeze(params, user_id)
+    try:
+        auth = sandbox.confirm_freeze(params, user_id)
+    except Failure as failure:  # the merchant cancelled this request before the buyer confirmed it
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
     if first and params.get("notify_url"):
         app[NOTIFIER].send(params["notify_url"], sandbox.freeze_notify_params(auth, app[CONFIG].alipay_app_id))
     return auth
@@ -267,7 +272,9 @@ async def show_fund_auth(request: web.Request) -> web.Response:
         raise NotFound("No such authorisation", code="auth_not_found")
     return json_response({"auth_no": auth.auth_no, "status": auth.status, "amount_fen": auth.amount_fen,
                           "credit_fen": auth.credit_fen, "paid_fen": auth.paid_fen, "rest_fen": auth.rest_fen,
-                          "unfrozen": auth.unfrozen, "payer_user_id": auth.payer_user_id})
+                          "unfrozen": auth.unfrozen, "payer_user_id": auth.payer_user_id,
+                          "cancelled": auth.cancelled, "out_order_no": auth.out_order_no,
+                          "out_request_no": auth.out_request_no})
 
 
 @routes.get("/sandbox/cards")

@@ -115,6 +115,7 @@ class FundAuth:
     status: str = "SUCCESS"
     paid_fen: int = 0
     unfrozen: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
+    cancelled: bool = False  # the merchant cancelled the freeze (alipay.fund.auth.operation.cancel)
     gmt_trans: str = field(default_factory=beijing_now)
     notify_id: str = field(default_factory=lambda: secrets.token_hex(16))  # the same across retries
 
@@ -184,6 +185,7 @@ class Sandbox:
         self.payment_codes: dict[str, PaymentCode] = {}
         self.cancelled: set[str] = set()  # out_trade_no cancelled before any trade existed
         self.fund_auths: dict[str, FundAuth] = {}  # by auth_no
+        self.cancelled_freezes: set[tuple[str, str]] = set()  # (out_order_no, out_request_no) cancelled unconfirmed
         self.card_templates: dict[str, str] = {}  # request_id -> template_id
         self.cards: dict[str, MemberCard] = {}  # by biz_card_no
         self.card_serials: dict[str, str] = {}  # out_serial_no -> biz_card_no
@@ -530,6 +532,10 @@ class Sandbox:
         found = self.find_freeze(biz)
         if found is not None:
             return found  # confirmed before
+        if (str(biz["out_order_no"]), str(biz["out_request_no"])) in self.cancelled_freezes:
+            raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已关闭")
+        if _freeze_expired(params.get("timestamp", ""), str(biz.get("timeout_express") or "15d")):
+            raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已超时关闭")
         amount = _amount(biz.get("amount"), "amount")
         out_order_no, out_request_no = str(biz["out_order_no"]), str(biz["out_request_no"])
         self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))
@@ -588,6 +594,25 @@ class Sandbox:
         if auth.rest_fen == 0:
             auth.status = "FINISH"
         return {**self._auth_answer(auth, amount), "out_request_no": request_no}
+
+    def fund_auth_cancel(self, biz: dict[str, Any]) -> dict[str, Any]:
+        """`alipay.fund.auth.operation.cancel` by out_order_no + out_request_no: a confirmed freeze is unfrozen
+        in full (`unfreeze`); one never confirmed is closed, so a later confirmation is refused (`close`)."""
+        key = (str(biz.get("out_order_no", "")), str(biz.get("out_request_no", "")))
+        if not all(OUT_TRADE_NO.match(part) for part in key) or not biz.get("remark"):
+            raise invalid("isv.invalid-parameter", "out_order_no, out_request_no and remark")
+        auth = self.find_freeze({"out_order_no": key[0], "out_request_no": key[1]})
+        if auth is None:
+            self.cancelled_freezes.add(key)
+            return {"out_order_no": key[0], "out_request_no": key[1], "action": "close"}
+        if auth.paid_fen:
+            raise business("ACQ.AUTH_ORDER_HAS_PAID", "授权订单已有支付，不能撤销")
+        if not auth.cancelled:
+            if auth.rest_fen:
+                auth.unfrozen["cancel"] = auth.rest_fen
+            auth.cancelled, auth.status = True, "CLOSED"
+        return {"auth_no": auth.auth_no, "out_order_no": key[0], "out_request_no": key[1],
+                "operation_id": auth.auth_no[-12:], "action": "unfreeze"}
 
     # --- member cards (卡包) ----------------------------------------------------------------------------------
 
@@ -802,3 +827,19 @@ class Sandbox:
             raise Failure("20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙")
         self.messages.append(TemplateMessage(to_user_id, template_id, str(biz.get("page") or ""), data))
         return {}
+
+
+_TIMEOUT_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _freeze_expired(signed_at: str, timeout_express: str) -> bool:
+    """Whether a freeze order string is past its `timeout_express` (`1m`…`15d`), counted from when the app signed
+    it (its `timestamp`, Beijing time): Alipay no longer lets the buyer confirm it."""
+    match = re.fullmatch(r"([1-9][0-9]*)([mhd])", timeout_express)
+    if match is None:
+        raise invalid("isv.invalid-parameter", "timeout_express")
+    try:
+        signed = datetime.strptime(signed_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    except ValueError:
+        raise invalid("isv.invalid-parameter", "timestamp") from None
+    return datetime.now(BEIJING) > signed + int(match[1]) * _TIMEOUT_UNITS[match[2]]

@@ -31,7 +31,10 @@ from shared.events.orders import (
     OrderReturnReceived,
     OrderShipped,
 )
+from shared.logging import get_logger
 from shared.money import payable
+
+log = get_logger("orders", component="flows")
 
 
 class _Who(TypedDict):  # a TypedDict, not dict[str, str]: events with non-str fields take **_who(order)
@@ -68,7 +71,7 @@ async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> N
     """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade."""
     status = domain.transition(order["status"], Action.CANCEL)
     await set_status(tx, order["id"], now, status, reason=reason, cancelled_at=now)
-    await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm")
+    await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm", "deposit_auth")
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
 
@@ -351,6 +354,8 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
     if kind == "auto_confirm" and order["status"] in domain.AWAITING_RECEIPT:
         await complete(tx, order, now)
         return 1
+    if kind == "deposit_auth" and order["deposit_frozen_at"] is None:
+        return await _close_unauthorised_rental(tx, order, now, waits)
     if kind == "refund":  # a refund waited too long for the merchant or the buyer
         refund = await store.lock_refund(tx.conn, ref)
         if refund is not None and domain.refund_waits_for(refund["status"]):
@@ -358,6 +363,27 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
             await move_refund(tx, order, refund, "timeout", now, waits,
                               timeout_reason=domain.TIMEOUT_REASONS[refund["status"]])
             return 1
+    return 0
+
+
+async def _close_unauthorised_rental(tx: Tx, order: asyncpg.Record, now: datetime,
+                                     waits: domain.RefundWaits) -> int:
+    """The buyer never confirmed the rental deposit's freeze in time: an unpaid rental is cancelled, a paid one
+    whose goods have not been handed over is refunded in full as the merchant's own refund (the stock goes back
+    with order.cancelled / order.refunded; payments closes the deposit's request). A rental the merchant
+    handed over anyway is left to the merchant."""
+    reason = "deposit_not_authorised"
+    if order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
+        await cancel(tx, order, reason, now)
+        return 1
+    if order["status"] in (Status.PAID, Status.READY_FOR_PICKUP) and order["group_state"] != "waiting":
+        try:
+            await request_refund(tx, order, reason=reason, lines=None, with_return=False, by_merchant=True,
+                                 now=now, return_window=timedelta(0), waits=waits)  # (the window: completed orders)
+        except domain.Refusal as refusal:  # e.g. its units already being refunded: never fail the job's batch
+            log.warning("unauthorised rental not refunded", order_id=order["id"], code=refusal.code)
+            return 0
+        return 1
     return 0
 
 

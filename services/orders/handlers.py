@@ -23,7 +23,13 @@ from shared.events.marketing import (
     PromotionRejected,
 )
 from shared.events.orders import OrderPaid
-from shared.events.payments import PaymentConfirmed, PaymentRefunded, PaymentRefundFailed
+from shared.events.payments import (
+    DepositAuthorising,
+    DepositFrozen,
+    PaymentConfirmed,
+    PaymentRefunded,
+    PaymentRefundFailed,
+)
 from shared.logging import get_logger
 from shared.service import Handlers
 
@@ -174,6 +180,21 @@ async def on_payment_refund_failed(deps: OrdersDeps, tx: Tx, event: Event[Paymen
                                 failure_reason=failed.reason)
 
 
+async def on_deposit_authorising(deps: OrdersDeps, tx: Tx, event: Event[DepositAuthorising]) -> None:
+    """A rental waits for its deposit's freeze: closed at `authorise_by` unless deposit.frozen comes first
+    (it may come before this event: then there is nothing to wait for)."""
+    order = await _locked(tx, event.data.order_id)
+    if order["deposit_frozen_at"] is None and order["status"] not in (Status.CANCELLED, Status.REFUNDED):
+        await store.set_deadline(tx.conn, order["id"], "deposit_auth", event.data.authorise_by)
+
+
+async def on_deposit_frozen(deps: OrdersDeps, tx: Tx, event: Event[DepositFrozen]) -> None:
+    order = await _locked(tx, event.data.order_id)
+    if order["deposit_frozen_at"] is None:
+        await store.update_order(tx.conn, order["id"], deps.clock.now(), deposit_frozen_at=event.occurred_at)
+    await store.drop_deadlines(tx.conn, order["id"], "deposit_auth")
+
+
 async def on_pickup_ready(deps: OrdersDeps, tx: Tx, event: Event[PickupReady]) -> None:
     """The goods wait at the store: READY_FOR_PICKUP (a repeat, a late one after the pickup, or a refunded
     order: no-op)."""
@@ -234,6 +255,8 @@ HANDLERS = (
     .on(PaymentConfirmed, on_payment_confirmed)
     .on(PaymentRefunded, on_payment_refunded)
     .on(PaymentRefundFailed, on_payment_refund_failed)
+    .on(DepositAuthorising, on_deposit_authorising)
+    .on(DepositFrozen, on_deposit_frozen)
     .on(GroupBuySucceeded, on_group_buy_succeeded)
     .on(GroupBuyFailed, on_group_buy_failed)
 )

@@ -94,7 +94,7 @@ async def cart_of(conn: Conn, user_id: str) -> list[asyncpg.Record]:
 ORDER_COLUMNS = """id, user_id, merchant_id, status, entry, coupon_id, points, subject, subtotal_fen, deposit_fen,
     discount_fen, points_fen, payable_fen, stock_status, promotion_status, reason, pay_by, payment_id,
     payment_method, paid_fen, paid_at, shipped_at, auto_confirm_at, completed_at, cancelled_at, created_at,
-    updated_at, freight_fen, delivery, delivered_at, freight_off_fen, group_id, group_state"""
+    updated_at, freight_fen, delivery, delivered_at, freight_off_fen, group_id, group_state, deposit_frozen_at"""
 
 
 async def insert_order(conn: Conn, *, order_id: str, user_id: str, priced: Priced, entry: str,
@@ -165,7 +165,7 @@ async def lock_merchant_order(conn: Conn, order_id: str, merchant_id: str) -> as
 _UPDATABLE = frozenset({
     "status", "discount_fen", "points_fen", "payable_fen", "stock_status", "promotion_status", "reason",
     "payment_id", "payment_method", "paid_fen", "paid_at", "shipped_at", "auto_confirm_at", "completed_at",
-    "cancelled_at", "delivered_at", "freight_off_fen", "group_state"})
+    "cancelled_at", "delivered_at", "freight_off_fen", "group_state", "deposit_frozen_at"})
 
 
 async def update_order(conn: Conn, order_id: str, now: datetime, **changes: Any) -> None:

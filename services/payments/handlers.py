@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.payments import store
 from services.payments.deps import PaymentsDeps
-from services.payments.flows import checks, refunding
+from services.payments.domain import Refusal
+from services.payments.flows import checks, deposits, refunding
 from shared.db import Tx
 from shared.events.base import Event
 from shared.events.gateway import AlipayUserLinked
@@ -34,6 +35,14 @@ async def on_order_cancelled(deps: PaymentsDeps, tx: Tx, event: Event[OrderCance
         # not yet here), the payment is applied now: payment.confirmed makes orders refund it at once.
         if await checks.close_or_learn(deps, tx, pending["out_trade_no"]) != "paid":
             await store.set_payment_status(tx.conn, pending["id"], "closed", reason="order_cancelled")
+    # Nothing is rented: a Sesame deposit-free freeze goes back (one still unconfirmed is closed, and a late
+    # confirmation of it cancelled).
+    deposit = await store.lock_deposit(tx.conn, o.order_id)
+    if deposit is not None and deposit["mode"] == "fund_auth":
+        try:
+            await deposits.release_fund_auth(deps, tx, deposit)
+        except Refusal as refusal:
+            log.error("deposit not released after cancellation", order_id=o.order_id, reason=refusal.detail)
 
 
 async def on_refund_approved(deps: PaymentsDeps, tx: Tx, event: Event[OrderRefundApproved]) -> None:

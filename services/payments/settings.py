@@ -45,6 +45,10 @@ class PaymentsSettings(AlipayAppSettings):
     # Sesame deposit-free (芝麻信用免押): the rental category and the Sesame service id the app signed for.
     sesame_deposit_category: str = "RENT_DIGITAL"
     sesame_deposit_service_id: str = "sandbox-service"
+    # A freeze order string is good this long (its timeout_express); asked again later, the buyer gets a new
+    # request. A rental whose freeze is not confirmed within deposit_auth_minutes of the first request is closed.
+    deposit_auth_order_minutes: int = Field(default=15, ge=5, le=1440)
+    deposit_auth_minutes: int = Field(default=30, ge=5)
 
     @field_validator("pay_later_limits_fen")
     @classmethod

@@ -319,6 +319,14 @@ class AlipayClient:
             "remark": remark[:100]})
         return _fund_auth(data)
 
+    async def fund_auth_cancel(self, *, out_order_no: str, out_request_no: str, remark: str) -> str:
+        """`alipay.fund.auth.operation.cancel`: undo a freeze request whose outcome the merchant no longer wants
+        (or never learned in time): `close` if nothing was frozen, `unfreeze` if it was (all of it goes back).
+        Safe to repeat."""
+        data = await self.execute("alipay.fund.auth.operation.cancel", {
+            "out_order_no": out_order_no, "out_request_no": out_request_no, "remark": remark[:100]})
+        return str(data.get("action", ""))
+
     async def refund_query(self, *, out_trade_no: str, out_request_no: str) -> RefundQueryResult:
         data = await self.execute("alipay.trade.fastpay.refund.query",
                                   {"out_trade_no": out_trade_no, "out_request_no": out_request_no})

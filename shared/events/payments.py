@@ -94,3 +94,26 @@ class BillPaid(EventData):
     amount_fen: Fen
     trade_no: str | None = None
     paid_at: datetime
+
+
+@event("deposit.authorising")
+class DepositAuthorising(EventData):
+    """A rental's deposit waits for the buyer to confirm a Sesame deposit-free freeze (a fund authorisation):
+    orders closes the rental if it is not frozen by `authorise_by`."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    amount_fen: Fen
+    authorise_by: datetime
+
+
+@event("deposit.frozen")
+class DepositFrozen(EventData):
+    """The buyer confirmed the rental deposit's freeze (Alipay's notify, or its answer to a query)."""
+
+    order_id: str
+    user_id: str
+    merchant_id: str
+    amount_fen: Fen
+    credit_fen: Fen  # the part Sesame credit stands for

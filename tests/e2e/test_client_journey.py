@@ -7,10 +7,11 @@ a balance top-up paid in the cashier, deposits; a second phone bought on pay-lat
 checkout), its bill repaid in the cashier; that phone picked up (the merchant's side by API), returned with a
 waybill, after a review of it with a photo (seen on its product page with the group deal the merchant started,
 where the buyer opens a group, paid from the balance); a banner the mall's operator put on the home page; a
-camera rented Sesame deposit-free (the deposit's freeze confirmed on the sandbox's freeze sheet, then the rent
-paid); and a fission group shared to a friend who joins it. A screenshot per page goes to
-test-output/client/. Then the home page is timed on a throttled mobile profile (CDP network and CPU
-throttling) and the figure reported in test-output/client/home-timing.json."""
+camera rented Sesame deposit-free (the sandbox's freeze sheet left once unconfirmed and brought
+back by 重新授权, the deposit's freeze then confirmed on it, then the rent paid); and a fission group
+shared to a friend who joins it. A screenshot per page goes to test-output/client/. Then the home page is
+timed on a throttled mobile profile (CDP network and CPU throttling) and the figure reported in
+test-output/client/home-timing.json."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
@@ -342,6 +344,15 @@ class Journey:
         await self.by("buy-now").click()
         await self.by("payable").wait_for(timeout=WAIT_MS)
         await self.by("submit-order").click()
+        await self.by("sandbox-freeze").wait_for(timeout=WAIT_MS)
+        # The buyer leaves the sheet without confirming (back to the mall): the deposit waits, and 重新授权
+        # brings the sheet back for the same deposit.
+        back = parse_qs(urlsplit(self.page.url).query)["return_url"][0]
+        await self.page.goto(back)
+        await self.page.locator('[data-testid="deposit-freeze"][data-status="authorising"]').wait_for(timeout=WAIT_MS)
+        assert await self.by("freeze-status").inner_text() == "待确认"
+        await self.shot("deposit-unconfirmed")
+        await self.by("freeze-again").click()
         await self.by("sandbox-freeze").wait_for(timeout=WAIT_MS)
         assert await self.by("sandbox-amount").inner_text() == "¥3000.00"  # the SKU's deposit, not paid
         assert "芝麻信用担保 ¥3000.00" in await self.by("sandbox-credit").inner_text()  # default score 700

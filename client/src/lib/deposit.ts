@@ -2,7 +2,9 @@
 // authorisation the buyer confirms, Sesame credit standing for what it can.
 import Taro from '@tarojs/taro'
 
+import { api } from './api'
 import { alipay } from './platform'
+import { authoriseAgain, type Reauthorised } from './reauthorise'
 
 /** The part of a pay answer (POST /api/orders/{id}/pay) this step reads. */
 export interface Paying { trade_no?: string | null, deposit_auth?: { order_str: string, amount_fen: number } | null }
@@ -18,4 +20,13 @@ export async function confirmDeposit (orderId: string, orderStr: string, tradeNo
   const page = depositPage(orderId, tradeNo)
   await alipay.confirmFreeze(orderStr, page)
   void Taro.redirectTo({ url: page })
+}
+
+/** "重新授权" on the deposit pages: the same freeze request while Alipay still takes it, else a new one; the
+ * buyer confirms it and comes back to the deposit page. Refusals throw (their message is a sentence). */
+export async function reauthorise (orderId: string, tradeNo?: string | null): Promise<'confirming' | Reauthorised['status']> {
+  return await authoriseAgain(orderId, {
+    ask: async id => await api<Reauthorised>('POST', `/api/orders/${id}/deposit-auth`),
+    confirm: async (id, orderStr) => { await confirmDeposit(id, orderStr, tradeNo) }
+  })
 }

@@ -27,7 +27,8 @@ export const CANCEL_REASON: Record<string, string> = {
   group_not_found: '没有找到这个拼团，订单已取消。',
   group_deal_not_running: '拼团活动已结束，订单已取消。',
   group_deal_sku_mismatch: '这个规格不参加该拼团，订单已取消。',
-  group_buy_failed: '拼团未成功，订单已取消。'
+  group_buy_failed: '拼团未成功，订单已取消。',
+  deposit_not_authorised: '没有按时确认芝麻信用免押，租赁已关闭。'
 }
 
 export const PAY_METHOD: Record<string, string> = {
@@ -63,4 +64,4 @@ export const CARRIERS: Record<string, string> = {
 
 export const BILL_STATUS: Record<string, string> = { open: '待还款', overdue: '已逾期', paid: '已还清', cancelled: '已取消' }
 
-export const DEPOSIT_STATUS: Record<string, string> = { waived: '信用免押', pending: '待支付', held: '冻结中', released: '已退还', authorising: '免押待确认', frozen: '芝麻信用免押' }
+export const DEPOSIT_STATUS: Record<string, string> = { waived: '信用免押', pending: '待支付', held: '冻结中', released: '已退还', authorising: '免押待确认', frozen: '芝麻信用免押', closed: '已关闭' }

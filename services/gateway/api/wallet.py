@@ -9,6 +9,7 @@ from pydantic import Field
 from services.gateway.models import Answer, Anything, Items
 from services.gateway.routes import Operation, forward
 from shared.http import StrictModel
+from shared.http.models import Moment
 
 
 class TopUpBody(StrictModel):
@@ -29,11 +30,27 @@ class DepositCheckOut(Answer):
 
     order_id: str
     mode: str
-    status: Literal["authorising", "frozen", "released"]
+    status: Literal["authorising", "frozen", "released", "closed"]
     amount_fen: int
     credit_fen: int | None
     charged_fen: int | None
     auth_no: str | None
+    authorise_by: Moment | None  # a rental whose freeze is not confirmed by then is closed
+
+
+class DepositAuthOut(Answer):
+    """The freeze to confirm: `order_str` for `my.tradePay({orderStr})`."""
+
+    out_order_no: str
+    out_request_no: str
+    amount_fen: int
+    order_str: str
+
+
+class DepositReauthOut(DepositCheckOut):
+    """The deposit, with `deposit_auth` while it still waits for the buyer's freeze."""
+
+    deposit_auth: DepositAuthOut | None = None
 
 
 class CreditOut(Answer):
@@ -65,6 +82,10 @@ OPERATIONS = [
               forward("deposit_check", "payments", "POST", "/orders/{id}/deposit-check"),
               "Back from confirming a Sesame deposit-free authorisation: is the deposit frozen?", "wallet",
               answer=DepositCheckOut),
+    Operation("POST", "/api/orders/{id}/deposit-auth",
+              forward("deposit_reauthorise", "payments", "POST", "/orders/{id}/deposit-auth"),
+              "Ask again for a Sesame deposit-free freeze the buyer never confirmed (the same request while its "
+              "order string is good, else a new one)", "wallet", answer=DepositReauthOut),
     Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
               "Pay-later bills and the credit line (limit, used, available)", "wallet", answer=BillsOut),
     Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),

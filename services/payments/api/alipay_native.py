@@ -77,6 +77,13 @@ async def deposit_check(request: web.Request) -> web.Response:
     return json_response(await deposits.check(deps, path_id(request, "order_id"), current_user(request)))
 
 
+@routes.post("/orders/{order_id}/deposit-auth")
+async def deposit_reauthorise(request: web.Request) -> web.Response:
+    """The buyer never confirmed the freeze and asks again: the order string to confirm (while authorising)."""
+    deps = deps_of(request.app)
+    return json_response(await deposits.reauthorise(deps, path_id(request, "order_id"), current_user(request)))
+
+
 @routes.post("/merchant/orders/{order_id}/deposit/settle")
 async def settle_deposit(request: web.Request) -> web.Response:
     merchant_id = current_merchant(request)

@@ -85,7 +85,7 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         await _pay_later(deps, tx, order, payment_id, decision, score)
     else:
         await _open_trade(deps, tx, order, payment_id, decision, str(alipay_user_id))
-    await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
+    await _record_deposit(deps, tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
     payment = await store.lock_payment(tx.conn, payment_id)
     assert payment is not None
     return await _with_deposit_auth(deps, tx, order, payment_view(payment))
@@ -98,7 +98,9 @@ async def _with_deposit_auth(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, 
         return view
     deposit = await store.lock_deposit(tx.conn, order["order_id"])
     if deposit is not None and deposit["mode"] == "fund_auth" and deposit["status"] == "authorising":
-        view["deposit_auth"] = deposits.deposit_auth(deps, deposit, order["subject"])
+        auth = await deposits.current_auth(deps, tx, deposit, order["subject"])
+        if auth is not None:  # else Alipay had it frozen already (its notify still on the way)
+            view["deposit_auth"] = auth
     return view
 
 
@@ -190,14 +192,12 @@ async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
         paid_at=paid_at)
 
 
-async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
-                          score: int | None, *, paid: bool) -> None:
+async def _record_deposit(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
+                          decision: PayDecision, score: int | None, *, paid: bool) -> None:
     if decision.deposit == "none":
         return
     if decision.deposit == "fund_auth":
-        await store.save_fund_auth_deposit(tx.conn, order_id=order["order_id"], user_id=order["user_id"],
-                                           payment_id=payment_id, amount_fen=order["deposit_fen"],
-                                           credit_score=score)
+        await deposits.start_authorising(deps, tx, order, payment_id, score)
         return
     status = "waived" if decision.deposit == "waived" else ("held" if paid else "pending")
     await store.save_deposit(tx.conn, order_id=order["order_id"], user_id=order["user_id"], payment_id=payment_id,

@@ -288,7 +288,7 @@ async def set_deposit_status(conn: Conn, order_id: str, status: str) -> None:
 
 async def deposits_of(db: Database, user_id: str) -> list[Row]:
     return await db.fetch("SELECT order_id, amount_fen, status, mode, credit_score, credit_fen, charged_fen, "
-                          "created_at, released_at "
+                          "authorise_by, created_at, released_at "
                           "FROM deposits WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100", user_id)
 
 
@@ -360,14 +360,25 @@ async def hold_from_reconciliation(conn: Conn, out_trade_no: str, seconds: float
 
 
 async def save_fund_auth_deposit(conn: Conn, *, order_id: str, user_id: str, payment_id: str,
-                                 amount_fen: int, credit_score: int | None) -> None:
-    """The deposit of a merchant using Sesame deposit-free: authorising until the buyer confirms the freeze."""
+                                 amount_fen: int, credit_score: int | None, expires_at: datetime,
+                                 authorise_by: datetime) -> None:
+    """The deposit of a merchant using Sesame deposit-free: authorising until the buyer confirms the freeze
+    (a new payment attempt keeps the freeze request and the deadline it had)."""
     await conn.execute(
-        "INSERT INTO deposits (order_id, user_id, payment_id, amount_fen, credit_score, status, mode) "
-        "VALUES ($1, $2, $3, $4, $5, 'authorising', 'fund_auth') ON CONFLICT (order_id) DO UPDATE SET "
-        "payment_id = $3, amount_fen = $4, credit_score = $5, status = 'authorising', mode = 'fund_auth' "
+        "INSERT INTO deposits (order_id, user_id, payment_id, amount_fen, credit_score, status, mode, "
+        "auth_expires_at, authorise_by) "
+        "VALUES ($1, $2, $3, $4, $5, 'authorising', 'fund_auth', $6, $7) ON CONFLICT (order_id) DO UPDATE SET "
+        "payment_id = $3, amount_fen = $4, credit_score = $5, status = 'authorising', mode = 'fund_auth', "
+        "auth_expires_at = coalesce(deposits.auth_expires_at, $6), "
+        "authorise_by = coalesce(deposits.authorise_by, $7) "
         "WHERE deposits.status IN ('waived', 'pending', 'authorising')",
-        order_id, user_id, payment_id, amount_fen, credit_score)
+        order_id, user_id, payment_id, amount_fen, credit_score, expires_at, authorise_by)
+
+
+async def next_auth_attempt(conn: Conn, order_id: str, expires_at: datetime) -> None:
+    """The buyer's freeze request expired unconfirmed: a new request (the next attempt) supersedes it."""
+    await conn.execute("UPDATE deposits SET auth_attempt = auth_attempt + 1, auth_expires_at = $2 "
+                       "WHERE order_id = $1", order_id, expires_at)
 
 
 async def set_deposit_frozen(conn: Conn, order_id: str, *, auth_no: str, credit_fen: int) -> None:

@@ -69,13 +69,20 @@ def marketing_clock() -> Clock | None:
     return None
 
 
+@pytest.fixture
+def payments_clock() -> Clock | None:
+    """The payments service's clock (when a freeze order string expires): as `orders_clock`."""
+    return None
+
+
 # The 快递100 key and salt of the test mall (test values, never used anywhere else).
 KUAIDI100_KEY, KUAIDI100_SALT = "test-kuaidi100-customer-key-0001", "test-kuaidi100-push-salt-0001"
 
 
 @pytest.fixture
 async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, KeyPair],
-               orders_clock: Clock | None, marketing_clock: Clock | None, tmp_path: Any) -> AsyncIterator[Mall]:
+               orders_clock: Clock | None, marketing_clock: Clock | None, payments_clock: Clock | None,
+               tmp_path: Any) -> AsyncIterator[Mall]:
     """Every service that exists in the tree, in-process, and a gateway routing to them."""
     app_keys, sandbox_keys = alipay_keys
     logistics = await start_app(create_logistics_sandbox(LogisticsSandboxSettings(
@@ -107,7 +114,7 @@ async def mall(settings_for: Any, start_app: Any, alipay_keys: tuple[KeyPair, Ke
             extra = {"kuaidi100_url": str(logistics.make_url("/poll")), "kuaidi100_key": KUAIDI100_KEY,
                      "kuaidi100_salt": KUAIDI100_SALT, "subscribe_poll_seconds": 0.2,
                      "kuaidi100_callback_url": f"http://127.0.0.1:{port}/api/logistics/notify"}
-        clock = {"orders": orders_clock, "marketing": marketing_clock}.get(name)
+        clock = {"orders": orders_clock, "marketing": marketing_clock, "payments": payments_clock}.get(name)
         client = await start_app(app_module.create_app(settings_for(settings_cls, **extra), clock=clock))
         clients[name] = client
         urls[f"{name}_url"] = str(client.make_url("")).rstrip("/")

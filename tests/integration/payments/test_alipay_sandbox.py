@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
 import pytest
 from aiohttp import web
 
@@ -107,3 +110,40 @@ async def _delivered(sandbox, trade_no) -> bool:
     items = await sandbox.notifies(trade_no)
     return bool(items) and items[0]["delivered"]
 
+
+
+def freeze_order_str(alipay: AlipayClient, request_no: str, *, signed_at: datetime | None = None,
+                     timeout_express: str = "15m") -> str:
+    """A freeze order string as payments signs it, `signed_at` (now by default)."""
+    biz = {"out_order_no": f"da_{request_no}", "out_request_no": f"dr_{request_no}", "order_title": "押金 相机",
+           "amount": "100.00", "product_code": "PRE_AUTH_ONLINE", "deposit_product_mode": "DEPOSIT_ONLY",
+           "timeout_express": timeout_express}
+    query, body = alipay.build_request("alipay.fund.auth.order.app.freeze", biz, now=signed_at)
+    return urlencode({**query, **body})
+
+
+async def test_a_freeze_request_is_confirmed_only_until_it_expires_or_is_cancelled(sandbox, alipay):
+    async def confirm(order_str: str) -> tuple[int, dict[str, object]]:
+        resp = await sandbox.client.post("/sandbox/fund-auths/confirm",
+                                         json={"order_str": order_str, "user_id": "2088000000000042"})
+        return resp.status, await resp.json()
+
+    # Signed 16 minutes ago with 15 minutes to confirm: Alipay has closed it.
+    expired = freeze_order_str(alipay, "r1", signed_at=datetime.now(UTC) - timedelta(minutes=16))
+    status, answer = await confirm(expired)
+    assert (status, answer["code"]) == (409, "ACQ.AUTH_ORDER_HAS_CLOSED")
+
+    # Cancelled before the buyer confirmed it: closed, and the buyer can no longer confirm it.
+    unconfirmed = freeze_order_str(alipay, "r2")
+    assert await alipay.fund_auth_cancel(out_order_no="da_r2", out_request_no="dr_r2", remark="superseded") == "close"
+    status, answer = await confirm(unconfirmed)
+    assert (status, answer["code"]) == (409, "ACQ.AUTH_ORDER_HAS_CLOSED")
+
+    # Cancelled after: all of it goes back, once however often it is asked.
+    status, frozen = await confirm(freeze_order_str(alipay, "r3"))
+    assert status == 201
+    for _ in range(2):
+        assert await alipay.fund_auth_cancel(out_order_no="da_r3", out_request_no="dr_r3", remark="late") == "unfreeze"
+    shown = await (await sandbox.client.get(f"/sandbox/fund-auths/{frozen['auth_no']}")).json()
+    assert (shown["status"], shown["cancelled"], shown["rest_fen"], shown["unfrozen"]) == (
+        "CLOSED", True, 0, {"cancel": 10_000})

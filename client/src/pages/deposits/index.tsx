@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro'
 
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
+import { reauthorise } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { DEPOSIT_STATUS } from '../../lib/labels'
 import { alipay } from '../../lib/platform'
@@ -10,7 +11,7 @@ import { useLoad } from '../../lib/useLoad'
 
 interface Deposit { order_id: string, amount_fen: number, status: string, credit_score?: number | null, created_at: string, released_at?: string | null }
 /** POST /api/orders/{id}/deposit-check: a Sesame deposit-free freeze as Alipay knows it. */
-interface Freeze { order_id: string, status: 'authorising' | 'frozen' | 'released', amount_fen: number, credit_fen: number | null, charged_fen: number | null }
+interface Freeze { order_id: string, status: 'authorising' | 'frozen' | 'released' | 'closed', amount_fen: number, credit_fen: number | null, charged_fen: number | null }
 
 /** With `order_id` (back from confirming a Sesame deposit-free freeze) the page shows that deposit as Alipay
  * has it and goes on to pay the rent (`trade_no`); without, the buyer's deposits. */
@@ -22,6 +23,15 @@ export default function DepositsPage () {
 function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }) {
   const { data: freeze, error, setError, reload } = useLoad(
     () => api<Freeze>('POST', `/api/orders/${orderId}/deposit-check`), [orderId])
+
+  async function again () {
+    try {
+      setError(null)
+      if (await reauthorise(orderId, tradeNo) !== 'confirming') await reload() // frozen meanwhile: show it
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
 
   async function next () {
     const paid = `/pages/paid/index?order_id=${orderId}`
@@ -35,14 +45,16 @@ function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }
 
   if (!freeze) return <View className='page'><ErrorLine message={error} />{!error && <Loading />}</View>
   const credit = freeze.credit_fen ?? 0
-  const frozen = freeze.status !== 'authorising'
+  const frozen = freeze.status === 'frozen' || freeze.status === 'released'
   return (
     <View className='page' data-testid='deposit-freeze' data-status={freeze.status}>
       <ErrorLine message={error} />
       <View className='card'>
         <View className='title'>芝麻信用免押</View>
         <View className='row'><Text>押金</Text><Price fen={freeze.amount_fen} testId='freeze-amount' /></View>
-        {frozen
+        {freeze.status === 'closed' && <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>已关闭</Text></View>}
+        {freeze.status === 'closed' && <View className='muted'>没有按时确认芝麻信用免押，这笔租赁已关闭，租金会原路退回。</View>}
+        {freeze.status === 'closed' ? null : frozen
           ? <>
             <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>{credit >= freeze.amount_fen ? '免押' : '已冻结'}</Text></View>
             <View className='row'><Text className='muted'>芝麻信用担保</Text><Price fen={credit} testId='freeze-credit' /></View>
@@ -51,17 +63,27 @@ function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }
           </>
           : <>
             <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>待确认</Text></View>
-            <View className='muted'>支付宝还没有确认免押。如已确认，请稍后刷新；未确认可在订单页重新付款确认。</View>
+            <View className='muted'>支付宝还没有确认免押。如已确认，请稍后刷新；没有确认（页面被关闭或网络中断）请重新授权。</View>
+            <View className='btn' data-testid='freeze-again' onClick={() => { void again() }}>重新授权</View>
             <View className='btn-ghost' data-testid='freeze-refresh' onClick={() => { void reload() }}>刷新</View>
           </>}
       </View>
-      <View className='btn btn-block' data-testid='freeze-next' onClick={() => { void next() }}>{tradeNo ? '支付租金' : '查看订单'}</View>
+      {freeze.status !== 'closed' && <View className='btn btn-block' data-testid='freeze-next' onClick={() => { void next() }}>{tradeNo ? '支付租金' : '查看订单'}</View>}
     </View>
   )
 }
 
 function DepositList () {
-  const { data, error } = useLoad(() => api<{ items: Deposit[] }>('GET', '/api/me/deposits'))
+  const { data, error, setError } = useLoad(() => api<{ items: Deposit[] }>('GET', '/api/me/deposits'))
+
+  async function again (orderId: string) {
+    try {
+      if (await reauthorise(orderId) !== 'confirming') void Taro.navigateTo({ url: `/pages/deposits/index?order_id=${orderId}` })
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
   return (
     <View className='page' data-testid='deposits'>
       <ErrorLine message={error} />
@@ -71,6 +93,7 @@ function DepositList () {
         <View key={d.order_id} className='card' data-testid='deposit' data-status={d.status} onClick={() => Taro.navigateTo({ url: `/pages/order/index?id=${d.order_id}` })}>
           <View className='row'><Text>押金</Text><Price fen={d.amount_fen} /></View>
           <View className='row'><Text className='muted'>{d.created_at.slice(0, 10)}</Text><Text>{DEPOSIT_STATUS[d.status] ?? d.status}</Text></View>
+          {d.status === 'authorising' && <View className='btn-ghost' data-testid='deposit-again' onClick={e => { e.stopPropagation(); void again(d.order_id) }}>重新授权</View>}
         </View>
       ))}
     </View>

@@ -5,7 +5,7 @@ import { useState } from 'react'
 import { QrCode } from '../../components/qr'
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
-import { confirmDeposit, type Paying } from '../../lib/deposit'
+import { confirmDeposit, type Paying, reauthorise } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
@@ -15,7 +15,7 @@ import { useLoad } from '../../lib/useLoad'
 interface Line { id?: string, sku_id: string, name: string, qty: number, line_fen: number }
 interface Order {
   id: string, status: string, reason?: string, lines: Line[], subtotal_fen: number, discount_fen: number, points_fen: number,
-  freight_fen?: number, payable_fen: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
+  freight_fen?: number, payable_fen: number, deposit_fen?: number, payment?: { method?: string } | null, created_at: string, pay_by?: string,
   delivery?: { method: string, name?: string, city?: string, district?: string, detail?: string } | null,
   pickup?: { code: string, qr_text: string, state?: string } | null, shipment?: { carrier: string, tracking_no: string } | null
   group_buy?: { group_id: string, state: 'waiting' | 'succeeded' | 'failed' } | null
@@ -25,7 +25,7 @@ const GROUP_STATE = { waiting: '等待成团', succeeded: '已成团', failed: '
 interface MyReviews { items: Array<{ id: string, order_id: string, sku_id: string, followup?: unknown }>, pending: Array<{ order_id: string, sku_id: string }> }
 interface Tracking { state: string, events: Array<{ at: string, text: string }> }
 interface Refund {
-  id: string, status: string, amount_fen: number, with_return: boolean, due_at?: string | null,
+  id: string, status: string, reason?: string, amount_fen: number, with_return: boolean, due_at?: string | null,
   lines: Array<{ line_id: string, qty: number }>, return_shipment?: { carrier: string, tracking_no: string } | null
 }
 
@@ -47,17 +47,29 @@ function lineRefunds (line: Line, refunds: Refund[]) {
   return { refunded, open, left: line.qty - refunded - open }
 }
 
+/** "14:05": an ISO moment as the buyer's phone shows the time of day. */
+function clockTime (iso: string): string {
+  const at = new Date(iso)
+  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`
+}
+
 export default function OrderPage () {
   const { id = '' } = useRouter().params
   const [tracking, setTracking] = useState<Tracking | null>(null)
   const [refunds, setRefunds] = useState<Refund[]>([])
   const [notice, setNotice] = useState<string | null>(null)
   const [mine, setMine] = useState<MyReviews | null>(null)
+  // A Sesame deposit-free rental whose freeze the buyer has not confirmed yet (from GET /api/me/deposits).
+  const [unconfirmed, setUnconfirmed] = useState<{ authorise_by?: string | null } | null>(null)
   const { data: order, error, setError, reload } = useLoad(async () => {
     const found = await api<Order>('GET', `/api/orders/${id}`)
     if (found.status === 'COMPLETED') api<MyReviews>('GET', '/api/me/reviews', { query: { page_size: 50 } }).then(setMine, () => setMine(null))
     if (found.shipment) api<Tracking>('GET', `/api/orders/${id}/tracking`).then(setTracking, () => setTracking(null))
     api<{ items: Refund[] }>('GET', `/api/orders/${id}/refunds`).then(r => setRefunds(r.items), () => setRefunds([]))
+    if ((found.deposit_fen ?? 0) > 0) {
+      api<{ items: Array<{ order_id: string, status: string, authorise_by?: string | null }> }>('GET', '/api/me/deposits')
+        .then(r => setUnconfirmed(r.items.find(d => d.order_id === id && d.status === 'authorising') ?? null), () => setUnconfirmed(null))
+    }
     return found
   }, [id])
 
@@ -83,6 +95,14 @@ export default function OrderPage () {
     }
   }
 
+  async function authoriseAgain () {
+    try {
+      if (await reauthorise(id) !== 'confirming') await reload() // frozen meanwhile: nothing to confirm
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+
   const refundLine = (line: Line, qty: number, withReturn = false) => act('已申请退款，等待商家处理。', () => api('POST', `/api/orders/${id}/refund`, {
     idempotent: true, body: { reason: withReturn ? '退货退款' : '不想要了', lines: [{ line_id: line.id, qty }], ...(withReturn ? { with_return: true } : {}) }
   }))
@@ -97,6 +117,7 @@ export default function OrderPage () {
       <View className='card'>
         <View className='title' data-testid='order-status'>{ORDER_STATUS[order.status] ?? '处理中'}</View>
         {order.status === 'CANCELLED' && order.reason && <View className='muted'>{CANCEL_REASON[order.reason] ?? '订单已取消。'}</View>}
+        {refunds.some(r => r.reason === 'deposit_not_authorised') && <View className='muted' data-testid='order-closed-reason'>{CANCEL_REASON.deposit_not_authorised}</View>}
         {order.payment?.method && <View className='muted'>付款方式：{PAY_METHOD[order.payment.method] ?? order.payment.method}</View>}
         {order.group_buy && (
           <View className='row line' data-testid='order-group' onClick={() => Taro.navigateTo({ url: `/pages/group/index?id=${order.group_buy?.group_id ?? ''}` })}>
@@ -104,6 +125,13 @@ export default function OrderPage () {
           </View>
         )}
       </View>
+      {unconfirmed && (order.status === 'PAID' || order.status === 'AWAITING_PAYMENT') && (
+        <View className='card' data-testid='order-deposit-unconfirmed'>
+          <View className='title'>芝麻信用免押待确认</View>
+          <View className='muted'>支付宝还没有确认押金免押{unconfirmed.authorise_by ? `，请在 ${clockTime(unconfirmed.authorise_by)} 前确认，否则租赁将被关闭` : ''}。</View>
+          <View className='btn' data-testid='order-deposit-again' onClick={() => { void authoriseAgain() }}>重新授权</View>
+        </View>
+      )}
       {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
         <View className='card' data-testid='pickup'>
           <View className='title'>到店自提</View>
