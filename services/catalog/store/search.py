@@ -9,10 +9,11 @@ from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
 # The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
-# ORs their bitmaps instead of scanning the table (migration 0010_search_scale): LIKE '%x%' on a needle of 3+
-# characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`) uses the GIN
-# index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of a
-# several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
+# ORs their bitmaps instead of scanning the table (migrations 0010_search_scale, 0015_search_table: it reads
+# product_search, the compact copy of what search needs of each product a buyer can find): LIKE '%x%' on a
+# needle of 3+ characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`)
+# uses the GIN index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of
+# a several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
 # Only the page's rows are turned into cards.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
@@ -87,12 +88,13 @@ def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[
 
 
 def _ranked(sql: _Sql, branches: list[str], scores: list[str], limit: int, offset: int) -> str:
-    """The page of sellable products meeting any of `branches`, by the best of `scores`, then sales."""
+    """The page of products meeting any of `branches`, by the best of `scores`, then sales. product_search holds
+    only products a buyer can find, on few pages (migration 0015_search_table)."""
     return f"""
 WITH hits AS (
     SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
-    FROM products p
-    WHERE p.active AND p.has_sellable_sku AND ({" OR ".join(branches)})
+    FROM product_search p
+    WHERE {" OR ".join(branches)}
 ), page AS (
     SELECT id, score, count(*) OVER () AS total FROM hits
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
