@@ -20,9 +20,7 @@ CREATE TABLE product_search (
     sold            bigint NOT NULL,
     search_text     text NOT NULL,
     pinyin          text NOT NULL,
-    initials        text NOT NULL,
-    text_grams      text[] GENERATED ALWAYS AS (search_grams(search_text)) STORED,
-    initials_grams  text[] GENERATED ALWAYS AS (search_grams(initials)) STORED
+    initials        text NOT NULL
 );
 
 CREATE FUNCTION product_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -48,9 +46,12 @@ CREATE TRIGGER products_search_sync
 INSERT INTO product_search (id, sold, search_text, pinyin, initials)
 SELECT id, sold, search_text, pinyin, initials FROM products WHERE active AND has_sellable_sku;
 
--- The indexes search reads (store/search.py), without a pending list (see 0014_search_words_backfill).
+-- The indexes search reads (store/search.py), without a pending list (see 0014_search_words_backfill). The 1-2
+-- character grams are indexed as an expression, not stored: as a column they were half of each row's bytes, and
+-- a search never reads them back (`@>` on an array GIN index needs no recheck of the row).
 CREATE INDEX product_search_text_trgm ON product_search USING gin (search_text gin_trgm_ops) WITH (fastupdate = off);
 CREATE INDEX product_search_pinyin_trgm ON product_search USING gin (pinyin gin_trgm_ops) WITH (fastupdate = off);
-CREATE INDEX product_search_text_grams ON product_search USING gin (text_grams) WITH (fastupdate = off);
-CREATE INDEX product_search_initials_grams ON product_search USING gin (initials_grams) WITH (fastupdate = off);
 CREATE INDEX product_search_initials_trgm ON product_search USING gin (initials gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX product_search_text_grams ON product_search USING gin (search_grams(search_text)) WITH (fastupdate = off);
+CREATE INDEX product_search_initials_grams ON product_search USING gin (search_grams(initials))
+    WITH (fastupdate = off);

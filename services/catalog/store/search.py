@@ -29,11 +29,18 @@ SHORT = 3  # below this many characters a needle has no trigram
 # Decided on a step's whole count, so every page of a query agrees on its total.
 
 
-class _Sql:
-    """Parameters in order, so each condition names its values once."""
+# The 1-2 character grams of a column, as its table's GIN index has them: product_search indexes the expression
+# (migration 0015_search_table), products stores them as a column (0010_search_scale; for suggestions).
+SEARCH_GRAMS = {"search_text": "search_grams(p.search_text)", "initials": "search_grams(p.initials)"}
+PRODUCTS_GRAMS = {"search_text": "p.text_grams"}
 
-    def __init__(self) -> None:
+
+class _Sql:
+    """Parameters in order, so each condition names its values once; `grams`: see SEARCH_GRAMS."""
+
+    def __init__(self, grams: dict[str, str]) -> None:
         self.args: list[object] = []
+        self.grams = grams
 
     def arg(self, value: object, cast: str = "text") -> str:
         self.args.append(value)
@@ -44,10 +51,10 @@ class _Sql:
         condition that finds the rows), else as the plain test (a score, on rows already found: testing the
         grams array is the costlier way to say the same)."""
         like = f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
-        grams = {"search_text": "text_grams", "initials": "initials_grams"}.get(column)
+        grams = self.grams.get(column)
         if not indexed or len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch)
             return like
-        return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
+        return f"({grams} @> ARRAY[{self.arg(needle)}] AND {like})"
 
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
@@ -60,7 +67,7 @@ def _word_hit(sql: _Sql, text: str, pinyin: str, *, indexed: bool = True) -> str
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
-    sql = _Sql()
+    sql = _Sql(SEARCH_GRAMS)
     if step == SOME_WORDS:
         hits = [_word_hit(sql, t, p) for t, p in plan.words]
         matched = " + ".join(f"CASE WHEN {_word_hit(sql, t, p, indexed=False)} THEN 1 ELSE 0 END"
@@ -185,7 +192,7 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
     """Names that start as typed: Chinese anywhere in the text, Latin letters as the start of the text, of the
     pinyin or of the initials. Only the branches that apply, each served by an index (the trigram or grams index
     for Chinese, btree prefixes of migration 0012_search_words for the rest), so PostgreSQL ORs their bitmaps."""
-    sql = _Sql()
+    sql = _Sql(PRODUCTS_GRAMS)
 
     def starts(column: str, prefix: str) -> str:
         # As a range of the btree's byte order (UTF-8 keeps code point order), not LIKE 'x%': the planner would
