@@ -31,18 +31,11 @@ SHORT = 3  # below this many characters a needle has no trigram
 # Decided on a step's whole count, so every page of a query agrees on its total.
 
 
-# The 1-2 character grams of a column, as its table's GIN index has them: product_search indexes the expression
-# (migration 0015_search_table), products stores them as a column (0010_search_scale; for suggestions).
-SEARCH_GRAMS = {"search_text": "search_grams(p.search_text)", "initials": "search_grams(p.initials)"}
-PRODUCTS_GRAMS = {"search_text": "p.text_grams"}
-
-
 class _Sql:
-    """Parameters in order, so each condition names its values once; `grams`: see SEARCH_GRAMS."""
+    """Parameters in order, so each condition names its values once."""
 
-    def __init__(self, grams: dict[str, str]) -> None:
+    def __init__(self) -> None:
         self.args: list[object] = []
-        self.grams = grams
 
     def arg(self, value: object, cast: str = "text") -> str:
         self.args.append(value)
@@ -56,11 +49,11 @@ class _Sql:
         """What an index can answer for contains(column, needle), true of every row it is true of: the grams for a
         1-2 character needle, else the LIKE itself (pg_trgm). A query ANDs the OR of these with the OR of the
         exact tests: PostgreSQL ORs the indexes' bitmaps and, the first OR being the bitmap's own condition,
-        tests only the second on the rows (the grams expression is not computed again per row)."""
-        grams = self.grams.get(column)
+        tests only the second on the rows it reads."""
+        grams = {"search_text": "text_grams", "initials": "initials_grams"}.get(column)
         if len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch)
             return self.contains(column, needle)
-        return f"{grams} @> ARRAY[{self.arg(needle)}]"
+        return f"p.{grams} @> ARRAY[{self.arg(needle)}]"
 
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
@@ -74,7 +67,7 @@ def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
-    sql = _Sql(SEARCH_GRAMS)
+    sql = _Sql()
     if step == SOME_WORDS:
         finds = [_word_hit(sql.finds, t, p) for t, p in plan.words]
         hits = [_word_hit(sql.contains, t, p) for t, p in plan.words]
@@ -203,7 +196,7 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
     """Names that start as typed: Chinese anywhere in the text, Latin letters as the start of the text, of the
     pinyin or of the initials. Only the branches that apply, each served by an index (the trigram or grams index
     for Chinese, btree prefixes of migration 0012_search_words for the rest), so PostgreSQL ORs their bitmaps."""
-    sql = _Sql(PRODUCTS_GRAMS)
+    sql = _Sql()
 
     def starts(column: str, prefix: str) -> str:
         # As a range of the btree's byte order (UTF-8 keeps code point order), not LIKE 'x%': the planner would
