@@ -1,8 +1,10 @@
--- A compact table for search: one row per product a buyer can find (on sale, with a sellable SKU), holding only
--- what a search reads: its text, compact pinyin, initials and units sold. Products rows are wider (name,
--- description, image, the spaced pinyin...), and a product that cannot be bought was a hit to read and throw
--- away; here a common noun's 1,000-15,000 hits sit on fewer pages. Kept by a trigger on products, so every write path (saves, SKU writes through
--- has_sellable_sku, sales through sold, COPY) keeps it in step in the same transaction.
+-- A narrow table for search: one row per product a buyer can find (on sale, with a sellable SKU), holding only
+-- what a search reads: its text, compact pinyin, initials, their grams and units sold. Products rows are wider
+-- (name, description, image, the spaced pinyin...), and a product that cannot be bought was a hit to read and
+-- throw away; here a common noun's 1,000-15,000 hits sit on fewer pages. Kept by a trigger on products, so every
+-- write (saves, SKU writes through has_sellable_sku, sales through sold, COPY) reaches it in the same transaction;
+-- a sale changes no indexed column, and the room left on each page (fillfactor) lets it be a HOT update, with no
+-- write to the GIN indexes.
 -- The pinyin key is now the compact pinyin only (domain.search_keys): the spaced syllables after it served the
 -- trigram typo step that is gone (typos are corrected on search_words); a needle has no spaces, so it finds the
 -- same rows in the compact key alone, with a smaller index and shorter rechecks. Keys saved before lose theirs
@@ -22,7 +24,7 @@ CREATE TABLE product_search (
     initials        text NOT NULL,
     text_grams      text[] GENERATED ALWAYS AS (search_grams(search_text)) STORED,
     initials_grams  text[] GENERATED ALWAYS AS (search_grams(initials)) STORED
-);
+) WITH (fillfactor = 90);
 
 CREATE FUNCTION product_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
