@@ -12,7 +12,7 @@ from services.catalog.store.catalogue import CARD
 
 # The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
 # ORs their bitmaps instead of scanning the table (migrations 0010_search_scale, 0015_search_table: it reads
-# product_search, the compact copy of what search needs of each product a buyer can find): LIKE '%x%' on a
+# product_search, its own copy of what it needs of each product a buyer can find): LIKE '%x%' on a
 # needle of 3+ characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`)
 # uses the GIN index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of
 # a several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
@@ -212,9 +212,11 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
         text_finds = text_hit = starts("search_text", plan.text)
     prefixes = [starts("pinyin", plan.pinyin)] if plan.pinyin else []
     prefixes += [starts("initials", plan.initials)] if plan.initials else []
+    finds, hits = " OR ".join([text_finds, *prefixes]), " OR ".join([text_hit, *prefixes])
+    found = f"({hits})" if finds == hits else f"({finds}) AND ({hits})"
     query = f"""
 SELECT name FROM products p
-WHERE p.active AND ({" OR ".join([text_finds, *prefixes])}) AND ({" OR ".join([text_hit, *prefixes])})
+WHERE p.active AND {found}
   AND NOT EXISTS (SELECT 1 FROM blocked_terms b WHERE strpos(lower(p.name), b.term) > 0
                   AND (b.merchant_id IS NULL OR b.merchant_id = p.merchant_id))
 ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")}

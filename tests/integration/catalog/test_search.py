@@ -153,7 +153,7 @@ async def test_names_are_suggested_from_two_characters(catalog, shop):
 
 
 async def test_search_follows_renames_taking_off_sale_and_sales(catalog, orders_bus):
-    """Search reads its own compact copy of the products (product_search): every way a product changes reaches it
+    """Search reads its own copy of the products (product_search): every way a product changes reaches it
     in the same transaction."""
     staff = {"X-Merchant-Id": MERCHANT}
     kettle, _ = await catalog.product("不锈钢电水壶", sold=5)
