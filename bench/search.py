@@ -1,7 +1,7 @@
 """Catalog search on a large catalogue: the indexed query beside the previous one (the raw baseline), same run.
 
     python bench/search.py [--products 100000] [--concurrency 20] [--searches 3000] [--baseline-searches 300]
-                           [--keep-database mall_NAME]
+                           [--keep-database mall_NAME] [--single]
 
 Creates a scratch database (dropped afterwards; with --keep-database: that one, kept, and seeded only when it does
 not hold the catalogue yet) with the catalog schema, seeds it with seeds/catalog_scale.py (products × 3 SKUs,
@@ -14,6 +14,8 @@ product in the top 3, for:
             threshold (--previous-threshold: today's by default; 0.4, its word similarity, before a90d9cf,
             e.g. 3d5ebc8);
   indexed   store/search.py today: only the branches that apply, each served by an index.
+--baseline-searches 0 leaves the baseline out (minutes of full scans). --single also times each query of SINGLE
+one at a time (best of 5: steadier than latencies under concurrency on a shared machine).
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -42,6 +44,9 @@ from services.catalog.store.catalogue import CARD  # noqa: E402
 from shared.db import bootstrap, service_dsn  # noqa: E402
 
 PAGE = 20
+# One at a time: the labelled queries' kinds, and the common words with the most hits (the costliest).
+SINGLE = ["手机", "sj", "奶粉", "纸尿裤", "zhiniaoku", "shouji", "保温杯", "kongqizaguo", "xiaomi 14 ultar", "iphnoe",
+          "华为 平板", "pbj", "lining paobuxie"]
 
 # store/search.py's SEARCH before this change, verbatim.
 BASELINE = f"""
@@ -124,6 +129,21 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
     return latencies, time.perf_counter() - started, len(found)
 
 
+async def single(pool: asyncpg.Pool, way) -> list[tuple[str, float, int]]:  # noqa: ANN001
+    """(query, best of 5 in ms, total) of each SINGLE query, one search at a time."""
+    timings = []
+    async with pool.acquire() as conn:
+        for q in SINGLE:
+            best, total = float("inf"), 0
+            for _ in range(5):
+                started = time.perf_counter()
+                rows = await way(conn, q)
+                best = min(best, (time.perf_counter() - started) * 1000)
+                total = rows[0]["total"] if rows else 0
+            timings.append((q, best, total))
+    return timings
+
+
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
     cuts = statistics.quantiles(latencies, n=100)
     return (f"{label:9} p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms  p99 {cuts[98]:7.1f} ms"
@@ -143,6 +163,7 @@ async def main() -> None:
     parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
     parser.add_argument("--previous-threshold", type=float, default=FUZZY_THRESHOLD,
                         help="the typo threshold of that commit: today's, or 0.4 before a90d9cf (3d5ebc8)")
+    parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time (best of 5)")
     parser.add_argument("--keep-database", metavar="NAME",
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
@@ -162,18 +183,23 @@ async def main() -> None:
                                          max_size=args.concurrency, server_settings={"search_path": "catalog"})
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
-        base = await run(pool, baseline, args.baseline_searches, args.concurrency)
+        base = await run(pool, baseline, args.baseline_searches, args.concurrency) if args.baseline_searches else None
         before = await run(pool, previous_search(args.previous, args.previous_threshold), args.searches,
                            args.concurrency) if args.previous else None
         new = await run(pool, indexed, args.searches, args.concurrency)
         load_after = os.getloadavg()
+        alone = await single(pool, indexed) if args.single else []
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
-        print(line("baseline", *base))
+        if base:
+            print(line("baseline", *base))
         if before:
             print(line("previous", *before))
         print(line("indexed", *new))
+        if alone:
+            print(f"one at a time, best of 5 (load average {os.getloadavg()[0]:.1f}): "
+                  + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in alone))
 
 
 if __name__ == "__main__":

@@ -78,16 +78,8 @@ def search_keys(name: str, brand: str = "", category: str = "") -> SearchKeys:
     text = normalise_query(" ".join(p for p in (name, brand, category) if p))
     words = text.split(" ")
     words += [full_pinyin(w) for w in words if has_chinese(w)]
-    return SearchKeys(search_text=text, pinyin=pinyin_key(f"{name} {brand}"), initials=pinyin_initials(name),
+    return SearchKeys(search_text=text, pinyin=full_pinyin(f"{name} {brand}"), initials=pinyin_initials(name),
                       words=tuple(sorted({w for w in words if w})))
-
-
-def pinyin_key(text: str) -> str:
-    """Compact pinyin (for substring matches: `shouji`) then the syllables spaced (for trigram matches: a typo
-    like `shouij` scores far better against the word `shou ji` than inside one long run of letters)."""
-    syllables = [_NOT_WORD.sub("", s) for s in lazy_pinyin(text.lower())]
-    spaced = " ".join(s for s in syllables if s)
-    return f"{spaced.replace(' ', '')} {spaced}"
 
 
 @dataclass(frozen=True)

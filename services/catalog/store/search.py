@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 
 from services.catalog.domain import SearchPlan, has_chinese, like_escape, plan_search
@@ -9,10 +11,11 @@ from services.catalog.store import Conn
 from services.catalog.store.catalogue import CARD
 
 # The query is built from the branches that apply to this query, each one an indexed condition, so PostgreSQL
-# ORs their bitmaps instead of scanning the table (migration 0010_search_scale): LIKE '%x%' on a needle of 3+
-# characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`) uses the GIN
-# index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of a
-# several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
+# ORs their bitmaps instead of scanning the table (migrations 0010_search_scale, 0015_search_table: it reads
+# product_search, its own copy of what it needs of each product a buyer can find): LIKE '%x%' on a
+# needle of 3+ characters uses the pg_trgm GIN indexes; a 1- or 2-character needle (`手机`, the initials `sj`)
+# uses the GIN index of its 1-2 character grams. Ranking: a substring hit on the text first (1.0), every word of
+# a several-word query (0.95), pinyin (0.9), initials (0.85 as a prefix, else 0.8); ties by sales.
 # Only the page's rows are turned into cards.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
@@ -38,61 +41,71 @@ class _Sql:
         self.args.append(value)
         return f"${len(self.args)}::{cast}"
 
-    def contains(self, column: str, needle: str, *, indexed: bool = True) -> str:
-        """`column` holds `needle` (literal text) anywhere; `indexed`: said so that an index can serve it (the
-        condition that finds the rows), else as the plain test (a score, on rows already found: testing the
-        grams array is the costlier way to say the same)."""
-        like = f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
+    def contains(self, column: str, needle: str) -> str:
+        """`column` holds `needle` (literal text) anywhere: the exact test."""
+        return f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
+
+    def finds(self, column: str, needle: str) -> str:
+        """What an index can answer for contains(column, needle), true of every row it is true of: the grams for a
+        1-2 character needle, else the LIKE itself (pg_trgm). A query ANDs the OR of these with the OR of the
+        exact tests: PostgreSQL ORs the indexes' bitmaps and, the first OR being the bitmap's own condition,
+        tests only the second on the rows it reads."""
         grams = {"search_text": "text_grams", "initials": "initials_grams"}.get(column)
-        if not indexed or len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch)
-            return like
-        return f"(p.{grams} @> ARRAY[{self.arg(needle)}] AND {like})"
+        if len(needle) >= SHORT or grams is None:  # (a 1-2 letter pinyin is never a branch)
+            return self.contains(column, needle)
+        return f"p.{grams} @> ARRAY[{self.arg(needle)}]"
 
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
 
 
-def _word_hit(sql: _Sql, text: str, pinyin: str, *, indexed: bool = True) -> str:
-    return f"({sql.contains('search_text', text, indexed=indexed)} OR {sql.contains('pinyin', pinyin)})" \
-        if len(pinyin) >= SHORT else sql.contains("search_text", text, indexed=indexed)
+def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
+    """The word as text or pinyin; `test`: _Sql.contains or _Sql.finds."""
+    return f"({test('search_text', text)} OR {test('pinyin', pinyin)})" if len(pinyin) >= SHORT \
+        else test("search_text", text)
 
 
 def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
     sql = _Sql()
     if step == SOME_WORDS:
-        hits = [_word_hit(sql, t, p) for t, p in plan.words]
-        matched = " + ".join(f"CASE WHEN {_word_hit(sql, t, p, indexed=False)} THEN 1 ELSE 0 END"
-                             for t, p in plan.words)
-        return _ranked(sql, hits, [f"({matched})::float / {len(hits)}"], limit, offset), sql.args
-    branches = [sql.contains("search_text", plan.text)]
-    scores = [f"CASE WHEN {sql.contains('search_text', plan.text, indexed=False)} THEN 1.0 ELSE 0 END"]
+        finds = [_word_hit(sql.finds, t, p) for t, p in plan.words]
+        hits = [_word_hit(sql.contains, t, p) for t, p in plan.words]
+        matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
+        return _ranked(sql, finds, hits, [f"({matched})::float / {len(hits)}"], limit, offset), sql.args
+    text_hit = sql.contains("search_text", plan.text)
+    finds, hits = [sql.finds("search_text", plan.text)], [text_hit]
+    scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
     if plan.words:
-        every = " AND ".join(_word_hit(sql, t, p) for t, p in plan.words)
-        branches.append(f"({every})")
-        every = " AND ".join(_word_hit(sql, t, p, indexed=False) for t, p in plan.words)
+        finds.append(f"({' AND '.join(_word_hit(sql.finds, t, p) for t, p in plan.words)})")
+        every = f"({' AND '.join(_word_hit(sql.contains, t, p) for t, p in plan.words)})"
+        hits.append(every)
         scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
     if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
         pinyin_hit = sql.contains("pinyin", plan.pinyin)
         # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials.
         if len(plan.pinyin) >= SHORT:
-            branches.append(pinyin_hit)
+            finds.append(pinyin_hit)
+            hits.append(pinyin_hit)
         scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
     if plan.initials:
-        branches.append(sql.contains("initials", plan.initials))
+        anywhere = sql.contains("initials", plan.initials)
+        finds.append(sql.finds("initials", plan.initials))
+        hits.append(anywhere)
         prefix = sql.arg(f"{like_escape(plan.initials)}%")
-        anywhere = sql.contains("initials", plan.initials, indexed=False)
         scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {anywhere} THEN 0.8 ELSE 0 END")
-    return _ranked(sql, branches, scores, limit, offset), sql.args
+    return _ranked(sql, finds, hits, scores, limit, offset), sql.args
 
 
-def _ranked(sql: _Sql, branches: list[str], scores: list[str], limit: int, offset: int) -> str:
-    """The page of sellable products meeting any of `branches`, by the best of `scores`, then sales."""
+def _ranked(sql: _Sql, finds: list[str], hits: list[str], scores: list[str], limit: int, offset: int) -> str:
+    """The page of products meeting any of `hits` (each found by the index condition of the same place in
+    `finds`), by the best of `scores`, then sales. product_search holds only products a buyer can find, on few
+    pages (migration 0015_search_table)."""
     return f"""
 WITH hits AS (
     SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
-    FROM products p
-    WHERE p.active AND p.has_sellable_sku AND ({" OR ".join(branches)})
+    FROM product_search p
+    WHERE ({" OR ".join(finds)}) AND ({" OR ".join(hits)})
 ), page AS (
     SELECT id, score, count(*) OVER () AS total FROM hits
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
@@ -193,14 +206,17 @@ def suggest_query(plan: SearchPlan, limit: int) -> tuple[str, list[object]]:
         end = prefix[:-1] + chr(after)
         return f"(p.{column} ~>=~ {sql.arg(prefix)} AND p.{column} ~<~ {sql.arg(end)})"
 
-    branches = [sql.contains("search_text", plan.text) if has_chinese(plan.text) else starts("search_text", plan.text)]
-    if plan.pinyin:
-        branches.append(starts("pinyin", plan.pinyin))
-    if plan.initials:
-        branches.append(starts("initials", plan.initials))
+    if has_chinese(plan.text):
+        text_finds, text_hit = sql.finds("search_text", plan.text), sql.contains("search_text", plan.text)
+    else:
+        text_finds = text_hit = starts("search_text", plan.text)
+    prefixes = [starts("pinyin", plan.pinyin)] if plan.pinyin else []
+    prefixes += [starts("initials", plan.initials)] if plan.initials else []
+    finds, hits = " OR ".join([text_finds, *prefixes]), " OR ".join([text_hit, *prefixes])
+    found = f"({hits})" if finds == hits else f"({finds}) AND ({hits})"
     query = f"""
 SELECT name FROM products p
-WHERE p.active AND ({" OR ".join(branches)})
+WHERE p.active AND {found}
   AND NOT EXISTS (SELECT 1 FROM blocked_terms b WHERE strpos(lower(p.name), b.term) > 0
                   AND (b.merchant_id IS NULL OR b.merchant_id = p.merchant_id))
 ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.catalog.conftest import Catalog
+from shared.events.orders import OrderPaid
+from tests.integration.catalog.conftest import MERCHANT, Catalog, placed, publish
+from tests.support import eventually
 
 USER = {"X-User-Id": "u_search"}
 
@@ -148,3 +150,43 @@ async def test_names_are_suggested_from_two_characters(catalog, shop):
     assert (await resp.json())["suggestions"] == []
     resp = await catalog.client.get("/search/suggest", params={"q": "ba"})
     assert "保温杯 500ml" in (await resp.json())["suggestions"]
+
+
+async def test_search_follows_renames_taking_off_sale_and_sales(catalog, orders_bus):
+    """Search reads its own copy of the products (product_search): every way a product changes reaches it
+    in the same transaction."""
+    staff = {"X-Merchant-Id": MERCHANT}
+    kettle, _ = await catalog.product("不锈钢电水壶", sold=5)
+    pot, pot_sku = await catalog.product("玻璃电水壶", sold=1, stock=20)
+    assert await found(catalog, "电水壶") == [kettle, pot]  # best seller first
+    assert await found(catalog, "dianshuihu") == [kettle, pot]
+
+    # Paid orders raise the glass pot's sales above the kettle's: it now ranks first.
+    orders = [placed(pot_sku, qty=5) for _ in range(2)]
+    for order in orders:
+        await publish(orders_bus, order)
+        await eventually(lambda o=order: catalog.db.fetchval(
+            "SELECT true FROM reservations WHERE order_id = $1", o.order_id), timeout=30)
+        await publish(orders_bus, OrderPaid(order_id=order.order_id, user_id=order.user_id, merchant_id=MERCHANT,
+                                            payable_fen=5000, method="alipay"))
+    await eventually(lambda: catalog.db.fetchval("SELECT sold >= 10 OR NULL FROM products WHERE id = $1", pot),
+                     timeout=30)
+    assert await found(catalog, "电水壶") == [pot, kettle]
+
+    # Renamed: found by its new name (text, pinyin, initials), no more by the old one.
+    resp = await catalog.client.get(f"/merchant/products/{kettle}", headers=staff)
+    body = await resp.json()
+    draft = {"name": "不锈钢保温壶", "skus": [{"id": s["id"], "price_fen": s["price_fen"]} for s in body["skus"]]}
+    resp = await catalog.client.put(f"/merchant/products/{kettle}", json=draft, headers=staff)
+    assert resp.status == 200, await resp.text()
+    assert await found(catalog, "电水壶") == [pot]
+    assert await found(catalog, "保温壶") == await found(catalog, "baowenhu") == await found(catalog, "bxgbwh") \
+        == [kettle]
+
+    # Taken off sale: not found; back on sale: found again.
+    resp = await catalog.client.put(f"/merchant/products/{kettle}", json={**draft, "active": False}, headers=staff)
+    assert resp.status == 200, await resp.text()
+    assert await found(catalog, "保温壶") == []
+    resp = await catalog.client.put(f"/merchant/products/{kettle}", json={**draft, "active": True}, headers=staff)
+    assert resp.status == 200, await resp.text()
+    assert await found(catalog, "保温壶") == [kettle]
