@@ -87,10 +87,6 @@ async def set_payment_status(conn: Conn, payment_id: str, status: str, *, reason
         "updated_at = now() WHERE id = $1", payment_id, status, reason, paid, trade_no)
 
 
-async def set_payment_trade_no(conn: Conn, payment_id: str, trade_no: str) -> None:
-    await conn.execute("UPDATE payments SET trade_no = $2 WHERE id = $1", payment_id, trade_no)
-
-
 async def add_refunded(conn: Conn, payment_id: str, amount_fen: int) -> int | None:
     """Cumulative refunds never pass the amount paid: the condition is checked under the row lock."""
     return await conn.fetchval(
@@ -145,9 +141,9 @@ async def insert_huabei_offers(conn: Conn, merchant_id: str, offers: list[tuple[
 
 
 async def insert_trade(conn: Conn, *, out_trade_no: str, purpose: str, ref_id: str, user_id: str,
-                       amount_fen: int) -> None:
-    await conn.execute("INSERT INTO alipay_trades (out_trade_no, purpose, ref_id, user_id, amount_fen) "
-                       "VALUES ($1, $2, $3, $4, $5)", out_trade_no, purpose, ref_id, user_id, amount_fen)
+                       amount_fen: int, trade_no: str | None = None) -> None:
+    await conn.execute("INSERT INTO alipay_trades (out_trade_no, purpose, ref_id, user_id, amount_fen, trade_no) "
+                       "VALUES ($1, $2, $3, $4, $5, $6)", out_trade_no, purpose, ref_id, user_id, amount_fen, trade_no)
 
 
 async def set_trade_no(conn: Conn, out_trade_no: str, trade_no: str) -> None:
