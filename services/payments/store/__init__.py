@@ -94,13 +94,17 @@ async def add_refunded(conn: Conn, payment_id: str, amount_fen: int) -> int | No
         "WHERE id = $1 AND refunded_fen + $2 <= amount_fen RETURNING refunded_fen", payment_id, amount_fen)
 
 
-async def latest_payment(db: Conn | Database, order_id: str) -> Row | None:
-    return await db.fetchrow("SELECT * FROM payments WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1", order_id)
+async def order_payment_state(db: Conn | Database, order_id: str) -> Row | None:
+    """In one read, the payable order (`order_user_id`, `order_status`) and its latest payment (the rest of the
+    columns, NULL without one); None when the order is unknown."""
+    return await db.fetchrow(
+        "SELECT o.user_id AS order_user_id, o.status AS order_status, p.* FROM payable_orders o "
+        "LEFT JOIN LATERAL (SELECT * FROM payments WHERE order_id = o.order_id ORDER BY created_at DESC LIMIT 1) p "
+        "ON true WHERE o.order_id = $1", order_id)
 
 
 async def payment_of_user(db: Database, payment_id: str, user_id: str) -> Row | None:
     return await db.fetchrow("SELECT * FROM payments WHERE id = $1 AND user_id = $2", payment_id, user_id)
-
 
 
 # --- Huabei offers (the merchant's 花呗分期 settings) ---------------------------------------------------------
