@@ -375,11 +375,8 @@ def _rule(row: asyncpg.Record) -> domain.MemberRule:
 
 async def member_priced(conn: store.Conn, user_id: str, priced: domain.Priced) -> domain.Priced:
     """The lines at the member prices the buyer's level at this merchant gives."""
-    level = await store.member_level(conn, user_id, priced.merchant_id)
-    if level <= 1:
-        return priced
-    rules = [_rule(r) for r in await store.member_rules(conn, priced.merchant_id, level)]
-    return domain.with_member_prices(priced, level, rules) if rules else priced
+    level, rows = await store.buyer_member_rules(conn, user_id, priced.merchant_id)
+    return domain.with_member_prices(priced, level, [_rule(r) for r in rows]) if rows else priced
 
 
 async def set_member_price(tx: Tx, merchant_id: str, *, sku_id: str | None, category_id: str | None, level: int,
