@@ -4,8 +4,8 @@ Several relays may run on one outbox (replicas): rows are claimed with FOR UPDAT
 locked until they are marked, so no two relays publish the same row. A relay that dies after publishing
 and before marking leaves the rows unsent; they are published again and the consumers' inbox drops the
 duplicate. The relay wakes on NOTIFY (sent at commit by Tx.emit) and polls as a fallback: every
-`poll_seconds` while its LISTEN connection is down, every `listening_poll_seconds` (never more often) while it
-is up: then the poll only covers a wake-up lost between a commit and its NOTIFY.
+`poll_seconds` while its LISTEN connection is down, and only every `listening_poll_seconds` (never more often)
+while it is up, when the poll just covers a wake-up lost between a commit and its NOTIFY.
 
 A claimed batch is published at once and its confirms awaited together (Bus.publish_many); the confirmed
 rows are marked sent in one statement. A row the broker refused (a nack) or whose confirm never came stays
