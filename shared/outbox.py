@@ -3,7 +3,9 @@
 Several relays may run on one outbox (replicas): rows are claimed with FOR UPDATE SKIP LOCKED and stay
 locked until they are marked, so no two relays publish the same row. A relay that dies after publishing
 and before marking leaves the rows unsent; they are published again and the consumers' inbox drops the
-duplicate. The relay wakes on NOTIFY (sent at commit by Tx.emit) and polls as a fallback.
+duplicate. The relay wakes on NOTIFY (sent at commit by Tx.emit) and polls as a fallback: every
+`poll_seconds` while its LISTEN connection is down, and only every `listening_poll_seconds` (never more often)
+while it is up, when the poll just covers a wake-up lost between a commit and its NOTIFY.
 
 A claimed batch is published at once and its confirms awaited together (Bus.publish_many); the confirmed
 rows are marked sent in one statement. A row the broker refused (a nack) or whose confirm never came stays
@@ -36,12 +38,13 @@ class PublishRefused(Exception):
 
 class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, bus: Bus, service: str, *, batch_size: int = 500,
-                 poll_seconds: float = 1.0, keep_sent_hours: int = 24):
+                 poll_seconds: float = 1.0, listening_poll_seconds: float = 10.0, keep_sent_hours: int = 24):
         self.pool = pool
         self.bus = bus
         self.service = service
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.listening_poll_seconds = max(poll_seconds, listening_poll_seconds)
         self.keep_sent_hours = keep_sent_hours
         self.log = get_logger(service, component="outbox")
         self._wake = asyncio.Event()
@@ -94,7 +97,8 @@ class OutboxRelay:
                     # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that arrives
                     # as the wait ends, and the relay would then outlive its service's stop.
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_seconds):
+                        async with asyncio.timeout(self.listening_poll_seconds if self.listening
+                                                   else self.poll_seconds):
                             await self._wake.wait()
         finally:
             listener.cancel()

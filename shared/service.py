@@ -143,7 +143,8 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
                              max_attempts=settings.max_attempts, batch_size=settings.consume_batch,
                              workers=settings.consume_workers)
         await bus.connect()
-        relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds)
+        relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds,
+                                         listening_poll_seconds=settings.outbox_listening_poll_seconds)
         http = aiohttp.ClientSession()
         # Built before any consumer or job starts, so both always find every dependency in place.
         deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http, changes))

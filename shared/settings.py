@@ -64,7 +64,10 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8080
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
-    outbox_poll_seconds: float = 1.0
+    outbox_poll_seconds: float = 1.0  # the relay's poll while its LISTEN connection is down
+    # ... and while it is up, when commits wake the relay: a safety net for a lost wake-up only (its emitter
+    # died between the commit and the NOTIFY), so idle services do not run a transaction a second each.
+    outbox_listening_poll_seconds: float = 10.0
     # Shared secret the gateway sends in X-Internal-Token. When set, a service's internal API refuses every
     # other caller (defence in depth: those APIs trust X-User-Id and must never be reachable from outside).
     internal_token: str = ""

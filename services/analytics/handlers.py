@@ -1,6 +1,7 @@
 """One function per event that feeds a metric; every other event is only logged.
 
-Every handler first writes the raw event to event_log, then its typed facts (upserts by natural key).
+Every event's raw row goes into event_log, written by the first statement of its typed facts (upserts by
+natural key) or alone when it feeds none.
 The inbox already runs each event id once; the natural keys make a replay under a new id harmless.
 """
 
@@ -31,19 +32,18 @@ from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from shared.service import Handlers
 
 
-async def log_event(tx: Tx, event: Event[Any]) -> None:
-    """Every event goes into event_log first, whatever else it feeds."""
+def logged(event: Event[Any]) -> store.LogRow:
+    """The event's event_log row: every event gets one, written by the first statement of its facts."""
     data = event.data.model_dump(mode="json")
     merchant = data.get("merchant_id") if isinstance(data.get("merchant_id"), str) else None
-    await store.log_event(tx.conn, event.id, event.type, event.occurred_at, merchant, data)
+    return event.id, event.type, event.occurred_at, merchant, data
 
 
 async def on_order_placed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.upsert_order_placed(tx.conn, order_id=d.order_id, merchant_id=d.merchant_id,
                                     user_id=d.user_id, entry=d.entry, subtotal_fen=d.subtotal_fen,
-                                    coupon_id=d.coupon_id, day=business_day(deps, event))
+                                    coupon_id=d.coupon_id, day=business_day(deps, event), log=logged(event))
     for line in d.lines:
         await store.add_order_line(tx.conn, order_id=d.order_id, sku_id=line.sku_id, merchant_id=d.merchant_id,
                                    product_id=line.product_id, name=line.name or line.product_id,
@@ -55,77 +55,74 @@ async def on_order_placed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPlaced]
 
 
 async def on_order_confirmed(deps: AnalyticsDeps, tx: Tx, event: Event[OrderConfirmed]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.upsert_order_confirmed(tx.conn, order_id=d.order_id, merchant_id=d.merchant_id,
                                        user_id=d.user_id, entry=d.entry, subtotal_fen=d.subtotal_fen,
                                        discount_fen=d.discount_fen, points_fen=d.points_fen,
-                                       payable_fen=d.payable_fen)
+                                       payable_fen=d.payable_fen, log=logged(event))
 
 
 async def on_order_cancelled(deps: AnalyticsDeps, tx: Tx, event: Event[OrderCancelled]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.mark_order_cancelled(tx.conn, order_id=d.order_id, merchant_id=d.merchant_id,
-                                     user_id=d.user_id, day=business_day(deps, event))
+                                     user_id=d.user_id, day=business_day(deps, event), log=logged(event))
 
 
 async def on_payment_confirmed(deps: AnalyticsDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.lock_payment_facts(tx.conn, d.payment_id)
     await store.add_payment(tx.conn, payment_id=d.payment_id, order_id=d.order_id, merchant_id=d.merchant_id,
                             user_id=d.user_id, method=d.method, installments=d.installments,
-                            amount_fen=d.amount_fen, occurred_at=event.occurred_at, day=business_day(deps, event))
+                            amount_fen=d.amount_fen, occurred_at=event.occurred_at, day=business_day(deps, event),
+                            log=logged(event))
 
 
 async def on_payment_refunded(deps: AnalyticsDeps, tx: Tx, event: Event[PaymentRefunded]) -> None:
-    await log_event(tx, event)
     d = event.data
     if d.unwanted:
         await store.lock_payment_facts(tx.conn, d.payment_id)
     await store.add_refund(tx.conn, refund_id=d.refund_id, payment_id=d.payment_id, order_id=d.order_id,
                            merchant_id=d.merchant_id, amount_fen=d.amount_fen, day=business_day(deps, event),
-                           unwanted=d.unwanted)
+                           unwanted=d.unwanted, log=logged(event))
     if d.unwanted:  # the payment bought nothing: it leaves every figure, on the day it was counted too
         await store.mark_payment_unwanted(tx.conn, d.payment_id)
 
 
 async def on_coupon_claimed(deps: AnalyticsDeps, tx: Tx, event: Event[CouponClaimed]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.add_coupon_claim(tx.conn, coupon_id=d.coupon_id, merchant_id=d.merchant_id, user_id=d.user_id,
-                                 template_id=d.template_id, campaign_id=d.campaign_id, day=business_day(deps, event))
+                                 template_id=d.template_id, campaign_id=d.campaign_id, day=business_day(deps, event),
+                                 log=logged(event))
 
 
 async def on_coupon_redeemed(deps: AnalyticsDeps, tx: Tx, event: Event[CouponRedeemed]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.add_coupon_redemption(tx.conn, coupon_id=d.coupon_id, merchant_id=d.merchant_id,
-                                      order_id=d.order_id, discount_fen=d.discount_fen, day=business_day(deps, event))
+                                      order_id=d.order_id, discount_fen=d.discount_fen, day=business_day(deps, event),
+                                      log=logged(event))
 
 
 async def on_coupon_released(deps: AnalyticsDeps, tx: Tx, event: Event[CouponReleased]) -> None:
-    await log_event(tx, event)
-    await store.add_coupon_return(tx.conn, coupon_id=event.data.coupon_id, order_id=event.data.order_id)
+    await store.add_coupon_return(tx.conn, coupon_id=event.data.coupon_id, order_id=event.data.order_id,
+                                  log=logged(event))
 
 
 async def on_user_active(deps: AnalyticsDeps, tx: Tx, event: Event[UserActive]) -> None:
     # The gateway states the visit's day itself (its "first visit of the day"), so that is the day used.
-    await log_event(tx, event)
     d = event.data
-    await store.add_visit(tx.conn, user_id=d.user_id, day=d.day, entry=d.entry, merchant_id=d.merchant_id)
+    await store.add_visit(tx.conn, user_id=d.user_id, day=d.day, entry=d.entry, merchant_id=d.merchant_id,
+                          log=logged(event))
 
 
 async def _fulfilment_moment(deps: AnalyticsDeps, tx: Tx, event: Event[Any], stage: str) -> None:
-    await log_event(tx, event)
     await store.set_fulfilment_moment(tx.conn, order_id=event.data.order_id, merchant_id=event.data.merchant_id,
-                                      stage=stage, at=event.occurred_at, day=business_day(deps, event))
+                                      stage=stage, at=event.occurred_at, day=business_day(deps, event),
+                                      log=logged(event))
 
 
 async def on_order_paid(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPaid]) -> None:
     if event.data.group_held:  # fulfilment starts when the group fills (group_buy.succeeded), not at payment
-        await log_event(tx, event)
+        await store.log_event(tx.conn, logged(event))
         return
     await _fulfilment_moment(deps, tx, event, "paid")
 
@@ -143,37 +140,37 @@ async def on_order_picked_up(deps: AnalyticsDeps, tx: Tx, event: Event[OrderPick
 
 
 async def on_group_buy_succeeded(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.add_group_buy_outcome(tx.conn, group_id=d.group_id, merchant_id=d.merchant_id, deal_id=d.deal_id,
-                                      outcome="succeeded", members=len(d.order_ids), day=business_day(deps, event))
+                                      outcome="succeeded", members=len(d.order_ids), day=business_day(deps, event),
+                                      log=logged(event))
     for order_id in d.order_ids:  # the held orders go on to fulfilment now: their time to pick up counts from here
         await store.set_fulfilment_moment(tx.conn, order_id=order_id, merchant_id=d.merchant_id, stage="paid",
                                           at=event.occurred_at, day=business_day(deps, event))
 
 
 async def on_group_buy_failed(deps: AnalyticsDeps, tx: Tx, event: Event[GroupBuyFailed]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.add_group_buy_outcome(tx.conn, group_id=d.group_id, merchant_id=d.merchant_id, deal_id=d.deal_id,
-                                      outcome="failed", members=len(d.order_ids), day=business_day(deps, event))
+                                      outcome="failed", members=len(d.order_ids), day=business_day(deps, event),
+                                      log=logged(event))
 
 
 async def on_review_written(deps: AnalyticsDeps, tx: Tx, event: Event[ReviewWritten]) -> None:
-    await log_event(tx, event)
     d = event.data
     await store.add_review(tx.conn, review_id=d.review_id, merchant_id=d.merchant_id, product_id=d.product_id,
-                           rating=d.rating, with_images=d.with_images, day=business_day(deps, event))
+                           rating=d.rating, with_images=d.with_images, day=business_day(deps, event),
+                           log=logged(event))
 
 
 async def on_review_visibility_changed(deps: AnalyticsDeps, tx: Tx, event: Event[ReviewVisibilityChanged]) -> None:
-    await log_event(tx, event)
     d = event.data
-    await store.set_review_visibility(tx.conn, review_id=d.review_id, hidden=d.hidden, revision=d.revision)
+    await store.set_review_visibility(tx.conn, review_id=d.review_id, hidden=d.hidden, revision=d.revision,
+                                      log=logged(event))
 
 
 async def only_logged(deps: AnalyticsDeps, tx: Tx, event: Event[EventData]) -> None:
-    await log_event(tx, event)
+    await store.log_event(tx.conn, logged(event))
 
 
 @cache

@@ -17,16 +17,31 @@ from shared.db import Database
 # --- facts --------------------------------------------------------------------------------------------
 
 
-async def log_event(conn: asyncpg.Connection, event_id: Any, event_type: str, occurred_at: datetime,
-                    merchant_id: str | None, data: dict[str, Any]) -> None:
-    await conn.execute(
-        "INSERT INTO event_log (event_id, event_type, occurred_at, merchant_id, data) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (event_id) DO NOTHING", event_id, event_type, occurred_at, merchant_id, data)
+# An event's event_log row: (event_id, event_type, occurred_at, merchant_id, data).
+LogRow = tuple[Any, str, datetime, str | None, dict[str, Any]]
+
+LOG_EVENT = ("INSERT INTO event_log (event_id, event_type, occurred_at, merchant_id, data) "
+             "VALUES (${}, ${}, ${}, ${}, ${}) ON CONFLICT (event_id) DO NOTHING")
+
+
+async def log_event(conn: asyncpg.Connection, log: LogRow) -> None:
+    """The event_log row of an event that feeds no fact."""
+    await conn.execute(LOG_EVENT.format(1, 2, 3, 4, 5), *log)
+
+
+async def _execute(conn: asyncpg.Connection, log: LogRow | None, query: str, *args: Any) -> str:
+    """A fact's statement that, given `log`, also writes its event's event_log row (a data-modifying WITH, the
+    row's values numbered after the fact's own): one round trip per event instead of two."""
+    if log is not None:
+        n = len(args)
+        query, args = f"WITH logged AS ({LOG_EVENT.format(*range(n + 1, n + 6))}) {query}", (*args, *log)
+    return str(await conn.execute(query, *args))
 
 
 async def upsert_order_placed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
-                              entry: str, subtotal_fen: int, coupon_id: str | None, day: date) -> None:
-    await conn.execute(
+                              entry: str, subtotal_fen: int, coupon_id: str | None, day: date,
+                              log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         """INSERT INTO orders (order_id, merchant_id, user_id, entry, subtotal_fen, coupon_id, placed_day)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (order_id) DO UPDATE SET entry = EXCLUDED.entry, subtotal_fen = EXCLUDED.subtotal_fen,
@@ -45,16 +60,17 @@ async def add_order_line(conn: asyncpg.Connection, *, order_id: str, sku_id: str
 
 
 async def add_review(conn: asyncpg.Connection, *, review_id: str, merchant_id: str, product_id: str, rating: int,
-                     with_images: bool, day: date) -> None:
-    await conn.execute(
+                     with_images: bool, day: date, log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         "INSERT INTO reviews (review_id, merchant_id, product_id, rating, with_images, day) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (review_id) DO NOTHING",
         review_id, merchant_id, product_id, rating, with_images, day)
 
 
-async def set_review_visibility(conn: asyncpg.Connection, *, review_id: str, hidden: bool, revision: int) -> None:
+async def set_review_visibility(conn: asyncpg.Connection, *, review_id: str, hidden: bool, revision: int,
+                                log: LogRow | None = None) -> None:
     """Keeps the highest revision: an older change arriving late changes nothing."""
-    await conn.execute(
+    await _execute(conn, log,
         "INSERT INTO review_visibility (review_id, hidden, revision) VALUES ($1, $2, $3) "
         "ON CONFLICT (review_id) DO UPDATE SET hidden = EXCLUDED.hidden, revision = EXCLUDED.revision "
         "WHERE review_visibility.revision < EXCLUDED.revision",
@@ -63,9 +79,9 @@ async def set_review_visibility(conn: asyncpg.Connection, *, review_id: str, hid
 
 async def upsert_order_confirmed(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
                                  entry: str, subtotal_fen: int, discount_fen: int, points_fen: int,
-                                 payable_fen: int) -> None:
+                                 payable_fen: int, log: LogRow | None = None) -> None:
     # order.placed knows the entry first-hand; confirmed only fills it when placed has not arrived yet.
-    await conn.execute(
+    await _execute(conn, log,
         """INSERT INTO orders (order_id, merchant_id, user_id, entry, subtotal_fen, discount_fen, points_fen,
                                payable_fen)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -77,8 +93,8 @@ async def upsert_order_confirmed(conn: asyncpg.Connection, *, order_id: str, mer
 
 
 async def mark_order_cancelled(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, user_id: str,
-                               day: date) -> None:
-    await conn.execute(
+                               day: date, log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         """INSERT INTO orders (order_id, merchant_id, user_id, cancelled_day) VALUES ($1, $2, $3, $4)
            ON CONFLICT (order_id) DO UPDATE
                SET cancelled_day = COALESCE(orders.cancelled_day, EXCLUDED.cancelled_day)""",
@@ -93,9 +109,9 @@ async def lock_payment_facts(conn: asyncpg.Connection, payment_id: str) -> None:
 
 async def add_payment(conn: asyncpg.Connection, *, payment_id: str, order_id: str, merchant_id: str,
                       user_id: str, method: str, installments: int | None, amount_fen: int,
-                      occurred_at: datetime, day: date) -> None:
+                      occurred_at: datetime, day: date, log: LogRow | None = None) -> None:
     # Its unwanted refund may have come first: the payment is born unwanted then.
-    await conn.execute(
+    await _execute(conn, log,
         """INSERT INTO payments (payment_id, order_id, merchant_id, user_id, method, installments, amount_fen,
                                  occurred_at, day, unwanted)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
@@ -105,8 +121,9 @@ async def add_payment(conn: asyncpg.Connection, *, payment_id: str, order_id: st
 
 
 async def add_refund(conn: asyncpg.Connection, *, refund_id: str, payment_id: str, order_id: str,
-                     merchant_id: str, amount_fen: int, day: date, unwanted: bool) -> None:
-    await conn.execute(
+                     merchant_id: str, amount_fen: int, day: date, unwanted: bool,
+                     log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         """INSERT INTO refunds (refund_id, payment_id, order_id, merchant_id, amount_fen, day, unwanted)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (refund_id) DO NOTHING""",
         refund_id, payment_id, order_id, merchant_id, amount_fen, day, unwanted)
@@ -117,18 +134,18 @@ async def mark_payment_unwanted(conn: asyncpg.Connection, payment_id: str) -> No
 
 
 async def add_coupon_claim(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None, user_id: str,
-                           template_id: str, campaign_id: str, day: date) -> None:
-    await conn.execute(
+                           template_id: str, campaign_id: str, day: date, log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         """INSERT INTO coupon_claims (coupon_id, merchant_id, user_id, template_id, campaign_id, day)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coupon_id) DO NOTHING""",
         coupon_id, merchant_id, user_id, template_id, campaign_id, day)
 
 
 async def add_coupon_redemption(conn: asyncpg.Connection, *, coupon_id: str, merchant_id: str | None,
-                                order_id: str, discount_fen: int, day: date) -> None:
+                                order_id: str, discount_fen: int, day: date, log: LogRow | None = None) -> None:
     """A redemption, unless its order already gave the coupon back (coupon.released overtook it): then the
     return learns what it takes off the marketing cost."""
-    returned = await conn.execute(
+    returned = await _execute(conn, log,
         "UPDATE coupon_returns SET discount_fen = $3 WHERE coupon_id = $1 AND order_id = $2",
         coupon_id, order_id, discount_fen)
     if returned != "UPDATE 0":
@@ -139,21 +156,22 @@ async def add_coupon_redemption(conn: asyncpg.Connection, *, coupon_id: str, mer
         coupon_id, merchant_id, order_id, discount_fen, day)
 
 
-async def add_coupon_return(conn: asyncpg.Connection, *, coupon_id: str, order_id: str) -> None:
+async def add_coupon_return(conn: asyncpg.Connection, *, coupon_id: str, order_id: str,
+                            log: LogRow | None = None) -> None:
     """The coupon went back to the buyer: its redemption by this order leaves the counts (the coupon may be
     redeemed again by another order), and its discount leaves the marketing cost."""
     discount_fen = await conn.fetchval(
         "DELETE FROM coupon_redemptions WHERE coupon_id = $1 AND order_id = $2 RETURNING discount_fen",
         coupon_id, order_id)
-    await conn.execute(
+    await _execute(conn, log,
         "INSERT INTO coupon_returns (coupon_id, order_id, discount_fen) VALUES ($1, $2, $3) "
         "ON CONFLICT (coupon_id, order_id) DO UPDATE SET discount_fen = "
         "COALESCE(coupon_returns.discount_fen, EXCLUDED.discount_fen)", coupon_id, order_id, discount_fen)
 
 
 async def add_visit(conn: asyncpg.Connection, *, user_id: str, day: date, entry: str,
-                    merchant_id: str | None) -> None:
-    await conn.execute(
+                    merchant_id: str | None, log: LogRow | None = None) -> None:
+    await _execute(conn, log,
         "INSERT INTO visits (user_id, day, entry, merchant_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         user_id, day, entry, merchant_id or "")
 
@@ -296,9 +314,9 @@ async def group_buys(db: Database, merchant_id: str, first: date, last: date) ->
 
 
 async def add_group_buy_outcome(conn: asyncpg.Connection, *, group_id: str, merchant_id: str, deal_id: str,
-                                outcome: str, members: int, day: date) -> None:
+                                outcome: str, members: int, day: date, log: LogRow | None = None) -> None:
     """A group ends once: a replay of its event under a new id changes nothing."""
-    await conn.execute(
+    await _execute(conn, log,
         """INSERT INTO group_buy_outcomes (group_id, merchant_id, deal_id, outcome, members, day)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id) DO NOTHING""",
         group_id, merchant_id, deal_id, outcome, members, day)
@@ -324,10 +342,10 @@ async def set_delivery_method(conn: asyncpg.Connection, *, order_id: str, mercha
 
 
 async def set_fulfilment_moment(conn: asyncpg.Connection, *, order_id: str, merchant_id: str, stage: str,
-                                at: datetime, day: date) -> None:
+                                at: datetime, day: date, log: LogRow | None = None) -> None:
     """The first report of a moment wins (a replay under a new event id changes nothing)."""
     assert stage in STAGES
-    await conn.execute(
+    await _execute(conn, log,
         f"""INSERT INTO fulfilment (order_id, merchant_id, {stage}_at, {stage}_day) VALUES ($1, $2, $3, $4)
             ON CONFLICT (order_id) DO UPDATE SET {stage}_at = COALESCE(fulfilment.{stage}_at, EXCLUDED.{stage}_at),
                 {stage}_day = COALESCE(fulfilment.{stage}_day, EXCLUDED.{stage}_day)""",

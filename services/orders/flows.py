@@ -55,22 +55,26 @@ async def check_unpaid_limit(tx: Tx, user_id: str, limit: int) -> None:
 
 
 async def confirm(tx: Tx, order: asyncpg.Record, discount_fen: int, points_fen: int, now: datetime,
-                  freight_off_fen: int = 0) -> None:
+                  freight_off_fen: int = 0, recorded: dict[str, object] | None = None) -> None:
+    """`recorded`: the saga's last answer, written in the same UPDATE (the amounts settled here win)."""
     status = domain.transition(order["status"], Action.CONFIRM)
     amounts = payable(order["subtotal_fen"], discount_fen, points_fen, order["freight_fen"], freight_off_fen)
     payable_fen = amounts.payable_fen
-    await set_status(tx, order["id"], now, status, discount_fen=amounts.discount_fen,
-                     points_fen=amounts.points_fen, payable_fen=payable_fen)
+    await set_status(tx, order["id"], now, status, **{
+        **(recorded or {}), "discount_fen": amounts.discount_fen, "points_fen": amounts.points_fen,
+        "payable_fen": payable_fen})
     await tx.emit(OrderConfirmed(
         **_who(order), subject=order["subject"], subtotal_fen=order["subtotal_fen"],
         discount_fen=amounts.discount_fen, points_fen=amounts.points_fen, payable_fen=payable_fen,
         deposit_fen=order["deposit_fen"], pay_by=order["pay_by"], entry=order["entry"]))
 
 
-async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime) -> None:
-    """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade."""
+async def cancel(tx: Tx, order: asyncpg.Record, reason: str, now: datetime,
+                 recorded: dict[str, object] | None = None) -> None:
+    """Catalog releases the stock, marketing unlocks the promotion, payments closes the Alipay trade.
+    `recorded`: the saga's last answer, written in the same UPDATE."""
     status = domain.transition(order["status"], Action.CANCEL)
-    await set_status(tx, order["id"], now, status, reason=reason, cancelled_at=now)
+    await set_status(tx, order["id"], now, status, **(recorded or {}), reason=reason, cancelled_at=now)
     await store.drop_deadlines(tx.conn, order["id"], "pay_by", "auto_confirm", "deposit_auth")
     await tx.emit(OrderCancelled(**_who(order), reason=reason))
 
@@ -397,11 +401,8 @@ def _rule(row: asyncpg.Record) -> domain.MemberRule:
 
 async def member_priced(conn: store.Conn, user_id: str, priced: domain.Priced) -> domain.Priced:
     """The lines at the member prices the buyer's level at this merchant gives."""
-    level = await store.member_level(conn, user_id, priced.merchant_id)
-    if level <= 1:
-        return priced
-    rules = [_rule(r) for r in await store.member_rules(conn, priced.merchant_id, level)]
-    return domain.with_member_prices(priced, level, rules) if rules else priced
+    level, rows = await store.buyer_member_rules(conn, user_id, priced.merchant_id)
+    return domain.with_member_prices(priced, level, [_rule(r) for r in rows]) if rows else priced
 
 
 async def set_member_price(tx: Tx, merchant_id: str, *, sku_id: str | None, category_id: str | None, level: int,

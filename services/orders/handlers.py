@@ -49,31 +49,33 @@ async def _locked(tx: Tx, order_id: str) -> asyncpg.Record:
 
 async def _advance_saga(tx: Tx, order_id: str, clock: Clock, *, discount_fen: int = 0, points_fen: int = 0,
                         freight_off_fen: int = 0, **answer: str | None) -> None:
-    """Record one answer of the saga (first answer wins), then confirm or cancel if everything is known."""
+    """Record one answer of the saga (first answer wins), then confirm or cancel if everything is known: the
+    answer and the decision go into the order in one UPDATE."""
     order = await _locked(tx, order_id)
     kind = "stock" if "stock_status" in answer else "promotion"
     if order[f"{kind}_status"] != "waiting":
         log.info("saga answer ignored", order_id=order_id, kind=kind, recorded=order[f"{kind}_status"])
         return
     now = clock.now()
-    changes: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
+    recorded: dict[str, object] = {f"{kind}_status": answer[f"{kind}_status"]}
     freight_off_fen = min(freight_off_fen, order["freight_fen"])  # a coupon never waives more than the freight
     if answer.get("promotion_status") == "locked":
-        changes |= {"discount_fen": discount_fen, "points_fen": points_fen, "freight_off_fen": freight_off_fen}
-    await store.update_order(tx.conn, order_id, now, **changes)
-    if order["status"] != Status.PENDING:  # decided already (say, cancelled by the buyer); keep the answer only
-        return
-    reason = answer.get("reason")
-    decision = domain.decide(answer.get("stock_status") or order["stock_status"],
-                             answer.get("promotion_status") or order["promotion_status"],
-                             stock_reason=reason, promotion_reason=reason)
+        recorded |= {"discount_fen": discount_fen, "points_fen": points_fen, "freight_off_fen": freight_off_fen}
+    decision = None
+    if order["status"] == Status.PENDING:  # else decided already (say, cancelled by the buyer): the answer only
+        reason = answer.get("reason")
+        decision = domain.decide(answer.get("stock_status") or order["stock_status"],
+                                 answer.get("promotion_status") or order["promotion_status"],
+                                 stock_reason=reason, promotion_reason=reason)
     if isinstance(decision, domain.Cancel):
-        await flows.cancel(tx, order, decision.reason, now)
+        await flows.cancel(tx, order, decision.reason, now, recorded)
     elif isinstance(decision, domain.Confirm):
         if kind == "stock":  # the promotion answered earlier: its amounts are on the row
             discount_fen, points_fen = order["discount_fen"], order["points_fen"]
             freight_off_fen = order["freight_off_fen"]
-        await flows.confirm(tx, order, discount_fen, points_fen, now, freight_off_fen)
+        await flows.confirm(tx, order, discount_fen, points_fen, now, freight_off_fen, recorded)
+    else:
+        await store.update_order(tx.conn, order_id, now, **recorded)
 
 
 async def on_sku_changed(deps: OrdersDeps, tx: Tx, event: Event[SkuChanged]) -> None:

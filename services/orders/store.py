@@ -489,13 +489,6 @@ async def export_page(conn: Conn, merchant_id: str, status: str | None, created_
 # --- member prices ----------------------------------------------------------------------------------
 
 
-async def member_level(conn: Conn, user_id: str, merchant_id: str) -> int:
-    """The buyer's level at the merchant (marketing's last word; 1 without one)."""
-    level = await conn.fetchval("SELECT level FROM member_levels WHERE user_id = $1 AND merchant_id = $2",
-                                user_id, merchant_id)
-    return int(level) if level is not None else 1
-
-
 async def set_member_level(conn: Conn, user_id: str, merchant_id: str, level: int, at: datetime) -> None:
     """Events may come late or twice: only a newer change moves the copy."""
     await conn.execute(
@@ -508,6 +501,17 @@ async def member_rules(conn: Conn, merchant_id: str, max_level: int | None = Non
     return await conn.fetch(
         "SELECT * FROM member_prices WHERE merchant_id = $1 AND ($2::int IS NULL OR level <= $2) "
         "ORDER BY level, sku_id NULLS LAST, category_id, id", merchant_id, max_level)
+
+
+async def buyer_member_rules(conn: Conn, user_id: str, merchant_id: str) -> tuple[int, list[asyncpg.Record]]:
+    """The buyer's level at the merchant and the rules it reaches, in one read; (1, []) below level 2, where
+    no rule applies."""
+    rows = await conn.fetch(
+        "SELECT l.level AS buyer_level, r.* FROM member_levels l "
+        "JOIN member_prices r ON r.merchant_id = l.merchant_id AND r.level <= l.level "
+        "WHERE l.user_id = $1 AND l.merchant_id = $2 AND l.level > 1 "
+        "ORDER BY r.level, r.sku_id NULLS LAST, r.category_id, r.id", user_id, merchant_id)
+    return (int(rows[0]["buyer_level"]) if rows else 1), rows
 
 
 async def upsert_member_rule(conn: Conn, rule_id: str, merchant_id: str, sku_id: str | None,

@@ -10,7 +10,7 @@ import aio_pika
 import pytest
 
 from shared.bus import EXCHANGE
-from shared.db import outbox_channel
+from shared.db import Tx, outbox_channel
 from shared.events.base import Event
 from tests.integration.probe import Noted, Probe, probes, write_note, write_notes
 from tests.support import eventually, handled_up_to, listening
@@ -301,6 +301,19 @@ async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amq
         await write_note(writer.db, "wake up")
         assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
         assert asyncio.get_running_loop().time() - started < 10
+
+
+async def test_a_commit_whose_wake_up_was_lost_is_relayed_by_the_listening_relays_poll(
+        database_url, amqp_url, bus_prefix):
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        writer.run_relay(listening_poll_seconds=0.5)
+        await listening(writer.db, outbox_channel("writer"))
+        # The business commit without its NOTIFY, as when the emitter dies between the two.
+        async with writer.db.pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO notes (body) VALUES ($1)", "lost wake-up")
+            await Tx(conn, "writer").emit(Noted(body="lost wake-up"))
+        assert await eventually(lambda: _has(reader, "lost wake-up"), timeout=20)
 
 
 async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_one_is_rolled_back_alone(

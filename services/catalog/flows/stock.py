@@ -114,20 +114,18 @@ async def release_order(tx: Tx, order_id: str, user_id: str) -> None:
     placement reserves nothing."""
     if await stock.claim_order(tx.conn, order_id, user_id, "cancelled_early"):
         return  # nothing was reserved; the placement, if it comes, finds the order taken
-    if await stock.order_status(tx.conn, order_id) == "reserved":
+    if await stock.move_order(tx.conn, order_id, "reserved", "released"):
         await stock.release_held(tx.conn, order_id)
         await flash.release(tx.conn, order_id)
-        await stock.set_order_status(tx.conn, order_id, "released")
 
 
 async def sell_order(tx: Tx, order_id: str) -> None:
     """The held units are sold: sold counts grow, and so do the bought-together counts."""
-    if await stock.order_status(tx.conn, order_id) != "reserved":
+    if not await stock.move_order(tx.conn, order_id, "reserved", "sold"):
         return  # released already (the order was cancelled), or sold before
     products = await stock.sell_held(tx.conn, order_id)
     await flash.sell(tx.conn, order_id)
     await stock.count_bought_together(tx.conn, pairs(products))
-    await stock.set_order_status(tx.conn, order_id, "sold")
 
 
 async def restock_refund(tx: Tx, refund: OrderRefunded) -> None:

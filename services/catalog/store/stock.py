@@ -60,6 +60,14 @@ async def order_status(conn: asyncpg.Connection, order_id: str) -> str | None:
     return await conn.fetchval("SELECT status FROM stock_orders WHERE order_id = $1 FOR UPDATE", order_id)
 
 
+async def move_order(conn: asyncpg.Connection, order_id: str, was: str, status: str) -> bool:
+    """The order from `was` to `status`, locked (the events of one order are handled one at a time); False when
+    it was not in `was`. One statement for the check and the change."""
+    return bool(await conn.fetchval(
+        "UPDATE stock_orders SET status = $3, reason = NULL, updated_at = now() "
+        "WHERE order_id = $1 AND status = $2 RETURNING true", order_id, was, status))
+
+
 async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str, *, user_id: str | None = None,
                            reason: str | None = None) -> None:
     await conn.execute(

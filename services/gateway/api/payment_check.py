@@ -16,16 +16,18 @@ from services.gateway.upstream import Reply, path, relay
 from shared.http import Problem, json_response
 
 
-async def _order_after_check(call: Call, order_id: str, checked: dict[str, Any]) -> dict[str, Any]:
+async def _order_after_check(call: Call, order_id: str, checked: dict[str, Any], *,
+                             fields: str = "all") -> dict[str, Any]:
     """Orders learns a payment from payment.confirmed a moment after payments applied it: when payments
     says PAID, orders holds the answer until the order leaves AWAITING_PAYMENT (or the wait is over), so the
-    buyer sees the order PAID in this very answer."""
+    buyer sees the order PAID in this very answer. `fields="status"`: only the order's id and status."""
     target = path("/orders/{id}", id=order_id)
+    only = {"fields": fields} if fields != "all" else {}
     if checked.get("status") != "PAID":
-        return await call.up.json(call.request, "orders", "GET", target)
+        return await call.up.json(call.request, "orders", "GET", target, query=only)
     wait_ms = call.settings.order_wait_ms
     return await call.up.json(
-        call.request, "orders", "GET", target, query={"wait_ms": wait_ms, "wait_while": "AWAITING_PAYMENT"},
+        call.request, "orders", "GET", target, query={"wait_ms": wait_ms, "wait_while": "AWAITING_PAYMENT", **only},
         timeout=wait_ms / 1000 + call.settings.upstream_timeout_seconds)
 
 
@@ -35,7 +37,7 @@ async def payment_check(call: Call) -> web.StreamResponse:
     order_id = call.param("id")
     checked = await call.up.json(call.request, "payments", "POST",
                                  path("/orders/{id}/payment-check", id=order_id), json={})
-    order = await _order_after_check(call, order_id, checked)
+    order = await _order_after_check(call, order_id, checked, fields="status")  # the status is all it answers
     return json_response({"status": order["status"], "payment": checked.get("payment")})
 
 

@@ -14,9 +14,11 @@ from shared.events.marketing import MemberLevelChanged
 
 async def refresh_level(tx: Tx, settings: MarketingSettings, user_id: str, merchant_id: str, now: datetime) -> None:
     """Level from net spend in the window as of `now`; `member.level_changed` when it moved."""
-    await members_db.ensure_member(tx.conn, user_id, merchant_id)
     member = await members_db.member(tx.conn, user_id, merchant_id, for_update=True)
-    assert member is not None
+    if member is None:  # the buyer's first order here: the row is made (a concurrent twin makes it once), then locked
+        await members_db.ensure_member(tx.conn, user_id, merchant_id)
+        member = await members_db.member(tx.conn, user_id, merchant_id, for_update=True)
+        assert member is not None
     since = now - timedelta(days=settings.level_window_days)
     level = level_for(await members_db.spend_since(tx.conn, user_id, merchant_id, since),
                       settings.level_thresholds_fen)

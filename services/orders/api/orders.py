@@ -150,6 +150,8 @@ class MerchantListQuery(ListQuery):
 class GetQuery(StrictModel):
     wait_ms: int = Field(default=0, ge=0, le=60_000)
     wait_while: Literal[Status.PENDING, Status.AWAITING_PAYMENT] = Status.PENDING  # the status to wait out
+    # "status": only the order's id and status, from the order's row alone (no lines or refunds read)
+    fields: Literal["all", "status"] = "all"
 
 
 def _settings(request: web.Request) -> OrdersSettings:
@@ -398,9 +400,11 @@ async def _order_after_wait(request: web.Request, order_id: str, user_id: str,
                                               query.wait_while, wait_ms / 1000)
     else:
         order = await store.order_of_user(db.pool, order_id, user_id)
+    if order is None or (merchant_id is not None and order["merchant_id"] != merchant_id):
+        raise NotFound("No such order", code="order_not_found")
+    if query.fields == "status":
+        return json_response({"id": order["id"], "status": order["status"]})
     async with db.pool.acquire() as conn:
-        if order is None or (merchant_id is not None and order["merchant_id"] != merchant_id):
-            raise NotFound("No such order", code="order_not_found")
         return json_response((await views(conn, [order]))[0])
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
-
 from services.payments import domain, store
 from services.payments.deps import PaymentsDeps
 from services.payments.domain import Refusal
@@ -69,8 +67,8 @@ async def apply_queried(deps: PaymentsDeps, tx: Tx, out_trade_no: str, result: T
 async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> dict[str, Any]:
     """The buyer is back from the cashier: ask Alipay about the order's open trade and apply the answer.
     At most one query per order per `payment_check_interval_s`; in between, the answer is what we know."""
-    order = await store.payable_order(deps.db, order_id)
-    if order is None or order["user_id"] != user_id:
+    state = await store.order_payment_state(deps.db, order_id)
+    if state is None or state["order_user_id"] != user_id:
         raise Refusal("order_not_found", "No such order", 404)
     due = await store.claim_trade_checks(deps.db, order_id, deps.settings.payment_check_interval_s)
     if due:
@@ -80,17 +78,11 @@ async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> d
             log.warning("trade query too slow for the check", order_id=order_id)
             _LATE.add(task)
             task.add_done_callback(_LATE.discard)
-        return await payment_state(deps, order_id)
-    return await payment_state(deps, order_id, order)  # nothing asked, nothing applied: the read above holds
-
-
-async def payment_state(deps: PaymentsDeps, order_id: str, order: asyncpg.Record | None = None) -> dict[str, Any]:
-    if order is None:
-        order = await store.payable_order(deps.db, order_id)
-    assert order is not None  # payable orders are never deleted
-    payment = await store.latest_payment(deps.db, order_id)
-    return {"order_id": order_id, "status": domain.ORDER_STATUS[order["status"]],
-            "payment": paying.payment_view(payment) if payment is not None else None}
+        state = await store.order_payment_state(deps.db, order_id)
+        assert state is not None  # payable orders are never deleted
+    # else nothing asked, nothing applied: the read above holds
+    return {"order_id": order_id, "status": domain.ORDER_STATUS[state["order_status"]],
+            "payment": paying.payment_view(state) if state["id"] is not None else None}
 
 
 async def close_or_learn(deps: PaymentsDeps, tx: Tx, out_trade_no: str | None) -> str:

@@ -151,16 +151,18 @@ async def _pay_later(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_
 async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
                       alipay_user_id: str) -> None:
     out_trade_no = domain.out_trade_no("p", payment_id)
-    await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no)
-    await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="payment", ref_id=payment_id,
-                             user_id=order["user_id"], amount_fen=decision.charge_fen)
     plan = decision.plan
+    # Asked first, then both rows written with Alipay's trade_no (two statements fewer than writing them and
+    # then their trade_no): a refusal or a crash rolls back either order alike, and nobody can pay the trade
+    # before this transaction answers with it.
     trade_no = await create_trade(
         deps, out_trade_no=out_trade_no, amount_fen=decision.charge_fen, subject=order["subject"],
         buyer_id=alipay_user_id, hb_fq_num=plan.installments if plan else None,
         hb_fq_seller_percent=domain.seller_percent(plan.fee_payer) if plan else None)
-    await store.set_trade_no(tx.conn, out_trade_no, trade_no)
-    await store.set_payment_trade_no(tx.conn, payment_id, trade_no)
+    await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no,
+                          trade_no=trade_no)
+    await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="payment", ref_id=payment_id,
+                             user_id=order["user_id"], amount_fen=decision.charge_fen, trade_no=trade_no)
 
 
 async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, amount_fen: int, subject: str, buyer_id: str,
@@ -181,14 +183,15 @@ async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, amount_fen: int
 
 
 async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
-                          status: str, out_trade_no: str | None = None, paid_at: datetime | None = None) -> None:
+                          status: str, out_trade_no: str | None = None, trade_no: str | None = None,
+                          paid_at: datetime | None = None) -> None:
     plan = decision.plan
     await store.insert_payment(
         tx.conn, id=payment_id, order_id=order["order_id"], user_id=order["user_id"],
         merchant_id=order["merchant_id"], method=decision.method, status=status, amount_fen=decision.payable_fen,
         deposit_fen=decision.deposit_fen, installments=plan.installments if plan else None,
         fee_payer=plan.fee_payer if plan else None, fee_fen=plan.fee_fen if plan else None,
-        per_period_fen=plan.per_period_fen if plan else None, out_trade_no=out_trade_no,
+        per_period_fen=plan.per_period_fen if plan else None, out_trade_no=out_trade_no, trade_no=trade_no,
         paid_at=paid_at)
 
 

@@ -87,10 +87,6 @@ async def set_payment_status(conn: Conn, payment_id: str, status: str, *, reason
         "updated_at = now() WHERE id = $1", payment_id, status, reason, paid, trade_no)
 
 
-async def set_payment_trade_no(conn: Conn, payment_id: str, trade_no: str) -> None:
-    await conn.execute("UPDATE payments SET trade_no = $2 WHERE id = $1", payment_id, trade_no)
-
-
 async def add_refunded(conn: Conn, payment_id: str, amount_fen: int) -> int | None:
     """Cumulative refunds never pass the amount paid: the condition is checked under the row lock."""
     return await conn.fetchval(
@@ -98,13 +94,17 @@ async def add_refunded(conn: Conn, payment_id: str, amount_fen: int) -> int | No
         "WHERE id = $1 AND refunded_fen + $2 <= amount_fen RETURNING refunded_fen", payment_id, amount_fen)
 
 
-async def latest_payment(db: Conn | Database, order_id: str) -> Row | None:
-    return await db.fetchrow("SELECT * FROM payments WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1", order_id)
+async def order_payment_state(db: Conn | Database, order_id: str) -> Row | None:
+    """In one read, the payable order (`order_user_id`, `order_status`) and its latest payment (the rest of the
+    columns, NULL without one); None when the order is unknown."""
+    return await db.fetchrow(
+        "SELECT o.user_id AS order_user_id, o.status AS order_status, p.* FROM payable_orders o "
+        "LEFT JOIN LATERAL (SELECT * FROM payments WHERE order_id = o.order_id ORDER BY created_at DESC LIMIT 1) p "
+        "ON true WHERE o.order_id = $1", order_id)
 
 
 async def payment_of_user(db: Database, payment_id: str, user_id: str) -> Row | None:
     return await db.fetchrow("SELECT * FROM payments WHERE id = $1 AND user_id = $2", payment_id, user_id)
-
 
 
 # --- Huabei offers (the merchant's 花呗分期 settings) ---------------------------------------------------------
@@ -145,9 +145,9 @@ async def insert_huabei_offers(conn: Conn, merchant_id: str, offers: list[tuple[
 
 
 async def insert_trade(conn: Conn, *, out_trade_no: str, purpose: str, ref_id: str, user_id: str,
-                       amount_fen: int) -> None:
-    await conn.execute("INSERT INTO alipay_trades (out_trade_no, purpose, ref_id, user_id, amount_fen) "
-                       "VALUES ($1, $2, $3, $4, $5)", out_trade_no, purpose, ref_id, user_id, amount_fen)
+                       amount_fen: int, trade_no: str | None = None) -> None:
+    await conn.execute("INSERT INTO alipay_trades (out_trade_no, purpose, ref_id, user_id, amount_fen, trade_no) "
+                       "VALUES ($1, $2, $3, $4, $5, $6)", out_trade_no, purpose, ref_id, user_id, amount_fen, trade_no)
 
 
 async def set_trade_no(conn: Conn, out_trade_no: str, trade_no: str) -> None:

@@ -18,7 +18,7 @@ from shared.events.payments import PaymentConfirmed, PaymentRefunded
 from tests.support import eventually
 
 PRODUCERS = {"order": "orders", "payment": "payments", "coupon": "marketing", "user": "gateway",
-             "group_buy": "marketing", "review": "catalog"}
+             "group_buy": "marketing", "review": "catalog", "stock": "catalog"}
 
 
 def at(day: date, hour: int = 12) -> datetime:

@@ -34,3 +34,17 @@ async def test_waiting_gets_answer_at_the_decision_through_one_listener(mall):
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_status_only_answer_waits_too_and_names_only_id_and_status(mall):
+    placed = await mall.place()
+    url, buyer = f"/orders/{placed['id']}", {"X-User-Id": "u1"}
+    waiting = asyncio.create_task(mall.client.get(url, params={"fields": "status", "wait_ms": 5000}, headers=buyer))
+    await mall.publish(StockReserved(order_id=placed["id"], lines=[ReservedLine(sku_id="s1", qty=2)]))
+    resp = await waiting
+    assert resp.status == 200, await resp.text()
+    assert await resp.json() == {"id": placed["id"], "status": "AWAITING_PAYMENT"}
+    other = await mall.client.get(url, params={"fields": "status"}, headers={"X-User-Id": "u2"})
+    assert (other.status, (await other.json())["code"]) == (404, "order_not_found")  # another buyer's order
+    bad = await mall.client.get(url, params={"fields": "lines"}, headers=buyer)
+    assert bad.status == 422
