@@ -26,6 +26,7 @@ import asyncio
 import collections
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 MAX_HEAD_BYTES = 64 * 1024  # an answer's status line and headers; ours are a few hundred bytes
@@ -71,8 +72,7 @@ class Connection(asyncio.Protocol):
         self.idle_since = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass of asyncio's, but alike
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
