@@ -25,8 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 from urllib.parse import urlsplit
 
 MAX_HEAD_BYTES = 64 * 1024  # an answer's status line and headers; ours are a few hundred bytes
@@ -53,12 +52,20 @@ class BadAnswer(HopError):
     """An answer this client cannot read as HTTP/1.1."""
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     status: int
     body: bytes
     content_type: str  # without parameters, lower case ("application/json"); as aiohttp, octet-stream if none
     retry_after: str | None
+
+
+class Head(NamedTuple):
+    status: int
+    content_length: int | None
+    chunked: bool
+    content_type: str
+    retry_after: str | None
+    keep_alive: bool  # the service keeps the connection open after this answer
 
 
 class Connection(asyncio.Protocol):
@@ -118,21 +125,17 @@ class Connection(asyncio.Protocol):
                 if len(buffer) > MAX_HEAD_BYTES:
                     raise BadAnswer("answer headers too long")
                 await self._more(answer_started=bool(buffer))
-            status, headers, keep_alive = parse_head(bytes(buffer[:end]))
+            head = parse_head(bytes(buffer[:end]))
             del buffer[:end + 4]
-            if status >= 200:
+            if head.status >= 200:
                 break
-        if method == "HEAD" or status in BODYLESS_STATUSES:
+        keep_alive = head.keep_alive
+        if method == "HEAD" or head.status in BODYLESS_STATUSES:
             body = b""
-        elif b"transfer-encoding" in headers:
-            if headers[b"transfer-encoding"].strip().lower() != b"chunked":
-                raise BadAnswer("a transfer encoding other than chunked")
+        elif head.chunked:
             body = await self._chunked()
-        elif b"content-length" in headers:
-            length = headers[b"content-length"].strip()
-            if not length.isdigit():
-                raise BadAnswer("a Content-Length that is not a number")
-            size = int(length)
+        elif head.content_length is not None:
+            size = head.content_length
             while len(buffer) < size:
                 await self._more(answer_started=True)
             body = bytes(buffer[:size])
@@ -142,15 +145,12 @@ class Connection(asyncio.Protocol):
                 await self._more(answer_started=True)
             body, keep_alive = bytes(buffer), False
             buffer.clear()
-        content_type = headers.get(b"content-type", b"application/octet-stream").split(b";", 1)[0]
-        content_type = content_type.strip().lower().decode("latin-1")
-        retry_after = headers.get(b"retry-after")
-        answer = Answer(status, body, content_type, retry_after.strip().decode("latin-1") if retry_after else None)
         # Bytes past the answer would be an answer to nothing: such a connection is not used again.
-        return answer, keep_alive and not buffer and not self.closed
+        return Answer(head.status, body, head.content_type, head.retry_after), \
+            keep_alive and not buffer and not self.closed
 
     async def _chunked(self) -> bytes:
-        buffer, chunks = self.buffer, []
+        buffer, chunks = self.buffer, list[bytes]()
         while True:
             while (end := buffer.find(b"\r\n")) < 0:
                 await self._more(answer_started=True)
@@ -175,22 +175,37 @@ class Connection(asyncio.Protocol):
             del buffer[:size + 2]
 
 
-def parse_head(head: bytes) -> tuple[int, dict[bytes, bytes], bool]:
-    """Status, headers (names lower case; a repeated one keeps its last value) and whether the service keeps
-    the connection open."""
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ", 2)
+def parse_head(head: bytes) -> Head:
+    """The status line and the few headers a relay needs, found in the head lowered once (no header table:
+    a repeated header counts by its first line)."""
+    line_end = head.find(b"\r\n")
+    parts = head[:line_end if line_end >= 0 else None].split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit() or len(parts[1]) != 3:
-        raise BadAnswer(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
-    headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon:
-            raise BadAnswer("a header line without a colon")
-        headers[name.strip().lower()] = value
-    connection = headers.get(b"connection", b"").lower()
+        raise BadAnswer(f"not an HTTP/1.x status line: {head[:80]!r}")
+    lowered = head.lower()
+    length = header(lowered, b"content-length")
+    if length is not None and not length.isdigit():
+        raise BadAnswer("a Content-Length that is not a number")
+    encoding = header(lowered, b"transfer-encoding")
+    if encoding is not None and encoding != b"chunked":
+        raise BadAnswer("a transfer encoding other than chunked")
+    content_type = header(lowered, b"content-type") or b"application/octet-stream"
+    retry_after = header(lowered, b"retry-after")
+    connection = header(lowered, b"connection") or b""
     keep_alive = b"close" not in connection if parts[0] == b"HTTP/1.1" else b"keep-alive" in connection
-    return int(parts[1]), headers, keep_alive
+    return Head(int(parts[1]), int(length) if length is not None else None, encoding is not None,
+                content_type.split(b";", 1)[0].strip().decode("latin-1"),
+                retry_after.decode("latin-1") if retry_after is not None else None, keep_alive)
+
+
+def header(lowered: bytes, name: bytes) -> bytes | None:
+    """A header's value (stripped) in a lowered head, or None."""
+    start = lowered.find(b"\r\n" + name + b":")
+    if start < 0:
+        return None
+    start += len(name) + 3
+    end = lowered.find(b"\r\n", start)
+    return lowered[start:end if end >= 0 else None].strip()
 
 
 class Replica:
