@@ -285,8 +285,9 @@ class ServiceClient:
             idle.popleft().close()
         while idle:
             connection = idle.pop()
-            if not connection.closed:
+            if not connection.closed and not connection.buffer:  # bytes while idle: an answer to nothing
                 return connection, True
+            connection.close()
         return await self._connect(replica), False
 
     async def _connect(self, replica: Replica) -> Connection:

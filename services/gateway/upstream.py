@@ -241,13 +241,14 @@ class Upstream:
         """One call on the service's replicas in turn: the next one when this one failed and
         `may_try_another`; 503 `service_unavailable` when none answered."""
         assert self.services is not None, "upstream client not started"
-        safe_twice = method in SAFE_METHODS or IDEMPOTENCY_KEY in headers
+        keyed = IDEMPOTENCY_KEY in headers
+        safe_twice = method in SAFE_METHODS or keyed
+        resend_stale = method in IDEMPOTENT_METHODS or keyed
         failure: BaseException | None = None
         for base in self.replicas[service].in_turn():
             try:
                 answer = await self.services.request(base, method, target, headers=headers, body=body,
-                                                     timeout=timeout, resend_stale=safe_twice
-                                                     or method in IDEMPOTENT_METHODS)
+                                                     timeout=timeout, resend_stale=resend_stale)
                 return Reply(answer.status, answer.body, answer.content_type, answer.retry_after)
             except (TimeoutError, HopError, OSError) as exc:
                 log.warning("service unreachable", service=service, replica=base, target=target, error=repr(exc))
