@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 import pytest
+import uvloop
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -256,3 +257,22 @@ async def test_the_gateway_maps_a_cut_or_late_answer_to_503_service_unavailable(
         assert reply.json() == {"id": "p7", "q": "手机 壳"}
     finally:
         await upstream.close()
+
+
+def test_the_client_works_on_uvloop_as_the_gateway_runs():
+    """The gateway runs on uvloop (run_service), whose transports are its own classes, not asyncio's."""
+
+    async def calls() -> list[int]:
+        service = Service()
+        await service.server.start_server()
+        client = ServiceClient()
+        try:
+            for n in range(3):
+                answer = await client.request(service.base, "GET", f"/products/p{n}", headers={}, timeout=10)
+                assert answer.status == 200 and orjson.loads(answer.body)["id"] == f"p{n}"
+        finally:
+            await client.close()
+            await service.server.close()
+        return service.connections
+
+    assert len(set(uvloop.run(calls()))) == 1
