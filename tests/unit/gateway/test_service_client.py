@@ -5,6 +5,7 @@ ended by the close, a broken answer) has to be staged byte by byte."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
@@ -15,9 +16,15 @@ from aiohttp.test_utils import TestServer
 
 from services.gateway.hop import BadAnswer, CannotConnect, Dropped, ServiceClient
 from services.gateway.upstream import ServiceUnavailable, Upstream
-from tests.integration.gateway.conftest import free_port
 
 BIG = bytes(range(256)) * 20_000  # 5 MB: many reads on both sides
+
+
+def free_port() -> int:
+    """A port nothing listens on (connections to it are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Service:
