@@ -11,6 +11,9 @@ over them, and a replica that cannot be reached is skipped for the next one. The
 was sent (connection refused), and also after a dropped connection when running it again is safe: a read,
 or a write carrying an Idempotency-Key (the service stores the key with its effects, so a second run
 answers from it). Nothing else is sent twice.
+
+Calls go through `hop.ServiceClient`, a lean HTTP/1.1 client on kept-alive connections (the hop's cost was
+mostly aiohttp's client machinery); the aiohttp session stays for the event streams and for Alipay.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import orjson
 from aiohttp import web
 
 from services.gateway.auth import IDENTITY, Identity
+from services.gateway.hop import CannotConnect, Dropped, HopError, ServiceClient
 from shared.http import (
     CORRELATION_ID,
     IDEMPOTENCY_KEY,
@@ -127,6 +131,9 @@ def path(template: str, **params: str) -> str:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Idempotent as HTTP defines them: sent once more on a new connection when a kept one turns out closed by
+# the service before any answer (it never got the request); aiohttp's client did the same.
+IDEMPOTENT_METHODS = SAFE_METHODS | {"PUT", "DELETE"}
 
 
 class Replicas:
@@ -141,54 +148,56 @@ class Replicas:
         return (self.urls[(start + i) % len(self.urls)] for i in range(len(self.urls)))
 
 
-def may_try_another(exc: BaseException, method: str, headers: Mapping[str, str]) -> bool:
+def may_try_another(exc: BaseException, safe_twice: bool) -> bool:
     """Whether a call that failed on one replica can go to the next without doing anything twice."""
-    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent
+    if isinstance(exc, CannotConnect):  # never connected: nothing was sent
         return True
-    dropped = isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError)
-    return dropped and (method in SAFE_METHODS or IDEMPOTENCY_KEY in headers)
+    return isinstance(exc, Dropped) and safe_twice
 
 
 class Upstream:
     def __init__(self, bases: Mapping[str, Sequence[str]], timeout_seconds: float, internal_token: str = ""):
         self.replicas = {name: Replicas(urls) for name, urls in bases.items()}
-        # Sent per call, not as a session default: the session also carries requests to Alipay.
         self.internal_token = internal_token
+        self.timeout_seconds = timeout_seconds
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(2.0, timeout_seconds))
         self.session: aiohttp.ClientSession | None = None
+        self.services: ServiceClient | None = None
 
     def open(self) -> None:
-        """Its own session (more connections per service than the skeleton's): open inside the running loop."""
+        """The service client and an aiohttp session (event streams, Alipay): open inside the running loop."""
+        self.services = ServiceClient(fixed_headers={INTERNAL_TOKEN: self.internal_token} if self.internal_token
+                                      else {}, limit_per_replica=100, connect_seconds=self.timeout.connect or 2.0)
         self.session = aiohttp.ClientSession(
             timeout=self.timeout, connector=aiohttp.TCPConnector(limit=200, limit_per_host=100),
             json_serialize=lambda v: orjson.dumps(v).decode())
 
     async def close(self) -> None:
+        if self.services is not None:
+            await self.services.close()
         if self.session is not None:
             await self.session.close()
 
     async def call(self, request: web.Request | None, service: str, method: str, target: str, *,
                    json: Any = None, query: Mapping[str, Any] | None = None, data: bytes | None = None,
                    headers: Mapping[str, str] | None = None, timeout: float | None = None) -> Reply:
-        assert self.session is not None, "upstream session not started"
         sent = caller_headers(request)
         sent.update(headers or {})
-        if self.internal_token:
-            sent[INTERNAL_TOKEN] = self.internal_token
         inject(sent)  # the service's span continues this request's trace
-        kwargs: dict[str, Any] = {"headers": sent}
         if query:
-            kwargs["params"] = {k: str(v) for k, v in query.items() if v is not None}
+            pairs = {k: str(v) for k, v in query.items() if v is not None}
+            if pairs:
+                target += ("&" if "?" in target else "?") + urlencode(pairs)
+        body = data
         if json is not None:
-            kwargs["json"] = json
-        elif data is not None:
-            kwargs["data"] = data
-        if timeout is not None:
-            kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout)
-        raw, status, content_type, retry_after = await self._send(service, method, target, kwargs)
-        if status >= 500:
-            log.warning("service failed", service=service, target=target, status=status)
-        return Reply(status, raw, content_type, retry_after)
+            body = orjson.dumps(json)
+            sent.setdefault("Content-Type", "application/json")
+        elif body is None and method in ("POST", "PUT", "PATCH"):
+            body = b""
+        reply = await self._send(service, method, target, sent, body, timeout or self.timeout_seconds)
+        if reply.status >= 500:
+            log.warning("service failed", service=service, target=target, status=reply.status)
+        return reply
 
     async def stream(self, request: web.Request, service: str, target: str) -> web.StreamResponse:
         """A service's server-sent events passed on as they come, for as long as both ends stay (no total
@@ -227,20 +236,24 @@ class Upstream:
         finally:
             upstream.release()
 
-    async def _send(self, service: str, method: str, target: str, kwargs: dict[str, Any]
-                    ) -> tuple[bytes, int, str, str | None]:
+    async def _send(self, service: str, method: str, target: str, headers: dict[str, str], body: bytes | None,
+                    timeout: float) -> Reply:
         """One call on the service's replicas in turn: the next one when this one failed and
         `may_try_another`; 503 `service_unavailable` when none answered."""
-        assert self.session is not None
+        assert self.services is not None, "upstream client not started"
+        keyed = IDEMPOTENCY_KEY in headers
+        safe_twice = method in SAFE_METHODS or keyed
+        resend_stale = method in IDEMPOTENT_METHODS or keyed
         failure: BaseException | None = None
         for base in self.replicas[service].in_turn():
             try:
-                async with self.session.request(method, f"{base}{target}", **kwargs) as resp:
-                    return await resp.read(), resp.status, resp.content_type, resp.headers.get("Retry-After")
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                answer = await self.services.request(base, method, target, headers=headers, body=body,
+                                                     timeout=timeout, resend_stale=resend_stale)
+                return Reply(answer.status, answer.body, answer.content_type, answer.retry_after)
+            except (TimeoutError, HopError, OSError) as exc:
                 log.warning("service unreachable", service=service, replica=base, target=target, error=repr(exc))
                 failure = exc
-                if not may_try_another(exc, method, kwargs["headers"]):
+                if not may_try_another(exc, safe_twice):
                     break
         raise ServiceUnavailable(f"The {service} service is unavailable") from failure
 
