@@ -346,7 +346,7 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
         await channel.close()
 
 
-async def test_a_clean_batch_writes_as_its_own_transaction_with_no_subtransaction_per_event_and_a_failure_doubles_nothing(
+async def test_a_clean_batch_is_one_plain_transaction_and_a_failure_in_it_doubles_nothing(
         database_url, amqp_url, bus_prefix):
     """More events than PostgreSQL tracks subtransactions for cheaply (64) commit as one plain transaction; when
     one of them fails, the batch's other events take effect and emit once, the failing one not at all."""
@@ -388,7 +388,8 @@ async def test_a_clean_batch_writes_as_its_own_transaction_with_no_subtransactio
         outcomes = await consumer.deliver(messages[40:])
         assert isinstance(outcomes[1], ValueError) and outcomes[:1] + outcomes[2:] == [None] * 39
         assert await reader.effects() == {body: 1 for body in bodies[40:] if body != "n41"}
-        emitted = await reader.db.fetch("SELECT convert_from(payload, 'UTF8')::jsonb->'data'->>'body' AS body FROM outbox")
+        emitted = await reader.db.fetch(
+            "SELECT convert_from(payload, 'UTF8')::jsonb->'data'->>'body' AS body FROM outbox")
         assert sorted(r["body"] for r in emitted) == sorted(f"after {body}" for body in bodies[40:] if body != "n41")
         await channel.close()
 
