@@ -4,7 +4,9 @@
 
 Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates and drops its own database
 and queues. The outbox figure is end to end: relay claims rows, publishes with confirms, marks them sent;
-the consumer decodes, records the inbox row and commits, then acks.
+the consumer decodes, records the inbox row and commits, then acks. Beside the rates, CPU per event (this
+process, and the services' PostgreSQL backends), steadier than rates on a shared machine: end to end against
+raw's CPU per publish says what share of raw the path would reach were the CPU this process's alone.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ class Ping(EventData):
     n: int
 
 
-async def raw_publish_confirms(count: int, prefix: str) -> float:
-    """msg/s of plain aio-pika publishing persistent messages with confirms, 500 in flight at a time."""
+async def raw_publish_confirms(count: int, prefix: str) -> tuple[float, float]:
+    """msg/s of plain aio-pika publishing persistent messages with confirms, 500 in flight at a time, and this
+    process's CPU per message (µs)."""
     conn = await aio_pika.connect(AMQP)
     try:
         channel = await conn.channel(publisher_confirms=True)
@@ -38,15 +41,15 @@ async def raw_publish_confirms(count: int, prefix: str) -> float:
         queue = await channel.declare_queue(f"{prefix}raw", durable=True, arguments={"x-queue-type": "quorum"})
         await queue.bind(exchange, "bench.#")
         body = Event.wrap(Ping(n=0), producer="bench").to_json()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for start in range(0, count, 500):
             await asyncio.gather(*(exchange.publish(
                 aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=str(i)),
                 routing_key="bench.ping") for i in range(start, min(start + 500, count))))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         await queue.delete(if_unused=False, if_empty=False)
         await exchange.delete()
-        return count / elapsed
+        return count / elapsed, 1e6 * cpu / count
     finally:
         await conn.close()
 
@@ -86,14 +89,27 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
     async def unsent() -> bool:
         return await writer.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL")
 
+    async def backends_cpu() -> dict[int, float]:
+        """CPU seconds so far of each PostgreSQL backend of both services on the bench's database."""
+        rows = await reader.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND usename IN ('mall_benchwriter', 'mall_benchreader')")
+        return {r["pid"]: cpu_seconds(r["pid"]) or 0.0 for r in rows}
+
     try:
         await write_events(writer, count)
         consumer = Consumer(reader, reader_bus).on(Ping, noop)
         await consumer.start()
+        pg_before, path_cpu = await backends_cpu(), time.process_time()
         started = time.perf_counter()
         tasks.append(asyncio.create_task(relay.run()))
         await until(lambda: handled(count))
         figures = {"end_to_end": count / (time.perf_counter() - started)}
+        # CPU per event of the whole path in this process (relay and consumer) and in both services' backends
+        # (a backend opened during the phase counts from zero): steadier than the rate on a shared machine.
+        figures["end_to_end_cpu_us"] = 1e6 * (time.process_time() - path_cpu) / count
+        pg_after = await backends_cpu()
+        figures["end_to_end_pg_cpu_us"] = 1e6 * sum(
+            seconds - pg_before.get(pid, 0.0) for pid, seconds in pg_after.items()) / count
 
         await reader_bus.stop_consuming()  # the next batch waits in the queue
         tasks.pop().cancel()  # and no relay runs while it is written
@@ -129,12 +145,15 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
     async with scratch_database() as database, scratch_bus() as prefix:
-        raw = await raw_publish_confirms(args.events, prefix)
+        raw, raw_cpu_us = await raw_publish_confirms(args.events, prefix)
         figures = await outbox_to_consumer(args.events, database.url, prefix)
     print(f"events: {args.events}")
-    print(f"raw aio-pika publish with confirms:        {raw:8.0f} msg/s")
+    print(f"raw aio-pika publish with confirms:        {raw:8.0f} msg/s, CPU per message: {raw_cpu_us:.0f} µs "
+          "in Python")
     print(f"outbox -> relay -> consumer (inbox, ack):  {figures['end_to_end']:8.0f} events/s "
-          f"({figures['end_to_end'] / raw:.0%} of raw)")
+          f"({figures['end_to_end'] / raw:.0%} of raw), CPU per event: {figures['end_to_end_cpu_us']:.0f} µs in "
+          f"Python ({raw_cpu_us / figures['end_to_end_cpu_us']:.0%} of raw's), "
+          f"{figures['end_to_end_pg_cpu_us']:.0f} µs in PostgreSQL")
     print(f"  relay alone (claim, publish, mark sent): {figures['relay']:8.0f} events/s")
     print(f"  consumer alone (decode, inbox, commit, ack): {figures['consumer']:4.0f} events/s, CPU per event: "
           f"{figures['consumer_cpu_us']:.0f} µs in Python, {figures['consumer_pg_cpu_us']:.0f} µs in PostgreSQL")

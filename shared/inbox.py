@@ -4,12 +4,15 @@ The event id is recorded in the inbox in the same transaction as the handler's e
 is acknowledged only after that transaction commits. A redelivered event finds its id and is skipped.
 
 Messages that wait together are handled in one transaction (shared.bus hands them over in batches): their
-ids go into the inbox in one statement, then each handler runs in a SAVEPOINT of its own; one that fails is
-rolled back to it and its inbox row removed, so it alone is retried or parked, while the others commit
-together (one commit, one WAL flush for the batch). Should the batch as a whole fail (its commit, a lost
+ids go into the inbox in one statement, then each handler runs on the batch's connection with no savepoint,
+and the batch commits once (one commit, one WAL flush for the batch). Should a handler fail, the whole batch is
+rolled back (nothing of the failing handler may commit) and done again in one transaction with each handler
+in a SAVEPOINT of its own: one that fails there is rolled back to it and its inbox row removed, so it alone is
+retried or parked, while the others commit together. Should the batch as a whole fail (its commit, a lost
 connection, a deadlock between two batches), each event is handled again in a transaction of its own, as if
-it had come alone: a batch never costs a message an attempt it would not have used alone. Batches stay
-under 64 events: PostgreSQL tracks a transaction's first 64 subtransactions cheaply, more spill to disk.
+it had come alone: a batch never costs a message an attempt it would not have used alone. A failing event
+thus costs its batch a second run; the clean path costs no round trip per event. The redo stays cheap below
+64 events: PostgreSQL tracks a transaction's first 64 subtransactions cheaply, more spill to disk.
 """
 
 from __future__ import annotations
@@ -77,24 +80,58 @@ class Consumer:
                 outcomes[i] = exc
         if len(work) > 1:
             try:
-                async with self.db.transaction() as batch:
-                    fresh = {r["event_id"] for r in await batch.conn.fetch(
-                        RECORD_MANY, [w[2].id for w in work], [w[2].type for w in work])}
-                    savepoint = "SAVEPOINT event"
-                    for i, message, event, handler in work:
-                        if event.id not in fresh:  # handled before (or twice in this batch)
-                            self.log.info("duplicate event skipped", event_type=event.type)
-                            continue
-                        fresh.discard(event.id)
-                        await batch.conn.execute(savepoint)
-                        savepoint = "RELEASE SAVEPOINT event; SAVEPOINT event"  # one round trip an event
-                        outcomes[i] = await self._in_savepoint(batch, message, event, handler)
-                return outcomes
+                return await self._together(work, outcomes)
+            except _HandlerFailed as failed:
+                self.log.info("an event of the batch failed; the batch is redone with a savepoint per event",
+                              events=len(work), error=repr(failed.__cause__))
+                try:
+                    return await self._isolated(work, outcomes)
+                except Exception as exc:  # noqa: BLE001 - the batch failed as a whole: each on its own
+                    self.log.info("batch failed; handling its events one by one", events=len(work), error=repr(exc))
             except Exception as exc:  # noqa: BLE001 - the batch failed as a whole: each on its own, as if alone
                 self.log.info("batch failed; handling its events one by one", events=len(work), error=repr(exc))
         for i, message, event, handler in work:
             outcomes[i] = await self._alone(message, event, handler)
         return outcomes
+
+    async def _together(self, work: list[Work], outcomes: list[Exception | None]) -> list[Exception | None]:
+        """The batch in one transaction, no savepoint: every handler succeeds and the batch commits, or the first
+        that fails rolls the whole batch back (raised as _HandlerFailed)."""
+        async with self.db.transaction() as batch:
+            fresh = await _record(batch, work)
+            for _, message, event, handler in work:
+                if not self._first_time(event, fresh):
+                    continue
+                tx = Tx(batch.conn, batch.producer, event.correlation_id)
+                try:
+                    with self.bus.consuming_span(message), _event_context(event):
+                        await handler(tx, event)
+                except Exception as exc:
+                    raise _HandlerFailed from exc
+                batch.emitted += tx.emitted  # committed with the batch: the relay and the waiters are woken after it
+                batch.changes |= tx.changes
+        return outcomes
+
+    async def _isolated(self, work: list[Work], outcomes: list[Exception | None]) -> list[Exception | None]:
+        """The batch in one transaction, each handler in a savepoint: a failing one is rolled back alone."""
+        async with self.db.transaction() as batch:
+            fresh = await _record(batch, work)
+            savepoint = "SAVEPOINT event"
+            for i, message, event, handler in work:
+                if not self._first_time(event, fresh):
+                    continue
+                await batch.conn.execute(savepoint)
+                savepoint = "RELEASE SAVEPOINT event; SAVEPOINT event"  # one round trip an event
+                outcomes[i] = await self._in_savepoint(batch, message, event, handler)
+        return outcomes
+
+    def _first_time(self, event: Event[Any], fresh: set[Any]) -> bool:
+        """Whether the batch's insert recorded this event (else: handled before, or twice in this batch)."""
+        if event.id not in fresh:
+            self.log.info("duplicate event skipped", event_type=event.type)
+            return False
+        fresh.discard(event.id)
+        return True
 
     async def _in_savepoint(self, batch: Tx, message: AbstractIncomingMessage, event: Event[Any],
                             handler: Handler) -> Exception | None:
@@ -133,6 +170,16 @@ class Consumer:
             return False
         await handler(tx, event)
         return True
+
+
+class _HandlerFailed(Exception):
+    """A handler of a batch run without savepoints failed (its exception is the cause): the batch rolls back."""
+
+
+async def _record(batch: Tx, work: list[Work]) -> set[Any]:
+    """Record a batch's event ids in the inbox: the ids that were new."""
+    return {r["event_id"] for r in await batch.conn.fetch(RECORD_MANY, [w[2].id for w in work],
+                                                          [w[2].type for w in work])}
 
 
 @contextmanager

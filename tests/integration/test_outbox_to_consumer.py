@@ -9,7 +9,7 @@ import subprocess
 import aio_pika
 import pytest
 
-from shared.bus import EXCHANGE
+from shared.bus import EXCHANGE, Outgoing
 from shared.db import Tx, outbox_channel
 from shared.events.base import Event
 from tests.integration.probe import Noted, Probe, probes, write_note, write_notes
@@ -356,6 +356,54 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
         assert outcomes[0] is None and outcomes[2] is None and outcomes[3] is None
         assert isinstance(outcomes[1], Refusal)
         assert await reader.effects() == {"a": 1, "b": 1, "flaky": 1}
+        await channel.close()
+
+
+async def test_a_clean_batch_is_one_plain_transaction_and_a_failure_in_it_doubles_nothing(
+        database_url, amqp_url, bus_prefix):
+    """More events than PostgreSQL tracks subtransactions for cheaply (64) commit as one plain transaction; when
+    one of them fails, the batch's other events take effect and emit once, the failing one not at all."""
+    from shared.inbox import Consumer
+    from tests.conftest import remember_queues
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
+        bus = reader.bus
+        remember_queues(bus.prefix, [bus.names["main"], bus.names["dead"], *bus.names["retry"]])
+        await bus.declare_topology([Noted.TYPE])
+        bodies = [f"n{i}" for i in range(80)]
+        await bus.publish_many([Outgoing(Noted.TYPE, Event.wrap(Noted(body=body), producer="writer").to_json(),
+                                         f"m{i}") for i, body in enumerate(bodies)])
+        assert bus.connection is not None
+        channel = await bus.connection.channel()
+        queue = await channel.declare_queue(bus.names["main"], passive=True)
+        messages = [await eventually(lambda: queue.get(no_ack=False, fail=False)) for _ in bodies]
+        failing: set[str] = set()
+        transactions: set[int] = set()
+
+        async def handler(tx, event: Event[Noted]) -> None:  # noqa: ANN001
+            await tx.conn.execute("INSERT INTO effects (note_event, body) VALUES ($1, $2)", event.id, event.data.body)
+            await tx.emit(Noted(body=f"after {event.data.body}"))
+            transactions.add(await tx.conn.fetchval("SELECT txid_current() % (2^32)::bigint"))
+            if event.data.body in failing:
+                raise ValueError("warehouse system down")
+
+        consumer = Consumer(reader.db, bus).on(Noted, handler)
+        assert await consumer.deliver(messages[:40] + messages[:40]) == [None] * 80  # twice in one batch: once
+        assert await consumer.deliver(messages[40:]) == [None] * 40
+        assert len(transactions) == 2
+        # Each row written by its batch's transaction itself (xmin), not by a subtransaction of it.
+        assert {r["xmin"] for r in await reader.db.fetch("SELECT xmin::text::bigint AS xmin FROM effects")} \
+            == transactions
+        assert await reader.effects() == dict.fromkeys(bodies, 1)
+
+        await reader.db.execute("TRUNCATE effects, outbox, inbox")
+        failing.add("n41")
+        outcomes = await consumer.deliver(messages[40:])
+        assert isinstance(outcomes[1], ValueError) and outcomes[:1] + outcomes[2:] == [None] * 39
+        assert await reader.effects() == {body: 1 for body in bodies[40:] if body != "n41"}
+        emitted = await reader.db.fetch(
+            "SELECT convert_from(payload, 'UTF8')::jsonb->'data'->>'body' AS body FROM outbox")
+        assert sorted(r["body"] for r in emitted) == sorted(f"after {body}" for body in bodies[40:] if body != "n41")
         await channel.close()
 
 
