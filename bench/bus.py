@@ -7,12 +7,17 @@ and queues. The outbox figure is end to end: relay claims rows, publishes with c
 the consumer decodes, records the inbox row and commits, then acks. Beside the rates, CPU per event (this
 process, and the services' PostgreSQL backends), steadier than rates on a shared machine: end to end against
 raw's CPU per publish says what share of raw the path would reach were the CPU this process's alone.
+
+In the mall the relay runs in the producing service and the consumer in another process; the first end-to-end
+phase runs both in this one process (one core at most), the last one runs the consumer in a process of its own
+("as deployed"), the way the services run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 
 import aio_pika
@@ -66,6 +71,20 @@ async def until(predicate, interval: float = 0.02) -> None:  # noqa: ANN001
         await asyncio.sleep(interval)
 
 
+async def consume(dsn: str, prefix: str) -> None:
+    """The consuming service alone (`--consume`): handles Pings until it is killed."""
+    pool = await create_pool(service_dsn(dsn, "benchreader"), "benchreader", max_size=20)
+    bus = Bus(AMQP, prefix=prefix, service="benchreader", prefetch=200)
+    await bus.connect()
+    await Consumer(Database(pool, "benchreader"), bus).on(Ping, noop).start()
+    print("consuming", flush=True)
+    await asyncio.Event().wait()
+
+
+async def noop(tx, ev) -> None:  # noqa: ANN001 - the inbox row is the effect
+    return None
+
+
 async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, float]:
     """events/s end to end, then the relay alone and the consumer alone (each half on its own)."""
     await bootstrap(dsn, "benchwriter")
@@ -79,9 +98,7 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
     writer, reader = Database(writer_pool, "benchwriter"), Database(reader_pool, "benchreader")
     relay = OutboxRelay(writer_pool, writer_bus, "benchwriter", batch_size=500, poll_seconds=0.1)
     tasks: list[asyncio.Task[None]] = []
-
-    async def noop(tx, ev) -> None:  # noqa: ANN001 - the inbox row is the effect
-        return None
+    consumer_process: asyncio.subprocess.Process | None = None
 
     async def handled(n: int) -> bool:
         return await reader.fetchval("SELECT count(*) FROM inbox") >= n
@@ -129,8 +146,24 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
         # reader's PostgreSQL backends (those open at both reads), steadier than rates on a shared machine.
         figures["consumer_cpu_us"] = 1e6 * (time.process_time() - cpu[0]) / count
         figures["consumer_pg_cpu_us"] = 1e6 * (sum(cpu_seconds(pid) or 0.0 for pid in backends) - cpu[1]) / count
+
+        # As deployed: the consumer in a process of its own, the relay here.
+        await reader_bus.stop_consuming()
+        tasks.pop().cancel()
+        await write_events(writer, count)
+        consumer_process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.bus", "--consume", dsn, prefix, stdout=asyncio.subprocess.PIPE)
+        assert consumer_process.stdout is not None
+        await consumer_process.stdout.readline()  # "consuming"
+        started = time.perf_counter()
+        tasks.append(asyncio.create_task(relay.run()))
+        await until(lambda: handled(3 * count))
+        figures["two_processes"] = count / (time.perf_counter() - started)
         return figures
     finally:
+        if consumer_process is not None and consumer_process.returncode is None:
+            consumer_process.kill()
+            await consumer_process.wait()
         for task in tasks:
             task.cancel()
         await reader_bus.delete_topology()
@@ -143,7 +176,11 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--consume", nargs=2, metavar=("DSN", "PREFIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.consume:
+        await consume(*args.consume)
+        return
     async with scratch_database() as database, scratch_bus() as prefix:
         raw, raw_cpu_us = await raw_publish_confirms(args.events, prefix)
         figures = await outbox_to_consumer(args.events, database.url, prefix)
@@ -154,6 +191,8 @@ async def main() -> None:
           f"({figures['end_to_end'] / raw:.0%} of raw), CPU per event: {figures['end_to_end_cpu_us']:.0f} µs in "
           f"Python ({raw_cpu_us / figures['end_to_end_cpu_us']:.0%} of raw's), "
           f"{figures['end_to_end_pg_cpu_us']:.0f} µs in PostgreSQL")
+    print(f"  as deployed (the consumer in its own process): {figures['two_processes']:4.0f} events/s "
+          f"({figures['two_processes'] / raw:.0%} of raw)")
     print(f"  relay alone (claim, publish, mark sent): {figures['relay']:8.0f} events/s")
     print(f"  consumer alone (decode, inbox, commit, ack): {figures['consumer']:4.0f} events/s, CPU per event: "
           f"{figures['consumer_cpu_us']:.0f} µs in Python, {figures['consumer_pg_cpu_us']:.0f} µs in PostgreSQL")
