@@ -25,7 +25,7 @@ export default defineConfig<'webpack5'>(async () => {
     framework: process.env.TARO_ENV === 'h5' ? 'preact' : 'react',
     // H5: the script index.html loads first, to send GET /api/home before the app's scripts arrive.
     copy: process.env.TARO_ENV === 'h5'
-      ? { patterns: [{ from: 'src/h5/early-home.js', to: 'dist/h5/early-home.js' }], options: {} }
+      ? { patterns: [{ from: 'src/h5/home-data.js', to: 'dist/h5/home-data.js' }], options: {} }
       : { patterns: [], options: {} },
     compiler: 'webpack5',
     cache: { enable: false },

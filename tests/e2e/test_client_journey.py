@@ -99,6 +99,7 @@ async def test_a_buyer_shops_in_the_h5_build(mall: LocalMall, shots: Path, datab
             page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
             journey = Journey(page, gateway, shots)
             await journey.signs_in()
+            await journey.opens_home_with_its_data_already_in(context)
             await journey.claims_a_coupon()
             await journey.searches_in_pinyin()
             await journey.opens_a_phone()
@@ -178,6 +179,28 @@ class Journey:
         await self.by("nearby-stores").wait_for(timeout=WAIT_MS)  # the browser's location reached the page
         assert "auth_code" not in self.page.url  # the one-time code is taken out of the address
         await self.shot("home")
+
+    async def opens_home_with_its_data_already_in(self, context: Any) -> None:
+        """Coming back signed in, the home page's data is asked for before the app's scripts arrive; when it
+        is in by then (here: the app's script is held back until it is), the page's first render shows the
+        products, never its grey blocks, and a product opens its page."""
+        page = await context.new_page()
+        await page.add_init_script("""new MutationObserver(() => {
+            if (document.querySelector('[data-testid="home-skeleton"]')) window.skeletonSeen = true
+        }).observe(document, { subtree: true, childList: true })""")
+
+        async def after_home_data(route: Any) -> None:
+            await page.wait_for_function("window.__mallHome !== undefined", timeout=WAIT_MS)
+            await route.continue_()
+
+        await page.route(re.compile(r"/m/js/app\.[0-9a-f]+\.js$"), after_home_data)
+        await page.goto(self.gateway + "/m/#/pages/home/index")
+        first = page.locator('[data-testid="recommended"] [data-testid="product-card"]').first
+        await first.wait_for(timeout=WAIT_MS)
+        assert await page.evaluate("window.skeletonSeen") is None
+        await first.click()
+        await page.locator('[data-testid="buy-now"]').wait_for(timeout=WAIT_MS)
+        await page.close()
 
     async def claims_a_coupon(self) -> None:
         await self.page.get_by_text("我的", exact=True).last.click()

@@ -6,7 +6,7 @@ import { ErrorLine, ProductGrid, openProduct } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
 import { type Placement, placementUrl } from '../../lib/engage'
-import { type Home, takeHome } from '../../lib/home'
+import { type Home, takeHome, takeReadyHome } from '../../lib/home'
 import { formatFen } from '../../lib/money'
 import { alipay } from '../../lib/platform'
 
@@ -14,7 +14,7 @@ interface NearbyCoupon { id: string, name: string, amount_fen?: number, threshol
 interface Store { id: string, name: string, address?: string, distance_m: number }
 
 export default function HomePage () {
-  const [home, setHome] = useState<Home | null>(null)
+  const [home, setHome] = useState<Home | null>(takeReadyHome) // in the browser build, often in already
   const [coupons, setCoupons] = useState<NearbyCoupon[]>([])
   const [stores, setStores] = useState<Store[]>([])
   const [error, setError] = useState<string | null>(null)
@@ -22,7 +22,7 @@ export default function HomePage () {
 
   useEffect(() => {
     // The page is usable as soon as /api/home answers; what is near comes after, once the location does.
-    takeHome().then(setHome, e => setError(messageOf(e))) // started by the app in the browser build
+    if (!home) takeHome().then(setHome, e => setError(messageOf(e))) // started by the app in the browser build
     void alipay.getLocation().then(async here => {
       if (!here) return
       const [nearbyCoupons, nearbyStores] = await Promise.all([
