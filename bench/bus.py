@@ -166,9 +166,15 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
             await consumer_process.wait()
         for task in tasks:
             task.cancel()
-        await reader_bus.delete_topology()
         await writer_bus.close()
         await reader_bus.close()
+        # Deleted once every connection is closed: deleted under its own (robust) connection, whose consumer the
+        # broker cancels, the reader's queue was at times declared again and left behind.
+        conn = await aio_pika.connect(AMQP)
+        channel = await conn.channel()
+        for queue in [reader_bus.names["main"], reader_bus.names["dead"], *reader_bus.names["retry"]]:
+            await channel.queue_delete(queue)
+        await conn.close()
         await writer_pool.close()
         await reader_pool.close()
 
