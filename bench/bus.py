@@ -168,13 +168,6 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
             task.cancel()
         await writer_bus.close()
         await reader_bus.close()
-        # Deleted once every connection is closed: deleted under its own (robust) connection, whose consumer the
-        # broker cancels, the reader's queue was at times declared again and left behind.
-        conn = await aio_pika.connect(AMQP)
-        channel = await conn.channel()
-        for queue in [reader_bus.names["main"], reader_bus.names["dead"], *reader_bus.names["retry"]]:
-            await channel.queue_delete(queue)
-        await conn.close()
         await writer_pool.close()
         await reader_pool.close()
 
@@ -187,7 +180,10 @@ async def main() -> None:
     if args.consume:
         await consume(*args.consume)
         return
-    async with scratch_database() as database, scratch_bus() as prefix:
+    # The reader's queues are deleted by scratch_bus once the path's connections are closed: deleted under the
+    # reader's own robust connection, whose consumer the broker then cancels, the queue was at times declared
+    # again and left behind.
+    async with scratch_database() as database, scratch_bus(services=["benchreader"]) as prefix:
         raw, raw_cpu_us = await raw_publish_confirms(args.events, prefix)
         figures = await outbox_to_consumer(args.events, database.url, prefix)
     print(f"events: {args.events}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ import aio_pika
 import asyncpg
 
 from deploy.local import SERVICES, LocalMall, with_database
-from shared.bus import EXCHANGE, queue_names
+from shared.bus import EXCHANGE, every_queue, queue_names
 from shared.settings import ServiceSettings
 
 PG = os.environ.get("MALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -49,23 +49,24 @@ async def scratch_database(server_url: str = PG, label: str = "bench", keep: str
 
 
 @asynccontextmanager
-async def scratch_bus(amqp_url: str = AMQP, label: str = "bench") -> AsyncIterator[str]:
-    """A bus prefix of the run's own; the services' queues and the exchange under it are deleted afterwards."""
+async def scratch_bus(amqp_url: str = AMQP, label: str = "bench",
+                      services: Iterable[str] = SERVICES) -> AsyncIterator[str]:
+    """A bus prefix of the run's own; the queues of `services` (the mall's by default) and the exchange under
+    it are deleted afterwards."""
     prefix = f"{label}{uuid.uuid4().hex[:6]}."
     try:
         yield prefix
     finally:
-        await delete_bus(prefix, amqp_url)
+        await delete_bus(prefix, amqp_url, services)
 
 
-async def delete_bus(prefix: str, amqp_url: str = AMQP) -> None:
+async def delete_bus(prefix: str, amqp_url: str = AMQP, services: Iterable[str] = SERVICES) -> None:
     delays = ServiceSettings.model_fields["retry_delays_ms"].get_default(call_default_factory=True)
     conn = await aio_pika.connect(amqp_url)
     try:
         channel = await conn.channel()
-        for service in SERVICES:  # deleting a queue that was never declared is a no-op
-            names = queue_names(prefix, service, delays)
-            for queue in [names["main"], names["dead"], *names["retry"]]:
+        for service in services:  # deleting a queue that was never declared is a no-op
+            for queue in every_queue(queue_names(prefix, service, delays)):
                 await channel.queue_delete(queue)
         await channel.exchange_delete(f"{prefix}{EXCHANGE}")
     finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -89,6 +89,11 @@ class Deliveries:
 def queue_names(prefix: str, service: str, delays_ms: Iterable[int]) -> dict[str, Any]:
     main = f"{prefix}{service}"
     return {"main": main, "dead": f"{main}.dead", "retry": [f"{main}.retry.{ms}" for ms in delays_ms]}
+
+
+def every_queue(names: Mapping[str, Any]) -> list[str]:
+    """All the queues of one service's `queue_names`: its main queue, its dead letters, its retry queues."""
+    return [names["main"], names["dead"], *names["retry"]]
 
 
 class Bus:
@@ -319,7 +324,7 @@ class Bus:
         """Remove this service's queues (tests clean up after themselves)."""
         assert self.connection is not None
         channel = await self.connection.channel()
-        for name in [self.names["main"], self.names["dead"], *self.names["retry"]]:
+        for name in every_queue(self.names):
             await channel.queue_delete(name)
         await channel.close()
 

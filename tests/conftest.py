@@ -161,10 +161,10 @@ def settings_for(database_url: str, amqp_url: str, bus_prefix: str) -> Callable[
                                   "outbox_poll_seconds": 0.2, "retry_delays_ms": [200, 400], "env": "development"}
         values.update(overrides)
         settings = settings_cls(**values)
-        from shared.bus import queue_names
+        from shared.bus import every_queue, queue_names
 
         names = queue_names(bus_prefix, settings.service, settings.retry_delays_ms)
-        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+        remember_queues(bus_prefix, every_queue(names))
         return settings
 
     return make

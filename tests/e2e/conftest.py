@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploy.local import SERVICES, LocalMall
-from shared.bus import queue_names
+from shared.bus import every_queue, queue_names
 from tests.conftest import remember_queues
 
 PAY_TIMEOUT_SECONDS = 4
@@ -20,7 +20,7 @@ USER_LIMIT = 100
 async def mall(database_url: str, amqp_url: str, bus_prefix: str, output_dir: Path) -> AsyncIterator[LocalMall]:
     for service in SERVICES:
         names = queue_names(bus_prefix, service, [1_000, 5_000, 30_000])
-        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+        remember_queues(bus_prefix, every_queue(names))
     mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix, workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
                      env={"MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.3",
                           "MALL_RATE_USER_LIMIT": str(USER_LIMIT), "MALL_RATE_IP_LIMIT": "100000",

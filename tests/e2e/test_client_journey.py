@@ -33,7 +33,7 @@ from PIL import Image
 from bench.client_home import HERE, home_page_on_a_phone  # the home page's timing: reported, not asserted
 from deploy.admin import create_operator
 from deploy.local import CLIENT_DIR, ROOT, SERVICES, LocalMall
-from shared.bus import queue_names
+from shared.bus import every_queue, queue_names
 from tests.conftest import remember_queues
 from tests.support import eventually
 
@@ -56,7 +56,7 @@ async def mall(client_build: Path, database_url: str, amqp_url: str, bus_prefix:
                ) -> AsyncIterator[LocalMall]:
     for service in SERVICES:
         names = queue_names(bus_prefix, service, [1_000, 5_000, 30_000])
-        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+        remember_queues(bus_prefix, every_queue(names))
     mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix,
                      workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
                      env={"MALL_OUTBOX_POLL_SECONDS": "0.2", "MALL_RATE_IP_LIMIT": "100000"})

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 
 from deploy.local import REPLICATED, SERVICES, LocalMall
-from shared.bus import queue_names
+from shared.bus import every_queue, queue_names
 from tests.conftest import remember_queues
 from tests.e2e.test_purchase_journey import Client, sku_of, wait_status
 from tests.support import eventually
@@ -32,7 +32,7 @@ BUYERS, ORDERS_EACH = 4, 4  # within a buyer's limits: 5 unpaid orders, 5 unpaid
 async def mall(database_url: str, amqp_url: str, bus_prefix: str, output_dir: Path) -> AsyncIterator[LocalMall]:
     for service in SERVICES:
         names = queue_names(bus_prefix, service, [1_000, 5_000, 30_000])
-        remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+        remember_queues(bus_prefix, every_queue(names))
     mall = LocalMall(database_url, amqp_url, bus_prefix=bus_prefix, replicas=2,
                      workdir=output_dir / "e2e" / bus_prefix.rstrip("."),
                      env={"MALL_PAY_TIMEOUT_SECONDS": str(PAY_TIMEOUT_SECONDS), "MALL_DEADLINE_POLL_SECONDS": "0.3",

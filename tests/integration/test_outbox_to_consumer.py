@@ -9,7 +9,7 @@ import subprocess
 import aio_pika
 import pytest
 
-from shared.bus import EXCHANGE, Outgoing
+from shared.bus import EXCHANGE, Outgoing, every_queue
 from shared.db import Tx, outbox_channel
 from shared.events.base import Event
 from tests.integration.probe import Noted, Probe, probes, write_note, write_notes
@@ -324,7 +324,7 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
 
     async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
         bus = reader.bus
-        remember_queues(bus.prefix, [bus.names["main"], bus.names["dead"], *bus.names["retry"]])
+        remember_queues(bus.prefix, every_queue(bus.names))
         await bus.declare_topology([Noted.TYPE])
         bodies = ["a", "refused", "flaky", "b"]
         for body in bodies:
@@ -368,7 +368,7 @@ async def test_a_clean_batch_is_one_plain_transaction_and_a_failure_in_it_double
 
     async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
         bus = reader.bus
-        remember_queues(bus.prefix, [bus.names["main"], bus.names["dead"], *bus.names["retry"]])
+        remember_queues(bus.prefix, every_queue(bus.names))
         await bus.declare_topology([Noted.TYPE])
         bodies = [f"n{i}" for i in range(80)]
         await bus.publish_many([Outgoing(Noted.TYPE, Event.wrap(Noted(body=body), producer="writer").to_json(),

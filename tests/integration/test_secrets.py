@@ -22,7 +22,7 @@ from services.fulfilment.settings import FulfilmentSettings
 from services.gateway.app import create_app as create_gateway
 from services.gateway.settings import GatewaySettings
 from services.marketing.settings import MarketingSettings
-from shared.bus import queue_names
+from shared.bus import every_queue, queue_names
 from shared.settings import InsecureSettings
 from tests.conftest import remember_queues
 
@@ -119,7 +119,7 @@ def free_port() -> int:
 async def test_the_same_service_starts_with_mall_env_development(database_url: str, amqp_url: str,
                                                                   bus_prefix: str):
     names = queue_names(bus_prefix, "marketing", [200, 400])
-    remember_queues(bus_prefix, [names["main"], names["dead"], *names["retry"]])
+    remember_queues(bus_prefix, every_queue(names))
     port = free_port()
     env = process_env(MALL_ENV="development", MALL_DATABASE_URL=database_url, MALL_AMQP_URL=amqp_url,
                       MALL_BUS_PREFIX=bus_prefix, MALL_RETRY_DELAYS_MS="[200, 400]", MALL_HTTP_PORT=str(port))

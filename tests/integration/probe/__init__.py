@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from shared.bus import Bus
+from shared.bus import Bus, every_queue
 from shared.db import Database, Tx, bootstrap, create_pool, service_dsn
 from shared.events.base import Event, EventData, event
 from shared.inbox import Consumer
@@ -56,7 +56,7 @@ class Probe:
         return relay
 
     async def consume(self, handler: Callable[[Tx, Event[Any]], Awaitable[None]] = count_effect) -> Consumer:
-        remember_queues(self.bus.prefix, [self.bus.names["main"], self.bus.names["dead"], *self.bus.names["retry"]])
+        remember_queues(self.bus.prefix, every_queue(self.bus.names))
         consumer = Consumer(self.db, self.bus).on(Noted, handler)
         await consumer.start()
         return consumer
