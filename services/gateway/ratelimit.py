@@ -66,8 +66,12 @@ class RateLimiter:
         self._window_start = 0.0  # the window the counts below belong to (epoch seconds)
         self._shared: dict[str, int] = {}  # bucket -> every replica's hits in PostgreSQL at the last sync
         self._pending: dict[str, int] = {}  # bucket -> hits counted here and not yet added there
+        # bucket -> hits on their way there: counted until the sync's totals (which include them) arrive, or a
+        # request in that round trip would see neither and slip past the limit
+        self._sending: dict[str, int] = {}
         self._locks: dict[str, float] = {}  # address key -> time.monotonic() its lock-out ends
         self._task: asyncio.Task[None] | None = None
+        self._syncing = asyncio.Lock()  # one sync at a time: `_sending` holds one round trip's hits
 
     def _window(self, now: float) -> tuple[float, int]:
         start = math.floor(now / self.window) * self.window
@@ -89,31 +93,37 @@ class RateLimiter:
             buckets[f"sub:{subject}"] = self.limits["user"]
         window_start, retry_after = self._window(time.time())
         if window_start != self._window_start:  # a new window: the old counts are over
-            self._window_start, self._shared, self._pending = window_start, {}, {}
+            self._window_start, self._shared, self._pending, self._sending = window_start, {}, {}, {}
         for bucket in buckets:
             self._pending[bucket] = self._pending.get(bucket, 0) + 1
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._sync_loop(), name="ratelimit-sync")
         for bucket, limit in buckets.items():
-            if self._shared.get(bucket, 0) + self._pending[bucket] > limit:
+            if self._shared.get(bucket, 0) + self._sending.get(bucket, 0) + self._pending[bucket] > limit:
                 raise RateLimited(f"Slow down: at most {limit} requests per {self.window} s",
                                   headers={"Retry-After": str(retry_after)})
 
     async def sync(self) -> None:
         """Add the hits counted here to PostgreSQL; learn every replica's totals and the addresses locked."""
+        async with self._syncing:
+            await self._sync()
+
+    async def _sync(self) -> None:
         if not self._pending:
             return
         window_start, pending = self._window_start, self._pending
-        self._pending = {}  # hits from here on go to the next sync
+        self._pending, self._sending = {}, pending  # hits from here on go to the next sync
         try:
             totals, locks = await store.add_rate_hits(self.db, datetime.fromtimestamp(window_start, UTC), pending)
         except BaseException:
             if self._window_start == window_start:  # not added: count them again next time
+                self._sending = {}
                 for bucket, hits in pending.items():
                     self._pending[bucket] = self._pending.get(bucket, 0) + hits
             raise
         if self._window_start == window_start:
             self._shared.update(totals)
+            self._sending = {}
         now = time.monotonic()
         self._locks = {key: now + seconds for key, seconds in locks.items()}
 

@@ -1,5 +1,6 @@
 """The gateway's own edges on real PostgreSQL and RabbitMQ: tokens, staff login, problems, limits, CORS."""
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -102,6 +103,32 @@ async def test_two_replicas_share_one_limit_and_each_refuses_past_it(settings_fo
     await deps_of(a.app).limiter.sync()
     assert await statuses(a, 2) == [429, 429]
     assert await statuses(b, 1) == [429]
+
+
+async def test_hits_on_their_way_to_postgresql_still_count_against_the_limit(settings_for, start_app,
+                                                                             database_url):
+    # A sync takes the replica's counts to PostgreSQL; requests arriving during that round trip must still see
+    # them (here the round trip is held by a lock on the table, as a slow database would).
+    settings = gateway_settings(settings_for, rate_user_limit=3, rate_ip_limit=1000,
+                                rate_window_seconds=10**9, rate_sync_seconds=10)
+    client = await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings)}"}
+    for _ in range(3):
+        assert (await client.get("/api/search/history", headers=auth)).status != 429
+    conn = await asyncpg.connect(database_url)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        await conn.execute("LOCK TABLE gateway.rate_limits IN ACCESS EXCLUSIVE MODE")
+        sync = asyncio.create_task(deps_of(client.app).limiter.sync())
+        await eventually(lambda: conn.fetchval(
+            "SELECT true FROM pg_locks WHERE relation = 'gateway.rate_limits'::regclass AND NOT granted"), timeout=5)
+        assert (await client.get("/api/search/history", headers=auth)).status == 429
+        await tx.rollback()
+        await sync
+    finally:
+        await conn.close()
+    assert (await client.get("/api/search/history", headers=auth)).status == 429
 
 
 async def test_per_ip_limit_applies_without_a_token(settings_for, start_app):
