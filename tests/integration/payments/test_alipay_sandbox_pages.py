@@ -129,7 +129,8 @@ async def test_the_freeze_sheet_shows_a_request_alipay_no_longer_takes_as_closed
     back = "http://127.0.0.1:8080/m/#/pages/deposits/index?order_id=o1"
     await sign_in(sandbox, alipay)
     good = freeze_order_str(alipay, "p1")
-    shown = await (await sandbox.client.get("/sandbox/fund-auth", params={"order_str": good, "return_url": back})).text()
+    shown = await (await sandbox.client.get("/sandbox/fund-auth",
+                                            params={"order_str": good, "return_url": back})).text()
     assert "确认免押" in shown and "¥100.00" in shown
 
     # Signed 16 minutes ago with 15 minutes to confirm: shown as expired, no button (confirming is refused).
