@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { ApiError, messageOf } from '../src/lib/errors'
-import { authoriseAgain, type Reauthorised } from '../src/lib/reauthorise'
+import { authoriseAgain, payOrAuthorise, type Reauthorised } from '../src/lib/reauthorise'
 
 /** The two steps of "重新授权" with what the mall answers; `confirmed` records the order strings handed to Alipay. */
 function steps (answer: Reauthorised | ApiError) {
@@ -39,5 +39,54 @@ describe('authorising a rental deposit again', () => {
       expect(s.confirmed).toEqual([])
     }
     expect(messageOf(new ApiError(409, { code: 'deposit_closed' }))).toBe('这笔租赁已关闭，押金无需再授权。')
+  })
+})
+
+/** The pay step's parts with what the mall answers in turn; `log` records what reached the mall and Alipay. */
+function paySteps (answers: Array<{ trade_no?: string | null } | ApiError>, authorised: 'confirming' | Reauthorised['status'] = 'confirming') {
+  const log: string[] = []
+  return {
+    log,
+    pay: async () => {
+      log.push('pay')
+      const answer = answers.shift()
+      if (answer === undefined || answer instanceof ApiError) throw answer ?? new Error('nothing more to answer')
+      return answer
+    },
+    authorise: async () => { log.push(`authorise:${authorised}`); return authorised },
+    tradePay: async (tradeNo: string) => { log.push(`tradePay:${tradeNo}`) }
+  }
+}
+
+const notFrozen = () => new ApiError(409, { status: 409, code: 'deposit_not_frozen', title: 'Refused', detail: 'Confirm the deposit first' })
+
+describe('paying a rental whose deposit is not frozen yet', () => {
+  it('leads the buyer to authorise the deposit instead of paying, and no trade is opened', async () => {
+    const s = paySteps([notFrozen()])
+    expect(await payOrAuthorise(s)).toBe('authorising')
+    expect(s.log).toEqual(['pay', 'authorise:confirming'])
+  })
+
+  it('pays the rent at once when the freeze had arrived meanwhile', async () => {
+    const s = paySteps([notFrozen(), { trade_no: 't_rent' }], 'frozen')
+    expect(await payOrAuthorise(s)).toBe('paid')
+    expect(s.log).toEqual(['pay', 'authorise:frozen', 'pay', 'tradePay:t_rent'])
+  })
+
+  it('pays an order whose deposit is frozen (or that has none) in the cashier', async () => {
+    const s = paySteps([{ trade_no: 't_rent' }])
+    expect(await payOrAuthorise(s)).toBe('paid')
+    expect(s.log).toEqual(['pay', 'tradePay:t_rent'])
+  })
+
+  it('throws any other refusal, its sentence explaining it', async () => {
+    const s = paySteps([new ApiError(409, { code: 'order_not_payable' })])
+    const error = await payOrAuthorise(s).then(() => null, (e: unknown) => e)
+    expect(messageOf(error)).toBe('这个订单现在不能付款。')
+    expect(s.log).toEqual(['pay'])
+  })
+
+  it('says why the rent waits, as a sentence', () => {
+    expect(messageOf(notFrozen())).toBe('租赁押金需先确认芝麻信用免押，确认后才能支付租金。')
   })
 })

@@ -142,14 +142,16 @@ async def pay_trade(request: web.Request) -> web.Response:
                           "notify_id": notify_id})
 
 
-def pay_and_notify(app: web.Application, trade_no: str, channel: str | None, notify: bool) -> tuple[Trade, str | None]:
-    """The trade paid in the cashier (this API's or the cashier page's), and its notify sent unless `notify`
-    is false. 404 for an unknown trade, 409 for one that cannot be paid."""
+def pay_and_notify(app: web.Application, trade_no: str, channel: str | None, notify: bool,
+                   payer: str | None = None) -> tuple[Trade, str | None]:
+    """The trade paid in the cashier (this API's, or the cashier page's by its signed-in `payer`), and its
+    notify sent unless `notify` is false. 404 for an unknown trade, 409 for one that cannot be paid (or not by
+    this payer)."""
     sandbox = app[SANDBOX]
     if trade_no not in sandbox.trades:
         raise NotFound("No such trade", code="trade_not_found")
     try:
-        trade = sandbox.pay(trade_no, channel)
+        trade = sandbox.pay(trade_no, channel, payer)
     except Failure as failure:
         raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
     notify_id = None

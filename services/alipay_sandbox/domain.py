@@ -294,11 +294,15 @@ class Sandbox:
             raise business("ACQ.INVALID_PARAMETER", "hb_fq_num 3/6/12 and hb_fq_seller_percent 0/100, together")
         return int(str(num)), int(str(pct))
 
-    def pay(self, trade_no: str, channel: str | None) -> Trade:
-        """The buyer confirms in the cashier. Returns the trade; the caller sends the notify."""
+    def pay(self, trade_no: str, channel: str | None, payer: str | None = None) -> Trade:
+        """The buyer confirms in the cashier. `payer`: the Alipay user signed in to the cashier page, who must be
+        the buyer the trade was opened for (JSAPI_PAY names one); None stands for that buyer (the test API).
+        Returns the trade; the caller sends the notify."""
         trade = self.trades.get(trade_no)
         if trade is None:
             raise business("ACQ.TRADE_NOT_EXIST", "交易不存在")
+        if payer is not None and not self.may_pay(trade, payer):
+            raise business("ACQ.PAYER_UNMATCHED", "付款人与交易买家不一致")
         if trade.status != "WAIT_BUYER_PAY":
             raise business("ACQ.TRADE_STATUS_ERROR", f"trade is {trade.status}")
         chosen = channel or ("PCREDIT" if trade.hb_fq_num else "ALIPAYACCOUNT")
@@ -307,6 +311,13 @@ class Sandbox:
         trade.status, trade.channel, trade.gmt_payment = "TRADE_SUCCESS", chosen, beijing_now()
         trade.notify_id = secrets.token_hex(16)  # stays the same across retries (notes §2.3)
         return trade
+
+    def may_pay(self, trade: Trade, user_id: str) -> bool:
+        """Whether `user_id` is the trade's buyer (by user id or app-scoped open_id); any user if it named none."""
+        if trade.buyer_id:
+            return trade.buyer_id == user_id
+        user = self.users.get(user_id)
+        return not trade.buyer_open_id or (user is not None and trade.buyer_open_id == user.open_id)
 
     def notify_params(self, trade: Trade, app_id: str) -> dict[str, str]:
         amount = fen_to_yuan(trade.total_fen)
@@ -524,6 +535,15 @@ class Sandbox:
         key = (str(biz.get("out_order_no", "")), str(biz.get("out_request_no", "")))
         return next((a for a in self.fund_auths.values() if (a.out_order_no, a.out_request_no) == key), None)
 
+    def freeze_closed(self, params: dict[str, str], biz: dict[str, Any]) -> Failure | None:
+        """Why Alipay no longer lets the buyer confirm an unconfirmed freeze request (the merchant cancelled it,
+        or it is past its `timeout_express`), or None while it can be confirmed."""
+        if (str(biz["out_order_no"]), str(biz["out_request_no"])) in self.cancelled_freezes:
+            return business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已关闭")
+        if _freeze_expired(params.get("timestamp", ""), str(biz.get("timeout_express") or "15d")):
+            return business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已超时关闭")
+        return None
+
     def confirm_freeze(self, params: dict[str, str], user_id: str) -> FundAuth:
         """The buyer confirms an `alipay.fund.auth.order.app.freeze` order string in Alipay (what
         `my.tradePay({orderStr})` does). Signature verified by the caller. Sesame stands for the whole amount
@@ -532,10 +552,9 @@ class Sandbox:
         found = self.find_freeze(biz)
         if found is not None:
             return found  # confirmed before
-        if (str(biz["out_order_no"]), str(biz["out_request_no"])) in self.cancelled_freezes:
-            raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已关闭")
-        if _freeze_expired(params.get("timestamp", ""), str(biz.get("timeout_express") or "15d")):
-            raise business("ACQ.AUTH_ORDER_HAS_CLOSED", "授权订单已超时关闭")
+        closed = self.freeze_closed(params, biz)
+        if closed is not None:
+            raise closed
         amount = _amount(biz.get("amount"), "amount")
         out_order_no, out_request_no = str(biz["out_order_no"]), str(biz["out_request_no"])
         self.users.setdefault(user_id, User(user_id, f"沙箱用户{user_id[-4:]}", self.default_credit_score))

@@ -2,12 +2,14 @@
 authorisation page (what `my.getAuthCode` shows inside Alipay), the cashier (what `my.tradePay` shows), the
 deposit-free freeze sheet (what `my.tradePay({orderStr})` shows for a fund authorisation) and the withholding
 agreement's signing page (what `my.paySignCenter` shows).
+The authorisation page also signs the buyer in to Alipay in this browser (a cookie), as the Alipay app is: the
+cashier, the freeze sheet and the signing page confirm as that buyer (the one whose auth code the mall signed in
+with), and without one they ask for a sign-in and confirm nothing.
 Plain HTML forms, no script: each form posts here and is answered with a redirect back to the mall's page,
 as Alipay's web authorisation and wap cashier do with their `redirect_uri` and `return_url`."""
 
 from __future__ import annotations
 
-import secrets
 from html import escape
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -20,7 +22,8 @@ from services.alipay_sandbox.api import (
     pay_and_notify,
     sign_agreement,
 )
-from shared.http import NotFound, Problem, Unauthorized
+from services.alipay_sandbox.domain import Failure
+from shared.http import Conflict, NotFound, Problem, Unauthorized
 from shared.money import fen_to_yuan, yuan_to_fen
 
 routes = web.RouteTableDef()
@@ -93,8 +96,27 @@ async def authorize(request: web.Request) -> web.Response:
 
 
 def _buyer(request: web.Request) -> str | None:
-    """The Alipay user signed in in this browser (on the authorisation page), if any."""
+    """The Alipay user signed in in this browser (on the authorisation page: the user whose auth code the mall
+    signed in with), if any. Every confirmation page confirms as this buyer, as Alipay's own do."""
     return request.app[SANDBOX].web_sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+
+
+def _signed_in_buyer(request: web.Request) -> str:
+    """The signed-in buyer a confirmation (a form's post) is made as; 401 `not_signed_in` without one."""
+    buyer = _buyer(request)
+    if buyer is None:
+        raise Unauthorized("Sign in to Alipay first", code="not_signed_in")
+    return buyer
+
+
+def _sign_in_first(request: web.Request, title: str, heading: str, back: str) -> web.Response:
+    """A confirmation page with nobody signed in to Alipay in this browser: it asks for a sign-in (which comes
+    back to this page) and confirms nothing."""
+    sign_in = f"/sandbox/authorize?redirect_uri={quote(str(request.url), safe='')}"
+    body = f"""{heading}<p data-testid="sandbox-sign-in-first">请先登录支付宝。</p>
+<p><a href="{escape(sign_in)}" data-testid="sandbox-sign-in">登录</a></p>
+<p><a href="{escape(back)}">返回商家</a></p>"""
+    return _html(title, body)
 
 
 @routes.get("/sandbox/cashier")
@@ -104,21 +126,29 @@ async def cashier_page(request: web.Request) -> web.Response:
     if trade is None:
         raise NotFound("No such trade", code="trade_not_found")
     plan = f"<p data-testid=\"sandbox-huabei\">花呗分期：{trade.hb_fq_num} 期</p>" if trade.hb_fq_num else ""
-    paid = trade.status != "WAIT_BUYER_PAY"
-    button = ("<p>这笔交易已支付。</p>" if paid else
-              f'<button type="submit" {BUTTON} data-testid="sandbox-pay">确认付款</button>')
-    body = f"""<h2>{escape(trade.subject)}</h2>
-<p style="font-size: 28px" data-testid="sandbox-amount">¥{fen_to_yuan(trade.total_fen)}</p>{plan}
+    heading = f"""<h2>{escape(trade.subject)}</h2>
+<p style="font-size: 28px" data-testid="sandbox-amount">¥{fen_to_yuan(trade.total_fen)}</p>{plan}"""
+    buyer = _buyer(request)
+    if buyer is None:
+        return _sign_in_first(request, "支付宝收银台", heading, back)
+    if trade.status != "WAIT_BUYER_PAY":
+        button = "<p>这笔交易已支付。</p>"
+    elif not request.app[SANDBOX].may_pay(trade, buyer):
+        button = '<p data-testid="sandbox-not-your-trade">这笔交易不属于当前登录的支付宝账号。</p>'
+    else:
+        button = f'<button type="submit" {BUTTON} data-testid="sandbox-pay">确认付款</button>'
+    body = f"""{heading}
 {_confirm_form("/sandbox/cashier", {"trade_no": trade.trade_no}, back, button)}"""
     return _html("支付宝收银台", body)
 
 
 @routes.post("/sandbox/cashier")
 async def cashier_pay(request: web.Request) -> web.Response:
-    """The buyer confirms: the trade is paid (the signed notify goes out), then back to the mall's page."""
+    """The signed-in buyer confirms: the trade is paid by them (the signed notify goes out), then back to the
+    mall's page."""
     form = await request.post()
     back = _back_to(str(form.get("return_url", "")))
-    pay_and_notify(request.app, str(form.get("trade_no", "")), None, notify=True)
+    pay_and_notify(request.app, str(form.get("trade_no", "")), None, notify=True, payer=_signed_in_buyer(request))
     raise web.HTTPSeeOther(back)
 
 
@@ -129,20 +159,22 @@ async def agreement_page(request: web.Request) -> web.Response:
     if not sign_str or len(sign_str) > 8192:
         raise Problem("sign_str is the app's signed alipay.user.agreement.page.sign order string",
                       code="invalid_sign_str")
+    heading = "<h2>开通商户代扣</h2><p>授权商家在账单到期时从你的支付宝扣款（先享后付还款）。</p>"
+    if _buyer(request) is None:
+        return _sign_in_first(request, "支付宝协议签约", heading, back)
     button = f'<button type="submit" {BUTTON} data-testid="sandbox-sign">同意并开通</button>'
-    body = f"""<h2>开通商户代扣</h2><p>授权商家在账单到期时从你的支付宝扣款（先享后付还款）。</p>
+    body = f"""{heading}
 {_confirm_form("/sandbox/agreement-sign", {"sign_str": sign_str}, back, button, leave="暂不开通")}"""
     return _html("支付宝协议签约", body)
 
 
 @routes.post("/sandbox/agreement-sign")
 async def agreement_sign(request: web.Request) -> web.Response:
-    """The buyer agrees: the agreement is signed (by a sandbox buyer), then back to the mall's page, which asks
+    """The signed-in buyer agrees: the agreement is signed by them, then back to the mall's page, which asks
     the mall to check it (alipay.user.agreement.query)."""
     form = await request.post()
     back = _back_to(str(form.get("return_url", "")))
-    buyer = "2088" + "".join(secrets.choice("0123456789") for _ in range(12))
-    sign_agreement(request.app, str(form.get("sign_str", "")), buyer)
+    sign_agreement(request.app, str(form.get("sign_str", "")), _signed_in_buyer(request))
     raise web.HTTPSeeOther(back)
 
 
@@ -152,7 +184,7 @@ async def freeze_page(request: web.Request) -> web.Response:
     stands for. Only an order string the app signed is shown; only a signed-in buyer can confirm it."""
     back = _back_to(request.query.get("return_url", ""))
     order_str = request.query.get("order_str", "")
-    _, biz = freeze_request(request.app, order_str)
+    params, biz = freeze_request(request.app, order_str)
     sandbox, buyer = request.app[SANDBOX], _buyer(request)
     amount = yuan_to_fen(str(biz["amount"]))
     title = str(biz.get("order_title") or "押金")
@@ -162,13 +194,18 @@ async def freeze_page(request: web.Request) -> web.Response:
 <p>商户：<span data-testid="sandbox-merchant">{escape(sandbox.seller_id)}</span></p>
 <p style="font-size: 28px">押金 <span data-testid="sandbox-amount">¥{fen_to_yuan(amount)}</span></p>
 <p data-testid="sandbox-freeze-mode">{mode}</p>"""
-    if buyer is None:
-        sign_in = f"/sandbox/authorize?redirect_uri={quote(str(request.url), safe='')}"
-        body = f"""{heading}<p data-testid="sandbox-sign-in-first">请先登录支付宝。</p>
-<p><a href="{escape(sign_in)}" data-testid="sandbox-sign-in">登录</a></p>
+    confirmed = sandbox.find_freeze(biz)
+    try:
+        closed = None if confirmed else sandbox.freeze_closed(params, biz)
+    except Failure as failure:  # an order string whose timestamp or timeout_express Alipay cannot read
+        raise Conflict(failure.body["sub_msg"], code=failure.body["sub_code"]) from None
+    if closed is not None:  # expired or cancelled: nothing to confirm, as in Alipay
+        body = f"""{heading}<p data-testid="sandbox-freeze-closed">{escape(closed.body["sub_msg"])}，无法再确认。
+请返回商家重新发起授权。</p>
 <p><a href="{escape(back)}">返回商家</a></p>"""
         return _html("支付宝免押", body)
-    confirmed = sandbox.find_freeze(biz)
+    if buyer is None:
+        return _sign_in_first(request, "支付宝免押", heading, back)
     credit = confirmed.credit_fen if confirmed else sandbox.credit_cover_fen(biz, buyer)
     cover = (f'<p data-testid="sandbox-credit">芝麻信用担保 ¥{fen_to_yuan(credit)}，'
              f'冻结余额 ¥{fen_to_yuan(amount - credit)}</p>')
@@ -185,9 +222,6 @@ async def freeze_confirm(request: web.Request) -> web.Response:
     then back to the mall's page, which asks the mall to check it (deposit-check)."""
     form = await request.post()
     back = _back_to(str(form.get("return_url", "")))
-    buyer = _buyer(request)
-    if buyer is None:
-        raise Unauthorized("Sign in to Alipay first", code="not_signed_in")
-    confirm_freeze_and_notify(request.app, str(form.get("order_str", "")), buyer)
+    confirm_freeze_and_notify(request.app, str(form.get("order_str", "")), _signed_in_buyer(request))
     raise web.HTTPSeeOther(back)
 

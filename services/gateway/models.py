@@ -252,20 +252,10 @@ class PayBody(StrictModel):
     installments: Literal[3, 6, 12] | None = None
 
 
-class DepositAuthOut(Answer):
-    """A Sesame deposit-free freeze for the buyer to confirm: `order_str` goes to `my.tradePay({orderStr})`."""
-
-    out_order_no: str
-    out_request_no: str
-    amount_fen: int
-    order_str: str
-
-
 class PayOut(Answer):
     payment_id: str
     status: str
     trade_no: str | None = None
-    deposit_auth: DepositAuthOut | None = None
 
 
 class CheckOut(Answer):

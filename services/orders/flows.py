@@ -372,10 +372,11 @@ async def _act_on_deadline(tx: Tx, order: asyncpg.Record, kind: str, ref: str, n
 
 async def _close_unauthorised_rental(tx: Tx, order: asyncpg.Record, now: datetime,
                                      waits: domain.RefundWaits) -> int:
-    """The buyer never confirmed the rental deposit's freeze in time: an unpaid rental is cancelled, a paid one
-    whose goods have not been handed over is refunded in full as the merchant's own refund (the stock goes back
-    with order.cancelled / order.refunded; payments closes the deposit's request). A rental the merchant
-    handed over anyway is left to the merchant."""
+    """The buyer never confirmed the rental deposit's freeze in time: an unpaid rental is cancelled (payments
+    takes the rent only once the deposit is frozen, so this is the rule); one paid before that rule whose goods
+    have not been handed over is refunded in full as the merchant's own refund (the stock goes back with
+    order.cancelled / order.refunded; payments closes the deposit's request). A rental the merchant handed over
+    anyway is left to the merchant."""
     reason = "deposit_not_authorised"
     if order["status"] in (Status.PENDING, Status.AWAITING_PAYMENT):
         await cancel(tx, order, reason, now)

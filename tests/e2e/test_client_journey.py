@@ -7,8 +7,9 @@ a balance top-up paid in the cashier, deposits; a second phone bought on pay-lat
 checkout), its bill repaid in the cashier; that phone picked up (the merchant's side by API), returned with a
 waybill, after a review of it with a photo (seen on its product page with the group deal the merchant started,
 where the buyer opens a group, paid from the balance); a banner the mall's operator put on the home page; a
-camera rented Sesame deposit-free (the sandbox's freeze sheet left once unconfirmed and brought
-back by 重新授权, the deposit's freeze then confirmed on it, then the rent paid); and a fission group
+camera rented Sesame deposit-free (the rent waits for the deposit: the sandbox's freeze sheet left once
+unconfirmed, no rent to pay meanwhile, brought back by 重新授权, the deposit's freeze then confirmed on it, then
+the rent paid); and a fission group
 shared to a friend who joins it. A screenshot per page goes to test-output/client/. Then the home page is
 timed on a throttled mobile profile (CDP network and CPU throttling) and the figure reported in
 test-output/client/home-timing.json."""
@@ -353,9 +354,10 @@ class Journey:
         await self.shot("bill-repaid")
 
     async def rents_a_camera_deposit_free(self, merchant: Merchant) -> None:
-        """The camera's merchant switched Sesame deposit-free on: checkout sends the buyer to the sandbox's freeze
-        sheet (what my.tradePay({orderStr}) shows in Alipay); back in the mall the deposit shows frozen, Sesame
-        standing for all of it (免押), and the buyer goes on to pay the rent alone."""
+        """The camera's merchant switched Sesame deposit-free on: the rent waits for the deposit's freeze, so
+        checkout sends the buyer to the sandbox's freeze sheet first (what my.tradePay({orderStr}) shows in
+        Alipay); back in the mall the deposit shows frozen, Sesame standing for all of it (免押), and only then
+        does the buyer pay the rent alone."""
         staff = await merchant.staff_token("mch_001")
         features = await merchant.call("GET", "/api/merchant/alipay-features", staff)
         await merchant.call("PUT", "/api/merchant/alipay-features", staff,
@@ -374,6 +376,9 @@ class Journey:
         await self.page.goto(back)
         await self.page.locator('[data-testid="deposit-freeze"][data-status="authorising"]').wait_for(timeout=WAIT_MS)
         assert await self.by("freeze-status").inner_text() == "待确认"
+        # Nothing to pay yet: the page says the rent waits for the freeze, and offers no way to pay it.
+        assert await self.by("freeze-pay-waits").inner_text() == "确认免押后才能支付租金。"
+        assert await self.by("freeze-next").count() == 0
         await self.shot("deposit-unconfirmed")
         await self.by("freeze-again").click()
         await self.by("sandbox-freeze").wait_for(timeout=WAIT_MS)
@@ -385,6 +390,7 @@ class Journey:
         assert await self.by("freeze-status").inner_text() == "免押"
         assert await self.by("freeze-amount").get_attribute("data-fen") == "300000"
         await self.shot("deposit-free")
+        assert await self.by("freeze-next").inner_text() == "支付租金"
         await self.by("freeze-next").click()
         await self.by("sandbox-pay").wait_for(timeout=WAIT_MS)
         rent = await self.by("sandbox-amount").inner_text()

@@ -47,7 +47,7 @@ class DepositAuthOut(Answer):
     order_str: str
 
 
-class DepositReauthOut(DepositCheckOut):
+class DepositAuthorisationOut(DepositCheckOut):
     """The deposit, with `deposit_auth` while it still waits for the buyer's freeze."""
 
     deposit_auth: DepositAuthOut | None = None
@@ -83,9 +83,10 @@ OPERATIONS = [
               "Back from confirming a Sesame deposit-free authorisation: is the deposit frozen?", "wallet",
               answer=DepositCheckOut),
     Operation("POST", "/api/orders/{id}/deposit-auth",
-              forward("deposit_reauthorise", "payments", "POST", "/orders/{id}/deposit-auth"),
-              "Ask again for a Sesame deposit-free freeze the buyer never confirmed (the same request while its "
-              "order string is good, else a new one)", "wallet", answer=DepositReauthOut),
+              forward("deposit_authorise", "payments", "POST", "/orders/{id}/deposit-auth"),
+              "Ask for a rental's Sesame deposit-free freeze, before paying its rent (paying waits for it: 409 "
+              "deposit_not_frozen), or again when the buyer never confirmed it (the same request while its order "
+              "string is good, else a new one)", "wallet", answer=DepositAuthorisationOut),
     Operation("GET", "/api/me/bills", forward("my_bills", "payments", "GET", "/me/bills"),
               "Pay-later bills and the credit line (limit, used, available)", "wallet", answer=BillsOut),
     Operation("POST", "/api/me/bills/{id}/pay", forward("pay_bill", "payments", "POST", "/me/bills/{id}/pay"),

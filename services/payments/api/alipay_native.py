@@ -9,7 +9,16 @@ from pydantic import Field
 from services.payments import store
 from services.payments.deps import deps_of
 from services.payments.flows import deposits, paying, store_checkout
-from shared.http import StrictModel, current_merchant, current_user, idempotency_key, json_response, parse_body, path_id
+from shared.http import (
+    StrictModel,
+    credit_score,
+    current_merchant,
+    current_user,
+    idempotency_key,
+    json_response,
+    parse_body,
+    path_id,
+)
 
 routes = web.RouteTableDef()
 
@@ -78,10 +87,13 @@ async def deposit_check(request: web.Request) -> web.Response:
 
 
 @routes.post("/orders/{order_id}/deposit-auth")
-async def deposit_reauthorise(request: web.Request) -> web.Response:
-    """The buyer never confirmed the freeze and asks again: the order string to confirm (while authorising)."""
+async def deposit_authorise(request: web.Request) -> web.Response:
+    """The buyer asks for the rental deposit's freeze before paying the rent (first, or again after never
+    confirming it): the order string to confirm (while authorising)."""
     deps = deps_of(request.app)
-    return json_response(await deposits.reauthorise(deps, path_id(request, "order_id"), current_user(request)))
+    order_id, user_id = path_id(request, "order_id"), current_user(request)
+    await paying.wait_until_known(deps, order_id)  # asked right after placing: order.confirmed may trail
+    return json_response(await deposits.authorise(deps, order_id, user_id, credit_score(request)))
 
 
 @routes.post("/merchant/orders/{order_id}/deposit/settle")

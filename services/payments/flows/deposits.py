@@ -8,11 +8,14 @@ auth_no, PREAUTH_PAY) and unfreezes the rest (`alipay.fund.auth.order.unfreeze`)
 made from the order (`da_`, `dr_`, `dc_`, `du_`), so a retry moves nothing twice. The freeze is learned from
 Alipay's `fund_auth_freeze` notify or, when the buyer is back first, from a query (`check`).
 
-A buyer who never confirmed (closed Alipay's sheet, lost the network) asks again (`reauthorise`): the same
-request while its order string is good, else, once Alipay says nothing was frozen, a new one (the next attempt:
-`da2_`, `dr2_`…). Only the current attempt counts; a freeze of a superseded request, or one confirmed after the
-rental was closed, is cancelled (`alipay.fund.auth.operation.cancel`), so one rental never holds two freezes.
-Orders closes a rental still unconfirmed at `authorise_by` (`deposit.authorising`, `deposit.frozen`).
+The freeze comes first: the buyer asks for it (`authorise`, the client's deposit-auth) before paying, and paying
+a rental whose deposit is not frozen is refused (`deposit_not_frozen`), so no rent is taken for a rental that
+may yet be closed for want of its deposit. A buyer who never confirmed (closed Alipay's sheet, lost the network)
+asks again: the same request while its order string is good, else, once Alipay says nothing was frozen, a new
+one (the next attempt: `da2_`, `dr2_`…). Only the current attempt counts; a freeze of a superseded request, or one
+confirmed after the rental was closed, is cancelled (`alipay.fund.auth.operation.cancel`), so one rental never
+holds two freezes. Orders closes a rental still unconfirmed at `authorise_by` (`deposit.authorising`,
+`deposit.frozen`).
 """
 
 from __future__ import annotations
@@ -45,20 +48,37 @@ def _numbers(order_id: str, attempt: int = 1) -> tuple[str, str]:
     return domain.out_trade_no(f"da{suffix}", order_id), domain.out_trade_no(f"dr{suffix}", order_id)
 
 
-async def start_authorising(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
-                            score: int | None) -> None:
-    """The rental's deposit waits for the buyer's freeze; the first time, orders learns until when."""
-    before = await store.lock_deposit(tx.conn, order["order_id"])
+def takes_fund_auth(deposit: asyncpg.Record | None, features: asyncpg.Record | None) -> bool:
+    """Whether an order's deposit is (or is to be) a fund authorisation: a deposit already asked for keeps its
+    way (a freeze stays one; money already asked for in a trade stays there), else the merchant's switch."""
+    if deposit is not None and deposit["status"] != "waived":
+        return bool(deposit["mode"] == "fund_auth")
+    return bool(features and features["sesame_deposit"])
+
+
+async def require_frozen(deps: PaymentsDeps, tx: Tx, order_id: str) -> None:
+    """Paying a rental waits for its freeze: refused (`deposit_not_frozen`) until Alipay has it frozen. A buyer
+    back from confirming may be quicker than Alipay's notify, so a deposit still authorising is asked about."""
+    deposit = await store.lock_deposit(tx.conn, order_id)
+    if deposit is not None and deposit["status"] == "authorising" and deposit["mode"] == "fund_auth":
+        if await _learn_freeze(deps, tx, deposit):
+            return
+    if deposit is None or deposit["status"] != "frozen":
+        raise Refusal("deposit_not_frozen", "Confirm the rental deposit's Sesame deposit-free authorisation "
+                                            "(deposit-auth) before paying the rent")
+
+
+async def _start_authorising(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, score: int | None) -> None:
+    """The rental's deposit waits for the buyer's freeze; orders learns until when (`authorise_by`)."""
     now, settings = deps.clock.now(), deps.settings
     authorise_by = now + timedelta(minutes=settings.deposit_auth_minutes)
     await store.save_fund_auth_deposit(
-        tx.conn, order_id=order["order_id"], user_id=order["user_id"], payment_id=payment_id,
-        amount_fen=order["deposit_fen"], credit_score=score,
-        expires_at=now + timedelta(minutes=settings.deposit_auth_order_minutes), authorise_by=authorise_by)
-    if before is None or before["status"] != "authorising":
-        await tx.emit(DepositAuthorising(order_id=order["order_id"], user_id=order["user_id"],
-                                         merchant_id=order["merchant_id"], amount_fen=order["deposit_fen"],
-                                         authorise_by=authorise_by))
+        tx.conn, order_id=order["order_id"], user_id=order["user_id"], amount_fen=order["deposit_fen"],
+        credit_score=score, expires_at=now + timedelta(minutes=settings.deposit_auth_order_minutes),
+        authorise_by=authorise_by)
+    await tx.emit(DepositAuthorising(order_id=order["order_id"], user_id=order["user_id"],
+                                     merchant_id=order["merchant_id"], amount_fen=order["deposit_fen"],
+                                     authorise_by=authorise_by))
 
 
 def deposit_auth(deps: PaymentsDeps, deposit: asyncpg.Record, subject: str) -> dict[str, Any]:
@@ -115,13 +135,18 @@ async def check(deps: PaymentsDeps, order_id: str, user_id: str) -> dict[str, An
         return deposit_view(deposit)
 
 
-async def reauthorise(deps: PaymentsDeps, order_id: str, user_id: str) -> dict[str, Any]:
-    """The buyer never confirmed the freeze (closed Alipay's sheet, lost the network) and asks again: the
-    deposit as `check` shows it, with `deposit_auth` (the order string to confirm) while it is authorising."""
+async def authorise(deps: PaymentsDeps, order_id: str, user_id: str, score: int | None) -> dict[str, Any]:
+    """The buyer asks for the rental deposit's freeze, before paying the rent: the first time the request is
+    made; a buyer who never confirmed it (closed Alipay's sheet, lost the network) asks again. The deposit as
+    `check` shows it, with `deposit_auth` (the order string to confirm) while it is authorising."""
     async with deps.db.transaction() as tx:
         order = await store.lock_order(tx.conn, order_id)  # the order first, then its deposit, as paying does
+        if order is None or order["user_id"] != user_id:
+            raise Refusal("deposit_not_found", "This order has no deposit to authorise", 404)
+        deposit = await store.lock_deposit(tx.conn, order_id)
+        if deposit is None or deposit["status"] == "waived":
+            await _first_request(deps, tx, order, deposit, score)
         deposit = await _buyers_deposit(tx, order_id, user_id)
-        assert order is not None  # a deposit is recorded by paying a known order
         if deposit["status"] in ("closed", "released"):
             raise Refusal("deposit_closed", "This rental is closed; its deposit can no longer be authorised")
         if deposit["status"] != "authorising":
@@ -131,6 +156,17 @@ async def reauthorise(deps: PaymentsDeps, order_id: str, user_id: str) -> dict[s
         auth = await current_auth(deps, tx, deposit, order["subject"])
         deposit = await _buyers_deposit(tx, order_id, user_id)
         return deposit_view(deposit) | ({"deposit_auth": auth} if auth is not None else {})
+
+
+async def _first_request(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, deposit: asyncpg.Record | None,
+                         score: int | None) -> None:
+    """The rental's first freeze request, for an order still to be paid whose merchant takes deposits so."""
+    features = await store.alipay_features(tx.conn, order["merchant_id"]) if order["deposit_fen"] > 0 else None
+    if order["deposit_fen"] <= 0 or not takes_fund_auth(deposit, features):
+        raise Refusal("deposit_not_found", "This order has no deposit to authorise", 404)
+    if order["status"] != "payable" or order["pay_by"] <= deps.clock.now():
+        raise Refusal("order_not_payable", "The order can no longer be paid")
+    await _start_authorising(deps, tx, order, score)
 
 
 async def _learn_freeze(deps: PaymentsDeps, tx: Tx, deposit: asyncpg.Record) -> bool:

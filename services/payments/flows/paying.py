@@ -66,16 +66,16 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         raise Refusal("order_not_payable", "The order can no longer be paid")
     # The fee payer is the order's merchant's setting, never the buyer's choice.
     offers = await huabei.offers_for(tx.conn, order["merchant_id"], deps.settings.rules) if method == "huabei" else []
-    # Fund authorisation only changes how a deposit is taken: an order without one need not ask.
-    features = await store.alipay_features(tx.conn, order["merchant_id"]) if order["deposit_fen"] > 0 else None
     decision = domain.decide_payment(method, order["payable_fen"], order["deposit_fen"], score,
                                      deps.settings.rules, installments=installments, offers=offers,
-                                     fund_auth=bool(features and features["sesame_deposit"]))
+                                     fund_auth=await _takes_fund_auth(tx, order))
     if method in ("alipay", "huabei") and not alipay_user_id:
         raise Refusal("alipay_user_required", "Paying through Alipay needs the buyer's Alipay user id", 422)
+    if decision.deposit == "fund_auth":  # a Sesame deposit-free rental: its rent waits for the deposit's freeze
+        await deposits.require_frozen(deps, tx, order_id)
     for pending in await store.pending_payments(tx.conn, order_id):
         if _same_terms(pending, decision):
-            return await _with_deposit_auth(deps, tx, order, payment_view(pending))  # the trade the client has
+            return payment_view(pending)  # the trade the client has
         await _close_trade(deps, pending["out_trade_no"])
         await store.set_payment_status(tx.conn, pending["id"], "closed", reason="superseded")
     payment_id = str(uuid.uuid4())
@@ -85,23 +85,18 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         await _pay_later(deps, tx, order, payment_id, decision, score)
     else:
         await _open_trade(deps, tx, order, payment_id, decision, str(alipay_user_id))
-    await _record_deposit(deps, tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
+    await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
     payment = await store.lock_payment(tx.conn, payment_id)
     assert payment is not None
-    return await _with_deposit_auth(deps, tx, order, payment_view(payment))
+    return payment_view(payment)
 
 
-async def _with_deposit_auth(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, view: dict[str, Any]
-                             ) -> dict[str, Any]:
-    """A deposit waiting for the buyer's fund authorisation: the order string the client confirms it with."""
-    if order["deposit_fen"] <= 0:  # no deposit, no row to read (deposit_decision: "none")
-        return view
+async def _takes_fund_auth(tx: Tx, order: asyncpg.Record) -> bool:
+    """Fund authorisation only changes how a deposit is taken: an order without one need not ask."""
+    if order["deposit_fen"] <= 0:
+        return False
     deposit = await store.lock_deposit(tx.conn, order["order_id"])
-    if deposit is not None and deposit["mode"] == "fund_auth" and deposit["status"] == "authorising":
-        auth = await deposits.current_auth(deps, tx, deposit, order["subject"])
-        if auth is not None:  # else Alipay had it frozen already (its notify still on the way)
-            view["deposit_auth"] = auth
-    return view
+    return deposits.takes_fund_auth(deposit, await store.alipay_features(tx.conn, order["merchant_id"]))
 
 
 def _same_terms(payment: asyncpg.Record, decision: PayDecision) -> bool:
@@ -195,12 +190,9 @@ async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
         paid_at=paid_at)
 
 
-async def _record_deposit(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
-                          decision: PayDecision, score: int | None, *, paid: bool) -> None:
-    if decision.deposit == "none":
-        return
-    if decision.deposit == "fund_auth":
-        await deposits.start_authorising(deps, tx, order, payment_id, score)
+async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
+                          score: int | None, *, paid: bool) -> None:
+    if decision.deposit in ("none", "fund_auth"):  # a fund-authorised deposit was recorded when asked for
         return
     status = "waived" if decision.deposit == "waived" else ("held" if paid else "pending")
     await store.save_deposit(tx.conn, order_id=order["order_id"], user_id=order["user_id"], payment_id=payment_id,

@@ -359,20 +359,19 @@ async def hold_from_reconciliation(conn: Conn, out_trade_no: str, seconds: float
                        "WHERE out_trade_no = $1", out_trade_no, seconds)
 
 
-async def save_fund_auth_deposit(conn: Conn, *, order_id: str, user_id: str, payment_id: str,
-                                 amount_fen: int, credit_score: int | None, expires_at: datetime,
-                                 authorise_by: datetime) -> None:
-    """The deposit of a merchant using Sesame deposit-free: authorising until the buyer confirms the freeze
-    (a new payment attempt keeps the freeze request and the deadline it had)."""
+async def save_fund_auth_deposit(conn: Conn, *, order_id: str, user_id: str, amount_fen: int,
+                                 credit_score: int | None, expires_at: datetime, authorise_by: datetime) -> None:
+    """The deposit of a merchant using Sesame deposit-free, asked for before the rent is paid (no payment yet):
+    authorising until the buyer confirms the freeze. A deposit an earlier payment attempt waived (the merchant
+    switched Sesame deposit-free on since) becomes this one."""
     await conn.execute(
         "INSERT INTO deposits (order_id, user_id, payment_id, amount_fen, credit_score, status, mode, "
         "auth_expires_at, authorise_by) "
-        "VALUES ($1, $2, $3, $4, $5, 'authorising', 'fund_auth', $6, $7) ON CONFLICT (order_id) DO UPDATE SET "
-        "payment_id = $3, amount_fen = $4, credit_score = $5, status = 'authorising', mode = 'fund_auth', "
-        "auth_expires_at = coalesce(deposits.auth_expires_at, $6), "
-        "authorise_by = coalesce(deposits.authorise_by, $7) "
-        "WHERE deposits.status IN ('waived', 'pending', 'authorising')",
-        order_id, user_id, payment_id, amount_fen, credit_score, expires_at, authorise_by)
+        "VALUES ($1, $2, NULL, $3, $4, 'authorising', 'fund_auth', $5, $6) ON CONFLICT (order_id) DO UPDATE SET "
+        "payment_id = NULL, amount_fen = $3, credit_score = $4, status = 'authorising', mode = 'fund_auth', "
+        "auth_expires_at = $5, authorise_by = $6 "
+        "WHERE deposits.status = 'waived'",
+        order_id, user_id, amount_fen, credit_score, expires_at, authorise_by)
 
 
 async def next_auth_attempt(conn: Conn, order_id: str, expires_at: datetime) -> None:

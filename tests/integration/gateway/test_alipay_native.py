@@ -1,7 +1,7 @@
 """Alipay-native money through the gateway, the real services and the Alipay sandbox (issue 19): a clerk's store
 checkout charged by payment code or face token, with outcomes Alipay could not tell at once resolved by query
-or by cancel and never charged twice; and a Sesame deposit-free rental as a fund authorisation, part of it
-turned into payment and the rest unfrozen."""
+or by cancel and never charged twice; and a Sesame deposit-free rental as a fund authorisation, frozen before its
+rent is paid, part of it turned into payment and the rest unfrozen."""
 
 from __future__ import annotations
 
@@ -184,15 +184,10 @@ async def test_a_sesame_deposit_free_rental_is_frozen_then_partly_charged_and_th
                          headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
     order = await resp.json()
     assert order["status"] == "AWAITING_PAYMENT", order
-    resp = await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
-                         headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    # The deposit is not in the trade: the buyer confirms a freeze for it first, then pays the rent only.
+    resp = await gw.post(f"/api/orders/{order['id']}/deposit-auth", headers=alice)
     assert resp.status == 200, await resp.text()
-    payment = await resp.json()
-    # The deposit is not in the trade: the buyer pays the rent only and confirms a freeze for the deposit.
-    assert (payment["amount_fen"], payment["deposit_fen"]) == (20_000, 0)
-    trade = await (await mall.sandbox.get(f"/sandbox/trades/{payment['trade_no']}")).json()
-    assert trade["total_fen"] == 20_000
-    auth = payment["deposit_auth"]
+    auth = (await resp.json())["deposit_auth"]
     assert auth["amount_fen"] == 800_000
     early = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
     assert early["status"] == "authorising"
@@ -205,6 +200,13 @@ async def test_a_sesame_deposit_free_rental_is_frozen_then_partly_charged_and_th
     assert (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=bob)).status == 404
     deposit = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
     assert (deposit["status"], deposit["auth_no"], deposit["credit_fen"]) == ("frozen", auth_no, 800_000)
+    resp = await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
+                         headers={**alice, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status == 200, await resp.text()
+    payment = await resp.json()
+    assert (payment["amount_fen"], payment["deposit_fen"], "deposit_auth" in payment) == (20_000, 0, False)
+    trade = await (await mall.sandbox.get(f"/sandbox/trades/{payment['trade_no']}")).json()
+    assert trade["total_fen"] == 20_000
     assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
     await merchant_order(mall, order["id"], "PAID")
 
@@ -271,9 +273,8 @@ async def test_the_sandbox_freeze_page_confirms_the_freeze_as_the_signed_in_buye
     await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
     order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
                                  headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
-    payment = await (await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
-                                   headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
-    order_str = payment["deposit_auth"]["order_str"]
+    asked = await (await gw.post(f"/api/orders/{order['id']}/deposit-auth", headers=alice)).json()
+    order_str = asked["deposit_auth"]["order_str"]
     back = f"http://127.0.0.1:8080/m/#/pages/deposits/index?order_id={order['id']}"
     page = {"order_str": order_str, "return_url": back}
 

@@ -1,8 +1,9 @@
-"""A Sesame deposit-free rental whose freeze the buyer never confirmed (issue 16/19), through the gateway, the real
-services and the Alipay sandbox: the buyer asks again (the same request while its order string is good, then a
-new one); a late confirmation of a superseded request is cancelled at Alipay and never counted; a rental still
-unconfirmed at its deadline is closed on the services' injected clock, its rent refunded and its stock back; an
-unpaid rental cancelled gives its confirmed freeze back."""
+"""A Sesame deposit-free rental's freeze (issue 16/19), through the gateway, the real services and the Alipay
+sandbox: the rent waits for the freeze (paying before it is refused, deposit_not_frozen); the buyer who never
+confirmed asks again (the same request while its order string is good, then a new one); a late confirmation of a
+superseded request is cancelled at Alipay and never counted; a rental still unconfirmed at its deadline is closed
+on the services' injected clock, its stock back and no rent taken; an unpaid rental cancelled gives its confirmed
+freeze back."""
 
 from __future__ import annotations
 
@@ -35,15 +36,20 @@ def payments_clock(clock: ManualClock) -> ManualClock:
 
 
 async def rent(mall: Mall, who: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A camera ordered and its rent's trade opened: (the order, the pay answer with `deposit_auth`)."""
+    """A camera ordered and its deposit's freeze asked for: (the order, the deposit-auth answer with
+    `deposit_auth`)."""
     gw = mall.gateway
     order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
                                  headers={**who, "Idempotency-Key": uuid.uuid4().hex})).json()
     assert order["status"] == "AWAITING_PAYMENT", order
-    resp = await gw.post(f"/api/orders/{order['id']}/pay", json={"method": "alipay"},
-                         headers={**who, "Idempotency-Key": uuid.uuid4().hex})
+    resp = await gw.post(f"/api/orders/{order['id']}/deposit-auth", headers=who)
     assert resp.status == 200, await resp.text()
     return order, await resp.json()
+
+
+async def pay(mall: Mall, order_id: str, who: dict[str, str], method: str = "alipay") -> Any:
+    return await mall.gateway.post(f"/api/orders/{order_id}/pay", json={"method": method},
+                                   headers={**who, "Idempotency-Key": uuid.uuid4().hex})
 
 
 async def confirm(mall: Mall, order_str: str) -> str:
@@ -61,12 +67,46 @@ async def fund_auth(mall: Mall, auth_no: str) -> dict[str, Any]:
     return dict(await (await mall.sandbox.get(f"/sandbox/fund-auths/{auth_no}")).json())
 
 
+async def test_the_rent_is_paid_only_once_the_deposit_is_frozen(mall: Mall) -> None:
+    gw, alice = mall.gateway, mall.user("u_alice", score=700)
+    await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
+    order = await (await gw.post("/api/orders", json={"items": [{"sku_id": "sku_a7_rent", "qty": 1}]},
+                                 headers={**alice, "Idempotency-Key": uuid.uuid4().hex})).json()
+    # Nothing asked for yet, nor once asked and not confirmed: no rent is taken, whatever the method.
+    for method in ("alipay", "balance", "pay_later"):
+        refused = await pay(mall, order["id"], alice, method)
+        assert (refused.status, (await refused.json())["code"]) == (409, "deposit_not_frozen"), method
+    assert (await gw.post(f"/api/orders/{order['id']}/deposit-auth", headers=mall.user("u_bob"))).status == 404
+    resp = await gw.post(f"/api/orders/{order['id']}/deposit-auth", headers=alice)
+    assert resp.status == 200, await resp.text()
+    asked = await resp.json()
+    assert (asked["status"], asked["deposit_auth"]["amount_fen"]) == ("authorising", 800_000)
+    refused = await pay(mall, order["id"], alice)
+    assert (refused.status, (await refused.json())["code"]) == (409, "deposit_not_frozen")
+    listed = (await (await gw.get("/api/me/deposits", headers=alice)).json())["items"]
+    assert [(d["status"], d["mode"]) for d in listed] == [("authorising", "fund_auth")]
+
+    # Confirmed in Alipay: the buyer pays at once (before Alipay's notify, payments asks Alipay), the rent only.
+    await confirm(mall, asked["deposit_auth"]["order_str"])
+    resp = await pay(mall, order["id"], alice)
+    assert resp.status == 200, await resp.text()
+    payment = await resp.json()
+    assert (payment["amount_fen"], payment["deposit_fen"]) == (20_000, 0)
+    assert mall.sandbox is not None
+    trade = await (await mall.sandbox.get(f"/sandbox/trades/{payment['trade_no']}")).json()
+    assert trade["total_fen"] == 20_000
+    assert (await mall.sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200
+    await merchant_order(mall, order["id"], "PAID")
+    check = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
+    assert (check["status"], check["credit_fen"]) == ("frozen", 800_000)
+
+
 async def test_asked_again_the_buyer_gets_the_same_request_then_a_new_one_and_a_late_freeze_of_the_old_is_cancelled(
         mall: Mall, clock: ManualClock) -> None:
     gw, alice = mall.gateway, mall.user("u_alice", score=700)
     await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
-    order, payment = await rent(mall, alice)
-    first = payment["deposit_auth"]
+    order, asked = await rent(mall, alice)
+    first = asked["deposit_auth"]
     again = f"/api/orders/{order['id']}/deposit-auth"
     assert (await gw.post(again, headers=mall.user("u_bob"))).status == 404  # another buyer's rental
 
@@ -117,26 +157,24 @@ async def test_a_rental_whose_freeze_is_never_confirmed_is_closed_at_its_deadlin
     gw, alice, sandbox = mall.gateway, mall.user("u_alice", score=700), mall.sandbox
     assert sandbox is not None
     await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
-    order, payment = await rent(mall, alice)
-    assert (await sandbox.post(f"/sandbox/trades/{payment['trade_no']}/pay")).status == 200  # the rent is paid
-    await merchant_order(mall, order["id"], "PAID")
+    order, asked = await rent(mall, alice)
 
     async def stock() -> tuple[int, int]:
         listed = await (await gw.get("/api/merchant/products", headers=mall.staff())).json()
         product_id = next(p["id"] for p in listed["items"] if p["name"] == RENTAL["name"])
         (sku,) = (await (await gw.get(f"/api/merchant/products/{product_id}", headers=mall.staff())).json())["skus"]
-        return sku["available"], sku["sold"]
+        return sku["available"], sku["reserved"]
 
     assert await eventually(lambda: _when(stock, (2, 1)), timeout=15)
 
-    clock.advance(minutes=31)  # past authorise_by: the deadline job closes the rental
-    refunded = await merchant_order(mall, order["id"], "REFUNDED")
-    assert refunded["id"] == order["id"]
-    refunds = (await (await gw.get(f"/api/orders/{order['id']}/refunds", headers=alice)).json())["items"]
-    assert [(r["reason"], r["status"], r["amount_fen"]) for r in refunds] == [
-        ("deposit_not_authorised", "refunded", 20_000)]
-    trade = await (await sandbox.get(f"/sandbox/trades/{payment['trade_no']}")).json()
-    assert sum(trade["refunds"].values()) == 20_000
+    # Past authorise_by (and the order's own pay_by: both windows are 30 minutes, whichever the deadline job
+    # meets first closes it): the rental is cancelled, and no rent was ever taken.
+    clock.advance(minutes=31)
+    closed_order = await merchant_order(mall, order["id"], "CANCELLED")
+    assert closed_order["id"] == order["id"]
+    shown = await (await gw.get(f"/api/orders/{order['id']}", headers=alice)).json()
+    assert shown["reason"] in ("deposit_not_authorised", "payment_timeout"), shown
+    assert (await (await gw.get(f"/api/orders/{order['id']}/refunds", headers=alice)).json())["items"] == []
     assert await eventually(lambda: _when(stock, (3, 0)), timeout=15)
 
     async def closed() -> bool:
@@ -148,7 +186,7 @@ async def test_a_rental_whose_freeze_is_never_confirmed_is_closed_at_its_deadlin
     assert (refused.status, (await refused.json())["code"]) == (409, "deposit_closed")
 
     # A confirmation that reaches the mall after the rental closed is cancelled at Alipay.
-    late = await confirm(mall, payment["deposit_auth"]["order_str"])
+    late = await confirm(mall, asked["deposit_auth"]["order_str"])
 
     async def cancelled() -> bool:
         return bool((await fund_auth(mall, late))["cancelled"])
@@ -166,8 +204,8 @@ async def test_a_rental_cancelled_before_its_rent_is_paid_gives_its_confirmed_fr
         mall: Mall, clock: ManualClock) -> None:
     gw, alice = mall.gateway, mall.user("u_alice", score=700)
     await counter(mall, store_checkout=False, sesame_deposit=True, product=RENTAL)
-    order, payment = await rent(mall, alice)
-    auth_no = await confirm(mall, payment["deposit_auth"]["order_str"])
+    order, asked = await rent(mall, alice)
+    auth_no = await confirm(mall, asked["deposit_auth"]["order_str"])
     check = await (await gw.post(f"/api/orders/{order['id']}/deposit-check", headers=alice)).json()
     assert check["status"] == "frozen"
     resp = await gw.post(f"/api/orders/{order['id']}/cancel", headers={**alice, "Idempotency-Key": uuid.uuid4().hex})

@@ -5,11 +5,10 @@ import { useEffect, useMemo, useState } from 'react'
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
 import { checkoutBasket } from '../../lib/basket'
-import { confirmDeposit, type Paying } from '../../lib/deposit'
+import { payOrder } from '../../lib/deposit'
 import { ApiError, messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CREDIT_TIER } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
-import { alipay } from '../../lib/platform'
 
 interface Address { id: string, name: string, phone: string, province: string, city: string, district: string, detail: string, is_default: boolean }
 interface Option { method: 'express' | 'pickup', store_id?: string, name?: string, address?: string, freight_fen: number }
@@ -89,16 +88,11 @@ export default function CheckoutPage () {
         void Taro.redirectTo({ url: `/pages/order/index?id=${placed.id}` })
         return
       }
-      const paying = await api<Paying>('POST', `/api/orders/${placed.id}/pay`, {
-        idempotent: true, body: method === 'huabei' ? { method, installments } : { method }
-      })
-      // A rental of a merchant with Sesame deposit-free on: the deposit is frozen, not paid (the deposit page
-      // then takes the buyer on to pay the rent).
-      if (paying.deposit_auth) { await confirmDeposit(placed.id, paying.deposit_auth.order_str, paying.trade_no); return }
-      // A group buy goes on to its group page (members, seats left, share) once paid.
+      // A group buy goes on to its group page (members, seats left, share) once paid. A rental of a merchant with
+      // Sesame deposit-free on has its deposit frozen first, not paid: the buyer confirms the freeze, then the
+      // deposit page pays the rent.
       const done = placed.group_buy ? `/pages/group/index?id=${placed.group_buy.group_id}` : `/pages/paid/index?order_id=${placed.id}`
-      if (paying.trade_no) await alipay.tradePay(paying.trade_no, done) // the server checks the outcome after
-      void Taro.redirectTo({ url: done })
+      await payOrder(placed.id, method === 'huabei' ? { method, installments: installments ?? undefined } : { method }, done)
     } catch (e) {
       setError(messageOf(e))
       setBusy(false)

@@ -3,10 +3,9 @@ import Taro, { useRouter } from '@tarojs/taro'
 
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
-import { reauthorise } from '../../lib/deposit'
+import { type PayBody, payOrder, reauthorise } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { DEPOSIT_STATUS } from '../../lib/labels'
-import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
 
 interface Deposit { order_id: string, amount_fen: number, status: string, credit_score?: number | null, created_at: string, released_at?: string | null }
@@ -14,30 +13,30 @@ interface Deposit { order_id: string, amount_fen: number, status: string, credit
 interface Freeze { order_id: string, status: 'authorising' | 'frozen' | 'released' | 'closed', amount_fen: number, credit_fen: number | null, charged_fen: number | null }
 
 /** With `order_id` (back from confirming a Sesame deposit-free freeze) the page shows that deposit as Alipay
- * has it and goes on to pay the rent (`trade_no`); without, the buyer's deposits. */
+ * has it and, once frozen, pays the rent the way the buyer chose (`pay`, `installments`); without, the buyer's
+ * deposits. */
 export default function DepositsPage () {
-  const { order_id: orderId, trade_no: tradeNo } = useRouter().params
-  return orderId ? <FreezePage orderId={orderId} tradeNo={tradeNo} /> : <DepositList />
+  const { order_id: orderId, pay: method, installments } = useRouter().params
+  const pay = method ? { method, ...(installments ? { installments: Number(installments) } : {}) } : undefined
+  return orderId ? <FreezePage orderId={orderId} pay={pay} /> : <DepositList />
 }
 
-function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }) {
+function FreezePage ({ orderId, pay }: { orderId: string, pay?: PayBody }) {
   const { data: freeze, error, setError, reload } = useLoad(
     () => api<Freeze>('POST', `/api/orders/${orderId}/deposit-check`), [orderId])
 
   async function again () {
     try {
       setError(null)
-      if (await reauthorise(orderId, tradeNo) !== 'confirming') await reload() // frozen meanwhile: show it
+      if (await reauthorise(orderId, pay) !== 'confirming') await reload() // frozen meanwhile: show it
     } catch (e) {
       setError(messageOf(e))
     }
   }
 
-  async function next () {
-    const paid = `/pages/paid/index?order_id=${orderId}`
-    try {
-      if (tradeNo) await alipay.tradePay(tradeNo, paid) // the server checks the outcome after
-      void Taro.redirectTo({ url: tradeNo ? paid : `/pages/order/index?id=${orderId}` })
+  async function payRent (how: PayBody) {
+    try { // only now, the deposit frozen (the mall refuses the rent before)
+      await payOrder(orderId, how, `/pages/paid/index?order_id=${orderId}`)
     } catch (e) {
       setError(messageOf(e))
     }
@@ -53,7 +52,7 @@ function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }
         <View className='title'>芝麻信用免押</View>
         <View className='row'><Text>押金</Text><Price fen={freeze.amount_fen} testId='freeze-amount' /></View>
         {freeze.status === 'closed' && <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>已关闭</Text></View>}
-        {freeze.status === 'closed' && <View className='muted'>没有按时确认芝麻信用免押，这笔租赁已关闭，租金会原路退回。</View>}
+        {freeze.status === 'closed' && <View className='muted'>没有按时确认芝麻信用免押，这笔租赁已关闭。</View>}
         {freeze.status === 'closed' ? null : frozen
           ? <>
             <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>{credit >= freeze.amount_fen ? '免押' : '已冻结'}</Text></View>
@@ -64,11 +63,14 @@ function FreezePage ({ orderId, tradeNo }: { orderId: string, tradeNo?: string }
           : <>
             <View className='row'><Text>状态</Text><Text data-testid='freeze-status'>待确认</Text></View>
             <View className='muted'>支付宝还没有确认免押。如已确认，请稍后刷新；没有确认（页面被关闭或网络中断）请重新授权。</View>
+            {pay && <View className='muted' data-testid='freeze-pay-waits'>确认免押后才能支付租金。</View>}
             <View className='btn' data-testid='freeze-again' onClick={() => { void again() }}>重新授权</View>
             <View className='btn-ghost' data-testid='freeze-refresh' onClick={() => { void reload() }}>刷新</View>
           </>}
       </View>
-      {freeze.status !== 'closed' && <View className='btn btn-block' data-testid='freeze-next' onClick={() => { void next() }}>{tradeNo ? '支付租金' : '查看订单'}</View>}
+      {freeze.status !== 'closed' && (pay && frozen
+        ? <View className='btn btn-block' data-testid='freeze-next' onClick={() => { void payRent(pay) }}>支付租金</View>
+        : <View className='btn-ghost btn-block' data-testid='freeze-order' onClick={() => { void Taro.redirectTo({ url: `/pages/order/index?id=${orderId}` }) }}>查看订单</View>)}
     </View>
   )
 }

@@ -5,11 +5,10 @@ import { useState } from 'react'
 import { QrCode } from '../../components/qr'
 import { ErrorLine, Loading, Price } from '../../components/ui'
 import { api } from '../../lib/api'
-import { confirmDeposit, type Paying, reauthorise } from '../../lib/deposit'
+import { payOrder, reauthorise } from '../../lib/deposit'
 import { messageOf } from '../../lib/errors'
 import { CANCEL_REASON, CARRIERS, ORDER_STATUS, PAY_METHOD, REFUND_STATUS, TRACKING_STATE } from '../../lib/labels'
 import { formatFen } from '../../lib/money'
-import { alipay } from '../../lib/platform'
 import { useLoad } from '../../lib/useLoad'
 
 interface Line { id?: string, sku_id: string, name: string, qty: number, line_fen: number }
@@ -84,12 +83,8 @@ export default function OrderPage () {
   }
 
   async function pay () {
-    try {
-      const paying = await api<Paying>('POST', `/api/orders/${id}/pay`, { idempotent: true, body: { method: 'alipay' } })
-      if (paying.deposit_auth) { await confirmDeposit(id, paying.deposit_auth.order_str, paying.trade_no); return }
-      const done = `/pages/paid/index?order_id=${id}`
-      if (paying.trade_no) await alipay.tradePay(paying.trade_no, done)
-      void Taro.redirectTo({ url: done })
+    try { // a rental whose deposit is not frozen yet: the buyer confirms the freeze first (the mall refuses the rent)
+      await payOrder(id, { method: 'alipay' }, `/pages/paid/index?order_id=${id}`)
     } catch (e) {
       setError(messageOf(e))
     }
@@ -97,7 +92,8 @@ export default function OrderPage () {
 
   async function authoriseAgain () {
     try {
-      if (await reauthorise(id) !== 'confirming') await reload() // frozen meanwhile: nothing to confirm
+      const pay = order?.status === 'AWAITING_PAYMENT' ? { method: 'alipay' } : undefined // then on to the rent
+      if (await reauthorise(id, pay) !== 'confirming') await reload() // frozen meanwhile: nothing to confirm
     } catch (e) {
       setError(messageOf(e))
     }
@@ -129,7 +125,9 @@ export default function OrderPage () {
         <View className='card' data-testid='order-deposit-unconfirmed'>
           <View className='title'>芝麻信用免押待确认</View>
           <View className='muted'>支付宝还没有确认押金免押{unconfirmed.authorise_by ? `，请在 ${clockTime(unconfirmed.authorise_by)} 前确认，否则租赁将被关闭` : ''}。</View>
-          <View className='btn' data-testid='order-deposit-again' onClick={() => { void authoriseAgain() }}>重新授权</View>
+          {order.status === 'AWAITING_PAYMENT'
+            ? <View className='muted' data-testid='order-pay-waits'>确认免押后才能支付租金。</View>
+            : <View className='btn' data-testid='order-deposit-again' onClick={() => { void authoriseAgain() }}>重新授权</View>}
         </View>
       )}
       {order.pickup && (order.status === 'PAID' || order.status === 'READY_FOR_PICKUP') && (
@@ -197,7 +195,9 @@ export default function OrderPage () {
       {notice && <View className='ok' data-testid='notice'>{notice}</View>}
       <View className='bottom-bar'>
         {order.status === 'AWAITING_PAYMENT' && <View className='btn-ghost' onClick={() => act('订单已取消。', () => api('POST', `/api/orders/${id}/cancel`, { idempotent: true }))}>取消订单</View>}
-        {order.status === 'AWAITING_PAYMENT' && <View className='btn' onClick={pay}>去付款</View>}
+        {order.status === 'AWAITING_PAYMENT' && (unconfirmed
+          ? <View className='btn' data-testid='order-authorise-first' onClick={() => { void authoriseAgain() }}>先确认免押</View>
+          : <View className='btn' data-testid='order-pay' onClick={() => { void pay() }}>去付款</View>)}
         {REFUNDABLE.has(order.status) && !order.lines.some(l => l.id) && <View className='btn-ghost' data-testid='refund-order' onClick={refundAll}>申请退款</View>}
         {(order.status === 'SHIPPED' || order.status === 'DELIVERED') && <View className='btn' onClick={() => act('已确认收货。', () => api('POST', `/api/orders/${id}/confirm-receipt`, { idempotent: true }))}>确认收货</View>}
         <View className='btn-ghost' onClick={() => Taro.switchTab({ url: '/pages/home/index' })}>继续逛逛</View>
