@@ -15,7 +15,8 @@ product in the top 3, for:
             e.g. 3d5ebc8);
   indexed   store/search.py today: only the branches that apply, each served by an index.
 --baseline-searches 0 leaves the baseline out (minutes of full scans). --single also times each query of SINGLE
-one at a time (best of 5: steadier than latencies under concurrency on a shared machine).
+one at a time (best of 5: steadier than latencies under concurrency on a shared machine), with --previous for
+that commit's search too, alternating query by query.
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -39,6 +40,7 @@ from bench.scratch import scratch_database  # noqa: E402
 from seeds.catalog_scale import QUERIES, anchor_id, seed_scale  # noqa: E402
 from services.catalog.api.buyer import FUZZY_THRESHOLD  # noqa: E402
 from services.catalog.domain import like_escape, plan_search  # noqa: E402
+from services.catalog.settings import CatalogSettings  # noqa: E402
 from services.catalog.store import search  # noqa: E402
 from services.catalog.store.catalogue import CARD  # noqa: E402
 from shared.db import bootstrap, service_dsn  # noqa: E402
@@ -91,7 +93,8 @@ async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
 
 async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
     async with conn.transaction():
-        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
+        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD,
+                                            CatalogSettings().search_count_cap)
 
 
 def previous_search(commit: str, threshold: float):  # noqa: ANN201
@@ -129,18 +132,21 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
     return latencies, time.perf_counter() - started, len(found)
 
 
-async def single(pool: asyncpg.Pool, way) -> list[tuple[str, float, int]]:  # noqa: ANN001
-    """(query, best of 5 in ms, total) of each SINGLE query, one search at a time."""
-    timings = []
+async def single(pool: asyncpg.Pool, ways: list) -> list[list[tuple[str, float, str]]]:  # noqa: ANN001
+    """For each way, (query, best of 5 in ms, total) of each SINGLE query, one search at a time; the ways take
+    turns on each query, so a change in the machine's load falls on both."""
+    timings: list[list[tuple[str, float, str]]] = [[] for _ in ways]
     async with pool.acquire() as conn:
         for q in SINGLE:
-            best, total = float("inf"), 0
-            for _ in range(5):
-                started = time.perf_counter()
-                rows = await way(conn, q)
-                best = min(best, (time.perf_counter() - started) * 1000)
-                total = rows[0]["total"] if rows else 0
-            timings.append((q, best, total))
+            for way, alone in zip(ways, timings, strict=True):
+                best, total = float("inf"), "0"
+                for _ in range(5):
+                    started = time.perf_counter()
+                    rows = await way(conn, q)
+                    best = min(best, (time.perf_counter() - started) * 1000)
+                    exact = not rows or "total_exact" not in rows[0].keys() or rows[0]["total_exact"]  # noqa: SIM118
+                    total = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
+                alone.append((q, best, total))
     return timings
 
 
@@ -184,11 +190,11 @@ async def main() -> None:
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency) if args.baseline_searches else None
-        before = await run(pool, previous_search(args.previous, args.previous_threshold), args.searches,
-                           args.concurrency) if args.previous else None
+        earlier = previous_search(args.previous, args.previous_threshold) if args.previous else None
+        before = await run(pool, earlier, args.searches, args.concurrency) if earlier else None
         new = await run(pool, indexed, args.searches, args.concurrency)
         load_after = os.getloadavg()
-        alone = await single(pool, indexed) if args.single else []
+        alone = await single(pool, [indexed, *([earlier] if earlier else [])]) if args.single else []
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
@@ -197,9 +203,9 @@ async def main() -> None:
         if before:
             print(line("previous", *before))
         print(line("indexed", *new))
-        if alone:
-            print(f"one at a time, best of 5 (load average {os.getloadavg()[0]:.1f}): "
-                  + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in alone))
+        for label, timings in zip(["indexed", "previous"], alone, strict=False):
+            print(f"{label} one at a time, best of 5 (load average {os.getloadavg()[0]:.1f}): "
+                  + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in timings))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -58,6 +59,19 @@ class _Sql:
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
+# A kind of match with more hits than the count cap has its best sellers read off the sales tier index, this many
+# rows at most; when they hold fewer than a page's worth of its hits, all its hits are read instead.
+WALK_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of match: `finds` its rows by an index (true of every row `test` is true of; the same text when the
+    test is itself indexed), `test` says exactly whether a row holds it, and a row holding it scores `score`."""
+
+    finds: str
+    test: str
+    score: float
 
 
 def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
@@ -66,61 +80,104 @@ def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
         else test("search_text", text)
 
 
-def search_query(plan: SearchPlan, limit: int, offset: int, step: int) -> tuple[str, list[object]]:
+def search_query(plan: SearchPlan, limit: int, offset: int, step: int, cap: int) -> tuple[str, list[object]]:
     sql = _Sql()
     if step == SOME_WORDS:
         finds = [_word_hit(sql.finds, t, p) for t, p in plan.words]
         hits = [_word_hit(sql.contains, t, p) for t, p in plan.words]
         matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
-        return _ranked(sql, finds, hits, [f"({matched})::float / {len(hits)}"], limit, offset), sql.args
+        return _ranked(sql, finds, hits, f"({matched})::float / {len(hits)}", limit, offset), sql.args
     text_hit = sql.contains("search_text", plan.text)
-    finds, hits = [sql.finds("search_text", plan.text)], [text_hit]
-    scores = [f"CASE WHEN {text_hit} THEN 1.0 ELSE 0 END"]
+    kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, 1.0)]
     if plan.words:
-        finds.append(f"({' AND '.join(_word_hit(sql.finds, t, p) for t, p in plan.words)})")
         every = f"({' AND '.join(_word_hit(sql.contains, t, p) for t, p in plan.words)})"
-        hits.append(every)
-        scores.append(f"CASE WHEN {every} THEN 0.95 ELSE 0 END")
-    if plan.pinyin and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
+        kinds.append(_Kind(f"({' AND '.join(_word_hit(sql.finds, t, p) for t, p in plan.words)})", every, 0.95))
+    # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials only.
+    if len(plan.pinyin) >= SHORT and (step >= SOUNDS_ALIKE or not has_chinese(plan.text)):
         pinyin_hit = sql.contains("pinyin", plan.pinyin)
-        # A 1-2 letter query would find the pinyin of most names: as Latin letters it is matched as initials.
-        if len(plan.pinyin) >= SHORT:
-            finds.append(pinyin_hit)
-            hits.append(pinyin_hit)
-        scores.append(f"CASE WHEN {pinyin_hit} THEN 0.9 ELSE 0 END")
+        kinds.append(_Kind(pinyin_hit, pinyin_hit, 0.9))
     if plan.initials:
-        anywhere = sql.contains("initials", plan.initials)
-        finds.append(sql.finds("initials", plan.initials))
-        hits.append(anywhere)
-        prefix = sql.arg(f"{like_escape(plan.initials)}%")
-        scores.append(f"CASE WHEN p.initials LIKE {prefix} THEN 0.85 WHEN {anywhere} THEN 0.8 ELSE 0 END")
-    return _ranked(sql, finds, hits, scores, limit, offset), sql.args
+        prefix = f"p.initials LIKE {sql.arg(f'{like_escape(plan.initials)}%')}"  # pg_trgm: the key's first trigrams
+        kinds.append(_Kind(prefix, prefix, 0.85))
+        kinds.append(_Kind(sql.finds("initials", plan.initials), sql.contains("initials", plan.initials), 0.8))
+    return _bounded(sql, kinds, limit, offset, cap), sql.args
 
 
-def _ranked(sql: _Sql, finds: list[str], hits: list[str], scores: list[str], limit: int, offset: int) -> str:
+COLUMNS = "p.id, p.sold, p.sales_tier, p.search_text, p.pinyin, p.initials"
+
+
+def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int) -> str:
+    """The page of products holding any kind of match, by the best score of the kinds they hold, then sales, then
+    id; the same page the ranking of every hit gives, reading at most about `cap` hits of each kind.
+
+    Each kind's hits are counted up to `cap` through its own index. A kind with at most `cap` hits gives all of
+    them as candidates. One with more gives its best sellers: its first `offset + limit` hits walking the
+    products by sales tier, and every hit of the lowest tier among those (a tier is not ordered within; see
+    migration 0016). Every hit left out then has `offset + limit` hits of its best kind ahead of it (a score as
+    high or higher, strictly more units sold), so it is not on the page: ranking the candidates alone gives the
+    full ranking's page. `total` is exact when no kind has more than `cap` hits; else it is `cap`, and
+    `total_exact` false."""
+    wanted, cap_arg = sql.arg(offset + limit, "int"), sql.arg(cap, "int")
+    ctes, candidates, exact = [], [], []
+    for n, kind in enumerate(kinds):
+        found = kind.test if kind.finds == kind.test else f"{kind.finds} AND {kind.test}"
+        many = f"(SELECT count(*) FROM (SELECT 1 FROM k{n} LIMIT {cap_arg} + 1) c) > {cap_arg}"
+        walked = f"(SELECT count(*) FROM k{n}_walk)"
+        # Planned for all its rows (a CTE is), so read through its index, and read only as far as asked.
+        ctes.append(f"k{n} AS MATERIALIZED (SELECT {COLUMNS} FROM product_search p WHERE {found})")
+        # LIMIT and OFFSET 0 keep the test out of the subqueries: their rows come off the sales tier index.
+        ctes.append(f"""k{n}_walk AS MATERIALIZED (
+    SELECT p.sales_tier FROM (SELECT {COLUMNS} FROM product_search p ORDER BY p.sales_tier DESC LIMIT {WALK_ROWS}) p
+    WHERE {kind.test} LIMIT {wanted})""")
+        ctes.append(f"""k{n}_best AS (
+    SELECT * FROM (SELECT {COLUMNS} FROM product_search p
+                   WHERE p.sales_tier >= (SELECT min(sales_tier) FROM k{n}_walk) OFFSET 0) p
+    WHERE {kind.test})""")
+        candidates += [f"SELECT * FROM k{n} WHERE NOT {many} OR {walked} < {wanted}",
+                       f"SELECT * FROM k{n}_best WHERE {many} AND {walked} = {wanted}"]
+        exact.append(f"NOT {many}")
+    scores = ", ".join(f"CASE WHEN {kind.test} THEN {kind.score} ELSE 0 END" for kind in kinds)
+    return f"""
+WITH {", ".join(ctes)},
+candidates AS ({" UNION ".join(candidates)}),
+page AS (
+    SELECT p.id, p.sold, greatest({scores}) AS score FROM candidates p
+    ORDER BY score DESC, p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
+), counted AS (
+    SELECT {" AND ".join(exact)} AS total_exact
+)
+SELECT card.*, page.score, counted.total_exact,
+       CASE WHEN counted.total_exact THEN (SELECT count(*) FROM candidates) ELSE {cap_arg} END AS total
+FROM page JOIN ({CARD}) card ON card.id = page.id CROSS JOIN counted
+ORDER BY page.score DESC, card.sold DESC, card.id
+"""
+
+
+def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int) -> str:
     """The page of products meeting any of `hits` (each found by the index condition of the same place in
-    `finds`), by the best of `scores`, then sales. product_search holds only products a buyer can find, on few
-    pages (migration 0015_search_table)."""
+    `finds`), by `score`, then sales: every hit read and ranked; `total` exact. product_search holds only
+    products a buyer can find, on few pages (migration 0015_search_table)."""
     return f"""
 WITH hits AS (
-    SELECT p.id, p.sold, greatest({", ".join(scores)}) AS score
+    SELECT p.id, p.sold, {score} AS score
     FROM product_search p
     WHERE ({" OR ".join(finds)}) AND ({" OR ".join(hits)})
 ), page AS (
     SELECT id, score, count(*) OVER () AS total FROM hits
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
-SELECT card.*, page.score, page.total
+SELECT card.*, page.score, page.total, true AS total_exact
 FROM page JOIN ({CARD}) card ON card.id = page.id
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
 async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
-                          threshold: float) -> list[asyncpg.Record]:
+                          threshold: float, cap: int) -> list[asyncpg.Record]:
     """Run inside a transaction (the settings below hold for it only). Plans are made for the values at hand:
     a generic plan cannot tell a 2-character needle from a long one. `threshold`: the trigram similarity a
-    misspelt word must reach to the catalogue word it is corrected to."""
+    misspelt word must reach to the catalogue word it is corrected to; `cap`: the hits of one kind of match
+    counted and ranked one by one (see _bounded). Each row has the page's `total` and `total_exact`."""
     # The planner prices the trigram GIN indexes high, and would rather test every row (a scan of the whole
     # table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
     # No parallel workers: many searches at once already keep every core busy. No JIT: a scan turned off costs
@@ -130,39 +187,39 @@ async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int
                        "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.similarity_threshold', $1, true)", str(threshold))
-    rows = await _first_step_that_finds(conn, plan, limit, offset)
+    rows = await _first_step_that_finds(conn, plan, limit, offset, cap)
     if rows is not None:
         return rows
     corrected = await correct_typos(conn, plan)
     if corrected is not None:
-        rows = await _first_step_that_finds(conn, corrected, limit, offset)
+        rows = await _first_step_that_finds(conn, corrected, limit, offset, cap)
         if rows is not None:
             return rows
     # No product holds every word: those holding most of them (a buyer's 华为 苹果 shows both brands).
-    return await _first_step_that_finds(conn, corrected or plan, limit, offset, [SOME_WORDS]) or []
+    return await _first_step_that_finds(conn, corrected or plan, limit, offset, cap, [SOME_WORDS]) or []
 
 
-async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, limit: int,
-                                 offset: int, steps: list[int] | None = None) -> list[asyncpg.Record] | None:
+async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
+                                 steps: list[int] | None = None) -> list[asyncpg.Record] | None:
     """The page of the first step that finds anything (empty past its last page); None when none does."""
     if steps is None:
         steps = [AS_TYPED, SOUNDS_ALIKE] if has_chinese(plan.text) else [AS_TYPED]
     elif not plan.words:
         return None
     for step in steps:
-        rows = await _fetch(conn, plan, limit, offset, step)
+        rows = await _fetch(conn, plan, limit, offset, cap, step)
         found = rows[0]["total"] if rows else 0
         if not rows and offset:  # past the last page: the first page says how many hits there are
-            first = await _fetch(conn, plan, 1, 0, step)
+            first = await _fetch(conn, plan, 1, 0, cap, step)
             found = first[0]["total"] if first else 0
         if found:
             return rows
     return None
 
 
-async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
+async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
                  step: int) -> list[asyncpg.Record]:
-    query, args = search_query(plan, limit, offset, step)
+    query, args = search_query(plan, limit, offset, step, cap)
     return await conn.fetch(query, *args)
 
 
