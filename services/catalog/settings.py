@@ -18,7 +18,7 @@ class CatalogSettings(ServiceSettings):
     # Search (MALL_SEARCH_COUNT_CAP): a kind of match (text, every word, pinyin, initials) with more hits than
     # this has its best sellers read instead of every hit ranked, and the answer's total is this number with
     # total_exact false ("more than").
-    search_count_cap: int = Field(default=1000, ge=1)
+    search_count_cap: int = Field(default=2000, ge=1)
     # Reviews (MALL_REVIEW_WINDOW_DAYS): a completed order line may be reviewed for this many days; the one
     # follow-up for MALL_REVIEW_FOLLOWUP_DAYS after the review.
     review_window_days: int = Field(default=15, ge=1, le=365)

@@ -124,7 +124,8 @@ class MerchantOrdersOut(Answer):
 
 class SearchOut(Answer):
     items: list[ProductCard]
-    total: int
+    total: int  # exact when total_exact; else more than this many match (catalog's MALL_SEARCH_COUNT_CAP)
+    total_exact: bool
 
 
 class SuggestOut(Answer):

@@ -80,13 +80,8 @@ def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
         else test("search_text", text)
 
 
-def search_query(plan: SearchPlan, limit: int, offset: int, step: int, cap: int) -> tuple[str, list[object]]:
-    sql = _Sql()
-    if step == SOME_WORDS:
-        finds = [_word_hit(sql.finds, t, p) for t, p in plan.words]
-        hits = [_word_hit(sql.contains, t, p) for t, p in plan.words]
-        matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
-        return _ranked(sql, finds, hits, f"({matched})::float / {len(hits)}", limit, offset), sql.args
+def _kinds(sql: _Sql, plan: SearchPlan, step: int) -> list[_Kind]:
+    """The kinds of match of a step on the query's own words (AS_TYPED, SOUNDS_ALIKE), best first."""
     text_hit = sql.contains("search_text", plan.text)
     kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, 1.0)]
     if plan.words:
@@ -100,13 +95,42 @@ def search_query(plan: SearchPlan, limit: int, offset: int, step: int, cap: int)
         prefix = f"p.initials LIKE {sql.arg(f'{like_escape(plan.initials)}%')}"  # pg_trgm: the key's first trigrams
         kinds.append(_Kind(prefix, prefix, 0.85))
         kinds.append(_Kind(sql.finds("initials", plan.initials), sql.contains("initials", plan.initials), 0.8))
-    return _bounded(sql, kinds, limit, offset, cap), sql.args
+    return kinds
+
+
+def search_query(plan: SearchPlan, limit: int, offset: int, step: int, cap: int | None) -> tuple[str, list[object]]:
+    """Every hit ranked: the page, with `total` counted up to `cap` + 1 (None: no cap). A total over `cap` says
+    the page is not the ranking's (only the first `cap` + 1 hits found were ranked): ask bounded_query."""
+    sql = _Sql()
+    if step == SOME_WORDS:
+        finds = [_word_hit(sql.finds, t, p) for t, p in plan.words]
+        hits = [_word_hit(sql.contains, t, p) for t, p in plan.words]
+        matched = " + ".join(f"CASE WHEN {hit} THEN 1 ELSE 0 END" for hit in hits)
+        return _ranked(sql, finds, hits, f"({matched})::float / {len(hits)}", limit, offset, cap), sql.args
+    kinds = _kinds(sql, plan, step)
+    return _ranked(sql, [k.finds for k in kinds], [k.test for k in kinds], _score(kinds), limit, offset,
+                   cap), sql.args
+
+
+def bounded_query(plan: SearchPlan, limit: int, offset: int, step: int, cap: int,
+                  over_cap: bool) -> tuple[str, list[object]]:
+    """The same page as search_query without a cap for the steps on the query's own words, reading at most about
+    `cap` hits of each kind of match (see _bounded)."""
+    sql = _Sql()
+    return _bounded(sql, _kinds(sql, plan, step), limit, offset, cap, over_cap), sql.args
+
+
+def _score(kinds: list[_Kind]) -> str:
+    """The best score of the kinds a row holds (a hit holds one at least)."""
+    if len(kinds) == 1:
+        return str(kinds[0].score)
+    return f"greatest({', '.join(f'CASE WHEN {kind.test} THEN {kind.score} ELSE 0 END' for kind in kinds)})"
 
 
 COLUMNS = "p.id, p.sold, p.sales_tier, p.search_text, p.pinyin, p.initials"
 
 
-def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int) -> str:
+def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int, over_cap: bool) -> str:
     """The page of products holding any kind of match, by the best score of the kinds they hold, then sales, then
     id; the same page the ranking of every hit gives, reading at most about `cap` hits of each kind.
 
@@ -116,15 +140,20 @@ def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int) -
     migration 0016). Every hit left out then has `offset + limit` hits of its best kind ahead of it (a score as
     high or higher, strictly more units sold), so it is not on the page: ranking the candidates alone gives the
     full ranking's page. `total` is exact when no kind has more than `cap` hits; else it is `cap`, and
-    `total_exact` false."""
+    `total_exact` false. `over_cap`: search_query found more than `cap` hits (then a kind alone has them)."""
     wanted, cap_arg = sql.arg(offset + limit, "int"), sql.arg(cap, "int")
     ctes, candidates, exact = [], [], []
     for n, kind in enumerate(kinds):
         found = kind.test if kind.finds == kind.test else f"{kind.finds} AND {kind.test}"
-        many = f"(SELECT count(*) FROM (SELECT 1 FROM k{n} LIMIT {cap_arg} + 1) c) > {cap_arg}"
         walked = f"(SELECT count(*) FROM k{n}_walk)"
         # Planned for all its rows (a CTE is), so read through its index, and read only as far as asked.
         ctes.append(f"k{n} AS MATERIALIZED (SELECT {COLUMNS} FROM product_search p WHERE {found})")
+        if over_cap and len(kinds) == 1:  # its hits are those search_query counted
+            many = "true"
+        else:
+            many = f"(SELECT many FROM k{n}_many)"
+            ctes.append(f"k{n}_many AS (SELECT count(*) > {cap_arg} AS many "
+                        f"FROM (SELECT FROM k{n} LIMIT {cap_arg} + 1) c)")
         # LIMIT and OFFSET 0 keep the test out of the subqueries: their rows come off the sales tier index.
         ctes.append(f"""k{n}_walk AS MATERIALIZED (
     SELECT p.sales_tier FROM (SELECT {COLUMNS} FROM product_search p ORDER BY p.sales_tier DESC LIMIT {WALK_ROWS}) p
@@ -136,12 +165,11 @@ def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int) -
         candidates += [f"SELECT * FROM k{n} WHERE NOT {many} OR {walked} < {wanted}",
                        f"SELECT * FROM k{n}_best WHERE {many} AND {walked} = {wanted}"]
         exact.append(f"NOT {many}")
-    scores = ", ".join(f"CASE WHEN {kind.test} THEN {kind.score} ELSE 0 END" for kind in kinds)
     return f"""
 WITH {", ".join(ctes)},
 candidates AS ({" UNION ".join(candidates)}),
 page AS (
-    SELECT p.id, p.sold, greatest({scores}) AS score FROM candidates p
+    SELECT p.id, p.sold, {_score(kinds)} AS score FROM candidates p
     ORDER BY score DESC, p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 ), counted AS (
     SELECT {" AND ".join(exact)} AS total_exact
@@ -153,17 +181,19 @@ ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
-def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int) -> str:
+def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int,
+            cap: int | None) -> str:
     """The page of products meeting any of `hits` (each found by the index condition of the same place in
-    `finds`), by `score`, then sales: every hit read and ranked; `total` exact. product_search holds only
-    products a buyer can find, on few pages (migration 0015_search_table)."""
+    `finds`), by `score`, then sales, then id, of the first `cap` + 1 hits found (all without a cap); `total`
+    counts them. product_search holds only products a buyer can find, on few pages (migration 0015)."""
+    found = " OR ".join(hits) if finds == hits else f"({' OR '.join(finds)}) AND ({' OR '.join(hits)})"
+    # Planned for all its rows (a CTE is): read through the indexes, and only as far as the cap.
+    capped = f"(SELECT * FROM hits LIMIT {sql.arg(cap, 'int')} + 1)" if cap is not None else "hits"
     return f"""
-WITH hits AS (
-    SELECT p.id, p.sold, {score} AS score
-    FROM product_search p
-    WHERE ({" OR ".join(finds)}) AND ({" OR ".join(hits)})
+WITH hits AS MATERIALIZED (
+    SELECT p.id, p.sold, {score} AS score FROM product_search p WHERE {found}
 ), page AS (
-    SELECT id, score, count(*) OVER () AS total FROM hits
+    SELECT id, score, count(*) OVER () AS total FROM {capped} hits
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
 SELECT card.*, page.score, page.total, true AS total_exact
@@ -219,7 +249,19 @@ async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, lim
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
                  step: int) -> list[asyncpg.Record]:
-    query, args = search_query(plan, limit, offset, step, cap)
+    """Every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
+    page beyond it, the bounded read. The last step (most words) ranks every hit."""
+    if step == SOME_WORDS:
+        query, args = search_query(plan, limit, offset, step, None)
+        return await conn.fetch(query, *args)
+    over_cap = False
+    if offset + limit <= cap:
+        query, args = search_query(plan, limit, offset, step, cap)
+        rows = await conn.fetch(query, *args)
+        if not rows or rows[0]["total"] <= cap:
+            return rows  # (none at all, or past the last page)
+        over_cap = True
+    query, args = bounded_query(plan, limit, offset, step, cap, over_cap)
     return await conn.fetch(query, *args)
 
 
