@@ -46,6 +46,7 @@ from services.catalog.store.catalogue import CARD  # noqa: E402
 from shared.db import bootstrap, service_dsn  # noqa: E402
 
 PAGE = 20
+COUNT_CAP = CatalogSettings().search_count_cap  # the deployed default (MALL_SEARCH_COUNT_CAP)
 # One at a time: the labelled queries' kinds, and the common words with the most hits (the costliest).
 SINGLE = ["手机", "sj", "奶粉", "纸尿裤", "zhiniaoku", "shouji", "保温杯", "kongqizaguo", "xiaomi 14 ultar", "iphnoe",
           "华为 平板", "pbj", "lining paobuxie"]
@@ -93,8 +94,7 @@ async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
 
 async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
     async with conn.transaction():
-        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD,
-                                            CatalogSettings().search_count_cap)
+        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD, COUNT_CAP)
 
 
 def previous_search(commit: str, threshold: float):  # noqa: ANN201
