@@ -1,7 +1,8 @@
 """Catalog search on a large catalogue: the indexed query beside the previous one (the raw baseline), same run.
 
     python bench/search.py [--products 100000] [--concurrency 20] [--searches 3000] [--baseline-searches 300]
-                           [--keep-database mall_NAME] [--single]
+                           [--keep-database mall_NAME] [--single [--single-repeats 5]] [--previous COMMIT]
+                           [--rounds 1]
 
 Creates a scratch database (dropped afterwards; with --keep-database: that one, kept, and seeded only when it does
 not hold the catalogue yet) with the catalog schema, seeds it with seeds/catalog_scale.py (products × 3 SKUs,
@@ -15,8 +16,8 @@ product in the top 3, for:
             e.g. 3d5ebc8);
   indexed   store/search.py today: only the branches that apply, each served by an index.
 --baseline-searches 0 leaves the baseline out (minutes of full scans). --single also times each query of SINGLE
-one at a time (best of 5: steadier than latencies under concurrency on a shared machine), with --previous for
-that commit's search too, alternating query by query.
+one at a time (best of --single-repeats, 5: steadier than latencies under concurrency on a shared machine), with
+--previous that commit's search too, the two taking turns search by search.
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -132,22 +133,21 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
     return latencies, time.perf_counter() - started, len(found)
 
 
-async def single(pool: asyncpg.Pool, ways: list) -> list[list[tuple[str, float, str]]]:  # noqa: ANN001
-    """For each way, (query, best of 5 in ms, total) of each SINGLE query, one search at a time; the ways take
-    turns on each query, so a change in the machine's load falls on both."""
-    timings: list[list[tuple[str, float, str]]] = [[] for _ in ways]
+async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tuple[str, float, str]]]:  # noqa: ANN001
+    """For each way, (query, best of `repeats` in ms, total) of each SINGLE query, one search at a time; the ways
+    take turns search by search, so a change in the machine's load falls on both."""
+    best = [[float("inf")] * len(SINGLE) for _ in ways]
+    totals = [["0"] * len(SINGLE) for _ in ways]
     async with pool.acquire() as conn:
-        for q in SINGLE:
-            for way, alone in zip(ways, timings, strict=True):
-                best, total = float("inf"), "0"
-                for _ in range(5):
+        for n, q in enumerate(SINGLE):
+            for _ in range(repeats):
+                for w, way in enumerate(ways):
                     started = time.perf_counter()
                     rows = await way(conn, q)
-                    best = min(best, (time.perf_counter() - started) * 1000)
+                    best[w][n] = min(best[w][n], (time.perf_counter() - started) * 1000)
                     exact = not rows or "total_exact" not in rows[0].keys() or rows[0]["total_exact"]  # noqa: SIM118
-                    total = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
-                alone.append((q, best, total))
-    return timings
+                    totals[w][n] = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
+    return [list(zip(SINGLE, best[w], totals[w], strict=True)) for w in range(len(ways))]
 
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
@@ -169,7 +169,9 @@ async def main() -> None:
     parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
     parser.add_argument("--previous-threshold", type=float, default=FUZZY_THRESHOLD,
                         help="the typo threshold of that commit: today's, or 0.4 before a90d9cf (3d5ebc8)")
-    parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time (best of 5)")
+    parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of the concurrent searches (each way in turn)")
+    parser.add_argument("--single-repeats", type=int, default=5, help="--single: the best of this many searches")
     parser.add_argument("--keep-database", metavar="NAME",
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
@@ -191,20 +193,23 @@ async def main() -> None:
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency) if args.baseline_searches else None
         earlier = previous_search(args.previous, args.previous_threshold) if args.previous else None
-        before = await run(pool, earlier, args.searches, args.concurrency) if earlier else None
-        new = await run(pool, indexed, args.searches, args.concurrency)
+        rounds: list[tuple[str, tuple[list[float], float, int]]] = []
+        for n in range(args.rounds):  # with --previous, the two take turns, the first changing each round
+            ways = [("previous", earlier), ("indexed", indexed)] if earlier else [("indexed", indexed)]
+            for label, way in ways if n % 2 == 0 else ways[::-1]:
+                rounds.append((label, await run(pool, way, args.searches, args.concurrency)))
         load_after = os.getloadavg()
-        alone = await single(pool, [indexed, *([earlier] if earlier else [])]) if args.single else []
+        alone = await single(pool, [indexed, *([earlier] if earlier else [])], args.single_repeats) \
+            if args.single else []
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
         if base:
             print(line("baseline", *base))
-        if before:
-            print(line("previous", *before))
-        print(line("indexed", *new))
+        for label, figures in rounds:
+            print(line(label, *figures))
         for label, timings in zip(["indexed", "previous"], alone, strict=False):
-            print(f"{label} one at a time, best of 5 (load average {os.getloadavg()[0]:.1f}): "
+            print(f"{label} one at a time, best of {args.single_repeats} (load average {os.getloadavg()[0]:.1f}): "
                   + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in timings))
 
 
