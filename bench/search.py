@@ -17,7 +17,9 @@ product in the top 3, for:
   indexed   store/search.py today: only the branches that apply, each served by an index.
 --baseline-searches 0 leaves the baseline out (minutes of full scans). --single also times each query of SINGLE
 one at a time (best of --single-repeats, 5: steadier than latencies under concurrency on a shared machine), with
---previous that commit's search too, the two taking turns search by search.
+--previous that commit's search too, the two taking turns search by search, and the CPU time PostgreSQL's backend
+spent on each (median; from /proc, so with PostgreSQL on this machine): steadier still, as it leaves out the wait
+for a core.
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -133,21 +135,36 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
     return latencies, time.perf_counter() - started, len(found)
 
 
-async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tuple[str, float, str]]]:  # noqa: ANN001
-    """For each way, (query, best of `repeats` in ms, total) of each SINGLE query, one search at a time; the ways
-    take turns search by search, so a change in the machine's load falls on both."""
+def on_cpu_ns(pid: int) -> int | None:
+    """Nanoseconds process `pid` has run on a CPU (Linux schedstat; None elsewhere): waiting for a core, which
+    is most of a search's latency on a busy machine, is not counted."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tuple[str, float, float, str]]]:  # noqa: ANN001
+    """For each way, (query, best of `repeats` in ms, median PostgreSQL CPU ms, total) of each SINGLE query, one
+    search at a time; the ways take turns search by search, so a change in the machine's load falls on both."""
     best = [[float("inf")] * len(SINGLE) for _ in ways]
+    cpu: list[list[list[float]]] = [[[] for _ in SINGLE] for _ in ways]
     totals = [["0"] * len(SINGLE) for _ in ways]
     async with pool.acquire() as conn:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
         for n, q in enumerate(SINGLE):
             for _ in range(repeats):
                 for w, way in enumerate(ways):
-                    started = time.perf_counter()
+                    cpu_before, started = on_cpu_ns(backend), time.perf_counter()
                     rows = await way(conn, q)
                     best[w][n] = min(best[w][n], (time.perf_counter() - started) * 1000)
+                    cpu_after = on_cpu_ns(backend)
+                    if cpu_before is not None and cpu_after is not None:
+                        cpu[w][n].append((cpu_after - cpu_before) / 1e6)
                     exact = not rows or "total_exact" not in rows[0].keys() or rows[0]["total_exact"]  # noqa: SIM118
                     totals[w][n] = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
-    return [list(zip(SINGLE, best[w], totals[w], strict=True)) for w in range(len(ways))]
+    return [[(q, best[w][n], statistics.median(cpu[w][n]) if cpu[w][n] else float("nan"), totals[w][n])
+             for n, q in enumerate(SINGLE)] for w in range(len(ways))]
 
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
@@ -209,8 +226,10 @@ async def main() -> None:
         for label, figures in rounds:
             print(line(label, *figures))
         for label, timings in zip(["indexed", "previous"], alone, strict=False):
-            print(f"{label} one at a time, best of {args.single_repeats} (load average {os.getloadavg()[0]:.1f}): "
-                  + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in timings))
+            print(f"{label} one at a time, best of {args.single_repeats} and PostgreSQL's CPU per search (median)"
+                  f" (load average {os.getloadavg()[0]:.1f}): "
+                  + ", ".join(f"{q} {ms:.1f} ms, CPU {on_cpu:.1f} ms ({total} hits)"
+                              for q, ms, on_cpu, total in timings))
 
 
 if __name__ == "__main__":
