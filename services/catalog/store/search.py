@@ -63,13 +63,9 @@ class _Sql:
 
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
-# The bounded read (_bounded): a kind of match with more hits than this (or than the count cap, when the total is
-# still to be counted) is read by its best sellers; reading hit by hit costs about as much as walking the best
-# sellers until 20 of them hold the match once a kind holds 1 product in 200.
-BEST_SELLERS_FROM = 500
-# The best sellers walked for one kind at most; when they hold fewer than a page's worth of its hits, all its
-# hits are read instead.
-WALK_ROWS = 5000
+# The bounded read (_bounded) walks at most this many of the best sellers for a kind of match; when they hold
+# fewer than a page's worth of its hits (1 product in 50 holds it, for a first page), all its hits are read.
+WALK_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -140,29 +136,25 @@ COLUMNS = "p.id, p.sold, p.sales_tier, p.search_text, p.pinyin, p.initials"
 
 def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int, over_cap: bool) -> str:
     """The page of products holding any kind of match, by the best score of the kinds they hold, then sales, then
-    id: the page the ranking of every hit gives, reading about `cap` hits of each kind at most.
+    id: the page the ranking of every hit gives, without reading every hit of a common kind.
 
-    `over_cap`: search_query counted more than `cap` hits, so the total is known not to be exact. Else each kind's
-    hits are counted up to `cap`, and `total` is exact when none has more (`cap` and `total_exact` false when one
-    has). A kind with few hits (at most `cap`, or BEST_SELLERS_FROM once the total is known not to be exact)
-    gives all of them as candidates. One with more gives its best sellers: its first `offset + limit` hits
+    Each kind gives as candidates either all its hits or its best sellers: its first `offset + limit` hits
     walking the products by sales tier, and every hit of the lowest tier among those (a tier is not ordered
     within; see migration 0016). A hit left out then has `offset + limit` hits of its best kind ahead of it (a
     score as high or higher, strictly more units sold), so it is not on the page: ranking the candidates alone
-    gives the full ranking's page."""
+    gives the full ranking's page, whichever kinds gave their best sellers.
+
+    `over_cap`: search_query counted more than `cap` hits, so `total` is `cap` and `total_exact` false; a kind
+    gives its best sellers when the first WALK_ROWS best sellers hold a page's worth of its hits. Else (a page
+    beyond the cap) each kind's hits are counted up to `cap` first: only a kind with more is walked, and `total`
+    is exact when none has more."""
     wanted, cap_arg = sql.arg(offset + limit, "int"), sql.arg(cap, "int")
-    few = None if over_cap and len(kinds) == 1 else sql.arg(min(cap, BEST_SELLERS_FROM) if over_cap else cap, "int")
     ctes, candidates, exact = [], [], []
     for n, kind in enumerate(kinds):
         found = kind.test if kind.finds == kind.test else f"{kind.finds} AND {kind.test}"
         walked = f"(SELECT count(*) FROM k{n}_walk)"
         # Planned for all its rows (a CTE is), so read through its index, and read only as far as asked.
         ctes.append(f"k{n} AS MATERIALIZED (SELECT {COLUMNS} FROM product_search p WHERE {found})")
-        if few is None:  # one kind alone: its hits are those search_query counted
-            many = "true"
-        else:
-            many = f"(SELECT many FROM k{n}_many)"
-            ctes.append(f"k{n}_many AS (SELECT count(*) > {few} AS many FROM (SELECT FROM k{n} LIMIT {few} + 1) c)")
         # LIMIT and OFFSET 0 keep the test out of the subqueries: their rows come off the sales tier index.
         ctes.append(f"""k{n}_walk AS MATERIALIZED (
     SELECT p.sales_tier FROM (SELECT {COLUMNS} FROM product_search p ORDER BY p.sales_tier DESC LIMIT {WALK_ROWS}) p
@@ -171,9 +163,16 @@ def _bounded(sql: _Sql, kinds: list[_Kind], limit: int, offset: int, cap: int, o
     SELECT * FROM (SELECT {COLUMNS} FROM product_search p
                    WHERE p.sales_tier >= (SELECT min(sales_tier) FROM k{n}_walk) OFFSET 0) p
     WHERE {kind.test})""")
-        candidates += [f"SELECT * FROM k{n} WHERE NOT {many} OR {walked} < {wanted}",
-                       f"SELECT * FROM k{n}_best WHERE {many} AND {walked} = {wanted}"]
-        exact.append("false" if over_cap else f"NOT {many}")
+        if over_cap:
+            candidates += [f"SELECT * FROM k{n}_best WHERE {walked} = {wanted}",
+                           f"SELECT * FROM k{n} WHERE {walked} < {wanted}"]
+            exact.append("false")
+        else:  # (the count first: a kind with few hits is not walked)
+            many = f"(SELECT count(*) FROM (SELECT FROM k{n} LIMIT {cap_arg} + 1) c) > {cap_arg}"
+            ctes.append(f"k{n}_many AS (SELECT {many} AS many)")
+            candidates += [f"SELECT * FROM k{n} WHERE NOT (SELECT many FROM k{n}_many) OR {walked} < {wanted}",
+                           f"SELECT * FROM k{n}_best WHERE (SELECT many FROM k{n}_many) AND {walked} = {wanted}"]
+            exact.append(f"NOT (SELECT many FROM k{n}_many)")
     return f"""
 WITH {", ".join(ctes)},
 candidates AS ({" UNION ".join(candidates)}),
