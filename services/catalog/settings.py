@@ -15,9 +15,8 @@ class CatalogSettings(ServiceSettings):
     max_unpaid_units_per_sku: int = Field(default=5, ge=1)
     # Distinct signed-in buyers who must search a query (with hits) before it is suggested to others.
     suggest_min_buyers: int = Field(default=3, ge=1)
-    # Search (MALL_SEARCH_COUNT_CAP): a kind of match (text, every word, pinyin, initials) with more hits than
-    # this has its best sellers read instead of every hit ranked, and the answer's total is this number with
-    # total_exact false ("more than").
+    # Search (MALL_SEARCH_COUNT_CAP): a query with more hits than this is not ranked hit by hit (the page comes
+    # from each kind of match's best sellers), and the answer's total is this number with total_exact false.
     search_count_cap: int = Field(default=2000, ge=1)
     # Reviews (MALL_REVIEW_WINDOW_DAYS): a completed order line may be reviewed for this many days; the one
     # follow-up for MALL_REVIEW_FOLLOWUP_DAYS after the review.
