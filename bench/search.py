@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import statistics
 import subprocess
@@ -108,8 +109,12 @@ def previous_search(commit: str, threshold: float):  # noqa: ANN201
     module = types.ModuleType(f"search_at_{commit}")
     exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
 
+    capped = "cap" in inspect.signature(module.search_products).parameters  # (since perf-search3)
+
     async def way(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
         async with conn.transaction():
+            if capped:
+                return await module.search_products(conn, plan_search(q), PAGE, 0, threshold, COUNT_CAP)
             return await module.search_products(conn, plan_search(q), PAGE, 0, threshold)
     return way
 
