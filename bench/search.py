@@ -1,7 +1,8 @@
 """Catalog search on a large catalogue: the indexed query beside the previous one (the raw baseline), same run.
 
     python bench/search.py [--products 100000] [--concurrency 20] [--searches 3000] [--baseline-searches 300]
-                           [--keep-database mall_NAME] [--single]
+                           [--keep-database mall_NAME] [--single [--single-repeats 5]] [--previous COMMIT]
+                           [--rounds 1]
 
 Creates a scratch database (dropped afterwards; with --keep-database: that one, kept, and seeded only when it does
 not hold the catalogue yet) with the catalog schema, seeds it with seeds/catalog_scale.py (products × 3 SKUs,
@@ -15,7 +16,10 @@ product in the top 3, for:
             e.g. 3d5ebc8);
   indexed   store/search.py today: only the branches that apply, each served by an index.
 --baseline-searches 0 leaves the baseline out (minutes of full scans). --single also times each query of SINGLE
-one at a time (best of 5: steadier than latencies under concurrency on a shared machine).
+one at a time (best of --single-repeats, 5: steadier than latencies under concurrency on a shared machine), with
+--previous that commit's search too, the two taking turns search by search, and the CPU time PostgreSQL's backend
+spent on each (median; from /proc, so with PostgreSQL on this machine): steadier still, as it leaves out the wait
+for a core.
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import statistics
 import subprocess
@@ -39,11 +44,13 @@ from bench.scratch import scratch_database  # noqa: E402
 from seeds.catalog_scale import QUERIES, anchor_id, seed_scale  # noqa: E402
 from services.catalog.api.buyer import FUZZY_THRESHOLD  # noqa: E402
 from services.catalog.domain import like_escape, plan_search  # noqa: E402
+from services.catalog.settings import CatalogSettings  # noqa: E402
 from services.catalog.store import search  # noqa: E402
 from services.catalog.store.catalogue import CARD  # noqa: E402
 from shared.db import bootstrap, service_dsn  # noqa: E402
 
 PAGE = 20
+COUNT_CAP = CatalogSettings().search_count_cap  # the deployed default (MALL_SEARCH_COUNT_CAP)
 # One at a time: the labelled queries' kinds, and the common words with the most hits (the costliest).
 SINGLE = ["手机", "sj", "奶粉", "纸尿裤", "zhiniaoku", "shouji", "保温杯", "kongqizaguo", "xiaomi 14 ultar", "iphnoe",
           "华为 平板", "pbj", "lining paobuxie"]
@@ -91,7 +98,7 @@ async def baseline(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
 
 async def indexed(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
     async with conn.transaction():
-        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD)
+        return await search.search_products(conn, plan_search(q), PAGE, 0, FUZZY_THRESHOLD, COUNT_CAP)
 
 
 def previous_search(commit: str, threshold: float):  # noqa: ANN201
@@ -102,8 +109,12 @@ def previous_search(commit: str, threshold: float):  # noqa: ANN201
     module = types.ModuleType(f"search_at_{commit}")
     exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
 
+    capped = "cap" in inspect.signature(module.search_products).parameters  # (since perf-search3)
+
     async def way(conn: asyncpg.Connection, q: str) -> list[asyncpg.Record]:
         async with conn.transaction():
+            if capped:
+                return await module.search_products(conn, plan_search(q), PAGE, 0, threshold, COUNT_CAP)
             return await module.search_products(conn, plan_search(q), PAGE, 0, threshold)
     return way
 
@@ -129,19 +140,36 @@ async def run(pool: asyncpg.Pool, way, searches: int, concurrency: int) -> tuple
     return latencies, time.perf_counter() - started, len(found)
 
 
-async def single(pool: asyncpg.Pool, way) -> list[tuple[str, float, int]]:  # noqa: ANN001
-    """(query, best of 5 in ms, total) of each SINGLE query, one search at a time."""
-    timings = []
+def on_cpu_ns(pid: int) -> int | None:
+    """Nanoseconds process `pid` has run on a CPU (Linux schedstat; None elsewhere): waiting for a core, which
+    is most of a search's latency on a busy machine, is not counted."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tuple[str, float, float, str]]]:  # noqa: ANN001
+    """For each way, (query, best of `repeats` in ms, median PostgreSQL CPU ms, total) of each SINGLE query, one
+    search at a time; the ways take turns search by search, so a change in the machine's load falls on both."""
+    best = [[float("inf")] * len(SINGLE) for _ in ways]
+    cpu: list[list[list[float]]] = [[[] for _ in SINGLE] for _ in ways]
+    totals = [["0"] * len(SINGLE) for _ in ways]
     async with pool.acquire() as conn:
-        for q in SINGLE:
-            best, total = float("inf"), 0
-            for _ in range(5):
-                started = time.perf_counter()
-                rows = await way(conn, q)
-                best = min(best, (time.perf_counter() - started) * 1000)
-                total = rows[0]["total"] if rows else 0
-            timings.append((q, best, total))
-    return timings
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        for n, q in enumerate(SINGLE):
+            for _ in range(repeats):
+                for w, way in enumerate(ways):
+                    cpu_before, started = on_cpu_ns(backend), time.perf_counter()
+                    rows = await way(conn, q)
+                    best[w][n] = min(best[w][n], (time.perf_counter() - started) * 1000)
+                    cpu_after = on_cpu_ns(backend)
+                    if cpu_before is not None and cpu_after is not None:
+                        cpu[w][n].append((cpu_after - cpu_before) / 1e6)
+                    exact = not rows or "total_exact" not in rows[0].keys() or rows[0]["total_exact"]  # noqa: SIM118
+                    totals[w][n] = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
+    return [[(q, best[w][n], statistics.median(cpu[w][n]) if cpu[w][n] else float("nan"), totals[w][n])
+             for n, q in enumerate(SINGLE)] for w in range(len(ways))]
 
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
@@ -163,7 +191,9 @@ async def main() -> None:
     parser.add_argument("--previous", metavar="COMMIT", help="also time store/search.py of this commit")
     parser.add_argument("--previous-threshold", type=float, default=FUZZY_THRESHOLD,
                         help="the typo threshold of that commit: today's, or 0.4 before a90d9cf (3d5ebc8)")
-    parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time (best of 5)")
+    parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of the concurrent searches (each way in turn)")
+    parser.add_argument("--single-repeats", type=int, default=5, help="--single: the best of this many searches")
     parser.add_argument("--keep-database", metavar="NAME",
                         help="use this database and keep it (seeding takes minutes): created and seeded if needed")
     args = parser.parse_args()
@@ -184,22 +214,27 @@ async def main() -> None:
         await run(pool, indexed, len(QUERIES), args.concurrency)  # warm up connections and caches
         load = os.getloadavg()
         base = await run(pool, baseline, args.baseline_searches, args.concurrency) if args.baseline_searches else None
-        before = await run(pool, previous_search(args.previous, args.previous_threshold), args.searches,
-                           args.concurrency) if args.previous else None
-        new = await run(pool, indexed, args.searches, args.concurrency)
+        earlier = previous_search(args.previous, args.previous_threshold) if args.previous else None
+        rounds: list[tuple[str, tuple[list[float], float, int]]] = []
+        for n in range(args.rounds):  # with --previous, the two take turns, the first changing each round
+            ways = [("previous", earlier), ("indexed", indexed)] if earlier else [("indexed", indexed)]
+            for label, way in ways if n % 2 == 0 else ways[::-1]:
+                rounds.append((label, await run(pool, way, args.searches, args.concurrency)))
         load_after = os.getloadavg()
-        alone = await single(pool, indexed) if args.single else []
+        alone = await single(pool, [indexed, *([earlier] if earlier else [])], args.single_repeats) \
+            if args.single else []
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
         print(f"load average before {load[0]:.1f} / after {load_after[0]:.1f} (1 min), {os.cpu_count()} CPUs")
         if base:
             print(line("baseline", *base))
-        if before:
-            print(line("previous", *before))
-        print(line("indexed", *new))
-        if alone:
-            print(f"one at a time, best of 5 (load average {os.getloadavg()[0]:.1f}): "
-                  + ", ".join(f"{q} {ms:.1f} ms ({total} hits)" for q, ms, total in alone))
+        for label, figures in rounds:
+            print(line(label, *figures))
+        for label, timings in zip(["indexed", "previous"], alone, strict=False):
+            print(f"{label} one at a time, best of {args.single_repeats} and PostgreSQL's CPU per search (median)"
+                  f" (load average {os.getloadavg()[0]:.1f}): "
+                  + ", ".join(f"{q} {ms:.1f} ms, CPU {on_cpu:.1f} ms ({total} hits)"
+                              for q, ms, on_cpu, total in timings))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ class CatalogSettings(ServiceSettings):
     max_unpaid_units_per_sku: int = Field(default=5, ge=1)
     # Distinct signed-in buyers who must search a query (with hits) before it is suggested to others.
     suggest_min_buyers: int = Field(default=3, ge=1)
+    # Search (MALL_SEARCH_COUNT_CAP): a query with more hits than this is not ranked hit by hit (the page comes
+    # from each kind of match's best sellers), and the answer's total is this number with total_exact false.
+    search_count_cap: int = Field(default=2000, ge=1)
     # Reviews (MALL_REVIEW_WINDOW_DAYS): a completed order line may be reviewed for this many days; the one
     # follow-up for MALL_REVIEW_FOLLOWUP_DAYS after the review.
     review_window_days: int = Field(default=15, ge=1, le=365)

@@ -122,9 +122,14 @@ class MerchantOrdersOut(Answer):
     total_exact: bool
 
 
-class SearchOut(Answer):
+class ProductPageOut(Answer):
     items: list[ProductCard]
     total: int
+
+
+class SearchOut(ProductPageOut):
+    total: int  # exact when total_exact; else more than this many match (catalog's MALL_SEARCH_COUNT_CAP)
+    total_exact: bool
 
 
 class SuggestOut(Answer):

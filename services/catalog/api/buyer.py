@@ -175,11 +175,12 @@ async def search_products(request: web.Request) -> web.Response:
     assert isinstance(settings, CatalogSettings)
     db = request.app[DB]
     async with db.transaction() as tx:  # read-only; the transaction scopes the similarity threshold
-        rows = await search.search_products(tx.conn, plan, query.page_size, query.offset, FUZZY_THRESHOLD)
-        total = rows[0]["total"] if rows else 0
+        rows = await search.search_products(tx.conn, plan, query.page_size, query.offset, FUZZY_THRESHOLD,
+                                            settings.search_count_cap)
+        counted = rows[0] if rows else None
         if not rows and query.offset:  # past the last page: still say how many there are
-            first = await search.search_products(tx.conn, plan, 1, 0, FUZZY_THRESHOLD)
-            total = first[0]["total"] if first else 0
+            first = await search.search_products(tx.conn, plan, 1, 0, FUZZY_THRESHOLD, settings.search_count_cap)
+            counted = first[0] if first else None
     if user_id:
         async with db.transaction() as tx:
             await search.remember_search(tx.conn, user_id, plan.text)
@@ -193,7 +194,9 @@ async def search_products(request: web.Request) -> web.Response:
             if may_count and await search.first_search_by(tx.conn, plan.text, user_id):
                 await search.count_query(tx.conn, plan.text, plan.pinyin)
                 await search.note_query_merchants(tx.conn, plan.text, [r["id"] for r in rows])
-    return json_response({"items": [card(r) for r in rows], "total": total})
+    # total_exact false: more than `total` (the count cap) match; see API.md.
+    return json_response({"items": [card(r) for r in rows], "total": counted["total"] if counted else 0,
+                          "total_exact": counted["total_exact"] if counted else True})
 
 
 @routes.get("/search/suggest")

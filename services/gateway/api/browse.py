@@ -8,7 +8,17 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from services.gateway.models import FavoritesOut, HomeOut, Items, ProductOut, SearchOut, StoreOut, SuggestOut, text
+from services.gateway.models import (
+    FavoritesOut,
+    HomeOut,
+    Items,
+    ProductOut,
+    ProductPageOut,
+    SearchOut,
+    StoreOut,
+    SuggestOut,
+    text,
+)
 from services.gateway.routes import Call, Operation, QueryModel, forward, merchant_in_answer
 from shared.http import Problem, json_response
 from shared.logging import get_logger
@@ -115,7 +125,7 @@ OPERATIONS = [
               "The category tree", "browse", answer=Items),
     Operation("GET", "/api/categories/{id}/products",
               forward("category_products", "catalog", "GET", "/categories/{id}/products"),
-              "Best sellers of a category", "browse", query=PageQuery, answer=SearchOut),
+              "Best sellers of a category", "browse", query=PageQuery, answer=ProductPageOut),
     Operation("GET", "/api/products/{id}/recommendations", product_recommendations,
               "Bought together with this product", "browse", query=AlsoQuery, answer=Items),
     Operation("GET", "/api/stores/nearby", forward("stores_nearby", "catalog", "GET", "/stores/nearby"),

@@ -5,7 +5,7 @@ import { ErrorLine, ProductGrid, type ProductCard } from '../../components/ui'
 import { api } from '../../lib/api'
 import { messageOf } from '../../lib/errors'
 
-interface Found { items: ProductCard[], total: number }
+interface Found { items: ProductCard[], total: number, total_exact?: boolean } // not exact: more than total match
 
 export default function SearchPage () {
   const [q, setQ] = useState('')
@@ -90,7 +90,7 @@ export default function SearchPage () {
       )}
       {found && (
         <View>
-          <View className='muted'>找到 {found.total} 件商品</View>
+          <View className='muted'>找到 {found.total}{found.total_exact === false ? '+' : ''} 件商品</View>
           <ProductGrid items={found.items} entry='search' testId='results' />
         </View>
       )}

@@ -1,0 +1,83 @@
+"""A common word's search reads its best sellers instead of ranking every hit (store/search.py _bounded): the
+pages must be those of the full ranking, and the total says when it was not counted to the end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from seeds.catalog_scale import QUERIES, seed_scale
+from services.catalog.api.buyer import FUZZY_THRESHOLD
+from services.catalog.app import create_app
+from services.catalog.domain import plan_search
+from services.catalog.flows import catalogue as commands
+from services.catalog.settings import CatalogSettings
+from services.catalog.store import search
+from shared.service import DB
+from tests.integration.catalog.conftest import MERCHANT, Catalog
+
+CAP = 40  # a kind of match with more hits than this is read by sales (2,000 products: 手机 has ≈ 260 hits)
+EVERY_HIT = 10**9  # a cap no kind reaches: every hit ranked, the ranking the bounded read must agree with
+
+
+@pytest.fixture
+async def capped(settings_for, start_app) -> AsyncIterator[Catalog]:
+    app = create_app(settings_for(CatalogSettings, db_pool_max=20, search_count_cap=CAP))
+    client = await start_app(app)
+    db = app[DB]
+    async with db.transaction() as tx:
+        await commands.save_merchant(tx, MERCHANT, "测试商户")
+    catalog = Catalog(client, db)
+    async with db.pool.acquire() as conn:
+        await seed_scale(conn, 2000)
+    yield catalog
+
+
+async def page(catalog: Catalog, q: str, size: int, number: int, cap: int) -> list[tuple[str, int, bool]]:
+    async with catalog.db.transaction() as tx:
+        rows = await search.search_products(tx.conn, plan_search(q), size, (number - 1) * size, FUZZY_THRESHOLD, cap)
+    return [(r["id"], r["total"], r["total_exact"]) for r in rows]
+
+
+async def test_the_pages_are_those_of_the_full_ranking(capped: Catalog) -> None:
+    # 手机 (text), sj (initials), shouji (pinyin), s and pro (most of the catalogue), several words, and deep pages
+    # whose hits a walk of the best sellers does not reach (read in full then).
+    queries = ["手机", "sj", "shouji", "s", "pro", "华为 手机", "xiaomi shouji", "手机壳", *[q for q, _ in QUERIES]]
+    bounded = 0
+    for q in queries:
+        for size, number in [(20, 1), (20, 2), (20, 4), (3, 1), (50, 3)]:
+            every = await page(capped, q, size, number, EVERY_HIT)
+            capped_page = await page(capped, q, size, number, CAP)
+            assert [i for i, _, _ in capped_page] == [i for i, _, _ in every], (q, size, number)
+            if capped_page and not capped_page[0][2]:
+                bounded += 1
+                assert capped_page[0][1] == CAP and every[0][1] > CAP and every[0][2]
+            elif capped_page:
+                assert capped_page[0][1] == every[0][1], (q, size, number)  # counted to the end
+    assert bounded > 20  # the bounded read was what the comparison exercised
+
+
+async def test_an_exact_match_that_never_sold_beats_popular_weak_matches(capped: Catalog) -> None:
+    # `sj` holds the initials of ≈ 300 names (华为 … 手机, 数据线 …), ranked by sales; the first holds the text, the
+    # second starts with them. The mop's pinyin holds s-j across two words (tuobasjiahou): no reason to rank it
+    # above them, however well it sells (it used to, at 0.9: a 1-2 letter query is not matched as pinyin).
+    exact, _ = await capped.product("SJ 手机支架", sold=0)
+    prefix, _ = await capped.product("手机壳 透明", sold=1)
+    mop, _ = await capped.product("虎牌 拖把S 加厚", sold=150_000)
+    resp = await capped.client.get("/search", params={"q": "sj", "page_size": 50})
+    body = await resp.json()
+    ids = [p["id"] for p in body["items"]]
+    assert ids[:2] == [exact, prefix] and mop in ids[2:]
+    assert (body["total"], body["total_exact"]) == (CAP, False)  # more than CAP hits: not counted to the end
+
+
+async def test_the_total_is_exact_up_to_the_cap_and_flagged_above_it(capped: Catalog) -> None:
+    resp = await capped.client.get("/search", params={"q": "蚕丝被"})  # one of the bedding nouns: fewer than CAP
+    few = await resp.json()
+    assert few["total_exact"] is True and 0 < few["total"] <= CAP
+    resp = await capped.client.get("/search", params={"q": "手机", "page": 2})
+    many = await resp.json()
+    assert (many["total"], many["total_exact"], len(many["items"])) == (CAP, False, 20)
+    resp = await capped.client.get("/search", params={"q": "手机", "page": 1000, "page_size": 50})
+    assert await resp.json() == {"items": [], "total": CAP, "total_exact": False}  # past the last page
