@@ -63,7 +63,8 @@ class RateLimiter:
         self.settings = settings
         self.sync_seconds = settings.rate_sync_seconds
         self.log = get_logger("gateway").bind(component="ratelimit")
-        self._window_start = 0.0  # the window the counts below belong to (epoch seconds)
+        self._window_start = 0.0  # the window the counts below belong to (epoch seconds), up to its end
+        self._window_end = 0.0
         self._shared: dict[str, int] = {}  # bucket -> every replica's hits in PostgreSQL at the last sync
         self._pending: dict[str, int] = {}  # bucket -> hits counted here and not yet added there
         # bucket -> hits on their way there: counted until the sync's totals (which include them) arrive, or a
@@ -73,11 +74,6 @@ class RateLimiter:
         self._task: asyncio.Task[None] | None = None
         self._syncing = asyncio.Lock()  # one sync at a time: `_sending` holds one round trip's hits
 
-    def _window(self, now: float) -> tuple[float, int]:
-        start = math.floor(now / self.window) * self.window
-        retry_after = max(1, math.ceil(start + self.window - now))
-        return start, retry_after
-
     def ip_key(self, request: web.Request) -> str:
         return f"ip:{client_ip(request, self.trust_forwarded_for)}"
 
@@ -85,23 +81,32 @@ class RateLimiter:
         """Count this request; raise TooManyAttempts when its address is locked out, RateLimited when the IP
         or the subject is past its limit. No database round trip: see the module's docstring."""
         ip = self.ip_key(request)
-        locked = self._locks.get(ip, 0.0) - time.monotonic()
-        if locked > 0:
-            raise locked_out(locked)
-        buckets = {ip: self.limits["ip"]}
-        if subject:
-            buckets[f"sub:{subject}"] = self.limits["user"]
-        window_start, retry_after = self._window(time.time())
-        if window_start != self._window_start:  # a new window: the old counts are over
-            self._window_start, self._shared, self._pending, self._sending = window_start, {}, {}, {}
-        for bucket in buckets:
-            self._pending[bucket] = self._pending.get(bucket, 0) + 1
+        if self._locks:  # seldom any: no clock read otherwise
+            locked = self._locks.get(ip, 0.0) - time.monotonic()
+            if locked > 0:
+                raise locked_out(locked)
+        now = time.time()
+        if not self._window_start <= now < self._window_end:  # a new window: the old counts are over
+            start = math.floor(now / self.window) * self.window
+            self._window_start, self._window_end = start, start + self.window
+            self._shared, self._pending, self._sending = {}, {}, {}
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._sync_loop(), name="ratelimit-sync")
-        for bucket, limit in buckets.items():
-            if self._shared.get(bucket, 0) + self._sending.get(bucket, 0) + self._pending[bucket] > limit:
-                raise RateLimited(f"Slow down: at most {limit} requests per {self.window} s",
-                                  headers={"Retry-After": str(retry_after)})
+        # Both buckets are counted before either is judged, as a refused request still counts against both.
+        user = f"sub:{subject}" if subject else None
+        pending = self._pending
+        pending[ip] = pending.get(ip, 0) + 1
+        if user is not None:
+            pending[user] = pending.get(user, 0) + 1
+        self._judge(ip, self.limits["ip"], now)
+        if user is not None:
+            self._judge(user, self.limits["user"], now)
+
+    def _judge(self, bucket: str, limit: int, now: float) -> None:
+        if self._shared.get(bucket, 0) + self._sending.get(bucket, 0) + self._pending[bucket] > limit:
+            retry_after = max(1, math.ceil(self._window_end - now))  # seconds to the next window
+            raise RateLimited(f"Slow down: at most {limit} requests per {self.window} s",
+                              headers={"Retry-After": str(retry_after)})
 
     async def sync(self) -> None:
         """Add the hits counted here to PostgreSQL; learn every replica's totals and the addresses locked."""

@@ -11,10 +11,13 @@ deny-list row is kept only until every token of its session has expired.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from aiohttp import web
 
 from services.gateway import store
@@ -64,7 +67,12 @@ class LiveSessions:
     PostgreSQL, which announces it at the commit (migration 0006: a trigger NOTIFYs `revoked:<sid>` on the
     gateway's changes channel), normally before the logout's answer has reached the client. The memo is used
     only while the LISTEN connection is up (emptied whenever listening stops or starts again), and no entry
-    for longer than `session_memo_seconds`: the most a replica that missed an announcement can lag."""
+    for longer than `session_memo_seconds`: the most a replica that missed an announcement can lag.
+
+    When a session is not (or no longer) in the memo, the calls of that session that arrive while it is being
+    read wait for that one read (`read`): a client's parallel calls, each reading at the memo's lapse,
+    were most of the gateway's database reads under load. A revocation heard meanwhile sends later calls to a
+    read of their own."""
 
     MEMO_SIZE = 100_000
 
@@ -72,6 +80,7 @@ class LiveSessions:
         self.changes = changes
         self.memo_seconds = memo_seconds
         self._until: dict[str, float] = {}  # sid -> time.monotonic() until which it is taken as live
+        self._reading: dict[str, asyncio.Task[asyncpg.Record]] = {}  # sid -> its read in progress
         self.epoch = 0  # moves with every revocation heard and every restart of listening
         if memo_seconds > 0:
             changes.watch(self)
@@ -87,9 +96,33 @@ class LiveSessions:
                 self._until.clear()
             self._until[sid] = time.monotonic() + self.memo_seconds
 
+    async def read(self, sid: str, standing: Callable[[], Awaitable[asyncpg.Record]]) -> asyncpg.Record:
+        """The session's standing by `standing()`, read once for every call of it that asks while the read is
+        in progress; remembered when live (see `remember`). A call that is cancelled (its client left) does
+        not cancel the read for the others."""
+        task = self._reading.get(sid)
+        if task is None:
+            task = self._reading[sid] = asyncio.ensure_future(self._read(sid, standing))
+            task.add_done_callback(lambda done: self._read_done(sid, done))
+        return await asyncio.shield(task)
+
+    async def _read(self, sid: str, standing: Callable[[], Awaitable[asyncpg.Record]]) -> asyncpg.Record:
+        epoch = self.epoch
+        row = await standing()
+        if row["live"]:
+            self.remember(sid, epoch)
+        return row
+
+    def _read_done(self, sid: str, task: asyncio.Task[asyncpg.Record]) -> None:
+        if self._reading.get(sid) is task:
+            del self._reading[sid]
+        if not task.cancelled():
+            task.exception()  # retrieved: each call waiting on it has raised it already
+
     def drop(self, sid: str) -> None:
         self.epoch += 1
         self._until.pop(sid, None)
+        self._reading.pop(sid, None)  # a read begun before the revocation answers no later call
 
     def announced(self, key: str) -> None:
         if key.startswith(REVOKED):
@@ -108,19 +141,20 @@ async def ensure_live(db: Database, sessions: LiveSessions, identity: Identity) 
     so a role change or deactivation takes effect on the next request."""
     assert identity.session_id is not None  # read_token requires `sid`
     user = identity.kind == "user"
-    if user and sessions.known_live(identity.session_id):
-        return None
-    epoch = sessions.epoch
-    staff = identity.subject if identity.kind == "staff" else None
-    operator = identity.subject if identity.kind == "operator" else None
-    standing = await store.caller_standing(db, identity.session_id, staff, identity.merchant_id, operator)
+    sid = identity.session_id
+    if user and sessions.memo_seconds > 0:
+        if sessions.known_live(sid):
+            return None
+        standing = await sessions.read(sid, lambda: store.caller_standing(db, sid, None, identity.merchant_id, None))
+    else:  # staff and operators: read for this very call (see LiveSessions)
+        staff = identity.subject if identity.kind == "staff" else None
+        operator = identity.subject if identity.kind == "operator" else None
+        standing = await store.caller_standing(db, sid, staff, identity.merchant_id, operator)
     if not standing["live"]:
         raise Unauthorized("This session has ended; log in again", code="session_revoked")
     if standing["suspended"]:
         raise Forbidden("The platform has suspended this merchant", code="merchant_suspended")
-    if user:
-        sessions.remember(identity.session_id, epoch)
-    return parse_role(standing["role"]) if staff is not None else None
+    return parse_role(standing["role"]) if identity.kind == "staff" else None
 
 
 async def open_user_session(db: Database, ring: Keyring, settings: GatewaySettings, identity: Identity,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,7 +33,8 @@ def request_context_middleware(service: str) -> Callable[..., Any]:
     @web.middleware
     async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                          ) -> web.StreamResponse:
-        request_id = request.headers.get(REQUEST_ID) or uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gave, without building a UUID (a fifth of the cost)
+        request_id = request.headers.get(REQUEST_ID) or os.urandom(16).hex()
         correlation = request.headers.get(CORRELATION_ID) or request_id
         t1 = request_id_var.set(request_id[:64])
         t2 = correlation_id_var.set(correlation[:64])

@@ -1,10 +1,13 @@
 """The gateway's own edges on real PostgreSQL and RabbitMQ: tokens, staff login, problems, limits, CORS."""
 
 import asyncio
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 
+from services.gateway import ratelimit
 from services.gateway.app import create_app
 from services.gateway.deps import deps_of
 from tests.integration.gateway.support import add_staff, gateway_settings, staff_token, user_token
@@ -78,6 +81,23 @@ async def test_too_fast_is_429_with_retry_after(settings_for, start_app):
     # Another user from the same address is not slowed down by the first one's limit.
     other = {"Authorization": f"Bearer {user_token(settings, 'u_other')}"}
     assert (await client.get("/api/search/history", headers=other)).status != 429
+
+
+async def test_the_count_starts_again_with_the_next_window(settings_for, monkeypatch, start_app):
+    now = 60 * 16_666_666 + 30.0  # half-way through a minute's window, on the limiter's clock
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now, monotonic=time.monotonic))
+    settings = gateway_settings(settings_for, rate_user_limit=2, rate_ip_limit=1000, rate_window_seconds=60)
+    client = await start_app(create_app(settings))
+    auth = {"Authorization": f"Bearer {user_token(settings)}"}
+    assert [(await client.get("/api/search/history", headers=auth)).status != 429 for _ in range(2)] == [True] * 2
+    resp = await client.get("/api/search/history", headers=auth)
+    assert resp.status == 429 and resp.headers["Retry-After"] == "30"  # the seconds left of this window
+    now += 29.5
+    resp = await client.get("/api/search/history", headers=auth)
+    assert resp.status == 429 and resp.headers["Retry-After"] == "1"
+    now += 0.5  # the next window: the count starts again
+    assert [(await client.get("/api/search/history", headers=auth)).status != 429 for _ in range(2)] == [True] * 2
+    assert (await client.get("/api/search/history", headers=auth)).status == 429
 
 
 async def test_two_replicas_share_one_limit_and_each_refuses_past_it(settings_for, start_app):

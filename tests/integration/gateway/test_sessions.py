@@ -19,10 +19,13 @@ import pytest
 from deploy.admin import set_staff_active
 from services.alipay_sandbox.app import create_app as create_sandbox
 from services.alipay_sandbox.settings import SandboxSettings
+from services.gateway import store
 from services.gateway.app import create_app
-from services.gateway.auth import AUDIENCE, ISSUER, key_id
+from services.gateway.auth import AUDIENCE, ISSUER, key_id, read_token
 from services.gateway.deps import deps_of
+from services.gateway.sessions import end_session, ensure_live
 from shared.alipay import KeyPair, generate_key_pair
+from shared.http import Unauthorized
 from tests.integration.gateway.support import add_staff, gateway_settings
 
 APP_ID = "2021000000000001"
@@ -169,6 +172,63 @@ async def test_a_logout_ends_the_session_on_a_replica_that_had_just_let_it_throu
             break
         await asyncio.sleep(0.05)
     assert await me(replica, session["token"]) == (401, "session_revoked")
+
+
+class GatedReads:
+    """store.caller_standing counted, each read held until the test opens the gate (the real read follows)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.calls = 0
+        self.gate = asyncio.Event()
+        real = store.caller_standing
+
+        async def gated(*args: Any) -> Any:
+            self.calls += 1
+            await self.gate.wait()
+            return await real(*args)
+
+        monkeypatch.setattr(store, "caller_standing", gated)
+
+    async def until_a_read_began(self) -> None:
+        for _ in range(1000):  # loop turns, not time: each call runs up to its read (or its wait) in turn
+            if self.calls:
+                break
+            await asyncio.sleep(0)
+        for _ in range(10):  # the other calls reach their own read, or the shared one
+            await asyncio.sleep(0)
+
+
+async def test_parallel_calls_of_one_session_share_one_read_of_it(setup, monkeypatch):
+    # A client's parallel calls when its session is not in the memo (the memo lapsed, or a new replica): one
+    # database read for all of them, not one each.
+    gateway = await setup.gateway(session_memo_seconds=60)
+    deps = deps_of(gateway.server.app)
+    identity = read_token(deps.keyring, (await setup.login(gateway))["token"])
+    reads = GatedReads(monkeypatch)
+    calls = [asyncio.ensure_future(ensure_live(deps.db, deps.sessions, identity)) for _ in range(5)]
+    await reads.until_a_read_began()
+    reads.gate.set()
+    assert await asyncio.gather(*calls) == [None] * 5  # each call passed, as a live user
+    assert reads.calls == 1
+
+
+async def test_a_call_after_a_logout_does_not_take_the_answer_of_a_read_begun_before_it(setup, monkeypatch):
+    gateway = await setup.gateway(session_memo_seconds=60)
+    deps = deps_of(gateway.server.app)
+    identity = read_token(deps.keyring, (await setup.login(gateway))["token"])
+    reads = GatedReads(monkeypatch)
+    before = asyncio.ensure_future(ensure_live(deps.db, deps.sessions, identity))
+    await reads.until_a_read_began()
+    await end_session(deps.db, deps.sessions, gateway.settings, identity)  # the logout commits meanwhile
+    after = asyncio.ensure_future(ensure_live(deps.db, deps.sessions, identity))
+    await reads.until_a_read_began()
+    reads.gate.set()
+    with pytest.raises(Unauthorized) as refused:
+        await after
+    assert refused.value.code == "session_revoked"
+    assert reads.calls == 2  # its own read
+    with pytest.raises(Unauthorized):  # the held read reached the database after the logout's commit too
+        await before
 
 
 async def test_reusing_a_spent_refresh_token_revokes_the_whole_family(setup):
