@@ -106,9 +106,11 @@ def create_service_app(settings: ServiceSettings, *, clock: Clock | None = None,
     metrics = Metrics(settings.service)
     guard = [internal_only_middleware(settings.internal_token)] if settings.internal_token and not public else []
     traced = [tracing_middleware(settings.service)] if tracing_active() else []  # off: not even a no-op span
+    # Metrics outside the request context: it counts every answer as sent, refusals and errors included
+    # (inside, an exception passed it on its way to becoming a problem document).
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[*traced, request_context_middleware(settings.service), metrics.middleware(), *guard,
+        middlewares=[*traced, metrics.middleware(), request_context_middleware(settings.service), *guard,
                      *(middlewares or [])])
     app[SETTINGS] = settings
     app[METRICS] = metrics

@@ -147,6 +147,17 @@ async def test_health_readiness_and_metrics(client):
     assert "http_requests_total" in metrics
 
 
+async def test_metrics_count_refusals_and_failures_with_the_status_sent(client):
+    # An operator's error-rate alert reads these: a refusal or a bug raised by a handler counts as the 4xx or
+    # 500 the client received, not as nothing.
+    assert (await client.post("/orders", json={"item": "tea", "qty": "many"},
+                              headers={"Idempotency-Key": "k-m"})).status == 422
+    assert (await client.get("/boom")).status == 500
+    metrics = await (await client.get("/metrics")).text()
+    assert 'method="POST",route="/orders",service="httpprobe",status="422"' in metrics
+    assert 'method="GET",route="/boom",service="httpprobe",status="500"' in metrics
+
+
 async def test_text_the_database_cannot_store_is_refused_naming_the_field(client):
     nul = await client.post("/orders", json={"item": "te\u0000a", "qty": 1}, headers={"Idempotency-Key": "k-8"})
     doc = await nul.json()
