@@ -55,6 +55,7 @@ UNION ALL
 SELECT 'handled', event_type, count(*) FROM {schema}.inbox WHERE handled_at >= $1 AND handled_at < $2
 GROUP BY event_type
 """
+QUERIED = "SELECT count(*) FROM payments.alipay_trades WHERE checked_at >= $1 AND checked_at < $2"
 REQUEST_LINE = re.compile(r'^http_requests_total\{(?P<labels>.*)\} (?P<n>[0-9.e+]+)$', re.M)  # routes hold {id}
 CHECKS = 50  # payment-checks before a purchase is given up (each holds up to the order wait itself)
 
@@ -75,6 +76,7 @@ class Run:
     transactions: int = 0  # committed and rolled back in this mall's database during the window
     events: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (service, wrote|handled, type)
     requests: dict[tuple[str, str], float] = field(default_factory=dict)  # (service, "METHOD route")
+    queried: int = 0  # trades a payment check asked Alipay about (the rest it answered from what it knew)
     stop: bool = False
 
     def counts(self, ended: float) -> bool:
@@ -218,6 +220,7 @@ async def measure(mall: LocalMall, conn: asyncpg.Connection, database: str, buye
             run.requests = {key: n - served.get(key, 0.0) for key, n in (await requests_served(session, mall)).items()
                             if n > served.get(key, 0.0)}
             run.events = await events_in(conn, since, until)
+            run.queried = await conn.fetchval(QUERIED, since, until)
             run.stop = True
             await asyncio.gather(*tasks)
         finally:
@@ -268,7 +271,8 @@ async def main() -> None:
         print(f"events {side} per purchase: {sum(counted.values()) / per:.2f}")
         for (service, event_type), n in sorted(counted.items(), key=lambda kv: (kv[0][0], -kv[1])):
             print(f"  {service:14} {event_type:32} {n / per:5.2f}")
-    print(f"HTTP requests answered per purchase: {sum(run.requests.values()) / per:.2f}")
+    print(f"HTTP requests answered per purchase: {sum(run.requests.values()) / per:.2f} "
+          f"(and trades a payment check asked Alipay about: {run.queried / per:.2f})")
     for (service, route), n in sorted(run.requests.items(), key=lambda kv: -kv[1]):
         if n / per >= 0.01:
             print(f"  {service:14} {route:48} {n / per:5.2f}")
