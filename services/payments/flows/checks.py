@@ -66,12 +66,11 @@ async def apply_queried(deps: PaymentsDeps, tx: Tx, out_trade_no: str, result: T
 
 async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> dict[str, Any]:
     """The buyer is back from the cashier: ask Alipay about the order's open trade and apply the answer.
-    At most one query per order per `payment_check_interval_s`; in between, the answer is what we know.
-
-    The claim comes before the read: a notify being applied holds the trade's row, so the claim waits for it
-    and the read then sees the payment it applied (read first, the check answered "pending" for a payment
-    already made, and the buyer had to ask again)."""
-    due = await store.claim_trade_checks(deps.db, order_id, user_id, deps.settings.payment_check_interval_s)
+    At most one query per order per `payment_check_interval_s`; in between, the answer is what we know."""
+    state = await store.order_payment_state(deps.db, order_id)
+    if state is None or state["order_user_id"] != user_id:
+        raise Refusal("order_not_found", "No such order", 404)
+    due = await store.claim_trade_checks(deps.db, order_id, deps.settings.payment_check_interval_s)
     if due:
         learning = [asyncio.ensure_future(learn_trade(deps, out_trade_no)) for out_trade_no in due]
         _, slow = await asyncio.wait(learning, timeout=deps.settings.payment_check_timeout_s)
@@ -79,9 +78,12 @@ async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> d
             log.warning("trade query too slow for the check", order_id=order_id)
             _LATE.add(task)
             task.add_done_callback(_LATE.discard)
-    state = await store.order_payment_state(deps.db, order_id)
-    if state is None or state["order_user_id"] != user_id:
-        raise Refusal("order_not_found", "No such order", 404)
+    if due or state["status"] == "pending":
+        # Read again: what the query applied, or the notify's payment when the claim met the notify being applied
+        # (it waited for the trade's row, then found it paid). Without this read the check answered "pending"
+        # for a payment already made, and the buyer asked again (half the bench's first checks).
+        state = await store.order_payment_state(deps.db, order_id)
+        assert state is not None  # payable orders are never deleted
     return {"order_id": order_id, "status": domain.ORDER_STATUS[state["order_status"]],
             "payment": paying.payment_view(state) if state["id"] is not None else None}
 

@@ -177,16 +177,16 @@ async def claim_waiting_trades(conn: Conn, after_s: float, limit: int) -> list[s
     return [r["out_trade_no"] for r in rows]
 
 
-async def claim_trade_checks(db: Conn | Database, order_id: str, user_id: str, every_s: float) -> list[str]:
-    """The open trades of the user's pending payments of an order not checked in the last `every_s` seconds,
-    marked as checked now: concurrent checks of one order query Alipay once (the second waits on the row, then
-    sees the new checked_at). A trade whose notify is being applied is waited for too, then not claimed."""
+async def claim_trade_checks(db: Conn | Database, order_id: str, every_s: float) -> list[str]:
+    """The open trades of an order's pending payments not checked in the last `every_s` seconds, marked as
+    checked now: concurrent checks of one order query Alipay once (the second waits on the row, then sees
+    the new checked_at)."""
     rows = await db.fetch(
         "UPDATE alipay_trades t SET checked_at = now() FROM payments p "
-        "WHERE p.order_id = $1 AND p.user_id = $2 AND p.status = 'pending' AND t.out_trade_no = p.out_trade_no "
+        "WHERE p.order_id = $1 AND p.status = 'pending' AND t.out_trade_no = p.out_trade_no "
         "AND t.status = 'WAIT_BUYER_PAY' "
-        "AND (t.checked_at IS NULL OR t.checked_at < now() - make_interval(secs => $3)) "
-        "RETURNING t.out_trade_no", order_id, user_id, every_s)
+        "AND (t.checked_at IS NULL OR t.checked_at < now() - make_interval(secs => $2)) "
+        "RETURNING t.out_trade_no", order_id, every_s)
     return [r["out_trade_no"] for r in rows]
 
 
