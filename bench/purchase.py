@@ -21,8 +21,8 @@ connected at both reads), the broker's process (shared with whoever else uses it
 load generator itself; and the transactions of this mall's database (pg_stat_database) per purchase.
 
 Where the work of a purchase goes, per purchase in the window: the events each service wrote to its outbox and
-handled from its queue (inbox rows, by type), and the HTTP requests each service answered (its /metrics), by
-route.
+handled from its queue (inbox rows, by type), the HTTP requests each service answered (its /metrics), by
+route, and the trades a payment check asked Alipay about (the rest it answered from what payments knew).
 """
 
 from __future__ import annotations
