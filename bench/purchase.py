@@ -19,6 +19,10 @@ the POST /api/orders of purchases that end in it. CPU per purchase: each service
 /proc/<pid>/stat at the window's start and end, PostgreSQL's backends serving this mall's database (those
 connected at both reads), the broker's process (shared with whoever else uses it: an upper bound), and this
 load generator itself; and the transactions of this mall's database (pg_stat_database) per purchase.
+
+Where the work of a purchase goes, per purchase in the window: the events each service wrote to its outbox and
+handled from its queue (inbox rows, by type), the HTTP requests each service answered (its /metrics), by
+route, and the trades a payment check asked Alipay about (the rest it answered from what payments knew).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import subprocess
 import time
 import uuid
@@ -42,6 +47,16 @@ from bench.scratch import scratch_mall
 from deploy.local import LocalMall
 
 XACTS = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
+SCHEMAS = "SELECT table_schema FROM information_schema.tables WHERE table_name = 'inbox' ORDER BY 1"
+EVENTS = """
+SELECT 'wrote' AS side, event_type, count(*) AS n FROM {schema}.outbox WHERE created_at >= $1 AND created_at < $2
+GROUP BY event_type
+UNION ALL
+SELECT 'handled', event_type, count(*) FROM {schema}.inbox WHERE handled_at >= $1 AND handled_at < $2
+GROUP BY event_type
+"""
+QUERIED = "SELECT count(*) FROM payments.alipay_trades WHERE checked_at >= $1 AND checked_at < $2"
+REQUEST_LINE = re.compile(r'^http_requests_total\{(?P<labels>.*)\} (?P<n>[0-9.e+]+)$', re.M)  # routes hold {id}
 CHECKS = 50  # payment-checks before a purchase is given up (each holds up to the order wait itself)
 
 
@@ -59,6 +74,9 @@ class Run:
     placing: list[float] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
     transactions: int = 0  # committed and rolled back in this mall's database during the window
+    events: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (service, wrote|handled, type)
+    requests: dict[tuple[str, str], float] = field(default_factory=dict)  # (service, "METHOD route")
+    queried: int = 0  # trades a payment check asked Alipay about (the rest it answered from what it knew)
     stop: bool = False
 
     def counts(self, ended: float) -> bool:
@@ -149,6 +167,30 @@ async def processes(mall: LocalMall, conn: asyncpg.Connection, database: str) ->
     return found
 
 
+async def events_in(conn: asyncpg.Connection, since: Any, until: Any) -> dict[tuple[str, str, str], int]:
+    """Events each service wrote to its outbox and handled from its queue between two database times."""
+    found: dict[tuple[str, str, str], int] = {}
+    for schema in [r["table_schema"] for r in await conn.fetch(SCHEMAS)]:
+        for r in await conn.fetch(EVENTS.format(schema=schema), since, until):
+            found[schema, r["side"], r["event_type"]] = r["n"]
+    return found
+
+
+async def requests_served(session: aiohttp.ClientSession, mall: LocalMall) -> dict[tuple[str, str], float]:
+    """HTTP requests each service has answered so far (every status), by method and route: its /metrics."""
+    found: dict[tuple[str, str], float] = {}
+    for (service, replica) in mall.processes:
+        with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            async with session.get(f"{mall.url(service, replica)}/metrics",
+                                   headers={"X-Internal-Token": mall.internal_token}) as resp:
+                text = await resp.text()
+            for m in REQUEST_LINE.finditer(text):
+                labels = dict(re.findall(r'(\w+)="([^"]*)"', m["labels"]))
+                key = (service, f"{labels['method']} {labels['route']}")
+                found[key] = found.get(key, 0.0) + float(m["n"])
+    return found
+
+
 def read_cpu(pids: dict[str, list[int]]) -> dict[int, float]:
     return {pid: cpu for group in pids.values() for pid in group if (cpu := cpu_seconds(pid)) is not None}
 
@@ -165,13 +207,20 @@ async def measure(mall: LocalMall, conn: asyncpg.Connection, database: str, buye
         try:
             await asyncio.sleep(warmup)
             pids = await processes(mall, conn, database)
+            served = await requests_served(session, mall)
             before = read_cpu(pids)
             xacts = await conn.fetchval(XACTS, database)
+            since = await conn.fetchval("SELECT clock_timestamp()")
             start = time.monotonic()
             run.window = (start, start + seconds)
             await asyncio.sleep(seconds)
             after = read_cpu(pids)
             run.transactions = await conn.fetchval(XACTS, database) - xacts
+            until = await conn.fetchval("SELECT clock_timestamp()")
+            run.requests = {key: n - served.get(key, 0.0) for key, n in (await requests_served(session, mall)).items()
+                            if n > served.get(key, 0.0)}
+            run.events = await events_in(conn, since, until)
+            run.queried = await conn.fetchval(QUERIED, since, until)
             run.stop = True
             await asyncio.gather(*tasks)
         finally:
@@ -216,6 +265,17 @@ async def main() -> None:
         per = 1000 * seconds / max(1, run.purchases)
         print(f"  {group:40} {per:7.1f} ms   {100 * seconds / args.seconds:5.1f} % of a CPU")
     print(f"  {'sum without the broker':40} {1000 * total / max(1, run.purchases):7.1f} ms")
+    per = max(1, run.purchases)
+    for side in ("wrote", "handled"):
+        counted = {(s, t): n for (s, sd, t), n in run.events.items() if sd == side}
+        print(f"events {side} per purchase: {sum(counted.values()) / per:.2f}")
+        for (service, event_type), n in sorted(counted.items(), key=lambda kv: (kv[0][0], -kv[1])):
+            print(f"  {service:14} {event_type:32} {n / per:5.2f}")
+    print(f"HTTP requests answered per purchase: {sum(run.requests.values()) / per:.2f} "
+          f"(and trades a payment check asked Alipay about: {run.queried / per:.2f})")
+    for (service, route), n in sorted(run.requests.items(), key=lambda kv: -kv[1]):
+        if n / per >= 0.01:
+            print(f"  {service:14} {route:48} {n / per:5.2f}")
 
 
 if __name__ == "__main__":

@@ -188,25 +188,31 @@ class Bus:
             app_id=incoming.app_id, headers={**(incoming.headers or {}), **headers})
         await self._publish_channel.default_exchange.publish(message, routing_key=queue)
 
-    async def declare_topology(self, routing_keys: Iterable[str]) -> None:
-        """The service's queue, its retry queues and its dead-letter queue (all idempotent)."""
+    async def declare_topology(self, routing_keys: Iterable[str], retired: Iterable[str] = ()) -> None:
+        """The service's queue, its retry queues and its dead-letter queue (all idempotent). The queue is bound to
+        `routing_keys` and unbound from `retired`, the keys an earlier version bound and this one no longer
+        consumes: a binding outlives the code that made it, and every message it routes costs a delivery."""
         assert self._publish_channel is not None
         names = self.names
         channel = self._publish_channel
         queue = await channel.declare_queue(names["main"], durable=True, arguments={"x-queue-type": "quorum"})
-        for key in sorted(set(routing_keys)):
+        keys = set(routing_keys)
+        for key in sorted(keys):
             await queue.bind(self.exchange_name, routing_key=key)
+        for key in sorted(set(retired) - keys):
+            await queue.unbind(self.exchange_name, routing_key=key)  # a binding that is not there: a no-op
         for ms, retry in zip(self.retry_delays_ms, names["retry"], strict=True):
             # Classic queues: every message in one retry queue waits the same time, so the head expires first.
             await channel.declare_queue(retry, durable=True, arguments={
                 "x-message-ttl": ms, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names["main"]})
         await channel.declare_queue(names["dead"], durable=True, arguments={"x-queue-type": "quorum"})
 
-    async def consume(self, routing_keys: Iterable[str], deliver: DeliverBatch) -> None:
-        """Start consuming the service's queue: `workers` tasks each hand `deliver` the messages waiting, up to
-        `batch_size` at a time, and settle each by its outcome (see DeliverBatch)."""
+    async def consume(self, routing_keys: Iterable[str], deliver: DeliverBatch, retired: Iterable[str] = ()) -> None:
+        """Start consuming the service's queue (bound to `routing_keys`, unbound from `retired`): `workers` tasks
+        each hand `deliver` the messages waiting, up to `batch_size` at a time, and settle each by its outcome
+        (see DeliverBatch)."""
         assert self.connection is not None
-        await self.declare_topology(routing_keys)
+        await self.declare_topology(routing_keys, retired)
         self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)
         self._queue = await self._consume_channel.declare_queue(

@@ -50,14 +50,21 @@ class Consumer:
         self.db = db
         self.bus = bus
         self.handlers: dict[str, Handler] = {}
+        self.retired: set[str] = set()  # types no longer consumed (see retire)
         self.log = get_logger(db.service, component="consumer")
 
     def on(self, model: type[EventData], handler: Handler) -> Consumer:
         self.handlers[model.TYPE] = handler
         return self
 
+    def retire(self, model: type[EventData]) -> Consumer:
+        """A type an earlier version consumed and this one does not: its binding is removed at start, and the
+        copies queued before that are acknowledged unhandled (not parked for want of a handler)."""
+        self.retired.add(model.TYPE)
+        return self
+
     async def start(self) -> None:
-        await self.bus.consume(self.handlers.keys(), self.deliver)
+        await self.bus.consume(self.handlers.keys(), self.deliver, self.retired)
 
     def decode(self, body: bytes) -> tuple[Event[Any], Handler]:
         try:
@@ -74,6 +81,8 @@ class Consumer:
         outcomes: list[Exception | None] = [None] * len(messages)
         work: list[Work] = []
         for i, message in enumerate(messages):
+            if message.type in self.retired:
+                continue  # queued before its binding was removed: done (None), no transaction for it
             try:
                 work.append((i, message, *self.decode(message.body)))
             except Poison as exc:

@@ -63,11 +63,20 @@ class Handlers(Generic[DepsT]):
 
     def __init__(self) -> None:
         self.table: dict[type[EventData], AnyHandler] = {}
+        self.retired: list[type[EventData]] = []
 
     def on(self, model: type[E], handler: Callable[[DepsT, Tx, Event[E]], Awaitable[None]]) -> Handlers[DepsT]:
-        if model in self.table:
-            raise ValueError(f"{model.TYPE} has a handler already")
+        if model in self.table or model in self.retired:
+            raise ValueError(f"{model.TYPE} has a handler already, or is retired")
         self.table[model] = handler
+        return self
+
+    def retire(self, model: type[EventData]) -> Handlers[DepsT]:
+        """An event an earlier version of the service consumed and this one does not: the queue's binding to it
+        is removed at start (shared.inbox.Consumer.retire), so the broker stops delivering it here."""
+        if model in self.table or model in self.retired:
+            raise ValueError(f"{model.TYPE} has a handler, or is retired already")
+        self.retired.append(model)
         return self
 
 
@@ -156,6 +165,8 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
             consumer = Consumer(db, bus)
             for model, handler in handlers.table.items():
                 consumer.on(model, _counted(deps, handler, app[METRICS], model.TYPE))
+            for model in handlers.retired:
+                consumer.retire(model)
             await consumer.start()
         log.info("service started")
         try:

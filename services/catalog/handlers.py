@@ -35,11 +35,6 @@ async def on_order_paid(deps: CatalogDeps, tx: Tx, event: Event[OrderPaid]) -> N
     await stock.sell_order(tx, event.data.order_id)
 
 
-async def on_payment_confirmed(deps: CatalogDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
-    """Nothing (stock is sold on order.paid). Still consumed because a catalog before that change bound its
-    queue to payment.confirmed, and the bus never unbinds: without a handler each one would be parked."""
-
-
 async def on_order_refunded(deps: CatalogDeps, tx: Tx, event: Event[OrderRefunded]) -> None:
     await stock.restock_refund(tx, event.data)
     await reviews.note_refunded(tx, event.data)
@@ -70,7 +65,7 @@ HANDLERS = (Handlers[CatalogDeps]()
             .on(OrderPlaced, on_order_placed)
             .on(OrderCancelled, on_order_cancelled)
             .on(OrderPaid, on_order_paid)
-            .on(PaymentConfirmed, on_payment_confirmed)
+            .retire(PaymentConfirmed)  # stock is sold on order.paid
             .on(OrderRefunded, on_order_refunded)
             .on(OrderCompleted, on_order_completed)
             .on(OrderReturnReceived, on_return_received)

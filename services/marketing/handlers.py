@@ -114,12 +114,6 @@ async def on_order_cancelled(deps: MarketingDeps, tx: Tx, event: Event[OrderCanc
         await repay_debt(tx, held["user_id"], d.order_id, now)
 
 
-async def on_payment_confirmed(deps: MarketingDeps, tx: Tx, event: Event[PaymentConfirmed]) -> None:
-    """Nothing (the coupon, points and seat follow order.paid). Still consumed because a marketing before that
-    change bound its queue to payment.confirmed, and the bus never unbinds: without a handler each one would
-    be parked."""
-
-
 async def on_order_paid(deps: MarketingDeps, tx: Tx, event: Event[OrderPaid]) -> None:
     """orders kept the payment: the coupon is redeemed, the held points spent, new points earned (pending) and a
     group-buy seat paid. order.paid, not payment.confirmed: only orders knows whether a payment bought the
@@ -205,7 +199,7 @@ async def on_store_changed(deps: MarketingDeps, tx: Tx, event: Event[StoreChange
 HANDLERS = (Handlers[MarketingDeps]()
             .on(OrderPlaced, on_order_placed)
             .on(OrderCancelled, on_order_cancelled)
-            .on(PaymentConfirmed, on_payment_confirmed)
+            .retire(PaymentConfirmed)  # the coupon, points and seat follow order.paid
             .on(OrderPaid, on_order_paid)
             .on(PaymentRefunded, on_payment_refunded)
             .on(OrderCompleted, on_order_completed)

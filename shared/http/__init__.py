@@ -31,6 +31,7 @@ from shared.http.idempotency import (
     fingerprint,
     idempotency_key,
     idempotent,
+    idempotent_answer,
     run_idempotent,
 )
 from shared.http.metrics import (
@@ -125,6 +126,7 @@ __all__ = [
     "idempotency_key",
     "run_idempotent",
     "idempotent",
+    "idempotent_answer",
     "REQUEST_ID",
     "CORRELATION_ID",
     "request_context_middleware",

@@ -62,10 +62,16 @@ async def run_idempotent(db: Database, *, scope: str, key: str, fingerprint_: st
         return status, body
 
 
-async def idempotent(request: web.Request, db: Database, scope: str, body: Any, work: Work) -> web.Response:
-    """The HTTP face of run_idempotent: key from the header, fingerprint from method, path and body."""
+async def idempotent_answer(request: web.Request, db: Database, scope: str, body: Any, work: Work
+                            ) -> tuple[int, Any]:
+    """run_idempotent for a request: key from the header, fingerprint from method, path and body."""
     key = idempotency_key(request)
     assert key is not None
-    status, answer = await run_idempotent(
+    return await run_idempotent(
         db, scope=scope, key=key, fingerprint_=fingerprint(request.method, request.path, body), work=work)
+
+
+async def idempotent(request: web.Request, db: Database, scope: str, body: Any, work: Work) -> web.Response:
+    """The HTTP face of run_idempotent: the (first) answer as the response."""
+    status, answer = await idempotent_answer(request, db, scope, body, work)
     return json_response(answer, status=status)

@@ -480,3 +480,27 @@ async def test_an_event_still_being_handled_is_not_acknowledged_with_later_ones_
             assert await eventually(lambda: _all_of(reader, ["slow", *later])) == dict.fromkeys(["slow", *later], 1)
         finally:
             await again.close()
+
+
+async def test_an_event_no_longer_consumed_is_unbound_and_its_copy_queued_before_is_acknowledged_unhandled(
+        database_url, amqp_url, bus_prefix):
+    from shared.bus import parked_messages
+    from shared.events.payments import PaymentConfirmed
+
+    async with probes(database_url, amqp_url, bus_prefix, "reader") as (reader,):
+        # An earlier version of the reader consumed payment.confirmed: its queue is bound to it, a copy waits.
+        await reader.bus.declare_topology([Noted.TYPE, PaymentConfirmed.TYPE])
+        await reader.bus.publish(PaymentConfirmed.TYPE, b"{}", message_id="queued-before")
+        await reader.consume(retired=[PaymentConfirmed])
+        marker = Event.wrap(Noted(body="marker"), producer="writer")  # queued behind the copy
+        await handled_up_to(lambda: reader.bus.publish_event(marker), lambda: _has(reader, "marker"), reader.bus)
+        assert await parked_messages(reader.bus) == [], "the copy was acknowledged, not parked for want of a handler"
+
+        await reader.bus.stop_consuming()
+        await reader.bus.publish(PaymentConfirmed.TYPE, b"{}", message_id="after")  # routed nowhere now
+        await reader.bus.publish_event(Event.wrap(Noted(body="still consumed"), producer="writer"))
+        assert reader.bus.connection is not None
+        channel = await reader.bus.connection.channel()
+        queue = await channel.declare_queue(reader.bus.names["main"], passive=True)
+        assert queue.declaration_result.message_count == 1, "only the event still consumed reached the queue"
+        await channel.close()

@@ -145,16 +145,14 @@ async def place_order(call: Call) -> web.StreamResponse:
                                        path("/flash-sales/{id}/admissions", id=body.flash_sale_id),
                                        json={"sku_id": line["sku_id"], "qty": line["qty"]})
         admission_id = payload["flash_admission_id"] = admission["admission_id"]
-    reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload)
+    # orders holds the placement's answer until the saga decides or the wait is over (one round trip)
+    wait_ms = call.settings.order_wait_ms
+    reply = await call.up.call(call.request, "orders", "POST", "/orders", json=payload,
+                               query={"wait_ms": wait_ms} if wait_ms > 0 else None,
+                               timeout=wait_ms / 1000 + call.settings.upstream_timeout_seconds)
     if admission_id is not None and refused_placement(reply):
         await release_admission(call, body.flash_sale_id, admission_id)
-    order = reply.json()
-    if order.get("status") == "PENDING" and call.settings.order_wait_ms > 0:
-        # orders holds the request open until the saga decides or the wait is over (one round trip).
-        order = await call.up.json(call.request, "orders", "GET", path("/orders/{id}", id=order["id"]),
-                                   query={"wait_ms": call.settings.order_wait_ms},
-                                   timeout=call.settings.order_wait_ms / 1000 + call.settings.upstream_timeout_seconds)
-    return json_response(_placed(order), status=201)
+    return json_response(_placed(reply.json()), status=201)
 
 
 def refused_placement(reply: Reply) -> bool:

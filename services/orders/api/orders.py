@@ -28,6 +28,7 @@ from shared.http import (
     current_merchant,
     current_user,
     idempotent,
+    idempotent_answer,
     json_response,
     parse_body,
     parse_query,
@@ -145,6 +146,12 @@ class MerchantListQuery(ListQuery):
     created_before: datetime | None = None
     q: str | None = Field(default=None, min_length=1, max_length=64)
     page: int = Field(default=1, ge=1, le=1000)
+
+
+class PlaceQuery(StrictModel):
+    # The answer held until the saga decides, as GET /orders/{id}?wait_ms= holds it: the gateway places and
+    # learns the decision in one round trip instead of two.
+    wait_ms: int = Field(default=0, ge=0, le=60_000)
 
 
 class GetQuery(StrictModel):
@@ -283,6 +290,7 @@ async def checkout_price(request: web.Request) -> web.Response:
 @routes.post("/orders")
 async def place_order(request: web.Request) -> web.Response:
     user_id = current_user(request)
+    query = parse_query(request, PlaceQuery)
     body = await parse_body(request, PlaceBody)
     settings, clock = _settings(request), deps_of(request.app).clock
 
@@ -320,7 +328,22 @@ async def place_order(request: web.Request) -> web.Response:
         return 201, {"id": order_id, "status": Status.PENDING.value, "payable_fen": None, "reason": None,
                      "group_buy": None if group_id is None else {"group_id": group_id, "state": "waiting"}}
 
-    return await idempotent(request, request.app[DB], f"order:{user_id}", body.model_dump(mode="json"), work)
+    db = request.app[DB]
+    status, placed = await idempotent_answer(request, db, f"order:{user_id}", body.model_dump(mode="json"), work)
+    wait_ms = min(query.wait_ms, settings.max_wait_ms)
+    if wait_ms > 0 and placed["status"] == Status.PENDING.value:  # a retried key waits for the same order
+        order = await flows.wait_while_status(db, deps_of(request.app).changes, placed["id"], user_id,
+                                              Status.PENDING, wait_ms / 1000)
+        if order is not None:  # decided, or still PENDING when the wait is over
+            placed = placement_view(order)
+    return json_response(placed, status=status)
+
+
+def placement_view(order: asyncpg.Record) -> dict[str, Any]:
+    """What a placement answers, from the order's row: its id, status, payable amount, refusal and group."""
+    return {"id": order["id"], "status": order["status"], "payable_fen": order["payable_fen"],
+            "reason": order["reason"],
+            "group_buy": {"group_id": order["group_id"], "state": order["group_state"]} if order["group_id"] else None}
 
 
 @routes.post("/merchant/store-sales")

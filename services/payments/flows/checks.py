@@ -78,9 +78,12 @@ async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> d
             log.warning("trade query too slow for the check", order_id=order_id)
             _LATE.add(task)
             task.add_done_callback(_LATE.discard)
+    if due or state["status"] == "pending":
+        # Read again: what the query applied, or the notify's payment when the claim met the notify being applied
+        # (it waited for the trade's row, then found it paid). Without this read the check answered "pending"
+        # for a payment already made, and the buyer asked again (half the bench's first checks).
         state = await store.order_payment_state(deps.db, order_id)
         assert state is not None  # payable orders are never deleted
-    # else nothing asked, nothing applied: the read above holds
     return {"order_id": order_id, "status": domain.ORDER_STATUS[state["order_status"]],
             "payment": paying.payment_view(state) if state["id"] is not None else None}
 

@@ -4,6 +4,7 @@ LISTEN connection (shared.changes), not by polling the database."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from services.orders.deps import deps_of
 from shared.db import changes_channel
@@ -48,3 +49,20 @@ async def test_a_status_only_answer_waits_too_and_names_only_id_and_status(mall)
     assert (other.status, (await other.json())["code"]) == (404, "order_not_found")  # another buyer's order
     bad = await mall.client.get(url, params={"fields": "lines"}, headers=buyer)
     assert bad.status == 422
+
+
+async def test_a_placement_asked_to_wait_answers_the_sagas_decision_and_its_retry_the_same(mall):
+    """POST /orders?wait_ms=: the gateway learns the decision in the placement's own round trip."""
+    buyer = {"X-User-Id": "u7", "Idempotency-Key": uuid.uuid4().hex}
+    body = {"items": [{"sku_id": "s1", "qty": 2}]}
+    placing = asyncio.create_task(mall.client.post("/orders", params={"wait_ms": 5000}, json=body, headers=buyer))
+    order_id = await eventually(lambda: mall.db.fetchval("SELECT id FROM orders WHERE user_id = 'u7'"))
+    await mall.publish(StockReserved(order_id=order_id, lines=[ReservedLine(sku_id="s1", qty=2)]))
+    resp = await placing
+    assert resp.status == 201, await resp.text()
+    decided = await mall.order(order_id, user="u7")
+    assert await resp.json() == {"id": order_id, "status": "AWAITING_PAYMENT", "payable_fen": decided["payable_fen"],
+                                 "reason": None, "group_buy": None}
+    again = await mall.client.post("/orders", params={"wait_ms": 5000}, json=body, headers=buyer)  # a retry
+    assert (again.status, await again.json()) == (201, await resp.json())
+    assert await mall.db.fetchval("SELECT count(*) FROM orders WHERE user_id = 'u7'") == 1

@@ -10,7 +10,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from services.payments import store
 from services.payments.app import create_app as create_payments
+from services.payments.flows import paying
 from tests.support import eventually
 
 
@@ -112,4 +114,22 @@ async def test_a_slow_alipay_does_not_hold_the_buyer_and_its_late_answer_still_a
     answer = await slow.json()
     assert (answer["status"], answer["payment"]["status"]) == ("AWAITING_PAYMENT", "pending")
     await mall.wait_status(started["payment_id"], "succeeded")  # Alipay's late answer still applies
+    assert len(await mall.events("payment.confirmed")) == 1
+
+
+async def test_a_check_that_meets_the_notify_being_applied_answers_the_payment_it_applied(mall):
+    """The buyer is back while the notify is being applied (its transaction holds the trade): the check
+    waits for it and answers the payment, so the buyer need not ask again."""
+    order_id, started = await _paid_without_notify(mall, "u1", 6_600)
+    out_trade_no = await mall.db.fetchval("SELECT out_trade_no FROM payments WHERE id = $1", started["payment_id"])
+    async with mall.ctx.db.transaction() as tx:  # the notify, applied as handle_notify applies it
+        trade = await store.lock_trade(tx.conn, out_trade_no)
+        check = asyncio.create_task(mall.check(order_id, "u1"))
+        await eventually(lambda: mall.db.fetchval(  # the check has reached the trade's row and waits for it
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE alipay_trades%'"))
+        assert await paying.apply_trade_status(mall.ctx, tx, trade, "TRADE_SUCCESS", trade_no=started["trade_no"],
+                                               fund_channel=None) == "paid"
+    answer = await (await check).json()
+    assert (answer["status"], answer["payment"]["status"]) == ("PAID", "succeeded")
     assert len(await mall.events("payment.confirmed")) == 1

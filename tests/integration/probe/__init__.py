@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +55,12 @@ class Probe:
         self.tasks.append(asyncio.create_task(relay.run()))
         return relay
 
-    async def consume(self, handler: Callable[[Tx, Event[Any]], Awaitable[None]] = count_effect) -> Consumer:
+    async def consume(self, handler: Callable[[Tx, Event[Any]], Awaitable[None]] = count_effect, *,
+                      retired: Iterable[type[EventData]] = ()) -> Consumer:
         remember_queues(self.bus.prefix, every_queue(self.bus.names))
         consumer = Consumer(self.db, self.bus).on(Noted, handler)
+        for model in retired:
+            consumer.retire(model)
         await consumer.start()
         return consumer
 
