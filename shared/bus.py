@@ -24,6 +24,9 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from aiormq import spec
+from aiormq.abc import ChannelFrame
+from pamqp.body import ContentBody
+from pamqp.header import ContentHeader
 
 from shared.events.base import Event
 from shared.logging import get_logger
@@ -84,6 +87,44 @@ class Deliveries:
                 break
             self.unsettled.popleft()
         return last
+
+
+Publish = tuple[str, str, bytes, spec.Basic.Properties]  # exchange, routing key, body, properties
+
+
+async def _publish_at_once(channel: aiormq.Channel, publishes: Sequence[Publish]) -> list[asyncio.Future[Any]]:
+    """Hand the connection's writer the frames of every (exchange, routing key, body, properties) as one write, and
+    return the future of each one's publisher confirm, in order.
+
+    What aiormq's `basic_publish` does for one message, for a batch: under the channel's lock, each publish takes
+    the next delivery tag (the broker numbers publishes in the order they arrive, and confirms by that number)
+    and a confirmation future of the channel's (failed with the channel should it close); then all the frames
+    leave in one item of the write queue, so in one socket write rather than one per message (a system call
+    each, the largest cost of publishing a batch), without a task and a drain per message."""
+    assert channel.publisher_confirms, "a confirming channel"
+    async with channel.lock:
+        first = channel.delivery_tag
+        confirms: list[asyncio.Future[Any]] = []
+        frames: list[Any] = []
+        for exchange, routing_key, body, properties in publishes:
+            channel.delivery_tag += 1
+            confirm = channel.create_future()
+            channel.confirmations[channel.delivery_tag] = confirm
+            confirms.append(confirm)
+            frames += (spec.Basic.Publish(exchange=exchange, routing_key=routing_key),
+                       ContentHeader(properties=properties, body_size=len(body)),
+                       *[ContentBody(body[at:at + channel.max_content_size])
+                         for at in range(0, len(body), channel.max_content_size)])
+        try:
+            await channel.write_queue.put(ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+        except BaseException:  # cancelled while the queue was full: the broker saw none of them
+            for tag in range(first + 1, channel.delivery_tag + 1):
+                channel.confirmations.pop(tag, None)
+            channel.delivery_tag = first
+            for confirm in confirms:
+                confirm.cancel()
+            raise
+    return confirms
 
 
 def queue_names(prefix: str, service: str, delays_ms: Iterable[int]) -> dict[str, Any]:
@@ -164,15 +205,16 @@ class Bus:
         """Publish all of `messages` at once, in order, and wait for all their confirms together: one outcome per
         message, None when the broker confirmed it, else why not (a nack, the channel lost)."""
         assert self._publish_channel is not None, "connect() first"
+        if not messages:
+            return []
         channel = cast(aiormq.Channel, await self._publish_channel.get_underlay_channel())  # the one kind there is
-        # wait=False: queue the frames without waiting for each to be written; the confirm is what counts.
-        results = await asyncio.gather(*(channel.basic_publish(
-            m.body, exchange=self.exchange_name, routing_key=m.routing_key, mandatory=False, wait=False,
-            properties=spec.Basic.Properties(
+        confirms = await _publish_at_once(channel, [(
+            self.exchange_name, m.routing_key, m.body, spec.Basic.Properties(
                 content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
                 message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
                 app_id=m.producer or self.service, headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
-            for m in messages), return_exceptions=True)
+            for m in messages])
+        results = await asyncio.gather(*confirms, return_exceptions=True)
         return [result if isinstance(result, BaseException) else None for result in results]
 
     async def publish_event(self, event: Event[Any]) -> None:
