@@ -165,9 +165,9 @@ class Bus:
         self._resuming: asyncio.Task[None] | None = None  # consuming again after the broker cancelled us
         # taken, not yet handled, each with the deliveries of the channel it came on
         self._waiting: asyncio.Queue[tuple[DeliveredMessage, Deliveries]] = asyncio.Queue()
+        self._deliveries: Deliveries | None = None  # of the current consuming channel (a new one after a reconnect)
         self._in_hand = 0  # messages of the batches being handled
         self._workers: list[asyncio.Task[None]] = []
-        self._deliveries: Deliveries | None = None  # of the current consuming channel (a new one after a reconnect)
         self._ack_lock = asyncio.Lock()  # acks leave in the order they were worked out: their tags only grow
 
     @property
@@ -279,8 +279,11 @@ class Bus:
         if self._consumer_tag is None:
             return  # stopped meanwhile
         channel = cast(aiormq.Channel, await self._consume_channel.get_underlay_channel())
-        # A new channel numbers its deliveries from 1 again; noted before the first can arrive.
-        self._deliveries = deliveries = Deliveries(channel)
+        # A new channel numbers its deliveries from 1 again (noted before the first can arrive); consuming again on
+        # the same one (after a broker cancel) goes on with its numbering, and the deliveries still in hand.
+        if self._deliveries is None or self._deliveries.channel is not channel:
+            self._deliveries = Deliveries(channel)
+        deliveries = self._deliveries
         channel.on_consumer_cancel_callbacks.add(self._cancelled_by_broker)
 
         async def on_delivery(message: DeliveredMessage) -> None:
