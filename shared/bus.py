@@ -212,12 +212,16 @@ class Bus:
         if not messages:
             return []
         channel = cast(aiormq.Channel, await self._publish_channel.get_underlay_channel())  # the one kind there is
-        confirms = await _publish_at_once(channel, [(
-            self.exchange_name, m.routing_key, m.body, spec.Basic.Properties(
-                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
-                message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
-                app_id=m.producer or self.service, headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
-            for m in messages])
+        try:
+            confirms = await _publish_at_once(channel, [(
+                self.exchange_name, m.routing_key, m.body, spec.Basic.Properties(
+                    content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+                    message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
+                    app_id=m.producer or self.service,
+                    headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
+                for m in messages])
+        except Exception as exc:  # noqa: BLE001 - the channel closed before any was written: none was published
+            return [exc] * len(messages)
         results = await asyncio.gather(*confirms, return_exceptions=True)
         return [result if isinstance(result, BaseException) else None for result in results]
 
