@@ -22,6 +22,7 @@ async def test_a_batch_of_publishes_leaves_in_one_write_and_every_one_is_confirm
     try:
         channel = await conn.channel()
         queue = await channel.declare_queue(f"{bus_prefix}seen", auto_delete=True)
+        remember_queues(bus_prefix, [f"{bus_prefix}seen"])  # deleted after the test, even if auto-delete did not
         await queue.bind(f"{bus_prefix}{EXCHANGE}", routing_key="bench.#")
         assert bus._publish_channel is not None
         underlay: Any = await bus._publish_channel.get_underlay_channel()
