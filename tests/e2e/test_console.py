@@ -9,6 +9,7 @@ something would fail on a busy machine, not on a slow console."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from deploy.local import LocalMall
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, require_console_build
@@ -321,7 +323,13 @@ async def stores_page(page: Any, shot: Screenshots) -> None:
     await shot("stores")
     # A click on the map fills in the coordinates (the tiles stay blank offline; the policy lets them in).
     await page.get_by_test_id("store-new").click()
-    await page.locator("[data-testid=store-map] .leaflet-container").click()
+    # A click while the dialog still opens (the map not yet listening) places nothing: click again, as a
+    # merchant would, until the pin shows.
+    for _ in range(15):
+        await page.locator("[data-testid=store-map] .leaflet-container").click()
+        with contextlib.suppress(PlaywrightTimeout):
+            await page.locator(".store-pin").wait_for(timeout=2_000)
+            break
     await page.locator(".store-pin").wait_for()
     assert await page.get_by_test_id("store-lat").input_value(), "no latitude from the map click"
     assert await page.get_by_test_id("store-lng").input_value(), "no longitude from the map click"
