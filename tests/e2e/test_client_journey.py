@@ -191,7 +191,10 @@ class Journey:
         }).observe(document, { subtree: true, childList: true })""")
 
         async def after_home_data(route: Any) -> None:
-            await page.wait_for_function("window.__mallHome !== undefined", timeout=WAIT_MS)
+            # Polled with evaluate (the DevTools protocol): wait_for_function's predicate is eval'd in the page,
+            # which the page's CSP (no 'unsafe-eval') refused at times.
+            await eventually(lambda: page.evaluate("window.__mallHome !== undefined"), timeout=WAIT_MS / 1000,
+                             interval=0.05)
             await route.continue_()
 
         await page.route(re.compile(r"/m/js/app\.[0-9a-f]+\.js$"), after_home_data)
