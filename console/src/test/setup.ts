@@ -15,4 +15,4 @@ import { afterEach } from "vitest";
 import { cleanup, configure } from "@testing-library/react";
 
 afterEach(cleanup); // vitest runs without globals, so Testing Library cannot register this itself
-configure({ asyncUtilTimeout: 10_000 }); // antd forms validate asynchronously; a busy CI machine is slow
+configure({ asyncUtilTimeout: 20_000 }); // antd forms validate asynchronously; a busy CI machine is slow
