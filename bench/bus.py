@@ -6,7 +6,9 @@ Uses MALL_TEST_DATABASE_URL / MALL_TEST_AMQP_URL or the local servers; creates a
 and queues. The outbox figure is end to end: relay claims rows, publishes with confirms, marks them sent;
 the consumer decodes, records the inbox row and commits, then acks. Beside the rates, CPU per event (this
 process, and the services' PostgreSQL backends), steadier than rates on a shared machine: end to end against
-raw's CPU per publish says what share of raw the path would reach were the CPU this process's alone.
+raw's CPU per publish says what share of raw the path would reach were the CPU this process's alone. The
+local broker's CPU (beam.smp, when it runs here) per message is printed too: the path costs it a publish, a
+delivery and an ack where raw costs it a publish; other users of the broker are counted in it.
 
 In the mall the relay runs in the producing service and the consumer in another process; the first end-to-end
 phase runs both in this one process (one core at most), the last one runs the consumer in a process of its own
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
+from pathlib import Path
 
 import aio_pika
 
@@ -36,9 +40,19 @@ class Ping(EventData):
     n: int
 
 
-async def raw_publish_confirms(count: int, prefix: str) -> tuple[float, float]:
-    """msg/s of plain aio-pika publishing persistent messages with confirms, 500 in flight at a time, and this
-    process's CPU per message (µs)."""
+def broker_cpu() -> float:
+    """CPU seconds so far of the local RabbitMQ node (beam.smp), 0 when there is none here. Other users of the
+    broker count too: an upper bound of what the bench costs it."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "beam.smp":
+                return cpu_seconds(int(comm.parent.name)) or 0.0
+    return 0.0
+
+
+async def raw_publish_confirms(count: int, prefix: str) -> tuple[float, float, float]:
+    """msg/s of plain aio-pika publishing persistent messages with confirms, 500 in flight at a time, this
+    process's CPU per message (µs) and the broker's."""
     conn = await aio_pika.connect(AMQP)
     try:
         channel = await conn.channel(publisher_confirms=True)
@@ -46,15 +60,15 @@ async def raw_publish_confirms(count: int, prefix: str) -> tuple[float, float]:
         queue = await channel.declare_queue(f"{prefix}raw", durable=True, arguments={"x-queue-type": "quorum"})
         await queue.bind(exchange, "bench.#")
         body = Event.wrap(Ping(n=0), producer="bench").to_json()
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, broker = time.perf_counter(), time.process_time(), broker_cpu()
         for start in range(0, count, 500):
             await asyncio.gather(*(exchange.publish(
                 aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=str(i)),
                 routing_key="bench.ping") for i in range(start, min(start + 500, count))))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        elapsed, cpu, broker = time.perf_counter() - started, time.process_time() - cpu, broker_cpu() - broker
         await queue.delete(if_unused=False, if_empty=False)
         await exchange.delete()
-        return count / elapsed, 1e6 * cpu / count
+        return count / elapsed, 1e6 * cpu / count, 1e6 * broker / count
     finally:
         await conn.close()
 
@@ -116,7 +130,7 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
         await write_events(writer, count)
         consumer = Consumer(reader, reader_bus).on(Ping, noop)
         await consumer.start()
-        pg_before, path_cpu = await backends_cpu(), time.process_time()
+        pg_before, path_cpu, broker = await backends_cpu(), time.process_time(), broker_cpu()
         started = time.perf_counter()
         tasks.append(asyncio.create_task(relay.run()))
         await until(lambda: handled(count))
@@ -124,6 +138,7 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
         # CPU per event of the whole path in this process (relay and consumer) and in both services' backends
         # (a backend opened during the phase counts from zero): steadier than the rate on a shared machine.
         figures["end_to_end_cpu_us"] = 1e6 * (time.process_time() - path_cpu) / count
+        figures["end_to_end_broker_cpu_us"] = 1e6 * (broker_cpu() - broker) / count
         pg_after = await backends_cpu()
         figures["end_to_end_pg_cpu_us"] = 1e6 * sum(
             seconds - pg_before.get(pid, 0.0) for pid, seconds in pg_after.items()) / count
@@ -155,10 +170,14 @@ async def outbox_to_consumer(count: int, dsn: str, prefix: str) -> dict[str, flo
             sys.executable, "-m", "bench.bus", "--consume", dsn, prefix, stdout=asyncio.subprocess.PIPE)
         assert consumer_process.stdout is not None
         await consumer_process.stdout.readline()  # "consuming"
+        cpu = time.process_time(), cpu_seconds(consumer_process.pid) or 0.0
         started = time.perf_counter()
         tasks.append(asyncio.create_task(relay.run()))
         await until(lambda: handled(3 * count))
         figures["two_processes"] = count / (time.perf_counter() - started)
+        # CPU per event of each process: the relay's (this one; its pool's polls included) and the consumer's.
+        figures["two_processes_relay_cpu_us"] = 1e6 * (time.process_time() - cpu[0]) / count
+        figures["two_processes_consumer_cpu_us"] = 1e6 * ((cpu_seconds(consumer_process.pid) or 0.0) - cpu[1]) / count
         return figures
     finally:
         if consumer_process is not None and consumer_process.returncode is None:
@@ -184,17 +203,19 @@ async def main() -> None:
     # reader's own robust connection, whose consumer the broker then cancels, the queue was at times declared
     # again and left behind.
     async with scratch_database() as database, scratch_bus(services=["benchreader"]) as prefix:
-        raw, raw_cpu_us = await raw_publish_confirms(args.events, prefix)
+        raw, raw_cpu_us, raw_broker_cpu_us = await raw_publish_confirms(args.events, prefix)
         figures = await outbox_to_consumer(args.events, database.url, prefix)
     print(f"events: {args.events}")
     print(f"raw aio-pika publish with confirms:        {raw:8.0f} msg/s, CPU per message: {raw_cpu_us:.0f} µs "
-          "in Python")
+          f"in Python, {raw_broker_cpu_us:.0f} µs in the broker")
     print(f"outbox -> relay -> consumer (inbox, ack):  {figures['end_to_end']:8.0f} events/s "
           f"({figures['end_to_end'] / raw:.0%} of raw), CPU per event: {figures['end_to_end_cpu_us']:.0f} µs in "
           f"Python ({raw_cpu_us / figures['end_to_end_cpu_us']:.0%} of raw's), "
-          f"{figures['end_to_end_pg_cpu_us']:.0f} µs in PostgreSQL")
+          f"{figures['end_to_end_pg_cpu_us']:.0f} µs in PostgreSQL, "
+          f"{figures['end_to_end_broker_cpu_us']:.0f} µs in the broker")
     print(f"  as deployed (the consumer in its own process): {figures['two_processes']:4.0f} events/s "
-          f"({figures['two_processes'] / raw:.0%} of raw)")
+          f"({figures['two_processes'] / raw:.0%} of raw), CPU per event in Python: relay "
+          f"{figures['two_processes_relay_cpu_us']:.0f} µs, consumer {figures['two_processes_consumer_cpu_us']:.0f} µs")
     print(f"  relay alone (claim, publish, mark sent): {figures['relay']:8.0f} events/s")
     print(f"  consumer alone (decode, inbox, commit, ack): {figures['consumer']:4.0f} events/s, CPU per event: "
           f"{figures['consumer_cpu_us']:.0f} µs in Python, {figures['consumer_pg_cpu_us']:.0f} µs in PostgreSQL")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -24,6 +25,9 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from aiormq import spec
+from aiormq.abc import ChannelFrame, DeliveredMessage
+from pamqp.body import ContentBody
+from pamqp.header import ContentHeader
 
 from shared.events.base import Event
 from shared.logging import get_logger
@@ -35,10 +39,12 @@ ATTEMPTS_HEADER = "x-mall-attempts"
 ERROR_HEADER = "x-mall-error"
 ROUTING_KEY_HEADER = "x-mall-routing-key"
 
-# Handles a batch of messages (up to `batch_size`, those already waiting: never held back for more): one
-# outcome per message, in order. None: done (acknowledged); Poison or a business Refusal: parked now; any
-# other exception: retried later.
-DeliverBatch = Callable[[list[AbstractIncomingMessage]], Awaitable[list[Exception | None]]]
+RESUME_SECONDS = 2.0  # between attempts to consume again after the broker cancelled the consumer
+
+# Handles a batch of messages (up to `batch_size`, those already waiting: never held back for more), each as
+# aiormq decoded it (no wrapper object per delivery): one outcome per message, in order. None: done
+# (acknowledged); Poison or a business Refusal: parked now; any other exception: retried later.
+DeliverBatch = Callable[[list[DeliveredMessage]], Awaitable[list[Exception | None]]]
 
 
 class Poison(Exception):
@@ -86,6 +92,44 @@ class Deliveries:
         return last
 
 
+Publish = tuple[str, str, bytes, spec.Basic.Properties]  # exchange, routing key, body, properties
+
+
+async def _publish_at_once(channel: aiormq.Channel, publishes: Sequence[Publish]) -> list[asyncio.Future[Any]]:
+    """Hand the connection's writer the frames of every (exchange, routing key, body, properties) as one write, and
+    return the future of each one's publisher confirm, in order.
+
+    What aiormq's `basic_publish` does for one message, for a batch: under the channel's lock, each publish takes
+    the next delivery tag (the broker numbers publishes in the order they arrive, and confirms by that number)
+    and a confirmation future of the channel's (failed with the channel should it close); then all the frames
+    leave in one item of the write queue, so in one socket write rather than one per message (a system call
+    each, the largest cost of publishing a batch), without a task and a drain per message."""
+    assert channel.publisher_confirms, "a confirming channel"
+    async with channel.lock:
+        first = channel.delivery_tag
+        confirms: list[asyncio.Future[Any]] = []
+        frames: list[Any] = []
+        for exchange, routing_key, body, properties in publishes:
+            channel.delivery_tag += 1
+            confirm = channel.create_future()
+            channel.confirmations[channel.delivery_tag] = confirm
+            confirms.append(confirm)
+            frames += (spec.Basic.Publish(exchange=exchange, routing_key=routing_key),
+                       ContentHeader(properties=properties, body_size=len(body)),
+                       *[ContentBody(body[at:at + channel.max_content_size])
+                         for at in range(0, len(body), channel.max_content_size)])
+        try:
+            await channel.write_queue.put(ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+        except BaseException:  # cancelled while the queue was full: the broker saw none of them
+            for tag in range(first + 1, channel.delivery_tag + 1):
+                channel.confirmations.pop(tag, None)
+            channel.delivery_tag = first
+            for confirm in confirms:
+                confirm.cancel()
+            raise
+    return confirms
+
+
 def queue_names(prefix: str, service: str, delays_ms: Iterable[int]) -> dict[str, Any]:
     main = f"{prefix}{service}"
     return {"main": main, "dead": f"{main}.dead", "retry": [f"{main}.retry.{ms}" for ms in delays_ms]}
@@ -116,13 +160,14 @@ class Bus:
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._consume_channel: AbstractRobustChannel | None = None
-        self._consumer_tag: str | None = None
-        self._queue: aio_pika.abc.AbstractQueue | None = None
+        self._consumer_tag: str | None = None  # set while consuming (also while the connection is being restored)
+        self._routing_keys: list[str] = []
+        self._resuming: asyncio.Task[None] | None = None  # consuming again after the broker cancelled us
         # taken, not yet handled, each with the deliveries of the channel it came on
-        self._waiting: asyncio.Queue[tuple[AbstractIncomingMessage, Deliveries]] = asyncio.Queue()
+        self._waiting: asyncio.Queue[tuple[DeliveredMessage, Deliveries]] = asyncio.Queue()
+        self._deliveries: Deliveries | None = None  # of the current consuming channel (a new one after a reconnect)
         self._in_hand = 0  # messages of the batches being handled
         self._workers: list[asyncio.Task[None]] = []
-        self._deliveries: Deliveries | None = None  # of the current consuming channel (a new one after a reconnect)
         self._ack_lock = asyncio.Lock()  # acks leave in the order they were worked out: their tags only grow
 
     @property
@@ -164,29 +209,38 @@ class Bus:
         """Publish all of `messages` at once, in order, and wait for all their confirms together: one outcome per
         message, None when the broker confirmed it, else why not (a nack, the channel lost)."""
         assert self._publish_channel is not None, "connect() first"
+        if not messages:
+            return []
         channel = cast(aiormq.Channel, await self._publish_channel.get_underlay_channel())  # the one kind there is
-        # wait=False: queue the frames without waiting for each to be written; the confirm is what counts.
-        results = await asyncio.gather(*(channel.basic_publish(
-            m.body, exchange=self.exchange_name, routing_key=m.routing_key, mandatory=False, wait=False,
-            properties=spec.Basic.Properties(
-                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
-                message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
-                app_id=m.producer or self.service, headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
-            for m in messages), return_exceptions=True)
+        try:
+            confirms = await _publish_at_once(channel, [(
+                self.exchange_name, m.routing_key, m.body, spec.Basic.Properties(
+                    content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+                    message_id=m.message_id, message_type=m.routing_key, correlation_id=m.correlation_id,
+                    app_id=m.producer or self.service,
+                    headers={TRACEPARENT: m.trace_context} if m.trace_context else {}))
+                for m in messages])
+        except Exception as exc:  # noqa: BLE001 - the channel closed before any was written: none was published
+            return [exc] * len(messages)
+        results = await asyncio.gather(*confirms, return_exceptions=True)
         return [result if isinstance(result, BaseException) else None for result in results]
 
     async def publish_event(self, event: Event[Any]) -> None:
         await self.publish(event.type, event.to_json(), message_id=str(event.id),
                            correlation_id=event.correlation_id, producer=event.producer)
 
-    async def _publish_to_queue(self, queue: str, incoming: AbstractIncomingMessage,
+    async def _publish_to_queue(self, queue: str, body: bytes, properties: spec.Basic.Properties,
                                 headers: dict[str, Any]) -> None:
+        """Publish a message taken from a queue to `queue` (through the default exchange), its headers updated,
+        and wait for the broker's confirm."""
         assert self._publish_channel is not None
-        message = aio_pika.Message(
-            incoming.body, content_type=incoming.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=incoming.message_id, type=incoming.type, correlation_id=incoming.correlation_id,
-            app_id=incoming.app_id, headers={**(incoming.headers or {}), **headers})
-        await self._publish_channel.default_exchange.publish(message, routing_key=queue)
+        channel = cast(aiormq.Channel, await self._publish_channel.get_underlay_channel())
+        [confirm] = await _publish_at_once(channel, [("", queue, body, spec.Basic.Properties(
+            content_type=properties.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT.value,
+            message_id=properties.message_id, message_type=properties.message_type,
+            correlation_id=properties.correlation_id, app_id=properties.app_id,
+            headers={**(properties.headers or {}), **headers}))])
+        await confirm
 
     async def declare_topology(self, routing_keys: Iterable[str], retired: Iterable[str] = ()) -> None:
         """The service's queue, its retry queues and its dead-letter queue (all idempotent). The queue is bound to
@@ -210,26 +264,78 @@ class Bus:
     async def consume(self, routing_keys: Iterable[str], deliver: DeliverBatch, retired: Iterable[str] = ()) -> None:
         """Start consuming the service's queue (bound to `routing_keys`, unbound from `retired`): `workers` tasks
         each hand `deliver` the messages waiting, up to `batch_size` at a time, and settle each by its outcome
-        (see DeliverBatch)."""
+        (see DeliverBatch).
+
+        The consumer is aiormq's, on the robust channel's current channel: each delivery comes as aiormq decoded
+        it (aio-pika would wrap it in an `IncomingMessage`, in a task of its own). aio-pika's robust channel still
+        declares the queue and sets the prefetch again on every reconnect; the consumer itself is started again
+        after each (`reopen_callbacks`), and after the broker cancels it (`_resume`), as aio-pika would."""
         assert self.connection is not None
-        await self.declare_topology(routing_keys, retired)
+        self._routing_keys = sorted(set(routing_keys))
+        await self.declare_topology(self._routing_keys, retired)
         self._consume_channel = await self.connection.channel()
         await self._consume_channel.set_qos(prefetch_count=self.prefetch)
-        self._queue = await self._consume_channel.declare_queue(
+        await self._consume_channel.declare_queue(
             self.names["main"], durable=True, arguments={"x-queue-type": "quorum"})
         self._workers = [asyncio.create_task(self._work(deliver), name=f"{self.service}-consumer-{i}")
                          for i in range(self.workers)]
+        self._consumer_tag = f"{self.prefix}{self.service}.{uuid.uuid4().hex}"
+        self._consume_channel.reopen_callbacks.add(self._consume_again)
+        await self._start_consumer()
 
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            # Deliveries arrive here in the order of their tags (aiormq and aio-pika hand each over in a task of
-            # its own, started in order), so a tag is noted before any later one can be settled.
-            channel = message.channel
-            if self._deliveries is None or self._deliveries.channel is not channel:
-                self._deliveries = Deliveries(channel)  # a new channel numbers its deliveries from 1 again
-            self._deliveries.unsettled.append(cast(int, message.delivery_tag))
-            self._waiting.put_nowait((message, self._deliveries))
+    async def _start_consumer(self) -> None:
+        """Consume the main queue on the consuming channel as it is now (a new one after each reconnect)."""
+        assert self._consume_channel is not None
+        if self._consumer_tag is None:
+            return  # stopped meanwhile
+        channel = cast(aiormq.Channel, await self._consume_channel.get_underlay_channel())
+        # A new channel numbers its deliveries from 1 again (noted before the first can arrive); consuming again on
+        # the same one (after a broker cancel) goes on with its numbering, and the deliveries still in hand.
+        if self._deliveries is None or self._deliveries.channel is not channel:
+            self._deliveries = Deliveries(channel)
+        deliveries = self._deliveries
+        channel.on_consumer_cancel_callbacks.add(self._cancelled_by_broker)
 
-        self._consumer_tag = await self._queue.consume(on_message)
+        async def on_delivery(message: DeliveredMessage) -> None:
+            # aiormq hands each delivery over in a task of its own, started in the order of the tags, so a tag is
+            # noted before any later one can be settled.
+            deliveries.unsettled.append(cast(int, message.delivery_tag))
+            self._waiting.put_nowait((message, deliveries))
+
+        await channel.basic_consume(self.names["main"], on_delivery, consumer_tag=self._consumer_tag)
+
+    async def _consume_again(self, *_: object) -> None:
+        """After aio-pika reopened the consuming channel (a reconnect): consume on the new channel."""
+        try:
+            await self._start_consumer()
+        except Exception:  # noqa: BLE001 - that channel is gone too: its reopen calls this again
+            self.log.warning("could not consume again after a reconnect; waiting for the next", exc_info=True)
+
+    def _cancelled_by_broker(self, frame: spec.Basic.Cancel) -> None:
+        """The broker cancelled the consumer (its queue deleted, say): consume again, as aio-pika does."""
+        if frame.consumer_tag != self._consumer_tag or (self._resuming and not self._resuming.done()):
+            return
+        self.log.warning("consumer cancelled by the broker; consuming again", queue=self.names["main"])
+        self._resuming = asyncio.create_task(self._resume())
+
+    async def _resume(self) -> None:
+        """Declare the queue again (with its bindings) and consume it, until that works or the consumer stops.
+        A reconnect meanwhile consumes again by itself."""
+        assert self._consume_channel is not None
+        names = self.names
+        while self._consumer_tag is not None:
+            try:
+                channel = cast(aiormq.Channel, await self._consume_channel.get_underlay_channel())
+                if self._consumer_tag in channel.consumers:
+                    return  # consuming again already (a reconnect restarted it)
+                await channel.queue_declare(names["main"], durable=True, arguments={"x-queue-type": "quorum"})
+                for key in self._routing_keys:
+                    await channel.queue_bind(names["main"], self.exchange_name, routing_key=key)
+                await self._start_consumer()
+                return
+            except Exception:  # noqa: BLE001 - try again shortly, as aio-pika's recovery does
+                self.log.warning("could not consume again yet", exc_info=True)
+                await asyncio.sleep(RESUME_SECONDS)
 
     async def _work(self, deliver: DeliverBatch) -> None:
         while True:
@@ -242,7 +348,7 @@ class Bus:
             finally:
                 self._in_hand -= len(batch)
 
-    async def _handle(self, batch: list[tuple[AbstractIncomingMessage, Deliveries]], deliver: DeliverBatch) -> None:
+    async def _handle(self, batch: list[tuple[DeliveredMessage, Deliveries]], deliver: DeliverBatch) -> None:
         messages = [message for message, _ in batch]
         try:
             outcomes = await deliver(messages)
@@ -260,34 +366,36 @@ class Bus:
         for deliveries in {id(d): d for _, d in batch}.values():
             await self._ack(deliveries)
 
-    def consuming_span(self, message: AbstractIncomingMessage) -> AbstractContextManager[None]:
+    def consuming_span(self, message: DeliveredMessage) -> AbstractContextManager[None]:
         """The tracing span of handling one message (shared.tracing.consuming)."""
-        return consuming(self.service, message.headers, event_type=message.type, message_id=message.message_id,
-                         queue=f"{self.prefix}{self.service}")
+        properties = message.header.properties
+        return consuming(self.service, properties.headers, event_type=properties.message_type,
+                         message_id=properties.message_id, queue=f"{self.prefix}{self.service}")
 
-    async def _settle_failure(self, message: AbstractIncomingMessage, exc: Exception, *, park: bool) -> bool:
+    async def _settle_failure(self, message: DeliveredMessage, exc: Exception, *, park: bool) -> bool:
         """Re-route a failed message to a retry queue or park it: True once that is confirmed (then it is to be
         acked); False when it could not be and the message was handed back to the queue instead."""
-        attempts = int(cast("int | str", (message.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
+        properties = message.header.properties
+        attempts = int(cast("int | str", (properties.headers or {}).get(ATTEMPTS_HEADER, 0))) + 1  # we wrote it
         code = exc.code if isinstance(exc, Refusal) else None  # the operator sees which "no" parked it
         error = f"{type(exc).__name__}{f' {code}' if code else ''}: {exc}"[:2000]
         headers = {ATTEMPTS_HEADER: attempts, ERROR_HEADER: error,
-                   ROUTING_KEY_HEADER: message.routing_key or message.type or ""}
+                   ROUTING_KEY_HEADER: message.routing_key or properties.message_type or ""}
         names = self.names
         if park or attempts >= self.max_attempts or not names["retry"]:
             target = names["dead"]
-            self.log.error("message parked", message_id=message.message_id, attempts=attempts, error=error,
-                           code=code)
+            self.log.error("message parked", message_id=properties.message_id, attempts=attempts,
+                           error=error, code=code)
         else:
             target = names["retry"][min(attempts, len(names["retry"])) - 1]
-            self.log.warning("message retried", message_id=message.message_id, attempts=attempts,
+            self.log.warning("message retried", message_id=properties.message_id, attempts=attempts,
                              error=error, retry_queue=target)
         try:
-            await self._publish_to_queue(target, message, headers)
+            await self._publish_to_queue(target, message.body, properties, headers)
         except Exception:  # noqa: BLE001 - broker gone: handed back to the queue, so a later ack cannot cover it
             self.log.exception("could not re-route a failed message; it will be redelivered")
             with contextlib.suppress(Exception):  # the channel is gone too: the broker redelivers it anyway
-                await message.nack(requeue=True)
+                await message.channel.basic_nack(cast(int, message.delivery_tag), requeue=True)
             return False
         return True
 
@@ -305,12 +413,15 @@ class Bus:
 
     async def stop_consuming(self, timeout: float = 10.0) -> None:
         """Stop taking new messages and let the ones taken finish (graceful shutdown)."""
-        if self._queue is not None and self._consumer_tag is not None:
+        tag, self._consumer_tag = self._consumer_tag, None  # no reconnect or resumption consumes again
+        if self._resuming is not None:
+            self._resuming.cancel()
+        if self._consume_channel is not None and tag is not None:
             try:
-                await self._queue.cancel(self._consumer_tag)
-            except Exception:  # noqa: BLE001
+                channel = await self._consume_channel.get_underlay_channel()
+                await channel.basic_cancel(tag)
+            except Exception:  # noqa: BLE001 - the channel is gone: nothing more is delivered on it
                 pass
-            self._consumer_tag = None
         loop = asyncio.get_running_loop()
         until = loop.time() + timeout
         while self.handling and self._workers and loop.time() < until:
@@ -374,7 +485,7 @@ async def replay_parked(bus: Bus, message_ids: set[str] | None = None) -> int:
         if message_ids is not None and message.message_id not in message_ids:
             skipped.append(message)
             continue
-        await bus._publish_to_queue(bus.names["main"], message, {ATTEMPTS_HEADER: 0})
+        await bus._publish_to_queue(bus.names["main"], message.body, message.properties, {ATTEMPTS_HEADER: 0})
         await message.ack()
         replayed += 1
     for message in skipped:

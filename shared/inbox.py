@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pydantic
-from aio_pika.abc import AbstractIncomingMessage
+from aiormq.abc import DeliveredMessage
 
 from shared.bus import Bus, Poison
 from shared.db import Database, Tx
@@ -40,7 +40,7 @@ ON CONFLICT DO NOTHING RETURNING event_id
 """
 FORGET = "DELETE FROM inbox WHERE event_id = $1"
 
-Work = tuple[int, AbstractIncomingMessage, Event[Any], Handler]  # (position in the batch, message, event, handler)
+Work = tuple[int, DeliveredMessage, Event[Any], Handler]  # (position in the batch, message, event, handler)
 
 
 class Consumer:
@@ -76,12 +76,12 @@ class Consumer:
             raise Poison(f"no handler for {event.type}")
         return event, handler
 
-    async def deliver(self, messages: list[AbstractIncomingMessage]) -> list[Exception | None]:
+    async def deliver(self, messages: list[DeliveredMessage]) -> list[Exception | None]:
         """Handle a batch (shared.bus.DeliverBatch): one outcome per message, None when it is done."""
         outcomes: list[Exception | None] = [None] * len(messages)
         work: list[Work] = []
         for i, message in enumerate(messages):
-            if message.type in self.retired:
+            if message.header.properties.message_type in self.retired:
                 continue  # queued before its binding was removed: done (None), no transaction for it
             try:
                 work.append((i, message, *self.decode(message.body)))
@@ -142,7 +142,7 @@ class Consumer:
         fresh.discard(event.id)
         return True
 
-    async def _in_savepoint(self, batch: Tx, message: AbstractIncomingMessage, event: Event[Any],
+    async def _in_savepoint(self, batch: Tx, message: DeliveredMessage, event: Event[Any],
                             handler: Handler) -> Exception | None:
         """The handler after the caller's `SAVEPOINT event`; on failure, rolled back to it and the event's inbox
         row removed, so that its retry is not taken for a duplicate."""
@@ -159,7 +159,7 @@ class Consumer:
         batch.changes |= tx.changes
         return None
 
-    async def _alone(self, message: AbstractIncomingMessage, event: Event[Any], handler: Handler) -> Exception | None:
+    async def _alone(self, message: DeliveredMessage, event: Event[Any], handler: Handler) -> Exception | None:
         try:
             with self.bus.consuming_span(message), _event_context(event):
                 await self.handle(event, handler)

@@ -8,6 +8,8 @@ import subprocess
 
 import aio_pika
 import pytest
+from aiormq import spec
+from aiormq.abc import DeliveredMessage
 
 from shared.bus import EXCHANGE, Outgoing, every_queue
 from shared.db import Tx, outbox_channel
@@ -331,8 +333,7 @@ async def test_events_waiting_together_commit_in_one_transaction_and_a_failing_o
             await bus.publish_event(Event.wrap(Noted(body=body), producer="writer"))
         assert bus.connection is not None
         channel = await bus.connection.channel()
-        queue = await channel.declare_queue(bus.names["main"], passive=True)
-        messages = [await eventually(lambda: queue.get(no_ack=False, fail=False)) for _ in bodies]
+        messages = await _taken(channel, bus.names["main"], len(bodies))
         transactions: dict[str, int] = {}
         healed = False
 
@@ -375,8 +376,7 @@ async def test_a_clean_batch_is_one_plain_transaction_and_a_failure_in_it_double
                                          f"m{i}") for i, body in enumerate(bodies)])
         assert bus.connection is not None
         channel = await bus.connection.channel()
-        queue = await channel.declare_queue(bus.names["main"], passive=True)
-        messages = [await eventually(lambda: queue.get(no_ack=False, fail=False)) for _ in bodies]
+        messages = await _taken(channel, bus.names["main"], len(bodies))
         failing: set[str] = set()
         transactions: set[int] = set()
 
@@ -439,6 +439,17 @@ async def test_a_batch_whose_publishes_the_broker_partly_refuses_marks_the_confi
             assert await eventually(lambda: _all_of(reader, bodies)) == dict.fromkeys(bodies, 1)
         finally:
             await conn.close()
+
+
+async def _taken(channel: aio_pika.abc.AbstractChannel, queue: str, count: int) -> list[DeliveredMessage]:
+    """`count` messages taken from `queue` (not acknowledged), as the bus hands them to the consumer."""
+    underlay = await channel.get_underlay_channel()
+
+    async def one() -> DeliveredMessage | None:
+        message = await underlay.basic_get(queue, no_ack=False)
+        return message if isinstance(message.delivery, spec.Basic.GetOk) else None
+
+    return [await eventually(one) for _ in range(count)]
 
 
 async def _all_of(reader, bodies: list[str]) -> dict[str, int] | None:  # noqa: ANN001

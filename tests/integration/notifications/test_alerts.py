@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -15,7 +16,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from services.notifications import flows
 from shared.clock import ManualClock
+from shared.db import Database, Tx, create_pool, service_dsn
 from shared.events.common import Line
 from shared.events.fulfilment import PickupReady
 from shared.events.marketing import GroupBuySucceeded
@@ -184,6 +187,49 @@ async def test_the_stream_shows_the_merchants_own_alerts_as_they_happen(notifica
     status, body = await n.call("GET", "/merchant/alerts", merchant="m1")
     items = [a["order_id"] for a in body["items"]]
     assert status == 200 and items[0] == "o2" and sorted(items[1:]) == ["o0", "o1"]  # newest first; m2's not
+
+
+async def test_an_alert_committed_after_a_later_one_still_reaches_the_stream(
+        notifications: Notifications, database_url: str) -> None:
+    """Two transactions raise alerts at once (two consumer workers, a worker and the pickup job, two replicas):
+    the one that took its number first may commit last. The stream, which goes on from the last number it
+    showed, must still show it."""
+    n = notifications
+    mine = await n.client.get("/merchant/alerts/stream", headers={"X-Merchant-Id": "m1"})
+    assert await mine.content.readline() == b": stream open\n"
+    # Another replica's pool: the writers below must not take the connections the stream reads with.
+    pool = await create_pool(service_dsn(database_url, "notifications"), "notifications", max_size=3)
+    replica = Database(pool, "notifications")
+
+    async def alert(tx: Tx, order_id: str) -> None:
+        await flows.raise_alert(tx, "order_paid", "m1", order_id, f"order_paid:{order_id}", {}, datetime.now(UTC))
+
+    async def quick() -> None:
+        async with replica.transaction() as tx:
+            await alert(tx, "o_quick")
+
+    async def quick_done_or_waiting() -> bool:
+        return quick_writer.done() or await pool.fetchval(
+            "SELECT count(*) > 0 FROM pg_locks WHERE NOT granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())")
+
+    shown: list[str] = []
+    try:
+        async with replica.transaction() as slow:
+            await alert(slow, "o_slow")  # numbered first, committed last
+            quick_writer = asyncio.create_task(quick())
+            await eventually(quick_done_or_waiting)
+            if quick_writer.done():  # committed first: the stream shows it now, before o_slow is committed
+                shown.append((await read_event(mine))["data"]["order_id"])
+        await quick_writer
+        async with replica.transaction() as tx:
+            await alert(tx, "o_last")
+        while "o_last" not in shown:
+            shown.append((await read_event(mine))["data"]["order_id"])
+    finally:
+        mine.close()
+        await pool.close()
+    assert shown == ["o_slow", "o_quick", "o_last"]
 
 
 async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
