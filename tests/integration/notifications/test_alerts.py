@@ -144,16 +144,18 @@ async def test_outside_development_a_webhook_may_not_point_inside(start_notifica
 
 
 async def read_event(stream: Any) -> dict[str, Any]:
-    """The next server-sent event (comments skipped) as {id, event, data}."""
+    """The next server-sent event (comments skipped) as {id, event, data}, within 10 s: keepalive comments
+    arrive every second, so the deadline is for the event, not for each line."""
     fields: dict[str, Any] = {}
-    while True:
-        line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().rstrip("\n")
-        if line == "" and fields:
-            fields["data"] = orjson.loads(fields["data"])
-            return fields
-        if line and not line.startswith(":"):
-            name, _, value = line.partition(": ")
-            fields[name] = value
+    async with asyncio.timeout(10):
+        while True:
+            line = (await stream.content.readline()).decode().rstrip("\n")
+            if line == "" and fields:
+                fields["data"] = orjson.loads(fields["data"])
+                return fields
+            if line and not line.startswith(":"):
+                name, _, value = line.partition(": ")
+                fields[name] = value
 
 
 async def test_the_stream_shows_the_merchants_own_alerts_as_they_happen(notifications: Notifications) -> None:
