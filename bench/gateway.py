@@ -18,7 +18,8 @@ per request of the gateway and catalog processes, of this load generator and of 
 serving the scratch database (utime + stime from /proc/<pid>/stat before and after, less what each spends
 in that time when idle, measured for 5 s before the rounds): on this shared machine a steadier measure of
 what the hop costs than the rates, which move with whatever else runs; their sums give the share of the
-direct rate the gateway would reach on a machine these processes had to themselves. The output names the
+direct rate the gateway would reach on a machine these processes had to themselves. Each pair of rounds
+gives its own ratios too (of the rates, and that share on CPU), with their medians. The output names the
 commit and the load average.
 """
 
@@ -213,9 +214,14 @@ async def main() -> None:
         print(f"  CPU per read, all of the above: direct {whole['direct']:.2f} ms, via gateway "
               f"{whole['gateway']:.2f} ms: were the machine ours, the gateway would serve "
               f"{whole['direct'] / whole['gateway']:.0%} of the direct rate")
-        rounds = "  ".join(f"{t.rate / d.rate:.0%}" for d, t in zip(directs, throughs, strict=True))
-        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate (rounds: {rounds}), "
+        pairs = list(zip(directs, throughs, strict=True))
+        rates = [t.rate / d.rate for d, t in pairs]
+        shares = [sum(d.cpu_ms.values()) / sum(t.cpu_ms.values()) for d, t in pairs]
+        print(f"  gateway/direct: {through.rate / direct.rate:.0%} of the rate (rounds: "
+              f"{'  '.join(f'{r:.0%}' for r in rates)}; their median {statistics.median(rates):.0%}), "
               f"p50 x{through.p50_ms / direct.p50_ms:.1f}, p99 x{through.p99_ms / direct.p99_ms:.1f}")
+        print(f"  share on CPU, each round: {'  '.join(f'{r:.0%}' for r in shares)}; "
+              f"their median {statistics.median(shares):.0%}")
 
 
 def commit() -> str:

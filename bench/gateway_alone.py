@@ -1,6 +1,6 @@
 """What the gateway process itself spends on a product read, with nothing else of the mall running.
 
-    python -m bench.gateway_alone [--requests 3000] [--rounds 6] [--baseline DIR] [--profile FILE]
+    python -m bench.gateway_alone [--requests 3000] [--rounds 6] [--baseline DIR] [--profile FILE] [--gc]
 
 bench.gateway measures the gateway inside the whole mall, where its CPU per read moves with what catalog,
 PostgreSQL and the load generator do to the two CPUs. Here the gateway runs alone on a scratch database
@@ -19,6 +19,8 @@ transactions PostgreSQL committed in the round (the gateway's session reads and 
 background polling). `--profile FILE` runs this tree's gateway under a CPU-time sampler (SIGPROF every
 0.5 ms of the process's own CPU, so time spent waiting for a CPU on a busy machine is not counted, unlike a
 wall-clock sampler's) and writes its stacks, collapsed (`frame;frame;... count`), to FILE at its stop.
+`--gc` runs each gateway with a watch on Python's garbage collector (gc.callbacks) and reports, per 1,000
+reads of the rounds, its collections (the full ones apart) and the CPU they took.
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ app.router.add_get("/api/products/{id}", product)
 uvloop.install()
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
+GC_WATCH = """
+import gc, os, runpy, sys, time
+log = open(os.environ["BENCH_GC_LOG"], "w", buffering=1)
+began = [0.0]
+def watch(phase, info):
+    if phase == "start":
+        began[0] = time.process_time()
+    else:
+        log.write(f"{time.monotonic()} {info['generation']} {time.process_time() - began[0]}\\n")
+gc.callbacks.append(watch)
+sys.argv = ["services.gateway"]
+runpy.run_module("services.gateway", run_name="__main__", alter_sys=True)
+"""
 SAMPLER = """
 import atexit, collections, os, runpy, signal, sys
 counts = collections.Counter()
@@ -87,15 +102,18 @@ runpy.run_module("services.gateway", run_name="__main__", alter_sys=True)
 """
 
 
-async def start_gateway(mall: deploy.local.LocalMall, replica: int, tree: Path, profile: str | None) -> int:
-    """The gateway of `tree` as `replica`; its pid."""
+async def start_gateway(mall: deploy.local.LocalMall, replica: int, tree: Path, profile: str | None,
+                        gc_log: Path | None) -> int:
+    """The gateway of `tree` as `replica` (under the CPU sampler writing to `profile`, or the collector's
+    watch writing to `gc_log`, when given); its pid."""
     deploy.local.ROOT = tree  # where LocalMall starts it from
-    if profile is None:
+    if profile is None and gc_log is None:
         await mall.start_replica("gateway", replica)
     else:
+        script, extra = (SAMPLER, {"BENCH_PROFILE": profile}) if profile else (GC_WATCH, {"BENCH_GC_LOG": str(gc_log)})
         log = open(mall.log_path("gateway", replica), "ab")  # noqa: ASYNC230, SIM115 - handed to the child
         mall.processes["gateway", replica] = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SAMPLER, cwd=tree, env={**mall.env("gateway", replica), "BENCH_PROFILE": profile},
+            sys.executable, "-c", script, cwd=tree, env={**mall.env("gateway", replica), **extra},
             stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
         log.close()
     await mall.wait_ready("gateway", replica)
@@ -115,21 +133,41 @@ async def wait_listening(port: int) -> None:
 
 
 Figures = dict[str, list[tuple[float, float, int]]]  # per process: (CPU ms per read, reads/s, commits) per round
+Windows = dict[str, list[tuple[float, float]]]  # per process: each round's (start, end), time.monotonic()
+
+
+def collections_in(log: Path, windows: list[tuple[float, float]], reads: int) -> str:
+    """What the collector did within the rounds, per 1,000 reads, from a GC_WATCH log."""
+    young = full = 0
+    seconds = 0.0
+    for line in log.read_text().splitlines():
+        at, generation, took = line.split()
+        if any(start <= float(at) <= end for start, end in windows):
+            full += generation == "2"
+            young += generation != "2"
+            seconds += float(took)
+    per = 1000 / reads
+    return (f"collections per 1,000 reads {young * per:.1f} young, {full * per:.2f} full, "
+            f"CPU {1000 * seconds * per:.1f} ms")
 
 
 async def measure(args: argparse.Namespace, trees: dict[str, Path], catalog_port: int, relay_port: int,
                   relay_pid: int
-                  ) -> tuple[Figures, float]:
-    """Each process's (CPU ms per read, reads/s, PostgreSQL commits) per round; the load average at the end."""
+                  ) -> tuple[Figures, dict[str, str], float]:
+    """Each process's (CPU ms per read, reads/s, PostgreSQL commits) per round; with --gc, what each gateway's
+    collector did; the load average at the end."""
     limits = {"MALL_RATE_USER_LIMIT": "1000000000", "MALL_RATE_IP_LIMIT": "1000000000"}
     async with scratch_mall("benchalone", start=False, env=limits) as (mall, database):
         mall.extra_env["MALL_CATALOG_URL"] = f"http://127.0.0.1:{catalog_port}"
         mall.replicas["gateway"] = len(trees)
         mall.ports["gateway"] += [free_port() for _ in range(len(trees) - 1)]
         (mall.workdir / "logs").mkdir(parents=True, exist_ok=True)
-        pids, bases = {}, {}
+        pids, bases, gc_logs = {}, {}, {}
         for replica, (name, tree) in enumerate(trees.items()):
-            pids[name] = await start_gateway(mall, replica, tree, args.profile if replica == 0 else None)
+            if args.gc:
+                gc_logs[name] = mall.workdir / f"gc-{replica}.log"
+            pids[name] = await start_gateway(mall, replica, tree, args.profile if replica == 0 else None,
+                                             gc_logs.get(name))
             bases[name] = mall.url("gateway", replica)
         await wait_listening(relay_port)
         pids["bare relay"], bases["bare relay"] = relay_pid, f"http://127.0.0.1:{relay_port}"
@@ -157,18 +195,23 @@ async def measure(args: argparse.Namespace, trees: dict[str, Path], catalog_port
         for base in bases.values():
             await run(base, 500)  # warm-up: connections, the token's verification, the session's memo
         figures: Figures = {name: [] for name in bases}
+        windows: Windows = {name: [] for name in bases}
         for turn in range(args.rounds):
             names = list(bases) if turn % 2 == 0 else list(reversed(bases))
             for name in names:
                 committed, cpu, started = await commits(), cpu_seconds(pids[name]) or 0.0, time.perf_counter()
+                began = time.monotonic()
                 await run(bases[name], args.requests)
+                windows[name].append((began, time.monotonic()))
                 elapsed = time.perf_counter() - started
                 used = (cpu_seconds(pids[name]) or 0.0) - cpu
                 await asyncio.sleep(0.6)  # PostgreSQL's statistics are reported at most every 500 ms
                 figures[name].append((1000 * used / args.requests, args.requests / elapsed,
                                       await commits() - committed))
         await client.close()
-        return figures, os.getloadavg()[0]
+        collector = {name: collections_in(log, windows[name], args.requests * args.rounds)
+                     for name, log in gc_logs.items()}
+        return figures, collector, os.getloadavg()[0]
 
 
 def main() -> None:
@@ -178,7 +221,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--baseline", help="another tree, whose gateway runs beside this one's")
     parser.add_argument("--profile", help="write this tree's gateway's CPU-time stacks here")
+    parser.add_argument("--gc", action="store_true", help="report what each gateway's garbage collector did")
     args = parser.parse_args()
+    if args.profile and args.gc:
+        parser.error("--profile and --gc each run the gateway under their own watch: one at a time")
     trees = {"this tree": ROOT, **({"baseline": Path(args.baseline).resolve()} if args.baseline else {})}
     load_before = os.getloadavg()[0]
     catalog_port, relay_port = free_port(), free_port()
@@ -187,7 +233,7 @@ def main() -> None:
                              cwd=ROOT)
     uvloop.install()
     try:
-        figures, load_after = asyncio.run(measure(args, trees, catalog_port, relay_port, relay.pid))
+        figures, collector, load_after = asyncio.run(measure(args, trees, catalog_port, relay_port, relay.pid))
     finally:
         relay.terminate()
         catalog.terminate()
@@ -198,6 +244,8 @@ def main() -> None:
         print(f"  {name + ':':12} CPU {cpu:.3f} ms per read (rounds {' '.join(f'{c:.3f}' for c, _, _ in runs)}), "
               f"{statistics.median(r for _, r, _ in runs):.0f} reads/s, PostgreSQL commits per round "
               f"{statistics.median(n for _, _, n in runs):.0f}")
+        if name in collector:
+            print(f"  {'':12} {collector[name]}")
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ PAGE_HEADERS = security_headers(html=True)
 
 async def add_security_headers(_: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every routed answer (handlers, problems, 404s, static files) gets the headers."""
-    html = (response.content_type or "").startswith("text/html")
     headers = response.headers
+    # the header itself: `response.content_type` would parse it (with its parameters) for every answer
+    html = headers.get("Content-Type", "").lstrip().lower().startswith("text/html")
     for name, value in (PAGE_HEADERS if html else API_HEADERS).items():
         if name == "Server" or name not in headers:
             headers[name] = value
