@@ -107,6 +107,7 @@ def previous_search(commit: str, threshold: float):  # noqa: ANN201
     source = subprocess.run(["git", "-C", str(root), "show", f"{commit}:services/catalog/store/search.py"],
                             check=True, capture_output=True, text=True).stdout
     module = types.ModuleType(f"search_at_{commit}")
+    sys.modules[module.__name__] = module  # (a dataclass looks its module up there)
     exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
 
     capped = "cap" in inspect.signature(module.search_products).parameters  # (since perf-search3)

@@ -61,6 +61,7 @@ class _Sql:
         return f"p.{grams} @> ARRAY[{self.arg(needle)}]"
 
 
+TEXT_SCORE = 1.0  # the query as a substring of the text: the best match
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
 # The bounded read (_bounded) walks at most this many of the best sellers for a kind of match; when they hold
@@ -88,7 +89,7 @@ def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
 def _kinds(sql: _Sql, plan: SearchPlan, step: int) -> list[_Kind]:
     """The kinds of match of a step on the query's own words (AS_TYPED, SOUNDS_ALIKE), best first."""
     text_hit = sql.contains("search_text", plan.text)
-    kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, 1.0)]
+    kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, TEXT_SCORE)]
     if plan.words:
         every = f"({' AND '.join(_word_hit(sql.contains, t, p) for t, p in plan.words)})"
         kinds.append(_Kind(f"({' AND '.join(_word_hit(sql.finds, t, p) for t, p in plan.words)})", every, 0.95))
@@ -190,6 +191,41 @@ ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
+def by_words_applies(plan: SearchPlan, step: int) -> bool:
+    """A Chinese query of one word, as typed, has one kind of match, the text (no pinyin or initials kinds, see
+    _kinds), and no space: a text holds it exactly when one of the text's words does (migration 0017)."""
+    return step == AS_TYPED and has_chinese(plan.text) and not plan.words
+
+
+def words_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str, list[object]]:
+    """The page and exact `total` of a query by_words_applies to, from the btree of product_search_words alone
+    (no heap page per hit): the catalogue words holding the query (search_words, a few thousand), the products
+    listed under them with their sales tier, counted; only the hits of the tiers the page reaches are read for
+    their units sold, to rank them. A hit of a lower tier sold fewer units than every one of those, and they
+    are `offset + limit` at least, so it is not on the page. Always one row at least: `crowded` when the
+    words list more than `cap` products (counting each listing), which search_query then answers; else the
+    page's rows and, past the last page, one row with a NULL id (its `total` says how many there are)."""
+    sql = _Sql()
+    cap_arg = sql.arg(cap, "int")
+    query = f"""
+WITH hits AS MATERIALIZED (
+    SELECT w.id, w.sales_tier FROM product_search_words w
+    WHERE w.word IN (SELECT s.word FROM search_words s WHERE s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')})
+    LIMIT {cap_arg} + 1
+), page AS (
+    SELECT DISTINCT p.id, p.sold FROM hits h JOIN product_search p ON p.id = h.id
+    WHERE h.sales_tier >= coalesce((SELECT sales_tier FROM (SELECT DISTINCT id, sales_tier FROM hits) d
+                                    ORDER BY sales_tier DESC OFFSET {sql.arg(offset + limit - 1, "int")} LIMIT 1), 0)
+    ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
+)
+SELECT card.*, {TEXT_SCORE} AS score, counted.total, true AS total_exact, counted.crowded
+FROM (SELECT count(DISTINCT id) AS total, count(*) > {cap_arg} AS crowded FROM hits) counted
+LEFT JOIN (page JOIN ({CARD}) card ON card.id = page.id) ON true
+ORDER BY card.sold DESC, card.id
+"""
+    return query, sql.args
+
+
 def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int,
             cap: int | None) -> str:
     """The page of products meeting any of `hits` (each found by the index condition of the same place in
@@ -259,11 +295,17 @@ async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, lim
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
                  step: int) -> list[asyncpg.Record]:
-    """Every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
+    """A Chinese word from product_search_words while it lists at most `cap` products (words_query); else
+    every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
     page beyond it, the bounded read. The last step (most words) ranks every hit."""
     if step == SOME_WORDS:
         query, args = search_query(plan, limit, offset, step, None)
         return await conn.fetch(query, *args)
+    if by_words_applies(plan, step):
+        query, args = words_query(plan, limit, offset, cap)
+        rows = await conn.fetch(query, *args)
+        if not rows[0]["crowded"]:
+            return [row for row in rows if row["id"] is not None]
     over_cap = False
     if offset + limit <= cap:
         query, args = search_query(plan, limit, offset, step, cap)
