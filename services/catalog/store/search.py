@@ -196,6 +196,12 @@ ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
+# The page's cards, product by product through its key. Searches run generic plans (search_products), which
+# cannot know a page is short and may join every product to it instead; a subquery with OFFSET is planned on its
+# own, so it is the inner side of a nested loop. (The same for each row a page is read for below.)
+_CARDS = f"CROSS JOIN LATERAL ({CARD} WHERE p.id = page.id OFFSET 0) card"
+
+
 def by_words_applies(plan: SearchPlan, step: int) -> bool:
     """A Chinese query of one word, as typed, has one kind of match, the text (no pinyin or initials kinds, see
     _kinds), and no space: a text holds it exactly when one of the text's words does (migration 0017)."""
@@ -212,13 +218,20 @@ def words_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[st
     rows and, past the last page, one row with a NULL id (its `total` says how many there are)."""
     sql = _Sql()
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
+    # The words holding the query (a CTE: planned on its own, so through the trigram index), or for a needle with
+    # no trigram, each word tested.
+    holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
+        else f"strpos(s.word, {sql.arg(plan.text)}) > 0"
     query = f"""
-WITH hits AS MATERIALIZED (
-    SELECT w.id, w.sales_tier FROM product_search_words w
-    WHERE w.word IN (SELECT s.word FROM search_words s WHERE s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')})
+WITH words AS MATERIALIZED (
+    SELECT s.word FROM search_words s WHERE {holds}
+), hits AS MATERIALIZED (
+    SELECT w.id, w.sales_tier FROM words s
+    CROSS JOIN LATERAL (SELECT w.id, w.sales_tier FROM product_search_words w WHERE w.word = s.word OFFSET 0) w
     LIMIT {cap_arg} + 1
 ), page AS (
-    SELECT DISTINCT p.id, p.sold FROM hits h JOIN product_search p ON p.id = h.id
+    SELECT DISTINCT p.id, p.sold FROM hits h
+    CROSS JOIN LATERAL (SELECT p.id, p.sold FROM product_search p WHERE p.id = h.id OFFSET 0) p
     WHERE (SELECT count(*) FROM hits) <= {cap_arg}
       AND h.sales_tier >= coalesce((SELECT sales_tier FROM (SELECT DISTINCT id, sales_tier FROM hits) d
                                     ORDER BY sales_tier DESC OFFSET {last} LIMIT 1), 0)
@@ -227,7 +240,7 @@ WITH hits AS MATERIALIZED (
 SELECT card.*, {TEXT_SCORE} AS score, counted.total, true AS total_exact, listed.crowded
 FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
 CROSS JOIN LATERAL (SELECT count(DISTINCT id) AS total FROM hits WHERE NOT listed.crowded) counted
-LEFT JOIN (page JOIN ({CARD}) card ON card.id = page.id) ON true
+LEFT JOIN (page {_CARDS}) ON true
 ORDER BY card.sold DESC, card.id
 """
     return query, sql.args
@@ -251,7 +264,7 @@ WITH hits AS MATERIALIZED (
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
 SELECT card.*, page.score, (SELECT count(*) FROM {capped} hits) AS total, true AS total_exact
-FROM page JOIN ({CARD}) card ON card.id = page.id
+FROM page {_CARDS}
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
