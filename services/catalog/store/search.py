@@ -214,8 +214,9 @@ def words_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[st
     listed under them with their sales tier, counted; only the hits of the tiers the page reaches are read for
     their units sold, to rank them. A hit of a lower tier sold fewer units than every one of those, and they
     are `offset + limit` at least, so it is not on the page. Always one row at least: `crowded` when the
-    words list more than `cap` products (counting each listing; the bounded read then answers); else the page's
-    rows and, past the last page, one row with a NULL id (its `total` says how many there are)."""
+    words list more than `cap` products (counting each listing; the bounded read then answers), and `many`
+    when one word alone lists more (so more than `cap` products hold the query); else the page's rows and, past
+    the last page, one row with a NULL id (its `total` says how many there are)."""
     sql = _Sql()
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
     # The words holding the query (a CTE: planned on its own, so through the trigram index), or for a needle with
@@ -237,9 +238,13 @@ WITH words AS MATERIALIZED (
                                     ORDER BY sales_tier DESC OFFSET {last} LIMIT 1), 0)
     ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
-SELECT card.*, {TEXT_SCORE} AS score, counted.total, true AS total_exact, listed.crowded
+SELECT card.*, {TEXT_SCORE} AS score, counted.total, true AS total_exact, listed.crowded, common.many
 FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
 CROSS JOIN LATERAL (SELECT count(DISTINCT id) AS total FROM hits WHERE NOT listed.crowded) counted
+CROSS JOIN LATERAL (
+    SELECT listed.crowded AND EXISTS (
+        SELECT FROM words s WHERE (SELECT count(*) FROM (SELECT FROM product_search_words w WHERE w.word = s.word
+                                                        LIMIT {cap_arg} + 1) c) > {cap_arg}) AS many) common
 LEFT JOIN (page {_CARDS}) ON true
 ORDER BY card.sold DESC, card.id
 """
@@ -327,13 +332,15 @@ async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset:
     if step == SOME_WORDS:
         query, args = search_query(plan, limit, offset, step, None)
         return await conn.fetch(query, *args)
+    over_cap = False
     if by_words_applies(plan, step):
         query, args = words_query(plan, limit, offset, cap)
         rows = await conn.fetch(query, *args)
         if not rows[0]["crowded"]:
             return [row for row in rows if row["id"] is not None]
-    over_cap = False  # (crowded: the bounded read counts up to the cap itself)
-    if offset + limit <= cap and not by_words_applies(plan, step):
+        # More than `cap` hits for certain when one word lists more; else the bounded read counts them.
+        over_cap = rows[0]["many"]
+    elif offset + limit <= cap:
         query, args = search_query(plan, limit, offset, step, cap)
         rows = await conn.fetch(query, *args)
         if not rows or rows[0]["total"] <= cap:

@@ -104,6 +104,22 @@ async def test_a_chinese_word_read_from_its_words_gives_the_full_rankings_page(c
             if number == 1:
                 total = every[0]["total"] if every else 0
             assert {r["total"] for r in by_words} == {total}, (q, size, number)
-    async with capped.db.transaction() as tx:  # more listed than the cap: left to search_query
+    async with capped.db.transaction() as tx:  # one word lists more than the cap: more hits, for certain
         query, args = search.words_query(plan_search("手机"), 20, 0, CAP)
-        assert (await tx.conn.fetch(query, *args))[0]["crowded"]
+        row = (await tx.conn.fetch(query, *args))[0]
+        assert row["crowded"] and row["many"]
+
+
+async def test_a_word_listed_more_than_the_cap_counts_its_products_once(capped: Catalog) -> None:
+    # 耳机 is in several words of the same products (the category 耳机音箱 and 蓝牙耳机 …): more listings than the
+    # largest word's products, as many products. The bounded read counts them, and the total stays exact.
+    async with capped.db.transaction() as tx:
+        largest = await tx.conn.fetchval(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM product_search_words WHERE word LIKE '%耳机%' "
+            "GROUP BY word) c")
+        query, args = search.words_query(plan_search("耳机"), 20, 0, largest)
+        row = (await tx.conn.fetch(query, *args))[0]
+    assert row["crowded"] and not row["many"]
+    every = await page(capped, "耳机", 20, 1, EVERY_HIT)
+    assert every[0][1:] == (largest, True)  # (the category's products hold every other 耳机 word)
+    assert await page(capped, "耳机", 20, 1, largest) == every
