@@ -19,7 +19,8 @@ product in the top 3, for:
 one at a time (best of --single-repeats, 5: steadier than latencies under concurrency on a shared machine), with
 --previous that commit's search too, the two taking turns search by search, and the CPU time PostgreSQL's backend
 spent on each (median; from /proc, so with PostgreSQL on this machine): steadier still, as it leaves out the wait
-for a core.
+for a core. --single-labelled: the 70 labelled queries instead of SINGLE, with the sum of their CPU (what one
+round of the mix costs PostgreSQL).
 The load average is printed with the figures: the machine is shared.
 """
 
@@ -107,6 +108,7 @@ def previous_search(commit: str, threshold: float):  # noqa: ANN201
     source = subprocess.run(["git", "-C", str(root), "show", f"{commit}:services/catalog/store/search.py"],
                             check=True, capture_output=True, text=True).stdout
     module = types.ModuleType(f"search_at_{commit}")
+    sys.modules[module.__name__] = module  # (a dataclass looks its module up there)
     exec(compile(source, f"{commit}:services/catalog/store/search.py", "exec"), module.__dict__)  # noqa: S102
 
     capped = "cap" in inspect.signature(module.search_products).parameters  # (since perf-search3)
@@ -149,15 +151,16 @@ def on_cpu_ns(pid: int) -> int | None:
         return None
 
 
-async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tuple[str, float, float, str]]]:  # noqa: ANN001
-    """For each way, (query, best of `repeats` in ms, median PostgreSQL CPU ms, total) of each SINGLE query, one
+async def single(pool: asyncpg.Pool, ways: list, repeats: int,  # noqa: ANN001
+                 queries: list[str]) -> list[list[tuple[str, float, float, str]]]:
+    """For each way, (query, best of `repeats` in ms, median PostgreSQL CPU ms, total) of each query, one
     search at a time; the ways take turns search by search, so a change in the machine's load falls on both."""
-    best = [[float("inf")] * len(SINGLE) for _ in ways]
-    cpu: list[list[list[float]]] = [[[] for _ in SINGLE] for _ in ways]
-    totals = [["0"] * len(SINGLE) for _ in ways]
+    best = [[float("inf")] * len(queries) for _ in ways]
+    cpu: list[list[list[float]]] = [[[] for _ in queries] for _ in ways]
+    totals = [["0"] * len(queries) for _ in ways]
     async with pool.acquire() as conn:
         backend = await conn.fetchval("SELECT pg_backend_pid()")
-        for n, q in enumerate(SINGLE):
+        for n, q in enumerate(queries):
             for _ in range(repeats):
                 for w, way in enumerate(ways):
                     cpu_before, started = on_cpu_ns(backend), time.perf_counter()
@@ -169,7 +172,7 @@ async def single(pool: asyncpg.Pool, ways: list, repeats: int) -> list[list[tupl
                     exact = not rows or "total_exact" not in rows[0].keys() or rows[0]["total_exact"]  # noqa: SIM118
                     totals[w][n] = f"{rows[0]['total'] if rows else 0}{'' if exact else '+'}"
     return [[(q, best[w][n], statistics.median(cpu[w][n]) if cpu[w][n] else float("nan"), totals[w][n])
-             for n, q in enumerate(SINGLE)] for w in range(len(ways))]
+             for n, q in enumerate(queries)] for w in range(len(ways))]
 
 
 def line(label: str, latencies: list[float], seconds: float, found: int) -> str:
@@ -192,6 +195,8 @@ async def main() -> None:
     parser.add_argument("--previous-threshold", type=float, default=FUZZY_THRESHOLD,
                         help="the typo threshold of that commit: today's, or 0.4 before a90d9cf (3d5ebc8)")
     parser.add_argument("--single", action="store_true", help="also time SINGLE queries one at a time")
+    parser.add_argument("--single-labelled", action="store_true",
+                        help="--single times the 70 labelled queries instead, and sums their CPU (the mix's cost)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of the concurrent searches (each way in turn)")
     parser.add_argument("--single-repeats", type=int, default=5, help="--single: the best of this many searches")
     parser.add_argument("--keep-database", metavar="NAME",
@@ -221,7 +226,8 @@ async def main() -> None:
             for label, way in ways if n % 2 == 0 else ways[::-1]:
                 rounds.append((label, await run(pool, way, args.searches, args.concurrency)))
         load_after = os.getloadavg()
-        alone = await single(pool, [indexed, *([earlier] if earlier else [])], args.single_repeats) \
+        queries = [q for q, _ in QUERIES] if args.single_labelled else SINGLE
+        alone = await single(pool, [indexed, *([earlier] if earlier else [])], args.single_repeats, queries) \
             if args.single else []
         await pool.close()
         print(f"products={args.products} concurrency={args.concurrency} queries={len(QUERIES)} (mixed, round-robin)")
@@ -234,7 +240,8 @@ async def main() -> None:
             print(f"{label} one at a time, best of {args.single_repeats} and PostgreSQL's CPU per search (median)"
                   f" (load average {os.getloadavg()[0]:.1f}): "
                   + ", ".join(f"{q} {ms:.1f} ms, CPU {on_cpu:.1f} ms ({total} hits)"
-                              for q, ms, on_cpu, total in timings))
+                              for q, ms, on_cpu, total in timings)
+                  + f"; CPU of all {len(timings)}: {sum(on_cpu for _, _, on_cpu, _ in timings):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ from services.catalog.store.catalogue import CARD
 # A common word's thousands of hits are not each read and ranked (`sj` 15,815, `手机` 13,297 at 100,000
 # products): every hit is ranked while there are at most the count cap (one statement, most queries); past it,
 # the bounded read gives the same page from each kind of match's best sellers (_bounded), and the total says
-# "more than the cap".
+# "more than the cap". A Chinese query of one word is read first from product_search_words (words_query): a
+# btree of each text word's products with their sales tier, so its ≈ 1,000 hits are counted and ranked without
+# a heap page each.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
 # (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
@@ -47,7 +49,10 @@ class _Sql:
         return f"${len(self.args)}::{cast}"
 
     def contains(self, column: str, needle: str) -> str:
-        """`column` holds `needle` (literal text) anywhere: the exact test."""
+        """`column` holds `needle` (literal text) anywhere: the exact test. A needle with no trigram as strpos,
+        which no index serves (a LIKE would be served by the trigram index, the whole of it, in a generic plan)."""
+        if len(needle) < SHORT:
+            return f"strpos(p.{column}, {self.arg(needle)}) > 0"
         return f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
 
     def finds(self, column: str, needle: str) -> str:
@@ -61,6 +66,7 @@ class _Sql:
         return f"p.{grams} @> ARRAY[{self.arg(needle)}]"
 
 
+TEXT_SCORE = 1.0  # the query as a substring of the text: the best match
 AS_TYPED, SOUNDS_ALIKE = 0, 1  # the steps of a search on the query's own words, each adding kinds of match
 SOME_WORDS = 2  # the last step of a several-word query: products holding any of its words, most words first
 # The bounded read (_bounded) walks at most this many of the best sellers for a kind of match; when they hold
@@ -88,7 +94,7 @@ def _word_hit(test: Callable[[str, str], str], text: str, pinyin: str) -> str:
 def _kinds(sql: _Sql, plan: SearchPlan, step: int) -> list[_Kind]:
     """The kinds of match of a step on the query's own words (AS_TYPED, SOUNDS_ALIKE), best first."""
     text_hit = sql.contains("search_text", plan.text)
-    kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, 1.0)]
+    kinds = [_Kind(sql.finds("search_text", plan.text), text_hit, TEXT_SCORE)]
     if plan.words:
         every = f"({' AND '.join(_word_hit(sql.contains, t, p) for t, p in plan.words)})"
         kinds.append(_Kind(f"({' AND '.join(_word_hit(sql.finds, t, p) for t, p in plan.words)})", every, 0.95))
@@ -190,12 +196,68 @@ ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
+# The page's cards, product by product through its key. Searches run generic plans (search_products), which
+# cannot know a page is short and may join every product to it instead; a subquery with OFFSET is planned on its
+# own, so it is the inner side of a nested loop. (The same for each row a page is read for below.)
+_CARDS = f"CROSS JOIN LATERAL ({CARD} WHERE p.id = page.id OFFSET 0) card"
+
+
+def by_words_applies(plan: SearchPlan, step: int) -> bool:
+    """A Chinese query of one word, as typed, has one kind of match, the text (no pinyin or initials kinds, see
+    _kinds), and no space: a text holds it exactly when one of the text's words does (migration 0017)."""
+    return step == AS_TYPED and has_chinese(plan.text) and not plan.words
+
+
+def words_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str, list[object]]:
+    """The page and exact `total` of a query by_words_applies to, from the btree of product_search_words alone
+    (no heap page per hit): the catalogue words holding the query (search_words, a few thousand), the products
+    listed under them with their sales tier, counted; only the hits of the tiers the page reaches are read for
+    their units sold, to rank them. A hit of a lower tier sold fewer units than every one of those, and they
+    are `offset + limit` at least, so it is not on the page. Always one row at least: `crowded` when the
+    words list more than `cap` products (counting each listing; the bounded read then answers), and `many`
+    when one word alone lists more (so more than `cap` products hold the query); else the page's rows and, past
+    the last page, one row with a NULL id (its `total` says how many there are)."""
+    sql = _Sql()
+    cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
+    # The words holding the query (a CTE: planned on its own, so through the trigram index), or for a needle with
+    # no trigram, each word tested.
+    holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
+        else f"strpos(s.word, {sql.arg(plan.text)}) > 0"
+    query = f"""
+WITH words AS MATERIALIZED (
+    SELECT s.word FROM search_words s WHERE {holds}
+), hits AS MATERIALIZED (
+    SELECT w.id, w.sales_tier FROM words s
+    CROSS JOIN LATERAL (SELECT w.id, w.sales_tier FROM product_search_words w WHERE w.word = s.word OFFSET 0) w
+    LIMIT {cap_arg} + 1
+), page AS (
+    SELECT DISTINCT p.id, p.sold FROM hits h
+    CROSS JOIN LATERAL (SELECT p.id, p.sold FROM product_search p WHERE p.id = h.id OFFSET 0) p
+    WHERE (SELECT count(*) FROM hits) <= {cap_arg}
+      AND h.sales_tier >= coalesce((SELECT sales_tier FROM (SELECT DISTINCT id, sales_tier FROM hits) d
+                                    ORDER BY sales_tier DESC OFFSET {last} LIMIT 1), 0)
+    ORDER BY p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
+)
+SELECT card.*, {TEXT_SCORE} AS score, counted.total, true AS total_exact, listed.crowded, common.many
+FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
+CROSS JOIN LATERAL (SELECT count(DISTINCT id) AS total FROM hits WHERE NOT listed.crowded) counted
+CROSS JOIN LATERAL (
+    SELECT listed.crowded AND EXISTS (
+        SELECT FROM words s WHERE (SELECT count(*) FROM (SELECT FROM product_search_words w WHERE w.word = s.word
+                                                        LIMIT {cap_arg} + 1) c) > {cap_arg}) AS many) common
+LEFT JOIN (page {_CARDS}) ON true
+ORDER BY card.sold DESC, card.id
+"""
+    return query, sql.args
+
+
 def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int,
             cap: int | None) -> str:
     """The page of products meeting any of `hits` (each found by the index condition of the same place in
     `finds`), by `score`, then sales, then id, of the first `cap` + 1 hits found (all without a cap); `total`
     counts them. product_search holds only products a buyer can find, on few pages (migration 0015)."""
-    found = " OR ".join(hits) if finds == hits else f"({' OR '.join(finds)}) AND ({' OR '.join(hits)})"
+    # (`IS TRUE`: the exact tests are no index condition, so the plan reads each index once, for `finds`.)
+    found = " OR ".join(hits) if finds == hits else f"({' OR '.join(finds)}) AND ({' OR '.join(hits)}) IS TRUE"
     # Planned for all its rows (a CTE is): read through the indexes, and only as far as the cap. The count reads
     # the CTE's rows again rather than a window keeping a copy of them (3 % of the CPU of a 1,000-hit search).
     capped = f"(SELECT * FROM hits LIMIT {sql.arg(cap, 'int')} + 1)" if cap is not None else "hits"
@@ -207,23 +269,28 @@ WITH hits AS MATERIALIZED (
     ORDER BY score DESC, sold DESC, id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
 SELECT card.*, page.score, (SELECT count(*) FROM {capped} hits) AS total, true AS total_exact
-FROM page JOIN ({CARD}) card ON card.id = page.id
+FROM page {_CARDS}
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
 
 
 async def search_products(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int,
                           threshold: float, cap: int) -> list[asyncpg.Record]:
-    """Run inside a transaction (the settings below hold for it only). Plans are made for the values at hand:
-    a generic plan cannot tell a 2-character needle from a long one. `threshold`: the trigram similarity a
-    misspelt word must reach to the catalogue word it is corrected to; `cap`: the hits counted and ranked one
-    by one, past which the bounded read answers (_fetch). Each row has the page's `total` and `total_exact`."""
+    """Run inside a transaction (the settings below hold for it only). A statement is planned once per
+    connection (a generic plan), not for each search: planning cost 0.2-0.5 ms of CPU, as much as a rare word's
+    whole search. Its text already says which index serves each condition (a 1-2 character needle is a grams
+    condition, a longer one a trigram LIKE: _Sql.finds), and an exact test no index should serve is written so
+    that none can (_Sql.contains, `IS TRUE` in _ranked): a generic plan read `LIKE '%奶粉%'` through the whole
+    trigram index (300 ms). Only the bounded read is planned for its values (_fetch). `threshold`: the trigram
+    similarity a misspelt word must reach to the catalogue word it is corrected to; `cap`: the hits counted and
+    ranked one by one, past which the bounded read answers (_fetch). Each row has the page's `total` and
+    `total_exact`."""
     # The planner prices the trigram GIN indexes high, and would rather test every row (a scan of the whole
     # table: 100 ms to seconds at 100,000 products); the indexes find the few candidates in a few ms.
     # No parallel workers: many searches at once already keep every core busy. No JIT: a scan turned off costs
     # 10^10 to the planner, and a plan holding one (the few blocked terms) would be compiled, seconds of CPU.
     # The threshold is for `%` in correct_typos.
-    await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    await conn.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
                        "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
                        "set_config('max_parallel_workers_per_gather', '0', true), "
                        "set_config('pg_trgm.similarity_threshold', $1, true)", str(threshold))
@@ -259,18 +326,28 @@ async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, lim
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
                  step: int) -> list[asyncpg.Record]:
-    """Every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
+    """A Chinese word from product_search_words while it lists at most `cap` products (words_query); else
+    every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
     page beyond it, the bounded read. The last step (most words) ranks every hit."""
     if step == SOME_WORDS:
         query, args = search_query(plan, limit, offset, step, None)
         return await conn.fetch(query, *args)
     over_cap = False
-    if offset + limit <= cap:
+    if by_words_applies(plan, step):
+        query, args = words_query(plan, limit, offset, cap)
+        rows = await conn.fetch(query, *args)
+        if not rows[0]["crowded"]:
+            return [row for row in rows if row["id"] is not None]
+        # More than `cap` hits for certain when one word lists more; else the bounded read counts them.
+        over_cap = rows[0]["many"]
+    elif offset + limit <= cap:
         query, args = search_query(plan, limit, offset, step, cap)
         rows = await conn.fetch(query, *args)
         if not rows or rows[0]["total"] <= cap:
             return rows  # (none at all, or past the last page)
         over_cap = True
+    # Its plan for the values at hand: a generic one walks the sales tiers badly (`sj` 40 ms instead of 8).
+    await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
     query, args = bounded_query(plan, limit, offset, step, cap, over_cap)
     return await conn.fetch(query, *args)
 

@@ -10,7 +10,7 @@ import pytest
 from seeds.catalog_scale import QUERIES, seed_scale
 from services.catalog.api.buyer import FUZZY_THRESHOLD
 from services.catalog.app import create_app
-from services.catalog.domain import plan_search
+from services.catalog.domain import has_chinese, plan_search
 from services.catalog.flows import catalogue as commands
 from services.catalog.settings import CatalogSettings
 from services.catalog.store import search
@@ -81,3 +81,45 @@ async def test_the_total_is_exact_up_to_the_cap_and_flagged_above_it(capped: Cat
     assert (many["total"], many["total_exact"], len(many["items"])) == (CAP, False, 20)
     resp = await capped.client.get("/search", params={"q": "手机", "page": 1000, "page_size": 50})
     assert await resp.json() == {"items": [], "total": CAP, "total_exact": False}  # past the last page
+
+
+async def test_a_chinese_word_read_from_its_words_gives_the_full_rankings_page(capped: Catalog) -> None:
+    """A Chinese word's hits listed by product_search_words (search.words_query, no heap page per hit): the same
+    pages and totals as ranking every hit the trigram and grams indexes find."""
+    queries = ["手机", "耳机", "机", "手机壳", "华为", "充电", "小米14", "没有这个词",
+               *[q for q, _ in QUERIES if has_chinese(q) and " " not in q]]
+    for q in queries:
+        plan = plan_search(q)
+        assert search.by_words_applies(plan, search.AS_TYPED)
+        total = None
+        for size, number in [(20, 1), (20, 2), (3, 1), (1, 1), (50, 3), (50, 40)]:
+            offset = (number - 1) * size
+            async with capped.db.transaction() as tx:
+                query, args = search.words_query(plan, size, offset, EVERY_HIT)
+                by_words = await tx.conn.fetch(query, *args)
+                query, args = search.search_query(plan, size, offset, search.AS_TYPED, None)
+                every = await tx.conn.fetch(query, *args)
+            assert not by_words[0]["crowded"] and all(r["total_exact"] for r in by_words)
+            assert [r["id"] for r in by_words if r["id"] is not None] == [r["id"] for r in every], (q, size, number)
+            if number == 1:
+                total = every[0]["total"] if every else 0
+            assert {r["total"] for r in by_words} == {total}, (q, size, number)
+    async with capped.db.transaction() as tx:  # one word lists more than the cap: more hits, for certain
+        query, args = search.words_query(plan_search("手机"), 20, 0, CAP)
+        row = (await tx.conn.fetch(query, *args))[0]
+        assert row["crowded"] and row["many"]
+
+
+async def test_a_word_listed_more_than_the_cap_counts_its_products_once(capped: Catalog) -> None:
+    # 耳机 is in several words of the same products (the category 耳机音箱 and 蓝牙耳机 …): more listings than the
+    # largest word's products, as many products. The bounded read counts them, and the total stays exact.
+    async with capped.db.transaction() as tx:
+        largest = await tx.conn.fetchval(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM product_search_words WHERE word LIKE '%耳机%' "
+            "GROUP BY word) c")
+        query, args = search.words_query(plan_search("耳机"), 20, 0, largest)
+        row = (await tx.conn.fetch(query, *args))[0]
+    assert row["crowded"] and not row["many"]
+    every = await page(capped, "耳机", 20, 1, EVERY_HIT)
+    assert every[0][1:] == (largest, True)  # (the category's products hold every other 耳机 word)
+    assert await page(capped, "耳机", 20, 1, largest) == every
