@@ -504,3 +504,32 @@ async def test_an_event_no_longer_consumed_is_unbound_and_its_copy_queued_before
         queue = await channel.declare_queue(reader.bus.names["main"], passive=True)
         assert queue.declaration_result.message_count == 1, "only the event still consumed reached the queue"
         await channel.close()
+
+
+async def test_an_event_that_asks_nothing_of_its_consumer_is_acknowledged_unhandled_and_leaves_no_inbox_row(
+        database_url, amqp_url, bus_prefix):
+    from shared.bus import parked_messages
+    from tests.integration.probe import count_effect
+
+    handled: list[str] = []
+
+    async def note_handled(tx: Tx, event: Event[Noted]) -> None:
+        handled.append(event.data.body)
+        await count_effect(tx, event)
+
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        # Say, fulfilment and an order without delivery: the handler would do nothing with such an event.
+        await reader.consume(note_handled, needs=lambda note: not note.body.startswith("nothing"))
+        writer.run_relay()
+        await write_notes(writer.db, ["nothing 1", "wanted", "nothing 2"])
+        await write_note(writer.db, "nothing 3")
+        await handled_up_to(lambda: write_note(writer.db, "marker"), lambda: _has(reader, "marker"), reader.bus)
+        assert handled == ["wanted", "marker"]
+        assert await reader.effects() == {"wanted": 1, "marker": 1}
+        assert await reader.db.fetchval("SELECT count(*) FROM inbox") == 2, "no transaction for the others"
+        assert await parked_messages(reader.bus) == [], "acknowledged, not parked"
+        assert reader.bus.connection is not None
+        channel = await reader.bus.connection.channel()
+        queue = await channel.declare_queue(reader.bus.names["main"], passive=True)
+        assert queue.declaration_result.message_count == 0, "none left in the queue"
+        await channel.close()
