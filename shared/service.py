@@ -163,6 +163,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         await bus.connect()
         relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds,
                                          listening_poll_seconds=settings.outbox_listening_poll_seconds)
+        db.wake_own_relay = relay.wake
         http = aiohttp.ClientSession()
         # Built before any consumer or job starts, so both always find every dependency in place.
         deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http, changes))

@@ -303,6 +303,30 @@ async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amq
         assert asyncio.get_running_loop().time() - started < 10
 
 
+async def test_a_commit_wakes_the_relay_of_its_own_process_without_a_notify(database_url, amqp_url, bus_prefix):
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        await write_note(writer.db, "first round")
+        relay = writer.run_relay(poll_seconds=60)
+        writer.db.wake_own_relay = relay.wake  # as shared.service does for a service's own relay
+        await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+        await listening(writer.db, outbox_channel("writer"))  # the relay sleeps until woken
+        heard: list[object] = []
+
+        def hear(*notice: object) -> None:
+            heard.append(notice)
+
+        async with writer.db.pool.acquire() as conn:
+            await conn.add_listener(outbox_channel("writer"), hear)
+            started = asyncio.get_running_loop().time()
+            await write_note(writer.db, "wake up")
+            assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
+            assert asyncio.get_running_loop().time() - started < 10, "woken, not polled"
+            await conn.execute("SELECT 1")  # a notification sent before now has reached this connection
+            assert heard == [], "no NOTIFY round trip for the relay that is right here"
+            await conn.remove_listener(outbox_channel("writer"), hear)
+
+
 async def test_a_commit_whose_wake_up_was_lost_is_relayed_by_the_listening_relays_poll(
         database_url, amqp_url, bus_prefix):
     async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
