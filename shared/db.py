@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import errno
 import importlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -268,6 +268,9 @@ class Database:
     def __init__(self, pool: asyncpg.Pool, service: str):
         self.pool = pool
         self.service = service
+        # Wakes the outbox relay of this very process (shared.service sets it): then an emitting commit needs
+        # no NOTIFY for the relay. Writers without one of their own (seeds, scripts) NOTIFY the relays.
+        self.wake_own_relay: Callable[[], None] | None = None
 
     @asynccontextmanager
     async def transaction(self, correlation_id: str | None = None) -> AsyncIterator[Tx]:
@@ -311,8 +314,8 @@ class Database:
         raise AssertionError("unreachable")
 
     async def _wake_relay(self, conn: asyncpg.Connection, tx: Tx) -> None:
-        """Wake the outbox relay (and the waiters of `tx.changed` keys) after the commit, in a transaction of
-        its own.
+        """Wake the outbox relay (and the waiters of `tx.changed` keys) after the commit: this process's relay
+        directly, another's (and the waiters, in any replica) by NOTIFY in a transaction of its own.
 
         A transaction that NOTIFYs holds a database-wide lock from its commit until its WAL is flushed, so
         NOTIFY inside the business transaction would make every emitting commit wait for the one before it
@@ -320,8 +323,14 @@ class Database:
         commit is already done, and the wake-up needn't be durable: a lost one is covered by polling (a waiter's
         by its last read at its deadline).
         """
-        notices = [f"NOTIFY {outbox_channel(self.service)}"] if tx.emitted else []
+        notices = []
+        if tx.emitted and self.wake_own_relay is not None:
+            self.wake_own_relay()  # this process's relay publishes what it committed; no round trip for it
+        elif tx.emitted:
+            notices.append(f"NOTIFY {outbox_channel(self.service)}")
         notices += [f"NOTIFY {changes_channel(self.service)}, {_escaped_literal(key)}" for key in sorted(tx.changes)]
+        if not notices:
+            return
         try:
             await conn.execute(f"BEGIN; SET LOCAL synchronous_commit TO off; {'; '.join(notices)}; COMMIT")
         except Exception:  # noqa: BLE001 - committed; the relay polls, a waiter reads again at its deadline

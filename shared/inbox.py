@@ -30,6 +30,7 @@ from shared.events.base import Event, EventData, UnknownEvent
 from shared.logging import correlation_id_var, event_id_var, get_logger
 
 Handler = Callable[[Tx, Any], Awaitable[None]]  # (tx, Event[SomeEventData]) -> None
+Needs = Callable[[Any], bool]  # (SomeEventData) -> whether the event asks anything of the service
 
 RECORD = "INSERT INTO inbox (event_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
 # A batch's ids in one statement, in a fixed order (two batches with common ids never deadlock): the new ones.
@@ -50,11 +51,16 @@ class Consumer:
         self.db = db
         self.bus = bus
         self.handlers: dict[str, Handler] = {}
+        self.needs: dict[str, Needs] = {}  # types whose events may ask nothing of the service (see on)
         self.retired: set[str] = set()  # types no longer consumed (see retire)
         self.log = get_logger(db.service, component="consumer")
 
-    def on(self, model: type[EventData], handler: Handler) -> Consumer:
+    def on(self, model: type[EventData], handler: Handler, needs: Needs | None = None) -> Consumer:
+        """`needs(event.data)` false: the event asks nothing of this service (the handler would do nothing
+        with it, whatever came before), so it is acknowledged without a transaction or an inbox row."""
         self.handlers[model.TYPE] = handler
+        if needs is not None:
+            self.needs[model.TYPE] = needs
         return self
 
     def retire(self, model: type[EventData]) -> Consumer:
@@ -84,9 +90,13 @@ class Consumer:
             if message.header.properties.message_type in self.retired:
                 continue  # queued before its binding was removed: done (None), no transaction for it
             try:
-                work.append((i, message, *self.decode(message.body)))
+                event, handler = self.decode(message.body)
             except Poison as exc:
                 outcomes[i] = exc
+                continue
+            needs = self.needs.get(event.type)
+            if needs is None or needs(event.data):
+                work.append((i, message, event, handler))
         if len(work) > 1:
             try:
                 return await self._together(work, outcomes)

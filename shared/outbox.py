@@ -3,9 +3,11 @@
 Several relays may run on one outbox (replicas): rows are claimed with FOR UPDATE SKIP LOCKED and stay
 locked until they are marked, so no two relays publish the same row. A relay that dies after publishing
 and before marking leaves the rows unsent; they are published again and the consumers' inbox drops the
-duplicate. The relay wakes on NOTIFY (sent at commit by Tx.emit) and polls as a fallback: every
-`poll_seconds` while its LISTEN connection is down, and only every `listening_poll_seconds` (never more often)
-while it is up, when the poll just covers a wake-up lost between a commit and its NOTIFY.
+duplicate. The relay wakes when its own process commits an event (`wake`, called by shared.db.Database
+after the commit), on NOTIFY when a writer without a relay of its own commits one (seeds, scripts), and
+polls as a fallback: every `poll_seconds` while its LISTEN connection is down, and only every
+`listening_poll_seconds` (never more often) while it is up, when the poll just covers a wake-up lost after a
+commit (its process gone before it woke a relay).
 
 A claimed batch is published at once and its confirms awaited together (Bus.publish_many); the confirmed
 rows are marked sent in one statement. A row the broker refused (a nack) or whose confirm never came stays
@@ -50,6 +52,10 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self.published = 0
         self.listening = False  # whether a LISTEN connection is up (polling carries on either way)
+
+    def wake(self) -> None:
+        """Run a round now: an event was committed in this process (shared.db.Database.wake_own_relay)."""
+        self._wake.set()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent events; returns how many were published. Raises PublishRefused (after

@@ -64,12 +64,19 @@ class Handlers(Generic[DepsT]):
 
     def __init__(self) -> None:
         self.table: dict[type[EventData], AnyHandler] = {}
+        self.needs: dict[type[EventData], Callable[[Any], bool]] = {}
         self.retired: list[type[EventData]] = []
 
-    def on(self, model: type[E], handler: Callable[[DepsT, Tx, Event[E]], Awaitable[None]]) -> Handlers[DepsT]:
+    def on(self, model: type[E], handler: Callable[[DepsT, Tx, Event[E]], Awaitable[None]],
+           needs: Callable[[E], bool] | None = None) -> Handlers[DepsT]:
+        """`needs`: whether an event asks anything of the service, from its data alone. One that does not is
+        acknowledged without a transaction (shared.inbox.Consumer.on): only for events the handler would leave
+        alone whatever came before, so that handling one twice, or not at all, is the same."""
         if model in self.table or model in self.retired:
             raise ValueError(f"{model.TYPE} has a handler already, or is retired")
         self.table[model] = handler
+        if needs is not None:
+            self.needs[model] = needs
         return self
 
     def retire(self, model: type[EventData]) -> Handlers[DepsT]:
@@ -157,6 +164,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         await bus.connect()
         relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds,
                                          listening_poll_seconds=settings.outbox_listening_poll_seconds)
+        db.wake_own_relay = relay.wake
         http = aiohttp.ClientSession()
         # Built before any consumer or job starts, so both always find every dependency in place.
         deps = app[DEPS] = build_deps(Deps(settings, db, bus, clock, http, changes))
@@ -165,7 +173,7 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
         if handlers.table:
             consumer = Consumer(db, bus)
             for model, handler in handlers.table.items():
-                consumer.on(model, _counted(deps, handler, app[METRICS], model.TYPE))
+                consumer.on(model, _counted(deps, handler, app[METRICS], model.TYPE), handlers.needs.get(model))
             for model in handlers.retired:
                 consumer.retire(model)
             await consumer.start()

@@ -25,24 +25,36 @@ async def on_sku_changed(deps: FulfilmentDeps, tx: Tx, event: Event[SkuChanged])
     await store.upsert_sku(tx.conn, s.sku_id, s.product_id, s.merchant_id, s.weight_g, s.revision)
 
 
+def placed_with_delivery(placed: OrderPlaced) -> bool:
+    """An order without delivery (goods that need none) asks nothing of fulfilment."""
+    return placed.delivery is not None
+
+
+def paid_with_delivery(paid: OrderPaid) -> bool:
+    """Nor does its payment (an older order.paid does not say: it may have one)."""
+    return paid.delivery_method != "none"
+
+
 async def on_order_placed(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
     """Remember the order's delivery as orders took it (a redelivered event changes nothing)."""
     placed = event.data
+    if placed.delivery is None:
+        return
     await store.lock_order(tx.conn, placed.order_id)
-    if placed.delivery is not None:
-        await flows.record_delivery(tx, placed.order_id, placed.user_id, placed.merchant_id,
-                                    placed.delivery.model_dump(mode="json"))
-        held = await store.take_early_payment(tx.conn, placed.order_id)
-        if held is not None:
-            await flows.mark_paid(tx, placed.order_id, held)
-        early = await store.take_early_shipment(tx.conn, placed.order_id)
-        if early is not None:
-            await flows.record_shipment(tx, placed.order_id, early["carrier"], early["tracking_no"],
-                                        early["shipped_at"], deps.clock.now())
+    await flows.record_delivery(tx, placed.order_id, placed.user_id, placed.merchant_id,
+                                placed.delivery.model_dump(mode="json"))
+    held = await store.take_early_payment(tx.conn, placed.order_id)
+    if held is not None:
+        await flows.mark_paid(tx, placed.order_id, held)
+    early = await store.take_early_shipment(tx.conn, placed.order_id)
+    if early is not None:
+        await flows.record_shipment(tx, placed.order_id, early["carrier"], early["tracking_no"],
+                                    early["shipped_at"], deps.clock.now())
 
 
 async def on_order_paid(deps: FulfilmentDeps, tx: Tx, event: Event[OrderPaid]) -> None:
-    await flows.mark_paid(tx, event.data.order_id, event.data.group_held)
+    if paid_with_delivery(event.data):  # else nothing to draw, and no early payment to note for order.placed
+        await flows.mark_paid(tx, event.data.order_id, event.data.group_held)
 
 
 async def on_group_buy_succeeded(deps: FulfilmentDeps, tx: Tx, event: Event[GroupBuySucceeded]) -> None:
@@ -77,8 +89,8 @@ async def on_refund_approved(deps: FulfilmentDeps, tx: Tx, event: Event[OrderRef
 HANDLERS = (Handlers[FulfilmentDeps]()
             .on(StoreChanged, on_store_changed)
             .on(SkuChanged, on_sku_changed)
-            .on(OrderPlaced, on_order_placed)
-            .on(OrderPaid, on_order_paid)
+            .on(OrderPlaced, on_order_placed, needs=placed_with_delivery)
+            .on(OrderPaid, on_order_paid, needs=paid_with_delivery)
             .on(OrderCancelled, on_order_cancelled)
             .on(OrderRefundApproved, on_refund_approved)
             .on(OrderShipped, on_order_shipped)

@@ -46,13 +46,19 @@ def cart_of(placed: OrderPlaced) -> Cart:
                  category_id=x.category_id) for x in placed.lines])
 
 
+def asks_promotion(placed: OrderPlaced) -> bool:
+    """Whether an order has a coupon, points or a group-buy seat to hold; else orders does not wait for
+    marketing, and its order.placed asks nothing here."""
+    return placed.group_buy is not None or bool(placed.coupon_id) or placed.points > 0
+
+
 async def on_order_placed(deps: MarketingDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
     d, now = event.data, deps.clock.now()
+    if not asks_promotion(d):
+        return
     if d.group_buy is not None:
         await _seat_group_order(tx, d, now)
         return
-    if not d.coupon_id and d.points == 0:
-        return  # nothing to hold; orders does not wait for marketing
     if await orders_db.get_order(tx.conn, d.order_id) is not None:
         return  # already decided, or cancelled before it was placed
     try:
@@ -197,7 +203,7 @@ async def on_store_changed(deps: MarketingDeps, tx: Tx, event: Event[StoreChange
 
 
 HANDLERS = (Handlers[MarketingDeps]()
-            .on(OrderPlaced, on_order_placed)
+            .on(OrderPlaced, on_order_placed, needs=asks_promotion)
             .on(OrderCancelled, on_order_cancelled)
             .retire(PaymentConfirmed)  # the coupon, points and seat follow order.paid
             .on(OrderPaid, on_order_paid)

@@ -36,12 +36,19 @@ def _ready_after_s(deps: NotificationsDeps) -> float:
     return deps.settings.pickup_ready_minutes * 60
 
 
+def placed_for_pickup(placed: OrderPlaced) -> bool:
+    """Only a pickup order's order.placed matters here: a watch whose order.placed never came is never armed,
+    as one that order.placed said is no pickup."""
+    return placed.delivery is not None and placed.delivery.method == "pickup"
+
+
 async def on_order_placed(deps: NotificationsDeps, tx: Tx, event: Event[OrderPlaced]) -> None:
-    """Whether a pickup order will need its goods made ready (the watch for a merchant who forgets)."""
+    """A pickup order will need its goods made ready (the watch for a merchant who forgets)."""
     placed = event.data
-    pickup = placed.delivery is not None and placed.delivery.method == "pickup"
-    await store.watch_placed(tx.conn, placed.order_id, placed.merchant_id, pickup,
-                             placed.delivery.store_id if placed.delivery else None, _ready_after_s(deps))
+    if placed.delivery is None or placed.delivery.method != "pickup":
+        return
+    await store.watch_placed(tx.conn, placed.order_id, placed.merchant_id, True, placed.delivery.store_id,
+                             _ready_after_s(deps))
 
 
 async def on_order_paid(deps: NotificationsDeps, tx: Tx, event: Event[OrderPaid]) -> None:
@@ -50,7 +57,9 @@ async def on_order_paid(deps: NotificationsDeps, tx: Tx, event: Event[OrderPaid]
                    amount_fen=paid.payable_fen)
     await flows.raise_alert(tx, "order_paid", paid.merchant_id, paid.order_id, f"order_paid:{paid.order_id}",
                             {"payable_fen": paid.payable_fen, "method": paid.method}, deps.clock.now())
-    if not paid.group_held:  # a group-buy order held for its group cannot be made ready before it fills
+    # A group-buy order held for its group cannot be made ready before it fills; an order said to be no pickup
+    # needs no watch (an older order.paid does not say: order.placed will).
+    if not paid.group_held and paid.delivery_method in (None, "pickup"):
         await store.watch_paid(tx.conn, paid.order_id, paid.merchant_id, event.occurred_at, _ready_after_s(deps))
 
 
@@ -101,7 +110,7 @@ async def on_refund_approved(deps: NotificationsDeps, tx: Tx, event: Event[Order
 
 
 HANDLERS = (Handlers[NotificationsDeps]()
-            .on(OrderPlaced, on_order_placed)
+            .on(OrderPlaced, on_order_placed, needs=placed_for_pickup)
             .on(OrderPaid, on_order_paid)
             .on(OrderShipped, on_order_shipped)
             .on(PickupReady, on_pickup_ready)

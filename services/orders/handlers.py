@@ -128,7 +128,8 @@ async def on_payment_confirmed(deps: OrdersDeps, tx: Tx, event: Event[PaymentCon
         await tx.emit(OrderPaid(order_id=order["id"], user_id=order["user_id"],
                                 merchant_id=order["merchant_id"], payable_fen=order["payable_fen"],
                                 method=paid.method, group_held=order["group_state"] == "waiting",
-                                paid_at=paid.paid_at))
+                                paid_at=paid.paid_at,
+                                delivery_method=(order["delivery"] or {}).get("method", "none")))
         return
     # Nothing is kept that was not sold: late, second or wrong-amount payments go back.
     if order["status"] == Status.AWAITING_PAYMENT:

@@ -107,6 +107,9 @@ class OrderPaid(EventData):
     # When the payment was made (Alipay's time, as payment.confirmed said): marketing's member levels count
     # paid orders by it. Older events lack it: their occurred_at stands in.
     paid_at: datetime | None = None
+    # How the order is delivered, as it was placed ("none": goods that need no delivery): fulfilment and
+    # notifications leave an order without delivery or pickup alone. Older events lack it: unknown (None).
+    delivery_method: Literal["express", "pickup", "none"] | None = None
 
 
 @event("order.shipped")

@@ -305,6 +305,30 @@ async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amq
         assert asyncio.get_running_loop().time() - started < 10
 
 
+async def test_a_commit_wakes_the_relay_of_its_own_process_without_a_notify(database_url, amqp_url, bus_prefix):
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        await reader.consume()
+        await write_note(writer.db, "first round")
+        relay = writer.run_relay(poll_seconds=60)
+        writer.db.wake_own_relay = relay.wake  # as shared.service does for a service's own relay
+        await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
+        await listening(writer.db, outbox_channel("writer"))  # the relay sleeps until woken
+        heard: list[object] = []
+
+        def hear(*notice: object) -> None:
+            heard.append(notice)
+
+        async with writer.db.pool.acquire() as conn:
+            await conn.add_listener(outbox_channel("writer"), hear)
+            started = asyncio.get_running_loop().time()
+            await write_note(writer.db, "wake up")
+            assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
+            assert asyncio.get_running_loop().time() - started < 10, "woken, not polled"
+            await conn.execute("SELECT 1")  # a notification sent before now has reached this connection
+            assert heard == [], "no NOTIFY round trip for the relay that is right here"
+            await conn.remove_listener(outbox_channel("writer"), hear)
+
+
 async def test_a_commit_whose_wake_up_was_lost_is_relayed_by_the_listening_relays_poll(
         database_url, amqp_url, bus_prefix):
     async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
@@ -514,4 +538,33 @@ async def test_an_event_no_longer_consumed_is_unbound_and_its_copy_queued_before
         channel = await reader.bus.connection.channel()
         queue = await channel.declare_queue(reader.bus.names["main"], passive=True)
         assert queue.declaration_result.message_count == 1, "only the event still consumed reached the queue"
+        await channel.close()
+
+
+async def test_an_event_that_asks_nothing_of_its_consumer_is_acknowledged_unhandled_and_leaves_no_inbox_row(
+        database_url, amqp_url, bus_prefix):
+    from shared.bus import parked_messages
+    from tests.integration.probe import count_effect
+
+    handled: list[str] = []
+
+    async def note_handled(tx: Tx, event: Event[Noted]) -> None:
+        handled.append(event.data.body)
+        await count_effect(tx, event)
+
+    async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
+        # Say, fulfilment and an order without delivery: the handler would do nothing with such an event.
+        await reader.consume(note_handled, needs=lambda note: not note.body.startswith("nothing"))
+        writer.run_relay()
+        await write_notes(writer.db, ["nothing 1", "wanted", "nothing 2"])
+        await write_note(writer.db, "nothing 3")
+        await handled_up_to(lambda: write_note(writer.db, "marker"), lambda: _has(reader, "marker"), reader.bus)
+        assert handled == ["wanted", "marker"]
+        assert await reader.effects() == {"wanted": 1, "marker": 1}
+        assert await reader.db.fetchval("SELECT count(*) FROM inbox") == 2, "no transaction for the others"
+        assert await parked_messages(reader.bus) == [], "acknowledged, not parked"
+        assert reader.bus.connection is not None
+        channel = await reader.bus.connection.channel()
+        queue = await channel.declare_queue(reader.bus.names["main"], passive=True)
+        assert queue.declaration_result.message_count == 0, "none left in the queue"
         await channel.close()

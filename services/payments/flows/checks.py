@@ -70,7 +70,9 @@ async def check_payment(deps: PaymentsDeps, *, order_id: str, user_id: str) -> d
     state = await store.order_payment_state(deps.db, order_id)
     if state is None or state["order_user_id"] != user_id:
         raise Refusal("order_not_found", "No such order", 404)
-    due = await store.claim_trade_checks(deps.db, order_id, deps.settings.payment_check_interval_s)
+    due: list[str] = []
+    if state["status"] == "pending":  # the order's latest payment; an earlier one is closed when it is made
+        due = await store.claim_trade_checks(deps.db, order_id, deps.settings.payment_check_interval_s)
     if due:
         learning = [asyncio.ensure_future(learn_trade(deps, out_trade_no)) for out_trade_no in due]
         _, slow = await asyncio.wait(learning, timeout=deps.settings.payment_check_timeout_s)

@@ -80,15 +80,13 @@ async def pay_order(deps: PaymentsDeps, tx: Tx, *, order_id: str, user_id: str, 
         await store.set_payment_status(tx.conn, pending["id"], "closed", reason="superseded")
     payment_id = str(uuid.uuid4())
     if method == "balance":
-        await _pay_from_balance(deps, tx, order, payment_id, decision)
+        payment = await _pay_from_balance(deps, tx, order, payment_id, decision)
     elif method == "pay_later":
-        await _pay_later(deps, tx, order, payment_id, decision, score)
+        payment = await _pay_later(deps, tx, order, payment_id, decision, score)
     else:
-        await _open_trade(deps, tx, order, payment_id, decision, str(alipay_user_id))
+        payment = await _open_trade(deps, tx, order, payment_id, decision, str(alipay_user_id))
     await _record_deposit(tx, order, payment_id, decision, score, paid=method in ("balance", "pay_later"))
-    payment = await store.lock_payment(tx.conn, payment_id)
-    assert payment is not None
-    return payment_view(payment)
+    return payment_view(payment)  # as inserted: nothing after changes the payment's row
 
 
 async def _takes_fund_auth(tx: Tx, order: asyncpg.Record) -> bool:
@@ -124,27 +122,29 @@ async def _close_trade(deps: PaymentsDeps, out_trade_no: str | None) -> None:
 
 
 async def _pay_from_balance(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str,
-                            decision: PayDecision) -> None:
+                            decision: PayDecision) -> asyncpg.Record:
     if await store.debit_balance(tx.conn, order["user_id"], decision.charge_fen) is None:
         raise Refusal("insufficient_balance", "The balance does not cover this order")
     await store.insert_movement(tx.conn, domain.movement(domain.user_account(order["user_id"]), "sales",
                                                          decision.charge_fen), kind="order_payment", ref=payment_id)
-    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
-    await _confirmed(deps, tx, order, payment_id, trade_no=None)
+    payment = await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
+    await _confirmed(deps, tx, order, payment, trade_no=None)
+    return payment
 
 
 async def _pay_later(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
-                     score: int | None) -> None:
+                     score: int | None) -> asyncpg.Record:
     await bills.reserve(deps, tx, user_id=order["user_id"], score=score, amount_fen=decision.payable_fen)
-    await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
+    payment = await _insert_payment(tx, order, payment_id, decision, status="succeeded", paid_at=deps.clock.now())
     await store.insert_bill(tx.conn, bill_id=str(uuid.uuid4()), payment_id=payment_id, order_id=order["order_id"],
                             user_id=order["user_id"], amount_fen=decision.payable_fen,
                             due_at=deps.clock.now() + timedelta(days=deps.settings.pay_later_days))
-    await _confirmed(deps, tx, order, payment_id, trade_no=None)
+    await _confirmed(deps, tx, order, payment, trade_no=None)
+    return payment
 
 
 async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision,
-                      alipay_user_id: str) -> None:
+                      alipay_user_id: str) -> asyncpg.Record:
     out_trade_no = domain.out_trade_no("p", payment_id)
     plan = decision.plan
     # Asked first, then both rows written with Alipay's trade_no (two statements fewer than writing them and
@@ -154,10 +154,11 @@ async def _open_trade(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment
         deps, out_trade_no=out_trade_no, amount_fen=decision.charge_fen, subject=order["subject"],
         buyer_id=alipay_user_id, hb_fq_num=plan.installments if plan else None,
         hb_fq_seller_percent=domain.seller_percent(plan.fee_payer) if plan else None)
-    await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no,
-                          trade_no=trade_no)
+    payment = await _insert_payment(tx, order, payment_id, decision, status="pending", out_trade_no=out_trade_no,
+                                    trade_no=trade_no)
     await store.insert_trade(tx.conn, out_trade_no=out_trade_no, purpose="payment", ref_id=payment_id,
                              user_id=order["user_id"], amount_fen=decision.charge_fen, trade_no=trade_no)
+    return payment
 
 
 async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, amount_fen: int, subject: str, buyer_id: str,
@@ -179,9 +180,9 @@ async def create_trade(deps: PaymentsDeps, *, out_trade_no: str, amount_fen: int
 
 async def _insert_payment(tx: Tx, order: asyncpg.Record, payment_id: str, decision: PayDecision, *,
                           status: str, out_trade_no: str | None = None, trade_no: str | None = None,
-                          paid_at: datetime | None = None) -> None:
+                          paid_at: datetime | None = None) -> asyncpg.Record:
     plan = decision.plan
-    await store.insert_payment(
+    return await store.insert_payment(
         tx.conn, id=payment_id, order_id=order["order_id"], user_id=order["user_id"],
         merchant_id=order["merchant_id"], method=decision.method, status=status, amount_fen=decision.payable_fen,
         deposit_fen=decision.deposit_fen, installments=plan.installments if plan else None,
@@ -199,11 +200,9 @@ async def _record_deposit(tx: Tx, order: asyncpg.Record, payment_id: str, decisi
                              amount_fen=order["deposit_fen"], credit_score=score, status=status)
 
 
-async def _confirmed(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment_id: str, *,
+async def _confirmed(deps: PaymentsDeps, tx: Tx, order: asyncpg.Record, payment: asyncpg.Record, *,
                      trade_no: str | None) -> None:
     await store.mark_order_paid(tx.conn, order["order_id"])
-    payment = await store.lock_payment(tx.conn, payment_id)
-    assert payment is not None
     await tx.emit(payment_confirmed(payment, trade_no, deps.clock.now()))
 
 

@@ -55,10 +55,14 @@ async def mark_order_paid(conn: Conn, order_id: str) -> None:
 # --- payments ----------------------------------------------------------------------------------------
 
 
-async def insert_payment(conn: Conn, **fields: Any) -> None:
+async def insert_payment(conn: Conn, **fields: Any) -> Row:
+    """The new payment's row, as `lock_payment` would read it in the same transaction."""
     columns = ", ".join(fields)
     marks = ", ".join(f"${i}" for i in range(1, len(fields) + 1))
-    await conn.execute(f"INSERT INTO payments ({columns}) VALUES ({marks})", *fields.values())  # noqa: S608
+    row = await conn.fetchrow(f"INSERT INTO payments ({columns}) VALUES ({marks}) RETURNING *",  # noqa: S608
+                              *fields.values())
+    assert row is not None
+    return row
 
 
 async def lock_payment(conn: Conn, payment_id: str) -> Row | None:

@@ -3,6 +3,7 @@ closing a pickup code, and the demo seed."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from seeds.catalog import products
@@ -11,8 +12,9 @@ from shared.db import Database, create_pool, service_dsn
 from shared.events.common import Line
 from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import Delivery, OrderPaid, OrderPlaced, OrderRefundApproved
+from shared.service import BUS
 from tests.integration.fulfilment.conftest import Fulfilment
-from tests.support import eventually
+from tests.support import eventually, handled_up_to
 
 LINE = Line(sku_id="s1", product_id="p1", qty=1, unit_price_fen=1_000)
 
@@ -22,9 +24,9 @@ def placed(order_id: str, method: str = "pickup") -> OrderPlaced:
                        delivery=Delivery(method=method, store_id="st1"))  # type: ignore[arg-type]
 
 
-def paid(order_id: str, group_held: bool = False) -> OrderPaid:
+def paid(order_id: str, group_held: bool = False, delivery_method: str | None = "pickup") -> OrderPaid:
     return OrderPaid(order_id=order_id, user_id="u1", merchant_id="m1", payable_fen=1_000, method="alipay",
-                     group_held=group_held)
+                     group_held=group_held, delivery_method=delivery_method)  # type: ignore[arg-type]
 
 
 async def pickup_of(f: Fulfilment, order_id: str) -> dict[str, Any] | None:
@@ -52,6 +54,31 @@ async def test_order_paid_overtaking_order_placed_still_gives_a_code(fulfilment:
     await fulfilment.publish(placed("o2"))
     pickup = await eventually(lambda: pickup_of(fulfilment, "o2"))
     assert pickup["state"] == "paid" and len(pickup["code"]) == 8
+
+
+async def test_an_order_paid_from_before_it_said_its_delivery_still_gives_a_code_when_it_overtakes(
+        fulfilment: Fulfilment) -> None:
+    await fulfilment.publish(paid("o3", delivery_method=None))  # an older orders: it may have a delivery
+    await eventually(lambda: fulfilment.db.fetchval("SELECT 1 FROM early_payments WHERE order_id = 'o3'"))
+    await fulfilment.publish(placed("o3"))
+    pickup = await eventually(lambda: pickup_of(fulfilment, "o3"))
+    assert pickup["state"] == "paid" and len(pickup["code"]) == 8
+
+
+async def test_an_order_without_delivery_leaves_fulfilment_nothing_to_keep(fulfilment: Fulfilment) -> None:
+    await fulfilment.publish(OrderPlaced(order_id="o_none", user_id="u1", merchant_id="m1", lines=[LINE],
+                                         subtotal_fen=1_000))
+    unneeded = await fulfilment.publish(paid("o_none", delivery_method="none"))
+    marker = await fulfilment.publish(placed("o_marker", method="express"))
+    await handled_up_to(lambda: asyncio.sleep(0),
+                        lambda: fulfilment.db.fetchval("SELECT 1 FROM inbox WHERE event_id = $1", marker.id),
+                        fulfilment.client.server.app[BUS])
+    # No early payment noted for an order.placed that will never bring a delivery (such notes were kept
+    # forever), and no transaction for either event.
+    assert await fulfilment.db.fetchval("SELECT count(*) FROM early_payments WHERE order_id = 'o_none'") == 0
+    assert await fulfilment.db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", unneeded.id) == 0
+    assert (await fulfilment.call("GET", "/orders/o_none/delivery", user="u1"))[0] == 404
+    assert (await fulfilment.call("GET", "/orders/o_marker/delivery", user="u1"))[0] == 200
 
 
 async def test_a_held_group_order_gets_its_code_on_success_whichever_event_comes_first(

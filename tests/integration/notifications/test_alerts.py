@@ -23,9 +23,10 @@ from shared.events.common import Line
 from shared.events.fulfilment import PickupReady
 from shared.events.marketing import GroupBuySucceeded
 from shared.events.orders import Delivery, OrderPaid, OrderPlaced, OrderRefundRequested
+from shared.service import BUS
 from shared.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.integration.notifications.conftest import Notifications, StartNotifications
-from tests.support import eventually
+from tests.support import eventually, handled_up_to
 
 
 @dataclass
@@ -66,8 +67,9 @@ async def receiver() -> AsyncIterator[Receiver]:
         await server.close()
 
 
-def paid(order_id: str, merchant_id: str = "m1") -> OrderPaid:
-    return OrderPaid(order_id=order_id, user_id="u1", merchant_id=merchant_id, payable_fen=8_800, method="alipay")
+def paid(order_id: str, merchant_id: str = "m1", delivery_method: str | None = None) -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id="u1", merchant_id=merchant_id, payable_fen=8_800, method="alipay",
+                     delivery_method=delivery_method)  # type: ignore[arg-type]
 
 
 async def set_webhook(n: Notifications, receiver: Receiver, merchant: str = "m1") -> None:
@@ -262,6 +264,37 @@ async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
         return found if len(found) == 2 else None
 
     assert {a["order_id"] for a in await eventually(held_alerted)} == {"o_late", "o_held"}
+
+
+async def test_only_pickup_orders_are_watched_and_every_paid_order_is_alerted(
+        start_notifications: StartNotifications) -> None:
+    clock = ManualClock()
+    n = await start_notifications(clock=clock, pickup_ready_minutes=30)
+    line = Line(sku_id="s1", product_id="p1", qty=1, unit_price_fen=1_000)
+
+    def placed(order_id: str, delivery: Delivery | None) -> OrderPlaced:
+        return OrderPlaced(order_id=order_id, user_id="u1", merchant_id="m1", lines=[line], subtotal_fen=1_000,
+                           delivery=delivery)
+
+    await n.publish(paid("o_pickup", delivery_method="pickup"))  # order.paid overtook order.placed
+    await n.publish(placed("o_pickup", Delivery(method="pickup", store_id="st1")))
+    await n.publish(placed("o_express", Delivery(method="express")))
+    await n.publish(paid("o_express", delivery_method="express"))
+    await n.publish(placed("o_none", None))  # goods that need no delivery
+    await n.publish(paid("o_none", delivery_method="none"))
+
+    async def three_paid() -> list[dict[str, Any]] | None:
+        found = await _alerts(n, "order_paid")
+        return found if len(found) == 3 else None
+
+    await handled_up_to(lambda: asyncio.sleep(0), three_paid, n.client.server.app[BUS])  # every event handled
+    assert {a["order_id"] for a in await three_paid() or []} == {"o_pickup", "o_express", "o_none"}
+    await eventually(lambda: n.db.fetchval("SELECT due_at IS NOT NULL FROM pickup_watches WHERE order_id = 'o_pickup'"))
+    assert await n.db.fetchval("SELECT array_agg(order_id) FROM pickup_watches") == ["o_pickup"], \
+        "the others need no watch"
+    clock.advance(minutes=31)
+    alerts = await eventually(lambda: _alerts(n, "pickup_not_ready"))
+    assert [a["order_id"] for a in alerts] == ["o_pickup"]
 
 
 async def _alerts(n: Notifications, kind: str) -> list[dict[str, Any]]:

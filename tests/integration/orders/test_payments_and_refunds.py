@@ -4,9 +4,13 @@ order.refund_approved → payments → payment.refunded → REFUNDED."""
 from __future__ import annotations
 
 from services.orders.flows import run_due_deadlines
+from shared.events.catalog import ReservedLine, StockReserved
 from shared.events.payments import PaymentRefunded, PaymentRefundFailed
 from tests.integration.orders.flow import awaiting_payment, paid, payment, shipped
 from tests.support import eventually
+
+ADDRESS = {"name": "张三", "phone": "13800000000", "province": "浙江省", "city": "杭州市", "district": "西湖区",
+           "detail": "文三路 1 号", "region_code": "330106"}
 
 
 def refunded(order: dict, refund: dict) -> PaymentRefunded:
@@ -32,6 +36,19 @@ async def test_payment_makes_the_order_paid_once(mall):
     assert await mall.emitted("order.refund_approved", order["id"]) == []
     mall.clock.advance(hours=1)  # pay-by no longer applies
     assert await run_due_deadlines(mall.db, mall.clock) == 0
+
+
+async def test_order_paid_says_how_the_order_is_delivered(mall):
+    """Fulfilment and notifications leave an order without delivery, or not picked up, alone by it."""
+    for delivery, method in ((None, "none"), ({"method": "pickup", "store_id": "st1"}, "pickup"),
+                             ({"method": "express", "freight_fen": 800, "address": ADDRESS}, "express")):
+        placed = await mall.place(**({"delivery": delivery} if delivery else {}))
+        await mall.publish(StockReserved(order_id=placed["id"], lines=[ReservedLine(sku_id="s1", qty=2)]))
+        order = await mall.status_becomes(placed["id"], "AWAITING_PAYMENT")
+        await mall.publish(payment(order))
+        await mall.status_becomes(order["id"], "PAID")
+        [order_paid] = await mall.emitted("order.paid", order["id"])
+        assert order_paid["delivery_method"] == method
 
 
 async def test_late_payment_after_cancel_is_refunded_and_the_order_stays_cancelled(mall):

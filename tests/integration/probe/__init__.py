@@ -56,9 +56,10 @@ class Probe:
         return relay
 
     async def consume(self, handler: Callable[[Tx, Event[Any]], Awaitable[None]] = count_effect, *,
-                      retired: Iterable[type[EventData]] = ()) -> Consumer:
+                      retired: Iterable[type[EventData]] = (), needs: Callable[[Noted], bool] | None = None
+                      ) -> Consumer:
         remember_queues(self.bus.prefix, every_queue(self.bus.names))
-        consumer = Consumer(self.db, self.bus).on(Noted, handler)
+        consumer = Consumer(self.db, self.bus).on(Noted, handler, needs)
         for model in retired:
             consumer.retire(model)
         await consumer.start()
