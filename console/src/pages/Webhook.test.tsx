@@ -54,6 +54,9 @@ describe("Webhook page", () => {
     const put = fetch.mock.calls.find(([, init]) => init.method === "PUT") as [string, RequestInit];
     expect(JSON.parse(put[1].body as string)).toEqual({ url: "https://erp.example.com/hook" });
 
+    // The save's busy state ends on the button an effect after the secret shows (antd's Button sets its own
+    // loading state in an effect), and a loading button ignores the click that opens the confirmation.
+    await waitFor(() => expect(screen.getByTestId("webhook-rotate")).not.toHaveClass("ant-btn-loading"));
     fireEvent.click(screen.getByTestId("webhook-rotate"));
     fireEvent.click(await screen.findByText("OK"));
     await waitFor(() => expect(screen.getByTestId("webhook-secret")).toHaveTextContent(rotated.secret));
