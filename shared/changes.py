@@ -10,9 +10,11 @@ and its NOTIFY) costs at most the wait, never a wrong answer.
 A `Watcher` (`changes.watch(w)`) is told every key announced instead, and each time listening stops or
 starts again: the gateway's memo of live sessions drops a session whose revocation is announced.
 
-One LISTEN connection per process (per `Changes`), opened at the first wait and shared by every waiter;
-each waiter is an asyncio.Event under its key. Whenever the connection (re)starts listening, every waiter
-reads again: what was committed while nobody listened is not missed for longer than that.
+One LISTEN connection per process (per `Changes`), opened at the first wait or watch and shared by every
+waiter and watcher (the outbox relay watches for `shared.db.OUTBOX_KEY`): a NOTIFY costs the database CPU
+for every backend listening, so a process holds no other; each waiter is an asyncio.Event under its key.
+Whenever the connection (re)starts listening, every waiter reads again: what was committed while nobody
+listened is not missed for longer than that.
 """
 
 from __future__ import annotations

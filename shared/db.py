@@ -173,8 +173,8 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     release, a round trip that cost about a tenth of a busy service's CPU. Pooled connections carry no session
     state for it to undo: advisory locks are `pg_advisory_xact_lock` (bootstrap's runs on a connection of its own,
     migrate's is unlocked in its `finally`), settings are `SET LOCAL` / `set_config(…, true)`, cursors live in
-    transactions, and the two LISTEN holders (the outbox relay, shared.changes) UNLISTEN before they give
-    their connection back. New code on pooled connections must keep to those transaction-scoped forms."""
+    transactions, and the LISTEN holder (shared.changes) UNLISTENs before it gives its connection back.
+    New code on pooled connections must keep to those transaction-scoped forms."""
 
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
@@ -255,8 +255,9 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
-def outbox_channel(service: str) -> str:
-    return f"mall_outbox_{service}"
+# What a commit announces on its service's changes channel to wake the outbox relays (shared.outbox): one key
+# of the channel shared.changes listens to, so a process holds one LISTEN connection, not one per listener.
+OUTBOX_KEY = "outbox:committed"
 
 
 _log = get_logger("mall", component="db")
@@ -323,12 +324,12 @@ class Database:
         commit is already done, and the wake-up needn't be durable: a lost one is covered by polling (a waiter's
         by its last read at its deadline).
         """
-        notices = []
+        keys = sorted(tx.changes)
         if tx.emitted and self.wake_own_relay is not None:
             self.wake_own_relay()  # this process's relay publishes what it committed; no round trip for it
         elif tx.emitted:
-            notices.append(f"NOTIFY {outbox_channel(self.service)}")
-        notices += [f"NOTIFY {changes_channel(self.service)}, {_escaped_literal(key)}" for key in sorted(tx.changes)]
+            keys.append(OUTBOX_KEY)
+        notices = [f"NOTIFY {changes_channel(self.service)}, {_escaped_literal(key)}" for key in keys]
         if not notices:
             return
         try:

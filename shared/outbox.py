@@ -4,8 +4,10 @@ Several relays may run on one outbox (replicas): rows are claimed with FOR UPDAT
 locked until they are marked, so no two relays publish the same row. A relay that dies after publishing
 and before marking leaves the rows unsent; they are published again and the consumers' inbox drops the
 duplicate. The relay wakes when its own process commits an event (`wake`, called by shared.db.Database
-after the commit), on NOTIFY when a writer without a relay of its own commits one (seeds, scripts), and
-polls as a fallback: every `poll_seconds` while its LISTEN connection is down, and only every
+after the commit), when a writer without a relay of its own (seeds, scripts) announces `OUTBOX_KEY` on the
+service's changes channel, which the relay hears through its process's `Changes` (one LISTEN connection per
+process, shared with every waiter: each listening backend costs the database CPU on every NOTIFY), and polls
+as a fallback: every `poll_seconds` while that LISTEN connection is down, and only every
 `listening_poll_seconds` (never more often) while it is up, when the poll just covers a wake-up lost after a
 commit (its process gone before it woke a relay).
 
@@ -22,7 +24,8 @@ import contextlib
 import asyncpg
 
 from shared.bus import Bus, Outgoing
-from shared.db import outbox_channel
+from shared.changes import Changes
+from shared.db import OUTBOX_KEY
 from shared.logging import get_logger
 
 CLAIM = """
@@ -31,7 +34,6 @@ WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])"
 PURGE = "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)"
-LISTEN_BACKOFF_SECONDS = (0.5, 30.0)  # first and longest wait before reconnecting a lost LISTEN connection
 
 
 class PublishRefused(Exception):
@@ -39,8 +41,10 @@ class PublishRefused(Exception):
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, bus: Bus, service: str, *, batch_size: int = 500,
-                 poll_seconds: float = 1.0, listening_poll_seconds: float = 10.0, keep_sent_hours: int = 24):
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, service: str, *, changes: Changes | None = None,
+                 batch_size: int = 500, poll_seconds: float = 1.0, listening_poll_seconds: float = 10.0,
+                 keep_sent_hours: int = 24):
+        """`changes`: the process's own (shared.service passes it); a relay without one listens on its own."""
         self.pool = pool
         self.bus = bus
         self.service = service
@@ -51,7 +55,14 @@ class OutboxRelay:
         self.log = get_logger(service, component="outbox")
         self._wake = asyncio.Event()
         self.published = 0
-        self.listening = False  # whether a LISTEN connection is up (polling carries on either way)
+        self.changes = changes or Changes(pool, service)
+        self._own_changes = changes is None
+        self._down = False  # listening stopped (or never started) and the outage was logged
+
+    @property
+    def listening(self) -> bool:
+        """Whether the LISTEN connection is up (polling carries on either way)."""
+        return self.changes.listening
 
     def wake(self) -> None:
         """Run a round now: an event was committed in this process (shared.db.Database.wake_own_relay)."""
@@ -76,9 +87,25 @@ class OutboxRelay:
             raise PublishRefused(f"{len(refused)} of {len(rows)} events not confirmed, first: {refused[0]!r}")
         return len(sent)
 
+    def announced(self, key: str) -> None:
+        """Changes.Watcher: a key was announced on the service's changes channel."""
+        if key == OUTBOX_KEY:
+            self._wake.set()
+
+    def restarted(self) -> None:
+        """Changes.Watcher: listening stopped or started again. Said once per outage; a round runs now, for what
+        was committed while nobody listened (and, while down, the relay polls)."""
+        if not self.changes.listening and not self._down:
+            self.log.warning("outbox listener lost; polling until it is back")
+            self._down = True
+        elif self.changes.listening and self._down:
+            self.log.info("outbox listener back")
+            self._down = False
+        self._wake.set()
+
     async def run(self) -> None:
         """Relay until cancelled. Errors (broker or database away) are logged and retried with backoff."""
-        listener = asyncio.create_task(self._listen())
+        self.changes.watch(self)
         backoff = 0.1
         rounds = 0
         try:
@@ -107,61 +134,9 @@ class OutboxRelay:
                                                    else self.poll_seconds):
                             await self._wake.wait()
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
+            if self._own_changes:
+                await self.changes.close()
 
     async def _purge(self) -> None:
         with contextlib.suppress(Exception):
             await self.pool.execute(PURGE, self.keep_sent_hours)
-
-    async def _listen(self) -> None:
-        """Hold a LISTEN connection for prompt wake-ups. When the server drops it (restart, failover,
-        pg_terminate_backend) or refuses a new one, say so once per outage at warning, poll meanwhile (the
-        relay's loop), and reconnect with backoff."""
-        first, longest = LISTEN_BACKOFF_SECONDS
-        backoff, down = first, False
-        while True:
-            try:
-                await self._hold_listener(after_outage=down)
-                error = "the server closed the connection"
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the database is away; polling covers the gap
-                error = repr(exc)
-            if self.listening or not down:  # it was up (or never came up): a new outage
-                self.log.warning("outbox listener lost; polling until it is back", error=error)
-                self.listening, down, backoff = False, True, first
-            else:
-                self.log.debug("outbox listener still away", error=error)
-            self._wake.set()  # the relay polls now, not after its next timeout
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, longest)
-
-    async def _hold_listener(self, *, after_outage: bool) -> None:
-        """LISTEN on a pooled connection until the server closes it."""
-        channel = outbox_channel(self.service)
-        closed = asyncio.Event()
-
-        def wake(*_: object) -> None:
-            self._wake.set()
-
-        def terminated(_: object) -> None:
-            closed.set()
-
-        async with self.pool.acquire() as conn:
-            # Once the server closes it, asyncpg detaches the pooled connection: every call on it (even
-            # is_closed()) raises "released back to the pool". Termination is learnt from this callback.
-            conn.add_termination_listener(terminated)
-            await conn.add_listener(channel, wake)
-            self.listening = True
-            if after_outage:
-                self.log.info("outbox listener back")
-                self._wake.set()  # what was committed while nobody listened
-            try:
-                await closed.wait()
-            finally:
-                if not closed.is_set():  # cancelled (shutdown): give the pool a clean connection back
-                    with contextlib.suppress(Exception):
-                        conn.remove_termination_listener(terminated)
-                        await conn.remove_listener(channel, wake)

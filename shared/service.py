@@ -162,7 +162,8 @@ def _resources(settings: ServiceSettings, clock: Clock, handlers: Handlers[Any],
                              max_attempts=settings.max_attempts, batch_size=settings.consume_batch,
                              workers=settings.consume_workers)
         await bus.connect()
-        relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, poll_seconds=settings.outbox_poll_seconds,
+        relay = app[RELAY] = OutboxRelay(pool, bus, settings.service, changes=changes,
+                                         poll_seconds=settings.outbox_poll_seconds,
                                          listening_poll_seconds=settings.outbox_listening_poll_seconds)
         db.wake_own_relay = relay.wake
         http = aiohttp.ClientSession()

@@ -46,7 +46,7 @@ class ServiceSettings(BaseSettings):
     db_password: str = ""
     db_pool_min: int = 1
     # Every connection a service process holds comes from this one pool: requests, event handlers, the outbox
-    # relay, jobs and the LISTEN connections (the relay's, and shared.changes' once something waits). 7 services
+    # relay, jobs and the one LISTEN connection (shared.changes', which wakes the relay too). 7 services
     # with a database x 2 replicas x 6 = 84 of PostgreSQL's default 97 non-superuser connections
     # (docs/OPERATING.md).
     db_pool_max: int = 6

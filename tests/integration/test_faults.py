@@ -17,11 +17,11 @@ import pytest
 import structlog
 from aiohttp import web
 
-from shared.db import bootstrap
+from shared.db import Database, bootstrap
 from shared.events.base import EventData, event
 from shared.http import idempotent as run_keyed
 from shared.http import json_response
-from shared.service import DB, create_service_app
+from shared.service import DB, DEPS, RELAY, create_service_app
 from shared.settings import ServiceSettings
 from tests.integration.probe import probes, write_note
 from tests.support import eventually
@@ -216,6 +216,39 @@ async def test_the_outbox_listener_comes_back_after_its_connection_is_terminated
     lost = [e for e in logs if e["event"] == "outbox listener lost; polling until it is back"]
     assert [e["log_level"] for e in lost] == ["warning"]
     assert not [e for e in logs if "released back to the pool" in str(e)]
+
+
+async def test_a_service_listens_on_one_connection_and_a_commit_from_a_writer_without_a_relay_wakes_it(
+        database_url, settings_for, start_app):
+    """Every listening backend costs the database CPU on each NOTIFY: a service process holds one LISTEN
+    connection (its Changes), which its outbox relay shares; a seed's or a script's commit still wakes it."""
+    await bootstrap(database_url, "faultprobe")
+    # Polling only every 60 s: an event published within seconds was woken by the announcement.
+    app = create_service_app(settings_for(FaultSettings, outbox_poll_seconds=60, outbox_listening_poll_seconds=60))
+    await start_app(app)
+    changes, relay = app[DEPS].changes, app[RELAY]
+    waiting = asyncio.create_task(changes.wait("order-1", _never, timeout=60))  # a request waiting on a commit
+    admin = await asyncpg.connect(database_url)
+    try:
+        await eventually(lambda: _true(changes.waiting == 1 and changes.listening and relay.listening))
+        assert await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 "
+            "AND query LIKE 'LISTEN%'", ROLE) == 1
+        async with Database(app[DB].pool, "faultprobe").transaction() as tx:  # no relay of its own: a seed
+            await tx.emit(FaultNoted(body="seeded"))
+        await eventually(lambda: admin.fetchval(
+            "SELECT count(*) = 0 FROM faultprobe.outbox WHERE sent_at IS NULL"), timeout=10)
+    finally:
+        waiting.cancel()
+        await admin.close()
+
+
+async def _never() -> bool:
+    return False
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def test_a_stop_does_not_wait_for_ever_on_a_connection_still_lent_out(probe, logs):

@@ -12,7 +12,7 @@ from aiormq import spec
 from aiormq.abc import DeliveredMessage
 
 from shared.bus import EXCHANGE, Outgoing, every_queue
-from shared.db import Tx, outbox_channel
+from shared.db import Tx, changes_channel
 from shared.events.base import Event
 from tests.integration.probe import Noted, Probe, probes, write_note, write_notes
 from tests.support import eventually, handled_up_to, listening
@@ -298,7 +298,7 @@ async def test_relay_is_woken_by_the_commit_not_by_its_polling(database_url, amq
         writer.run_relay(poll_seconds=60)
         # The relay has done its first round (it published the note) and sleeps until woken, LISTENing.
         await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
-        await listening(writer.db, outbox_channel("writer"))
+        await listening(writer.db, changes_channel("writer"))
         started = asyncio.get_running_loop().time()
         await write_note(writer.db, "wake up")
         assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
@@ -312,21 +312,21 @@ async def test_a_commit_wakes_the_relay_of_its_own_process_without_a_notify(data
         relay = writer.run_relay(poll_seconds=60)
         writer.db.wake_own_relay = relay.wake  # as shared.service does for a service's own relay
         await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
-        await listening(writer.db, outbox_channel("writer"))  # the relay sleeps until woken
+        await listening(writer.db, changes_channel("writer"))  # the relay sleeps until woken
         heard: list[object] = []
 
         def hear(*notice: object) -> None:
             heard.append(notice)
 
         async with writer.db.pool.acquire() as conn:
-            await conn.add_listener(outbox_channel("writer"), hear)
+            await conn.add_listener(changes_channel("writer"), hear)
             started = asyncio.get_running_loop().time()
             await write_note(writer.db, "wake up")
             assert await eventually(lambda: _has(reader, "wake up"), timeout=10)
             assert asyncio.get_running_loop().time() - started < 10, "woken, not polled"
             await conn.execute("SELECT 1")  # a notification sent before now has reached this connection
             assert heard == [], "no NOTIFY round trip for the relay that is right here"
-            await conn.remove_listener(outbox_channel("writer"), hear)
+            await conn.remove_listener(changes_channel("writer"), hear)
 
 
 async def test_a_commit_whose_wake_up_was_lost_is_relayed_by_the_listening_relays_poll(
@@ -334,7 +334,7 @@ async def test_a_commit_whose_wake_up_was_lost_is_relayed_by_the_listening_relay
     async with probes(database_url, amqp_url, bus_prefix, "writer", "reader") as (writer, reader):
         await reader.consume()
         writer.run_relay(listening_poll_seconds=0.5)
-        await listening(writer.db, outbox_channel("writer"))
+        await listening(writer.db, changes_channel("writer"))
         # The business commit without its NOTIFY, as when the emitter dies between the two.
         async with writer.db.pool.acquire() as conn, conn.transaction():
             await conn.execute("INSERT INTO notes (body) VALUES ($1)", "lost wake-up")
