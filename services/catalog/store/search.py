@@ -277,8 +277,9 @@ def keys_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str
     starts with the needle: a range of the btree). Each product's best score and its tier; only the hits of the
     (score, tier) the page reaches are read for their units sold: a hit below has `offset + limit` hits ahead of it
     (a better score, or as good and strictly more units sold). Always one row at least: `crowded` when the kinds
-    list more than `cap` hits (the ranked read then answers, as before); else the page's rows and, past the last
-    page, one row with a NULL id (its `total` says how many there are)."""
+    list more than `cap` hits (the ranked or bounded read then answers, as before), and `many` when the first
+    `cap` + 1 listed are as many products (so more than `cap` products hold the query); else the page's rows and,
+    past the last page, one row with a NULL id (its `total` says how many there are)."""
     sql = _Sql()
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
     holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
@@ -312,9 +313,10 @@ WITH words AS MATERIALIZED (
                                           ORDER BY score DESC, sales_tier DESC OFFSET {last} LIMIT 1)
     ORDER BY r.score DESC, p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
 )
-SELECT card.*, page.score, counted.total, true AS total_exact, listed.crowded
+SELECT card.*, page.score, counted.total, true AS total_exact, listed.crowded, common.many
 FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
 CROSS JOIN (SELECT count(*) AS total FROM ranked) counted
+CROSS JOIN LATERAL (SELECT count(DISTINCT id) > {cap_arg} AS many FROM hits WHERE listed.crowded) common
 LEFT JOIN (page {_CARDS}) ON true
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
@@ -417,7 +419,9 @@ async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset:
             rows = await conn.fetch(query, *args)
             if not rows[0]["crowded"]:
                 return [row for row in rows if row["id"] is not None]
-        if offset + limit <= cap:
+            # More than `cap` hits for certain, as search_query would count (`sj`, `shouji`): no need to count them.
+            over_cap = rows[0]["many"] and offset + limit <= cap
+        if not over_cap and offset + limit <= cap:
             query, args = search_query(plan, limit, offset, step, cap)
             rows = await conn.fetch(query, *args)
             if not rows or rows[0]["total"] <= cap:

@@ -154,6 +154,11 @@ async def test_a_latin_word_read_from_its_keys_gives_the_full_rankings_page(capp
                 total = every[0]["total"] if every else 0
             assert {r["total"] for r in by_keys} == {total}, (q, size, number)
     assert crowded > 20  # the common ones are left to the ranked and bounded reads (compared above)
+    async with capped.db.transaction() as tx:  # more products than the cap among the first listed: for certain
+        for q in ["sj", "shouji"]:
+            query, args = search.keys_query(plan_search(q), 20, 0, CAP)
+            row = (await tx.conn.fetch(query, *args))[0]
+            assert row["crowded"] and row["many"], q
 
 
 async def test_the_keys_follow_every_write(capped: Catalog) -> None:
