@@ -278,7 +278,8 @@ def keys_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str
     (score, tier) the page reaches are read for their units sold: a hit below has `offset + limit` hits ahead of it
     (a better score, or as good and strictly more units sold). Always one row at least: `crowded` when the kinds
     list more than `cap` hits (the ranked or bounded read then answers, as before), and `many` when the first
-    `cap` + 1 listed are as many products (so more than `cap` products hold the query); else the page's rows and,
+    2 * `cap` + 2 listed are more than `cap` products (a product is listed under each place its keys hold the
+    needle: `sj` lists 1,995 products in its first 2,001); else the page's rows and,
     past the last page, one row with a NULL id (its `total` says how many there are)."""
     sql = _Sql()
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
@@ -316,7 +317,8 @@ WITH words AS MATERIALIZED (
 SELECT card.*, page.score, counted.total, true AS total_exact, listed.crowded, common.many
 FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
 CROSS JOIN (SELECT count(*) AS total FROM ranked) counted
-CROSS JOIN LATERAL (SELECT count(DISTINCT id) > {cap_arg} AS many FROM hits WHERE listed.crowded) common
+CROSS JOIN LATERAL (SELECT count(DISTINCT id) > {cap_arg} AS many
+                    FROM (SELECT h.id FROM ({union}) h WHERE listed.crowded LIMIT 2 * {cap_arg} + 2) h) common
 LEFT JOIN (page {_CARDS}) ON true
 ORDER BY page.score DESC, card.sold DESC, card.id
 """
