@@ -23,7 +23,8 @@ from services.catalog.store.catalogue import CARD
 # the bounded read gives the same page from each kind of match's best sellers (_bounded), and the total says
 # "more than the cap". A Chinese query of one word is read first from product_search_words (words_query): a
 # btree of each text word's products with their sales tier, so its ≈ 1,000 hits are counted and ranked without
-# a heap page each.
+# a heap page each; a Latin query of one word the same (keys_query), its pinyin and initials from
+# product_search_keys, the btree of their keys' suffixes.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
 # (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
