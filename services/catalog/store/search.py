@@ -23,7 +23,8 @@ from services.catalog.store.catalogue import CARD
 # the bounded read gives the same page from each kind of match's best sellers (_bounded), and the total says
 # "more than the cap". A Chinese query of one word is read first from product_search_words (words_query): a
 # btree of each text word's products with their sales tier, so its ≈ 1,000 hits are counted and ranked without
-# a heap page each.
+# a heap page each; a Latin query of one word the same (keys_query), its pinyin and initials from
+# product_search_keys, the btree of their keys' suffixes.
 SHORT = 3  # below this many characters a needle has no trigram
 # A search goes in steps and stops at the first that finds anything, as a shop's "did you mean": as typed
 # (substring of the text, every word, and for a Latin query its pinyin or initials), then for a Chinese query its
@@ -251,6 +252,80 @@ ORDER BY card.sold DESC, card.id
     return query, sql.args
 
 
+# Migration 0018 lists each pinyin key's suffixes cut to this many characters, each initials key's cut to
+# INITIALS_CHARS (plan_search gives no longer initials query).
+KEY_CHARS, INITIALS_CHARS = 12, 8
+
+
+def by_keys_applies(plan: SearchPlan, step: int) -> bool:
+    """A Latin query of one word, as typed: its text kind is a word's (no space: product_search_words, as for
+    by_words_applies), and its pinyin and initials kinds fit in the suffixes product_search_keys lists."""
+    return (step == AS_TYPED and not has_chinese(plan.text) and not plan.words and len(plan.pinyin) <= KEY_CHARS
+            and len(plan.initials or "") <= INITIALS_CHARS)
+
+
+def _after(prefix: str) -> str:
+    """The first string past every string starting with `prefix`, in the byte order of UTF-8 (code points)."""
+    after = ord(prefix[-1]) + 1
+    after = 0xE000 if 0xD800 <= after <= 0xDFFF else min(after, 0x10FFFF)  # a character UTF-8 can hold
+    return prefix[:-1] + chr(after)
+
+
+def keys_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str, list[object]]:
+    """The page and exact `total` of a query by_keys_applies to, from btrees alone (no heap page per hit): the
+    kinds of _kinds as listings with their score, the text's from product_search_words (see words_query), the
+    pinyin's and initials' from product_search_keys (a needle is in a key exactly when a listed suffix of it
+    starts with the needle: a range of the btree). Each product's best score and its tier; only the hits of the
+    (score, tier) the page reaches are read for their units sold: a hit below has `offset + limit` hits ahead of it
+    (a better score, or as good and strictly more units sold). Always one row at least: `crowded` when the kinds
+    list more than `cap` hits (the ranked or bounded read then answers, as before), and `many` when the first
+    2 * `cap` + 2 listed are more than `cap` products (a product is listed under each place its keys hold the
+    needle: `sj` lists 1,995 products in its first 2,001); else the page's rows and,
+    past the last page, one row with a NULL id (its `total` says how many there are)."""
+    sql = _Sql()
+    cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
+    holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
+        else f"strpos(s.word, {sql.arg(plan.text)}) > 0"
+    listings = [f"""SELECT w.id, w.sales_tier, {TEXT_SCORE} AS score FROM words s
+        CROSS JOIN LATERAL (SELECT w.id, w.sales_tier FROM product_search_words w WHERE w.word = s.word OFFSET 0) w"""]
+
+    def listed(key: str, score: float) -> None:
+        listings.append(f"SELECT k.id, k.sales_tier, {score} FROM product_search_keys k "
+                        f"WHERE k.key >= {sql.arg(key)} AND k.key < {sql.arg(_after(key))}")
+
+    # The kinds and scores of _kinds for this step (AS_TYPED, Latin).
+    if len(plan.pinyin) >= SHORT:
+        listed(f"p{plan.pinyin}", 0.9)
+    if plan.initials:
+        listed(f"I{plan.initials}", 0.85)
+        listed(f"i{plan.initials}", 0.8)
+    union = "\n        UNION ALL ".join(listings)
+    query = f"""
+WITH words AS MATERIALIZED (
+    SELECT s.word FROM search_words s WHERE {holds}
+), hits AS MATERIALIZED (
+    SELECT * FROM ({union}) h LIMIT {cap_arg} + 1
+), ranked AS MATERIALIZED (
+    SELECT id, max(score) AS score, max(sales_tier) AS sales_tier FROM hits
+    WHERE (SELECT count(*) FROM hits) <= {cap_arg} GROUP BY id
+), page AS (
+    SELECT p.id, p.sold, r.score FROM ranked r
+    CROSS JOIN LATERAL (SELECT p.id, p.sold FROM product_search p WHERE p.id = r.id OFFSET 0) p
+    WHERE (r.score, r.sales_tier) >= ALL (SELECT score, sales_tier FROM ranked
+                                          ORDER BY score DESC, sales_tier DESC OFFSET {last} LIMIT 1)
+    ORDER BY r.score DESC, p.sold DESC, p.id LIMIT {sql.arg(limit, "int")} OFFSET {sql.arg(offset, "int")}
+)
+SELECT card.*, page.score, counted.total, true AS total_exact, listed.crowded, common.many
+FROM (SELECT count(*) > {cap_arg} AS crowded FROM hits) listed
+CROSS JOIN (SELECT count(*) AS total FROM ranked) counted
+CROSS JOIN LATERAL (SELECT count(DISTINCT id) > {cap_arg} AS many
+                    FROM (SELECT h.id FROM ({union}) h WHERE listed.crowded LIMIT 2 * {cap_arg} + 2) h) common
+LEFT JOIN (page {_CARDS}) ON true
+ORDER BY page.score DESC, card.sold DESC, card.id
+"""
+    return query, sql.args
+
+
 def _ranked(sql: _Sql, finds: list[str], hits: list[str], score: str, limit: int, offset: int,
             cap: int | None) -> str:
     """The page of products meeting any of `hits` (each found by the index condition of the same place in
@@ -326,9 +401,10 @@ async def _first_step_that_finds(conn: asyncpg.Connection, plan: SearchPlan, lim
 
 async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset: int, cap: int,
                  step: int) -> list[asyncpg.Record]:
-    """A Chinese word from product_search_words while it lists at most `cap` products (words_query); else
-    every hit ranked while there are at most `cap` (one statement, most queries); past the cap, or for a
-    page beyond it, the bounded read. The last step (most words) ranks every hit."""
+    """A Chinese word from product_search_words while it lists at most `cap` products (words_query), a Latin
+    word from it and product_search_keys while they list at most `cap` hits (keys_query); else every hit ranked
+    while there are at most `cap` (one statement, most queries); past the cap, or for a page beyond it, the
+    bounded read. The last step (most words) ranks every hit."""
     if step == SOME_WORDS:
         query, args = search_query(plan, limit, offset, step, None)
         return await conn.fetch(query, *args)
@@ -340,12 +416,20 @@ async def _fetch(conn: asyncpg.Connection, plan: SearchPlan, limit: int, offset:
             return [row for row in rows if row["id"] is not None]
         # More than `cap` hits for certain when one word lists more; else the bounded read counts them.
         over_cap = rows[0]["many"]
-    elif offset + limit <= cap:
-        query, args = search_query(plan, limit, offset, step, cap)
-        rows = await conn.fetch(query, *args)
-        if not rows or rows[0]["total"] <= cap:
-            return rows  # (none at all, or past the last page)
-        over_cap = True
+    else:
+        if by_keys_applies(plan, step):  # (its pinyin and initials too from btrees, while they list few hits)
+            query, args = keys_query(plan, limit, offset, cap)
+            rows = await conn.fetch(query, *args)
+            if not rows[0]["crowded"]:
+                return [row for row in rows if row["id"] is not None]
+            # More than `cap` hits for certain, as search_query would count (`sj`, `shouji`): no need to count them.
+            over_cap = rows[0]["many"] and offset + limit <= cap
+        if not over_cap and offset + limit <= cap:
+            query, args = search_query(plan, limit, offset, step, cap)
+            rows = await conn.fetch(query, *args)
+            if not rows or rows[0]["total"] <= cap:
+                return rows  # (none at all, or past the last page)
+            over_cap = True
     # Its plan for the values at hand: a generic one walks the sales tiers badly (`sj` 40 ms instead of 8).
     await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
     query, args = bounded_query(plan, limit, offset, step, cap, over_cap)

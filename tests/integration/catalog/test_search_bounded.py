@@ -123,3 +123,68 @@ async def test_a_word_listed_more_than_the_cap_counts_its_products_once(capped: 
     every = await page(capped, "耳机", 20, 1, EVERY_HIT)
     assert every[0][1:] == (largest, True)  # (the category's products hold every other 耳机 word)
     assert await page(capped, "耳机", 20, 1, largest) == every
+
+
+async def test_a_latin_word_read_from_its_keys_gives_the_full_rankings_page(capped: Catalog) -> None:
+    """A Latin word's text, pinyin and initials hits listed by product_search_words and product_search_keys
+    (search.keys_query, no heap page per hit): the same pages, scores and totals as ranking every hit the trigram
+    and grams indexes find. Pinyin across two words (`jishou`: 手机 手…), mid-syllable (`houji`), initials as a
+    prefix and inside, digits, a 12-letter pinyin (the longest listed)."""
+    queries = ["sj", "shouji", "s", "pro", "houji", "jishou", "hw", "hwsj", "iphone", "x7", "14", "kongqizhaguo",
+               "zhiniaoku", "pbj", "bwb", "mate60", "qqqq", "a_b", "50%",
+               *[q for q, _ in QUERIES if not has_chinese(q) and " " not in q]]
+    crowded = 0
+    for q in queries:
+        plan = plan_search(q)
+        assert search.by_keys_applies(plan, search.AS_TYPED), q
+        total = None
+        for size, number in [(20, 1), (20, 2), (3, 1), (1, 1), (50, 3), (50, 40)]:
+            offset = (number - 1) * size
+            async with capped.db.transaction() as tx:
+                query, args = search.keys_query(plan, size, offset, EVERY_HIT)
+                by_keys = await tx.conn.fetch(query, *args)
+                query, args = search.search_query(plan, size, offset, search.AS_TYPED, None)
+                every = await tx.conn.fetch(query, *args)
+                query, args = search.keys_query(plan, size, offset, CAP)
+                crowded += (await tx.conn.fetch(query, *args))[0]["crowded"]
+            assert not by_keys[0]["crowded"] and all(r["total_exact"] for r in by_keys)
+            assert [(r["id"], r["score"]) for r in by_keys if r["id"] is not None] == \
+                [(r["id"], r["score"]) for r in every], (q, size, number)
+            if number == 1:
+                total = every[0]["total"] if every else 0
+            assert {r["total"] for r in by_keys} == {total}, (q, size, number)
+    assert crowded > 20  # the common ones are left to the ranked and bounded reads (compared above)
+    async with capped.db.transaction() as tx:  # more products than the cap among the first listed: for certain
+        for q in ["sj", "shouji"]:
+            query, args = search.keys_query(plan_search(q), 20, 0, CAP)
+            row = (await tx.conn.fetch(query, *args))[0]
+            assert row["crowded"] and row["many"], q
+
+
+async def test_the_keys_follow_every_write(capped: Catalog) -> None:
+    """product_search_keys lists exactly the suffixes of each findable product's keys with its sales tier, after a
+    new product, a rename, a sale that doubles sales, and a product taken off sale."""
+    renamed, _ = await capped.product("虎牌 拖把 加厚", sold=3)
+    taken_off, _ = await capped.product("膳魔师 保温杯", sold=5)
+    await capped.product("纸尿裤 XL", sold=0)
+    async with capped.db.transaction() as tx:
+        await commands.save_product(tx, commands.ProductDraft(
+            id=renamed, merchant_id=MERCHANT, name="象印 电饭煲", category_id=None,
+            skus=[commands.SkuDraft(specs={"规格": "标准"}, price_fen=1000, stock=10)]))
+        await tx.conn.execute("UPDATE products SET sold = 1000 WHERE id = $1", renamed)
+        await tx.conn.execute("UPDATE products SET active = false WHERE id = $1", taken_off)
+    async with capped.db.transaction() as tx:
+        differ = await tx.conn.fetchval("""
+            SELECT count(*) FROM (
+                (SELECT key, id, sales_tier FROM product_search_keys
+                 EXCEPT ALL SELECT k, p.id, p.sales_tier FROM product_search p,
+                            unnest(product_search_key_list(p.pinyin, p.initials)) k)
+                UNION ALL
+                (SELECT k, p.id, p.sales_tier FROM product_search p,
+                        unnest(product_search_key_list(p.pinyin, p.initials)) k
+                 EXCEPT ALL SELECT key, id, sales_tier FROM product_search_keys)) d""")
+        rows = await tx.conn.fetch("SELECT key, sales_tier FROM product_search_keys WHERE id = $1 ORDER BY key",
+                                   renamed)
+    assert differ == 0
+    assert ("Ixydfb", 10) in [(r["key"], r["sales_tier"]) for r in rows]  # 象印 电饭煲, 1,000 sold: tier 10
+    assert not [r for r in rows if r["key"].startswith("ptuoba")]
