@@ -139,6 +139,9 @@ async def latest_alerts(conn: Queryable, merchant_id: str, limit: int) -> list[d
 # --- pickup orders not ready in time --------------------------------------------------------------------------
 
 async def alert_overdue_pickups(tx: Tx, now: datetime, limit: int) -> int:
+    # The alerts' lock before the watches': a consumer batch that raised an alert (holding that lock) and then
+    # closes a watch this job had claimed would wait on the job while the job waited on it (a deadlock).
+    await store.take_alert_numbering(tx.conn)
     overdue = await store.claim_overdue_watches(tx.conn, now, limit)
     for watch in overdue:
         await raise_alert(tx, "pickup_not_ready", watch["merchant_id"], watch["order_id"],

@@ -89,15 +89,18 @@ async def messages_of(conn: Queryable, user_id: str) -> list[dict[str, Any]]:
 
 # --- alerts -------------------------------------------------------------------------------------------------
 
-async def insert_alert(conn: Queryable, *, alert_id: str, dedupe_key: str, merchant_id: str, kind: str,
-                       order_id: str | None, data: dict[str, Any], now: datetime) -> bool:
-    """False when this fact was alerted before.
-
-    Alerts are numbered in the order they commit: a stream goes on from the last `seq` it showed, so one numbered
-    before it and committed after it would never be shown. The lock, held until the commit, makes a second writer
+async def take_alert_numbering(conn: Queryable) -> None:
+    """Alerts are numbered in the order they commit: a stream goes on from the last `seq` it showed, so one numbered
+    before it and committed after it would never be shown. This lock, held until the commit, makes a second writer
     take its number after the first commits. One lock for all merchants: per merchant, two batches alerting
     several merchants in opposite orders would deadlock."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('notifications.alerts'))")
+
+
+async def insert_alert(conn: Queryable, *, alert_id: str, dedupe_key: str, merchant_id: str, kind: str,
+                       order_id: str | None, data: dict[str, Any], now: datetime) -> bool:
+    """False when this fact was alerted before."""
+    await take_alert_numbering(conn)
     return await conn.fetchval(
         "INSERT INTO alerts (alert_id, dedupe_key, merchant_id, kind, order_id, data, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",

@@ -8,7 +8,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from services.notifications import flows
+from services.notifications import flows, store
 from shared.clock import ManualClock
 from shared.db import Database, Tx, create_pool, service_dsn
 from shared.events.common import Line
@@ -234,6 +234,40 @@ async def test_an_alert_committed_after_a_later_one_still_reaches_the_stream(
         mine.close()
         await pool.close()
     assert shown == ["o_slow", "o_quick", "o_last"]
+
+
+async def test_the_overdue_pickup_job_and_a_batch_closing_its_watch_never_deadlock(
+        notifications: Notifications, database_url: str) -> None:
+    """A consumer batch raises an alert (holding the alerts' lock until it commits), then closes a pickup watch
+    (the order was made ready) while the overdue job runs. The job must not hold that watch while it waits for the
+    lock, or each waits on the other (PostgreSQL then aborts one of them)."""
+    pool = await create_pool(service_dsn(database_url, "notifications"), "notifications", max_size=3)
+    replica = Database(pool, "notifications")
+    later = datetime.now(UTC) + timedelta(days=1)  # beyond the running service's own clock: only this job sees it
+    await pool.execute("INSERT INTO pickup_watches (order_id, pickup, merchant_id, store_id, paid_at, due_at) "
+                       "VALUES ('o_watched', true, 'm1', 'st1', $1, $1)", later)
+
+    async def overdue_job() -> int:
+        async with replica.transaction() as tx:
+            return await flows.alert_overdue_pickups(tx, later + timedelta(hours=1), 100)
+
+    async def job_waits_on_a_lock() -> bool:
+        return await pool.fetchval(
+            "SELECT count(*) > 0 FROM pg_locks WHERE NOT granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())")
+
+    try:
+        async with replica.transaction() as batch:
+            await flows.raise_alert(batch, "order_paid", "m1", "o_other", "order_paid:o_other", {}, datetime.now(UTC))
+            job = asyncio.create_task(overdue_job())
+            await eventually(job_waits_on_a_lock)
+            await store.close_watch(batch.conn, "o_watched", "m1")  # made ready: nothing to alert
+        assert await job == 0
+    finally:
+        await pool.close()
+    assert await notifications.db.fetchval("SELECT state FROM pickup_watches WHERE order_id = 'o_watched'") == "closed"
+    assert await notifications.db.fetchval(
+        "SELECT count(*) FROM alerts WHERE kind = 'pickup_not_ready' AND order_id = 'o_watched'") == 0
 
 
 async def test_a_pickup_order_not_ready_in_time_alerts_the_merchant_once(
