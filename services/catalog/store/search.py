@@ -49,12 +49,13 @@ class _Sql:
         self.args.append(value)
         return f"${len(self.args)}::{cast}"
 
-    def contains(self, column: str, needle: str) -> str:
-        """`column` holds `needle` (literal text) anywhere: the exact test. A needle with no trigram as strpos,
-        which no index serves (a LIKE would be served by the trigram index, the whole of it, in a generic plan)."""
+    def contains(self, column: str, needle: str, table: str = "p") -> str:
+        """`table.column` holds `needle` (literal text) anywhere: the exact test. A needle with no trigram as
+        strpos, which no index serves (a LIKE would be served by the trigram index, the whole of it, in a generic
+        plan)."""
         if len(needle) < SHORT:
-            return f"strpos(p.{column}, {self.arg(needle)}) > 0"
-        return f"p.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
+            return f"strpos({table}.{column}, {self.arg(needle)}) > 0"
+        return f"{table}.{column} LIKE {self.arg(f'%{like_escape(needle)}%')}"
 
     def finds(self, column: str, needle: str) -> str:
         """What an index can answer for contains(column, needle), true of every row it is true of: the grams for a
@@ -222,8 +223,7 @@ def words_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[st
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
     # The words holding the query (a CTE: planned on its own, so through the trigram index), or for a needle with
     # no trigram, each word tested.
-    holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
-        else f"strpos(s.word, {sql.arg(plan.text)}) > 0"
+    holds = sql.contains("word", plan.text, table="s")
     query = f"""
 WITH words AS MATERIALIZED (
     SELECT s.word FROM search_words s WHERE {holds}
@@ -284,8 +284,7 @@ def keys_query(plan: SearchPlan, limit: int, offset: int, cap: int) -> tuple[str
     past the last page, one row with a NULL id (its `total` says how many there are)."""
     sql = _Sql()
     cap_arg, last = sql.arg(cap, "int"), sql.arg(max(offset + limit - 1, 0), "int")
-    holds = f"s.word LIKE {sql.arg(f'%{like_escape(plan.text)}%')}" if len(plan.text) >= SHORT \
-        else f"strpos(s.word, {sql.arg(plan.text)}) > 0"
+    holds = sql.contains("word", plan.text, table="s")  # as in words_query
     listings = [f"""SELECT w.id, w.sales_tier, {TEXT_SCORE} AS score FROM words s
         CROSS JOIN LATERAL (SELECT w.id, w.sales_tier FROM product_search_words w WHERE w.word = s.word OFFSET 0) w"""]
 
