@@ -3,14 +3,14 @@ pages must be those of the full ranking, and the total says when it was not coun
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from seeds.catalog_scale import QUERIES, seed_scale
 from services.catalog.api.buyer import FUZZY_THRESHOLD
 from services.catalog.app import create_app
-from services.catalog.domain import has_chinese, plan_search
+from services.catalog.domain import SearchPlan, has_chinese, plan_search
 from services.catalog.flows import catalogue as commands
 from services.catalog.settings import CatalogSettings
 from services.catalog.store import search
@@ -83,6 +83,30 @@ async def test_the_total_is_exact_up_to_the_cap_and_flagged_above_it(capped: Cat
     assert await resp.json() == {"items": [], "total": CAP, "total_exact": False}  # past the last page
 
 
+PAGE_SHAPES = [(20, 1), (20, 2), (3, 1), (1, 1), (50, 3), (50, 40)]  # (page size, page number)
+
+
+async def same_pages_as_every_hit_ranked(capped: Catalog, plan: SearchPlan,
+                                         read: Callable[[SearchPlan, int, int, int], tuple[str, list[object]]]
+                                         ) -> None:
+    """`read` (words_query or keys_query, with no cap) gives every page shape the ids, scores and exact `total`
+    that ranking every hit the trigram and grams indexes find gives (search_query)."""
+    total = None
+    for size, number in PAGE_SHAPES:
+        offset = (number - 1) * size
+        async with capped.db.transaction() as tx:
+            query, args = read(plan, size, offset, EVERY_HIT)
+            listed = await tx.conn.fetch(query, *args)
+            query, args = search.search_query(plan, size, offset, search.AS_TYPED, None)
+            every = await tx.conn.fetch(query, *args)
+        assert not listed[0]["crowded"] and all(r["total_exact"] for r in listed)
+        assert [(r["id"], r["score"]) for r in listed if r["id"] is not None] == \
+            [(r["id"], r["score"]) for r in every], (plan.text, size, number)
+        if number == 1:
+            total = every[0]["total"] if every else 0
+        assert {r["total"] for r in listed} == {total}, (plan.text, size, number)
+
+
 async def test_a_chinese_word_read_from_its_words_gives_the_full_rankings_page(capped: Catalog) -> None:
     """A Chinese word's hits listed by product_search_words (search.words_query, no heap page per hit): the same
     pages and totals as ranking every hit the trigram and grams indexes find."""
@@ -91,19 +115,7 @@ async def test_a_chinese_word_read_from_its_words_gives_the_full_rankings_page(c
     for q in queries:
         plan = plan_search(q)
         assert search.by_words_applies(plan, search.AS_TYPED)
-        total = None
-        for size, number in [(20, 1), (20, 2), (3, 1), (1, 1), (50, 3), (50, 40)]:
-            offset = (number - 1) * size
-            async with capped.db.transaction() as tx:
-                query, args = search.words_query(plan, size, offset, EVERY_HIT)
-                by_words = await tx.conn.fetch(query, *args)
-                query, args = search.search_query(plan, size, offset, search.AS_TYPED, None)
-                every = await tx.conn.fetch(query, *args)
-            assert not by_words[0]["crowded"] and all(r["total_exact"] for r in by_words)
-            assert [r["id"] for r in by_words if r["id"] is not None] == [r["id"] for r in every], (q, size, number)
-            if number == 1:
-                total = every[0]["total"] if every else 0
-            assert {r["total"] for r in by_words} == {total}, (q, size, number)
+        await same_pages_as_every_hit_ranked(capped, plan, search.words_query)
     async with capped.db.transaction() as tx:  # one word lists more than the cap: more hits, for certain
         query, args = search.words_query(plan_search("手机"), 20, 0, CAP)
         row = (await tx.conn.fetch(query, *args))[0]
@@ -137,22 +149,11 @@ async def test_a_latin_word_read_from_its_keys_gives_the_full_rankings_page(capp
     for q in queries:
         plan = plan_search(q)
         assert search.by_keys_applies(plan, search.AS_TYPED), q
-        total = None
-        for size, number in [(20, 1), (20, 2), (3, 1), (1, 1), (50, 3), (50, 40)]:
-            offset = (number - 1) * size
-            async with capped.db.transaction() as tx:
-                query, args = search.keys_query(plan, size, offset, EVERY_HIT)
-                by_keys = await tx.conn.fetch(query, *args)
-                query, args = search.search_query(plan, size, offset, search.AS_TYPED, None)
-                every = await tx.conn.fetch(query, *args)
-                query, args = search.keys_query(plan, size, offset, CAP)
+        await same_pages_as_every_hit_ranked(capped, plan, search.keys_query)
+        async with capped.db.transaction() as tx:
+            for size, number in PAGE_SHAPES:
+                query, args = search.keys_query(plan, size, (number - 1) * size, CAP)
                 crowded += (await tx.conn.fetch(query, *args))[0]["crowded"]
-            assert not by_keys[0]["crowded"] and all(r["total_exact"] for r in by_keys)
-            assert [(r["id"], r["score"]) for r in by_keys if r["id"] is not None] == \
-                [(r["id"], r["score"]) for r in every], (q, size, number)
-            if number == 1:
-                total = every[0]["total"] if every else 0
-            assert {r["total"] for r in by_keys} == {total}, (q, size, number)
     assert crowded > 20  # the common ones are left to the ranked and bounded reads (compared above)
     async with capped.db.transaction() as tx:  # more products than the cap among the first listed: for certain
         for q in ["sj", "shouji"]:
