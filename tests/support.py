@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,8 +12,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 
-async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.05) -> Any:
-    """Await `probe()` until it returns something truthy; fail with its last value after `timeout` s.
+async def eventually(probe: Callable[[], Awaitable[Any] | Any], timeout: float = 20.0,
+                     interval: float = 0.05) -> Any:
+    """Await `probe()` until it returns something truthy; fail with its last value after `timeout` s. A probe
+    of this process's own state (a plain value, not awaitable) is taken as it is.
 
     A probe's failed assertion counts as "not yet" (a read that 404s or 422s until an event has arrived
     is how eventual consistency looks from outside); if the time runs out, that assertion is raised."""
@@ -20,7 +23,9 @@ async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 20.0,
     deadline = loop.time() + timeout
     while True:
         try:
-            value = await probe()
+            value = probe()
+            if inspect.isawaitable(value):
+                value = await value
         except AssertionError:
             if loop.time() > deadline:
                 raise
@@ -42,7 +47,7 @@ async def handled_up_to(marker: Callable[[], Awaitable[Any]], seen: Callable[[],
     await marker()
     await eventually(seen, timeout)
     if bus is not None:
-        await eventually(lambda: _true(bus.handling == 0), timeout)
+        await eventually(lambda: bus.handling == 0, timeout)
 
 
 async def listening(conn: Any, channel: str, timeout: float = 20.0) -> None:
@@ -52,9 +57,6 @@ async def listening(conn: Any, channel: str, timeout: float = 20.0) -> None:
         "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle' "
         "AND query = $1", f'LISTEN "{channel}"'), timeout)
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 def held_address() -> socket.socket:

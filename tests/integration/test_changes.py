@@ -45,16 +45,13 @@ async def waiting(changes: Changes, reads: list[Reads], timeout: float) -> list[
     listener's start wakes every waiter once: that read is over too)."""
     tasks = [asyncio.create_task(changes.wait(r.body, r, timeout)) for r in reads]
     while True:
-        await eventually(lambda: _true(changes.listening and changes.waiting == len(reads)
-                                       and all(r.count and not r.busy for r in reads)))
+        await eventually(lambda: changes.listening and changes.waiting == len(reads)
+                         and all(r.count and not r.busy for r in reads))
         for _ in range(10):  # let wake-ups already scheduled start their read
             await asyncio.sleep(0)
         if not any(r.busy for r in reads):
             return tasks
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def elapsed(work: Callable[[], Awaitable[object]]) -> tuple[object, float]:
@@ -135,8 +132,8 @@ async def test_the_listener_comes_back_after_its_connection_is_killed(database_u
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND query = $1", f'LISTEN "{changes_channel("writer")}"')
             assert killed == 1
-            await eventually(lambda: _true(not changes.listening))
-            await eventually(lambda: _true(changes.listening), timeout=20)
+            await eventually(lambda: not changes.listening)
+            await eventually(lambda: changes.listening, timeout=20)
             await note(writer.db, "after")
             (answer, seconds) = await elapsed(lambda: task)
             assert answer is True and seconds < 20

@@ -230,7 +230,7 @@ async def test_a_service_listens_on_one_connection_and_a_commit_from_a_writer_wi
     waiting = asyncio.create_task(changes.wait("order-1", _never, timeout=60))  # a request waiting on a commit
     admin = await asyncpg.connect(database_url)
     try:
-        await eventually(lambda: _true(changes.waiting == 1 and changes.listening and relay.listening))
+        await eventually(lambda: changes.waiting == 1 and changes.listening and relay.listening)
         assert await admin.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 "
             "AND query LIKE 'LISTEN%'", ROLE) == 1
@@ -246,9 +246,6 @@ async def test_a_service_listens_on_one_connection_and_a_commit_from_a_writer_wi
 async def _never() -> bool:
     return False
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_a_stop_does_not_wait_for_ever_on_a_connection_still_lent_out(probe, logs):

@@ -121,12 +121,12 @@ async def test_two_relays_publish_every_row_once(database_url, amqp_url, bus_pre
 
                 b = OutboxRelay(writer.db.pool, second, "writer", batch_size=100, poll_seconds=0.2)
                 writer.tasks.append(asyncio.create_task(b.run()))
-                await eventually(lambda: _true(len(counts) == 5_000), timeout=60)
+                await eventually(lambda: len(counts) == 5_000, timeout=60)
                 # A row is marked sent after its publish is confirmed, in the claim's transaction: once none is
                 # left unsent, every publish there will be is queued. A marker queued now is counted last.
                 await eventually(lambda: writer.db.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL"))
                 await second.publish(Noted.TYPE, b"{}", message_id="marker")
-                await eventually(lambda: _true("marker" in counts))
+                await eventually(lambda: "marker" in counts)
                 assert sum(counts.values()) == 5_001, "a row was published twice"
                 assert a.published > 0 and b.published > 0, "both relays took part"
                 assert a.published + b.published == 5_000
@@ -135,9 +135,6 @@ async def test_two_relays_publish_every_row_once(database_url, amqp_url, bus_pre
         finally:
             await conn.close()
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def _second_relay_bus(amqp_url: str, prefix: str):  # noqa: ANN202
@@ -456,7 +453,7 @@ async def test_a_batch_whose_publishes_the_broker_partly_refuses_marks_the_confi
             await full.delete(if_unused=False, if_empty=False)
             assert await relay.relay_once() == 3, "only the refused ones are published again"
             await writer.bus.publish(Noted.TYPE, b"{}", message_id="marker")  # counted after all of those
-            await eventually(lambda: _true("marker" in counts))
+            await eventually(lambda: "marker" in counts)
             assert all(counts[event_id] == 1 for event_id in confirmed), "a confirmed event was published twice"
             assert set(counts) == {r["id"] for r in rows} | {"marker"}
             # The reader's queue took the refused ones at their first publish too: its inbox keeps one of each.

@@ -18,7 +18,7 @@ async def test_waiting_gets_answer_at_the_decision_through_one_listener(mall):
     loop = asyncio.get_running_loop()
     started = loop.time()
     gets = [asyncio.create_task(mall.order(p["id"], user=f"u{i}", wait_ms=5000)) for i, p in enumerate(placed)]
-    await eventually(lambda: _true(changes.listening and changes.waiting == 3))
+    await eventually(lambda: changes.listening and changes.waiting == 3)
     assert await mall.db.fetchval(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1",
         f'LISTEN "{changes_channel("orders")}"') == 1, "one LISTEN connection for every waiting request"
@@ -32,9 +32,6 @@ async def test_waiting_gets_answer_at_the_decision_through_one_listener(mall):
     assert loop.time() - started >= 5
     assert changes.waiting == 0
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_a_status_only_answer_waits_too_and_names_only_id_and_status(mall):

@@ -13,7 +13,7 @@ from tests.support import eventually
 async def test_pay_waits_for_the_order_on_its_way_then_pays(mall):
     order_id = "o-on-its-way"
     paying = asyncio.create_task(mall.pay(order_id, "u1", method="alipay"))
-    await eventually(lambda: _true(mall.ctx.changes.waiting == 1))
+    await eventually(lambda: mall.ctx.changes.waiting == 1)
     await mall.publish(OrderConfirmed(
         order_id=order_id, user_id="u1", merchant_id="m1", subject="雨伞 umbrella", subtotal_fen=2_000,
         discount_fen=0, points_fen=0, payable_fen=2_000, deposit_fen=0,
@@ -32,6 +32,3 @@ async def test_pay_for_an_order_that_never_comes_is_refused_after_the_wait(mall)
     assert (refused.status, (await refused.json())["code"]) == (409, "order_not_ready")
     assert loop.time() - started >= mall.ctx.settings.order_wait_ms / 1000
 
-
-async def _true(value: bool) -> bool:
-    return value
