@@ -47,7 +47,7 @@ async def on_order_placed(deps: NotificationsDeps, tx: Tx, event: Event[OrderPla
     placed = event.data
     if placed.delivery is None or placed.delivery.method != "pickup":
         return
-    await store.watch_placed(tx.conn, placed.order_id, placed.merchant_id, True, placed.delivery.store_id,
+    await store.watch_placed(tx.conn, placed.order_id, placed.merchant_id, placed.delivery.store_id,
                              _ready_after_s(deps))
 
 

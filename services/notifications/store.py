@@ -197,14 +197,13 @@ async def deliveries_of(conn: Queryable, merchant_id: str, limit: int) -> list[d
 
 # --- pickup watches -----------------------------------------------------------------------------------------
 
-async def watch_placed(conn: Queryable, order_id: str, merchant_id: str, pickup: bool, store_id: str | None,
+async def watch_placed(conn: Queryable, order_id: str, merchant_id: str, store_id: str | None,
                        ready_after_s: float) -> None:
-    """order.placed: whether the order is a pickup; arms the watch if order.paid came first."""
+    """order.placed of a pickup order (no other reaches here); arms the watch if order.paid came first."""
     await conn.execute(
-        "INSERT INTO pickup_watches (order_id, pickup, merchant_id, store_id) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (order_id) DO UPDATE SET pickup = EXCLUDED.pickup, store_id = EXCLUDED.store_id, "
-        "due_at = CASE WHEN EXCLUDED.pickup AND pickup_watches.paid_at IS NOT NULL "
-        "THEN pickup_watches.paid_at + make_interval(secs => $5) END", order_id, pickup, merchant_id, store_id,
+        "INSERT INTO pickup_watches (order_id, pickup, merchant_id, store_id) VALUES ($1, true, $2, $3) "
+        "ON CONFLICT (order_id) DO UPDATE SET pickup = true, store_id = EXCLUDED.store_id, "
+        "due_at = pickup_watches.paid_at + make_interval(secs => $4)", order_id, merchant_id, store_id,
         ready_after_s)
 
 
